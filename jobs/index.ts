@@ -1,0 +1,17 @@
+import type PgBoss from 'pg-boss';
+import type { Deps } from '../src/domain/deps.ts';
+import type { MailTransport } from '../src/providers/mail/transport.ts';
+import { queues, schedules, type QueueName } from '../src/queue/index.ts';
+import { purgeExpiredJob } from './purge-expired.ts';
+import { sendEmail } from './send-email.ts';
+
+/** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
+export async function registerJobs(boss: PgBoss, deps: Deps, transport: MailTransport): Promise<void> {
+  const work = <Q extends QueueName>(name: Q, handler: (data: unknown, id: string) => Promise<unknown>) =>
+    boss.work(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      if (job) await handler(queues[name].parse(job.data), job.id);
+    });
+  await work('email.send', (data) => sendEmail({ db: deps.db, transport, config: deps.config, log: deps.log }, data as { emailId: string }));
+  await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
+  for (const [name, cron] of Object.entries(schedules)) await boss.schedule(name, cron, {}, { tz: 'UTC' });
+}

@@ -1,0 +1,170 @@
+/**
+ * Builds the browser assets and the manifest the layouts use to link them.
+ *
+ *   npm run build            (minified)
+ *   import { buildAssets }   (from tests or a dev server)
+ *
+ * - static/vendor/: htmx, its SSE extension and Alpine's CSP build, copied from node_modules
+ *   with the package version in the name (a new version is a new URL, so caches stay correct).
+ * - static/build/app.<hash>.css: Tailwind 4 from static/css/app.css (+ tailwind.config.ts).
+ * - static/build/js/<name>.<hash>.js: each static/js/*.js, content-hashed.
+ * - static/build/manifest.json: logical name -> URL path, e.g.
+ *   { "app.css": "/static/build/app.1a2b3c4d.css", "js/theme.js": "/static/build/js/theme.….js" }
+ *
+ * The manifest is written last (atomically) and stale files are removed only after it, so a
+ * running server never reads a manifest that points at a missing file.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** Logical asset name (`app.css`, `htmx.js`, `js/theme.js`) -> URL path under `/static/`. */
+export type Manifest = Record<string, string>;
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const STATIC = path.join(ROOT, 'static');
+const BUILD = path.join(STATIC, 'build');
+const VENDOR = path.join(STATIC, 'vendor');
+const MANIFEST = path.join(BUILD, 'manifest.json');
+
+/** Third-party scripts served as-is. `files` are tried in order; the first that exists wins. */
+const VENDOR_SCRIPTS = [
+  { key: 'htmx.js', pkg: 'htmx.org', name: 'htmx', files: ['dist/htmx.min.js', 'dist/htmx.js'] },
+  { key: 'htmx-sse.js', pkg: 'htmx-ext-sse', name: 'htmx-ext-sse', files: ['dist/sse.min.js', 'dist/sse.js', 'sse.js'] },
+  { key: 'alpine.js', pkg: '@alpinejs/csp', name: 'alpine-csp', files: ['dist/cdn.min.js', 'dist/cdn.js'] },
+] as const;
+
+/** Builds everything and returns the manifest it wrote. `minify` defaults to true. */
+export async function buildAssets(opts: { minify?: boolean } = {}): Promise<Manifest> {
+  const minify = opts.minify ?? true;
+  await mkdir(path.join(BUILD, 'js'), { recursive: true });
+  await mkdir(VENDOR, { recursive: true });
+
+  const [vendor, css, js] = await Promise.all([copyVendor(), buildCss(minify), hashScripts()]);
+  const manifest: Manifest = { ...vendor, ...css, ...js };
+
+  const tmp = `${MANIFEST}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(tmp, MANIFEST);
+
+  await removeStale(manifest);
+  return manifest;
+}
+
+/** The manifest from the last build, or null if assets were never built. */
+export async function readManifest(): Promise<Manifest | null> {
+  let raw: string;
+  try {
+    raw = await readFile(MANIFEST, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const parsed: unknown = JSON.parse(raw);
+  if (!parsed || typeof parsed !== 'object' || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error(`${path.relative(ROOT, MANIFEST)} is not a map of names to paths; run \`npm run build\``);
+  }
+  return parsed as Manifest;
+}
+
+async function copyVendor(): Promise<Manifest> {
+  const entries = await Promise.all(
+    VENDOR_SCRIPTS.map(async ({ key, pkg, name, files }) => {
+      const dir = path.join(ROOT, 'node_modules', pkg);
+      const { version } = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+      const source = files.map((f) => path.join(dir, f)).find((f) => existsSync(f));
+      if (!source) throw new Error(`${pkg}: none of ${files.join(', ')} found; is it installed?`);
+      const file = `${name}-${version}${source.endsWith('.min.js') ? '.min.js' : '.js'}`;
+      await copyFile(source, path.join(VENDOR, file));
+      return [key, `/static/vendor/${file}`] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+async function buildCss(minify: boolean): Promise<Manifest> {
+  const cli = path.join(ROOT, 'node_modules', '@tailwindcss', 'cli', 'dist', 'index.mjs');
+  if (!existsSync(cli)) throw new Error('@tailwindcss/cli is not installed; run `npm ci`');
+  const dir = await mkdtemp(path.join(tmpdir(), 'skypanel-css-'));
+  try {
+    const out = path.join(dir, 'app.css');
+    const args = [cli, '-i', path.join(STATIC, 'css', 'app.css'), '-o', out, ...(minify ? ['--minify'] : [])];
+    await run(process.execPath, args);
+    const css = await readFile(out);
+    const file = `app.${hash(css)}.css`;
+    await writeFile(path.join(BUILD, file), css);
+    return { 'app.css': `/static/build/${file}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function hashScripts(): Promise<Manifest> {
+  const srcDir = path.join(STATIC, 'js');
+  const names = existsSync(srcDir) ? (await readdir(srcDir)).filter((n) => n.endsWith('.js')).sort() : [];
+  const entries = await Promise.all(
+    names.map(async (name) => {
+      const body = await readFile(path.join(srcDir, name));
+      const file = `${name.slice(0, -'.js'.length)}.${hash(body)}.js`;
+      await writeFile(path.join(BUILD, 'js', file), body);
+      return [`js/${name}`, `/static/build/js/${file}`] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Deletes earlier builds' hashed files and superseded vendor versions. */
+async function removeStale(manifest: Manifest): Promise<void> {
+  const keep = new Set(Object.values(manifest).map((url) => path.join(ROOT, ...url.split('/').filter(Boolean))));
+  keep.add(MANIFEST);
+  const vendorPrefixes = VENDOR_SCRIPTS.map((v) => `${v.name}-`);
+  const candidates = [
+    ...(await listFiles(BUILD)),
+    ...(await listFiles(path.join(BUILD, 'js'))),
+    // Only our own vendor files: anything else in static/vendor is left alone.
+    ...(await listFiles(VENDOR)).filter((f) => vendorPrefixes.some((p) => path.basename(f).startsWith(p))),
+  ];
+  // `.tmp` files may be another build's manifest in flight; it renames its own.
+  const stale = candidates.filter((f) => !keep.has(f) && !f.endsWith('.tmp'));
+  await Promise.all(stale.map((f) => rm(f, { force: true })));
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(dir, e.name));
+}
+
+function hash(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 8);
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`tailwindcss exited with ${code}:\n${stderr.trim()}`)),
+    );
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const started = Date.now();
+  buildAssets().then(
+    (manifest) => {
+      for (const [name, url] of Object.entries(manifest)) console.log(`${name.padEnd(16)} ${url}`);
+      console.log(`assets built in ${Date.now() - started} ms`);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    },
+  );
+}

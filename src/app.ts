@@ -1,0 +1,68 @@
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { sql } from 'kysely';
+import { migrationsCurrent } from './db/migrate.ts';
+import { adminPages } from './web/pages/admin/index.ts';
+import { apiV1 } from './web/api/v1/index.ts';
+import type { AppDeps } from './web/context.ts';
+import { handleError, handleNotFound } from './web/errors.ts';
+import { csrf } from './web/middleware/csrf.ts';
+import { rateLimit } from './web/middleware/rate-limit.ts';
+import { requestContext } from './web/middleware/request-context.ts';
+import { securityHeaders } from './web/middleware/security-headers.ts';
+import { sessionLoader } from './web/middleware/session.ts';
+import { portalPages } from './web/pages/portal/index.ts';
+import { publicPages } from './web/pages/public/index.ts';
+import { sseRoutes } from './web/realtime/sse.ts';
+import { createRenderer } from './web/render.ts';
+
+/** Builds the whole HTTP app without listening (tests call `app.request()`). */
+export function createApp(deps: AppDeps) {
+  const { db, config, clock } = deps;
+  const view = createRenderer(config, deps.assets);
+  const app = new Hono();
+
+  app.use(requestContext({ log: deps.log, trustedProxies: config.TRUSTED_PROXY_COUNT }));
+  app.use(securityHeaders({ hsts: config.isProduction }));
+  app.onError(handleError(() => view));
+  app.notFound(handleNotFound(() => view));
+
+  // Built files carry a content hash or version in their name: cache them for a year.
+  app.use('/static/build/*', immutable, serveStatic({ root: './' }));
+  app.use('/static/vendor/*', immutable, serveStatic({ root: './' }));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', async (c) => {
+    const checks = { database: false, migrations: false, jobs: deps.queueHealthy() };
+    try {
+      await sql`select 1`.execute(db);
+      checks.database = true;
+      checks.migrations = await migrationsCurrent(db);
+    } catch {
+      // reported below
+    }
+    const ready = Object.values(checks).every(Boolean);
+    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+  });
+
+  // The JSON API: bearer tokens only, never cookies, so no CSRF surface.
+  app.route('/api/v1', apiV1(deps));
+  app.all('/api/*', handleNotFound(() => view));
+
+  // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
+  const html = new Hono();
+  html.use(sessionLoader({ db, config, clock }));
+  html.use(rateLimit({ db, config, clock, who: (c) => c.var.auth?.user ?? null }));
+  html.use(csrf({ config }));
+  html.route('/', sseRoutes(deps));
+  html.route('/', publicPages(deps, view));
+  html.route('/', portalPages(deps, view));
+  html.route('/admin', adminPages(deps, view));
+  app.route('/', html);
+  return app;
+}
+
+async function immutable(c: import('hono').Context, next: () => Promise<void>) {
+  await next();
+  if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
+}

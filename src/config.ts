@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/**
+ * Environment, parsed once into a frozen, typed object. Every variable is documented in
+ * `.env.example`; keep the two in step.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  EMBEDDED_PG_DIR: z.string().min(1).default('./data/postgres'),
+  EMBEDDED_PG_PORT: int(1024, 65535).default(54329),
+
+  SESSION_SECRET: z.string().optional(),
+  ENCRYPTION_KEY: z.string().optional(),
+  SESSION_IDLE_MINUTES: int(5, 60 * 24 * 30).default(720),
+  SESSION_ABSOLUTE_DAYS: int(1, 365).default(14),
+  API_TOKEN_DAYS: int(1, 365).default(30),
+  TRUSTED_PROXY_COUNT: int(0, 10).default(0),
+
+  RATE_LIMIT_WINDOW_MINUTES: int(1, 1440).default(15),
+  RATE_LIMIT_ANONYMOUS: int(1, 1_000_000).default(1000),
+  RATE_LIMIT_AUTHENTICATED: int(1, 1_000_000).default(5000),
+  RATE_LIMIT_ADMIN: int(1, 1_000_000).default(10000),
+  RATE_LIMIT_AUTH_ACTIONS: int(1, 10_000).default(20),
+  LOGIN_LOCKOUT_ATTEMPTS: int(1, 1000).default(5),
+  LOGIN_LOCKOUT_MINUTES: int(1, 1440).default(15),
+  LOGIN_IP_LOCKOUT_ATTEMPTS: int(1, 10_000).default(50),
+
+  DEFAULT_ADMIN_EMAIL: z.email().default('admin@skypanel.local'),
+  DEFAULT_ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
+  BRAND_NAME: z.string().min(1).default('SkyPanel'),
+  BILLING_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code').default('USD'),
+
+  MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'resend']).optional(),
+  MAIL_FROM: z.string().min(3).default('SkyPanel <no-reply@skypanel.local>'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  RESEND_API_KEY: z.string().optional(),
+  RESEND_BASE_URL: z.url().default('https://api.resend.com'),
+
+  JOBS_ENABLED: bool.default(true),
+  WEB_ENABLED: bool.default(true),
+  EMULATORS_ENABLED: bool.optional(),
+  BCRYPT_COST: int(4, 15).default(12),
+});
+
+export type Config = Readonly<
+  z.infer<typeof schema> & {
+    isProduction: boolean;
+    publicUrl: string;
+    sessionSecret: string;
+    encryptionKey: Buffer;
+    mailTransport: 'outbox' | 'smtp' | 'resend';
+    emulatorsEnabled: boolean;
+    cookieName: string;
+  }
+>;
+
+/** Thrown with one line per problem; main.ts prints them and exits. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const DEV_SECRET = 'skypanel-development-secret-not-for-production';
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const isProduction = c.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  let sessionSecret = c.SESSION_SECRET ?? '';
+  if (sessionSecret.length < 32) {
+    if (isProduction) problems.push('SESSION_SECRET: required in production, at least 32 characters');
+    else sessionSecret = DEV_SECRET;
+  }
+  let encryptionKey = c.ENCRYPTION_KEY ? decodeKey(c.ENCRYPTION_KEY) : null;
+  if (c.ENCRYPTION_KEY && !encryptionKey) problems.push('ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64');
+  if (!encryptionKey) {
+    if (isProduction && !c.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required in production (32 bytes, hex or base64)');
+    encryptionKey = Buffer.alloc(32, 7);
+  }
+  if (c.MAIL_TRANSPORT === 'smtp' && !c.SMTP_URL) problems.push('SMTP_URL: required when MAIL_TRANSPORT=smtp');
+  if (c.MAIL_TRANSPORT === 'resend' && !c.RESEND_API_KEY) problems.push('RESEND_API_KEY: required when MAIL_TRANSPORT=resend');
+  if (isProduction && c.DEFAULT_ADMIN_PASSWORD && c.DEFAULT_ADMIN_PASSWORD.length < 12) {
+    problems.push('DEFAULT_ADMIN_PASSWORD: at least 12 characters in production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const mailTransport = c.MAIL_TRANSPORT ?? (c.RESEND_API_KEY ? 'resend' : c.SMTP_URL ? 'smtp' : 'outbox');
+  if (isProduction && mailTransport === 'outbox' && c.MAIL_TRANSPORT !== 'outbox') {
+    throw new ConfigError(['MAIL_TRANSPORT: production needs smtp or resend (or MAIL_TRANSPORT=outbox explicitly)']);
+  }
+  const port = c.PORT;
+  return Object.freeze({
+    ...c,
+    isProduction,
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    sessionSecret,
+    encryptionKey,
+    mailTransport,
+    emulatorsEnabled: c.EMULATORS_ENABLED ?? !isProduction,
+    cookieName: isProduction ? '__Host-sp_session' : 'sp_session',
+  });
+}
+
+function decodeKey(raw: string): Buffer | null {
+  const buf = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  return buf.length === 32 ? buf : null;
+}

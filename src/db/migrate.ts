@@ -1,0 +1,44 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Db } from './index.ts';
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+/**
+ * Reads `migrations/*.ts` by file name order. Our own `import()` (not Kysely's) so the files
+ * load through tsx or vitest's TypeScript transform alike.
+ */
+const folderProvider: MigrationProvider = {
+  async getMigrations() {
+    const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => /^\d.*\.ts$/.test(f)).sort();
+    const out: Record<string, Migration> = {};
+    for (const file of files) out[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href)) as Migration;
+    return out;
+  },
+};
+
+function migrator(db: Db): Migrator {
+  return new Migrator({
+    db,
+    provider: folderProvider,
+  });
+}
+
+/**
+ * Applies pending migrations. Kysely's Postgres adapter holds an advisory lock for the
+ * whole run, so several instances starting together migrate exactly once.
+ */
+export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  const result = await migrator(db).migrateToLatest();
+  if (result.error) throw result.error;
+  return result;
+}
+
+/** True when every migration file has been applied (used by /ready). */
+export async function migrationsCurrent(db: Db): Promise<boolean> {
+  const list = await migrator(db).getMigrations();
+  return list.every((m) => m.executedAt !== undefined);
+}

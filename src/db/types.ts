@@ -1,0 +1,177 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Hand-written to match `migrations/`; change both together. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Money = ColumnType<bigint, bigint | string | number | undefined, bigint | string | number>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  phone: string | null;
+  timezone: Generated<string>;
+  password_hash: string;
+  is_admin: Generated<boolean>;
+  status: Generated<'active' | 'suspended' | 'review'>;
+  email_verified_at: NullableTimestamp;
+  totp_secret: string | null;
+  totp_enabled_at: NullableTimestamp;
+  totp_last_step: ColumnType<string, string | number | undefined, string | number>;
+  active_organization_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  personal: Generated<boolean>;
+  website: string | null;
+  address: string | null;
+  tax_id: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RolesTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  permissions: string[];
+  predefined: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface OrganizationMembersTable {
+  organization_id: string;
+  user_id: string;
+  role_id: string;
+  created_at: Timestamp;
+}
+
+export interface WalletsTable {
+  id: Generated<string>;
+  organization_id: string;
+  currency: Generated<string>;
+  balance: Money;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: Buffer;
+  csrf_token: string;
+  stage: 'mfa' | 'full';
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface AccessTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: Buffer;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface UserTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  purpose: 'verify_email' | 'reset_password';
+  token_hash: Buffer;
+  email: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hash: Buffer;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface EmailsTable {
+  id: Generated<string>;
+  to_address: string;
+  subject: string;
+  html: string;
+  text: string;
+  template: string;
+  status: Generated<'queued' | 'sent' | 'failed'>;
+  transport: string | null;
+  provider_message_id: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export interface JobRunsTable {
+  id: Generated<string>;
+  queue: string;
+  job_id: string | null;
+  status: Generated<'running' | 'succeeded' | 'failed'>;
+  summary: ColumnType<Record<string, unknown>, string | undefined, string>;
+  error: string | null;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface RateLimitCountersTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
+export interface RateLimitOverridesTable {
+  user_id: string;
+  max_requests: number;
+  note: string | null;
+  created_at: Timestamp;
+}
+
+export interface IpRulesTable {
+  id: Generated<string>;
+  network: string;
+  action: 'allow' | 'block';
+  note: string | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  roles: RolesTable;
+  organization_members: OrganizationMembersTable;
+  wallets: WalletsTable;
+  sessions: SessionsTable;
+  access_tokens: AccessTokensTable;
+  user_tokens: UserTokensTable;
+  recovery_codes: RecoveryCodesTable;
+  emails: EmailsTable;
+  job_runs: JobRunsTable;
+  rate_limit_counters: RateLimitCountersTable;
+  rate_limit_overrides: RateLimitOverridesTable;
+  ip_rules: IpRulesTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Organization = Selectable<OrganizationsTable>;
+export type Session = Selectable<SessionsTable>;
+export type Email = Selectable<EmailsTable>;
+export type JobRun = Selectable<JobRunsTable>;

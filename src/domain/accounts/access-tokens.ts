@@ -1,0 +1,48 @@
+import type { Config } from '../../config.ts';
+import type { DbOrTx } from '../../db/index.ts';
+import { hashToken, randomToken } from '../../lib/crypto.ts';
+import type { RequestOrigin } from '../deps.ts';
+
+/** Bearer access tokens for the JSON API: `spt_` + 256 random bits, stored hashed, revocable. */
+export const ACCESS_TOKEN_PREFIX = 'spt_';
+
+export interface TokenActor {
+  tokenId: string;
+  user: { id: string; email: string; name: string; isAdmin: boolean; activeOrganizationId: string | null };
+}
+
+export async function createAccessToken(db: DbOrTx, config: Config, userId: string, origin: RequestOrigin, now: Date) {
+  const token = ACCESS_TOKEN_PREFIX + randomToken();
+  const expiresAt = new Date(now.getTime() + config.API_TOKEN_DAYS * 86_400_000);
+  await db
+    .insertInto('access_tokens')
+    .values({ user_id: userId, token_hash: hashToken(token), ip: origin.ip, user_agent: origin.userAgent?.slice(0, 400) ?? null, expires_at: expiresAt, created_at: now })
+    .execute();
+  return { token, expiresAt };
+}
+
+/** The token's user when it is live and the user is active; records last use at most once a minute. */
+export async function findAccessToken(db: DbOrTx, token: string, now: Date): Promise<TokenActor | null> {
+  if (!token.startsWith(ACCESS_TOKEN_PREFIX)) return null;
+  const row = await db
+    .selectFrom('access_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select(['t.id as token_id', 't.last_used_at', 'u.id', 'u.email', 'u.name', 'u.is_admin', 'u.active_organization_id'])
+    .where('t.token_hash', '=', hashToken(token))
+    .where('t.revoked_at', 'is', null)
+    .where('t.expires_at', '>', now)
+    .where('u.status', '=', 'active')
+    .executeTakeFirst();
+  if (!row) return null;
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
+    await db.updateTable('access_tokens').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
+  }
+  return {
+    tokenId: row.token_id,
+    user: { id: row.id, email: row.email, name: row.name, isAdmin: row.is_admin, activeOrganizationId: row.active_organization_id },
+  };
+}
+
+export async function revokeAccessToken(db: DbOrTx, tokenId: string, now: Date): Promise<void> {
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('id', '=', tokenId).where('revoked_at', 'is', null).execute();
+}

@@ -1,0 +1,22 @@
+import { randomToken } from '../../lib/crypto.ts';
+import type { Deps } from '../deps.ts';
+import { register } from './register.ts';
+
+/**
+ * Creates the first platform admin when there is none. Returns the generated password
+ * (to print once) when none was configured, otherwise null.
+ */
+export async function ensureFirstAdmin(deps: Deps): Promise<{ email: string; generatedPassword: string | null } | null> {
+  const existing = await deps.db.selectFrom('users').select('id').where('is_admin', '=', true).limit(1).executeTakeFirst();
+  if (existing) return null;
+  const email = deps.config.DEFAULT_ADMIN_EMAIL.toLowerCase();
+  const generated = deps.config.DEFAULT_ADMIN_PASSWORD ? null : randomToken(15);
+  const taken = await deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  if (taken) {
+    // The address already has an account: promote it rather than fail the start.
+    await deps.db.updateTable('users').set({ is_admin: true }).where('id', '=', taken.id).execute();
+    return { email, generatedPassword: null };
+  }
+  await register(deps, { name: 'Platform admin', email, password: generated ?? deps.config.DEFAULT_ADMIN_PASSWORD }, { isAdmin: true, verified: true });
+  return { email, generatedPassword: generated };
+}

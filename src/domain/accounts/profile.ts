@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { inTransaction } from '../../db/index.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import { parseInput } from '../../lib/validation.ts';
+import type { Deps } from '../deps.ts';
+import { queueEmail } from '../mail/queue-email.ts';
+import { hashPassword, passwordSchema, verifyPassword } from './passwords.ts';
+import { nameSchema } from './register.ts';
+import { revokeOtherSessions } from './sessions.ts';
+import { consumeUserToken, issueUserToken } from './user-tokens.ts';
+
+const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone').concat('UTC'));
+
+export const profileInput = z.object({
+  name: nameSchema,
+  phone: z
+    .string()
+    .trim()
+    .max(40, 'Use at most 40 characters.')
+    .regex(/^[+0-9 ().-]*$/, 'Use digits, spaces and + ( ) - only.')
+    .transform((v) => (v === '' ? null : v))
+    .optional(),
+  timezone: z.string().refine((tz) => TIMEZONES.has(tz), 'Choose a time zone from the list.'),
+});
+
+export const changePasswordInput = z.object({
+  current_password: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.'),
+  new_password: passwordSchema,
+});
+
+export function timezones(): string[] {
+  return [...TIMEZONES].sort();
+}
+
+export async function getProfile(deps: Pick<Deps, 'db'>, userId: string) {
+  return deps.db.selectFrom('users').select(['id', 'email', 'name', 'phone', 'timezone', 'email_verified_at', 'totp_enabled_at', 'created_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+}
+
+export async function updateProfile(deps: Deps, userId: string, raw: unknown) {
+  const input = parseInput(profileInput, raw);
+  await deps.db
+    .updateTable('users')
+    .set({ name: input.name, phone: input.phone ?? null, timezone: input.timezone, updated_at: deps.clock.now() })
+    .where('id', '=', userId)
+    .execute();
+}
+
+/** Changes the password after checking the current one; every other session ends. */
+export async function changePassword(deps: Deps, userId: string, currentSessionId: string | null, raw: unknown) {
+  const input = parseInput(changePasswordInput, raw);
+  const user = await deps.db.selectFrom('users').select(['email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
+  if (!(await verifyPassword(input.current_password, user.password_hash))) throw new ValidationError({ current_password: 'That is not your current password.' });
+  const passwordHash = await hashPassword(input.new_password, deps.config.BCRYPT_COST);
+  const now = deps.clock.now();
+  await inTransaction(deps.db, async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
+    await revokeOtherSessions(trx, userId, currentSessionId, now);
+    await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password` });
+  });
+}
+
+/** Emails a fresh verification link to the account's current address. */
+export async function resendVerification(deps: Deps, userId: string): Promise<boolean> {
+  const user = await deps.db.selectFrom('users').select(['email', 'name', 'email_verified_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+  if (user.email_verified_at) return false;
+  await inTransaction(deps.db, async (trx) => {
+    const token = await issueUserToken(trx, userId, 'verify_email', user.email, deps.clock.now());
+    await queueEmail(deps, trx, user.email, 'verify_email', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
+  });
+  return true;
+}
+
+/** Marks the address verified if the token is valid and the account still has that address. */
+export async function verifyEmail(deps: Deps, token: string): Promise<boolean> {
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (trx) => {
+    const used = await consumeUserToken(trx, token, 'verify_email', now);
+    if (!used) return false;
+    const res = await trx.updateTable('users').set({ email_verified_at: now }).where('id', '=', used.user_id).where('email', '=', used.email).executeTakeFirst();
+    return res.numUpdatedRows > 0n;
+  });
+}

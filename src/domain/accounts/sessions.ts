@@ -1,0 +1,142 @@
+import { sql } from 'kysely';
+import type { Config } from '../../config.ts';
+import type { DbOrTx } from '../../db/index.ts';
+import { hashToken, randomToken } from '../../lib/crypto.ts';
+import type { RequestOrigin } from '../deps.ts';
+
+/**
+ * Server-side sessions. The browser holds an opaque 256-bit token; the database holds its
+ * SHA-256. A session has an absolute expiry and an idle timeout (last_seen_at). Stage `mfa`
+ * means the password was right and the second factor is still owed: it grants nothing else.
+ */
+export interface SessionUser {
+  sessionId: string;
+  stage: 'mfa' | 'full';
+  csrfToken: string;
+  user: {
+    id: string;
+    email: string;
+    name: string;
+    isAdmin: boolean;
+    emailVerified: boolean;
+    timezone: string;
+    activeOrganizationId: string | null;
+    twoFactorEnabled: boolean;
+  };
+}
+
+/** last_seen_at is refreshed at most this often, so reading a page does not always write. */
+const TOUCH_AFTER_MS = 60_000;
+
+export async function createSession(
+  db: DbOrTx,
+  config: Config,
+  userId: string,
+  stage: 'mfa' | 'full',
+  origin: RequestOrigin,
+  now: Date,
+): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+  const token = randomToken();
+  // A half-signed-in session lives only long enough to type a code.
+  const expiresAt = new Date(now.getTime() + (stage === 'mfa' ? 10 * 60_000 : config.SESSION_ABSOLUTE_DAYS * 86_400_000));
+  const row = await db
+    .insertInto('sessions')
+    .values({
+      user_id: userId,
+      token_hash: hashToken(token),
+      csrf_token: randomToken(24),
+      stage,
+      ip: origin.ip,
+      user_agent: origin.userAgent?.slice(0, 400) ?? null,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: expiresAt,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { token, sessionId: row.id, expiresAt };
+}
+
+/** The live session for a cookie token, or null (unknown, expired, idle too long, user not active). */
+export async function findSession(db: DbOrTx, config: Config, token: string, now: Date): Promise<SessionUser | null> {
+  const idleCutoff = new Date(now.getTime() - config.SESSION_IDLE_MINUTES * 60_000);
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      's.id as session_id', 's.stage', 's.csrf_token', 's.last_seen_at',
+      'u.id', 'u.email', 'u.name', 'u.is_admin', 'u.email_verified_at', 'u.timezone', 'u.active_organization_id', 'u.totp_enabled_at',
+    ])
+    .where('s.token_hash', '=', hashToken(token))
+    .where('s.expires_at', '>', now)
+    .where('s.last_seen_at', '>', idleCutoff)
+    .where('u.status', '=', 'active')
+    .executeTakeFirst();
+  if (!row) return null;
+  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.session_id).execute();
+  }
+  return {
+    sessionId: row.session_id,
+    stage: row.stage,
+    csrfToken: row.csrf_token,
+    user: {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      isAdmin: row.is_admin,
+      emailVerified: row.email_verified_at !== null,
+      timezone: row.timezone,
+      activeOrganizationId: row.active_organization_id,
+      twoFactorEnabled: row.totp_enabled_at !== null,
+    },
+  };
+}
+
+export async function revokeSession(db: DbOrTx, sessionId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+/** Ends one of the user's own sessions; another user's session id simply matches nothing. */
+export async function revokeUserSession(db: DbOrTx, userId: string, sessionId: string): Promise<boolean> {
+  const res = await db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
+  return res.numDeletedRows > 0n;
+}
+
+/** Ends every session (and API access token) of the user except `keepSessionId`. */
+export async function revokeOtherSessions(db: DbOrTx, userId: string, keepSessionId: string | null, now: Date): Promise<number> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keepSessionId) q = q.where('id', '!=', keepSessionId);
+  const res = await q.executeTakeFirst();
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  return Number(res.numDeletedRows);
+}
+
+export async function listSessions(db: DbOrTx, userId: string, now: Date) {
+  return db
+    .selectFrom('sessions')
+    .select(['id', 'ip', 'user_agent', 'created_at', 'last_seen_at', 'expires_at', 'stage'])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now)
+    .where('stage', '=', 'full')
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+}
+
+/** Deletes expired sessions, access tokens, used or expired user tokens and old counters. */
+export async function purgeExpired(db: DbOrTx, config: Config, now: Date) {
+  const idleCutoff = new Date(now.getTime() - config.SESSION_IDLE_MINUTES * 60_000);
+  const sessions = await db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)])).executeTakeFirst();
+  const tokens = await db
+    .deleteFrom('access_tokens')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('revoked_at', '<=', sql<Date>`${now}::timestamptz - interval '30 days'`)]))
+    .executeTakeFirst();
+  const userTokens = await db.deleteFrom('user_tokens').where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)])).executeTakeFirst();
+  const counters = await db.deleteFrom('rate_limit_counters').where('window_start', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
+  return {
+    sessions: Number(sessions.numDeletedRows),
+    access_tokens: Number(tokens.numDeletedRows),
+    user_tokens: Number(userTokens.numDeletedRows),
+    rate_limit_counters: Number(counters.numDeletedRows),
+  };
+}

@@ -1,0 +1,141 @@
+import { generate, generateSecret, generateURI } from 'otplib';
+import { sql } from 'kysely';
+import { inTransaction } from '../../db/index.ts';
+import { decryptSecret, encryptSecret, hashToken, randomCode } from '../../lib/crypto.ts';
+import { AppError, RateLimitedError, ValidationError } from '../../lib/errors.ts';
+import type { Deps } from '../deps.ts';
+import { queueEmail } from '../mail/queue-email.ts';
+import { hitCounter, readCounter, secondsLeftInWindow } from '../security/counters.ts';
+import { verifyPassword } from './passwords.ts';
+
+/**
+ * TOTP (RFC 6238, 30 s steps, 6 digits). The secret is stored AES-GCM encrypted. A code is
+ * accepted once only: the highest step used is kept in `totp_last_step` and raised with a
+ * guarded UPDATE, so a replayed or older code fails even across instances.
+ */
+const PERIOD = 30;
+const RECOVERY_CODES = 10;
+const MAX_FAILURES = 5;
+const FAILURE_WINDOW_MINUTES = 15;
+
+async function loadUser(deps: Deps, userId: string) {
+  return deps.db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'password_hash', 'totp_secret', 'totp_enabled_at', 'totp_last_step'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+}
+
+/** Starts (or restarts) setup: a new secret, kept until confirmed with a code. */
+export async function beginTotpSetup(deps: Deps, userId: string) {
+  const user = await loadUser(deps, userId);
+  if (user.totp_enabled_at) throw new AppError('already_enabled', 409, 'Two-factor authentication is already on.');
+  const secret = generateSecret();
+  await deps.db.updateTable('users').set({ totp_secret: encryptSecret(deps.config.encryptionKey, secret), totp_last_step: 0 }).where('id', '=', userId).execute();
+  return { secret, uri: generateURI({ issuer: deps.config.BRAND_NAME, label: user.email, secret }) };
+}
+
+/** The step a code belongs to (current ±1 for clock drift), or null. */
+async function matchStep(secret: string, code: string, now: Date): Promise<number | null> {
+  const current = Math.floor(now.getTime() / 1000 / PERIOD);
+  for (const step of [current, current - 1, current + 1]) {
+    if ((await generate({ secret, epoch: step * PERIOD })) === code) return step;
+  }
+  return null;
+}
+
+async function guardFailures(deps: Deps, userId: string, now: Date) {
+  const failures = await readCounter(deps.db, `mfa-fail:${userId}`, FAILURE_WINDOW_MINUTES, now);
+  if (failures >= MAX_FAILURES) throw new RateLimitedError(secondsLeftInWindow(now, FAILURE_WINDOW_MINUTES), 'Too many wrong codes. Please wait and try again.');
+}
+
+/** Accepts a TOTP code once: consumes its step. False for wrong, old or replayed codes. */
+async function consumeTotp(deps: Deps, user: Awaited<ReturnType<typeof loadUser>>, code: string, now: Date): Promise<boolean> {
+  if (!user.totp_secret || !/^\d{6}$/.test(code)) return false;
+  const step = await matchStep(decryptSecret(deps.config.encryptionKey, user.totp_secret), code, now);
+  if (step === null) return false;
+  const res = await deps.db
+    .updateTable('users')
+    .set({ totp_last_step: step })
+    .where('id', '=', user.id)
+    .where(sql`totp_last_step`, '<', step)
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+const normalizeRecovery = (code: string) => code.trim().toLowerCase().replace(/[^a-z0-9]/g, '');
+
+async function consumeRecoveryCode(deps: Deps, userId: string, code: string, now: Date): Promise<boolean> {
+  const normalized = normalizeRecovery(code);
+  if (normalized.length !== 10) return false;
+  const res = await deps.db
+    .updateTable('recovery_codes')
+    .set({ used_at: now })
+    .where('user_id', '=', userId)
+    .where('code_hash', '=', hashToken(normalized))
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+/** Confirms setup with a first code; returns the 10 recovery codes (shown once). */
+export async function confirmTotpSetup(deps: Deps, userId: string, code: string): Promise<string[]> {
+  const now = deps.clock.now();
+  const user = await loadUser(deps, userId);
+  if (user.totp_enabled_at) throw new AppError('already_enabled', 409, 'Two-factor authentication is already on.');
+  if (!user.totp_secret) throw new ValidationError({ code: 'Start the setup again.' });
+  if (!(await consumeTotp(deps, user, code.trim(), now))) throw new ValidationError({ code: 'That code is not right. Check your authenticator app and try again.' });
+  const codes = Array.from({ length: RECOVERY_CODES }, () => randomCode(10));
+  await inTransaction(deps.db, async (trx) => {
+    await trx.updateTable('users').set({ totp_enabled_at: now, updated_at: now }).where('id', '=', userId).execute();
+    await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+    await trx.insertInto('recovery_codes').values(codes.map((c) => ({ user_id: userId, code_hash: hashToken(c) }))).execute();
+    await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: true, when: now.toUTCString() });
+  });
+  return codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`);
+}
+
+/**
+ * The second sign-in step: a TOTP code or an unused recovery code. Wrong codes count
+ * towards a lockout. Returns which factor was used.
+ */
+export async function verifySecondFactor(deps: Deps, userId: string, code: string): Promise<'totp' | 'recovery'> {
+  const now = deps.clock.now();
+  await guardFailures(deps, userId, now);
+  const user = await loadUser(deps, userId);
+  const trimmed = code.trim().replace(/\s/g, '');
+  if (/^\d{6}$/.test(trimmed)) {
+    if (await consumeTotp(deps, user, trimmed, now)) return 'totp';
+  } else if (await consumeRecoveryCode(deps, userId, trimmed, now)) {
+    return 'recovery';
+  }
+  await hitCounter(deps.db, `mfa-fail:${userId}`, FAILURE_WINDOW_MINUTES, now);
+  throw new ValidationError({ code: 'That code is not valid, or it was already used.' });
+}
+
+/** Turning 2FA off needs the password and a current code. */
+export async function disableTotp(deps: Deps, userId: string, password: string, code: string): Promise<void> {
+  const now = deps.clock.now();
+  const user = await loadUser(deps, userId);
+  if (!user.totp_enabled_at) throw new AppError('not_enabled', 409, 'Two-factor authentication is not on.');
+  if (!(await verifyPassword(password, user.password_hash))) throw new ValidationError({ password: 'That password is not right.' });
+  await verifySecondFactor(deps, userId, code);
+  await inTransaction(deps.db, async (trx) => {
+    await trx.updateTable('users').set({ totp_enabled_at: null, totp_secret: null, updated_at: now }).where('id', '=', userId).execute();
+    await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+    await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: false, when: now.toUTCString() });
+  });
+}
+
+export async function remainingRecoveryCodes(deps: Deps, userId: string): Promise<number> {
+  const row = await deps.db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The secret of a started, unconfirmed setup (to show the QR code again), or null. */
+export async function pendingTotpSetup(deps: Deps, userId: string) {
+  const user = await loadUser(deps, userId);
+  if (user.totp_enabled_at || !user.totp_secret) return null;
+  const secret = decryptSecret(deps.config.encryptionKey, user.totp_secret);
+  return { secret, uri: generateURI({ issuer: deps.config.BRAND_NAME, label: user.email, secret }) };
+}

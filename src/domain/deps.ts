@@ -1,0 +1,20 @@
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../lib/log.ts';
+import type { Clock } from '../lib/time.ts';
+import type { JobQueue } from '../queue/index.ts';
+
+/** What every domain function may use; passed explicitly, never read from globals. */
+export interface Deps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  queue: JobQueue;
+}
+
+/** Where a request came from, recorded on sessions and used for rate limits. */
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string | null;
+}

@@ -1,0 +1,116 @@
+import { serve } from '@hono/node-server';
+import { sql } from 'kysely';
+import { registerJobs } from '../jobs/index.ts';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createDb, type Db } from './db/index.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
+import type { Deps } from './domain/deps.ts';
+import { createLogger, type Logger } from './lib/log.ts';
+import { systemClock } from './lib/time.ts';
+import { createMailTransport } from './providers/mail/index.ts';
+import { bossQueue, createBoss, createQueues } from './queue/index.ts';
+import { loadManifest } from './web/assets.ts';
+import { RealtimeHub } from './web/realtime/hub.ts';
+
+/** Starts SkyPanel: database (embedded when no DATABASE_URL), migrations, jobs, HTTP. */
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const stops: Array<() => Promise<unknown>> = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    for (const stop of stops.reverse()) await stop().catch((err: Error) => log.error({ err: err.message }, 'shutdown step failed'));
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  let url = config.DATABASE_URL;
+  if (!url) {
+    log.info({ dir: config.EMBEDDED_PG_DIR }, 'no DATABASE_URL: starting the embedded PostgreSQL');
+    const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.EMBEDDED_PG_DIR, config.EMBEDDED_PG_PORT, (line) => log.debug({ postgres: line }));
+    stops.push(() => embedded.stop());
+    url = embedded.url;
+  }
+  const db = createDb(url, config.DATABASE_POOL_MAX);
+  stops.push(() => db.destroy());
+  await prepareDatabase(db, config, log);
+
+  const assets = loadManifest() ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
+  const boss = createBoss(url, { schedule: config.JOBS_ENABLED, supervise: config.JOBS_ENABLED });
+  boss.on('error', (err: Error) => log.error({ err: err.message }, 'job queue error'));
+  await boss.start();
+  stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+  await createQueues(boss);
+  const deps: Deps = { db, config, clock: systemClock, log, queue: bossQueue(boss) };
+  await seedFirstAdmin(deps, log);
+
+  if (config.JOBS_ENABLED) {
+    const transport = createMailTransport(config);
+    await registerJobs(boss, deps, transport);
+    log.info({ mail: transport.name }, 'jobs running');
+  }
+
+  if (config.WEB_ENABLED) {
+    const hub = new RealtimeHub(url, log);
+    await hub.start();
+    stops.push(() => hub.stop());
+    const app = createApp({ ...deps, assets, hub, queueHealthy: () => !stopping });
+    const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+    // Stop accepting first; in-flight requests finish before the pools close.
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    log.info({ url: config.publicUrl }, `SkyPanel is listening on ${config.publicUrl}`);
+  }
+}
+
+/** Migrations under an advisory lock: several instances starting together migrate once. */
+async function prepareDatabase(db: Db, config: Config, log: Logger) {
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(724171)`.execute(conn);
+    try {
+      const result = await migrateToLatest(db);
+      for (const m of result.results ?? []) log.info({ migration: m.migrationName, status: m.status }, 'migration');
+    } finally {
+      await sql`select pg_advisory_unlock(724171)`.execute(conn);
+    }
+  });
+  void config;
+}
+
+async function seedFirstAdmin(deps: Deps, log: Logger) {
+  await deps.db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(724172)`.execute(conn);
+    try {
+      const created = await ensureFirstAdmin(deps);
+      if (created?.generatedPassword) {
+        // Printed once, to the terminal only (not the structured log).
+        process.stdout.write(
+          `\n  First platform admin created\n    email:    ${created.email}\n    password: ${created.generatedPassword}\n  Change it after signing in. It will not be shown again.\n\n`,
+        );
+      } else if (created) log.info({ email: created.email }, 'first platform admin created');
+    } finally {
+      await sql`select pg_advisory_unlock(724172)`.execute(conn);
+    }
+  });
+}
+
+main().catch((err: Error) => {
+  console.error(`SkyPanel failed to start: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+
+const EMAIL_VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views/emails');
+const eta = new Eta({ views: EMAIL_VIEWS, cache: process.env.NODE_ENV === 'production', autoEscape: true });
+
+/** Every email the product sends, with the data its template needs. */
+export interface EmailTemplates {
+  welcome: { name: string; verifyUrl: string };
+  verify_email: { name: string; verifyUrl: string };
+  password_reset: { name: string; resetUrl: string; expiresMinutes: number };
+  new_sign_in: { name: string; ip: string; userAgent: string; when: string };
+  password_changed: { name: string; when: string; resetUrl: string };
+  two_factor_changed: { name: string; enabled: boolean; when: string };
+}
+export type EmailTemplateName = keyof EmailTemplates;
+
+const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]) => string } = {
+  welcome: (b) => `Welcome to ${b}: confirm your email`,
+  verify_email: (b) => `Confirm your email address for ${b}`,
+  password_reset: (b) => `Reset your ${b} password`,
+  new_sign_in: (b) => `New sign-in to your ${b} account`,
+  password_changed: (b) => `Your ${b} password was changed`,
+  two_factor_changed: (b, d) => `Two-factor authentication ${d.enabled ? 'enabled' : 'disabled'} on your ${b} account`,
+};
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Renders `views/emails/<name>.html.eta` inside the email layout, and `<name>.txt.eta`. */
+export function renderEmail<K extends EmailTemplateName>(name: K, brand: string, data: EmailTemplates[K]): RenderedEmail {
+  const subject = subjects[name](brand, data);
+  const it = { ...data, brand, subject };
+  const body = eta.render(`./${name}.html.eta`, it);
+  const html = eta.render('./_layout.html.eta', { ...it, body });
+  const text = eta.render(`./${name}.txt.eta`, it);
+  return { subject, html, text };
+}

@@ -1,0 +1,59 @@
+import { CompiledQuery } from 'kysely';
+import PgBoss from 'pg-boss';
+import { z } from 'zod';
+import type { DbOrTx } from '../db/index.ts';
+
+/** Every queue, with the schema its payload must match. Workers live in `jobs/`. */
+export const queues = {
+  'email.send': z.object({ emailId: z.uuid() }),
+  'maintenance.purge-expired': z.object({}).passthrough(),
+} as const;
+export type QueueName = keyof typeof queues;
+export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
+
+/** Schedules (cron, UTC) for recurring queues. */
+export const schedules: Partial<Record<QueueName, string>> = {
+  'maintenance.purge-expired': '*/15 * * * *',
+};
+
+export interface JobQueue {
+  /** Enqueues inside `db` (a transaction when given one): the job exists only if it commits. */
+  enqueue<Q extends QueueName>(db: DbOrTx, name: Q, data: Payload<Q>, options?: PgBoss.SendOptions): Promise<string | null>;
+}
+
+/** Lets pg-boss write its job row through a Kysely connection or transaction. */
+export function kyselyExecutor(db: DbOrTx): PgBoss.Db {
+  return {
+    executeSql: async (text, values) => {
+      const res = await db.executeQuery(CompiledQuery.raw(text, values));
+      return { rows: res.rows as unknown[] as never[] };
+    },
+  };
+}
+
+export function createBoss(connectionString: string, opts: { schedule: boolean; supervise: boolean }): PgBoss {
+  return new PgBoss({
+    connectionString,
+    schema: 'pgboss',
+    max: 4,
+    application_name: 'skypanel-jobs',
+    schedule: opts.schedule,
+    supervise: opts.supervise,
+  });
+}
+
+/** Creates every queue that does not exist yet (pg-boss 10 requires queues up front). */
+export async function createQueues(boss: PgBoss): Promise<void> {
+  for (const name of Object.keys(queues)) {
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true });
+  }
+}
+
+export function bossQueue(boss: PgBoss): JobQueue {
+  return {
+    async enqueue(db, name, data, options) {
+      const parsed = queues[name].parse(data);
+      return boss.send(name, parsed as object, { ...options, db: kyselyExecutor(db) });
+    },
+  };
+}

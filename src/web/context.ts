@@ -1,0 +1,30 @@
+import type { Deps } from '../domain/deps.ts';
+import type { TokenActor } from '../domain/accounts/access-tokens.ts';
+import type { SessionUser } from '../domain/accounts/sessions.ts';
+import type { Logger } from '../lib/log.ts';
+import type { Manifest } from './assets.ts';
+import type { RealtimeHub } from './realtime/hub.ts';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    requestId: string;
+    log: Logger;
+    nonce: string;
+    clientIp: string;
+    /** A fully signed-in browser session, or null. */
+    auth: SessionUser | null;
+    /** A session that passed the password step and still owes its second factor. */
+    pendingMfa: SessionUser | null;
+    csrfToken: string;
+    /** The bearer-authenticated API caller (JSON API only). */
+    apiActor: TokenActor | null;
+  }
+}
+
+/** Everything the web layer needs; built once by main.ts (or a test). */
+export interface AppDeps extends Deps {
+  assets: Manifest;
+  hub: RealtimeHub;
+  /** Reports whether the job queue is running, for /ready. */
+  queueHealthy: () => boolean;
+}

@@ -1,0 +1,41 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, RateLimitedError } from '../lib/errors.ts';
+import type { Renderer } from './render.ts';
+
+/** The JSON error envelope used by every `/api/*` response. */
+export function errorEnvelope(code: string, message: string, fields?: Record<string, string>) {
+  return { error: fields ? { code, message, fields } : { code, message } };
+}
+
+const isApi = (c: Context) => c.req.path.startsWith('/api/');
+
+/** app.onError: domain errors keep their status; anything else is a logged 500 with no detail. */
+export function handleError(view: () => Renderer) {
+  return (err: Error, c: Context) => {
+    let status = 500;
+    let code = 'internal_error';
+    let message = 'Something went wrong on our side. It has been logged; please try again.';
+    let fields: Record<string, string> | undefined;
+    if (err instanceof AppError) {
+      ({ status, code, message } = err);
+      fields = err.fields;
+      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
+    } else if (err instanceof HTTPException && err.status < 500) {
+      status = err.status;
+      code = status === 400 ? 'bad_request' : 'http_error';
+      message = err.message || 'The request could not be processed.';
+    } else {
+      c.var.log?.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
+    }
+    if (isApi(c)) return c.json(errorEnvelope(code, message, fields), status as 500);
+    return view().page(c, 'shared/error', { status, message }, { layout: 'public', status: status as 500, title: `Error ${status}` });
+  };
+}
+
+export function handleNotFound(view: () => Renderer) {
+  return (c: Context) => {
+    if (isApi(c)) return c.json(errorEnvelope('not_found', 'No such endpoint or resource.'), 404);
+    return view().page(c, 'shared/error', { status: 404, message: 'We could not find that page.' }, { layout: 'public', status: 404, title: 'Not found' });
+  };
+}

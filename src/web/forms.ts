@@ -1,0 +1,35 @@
+import type { Context } from 'hono';
+import { AppError } from '../lib/errors.ts';
+import type { Renderer, RenderOptions } from './render.ts';
+
+/** Form fields as strings (files and repeated keys are not used by these forms). */
+export async function formData(c: Context): Promise<Record<string, string>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return {};
+  const body = await c.req.parseBody();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string' && k !== '_csrf') out[k] = v;
+  return out;
+}
+
+/**
+ * Runs a form action; when it fails with a user-facing error (validation, wrong password,
+ * too many attempts) renders the same form again with the messages and the values typed —
+ * passwords excepted — with status 422 (429 keeps its own). Other errors propagate.
+ */
+export async function submitForm(
+  c: Context,
+  view: Renderer,
+  form: { template: string; values: Record<string, string>; data?: Record<string, unknown>; options: RenderOptions },
+  action: () => Promise<Response>,
+): Promise<Response> {
+  try {
+    return await action();
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status === 404 || err.status === 403 && err.code === 'forbidden') throw err;
+    const values = Object.fromEntries(Object.entries(form.values).filter(([k]) => !/password|code|otp/.test(k)));
+    const status = err.status === 429 ? 429 : 422;
+    if (err.status === 429 && 'retryAfterSeconds' in err) c.header('Retry-After', String(err.retryAfterSeconds));
+    return view.page(c, form.template, { ...form.data, values, errors: err.fields ?? {}, message: err.fields && err.code === 'validation_failed' ? err.message : err.message }, { ...form.options, status });
+  }
+}

@@ -1,0 +1,58 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { Config } from '../../config.ts';
+import { randomToken, safeEqual } from '../../lib/crypto.ts';
+
+const ANON_COOKIE = 'sp_csrf';
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF protection for the cookie-authenticated HTML app. Every unsafe request must (1) come
+ * from this site (`Sec-Fetch-Site` / `Origin`), and (2) carry the token in `X-CSRF-Token`
+ * (htmx sends it) or a `_csrf` form field — whatever its Content-Type, including none. The
+ * token is the session's; before sign-in it is a random cookie (double submit), which also
+ * stops login CSRF. Run after `sessionLoader`.
+ *
+ * @example app.use(csrf({ config }))
+ */
+export function csrf(opts: { config: Config }): MiddlewareHandler {
+  return async function csrfMiddleware(c, next) {
+    const session = c.var.auth ?? c.var.pendingMfa;
+    let expected = session?.csrfToken ?? getCookie(c, ANON_COOKIE) ?? '';
+    if (!session && !expected) {
+      expected = randomToken(24);
+      setCookie(c, ANON_COOKIE, expected, { path: '/', httpOnly: true, secure: opts.config.isProduction, sameSite: 'Lax' });
+    }
+    c.set('csrfToken', expected);
+    if (SAFE.has(c.req.method)) return next();
+    if (!sameSite(c, opts.config)) return refuse(c, 'Cross-site request refused.');
+    const sent = c.req.header('x-csrf-token') ?? (await formToken(c));
+    if (!sent || !expected || !safeEqual(sent, expected)) return refuse(c, 'Your form expired. Reload the page and try again.');
+    return next();
+  };
+}
+
+function sameSite(c: Context, config: Config): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site) return site === 'same-origin' || site === 'none';
+  const origin = c.req.header('origin');
+  if (!origin) return true; // Old browsers and non-browser clients: the token check decides.
+  const host = c.req.header('host');
+  return origin === config.publicUrl || (host !== undefined && new URL(origin).host === host);
+}
+
+async function formToken(c: Context): Promise<string | undefined> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return undefined;
+  try {
+    const body = await c.req.parseBody();
+    return typeof body._csrf === 'string' ? body._csrf : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refuse(c: Context, message: string) {
+  c.status(403);
+  return c.html(`<!doctype html><title>Forbidden</title><h1>403 Forbidden</h1><p>${message}</p>`);
+}

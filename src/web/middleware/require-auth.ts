@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from 'hono';
+
+/**
+ * Lets only signed-in users through; others go to the sign-in page (and come back after).
+ *
+ * @example app.use('/settings/*', requireUser())
+ */
+export function requireUser(): MiddlewareHandler {
+  return async function requireUserMiddleware(c, next) {
+    if (c.var.auth) return next();
+    if (c.req.method === 'GET') {
+      const url = new URL(c.req.url);
+      return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+    }
+    return c.text('Sign in to continue.', 401);
+  };
+}
+
+/**
+ * Platform staff only. Signed-in non-admins get 404: the admin area does not exist for them.
+ *
+ * @example admin.use('*', requireAdmin())
+ */
+export function requireAdmin(): MiddlewareHandler {
+  const user = requireUser();
+  return async function requireAdminMiddleware(c, next) {
+    if (!c.var.auth) return user(c, next);
+    if (!c.var.auth.user.isAdmin) return c.notFound();
+    return next();
+  };
+}

@@ -1,0 +1,39 @@
+import type { MiddlewareHandler } from 'hono';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Sets the security headers on every response and a per-request CSP nonce (`c.var.nonce`)
+ * that layouts put on their few script and style tags. No 'unsafe-inline' and no
+ * 'unsafe-eval': Alpine runs its CSP build and htmx has eval off.
+ *
+ * @example app.use(securityHeaders({ hsts: config.isProduction }))
+ */
+export function securityHeaders(opts: { hsts: boolean }): MiddlewareHandler {
+  return async function securityHeadersMiddleware(c, next) {
+    const nonce = randomBytes(16).toString('base64');
+    c.set('nonce', nonce);
+    await next();
+    const h = c.res.headers;
+    h.set(
+      'Content-Security-Policy',
+      [
+        "default-src 'self'",
+        `script-src 'self' 'nonce-${nonce}'`,
+        `style-src 'self' 'nonce-${nonce}'`,
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    );
+    h.set('X-Content-Type-Options', 'nosniff');
+    h.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+    h.set('X-Frame-Options', 'DENY');
+    h.set('Cross-Origin-Opener-Policy', 'same-origin');
+    h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    if (opts.hsts) h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+  };
+}

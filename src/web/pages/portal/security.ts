@@ -1,0 +1,70 @@
+import { Hono, type Context } from 'hono';
+import QRCode from 'qrcode';
+import { listSessions, revokeOtherSessions, revokeUserSession } from '../../../domain/accounts/sessions.ts';
+import { beginTotpSetup, confirmTotpSetup, disableTotp, pendingTotpSetup, remainingRecoveryCodes } from '../../../domain/accounts/two-factor.ts';
+import { isUuid } from '../../../lib/ids.ts';
+import type { AppDeps } from '../../context.ts';
+import { formData, submitForm } from '../../forms.ts';
+import { flash, redirect, type Renderer } from '../../render.ts';
+
+/** Settings → security: two-factor authentication and signed-in sessions. */
+export function securityPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
+  const opts = { layout: 'portal' as const, title: 'Security' };
+
+  async function securityData(c: Context) {
+    const auth = c.var.auth!;
+    const sessions = await listSessions(deps.db, auth.user.id, deps.clock.now());
+    const recoveryLeft = auth.user.twoFactorEnabled ? await remainingRecoveryCodes(deps, auth.user.id) : 0;
+    return { sessions, currentSessionId: auth.sessionId, twoFactor: auth.user.twoFactorEnabled, recoveryLeft, values: {}, errors: {} };
+  }
+
+  async function setupData(userId: string) {
+    const pending = (await pendingTotpSetup(deps, userId)) ?? (await beginTotpSetup(deps, userId));
+    // Rendered on the server as SVG: the secret never goes to a third-party QR service.
+    const qr = await QRCode.toString(pending.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    return { secret: pending.secret, qr, values: {}, errors: {} };
+  }
+
+  app.get('/settings/security', async (c) => view.page(c, 'portal/settings/security', await securityData(c), opts));
+
+  app.post('/settings/two-factor', async (c) => {
+    if (c.var.auth!.user.twoFactorEnabled) return redirect(c, '/settings/security');
+    await beginTotpSetup(deps, c.var.auth!.user.id);
+    return view.page(c, 'portal/settings/two-factor-setup', await setupData(c.var.auth!.user.id), { ...opts, title: 'Set up two-factor authentication' });
+  });
+
+  app.post('/settings/two-factor/confirmation', async (c) => {
+    const values = await formData(c);
+    const userId = c.var.auth!.user.id;
+    const data = c.var.auth!.user.twoFactorEnabled ? {} : await setupData(userId);
+    return submitForm(c, view, { template: 'portal/settings/two-factor-setup', values, data, options: { ...opts, title: 'Set up two-factor authentication' } }, async () => {
+      const codes = await confirmTotpSetup(deps, userId, values.code ?? '');
+      return view.page(c, 'portal/settings/recovery-codes', { codes }, { ...opts, title: 'Your recovery codes' });
+    });
+  });
+
+  app.delete('/settings/two-factor', async (c) => {
+    const values = await formData(c);
+    const data = await securityData(c);
+    const region = { id: 'two-factor-disable', partial: 'portal/settings/_two_factor_disable' };
+    return submitForm(c, view, { template: 'portal/settings/security', values, data, options: { ...opts, region } }, async () => {
+      await disableTotp(deps, c.var.auth!.user.id, values.password ?? '', values.code ?? '');
+      flash(c, 'Two-factor authentication is off.', 'info');
+      return redirect(c, '/settings/security');
+    });
+  });
+
+  app.delete('/settings/sessions/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!isUuid(id) || !(await revokeUserSession(deps.db, c.var.auth!.user.id, id))) return c.notFound();
+    return view.partial(c, 'portal/settings/_sessions', await securityData(c));
+  });
+
+  app.delete('/settings/sessions', async (c) => {
+    await revokeOtherSessions(deps.db, c.var.auth!.user.id, c.var.auth!.sessionId, deps.clock.now());
+    return view.partial(c, 'portal/settings/_sessions', await securityData(c));
+  });
+
+  return app;
+}

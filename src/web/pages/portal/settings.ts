@@ -1,0 +1,41 @@
+import { Hono } from 'hono';
+import { changePassword, getProfile, timezones, updateProfile } from '../../../domain/accounts/profile.ts';
+import type { AppDeps } from '../../context.ts';
+import { formData, submitForm } from '../../forms.ts';
+import { flash, redirect, type Renderer } from '../../render.ts';
+
+/** Settings → profile and password. */
+export function settingsPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
+  const zones = timezones();
+
+  app.get('/settings', (c) => c.redirect('/settings/profile', 303));
+
+  app.get('/settings/profile', async (c) => {
+    const p = await getProfile(deps, c.var.auth!.user.id);
+    return view.page(c, 'portal/settings/profile', { profile: p, zones, values: { name: p.name, phone: p.phone ?? '', timezone: p.timezone }, errors: {} }, { layout: 'portal', title: 'Profile' });
+  });
+
+  app.post('/settings/profile', async (c) => {
+    const values = await formData(c);
+    const profile = await getProfile(deps, c.var.auth!.user.id);
+    return submitForm(c, view, { template: 'portal/settings/profile', values, data: { profile, zones }, options: { layout: 'portal', title: 'Profile' } }, async () => {
+      await updateProfile(deps, c.var.auth!.user.id, values);
+      flash(c, 'Your profile is saved.');
+      return redirect(c, '/settings/profile');
+    });
+  });
+
+  app.get('/settings/password', (c) => view.page(c, 'portal/settings/password', { values: {}, errors: {} }, { layout: 'portal', title: 'Password' }));
+
+  app.post('/settings/password', async (c) => {
+    const values = await formData(c);
+    return submitForm(c, view, { template: 'portal/settings/password', values, options: { layout: 'portal', title: 'Password' } }, async () => {
+      await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values);
+      flash(c, 'Your password is changed and your other sessions are signed out.');
+      return redirect(c, '/settings/password');
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,77 @@
+import { Hono, type Context } from 'hono';
+import { requestPasswordReset, resetPassword } from '../../../domain/accounts/recovery.ts';
+import { register } from '../../../domain/accounts/register.ts';
+import { createSession, revokeSession } from '../../../domain/accounts/sessions.ts';
+import { peekUserToken } from '../../../domain/accounts/user-tokens.ts';
+import { verifyEmail } from '../../../domain/accounts/profile.ts';
+import type { AppDeps } from '../../context.ts';
+import { formData, submitForm } from '../../forms.ts';
+import { rateLimit } from '../../middleware/rate-limit.ts';
+import { clearSessionCookie, setSessionCookie } from '../../middleware/session.ts';
+import { flash, redirect, type Renderer } from '../../render.ts';
+
+/** Registration, forgotten password, password reset and email verification links. */
+export function accountPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
+  const strict = (bucket: string) => rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, bucket });
+  const origin = (c: Context) => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
+
+  app.get('/register', (c) => {
+    if (c.var.auth) return c.redirect('/dashboard', 303);
+    return view.page(c, 'public/register', { values: {}, errors: {} }, { title: 'Create your account' });
+  });
+
+  app.post('/register', strict('register'), async (c) => {
+    const values = await formData(c);
+    return submitForm(c, view, { template: 'public/register', values, options: { title: 'Create your account', region: { id: 'register-form', partial: 'public/_register_form' } } }, async () => {
+      const { user } = await register(deps, values);
+      if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
+      const session = await createSession(deps.db, deps.config, user.id, 'full', origin(c), deps.clock.now());
+      setSessionCookie(c, deps.config, session.token, session.expiresAt);
+      flash(c, 'Welcome! We emailed you a link to confirm your address.');
+      return redirect(c, '/dashboard');
+    });
+  });
+
+  app.get('/forgot-password', (c) => view.page(c, 'public/forgot-password', { values: {}, errors: {}, sent: false }, { title: 'Reset your password' }));
+
+  app.post('/forgot-password', strict('password-reset'), async (c) => {
+    const values = await formData(c);
+    return submitForm(c, view, { template: 'public/forgot-password', values, data: { sent: false }, options: { title: 'Reset your password' } }, async () => {
+      await requestPasswordReset(deps, values);
+      // Same answer whether or not the address has an account.
+      return view.page(c, 'public/forgot-password', { values: {}, errors: {}, sent: true }, { title: 'Check your email' });
+    });
+  });
+
+  app.get('/reset-password/:token', async (c) => {
+    const token = c.req.param('token');
+    const valid = await peekUserToken(deps.db, token, 'reset_password', deps.clock.now());
+    c.header('Referrer-Policy', 'no-referrer');
+    return view.page(c, 'public/reset-password', { token, valid, values: {}, errors: {} }, { title: 'Choose a new password', status: valid ? 200 : 404 });
+  });
+
+  app.post('/reset-password/:token', strict('password-reset'), async (c) => {
+    const token = c.req.param('token');
+    const values = await formData(c);
+    c.header('Referrer-Policy', 'no-referrer');
+    return submitForm(c, view, { template: 'public/reset-password', values, data: { token, valid: true }, options: { title: 'Choose a new password' } }, async () => {
+      await resetPassword(deps, { token, password: values.password });
+      clearSessionCookie(c, deps.config);
+      flash(c, 'Your password is changed. Sign in with your new password.');
+      return redirect(c, '/login');
+    });
+  });
+
+  app.get('/verify-email/:token', async (c) => {
+    const ok = await verifyEmail(deps, c.req.param('token'));
+    c.header('Referrer-Policy', 'no-referrer');
+    if (ok) {
+      flash(c, 'Thank you, your email address is confirmed.');
+      return c.redirect(c.var.auth ? '/dashboard' : '/login', 303);
+    }
+    return view.page(c, 'public/verify-failed', {}, { title: 'Link not valid', status: 404 });
+  });
+
+  return app;
+}

@@ -1,0 +1,81 @@
+import { Hono } from 'hono';
+import { createSession, revokeSession } from '../../../domain/accounts/sessions.ts';
+import { authenticatePassword } from '../../../domain/accounts/login.ts';
+import { verifySecondFactor } from '../../../domain/accounts/two-factor.ts';
+import { queueEmail } from '../../../domain/mail/queue-email.ts';
+import type { AppDeps } from '../../context.ts';
+import { formData, submitForm } from '../../forms.ts';
+import { rateLimit } from '../../middleware/rate-limit.ts';
+import { clearSessionCookie, setSessionCookie } from '../../middleware/session.ts';
+import { flash, redirect, type Renderer } from '../../render.ts';
+import { safeNext } from './next.ts';
+
+/** Sign in (password, then the second factor when on) and sign out. */
+export function authPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
+  const strict = (bucket: string) => rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, bucket });
+  const loginForm = { id: 'login-form', partial: 'public/_login_form' };
+  const origin = (c: import('hono').Context) => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
+
+  app.get('/login', (c) => {
+    if (c.var.auth) return c.redirect('/dashboard', 303);
+    return view.page(c, 'public/login', { values: {}, errors: {}, next: safeNext(c.req.query('next')) }, { title: 'Sign in' });
+  });
+
+  app.post('/login', strict('login'), async (c) => {
+    const values = await formData(c);
+    const next = safeNext(values.next);
+    return submitForm(c, view, { template: 'public/login', values, data: { next }, options: { title: 'Sign in', region: loginForm } }, async () => {
+      const user = await authenticatePassword(deps, origin(c), values);
+      if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
+      if (c.var.pendingMfa) await revokeSession(deps.db, c.var.pendingMfa.sessionId);
+      const stage = user.twoFactorEnabled ? 'mfa' : 'full';
+      const session = await createSession(deps.db, deps.config, user.id, stage, origin(c), deps.clock.now());
+      setSessionCookie(c, deps.config, session.token, session.expiresAt);
+      if (stage === 'mfa') return redirect(c, `/login/two-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+      await notifySignIn(deps, user, origin(c));
+      return redirect(c, next ?? (user.isAdmin ? '/admin' : '/dashboard'));
+    });
+  });
+
+  app.get('/login/two-factor', (c) => {
+    if (!c.var.pendingMfa) return c.redirect('/login', 303);
+    return view.page(c, 'public/two-factor', { values: {}, errors: {}, next: safeNext(c.req.query('next')) }, { title: 'Two-factor authentication' });
+  });
+
+  app.post('/login/two-factor', strict('two-factor'), async (c) => {
+    const pending = c.var.pendingMfa;
+    if (!pending) return redirect(c, '/login');
+    const values = await formData(c);
+    const next = safeNext(values.next);
+    return submitForm(c, view, { template: 'public/two-factor', values, data: { next }, options: { title: 'Two-factor authentication' } }, async () => {
+      const used = await verifySecondFactor(deps, pending.user.id, values.code ?? '');
+      // Privilege changes: the half-signed-in token is discarded and a new one minted.
+      await revokeSession(deps.db, pending.sessionId);
+      const session = await createSession(deps.db, deps.config, pending.user.id, 'full', origin(c), deps.clock.now());
+      setSessionCookie(c, deps.config, session.token, session.expiresAt);
+      await notifySignIn(deps, pending.user, origin(c));
+      if (used === 'recovery') flash(c, 'You signed in with a recovery code. It cannot be used again.', 'info');
+      return redirect(c, next ?? (pending.user.isAdmin ? '/admin' : '/dashboard'));
+    });
+  });
+
+  app.post('/logout', async (c) => {
+    const session = c.var.auth ?? c.var.pendingMfa;
+    if (session) await revokeSession(deps.db, session.sessionId);
+    clearSessionCookie(c, deps.config);
+    flash(c, 'You are signed out.', 'info');
+    return redirect(c, '/login');
+  });
+
+  return app;
+}
+
+async function notifySignIn(deps: AppDeps, user: { email: string; name: string }, origin: { ip: string; userAgent: string | null }) {
+  await queueEmail(deps, deps.db, user.email, 'new_sign_in', {
+    name: user.name,
+    ip: origin.ip,
+    userAgent: origin.userAgent ?? 'unknown',
+    when: deps.clock.now().toUTCString(),
+  });
+}

@@ -1,0 +1,88 @@
+import pg from 'pg';
+import { EVENTS_CHANNEL, type RealtimeEvent } from '../../db/notify.ts';
+import type { Logger } from '../../lib/log.ts';
+
+export interface Subscriber {
+  userId: string;
+  organizationIds: string[];
+  isAdmin: boolean;
+  send(event: RealtimeEvent): void;
+}
+
+/**
+ * One LISTEN connection per process, fanning `publish()`ed events out to this process's SSE
+ * subscribers, each receiving only what its audience allows. Reconnects after a dropped
+ * connection; events sent while disconnected are missed (they are hints; pages re-fetch).
+ */
+export class RealtimeHub {
+  private client: pg.Client | null = null;
+  private readonly subscribers = new Set<Subscriber>();
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'skypanel-listen' });
+    client.on('notification', (msg) => this.dispatch(msg.payload));
+    client.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'realtime listener lost its connection');
+      this.reconnect();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    this.client = client;
+  }
+
+  private reconnect(): void {
+    this.client?.end().catch(() => undefined);
+    this.client = null;
+    if (this.stopped || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.start().catch(() => this.reconnect());
+    }, 1000);
+  }
+
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
+  subscribe(sub: Subscriber): () => void {
+    this.subscribers.add(sub);
+    return () => this.subscribers.delete(sub);
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  private dispatch(payload: string | undefined): void {
+    if (!payload) return;
+    let event: RealtimeEvent;
+    try {
+      event = JSON.parse(payload) as RealtimeEvent;
+    } catch {
+      return;
+    }
+    const a = event.audience;
+    for (const sub of this.subscribers) {
+      const match =
+        ('userId' in a && a.userId === sub.userId) ||
+        ('organizationId' in a && sub.organizationIds.includes(a.organizationId)) ||
+        ('admins' in a && sub.isAdmin);
+      if (match) sub.send(event);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    await this.client?.end().catch(() => undefined);
+    this.client = null;
+  }
+}

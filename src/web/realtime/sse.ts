@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { userOrganizations } from '../../domain/accounts/me.ts';
+import type { RealtimeEvent } from '../../db/notify.ts';
+import type { AppDeps } from '../context.ts';
+
+const HEARTBEAT_MS = 25_000;
+
+/**
+ * `GET /events`: the signed-in user's server-sent event stream. Each event's name is its
+ * topic (htmx's SSE extension swaps on it); its data is the small JSON payload.
+ */
+export function sseRoutes(deps: AppDeps) {
+  const app = new Hono();
+  app.get('/events', async (c) => {
+    const auth = c.var.auth;
+    if (!auth) return c.text('Sign in to receive events.', 401);
+    const orgs = await userOrganizations(deps.db, auth.user.id);
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Accel-Buffering', 'no');
+    return streamSSE(c, async (stream) => {
+      const queue: RealtimeEvent[] = [];
+      let wake: (() => void) | null = null;
+      const unsubscribe = deps.hub.subscribe({
+        userId: auth.user.id,
+        organizationIds: orgs.map((o) => o.id),
+        isAdmin: auth.user.isAdmin,
+        send: (e) => {
+          queue.push(e);
+          wake?.();
+        },
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        wake?.();
+      });
+      await stream.writeSSE({ event: 'ready', data: '{}' });
+      while (!stream.aborted) {
+        const event = queue.shift();
+        if (event) {
+          await stream.writeSSE({ event: event.topic, data: JSON.stringify(event.data ?? {}) });
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, HEARTBEAT_MS);
+        });
+        wake = null;
+        if (!queue.length && !stream.aborted) await stream.write(': heartbeat\n\n');
+      }
+      unsubscribe();
+    });
+  });
+  return app;
+}

@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { Eta } from 'eta';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Config } from '../config.ts';
+import { domId } from '../lib/ids.ts';
+import { formatMoney } from '../lib/money.ts';
+import { ROOT_DIR, type Manifest } from './assets.ts';
+
+export type Layout = 'public' | 'portal' | 'admin' | 'bare';
+
+export interface RenderOptions {
+  layout?: Layout;
+  status?: 200 | 201 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
+  title?: string;
+  /** The page's swappable region: an htmx request whose HX-Target is `region.id` gets `region.partial` only. */
+  region?: { id: string; partial: string };
+}
+
+const FLASH_COOKIE = 'sp_flash';
+
+/** Helpers every view may call (`it.h`). Views get data, never query. */
+export function viewHelpers(timezone: string) {
+  return {
+    money: (micros: bigint, currency = 'USD') => formatMoney(micros, currency),
+    domId,
+    datetime: (d: Date | string | null) => {
+      if (!d) return '';
+      const date = typeof d === 'string' ? new Date(d) : d;
+      return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: timezone }).format(date);
+    },
+    iso: (d: Date | string) => (typeof d === 'string' ? new Date(d) : d).toISOString(),
+  };
+}
+
+export type Renderer = ReturnType<typeof createRenderer>;
+
+/** Eta over `views/`, layouts in `views/layouts`, with request context in `it.ctx`. */
+export function createRenderer(config: Config, assets: Manifest) {
+  const eta = new Eta({ views: path.join(ROOT_DIR, 'views'), cache: config.isProduction, autoEscape: true, autoTrim: false });
+  const asset = (name: string) => assets[name] ?? `/static/missing/${name}`;
+
+  function context(c: Context, title?: string) {
+    const auth = c.var.auth;
+    const flash = readFlash(c);
+    return {
+      brand: config.BRAND_NAME,
+      title,
+      path: c.req.path,
+      nonce: c.var.nonce,
+      csrfToken: c.var.csrfToken,
+      user: auth?.user ?? null,
+      flash,
+      asset,
+      emulators: config.emulatorsEnabled,
+      mailOutbox: config.mailTransport === 'outbox',
+    };
+  }
+
+  function render(c: Context, template: string, data: Record<string, unknown>, opts: RenderOptions = {}): string {
+    const ctx = context(c, opts.title);
+    const it = { ...data, ctx, h: viewHelpers(ctx.user?.timezone ?? 'UTC') };
+    const target = c.req.header('hx-target');
+    if (opts.region && target === opts.region.id) return eta.render(opts.region.partial, it);
+    const body = eta.render(template, it);
+    const layout = opts.layout ?? 'public';
+    return layout === 'bare' ? body : eta.render(`layouts/${layout}`, { ...it, body });
+  }
+
+  return {
+    /** Renders a page (or just its region for a targeted htmx request) as the response. */
+    page(c: Context, template: string, data: Record<string, unknown>, opts: RenderOptions = {}) {
+      c.header('Vary', 'HX-Request, HX-Target');
+      if (c.var.auth) c.header('Cache-Control', 'no-store');
+      return c.html(render(c, template, data, opts), opts.status ?? 200);
+    },
+    /** Renders one partial (for htmx inline updates). */
+    partial(c: Context, template: string, data: Record<string, unknown>, status: 200 | 422 = 200) {
+      c.header('Vary', 'HX-Request, HX-Target');
+      c.header('Cache-Control', 'no-store');
+      const ctx = context(c);
+      return c.html(eta.render(template, { ...data, ctx, h: viewHelpers(ctx.user?.timezone ?? 'UTC') }), status);
+    },
+    renderString: render,
+  };
+}
+
+/** After a successful write: 303 for plain forms, HX-Redirect for htmx (a full navigation). */
+export function redirect(c: Context, url: string) {
+  if (c.req.header('hx-request')) {
+    c.header('HX-Redirect', url);
+    return c.body(null, 200);
+  }
+  return c.redirect(url, 303);
+}
+
+/** A one-time message shown on the next page. */
+export function flash(c: Context, message: string, kind: 'success' | 'info' | 'error' = 'success') {
+  setCookie(c, FLASH_COOKIE, encodeURIComponent(JSON.stringify({ message: message.slice(0, 300), kind })), { path: '/', httpOnly: true, sameSite: 'Lax', maxAge: 60 });
+}
+
+function readFlash(c: Context): { message: string; kind: string } | null {
+  const raw = getCookie(c, FLASH_COOKIE);
+  if (!raw) return null;
+  deleteCookie(c, FLASH_COOKIE, { path: '/' });
+  try {
+    const v = JSON.parse(decodeURIComponent(raw)) as { message?: unknown; kind?: unknown };
+    return typeof v.message === 'string' ? { message: v.message, kind: v.kind === 'error' || v.kind === 'info' ? v.kind : 'success' } : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,71 @@
+import type PgBoss from 'pg-boss';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Db } from '../../src/db/index.ts';
+import type { Deps } from '../../src/domain/deps.ts';
+import { createLogger } from '../../src/lib/log.ts';
+import type { Clock } from '../../src/lib/time.ts';
+import { bossQueue, createBoss } from '../../src/queue/index.ts';
+import { loadManifest } from '../../src/web/assets.ts';
+import type { AppDeps } from '../../src/web/context.ts';
+import { RealtimeHub } from '../../src/web/realtime/hub.ts';
+import { createTestDatabase } from './db.ts';
+
+/** A clock tests can move. */
+export class TestClock implements Clock {
+  constructor(private current = new Date()) {}
+  now() {
+    return new Date(this.current);
+  }
+  advance(ms: number) {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+  set(d: Date) {
+    this.current = new Date(d);
+  }
+}
+
+export interface TestContext {
+  db: Db;
+  url: string;
+  config: Config;
+  clock: TestClock;
+  deps: AppDeps;
+  boss: PgBoss;
+  hub: RealtimeHub;
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on its own database: real PostgreSQL, real pg-boss (jobs are enqueued; tests
+ * run handlers directly), a real LISTEN hub. `env` overrides configuration.
+ */
+export async function createTestContext(env: Record<string, string> = {}, opts: { shareDatabase?: { url: string; db: Db } } = {}): Promise<TestContext> {
+  const database = opts.shareDatabase ? { ...opts.shareDatabase, drop: async () => undefined } : await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PUBLIC_URL: 'http://localhost:3000', TRUSTED_PROXY_COUNT: '1', ...env });
+  const clock = new TestClock();
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const boss = createBoss(database.url, { schedule: false, supervise: false });
+  await boss.start();
+  const hub = new RealtimeHub(database.url, log);
+  await hub.start();
+  const deps: Deps = { db: database.db, config, clock, log, queue: bossQueue(boss) };
+  const appDeps: AppDeps = { ...deps, assets: loadManifest() ?? {}, hub, queueHealthy: () => true };
+  const app = createApp(appDeps);
+  return {
+    db: database.db,
+    url: database.url,
+    config,
+    clock,
+    deps: appDeps,
+    boss,
+    hub,
+    app,
+    async close() {
+      await hub.stop();
+      await boss.stop({ graceful: false, wait: true });
+      await database.drop();
+    },
+  };
+}
