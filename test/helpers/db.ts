@@ -10,8 +10,14 @@ export async function createTestDatabase(): Promise<{ url: string; db: Db; drop(
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client(adminUrl);
   await admin.connect();
-  await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
-  await admin.end();
+  // PostgreSQL refuses two clones of one template at the same moment: take turns.
+  await admin.query('select pg_advisory_lock(4242)');
+  try {
+    await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
+  } finally {
+    await admin.query('select pg_advisory_unlock(4242)');
+    await admin.end();
+  }
   const url = withDatabase(adminUrl, name);
   const db = createDb(url, 10);
   return {

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Browser journeys: the real app over real HTTP, driven by Chromium (playwright-core).
+ * One file at a time — each starts a server and a browser, and they share one PostgreSQL.
+ * Run with `npm run test:e2e`.
+ */
+export default defineConfig({
+  test: {
+    include: ['e2e/**/*.e2e.ts'],
+    globalSetup: ['e2e/global-setup.ts'],
+    setupFiles: ['test/setup.ts'],
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});

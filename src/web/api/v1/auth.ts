@@ -1,0 +1,93 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { inTransaction } from '../../../db/index.ts';
+import { createAccessToken, revokeAccessToken } from '../../../domain/accounts/access-tokens.ts';
+import { authenticatePassword, loginInput } from '../../../domain/accounts/login.ts';
+import { userOrganizations } from '../../../domain/accounts/me.ts';
+import { passwordSchema } from '../../../domain/accounts/passwords.ts';
+import { emailSchema, register, registerInput } from '../../../domain/accounts/register.ts';
+import { verifySecondFactor } from '../../../domain/accounts/two-factor.ts';
+import { queueEmail } from '../../../domain/mail/queue-email.ts';
+import { AppError, ValidationError } from '../../../lib/errors.ts';
+import type { AppDeps } from '../../context.ts';
+import { actor, BEARER, requireToken } from './bearer-auth.ts';
+import { apiRateLimit } from './limits.ts';
+import { errorResponses, Organization, presentOrganization, presentUser, Timestamp, User } from './schemas.ts';
+
+// The request schemas are the domain's own, with documentation attached (validation is unchanged).
+const RegisterRequest = registerInput
+  .extend({ email: emailSchema.openapi({ format: 'email', example: 'ada@example.com' }), password: passwordSchema.openapi({ description: '8 to 72 bytes.' }) })
+  .openapi('RegisterRequest');
+const TokenRequest = loginInput
+  .extend({ otp: z.string().trim().max(64).optional().openapi({ description: 'Required when the account has two-factor authentication: a current TOTP code or an unused recovery code.', example: '123456' }) })
+  .openapi('TokenRequest');
+const AccessToken = z.object({ token: z.string().openapi({ example: 'spt_…', description: 'Shown once. Send as `Authorization: Bearer <token>`.' }), expires_at: Timestamp }).openapi('AccessToken');
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+
+/** Registration and access tokens. Strict per-IP buckets are shared with the HTML forms. */
+export function authRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono();
+  const origin = (c: Context) => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
+
+  const registerRoute = createRoute({
+    method: 'post', path: '/register', tags: ['auth'], operationId: 'register', summary: 'Create an account and its personal organization',
+    middleware: [apiRateLimit(deps, 'register')] as const,
+    request: { body: { required: true, ...json(RegisterRequest) } },
+    responses: { 201: { description: 'Registered; a verification email is on its way.', ...json(z.object({ user: User, organization: Organization })) }, ...errorResponses([400, 413, 415, 422, 429]) },
+  });
+  app.openapi(registerRoute, async (c) => {
+    const { user, organization } = await register(deps, c.req.valid('json'));
+    const orgs = await userOrganizations(deps.db, user.id);
+    return c.json({ user: presentUser(user), organization: presentOrganization(orgs.find((o) => o.id === organization.id)!) }, 201);
+  });
+
+  const createTokenRoute = createRoute({
+    method: 'post', path: '/tokens', tags: ['auth'], operationId: 'createAccessToken', summary: 'Exchange credentials for a bearer access token',
+    middleware: [apiRateLimit(deps, 'login')] as const,
+    request: { body: { required: true, ...json(TokenRequest) } },
+    responses: {
+      201: { description: 'A new access token.', ...json(AccessToken) },
+      ...errorResponses([400, 401, 403, 413, 415, 422, 429], {
+        401: '`invalid_credentials` (same for unknown email and wrong password), `otp_required`, or `invalid_otp`.',
+        403: '`account_suspended` or `account_under_review`.',
+        429: '`rate_limited`: too many attempts from this address or for this account.',
+      }),
+    },
+  });
+  app.openapi(createTokenRoute, async (c) => {
+    const input = c.req.valid('json');
+    const user = await authenticatePassword(deps, origin(c), input);
+    if (user.twoFactorEnabled) await checkOtp(deps, user.id, input.otp);
+    const issued = await inTransaction(deps.db, async (trx) => {
+      const t = await createAccessToken(trx, deps.config, user.id, origin(c), deps.clock.now());
+      const { ip, userAgent } = origin(c);
+      await queueEmail(deps, trx, user.email, 'new_sign_in', { name: user.name, ip, userAgent: userAgent ?? 'unknown', when: deps.clock.now().toUTCString() });
+      return t;
+    });
+    return c.json({ token: issued.token, expires_at: issued.expiresAt.toISOString() }, 201);
+  });
+
+  const revokeRoute = createRoute({
+    method: 'delete', path: '/tokens/current', tags: ['auth'], operationId: 'revokeCurrentAccessToken', summary: 'Revoke the token this request is made with',
+    middleware: [requireToken] as const,
+    security: [{ [BEARER]: [] }],
+    responses: { 204: { description: 'Revoked; the token no longer works.' }, ...errorResponses([401, 429]) },
+  });
+  app.openapi(revokeRoute, async (c) => {
+    await revokeAccessToken(deps.db, actor(c).tokenId, deps.clock.now());
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+/** No token for a half-signed-in caller: the second factor must come in the same request. */
+async function checkOtp(deps: AppDeps, userId: string, otp: string | undefined) {
+  if (!otp) throw new AppError('otp_required', 401, 'This account uses two-factor authentication: send `otp` with a current code from your authenticator app.');
+  try {
+    await verifySecondFactor(deps, userId, otp);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new AppError('invalid_otp', 401, 'That code is not valid, or it was already used.');
+    throw err;
+  }
+}

@@ -1,0 +1,68 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { ValidationError } from '../../../lib/errors.ts';
+import { fieldErrors } from '../../../lib/validation.ts';
+import type { AppDeps } from '../../context.ts';
+import { errorEnvelope } from '../../errors.ts';
+import { authRoutes } from './auth.ts';
+import { BEARER, bearerAuth } from './bearer-auth.ts';
+import { apiRateLimit } from './limits.ts';
+import { meRoutes } from './me.ts';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The JSON API, version 1: bearer tokens only (never cookies), zod-validated input and
+ * output, errors as `{ error: { code, message, fields? } }`, and an OpenAPI 3.1 document at
+ * `/api/v1/openapi.json` built from the same schemas. Conventions: see `schemas.ts`.
+ */
+export function apiV1(deps: AppDeps) {
+  const api = new OpenAPIHono({ defaultHook: validationFailed });
+  api.onError(httpErrors);
+
+  api.use(async function noStore(c, next) {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+  api.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorEnvelope('payload_too_large', 'The request body is larger than 1 MiB.'), 413) }));
+  api.use(bearerAuth({ db: deps.db, clock: deps.clock }));
+  api.use(apiRateLimit(deps));
+
+  api.route('/auth', authRoutes(deps));
+  api.route('/', meRoutes(deps));
+
+  api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An access token from POST /auth/tokens (`spt_…`), sent as `Authorization: Bearer <token>`.',
+  });
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: `${deps.config.BRAND_NAME} API`, version: '1' },
+    servers: [{ url: `${deps.config.publicUrl}/api/v1` }],
+  });
+  return api;
+}
+
+/** Zod rejections of params, query or body: 422 naming each bad field, like domain ValidationErrors. */
+function validationFailed(result: { success: boolean; error?: unknown }, c: Context) {
+  if (result.success) return;
+  const err = new ValidationError(fieldErrors(result.error as Parameters<typeof fieldErrors>[0]));
+  return c.json(errorEnvelope(err.code, err.message, err.fields), 422);
+}
+
+const httpCodes: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
+/**
+ * Framework-level refusals (malformed JSON, wrong content type) get a specific code here;
+ * everything else — domain AppErrors included — goes on to the app's onError, which already
+ * answers `/api/*` with the envelope.
+ */
+function httpErrors(err: Error, c: Context): Response {
+  if (!(err instanceof HTTPException) || err.status >= 500) throw err;
+  // hono's validator says "Malformed JSON in request body".
+  if (err.status === 400 && /json/i.test(err.message)) return c.json(errorEnvelope('invalid_json', 'The request body is not valid JSON.'), 400);
+  return c.json(errorEnvelope(httpCodes[err.status] ?? 'bad_request', err.message || 'The request could not be processed.'), err.status);
+}

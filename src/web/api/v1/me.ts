@@ -1,0 +1,34 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { getUser, userOrganizations } from '../../../domain/accounts/me.ts';
+import type { AppDeps } from '../../context.ts';
+import { actor, BEARER, requireToken } from './bearer-auth.ts';
+import { errorResponses, Organization, presentOrganization, presentUser, User } from './schemas.ts';
+
+const Me = z
+  .object({
+    user: User,
+    organizations: z.array(Organization).openapi({ description: 'Every organization the caller belongs to, oldest first.' }),
+    active_organization: Organization.nullable().openapi({ description: 'The one the caller last switched to, if any.' }),
+  })
+  .openapi('Me');
+
+/** The caller: who they are and which organizations they can act in. */
+export function meRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono();
+
+  const meRoute = createRoute({
+    method: 'get', path: '/me', tags: ['me'], operationId: 'getMe', summary: 'The authenticated user and their organizations',
+    middleware: [requireToken] as const,
+    security: [{ [BEARER]: [] }],
+    responses: { 200: { description: 'The caller.', content: { 'application/json': { schema: Me } } }, ...errorResponses([401, 429]) },
+  });
+  app.openapi(meRoute, async (c) => {
+    const userId = actor(c).user.id;
+    const [user, rows] = await Promise.all([getUser(deps.db, userId), userOrganizations(deps.db, userId)]);
+    const organizations = rows.map(presentOrganization);
+    const active = organizations.find((o) => o.id === user.active_organization_id) ?? null;
+    return c.json({ user: presentUser(user), organizations, active_organization: active }, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBrowser } from '../helpers/browser.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(async () => ctx.close());
+
+const lastEmail = (to: string, template: string) =>
+  ctx.db.selectFrom('emails').selectAll().where('to_address', '=', to).where('template', '=', template).orderBy('created_at', 'desc').executeTakeFirst();
+
+describe('forgotten password', () => {
+  it('gives the same answer for known and unknown addresses, and emails only the real account', async () => {
+    const erin = await createPerson(ctx, 'Erin Forgot', { verified: true });
+    const browser = new TestBrowser(ctx.app);
+    await browser.get('/forgot-password');
+    const known = await browser.post('/forgot-password', { email: erin.email });
+    const unknown = await browser.post('/forgot-password', { email: 'nobody@example.test' });
+    expect(known.status).toBe(200);
+    expect(unknown.status).toBe(200);
+    const clean = (s: string) => s.replace(/content="[^"]+"|value="[^"]+"|nonce="[^"]+"|"X-CSRF-Token": "[^"]+"/g, '');
+    expect(clean(await known.text())).toBe(clean(await unknown.text()));
+    expect(await lastEmail(erin.email, 'password_reset')).toBeDefined();
+    expect(await lastEmail('nobody@example.test', 'password_reset')).toBeUndefined();
+  });
+
+  it('resets the password with the emailed link once, and signs out every session', async () => {
+    const frank = await createPerson(ctx, 'Frank Reset', { verified: true });
+    const other = await signedIn(ctx, frank.email, PASSWORD, '192.0.2.70');
+    const browser = new TestBrowser(ctx.app);
+    await browser.get('/forgot-password');
+    await browser.post('/forgot-password', { email: frank.email });
+    const link = /\/reset-password\/[\w-]+/.exec((await lastEmail(frank.email, 'password_reset'))!.text)![0];
+
+    expect((await browser.get(link)).status).toBe(200);
+    const short = await browser.post(link, { password: 'short' });
+    expect(short.status).toBe(422);
+    const done = await browser.post(link, { password: 'a brand new password' });
+    expect(done.status).toBe(303);
+    expect((await other.get('/dashboard')).status).toBe(303);
+    expect((await browser.get(link)).status).toBe(404);
+    expect((await browser.post(link, { password: 'another new password' })).status).toBe(422);
+    expect(await lastEmail(frank.email, 'password_changed')).toBeDefined();
+    await signedIn(ctx, frank.email, 'a brand new password', '192.0.2.71');
+  });
+
+  it('refuses an expired reset link', async () => {
+    const gail = await createPerson(ctx, 'Gail Late', { verified: true });
+    const browser = new TestBrowser(ctx.app);
+    await browser.get('/forgot-password');
+    await browser.post('/forgot-password', { email: gail.email });
+    const link = /\/reset-password\/[\w-]+/.exec((await lastEmail(gail.email, 'password_reset'))!.text)![0];
+    ctx.clock.advance(61 * 60_000);
+    try {
+      expect((await browser.get(link)).status).toBe(404);
+      expect((await browser.post(link, { password: 'a brand new password' })).status).toBe(422);
+    } finally {
+      ctx.clock.advance(-61 * 60_000);
+    }
+  });
+});
+
+describe('changing the password', () => {
+  it('needs the current password and signs out the other sessions only', async () => {
+    const hal = await createPerson(ctx, 'Hal Change', { verified: true });
+    const phone = await signedIn(ctx, hal.email, PASSWORD, '192.0.2.80');
+    const laptop = await signedIn(ctx, hal.email, PASSWORD, '192.0.2.81');
+    await laptop.get('/settings/password');
+    const wrong = await laptop.post('/settings/password', { current_password: 'wrong one', new_password: 'a brand new password' });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain('That is not your current password');
+    const ok = await laptop.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' });
+    expect(ok.status).toBe(303);
+    expect((await laptop.get('/dashboard')).status).toBe(200);
+    expect((await phone.get('/dashboard')).status).toBe(303);
+  });
+});
+
+describe('profile and sessions', () => {
+  it('saves the profile and refuses an unknown time zone with 422', async () => {
+    const ivy = await createPerson(ctx, 'Ivy Profile', { verified: true });
+    const browser = await signedIn(ctx, ivy.email, PASSWORD, '192.0.2.90');
+    await browser.get('/settings/profile');
+    const bad = await browser.post('/settings/profile', { name: 'Ivy P', phone: '+1 555 0100', timezone: 'Mars/Olympus' });
+    expect(bad.status).toBe(422);
+    expect((await ctx.db.selectFrom('users').select('name').where('id', '=', ivy.id).executeTakeFirstOrThrow()).name).toBe('Ivy Profile');
+    const ok = await browser.post('/settings/profile', { name: 'Ivy P', phone: '+1 555 0100', timezone: 'Europe/Paris' });
+    expect(ok.status).toBe(303);
+    const row = await ctx.db.selectFrom('users').select(['name', 'phone', 'timezone']).where('id', '=', ivy.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ name: 'Ivy P', phone: '+1 555 0100', timezone: 'Europe/Paris' });
+  });
+
+  it('lists sessions and signs out another device; another user cannot revoke it', async () => {
+    const jay = await createPerson(ctx, 'Jay Sessions', { verified: true });
+    const kim = await createPerson(ctx, 'Kim Other', { verified: true });
+    const desk = await signedIn(ctx, jay.email, PASSWORD, '192.0.2.100');
+    const tablet = await signedIn(ctx, jay.email, PASSWORD, '192.0.2.101');
+    const page = await desk.get('/settings/security');
+    expect(await page.text()).toContain('192.0.2.101');
+    const tabletSession = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', jay.id).where('ip', '=', '192.0.2.101').executeTakeFirstOrThrow();
+
+    const intruder = await signedIn(ctx, kim.email, PASSWORD, '192.0.2.102');
+    expect((await intruder.post(`/settings/sessions/${tabletSession.id}`, {}, { method: 'DELETE' })).status).toBe(404);
+    expect((await tablet.get('/dashboard')).status).toBe(200);
+
+    const res = await desk.post(`/settings/sessions/${tabletSession.id}`, {}, { method: 'DELETE', headers: { 'hx-request': 'true' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).not.toContain('192.0.2.101');
+    expect((await tablet.get('/dashboard')).status).toBe(303);
+  });
+});

@@ -1,0 +1,34 @@
+import { register } from '../../src/domain/accounts/register.ts';
+import type { TestContext } from '../helpers/context.ts';
+
+/** Calls the JSON API as a client at `ip` would (TRUSTED_PROXY_COUNT=1 in tests). */
+export function apiClient(ctx: TestContext, ip: string) {
+  return async function call(method: string, path: string, opts: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { 'x-forwarded-for': ip };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    Object.assign(headers, opts.headers);
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    const res = await ctx.app.request(`/api/v1${path}`, { method, headers, body });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  };
+}
+
+export const PASSWORD = 'correct horse battery';
+
+/** A registered, verified person, created through the domain (not the API under test). */
+export async function person(ctx: TestContext, name: string, opts: { isAdmin?: boolean } = {}) {
+  const email = `${name.toLowerCase().replace(/\s+/g, '.')}@example.test`;
+  const { user, organization } = await register(ctx.deps, { name, email, password: PASSWORD }, { verified: true, ...opts });
+  return { id: user.id, email, name, organizationId: organization.id };
+}
+
+/** A live access token for `email`, created through the API from `ip`. */
+export async function tokenFor(ctx: TestContext, email: string, ip: string): Promise<string> {
+  const res = await apiClient(ctx, ip)('POST', '/auth/tokens', { body: { email, password: PASSWORD } });
+  if (res.status !== 201) throw new Error(`token creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
+
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;

@@ -1,0 +1,22 @@
+import { register } from '../../src/domain/accounts/register.ts';
+import type { TestContext } from './context.ts';
+import { TestBrowser } from './browser.ts';
+
+/** The cast: named people, created through the real registration path. */
+export const PASSWORD = 'correct horse battery';
+
+export async function createPerson(ctx: TestContext, name: string, opts: { isAdmin?: boolean; verified?: boolean } = {}) {
+  const email = `${name.toLowerCase().replace(/\s+/g, '.')}@example.test`;
+  const { user, organization } = await register(ctx.deps, { name, email, password: PASSWORD }, opts);
+  return { ...user, organization, password: PASSWORD };
+}
+
+/** A browser signed in as `email` through the real sign-in form. */
+export async function signedIn(ctx: TestContext, email: string, password = PASSWORD, ip?: string): Promise<TestBrowser> {
+  const browser = new TestBrowser(ctx.app, ip);
+  await browser.get('/login');
+  const res = await browser.post('/login', { email, password });
+  if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`);
+  await browser.get(res.headers.get('location')!);
+  return browser;
+}

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeExpiredJob } from '../../jobs/purge-expired.ts';
+import { sendEmail } from '../../jobs/send-email.ts';
+import { createSession } from '../../src/domain/accounts/sessions.ts';
+import { createResendTransport } from '../../src/providers/mail/resend.ts';
+import { startResendEmulator, type ResendEmulator } from '../../src/providers/mail/resend-emulator.ts';
+import { outboxTransport } from '../../src/providers/mail/transport.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createPerson } from '../helpers/people.ts';
+
+let ctx: TestContext;
+let resend: ResendEmulator;
+beforeAll(async () => {
+  ctx = await createTestContext();
+  resend = await startResendEmulator();
+});
+afterAll(async () => {
+  await resend.close();
+  await ctx.close();
+});
+
+describe('mail delivery job', () => {
+  it('is enqueued in the same transaction as the email row', async () => {
+    const pat = await createPerson(ctx, 'Pat Mail');
+    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', pat.email).executeTakeFirstOrThrow();
+    const job = await ctx.db
+      .selectFrom('pgboss.job' as never)
+      .select(['name' as never, 'data' as never])
+      .where('name' as never, '=', 'email.send' as never)
+      .execute();
+    expect((job as Array<{ data: { emailId: string } }>).map((j) => j.data.emailId)).toContain(email.id);
+  });
+
+  it('delivers through Resend once, even when the job runs twice', async () => {
+    const quinn = await createPerson(ctx, 'Quinn Resend');
+    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', quinn.email).executeTakeFirstOrThrow();
+    const transport = createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url });
+    const deps = { db: ctx.db, transport, config: ctx.config, log: ctx.deps.log };
+    await sendEmail(deps, { emailId: email.id });
+    await sendEmail(deps, { emailId: email.id });
+    expect(resend.messages.filter((m) => m.to.includes(quinn.email))).toHaveLength(1);
+    const row = await ctx.db.selectFrom('emails').selectAll().where('id', '=', email.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('sent');
+    expect(row.transport).toBe('resend');
+    expect(row.attempts).toBe(1);
+  });
+
+  it('keeps a retryable failure queued for the next attempt, and marks a permanent one failed', async () => {
+    const rae = await createPerson(ctx, 'Rae Retry');
+    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', rae.email).executeTakeFirstOrThrow();
+    const deps = { db: ctx.db, transport: createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url }), config: ctx.config, log: ctx.deps.log };
+    resend.inject('500');
+    await expect(sendEmail(deps, { emailId: email.id })).rejects.toThrow();
+    expect((await ctx.db.selectFrom('emails').select('status').where('id', '=', email.id).executeTakeFirstOrThrow()).status).toBe('queued');
+    const bad = { ...deps, transport: createResendTransport({ apiKey: 'bad_key', baseUrl: resend.url }) };
+    await sendEmail(bad, { emailId: email.id });
+    const row = await ctx.db.selectFrom('emails').selectAll().where('id', '=', email.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('failed');
+    expect(row.last_error).not.toContain('bad_key');
+  });
+
+  it('marks outbox mail sent without leaving the database', async () => {
+    const sam = await createPerson(ctx, 'Sam Outbox');
+    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', sam.email).executeTakeFirstOrThrow();
+    await sendEmail({ db: ctx.db, transport: outboxTransport, config: ctx.config, log: ctx.deps.log }, { emailId: email.id });
+    expect((await ctx.db.selectFrom('emails').select(['status', 'transport']).where('id', '=', email.id).executeTakeFirstOrThrow())).toEqual({ status: 'sent', transport: 'outbox' });
+  });
+});
+
+describe('purge job', () => {
+  it('deletes expired sessions and records what it did in job_runs', async () => {
+    const tom = await createPerson(ctx, 'Tom Expired');
+    const origin = { ip: '192.0.2.1', userAgent: 'test' };
+    const old = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, new Date(Date.now() - 30 * 86_400_000));
+    const live = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, new Date());
+    const summary = await purgeExpiredJob(ctx.deps, 'job-1');
+    expect(summary.sessions).toBeGreaterThanOrEqual(1);
+    const left = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', tom.id).execute();
+    expect(left.map((s) => s.id)).toEqual([live.sessionId]);
+    expect(old.sessionId).not.toBe(live.sessionId);
+    const run = await ctx.db.selectFrom('job_runs').selectAll().where('job_id', '=', 'job-1').executeTakeFirstOrThrow();
+    expect(run.status).toBe('succeeded');
+    expect(run.summary).toMatchObject({ sessions: summary.sessions });
+  });
+});
