@@ -78,7 +78,9 @@ export async function watchPage(page: Page): Promise<PageWatch> {
     });
   });
   page.on('console', (msg) => {
-    if (msg.type() === 'error') watch.problems.push(`console error on ${page.url()}: ${msg.text()}`);
+    if (msg.type() !== 'error') return;
+    const source = msg.location().url;
+    watch.problems.push(`console error on ${page.url()}: ${msg.text()}${source && source !== page.url() ? ` (${source})` : ''}`);
   });
   page.on('pageerror', (err) => watch.problems.push(`page error on ${page.url()}: ${err.message}`));
   return watch;

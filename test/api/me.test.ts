@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../../src/db/index.ts';
+import { createSession } from '../../src/domain/accounts/sessions.ts';
+import { createOrganization } from '../../src/domain/organizations/create.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { apiClient, ISO_UTC, person, tokenFor } from './client.ts';
+
+let ctx: TestContext;
+let frank: Awaited<ReturnType<typeof person>>;
+let token: string;
+const call = () => apiClient(ctx, '198.51.100.20');
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  frank = await person(ctx, 'Frank Fisher');
+  token = await tokenFor(ctx, frank.email, '198.51.100.20');
+});
+afterAll(async () => ctx.close());
+
+describe('GET /api/v1/me', () => {
+  it('shows Frank, every organization he belongs to with its balance as a decimal string, and the active one', async () => {
+    await ctx.db.updateTable('wallets').set({ balance: 12_345_678n }).where('organization_id', '=', frank.organizationId).execute();
+    const acme = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name: 'Acme Hosting', ownerId: frank.id, personal: false, currency: 'USD' }));
+
+    const res = await call()('GET', '/me', { token });
+
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['active_organization', 'organizations', 'user']);
+    expect(res.body.user).toMatchObject({ id: frank.id, email: frank.email, name: 'Frank Fisher', active_organization_id: frank.organizationId });
+    expect(res.body.user.email_verified_at).toMatch(ISO_UTC);
+    expect(res.body.organizations.map((o: { id: string; balance: string }) => [o.id, o.balance])).toEqual([
+      [frank.organizationId, '12.35'],
+      [acme.id, '0.00'],
+    ]);
+    expect(res.body.active_organization).toEqual(res.body.organizations[0]);
+    expect(JSON.stringify(res.body)).not.toMatch(/password|totp_secret/);
+    expect(res.headers.get('ratelimit-limit')).toBe(String(ctx.config.RATE_LIMIT_AUTHENTICATED));
+  });
+
+  it('answers 401 with the envelope and a WWW-Authenticate challenge when no token is sent', async () => {
+    const res = await call()('GET', '/me');
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthenticated');
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+  });
+
+  it('ignores a valid session cookie: the API only reads bearer tokens', async () => {
+    const session = await createSession(ctx.db, ctx.config, frank.id, 'full', { ip: '198.51.100.20', userAgent: null }, ctx.clock.now());
+    const cookie = `${ctx.config.cookieName}=${session.token}`;
+    // The cookie is good: the HTML app accepts it.
+    const page = await ctx.app.request('/dashboard', { headers: { cookie, 'x-forwarded-for': '198.51.100.20' } });
+    expect(page.status).toBe(200);
+
+    const res = await call()('GET', '/me', { headers: { cookie } });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthenticated');
+  });
+
+  it('ignores a token passed in the query string', async () => {
+    const res = await call()('GET', `/me?access_token=${token}`);
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses unknown, malformed and non-bearer credentials alike', async () => {
+    for (const authorization of ['Bearer spt_not-a-real-token', `Basic ${token}`, `Bearer ${token} extra`, 'Bearer']) {
+      const res = await call()('GET', '/me', { headers: { authorization } });
+      expect(res.status, authorization).toBe(401);
+      expect(res.body.error.code).toBe('unauthenticated');
+    }
+    expect((await call()('GET', '/me', { headers: { authorization: 'Bearer spt_nope' } })).headers.get('www-authenticate')).toContain('invalid_token');
+  });
+
+  it('stops accepting a token when Frank is suspended', async () => {
+    const other = await tokenFor(ctx, frank.email, '198.51.100.21');
+    await ctx.db.updateTable('users').set({ status: 'suspended' }).where('id', '=', frank.id).execute();
+    try {
+      expect((await call()('GET', '/me', { token: other })).status).toBe(401);
+    } finally {
+      await ctx.db.updateTable('users').set({ status: 'active' }).where('id', '=', frank.id).execute();
+    }
+    expect((await call()('GET', '/me', { token: other })).status).toBe(200);
+  });
+
+  it('stops accepting a token once it has expired', async () => {
+    const started = ctx.clock.now();
+    expect((await call()('GET', '/me', { token })).status).toBe(200);
+    ctx.clock.advance(ctx.config.API_TOKEN_DAYS * 86_400_000 + 1000);
+    try {
+      const res = await call()('GET', '/me', { token });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('unauthenticated');
+    } finally {
+      ctx.clock.set(started);
+    }
+  });
+});
