@@ -63,6 +63,8 @@ export function launchBrowser(): Promise<Browser> {
 export interface PageWatch {
   page: Page;
   problems: string[];
+  /** Console errors the test announced (see `expectRefusal`), each matched once. */
+  expected: RegExp[];
 }
 
 /**
@@ -71,7 +73,7 @@ export interface PageWatch {
  * script — outside the page's CSP — and reports through `console.error`.
  */
 export async function watchPage(page: Page): Promise<PageWatch> {
-  const watch: PageWatch = { page, problems: [] };
+  const watch: PageWatch = { page, problems: [], expected: [] };
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} at ${e.sourceFile || document.location.pathname}:${e.lineNumber}`);
@@ -79,6 +81,8 @@ export async function watchPage(page: Page): Promise<PageWatch> {
   });
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
+    const i = watch.expected.findIndex((re) => re.test(msg.text()));
+    if (i >= 0) return void watch.expected.splice(i, 1);
     const source = msg.location().url;
     watch.problems.push(`console error on ${page.url()}: ${msg.text()}${source && source !== page.url() ? ` (${source})` : ''}`);
   });
@@ -93,9 +97,19 @@ export async function openPage(browser: Browser): Promise<PageWatch & { context:
   return { context, ...(await watchPage(page)) };
 }
 
-/** Ends every browser test: no console error, page error or CSP violation happened. */
+/**
+ * Announces that the next request will be refused with `status` on purpose (a form sent
+ * back with errors is a 422): Chromium logs every 4xx fetch as a console error, and this
+ * one is the behaviour under test, not a problem. It must happen before the test ends.
+ */
+export function expectRefusal(watch: PageWatch, status: 401 | 403 | 404 | 409 | 422 | 429) {
+  watch.expected.push(new RegExp(`the server responded with a status of ${status}\\b`));
+}
+
+/** Ends every browser test: no console error, page error or CSP violation happened (and every announced refusal did). */
 export function expectNoProblems(...watches: PageWatch[]) {
   expect(watches.flatMap((w) => w.problems)).toEqual([]);
+  expect(watches.flatMap((w) => w.expected.map((re) => `expected but not seen: ${re.source}`))).toEqual([]);
 }
 
 /** Saves a full-page screenshot to `.tmp/screenshots/<name>.png` (ignored by git) for a human to look at. */

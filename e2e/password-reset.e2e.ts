@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPerson, PASSWORD } from '../test/helpers/people.ts';
-import { expectNoProblems, launchBrowser, openPage, startApp, type LiveApp } from './helpers.ts';
+import { expectNoProblems, expectRefusal, launchBrowser, openPage, startApp, type LiveApp } from './helpers.ts';
 
 let live: LiveApp;
 let browser: Browser;
@@ -52,6 +52,7 @@ describe('password reset', () => {
 
     await customer.page.fill('#f-email', dan.email);
     await customer.page.fill('#f-password', PASSWORD);
+    expectRefusal(customer, 422);
     await customer.page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => customer.page.getByRole('alert').textContent()).toBe('Incorrect email or password.');
     expect(new URL(customer.page.url()).pathname).toBe('/login');

@@ -60,7 +60,9 @@ async function main() {
   stops.push(() => db.destroy());
   await prepareDatabase(db, log);
 
-  const assets = loadManifest() ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
+  // Development rebuilds CSS from the templates at every start; production uses the image's build.
+  const built = config.isProduction ? loadManifest() : null;
+  const assets = built ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
   const boss = createBoss(url, { schedule: config.JOBS_ENABLED, supervise: config.JOBS_ENABLED });
   // During shutdown (Ctrl-C also reaches the embedded database) dropped connections are expected.
   boss.on('error', (err: Error) => !stopping && log.error({ err: err.message }, 'job queue error'));

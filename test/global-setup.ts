@@ -24,12 +24,15 @@ export default async function setup(project: TestProject) {
   let adminUrl = process.env.TEST_DATABASE_URL;
   let stop: (() => Promise<void>) | null = null;
   if (!adminUrl) {
-    const dir = path.resolve('.tmp/test-postgres');
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(`${dir}.credentials.json`, { force: true });
+    // One cluster per run (runs may overlap on a developer machine), removed afterwards.
+    const dir = path.resolve(`.tmp/test-postgres-${process.pid}`);
     const embedded = await startEmbeddedPostgres(dir, 55432);
     adminUrl = embedded.url;
-    stop = embedded.stop;
+    stop = async () => {
+      await embedded.stop();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(`${dir}.credentials.json`, { force: true });
+    };
   }
   const admin = new pg.Client(adminUrl);
   await admin.connect();

@@ -112,3 +112,24 @@ describe('profile and sessions', () => {
     expect((await tablet.get('/dashboard')).status).toBe(303);
   });
 });
+
+describe('changing the email address', () => {
+  it('needs the password, asks to confirm the new address and tells the old one', async () => {
+    const lou = await createPerson(ctx, 'Lou Move', { verified: true });
+    const taken = await createPerson(ctx, 'Taken Already');
+    const browser = await signedIn(ctx, lou.email, PASSWORD, '192.0.2.110');
+    await browser.get('/settings/profile');
+    expect((await browser.post('/settings/email', { email: 'lou.new@example.test', current_password: 'wrong password' })).status).toBe(422);
+    const dup = await browser.post('/settings/email', { email: taken.email, current_password: PASSWORD });
+    expect(dup.status).toBe(422);
+    expect(await dup.text()).toContain('Another account already uses this email address');
+    expect((await browser.post('/settings/email', { email: 'lou.new@example.test', current_password: PASSWORD })).status).toBe(303);
+
+    const row = await ctx.db.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', lou.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ email: 'lou.new@example.test', email_verified_at: null });
+    expect(await lastEmail(lou.email, 'email_changed')).toBeDefined();
+    const link = /\/verify-email\/[\w-]+/.exec((await lastEmail('lou.new@example.test', 'verify_email'))!.text)![0];
+    expect((await browser.get(link)).status).toBe(303);
+    expect((await ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', lou.id).executeTakeFirstOrThrow()).email_verified_at).not.toBeNull();
+  });
+});

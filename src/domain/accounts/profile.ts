@@ -5,7 +5,7 @@ import { parseInput } from '../../lib/validation.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
 import { hashPassword, passwordSchema, verifyPassword } from './passwords.ts';
-import { nameSchema } from './register.ts';
+import { emailSchema, nameSchema } from './register.ts';
 import { revokeOtherSessions } from './sessions.ts';
 import { consumeUserToken, issueUserToken } from './user-tokens.ts';
 
@@ -26,6 +26,11 @@ export const profileInput = z.object({
 export const changePasswordInput = z.object({
   current_password: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.'),
   new_password: passwordSchema,
+});
+
+export const changeEmailInput = z.object({
+  email: emailSchema,
+  current_password: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.'),
 });
 
 export function timezones(): string[] {
@@ -79,4 +84,27 @@ export async function verifyEmail(deps: Deps, token: string): Promise<boolean> {
     const res = await trx.updateTable('users').set({ email_verified_at: now }).where('id', '=', used.user_id).where('email', '=', used.email).executeTakeFirst();
     return res.numUpdatedRows > 0n;
   });
+}
+
+/**
+ * Moves the account to a new address: needs the password; the new address must be confirmed
+ * again (a link goes there) and the old address is told about the change.
+ */
+export async function changeEmail(deps: Deps, userId: string, raw: unknown) {
+  const input = parseInput(changeEmailInput, raw);
+  const user = await deps.db.selectFrom('users').select(['email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
+  if (!(await verifyPassword(input.current_password, user.password_hash))) throw new ValidationError({ current_password: 'That is not your current password.' });
+  if (input.email === user.email) throw new ValidationError({ email: 'This is already your email address.' });
+  const now = deps.clock.now();
+  try {
+    await inTransaction(deps.db, async (trx) => {
+      await trx.updateTable('users').set({ email: input.email, email_verified_at: null, updated_at: now }).where('id', '=', userId).execute();
+      const token = await issueUserToken(trx, userId, 'verify_email', input.email, now);
+      await queueEmail(deps, trx, input.email, 'verify_email', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
+      await queueEmail(deps, trx, user.email, 'email_changed', { name: user.name, newEmail: input.email, when: now.toUTCString() });
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw new ValidationError({ email: 'Another account already uses this email address.' });
+    throw err;
+  }
 }

@@ -13,6 +13,7 @@ export interface EmailTemplates {
   new_sign_in: { name: string; ip: string; userAgent: string; when: string };
   password_changed: { name: string; when: string; resetUrl: string };
   two_factor_changed: { name: string; enabled: boolean; when: string };
+  email_changed: { name: string; newEmail: string; when: string };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
@@ -22,6 +23,7 @@ const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]
   password_reset: (b) => `Reset your ${b} password`,
   new_sign_in: (b) => `New sign-in to your ${b} account`,
   password_changed: (b) => `Your ${b} password was changed`,
+  email_changed: (b) => `The email address of your ${b} account was changed`,
   two_factor_changed: (b, d) => `Two-factor authentication ${d.enabled ? 'enabled' : 'disabled'} on your ${b} account`,
 };
 

@@ -41,10 +41,12 @@ export function sseRoutes(deps: AppDeps) {
           await stream.writeSSE({ event: event.topic, data: JSON.stringify(event.data ?? {}) });
           continue;
         }
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, HEARTBEAT_MS);
+          timer = setTimeout(resolve, HEARTBEAT_MS);
         });
+        clearTimeout(timer);
         wake = null;
         if (!queue.length && !stream.aborted) await stream.write(': heartbeat\n\n');
       }

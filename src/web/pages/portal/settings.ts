@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { changePassword, getProfile, timezones, updateProfile } from '../../../domain/accounts/profile.ts';
+import { changeEmail, changePassword, getProfile, timezones, updateProfile } from '../../../domain/accounts/profile.ts';
+import { ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
@@ -13,17 +14,32 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
 
   app.get('/settings/profile', async (c) => {
     const p = await getProfile(deps, c.var.auth!.user.id);
-    return view.page(c, 'portal/settings/profile', { profile: p, zones, values: { name: p.name, phone: p.phone ?? '', timezone: p.timezone }, errors: {} }, { layout: 'portal', title: 'Profile' });
+    return view.page(c, 'portal/settings/profile', { profile: p, zones, values: { name: p.name, phone: p.phone ?? '', timezone: p.timezone }, errors: {}, emailValues: {}, emailErrors: {} }, { layout: 'portal', title: 'Profile' });
   });
 
   app.post('/settings/profile', async (c) => {
     const values = await formData(c);
     const profile = await getProfile(deps, c.var.auth!.user.id);
-    return submitForm(c, view, { template: 'portal/settings/profile', values, data: { profile, zones }, options: { layout: 'portal', title: 'Profile' } }, async () => {
+    return submitForm(c, view, { template: 'portal/settings/profile', values, data: { profile, zones, emailValues: {}, emailErrors: {} }, options: { layout: 'portal', title: 'Profile' } }, async () => {
       await updateProfile(deps, c.var.auth!.user.id, values);
       flash(c, 'Your profile is saved.');
       return redirect(c, '/settings/profile');
     });
+  });
+
+  app.post('/settings/email', async (c) => {
+    const values = await formData(c);
+    const profile = await getProfile(deps, c.var.auth!.user.id);
+    const data = { profile, zones, emailValues: values, emailErrors: {} as Record<string, string> };
+    const current = { name: profile.name, phone: profile.phone ?? '', timezone: profile.timezone };
+    try {
+      await changeEmail(deps, c.var.auth!.user.id, values);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return view.page(c, 'portal/settings/profile', { ...data, values: current, errors: {}, emailErrors: err.fields ?? {} }, { layout: 'portal', title: 'Profile', status: 422 });
+    }
+    flash(c, 'Your email address is changed. Confirm it with the link we just sent there.');
+    return redirect(c, '/settings/profile');
   });
 
   app.get('/settings/password', (c) => view.page(c, 'portal/settings/password', { values: {}, errors: {} }, { layout: 'portal', title: 'Password' }));
