@@ -6,7 +6,7 @@ export async function userOrganizations(db: Db, userId: string) {
     .selectFrom('organization_members as m')
     .innerJoin('organizations as o', 'o.id', 'm.organization_id')
     .innerJoin('roles as r', 'r.id', 'm.role_id')
-    .leftJoin('wallets as w', 'w.organization_id', 'o.id')
+    .innerJoin('wallets as w', 'w.organization_id', 'o.id')
     .select(['o.id', 'o.name', 'o.personal', 'r.name as role', 'r.permissions', 'w.balance', 'w.currency', 'o.created_at'])
     .where('m.user_id', '=', userId)
     .orderBy('o.created_at')

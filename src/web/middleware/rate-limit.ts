@@ -41,7 +41,8 @@ export function rateLimit(opts: {
       return res;
     }
     await next();
-    if (!opts.bucket) setHeaders(c.res.headers, d.limit, d.remaining, d.resetSeconds);
+    // A stricter per-action limit that refused the request has already set its own headers.
+    if (!opts.bucket && !c.res.headers.has('RateLimit-Limit')) setHeaders(c.res.headers, d.limit, d.remaining, d.resetSeconds);
   };
 }
 
