@@ -1,4 +1,4 @@
-import { register } from '../../src/domain/accounts/register.ts';
+import { createPerson, PASSWORD } from '../helpers/people.ts';
 import type { TestContext } from '../helpers/context.ts';
 
 /** Calls the JSON API as a client at `ip` would (TRUSTED_PROXY_COUNT=1 in tests). */
@@ -15,13 +15,12 @@ export function apiClient(ctx: TestContext, ip: string) {
   };
 }
 
-export const PASSWORD = 'correct horse battery';
+export { PASSWORD };
 
 /** A registered, verified person, created through the domain (not the API under test). */
 export async function person(ctx: TestContext, name: string, opts: { isAdmin?: boolean } = {}) {
-  const email = `${name.toLowerCase().replace(/\s+/g, '.')}@example.test`;
-  const { user, organization } = await register(ctx.deps, { name, email, password: PASSWORD }, { verified: true, ...opts });
-  return { id: user.id, email, name, organizationId: organization.id };
+  const p = await createPerson(ctx, name, { verified: true, ...opts });
+  return { id: p.id, email: p.email, name: p.name, organizationId: p.organization.id };
 }
 
 /** A live access token for `email`, created through the API from `ip`. */
