@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
@@ -86,6 +87,16 @@ async function main() {
   await expectStatus(`${appUrl}/dashboard`, 200, cookie);
   await expectStatus(`${appUrl}/login`, 200);
   await expectStatus(`${bareUrl}/`, 200);
+
+  const trips = { login: await roundTrips(`${appUrl}/login`), dashboard: await roundTrips(`${appUrl}/dashboard`, cookie) };
+  if (process.env.BENCH_SEQ === '1') {
+    for (const [u, ck] of [[`${bareUrl}/`, undefined], [`${appUrl}/login`, undefined], [`${appUrl}/dashboard`, cookie]] as const) {
+      const t0 = performance.now(); let bytes = 0;
+      for (let i = 0; i < 300; i++) { const r = await fetch(u, { headers: ck ? { cookie: ck } : {} }); bytes = (await r.arrayBuffer()).byteLength; }
+      log(`sequential ${u}: ${((performance.now() - t0) / 300).toFixed(2)} ms/request, ${bytes} bytes`);
+    }
+  }
+  log(`database round trips per request: GET /login ${trips.login}, GET /dashboard ${trips.dashboard}`);
 
   log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s per target; autocannon in a worker thread`);
   const targets = [
@@ -175,6 +186,23 @@ async function expectStatus(url: string, status: number, cookie?: string) {
   const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
   await res.arrayBuffer();
   if (res.status !== status) throw new Error(`GET ${url} answered ${res.status}, expected ${status}`);
+}
+
+/** Queries sent to PostgreSQL while serving one request (nothing else runs meanwhile). */
+async function roundTrips(url: string, cookie?: string): Promise<number> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let count = 0;
+  proto.query = function counted(this: unknown, ...args: unknown[]) {
+    count++;
+    return original.apply(this, args);
+  };
+  try {
+    await expectStatus(url, 200, cookie);
+  } finally {
+    proto.query = original;
+  }
+  return count;
 }
 
 function load(url: string, duration: number, cookie?: string): Promise<autocannon.Result> {

@@ -6,6 +6,7 @@ import { adminPages } from './web/pages/admin/index.ts';
 import { apiV1 } from './web/api/v1/index.ts';
 import type { AppDeps } from './web/context.ts';
 import { handleError, handleNotFound } from './web/errors.ts';
+import { actorLoader } from './web/middleware/actor.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps) {
   // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
   const html = new Hono();
   html.use(sessionLoader({ db, config, clock }));
+  html.use(actorLoader({ db }));
   html.use(rateLimit({ db, config, clock, who: (c) => c.var.auth?.user ?? null }));
   html.use(csrf({ config }));
   html.route('/', sseRoutes(deps));

@@ -19,6 +19,7 @@ export interface UsersTable {
   totp_enabled_at: NullableTimestamp;
   totp_last_step: ColumnType<string, string | number | undefined, string | number>;
   active_organization_id: string | null;
+  last_sign_in_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -70,6 +71,8 @@ export interface SessionsTable {
   created_at: Timestamp;
   last_seen_at: Timestamp;
   expires_at: Timestamp;
+  impersonator_user_id: string | null;
+  impersonator_session_id: string | null;
 }
 
 export interface AccessTokensTable {
@@ -166,6 +169,9 @@ export interface Database {
   rate_limit_counters: RateLimitCountersTable;
   rate_limit_overrides: RateLimitOverridesTable;
   ip_rules: IpRulesTable;
+  invitations: InvitationsTable;
+  api_keys: ApiKeysTable;
+  activity_log: ActivityLogTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -175,3 +181,44 @@ export type Organization = Selectable<OrganizationsTable>;
 export type Session = Selectable<SessionsTable>;
 export type Email = Selectable<EmailsTable>;
 export type JobRun = Selectable<JobRunsTable>;
+
+export interface InvitationsTable {
+  id: Generated<string>;
+  organization_id: string;
+  email: string;
+  role_id: string;
+  token_hash: Buffer;
+  invited_by: string | null;
+  status: Generated<'pending' | 'accepted' | 'declined' | 'cancelled'>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  answered_at: NullableTimestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  user_id: string;
+  organization_id: string;
+  name: string;
+  prefix: string;
+  key_hash: Buffer;
+  permissions: string[];
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface ActivityLogTable {
+  id: Generated<string>;
+  occurred_at: Timestamp;
+  action: string;
+  actor_user_id: string | null;
+  impersonator_user_id: string | null;
+  organization_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+}

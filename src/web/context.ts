@@ -1,3 +1,4 @@
+import type { Actor } from '../domain/access/actor.ts';
 import type { Deps } from '../domain/deps.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
@@ -18,6 +19,8 @@ declare module 'hono' {
     csrfToken: string;
     /** The bearer-authenticated API caller (JSON API only). */
     apiActor: TokenActor | null;
+    /** Who acts, in which organization, with which permissions (pages and API alike). */
+    actor: Actor | null;
   }
 }
 

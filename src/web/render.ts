@@ -3,6 +3,8 @@ import { Eta } from 'eta';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
+import { can } from '../domain/access/actor.ts';
+import type { Permission } from '../domain/organizations/permissions.ts';
 import { domId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { ROOT_DIR, type Manifest } from './assets.ts';
@@ -42,8 +44,13 @@ export function createRenderer(config: Config, assets: Manifest) {
 
   function context(c: Context, title?: string) {
     const auth = c.var.auth;
+    const actor = c.var.actor ?? null;
     const flash = readFlash(c);
     return {
+      actor,
+      /** The same permission question routes ask (STYLE.md 5): hide what the actor may not use. */
+      can: (permission: Permission) => can(actor, permission),
+      impersonation: auth?.impersonatorUserId ? { expiresAt: auth.expiresAt } : null,
       brand: config.BRAND_NAME,
       title,
       path: c.req.path,

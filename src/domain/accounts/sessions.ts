@@ -13,6 +13,10 @@ export interface SessionUser {
   sessionId: string;
   stage: 'mfa' | 'full';
   csrfToken: string;
+  /** Set when a platform admin is impersonating this user through this session. */
+  impersonatorUserId: string | null;
+  impersonatorSessionId: string | null;
+  expiresAt: Date;
   user: {
     id: string;
     email: string;
@@ -64,7 +68,7 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .select([
-      's.id as session_id', 's.stage', 's.csrf_token', 's.last_seen_at',
+      's.id as session_id', 's.stage', 's.csrf_token', 's.last_seen_at', 's.expires_at', 's.impersonator_user_id', 's.impersonator_session_id',
       'u.id', 'u.email', 'u.name', 'u.is_admin', 'u.email_verified_at', 'u.timezone', 'u.active_organization_id', 'u.totp_enabled_at',
     ])
     .where('s.token_hash', '=', hashToken(token))
@@ -80,6 +84,9 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
     sessionId: row.session_id,
     stage: row.stage,
     csrfToken: row.csrf_token,
+    impersonatorUserId: row.impersonator_user_id,
+    impersonatorSessionId: row.impersonator_session_id,
+    expiresAt: row.expires_at,
     user: {
       id: row.id,
       email: row.email,

@@ -4,6 +4,7 @@ import { findAccessToken, type TokenActor } from '../../../domain/accounts/acces
 import { UnauthenticatedError } from '../../../lib/errors.ts';
 import type { Clock } from '../../../lib/time.ts';
 import { errorEnvelope } from '../../errors.ts';
+import { apiMembership, originOf } from '../../middleware/actor.ts';
 
 /** The OpenAPI security scheme name routes list in `security`. */
 export const BEARER = 'bearerAuth';
@@ -20,7 +21,24 @@ const HEADER = /^Bearer +([\x21-\x7e]{1,200})$/i;
 export function bearerAuth(opts: { db: Db; clock: Clock }): MiddlewareHandler {
   return async function bearerAuthMiddleware(c, next) {
     const token = HEADER.exec(c.req.header('authorization') ?? '')?.[1];
-    c.set('apiActor', token ? await findAccessToken(opts.db, token, opts.clock.now()) : null);
+    const found = token ? await findAccessToken(opts.db, token, opts.clock.now()) : null;
+    c.set('apiActor', found);
+    c.set('actor', null);
+    if (found) {
+      const m = await apiMembership(opts.db, c, found.user.id, found.user.activeOrganizationId);
+      // Naming an organization you do not belong to finds nothing, like any foreign id.
+      if (!m && c.req.header('x-organization-id')) return c.json(errorEnvelope('not_found', 'No such organization.'), 404);
+      c.set('actor', {
+        userId: found.user.id,
+        isPlatformAdmin: found.user.isAdmin,
+        organizationId: m?.organizationId ?? null,
+        roleName: m?.roleName ?? null,
+        permissions: m?.permissions ?? new Set(),
+        impersonatorUserId: null,
+        apiKeyId: null,
+        origin: originOf(c),
+      });
+    }
     await next();
   };
 }

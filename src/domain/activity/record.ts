@@ -1,0 +1,62 @@
+import type { DbOrTx } from '../../db/index.ts';
+import type { Actor } from '../access/actor.ts';
+import type { RequestOrigin } from '../deps.ts';
+
+/**
+ * Everything the activity log records (a closed set; add here, never free text). Each entry
+ * is written once, in the same transaction as the change it describes where there is one.
+ */
+export const ACTIVITY_ACTIONS = [
+  'auth.sign_in', 'auth.sign_in_failed', 'auth.sign_out', 'auth.recovery_code_used',
+  'auth.password_reset', 'auth.password_changed', 'auth.email_changed',
+  'auth.two_factor_enabled', 'auth.two_factor_disabled', 'auth.session_revoked',
+  'api_key.created', 'api_key.revoked',
+  'organization.created', 'organization.updated',
+  'member.invited', 'member.invitation_cancelled', 'member.joined', 'member.declined', 'member.removed', 'member.left',
+  'member.role_changed', 'organization.ownership_transferred',
+  'role.created', 'role.updated', 'role.deleted',
+  'admin.impersonation_started', 'admin.impersonation_stopped', 'admin.impersonated_write',
+  'admin.user_updated', 'admin.user_suspended', 'admin.user_reactivated', 'admin.user_unlocked',
+  'admin.two_factor_reset', 'admin.user_promoted', 'admin.user_demoted',
+] as const;
+export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
+
+export interface ActivityEntry {
+  action: ActivityAction;
+  actorUserId: string | null;
+  impersonatorUserId?: string | null;
+  organizationId?: string | null;
+  target?: { type: string; id: string } | null;
+  origin?: RequestOrigin | null;
+  /** Small facts for people reading the log. Never secrets, tokens or passwords. */
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<void> {
+  await db
+    .insertInto('activity_log')
+    .values({
+      action: entry.action,
+      actor_user_id: entry.actorUserId,
+      impersonator_user_id: entry.impersonatorUserId ?? null,
+      organization_id: entry.organizationId ?? null,
+      target_type: entry.target?.type ?? null,
+      target_id: entry.target?.id ?? null,
+      ip: entry.origin?.ip ?? null,
+      user_agent: entry.origin?.userAgent?.slice(0, 400) ?? null,
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .execute();
+}
+
+/** Shorthand for an entry made by `actor` in its organization. */
+export function activityBy(actor: Actor, action: ActivityAction, rest: Omit<ActivityEntry, 'action' | 'actorUserId' | 'impersonatorUserId' | 'origin'> = {}): ActivityEntry {
+  return {
+    action,
+    actorUserId: actor.userId,
+    impersonatorUserId: actor.impersonatorUserId,
+    organizationId: actor.organizationId,
+    origin: actor.origin,
+    ...rest,
+  };
+}

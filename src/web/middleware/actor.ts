@@ -1,0 +1,44 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Db } from '../../db/index.ts';
+import { defaultOrganization, membershipOf, type Actor } from '../../domain/access/actor.ts';
+
+/**
+ * Resolves `c.var.actor` for a signed-in browser session: the user's active organization
+ * (or their first) with the permissions of their role there — read on every request, so a
+ * role change takes effect on the member's next request.
+ *
+ * @example html.use(actorLoader({ db }))
+ */
+export function actorLoader(opts: { db: Db }): MiddlewareHandler {
+  return async function actorLoaderMiddleware(c, next) {
+    const auth = c.var.auth;
+    c.set('actor', null);
+    if (auth) {
+      const m = await defaultOrganization(opts.db, auth.user.id, auth.user.activeOrganizationId);
+      c.set('actor', {
+        userId: auth.user.id,
+        isPlatformAdmin: auth.user.isAdmin && !auth.impersonatorUserId,
+        organizationId: m?.organizationId ?? null,
+        roleName: m?.roleName ?? null,
+        permissions: m?.permissions ?? new Set(),
+        impersonatorUserId: auth.impersonatorUserId,
+        apiKeyId: null,
+        origin: originOf(c),
+      });
+    }
+    await next();
+  };
+}
+
+/** The organization an API caller acts in: `X-Organization-Id` when they belong to it. */
+export async function apiMembership(db: Db, c: Context, userId: string, activeOrganizationId: string | null) {
+  const requested = c.req.header('x-organization-id');
+  if (requested) return /^[0-9a-f-]{36}$/i.test(requested) ? membershipOf(db, userId, requested) : null;
+  return defaultOrganization(db, userId, activeOrganizationId);
+}
+
+export function originOf(c: Context) {
+  return { ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null };
+}
+
+export type { Actor };
