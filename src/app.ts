@@ -3,11 +3,13 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
 import { adminPages } from './web/pages/admin/index.ts';
+import { impersonationPages } from './web/pages/admin/impersonation.ts';
 import { apiV1 } from './web/api/v1/index.ts';
 import type { AppDeps } from './web/context.ts';
 import { handleError, handleNotFound } from './web/errors.ts';
 import { actorLoader } from './web/middleware/actor.ts';
 import { csrf } from './web/middleware/csrf.ts';
+import { impersonation, refuseWhileImpersonating } from './web/middleware/impersonation.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
 import { securityHeaders } from './web/middleware/security-headers.ts';
@@ -54,8 +56,12 @@ export function createApp(deps: AppDeps) {
   const html = new Hono();
   html.use(sessionLoader({ db, config, clock }));
   html.use(actorLoader({ db }));
-  html.use(rateLimit({ db, config, clock, who: (c) => c.var.auth?.user ?? null }));
+  html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.var.auth?.user ?? null }));
   html.use(csrf({ config }));
+  // Impersonation: writes are recorded; the account's own credentials and access are off limits.
+  html.use(impersonation({ db, config, clock }));
+  for (const path of ['/settings/password', '/settings/email', '/settings/two-factor/*', '/settings/sessions/*', '/settings/api-keys/*']) html.use(path, refuseWhileImpersonating());
+  html.route('/', impersonationPages(deps));
   html.route('/', sseRoutes(deps));
   html.route('/', publicPages(deps, view));
   html.route('/', portalPages(deps, view));

@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
 import type { Deps } from './domain/deps.ts';
+import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock } from './lib/time.ts';
 import { createMailTransport } from './providers/mail/index.ts';
@@ -82,7 +83,9 @@ async function main() {
     const hub = new RealtimeHub(url, log);
     await hub.start();
     stops.push(() => hub.stop());
-    const app = createApp({ ...deps, assets, hub, queueHealthy: () => !stopping });
+    const rateLimiter = new SharedRateLimiter(db, { onError: (err) => log.warn({ err: err.message }, 'rate-limit flush failed') });
+    stops.push(() => rateLimiter.stop());
+    const app = createApp({ ...deps, assets, hub, rateLimiter, queueHealthy: () => !stopping });
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
     // Stop accepting first; in-flight requests finish before the pools close.
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));

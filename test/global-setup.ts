@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { buildAssets, readManifest } from '../scripts/build-assets.ts';
+import { buildAssets } from '../scripts/build-assets.ts';
 import { createDb } from '../src/db/index.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
@@ -49,7 +49,8 @@ export default async function setup(project: TestProject) {
   await createQueues(boss);
   await boss.stop({ graceful: false, wait: true });
 
-  if (!(await readManifest())) await buildAssets();
+  // Always rebuild: pages must reference the styles and scripts as they are now.
+  await buildAssets();
   project.provide('pgAdminUrl', adminUrl);
   return async () => {
     await stop?.();

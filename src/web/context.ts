@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/access/actor.ts';
 import type { Deps } from '../domain/deps.ts';
+import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
 import type { Logger } from '../lib/log.ts';
@@ -28,6 +29,8 @@ declare module 'hono' {
 export interface AppDeps extends Deps {
   assets: Manifest;
   hub: RealtimeHub;
+  /** Tier rate limits, counted locally and shared through PostgreSQL. */
+  rateLimiter: SharedRateLimiter;
   /** Reports whether the job queue is running, for /ready. */
   queueHealthy: () => boolean;
 }

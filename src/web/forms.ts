@@ -12,6 +12,14 @@ export async function formData(c: Context): Promise<Record<string, string>> {
   return out;
 }
 
+/** Every value of a repeated form field (checkboxes like `permissions`), in order; [] when absent. */
+export async function formList(c: Context, key: string): Promise<string[]> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return [];
+  const v = (await c.req.parseBody({ all: true }))[key];
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+}
+
 /**
  * Runs a form action; when it fails with a user-facing error (validation, wrong password,
  * too many attempts) renders the same form again with the messages and the values typed —

@@ -32,6 +32,7 @@ export function viewHelpers(timezone: string) {
       return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: timezone }).format(date);
     },
     iso: (d: Date | string) => (typeof d === 'string' ? new Date(d) : d).toISOString(),
+    device: describeUserAgent,
   };
 }
 
@@ -39,7 +40,8 @@ export type Renderer = ReturnType<typeof createRenderer>;
 
 /** Eta over `views/`, layouts in `views/layouts`, with request context in `it.ctx`. */
 export function createRenderer(config: Config, assets: Manifest) {
-  const eta = new Eta({ views: path.join(ROOT_DIR, 'views'), cache: config.isProduction, autoEscape: true, autoTrim: false });
+  // Templates are compiled once per process (restart to pick up edits, as for code).
+  const eta = new Eta({ views: path.join(ROOT_DIR, 'views'), cache: true, autoEscape: true, autoTrim: false });
   const asset = (name: string) => assets[name] ?? `/static/missing/${name}`;
 
   function context(c: Context, title?: string) {
@@ -116,4 +118,17 @@ function readFlash(c: Context): { message: string; kind: string } | null {
   } catch {
     return null;
   }
+}
+
+/** "Chrome on Linux" from a User-Agent header, for people; the raw string stays in the database. */
+export function describeUserAgent(ua: string | null | undefined): string {
+  if (!ua) return 'Unknown device';
+  const browser =
+    /Edg\//.test(ua) ? 'Edge' : /OPR\//.test(ua) ? 'Opera' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome'
+      : /Safari\//.test(ua) ? 'Safari' : /curl\//.test(ua) ? 'curl' : null;
+  const os =
+    /Windows/.test(ua) ? 'Windows' : /iPhone|iPad/.test(ua) ? 'iOS' : /Android/.test(ua) ? 'Android' : /Mac OS X/.test(ua) ? 'macOS'
+      : /Linux/.test(ua) ? 'Linux' : null;
+  if (!browser && !os) return ua.slice(0, 60);
+  return [browser ?? 'Browser', os].filter(Boolean).join(' on ');
 }

@@ -5,6 +5,7 @@ import type { Db } from '../../src/db/index.ts';
 import type { Deps } from '../../src/domain/deps.ts';
 import { createLogger } from '../../src/lib/log.ts';
 import type { Clock } from '../../src/lib/time.ts';
+import { SharedRateLimiter } from '../../src/domain/security/shared-limiter.ts';
 import { bossQueue, createBoss } from '../../src/queue/index.ts';
 import { loadManifest } from '../../src/web/assets.ts';
 import type { AppDeps } from '../../src/web/context.ts';
@@ -51,7 +52,9 @@ export async function createTestContext(env: Record<string, string> = {}, opts: 
   const hub = new RealtimeHub(database.url, log);
   await hub.start();
   const deps: Deps = { db: database.db, config, clock, log, queue: bossQueue(boss) };
-  const appDeps: AppDeps = { ...deps, assets: loadManifest() ?? {}, hub, queueHealthy: () => true };
+  // Tests flush explicitly (flushMs far away) so counts are deterministic.
+  const rateLimiter = new SharedRateLimiter(database.db, { flushMs: 3_600_000 });
+  const appDeps: AppDeps = { ...deps, assets: loadManifest() ?? {}, hub, rateLimiter, queueHealthy: () => true };
   const app = createApp(appDeps);
   return {
     db: database.db,
@@ -63,6 +66,7 @@ export async function createTestContext(env: Record<string, string> = {}, opts: 
     hub,
     app,
     async close() {
+      await rateLimiter.stop();
       await hub.stop();
       await boss.stop({ graceful: false, wait: true });
       await database.drop();

@@ -113,12 +113,14 @@ describe('rate limits', () => {
       { network: '198.18.0.0/24', action: 'block' },
       { network: '198.18.1.5/32', action: 'allow' },
     ]).execute();
+    await ctx.deps.rateLimiter.refreshRules();
     expect((await new TestBrowser(ctx.app, '198.18.0.9').get('/')).status).toBe(403);
     const trusted = new TestBrowser(ctx.app, '198.18.1.5');
     for (let i = 0; i < 35; i++) expect((await trusted.get('/')).status).toBe(200);
 
     const max = await createPerson(ctx, 'Max Override', { verified: true });
     await ctx.db.insertInto('rate_limit_overrides').values({ user_id: max.id, max_requests: 1 }).execute();
+    await ctx.deps.rateLimiter.refreshRules();
     const browser = await signedIn(ctx, max.email, PASSWORD, '198.18.2.1');
     expect((await browser.get('/dashboard')).status).toBe(429);
   });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, RateLimitedError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
+import { recordActivity } from '../activity/record.ts';
 import type { Deps, RequestOrigin } from '../deps.ts';
 import { clearCounter, hitCounter, readCounter, secondsLeftInWindow } from '../security/counters.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
@@ -41,14 +42,40 @@ export async function authenticatePassword(deps: Deps, origin: RequestOrigin, ra
     .executeTakeFirst();
   const ok = user ? await verifyPassword(input.password, user.password_hash) : (await burnPasswordCheck(input.password, deps.config.BCRYPT_COST), false);
   if (!user || !ok) {
-    await Promise.all([hitCounter(deps.db, emailKey(input.email), window, now), hitCounter(deps.db, ipKey(origin.ip), window, now)]);
+    await Promise.all([
+      hitCounter(deps.db, emailKey(input.email), window, now),
+      hitCounter(deps.db, ipKey(origin.ip), window, now),
+      // An unknown address is recorded without it: the log must not collect guessed emails.
+      recordSignInFailure(deps, user?.id ?? null, origin, user ? 'wrong_password' : 'unknown_account', now),
+    ]);
     throw new AppError('invalid_credentials', 401, INVALID_CREDENTIALS);
   }
   // Only someone who knows the password learns the account's state.
-  if (user.status === 'suspended') throw new AppError('account_suspended', 403, 'This account is suspended. Please contact support.');
-  if (user.status === 'review') throw new AppError('account_under_review', 403, 'This account is being reviewed. We will email you when it is ready.');
+  if (user.status === 'suspended' || user.status === 'review') {
+    await recordSignInFailure(deps, user.id, origin, user.status === 'suspended' ? 'account_suspended' : 'account_under_review', now);
+    if (user.status === 'suspended') throw new AppError('account_suspended', 403, 'This account is suspended. Please contact support.');
+    throw new AppError('account_under_review', 403, 'This account is being reviewed. We will email you when it is ready.');
+  }
   await clearCounter(deps.db, emailKey(input.email));
   return { id: user.id, email: user.email, name: user.name, isAdmin: user.is_admin, twoFactorEnabled: user.totp_enabled_at !== null };
+}
+
+/**
+ * One `auth.sign_in_failed` row: the account when known (its owner and staff may see it),
+ * the reason, and never what was typed.
+ */
+export async function recordSignInFailure(
+  deps: Pick<Deps, 'db'>,
+  userId: string | null,
+  origin: RequestOrigin | null,
+  reason: 'wrong_password' | 'unknown_account' | 'account_suspended' | 'account_under_review' | 'wrong_code',
+  now: Date,
+): Promise<void> {
+  await recordActivity(deps.db, {
+    action: 'auth.sign_in_failed', actorUserId: userId, origin, occurredAt: now,
+    target: userId ? { type: 'user', id: userId } : null,
+    details: { reason },
+  });
 }
 
 /** Staff action: lifts the lockout of an email address (its failed-attempt counter). */

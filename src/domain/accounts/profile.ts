@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { inTransaction } from '../../db/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
+import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
 import { hashPassword, passwordSchema, verifyPassword } from './passwords.ts';
@@ -51,7 +52,7 @@ export async function updateProfile(deps: Deps, userId: string, raw: unknown) {
 }
 
 /** Changes the password after checking the current one; every other session ends. */
-export async function changePassword(deps: Deps, userId: string, currentSessionId: string | null, raw: unknown) {
+export async function changePassword(deps: Deps, userId: string, currentSessionId: string | null, raw: unknown, source: ActivitySource = {}) {
   const input = parseInput(changePasswordInput, raw);
   const user = await deps.db.selectFrom('users').select(['email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
   if (!(await verifyPassword(input.current_password, user.password_hash))) throw new ValidationError({ current_password: 'That is not your current password.' });
@@ -59,8 +60,12 @@ export async function changePassword(deps: Deps, userId: string, currentSessionI
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
-    await revokeOtherSessions(trx, userId, currentSessionId, now);
+    const ended = await revokeOtherSessions(trx, userId, currentSessionId, now);
     await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password` });
+    await recordActivity(trx, {
+      action: 'auth.password_changed', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
+      target: { type: 'user', id: userId }, details: { sessions_ended: ended }, occurredAt: now,
+    });
   });
 }
 
@@ -90,7 +95,7 @@ export async function verifyEmail(deps: Deps, token: string): Promise<boolean> {
  * Moves the account to a new address: needs the password; the new address must be confirmed
  * again (a link goes there) and the old address is told about the change.
  */
-export async function changeEmail(deps: Deps, userId: string, raw: unknown) {
+export async function changeEmail(deps: Deps, userId: string, raw: unknown, source: ActivitySource = {}) {
   const input = parseInput(changeEmailInput, raw);
   const user = await deps.db.selectFrom('users').select(['email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
   if (!(await verifyPassword(input.current_password, user.password_hash))) throw new ValidationError({ current_password: 'That is not your current password.' });
@@ -102,6 +107,10 @@ export async function changeEmail(deps: Deps, userId: string, raw: unknown) {
       const token = await issueUserToken(trx, userId, 'verify_email', input.email, now);
       await queueEmail(deps, trx, input.email, 'verify_email', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
       await queueEmail(deps, trx, user.email, 'email_changed', { name: user.name, newEmail: input.email, when: now.toUTCString() });
+      await recordActivity(trx, {
+        action: 'auth.email_changed', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
+        target: { type: 'user', id: userId }, details: { old_email: user.email, new_email: input.email }, occurredAt: now,
+      });
     });
   } catch (err) {
     if ((err as { code?: string }).code === '23505') throw new ValidationError({ email: 'Another account already uses this email address.' });

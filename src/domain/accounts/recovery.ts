@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { inTransaction } from '../../db/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
+import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
 import { hashPassword, passwordSchema } from './passwords.ts';
@@ -31,7 +32,7 @@ export async function requestPasswordReset(deps: Deps, raw: unknown): Promise<vo
 }
 
 /** Sets a new password with a single-use token and ends every session of the account. */
-export async function resetPassword(deps: Deps, raw: unknown): Promise<{ userId: string }> {
+export async function resetPassword(deps: Deps, raw: unknown, source: ActivitySource = {}): Promise<{ userId: string }> {
   const input = parseInput(resetInput, raw);
   const passwordHash = await hashPassword(input.password, deps.config.BCRYPT_COST);
   const now = deps.clock.now();
@@ -44,8 +45,12 @@ export async function resetPassword(deps: Deps, raw: unknown): Promise<{ userId:
       .where('id', '=', token.user_id)
       .returning(['id', 'email', 'name'])
       .executeTakeFirstOrThrow();
-    await revokeOtherSessions(trx, user.id, null, now);
+    const ended = await revokeOtherSessions(trx, user.id, null, now);
     await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password` });
+    await recordActivity(trx, {
+      action: 'auth.password_reset', actorUserId: user.id, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
+      target: { type: 'user', id: user.id }, details: { sessions_ended: ended }, occurredAt: now,
+    });
     return { userId: user.id };
   });
 }

@@ -1,8 +1,12 @@
 import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DbOrTx } from '../../db/index.ts';
+import { inTransaction } from '../../db/index.ts';
 import { hashToken, randomToken } from '../../lib/crypto.ts';
+import { recordActivity, type ActivitySource } from '../activity/record.ts';
+import { toPermissions } from '../access/actor.ts';
 import type { RequestOrigin } from '../deps.ts';
+import type { Permission } from '../organizations/permissions.ts';
 
 /**
  * Server-side sessions. The browser holds an opaque 256-bit token; the database holds its
@@ -17,6 +21,8 @@ export interface SessionUser {
   impersonatorUserId: string | null;
   impersonatorSessionId: string | null;
   expiresAt: Date;
+  /** Role and permissions in the user's active organization, when they are a member of it. */
+  membership: { organizationId: string; roleName: string; permissions: ReadonlySet<Permission> } | null;
   user: {
     id: string;
     email: string;
@@ -67,9 +73,14 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
+    // The membership in the active organization comes in the same round trip (per request, so
+    // role changes apply at once); null when there is none and the caller picks a default.
+    .leftJoin('organization_members as m', (j) => j.onRef('m.user_id', '=', 'u.id').onRef('m.organization_id', '=', 'u.active_organization_id'))
+    .leftJoin('roles as r', 'r.id', 'm.role_id')
     .select([
       's.id as session_id', 's.stage', 's.csrf_token', 's.last_seen_at', 's.expires_at', 's.impersonator_user_id', 's.impersonator_session_id',
       'u.id', 'u.email', 'u.name', 'u.is_admin', 'u.email_verified_at', 'u.timezone', 'u.active_organization_id', 'u.totp_enabled_at',
+      'm.organization_id as member_of', 'r.name as role_name', 'r.permissions',
     ])
     .where('s.token_hash', '=', hashToken(token))
     .where('s.expires_at', '>', now)
@@ -87,6 +98,7 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
     impersonatorUserId: row.impersonator_user_id,
     impersonatorSessionId: row.impersonator_session_id,
     expiresAt: row.expires_at,
+    membership: row.member_of ? { organizationId: row.member_of, roleName: row.role_name!, permissions: toPermissions(row.permissions) } : null,
     user: {
       id: row.id,
       email: row.email,
@@ -117,6 +129,33 @@ export async function revokeOtherSessions(db: DbOrTx, userId: string, keepSessio
   const res = await q.executeTakeFirst();
   await db.updateTable('access_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   return Number(res.numDeletedRows);
+}
+
+/** Who ends their own sessions from the security page (an Actor fits). */
+type SessionOwner = ActivitySource & { userId: string };
+
+/** The user signs out one of their own sessions (recorded); false when it is not theirs. */
+export async function revokeOwnSession(db: DbOrTx, by: SessionOwner, sessionId: string, now: Date): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    if (!(await revokeUserSession(trx, by.userId, sessionId))) return false;
+    await recordActivity(trx, {
+      action: 'auth.session_revoked', actorUserId: by.userId, impersonatorUserId: by.impersonatorUserId, origin: by.origin,
+      target: { type: 'session', id: sessionId }, details: { scope: 'one' }, occurredAt: now,
+    });
+    return true;
+  });
+}
+
+/** The user signs out every other session and access token of theirs (one row recorded). */
+export async function revokeOwnOtherSessions(db: DbOrTx, by: SessionOwner, keepSessionId: string | null, now: Date): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    const ended = await revokeOtherSessions(trx, by.userId, keepSessionId, now);
+    await recordActivity(trx, {
+      action: 'auth.session_revoked', actorUserId: by.userId, impersonatorUserId: by.impersonatorUserId, origin: by.origin,
+      target: { type: 'user', id: by.userId }, details: { scope: 'all_others', sessions: ended }, occurredAt: now,
+    });
+    return ended;
+  });
 }
 
 export async function listSessions(db: DbOrTx, userId: string, now: Date) {

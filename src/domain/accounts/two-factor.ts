@@ -1,11 +1,13 @@
 import { generate, generateSecret, generateURI } from 'otplib';
 import { sql } from 'kysely';
-import { inTransaction } from '../../db/index.ts';
+import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { decryptSecret, encryptSecret, hashToken, randomCode } from '../../lib/crypto.ts';
 import { AppError, RateLimitedError, ValidationError } from '../../lib/errors.ts';
+import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
 import { hitCounter, readCounter, secondsLeftInWindow } from '../security/counters.ts';
+import { recordSignInFailure } from './login.ts';
 import { verifyPassword } from './passwords.ts';
 
 /**
@@ -65,10 +67,10 @@ async function consumeTotp(deps: Deps, user: Awaited<ReturnType<typeof loadUser>
 
 const normalizeRecovery = (code: string) => code.trim().toLowerCase().replace(/[^a-z0-9]/g, '');
 
-async function consumeRecoveryCode(deps: Deps, userId: string, code: string, now: Date): Promise<boolean> {
+async function consumeRecoveryCode(db: DbOrTx, userId: string, code: string, now: Date): Promise<boolean> {
   const normalized = normalizeRecovery(code);
   if (normalized.length !== 10) return false;
-  const res = await deps.db
+  const res = await db
     .updateTable('recovery_codes')
     .set({ used_at: now })
     .where('user_id', '=', userId)
@@ -79,7 +81,7 @@ async function consumeRecoveryCode(deps: Deps, userId: string, code: string, now
 }
 
 /** Confirms setup with a first code; returns the 10 recovery codes (shown once). */
-export async function confirmTotpSetup(deps: Deps, userId: string, code: string): Promise<string[]> {
+export async function confirmTotpSetup(deps: Deps, userId: string, code: string, source: ActivitySource = {}): Promise<string[]> {
   const now = deps.clock.now();
   const user = await loadUser(deps, userId);
   if (user.totp_enabled_at) throw new AppError('already_enabled', 409, 'Two-factor authentication is already on.');
@@ -91,39 +93,59 @@ export async function confirmTotpSetup(deps: Deps, userId: string, code: string)
     await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
     await trx.insertInto('recovery_codes').values(codes.map((c) => ({ user_id: userId, code_hash: hashToken(c) }))).execute();
     await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: true, when: now.toUTCString() });
+    await recordActivity(trx, { action: 'auth.two_factor_enabled', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now });
   });
   return codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`);
 }
 
 /**
- * The second sign-in step: a TOTP code or an unused recovery code. Wrong codes count
- * towards a lockout. Returns which factor was used.
+ * The second sign-in step (`purpose` 'sign_in'), or a re-check before a sensitive change
+ * ('confirm'): a TOTP code or an unused recovery code. Wrong codes count towards a lockout;
+ * at sign-in they are also recorded as failed sign-ins. Using a recovery code is recorded in
+ * the transaction that spends it. Returns which factor was used.
  */
-export async function verifySecondFactor(deps: Deps, userId: string, code: string): Promise<'totp' | 'recovery'> {
+export async function verifySecondFactor(
+  deps: Deps,
+  userId: string,
+  code: string,
+  source: ActivitySource = {},
+  purpose: 'sign_in' | 'confirm' = 'sign_in',
+): Promise<'totp' | 'recovery'> {
   const now = deps.clock.now();
   await guardFailures(deps, userId, now);
   const user = await loadUser(deps, userId);
   const trimmed = code.trim().replace(/\s/g, '');
   if (/^\d{6}$/.test(trimmed)) {
     if (await consumeTotp(deps, user, trimmed, now)) return 'totp';
-  } else if (await consumeRecoveryCode(deps, userId, trimmed, now)) {
-    return 'recovery';
+  } else {
+    const spent = await inTransaction(deps.db, async (trx) => {
+      if (!(await consumeRecoveryCode(trx, userId, trimmed, now))) return false;
+      const left = await trx.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
+      await recordActivity(trx, {
+        action: 'auth.recovery_code_used', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now,
+        details: { purpose, remaining: Number(left.n) },
+      });
+      return true;
+    });
+    if (spent) return 'recovery';
   }
   await hitCounter(deps.db, `mfa-fail:${userId}`, FAILURE_WINDOW_MINUTES, now);
+  if (purpose === 'sign_in') await recordSignInFailure(deps, userId, source.origin ?? null, 'wrong_code', now);
   throw new ValidationError({ code: 'That code is not valid, or it was already used.' });
 }
 
 /** Turning 2FA off needs the password and a current code. */
-export async function disableTotp(deps: Deps, userId: string, password: string, code: string): Promise<void> {
+export async function disableTotp(deps: Deps, userId: string, password: string, code: string, source: ActivitySource = {}): Promise<void> {
   const now = deps.clock.now();
   const user = await loadUser(deps, userId);
   if (!user.totp_enabled_at) throw new AppError('not_enabled', 409, 'Two-factor authentication is not on.');
   if (!(await verifyPassword(password, user.password_hash))) throw new ValidationError({ password: 'That password is not right.' });
-  await verifySecondFactor(deps, userId, code);
+  await verifySecondFactor(deps, userId, code, source, 'confirm');
   await inTransaction(deps.db, async (trx) => {
     await trx.updateTable('users').set({ totp_enabled_at: null, totp_secret: null, updated_at: now }).where('id', '=', userId).execute();
     await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
     await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: false, when: now.toUTCString() });
+    await recordActivity(trx, { action: 'auth.two_factor_disabled', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now });
   });
 }
 

@@ -30,6 +30,17 @@ export interface ActivityEntry {
   origin?: RequestOrigin | null;
   /** Small facts for people reading the log. Never secrets, tokens or passwords. */
   details?: Record<string, string | number | boolean | null>;
+  /** When it happened (the injectable clock's now); the database's now() when omitted. */
+  occurredAt?: Date;
+}
+
+/**
+ * Where an account change came from, for functions that are not given a whole Actor (an
+ * Actor fits). Optional everywhere so older callers keep working; rows then lack the IP.
+ */
+export interface ActivitySource {
+  origin?: RequestOrigin | null;
+  impersonatorUserId?: string | null;
 }
 
 export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<void> {
@@ -45,6 +56,7 @@ export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<
       ip: entry.origin?.ip ?? null,
       user_agent: entry.origin?.userAgent?.slice(0, 400) ?? null,
       details: JSON.stringify(entry.details ?? {}),
+      ...(entry.occurredAt ? { occurred_at: entry.occurredAt } : {}),
     })
     .execute();
 }

@@ -27,3 +27,11 @@ export const PREDEFINED_ROLES: Record<string, readonly Permission[]> = {
   support_agent: ['notes_view', 'tickets_view', 'tickets_create', 'tickets_manage', 'hosting_view'],
   viewer: ['vps_view', 'notes_view', 'tickets_view', 'hosting_view'],
 };
+
+/** The predefined role of an organization's owners: only an owner may assign it. */
+export const OWNER_ROLE = 'owner';
+
+/** The permissions in `wanted` that `held` lacks, in canonical order (nobody may grant what they do not hold). */
+export function notHeld(wanted: readonly string[], held: ReadonlySet<string>): string[] {
+  return PERMISSIONS.filter((p) => wanted.includes(p) && !held.has(p));
+}

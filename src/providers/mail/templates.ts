@@ -14,10 +14,12 @@ export interface EmailTemplates {
   password_changed: { name: string; when: string; resetUrl: string };
   two_factor_changed: { name: string; enabled: boolean; when: string };
   email_changed: { name: string; newEmail: string; when: string };
+  invitation: { organization: string; inviter: string; role: string; acceptUrl: string; expiresAt: string };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
 const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]) => string } = {
+  invitation: (b, d) => `${d.inviter} invited you to ${d.organization} on ${b}`,
   welcome: (b) => `Welcome to ${b}: confirm your email`,
   verify_email: (b) => `Confirm your email address for ${b}`,
   password_reset: (b) => `Reset your ${b} password`,

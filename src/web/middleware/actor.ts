@@ -14,7 +14,7 @@ export function actorLoader(opts: { db: Db }): MiddlewareHandler {
     const auth = c.var.auth;
     c.set('actor', null);
     if (auth) {
-      const m = await defaultOrganization(opts.db, auth.user.id, auth.user.activeOrganizationId);
+      const m = auth.membership ?? (await defaultOrganization(opts.db, auth.user.id, auth.user.activeOrganizationId));
       c.set('actor', {
         userId: auth.user.id,
         isPlatformAdmin: auth.user.isAdmin && !auth.impersonatorUserId,

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/index.ts';
 import { consumeRateLimit } from '../../domain/security/rate-limit.ts';
+import type { SharedRateLimiter } from '../../domain/security/shared-limiter.ts';
 import type { Clock } from '../../lib/time.ts';
 
 type Who = { id: string; isAdmin: boolean } | null;
@@ -11,13 +12,15 @@ type Who = { id: string; isAdmin: boolean } | null;
  * with `RateLimit-*` headers and 429 + `Retry-After`. With `bucket` it is a strict limit for
  * one sensitive action (sign-in, registration, reset, 2FA) counted per IP.
  *
- * @example app.use(rateLimit({ db, config, clock, who: (c) => c.var.auth?.user ?? null }))
- * @example app.post('/login', rateLimit({ db, config, clock, bucket: 'login' }), handler)
+ * @example app.use(rateLimit({ db, config, clock, limiter, who: (c) => c.var.auth?.user ?? null }))
+ * @example app.post('/login', rateLimit({ db, config, clock, limiter, bucket: 'login' }), handler)
  */
 export function rateLimit(opts: {
   db: Db;
   config: Config;
   clock: Clock;
+  /** Counts tier limits; strict buckets always count exactly in the database. */
+  limiter: SharedRateLimiter;
   who?: (c: Context) => Who;
   bucket?: string;
   onLimited?: (c: Context, retryAfter: number, blocked: boolean) => Response | Promise<Response>;
@@ -31,7 +34,8 @@ export function rateLimit(opts: {
       : user
         ? [`user:${user.id}`, user.isAdmin ? config.RATE_LIMIT_ADMIN : config.RATE_LIMIT_AUTHENTICATED]
         : [`ip:${ip}`, config.RATE_LIMIT_ANONYMOUS];
-    const d = await consumeRateLimit(opts.db, { key, ip, userId: user?.id ?? null, limit, windowMinutes: config.RATE_LIMIT_WINDOW_MINUTES, now: opts.clock.now() });
+    const input = { key, ip, userId: user?.id ?? null, limit, windowMinutes: config.RATE_LIMIT_WINDOW_MINUTES, now: opts.clock.now() };
+    const d = opts.bucket ? await consumeRateLimit(opts.db, input) : await opts.limiter.consume(input);
     if (!d.allowed) {
       const res = opts.onLimited
         ? await opts.onLimited(c, d.resetSeconds, d.blocked)

@@ -17,7 +17,8 @@ export function requireUser(): MiddlewareHandler {
 }
 
 /**
- * Platform staff only. Signed-in non-admins get 404: the admin area does not exist for them.
+ * Platform staff only. Signed-in non-admins get 404: the admin area does not exist for them,
+ * nor for an admin while impersonating (the actor's `isPlatformAdmin` is false then).
  *
  * @example admin.use('*', requireAdmin())
  */
@@ -25,7 +26,7 @@ export function requireAdmin(): MiddlewareHandler {
   const user = requireUser();
   return async function requireAdminMiddleware(c, next) {
     if (!c.var.auth) return user(c, next);
-    if (!c.var.auth.user.isAdmin) return c.notFound();
+    if (!c.var.actor?.isPlatformAdmin) return c.notFound();
     return next();
   };
 }

@@ -10,7 +10,7 @@ import { verifySecondFactor } from '../../../domain/accounts/two-factor.ts';
 import { queueEmail } from '../../../domain/mail/queue-email.ts';
 import { AppError, ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
-import { actor, BEARER, requireToken } from './bearer-auth.ts';
+import { actor, BEARER, refuseApiKeys, requireToken } from './bearer-auth.ts';
 import { apiRateLimit } from './limits.ts';
 import { errorResponses, Organization, presentOrganization, presentUser, Timestamp, User } from './schemas.ts';
 
@@ -59,7 +59,7 @@ export function authRoutes(deps: AppDeps) {
     const input = c.req.valid('json');
     const from = origin(c);
     const user = await authenticatePassword(deps, from, input);
-    if (user.twoFactorEnabled) await checkOtp(deps, user.id, input.otp);
+    if (user.twoFactorEnabled) await checkOtp(deps, user.id, input.otp, from);
     // Like the HTML sign-in, a new token is announced by email; the outbox row commits with it.
     const issued = await inTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
@@ -71,12 +71,12 @@ export function authRoutes(deps: AppDeps) {
 
   const revokeRoute = createRoute({
     method: 'delete', path: '/tokens/current', tags: ['auth'], operationId: 'revokeCurrentAccessToken', summary: 'Revoke the token this request is made with',
-    middleware: [requireToken] as const,
+    middleware: [requireToken, refuseApiKeys] as const,
     security: [{ [BEARER]: [] }],
-    responses: { 204: { description: 'Revoked; the token no longer works.' }, ...errorResponses([401, 429]) },
+    responses: { 204: { description: 'Revoked; the token no longer works.' }, ...errorResponses([401, 403, 429], { 403: 'Made with an API key: revoke keys with DELETE /api-keys/{id} using an access token.' }) },
   });
   app.openapi(revokeRoute, async (c) => {
-    await revokeAccessToken(deps.db, actor(c).tokenId, deps.clock.now());
+    await revokeAccessToken(deps.db, actor(c).tokenId, deps.clock.now(), origin(c));
     return c.body(null, 204);
   });
 
@@ -84,10 +84,10 @@ export function authRoutes(deps: AppDeps) {
 }
 
 /** No token for a half-signed-in caller: the second factor must come in the same request. */
-async function checkOtp(deps: AppDeps, userId: string, otp: string | undefined) {
+async function checkOtp(deps: AppDeps, userId: string, otp: string | undefined, origin: { ip: string; userAgent: string | null }) {
   if (!otp) throw new AppError('otp_required', 401, 'This account uses two-factor authentication: send `otp` with a current code from your authenticator app.');
   try {
-    await verifySecondFactor(deps, userId, otp);
+    await verifySecondFactor(deps, userId, otp, { origin });
   } catch (err) {
     if (err instanceof ValidationError) throw new AppError('invalid_otp', 401, 'That code is not valid, or it was already used.');
     throw err;

@@ -1,7 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../../db/index.ts';
 import { findAccessToken, type TokenActor } from '../../../domain/accounts/access-tokens.ts';
-import { UnauthenticatedError } from '../../../lib/errors.ts';
+import { findApiKey } from '../../../domain/api-keys/authenticate.ts';
+import { API_KEY_PREFIX } from '../../../domain/api-keys/keys.ts';
+import { ForbiddenError, UnauthenticatedError } from '../../../lib/errors.ts';
 import type { Clock } from '../../../lib/time.ts';
 import { errorEnvelope } from '../../errors.ts';
 import { apiMembership, originOf } from '../../middleware/actor.ts';
@@ -11,23 +13,49 @@ export const BEARER = 'bearerAuth';
 
 const HEADER = /^Bearer +([\x21-\x7e]{1,200})$/i;
 
+const notFound = (c: Context) => c.json(errorEnvelope('not_found', 'No such organization.'), 404);
+
 /**
  * Reads the caller from `Authorization: Bearer <token>` into `c.var.apiActor` (null when
- * absent or not live). Only that header: never a cookie, never the query string — so a
- * browser session can't be ridden into the API and there is no CSRF surface here.
+ * absent or not live) and `c.var.actor`. Only that header: never a cookie, never the query
+ * string — so a browser session can't be ridden into the API and there is no CSRF surface.
+ * An access token (`spt_`) acts as its user in their active organization, or the one named
+ * by `X-Organization-Id`. An API key (`spk_`) acts only in its own organization, with its
+ * permissions that the owner still holds there, and never with platform-admin powers.
  *
  * @example api.use(bearerAuth({ db, clock }))
  */
 export function bearerAuth(opts: { db: Db; clock: Clock }): MiddlewareHandler {
   return async function bearerAuthMiddleware(c, next) {
     const token = HEADER.exec(c.req.header('authorization') ?? '')?.[1];
+    c.set('apiActor', null);
+    c.set('actor', null);
+    if (token?.startsWith(API_KEY_PREFIX)) {
+      const key = await findApiKey(opts.db, token, opts.clock.now());
+      if (key) {
+        // A key is bound to one organization: naming any other is like naming a foreign id.
+        const requested = c.req.header('x-organization-id');
+        if (requested !== undefined && requested.trim().toLowerCase() !== key.organizationId) return notFound(c);
+        c.set('apiActor', { tokenId: key.keyId, via: 'api_key', user: { ...key.user, isAdmin: false } });
+        c.set('actor', {
+          userId: key.user.id,
+          isPlatformAdmin: false,
+          organizationId: key.organizationId,
+          roleName: key.roleName,
+          permissions: key.permissions,
+          impersonatorUserId: null,
+          apiKeyId: key.keyId,
+          origin: originOf(c),
+        });
+      }
+      return next();
+    }
     const found = token ? await findAccessToken(opts.db, token, opts.clock.now()) : null;
     c.set('apiActor', found);
-    c.set('actor', null);
     if (found) {
       const m = await apiMembership(opts.db, c, found.user.id, found.user.activeOrganizationId);
       // Naming an organization you do not belong to finds nothing, like any foreign id.
-      if (!m && c.req.header('x-organization-id')) return c.json(errorEnvelope('not_found', 'No such organization.'), 404);
+      if (!m && c.req.header('x-organization-id')) return notFound(c);
       c.set('actor', {
         userId: found.user.id,
         isPlatformAdmin: found.user.isAdmin,
@@ -54,7 +82,7 @@ export const requireToken: MiddlewareHandler = async function requireToken(c, ne
   const sent = c.req.header('authorization') !== undefined;
   c.header('WWW-Authenticate', sent ? 'Bearer realm="api", error="invalid_token"' : 'Bearer realm="api"');
   const message = sent
-    ? 'This access token is not valid: it is malformed, revoked or expired.'
+    ? 'This access token or API key is not valid: it is malformed, revoked or expired.'
     : 'Send an access token in the header `Authorization: Bearer <token>` (create one with POST /api/v1/auth/tokens).';
   return c.json(errorEnvelope('unauthenticated', message), 401);
 };
@@ -65,3 +93,14 @@ export function actor(c: Context): TokenActor {
   if (!a) throw new UnauthenticatedError();
   return a;
 }
+
+/**
+ * Refuses (403) callers authenticated by an API key: credentials are managed with an access
+ * token or in the browser, so a leaked key cannot mint, list or revoke keys.
+ *
+ * @example createRoute({ ..., middleware: [requireToken, refuseApiKeys] })
+ */
+export const refuseApiKeys: MiddlewareHandler = async function refuseApiKeys(c, next) {
+  if (c.var.apiActor?.via === 'api_key') throw new ForbiddenError('API keys cannot manage credentials. Use an access token or the settings page.');
+  return next();
+};

@@ -6,10 +6,13 @@ import { ValidationError } from '../../../lib/errors.ts';
 import { fieldErrors } from '../../../lib/validation.ts';
 import type { AppDeps } from '../../context.ts';
 import { errorEnvelope } from '../../errors.ts';
+import { activityRoutes } from './activity.ts';
+import { apiKeyRoutes } from './api-keys.ts';
 import { authRoutes } from './auth.ts';
 import { BEARER, bearerAuth } from './bearer-auth.ts';
 import { apiRateLimit } from './limits.ts';
 import { meRoutes } from './me.ts';
+import { organizationRoutes } from './organizations.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -32,6 +35,8 @@ export function apiV1(deps: AppDeps) {
 
   api.route('/auth', authRoutes(deps));
   api.route('/', meRoutes(deps));
+  api.route('/', apiKeyRoutes(deps)).route('/', activityRoutes(deps));
+  api.route('/', organizationRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

@@ -14,7 +14,7 @@ import { rateLimit } from '../../middleware/rate-limit.ts';
  * @example createRoute({ ..., middleware: [apiRateLimit(deps, 'login')] })
  */
 export function apiRateLimit(deps: AppDeps, bucket?: string) {
-  const base = { db: deps.db, config: deps.config, clock: deps.clock, onLimited: limited };
+  const base = { db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, onLimited: limited };
   // A bucket ignores the caller: a per-user override must not loosen a brute-force limit.
   return bucket ? rateLimit({ ...base, bucket }) : rateLimit({ ...base, who: (c) => c.var.apiActor?.user ?? null });
 }

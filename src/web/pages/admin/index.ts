@@ -4,6 +4,8 @@ import { isUuid } from '../../../lib/ids.ts';
 import type { AppDeps } from '../../context.ts';
 import { requireAdmin } from '../../middleware/require-auth.ts';
 import type { Renderer } from '../../render.ts';
+import { adminActivityPages } from './activity.ts';
+import { adminPeoplePages } from './users.ts';
 
 const PAGE = 50;
 
@@ -36,5 +38,7 @@ export function adminPages(deps: AppDeps, view: Renderer) {
     return view.page(c, 'admin/job-runs', { runs }, { ...opts, title: 'Job runs' });
   });
 
+  app.route('/', adminPeoplePages(deps, view));
+  app.route('/', adminActivityPages(deps, view));
   return app;
 }

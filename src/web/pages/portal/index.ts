@@ -4,8 +4,10 @@ import { resendVerification } from '../../../domain/accounts/profile.ts';
 import type { AppDeps } from '../../context.ts';
 import { requireUser } from '../../middleware/require-auth.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
+import { activityPages } from './activity.ts';
 import { settingsPages } from './settings.ts';
 import { securityPages } from './security.ts';
+import { organizationPages } from './organizations/index.ts';
 
 /** The signed-in customer area. */
 export function portalPages(deps: AppDeps, view: Renderer) {
@@ -27,5 +29,7 @@ export function portalPages(deps: AppDeps, view: Renderer) {
 
   app.route('/', settingsPages(deps, view));
   app.route('/', securityPages(deps, view));
+  app.route('/', activityPages(deps, view));
+  app.route('/', organizationPages(deps, view));
   return app;
 }

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import QRCode from 'qrcode';
-import { listSessions, revokeOtherSessions, revokeUserSession } from '../../../domain/accounts/sessions.ts';
+import { listSessions, revokeOwnOtherSessions, revokeOwnSession } from '../../../domain/accounts/sessions.ts';
 import { beginTotpSetup, confirmTotpSetup, disableTotp, pendingTotpSetup, remainingRecoveryCodes } from '../../../domain/accounts/two-factor.ts';
 import { isUuid } from '../../../lib/ids.ts';
 import type { AppDeps } from '../../context.ts';
@@ -39,7 +39,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     const userId = c.var.auth!.user.id;
     const data = c.var.auth!.user.twoFactorEnabled ? {} : await setupData(userId);
     return submitForm(c, view, { template: 'portal/settings/two-factor-setup', values, data, options: { ...opts, title: 'Set up two-factor authentication' } }, async () => {
-      const codes = await confirmTotpSetup(deps, userId, values.code ?? '');
+      const codes = await confirmTotpSetup(deps, userId, values.code ?? '', c.var.actor ?? {});
       return view.page(c, 'portal/settings/recovery-codes', { codes }, { ...opts, title: 'Your recovery codes' });
     });
   });
@@ -49,7 +49,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     const data = await securityData(c);
     const region = { id: 'two-factor-disable', partial: 'portal/settings/_two_factor_disable' };
     return submitForm(c, view, { template: 'portal/settings/security', values, data, options: { ...opts, region } }, async () => {
-      await disableTotp(deps, c.var.auth!.user.id, values.password ?? '', values.code ?? '');
+      await disableTotp(deps, c.var.auth!.user.id, values.password ?? '', values.code ?? '', c.var.actor ?? {});
       flash(c, 'Two-factor authentication is off.', 'info');
       return redirect(c, '/settings/security');
     });
@@ -57,12 +57,12 @@ export function securityPages(deps: AppDeps, view: Renderer) {
 
   app.delete('/settings/sessions/:id', async (c) => {
     const id = c.req.param('id');
-    if (!isUuid(id) || !(await revokeUserSession(deps.db, c.var.auth!.user.id, id))) return c.notFound();
+    if (!isUuid(id) || !(await revokeOwnSession(deps.db, c.var.actor!, id, deps.clock.now()))) return c.notFound();
     return view.partial(c, 'portal/settings/_sessions', await securityData(c));
   });
 
   app.delete('/settings/sessions', async (c) => {
-    await revokeOtherSessions(deps.db, c.var.auth!.user.id, c.var.auth!.sessionId, deps.clock.now());
+    await revokeOwnOtherSessions(deps.db, c.var.actor!, c.var.auth!.sessionId, deps.clock.now());
     return view.partial(c, 'portal/settings/_sessions', await securityData(c));
   });
 

@@ -4,8 +4,9 @@ import { ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
+import { apiKeyPages } from './api-keys.ts';
 
-/** Settings → profile and password. */
+/** Settings → profile and password; API keys live in their own file. */
 export function settingsPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const zones = timezones();
@@ -33,7 +34,7 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
     const data = { profile, zones, emailValues: values, emailErrors: {} as Record<string, string> };
     const current = { name: profile.name, phone: profile.phone ?? '', timezone: profile.timezone };
     try {
-      await changeEmail(deps, c.var.auth!.user.id, values);
+      await changeEmail(deps, c.var.auth!.user.id, values, c.var.actor ?? {});
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       return view.page(c, 'portal/settings/profile', { ...data, values: current, errors: {}, emailErrors: err.fields ?? {} }, { layout: 'portal', title: 'Profile', status: 422 });
@@ -47,11 +48,12 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
   app.post('/settings/password', async (c) => {
     const values = await formData(c);
     return submitForm(c, view, { template: 'portal/settings/password', values, options: { layout: 'portal', title: 'Password' } }, async () => {
-      await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values);
+      await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values, c.var.actor ?? {});
       flash(c, 'Your password is changed and your other sessions are signed out.');
       return redirect(c, '/settings/password');
     });
   });
 
+  app.route('/', apiKeyPages(deps, view));
   return app;
 }

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { requestPasswordReset, resetPassword } from '../../../domain/accounts/recovery.ts';
 import { register } from '../../../domain/accounts/register.ts';
 import { createSession, revokeSession } from '../../../domain/accounts/sessions.ts';
@@ -6,6 +6,7 @@ import { peekUserToken } from '../../../domain/accounts/user-tokens.ts';
 import { verifyEmail } from '../../../domain/accounts/profile.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
+import { originOf } from '../../middleware/actor.ts';
 import { rateLimit } from '../../middleware/rate-limit.ts';
 import { clearSessionCookie, setSessionCookie } from '../../middleware/session.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
@@ -13,8 +14,8 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 /** Registration, forgotten password, password reset and email verification links. */
 export function accountPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const strict = (bucket: string) => rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, bucket });
-  const origin = (c: Context) => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
+  const strict = (bucket: string) => rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, bucket });
+  const origin = originOf;
 
   app.get('/register', (c) => {
     if (c.var.auth) return c.redirect('/dashboard', 303);
@@ -28,7 +29,7 @@ export function accountPages(deps: AppDeps, view: Renderer) {
       if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
       const session = await createSession(deps.db, deps.config, user.id, 'full', origin(c), deps.clock.now());
       setSessionCookie(c, deps.config, session.token, session.expiresAt);
-      flash(c, 'Welcome! We emailed you a link to confirm your address.');
+      flash(c, `Welcome to ${deps.config.BRAND_NAME}! Your account and organization are ready.`);
       return redirect(c, '/dashboard');
     });
   });
@@ -56,7 +57,7 @@ export function accountPages(deps: AppDeps, view: Renderer) {
     const values = await formData(c);
     c.header('Referrer-Policy', 'no-referrer');
     return submitForm(c, view, { template: 'public/reset-password', values, data: { token, valid: true }, options: { title: 'Choose a new password' } }, async () => {
-      await resetPassword(deps, { token, password: values.password });
+      await resetPassword(deps, { token, password: values.password }, { origin: origin(c) });
       clearSessionCookie(c, deps.config);
       flash(c, 'Your password is changed. Sign in with your new password.');
       return redirect(c, '/login');

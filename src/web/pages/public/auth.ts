@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
 import { createSession, revokeSession } from '../../../domain/accounts/sessions.ts';
 import { authenticatePassword } from '../../../domain/accounts/login.ts';
+import { completeSignIn, signOut } from '../../../domain/accounts/sign-in.ts';
 import { verifySecondFactor } from '../../../domain/accounts/two-factor.ts';
-import { queueEmail } from '../../../domain/mail/queue-email.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
+import { originOf } from '../../middleware/actor.ts';
 import { rateLimit } from '../../middleware/rate-limit.ts';
 import { clearSessionCookie, setSessionCookie } from '../../middleware/session.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
@@ -13,9 +14,9 @@ import { safeNext } from './next.ts';
 /** Sign in (password, then the second factor when on) and sign out. */
 export function authPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const strict = (bucket: string) => rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, bucket });
+  const strict = (bucket: string) => rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, bucket });
   const loginForm = { id: 'login-form', partial: 'public/_login_form' };
-  const origin = (c: import('hono').Context) => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
+  const origin = originOf;
 
   app.get('/login', (c) => {
     if (c.var.auth) return c.redirect('/dashboard', 303);
@@ -29,11 +30,12 @@ export function authPages(deps: AppDeps, view: Renderer) {
       const user = await authenticatePassword(deps, origin(c), values);
       if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
       if (c.var.pendingMfa) await revokeSession(deps.db, c.var.pendingMfa.sessionId);
-      const stage = user.twoFactorEnabled ? 'mfa' : 'full';
-      const session = await createSession(deps.db, deps.config, user.id, stage, origin(c), deps.clock.now());
+      // With two-factor on, the password alone buys a half-signed-in session; the sign-in is recorded after the code.
+      const session = user.twoFactorEnabled
+        ? await createSession(deps.db, deps.config, user.id, 'mfa', origin(c), deps.clock.now())
+        : await completeSignIn(deps, user, origin(c), 'none');
       setSessionCookie(c, deps.config, session.token, session.expiresAt);
-      if (stage === 'mfa') return redirect(c, `/login/two-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
-      await notifySignIn(deps, user, origin(c));
+      if (user.twoFactorEnabled) return redirect(c, `/login/two-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
       return redirect(c, next ?? (user.isAdmin ? '/admin' : '/dashboard'));
     });
   });
@@ -49,33 +51,24 @@ export function authPages(deps: AppDeps, view: Renderer) {
     const values = await formData(c);
     const next = safeNext(values.next);
     return submitForm(c, view, { template: 'public/two-factor', values, data: { next }, options: { title: 'Two-factor authentication' } }, async () => {
-      const used = await verifySecondFactor(deps, pending.user.id, values.code ?? '');
+      const used = await verifySecondFactor(deps, pending.user.id, values.code ?? '', { origin: origin(c) });
       // Privilege changes: the half-signed-in token is discarded and a new one minted.
       await revokeSession(deps.db, pending.sessionId);
-      const session = await createSession(deps.db, deps.config, pending.user.id, 'full', origin(c), deps.clock.now());
+      const session = await completeSignIn(deps, pending.user, origin(c), used === 'recovery' ? 'recovery_code' : 'totp');
       setSessionCookie(c, deps.config, session.token, session.expiresAt);
-      await notifySignIn(deps, pending.user, origin(c));
       if (used === 'recovery') flash(c, 'You signed in with a recovery code. It cannot be used again.', 'info');
       return redirect(c, next ?? (pending.user.isAdmin ? '/admin' : '/dashboard'));
     });
   });
 
   app.post('/logout', async (c) => {
-    const session = c.var.auth ?? c.var.pendingMfa;
-    if (session) await revokeSession(deps.db, session.sessionId);
+    // Only a full session's end is a sign-out worth recording; a half-signed-in one just goes.
+    if (c.var.auth) await signOut(deps.db, c.var.auth, origin(c), deps.clock.now());
+    else if (c.var.pendingMfa) await revokeSession(deps.db, c.var.pendingMfa.sessionId);
     clearSessionCookie(c, deps.config);
     flash(c, 'You are signed out.', 'info');
     return redirect(c, '/login');
   });
 
   return app;
-}
-
-async function notifySignIn(deps: AppDeps, user: { email: string; name: string }, origin: { ip: string; userAgent: string | null }) {
-  await queueEmail(deps, deps.db, user.email, 'new_sign_in', {
-    name: user.name,
-    ip: origin.ip,
-    userAgent: origin.userAgent ?? 'unknown',
-    when: deps.clock.now().toUTCString(),
-  });
 }

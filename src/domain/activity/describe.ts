@@ -1,0 +1,74 @@
+import type { ActivityAction } from './record.ts';
+
+/**
+ * Activity in plain words, for pages and CSV. Partial on purpose: an action added to
+ * ACTIVITY_ACTIONS without a label here still shows (as its code) rather than failing.
+ */
+const LABELS: Partial<Record<ActivityAction, string>> = {
+  'auth.sign_in': 'Signed in',
+  'auth.sign_in_failed': 'Failed to sign in',
+  'auth.sign_out': 'Signed out',
+  'auth.recovery_code_used': 'Used a recovery code',
+  'auth.password_reset': 'Reset the password with an emailed link',
+  'auth.password_changed': 'Changed the password',
+  'auth.email_changed': 'Changed the email address',
+  'auth.two_factor_enabled': 'Turned on two-factor authentication',
+  'auth.two_factor_disabled': 'Turned off two-factor authentication',
+  'auth.session_revoked': 'Signed out a session',
+  'api_key.created': 'Created an API key',
+  'api_key.revoked': 'Revoked an API key',
+  'organization.created': 'Created the organization',
+  'organization.updated': 'Updated the organization settings',
+  'member.invited': 'Invited a member',
+  'member.invitation_cancelled': 'Cancelled an invitation',
+  'member.joined': 'Joined the organization',
+  'member.declined': 'Declined an invitation',
+  'member.removed': 'Removed a member',
+  'member.left': 'Left the organization',
+  'member.role_changed': "Changed a member's role",
+  'organization.ownership_transferred': 'Transferred ownership',
+  'role.created': 'Created a role',
+  'role.updated': 'Edited a role',
+  'role.deleted': 'Deleted a role',
+  'admin.impersonation_started': 'Started impersonating a user',
+  'admin.impersonation_stopped': 'Stopped impersonating a user',
+  'admin.impersonated_write': 'Made a change while impersonating',
+  'admin.user_updated': 'Edited a user',
+  'admin.user_suspended': 'Suspended a user',
+  'admin.user_reactivated': 'Reactivated a user',
+  'admin.user_unlocked': 'Lifted a sign-in lockout',
+  'admin.two_factor_reset': "Reset a user's two-factor authentication",
+  'admin.user_promoted': 'Made a user a platform admin',
+  'admin.user_demoted': 'Removed platform admin rights from a user',
+};
+
+export function actionLabel(action: string): string {
+  return LABELS[action as ActivityAction] ?? action;
+}
+
+const TARGET_TYPES: Record<string, string> = {
+  user: 'User', organization: 'Organization', api_key: 'API key', session: 'Session', access_token: 'Access token',
+  role: 'Role', invitation: 'Invitation', member: 'Member',
+};
+
+/** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */
+export function targetLabel(row: { target_type: string | null; target_id: string | null; details: Record<string, unknown> }): string {
+  if (!row.target_type) return '';
+  const type = TARGET_TYPES[row.target_type] ?? row.target_type;
+  const name = [row.details.name, row.details.email].find((v): v is string => typeof v === 'string' && v !== '');
+  if (name) return `${type} “${name}”`;
+  return row.target_id ? `${type} ${row.target_id.slice(0, 8)}` : type;
+}
+
+/** The details JSON as "key: value" facts for people ("sessions ended: 2 · via: api"). */
+export function detailsText(details: Record<string, unknown>): string {
+  return Object.entries(details ?? {})
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' · ');
+}
+
+/** A row of the log with its action, target and details in plain words, for views. */
+export function describeActivity<R extends { action: string; target_type: string | null; target_id: string | null; details: Record<string, unknown> }>(row: R) {
+  return { ...row, label: actionLabel(row.action), target: targetLabel(row), facts: detailsText(row.details) };
+}

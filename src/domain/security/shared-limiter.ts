@@ -1,0 +1,142 @@
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { sql } from 'kysely';
+import type { Db } from '../../db/index.ts';
+import type { RateLimitDecision } from './rate-limit.ts';
+
+interface Entry {
+  windowStart: number;
+  /** The shared total across instances, as of our last write. */
+  shared: number;
+  /** Requests counted here and not yet added to the shared total. */
+  pending: number;
+}
+
+interface Rule {
+  action: 'allow' | 'block';
+  prefix: number;
+  list: BlockList;
+}
+
+/**
+ * Tier rate limits without a database write per request. Each process counts locally and
+ * adds its counts to the shared counter in PostgreSQL every `flushMs` (one statement for all
+ * keys). The first request of a key in a window is written at once, so a process that just
+ * started begins from the shared total; instances agree within one flush interval.
+ * IP rules and per-user overrides are read from the database every `rulesTtlMs`.
+ * Strict limits on sensitive actions use the exact `consumeRateLimit` instead.
+ */
+export class SharedRateLimiter {
+  private readonly entries = new Map<string, Entry>();
+  private rules: Rule[] = [];
+  private overrides = new Map<string, number>();
+  private rulesLoadedAt = 0;
+  private loading: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { flushMs?: number; rulesTtlMs?: number; onError?: (err: Error) => void } = {},
+  ) {
+    this.timer = setInterval(() => void this.flush().catch((err: Error) => opts.onError?.(err)), opts.flushMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async consume(input: { key: string; ip: string; userId: string | null; limit: number; windowMinutes: number; now: Date }): Promise<RateLimitDecision> {
+    await this.ensureRules();
+    const windowMs = input.windowMinutes * 60_000;
+    const windowStart = Math.floor(input.now.getTime() / windowMs) * windowMs;
+    const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - input.now.getTime()) / 1000));
+    const limit = (input.userId && this.overrides.get(input.userId)) || input.limit;
+    const action = this.ruleFor(input.ip);
+    if (action === 'block') return { allowed: false, blocked: true, limit, remaining: 0, resetSeconds };
+    if (action === 'allow') return { allowed: true, blocked: false, limit, remaining: limit, resetSeconds };
+
+    let entry = this.entries.get(input.key);
+    if (!entry || entry.windowStart !== windowStart) {
+      entry = { windowStart, shared: 0, pending: 0 };
+      this.entries.set(input.key, entry);
+      entry.shared = await this.add(input.key, new Date(windowStart), 1);
+    } else {
+      entry.pending += 1;
+    }
+    const count = entry.shared + entry.pending;
+    return { allowed: count <= limit, blocked: false, limit, remaining: Math.max(0, limit - count), resetSeconds };
+  }
+
+  private async add(key: string, windowStart: Date, n: number): Promise<number> {
+    const { rows } = await sql<{ count: number }>`
+      insert into rate_limit_counters (key, window_start, count) values (${key}, ${windowStart}, ${n})
+      on conflict (key, window_start) do update set count = rate_limit_counters.count + excluded.count
+      returning count`.execute(this.db);
+    return rows[0]!.count;
+  }
+
+  /** Adds every pending count to the shared counters in one statement. */
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    const batch = [...this.entries].filter(([, e]) => e.pending > 0).map(([key, e]) => ({ key, e, n: e.pending }));
+    const cutoff = Date.now() - 24 * 3_600_000;
+    for (const [key, e] of this.entries) if (e.pending === 0 && e.windowStart < cutoff) this.entries.delete(key);
+    if (!batch.length) return;
+    this.flushing = (async () => {
+      const { rows } = await sql<{ key: string; window_start: Date; count: number }>`
+        insert into rate_limit_counters (key, window_start, count)
+        select * from unnest(${batch.map((b) => b.key)}::text[], ${batch.map((b) => new Date(b.e.windowStart))}::timestamptz[], ${batch.map((b) => b.n)}::int[])
+        on conflict (key, window_start) do update set count = rate_limit_counters.count + excluded.count
+        returning key, window_start, count`.execute(this.db);
+      const totals = new Map(rows.map((r) => [`${r.key}@${r.window_start.getTime()}`, r.count]));
+      for (const b of batch) {
+        b.e.pending -= b.n;
+        b.e.shared = totals.get(`${b.key}@${b.e.windowStart}`) ?? b.e.shared + b.n;
+      }
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  /** Reloads IP rules and per-user overrides now (admins' changes otherwise apply within the TTL). */
+  async refreshRules(): Promise<void> {
+    const [rules, overrides] = await Promise.all([
+      this.db.selectFrom('ip_rules').select(['network', 'action']).execute(),
+      this.db.selectFrom('rate_limit_overrides').select(['user_id', 'max_requests']).execute(),
+    ]);
+    this.rules = rules.map((r) => toRule(r.network, r.action)).filter((r): r is Rule => r !== null).sort((a, b) => b.prefix - a.prefix);
+    this.overrides = new Map(overrides.map((o) => [o.user_id, o.max_requests]));
+    this.rulesLoadedAt = Date.now();
+  }
+
+  private async ensureRules(): Promise<void> {
+    if (Date.now() - this.rulesLoadedAt < (this.opts.rulesTtlMs ?? 10_000) && this.rulesLoadedAt) return;
+    this.loading ??= this.refreshRules().finally(() => {
+      this.loading = null;
+    });
+    // The first load is awaited; later refreshes happen behind the current snapshot.
+    if (!this.rulesLoadedAt) await this.loading;
+  }
+
+  /** The most specific matching rule wins, as in the database. */
+  private ruleFor(ip: string): 'allow' | 'block' | null {
+    const type = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : null;
+    if (!type) return null;
+    for (const rule of this.rules) if (rule.list.check(ip, type)) return rule.action;
+    return null;
+  }
+
+  /** Writes what is pending and stops the timer (shutdown). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch(() => undefined);
+  }
+}
+
+function toRule(network: string, action: 'allow' | 'block'): Rule | null {
+  const [address, bits] = network.split('/');
+  if (!address) return null;
+  const type = isIPv4(address) ? 'ipv4' : 'ipv6';
+  const prefix = Number(bits ?? (type === 'ipv4' ? 32 : 128));
+  const list = new BlockList();
+  list.addSubnet(address, prefix, type);
+  return { action, prefix, list };
+}

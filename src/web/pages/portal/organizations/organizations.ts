@@ -1,0 +1,53 @@
+import { Hono, type Context } from 'hono';
+import { createOwnOrganization, getOrganization, listMyOrganizations, switchActiveOrganization, updateOrganizationSettings } from '../../../../domain/organizations/organizations.ts';
+import { authorize } from '../../../../domain/organizations/access.ts';
+import type { AppDeps } from '../../../context.ts';
+import { formData, submitForm } from '../../../forms.ts';
+import { flash, redirect, type Renderer } from '../../../render.ts';
+import { actorOf, backTo, switcherData } from './shared.ts';
+
+/** My organizations (create, switch) and the active organization's settings. */
+export function organizationsPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
+  const listOpts = { layout: 'portal' as const, title: 'Organizations', region: { id: 'create-organization', partial: 'portal/organizations/_create_form' } };
+  const settingsOpts = { layout: 'portal' as const, title: 'Organization settings' };
+
+  const listData = async (c: Context) => ({ ...(await switcherData(deps.db, actorOf(c))), mine: await listMyOrganizations(deps, actorOf(c)) });
+
+  app.get('/organizations', async (c) => view.page(c, 'portal/organizations/index', { ...(await listData(c)), values: {}, errors: {} }, listOpts));
+
+  app.post('/organizations', async (c) => {
+    const values = await formData(c);
+    return submitForm(c, view, { template: 'portal/organizations/index', values, data: await listData(c), options: listOpts }, async () => {
+      const org = await createOwnOrganization(deps, actorOf(c), values, { activate: true });
+      flash(c, `${org.name} is created and is now your active organization.`);
+      return redirect(c, '/organization/members');
+    });
+  });
+
+  app.post('/active-organization', async (c) => {
+    const { organization_id = '' } = await formData(c);
+    await switchActiveOrganization(deps, actorOf(c), organization_id);
+    return redirect(c, backTo(c, deps.config.publicUrl));
+  });
+
+  app.get('/organization/settings', async (c) => {
+    authorize(actorOf(c), 'settings_manage');
+    const org = await getOrganization(deps, actorOf(c));
+    const values = { name: org.name, website: org.website ?? '', address: org.address ?? '', tax_id: org.tax_id ?? '' };
+    return view.page(c, 'portal/organizations/settings', { org, values, errors: {} }, settingsOpts);
+  });
+
+  app.post('/organization/settings', async (c) => {
+    authorize(actorOf(c), 'settings_manage');
+    const values = await formData(c);
+    const org = await getOrganization(deps, actorOf(c));
+    return submitForm(c, view, { template: 'portal/organizations/settings', values, data: { org }, options: settingsOpts }, async () => {
+      await updateOrganizationSettings(deps, actorOf(c), values);
+      flash(c, 'The organization settings are saved.');
+      return redirect(c, '/organization/settings');
+    });
+  });
+
+  return app;
+}
