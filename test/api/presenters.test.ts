@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { page, presentOrganization, presentUser } from '../../src/web/api/v1/schemas.ts';
 
 const at = new Date('2026-03-01T12:00:00Z');
-const org = { id: '6f1c2c7e-8a51-4c39-9d4e-3a2f1b0c9d8e', name: 'Acme', personal: false, role: 'billing', permissions: ['billing.view'], currency: 'USD', created_at: at };
+const org = { id: '6f1c2c7e-8a51-4c39-9d4e-3a2f1b0c9d8e', name: 'Acme', personal: false, role: 'billing', permissions: ['billing_view'], currency: 'USD', created_at: at };
 
 describe('API presenters', () => {
   it('show a wallet balance as a decimal string, rounding micro-units half up and keeping the sign', () => {
     expect(presentOrganization({ ...org, balance: 1_234_565_000n }).balance).toBe('1234.57');
     expect(presentOrganization({ ...org, balance: -1_500_000n }).balance).toBe('-1.50');
     expect(presentOrganization({ ...org, balance: 4_999n }).balance).toBe('0.00');
+  });
+
+  it('hide the balance from a member without billing_view', () => {
+    expect(presentOrganization({ ...org, permissions: ['vps_view'], balance: 5_000_000n }).balance).toBeNull();
   });
 
   it('refuse to present an organization without a wallet rather than invent a balance', () => {

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 
 const EMAIL_VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views/emails');
-const eta = new Eta({ views: EMAIL_VIEWS, cache: process.env.NODE_ENV === 'production', autoEscape: true });
+// HTML parts escape what they print; plain-text parts must not (an apostrophe stays one).
+const html = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: true });
+const text = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: false });
 
 /** Every email the product sends, with the data its template needs. */
 export interface EmailTemplates {
@@ -39,8 +41,6 @@ export interface RenderedEmail {
 export function renderEmail<K extends EmailTemplateName>(name: K, brand: string, data: EmailTemplates[K]): RenderedEmail {
   const subject = subjects[name](brand, data);
   const it = { ...data, brand, subject };
-  const body = eta.render(`./${name}.html.eta`, it);
-  const html = eta.render('./_layout.html.eta', { ...it, body });
-  const text = eta.render(`./${name}.txt.eta`, it);
-  return { subject, html, text };
+  const body = html.render(`./${name}.html.eta`, it);
+  return { subject, html: html.render('./_layout.html.eta', { ...it, body }), text: text.render(`./${name}.txt.eta`, it) };
 }

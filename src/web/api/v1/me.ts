@@ -23,9 +23,13 @@ export function meRoutes(deps: AppDeps) {
     responses: { 200: { description: 'The caller.', content: { 'application/json': { schema: Me } } }, ...errorResponses([401, 429]) },
   });
   app.openapi(meRoute, async (c) => {
-    const userId = actor(c).user.id;
+    const caller = actor(c);
+    const userId = caller.user.id;
     const [user, rows] = await Promise.all([getUser(deps.db, userId), userOrganizations(deps.db, userId)]);
-    const organizations = rows.map(presentOrganization);
+    // An API key sees only the organization it acts in, with the key's own permissions.
+    const acting = c.var.actor;
+    const visible = caller.via === 'api_key' && acting ? rows.filter((o) => o.id === acting.organizationId).map((o) => ({ ...o, permissions: [...acting.permissions] })) : rows;
+    const organizations = visible.map(presentOrganization);
     const active = organizations.find((o) => o.id === user.active_organization_id) ?? null;
     return c.json({ user: presentUser(user), organizations, active_organization: active }, 200);
   });

@@ -91,7 +91,7 @@ export const Organization = z
     personal: z.boolean().openapi({ description: 'Created with the account; cannot be left.' }),
     role: z.string().openapi({ example: 'owner', description: "The caller's role in this organization." }),
     permissions: z.array(z.string()),
-    balance: Money.openapi({ description: 'Prepaid wallet balance.', example: '0.00' }),
+    balance: Money.nullable().openapi({ description: 'Prepaid wallet balance; null unless the caller holds billing_view there.', example: '0.00' }),
     currency: z.string().length(3).openapi({ example: 'USD' }),
     created_at: Timestamp,
   })
@@ -117,6 +117,6 @@ export function presentOrganization(o: {
   if (o.balance === null || o.currency === null) throw new Error(`organization ${o.id} has no wallet`);
   return Organization.parse({
     id: o.id, name: o.name, personal: o.personal, role: o.role, permissions: o.permissions,
-    balance: toDecimal(o.balance, 2), currency: o.currency.trim(), created_at: o.created_at.toISOString(),
+    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null, currency: o.currency.trim(), created_at: o.created_at.toISOString(),
   });
 }
