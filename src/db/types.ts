@@ -172,6 +172,8 @@ export interface Database {
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
   activity_log: ActivityLogTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -221,4 +223,33 @@ export interface ActivityLogTable {
   ip: string | null;
   user_agent: string | null;
   details: ColumnType<Record<string, unknown>, string | undefined, never>;
+}
+
+export type LedgerKind =
+  | 'top_up' | 'top_up_reversal' | 'refund' | 'adjustment' | 'promotional_credit'
+  | 'vps_charge' | 'vps_refund' | 'egress_charge' | 'hosting_charge' | 'hosting_refund';
+export type PlatformAccount = 'paypal_clearing' | 'vps_revenue' | 'egress_revenue' | 'hosting_revenue' | 'refunds' | 'adjustments' | 'promotional_credit';
+
+export interface LedgerTransactionsTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  kind: LedgerKind;
+  organization_id: string | null;
+  currency: string;
+  description: string;
+  allow_negative: Generated<boolean>;
+  created_by: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: Timestamp;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<string>;
+  seq: ColumnType<bigint, never, never>;
+  transaction_id: string;
+  wallet_id: string | null;
+  platform_account: PlatformAccount | null;
+  amount: Money;
+  balance_after: ColumnType<bigint | null, bigint | null | undefined, never>;
+  created_at: Timestamp;
 }

@@ -4,6 +4,9 @@ import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/index.ts';
 import { TEMPLATE_DB, withDatabase } from '../global-setup.ts';
 
+/** Databases open in this test file; test/setup.ts checks the ledger in each after every test. */
+export const liveDatabases = new Set<Db>();
+
 /** A fresh database for one test file, cloned from the migrated template. */
 export async function createTestDatabase(): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
   const adminUrl = inject('pgAdminUrl');
@@ -20,10 +23,12 @@ export async function createTestDatabase(): Promise<{ url: string; db: Db; drop(
   }
   const url = withDatabase(adminUrl, name);
   const db = createDb(url, 10);
+  liveDatabases.add(db);
   return {
     url,
     db,
     async drop() {
+      liveDatabases.delete(db);
       await db.destroy();
       const c = new pg.Client(adminUrl);
       await c.connect();
