@@ -174,6 +174,15 @@ export interface Database {
   activity_log: ActivityLogTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
+  platform_settings: PlatformSettingsTable;
+  fraud_checks: FraudChecksTable;
+  payments: PaymentsTable;
+  refunds: RefundsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  invoice_sequences: InvoiceSequencesTable;
+  invoices: InvoicesTable;
+  reconciliation_findings: ReconciliationFindingsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -251,5 +260,120 @@ export interface LedgerEntriesTable {
   platform_account: PlatformAccount | null;
   amount: Money;
   balance_after: ColumnType<bigint | null, bigint | null | undefined, never>;
+  created_at: Timestamp;
+}
+
+export interface PlatformSettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export type FraudStatus = 'approve' | 'review' | 'reject' | 'allowed' | 'blocked' | 'skipped';
+export interface FraudChecksTable {
+  id: Generated<string>;
+  subject: 'registration' | 'top_up';
+  user_id: string | null;
+  organization_id: string | null;
+  email: string | null;
+  ip: string | null;
+  amount: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
+  currency: string | null;
+  status: FraudStatus;
+  score: number | null;
+  reasons: Generated<string[]>;
+  provider_transaction_id: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export type PaymentStatus = 'held' | 'created' | 'pending' | 'completed' | 'cancelled' | 'denied' | 'failed' | 'refunded' | 'reversed';
+export interface PaymentsTable {
+  id: Generated<string>;
+  organization_id: string;
+  created_by: string | null;
+  provider: Generated<'paypal'>;
+  provider_order_id: string | null;
+  capture_id: string | null;
+  amount: Money;
+  currency: string;
+  status: PaymentStatus;
+  fraud_check_id: string | null;
+  refunded_amount: Generated<bigint>;
+  failure_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: NullableTimestamp;
+}
+
+export interface RefundsTable {
+  id: Generated<string>;
+  payment_id: string;
+  amount: Money;
+  destination: 'paypal' | 'wallet';
+  status: 'pending' | 'completed' | 'failed';
+  request_id: string;
+  provider_refund_id: string | null;
+  reason: string;
+  created_by: string | null;
+  failure_reason: string | null;
+  created_at: Timestamp;
+  completed_at: NullableTimestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  provider: string;
+  event_id: string;
+  event_type: string;
+  verified: boolean;
+  outcome: 'processed' | 'ignored' | 'rejected' | 'failed' | 'duplicate';
+  error: string | null;
+  payload: ColumnType<unknown, string, never>;
+  received_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  user_id: string;
+  endpoint: string;
+  request_hash: string;
+  status: 'in_flight' | 'done';
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Timestamp;
+}
+
+export interface InvoiceSequencesTable {
+  year: number;
+  last_number: number;
+}
+
+export interface InvoicesTable {
+  id: Generated<string>;
+  number: string;
+  organization_id: string;
+  kind: 'receipt' | 'statement';
+  currency: string;
+  total: Money;
+  period_start: NullableTimestamp;
+  period_end: NullableTimestamp;
+  payment_id: string | null;
+  seller: ColumnType<Record<string, unknown>, string, never>;
+  buyer: ColumnType<Record<string, unknown>, string, never>;
+  lines: ColumnType<Array<Record<string, unknown>>, string, never>;
+  issued_at: Timestamp;
+}
+
+export interface ReconciliationFindingsTable {
+  id: Generated<string>;
+  run_date: ColumnType<Date, string, never>;
+  capture_id: string | null;
+  payment_id: string | null;
+  problem: string;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
   created_at: Timestamp;
 }
