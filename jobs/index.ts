@@ -2,6 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { Deps } from '../src/domain/deps.ts';
 import type { MailTransport } from '../src/providers/mail/transport.ts';
 import { queues, schedules, type QueueName } from '../src/queue/index.ts';
+import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { sendEmail } from './send-email.ts';
 
@@ -13,5 +14,6 @@ export async function registerJobs(boss: PgBoss, deps: Deps, transport: MailTran
     });
   await work('email.send', (data) => sendEmail({ db: deps.db, transport, config: deps.config, log: deps.log }, data as { emailId: string }));
   await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
+  await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
   for (const [name, cron] of Object.entries(schedules)) await boss.schedule(name, cron, {}, { tz: 'UTC' });
 }

@@ -86,7 +86,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       payload jsonb not null,
       received_at timestamptz not null default now()
     );
-    create unique index webhook_deliveries_once on webhook_deliveries (provider, event_id) where verified and outcome <> 'failed';
+    -- An event is acted on once; later deliveries of it are recorded as duplicates.
+    create unique index webhook_deliveries_once on webhook_deliveries (provider, event_id) where outcome in ('processed', 'ignored');
 
     create table idempotency_keys (
       key text not null,

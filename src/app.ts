@@ -2,6 +2,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
+import { mountFraudLabsProEmulator } from './domain/fraud/provider.ts';
 import { adminPages } from './web/pages/admin/index.ts';
 import { impersonationPages } from './web/pages/admin/impersonation.ts';
 import { apiV1 } from './web/api/v1/index.ts';
@@ -51,6 +52,9 @@ export function createApp(deps: AppDeps) {
   // The JSON API: bearer tokens only, never cookies, so no CSRF surface.
   app.route('/api/v1', apiV1(deps));
   app.all('/api/*', handleNotFound(() => view));
+
+  // Demo only: outside services answered in-process (screening calls it over loopback HTTP).
+  if (config.emulatorsEnabled) mountFraudLabsProEmulator(app);
 
   // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
   const html = new Hono();

@@ -48,6 +48,9 @@ const schema = z.object({
   RESEND_API_KEY: z.string().optional(),
   RESEND_BASE_URL: z.url().default('https://api.resend.com'),
 
+  FRAUDLABSPRO_API_KEY: z.string().optional(),
+  FRAUDLABSPRO_BASE_URL: z.url().default('https://api.fraudlabspro.com'),
+
   JOBS_ENABLED: bool.default(true),
   WEB_ENABLED: bool.default(true),
   EMULATORS_ENABLED: bool.optional(),

@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
 import type { Deps } from './domain/deps.ts';
+import { createFraudScreener, localEmulatorUrl } from './domain/fraud/provider.ts';
 import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock } from './lib/time.ts';
@@ -70,7 +71,8 @@ async function main() {
   await boss.start();
   stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
   await createQueues(boss);
-  const deps: Deps = { db, config, clock: systemClock, log, queue: bossQueue(boss) };
+  const fraud = createFraudScreener(config, { emulatorUrl: config.emulatorsEnabled && config.WEB_ENABLED ? localEmulatorUrl(config) : undefined });
+  const deps: Deps = { db, config, clock: systemClock, log, queue: bossQueue(boss), fraud };
   await seedFirstAdmin(deps, log);
 
   if (config.JOBS_ENABLED) {

@@ -3,6 +3,7 @@ import type { Db } from '../db/index.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Clock } from '../lib/time.ts';
 import type { JobQueue } from '../queue/index.ts';
+import type { FraudScreener } from './fraud/provider.ts';
 
 /** What every domain function may use; passed explicitly, never read from globals. */
 export interface Deps {
@@ -11,6 +12,8 @@ export interface Deps {
   clock: Clock;
   log: Logger;
   queue: JobQueue;
+  /** Fraud screening provider (FraudLabs Pro or its emulator); absent when none is configured. */
+  fraud?: FraudScreener;
 }
 
 /** Where a request came from, recorded on sessions and used for rate limits. */

@@ -7,6 +7,7 @@ import type { DbOrTx } from '../db/index.ts';
 export const queues = {
   'email.send': z.object({ emailId: z.uuid() }),
   'maintenance.purge-expired': z.object({}).passthrough(),
+  'billing.issue-statements': z.object({}).passthrough(),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -14,6 +15,7 @@ export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
 /** Schedules (cron, UTC) for recurring queues. */
 export const schedules: Partial<Record<QueueName, string>> = {
   'maintenance.purge-expired': '*/15 * * * *',
+  'billing.issue-statements': '15 0 1 * *',
 };
 
 export interface JobQueue {

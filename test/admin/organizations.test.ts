@@ -4,6 +4,7 @@ import { createOrganization } from '../../src/domain/organizations/create.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
+import { fundWallet } from '../helpers/money.ts';
 
 let ctx: TestContext;
 let admin: TestBrowser;
@@ -18,7 +19,7 @@ beforeAll(async () => {
     const org = await createOrganization(trx, { name: 'Acme Hosting', ownerId: owner.id, personal: false, currency: 'USD' });
     const viewer = await trx.selectFrom('roles').select('id').where('organization_id', '=', org.id).where('name', '=', 'viewer').executeTakeFirstOrThrow();
     await trx.insertInto('organization_members').values({ organization_id: org.id, user_id: vic.id, role_id: viewer.id }).execute();
-    await trx.updateTable('wallets').set({ balance: 1_234_560_000n }).where('organization_id', '=', org.id).execute();
+    await fundWallet(trx, org.id, 1_234_560_000n);
     return org;
   });
   await ctx.db.insertInto('organizations').values(Array.from({ length: 52 }, (_, i) => ({ name: `Bulk Org ${String(i + 1).padStart(2, '0')}` }))).execute();

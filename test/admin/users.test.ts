@@ -5,6 +5,7 @@ import { generate } from 'otplib';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
+import { fundWallet } from '../helpers/money.ts';
 
 let ctx: TestContext;
 let ada: Awaited<ReturnType<typeof createPerson>>;
@@ -83,7 +84,7 @@ describe('finding users', () => {
 describe('a user page', () => {
   it('shows the user with their organizations and role, sessions and recent activity', async () => {
     const hana = await createPerson(ctx, 'Hana Host', { verified: true });
-    await ctx.db.updateTable('wallets').set({ balance: 25_500_000n }).where('organization_id', '=', hana.organization.id).execute();
+    await fundWallet(ctx.db, hana.organization.id, 25_500_000n);
     await signedIn(ctx, hana.email, PASSWORD, '192.0.2.40');
     await act('DELETE', `/admin/users/${hana.id}/lockout`);
     const res = await admin.get(`/admin/users/${hana.id}`);

@@ -38,7 +38,7 @@ describe('the OpenAPI document', () => {
     expect(register.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RegisterRequest' });
     expect(doc.components.schemas.RegisterRequest.required).toEqual(['name', 'email', 'password']);
     expect(doc.components.schemas.RegisterRequest.properties.email.format).toBe('email');
-    expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '413', '415', '422', '429']);
+    expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '403', '413', '415', '422', '429', '503']);
     expect(register.responses['422'].content['application/json'].schema).toEqual(ENVELOPE);
     expect(register.responses['429'].headers['Retry-After']).toBeDefined();
     expect(doc.paths['/me'].get.responses['401'].content['application/json'].schema).toEqual(ENVELOPE);

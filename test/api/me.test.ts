@@ -4,6 +4,7 @@ import { createSession } from '../../src/domain/accounts/sessions.ts';
 import { createOrganization } from '../../src/domain/organizations/create.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { apiClient, ISO_UTC, person, tokenFor } from './client.ts';
+import { fundWallet } from '../helpers/money.ts';
 
 let ctx: TestContext;
 let frank: Awaited<ReturnType<typeof person>>;
@@ -19,7 +20,7 @@ afterAll(async () => ctx.close());
 
 describe('GET /api/v1/me', () => {
   it('shows Frank, every organization he belongs to with its balance as a decimal string, and the active one', async () => {
-    await ctx.db.updateTable('wallets').set({ balance: 12_345_678n }).where('organization_id', '=', frank.organizationId).execute();
+    await fundWallet(ctx.db, frank.organizationId, 12_345_678n);
     const acme = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name: 'Acme Hosting', ownerId: frank.id, personal: false, currency: 'USD' }));
 
     const res = await call()('GET', '/me', { token });

@@ -3,6 +3,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { Deps } from '../../src/domain/deps.ts';
+import { createFraudScreener } from '../../src/domain/fraud/provider.ts';
 import { createLogger } from '../../src/lib/log.ts';
 import type { Clock } from '../../src/lib/time.ts';
 import { SharedRateLimiter } from '../../src/domain/security/shared-limiter.ts';
@@ -51,7 +52,8 @@ export async function createTestContext(env: Record<string, string> = {}, opts: 
   await boss.start();
   const hub = new RealtimeHub(database.url, log);
   await hub.start();
-  const deps: Deps = { db: database.db, config, clock, log, queue: bossQueue(boss) };
+  // Fraud screening only when a test names a provider (FRAUDLABSPRO_API_KEY/_BASE_URL, e.g. an emulator).
+  const deps: Deps = { db: database.db, config, clock, log, queue: bossQueue(boss), fraud: createFraudScreener(config) };
   // Tests flush explicitly (flushMs far away) so counts are deterministic.
   const rateLimiter = new SharedRateLimiter(database.db, { flushMs: 3_600_000 });
   const appDeps: AppDeps = { ...deps, assets: loadManifest() ?? {}, hub, rateLimiter, queueHealthy: () => true };

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { inTransaction } from '../../db/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
-import type { Deps } from '../deps.ts';
+import type { Deps, RequestOrigin } from '../deps.ts';
+import { linkFraudCheck, screeningRefusal, screenRegistration, type ScreeningResult } from '../fraud/screen.ts';
 import { queueEmail } from '../mail/queue-email.ts';
 import { createOrganization } from '../organizations/create.ts';
 import { hashPassword, passwordSchema } from './passwords.ts';
@@ -25,9 +26,23 @@ const EMAIL_TAKEN = 'An account with this email address already exists. Sign in 
 /**
  * Creates, in one transaction, the user, their personal organization with its wallet and
  * roles, and the owner membership; queues the welcome email with a verification link.
+ *
+ * A sign-up from a request (`origin` given) is fraud-screened first (domain/fraud/screen.ts),
+ * before anything is created: reject → refused, nothing written but the check row; review →
+ * the user is created with status `review` (cannot sign in; the welcome email waits for an
+ * admin's allow); approve → as usual. Internal callers (first admin, tests) pass no origin.
  */
-export async function register(deps: Deps, raw: unknown, opts: { isAdmin?: boolean; verified?: boolean } = {}) {
+export async function register(deps: Deps, raw: unknown, opts: { isAdmin?: boolean; verified?: boolean; origin?: RequestOrigin } = {}) {
   const input = parseInput(registerInput, raw);
+  let screening: ScreeningResult | null = null;
+  if (opts.origin) {
+    // A sure refusal costs no screening credit (the transaction below still decides races).
+    const taken = await deps.db.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
+    if (taken) throw new ValidationError({ email: EMAIL_TAKEN });
+    screening = await screenRegistration(deps, { email: input.email, ip: opts.origin.ip });
+    if (screening.decision === 'reject') throw screeningRefusal('registration', screening);
+  }
+  const held = screening?.decision === 'review';
   const passwordHash = await hashPassword(input.password, deps.config.BCRYPT_COST);
   const now = deps.clock.now();
   try {
@@ -42,6 +57,7 @@ export async function register(deps: Deps, raw: unknown, opts: { isAdmin?: boole
           password_hash: passwordHash,
           is_admin: opts.isAdmin ?? false,
           email_verified_at: opts.verified ? now : null,
+          status: held ? 'review' : 'active',
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -52,11 +68,12 @@ export async function register(deps: Deps, raw: unknown, opts: { isAdmin?: boole
         currency: deps.config.BILLING_CURRENCY,
       });
       await trx.updateTable('users').set({ active_organization_id: organization.id }).where('id', '=', user.id).execute();
-      if (!opts.verified) {
+      if (screening?.checkId) await linkFraudCheck(trx, screening.checkId, user.id, organization.id);
+      if (!opts.verified && !held) {
         const token = await issueUserToken(trx, user.id, 'verify_email', user.email, now);
         await queueEmail(deps, trx, user.email, 'welcome', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
       }
-      return { user: { ...user, active_organization_id: organization.id }, organization };
+      return { user: { ...user, active_organization_id: organization.id }, organization, screening };
     });
   } catch (err) {
     // Two registrations racing for one address: the unique index decides, same message.

@@ -40,6 +40,9 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.two_factor_reset': "Reset a user's two-factor authentication",
   'admin.user_promoted': 'Made a user a platform admin',
   'admin.user_demoted': 'Removed platform admin rights from a user',
+  'admin.fraud_allowed': 'Allowed a sign-up or top-up held by fraud screening',
+  'admin.fraud_blocked': 'Blocked a sign-up or top-up held by fraud screening',
+  'admin.settings_updated': 'Changed platform settings',
 };
 
 export function actionLabel(action: string): string {
@@ -48,7 +51,7 @@ export function actionLabel(action: string): string {
 
 const TARGET_TYPES: Record<string, string> = {
   user: 'User', organization: 'Organization', api_key: 'API key', session: 'Session', access_token: 'Access token',
-  role: 'Role', invitation: 'Invitation', member: 'Member',
+  role: 'Role', invitation: 'Invitation', member: 'Member', fraud_check: 'Fraud check',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */

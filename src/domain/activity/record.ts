@@ -18,6 +18,7 @@ export const ACTIVITY_ACTIONS = [
   'admin.impersonation_started', 'admin.impersonation_stopped', 'admin.impersonated_write',
   'admin.user_updated', 'admin.user_suspended', 'admin.user_reactivated', 'admin.user_unlocked',
   'admin.two_factor_reset', 'admin.user_promoted', 'admin.user_demoted',
+  'admin.fraud_allowed', 'admin.fraud_blocked', 'admin.settings_updated',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

@@ -34,10 +34,13 @@ export function authRoutes(deps: AppDeps) {
     method: 'post', path: '/register', tags: ['auth'], operationId: 'register', summary: 'Create an account and its personal organization',
     middleware: [apiRateLimit(deps, 'register')] as const,
     request: { body: { required: true, ...json(RegisterRequest) } },
-    responses: { 201: { description: 'Registered; a verification email is on its way.', ...json(z.object({ user: User, organization: Organization })) }, ...errorResponses([400, 413, 415, 422, 429]) },
+    responses: {
+      201: { description: 'Registered; a verification email is on its way. An account held by fraud screening is created but gets no token (403 `account_under_review`) until staff allow it; its email comes then.', ...json(z.object({ user: User, organization: Organization })) },
+      ...errorResponses([400, 403, 413, 415, 422, 429, 503], { 403: '`registration_refused`: fraud screening refused the sign-up.', 503: '`screening_unavailable`: fraud screening cannot be reached and is set to fail closed; try again later.' }),
+    },
   });
   app.openapi(registerRoute, async (c) => {
-    const { user, organization } = await register(deps, c.req.valid('json'));
+    const { user, organization } = await register(deps, c.req.valid('json'), { origin: origin(c) });
     const orgs = await userOrganizations(deps.db, user.id);
     return c.json({ user: presentUser(user), organization: presentOrganization(orgs.find((o) => o.id === organization.id)!) }, 201);
   });

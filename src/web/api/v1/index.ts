@@ -10,6 +10,7 @@ import { activityRoutes } from './activity.ts';
 import { apiKeyRoutes } from './api-keys.ts';
 import { authRoutes } from './auth.ts';
 import { BEARER, bearerAuth } from './bearer-auth.ts';
+import { invoiceRoutes } from './invoices.ts';
 import { apiRateLimit } from './limits.ts';
 import { meRoutes } from './me.ts';
 import { organizationRoutes } from './organizations.ts';
@@ -37,6 +38,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', meRoutes(deps));
   api.route('/', apiKeyRoutes(deps)).route('/', activityRoutes(deps));
   api.route('/', organizationRoutes(deps));
+  api.route('/', invoiceRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

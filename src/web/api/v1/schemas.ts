@@ -32,6 +32,7 @@ const errorDescriptions = {
   415: 'Send `Content-Type: application/json`: `unsupported_media_type`.',
   422: 'Validation failed: `validation_failed`, with `fields`.',
   429: 'Rate limited: `rate_limited`. Wait `Retry-After` seconds.',
+  503: 'Temporarily unavailable; try again later.',
 } as const;
 type ErrorStatus = keyof typeof errorDescriptions;
 

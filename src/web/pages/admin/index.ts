@@ -5,6 +5,7 @@ import type { AppDeps } from '../../context.ts';
 import { requireAdmin } from '../../middleware/require-auth.ts';
 import type { Renderer } from '../../render.ts';
 import { adminActivityPages } from './activity.ts';
+import { adminFraudPages } from './fraud.ts';
 import { adminPeoplePages } from './users.ts';
 
 const PAGE = 50;
@@ -40,5 +41,6 @@ export function adminPages(deps: AppDeps, view: Renderer) {
 
   app.route('/', adminPeoplePages(deps, view));
   app.route('/', adminActivityPages(deps, view));
+  app.route('/fraud', adminFraudPages(deps, view));
   return app;
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from '../../context.ts';
 import { requireUser } from '../../middleware/require-auth.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 import { activityPages } from './activity.ts';
+import { invoicePages } from './invoices.ts';
 import { settingsPages } from './settings.ts';
 import { securityPages } from './security.ts';
 import { organizationPages } from './organizations/index.ts';
@@ -30,6 +31,7 @@ export function portalPages(deps: AppDeps, view: Renderer) {
   app.route('/', settingsPages(deps, view));
   app.route('/', securityPages(deps, view));
   app.route('/', activityPages(deps, view));
+  app.route('/', invoicePages(deps, view));
   app.route('/', organizationPages(deps, view));
   return app;
 }

@@ -25,7 +25,9 @@ export function accountPages(deps: AppDeps, view: Renderer) {
   app.post('/register', strict('register'), async (c) => {
     const values = await formData(c);
     return submitForm(c, view, { template: 'public/register', values, options: { title: 'Create your account', region: { id: 'register-form', partial: 'public/_register_form' } } }, async () => {
-      const { user } = await register(deps, values);
+      const { user } = await register(deps, values, { origin: origin(c) });
+      // Held by fraud screening: no session; the account waits for staff.
+      if (user.status === 'review') return redirect(c, '/register/review');
       if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
       const session = await createSession(deps.db, deps.config, user.id, 'full', origin(c), deps.clock.now());
       setSessionCookie(c, deps.config, session.token, session.expiresAt);
@@ -33,6 +35,8 @@ export function accountPages(deps: AppDeps, view: Renderer) {
       return redirect(c, '/dashboard');
     });
   });
+
+  app.get('/register/review', (c) => view.page(c, 'public/register-review', {}, { title: 'Your account is being reviewed' }));
 
   app.get('/forgot-password', (c) => view.page(c, 'public/forgot-password', { values: {}, errors: {}, sent: false }, { title: 'Reset your password' }));
 

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { inTransaction } from '../../db/index.ts';
+import { parseMoney } from '../../lib/money.ts';
+import { PayPalError, type HeaderSource } from '../../providers/paypal/client.ts';
+import { post } from '../ledger/post.ts';
+import { reverseCapture, settleCapture } from './payments.ts';
+import { captureOf, type TopUpDeps } from './top-ups.ts';
+
+/**
+ * `POST /webhooks/paypal`: every delivery is verified through PayPal's verify-webhook-signature
+ * API (fails closed without PAYPAL_WEBHOOK_ID; no URL from a header is ever fetched), recorded,
+ * and acted on once per event id. Nothing in the body is trusted beyond ids: the capture is
+ * read again from PayPal and goes through the same credit path as the return page.
+ */
+const eventSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  event_type: z.string().min(1).max(200),
+  resource: z.looseObject({
+    id: z.string().min(1).max(200),
+    supplementary_data: z.looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() }).optional(),
+    links: z.array(z.looseObject({ href: z.string(), rel: z.string() })).optional(),
+    amount: z.looseObject({ value: z.string(), currency_code: z.string() }).optional(),
+  }),
+});
+
+export type WebhookAnswer = { status: 200 | 400 | 503; outcome: 'processed' | 'ignored' | 'rejected' | 'failed' | 'duplicate' };
+
+export async function handlePayPalWebhook(deps: TopUpDeps & { webhookId: string | undefined }, input: { headers: HeaderSource; body: string }): Promise<WebhookAnswer> {
+  let json: unknown;
+  try {
+    json = JSON.parse(input.body);
+  } catch {
+    return { status: 400, outcome: 'rejected' };
+  }
+  const parsed = eventSchema.safeParse(json);
+  const eventId = parsed.success ? parsed.data.id : 'unparseable';
+  const eventType = parsed.success ? parsed.data.event_type : 'unknown';
+  const record = (outcome: WebhookAnswer['outcome'], verified: boolean, error?: string) =>
+    deps.db
+      .insertInto('webhook_deliveries')
+      .values({ provider: 'paypal', event_id: eventId, event_type: eventType, verified, outcome, error: error?.slice(0, 500) ?? null, payload: input.body.slice(0, 100_000) && JSON.stringify(json) })
+      .execute()
+      .catch(() => deps.db.insertInto('webhook_deliveries').values({ provider: 'paypal', event_id: eventId, event_type: eventType, verified, outcome: 'duplicate', payload: JSON.stringify(json) }).execute());
+
+  if (!deps.webhookId || !deps.paypal || !parsed.success) {
+    await record('rejected', false, !deps.webhookId ? 'PAYPAL_WEBHOOK_ID is not configured' : 'not a PayPal event');
+    return { status: 400, outcome: 'rejected' };
+  }
+  let verified: boolean;
+  try {
+    verified = await deps.paypal.verifyWebhookSignature({ headers: input.headers, body: input.body, webhookId: deps.webhookId });
+  } catch {
+    return { status: 503, outcome: 'failed' };
+  }
+  if (!verified) {
+    await record('rejected', false, 'signature verification failed');
+    return { status: 400, outcome: 'rejected' };
+  }
+  const seen = await deps.db.selectFrom('webhook_deliveries').select('id').where('provider', '=', 'paypal').where('event_id', '=', eventId).where('outcome', 'in', ['processed', 'ignored']).executeTakeFirst();
+  if (seen) {
+    await record('duplicate', true);
+    return { status: 200, outcome: 'duplicate' };
+  }
+  try {
+    const acted = await dispatch(deps, parsed.data);
+    await record(acted ? 'processed' : 'ignored', true);
+    return { status: 200, outcome: acted ? 'processed' : 'ignored' };
+  } catch (err) {
+    await record('failed', true, err instanceof Error ? err.message : String(err));
+    // 5xx for what may pass (PayPal down): PayPal redelivers. A mismatch is logged, not retried.
+    const retry = err instanceof PayPalError ? err.retryable : false;
+    deps.log.warn({ event_type: eventType, err: err instanceof Error ? err.message : String(err) }, 'paypal webhook failed');
+    return { status: retry ? 503 : 200, outcome: 'failed' };
+  }
+}
+
+async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Promise<boolean> {
+  const paypal = deps.paypal!;
+  const r = event.resource;
+  switch (event.event_type) {
+    case 'CHECKOUT.ORDER.APPROVED': {
+      const payment = await deps.db.selectFrom('payments').select(['id', 'status']).where('provider_order_id', '=', r.id).executeTakeFirst();
+      if (!payment || payment.status !== 'created') return false;
+      const capture = await captureOf(paypal, r.id, payment.id);
+      if (capture) await settleCapture(deps, payment.id, capture, deps.onCredited);
+      return true;
+    }
+    case 'PAYMENT.CAPTURE.COMPLETED':
+    case 'PAYMENT.CAPTURE.PENDING':
+    case 'PAYMENT.CAPTURE.DENIED':
+    case 'PAYMENT.CAPTURE.DECLINED': {
+      const orderId = r.supplementary_data?.related_ids?.order_id;
+      let q = deps.db.selectFrom('payments').select('id');
+      q = orderId ? q.where((eb) => eb.or([eb('capture_id', '=', r.id), eb('provider_order_id', '=', orderId)])) : q.where('capture_id', '=', r.id);
+      const payment = await q.executeTakeFirst();
+      if (!payment) return false;
+      await settleCapture(deps, payment.id, await paypal.getCapture(r.id), deps.onCredited);
+      return true;
+    }
+    case 'PAYMENT.CAPTURE.REVERSED':
+      return (await reverseCapture(deps, r.id)) !== null;
+    case 'PAYMENT.CAPTURE.REFUNDED':
+      return externalRefund(deps, r);
+    default:
+      return false;
+  }
+}
+
+/**
+ * A refund notice. Refunds an admin made here are already accounted for (their refund row is
+ * completed by the refund flow); one made in PayPal's dashboard takes the money back from the
+ * wallet, once per refund id.
+ */
+async function externalRefund(deps: TopUpDeps, refund: z.infer<typeof eventSchema>['resource']): Promise<boolean> {
+  const ours = await deps.db.selectFrom('refunds').select('id').where('provider_refund_id', '=', refund.id).executeTakeFirst();
+  if (ours) return false;
+  const captureId = refund.links?.find((l) => l.rel === 'up')?.href.split('/').pop();
+  const amount = refund.amount ? parseMoney(refund.amount.value) : null;
+  if (!captureId || !amount) return false;
+  return inTransaction(deps.db, async (trx) => {
+    const payment = await trx.selectFrom('payments').selectAll().where('capture_id', '=', captureId).forUpdate().executeTakeFirst();
+    if (!payment || payment.status !== 'completed') return false;
+    const due = amount < payment.amount - payment.refunded_amount ? amount : payment.amount - payment.refunded_amount;
+    if (due <= 0n) return false;
+    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
+    const posted = await post(trx, {
+      idempotencyKey: `paypal:refund:${refund.id}`,
+      kind: 'top_up_reversal',
+      organizationId: payment.organization_id,
+      currency: payment.currency,
+      description: 'Top-up refunded in PayPal',
+      allowNegative: true,
+      lines: [{ walletId: wallet.id, amount: -due }, { account: 'paypal_clearing', amount: due }],
+      details: { payment_id: payment.id, refund_id: refund.id },
+    });
+    if (!posted.duplicate) {
+      const refunded = payment.refunded_amount + due;
+      await trx.updateTable('payments').set({ refunded_amount: refunded, status: refunded === payment.amount ? 'refunded' : 'completed', updated_at: deps.clock.now() }).where('id', '=', payment.id).execute();
+    }
+    return true;
+  });
+}

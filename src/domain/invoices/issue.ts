@@ -1,0 +1,47 @@
+import type { Tx } from '../../db/index.ts';
+import { writeLines, type InvoiceLine } from './lines.ts';
+import { nextInvoiceNumber } from './numbering.ts';
+import type { Party } from './parties.ts';
+
+/** An invoice about to be issued: everything but its number. */
+export interface InvoiceDraft {
+  organizationId: string;
+  kind: 'receipt' | 'statement';
+  currency: string;
+  total: bigint;
+  periodStart?: Date | null;
+  periodEnd?: Date | null;
+  paymentId?: string | null;
+  seller: Party;
+  buyer: Party;
+  lines: InvoiceLine[];
+  /** Explicit issue date (tests, back-dating is not a feature); default: the transaction's clock. */
+  issuedAt?: Date | null;
+}
+
+/**
+ * Numbers and writes an invoice in `trx`. Callers check idempotency (an existing receipt for
+ * the payment, statement for the month) before calling: the number is taken first, and a
+ * unique violation afterwards rolls the whole transaction back, number included.
+ */
+export async function insertInvoice(trx: Tx, d: InvoiceDraft): Promise<{ id: string; number: string }> {
+  const { number, issuedAt } = await nextInvoiceNumber(trx, d.issuedAt ?? null);
+  return trx
+    .insertInto('invoices')
+    .values({
+      number,
+      organization_id: d.organizationId,
+      kind: d.kind,
+      currency: d.currency.trim(),
+      total: d.total,
+      period_start: d.periodStart ?? null,
+      period_end: d.periodEnd ?? null,
+      payment_id: d.paymentId ?? null,
+      seller: JSON.stringify(d.seller),
+      buyer: JSON.stringify(d.buyer),
+      lines: writeLines(d.lines),
+      issued_at: issuedAt,
+    })
+    .returning(['id', 'number'])
+    .executeTakeFirstOrThrow();
+}

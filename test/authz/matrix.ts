@@ -1,0 +1,148 @@
+import type { Caller } from './callers.ts';
+import type { Fixtures } from './fixtures.ts';
+import type { Requirement, Whose } from './routes.ts';
+
+/**
+ * The rules of the matrix: what each caller must get from a route, derived from the route's
+ * requirement alone, and one call made the way a real client would make it.
+ */
+
+export interface Route {
+  key: string;
+  method: string;
+  path: string;
+  api: boolean;
+  req: Requirement;
+}
+
+export type Expected = { allowed: true } | { status: number; signIn?: true };
+
+export interface Outcome {
+  status: number;
+  location: string | null;
+  text: string;
+}
+
+export function routeOf(key: string, req: Requirement): Route {
+  const [method, path] = key.split(' ') as [string, string];
+  return { key, method, path, api: path.startsWith('/api/'), req };
+}
+
+const signedIn = (route: Route, caller: Caller) => (route.api ? caller.bearer : caller.session);
+
+/** The calls made per caller: its own things; another organization named by id (URL, body or X-Organization-Id); another's record in its own organization's URL. */
+export function variants(route: Route): Whose[] {
+  const { auth, org, record } = route.req;
+  const namesOrg = route.api ? auth === 'token' || auth === 'user-token' : org === 'body';
+  return ['own', ...(namesOrg ? (['foreign-org'] as const) : []), ...(record ? (['foreign-record'] as const) : [])];
+}
+
+/**
+ * In order: who you are (401, or the sign-in page); whether this area exists for you (404);
+ * the organization you name (another, or one you are not in: 404 — never 403, never data);
+ * whether your kind of credential may do this at all (403); your permission there (403);
+ * the record you name (another organization's or user's: 404).
+ */
+export function expectation(route: Route, caller: Caller, whose: Whose): Expected {
+  const { req } = route;
+  if (req.auth === 'public') return { allowed: true };
+  if (!signedIn(route, caller)) {
+    if (req.anonymous) return { status: req.anonymous };
+    if (route.api || route.method !== 'GET') return { status: 401 };
+    return { status: 303, signIn: true };
+  }
+  if (req.auth === 'impersonating') return caller.kind === 'impersonating' ? { allowed: true } : { status: 404 };
+  if (req.auth === 'admin') return caller.kind === 'platform-admin' ? { allowed: true } : { status: 404 };
+  if (whose === 'foreign-org' || (req.org && !caller.memberOfAcme)) return { status: 404 };
+  if (req.auth === 'user-token' && caller.kind === 'key') return { status: 403 };
+  if (req.refusedWhileImpersonating && caller.kind === 'impersonating') return { status: 403 };
+  const permitted = req.permission === 'owner' ? caller.owner : !req.permission || caller.permissions.has(req.permission);
+  if (!permitted) return { status: 403 };
+  // An Acme record is as foreign as Globex's to someone acting in another organization.
+  if (req.record && (whose === 'foreign-record' || (req.record.of === 'org' && !caller.memberOfAcme))) return { status: 404 };
+  return { allowed: true };
+}
+
+/** Makes one call as `caller`: a fresh twin for routes that change the caller's standing. */
+export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Whose): Promise<Outcome> {
+  const { req } = route;
+  const creds = await caller.credentials(Boolean(req.self) && caller.kind !== 'anonymous' && caller.kind !== 'key');
+  const params: Record<string, string> = { ...(await req.params?.(fx)) };
+  if (req.org === 'path') params.id = whose === 'foreign-org' ? fx.globex.id : fx.acme.id;
+  if (req.record) {
+    const name = [...route.path.matchAll(/:(\w+)/g)].at(-1)![1]!;
+    // Naming another organization (API) goes with that organization's record; a header alone changes nothing else.
+    const own = whose === 'own' || (whose === 'foreign-org' && req.record.of === 'user');
+    params[name] = await (own ? req.record.own : req.record.foreign)(fx, creds.me);
+  }
+  const path = route.path.replace(/:(\w+)/g, (_, name: string) => {
+    if (!(name in params)) throw new Error(`${route.key}: no value for :${name}`);
+    return encodeURIComponent(params[name]!);
+  });
+  const body = await req.body?.(fx, creds.me, whose);
+  const headers: Record<string, string> = { 'x-forwarded-for': caller.ip };
+  let payload: string | URLSearchParams | undefined;
+
+  if (route.api) {
+    // Bearer when the caller has one; an impersonating browser has only its cookies, which the API must ignore.
+    if (creds.bearer) headers.authorization = `Bearer ${creds.bearer}`;
+    else headers.cookie = creds.cookie;
+    if (whose === 'foreign-org' && req.org !== 'path') headers['x-organization-id'] = fx.globex.id;
+    if (route.method === 'POST' || route.method === 'PATCH') {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body ?? {});
+    }
+  } else {
+    Object.assign(headers, { 'sec-fetch-site': 'same-origin', cookie: creds.cookie });
+    // An API key sent to a page must count for nothing.
+    if (creds.bearer && !caller.session) headers.authorization = `Bearer ${creds.bearer}`;
+    if (route.method !== 'GET') {
+      headers['x-csrf-token'] = creds.csrf;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      payload = new URLSearchParams(Object.entries(body ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v ?? '']])));
+    }
+  }
+
+  const res = await fx.ctx.app.request(path, { method: route.method, headers, body: payload });
+  let text = '';
+  // The event stream never ends by itself: the status is all we need.
+  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) await res.body?.cancel();
+  else text = await res.text();
+  return { status: res.status, location: res.headers.get('location'), text };
+}
+
+/** What is wrong with `out`, or null. */
+export function judge(fx: Fixtures, route: Route, caller: Caller, expected: Expected, out: Outcome): string | null {
+  if ('allowed' in expected) {
+    if (!((out.status >= 200 && out.status < 400) || out.status === 422)) return `expected to get through, got ${out.status}`;
+    if (route.req.auth !== 'public' && out.location?.startsWith('/login')) return `expected to get through, was sent to ${out.location}`;
+  } else {
+    if (out.status !== expected.status) return `expected ${expected.status}, got ${out.status}`;
+    if (expected.signIn && !out.location?.startsWith('/login?next=')) return `expected a redirect to sign in, got ${out.location}`;
+  }
+  // Never data: Globex is foreign to every caller; Acme to anyone not acting in it. Staff pages show everything to staff.
+  if (route.req.auth === 'admin' && caller.kind === 'platform-admin') return null;
+  const hidden = ['globex', ...(signedIn(route, caller) && caller.memberOfAcme ? [] : [fx.acme.name.toLowerCase()])];
+  const shown = hidden.find((s) => out.text.toLowerCase().includes(s) || out.location?.toLowerCase().includes(s));
+  return shown ? `the answer (${out.status}) shows "${shown}"` : null;
+}
+
+export function describeRequirement(route: Route): string {
+  const { auth, permission, org, record, refusedWhileImpersonating } = route.req;
+  const who: Record<typeof auth, string> = {
+    public: 'is open to everyone',
+    session: 'needs a signed-in browser',
+    admin: 'exists only for platform staff',
+    impersonating: 'exists only while impersonating',
+    token: 'needs an access token or API key',
+    'user-token': 'needs an access token (an API key is refused)',
+  };
+  const parts = [who[auth]];
+  if (permission === 'owner') parts.push('the owner role');
+  else if (permission) parts.push(`${permission} in ${org === 'path' ? 'the organization named' : 'the active organization'}`);
+  if (refusedWhileImpersonating) parts.push('no impersonation');
+  if (org) parts.push("another organization's id is 404");
+  else if (variants(route).includes('foreign-org')) parts.push('X-Organization-Id of another organization is 404');
+  if (record) parts.push(record.of === 'org' ? "another organization's record is 404" : "someone else's is 404");
+  return `${route.key} ${parts.join('; ')}`;
+}
