@@ -5,6 +5,12 @@ import type { RealtimeEvent } from '../../db/notify.ts';
 import type { AppDeps } from '../context.ts';
 
 const HEARTBEAT_MS = 25_000;
+/**
+ * Who may receive what is decided when a stream opens; closing streams after a few minutes
+ * (browsers reconnect by themselves) bounds how long a removed member or a revoked session
+ * keeps receiving hints.
+ */
+const MAX_STREAM_MS = 5 * 60_000;
 
 /**
  * `GET /events`: the signed-in user's server-sent event stream. Each event's name is its
@@ -35,7 +41,8 @@ export function sseRoutes(deps: AppDeps) {
         wake?.();
       });
       await stream.writeSSE({ event: 'ready', data: '{}' });
-      while (!stream.aborted) {
+      const closeAt = Date.now() + MAX_STREAM_MS;
+      while (!stream.aborted && Date.now() < closeAt) {
         const event = queue.shift();
         if (event) {
           await stream.writeSSE({ event: event.topic, data: JSON.stringify(event.data ?? {}) });
