@@ -97,8 +97,11 @@ async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Pr
       await settleCapture(deps, payment.id, await paypal.getCapture(r.id), deps.onCredited);
       return true;
     }
-    case 'PAYMENT.CAPTURE.REVERSED':
-      return (await reverseCapture(deps, r.id)) !== null;
+    case 'PAYMENT.CAPTURE.REVERSED': {
+      // The resource of a reversal is a refund object: the capture is its `up` link.
+      const captureId = r.links?.find((l) => l.rel === 'up')?.href.split('/').pop();
+      return captureId ? (await reverseCapture(deps, captureId)) !== null : false;
+    }
     case 'PAYMENT.CAPTURE.REFUNDED':
       return externalRefund(deps, r);
     default:
