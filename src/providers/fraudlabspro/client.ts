@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseJsonObject, describeNetworkError } from '../../lib/http.ts';
 
 /**
  * FraudLabs Pro order screening over plain `fetch`: `POST /v2/order/screen` with the API key
@@ -213,7 +214,7 @@ export function createFraudLabsProClient(opts: FraudLabsProClientOptions): Fraud
         );
       }
 
-      const json = parseJson(text);
+      const json = parseJsonObject(text);
       const apiError = json ? readApiError(json) : null;
       if (apiError) {
         // FLP error envelope: 4xx on v2; tolerate it inside a 2xx too. Only a 5xx/408/429 is worth retrying.
@@ -358,15 +359,6 @@ function readApiError(json: Record<string, unknown>): { code: string; message: s
   return { code: String(code), message: typeof message === 'string' ? message : 'unknown error' };
 }
 
-function parseJson(raw: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(raw);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The key travels as a form field (and, on v1, in the query string), so any echo of the
  * request — a proxy's error page, a fetch error naming the URL — could carry it. Remove it in
@@ -379,11 +371,3 @@ function secretScrubber(secret: string): (s: string) => string {
   return (s) => spellings.reduce((acc, needle) => acc.split(needle).join('[redacted]'), s);
 }
 
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
-  if (!(err instanceof Error)) return String(err);
-  // fetch() only says "fetch failed"; the useful part (ECONNREFUSED, ECONNRESET…) is the cause.
-  const cause = err.cause as { code?: string; message?: string } | undefined;
-  const detail = [cause?.code, cause?.message].filter(Boolean).join(' ');
-  return detail ? `${err.message}: ${detail}` : err.message;
-}

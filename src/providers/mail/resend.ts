@@ -1,4 +1,5 @@
 import { MailError, type MailTransport } from './transport.ts';
+import { parseJsonObject, parseRetryAfter, describeNetworkError } from '../../lib/http.ts';
 
 export interface ResendOptions {
   apiKey: string;
@@ -49,7 +50,7 @@ export function createResendTransport(opts: ResendOptions): MailTransport {
         throw new MailError(scrub(`Resend request failed: ${describeNetworkError(err, timeoutMs)}`), true);
       }
 
-      const json = parseJson(raw);
+      const json = parseJsonObject(raw);
       if (res.ok) {
         const id = json && typeof json.id === 'string' ? json.id : null;
         // A 2xx we cannot read may still have sent the mail; the idempotency key makes retrying safe.
@@ -66,29 +67,3 @@ export function createResendTransport(opts: ResendOptions): MailTransport {
   };
 }
 
-function parseJson(raw: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(raw);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** `retry-after` is seconds per Resend's docs; HTTP also allows a date, so accept both. */
-function parseRetryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
-}
-
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
-  if (!(err instanceof Error)) return String(err);
-  // fetch() only says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND…) is the cause.
-  const cause = err.cause as { code?: string; message?: string } | undefined;
-  const detail = [cause?.code, cause?.message].filter(Boolean).join(' ');
-  return detail ? `${err.message}: ${detail}` : err.message;
-}

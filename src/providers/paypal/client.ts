@@ -9,6 +9,7 @@ import {
   type PayPalOrderStatus,
   type PayPalRefund,
 } from './types.ts';
+import { parseJsonObject, parseRetryAfter, describeNetworkError } from '../../lib/http.ts';
 
 /**
  * PayPal REST over plain `fetch` (no SDK: the SDK hard-codes PayPal's hosts, so it could not
@@ -184,7 +185,7 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
       },
       'token request',
     );
-    const json = parseJson(raw);
+    const json = parseJsonObject(raw);
     if (!res.ok) {
       // OAuth errors have their own shape: {error, error_description}.
       const name = str(json?.error) ?? str(json?.name) ?? 'error';
@@ -227,7 +228,7 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.requestId) headers['paypal-request-id'] = o.requestId;
     const { res, raw } = await send(path, { method, headers, body: o.body }, o.what);
-    const json = parseJson(raw);
+    const json = parseJsonObject(raw);
     if (res.ok) {
       if (!json) throw fail(`PayPal ${o.what} answered ${res.status} with a body that is not JSON`, { status: res.status, name: 'INVALID_RESPONSE', retryable: true });
       return { status: res.status, json };
@@ -345,7 +346,7 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
       if (!webhookId) return false;
       const values = TRANSMISSION_HEADERS.map((h) => header(headers, h));
       if (values.some((v) => !v)) return false;
-      const event = parseJson(body);
+      const event = parseJsonObject(body);
       if (!event) return false;
       const [transmissionId, transmissionTime, transmissionSig, certUrl, authAlgo] = values as string[];
       const fields = JSON.stringify({
@@ -382,31 +383,9 @@ function header(headers: HeaderSource, name: string): string | undefined {
   return undefined;
 }
 
-function parseJson(raw: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(raw);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 function isDetail(v: unknown): v is PayPalErrorDetail {
   return !!v && typeof v === 'object' && typeof (v as { issue?: unknown }).issue === 'string';
 }
 
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
-}
-
-function describeNetworkError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // fetch() only says "fetch failed"; the useful part (ECONNREFUSED, ECONNRESET…) is the cause.
-  const cause = err.cause as { code?: string; message?: string } | undefined;
-  const detail = [cause?.code, cause?.message].filter(Boolean).join(' ');
-  return detail ? `${err.message}: ${detail}` : err.message;
-}
