@@ -173,6 +173,15 @@ describe('suspending and reactivating', () => {
     expect((await again.post('/login', { email: sue.email, password: PASSWORD })).status).toBe(303);
   });
 
+  it('an account held by fraud screening is not reactivated from the user page, only decided in the review queue', async () => {
+    const held = await createPerson(ctx, 'Hal Held', { verified: true });
+    await ctx.db.updateTable('users').set({ status: 'review' }).where('id', '=', held.id).execute();
+    const res = await act('DELETE', `/admin/users/${held.id}/suspension`);
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('fraud review queue');
+    expect((await user(held.id)).status).toBe('review');
+  });
+
   it('an admin cannot suspend themselves or another admin', async () => {
     const gil = await createPerson(ctx, 'Gil Guard', { isAdmin: true, verified: true });
     for (const id of [ada.id, gil.id]) {

@@ -19,7 +19,8 @@ import { checkedId, recordAdminChange, requirePlatformAdmin } from './guard.ts';
  * users.status transitions made here (the set itself is in the accounts migration):
  *   active | review  → suspended   suspendUser: every session ends at once; tokens and keys
  *                                  stop working because they check status = 'active'
- *   suspended | review → active    reactivateUser
+ *   suspended → active             reactivateUser (an account held for review is decided in
+ *                                  the fraud review queue, so the screening is not bypassed)
  * Platform admins are never suspended (demote first), so an admin is always an active user.
  */
 export const updateUserInput = z.object({ name: nameSchema, email: emailSchema, phone: profileInput.shape.phone });
@@ -83,13 +84,14 @@ export async function suspendUser(deps: Deps, actor: Actor, input: { userId: str
   });
 }
 
-/** Lets a suspended (or held-for-review) account sign in again. False when it was already active. */
+/** Lets a suspended account sign in again. False when it was already active. */
 export async function reactivateUser(deps: Deps, actor: Actor, input: { userId: string }): Promise<boolean> {
   requirePlatformAdmin(actor);
   const user = await loadUser(deps, input.userId);
+  if (user.status === 'review') throw new AppError('held_for_review', 422, 'This account is held by fraud screening: allow or block it in the fraud review queue.');
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
-    const res = await trx.updateTable('users').set({ status: 'active', updated_at: now }).where('id', '=', user.id).where('status', '!=', 'active').executeTakeFirst();
+    const res = await trx.updateTable('users').set({ status: 'active', updated_at: now }).where('id', '=', user.id).where('status', '=', 'suspended').executeTakeFirst();
     if (res.numUpdatedRows === 0n) return false;
     await recordAdminChange(trx, actor, 'admin.user_reactivated', user.id, now, { previous_status: user.status });
     return true;
