@@ -2,6 +2,7 @@ import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps, RequestOrigin } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
+import { createAccessToken } from './access-tokens.ts';
 import { createSession, revokeSession } from './sessions.ts';
 
 /** How the second factor was given, if the account has one. */
@@ -35,9 +36,23 @@ export async function completeSignIn(
   return inTransaction(deps.db, async (trx) => {
     const session = await createSession(trx, deps.config, user.id, 'full', origin, now);
     await recordSignIn(trx, user.id, { via: 'browser', secondFactor, target: { type: 'session', id: session.sessionId }, origin }, now);
-    await queueEmail(deps, trx, user.email, 'new_sign_in', { name: user.name, ip: origin.ip, userAgent: origin.userAgent ?? 'unknown', when: now.toUTCString() });
+    await emailSignInNotice(deps, trx, user, origin, now);
     return session;
   });
+}
+
+/** Issues an API access token for a completed sign-in (recorded by createAccessToken) and emails the notice. */
+export async function issueAccessToken(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'queue'>, user: { id: string; email: string; name: string }, origin: RequestOrigin) {
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (trx) => {
+    await emailSignInNotice(deps, trx, user, origin, now);
+    return createAccessToken(trx, deps.config, user.id, origin, now);
+  });
+}
+
+/** Every new credential is announced to the account's address; the outbox row commits with it. */
+function emailSignInNotice(deps: Pick<Deps, 'config' | 'queue'>, trx: DbOrTx, user: { email: string; name: string }, origin: RequestOrigin, now: Date) {
+  return queueEmail(deps, trx, user.email, 'new_sign_in', { name: user.name, ip: origin.ip, userAgent: origin.userAgent ?? 'unknown', when: now.toUTCString() });
 }
 
 /** Ends a signed-in browser session at the user's request and records `auth.sign_out`. */

@@ -1,13 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { inTransaction } from '../../../db/index.ts';
 import { createAccessToken, revokeAccessToken } from '../../../domain/accounts/access-tokens.ts';
 import { authenticatePassword, loginInput } from '../../../domain/accounts/login.ts';
+import { issueAccessToken } from '../../../domain/accounts/sign-in.ts';
 import { userOrganizations } from '../../../domain/accounts/me.ts';
 import { passwordSchema } from '../../../domain/accounts/passwords.ts';
 import { emailSchema, register, registerInput } from '../../../domain/accounts/register.ts';
 import { verifySecondFactor } from '../../../domain/accounts/two-factor.ts';
-import { queueEmail } from '../../../domain/mail/queue-email.ts';
 import { AppError, ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { actor, BEARER, refuseApiKeys, requireToken } from './bearer-auth.ts';
@@ -63,12 +62,7 @@ export function authRoutes(deps: AppDeps) {
     const from = origin(c);
     const user = await authenticatePassword(deps, from, input);
     if (user.twoFactorEnabled) await checkOtp(deps, user.id, input.otp, from);
-    // Like the HTML sign-in, a new token is announced by email; the outbox row commits with it.
-    const issued = await inTransaction(deps.db, async (trx) => {
-      const now = deps.clock.now();
-      await queueEmail(deps, trx, user.email, 'new_sign_in', { name: user.name, ip: from.ip, userAgent: from.userAgent ?? 'unknown', when: now.toUTCString() });
-      return createAccessToken(trx, deps.config, user.id, from, now);
-    });
+    const issued = await issueAccessToken(deps, user, from);
     return c.json({ token: issued.token, expires_at: issued.expiresAt.toISOString() }, 201);
   });
 
