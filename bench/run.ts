@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { createDb } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { billingDeps } from '../src/domain/billing/provider.ts';
 import type { Deps } from '../src/domain/deps.ts';
 import { SharedRateLimiter } from '../src/domain/security/shared-limiter.ts';
 import { createLogger } from '../src/lib/log.ts';
@@ -93,7 +94,7 @@ async function main() {
   const deps: Deps = { db, config, clock: systemClock, log: logger, queue: bossQueue(boss) };
   const rateLimiter = new SharedRateLimiter(db);
   stops.push(() => rateLimiter.stop());
-  const app = createApp({ ...deps, assets, hub, rateLimiter, queueHealthy: () => true });
+  const app = createApp({ ...deps, ...billingDeps(config), assets, hub, rateLimiter, queueHealthy: () => true });
 
   const appUrl = await listen(app.fetch);
   const bare = new Hono().get('/', (c) => c.text('ok'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generate } from 'otplib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { createTestContext, type TestContext } from '../test/helpers/context.ts';
+import { createTestContext, type TestContext, type TestContextOptions } from '../test/helpers/context.ts';
 
 /** The real app listening on 127.0.0.1, its links (emails included) pointing at itself. */
 export interface LiveApp {
@@ -17,11 +17,12 @@ export interface LiveApp {
 /**
  * Starts the app over real HTTP on a free port. `PUBLIC_URL` is that origin, so links in
  * emails lead back to this server; no proxy in front, so the client IP is the socket's.
+ * `paypalEmulator`: PayPal is the demo emulator served by the app itself (same origin).
  */
-export async function startApp(env: Record<string, string> = {}): Promise<LiveApp> {
+export async function startApp(env: Record<string, string> = {}, opts: Pick<TestContextOptions, 'paypalEmulator'> = {}): Promise<LiveApp> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext({ PUBLIC_URL: origin, TRUSTED_PROXY_COUNT: '0', ...env });
+  const ctx = await createTestContext({ PUBLIC_URL: origin, TRUSTED_PROXY_COUNT: '0', ...env }, opts);
   const server = serve({ fetch: ctx.app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();

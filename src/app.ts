@@ -2,7 +2,9 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
+import { PAYPAL_EMULATOR_PATH, paypalApprovalOrigins } from './domain/billing/provider.ts';
 import { mountFraudLabsProEmulator } from './domain/fraud/provider.ts';
+import { paypalEmulatorApp } from './providers/paypal/emulator.ts';
 import { adminPages } from './web/pages/admin/index.ts';
 import { impersonationPages } from './web/pages/admin/impersonation.ts';
 import { apiV1 } from './web/api/v1/index.ts';
@@ -19,6 +21,7 @@ import { portalPages } from './web/pages/portal/index.ts';
 import { publicPages } from './web/pages/public/index.ts';
 import { sseRoutes } from './web/realtime/sse.ts';
 import { createRenderer } from './web/render.ts';
+import { paypalWebhookRoutes } from './web/webhooks/paypal.ts';
 
 /** Builds the whole HTTP app without listening (tests call `app.request()`). */
 export function createApp(deps: AppDeps) {
@@ -27,7 +30,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
 
   app.use(requestContext({ log: deps.log, trustedProxies: config.TRUSTED_PROXY_COUNT }));
-  app.use(securityHeaders({ hsts: config.isProduction }));
+  app.use(securityHeaders({ hsts: config.isProduction, formActions: paypalApprovalOrigins(config) }));
   app.onError(handleError(() => view));
   app.notFound(handleNotFound(() => view));
 
@@ -55,6 +58,11 @@ export function createApp(deps: AppDeps) {
 
   // Demo only: outside services answered in-process (screening calls it over loopback HTTP).
   if (config.emulatorsEnabled) mountFraudLabsProEmulator(app);
+  // The PayPal emulator's buyer pages and API: same origin, outside sessions and CSRF like PayPal.
+  if (config.emulatorsEnabled && deps.paypalEmulator) app.route(PAYPAL_EMULATOR_PATH, paypalEmulatorApp(deps.paypalEmulator));
+
+  // Providers' webhooks: authenticated by their signatures, never by a session.
+  app.route('/', paypalWebhookRoutes(deps));
 
   // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
   const html = new Hono();

@@ -51,6 +51,11 @@ const schema = z.object({
   FRAUDLABSPRO_API_KEY: z.string().optional(),
   FRAUDLABSPRO_BASE_URL: z.url().default('https://api.fraudlabspro.com'),
 
+  PAYPAL_CLIENT_ID: z.string().optional(),
+  PAYPAL_CLIENT_SECRET: z.string().optional(),
+  PAYPAL_BASE_URL: z.url().default('https://api-m.sandbox.paypal.com'),
+  PAYPAL_WEBHOOK_ID: z.string().optional(),
+
   JOBS_ENABLED: bool.default(true),
   WEB_ENABLED: bool.default(true),
   EMULATORS_ENABLED: bool.optional(),
@@ -101,6 +106,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (c.MAIL_TRANSPORT === 'smtp' && !c.SMTP_URL) problems.push('SMTP_URL: required when MAIL_TRANSPORT=smtp');
   if (c.MAIL_TRANSPORT === 'resend' && !c.RESEND_API_KEY) problems.push('RESEND_API_KEY: required when MAIL_TRANSPORT=resend');
+  if (!c.PAYPAL_CLIENT_ID !== !c.PAYPAL_CLIENT_SECRET) problems.push('PAYPAL_CLIENT_ID / PAYPAL_CLIENT_SECRET: set both or neither');
+  // Without it every webhook is refused, and a capture PayPal holds (PENDING) is never credited.
+  if (isProduction && c.PAYPAL_CLIENT_ID && !c.PAYPAL_WEBHOOK_ID) problems.push('PAYPAL_WEBHOOK_ID: required in production when PayPal credentials are set');
   if (isProduction && c.DEFAULT_ADMIN_PASSWORD && c.DEFAULT_ADMIN_PASSWORD.length < 12) {
     problems.push('DEFAULT_ADMIN_PASSWORD: at least 12 characters in production');
   }

@@ -7,6 +7,7 @@ import { createDb, type Db } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
+import { billingDeps, loopbackOrigin } from './domain/billing/provider.ts';
 import type { Deps } from './domain/deps.ts';
 import { createFraudScreener, localEmulatorUrl } from './domain/fraud/provider.ts';
 import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
@@ -72,7 +73,10 @@ async function main() {
   stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
   await createQueues(boss);
   const fraud = createFraudScreener(config, { emulatorUrl: config.emulatorsEnabled && config.WEB_ENABLED ? localEmulatorUrl(config) : undefined });
-  const deps: Deps = { db, config, clock: systemClock, log, queue: bossQueue(boss), fraud };
+  // PayPal: real credentials, else (demo) the emulator this process serves, reached over loopback.
+  const billing = billingDeps(config, { emulator: config.WEB_ENABLED ? { loopbackUrl: loopbackOrigin(config) } : undefined });
+  const deps: Deps & typeof billing = { db, config, clock: systemClock, log, queue: bossQueue(boss), fraud, ...billing };
+  log.info({ paypal: billing.paypalEmulator ? 'emulator (no real money)' : billing.paypal ? new URL(config.PAYPAL_BASE_URL).host : 'not configured' }, 'payments');
   await seedFirstAdmin(deps, log);
 
   if (config.JOBS_ENABLED) {

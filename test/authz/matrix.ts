@@ -46,6 +46,7 @@ export function variants(route: Route): Whose[] {
 export function expectation(route: Route, caller: Caller, whose: Whose): Expected {
   const { req } = route;
   if (req.auth === 'public') return { allowed: true };
+  if (req.auth === 'signature') return { status: 400 };
   if (!signedIn(route, caller)) {
     if (req.anonymous) return { status: req.anonymous };
     if (route.api || route.method !== 'GET') return { status: 401 };
@@ -136,6 +137,7 @@ export function describeRequirement(route: Route): string {
     impersonating: 'exists only while impersonating',
     token: 'needs an access token or API key',
     'user-token': 'needs an access token (an API key is refused)',
+    signature: "is refused (400) to everyone without the provider's signature",
   };
   const parts = [who[auth]];
   if (permission === 'owner') parts.push('the owner role');

@@ -1,3 +1,5 @@
+import { inTransaction } from '../../src/db/index.ts';
+import { post } from '../../src/domain/ledger/post.ts';
 import type { Permission } from '../../src/domain/organizations/permissions.ts';
 import { PASSWORD } from '../helpers/people.ts';
 import type { Fixtures, Person } from './fixtures.ts';
@@ -21,7 +23,9 @@ export type Auth =
   /** A bearer access token or API key (else 401). */
   | 'token'
   /** A bearer access token only: an API key is refused with 403. */
-  | 'user-token';
+  | 'user-token'
+  /** A provider's webhook: authenticated by its signature alone, so every unsigned call (whoever makes it) is refused with 400. */
+  | 'signature';
 
 /** Which variant of a call: the caller's own things, another organization named by id, or a record of another organization/user. */
 export type Whose = 'own' | 'foreign-org' | 'foreign-record';
@@ -67,6 +71,24 @@ const myKey: Requirement['record'] = { of: 'user', own: (fx, me) => (me ? fx.mak
 const mySession: Requirement['record'] = { of: 'user', own: (fx, me) => (me ? fx.make.sessionOf(me.id) : crypto.randomUUID()), foreign: (fx) => fx.globex.sessionId };
 /** An invitation addressed to the caller (from Initech), or to someone else. */
 const myInvitation: Requirement['record'] = { of: 'user', own: (fx, me) => fx.make.invitationFor(me?.email ?? `nobody-${u()}@example.test`), foreign: (fx) => fx.globex.invitationToken };
+
+/** Made once per organization: a ledger transaction on its wallet, and a top-up already credited (capturing it again changes nothing; there is no PayPal here). */
+const once = <T>(make: (fx: Fixtures, orgId: string) => Promise<T>) => {
+  const made = new Map<string, Promise<T>>();
+  return (fx: Fixtures, orgId: string) => made.get(orgId) ?? made.set(orgId, make(fx, orgId)).get(orgId)!;
+};
+const walletTransactionOf = once(async (fx, orgId) => {
+  const wallet = await fx.ctx.db.selectFrom('wallets').select(['id', 'currency']).where('organization_id', '=', orgId).executeTakeFirstOrThrow();
+  return inTransaction(fx.ctx.db, async (trx) => (await post(trx, {
+    idempotencyKey: `matrix:${orgId}`, kind: 'adjustment', organizationId: orgId, currency: wallet.currency, description: 'Matrix funding',
+    lines: [{ walletId: wallet.id, amount: 1_000_000n }, { account: 'adjustments', amount: -1_000_000n }],
+  })).transactionId);
+});
+const completedTopUpOf = once(async (fx, orgId) => (await fx.ctx.db.insertInto('payments')
+  .values({ organization_id: orgId, amount: 10_000_000n, currency: 'USD', status: 'completed', provider_order_id: `MATRIX-${u()}`, capture_id: `MATRIX-${u()}` })
+  .returning('id').executeTakeFirstOrThrow()).id);
+const orgWalletTransaction: Requirement['record'] = { of: 'org', own: (fx) => walletTransactionOf(fx, fx.acme.id), foreign: (fx) => walletTransactionOf(fx, fx.globex.id) };
+const orgTopUp: Requirement['record'] = { of: 'org', own: (fx) => completedTopUpOf(fx, fx.acme.id), foreign: (fx) => completedTopUpOf(fx, fx.globex.id) };
 
 const link = (purpose: 'reset_password' | 'verify_email') => async (fx: Fixtures) => ({ token: await fx.make.userToken(purpose) });
 const tess = (fx: Fixtures) => ({ id: fx.tess.id });
@@ -216,4 +238,18 @@ export const ROUTES: Record<string, Requirement> = {
   // The JSON API: invitations addressed to the caller.
   'POST /api/v1/invitations/:token/accept': { auth: 'user-token', record: myInvitation, self: true },
   'POST /api/v1/invitations/:token/decline': { auth: 'user-token', record: myInvitation, self: true },
+
+  // Billing: the active organization's wallet and top-ups (src/web/pages/portal/billing/, api/v1/wallet.ts).
+  'POST /webhooks/paypal': { auth: 'signature' },
+  'GET /billing': { auth: 'session', permission: 'billing_view' },
+  'POST /billing/top-ups': { auth: 'session', permission: 'billing_manage', body: () => ({ amount: '' }) },
+  'POST /billing/top-ups/:id/checkout': { auth: 'session', permission: 'billing_manage', record: orgTopUp },
+  'GET /billing/payment/success': { auth: 'session', permission: 'billing_manage' },
+  'GET /billing/payment/cancel': { auth: 'session', permission: 'billing_manage' },
+  'GET /billing/transactions': { auth: 'session', permission: 'billing_view' },
+  'GET /billing/transactions/:id': { auth: 'session', permission: 'billing_view', record: orgWalletTransaction },
+  'GET /api/v1/wallet': { auth: 'token', permission: 'billing_view' },
+  'GET /api/v1/wallet/transactions': { auth: 'token', permission: 'billing_view' },
+  'POST /api/v1/wallet/top-ups': { auth: 'token', permission: 'billing_manage', body: () => ({ amount: '' }) },
+  'POST /api/v1/wallet/top-ups/:id/capture': { auth: 'token', permission: 'billing_manage', record: orgTopUp },
 };

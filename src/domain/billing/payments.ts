@@ -61,7 +61,8 @@ export async function settleCapture(deps: Deps, paymentId: string, capture: PayP
           await onCredited?.(trx, payment.id);
           await publish(trx, { topic: 'wallet', audience: { organizationId: payment.organization_id }, data: { payment_id: payment.id } });
         }
-        return { status: 'completed' as PaymentStatus, credited: !posted.duplicate, balance: posted.balances.get(wallet.id) ?? null };
+        // Credited before: say what the payment is now (a later refund or reversal may have followed).
+        return { status: posted.duplicate ? payment.status : 'completed', credited: !posted.duplicate, balance: posted.balances.get(wallet.id) ?? null };
       }
       case 'PENDING':
         if (payment.status === 'created') await set('pending', { failure_reason: capture.status_details?.reason ?? null });

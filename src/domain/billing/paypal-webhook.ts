@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/index.ts';
 import { parseMoney } from '../../lib/money.ts';
 import { PayPalError, type HeaderSource } from '../../providers/paypal/client.ts';
 import { post } from '../ledger/post.ts';
-import { reverseCapture, settleCapture } from './payments.ts';
+import { CaptureMismatchError, reverseCapture, settleCapture } from './payments.ts';
 import { captureOf, type TopUpDeps } from './top-ups.ts';
 
 /**
@@ -38,7 +38,7 @@ export async function handlePayPalWebhook(deps: TopUpDeps & { webhookId: string 
   const record = (outcome: WebhookAnswer['outcome'], verified: boolean, error?: string) =>
     deps.db
       .insertInto('webhook_deliveries')
-      .values({ provider: 'paypal', event_id: eventId, event_type: eventType, verified, outcome, error: error?.slice(0, 500) ?? null, payload: input.body.slice(0, 100_000) && JSON.stringify(json) })
+      .values({ provider: 'paypal', event_id: eventId, event_type: eventType, verified, outcome, error: error?.slice(0, 500) ?? null, payload: JSON.stringify(json) })
       .execute()
       .catch(() => deps.db.insertInto('webhook_deliveries').values({ provider: 'paypal', event_id: eventId, event_type: eventType, verified, outcome: 'duplicate', payload: JSON.stringify(json) }).execute());
 
@@ -67,8 +67,9 @@ export async function handlePayPalWebhook(deps: TopUpDeps & { webhookId: string 
     return { status: 200, outcome: acted ? 'processed' : 'ignored' };
   } catch (err) {
     await record('failed', true, err instanceof Error ? err.message : String(err));
-    // 5xx for what may pass (PayPal down): PayPal redelivers. A mismatch is logged, not retried.
-    const retry = err instanceof PayPalError ? err.retryable : false;
+    // 5xx for what may pass (PayPal down, our database busy): PayPal redelivers, and acting again
+    // is safe. A mismatch, or PayPal refusing for good, is logged and not retried.
+    const retry = err instanceof CaptureMismatchError ? false : err instanceof PayPalError ? err.retryable : true;
     deps.log.warn({ event_type: eventType, err: err instanceof Error ? err.message : String(err) }, 'paypal webhook failed');
     return { status: retry ? 503 : 200, outcome: 'failed' };
   }

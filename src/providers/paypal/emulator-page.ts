@@ -21,7 +21,7 @@ button[value=approve]{background:#0070ba;color:#fff;border-color:#0070ba}button[
 function layout(title: string, body: string, nonce: string | undefined): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${esc(title)} · PayPal emulator</title>
+<meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>${esc(title)} · PayPal emulator</title>
 <style${nonce ? ` nonce="${esc(nonce)}"` : ''}>${STYLE}</style></head>
 <body><div class="banner" role="alert">PayPal emulator — no real money moves</div>
 <main>${body}</main></body></html>`;

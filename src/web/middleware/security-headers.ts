@@ -6,9 +6,13 @@ import { randomBytes } from 'node:crypto';
  * that layouts put on their few script and style tags. No 'unsafe-inline' and no
  * 'unsafe-eval': Alpine runs its CSP build and htmx has eval off.
  *
- * @example app.use(securityHeaders({ hsts: config.isProduction }))
+ * `formActions`: other origins a form may lead to. Chrome applies `form-action` to the redirect
+ * that answers a form POST, so "Add funds" → 303 → PayPal's checkout needs PayPal's hosts here.
+ *
+ * @example app.use(securityHeaders({ hsts: config.isProduction, formActions: ['https://www.paypal.com'] }))
  */
-export function securityHeaders(opts: { hsts: boolean }): MiddlewareHandler {
+export function securityHeaders(opts: { hsts: boolean; formActions?: string[] }): MiddlewareHandler {
+  const formAction = ["'self'", ...(opts.formActions ?? [])].join(' ');
   return async function securityHeadersMiddleware(c, next) {
     const nonce = randomBytes(16).toString('base64');
     c.set('nonce', nonce);
@@ -25,7 +29,7 @@ export function securityHeaders(opts: { hsts: boolean }): MiddlewareHandler {
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        `form-action ${formAction}`,
         "frame-ancestors 'none'",
       ].join('; '),
     );

@@ -14,6 +14,7 @@ import { invoiceRoutes } from './invoices.ts';
 import { apiRateLimit } from './limits.ts';
 import { meRoutes } from './me.ts';
 import { organizationRoutes } from './organizations.ts';
+import { walletRoutes } from './wallet.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -39,6 +40,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', apiKeyRoutes(deps)).route('/', activityRoutes(deps));
   api.route('/', organizationRoutes(deps));
   api.route('/', invoiceRoutes(deps));
+  api.route('/', walletRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

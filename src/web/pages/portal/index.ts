@@ -5,6 +5,7 @@ import type { AppDeps } from '../../context.ts';
 import { requireUser } from '../../middleware/require-auth.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 import { activityPages } from './activity.ts';
+import { billingPages } from './billing/index.ts';
 import { invoicePages } from './invoices.ts';
 import { settingsPages } from './settings.ts';
 import { securityPages } from './security.ts';
@@ -32,6 +33,7 @@ export function portalPages(deps: AppDeps, view: Renderer) {
   app.route('/', securityPages(deps, view));
   app.route('/', activityPages(deps, view));
   app.route('/', invoicePages(deps, view));
+  app.route('/', billingPages(deps, view));
   app.route('/', organizationPages(deps, view));
   return app;
 }

@@ -1,0 +1,79 @@
+import { Hono, type Context } from 'hono';
+import { dailySpend, walletSummary } from '../../../../domain/billing/spend.ts';
+import { continueTopUp, startTopUp, topUpLimits, type StartedTopUp } from '../../../../domain/billing/top-ups.ts';
+import { KIND_LABELS, listWalletLines, topUpsInProgress, walletFor } from '../../../../domain/billing/wallet.ts';
+import { AppError } from '../../../../lib/errors.ts';
+import { formatMoney, parseMoney } from '../../../../lib/money.ts';
+import type { AppDeps } from '../../../context.ts';
+import { formData, submitForm } from '../../../forms.ts';
+import { requireUser } from '../../../middleware/require-auth.ts';
+import { flash, redirect, type Renderer } from '../../../render.ts';
+import { actorOf } from '../organizations/shared.ts';
+import { lineMoney, spendChart } from './chart.ts';
+import { paymentReturnPages } from './payments.ts';
+import { transactionPages } from './transactions.ts';
+
+/** Preset top-ups offered as one-click buttons (decimal strings, like a typed amount). */
+export const PRESETS = ['10.00', '25.00', '50.00', '100.00'];
+const RECENT = 10;
+
+/**
+ * /billing: the active organization's wallet (needs `billing_view`): balance, summary, the
+ * 30-day spend chart, recent lines, top-ups in progress, and adding funds (`billing_manage`;
+ * the form is hidden without it). The JSON API (api/v1/wallet.ts) serves the same domain.
+ */
+export function billingPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
+  for (const path of ['/billing', '/billing/*']) app.use(path, requireUser());
+  const opts = { layout: 'portal' as const, title: 'Billing', region: { id: 'add-funds', partial: 'portal/billing/_add_funds' } };
+
+  async function overview(c: Context) {
+    const wallet = await walletFor(deps.db, actorOf(c));
+    const now = deps.clock.now();
+    const [summary, series, recent, inProgress, limits] = await Promise.all([
+      walletSummary(deps.db, wallet, now),
+      dailySpend(deps.db, wallet, now, c.var.auth!.user.timezone),
+      listWalletLines(deps.db, wallet, {}, { limit: RECENT }),
+      topUpsInProgress(deps.db, wallet),
+      topUpLimits(deps),
+    ]);
+    return {
+      wallet, summary, chart: spendChart(series, wallet.currency), recent: recent.lines, more: recent.nextCursor !== null, inProgress, kinds: KIND_LABELS, lineMoney,
+      presets: PRESETS.map((value) => ({ value, amount: parseMoney(value)! })), limits: { min: formatMoney(limits.min, wallet.currency), max: formatMoney(limits.max, wallet.currency) },
+      payments: deps.paypalEmulator ? 'emulator' : deps.paypal ? 'paypal' : 'off',
+    };
+  }
+
+  app.get('/billing', async (c) => view.page(c, 'portal/billing/index', { ...(await overview(c)), values: {}, errors: {} }, opts));
+
+  app.post('/billing/top-ups', async (c) => {
+    const values = await formData(c);
+    return submitForm(c, view, { template: 'portal/billing/index', values, data: await overview(c), options: opts }, async () =>
+      toPayPal(c, await startTopUp(deps, actorOf(c), { amount: values.amount ?? '' })),
+    );
+  });
+
+  // A top-up held for review goes on to PayPal once staff allowed it.
+  app.post('/billing/top-ups/:id/checkout', async (c) => {
+    try {
+      return toPayPal(c, await continueTopUp(deps, actorOf(c), c.req.param('id')));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status === 404 || err.status === 403) throw err;
+      flash(c, err.message, 'error');
+      return redirect(c, '/billing');
+    }
+  });
+
+  app.route('/', paymentReturnPages(deps, view));
+  app.route('/', transactionPages(deps, view));
+  return app;
+}
+
+/** Off to PayPal's approval page (303, or HX-Redirect for htmx), or back to /billing when held for review. */
+function toPayPal(c: Context, started: StartedTopUp) {
+  if (started.status === 'held' || !started.approveUrl) {
+    flash(c, `Your top-up of ${formatMoney(started.amount, started.currency)} is being reviewed. Once it is approved you can continue to PayPal from this page; nothing has been charged.`, 'info');
+    return redirect(c, '/billing');
+  }
+  return redirect(c, started.approveUrl);
+}

@@ -1,0 +1,63 @@
+import { createPayPalClient } from '../../src/providers/paypal/client.ts';
+import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import type { SentWebhook } from '../../src/providers/paypal/emulator-state.ts';
+import { apiClient, tokenFor } from '../api/client.ts';
+import { joinAs } from '../api-keys/helpers.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createPerson } from '../helpers/people.ts';
+
+/**
+ * Billing against the PayPal emulator over real HTTP: the app's client is the real client,
+ * pointed at an emulator started for the file. The emulator records the webhooks it would
+ * send (no URL); a test delivers them to `POST /webhooks/paypal` itself, as often and
+ * whenever it likes, and the app verifies each through the emulator like it would PayPal.
+ */
+export async function billingContext(env: Record<string, string> = {}): Promise<{ ctx: TestContext; emu: PayPalEmulator; close(): Promise<void> }> {
+  const emu = await startPayPalEmulator({ webhookId: 'WH-SKYPANEL-BILLING' });
+  const paypal = createPayPalClient({ baseUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret, timeoutMs: 5_000 });
+  const ctx = await createTestContext({ RATE_LIMIT_AUTH_ACTIONS: '10000', LOGIN_IP_LOCKOUT_ATTEMPTS: '10000', ...env }, { paypal, paypalWebhookId: emu.webhookId });
+  return { ctx, emu, close: async () => { await ctx.close(); await emu.close(); } };
+}
+
+let ipSeq = 0;
+/** A fresh client address per caller. */
+export const nextIp = () => `198.51.100.${(++ipSeq % 200) + 20}`;
+
+/** Olivia owns Acme Hosting; Mia is a member there (billing_view only); Vic a viewer (no billing); Greta owns Globex. */
+export async function billingCast(ctx: TestContext) {
+  const [olivia, mia, vic, greta] = await Promise.all(['Olivia Owner', 'Mia Member', 'Vic Viewer', 'Greta Globex'].map((n) => createPerson(ctx, n, { verified: true })));
+  const acme = olivia!.organization.id;
+  await joinAs(ctx, acme, mia!.id, 'member');
+  await joinAs(ctx, acme, vic!.id, 'viewer');
+  return { olivia: olivia!, mia: mia!, vic: vic!, greta: greta!, acme, globex: greta!.organization.id };
+}
+
+/** A JSON API caller with a fresh access token; `call(method, path, body?, headers?)`. */
+export async function apiAs(ctx: TestContext, email: string) {
+  const ip = nextIp();
+  const token = await tokenFor(ctx, email, ip);
+  const client = apiClient(ctx, ip);
+  return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => client(method, path, { token, body, headers });
+}
+
+/** The PayPal order id of one of our payments. */
+export async function orderOf(ctx: TestContext, paymentId: string): Promise<string> {
+  return (await ctx.db.selectFrom('payments').select('provider_order_id').where('id', '=', paymentId).executeTakeFirstOrThrow()).provider_order_id!;
+}
+
+/** Delivers one recorded transmission to the app's webhook endpoint, byte for byte. */
+export function deliver(ctx: TestContext, w: Pick<SentWebhook, 'headers' | 'body'>) {
+  return ctx.app.request('/webhooks/paypal', { method: 'POST', headers: { ...w.headers, 'x-forwarded-for': '192.0.2.200' }, body: w.body });
+}
+
+/** The transmissions of `eventType` the emulator recorded so far. */
+export const sent = (emu: PayPalEmulator, eventType: string) => emu.webhooks.filter((w) => w.eventType === eventType);
+
+export async function balanceOf(ctx: TestContext, organizationId: string): Promise<bigint> {
+  return (await ctx.db.selectFrom('wallets').select('balance').where('organization_id', '=', organizationId).executeTakeFirstOrThrow()).balance;
+}
+
+/** The organization's top-up credits in the ledger. */
+export async function creditsOf(ctx: TestContext, organizationId: string) {
+  return ctx.db.selectFrom('ledger_transactions').select(['id', 'idempotency_key']).where('organization_id', '=', organizationId).where('kind', '=', 'top_up').execute();
+}
