@@ -26,7 +26,7 @@ export default async function setup(project: TestProject) {
   if (!adminUrl) {
     // One cluster per run (runs may overlap on a developer machine), removed afterwards.
     const dir = path.resolve(`.tmp/test-postgres-${process.pid}`);
-    const embedded = await startEmbeddedPostgres(dir, 55432);
+    const embedded = await startEmbeddedPostgres(dir, 0);
     adminUrl = embedded.url;
     stop = async () => {
       await embedded.stop();

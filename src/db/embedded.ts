@@ -29,23 +29,40 @@ export async function startEmbeddedPostgres(
     password = randomToken(18);
     await fs.writeFile(secretFile, JSON.stringify({ password }), { mode: 0o600 });
   }
-  const port = await freePort(preferredPort);
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: 'skypanel',
-    password,
-    port,
-    persistent: true,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: (m: string) => log(m.trim()),
-    onError: (e: unknown) => log(String(e).trim()),
-  });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    log(line);
+  };
+  // Two processes can see the same port free at once; the loser retries on a port the OS picks.
+  let pg: EmbeddedPostgres | null = null;
+  let port = await freePort(preferredPort);
+  for (let attempt = 1; ; attempt++) {
+    pg = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: 'skypanel',
+      password,
+      port,
+      persistent: true,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+      onLog: (m: string) => remember(m.trim()),
+      onError: (e: unknown) => remember(String(e).trim()),
+    });
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
+    try {
+      await pg.start();
+      break;
+    } catch {
+      if (attempt >= 3) throw new Error(`the embedded PostgreSQL did not start (data in ${dataDir}):\n${recent.join('\n')}`);
+      port = await freePort(0);
+    }
+  }
   const url = `postgres://skypanel:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  return { url, stop: () => pg.stop() };
+  const server = pg;
+  return { url, stop: () => server.stop() };
 }
 
 /** `preferred` when nothing listens there, otherwise a port the OS picks. */
