@@ -4,6 +4,7 @@ import type { MailTransport } from '../src/providers/mail/transport.ts';
 import { queues, schedules, type QueueName } from '../src/queue/index.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
+import { reconcilePaymentsJob } from './reconcile-payments.ts';
 import { sendEmail } from './send-email.ts';
 
 /** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
@@ -15,5 +16,6 @@ export async function registerJobs(boss: PgBoss, deps: Deps, transport: MailTran
   await work('email.send', (data) => sendEmail({ db: deps.db, transport, config: deps.config, log: deps.log }, data as { emailId: string }));
   await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
   await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
+  await work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id));
   for (const [name, cron] of Object.entries(schedules)) await boss.schedule(name, cron, {}, { tz: 'UTC' });
 }

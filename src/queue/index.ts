@@ -8,6 +8,7 @@ export const queues = {
   'email.send': z.object({ emailId: z.uuid() }),
   'maintenance.purge-expired': z.object({}).passthrough(),
   'billing.issue-statements': z.object({}).passthrough(),
+  'billing.reconcile-payments': z.object({}).passthrough(),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -16,6 +17,7 @@ export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
 export const schedules: Partial<Record<QueueName, string>> = {
   'maintenance.purge-expired': '*/15 * * * *',
   'billing.issue-statements': '15 0 1 * *',
+  'billing.reconcile-payments': '30 3 * * *',
 };
 
 export interface JobQueue {

@@ -54,6 +54,7 @@ export function expectation(route: Route, caller: Caller, whose: Whose): Expecte
   }
   if (req.auth === 'impersonating') return caller.kind === 'impersonating' ? { allowed: true } : { status: 404 };
   if (req.auth === 'admin') return caller.kind === 'platform-admin' ? { allowed: true } : { status: 404 };
+  if (req.auth === 'admin-token') return caller.kind === 'platform-admin' ? { allowed: true } : { status: 403 };
   if (whose === 'foreign-org' || (req.org && !caller.memberOfAcme)) return { status: 404 };
   if (req.auth === 'user-token' && caller.kind === 'key') return { status: 403 };
   if (req.refusedWhileImpersonating && caller.kind === 'impersonating') return { status: 403 };
@@ -122,7 +123,7 @@ export function judge(fx: Fixtures, route: Route, caller: Caller, expected: Expe
     if (expected.signIn && !out.location?.startsWith('/login?next=')) return `expected a redirect to sign in, got ${out.location}`;
   }
   // Never data: Globex is foreign to every caller; Acme to anyone not acting in it. Staff pages show everything to staff.
-  if (route.req.auth === 'admin' && caller.kind === 'platform-admin') return null;
+  if ((route.req.auth === 'admin' || route.req.auth === 'admin-token') && caller.kind === 'platform-admin') return null;
   const hidden = ['globex', ...(signedIn(route, caller) && caller.memberOfAcme ? [] : [fx.acme.name.toLowerCase()])];
   const shown = hidden.find((s) => out.text.toLowerCase().includes(s) || out.location?.toLowerCase().includes(s));
   return shown ? `the answer (${out.status}) shows "${shown}"` : null;
@@ -134,6 +135,7 @@ export function describeRequirement(route: Route): string {
     public: 'is open to everyone',
     session: 'needs a signed-in browser',
     admin: 'exists only for platform staff',
+    'admin-token': "needs a platform admin's access token (everyone else 403)",
     impersonating: 'exists only while impersonating',
     token: 'needs an access token or API key',
     'user-token': 'needs an access token (an API key is refused)',

@@ -24,6 +24,8 @@ export type Auth =
   | 'token'
   /** A bearer access token only: an API key is refused with 403. */
   | 'user-token'
+  /** A platform admin's own access token (JSON API staff routes): other tokens and API keys 403. */
+  | 'admin-token'
   /** A provider's webhook: authenticated by its signature alone, so every unsigned call (whoever makes it) is refused with 400. */
   | 'signature';
 
@@ -252,4 +254,23 @@ export const ROUTES: Record<string, Requirement> = {
   'GET /api/v1/wallet/transactions': { auth: 'token', permission: 'billing_view' },
   'POST /api/v1/wallet/top-ups': { auth: 'token', permission: 'billing_manage', body: () => ({ amount: '' }) },
   'POST /api/v1/wallet/top-ups/:id/capture': { auth: 'token', permission: 'billing_manage', record: orgTopUp },
+
+  // Staff refunds of a payment (src/web/pages/admin/payment.ts, api/v1/admin-refunds.ts): platform admins only.
+  'GET /admin/billing/payments/:id': { auth: 'admin', params: async (fx) => ({ id: await completedTopUpOf(fx, fx.globex.id) }) },
+  'POST /admin/billing/payments/:id/refunds': { auth: 'admin', params: async (fx) => ({ id: await completedTopUpOf(fx, fx.globex.id) }), body: () => ({ amount: '', destination: 'wallet', reason: '' }) },
+  'POST /admin/billing/payments/:id/refunds/:refundId/sync': { auth: 'admin', params: async (fx) => {
+    const id = await completedTopUpOf(fx, fx.globex.id);
+    const refund = await fx.ctx.db.insertInto('refunds').values({ payment_id: id, amount: 1_000_000n, destination: 'paypal', status: 'failed', request_id: crypto.randomUUID(), reason: 'Matrix (nothing moved)' }).returning('id').executeTakeFirstOrThrow();
+    return { id, refundId: refund.id };
+  } },
+  'POST /api/v1/admin/refunds': { auth: 'admin', body: async (fx) => ({ payment_id: await completedTopUpOf(fx, fx.globex.id), amount: '', destination: 'wallet', reason: '' }) },
+
+  // Staff billing (src/web/pages/admin/billing.ts, api/v1/admin-billing.ts): wallets, ledgers, adjustments, payments, reconciliation.
+  'GET /admin/billing': { auth: 'admin' },
+  'GET /admin/billing/organizations/:id': { auth: 'admin', params: (fx) => ({ id: fx.globex.id }) },
+  // An empty form (422): nothing is posted.
+  'POST /admin/billing/organizations/:id/adjustments': { auth: 'admin', params: (fx) => ({ id: fx.globex.id }), body: () => ({ amount: '', reason: '' }) },
+  'GET /admin/billing/payments': { auth: 'admin' },
+  'GET /admin/billing/reconciliation': { auth: 'admin' },
+  'POST /api/v1/admin/organizations/:id/wallet/adjustments': { auth: 'admin-token', params: (fx) => ({ id: fx.globex.id }), body: () => ({}) },
 };

@@ -19,6 +19,8 @@ export const ACTIVITY_ACTIONS = [
   'admin.user_updated', 'admin.user_suspended', 'admin.user_reactivated', 'admin.user_unlocked',
   'admin.two_factor_reset', 'admin.user_promoted', 'admin.user_demoted',
   'admin.fraud_allowed', 'admin.fraud_blocked', 'admin.settings_updated',
+  'admin.refund_issued', 'admin.refund_failed',
+  'admin.wallet_adjusted',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

@@ -4,6 +4,7 @@ import { parseMoney } from '../../lib/money.ts';
 import { PayPalError, type HeaderSource } from '../../providers/paypal/client.ts';
 import { post } from '../ledger/post.ts';
 import { CaptureMismatchError, reverseCapture, settleCapture } from './payments.ts';
+import { syncRefund } from './refunds.ts';
 import { captureOf, type TopUpDeps } from './top-ups.ts';
 
 /**
@@ -20,6 +21,7 @@ const eventSchema = z.looseObject({
     supplementary_data: z.looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() }).optional(),
     links: z.array(z.looseObject({ href: z.string(), rel: z.string() })).optional(),
     amount: z.looseObject({ value: z.string(), currency_code: z.string() }).optional(),
+    invoice_id: z.string().optional(),
   }),
 });
 
@@ -116,8 +118,18 @@ async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Pr
  * wallet, once per refund id.
  */
 async function externalRefund(deps: TopUpDeps, refund: z.infer<typeof eventSchema>['resource']): Promise<boolean> {
-  const ours = await deps.db.selectFrom('refunds').select('id').where('provider_refund_id', '=', refund.id).executeTakeFirst();
-  if (ours) return false;
+  // Ours: known by PayPal's refund id, or — if the notice beats our own bookkeeping — by the
+  // invoice id we sent with it. Either way the refund flow settles it, never a second debit.
+  const ourId = /^refund-([0-9a-f-]{36})$/.exec(refund.invoice_id ?? '')?.[1];
+  const ours = await deps.db
+    .selectFrom('refunds')
+    .select('id')
+    .where((eb) => (ourId ? eb.or([eb('provider_refund_id', '=', refund.id), eb('id', '=', ourId)]) : eb('provider_refund_id', '=', refund.id)))
+    .executeTakeFirst();
+  if (ours) {
+    await syncRefund(deps, ours.id);
+    return true;
+  }
   const captureId = refund.links?.find((l) => l.rel === 'up')?.href.split('/').pop();
   const amount = refund.amount ? parseMoney(refund.amount.value) : null;
   if (!captureId || !amount) return false;

@@ -7,6 +7,8 @@ import { fieldErrors } from '../../../lib/validation.ts';
 import type { AppDeps } from '../../context.ts';
 import { errorEnvelope } from '../../errors.ts';
 import { activityRoutes } from './activity.ts';
+import { adminBillingRoutes } from './admin-billing.ts';
+import { adminRefundRoutes } from './admin-refunds.ts';
 import { apiKeyRoutes } from './api-keys.ts';
 import { authRoutes } from './auth.ts';
 import { BEARER, bearerAuth } from './bearer-auth.ts';
@@ -41,6 +43,8 @@ export function apiV1(deps: AppDeps) {
   api.route('/', organizationRoutes(deps));
   api.route('/', invoiceRoutes(deps));
   api.route('/', walletRoutes(deps));
+  api.route('/', adminBillingRoutes(deps));
+  api.route('/', adminRefundRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

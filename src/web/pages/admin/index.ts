@@ -5,7 +5,9 @@ import type { AppDeps } from '../../context.ts';
 import { requireAdmin } from '../../middleware/require-auth.ts';
 import type { Renderer } from '../../render.ts';
 import { adminActivityPages } from './activity.ts';
+import { adminBillingPages } from './billing.ts';
 import { adminFraudPages } from './fraud.ts';
+import { adminPaymentPages } from './payment.ts';
 import { adminPeoplePages } from './users.ts';
 
 /** The platform staff area. */
@@ -34,5 +36,7 @@ export function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/', adminPeoplePages(deps, view));
   app.route('/', adminActivityPages(deps, view));
   app.route('/fraud', adminFraudPages(deps, view));
+  app.route('/billing/payments', adminPaymentPages(deps, view));
+  app.route('/billing', adminBillingPages(deps, view));
   return app;
 }

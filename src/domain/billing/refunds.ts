@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { inTransaction, type Tx } from '../../db/index.ts';
+import type { PaymentsTable, RefundsTable } from '../../db/types.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { isUuid } from '../../lib/ids.ts';
+import { fieldErrors } from '../../lib/validation.ts';
+import { parseMoney, toDecimal } from '../../lib/money.ts';
+import { PayPalError, type PayPalClient } from '../../providers/paypal/client.ts';
+import type { PayPalRefund } from '../../providers/paypal/types.ts';
+import type { Actor } from '../access/actor.ts';
+import { requirePlatformAdmin } from '../admin/guard.ts';
+import { recordActivity } from '../activity/record.ts';
+import { InsufficientFundsError, post } from '../ledger/post.ts';
+import type { TopUpDeps } from './top-ups.ts';
+
+/**
+ * Staff refunds of a PayPal top-up (issue 4 items 13 and 15). Platform admins only.
+ *
+ * Two destinations:
+ *   paypal — money goes back to the buyer's PayPal. The credited funds leave the wallet first
+ *            (guarded: the balance must cover it, BILLING.md "When a wallet may go below zero"),
+ *            the refund row is written `pending` with its PayPal-Request-Id and committed, and
+ *            only then is PayPal asked (outside any transaction). COMPLETED → the row completes
+ *            and `payments.refunded_amount` grows; PENDING → stays pending with PayPal's id
+ *            (`syncRefund` completes it later); a final refusal → the row fails and a reversing
+ *            posting (`refund-reversal:<refundId>`) puts the money back; PayPal not answering
+ *            → stays pending, and a retry with the same request id (`syncRefund`, or
+ *            `refundPayment` with the same `requestId`) is safe: PayPal refunds once per id.
+ *   wallet — a credit note: the wallet gets `amount` from the platform `refunds` account at
+ *            once (completed). PayPal keeps the captured money, so `refunded_amount` (what
+ *            PayPal gave back) is unchanged.
+ *
+ * The cap (one rule for both): the refunds of a payment — PayPal and wallet, pending and
+ * completed — plus whatever PayPal gave back outside SkyPanel never exceed the captured amount:
+ *
+ *   available = amount − refunded_amount − Σ pending PayPal refunds − Σ completed wallet refunds
+ *
+ * (completed PayPal refunds are already in `refunded_amount`). It is checked under a row lock
+ * on the payment (SELECT … FOR UPDATE) in the transaction that inserts the refund row, so
+ * concurrent requests for one capture queue on the lock and the later ones see the earlier
+ * rows: one refund, the rest refused — or, with the same request id, answered with the first.
+ */
+export type Refund = Selectable<RefundsTable>;
+
+export interface RefundResult {
+  refund: Refund;
+  /** true when the request id named an earlier refund: nothing new was done. */
+  existing: boolean;
+}
+
+const refundInput = z.object({
+  paymentId: z.string().trim().refine(isUuid, 'No such payment.'),
+  amount: z
+    .string({ error: 'Enter an amount.' })
+    .trim()
+    .refine((v) => { const m = parseMoney(v, 2); return m !== null && m > 0n; }, 'Enter an amount above zero like 10 or 10.00 (at most 2 decimals).'),
+  destination: z.enum(['paypal', 'wallet'], { error: 'Choose PayPal or wallet credit.' }),
+  reason: z.string({ error: 'Give a reason.' }).trim().min(1, 'Give a reason.').max(500, 'At most 500 characters.'),
+  requestId: z.uuid('A request id is a UUID.').optional(),
+});
+export type RefundInput = z.input<typeof refundInput>;
+
+type Payment = Selectable<PaymentsTable>;
+
+export async function refundPayment(deps: TopUpDeps, actor: Actor, raw: unknown): Promise<RefundResult> {
+  requirePlatformAdmin(actor);
+  const parsed = refundInput.safeParse(raw);
+  if (!parsed.success) {
+    const fields = fieldErrors(parsed.error);
+    if (fields.paymentId) throw new NotFoundError('No such payment.');
+    throw new ValidationError(fields);
+  }
+  const input = parsed.data;
+  const amount = parseMoney(input.amount, 2)!;
+  const requestId = input.requestId ?? randomUUID();
+  if (input.destination === 'paypal' && !deps.paypal) throw new AppError('payments_unavailable', 503, 'No payment provider is configured: refunds to PayPal are not available.');
+
+  const first = await inTransaction(deps.db, async (trx) => {
+    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', input.paymentId).forUpdate().executeTakeFirst();
+    if (!payment) throw new NotFoundError('No such payment.');
+    const earlier = await trx.selectFrom('refunds').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+    if (earlier) {
+      if (earlier.payment_id !== payment.id) throw new ConflictError('This request id was used for a refund of another payment.');
+      return { refund: earlier, existing: true, payment };
+    }
+    if (payment.status !== 'completed' || !payment.capture_id) {
+      throw new AppError('not_refundable', 422, payment.status === 'refunded' ? 'This payment has been refunded in full.' : `A ${payment.status} payment cannot be refunded: only completed payments can.`, { amount: 'This payment cannot be refunded.' });
+    }
+    const left = await refundable(trx, payment);
+    if (amount > left) {
+      const message = left <= 0n ? 'Nothing is left to refund on this payment.' : `At most ${toDecimal(left, 2)} ${payment.currency.trim()} can still be refunded on this payment.`;
+      throw new AppError('refund_exceeds_payment', 422, message, { amount: message });
+    }
+    const now = deps.clock.now();
+    const refund = await trx
+      .insertInto('refunds')
+      .values({
+        payment_id: payment.id, amount, destination: input.destination, status: input.destination === 'wallet' ? 'completed' : 'pending',
+        request_id: requestId, reason: input.reason, created_by: actor.userId, created_at: now, completed_at: input.destination === 'wallet' ? now : null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
+    // paypal: the credited money leaves the wallet now (guarded); wallet: a credit note.
+    const sign = input.destination === 'paypal' ? -1n : 1n;
+    try {
+      await post(trx, {
+        idempotencyKey: `refund:${refund.id}`,
+        kind: 'refund',
+        organizationId: payment.organization_id,
+        currency: payment.currency,
+        description: input.destination === 'paypal' ? 'Refund to PayPal' : 'Refund as wallet credit',
+        lines: [{ walletId: wallet.id, amount: sign * amount }, { account: 'refunds', amount: -sign * amount }],
+        createdBy: actor.userId,
+        details: { payment_id: payment.id, refund_id: refund.id, destination: input.destination },
+      });
+    } catch (err) {
+      if (err instanceof InsufficientFundsError) {
+        const message = `The wallet no longer holds ${toDecimal(amount, 2)} ${payment.currency.trim()}: a refund to PayPal takes the money back out of the wallet, and the balance does not cover it. Refund less, or as wallet credit.`;
+        throw new AppError('insufficient_funds', 422, message, { amount: message });
+      }
+      throw err;
+    }
+    await recordActivity(trx, {
+      action: 'admin.refund_issued',
+      actorUserId: actor.userId,
+      organizationId: payment.organization_id,
+      target: { type: 'payment', id: payment.id },
+      origin: actor.origin,
+      details: { refund_id: refund.id, amount: toDecimal(amount, 2), currency: payment.currency.trim(), destination: input.destination, reason: input.reason.slice(0, 200) },
+      occurredAt: now,
+    });
+    return { refund, existing: false, payment };
+  });
+
+  if (first.refund.destination === 'wallet' || first.refund.status !== 'pending') return { refund: first.refund, existing: first.existing };
+  // A PayPal refund still pending: ask PayPal (again, with the same request id: it refunds once).
+  const refund = await askPayPal(deps, first.refund, first.payment.capture_id!, first.payment.currency.trim());
+  return { refund, existing: first.existing };
+}
+
+/** What can still be refunded on a payment (see the cap above). Call with the payment locked. */
+export async function refundable(trx: Tx, payment: Pick<Payment, 'id' | 'amount' | 'refunded_amount'>): Promise<bigint> {
+  const row = await trx
+    .selectFrom('refunds')
+    .select(sql<string>`coalesce(sum(amount) filter (where (destination = 'paypal' and status = 'pending') or (destination = 'wallet' and status = 'completed')), 0)`.as('held'))
+    .where('payment_id', '=', payment.id)
+    .executeTakeFirstOrThrow();
+  return payment.amount - payment.refunded_amount - BigInt(row.held);
+}
+
+/**
+ * Brings a pending PayPal refund up to date: without PayPal's id yet, the refund call again
+ * (same request id); with it, PayPal's current state. Safe to repeat; staff and jobs may call it.
+ * A `PAYMENT.CAPTURE.REFUNDED` notice for one of our refunds can call it too.
+ */
+export async function syncRefund(deps: TopUpDeps, refundId: string): Promise<Refund> {
+  if (!isUuid(refundId)) throw new NotFoundError('No such refund.');
+  const refund = await deps.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirst();
+  if (!refund) throw new NotFoundError('No such refund.');
+  if (refund.status !== 'pending') return refund;
+  const payment = await deps.db.selectFrom('payments').select(['capture_id', 'currency']).where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
+  if (refund.provider_refund_id) {
+    if (!deps.paypal) return refund;
+    try {
+      return await settle(deps, refund, await deps.paypal.getRefund(refund.provider_refund_id));
+    } catch (err) {
+      if (err instanceof PayPalError && err.retryable) return refund;
+      throw err;
+    }
+  }
+  return askPayPal(deps, refund, payment.capture_id!, payment.currency.trim());
+}
+
+/** Staff's "check again" for a refund (platform admins only). */
+export async function retryRefund(deps: TopUpDeps, actor: Actor, refundId: string): Promise<Refund> {
+  requirePlatformAdmin(actor);
+  return syncRefund(deps, refundId);
+}
+
+async function askPayPal(deps: TopUpDeps, refund: Refund, captureId: string, currency: string): Promise<Refund> {
+  const paypal: PayPalClient | null = deps.paypal;
+  if (!paypal) return refund;
+  let answer: PayPalRefund;
+  try {
+    answer = await paypal.refundCapture(captureId, { amount: toDecimal(refund.amount, 2), currency, requestId: refund.request_id, invoiceId: `refund-${refund.id}` });
+  } catch (err) {
+    if (err instanceof PayPalError && !err.retryable) return fail(deps, refund.id, err.message);
+    // PayPal did not answer (or not yet): the refund stays pending; a retry with the same id is safe.
+    deps.log.warn({ refund_id: refund.id, err: err instanceof Error ? err.message : String(err) }, 'paypal refund not confirmed; left pending');
+    return (await deps.db.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow());
+  }
+  return settle(deps, refund, answer);
+}
+
+/** Records what PayPal says of a refund: COMPLETED, PENDING (keep waiting), or FAILED/CANCELLED. */
+async function settle(deps: TopUpDeps, refund: Refund, answer: PayPalRefund): Promise<Refund> {
+  if (answer.status === 'FAILED' || answer.status === 'CANCELLED') return fail(deps, refund.id, `PayPal ${answer.status.toLowerCase()} the refund${answer.status_details?.reason ? ` (${answer.status_details.reason})` : ''}`, answer.id);
+  return inTransaction(deps.db, async (trx) => {
+    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', refund.payment_id).forUpdate().executeTakeFirstOrThrow();
+    const now = deps.clock.now();
+    if (answer.status !== 'COMPLETED') {
+      const row = await trx.updateTable('refunds').set({ provider_refund_id: answer.id }).where('id', '=', refund.id).where('status', '=', 'pending').returningAll().executeTakeFirst();
+      return row ?? (await trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow());
+    }
+    const done = await trx
+      .updateTable('refunds')
+      .set({ status: 'completed', provider_refund_id: answer.id, completed_at: now, failure_reason: null })
+      .where('id', '=', refund.id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (!done) return trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
+    // PayPal gave the money back: it counts against the capture from now on (never past it).
+    const refunded = payment.refunded_amount + refund.amount > payment.amount ? payment.amount : payment.refunded_amount + refund.amount;
+    await trx
+      .updateTable('payments')
+      .set({ refunded_amount: refunded, status: refunded === payment.amount && payment.status === 'completed' ? 'refunded' : payment.status, updated_at: now })
+      .where('id', '=', payment.id)
+      .execute();
+    return done;
+  });
+}
+
+/** PayPal refused for good: the row fails and the money goes back into the wallet, once. */
+async function fail(deps: TopUpDeps, refundId: string, reason: string, providerRefundId?: string): Promise<Refund> {
+  return inTransaction(deps.db, async (trx) => {
+    const failed = await trx
+      .updateTable('refunds')
+      .set({ status: 'failed', failure_reason: reason.slice(0, 500), ...(providerRefundId ? { provider_refund_id: providerRefundId } : {}) })
+      .where('id', '=', refundId)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (!failed) return trx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
+    const payment = await trx.selectFrom('payments').select(['id', 'organization_id', 'currency']).where('id', '=', failed.payment_id).executeTakeFirstOrThrow();
+    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
+    await post(trx, {
+      idempotencyKey: `refund-reversal:${failed.id}`,
+      kind: 'refund',
+      organizationId: payment.organization_id,
+      currency: payment.currency,
+      description: 'Refund to PayPal failed: money returned to the wallet',
+      lines: [{ walletId: wallet.id, amount: failed.amount }, { account: 'refunds', amount: -failed.amount }],
+      details: { payment_id: payment.id, refund_id: failed.id },
+    });
+    await recordActivity(trx, {
+      action: 'admin.refund_failed',
+      actorUserId: failed.created_by,
+      organizationId: payment.organization_id,
+      target: { type: 'payment', id: payment.id },
+      details: { refund_id: failed.id, amount: toDecimal(failed.amount, 2), reason: reason.slice(0, 200) },
+      occurredAt: deps.clock.now(),
+    });
+    deps.log.warn({ refund_id: failed.id, reason }, 'paypal refund failed; money returned to the wallet');
+    return failed;
+  });
+}
+
+/** The admin payment page: the payment, its organization and its refunds (newest first). */
+export async function paymentDetail(deps: Pick<TopUpDeps, 'db'>, actor: Actor, paymentId: string) {
+  requirePlatformAdmin(actor);
+  if (!isUuid(paymentId)) throw new NotFoundError('No such payment.');
+  const payment = await deps.db
+    .selectFrom('payments')
+    .innerJoin('organizations', 'organizations.id', 'payments.organization_id')
+    .selectAll('payments')
+    .select('organizations.name as organization_name')
+    .where('payments.id', '=', paymentId)
+    .executeTakeFirst();
+  if (!payment) throw new NotFoundError('No such payment.');
+  const refunds = await deps.db
+    .selectFrom('refunds')
+    .leftJoin('users', 'users.id', 'refunds.created_by')
+    .selectAll('refunds')
+    .select('users.name as created_by_name')
+    .where('payment_id', '=', paymentId)
+    .orderBy('refunds.created_at', 'desc')
+    .execute();
+  const available = await inTransaction(deps.db, (trx) => refundable(trx, payment));
+  return { payment, refunds, available: payment.status === 'completed' && available > 0n ? available : 0n };
+}

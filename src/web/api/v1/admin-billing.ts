@@ -1,0 +1,54 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { requirePlatformAdmin } from '../../../domain/admin/guard.ts';
+import { adjustWallet, newAdjustmentId } from '../../../domain/billing/adjustments.ts';
+import { toDecimal } from '../../../lib/money.ts';
+import type { AppDeps } from '../../context.ts';
+import { requireToken } from './bearer-auth.ts';
+import { idempotency } from './idempotency.ts';
+import { caller, json, OrgParams, secured } from './organization-shared.ts';
+import { errorResponses, Money } from './schemas.ts';
+
+/** Platform staff only, before the body is read: a platform admin's access token (API keys never are). */
+const requireStaff: MiddlewareHandler = async (c, next) => {
+  requirePlatformAdmin(c.var.actor);
+  await next();
+};
+
+export const WalletAdjustment = z
+  .object({ id: z.uuid().openapi({ description: 'The adjustment (its ledger idempotency key).' }), balance: Money.openapi({ description: 'The wallet balance after it.' }), currency: z.string().length(3) })
+  .openapi('WalletAdjustment');
+
+/** Staff billing over the API: manual wallet adjustments (issue 4 item 13). */
+export function adminBillingRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono();
+  const route = createRoute({
+    method: 'post', path: '/admin/organizations/{id}/wallet/adjustments', tags: ['admin'], operationId: 'adjustWallet',
+    summary: "Credit or debit an organization's wallet by hand (platform admin access token only)",
+    ...secured,
+    middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler],
+    request: {
+      headers: z.object({ 'idempotency-key': z.string().optional().openapi({ description: 'A retry with the same key and body replays the first answer and posts once.' }) }),
+      params: OrgParams,
+      body: {
+        required: true,
+        ...json(z.object({
+          amount: z.string().openapi({ example: '10.00', description: 'Positive decimal string, at most 6 decimals.' }),
+          direction: z.enum(['credit', 'debit']),
+          reason: z.string().openapi({ description: 'Required; kept with the ledger entry and in the activity log.' }),
+          allow_negative: z.boolean().optional().openapi({ description: 'A debit may take the balance below zero (default false: 422 `insufficient_funds`).' }),
+        })),
+      },
+    },
+    responses: {
+      201: { description: 'Posted.', ...json(WalletAdjustment) },
+      ...errorResponses([400, 401, 403, 404, 409, 422, 429], { 403: 'Not a platform admin, or an API key.', 404: 'No such organization.', 422: 'Validation failed, the balance does not cover the debit, or the Idempotency-Key was used for another request.' }),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const done = await adjustWallet(deps, caller(c), c.req.valid('param').id, { ...body, adjustment_id: newAdjustmentId(), allow_negative: body.allow_negative ?? false });
+    return c.json(WalletAdjustment.parse({ id: done.id, balance: toDecimal(done.balance, 2), currency: done.currency }), 201);
+  });
+  return app;
+}

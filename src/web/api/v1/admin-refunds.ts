@@ -1,0 +1,66 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { refundPayment } from '../../../domain/billing/refunds.ts';
+import { NotFoundError } from '../../../lib/errors.ts';
+import { toDecimal } from '../../../lib/money.ts';
+import type { AppDeps } from '../../context.ts';
+import { requireToken } from './bearer-auth.ts';
+import { idempotency } from './idempotency.ts';
+import { caller, json, secured } from './organization-shared.ts';
+import { errorResponses, Money } from './schemas.ts';
+
+export const RefundCreated = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(['pending', 'completed', 'failed']).openapi({ description: '`completed`; `pending` (PayPal has not confirmed it yet, or did not answer: it is retried with the same request id); `failed` (PayPal refused: the money is back in the wallet).' }),
+    amount: Money,
+    destination: z.enum(['paypal', 'wallet']),
+    currency: z.string().length(3),
+  })
+  .openapi('Refund');
+
+const RefundBody = z.object({
+  payment_id: z.string().openapi({ format: 'uuid', description: 'The payment (a completed PayPal top-up).' }),
+  amount: z.string().openapi({ example: '10.00', description: 'Decimal string, at most 2 decimals. PayPal and wallet refunds together never exceed the captured amount.' }),
+  destination: z.enum(['paypal', 'wallet']).openapi({ description: '`paypal`: back to the buyer (taken out of the wallet, which must hold it); `wallet`: a credit note to the wallet.' }),
+  reason: z.string().openapi({ example: 'Customer request', description: '1–500 characters; kept in the activity log.' }),
+});
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().optional().openapi({ description: 'Any unique string (a UUID): a retry with the same key and body replays the first answer instead of refunding twice.' }),
+});
+const replayed = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', schema: { type: 'string' as const } } };
+
+/** Platform-admin only: 404 for everyone else (as the staff pages), API keys included. */
+const requireStaff: MiddlewareHandler = async (c, next) => {
+  if (!c.var.actor?.isPlatformAdmin || c.var.actor.apiKeyId) throw new NotFoundError();
+  return next();
+};
+
+/** Staff refunds of PayPal top-ups (a platform admin's access token; see domain/billing/refunds.ts). */
+export function adminRefundRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono();
+  const keyed = { ...secured, middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler] };
+
+  const createRefund = createRoute({
+    method: 'post', path: '/admin/refunds', tags: ['admin'], operationId: 'createRefund', summary: 'Refund a payment to PayPal or as wallet credit (platform admins only)', ...keyed,
+    request: { headers: IdempotencyHeaders, body: { required: true, ...json(RefundBody) } },
+    responses: {
+      201: { description: 'The refund and where it stands.', headers: replayed, ...json(RefundCreated) },
+      ...errorResponses([400, 401, 404, 409, 422, 429, 503], {
+        404: 'No such payment, or the caller is not a platform admin with an access token (API keys never are).',
+        409: 'A request with the same Idempotency-Key is still running.',
+        422: 'Validation failed, the payment is not refundable, the amount exceeds what is left, or the wallet does not hold the money a PayPal refund takes back.',
+        503: 'No payment provider is configured.',
+      }),
+    },
+  });
+  app.openapi(createRefund, async (c) => {
+    const body = c.req.valid('json');
+    const { refund } = await refundPayment(deps, caller(c), { paymentId: body.payment_id, amount: body.amount, destination: body.destination, reason: body.reason });
+    const payment = await deps.db.selectFrom('payments').select('currency').where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
+    return c.json(RefundCreated.parse({ id: refund.id, status: refund.status, amount: toDecimal(refund.amount, 2), destination: refund.destination, currency: payment.currency.trim() }), 201);
+  });
+
+  return app;
+}
