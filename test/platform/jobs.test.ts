@@ -73,7 +73,10 @@ describe('purge job', () => {
     const origin = { ip: '192.0.2.1', userAgent: 'test' };
     const old = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, new Date(Date.now() - 30 * 86_400_000));
     const live = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, new Date());
+    const key = (k: string, created: Date) => ({ key: k, user_id: tom.id, endpoint: 'POST /wallet/top-ups', request_hash: 'h', status: 'done' as const, created_at: created });
+    await ctx.db.insertInto('idempotency_keys').values([key('old', new Date(Date.now() - 2 * 86_400_000)), key('fresh', new Date())]).execute();
     const summary = await purgeExpiredJob(ctx.deps, 'job-1');
+    expect((await ctx.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', tom.id).execute()).map((r) => r.key)).toEqual(['fresh']);
     expect(summary.sessions).toBeGreaterThanOrEqual(1);
     const left = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', tom.id).execute();
     expect(left.map((s) => s.id)).toEqual([live.sessionId]);

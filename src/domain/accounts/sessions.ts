@@ -169,7 +169,7 @@ export async function listSessions(db: DbOrTx, userId: string, now: Date) {
     .execute();
 }
 
-/** Deletes expired sessions, access tokens, used or expired user tokens and old counters. */
+/** Deletes expired sessions, access tokens, used or expired user tokens, old counters and idempotency keys. */
 export async function purgeExpired(db: DbOrTx, config: Config, now: Date) {
   const idleCutoff = new Date(now.getTime() - config.SESSION_IDLE_MINUTES * 60_000);
   const sessions = await db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)])).executeTakeFirst();
@@ -179,10 +179,13 @@ export async function purgeExpired(db: DbOrTx, config: Config, now: Date) {
     .executeTakeFirst();
   const userTokens = await db.deleteFrom('user_tokens').where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)])).executeTakeFirst();
   const counters = await db.deleteFrom('rate_limit_counters').where('window_start', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
+  // API Idempotency-Keys are honoured for 24 hours (src/web/api/v1/idempotency.ts).
+  const idempotency = await db.deleteFrom('idempotency_keys').where('created_at', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
   return {
     sessions: Number(sessions.numDeletedRows),
     access_tokens: Number(tokens.numDeletedRows),
     user_tokens: Number(userTokens.numDeletedRows),
     rate_limit_counters: Number(counters.numDeletedRows),
+    idempotency_keys: Number(idempotency.numDeletedRows),
   };
 }
