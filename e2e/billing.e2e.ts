@@ -1,47 +1,37 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPerson, PASSWORD } from '../test/helpers/people.ts';
-import { expectNoProblems, launchBrowser, openPage, screenshot, startApp, type LiveApp } from './helpers.ts';
+import { expectNoProblems, openPage, screenshot, useLiveApp } from './helpers.ts';
 
-let live: LiveApp;
-let browser: Browser;
-beforeAll(async () => {
-  // Demo wiring: PayPal is the emulator the app serves itself, under /_emulators/paypal.
-  live = await startApp({}, { paypalEmulator: true });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await live?.close();
-});
+// Demo wiring: PayPal is the emulator the app serves itself, under /_emulators/paypal.
+const app = useLiveApp({}, { paypalEmulator: true });
 
 describe('billing', () => {
   it('Olivia adds $25 with PayPal: she approves on the emulator, comes back credited, and downloads the receipt', async () => {
-    const olivia = await createPerson(live.ctx, 'Olivia Owner', { verified: true });
-    const watch = await openPage(browser);
+    const olivia = await createPerson(app.live.ctx, 'Olivia Owner', { verified: true });
+    const watch = await openPage(app.browser);
     const { page } = watch;
 
-    await page.goto(`${live.origin}/login`);
+    await page.goto(`${app.live.origin}/login`);
     await page.fill('#f-email', olivia.email);
     await page.fill('#f-password', PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${live.origin}/dashboard`);
+    await page.waitForURL(`${app.live.origin}/dashboard`);
 
     await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Billing', exact: true }).click();
-    await page.waitForURL(`${live.origin}/billing`);
+    await page.waitForURL(`${app.live.origin}/billing`);
     expect(await page.getByTestId('wallet-balance').textContent()).toBe('$0.00');
     expect(await page.getByTestId('paypal-emulator').textContent()).toBe('PayPal emulator — no real money');
 
     // Add funds → the approval page (the emulator, same origin), which says what it is.
     await page.getByRole('button', { name: 'Add $25.00' }).click();
-    await page.waitForURL(new RegExp(`^${live.origin}/_emulators/paypal/checkoutnow\\?token=`));
+    await page.waitForURL(new RegExp(`^${app.live.origin}/_emulators/paypal/checkoutnow\\?token=`));
     expect(await page.getByRole('alert').textContent()).toBe('PayPal emulator — no real money moves');
     expect(await page.locator('.amount').textContent()).toBe('25.00 USD');
     await screenshot(page, 'billing-approve');
     await page.getByRole('button', { name: 'Approve' }).click();
 
     // Back on SkyPanel: captured, credited, receipt issued.
-    await page.waitForURL(new RegExp(`^${live.origin}/billing/payment/success\\?token=`));
+    await page.waitForURL(new RegExp(`^${app.live.origin}/billing/payment/success\\?token=`));
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Payment complete');
     expect(await page.getByTestId('new-balance').textContent()).toBe('$25.00');
     await screenshot(page, 'billing-success');
@@ -60,16 +50,16 @@ describe('billing', () => {
 
     // The billing page shows the new balance, the top-up in the summary and the transactions.
     await page.getByRole('link', { name: 'Back to billing' }).click();
-    await page.waitForURL(`${live.origin}/billing`);
+    await page.waitForURL(`${app.live.origin}/billing`);
     expect(await page.getByTestId('wallet-balance').textContent()).toBe('$25.00');
     expect(await page.getByRole('row').filter({ hasText: 'Top-up' }).first().textContent()).toContain('+$25.00');
     await screenshot(page, 'billing-page');
 
     // PayPal's own notices (the emulator's signed webhooks) arrived too, and changed nothing more.
-    const deliveries = () => live.ctx.db.selectFrom('webhook_deliveries').select(['event_type', 'verified', 'outcome']).execute();
+    const deliveries = () => app.live.ctx.db.selectFrom('webhook_deliveries').select(['event_type', 'verified', 'outcome']).execute();
     await expect.poll(async () => (await deliveries()).map((d) => d.event_type).sort()).toEqual(['CHECKOUT.ORDER.APPROVED', 'PAYMENT.CAPTURE.COMPLETED']);
     expect((await deliveries()).every((d) => d.verified && (d.outcome === 'processed' || d.outcome === 'ignored'))).toBe(true);
-    const wallet = await live.ctx.db.selectFrom('wallets').select('balance').where('organization_id', '=', olivia.organization.id).executeTakeFirstOrThrow();
+    const wallet = await app.live.ctx.db.selectFrom('wallets').select('balance').where('organization_id', '=', olivia.organization.id).executeTakeFirstOrThrow();
     expect(wallet.balance).toBe(25_000_000n);
 
     expectNoProblems(watch);

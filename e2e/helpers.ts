@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestContext, type TestContext, type TestContextOptions } from '../test/helpers/context.ts';
 
 /** The real app listening on 127.0.0.1, its links (emails included) pointing at itself. */
@@ -19,6 +19,23 @@ export interface LiveApp {
  * emails lead back to this server; no proxy in front, so the client IP is the socket's.
  * `paypalEmulator`: PayPal is the demo emulator served by the app itself (same origin).
  */
+/**
+ * The app served over HTTP and a headless Chromium, started before the calling file's tests
+ * and closed after them; the fields are filled in by the time the tests run.
+ */
+export function useLiveApp(env: Record<string, string> = {}, opts: Pick<TestContextOptions, 'paypalEmulator'> = {}): { live: LiveApp; browser: Browser } {
+  const world = {} as { live: LiveApp; browser: Browser };
+  beforeAll(async () => {
+    world.live = await startApp(env, opts);
+    world.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await world.browser?.close();
+    await world.live?.close();
+  });
+  return world;
+}
+
 export async function startApp(env: Record<string, string> = {}, opts: Pick<TestContextOptions, 'paypalEmulator'> = {}): Promise<LiveApp> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;

@@ -1,53 +1,43 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPerson, PASSWORD } from '../test/helpers/people.ts';
-import { expectNoProblems, expectRefusal, launchBrowser, openPage, startApp, type LiveApp } from './helpers.ts';
+import { expectNoProblems, expectRefusal, openPage, useLiveApp } from './helpers.ts';
 
-let live: LiveApp;
-let browser: Browser;
-beforeAll(async () => {
-  live = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await live?.close();
-});
+const app = useLiveApp();
 
 describe('password reset', () => {
   it('Dan forgets his password, follows the emailed link (read by Ada in the outbox) and signs in with a new one', async () => {
-    const dan = await createPerson(live.ctx, 'Dan Dunn', { verified: true });
-    const ada = await createPerson(live.ctx, 'Ada Admin', { isAdmin: true, verified: true });
+    const dan = await createPerson(app.live.ctx, 'Dan Dunn', { verified: true });
+    const ada = await createPerson(app.live.ctx, 'Ada Admin', { isAdmin: true, verified: true });
     const newPassword = 'a brand new passphrase';
-    const customer = await openPage(browser);
-    const staff = await openPage(browser);
+    const customer = await openPage(app.browser);
+    const staff = await openPage(app.browser);
 
-    await customer.page.goto(`${live.origin}/login`);
+    await customer.page.goto(`${app.live.origin}/login`);
     await customer.page.getByRole('link', { name: 'Forgot your password?' }).click();
-    await customer.page.waitForURL(`${live.origin}/forgot-password`);
+    await customer.page.waitForURL(`${app.live.origin}/forgot-password`);
     await customer.page.fill('#f-email', dan.email);
     await customer.page.getByRole('button', { name: 'Email me a reset link' }).click();
     expect(await customer.page.getByRole('status').textContent()).toContain('If an account exists for that address, we have emailed a link');
 
     // The outbox transport keeps mail in the admin outbox, where staff can read it.
-    await staff.page.goto(`${live.origin}/login`);
+    await staff.page.goto(`${app.live.origin}/login`);
     await staff.page.fill('#f-email', ada.email);
     await staff.page.fill('#f-password', PASSWORD);
     await staff.page.getByRole('button', { name: 'Sign in' }).click();
-    await staff.page.waitForURL(`${live.origin}/admin`);
-    await staff.page.goto(`${live.origin}/admin/outbox`);
+    await staff.page.waitForURL(`${app.live.origin}/admin`);
+    await staff.page.goto(`${app.live.origin}/admin/outbox`);
     const row = staff.page.getByRole('row').filter({ hasText: dan.email }).filter({ hasText: 'Reset your SkyPanel password' });
     await row.getByRole('link', { name: 'Reset your SkyPanel password' }).click();
     await staff.page.waitForURL(/\/admin\/outbox\/[0-9a-f-]{36}$/);
     expect(await staff.page.getByTestId('email-to').textContent()).toBe(dan.email);
     const links = await staff.page.getByTestId('email-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    const resetLink = links.find((l) => l.startsWith(`${live.origin}/reset-password/`));
+    const resetLink = links.find((l) => l.startsWith(`${app.live.origin}/reset-password/`));
     expect(resetLink, `reset link among ${links.join(', ')}`).toBeDefined();
 
     await customer.page.goto(resetLink!);
     await customer.page.fill('#f-password', newPassword);
     await customer.page.getByRole('button', { name: 'Set new password' }).click();
-    await customer.page.waitForURL(`${live.origin}/login`);
+    await customer.page.waitForURL(`${app.live.origin}/login`);
     expect(await customer.page.getByRole('status').textContent()).toContain('Your password is changed');
 
     await customer.page.fill('#f-email', dan.email);
@@ -59,7 +49,7 @@ describe('password reset', () => {
 
     await customer.page.fill('#f-password', newPassword);
     await customer.page.getByRole('button', { name: 'Sign in' }).click();
-    await customer.page.waitForURL(`${live.origin}/dashboard`);
+    await customer.page.waitForURL(`${app.live.origin}/dashboard`);
     expect(await customer.page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Dan Dunn');
 
     await customer.context.close();

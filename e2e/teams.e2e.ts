@@ -1,34 +1,25 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createPerson, PASSWORD } from '../test/helpers/people.ts';
-import { expectNoProblems, launchBrowser, openPage, startApp, type LiveApp } from './helpers.ts';
+import { expectNoProblems, openPage, useLiveApp } from './helpers.ts';
 
-let live: LiveApp;
-let browser: Browser;
-beforeAll(async () => {
-  live = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await live?.close();
-});
+const app = useLiveApp();
 
 async function signIn(page: Page, email: string) {
-  await page.goto(`${live.origin}/login`);
+  await page.goto(`${app.live.origin}/login`);
   await page.fill('#f-email', email);
   await page.fill('#f-password', PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${live.origin}/dashboard`);
+  await page.waitForURL(`${app.live.origin}/dashboard`);
 }
 
 /** The controls a member who manages the team sees, and a viewer must not: each counted on its page. */
 async function managementControls(page: Page) {
-  await page.goto(`${live.origin}/organization/members`);
+  await page.goto(`${app.live.origin}/organization/members`);
   const invite = await page.getByRole('button', { name: 'Send invitation' }).count();
   const roleSelects = await page.getByRole('combobox', { name: /^Role of / }).count();
   const settingsLink = await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Organization settings' }).count();
-  await page.goto(`${live.origin}/organization/roles`);
+  await page.goto(`${app.live.origin}/organization/roles`);
   const createRole = await page.getByRole('button', { name: 'Create role' }).count();
   const editRole = await page.getByRole('link', { name: 'Edit Team lead' }).count();
   return { invite, roleSelects, settingsLink, createRole, editRole };
@@ -36,19 +27,19 @@ async function managementControls(page: Page) {
 
 describe('teams', () => {
   it('Olivia invites Theo as a team lead, Theo accepts, Olivia makes him a viewer, and Theo no longer sees the management controls', async () => {
-    const olivia = await createPerson(live.ctx, 'Olivia Owner', { verified: true });
-    const theo = await createPerson(live.ctx, 'Theo Teammate', { verified: true });
-    const owner = await openPage(browser);
-    const teammate = await openPage(browser);
+    const olivia = await createPerson(app.live.ctx, 'Olivia Owner', { verified: true });
+    const theo = await createPerson(app.live.ctx, 'Theo Teammate', { verified: true });
+    const owner = await openPage(app.browser);
+    const teammate = await openPage(app.browser);
 
     // Olivia sets up a team organization and a role that may manage its people and settings.
     await signIn(owner.page, olivia.email);
-    await owner.page.goto(`${live.origin}/organizations`);
+    await owner.page.goto(`${app.live.origin}/organizations`);
     await owner.page.getByLabel('Name').fill('Northwind Hosting');
     await owner.page.getByRole('button', { name: 'Create organization' }).click();
-    await owner.page.waitForURL(`${live.origin}/organization/members`);
+    await owner.page.waitForURL(`${app.live.origin}/organization/members`);
     await owner.page.getByRole('link', { name: 'Roles', exact: true }).click();
-    await owner.page.waitForURL(`${live.origin}/organization/roles`);
+    await owner.page.waitForURL(`${app.live.origin}/organization/roles`);
     await owner.page.getByLabel('Name').fill('Team lead');
     for (const permission of ['vps view', 'tickets view', 'members manage', 'settings manage']) await owner.page.getByLabel(permission, { exact: true }).check();
     await owner.page.getByRole('button', { name: 'Create role' }).click();
@@ -56,7 +47,7 @@ describe('teams', () => {
 
     // The invitation: sent from the members page, listed as pending, delivered by email.
     await owner.page.getByRole('link', { name: 'Members' }).click();
-    await owner.page.waitForURL(`${live.origin}/organization/members`);
+    await owner.page.waitForURL(`${app.live.origin}/organization/members`);
     await owner.page.getByLabel('Email address').fill(theo.email);
     await owner.page.getByLabel('Role', { exact: true }).selectOption({ label: 'Team lead' });
     await owner.page.getByRole('button', { name: 'Send invitation' }).click();
@@ -64,8 +55,8 @@ describe('teams', () => {
     const pending = owner.page.getByRole('listitem').filter({ hasText: theo.email });
     expect(await pending.textContent()).toContain('Team lead');
 
-    const mail = await live.ctx.db.selectFrom('emails').select('text').where('to_address', '=', theo.email).where('template', '=', 'invitation').executeTakeFirstOrThrow();
-    const link = new RegExp(`${live.origin}/invitations/[\\w-]+`).exec(mail.text)?.[0];
+    const mail = await app.live.ctx.db.selectFrom('emails').select('text').where('to_address', '=', theo.email).where('template', '=', 'invitation').executeTakeFirstOrThrow();
+    const link = new RegExp(`${app.live.origin}/invitations/[\\w-]+`).exec(mail.text)?.[0];
     expect(link, `invitation link in:\n${mail.text}`).toBeDefined();
 
     // Theo, already a SkyPanel customer, opens the link and joins.
@@ -73,7 +64,7 @@ describe('teams', () => {
     await teammate.page.goto(link!);
     expect(await teammate.page.getByRole('heading', { level: 1 }).textContent()).toBe('Invitation to Northwind Hosting');
     await teammate.page.getByRole('button', { name: 'Accept and join' }).click();
-    await teammate.page.waitForURL(`${live.origin}/dashboard`);
+    await teammate.page.waitForURL(`${app.live.origin}/dashboard`);
     expect(await teammate.page.getByRole('status').textContent()).toContain('Welcome to Northwind Hosting! You joined as Team lead.');
     expect(await managementControls(teammate.page)).toEqual({ invite: 1, roleSelects: 1, settingsLink: 1, createRole: 1, editRole: 1 });
 
@@ -83,7 +74,7 @@ describe('teams', () => {
     const theoRole = owner.page.getByRole('combobox', { name: 'Role of Theo Teammate' });
     expect(await theoRole.locator('option:checked').textContent()).toBe('Team lead');
     // Choosing a role saves it at once (htmx swaps in the fresh member list).
-    const saved = owner.page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url() === `${live.origin}/organization/members/${theo.id}`);
+    const saved = owner.page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url() === `${app.live.origin}/organization/members/${theo.id}`);
     await theoRole.selectOption({ label: 'viewer' });
     expect((await saved).status()).toBe(200);
     await owner.page.reload();
@@ -92,7 +83,7 @@ describe('teams', () => {
     // On Theo's next request the controls are gone; he still sees his team and its roles.
     expect(await managementControls(teammate.page)).toEqual({ invite: 0, roleSelects: 0, settingsLink: 0, createRole: 0, editRole: 0 });
     expect(await teammate.page.getByRole('row').filter({ hasText: 'Team lead' }).count()).toBe(1);
-    await teammate.page.goto(`${live.origin}/organization/members`);
+    await teammate.page.goto(`${app.live.origin}/organization/members`);
     const theoRow = teammate.page.getByRole('row').filter({ hasText: theo.email });
     expect(await theoRow.getByRole('cell').nth(2).textContent()).toMatch(/^\s*viewer\s*$/);
     expect(await teammate.page.getByRole('heading', { name: 'Invite someone' }).count()).toBe(0);

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { createPayPalClient } from '../../src/providers/paypal/client.ts';
 import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
 import type { SentWebhook } from '../../src/providers/paypal/emulator-state.ts';
@@ -17,6 +18,32 @@ export async function billingContext(env: Record<string, string> = {}): Promise<
   const paypal = createPayPalClient({ baseUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret, timeoutMs: 5_000 });
   const ctx = await createTestContext({ RATE_LIMIT_AUTH_ACTIONS: '10000', LOGIN_IP_LOCKOUT_ATTEMPTS: '10000', ...env }, { paypal, paypalWebhookId: emu.webhookId });
   return { ctx, emu, close: async () => { await ctx.close(); await emu.close(); } };
+}
+
+export interface BillingWorld {
+  ctx: TestContext;
+  emu: PayPalEmulator;
+  cast: Awaited<ReturnType<typeof billingCast>>;
+  /** Olivia's JSON API client (she owns Acme Hosting). */
+  olivia: Awaited<ReturnType<typeof apiAs>>;
+}
+
+/**
+ * The usual billing test file's world — a context on the PayPal emulator, the cast, and
+ * Olivia's API client — set up before the file's tests and torn down after them. Its
+ * fields are filled in by the time the tests run.
+ */
+export function useBillingWorld(env: Record<string, string> = {}): BillingWorld {
+  const world = {} as BillingWorld;
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const made = await billingContext(env);
+    close = made.close;
+    const cast = await billingCast(made.ctx);
+    Object.assign(world, { ctx: made.ctx, emu: made.emu, cast, olivia: await apiAs(made.ctx, cast.olivia.email) });
+  });
+  afterAll(async () => close?.());
+  return world;
 }
 
 let ipSeq = 0;
