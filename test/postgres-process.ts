@@ -15,15 +15,17 @@ const dir: string = arg;
 
 const send = (message: PostgresProcessMessage) => process.send?.(message);
 let cleanedUp = false;
+let dataDir = dir;
+/** The cluster's files, wherever they are (as root from a 0700 folder they live under /var/lib/skypanel). */
 function removeFiles() {
   if (cleanedUp) return;
   cleanedUp = true;
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(`${dir}.credentials.json`, { force: true });
+  for (const target of [dir, dataDir, `${dir}.credentials.json`, `${dir}.owner.pid`]) rmSync(target, { recursive: true, force: true });
 }
 
 try {
   const server = await startEmbeddedPostgres(dir, 0, { durable: false });
+  dataDir = server.dataDir;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
