@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAccessToken } from '../../src/domain/accounts/access-tokens.ts';
 import { beginTotpSetup, confirmTotpSetup } from '../../src/domain/accounts/two-factor.ts';
 import { generate } from 'otplib';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
+import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
 import { fundWallet } from '../helpers/money.ts';
 
 let ctx: TestContext;
@@ -12,10 +13,17 @@ let ada: Awaited<ReturnType<typeof createPerson>>;
 let admin: TestBrowser;
 beforeAll(async () => {
   ctx = await createTestContext();
-  ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true });
-  admin = await signedIn(ctx, ada.email, PASSWORD, '192.0.2.1');
 });
 afterAll(async () => ctx.close());
+
+/** A verified customer at an address no other test uses. */
+const customer = (name: string, opts: { isAdmin?: boolean } = {}) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
+
+// Each test's own staff member, Ada, signed in.
+beforeEach(async () => {
+  ada = await customer('Ada Admin', { isAdmin: true });
+  admin = await signedIn(ctx, ada.email, PASSWORD, '192.0.2.1');
+});
 
 const rowIds = (html: string) => [...html.matchAll(/id="user-([0-9a-f-]{36})"/g)].map((m) => m[1]);
 const activity = (action: string, targetId: string) =>
@@ -28,62 +36,78 @@ async function act(method: 'POST' | 'DELETE' | 'PATCH', path: string, form: Reco
 }
 
 describe('finding users', () => {
-  beforeAll(async () => {
-    await ctx.db
+  /**
+   * This test's own crowd: 55 people named "Pat <tag> 01…55" at <tag>.example, the first three
+   * suspended and the fourth a platform admin; `tag` is in every name and address.
+   */
+  async function crowd() {
+    const tag = `pager${randomBytes(3).toString('hex')}`;
+    const rows = await ctx.db
       .insertInto('users')
-      .values(Array.from({ length: 55 }, (_, i) => ({ name: `Pat Pager ${String(i + 1).padStart(2, '0')}`, email: `pat${i + 1}@pagers.example`, password_hash: 'x', status: i < 3 ? ('suspended' as const) : ('active' as const) })))
+      .values(Array.from({ length: 55 }, (_, i) => ({ name: `Pat ${tag} ${String(i + 1).padStart(2, '0')}`, email: `pat${i + 1}@${tag}.example`, password_hash: 'x', status: i < 3 ? ('suspended' as const) : ('active' as const), is_admin: i === 3 })))
+      .returning(['id', 'name'])
       .execute();
-  });
+    const byName = (n: number) => rows.find((r) => r.name === `Pat ${tag} ${String(n).padStart(2, '0')}`)!.id;
+    return { tag, byName };
+  }
 
   it('finds users by name or email, whatever the case', async () => {
-    await admin.get('/admin/users?q=PAT%20PAGER%2007');
-    expect(admin.lastHtml).toContain('Pat Pager 07');
-    expect(rowIds(admin.lastHtml)).toHaveLength(1);
-    await admin.get('/admin/users?q=ADA.ADMIN@');
+    const { tag, byName } = await crowd();
+    await admin.get(`/admin/users?q=${encodeURIComponent(`PAT ${tag.toUpperCase()} 07`)}`);
+    expect(rowIds(admin.lastHtml)).toEqual([byName(7)]);
+    expect(admin.lastHtml).toContain(`Pat ${tag} 07`);
+    await admin.get(`/admin/users?q=${encodeURIComponent(ada.email.toUpperCase())}`);
     expect(rowIds(admin.lastHtml)).toEqual([ada.id]);
   });
 
   it('treats % and _ in the search box as plain characters', async () => {
-    await admin.get('/admin/users?q=%25');
+    const { tag } = await crowd();
+    await admin.get(`/admin/users?q=${encodeURIComponent(`${tag}%`)}`);
     expect(rowIds(admin.lastHtml)).toEqual([]);
+    await admin.get(`/admin/users?q=${encodeURIComponent(`pat_@${tag}`)}`);
+    expect(rowIds(admin.lastHtml)).toEqual([]);
+    await admin.get(`/admin/users?q=${encodeURIComponent(`pat1@${tag}`)}`);
+    expect(rowIds(admin.lastHtml)).toHaveLength(1);
   });
 
   it('filters by status and by platform admin', async () => {
-    await admin.get('/admin/users?status=suspended');
-    expect(rowIds(admin.lastHtml)).toHaveLength(3);
-    expect(admin.lastHtml).toContain('Pat Pager 01');
-    await admin.get('/admin/users?admin=yes');
-    expect(rowIds(admin.lastHtml)).toEqual([ada.id]);
-    await admin.get('/admin/users?admin=no&q=pagers.example');
-    expect(admin.lastHtml).toContain('55 users');
-    await admin.get('/admin/users?admin=no&status=active&q=pagers.example');
-    expect(admin.lastHtml).toContain('52 users');
+    const { tag, byName } = await crowd();
+    await admin.get(`/admin/users?status=suspended&q=${tag}`);
+    expect(rowIds(admin.lastHtml).sort()).toEqual([byName(1), byName(2), byName(3)].sort());
+    await admin.get(`/admin/users?admin=yes&q=${tag}`);
+    expect(rowIds(admin.lastHtml)).toEqual([byName(4)]);
+    await admin.get(`/admin/users?admin=no&q=${tag}`);
+    expect(admin.lastHtml).toContain('54 users');
+    await admin.get(`/admin/users?admin=no&status=active&q=${tag}`);
+    expect(admin.lastHtml).toContain('51 users');
   });
 
   it('shows 50 users a page, and the next page keeps the search', async () => {
-    expect((await admin.get('/admin/users?q=pager')).status).toBe(200);
+    const { tag } = await crowd();
+    expect((await admin.get(`/admin/users?q=${tag}`)).status).toBe(200);
     const first = rowIds(admin.lastHtml);
     expect(first).toHaveLength(50);
     expect(admin.lastHtml).toContain('55 users · page 1 of 2');
-    expect(admin.lastHtml).toContain('href="/admin/users?q=pager&amp;page=2"');
-    await admin.get('/admin/users?q=pager&page=2');
+    expect(admin.lastHtml).toContain(`href="/admin/users?q=${tag}&amp;page=2"`);
+    await admin.get(`/admin/users?q=${tag}&page=2`);
     const second = rowIds(admin.lastHtml);
     expect(second).toHaveLength(5);
     expect(second.filter((id) => first.includes(id))).toEqual([]);
   });
 
   it('answers a search typed into the page with just the results region', async () => {
-    const res = await admin.get('/admin/users?q=pat%20pager%2042', { 'hx-request': 'true', 'hx-target': 'user-results' });
+    const { tag, byName } = await crowd();
+    const res = await admin.get(`/admin/users?q=${encodeURIComponent(`pat ${tag} 42`)}`, { 'hx-request': 'true', 'hx-target': 'user-results' });
     const html = await res.text();
     expect(html.trimStart().startsWith('<div id="user-results">')).toBe(true);
     expect(html).not.toContain('<html');
-    expect(rowIds(html)).toHaveLength(1);
+    expect(rowIds(html)).toEqual([byName(42)]);
   });
 });
 
 describe('a user page', () => {
   it('shows the user with their organizations and role, sessions and recent activity', async () => {
-    const hana = await createPerson(ctx, 'Hana Host', { verified: true });
+    const hana = await customer('Hana Host');
     await fundWallet(ctx.db, hana.organization.id, 25_500_000n);
     await signedIn(ctx, hana.email, PASSWORD, '192.0.2.40');
     await act('DELETE', `/admin/users/${hana.id}/lockout`);
@@ -105,7 +129,7 @@ describe('a user page', () => {
 
 describe('editing a user', () => {
   it('refuses a bad email with the form again and changes nothing', async () => {
-    const ivy = await createPerson(ctx, 'Ivy Ingram', { verified: true });
+    const ivy = await customer('Ivy Ingram');
     const res = await act('PATCH', `/admin/users/${ivy.id}`, { name: 'Ivy Changed', email: 'not-an-email', phone: '' });
     expect(res.status).toBe(422);
     expect(admin.lastHtml).toContain('Enter a valid email address.');
@@ -115,7 +139,7 @@ describe('editing a user', () => {
   });
 
   it("refuses another account's email with 422", async () => {
-    const jon = await createPerson(ctx, 'Jon Jones', { verified: true });
+    const jon = await customer('Jon Jones');
     const res = await act('PATCH', `/admin/users/${jon.id}`, { name: 'Jon Jones', email: ada.email.toUpperCase(), phone: '' });
     expect(res.status).toBe(422);
     expect(admin.lastHtml).toContain('Another account already uses this email address.');
@@ -123,14 +147,15 @@ describe('editing a user', () => {
   });
 
   it('saves name, email and phone; a new email must be confirmed again; the change is recorded', async () => {
-    const kim = await createPerson(ctx, 'Kim Kole', { verified: true });
-    const res = await act('PATCH', `/admin/users/${kim.id}`, { name: 'Kim Cole', email: 'Kim.Cole@Example.test', phone: '+44 20 7946 0000' });
+    const kim = await customer('Kim Kole');
+    const newEmail = uniqueEmail('Kim Cole');
+    const res = await act('PATCH', `/admin/users/${kim.id}`, { name: 'Kim Cole', email: newEmail.replace(/^kim\.cole/, 'Kim.Cole').replace('example.test', 'Example.test'), phone: '+44 20 7946 0000' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/admin/users/${kim.id}`);
     const after = await user(kim.id);
-    expect(after).toMatchObject({ name: 'Kim Cole', email: 'kim.cole@example.test', phone: '+44 20 7946 0000', email_verified_at: null });
-    const mail = await ctx.db.selectFrom('emails').select(['to_address', 'template']).where('to_address', 'in', ['kim.cole@example.test', kim.email]).execute();
-    expect(mail).toEqual(expect.arrayContaining([{ to_address: 'kim.cole@example.test', template: 'verify_email' }, { to_address: kim.email, template: 'email_changed' }]));
+    expect(after).toMatchObject({ name: 'Kim Cole', email: newEmail, phone: '+44 20 7946 0000', email_verified_at: null });
+    const mail = await ctx.db.selectFrom('emails').select(['to_address', 'template']).where('to_address', 'in', [newEmail, kim.email]).execute();
+    expect(mail).toEqual(expect.arrayContaining([{ to_address: newEmail, template: 'verify_email' }, { to_address: kim.email, template: 'email_changed' }]));
     const [row] = await activity('admin.user_updated', kim.id);
     expect(row).toMatchObject({ actor_user_id: ada.id, target_type: 'user', details: { fields: 'name,email,phone' } });
   });
@@ -138,7 +163,7 @@ describe('editing a user', () => {
 
 describe('suspending and reactivating', () => {
   it("a suspended user's browser session and access token stop working at once, and sign-in says why", async () => {
-    const sue = await createPerson(ctx, 'Sue Suspend', { verified: true });
+    const sue = await customer('Sue Suspend');
     const browser = await signedIn(ctx, sue.email, PASSWORD, '192.0.2.50');
     const { token } = await createAccessToken(ctx.db, ctx.config, sue.id, { ip: '192.0.2.50', userAgent: null }, ctx.clock.now());
     const me = () => ctx.app.request('/api/v1/me', { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '192.0.2.50' } });
@@ -174,7 +199,7 @@ describe('suspending and reactivating', () => {
   });
 
   it('an account held by fraud screening is not reactivated from the user page, only decided in the review queue', async () => {
-    const held = await createPerson(ctx, 'Hal Held', { verified: true });
+    const held = await customer('Hal Held');
     await ctx.db.updateTable('users').set({ status: 'review' }).where('id', '=', held.id).execute();
     const res = await act('DELETE', `/admin/users/${held.id}/suspension`);
     expect(res.status).toBe(422);
@@ -183,7 +208,7 @@ describe('suspending and reactivating', () => {
   });
 
   it('an admin cannot suspend themselves or another admin', async () => {
-    const gil = await createPerson(ctx, 'Gil Guard', { isAdmin: true, verified: true });
+    const gil = await customer('Gil Guard', { isAdmin: true });
     for (const id of [ada.id, gil.id]) {
       const res = await act('POST', `/admin/users/${id}/suspension`);
       expect(res.status).toBe(422);
@@ -198,7 +223,7 @@ describe('suspending and reactivating', () => {
 
 describe('lockouts and two-factor', () => {
   it('lifts a brute-force lockout so the user can sign in again', async () => {
-    const dan = await createPerson(ctx, 'Dan Door', { verified: true });
+    const dan = await customer('Dan Door');
     const browser = new TestBrowser(ctx.app, '192.0.2.60');
     await browser.get('/login');
     for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++) await browser.post('/login', { email: dan.email, password: 'wrong password' });
@@ -211,9 +236,9 @@ describe('lockouts and two-factor', () => {
   });
 
   it('resets two-factor: secret and recovery codes are gone and the password alone signs in', async () => {
-    const erin = await createPerson(ctx, 'Erin Earl', { verified: true });
+    const erin = await customer('Erin Earl');
     const { secret } = await beginTotpSetup(ctx.deps, erin.id);
-    await confirmTotpSetup(ctx.deps, erin.id, await generate({ secret }));
+    await confirmTotpSetup(ctx.deps, erin.id, await generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) }));
     expect((await user(erin.id)).totp_enabled_at).not.toBeNull();
 
     expect((await act('DELETE', `/admin/users/${erin.id}/two-factor`)).status).toBe(303);

@@ -1,5 +1,7 @@
+import { inTransaction } from '../../src/db/index.ts';
+import { createOrganization } from '../../src/domain/organizations/create.ts';
 import type { TestContext } from '../helpers/context.ts';
-import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
+import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 
 /** Helpers for the organization tests: people, memberships made directly, and emailed links. */
@@ -10,9 +12,9 @@ export const nextIp = () => `198.51.100.${(++ipCounter % 250) + 1}`;
 
 export type Person = Awaited<ReturnType<typeof createPerson>>;
 
-/** A verified person (unless `verified: false`) with their personal organization. */
+/** A verified person (unless `verified: false`) with their personal organization, at an address no other test uses. */
 export function person(ctx: TestContext, name: string, opts: { verified?: boolean; isAdmin?: boolean } = {}): Promise<Person> {
-  return createPerson(ctx, name, { verified: true, ...opts });
+  return createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
 }
 
 /** Several verified people at once, in the order named. */
@@ -23,6 +25,13 @@ export function people<const N extends readonly string[]>(ctx: TestContext, ...n
 /** Signs `p` in through the real form from a fresh address. */
 export function browserFor(ctx: TestContext, p: { email: string }): Promise<TestBrowser> {
   return signedIn(ctx, p.email, PASSWORD, nextIp());
+}
+
+/** A new team organization owned by `owner` and made her active one (setup, not under test); returns its id. */
+export async function team(ctx: TestContext, owner: Person, name = 'Acme Hosting'): Promise<string> {
+  const org = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name, ownerId: owner.id, personal: false, currency: 'USD' }));
+  await ctx.db.updateTable('users').set({ active_organization_id: org.id }).where('id', '=', owner.id).execute();
+  return org.id;
 }
 
 export async function roleId(ctx: TestContext, orgId: string, name: string): Promise<string> {

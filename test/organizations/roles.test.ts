@@ -1,38 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../../src/db/index.ts';
-import { createOrganization } from '../../src/domain/organizations/create.ts';
 import { PERMISSIONS } from '../../src/domain/organizations/permissions.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { activity, browserFor, people, customRole, join, nextIp, person, roleId, sendForm, type Person } from './cast.ts';
+import { activity, browserFor, people, customRole, join, nextIp, roleId, sendForm, team } from './cast.ts';
 
 let ctx: TestContext;
-let olivia: Person; // owner of Acme
-let mia: Person; // "team lead": members_manage, no billing
-let victor: Person; // "ops" custom role
-let fiona: Person; // another organization
-let acmeId: string;
-let teamLead: string;
-let ops: string;
 const api = () => apiClient(ctx, '198.51.100.230');
 const pairs = (name: string, permissions: string[]): [string, string][] => [['name', name], ...permissions.map((p): [string, string] => ['permissions', p])];
 const permissionsOf = async (id: string) => (await ctx.db.selectFrom('roles').select('permissions').where('id', '=', id).executeTakeFirstOrThrow()).permissions;
+const rolesNamed = (orgId: string, name: string) => ctx.db.selectFrom('roles').select('id').where('organization_id', '=', orgId).where('name', '=', name).execute();
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  [olivia, mia, victor, fiona] = await people(ctx, 'Olivia Owner', 'Mia Manager', 'Victor Ops', 'Fiona Foreign');
-  acmeId = (await inTransaction(ctx.db, (trx) => createOrganization(trx, { name: 'Acme Hosting', ownerId: olivia.id, personal: false, currency: 'USD' }))).id;
-  await ctx.db.updateTable('users').set({ active_organization_id: acmeId }).where('id', '=', olivia.id).execute();
-  teamLead = await customRole(ctx, acmeId, 'team lead', ['members_manage', 'vps_view', 'notes_view', 'billing_view']);
-  ops = await customRole(ctx, acmeId, 'ops', ['vps_view']);
-  await join(ctx, acmeId, mia.id, 'team lead');
-  await join(ctx, acmeId, victor.id, 'ops');
 });
 afterAll(async () => ctx.close());
 
+/**
+ * Each test's own Acme Hosting: Olivia owns it; Mia is a "team lead" (members_manage, no
+ * billing_manage); Victor holds the custom role "ops" (vps_view only); Fiona is elsewhere.
+ */
+async function acme() {
+  const [olivia, mia, victor, fiona] = await people(ctx, 'Olivia Owner', 'Mia Manager', 'Victor Ops', 'Fiona Foreign');
+  const id = await team(ctx, olivia);
+  const teamLead = await customRole(ctx, id, 'team lead', ['members_manage', 'vps_view', 'notes_view', 'billing_view']);
+  const ops = await customRole(ctx, id, 'ops', ['vps_view']);
+  await join(ctx, id, mia.id, 'team lead');
+  await join(ctx, id, victor.id, 'ops');
+  return { id, olivia, mia, victor, fiona, teamLead, ops };
+}
+
 describe('predefined roles', () => {
   it('every organization is seeded with the seven roles of PRODUCT.md §3', async () => {
-    const rows = await ctx.db.selectFrom('roles').select(['name', 'permissions']).where('organization_id', '=', acmeId).where('predefined', '=', true).execute();
+    const { id } = await acme();
+    const rows = await ctx.db.selectFrom('roles').select(['name', 'permissions']).where('organization_id', '=', id).where('predefined', '=', true).execute();
     const roles = Object.fromEntries(rows.map((r) => [r.name, [...r.permissions].sort()]));
     const sorted = (...p: string[]) => p.sort();
     expect(roles).toEqual({
@@ -48,31 +48,34 @@ describe('predefined roles', () => {
   });
 
   it('cannot be edited or deleted, even by the owner, and their page is read-only', async () => {
+    const { id, olivia } = await acme();
     const browser = await browserFor(ctx, olivia);
-    const owner = await roleId(ctx, acmeId, 'owner');
+    const owner = await roleId(ctx, id, 'owner');
     const page = await (await browser.get(`/organization/roles/${owner}`)).text();
     expect(page).toContain('This is a predefined role');
     expect(page).not.toContain('Save role');
     expect(page).not.toContain('Delete role');
-    const viewer = await roleId(ctx, acmeId, 'viewer');
+    const viewer = await roleId(ctx, id, 'viewer');
     const edit = await sendForm(ctx, browser, 'PATCH', `/organization/roles/${viewer}`, pairs('viewer', [...PERMISSIONS]), { 'hx-request': 'true', 'hx-target': 'role-form' });
     expect(edit.status).toBe(422);
     expect(await edit.text()).toContain('is a predefined role: it cannot be changed or deleted');
     expect((await browser.post(`/organization/roles/${viewer}`, {}, { method: 'DELETE', headers: { 'hx-request': 'true', 'hx-target': 'role-delete' } })).status).toBe(422);
     expect(await permissionsOf(viewer)).toEqual(['vps_view', 'notes_view', 'tickets_view', 'hosting_view']);
+    expect(await rolesNamed(id, 'viewer')).toHaveLength(1);
   });
 });
 
 describe('custom roles (pages)', () => {
   it('Olivia creates a role from the permission checklist', async () => {
+    const { id, olivia } = await acme();
     const browser = await browserFor(ctx, olivia);
     const list = await (await browser.get('/organization/roles')).text();
     expect(list.match(/type="checkbox" name="permissions"/g)).toHaveLength(19);
     const res = await sendForm(ctx, browser, 'POST', '/organization/roles', pairs('billing clerk', ['billing_view', 'billing_manage', 'tickets_view']));
     expect(res.status).toBe(303);
-    const role = await ctx.db.selectFrom('roles').selectAll().where('organization_id', '=', acmeId).where('name', '=', 'billing clerk').executeTakeFirstOrThrow();
+    const role = await ctx.db.selectFrom('roles').selectAll().where('organization_id', '=', id).where('name', '=', 'billing clerk').executeTakeFirstOrThrow();
     expect(role).toMatchObject({ predefined: false, permissions: ['tickets_view', 'billing_view', 'billing_manage'] });
-    expect(await activity(ctx, acmeId, 'role.created')).toMatchObject([{ actor_user_id: olivia.id, target_id: role.id }]);
+    expect(await activity(ctx, id, 'role.created')).toMatchObject([{ actor_user_id: olivia.id, target_id: role.id }]);
   });
 
   it.each([
@@ -81,14 +84,18 @@ describe('custom roles (pages)', () => {
     ['a name already used', pairs('ops', ['vps_view']), 'A role with this name already exists.'],
     ['an unknown permission', pairs('weird', ['vps_view', 'root_access']), 'Unknown permission: root_access.'],
   ])('refuses %s, showing the form again', async (_what, body, message) => {
+    const { id, olivia } = await acme();
+    const before = await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', id).execute();
     const browser = await browserFor(ctx, olivia);
     await browser.get('/organization/roles');
     const res = await sendForm(ctx, browser, 'POST', '/organization/roles', body);
     expect(res.status).toBe(422);
     expect(await res.text()).toContain(message);
+    expect(await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', id).execute()).toHaveLength(before.length);
   });
 
   it('Mia (members_manage, no billing_manage) cannot create a role with billing_manage; her checkbox for it is disabled', async () => {
+    const { id, mia } = await acme();
     const browser = await browserFor(ctx, mia);
     const page = await (await browser.get('/organization/roles')).text();
     expect(page).toMatch(/value="billing_manage" disabled/);
@@ -96,10 +103,11 @@ describe('custom roles (pages)', () => {
     const res = await sendForm(ctx, browser, 'POST', '/organization/roles', pairs('sneaky', ['vps_view', 'billing_manage']));
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('You cannot grant permissions you do not hold yourself: billing_manage.');
-    expect(await ctx.db.selectFrom('roles').select('id').where('name', '=', 'sneaky').execute()).toEqual([]);
+    expect(await rolesNamed(id, 'sneaky')).toEqual([]);
   });
 
   it('Mia cannot widen her own role with a permission she lacks', async () => {
+    const { mia, teamLead } = await acme();
     const browser = await browserFor(ctx, mia);
     await browser.get(`/organization/roles/${teamLead}`);
     const res = await sendForm(ctx, browser, 'PATCH', `/organization/roles/${teamLead}`, pairs('team lead', ['members_manage', 'vps_view', 'notes_view', 'billing_view', 'billing_manage']), { 'hx-request': 'true', 'hx-target': 'role-form' });
@@ -108,15 +116,17 @@ describe('custom roles (pages)', () => {
   });
 
   it('Mia may not touch a role that grants something she lacks (403)', async () => {
+    const { id, mia } = await acme();
+    const clerk = await customRole(ctx, id, 'billing clerk', ['tickets_view', 'billing_view', 'billing_manage']);
     const browser = await browserFor(ctx, mia);
     await browser.get('/organization/roles');
-    const clerk = await roleId(ctx, acmeId, 'billing clerk');
     expect((await sendForm(ctx, browser, 'PATCH', `/organization/roles/${clerk}`, pairs('billing clerk', ['tickets_view']))).status).toBe(403);
     expect((await browser.post(`/organization/roles/${clerk}`, {}, { method: 'DELETE' })).status).toBe(403);
     expect(await permissionsOf(clerk)).toEqual(['tickets_view', 'billing_view', 'billing_manage']);
   });
 
   it('an edit reaches the role’s members on their next request', async () => {
+    const { id, olivia, victor, ops } = await acme();
     const victorBrowser = await browserFor(ctx, victor);
     expect((await victorBrowser.get('/organization/settings')).status).toBe(403);
     const browser = await browserFor(ctx, olivia);
@@ -125,23 +135,26 @@ describe('custom roles (pages)', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Saved.');
     expect((await victorBrowser.get('/organization/settings')).status).toBe(200);
-    expect(await activity(ctx, acmeId, 'role.updated')).toMatchObject([{ target_id: ops, details: { from: 'vps_view', to: 'vps_view,settings_manage' } }]);
+    expect(await activity(ctx, id, 'role.updated')).toMatchObject([{ target_id: ops, details: { from: 'vps_view', to: 'vps_view,settings_manage' } }]);
   });
 
   it('a role somebody holds cannot be deleted; an unused one can', async () => {
+    const { id, olivia, ops } = await acme();
     const browser = await browserFor(ctx, olivia);
     await browser.get(`/organization/roles/${ops}`);
     const refused = await browser.post(`/organization/roles/${ops}`, {}, { method: 'DELETE', headers: { 'hx-request': 'true', 'hx-target': 'role-delete' } });
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain('is held by 1 member: give them another role before deleting it.');
-    const unused = await customRole(ctx, acmeId, 'unused', []);
+    expect(await rolesNamed(id, 'ops')).toEqual([{ id: ops }]);
+    const unused = await customRole(ctx, id, 'unused', []);
     const res = await browser.post(`/organization/roles/${unused}`, {}, { method: 'DELETE' });
     expect(res.status).toBe(303);
     expect(await ctx.db.selectFrom('roles').select('id').where('id', '=', unused).execute()).toEqual([]);
-    expect(await activity(ctx, acmeId, 'role.deleted')).toMatchObject([{ target_id: unused }]);
+    expect(await activity(ctx, id, 'role.deleted')).toMatchObject([{ target_id: unused }]);
   });
 
   it('anyone in the organization sees the roles; only members_manage may open, create or change them (403)', async () => {
+    const { id, victor, ops } = await acme();
     const browser = await browserFor(ctx, victor);
     const list = await browser.get('/organization/roles');
     expect(list.status).toBe(200);
@@ -150,9 +163,11 @@ describe('custom roles (pages)', () => {
     expect(html).not.toContain('Create role');
     expect((await browser.get(`/organization/roles/${ops}`)).status).toBe(403);
     expect((await sendForm(ctx, browser, 'POST', '/organization/roles', pairs('mine', ['vps_view']))).status).toBe(403);
+    expect(await rolesNamed(id, 'mine')).toEqual([]);
   });
 
   it('another organization’s role is not found (404)', async () => {
+    const { olivia, fiona } = await acme();
     const browser = await browserFor(ctx, olivia);
     await browser.get('/organization/roles');
     const foreign = await roleId(ctx, fiona.organization.id, 'viewer');
@@ -160,56 +175,67 @@ describe('custom roles (pages)', () => {
     expect((await sendForm(ctx, browser, 'PATCH', `/organization/roles/${foreign}`, pairs('x', []))).status).toBe(404);
     expect((await browser.post(`/organization/roles/${foreign}`, {}, { method: 'DELETE' })).status).toBe(404);
     expect((await browser.get('/organization/roles/not-an-id')).status).toBe(404);
+    expect(await permissionsOf(foreign)).toEqual(['vps_view', 'notes_view', 'tickets_view', 'hosting_view']);
   });
 });
 
 describe('roles in the JSON API', () => {
-  let oliviaToken: string;
-  let miaToken: string;
-  beforeAll(async () => {
-    oliviaToken = await tokenFor(ctx, olivia.email, nextIp());
-    miaToken = await tokenFor(ctx, mia.email, nextIp());
-  });
+  async function apiWorld() {
+    const world = await acme();
+    const [oliviaToken, miaToken] = await Promise.all([tokenFor(ctx, world.olivia.email, nextIp()), tokenFor(ctx, world.mia.email, nextIp())]);
+    return { ...world, oliviaToken, miaToken };
+  }
 
   it('lists roles with their permissions and member counts', async () => {
-    const res = await api()('GET', `/organizations/${acmeId}/roles?limit=100`, { token: miaToken });
+    const { id, miaToken } = await apiWorld();
+    const res = await api()('GET', `/organizations/${id}/roles?limit=100`, { token: miaToken });
     expect(res.status).toBe(200);
     const byName = Object.fromEntries(res.body.data.map((r: { name: string }) => [r.name, r]));
     expect(byName.owner).toMatchObject({ predefined: true, members: 1 });
+    expect(byName.viewer).toMatchObject({ predefined: true, members: 0 });
     expect(byName['team lead']).toMatchObject({ predefined: false, members: 1, permissions: ['members_manage', 'vps_view', 'notes_view', 'billing_view'] });
   });
 
   it('creates a custom role, ignoring predefined and organization_id in the body', async () => {
-    const res = await api()('POST', `/organizations/${acmeId}/roles`, { token: oliviaToken, body: { name: 'auditor', permissions: ['billing_view', 'vps_view'], predefined: true, organization_id: fiona.organization.id } });
+    const { id, fiona, oliviaToken } = await apiWorld();
+    const res = await api()('POST', `/organizations/${id}/roles`, { token: oliviaToken, body: { name: 'auditor', permissions: ['billing_view', 'vps_view'], predefined: true, organization_id: fiona.organization.id } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'auditor', predefined: false, permissions: ['vps_view', 'billing_view'], members: 0 });
-    expect((await ctx.db.selectFrom('roles').select(['organization_id', 'predefined']).where('id', '=', res.body.id).executeTakeFirstOrThrow())).toEqual({ organization_id: acmeId, predefined: false });
+    expect((await ctx.db.selectFrom('roles').select(['organization_id', 'predefined']).where('id', '=', res.body.id).executeTakeFirstOrThrow())).toEqual({ organization_id: id, predefined: false });
 
-    const updated = await api()('PATCH', `/organizations/${acmeId}/roles/${res.body.id}`, { token: oliviaToken, body: { permissions: ['vps_view'] } });
+    const updated = await api()('PATCH', `/organizations/${id}/roles/${res.body.id}`, { token: oliviaToken, body: { permissions: ['vps_view'] } });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ name: 'auditor', permissions: ['vps_view'] });
-    expect((await api()('DELETE', `/organizations/${acmeId}/roles/${res.body.id}`, { token: oliviaToken })).status).toBe(204);
+    expect(await permissionsOf(res.body.id)).toEqual(['vps_view']);
+    expect((await api()('DELETE', `/organizations/${id}/roles/${res.body.id}`, { token: oliviaToken })).status).toBe(204);
+    expect(await rolesNamed(id, 'auditor')).toEqual([]);
   });
 
   it('refuses an unknown permission, one the caller lacks, and predefined roles', async () => {
-    expect((await api()('POST', `/organizations/${acmeId}/roles`, { token: oliviaToken, body: { name: 'x', permissions: ['root'] } })).status).toBe(422);
-    const escalate = await api()('POST', `/organizations/${acmeId}/roles`, { token: miaToken, body: { name: 'x', permissions: ['billing_manage'] } });
+    const { id, oliviaToken, miaToken } = await apiWorld();
+    expect((await api()('POST', `/organizations/${id}/roles`, { token: oliviaToken, body: { name: 'x', permissions: ['root'] } })).status).toBe(422);
+    const escalate = await api()('POST', `/organizations/${id}/roles`, { token: miaToken, body: { name: 'x', permissions: ['billing_manage'] } });
     expect(escalate.status).toBe(422);
     expect(escalate.body.error.fields.permissions).toContain('billing_manage');
-    const owner = await roleId(ctx, acmeId, 'owner');
-    const predefined = await api()('PATCH', `/organizations/${acmeId}/roles/${owner}`, { token: oliviaToken, body: { name: 'boss' } });
+    expect(await rolesNamed(id, 'x')).toEqual([]);
+    const owner = await roleId(ctx, id, 'owner');
+    const predefined = await api()('PATCH', `/organizations/${id}/roles/${owner}`, { token: oliviaToken, body: { name: 'boss' } });
     expect(predefined.status).toBe(422);
     expect(predefined.body.error.code).toBe('role_read_only');
-    expect((await api()('DELETE', `/organizations/${acmeId}/roles/${owner}`, { token: oliviaToken })).body.error.code).toBe('role_read_only');
+    expect((await api()('DELETE', `/organizations/${id}/roles/${owner}`, { token: oliviaToken })).body.error.code).toBe('role_read_only');
+    expect(await rolesNamed(id, 'owner')).toEqual([{ id: owner }]);
   });
 
   it('answers 404 for another organization’s roles, and 403 without members_manage', async () => {
+    const { id, victor, fiona, oliviaToken } = await apiWorld();
     const foreign = await roleId(ctx, fiona.organization.id, 'viewer');
-    expect((await api()('PATCH', `/organizations/${acmeId}/roles/${foreign}`, { token: oliviaToken, body: { name: 'x' } })).status).toBe(404);
+    expect((await api()('PATCH', `/organizations/${id}/roles/${foreign}`, { token: oliviaToken, body: { name: 'x' } })).status).toBe(404);
     expect((await api()('DELETE', `/organizations/${fiona.organization.id}/roles/${foreign}`, { token: oliviaToken })).status).toBe(404);
     expect((await api()('GET', `/organizations/${fiona.organization.id}/roles`, { token: oliviaToken })).status).toBe(404);
+    expect(await rolesNamed(fiona.organization.id, 'viewer')).toEqual([{ id: foreign }]);
     const victorToken = await tokenFor(ctx, victor.email, nextIp());
-    expect((await api()('GET', `/organizations/${acmeId}/roles`, { token: victorToken })).status).toBe(200);
-    expect((await api()('POST', `/organizations/${acmeId}/roles`, { token: victorToken, body: { name: 'mine', permissions: [] } })).status).toBe(403);
+    expect((await api()('GET', `/organizations/${id}/roles`, { token: victorToken })).status).toBe(200);
+    expect((await api()('POST', `/organizations/${id}/roles`, { token: victorToken, body: { name: 'mine', permissions: [] } })).status).toBe(403);
+    expect(await rolesNamed(id, 'mine')).toEqual([]);
   });
 });
