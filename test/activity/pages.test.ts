@@ -1,27 +1,39 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordActivity } from '../../src/domain/activity/record.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn } from '../helpers/people.ts';
+import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
 import { joinAs, keyFor } from '../api-keys/helpers.ts';
 import { parseCsv } from './csv.ts';
 
 let ctx: TestContext;
-let olga: Awaited<ReturnType<typeof createPerson>>;
-let sam: Awaited<ReturnType<typeof createPerson>>;
 beforeAll(async () => {
   ctx = await createTestContext();
-  olga = await createPerson(ctx, 'Olga Ortiz', { verified: true });
-  sam = await createPerson(ctx, 'Sam Stone', { verified: true });
-  await keyFor(ctx, olga.email, '198.51.100.70', { name: 'olga deploy key', organization_id: olga.organization.id, permissions: ['vps_view'] });
-  await keyFor(ctx, sam.email, '198.51.100.71', { name: 'sam secret project', organization_id: sam.organization.id, permissions: ['vps_view'] });
 });
 afterAll(async () => ctx.close());
+
+const person = (name: string, opts: { isAdmin?: boolean } = {}) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
+
+/**
+ * Each test's own Olga and Sam, each owning their personal organization, where each made an
+ * API key (the names carry a tag no other test uses): "olga deploy key …", "sam secret project …".
+ */
+async function world() {
+  const tag = randomBytes(3).toString('hex');
+  const [olga, sam] = await Promise.all([person('Olga Ortiz'), person('Sam Stone')]);
+  const olgaKey = `olga deploy key ${tag}`;
+  const samKey = `sam secret project ${tag}`;
+  await keyFor(ctx, olga.email, '198.51.100.70', { name: olgaKey, organization_id: olga.organization.id, permissions: ['vps_view'] });
+  await keyFor(ctx, sam.email, '198.51.100.71', { name: samKey, organization_id: sam.organization.id, permissions: ['vps_view'] });
+  return { olga, sam, olgaKey, samKey };
+}
 
 const idsIn = (html: string) => [...html.matchAll(/id="activity-([0-9a-f-]{36})"/g)].map((m) => m[1]!);
 
 describe('the organization activity page', () => {
   it('is refused to Vic, a viewer, who is not shown the link either', async () => {
-    const vic = await createPerson(ctx, 'Vic Viewer', { verified: true });
+    const { olga } = await world();
+    const vic = await person('Vic Viewer');
     await joinAs(ctx, olga.organization.id, vic.id, 'viewer');
     const browser = await signedIn(ctx, vic.email, vic.password, '192.0.2.70');
     await browser.get('/dashboard');
@@ -37,23 +49,25 @@ describe('the organization activity page', () => {
   });
 
   it('shows Olga her organization’s events in plain words and nothing of Sam’s', async () => {
+    const { olga, sam, olgaKey, samKey } = await world();
     const browser = await signedIn(ctx, olga.email, olga.password, '192.0.2.71');
     const res = await browser.get('/activity');
     expect(res.status).toBe(200);
     const html = browser.lastHtml;
     expect(html).toContain('Created an API key');
-    expect(html).toContain('API key “olga deploy key”');
+    expect(html).toContain(`API key “${olgaKey}”`);
     expect(html).toContain(olga.email);
     expect(html).toMatch(/<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">/);
     expect(html).toContain('198.51.100.70');
-    expect(html).not.toContain('sam secret project');
+    expect(html).not.toContain(samKey);
     expect(html).not.toContain(sam.email);
   });
 
   it('lets an admin-role member in, shows who impersonated, and filters by action', async () => {
-    const ada = await createPerson(ctx, 'Ada Adams', { verified: true });
+    const { olga } = await world();
+    const ada = await person('Ada Adams');
     await joinAs(ctx, olga.organization.id, ada.id, 'admin');
-    const staff = await createPerson(ctx, 'Stan Staff', { verified: true, isAdmin: true });
+    const staff = await person('Stan Staff', { isAdmin: true });
     await recordActivity(ctx.db, { action: 'role.created', actorUserId: olga.id, impersonatorUserId: staff.id, organizationId: olga.organization.id, target: { type: 'role', id: 'r1' }, details: { name: 'Night shift' } });
     const browser = await signedIn(ctx, ada.email, ada.password, '192.0.2.72');
     await browser.get('/activity');
@@ -71,7 +85,7 @@ describe('the organization activity page', () => {
   });
 
   it('filters by a date range read in the viewer’s time zone', async () => {
-    const tia = await createPerson(ctx, 'Tia Tz', { verified: true });
+    const tia = await person('Tia Tz');
     await ctx.db.updateTable('users').set({ timezone: 'America/New_York' }).where('id', '=', tia.id).execute();
     const at = (iso: string, name: string) =>
       recordActivity(ctx.db, { action: 'organization.updated', actorUserId: tia.id, organizationId: tia.organization.id, target: { type: 'organization', id: tia.organization.id }, details: { name }, occurredAt: new Date(iso) });
@@ -89,7 +103,7 @@ describe('the organization activity page', () => {
   });
 
   it('pages through fifty events at a time without repeating or skipping any', async () => {
-    const pam = await createPerson(ctx, 'Pam Pages', { verified: true });
+    const pam = await person('Pam Pages');
     const same = new Date('2026-05-01T10:00:00.123Z');
     for (let i = 0; i < 60; i++) {
       await recordActivity(ctx.db, { action: 'member.invited', actorUserId: pam.id, organizationId: pam.organization.id, details: { email: `guest${i}@example.test` }, occurredAt: i < 30 ? same : new Date(same.getTime() + i) });
@@ -109,7 +123,8 @@ describe('the organization activity page', () => {
 
 describe('the CSV export', () => {
   it('downloads the filtered events, every cell quoted, formulas defused', async () => {
-    const quinn = await createPerson(ctx, 'Quinn Quote', { verified: true });
+    const { sam } = await world();
+    const quinn = await person('Quinn Quote');
     await ctx.db.updateTable('users').set({ name: '=HYPERLINK("http://evil.example","x")' }).where('id', '=', quinn.id).execute();
     await recordActivity(ctx.db, {
       action: 'role.updated', actorUserId: quinn.id, organizationId: quinn.organization.id, target: { type: 'role', id: 'r9' },
@@ -144,28 +159,30 @@ describe('the CSV export', () => {
 
 describe('the admin activity page', () => {
   it('does not exist for customers', async () => {
+    const { sam } = await world();
     const browser = await signedIn(ctx, sam.email, sam.password, '192.0.2.77');
     expect((await browser.get('/admin/activity')).status).toBe(404);
   });
 
   it('shows platform staff every organization’s events, filtered by user email and organization', async () => {
-    const root = await createPerson(ctx, 'Rita Root', { verified: true, isAdmin: true });
+    const { olga, sam, olgaKey, samKey } = await world();
+    const root = await person('Rita Root', { isAdmin: true });
     const browser = await signedIn(ctx, root.email, root.password, '192.0.2.78');
-    await browser.get('/admin/activity');
-    expect(browser.lastHtml).toContain('olga deploy key');
-    expect(browser.lastHtml).toContain('sam secret project');
+    await browser.get('/admin/activity?action=api_key.created');
+    expect(browser.lastHtml).toContain(olgaKey);
+    expect(browser.lastHtml).toContain(samKey);
     expect(browser.lastHtml).toContain('href="/admin/activity"');
 
-    await browser.get(`/admin/activity?email=${encodeURIComponent('sam.stone@')}`);
-    expect(browser.lastHtml).toContain('sam secret project');
-    expect(browser.lastHtml).not.toContain('olga deploy key');
+    await browser.get(`/admin/activity?email=${encodeURIComponent(sam.email)}`);
+    expect(browser.lastHtml).toContain(samKey);
+    expect(browser.lastHtml).not.toContain(olgaKey);
 
-    await browser.get(`/admin/activity?organization=${encodeURIComponent("Olga Ortiz's")}&action=api_key.created`);
-    expect(browser.lastHtml).toContain('olga deploy key');
-    expect(browser.lastHtml).not.toContain('sam secret project');
+    await browser.get(`/admin/activity?organization=${encodeURIComponent(olga.organization.name)}&action=api_key.created`);
+    expect(browser.lastHtml).toContain(olgaKey);
+    expect(browser.lastHtml).not.toContain(samKey);
 
     await browser.get(`/admin/activity?organization=${sam.organization.id}`);
-    expect(browser.lastHtml).toContain('sam secret project');
-    expect(browser.lastHtml).not.toContain('olga deploy key');
+    expect(browser.lastHtml).toContain(samKey);
+    expect(browser.lastHtml).not.toContain(olgaKey);
   });
 });

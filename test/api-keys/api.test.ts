@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiClient, ISO_UTC, person, tokenFor } from '../api/client.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import type { Actor } from '../../src/domain/access/actor.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../src/domain/api-keys/keys.ts';
 import { bearerAuth } from '../../src/web/api/v1/bearer-auth.ts';
+import { cookieOf, requestActor } from '../authz/actors.ts';
+import { PASSWORD, signedIn } from '../helpers/people.ts';
 import { changeRole, joinAs, keyFor } from './helpers.ts';
 
 let ctx: TestContext;
@@ -12,6 +13,13 @@ beforeAll(async () => {
   ctx = await createTestContext();
 });
 afterAll(async () => ctx.close());
+
+// Tests that move the clock put it back.
+let start: Date;
+beforeEach(() => {
+  start = ctx.clock.now();
+});
+afterEach(() => ctx.clock.set(start));
 
 describe('API keys over the JSON API', () => {
   it('creates a key for Bob with an access token, returning the secret once and never again', async () => {
@@ -200,13 +208,16 @@ describe('API keys over the JSON API', () => {
     const jo = await person(ctx, 'Jo Jones');
     const staff = await person(ctx, 'Kim Staff', { isAdmin: true });
     const { id } = await keyFor(ctx, jo.email, '198.51.100.51', { organization_id: jo.organizationId, permissions: ['vps_view'] });
-    const impersonated: Actor = {
-      userId: jo.id, isPlatformAdmin: false, organizationId: jo.organizationId, roleName: 'owner', permissions: new Set(['vps_view']),
-      impersonatorUserId: staff.id, apiKeyId: null, origin: { ip: '198.51.100.51', userAgent: null },
-    };
+    // Kim impersonates Jo through the admin page; the actor is the one production builds for that browser.
+    const admin = await signedIn(ctx, staff.email, PASSWORD, '198.51.100.52');
+    await admin.get(`/admin/users/${jo.id}`);
+    expect((await admin.post(`/admin/users/${jo.id}/impersonation`, { password: PASSWORD })).status).toBe(303);
+    const impersonated = await requestActor(ctx, { cookie: cookieOf(admin) });
+    expect(impersonated).toMatchObject({ userId: jo.id, impersonatorUserId: staff.id, organizationId: jo.organizationId });
     await expect(createApiKey(ctx.deps, impersonated, { name: 'x', organization_id: jo.organizationId, permissions: ['vps_view'] })).rejects.toMatchObject({ status: 403 });
     await expect(revokeApiKey(ctx.deps, impersonated, id)).rejects.toMatchObject({ status: 403 });
-    expect(await listApiKeys(ctx.db, impersonated)).toHaveLength(1);
+    expect((await listApiKeys(ctx.db, impersonated)).map((k) => k.id)).toEqual([id]);
+    expect((await ctx.db.selectFrom('api_keys').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow()).revoked_at).toBeNull();
   });
 
   it('is described in the OpenAPI document', async () => {

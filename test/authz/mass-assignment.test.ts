@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { uniqueEmail } from '../helpers/people.ts';
 import { browserFor, join, nextIp, person, type Person } from '../organizations/cast.ts';
 
 /**
@@ -30,11 +31,14 @@ const organization = (id: string) => ctx.db.selectFrom('organizations').selectAl
 
 beforeAll(async () => {
   ctx = await createTestContext({ RATE_LIMIT_AUTH_ACTIONS: '10000' });
+});
+afterAll(async () => ctx.close());
+// Each test's own Olive and Gus, each with their own (personal) organization.
+beforeEach(async () => {
   [olive, gus] = await Promise.all([person(ctx, 'Olive Owner'), person(ctx, 'Gus Globex')]);
   acmeId = olive.organization.id;
   globexId = gus.organization.id;
 });
-afterAll(async () => ctx.close());
 
 describe('registration', () => {
   /** The newcomer is an ordinary, unverified user who owns exactly one new personal organization, and nobody else's changed. */
@@ -50,16 +54,18 @@ describe('registration', () => {
   it('through the form ignores is_admin, role, organization_id, owner_id and a verified date', async () => {
     const browser = new TestBrowser(ctx.app, nextIp());
     await browser.get('/register');
-    const res = await browser.post('/register', { ...asForm(hostile()), name: 'Mallory Form', email: 'mallory.form@example.test', password: 'a long enough password' });
+    const email = uniqueEmail('Mallory Form');
+    const res = await browser.post('/register', { ...asForm(hostile()), name: 'Mallory Form', email, password: 'a long enough password' });
     expect(res.status).toBe(303);
-    await expectOrdinary('mallory.form@example.test');
+    await expectOrdinary(email);
   });
 
   it('through the API ignores the same fields', async () => {
-    const res = await api()('POST', '/auth/register', { body: { ...hostile(), name: 'Mallory Api', email: 'mallory.api@example.test', password: 'a long enough password' } });
+    const email = uniqueEmail('Mallory Api');
+    const res = await api()('POST', '/auth/register', { body: { ...hostile(), name: 'Mallory Api', email, password: 'a long enough password' } });
     expect(res.status).toBe(201);
     expect(res.body.user.is_admin).toBe(false);
-    await expectOrdinary('mallory.api@example.test');
+    await expectOrdinary(email);
   });
 });
 
@@ -69,7 +75,7 @@ describe('the profile', () => {
     await join(ctx, acmeId, vera.id, 'viewer');
     const browser = await browserFor(ctx, vera);
     await browser.get('/settings/profile');
-    const res = await browser.post('/settings/profile', { ...asForm(hostile()), name: 'Vera V', phone: '', timezone: 'UTC', email: 'vera.hijack@example.test', active_organization_id: globexId });
+    const res = await browser.post('/settings/profile', { ...asForm(hostile()), name: 'Vera V', phone: '', timezone: 'UTC', email: uniqueEmail('Vera Hijack'), active_organization_id: globexId });
     expect(res.status).toBe(303);
     expect(await userRow(vera.email)).toMatchObject({ name: 'Vera V', is_admin: false, email: vera.email, active_organization_id: acmeId });
     expect(await membershipsOf(vera.id)).toContainEqual(expect.objectContaining({ id: acmeId, role: 'viewer' }));
@@ -111,7 +117,7 @@ describe('API keys and invitations', () => {
     const token = await tokenFor(ctx, olive.email, '198.51.100.234');
     const viewer = await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', acmeId).where('name', '=', 'viewer').executeTakeFirstOrThrow();
     const res = await api()('POST', `/organizations/${acmeId}/invitations`, {
-      token, body: { ...hostile(), email: 'newcomer@example.test', role_id: viewer.id, status: 'accepted', invited_by: gus.id, expires_at: '2099-01-01T00:00:00Z' },
+      token, body: { ...hostile(), email: uniqueEmail('Newcomer'), role_id: viewer.id, status: 'accepted', invited_by: gus.id, expires_at: '2099-01-01T00:00:00Z' },
     });
     expect(res.status).toBe(201);
     const row = await ctx.db.selectFrom('invitations').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();

@@ -3,18 +3,19 @@ import { getBillingSettings, updateBillingSettings } from '../../src/domain/sett
 import { getFraudSettings, updateFraudSettings } from '../../src/domain/settings/fraud.ts';
 import { putSetting } from '../../src/domain/settings/store.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson } from '../helpers/people.ts';
+import { createPerson, uniqueEmail } from '../helpers/people.ts';
 import { staff } from './helpers.ts';
 
 let ctx: TestContext;
 let adminId: string;
 beforeAll(async () => {
   ctx = await createTestContext();
-  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true })).id;
 });
 afterAll(async () => ctx.close());
+// Each test's own staff member, and no settings stored: the defaults.
 beforeEach(async () => {
   await ctx.db.deleteFrom('platform_settings').execute();
+  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') })).id;
 });
 
 describe('billing settings', () => {
@@ -27,7 +28,7 @@ describe('billing settings', () => {
     const row = await ctx.db.selectFrom('platform_settings').select(['value', 'updated_by']).where('key', '=', 'billing').executeTakeFirstOrThrow();
     expect(row).toEqual({ value: { topUpMin: '2500000', topUpMax: '25000000000' }, updated_by: adminId });
     expect(await getBillingSettings(ctx.db)).toEqual({ topUpMin: 2_500_000n, topUpMax: 25_000_000_000n });
-    const audit = await ctx.db.selectFrom('activity_log').select(['actor_user_id', 'details']).where('action', '=', 'admin.settings_updated').execute();
+    const audit = await ctx.db.selectFrom('activity_log').select(['actor_user_id', 'details']).where('action', '=', 'admin.settings_updated').where('actor_user_id', '=', adminId).execute();
     expect(audit).toEqual([{ actor_user_id: adminId, details: { setting: 'billing', top_up_min: '2.50', top_up_max: '25000.00' } }]);
   });
 
@@ -42,14 +43,15 @@ describe('billing settings', () => {
   });
 
   it('fall back to the defaults when what is stored is unusable', async () => {
-    await putSetting(ctx.db, 'billing', { topUpMin: 'five', topUpMax: '20000000' }, null, new Date());
+    await putSetting(ctx.db, 'billing', { topUpMin: 'five', topUpMax: '20000000' }, null, ctx.clock.now());
     expect(await getBillingSettings(ctx.db)).toEqual({ topUpMin: 5_000_000n, topUpMax: 20_000_000n });
-    await putSetting(ctx.db, 'billing', { topUpMin: '90000000', topUpMax: '10000000' }, null, new Date());
+    await putSetting(ctx.db, 'billing', { topUpMin: '90000000', topUpMax: '10000000' }, null, ctx.clock.now());
     expect(await getBillingSettings(ctx.db)).toEqual({ topUpMin: 5_000_000n, topUpMax: 1_000_000_000n });
   });
 
   it('can be changed by platform staff only', async () => {
     await expect(updateBillingSettings(ctx.deps, { ...staff(adminId), isPlatformAdmin: false }, { topUpMin: '1.00', topUpMax: '2.00' })).rejects.toMatchObject({ status: 403 });
+    expect(await getBillingSettings(ctx.db)).toEqual({ topUpMin: 5_000_000n, topUpMax: 1_000_000_000n });
   });
 });
 
@@ -62,11 +64,11 @@ describe('fraud settings', () => {
 
   it('keep what staff saved, even "off" with a provider configured', async () => {
     await updateFraudSettings(ctx.deps, staff(adminId), { scoreThreshold: 60, whenUnavailable: 'fail_open' });
-    expect((await getFraudSettings({ db: ctx.db, fraud: {} })).enabled).toBe(false);
+    expect(await getFraudSettings({ db: ctx.db, fraud: {} })).toMatchObject({ enabled: false, scoreThreshold: 60 });
   });
 
   it('fall back field by field when a stored value is unusable', async () => {
-    await putSetting(ctx.db, 'fraud', { enabled: true, scoreThreshold: 500, whenUnavailable: 'fail_closed' }, null, new Date());
+    await putSetting(ctx.db, 'fraud', { enabled: true, scoreThreshold: 500, whenUnavailable: 'fail_closed' }, null, ctx.clock.now());
     expect(await getFraudSettings(ctx.deps)).toEqual({ enabled: true, scoreThreshold: 70, blockProxyVpnTor: true, blockDisposableEmail: true, whenUnavailable: 'fail_closed' });
   });
 });

@@ -3,7 +3,7 @@ import { decideFraudCheck, isTopUpCleared } from '../../src/domain/fraud/review.
 import { screeningRefusal, screenTopUp } from '../../src/domain/fraud/screen.ts';
 import type { FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator.ts';
 import type { TestContext } from '../helpers/context.ts';
-import { createPerson } from '../helpers/people.ts';
+import { createPerson, uniqueEmail } from '../helpers/people.ts';
 import { CLEAN_IP, DEFAULT_FRAUD_SETTINGS, fraudContext, setFraudSettings, staff } from './helpers.ts';
 
 let ctx: TestContext;
@@ -13,11 +13,14 @@ let tom: Awaited<ReturnType<typeof createPerson>>;
 let adminId: string;
 beforeAll(async () => {
   ({ ctx, emu, close } = await fraudContext());
-  tom = await createPerson(ctx, 'Tom Topup', { verified: true });
-  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true })).id;
 });
 afterAll(async () => close());
-beforeEach(async () => setFraudSettings(ctx, DEFAULT_FRAUD_SETTINGS));
+// Each test's own customer (Tom) and staff member; screening with the default settings.
+beforeEach(async () => {
+  await setFraudSettings(ctx, DEFAULT_FRAUD_SETTINGS);
+  tom = await createPerson(ctx, 'Tom Topup', { verified: true, email: uniqueEmail('Tom Topup') });
+  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') })).id;
+});
 
 const topUp = (amount: bigint) => screenTopUp(ctx.deps, { userId: tom.id, organizationId: tom.organization.id, email: tom.email, ip: CLEAN_IP, amount, currency: 'USD' });
 const check = (id: string) => ctx.db.selectFrom('fraud_checks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
