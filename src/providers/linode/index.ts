@@ -327,8 +327,11 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
     },
 
     async get(id) {
-      const i = await api.call(instanceSchema, 'GET', `/linode/instances/${num(id, 'instance')}`).catch(rethrowUnlessNotFound);
-      return i ? toInstance(i) : null;
+      try {
+        return toInstance(await api.call(instanceSchema, 'GET', `/linode/instances/${num(id, 'instance')}`));
+      } catch (err) {
+        return rethrowUnlessNotFound(err);
+      }
     },
 
     list: (o) => instances(o?.tag),
@@ -352,8 +355,12 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
     },
     resetRootPassword: (id, password) => action(id, 'password', { root_pass: password }),
     async delete(id) {
-      // Gone already is what the caller wants: a delete only ever asks for absence.
-      await api.request('DELETE', `/linode/instances/${num(id, 'instance')}`).catch(rethrowUnlessNotFound);
+      try {
+        await api.request('DELETE', `/linode/instances/${num(id, 'instance')}`);
+      } catch (err) {
+        // Gone already is what the caller wants: a delete only ever asks for absence.
+        rethrowUnlessNotFound(err);
+      }
     },
 
     enableBackups: (id) => action(id, 'backups/enable'),

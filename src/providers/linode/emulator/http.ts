@@ -69,15 +69,24 @@ export function api(state: LinodeEmulatorState, op: LinodeOperation, handler: Ha
       const param = (name: string) => c.req.param(name) ?? '';
       const result = await handler({ c, param, body, provisioningFails: () => takeFault(state, req, (f: LinodeFault) => f.type === 'provisioning_fails') !== null });
       reply = { status: result.status ?? 200, body: result.body };
-      if (late?.type === 'succeeds_late') await wait(late.ms, state, c);
+      if (late?.type === 'succeeds_late') {
+        // The operation happened: it is recorded now, and only the answer is late.
+        record(state, c, op, path, method, raw, reply.status);
+        await wait(late.ms, state, c);
+        return respond(reply, headers);
+      }
     } catch (err) {
       if (!(err instanceof EmuError)) throw err;
       reply = { status: err.status, body: { errors: err.errors } };
       headers = { ...headers, ...err.headers };
     }
     record(state, c, op, path, method, raw, reply.status);
-    return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { ...commonHeaders(), ...headers } });
+    return respond(reply, headers);
   };
+}
+
+function respond(reply: { status: number; body: unknown }, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { ...commonHeaders(), ...headers } });
 }
 
 function commonHeaders(): Record<string, string> {
