@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { inTransaction, type Tx } from '../../db/index.ts';
 import type { PaymentStatus } from '../../db/types.ts';
 import { publish } from '../../db/notify.ts';
@@ -6,6 +5,7 @@ import { parseMoney } from '../../lib/money.ts';
 import type { PayPalCapture } from '../../providers/paypal/types.ts';
 import type { Deps } from '../deps.ts';
 import { post } from '../ledger/post.ts';
+import { takeBack } from './paypal-returns.ts';
 
 /**
  * The one credit path for a PayPal capture (issue 4 item 5), used by the return page, the
@@ -19,6 +19,9 @@ import { post } from '../ledger/post.ts';
  *   created → pending | completed | denied | cancelled | failed
  *   pending → completed | denied
  *   completed → reversed (PayPal reversal/chargeback) | refunded (all refunded)
+ *
+ * Money PayPal gives back afterwards (chargebacks, refunds made in its dashboard, a capture that
+ * reads REFUNDED) is taken back in paypal-returns.ts.
  */
 export type SettleOutcome = { status: PaymentStatus; credited: boolean; balance: bigint | null };
 
@@ -72,45 +75,10 @@ export async function settleCapture(deps: Deps, paymentId: string, capture: PayP
         if (payment.status === 'created' || payment.status === 'pending') await set('denied', { failure_reason: capture.status_details?.reason ?? capture.status });
         return { status: payment.status === 'created' || payment.status === 'pending' ? 'denied' : payment.status, credited: false, balance: null };
       case 'REFUNDED':
-        return reverse(trx, payment, wallet.id, capture.id, 'refunded', now);
+        // Everything went back at PayPal (refunds we may not have heard of yet): what is still held
+        // goes too. Callers confirm our pending refunds with PayPal first (confirmPendingRefunds).
+        return takeBack(trx, payment, wallet.id, { key: `paypal:refunded:${capture.id}`, amount: null, reversal: false, details: { capture_id: capture.id } }, now);
     }
   });
   return outcome;
-}
-
-/** Takes back money PayPal took back (a reversal, or a refund made outside SkyPanel). */
-async function reverse(
-  trx: Tx,
-  payment: { id: string; organization_id: string; amount: bigint; currency: string; status: PaymentStatus; refunded_amount: bigint },
-  walletId: string,
-  captureId: string,
-  status: 'refunded' | 'reversed',
-  now: Date,
-): Promise<SettleOutcome> {
-  // Only what was credited and not already returned through our own refunds.
-  const due = payment.status === 'completed' ? payment.amount - payment.refunded_amount : 0n;
-  if (due <= 0n) return { status: payment.status, credited: false, balance: null };
-  const posted = await post(trx, {
-    idempotencyKey: `paypal:${status}:${captureId}`,
-    kind: 'top_up_reversal',
-    organizationId: payment.organization_id,
-    currency: payment.currency,
-    description: status === 'reversed' ? 'PayPal reversed a top-up' : 'Top-up refunded in PayPal',
-    // The money has already left: this always posts, even into arrears.
-    allowNegative: true,
-    lines: [{ walletId, amount: -due }, { account: 'paypal_clearing', amount: due }],
-    details: { payment_id: payment.id, capture_id: captureId },
-  });
-  await trx.updateTable('payments').set({ status, updated_at: now, refunded_amount: sql`amount` }).where('id', '=', payment.id).execute();
-  return { status, credited: false, balance: posted.balances.get(walletId) ?? null };
-}
-
-/** A chargeback / reversal notice for a capture (webhook PAYMENT.CAPTURE.REVERSED). */
-export async function reverseCapture(deps: Deps, captureId: string): Promise<SettleOutcome | null> {
-  return inTransaction(deps.db, async (trx) => {
-    const payment = await trx.selectFrom('payments').selectAll().where('capture_id', '=', captureId).forUpdate().executeTakeFirst();
-    if (!payment) return null;
-    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
-    return reverse(trx, payment, wallet.id, captureId, 'reversed', deps.clock.now());
-  });
 }

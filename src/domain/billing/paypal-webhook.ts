@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { inTransaction } from '../../db/index.ts';
-import { parseMoney } from '../../lib/money.ts';
 import { PayPalError, type HeaderSource } from '../../providers/paypal/client.ts';
-import { post } from '../ledger/post.ts';
-import { CaptureMismatchError, reverseCapture, settleCapture } from './payments.ts';
+import { CaptureMismatchError, settleCapture } from './payments.ts';
+import { confirmPendingRefunds, takeBackReturn } from './paypal-returns.ts';
 import { syncRefund } from './refunds.ts';
 import { captureOf, type TopUpDeps } from './top-ups.ts';
 
@@ -20,7 +18,6 @@ const eventSchema = z.looseObject({
     id: z.string().min(1).max(200),
     supplementary_data: z.looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() }).optional(),
     links: z.array(z.looseObject({ href: z.string(), rel: z.string() })).optional(),
-    amount: z.looseObject({ value: z.string(), currency_code: z.string() }).optional(),
     invoice_id: z.string().optional(),
   }),
 });
@@ -97,29 +94,30 @@ async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Pr
       q = orderId ? q.where((eb) => eb.or([eb('capture_id', '=', r.id), eb('provider_order_id', '=', orderId)])) : q.where('capture_id', '=', r.id);
       const payment = await q.executeTakeFirst();
       if (!payment) return false;
-      await settleCapture(deps, payment.id, await paypal.getCapture(r.id), deps.onCredited);
+      const capture = await paypal.getCapture(r.id);
+      // All of it went back at PayPal: our own pending refunds are settled first (paypal-returns.ts).
+      if (capture.status === 'REFUNDED') await confirmPendingRefunds(deps, payment.id);
+      await settleCapture(deps, payment.id, capture, deps.onCredited);
       return true;
     }
-    case 'PAYMENT.CAPTURE.REVERSED': {
-      // The resource of a reversal is a refund object: the capture is its `up` link.
-      const captureId = r.links?.find((l) => l.rel === 'up')?.href.split('/').pop();
-      return captureId ? (await reverseCapture(deps, captureId)) !== null : false;
-    }
+    case 'PAYMENT.CAPTURE.REVERSED':
+      // The resource of a reversal is a refund object, read again from PayPal; its `up` link is the capture.
+      return takeBackReturn(deps, await paypal.getRefund(r.id), 'reversal');
     case 'PAYMENT.CAPTURE.REFUNDED':
-      return externalRefund(deps, r);
+      return refundNotice(deps, r);
     default:
       return false;
   }
 }
 
 /**
- * A refund notice. Refunds an admin made here are already accounted for (their refund row is
- * completed by the refund flow); one made in PayPal's dashboard takes the money back from the
- * wallet, once per refund id.
+ * A refund notice. Refunds an admin made here are settled by the refund flow (their row is
+ * completed, never a second debit); one made in PayPal's dashboard is taken back from the wallet
+ * once per refund id (paypal-returns.ts), as PayPal reports it when read again.
  */
-async function externalRefund(deps: TopUpDeps, refund: z.infer<typeof eventSchema>['resource']): Promise<boolean> {
+async function refundNotice(deps: TopUpDeps, refund: z.infer<typeof eventSchema>['resource']): Promise<boolean> {
   // Ours: known by PayPal's refund id, or — if the notice beats our own bookkeeping — by the
-  // invoice id we sent with it. Either way the refund flow settles it, never a second debit.
+  // invoice id we sent with it.
   const ourId = /^refund-([0-9a-f-]{36})$/.exec(refund.invoice_id ?? '')?.[1];
   const ours = await deps.db
     .selectFrom('refunds')
@@ -130,29 +128,5 @@ async function externalRefund(deps: TopUpDeps, refund: z.infer<typeof eventSchem
     await syncRefund(deps, ours.id);
     return true;
   }
-  const captureId = refund.links?.find((l) => l.rel === 'up')?.href.split('/').pop();
-  const amount = refund.amount ? parseMoney(refund.amount.value) : null;
-  if (!captureId || !amount) return false;
-  return inTransaction(deps.db, async (trx) => {
-    const payment = await trx.selectFrom('payments').selectAll().where('capture_id', '=', captureId).forUpdate().executeTakeFirst();
-    if (!payment || payment.status !== 'completed') return false;
-    const due = amount < payment.amount - payment.refunded_amount ? amount : payment.amount - payment.refunded_amount;
-    if (due <= 0n) return false;
-    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
-    const posted = await post(trx, {
-      idempotencyKey: `paypal:refund:${refund.id}`,
-      kind: 'top_up_reversal',
-      organizationId: payment.organization_id,
-      currency: payment.currency,
-      description: 'Top-up refunded in PayPal',
-      allowNegative: true,
-      lines: [{ walletId: wallet.id, amount: -due }, { account: 'paypal_clearing', amount: due }],
-      details: { payment_id: payment.id, refund_id: refund.id },
-    });
-    if (!posted.duplicate) {
-      const refunded = payment.refunded_amount + due;
-      await trx.updateTable('payments').set({ refunded_amount: refunded, status: refunded === payment.amount ? 'refunded' : 'completed', updated_at: deps.clock.now() }).where('id', '=', payment.id).execute();
-    }
-    return true;
-  });
+  return takeBackReturn(deps, await deps.paypal!.getRefund(refund.id), 'refund');
 }

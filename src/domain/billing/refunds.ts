@@ -146,10 +146,24 @@ export async function refundPayment(deps: TopUpDeps, actor: Actor, raw: unknown)
 export async function refundable(trx: Tx, payment: Pick<Payment, 'id' | 'amount' | 'refunded_amount'>): Promise<bigint> {
   const row = await trx
     .selectFrom('refunds')
-    .select(sql<string>`coalesce(sum(amount) filter (where (destination = 'paypal' and status = 'pending') or (destination = 'wallet' and status = 'completed')), 0)`.as('held'))
+    .select(sql<string>`coalesce(sum(amount) filter (where destination = 'wallet' and status = 'completed'), 0)`.as('credited'))
     .where('payment_id', '=', payment.id)
     .executeTakeFirstOrThrow();
-  return payment.amount - payment.refunded_amount - BigInt(row.held);
+  return (await stillHeld(trx, payment)) - BigInt(row.credited);
+}
+
+/**
+ * What the wallet still holds of a payment's top-up: amount − refunded_amount − Σ pending
+ * refunds to PayPal (those left the wallet when staff asked). Money PayPal gives back outside
+ * our refund flow is taken back up to this much (paypal-returns.ts). Call with the payment locked.
+ */
+export async function stillHeld(trx: Tx, payment: Pick<Payment, 'id' | 'amount' | 'refunded_amount'>): Promise<bigint> {
+  const row = await trx
+    .selectFrom('refunds')
+    .select(sql<string>`coalesce(sum(amount) filter (where destination = 'paypal' and status = 'pending'), 0)`.as('pending'))
+    .where('payment_id', '=', payment.id)
+    .executeTakeFirstOrThrow();
+  return payment.amount - payment.refunded_amount - BigInt(row.pending);
 }
 
 /**
