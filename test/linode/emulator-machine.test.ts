@@ -232,12 +232,11 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
 
   it('filters an instance’s events as SkyPanel asks for them, newest first', async () => {
     const id = await running();
-    const other = await running();
+    await running(); // another server, whose events must not show
     await act(id, 'reboot');
     const res = await raw(w, 'GET', '/account/events', { filter: { '+order': 'desc', '+order_by': 'created', 'entity.type': 'linode', 'entity.id': id } });
     expect(res.json.data.map((e: { action: string }) => e.action)).toEqual(['linode_reboot', 'linode_create', 'linode_boot']);
     expect(res.json.data.every((e: { entity: { id: number } }) => e.entity.id === id)).toBe(true);
     expect(res.json.results).toBe(3);
-    expect(other).not.toBe(id);
   });
 });

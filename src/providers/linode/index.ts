@@ -1,31 +1,17 @@
-import { z } from 'zod';
-import { parseMoney } from '../../lib/money.ts';
-import {
-  CloudError,
-  type CloudAddress,
-  type CloudBackup,
-  type CloudFirewall,
-  type CloudImage,
-  type CloudInstance,
-  type CloudProvider,
-  type CloudRegion,
-  type CloudScript,
-  type CloudType,
-  type FirewallRule,
-  type FirewallRules,
-  type ProviderStatus,
-} from '../cloud.ts';
+import type { z } from 'zod';
+import { CloudError, type CloudAddress, type CloudFirewall, type CloudInstance, type CloudProvider } from '../cloud.ts';
 import { createLinodeClient, type LinodeClientOptions } from './client.ts';
+import { addSeries, fromRules, toBackup, toImage, toInstance, toRegion, toRules, toScript, toType } from './mapping.ts';
 import {
   accountSchema,
   backupSchema,
   backupsSchema,
   firewallDeviceSchema,
-  firewallRulesSchema,
   firewallSchema,
   imageSchema,
   instanceIpsSchema,
   instanceSchema,
+  ipSchema,
   lishSchema,
   profileSchema,
   regionSchema,
@@ -33,193 +19,25 @@ import {
   statsSchema,
   transferSchema,
   typeSchema,
-  type LinodeFirewallRule,
 } from './types.ts';
 
 export { createLinodeClient, DEFAULT_BASE_URL, type LinodeClient, type LinodeClientOptions } from './client.ts';
+export { mapStatus, parseLinodeTime, priceMicros } from './mapping.ts';
 
 /**
- * Linode as a `CloudProvider`: Linode's shapes turned into the neutral contract of
- * src/providers/cloud.ts. What things mean for customers and money is the domain's business;
- * this file only translates (statuses, ids as strings, prices as exact micro-units, zone-less
- * timestamps read as UTC) and decides which calls may be repeated.
+ * Linode as a `CloudProvider` (src/providers/cloud.ts). What things mean for customers and
+ * money is the domain's business; this file picks the calls, decides which ones may be
+ * repeated, and what a create that may or may not have happened turns out to be. The
+ * translation of shapes lives in mapping.ts.
  */
 
 export type LinodeProviderOptions = Omit<LinodeClientOptions, 'baseUrl'> & { baseUrl?: string };
-
-type Instance = z.infer<typeof instanceSchema>;
-type Backup = z.infer<typeof backupSchema>;
-
-/** Linode's status words → ours. Anything not listed (stopped, billing_suspension, cloning, new words) is `unknown`. */
-const STATUS: Record<string, ProviderStatus> = {
-  provisioning: 'provisioning',
-  booting: 'booting',
-  busy: 'booting', // booting while joining a placement group
-  running: 'running',
-  shutting_down: 'shutting_down',
-  offline: 'offline',
-  rebooting: 'rebooting',
-  rebuilding: 'rebuilding',
-  migrating: 'resizing',
-  resizing: 'resizing',
-  restoring: 'restoring',
-  deleting: 'deleting',
-};
-
-/** The status in the contract's words; `unknown` for words we do not know (kept in `providerStatus`). */
-export function mapStatus(status: string): ProviderStatus {
-  return Object.hasOwn(STATUS, status) ? STATUS[status]! : 'unknown';
-}
-
-/** Linode timestamps carry no zone and are UTC ("2024-05-14T06:53:59"). */
-export function parseLinodeTime(s: string): Date {
-  return new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(s) ? s : `${s}Z`);
-}
-
-/**
- * A JSON price in micro-units, exactly. JSON.parse hands us a double; `String(double)` is the
- * shortest decimal that reads back as that double, i.e. the text Linode sent for any price of
- * up to 15 significant digits. That text is parsed as a decimal (never multiplied as a float);
- * digits past the micro-unit are rounded half up.
- */
-export function priceMicros(n: number | null | undefined): bigint {
-  if (n === null || n === undefined) return 0n;
-  if (!Number.isFinite(n)) throw new RangeError(`not a price: ${n}`);
-  const text = expandExponent(String(n));
-  const [whole, frac = ''] = text.replace('-', '').split('.');
-  const micros = parseMoney(`${whole}.${(frac.slice(0, 6) || '0')}`);
-  if (micros === null) throw new RangeError(`not a price: ${n}`);
-  const roundUp = frac.length > 6 && frac[6]! >= '5' ? 1n : 0n;
-  return text.startsWith('-') ? -(micros + roundUp) : micros + roundUp;
-}
-
-function expandExponent(s: string): string {
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
-  if (!m) return s;
-  const [, sign, lead, rest = '', expText] = m;
-  const digits = lead! + rest;
-  const point = 1 + Number(expText);
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  return `${sign}${digits.padEnd(point, '0').slice(0, point)}${digits.length > point ? '.' + digits.slice(point) : ''}`;
-}
 
 const num = (id: string, what: string): number => {
   if (!/^\d{1,15}$/.test(id)) throw new CloudError('not_found', `Linode ${what} id ${JSON.stringify(id)} is not a Linode id`, 'That server or resource could not be found.', { status: 404 });
   return Number(id);
 };
 const seg = encodeURIComponent;
-
-function toInstance(i: Instance): CloudInstance {
-  return {
-    id: String(i.id),
-    label: i.label,
-    status: mapStatus(i.status),
-    providerStatus: i.status,
-    region: i.region,
-    type: i.type,
-    image: i.image,
-    ipv4: i.ipv4,
-    // Linode writes the SLAAC address with its /128; the contract holds addresses.
-    ipv6: i.ipv6 ? i.ipv6.replace(/\/\d+$/, '') : null,
-    vcpus: i.specs.vcpus,
-    memoryMb: i.specs.memory,
-    diskMb: i.specs.disk,
-    transferGb: i.specs.transfer,
-    backups: {
-      enabled: i.backups.enabled,
-      day: i.backups.schedule?.day ?? null,
-      window: i.backups.schedule?.window ?? null,
-      lastSuccessful: i.backups.last_successful ? parseLinodeTime(i.backups.last_successful) : null,
-    },
-    tags: i.tags,
-    created: parseLinodeTime(i.created),
-    updated: parseLinodeTime(i.updated),
-  };
-}
-
-function toBackup(b: Backup): CloudBackup {
-  return {
-    id: String(b.id),
-    label: b.label,
-    kind: b.type === 'snapshot' ? 'snapshot' : 'automatic',
-    status: b.status,
-    available: b.available,
-    created: parseLinodeTime(b.created),
-    finished: b.finished ? parseLinodeTime(b.finished) : null,
-  };
-}
-
-function toType(t: z.infer<typeof typeSchema>): CloudType {
-  return {
-    id: t.id,
-    label: t.label,
-    class: t.class ?? t.type_class ?? 'standard',
-    vcpus: t.vcpus,
-    memoryMb: t.memory,
-    diskMb: t.disk,
-    transferGb: t.transfer,
-    networkOutMbps: t.network_out,
-    monthlyPrice: priceMicros(t.price.monthly),
-    hourlyPrice: priceMicros(t.price.hourly),
-    backupsMonthlyPrice: priceMicros(t.addons?.backups?.price.monthly),
-    regionPrices: (t.region_prices ?? []).map((p) => ({ region: p.id, monthlyPrice: priceMicros(p.monthly), hourlyPrice: priceMicros(p.hourly) })),
-    successor: t.successor ?? null,
-  };
-}
-
-const toRegion = (r: z.infer<typeof regionSchema>): CloudRegion => ({
-  id: r.id,
-  label: r.label,
-  country: r.country.toLowerCase(),
-  available: r.status === 'ok',
-  capabilities: r.capabilities,
-});
-
-const toImage = (i: z.infer<typeof imageSchema>): CloudImage => ({ id: i.id, label: i.label, vendor: i.vendor, deprecated: i.deprecated, sizeMb: i.size });
-
-const toScript = (s: z.infer<typeof stackScriptSchema>): CloudScript => ({
-  id: String(s.id),
-  label: s.label,
-  description: s.description ?? '',
-  images: s.images,
-  fields: s.user_defined_fields.map((f) => ({
-    name: f.name,
-    label: f.label,
-    example: f.example ?? null,
-    default: f.default ?? null,
-    oneOf: f.oneOf ?? null,
-    manyOf: f.manyOf ?? null,
-  })),
-});
-
-function toRule(r: NonNullable<z.infer<typeof firewallRulesSchema>['inbound']>[number]): FirewallRule {
-  return { action: r.action, protocol: r.protocol, ports: r.ports ?? null, ipv4: r.addresses?.ipv4 ?? [], ipv6: r.addresses?.ipv6 ?? [], label: r.label ?? null };
-}
-function toRules(r: z.infer<typeof firewallRulesSchema>): FirewallRules {
-  return { inbound: (r.inbound ?? []).map(toRule), inboundPolicy: r.inbound_policy, outbound: (r.outbound ?? []).map(toRule), outboundPolicy: r.outbound_policy };
-}
-function fromRule(r: FirewallRule): LinodeFirewallRule {
-  return {
-    action: r.action,
-    protocol: r.protocol,
-    ...(r.ports ? { ports: r.ports } : {}),
-    addresses: { ipv4: r.ipv4, ipv6: r.ipv6 },
-    ...(r.label ? { label: r.label } : {}),
-  };
-}
-const fromRules = (r: FirewallRules) => ({
-  inbound: r.inbound.map(fromRule),
-  inbound_policy: r.inboundPolicy,
-  outbound: r.outbound.map(fromRule),
-  outbound_policy: r.outboundPolicy,
-});
-
-/** Point-wise sum of series sampled at the same instants (IPv4 + IPv6 traffic). */
-function addSeries(a: Array<[number, number]>, b: Array<[number, number]>): Array<[number, number]> {
-  const byTime = new Map<number, number>(a.map(([t, v]) => [t, v]));
-  for (const [t, v] of b) byTime.set(t, (byTime.get(t) ?? 0) + v);
-  return [...byTime.entries()].sort(([x], [y]) => x - y);
-}
 
 /** Failures after which a create may still have happened at Linode: look before reporting. */
 const UNCERTAIN = new Set(['timeout', 'network', 'unavailable']);
@@ -390,9 +208,7 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
       return [...v4, ...v6].map((ip): CloudAddress => ({ address: ip.address, type: ip.type === 'ipv4' ? 'ipv4' : 'ipv6', public: ip.public, rdns: ip.rdns }));
     },
     async setReverseDns(address, name) {
-      const ip = await api.call(z.looseObject({ address: z.string(), type: z.string(), public: z.boolean(), rdns: z.string().nullable() }), 'PUT', `/networking/ips/${seg(address)}`, {
-        body: { rdns: name },
-      });
+      const ip = await api.call(ipSchema, 'PUT', `/networking/ips/${seg(address)}`, { body: { rdns: name } });
       return { address: ip.address, type: ip.type === 'ipv4' ? 'ipv4' : 'ipv6', public: ip.public, rdns: ip.rdns };
     },
 

@@ -14,10 +14,11 @@ import { createLishServer, lishRoute, SESSION_EXPIRED, type LishServer } from '.
 import { automaticBackup, forceStatus, removeInstance, sync } from './machine.ts';
 import { networkingRoutes } from './networking.ts';
 import { powerRoutes } from './power.ts';
-import { createLinodeEmulatorState, isStepped, setResolvable, type LinodeEmulatorOptions, type LinodeEmulatorState, type RecordedRequest } from './state.ts';
+import { isStepped, type LinodeEmulatorOptions } from './options.ts';
+import { createLinodeEmulatorState, setResolvable, type LinodeEmulatorState, type RecordedRequest } from './state.ts';
 import { eventJson, instanceJson } from './views.ts';
 
-export { createSteppedClock, DEFAULT_DURATIONS, DEMO_DURATIONS, LINODE_EMULATOR_TOKEN, type Durations, type LinodeEmulatorOptions, type SteppedClock } from './state.ts';
+export { createSteppedClock, DEFAULT_DURATIONS, DEMO_DURATIONS, LINODE_EMULATOR_TOKEN, type Durations, type LinodeEmulatorOptions, type SteppedClock } from './options.ts';
 export { OPERATIONS, type FaultOptions, type LinodeFault, type LinodeOperation } from './faults.ts';
 export { SESSION_EXPIRED } from './lish.ts';
 
