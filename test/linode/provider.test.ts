@@ -72,6 +72,17 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       expect(calls('create_instance')[0]!.body).toMatchObject({ tags: [input.tag, 'skypanel'], authorized_keys: [ED25519_KEY], private_ip: true, backups_enabled: true, booted: true });
     });
 
+    it('creates a server from a Marketplace script with its fields, and explains a missing one', async () => {
+      const fields = { soa_email_address: 'ada@acme.example', wp_admin_user: 'ada', webserver: 'Apache' };
+      const server = await linode.create(newServer({ scriptId: '401697', scriptData: fields }));
+      expect(server.status).toBe('provisioning');
+      expect(calls('create_instance')[0]!.body).toMatchObject({ stackscript_id: 401697, stackscript_data: fields });
+
+      const err = (await linode.create(newServer({ scriptId: '401697', scriptData: { webserver: 'Apache' } })).catch((e: unknown) => e)) as CloudError;
+      expect([err.kind, err.field]).toEqual(['validation', 'stackscript_data']);
+      expect(err.customerMessage).toBe("Check the app's settings: a required field is missing or has a value that is not allowed.");
+    });
+
     it('follows a server from provisioning to running as the clock moves', async () => {
       const { id } = await linode.create(newServer());
       w.emu.advance(30_000);

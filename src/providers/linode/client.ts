@@ -114,7 +114,7 @@ export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
       const retryAfterMs = failure.opts.retryAfter !== undefined ? failure.opts.retryAfter * 1000 : undefined;
       const retryable = isRetryable(a);
       if (!idempotent || !retryable || n > retries || (retryAfterMs ?? 0) > maxRetryAfterMs) throw scrubbed(failure);
-      uncertain ||= a.kind !== 'answer' || a.res.status >= 500;
+      uncertain ||= a.kind !== 'answer' || a.res.status >= 500 || a.res.status === 408;
       const delay = retryAfterMs !== undefined ? retryAfterMs + Math.floor(random() * BACKOFF_BASE_MS) : backoff(n, random);
       opts.logger?.warn({ method, path, status: a.kind === 'answer' ? a.res.status : a.kind, attempt: n, delayMs: delay }, 'Linode call failed; retrying');
       await sleep(delay);

@@ -21,6 +21,7 @@ import { eventJson, instanceJson } from './views.ts';
 export { createSteppedClock, DEFAULT_DURATIONS, DEMO_DURATIONS, LINODE_EMULATOR_TOKEN, type Durations, type LinodeEmulatorOptions, type SteppedClock } from './options.ts';
 export { OPERATIONS, type FaultOptions, type LinodeFault, type LinodeOperation } from './faults.ts';
 export { SESSION_EXPIRED } from './lish.ts';
+export { createLinodeEmulatorState, type LinodeEmulatorState, type RecordedRequest } from './state.ts';
 
 /**
  * A local Linode API v4 (specs/linode-api-v4.md) on 127.0.0.1: the catalogue, instances with
