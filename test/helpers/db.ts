@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createDb, type Db } from '../../src/db/index.ts';
+import { sql } from 'kysely';
+import { createDb, type Db, type DbOrTx } from '../../src/db/index.ts';
+import { checkLedgerInvariants } from '../../src/domain/ledger/invariants.ts';
 import { TEMPLATE_DB, withDatabase } from '../global-setup.ts';
 
-/** Databases open in this test file; test/setup.ts checks the ledger in each after every test. */
+/**
+ * Databases open in this test file; test/setup.ts checks the ledger in each after every test,
+ * and `drop()` checks it once more before the database goes, so one made and closed inside a
+ * single test is checked too.
+ */
 export const liveDatabases = new Set<Db>();
 
 /** A fresh database for one test file, cloned from the migrated template. */
@@ -29,11 +35,35 @@ export async function createTestDatabase(): Promise<{ url: string; db: Db; drop(
     db,
     async drop() {
       liveDatabases.delete(db);
-      await db.destroy();
-      const c = new pg.Client(adminUrl);
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      let problems: string[];
+      try {
+        problems = await checkLedgerInvariants(db);
+      } finally {
+        await db.destroy();
+        const c = new pg.Client(adminUrl);
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+      }
+      if (problems.length) throw new Error(`The ledger's promises were broken in database ${name} when it was closed:\n${problems.join('\n')}`);
     },
   };
+}
+
+/** The PostgreSQL backend a connection (or transaction) runs on, for `waitUntilBlocked`. */
+export async function backendPid(db: DbOrTx): Promise<number> {
+  return (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid;
+}
+
+/**
+ * A race barrier: resolves once backend `pid` is waiting for a lock another connection holds,
+ * so a test lets the holder go knowing the other really raced it (no sleep that might let it
+ * run first, or after). Fails after `timeoutMs` if it never blocks.
+ */
+export async function waitUntilBlocked(db: DbOrTx, pid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await sql<{ n: number }>`select cardinality(pg_blocking_pids(${pid}::int)) as n`.execute(db)).rows[0]!.n === 0) {
+    if (Date.now() > deadline) throw new Error(`backend ${pid} never waited for a lock`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -1,25 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueStatement } from '../../src/domain/invoices/statements.ts';
+import { issueStatement, type Month } from '../../src/domain/invoices/statements.ts';
 import { joinAs } from '../api-keys/helpers.ts';
 import { apiClient, ISO_UTC, person, tokenFor } from '../api/client.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { databaseMonth, move, pdfText, setSeller, topUp } from './fixtures.ts';
+import { after, atOneMoment, move, pdfText, setSeller, topUp } from './fixtures.ts';
 
 let ctx: TestContext;
 let olga: Awaited<ReturnType<typeof person>>;
 let token: string;
 let receipts: Array<{ id: string; number: string }>;
 let statement: { id: string; number: string };
+let month: Month;
 beforeAll(async () => {
   ctx = await createTestContext();
   olga = await person(ctx, 'Olga Owner');
   await ctx.db.updateTable('organizations').set({ name: 'Olga Ltd', address: '2 Dock Road', tax_id: 'GB222' }).where('id', '=', olga.organizationId).execute();
   await setSeller(ctx, { name: 'SkyPanel Hosting GmbH', address: 'Berlin', tax_id: 'DE999', email: null });
-  receipts = [];
-  for (const amount of [10_000_000n, 25_500_000n, 100_000_000n]) receipts.push((await topUp(ctx, olga.organizationId, amount, { captureId: `CAP-OLGA-${amount}` })).invoice);
-  await move(ctx, olga.organizationId, 'vps_charge', -13_699n, 'Server api-1, one hour');
-  const { month, next } = await databaseMonth(ctx);
-  statement = await issueStatement({ ...ctx.deps, clock: { now: () => new Date(next.getTime() + 15 * 60_000) } }, olga.organizationId, month);
+  // The month's money at one moment (fixtures.ts), its receipts issued a millisecond apart, in order.
+  const moment = await atOneMoment(ctx, async (deps, at) => {
+    const issued = [];
+    for (const [i, amount] of [10_000_000n, 25_500_000n, 100_000_000n].entries()) {
+      issued.push((await topUp(deps, olga.organizationId, amount, { captureId: `CAP-OLGA-${amount}`, issuedAt: new Date(at.getTime() + i + 1) })).invoice);
+    }
+    await move(deps.db, olga.organizationId, 'vps_charge', -13_699n, 'Server api-1, one hour');
+    return issued;
+  });
+  ({ value: receipts, month } = moment);
+  statement = await issueStatement({ ...ctx.deps, clock: { now: () => after(month.end, 15) } }, olga.organizationId, month.month);
   token = await tokenFor(ctx, olga.email, '198.51.100.90');
 });
 afterAll(async () => ctx.close());
@@ -71,7 +78,7 @@ describe('GET /api/v1/invoices/{id}', () => {
     const res = await call()('GET', `/invoices/${statement.id}`, { token });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ kind: 'statement', total: '0.01', opening_balance: '0.00', closing_balance: '135.49', totals: { credits: '135.50', charges: '-0.01', refunds: '0.00' } });
-    expect(res.body.period_start).toMatch(/^\d{4}-\d{2}-01T00:00:00\.000Z$/);
+    expect(res.body).toMatchObject({ period_start: month.start.toISOString(), period_end: month.end.toISOString(), issued_at: after(month.end, 15).toISOString() });
     expect(res.body.lines.map((l: { kind: string; amount: string; balance: string }) => [l.kind, l.amount, l.balance])).toEqual([
       ['top_up', '10.00', '10.00'], ['top_up', '25.50', '35.50'], ['top_up', '100.00', '135.50'], ['vps_charge', '-0.013699', '135.49'],
     ]);

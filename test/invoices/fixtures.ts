@@ -1,39 +1,32 @@
 import { inflateSync } from 'node:zlib';
 import { sql } from 'kysely';
-import { inTransaction } from '../../src/db/index.ts';
+import { inTransaction, type DbOrTx } from '../../src/db/index.ts';
 import type { LedgerKind, PlatformAccount } from '../../src/db/types.ts';
 import { issueReceipt, type ReceiptOptions } from '../../src/domain/invoices/receipts.ts';
+import { parseMonth, type Month } from '../../src/domain/invoices/statements.ts';
 import { post } from '../../src/domain/ledger/post.ts';
+import { settledTopUp } from '../billing/payments.ts';
 import type { TestContext } from '../helpers/context.ts';
 
-/** Money and invoices for the invoice tests: top-ups as the PayPal path will make them, ledger postings, PDF text. */
+/** Money and invoices for the invoice tests: top-ups as the PayPal path makes them, ledger postings, moments, PDF text. */
 
-let captures = 0;
+type AppDeps = TestContext['deps'];
 
-export async function walletOf(ctx: TestContext, organizationId: string) {
-  return ctx.db.selectFrom('wallets').select(['id', 'balance']).where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+export async function walletOf(db: DbOrTx, organizationId: string) {
+  return db.selectFrom('wallets').select(['id', 'balance']).where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
 }
 
 /**
- * A completed PayPal top-up of `amount` micro-units: the payment, the wallet credit and the
- * receipt in one transaction, as the top-up path does it.
+ * A completed PayPal top-up of `amount` micro-units through the production credit path
+ * (`settledTopUp`): the payment, the wallet credit and the receipt in one transaction. The
+ * receipt is issued as the app issues it, or at `issuedAt` / with `brandName` when given.
  */
-export async function topUp(ctx: TestContext, organizationId: string, amount: bigint, opts: ReceiptOptions & { captureId?: string } = {}) {
-  const captureId = opts.captureId ?? `CAPTURE-${++captures}-${Math.random().toString(36).slice(2, 8)}`;
-  const wallet = await walletOf(ctx, organizationId);
-  return inTransaction(ctx.db, async (trx) => {
-    const payment = await trx
-      .insertInto('payments')
-      .values({ organization_id: organizationId, provider_order_id: `ORDER-${captureId}`, capture_id: captureId, amount, currency: 'USD', status: 'completed', completed_at: new Date() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await post(trx, {
-      idempotencyKey: `paypal:${captureId}`, kind: 'top_up', organizationId, currency: 'USD', description: `PayPal top-up ${captureId}`,
-      lines: [{ walletId: wallet.id, amount }, { account: 'paypal_clearing', amount: -amount }],
-    });
-    const invoice = await issueReceipt(trx, payment.id, opts);
-    return { paymentId: payment.id, captureId, invoice };
-  });
+export async function topUp(deps: AppDeps, organizationId: string, amount: bigint, opts: ReceiptOptions & { captureId?: string } = {}) {
+  const { issuedAt, brandName, captureId } = opts;
+  const onCredited = issuedAt || brandName ? async (trx: Parameters<typeof issueReceipt>[0], id: string) => void (await issueReceipt(trx, id, { brandName: brandName ?? deps.config.BRAND_NAME, issuedAt })) : undefined;
+  const settled = await settledTopUp(deps, organizationId, amount, { captureId, onCredited });
+  const invoice = await deps.db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', settled.paymentId).executeTakeFirstOrThrow();
+  return { ...settled, invoice };
 }
 
 const ACCOUNT: Partial<Record<LedgerKind, PlatformAccount>> = {
@@ -42,23 +35,40 @@ const ACCOUNT: Partial<Record<LedgerKind, PlatformAccount>> = {
 };
 
 /** A balanced posting moving `amount` (signed, for the wallet) of `kind`, as the billing code would. */
-export async function move(ctx: TestContext, organizationId: string, kind: LedgerKind, amount: bigint, description: string) {
-  const wallet = await walletOf(ctx, organizationId);
-  return inTransaction(ctx.db, (trx) =>
+export async function move(db: DbOrTx, organizationId: string, kind: LedgerKind, amount: bigint, description: string) {
+  const wallet = await walletOf(db, organizationId);
+  return inTransaction(db, (trx) =>
     post(trx, {
-      idempotencyKey: `${kind}:${description}:${Math.random()}`, kind, organizationId, currency: 'USD', description, allowNegative: true,
+      idempotencyKey: `${kind}:${crypto.randomUUID()}`, kind, organizationId, currency: 'USD', description, allowNegative: true,
       lines: [{ walletId: wallet.id, amount }, { account: ACCOUNT[kind] ?? 'adjustments', amount: -amount }],
     }),
   );
 }
 
-/** The current calendar month by the database clock (what ledger rows are stamped with), and the instant the next one starts. */
-export async function databaseMonth(ctx: TestContext): Promise<{ month: string; next: Date }> {
-  const { rows } = await sql<{ month: string; next: Date }>`
-    select to_char(now() at time zone 'UTC', 'YYYY-MM') as month,
-           (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC' as next`.execute(ctx.db);
-  return rows[0]!;
+export interface Moment<T> {
+  value: T;
+  /** The instant everything happened, by the database clock. */
+  at: Date;
+  /** Its UTC calendar month. */
+  month: Month;
 }
+
+/**
+ * Runs `fn` as one moment: in one database transaction, whose clock (`now()`, which stamps
+ * ledger rows and receipts) stands still, with an app clock that reads the same instant. So
+ * everything it posts lands in one calendar month whenever the test runs — across midnight of
+ * the 1st or New Year too — and the test takes that month from here, never from a wall clock.
+ */
+export async function atOneMoment<T>(ctx: TestContext, fn: (deps: AppDeps, at: Date) => Promise<T>): Promise<Moment<T>> {
+  return inTransaction(ctx.db, async (trx) => {
+    const at = (await sql<{ at: Date }>`select now() as at`.execute(trx)).rows[0]!.at;
+    const value = await fn({ ...ctx.deps, db: trx, clock: { now: () => new Date(at) } }, at);
+    return { value, at, month: parseMonth(at.toISOString().slice(0, 7)) };
+  });
+}
+
+/** `d` moved by `minutes`. */
+export const after = (d: Date, minutes: number) => new Date(d.getTime() + minutes * 60_000);
 
 export async function setSeller(ctx: TestContext, seller: Record<string, string | null>) {
   await ctx.db

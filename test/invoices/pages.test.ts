@@ -3,22 +3,27 @@ import { issueStatement } from '../../src/domain/invoices/statements.ts';
 import { joinAs } from '../api-keys/helpers.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, signedIn } from '../helpers/people.ts';
-import { databaseMonth, move, pdfText, setSeller, topUp } from './fixtures.ts';
+import { after, atOneMoment, move, pdfText, setSeller, topUp } from './fixtures.ts';
 
 let ctx: TestContext;
 let ann: Awaited<ReturnType<typeof createPerson>>;
 let receipt: { id: string; number: string };
 let statement: { id: string; number: string };
+/** When Ann's month happened (fixtures.ts `atOneMoment`): the receipt's date of issue and payment. */
+let paidAt: Date;
 beforeAll(async () => {
   ctx = await createTestContext();
   ann = await createPerson(ctx, 'Ann Invoice', { verified: true });
   await ctx.db.updateTable('organizations').set({ name: 'Acme Ltd', address: '1 Market Street, Leeds', tax_id: 'GB123456789' }).where('id', '=', ann.organization.id).execute();
   await setSeller(ctx, { name: 'SkyPanel Hosting GmbH', address: 'Hauptstraße 1, Berlin', tax_id: 'DE999999999', email: 'billing@skypanel.test' });
-  receipt = (await topUp(ctx, ann.organization.id, 25_000_000n, { captureId: 'CAP-PAGES-1' })).invoice;
-  // Enough lines for the statement's PDF to run over several pages.
-  for (let h = 1; h <= 60; h++) await move(ctx, ann.organization.id, 'vps_charge', -13_699n, `Server web-1, hour ${h}`);
-  const { month, next } = await databaseMonth(ctx);
-  statement = await issueStatement({ ...ctx.deps, clock: { now: () => new Date(next.getTime() + 15 * 60_000) } }, ann.organization.id, month);
+  const moment = await atOneMoment(ctx, async (deps) => {
+    const paid = (await topUp(deps, ann.organization.id, 25_000_000n, { captureId: 'CAP-PAGES-1' })).invoice;
+    // Enough lines for the statement's PDF to run over several pages.
+    for (let h = 1; h <= 60; h++) await move(deps.db, ann.organization.id, 'vps_charge', -13_699n, `Server web-1, hour ${h}`);
+    return paid;
+  });
+  ({ value: receipt, at: paidAt } = moment);
+  statement = await issueStatement({ ...ctx.deps, clock: { now: () => after(moment.month.end, 15) } }, ann.organization.id, moment.month.month);
 });
 afterAll(async () => ctx.close());
 
@@ -42,7 +47,10 @@ describe('the invoices pages', () => {
     for (const text of ['Receipt', receipt.number, 'SkyPanel Hosting GmbH', 'Hauptstraße 1, Berlin', 'DE999999999', 'Acme Ltd', '1 Market Street, Leeds', 'GB123456789', 'Wallet top-up (PayPal capture CAP-PAGES-1)', 'Total paid (USD)', '$25.00']) {
       expect(html).toContain(text);
     }
-    expect(html).toContain(new Date().toISOString().slice(0, 4));
+    // Issued, and paid, on the day of the moment it happened (UTC), both shown as that date.
+    const day = paidAt.toISOString().slice(0, 10);
+    expect(html).toContain(`<dt class="text-slate-500 dark:text-slate-400">Issued</dt><dd><time datetime="${paidAt.toISOString()}">${day}</time></dd>`);
+    expect(html).toMatch(new RegExp(`<td[^>]*>${day}</td><td[^>]*>Wallet top-up \\(PayPal capture CAP-PAGES-1\\)</td><td[^>]*>\\$25\\.00</td>`));
   });
 
   it('show a statement with its running balance, totals and closing balance', async () => {
@@ -92,7 +100,7 @@ describe('the invoices pages', () => {
 
   it('page through many invoices, and answer an htmx page request with the list alone', async () => {
     const cat = await createPerson(ctx, 'Cat Many', { verified: true });
-    for (let i = 0; i < 27; i++) await topUp(ctx, cat.organization.id, 1_000_000n);
+    for (let i = 0; i < 27; i++) await topUp(ctx.deps, cat.organization.id, 1_000_000n);
     const browser = await signedIn(ctx, cat.email);
     await browser.get('/invoices');
     const first = ids(browser.lastHtml);
