@@ -1,20 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { createAccessToken } from '../../src/domain/accounts/access-tokens.ts';
 import { createSession } from '../../src/domain/accounts/sessions.ts';
 import { startImpersonation } from '../../src/domain/admin/impersonation.ts';
 import { PERMISSIONS, PREDEFINED_ROLES, type Permission } from '../../src/domain/organizations/permissions.ts';
 import { randomToken } from '../../src/lib/crypto.ts';
 import { adminSessionCookieName } from '../../src/web/middleware/impersonation.ts';
-import { createPerson, PASSWORD } from '../helpers/people.ts';
-import { join, NO_ACCESS, ROLES, type Fixtures, type Person } from './fixtures.ts';
+import { PASSWORD } from '../helpers/people.ts';
+import { beginTotpSetup, confirmTotpSetup } from '../../src/domain/accounts/two-factor.ts';
+import { join, NO_ACCESS, ROLES, totpNow, type Fixtures, type Person } from './fixtures.ts';
 
 /**
  * Who calls the routes. Each caller has what a real client of its kind has: members and the
  * platform admin a browser session (pages) and an access token (API); an API key only its
  * bearer secret (sent to pages too, where it must count for nothing); an impersonating admin
  * only the two cookies of an impersonation (sent to the API too, where cookies count for
- * nothing). The owner before her second factor and a suspended owner hold credentials that
- * must open nothing. `credentials(true)` makes a fresh twin — same kind, same role in Acme — for a
+ * nothing). An owner before her second factor (she has two-factor on) and a suspended owner
+ * hold credentials that must open nothing. `credentials(true)` makes a fresh twin — same kind, same role in Acme — for a
  * route that changes the caller's own standing (signs out, leaves, accepts an invitation…).
  */
 
@@ -26,6 +26,10 @@ export interface Credentials {
   cookie: string;
   csrf: string;
   bearer?: string;
+  /** The browser session the cookie carries, if any (full, half-signed-in or an impersonation). */
+  sessionId?: string;
+  /** The caller's authenticator secret, when they have two-factor on. */
+  totpSecret?: string;
 }
 
 export interface Caller {
@@ -43,7 +47,6 @@ export interface Caller {
   credentials(fresh: boolean): Promise<Credentials>;
 }
 
-const rand = () => randomBytes(4).toString('hex');
 const all = new Set<Permission>(PERMISSIONS);
 let ipCount = 0;
 const nextIp = () => `198.18.${Math.floor(++ipCount / 250)}.${(ipCount % 250) + 1}`;
@@ -72,13 +75,13 @@ export async function buildCallers(fx: Fixtures) {
   const accessToken = async (userId: string) => (await createAccessToken(ctx.db, ctx.config, userId, origin, now())).token;
 
   async function person(name: string, opts: { isAdmin?: boolean } = {}): Promise<Person> {
-    const p = await createPerson(ctx, `${name} ${rand()}`, { verified: true, ...opts });
+    const p = await fx.make.person(name, opts);
     return { id: p.id, email: p.email, name: p.name };
   }
 
   async function signedIn(me: Person): Promise<Credentials> {
     const [s, bearer] = await Promise.all([session(me.id), accessToken(me.id)]);
-    return { me, cookie: `${ctx.config.cookieName}=${s.token}`, csrf: s.csrf, bearer };
+    return { me, cookie: `${ctx.config.cookieName}=${s.token}`, csrf: s.csrf, bearer, sessionId: s.sessionId };
   }
 
   /** A platform admin's browser switched into an impersonation of `target`, their own cookie kept aside. */
@@ -87,7 +90,7 @@ export async function buildCallers(fx: Fixtures) {
     const actor = { userId: admin.id, isPlatformAdmin: true, organizationId: null, roleName: null, permissions: new Set<Permission>(), impersonatorUserId: null, apiKeyId: null, origin };
     const started = await startImpersonation(ctx.deps, actor, { userId: target.id, password: PASSWORD, adminSessionId: own.sessionId });
     const { csrf_token } = await ctx.db.selectFrom('sessions').select('csrf_token').where('id', '=', started.sessionId).executeTakeFirstOrThrow();
-    return { me: target, cookie: `${ctx.config.cookieName}=${started.token}; ${adminSessionCookieName(ctx.config)}=${own.token}`, csrf: csrf_token };
+    return { me: target, cookie: `${ctx.config.cookieName}=${started.token}; ${adminSessionCookieName(ctx.config)}=${own.token}`, csrf: csrf_token, sessionId: started.sessionId };
   }
 
   const member = async (role: string, name: string): Promise<Caller> => {
@@ -109,14 +112,18 @@ export async function buildCallers(fx: Fixtures) {
     credentials: async () => ({ me: null, ...anonymousCookie() }),
   };
 
-  // Olive's password was right but her second factor is still owed: that session must open nothing.
+  // Otto, an owner of Acme with two-factor on, typed his password but still owes the code: that session must open nothing.
   const halfSignedIn = async (): Promise<Credentials> => {
-    const s = await session(fx.acme.people.owner!.id, 'mfa');
-    return { me: fx.acme.people.owner!, cookie: `${ctx.config.cookieName}=${s.token}`, csrf: s.csrf };
+    const otto = await person('Otto Owner');
+    await join(ctx, fx.acme.id, otto.id, fx.acme.roles.owner!);
+    const { secret } = await beginTotpSetup(ctx.deps, otto.id);
+    await confirmTotpSetup(ctx.deps, otto.id, await totpNow(ctx, secret));
+    const s = await session(otto.id, 'mfa');
+    return { me: otto, cookie: `${ctx.config.cookieName}=${s.token}`, csrf: s.csrf, sessionId: s.sessionId, totpSecret: secret };
   };
   const half = await halfSignedIn();
   const pending: Caller = {
-    name: 'the owner before her second factor', kind: 'half-signed-in', session: false, bearer: false, permissions: new Set(), owner: false, memberOfAcme: false, ip: nextIp(),
+    name: 'an owner before his second factor', kind: 'half-signed-in', session: false, bearer: false, permissions: new Set(), owner: false, memberOfAcme: false, ip: nextIp(),
     credentials: async (fresh) => (fresh ? halfSignedIn() : half),
   };
 

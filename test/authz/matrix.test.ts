@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { billingContext } from '../billing/helpers.ts';
+import type { TestContext } from '../helpers/context.ts';
 import { buildCallers } from './callers.ts';
 import { buildFixtures, type Fixtures } from './fixtures.ts';
 import { call, describeRequirement, expectation, judge, routeOf, variants } from './matrix.ts';
@@ -11,24 +12,30 @@ import { EMULATORS, ROUTES } from './routes.ts';
  * The authorization matrix (issue 3, item 10): every served route × anonymous, each
  * predefined role, a zero-permission custom role, API keys with and without the permission,
  * a platform admin and an impersonating admin × their own and another organization's things.
+ * A refused caller gets the refusal the route's requirement implies; a permitted caller gets
+ * what the route is for: its status, and its effect (a row made, changed or gone, a page that
+ * shows what it should), each call on records made for it.
  */
 
 let ctx: TestContext;
+let close: () => Promise<void>;
 let fx: Fixtures;
 let callersFor: Awaited<ReturnType<typeof buildCallers>>;
 let calls = 0;
 
 beforeAll(async () => {
-  ctx = await createTestContext({
+  // Top-ups and refunds go to a PayPal emulator, so a permitted call really pays and refunds.
+  const made = await billingContext({
     RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_AUTHENTICATED: '1000000', RATE_LIMIT_ADMIN: '1000000',
     RATE_LIMIT_AUTH_ACTIONS: '10000', LOGIN_IP_LOCKOUT_ATTEMPTS: '10000',
   });
-  fx = await buildFixtures(ctx);
+  ({ ctx, close } = made);
+  fx = await buildFixtures(ctx, made.emu);
   callersFor = await buildCallers(fx);
 });
 afterAll(async () => {
   if (process.env.AUTHZ_SUMMARY) console.info(`authorization matrix: ${Object.keys(ROUTES).length} routes, ${calls} calls`);
-  await ctx?.close();
+  await close?.();
 });
 
 describe('the route table', () => {
@@ -56,22 +63,16 @@ describe('every route, every caller', () => {
   for (const [key, req] of Object.entries(ROUTES)) {
     const route = routeOf(key, req);
     it(describeRequirement(route), async () => {
-      const callers = callersFor(route.api, req.permission);
-      const failures = (
-        await Promise.all(
-          callers.map(async (caller) => {
-            const wrong: string[] = [];
-            // One caller's calls in turn; callers side by side.
-            for (const whose of variants(route)) {
-              const out = await call(fx, route, caller, whose);
-              calls++;
-              const problem = judge(fx, route, caller, expectation(route, caller, whose), out);
-              if (problem) wrong.push(`${caller.name} (${whose}): ${problem}`);
-            }
-            return wrong;
-          }),
-        )
-      ).flat();
+      const failures: string[] = [];
+      // One call at a time: a permitted call's effect is read back before anyone else acts.
+      for (const caller of callersFor(route.api, req.permission)) {
+        for (const whose of variants(route)) {
+          const made = await call(fx, route, caller, whose);
+          calls++;
+          const problem = await judge(fx, route, caller, expectation(route, caller, whose), made.call, made.out);
+          if (problem) failures.push(`${caller.name} (${whose}): ${problem}`);
+        }
+      }
       expect(failures).toEqual([]);
     });
   }

@@ -1,10 +1,11 @@
 import type { Caller } from './callers.ts';
-import type { Fixtures } from './fixtures.ts';
-import type { Requirement, Whose } from './routes.ts';
+import { activeOrganizationOf, type Fixtures } from './fixtures.ts';
+import type { Call, Done, Outcome, Requirement, Whose } from './routes.ts';
 
 /**
- * The rules of the matrix: what each caller must get from a route, derived from the route's
- * requirement alone, and one call made the way a real client would make it.
+ * The rules of the matrix: who must be refused by a route, and how, derived from the route's
+ * requirement alone; what a permitted call must do, from the route's `done`; and one call
+ * made the way a real client would make it.
  */
 
 export interface Route {
@@ -16,12 +17,6 @@ export interface Route {
 }
 
 export type Expected = { allowed: true } | { status: number; signIn?: true };
-
-export interface Outcome {
-  status: number;
-  location: string | null;
-  text: string;
-}
 
 export function routeOf(key: string, req: Requirement): Route {
   const [method, path] = key.split(' ') as [string, string];
@@ -65,23 +60,30 @@ export function expectation(route: Route, caller: Caller, whose: Whose): Expecte
   return { allowed: true };
 }
 
-/** Makes one call as `caller`: a fresh twin for routes that change the caller's standing. */
-export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Whose): Promise<Outcome> {
+/** Makes one call as `caller` (a fresh twin for routes that change the caller's standing), with what it names made for it. */
+export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Whose): Promise<{ call: Call; out: Outcome }> {
   const { req } = route;
-  const creds = await caller.credentials(Boolean(req.self) && caller.kind !== 'anonymous' && caller.kind !== 'key');
-  const params: Record<string, string> = { ...(await req.params?.(fx)) };
-  if (req.org === 'path') params.id = whose === 'foreign-org' ? fx.globex.id : fx.acme.id;
+  // Only a twin made for this call may have its standing changed (by the call, or by the route's setup).
+  const fresh = Boolean(req.self) && caller.kind !== 'anonymous' && caller.kind !== 'key' && caller.kind !== 'suspended';
+  const creds = await caller.credentials(fresh);
+  const me = creds.me;
+  const org = caller.memberOfAcme || !me ? fx.acme.id : ((await activeOrganizationOf(fx.ctx, me.id))?.id ?? fx.acme.id);
+  const c: Call = { fx, caller, whose, creds, me, org, params: {}, query: '', made: {}, fresh };
+  Object.assign(c.made, await req.setup?.(c));
+  Object.assign(c.params, await req.params?.(c));
+  if (req.org === 'path') c.params.id = whose === 'foreign-org' ? fx.globex.id : fx.acme.id;
   if (req.record) {
     const name = [...route.path.matchAll(/:(\w+)/g)].at(-1)![1]!;
     // Naming another organization (API) goes with that organization's record; a header alone changes nothing else.
     const own = whose === 'own' || (whose === 'foreign-org' && req.record.of === 'user');
-    params[name] = await (own ? req.record.own : req.record.foreign)(fx, creds.me);
+    c.params[name] = await (own ? req.record.own : req.record.foreign)(c);
   }
   const path = route.path.replace(/:(\w+)/g, (_, name: string) => {
-    if (!(name in params)) throw new Error(`${route.key}: no value for :${name}`);
-    return encodeURIComponent(params[name]!);
+    if (!(name in c.params)) throw new Error(`${route.key}: no value for :${name}`);
+    return encodeURIComponent(c.params[name]!);
   });
-  const body = await req.body?.(fx, creds.me, whose);
+  c.body = await req.body?.(c);
+  c.query = req.query?.(c) ?? '';
   const headers: Record<string, string> = { 'x-forwarded-for': caller.ip };
   let payload: string | URLSearchParams | undefined;
 
@@ -92,7 +94,7 @@ export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Wh
     if (whose === 'foreign-org' && req.org !== 'path') headers['x-organization-id'] = fx.globex.id;
     if (route.method === 'POST' || route.method === 'PATCH') {
       headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body ?? {});
+      payload = JSON.stringify(c.body ?? {});
     }
   } else {
     Object.assign(headers, { 'sec-fetch-site': 'same-origin', cookie: creds.cookie });
@@ -101,23 +103,28 @@ export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Wh
     if (route.method !== 'GET') {
       headers['x-csrf-token'] = creds.csrf;
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      payload = new URLSearchParams(Object.entries(body ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v ?? '']])));
+      payload = new URLSearchParams(Object.entries(c.body ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v ?? '']])));
     }
   }
 
-  const res = await fx.ctx.app.request(path, { method: route.method, headers, body: payload });
+  const res = await fx.ctx.app.request(c.query ? `${path}?${c.query}` : path, { method: route.method, headers, body: payload });
+  const contentType = res.headers.get('content-type') ?? '';
   let text = '';
-  // The event stream never ends by itself: the status is all we need.
-  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) await res.body?.cancel();
-  else text = await res.text();
-  return { status: res.status, location: res.headers.get('location'), text };
+  if (contentType.includes('text/event-stream')) {
+    // The event stream never ends by itself: its first event is enough.
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    text = new TextDecoder().decode(first.value);
+    await reader.cancel();
+  } else text = await res.text();
+  return { call: c, out: { status: res.status, location: res.headers.get('location'), text } };
 }
 
 /** What is wrong with `out`, or null. */
-export function judge(fx: Fixtures, route: Route, caller: Caller, expected: Expected, out: Outcome): string | null {
+export async function judge(fx: Fixtures, route: Route, caller: Caller, expected: Expected, c: Call, out: Outcome): Promise<string | null> {
   if ('allowed' in expected) {
-    if (!((out.status >= 200 && out.status < 400) || out.status === 422)) return `expected to get through, got ${out.status}`;
-    if (route.req.auth !== 'public' && out.location?.startsWith('/login')) return `expected to get through, was sent to ${out.location}`;
+    const wrong = await notDone(route, c, out);
+    if (wrong) return wrong;
   } else {
     if (out.status !== expected.status) return `expected ${expected.status}, got ${out.status}`;
     if (expected.signIn && !out.location?.startsWith('/login?next=')) return `expected a redirect to sign in, got ${out.location}`;
@@ -125,8 +132,23 @@ export function judge(fx: Fixtures, route: Route, caller: Caller, expected: Expe
   // Never data: Globex is foreign to every caller; Acme to anyone not acting in it. Staff pages show everything to staff.
   if ((route.req.auth === 'admin' || route.req.auth === 'admin-token') && caller.kind === 'platform-admin') return null;
   const hidden = ['globex', ...(signedIn(route, caller) && caller.memberOfAcme ? [] : [fx.acme.name.toLowerCase()])];
-  const shown = hidden.find((s) => out.text.toLowerCase().includes(s) || out.location?.toLowerCase().includes(s));
+  // A sign-in redirect repeats the address asked for: that is the caller's own words, not data.
+  const location = out.location?.startsWith('/login?next=') ? '' : (out.location ?? '');
+  const shown = hidden.find((s) => out.text.toLowerCase().includes(s) || location.toLowerCase().includes(s));
   return shown ? `the answer (${out.status}) shows "${shown}"` : null;
+}
+
+/** How a permitted call fell short of what the route does: status, redirect, what it shows, its effect. */
+async function notDone(route: Route, c: Call, out: Outcome): Promise<string | null> {
+  const done: Done = typeof route.req.done === 'function' ? await route.req.done(c) : route.req.done;
+  const said = () => out.text.replace(/\s+/g, ' ').slice(0, 300);
+  if (out.status !== done.status) return `expected ${done.status}, got ${out.status}${out.location ? ` to ${out.location}` : `: ${said()}`}`;
+  if (done.location !== undefined) {
+    const ok = typeof done.location === 'string' ? out.location === done.location : done.location.test(out.location ?? '');
+    if (!ok) return `expected a redirect to ${done.location}, got ${out.location}`;
+  }
+  for (const text of [done.shows ?? []].flat()) if (!out.text.includes(text)) return `the answer does not show ${JSON.stringify(text)}`;
+  return (await done.effect?.(c, out)) ?? null;
 }
 
 export function describeRequirement(route: Route): string {
