@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createPerson, uniqueEmail } from '../helpers/people.ts';
 import { apiClient, ISO_UTC } from './client.ts';
 
 let ctx: TestContext;
@@ -35,9 +36,10 @@ describe('POST /api/v1/auth/register', () => {
     expect(welcome.map((e) => e.template)).toEqual(['welcome']);
   });
 
-  it('refuses an email address that is already registered with 422 naming the email field', async () => {
+  it('refuses an email address that is already registered, whatever its case, with 422 naming the email field', async () => {
+    const tess = await createPerson(ctx, 'Tess Taken', { email: uniqueEmail('Tess Taken') });
     const before = await userCount();
-    const res = await apiClient(ctx, '198.51.100.2')('POST', '/auth/register', { body: { name: 'Someone Else', email: 'ada@example.test', password: 'another password' } });
+    const res = await apiClient(ctx, '198.51.100.2')('POST', '/auth/register', { body: { name: 'Someone Else', email: tess.email.toUpperCase(), password: 'another password' } });
 
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('validation_failed');

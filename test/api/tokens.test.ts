@@ -1,13 +1,16 @@
 import { generate } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { beginTotpSetup, confirmTotpSetup } from '../../src/domain/accounts/two-factor.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { apiClient, ISO_UTC, PASSWORD, person } from './client.ts';
 
 let ctx: TestContext;
+let started: Date;
 beforeAll(async () => {
   ctx = await createTestContext();
+  started = ctx.clock.now();
 });
+afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
 const liveTokens = async (userId: string) =>
@@ -101,9 +104,19 @@ describe('access tokens', () => {
     expect(await liveTokens(erin.id)).toBe(1);
   });
 
-  it('still refuses a wrong password before asking for a code', async () => {
-    const res = await apiClient(ctx, '198.51.100.14')('POST', '/auth/tokens', { body: { email: 'erin.evans@example.test', password: 'wrong', otp: '123456' } });
+  it('still refuses a wrong password before asking for a code, even with the right code', async () => {
+    const fay = await person(ctx, 'Fay Factor');
+    const { secret } = await beginTotpSetup(ctx.deps, fay.id);
+    await confirmTotpSetup(ctx.deps, fay.id, await totp(secret));
+    ctx.clock.advance(30_000);
+    const call = apiClient(ctx, '198.51.100.14');
+    const code = await totp(secret);
+
+    const res = await call('POST', '/auth/tokens', { body: { email: fay.email, password: 'wrong', otp: code } });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('invalid_credentials');
+    expect(await liveTokens(fay.id)).toBe(0);
+    // The code was not spent by the refused attempt: with the password it works.
+    expect((await call('POST', '/auth/tokens', { body: { email: fay.email, password: PASSWORD, otp: code } })).status).toBe(201);
   });
 });

@@ -146,10 +146,18 @@ describe('Resend transport against the Resend emulator', () => {
   it('createMailTransport sends through Resend when MAIL_TRANSPORT is resend', async () => {
     const config = loadConfig({ MAIL_TRANSPORT: 'resend', RESEND_API_KEY: API_KEY, RESEND_BASE_URL: emu.url });
     const transport = createMailTransport(config);
-    await transport.send(welcome());
+    const { providerMessageId } = await transport.send(welcome());
 
     expect(transport.name).toBe('resend');
+    // The emulator received this very email.
     expect(emu.messages).toHaveLength(1);
+    expect(emu.messages[0]).toMatchObject({
+      id: providerMessageId,
+      to: ['ada@lovelace.example'],
+      subject: 'Welcome to SkyPanel: confirm your email',
+      html: '<p>Hello Ada</p>',
+      text: 'Hello Ada',
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
+import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -63,14 +63,23 @@ describe('security headers', () => {
     expect((await browser.get('/admin/outbox')).status).toBe(404);
   });
 
-  it('shows admins real counts of users and organizations', async () => {
+  it('shows admins real counts of users and organizations, and the outbox with the newest mail', async () => {
     const admin = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true });
     const browser = await signedIn(ctx, admin.email, PASSWORD, '192.0.2.151');
-    const html = await (await browser.get('/admin')).text();
-    const users = Number((await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    expect(html).toMatch(new RegExp(`data-testid="count-users">${users}<`));
+    const inDb = async (table: 'users' | 'organizations') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const shown = async () => {
+      const html = await (await browser.get('/admin')).text();
+      const count = (what: string) => Number(new RegExp(`data-testid="count-${what}">(\\d+)<`).exec(html)![1]);
+      return { users: count('users'), organizations: count('organizations') };
+    };
+    const before = await shown();
+    expect(before).toEqual({ users: await inDb('users'), organizations: await inDb('organizations') });
+
+    // One more customer: one more user and one more (personal) organization.
+    const nell = await createPerson(ctx, 'Nell Newcomer', { email: uniqueEmail('Nell Newcomer') });
+    expect(await shown()).toEqual({ users: before.users + 1, organizations: before.organizations + 1 });
     const outbox = await (await browser.get('/admin/outbox')).text();
-    expect(outbox).toContain('lee.customer@example.test');
+    expect(outbox).toContain(nell.email);
   });
 });
 
@@ -103,9 +112,16 @@ describe('rate limits', () => {
     const browser = new TestBrowser(ctx.app, '203.0.113.90');
     await browser.get('/login');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await browser.post('/login', { email: `x${i}@example.test`, password: 'whatever pw' })).status);
-    expect(statuses.slice(0, 5)).toEqual([422, 422, 422, 422, 422]);
-    expect(statuses[5]).toBe(429);
+    for (let i = 0; i < 5; i++) statuses.push((await browser.post('/login', { email: `x${i}@example.test`, password: 'whatever pw' })).status);
+    expect(statuses).toEqual([422, 422, 422, 422, 422]);
+    // The sixth is refused before any password is checked (it would be right): the request limit, not a lockout.
+    const lee = await createPerson(ctx, 'Lee Limited', { verified: true, email: uniqueEmail('Lee Limited') });
+    const limited = await browser.post('/login', { email: lee.email, password: PASSWORD });
+    expect(limited.status).toBe(429);
+    expect(await limited.text()).toContain('Too many requests');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Other pages from that address are not limited by it.
+    expect((await browser.get('/login')).status).toBe(200);
   });
 
   it('honours IP block and allow rules and per-user overrides', async () => {

@@ -68,21 +68,29 @@ describe('mail delivery job', () => {
 });
 
 describe('purge job', () => {
-  it('deletes expired sessions and records what it did in job_runs', async () => {
+  it('deletes expired sessions and Idempotency-Keys past their 24 hours, keeps the rest, and records what it did in job_runs', async () => {
     const tom = await createPerson(ctx, 'Tom Expired');
+    const now = ctx.clock.now();
+    const ago = (ms: number) => new Date(now.getTime() - ms);
     const origin = { ip: '192.0.2.1', userAgent: 'test' };
-    const old = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, new Date(Date.now() - 30 * 86_400_000));
-    const live = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, new Date());
+    // Started 30 days ago: past its 14-day absolute life. The other one started now.
+    const old = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, ago(30 * 86_400_000));
+    const live = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, now);
     const key = (k: string, created: Date) => ({ key: k, user_id: tom.id, endpoint: 'POST /wallet/top-ups', request_hash: 'h', status: 'done' as const, created_at: created });
-    await ctx.db.insertInto('idempotency_keys').values([key('old', new Date(Date.now() - 2 * 86_400_000)), key('fresh', new Date())]).execute();
-    const summary = await purgeExpiredJob(ctx.deps, 'job-1');
-    expect((await ctx.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', tom.id).execute()).map((r) => r.key)).toEqual(['fresh']);
-    expect(summary.sessions).toBeGreaterThanOrEqual(1);
-    const left = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', tom.id).execute();
-    expect(left.map((s) => s.id)).toEqual([live.sessionId]);
-    expect(old.sessionId).not.toBe(live.sessionId);
-    const run = await ctx.db.selectFrom('job_runs').selectAll().where('job_id', '=', 'job-1').executeTakeFirstOrThrow();
+    await ctx.db.insertInto('idempotency_keys').values([key('past', ago(86_400_000 + 1)), key('last-moment', ago(86_400_000)), key('fresh', now)]).execute();
+    const sessionsOfTom = async () => (await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', tom.id).orderBy('id').execute()).map((s) => s.id);
+    expect(await sessionsOfTom()).toEqual([old.sessionId, live.sessionId].sort());
+
+    const jobId = `purge-${tom.id}`;
+    const summary = await purgeExpiredJob(ctx.deps, jobId);
+
+    expect(await sessionsOfTom()).toEqual([live.sessionId]);
+    const keys = await ctx.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', tom.id).orderBy('key').execute();
+    expect(keys.map((r) => r.key)).toEqual(['fresh', 'last-moment']);
+    // Nothing else in this file's database has expired: the counts are exactly Tom's.
+    expect(summary).toMatchObject({ sessions: 1, idempotency_keys: 1 });
+    const run = await ctx.db.selectFrom('job_runs').selectAll().where('job_id', '=', jobId).executeTakeFirstOrThrow();
     expect(run.status).toBe('succeeded');
-    expect(run.summary).toMatchObject({ sessions: summary.sessions });
+    expect(run.summary).toEqual(summary);
   });
 });
