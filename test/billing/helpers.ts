@@ -6,6 +6,7 @@ import { apiClient, tokenFor } from '../api/client.ts';
 import { joinAs } from '../api-keys/helpers.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson } from '../helpers/people.ts';
+import { startPayPalGate, type PayPalGate } from '../paypal/helpers.ts';
 
 /**
  * Billing against the PayPal emulator over real HTTP: the app's client is the real client,
@@ -13,16 +14,20 @@ import { createPerson } from '../helpers/people.ts';
  * send (no URL); a test delivers them to `POST /webhooks/paypal` itself, as often and
  * whenever it likes, and the app verifies each through the emulator like it would PayPal.
  */
-export async function billingContext(env: Record<string, string> = {}): Promise<{ ctx: TestContext; emu: PayPalEmulator; close(): Promise<void> }> {
+export async function billingContext(env: Record<string, string> = {}, opts: { gate?: boolean } = {}): Promise<{ ctx: TestContext; emu: PayPalEmulator; gate: PayPalGate | null; close(): Promise<void> }> {
   const emu = await startPayPalEmulator({ webhookId: 'WH-SKYPANEL-BILLING' });
-  const paypal = createPayPalClient({ baseUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret, timeoutMs: 5_000 });
+  // With a gate, the app's PayPal calls pass through it, so a test can hold one (a race barrier).
+  const gate = opts.gate ? await startPayPalGate(emu) : null;
+  const paypal = createPayPalClient({ baseUrl: gate?.url ?? emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret, timeoutMs: 5_000 });
   const ctx = await createTestContext({ RATE_LIMIT_AUTH_ACTIONS: '10000', LOGIN_IP_LOCKOUT_ATTEMPTS: '10000', ...env }, { paypal, paypalWebhookId: emu.webhookId });
-  return { ctx, emu, close: async () => { await ctx.close(); await emu.close(); } };
+  return { ctx, emu, gate, close: async () => { await ctx.close(); await gate?.close(); await emu.close(); } };
 }
 
 export interface BillingWorld {
   ctx: TestContext;
   emu: PayPalEmulator;
+  /** Between the app and the emulator when asked for (`useBillingWorld(env, { gate: true })`). */
+  gate: PayPalGate | null;
   cast: Awaited<ReturnType<typeof billingCast>>;
   /** Olivia's JSON API client (she owns Acme Hosting). */
   olivia: Awaited<ReturnType<typeof apiAs>>;
@@ -33,14 +38,14 @@ export interface BillingWorld {
  * Olivia's API client — set up before the file's tests and torn down after them. Its
  * fields are filled in by the time the tests run.
  */
-export function useBillingWorld(env: Record<string, string> = {}): BillingWorld {
+export function useBillingWorld(env: Record<string, string> = {}, opts: { gate?: boolean } = {}): BillingWorld {
   const world = {} as BillingWorld;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const made = await billingContext(env);
+    const made = await billingContext(env, opts);
     close = made.close;
     const cast = await billingCast(made.ctx);
-    Object.assign(world, { ctx: made.ctx, emu: made.emu, cast, olivia: await apiAs(made.ctx, cast.olivia.email) });
+    Object.assign(world, { ctx: made.ctx, emu: made.emu, gate: made.gate, cast, olivia: await apiAs(made.ctx, cast.olivia.email) });
   });
   afterAll(async () => close?.());
   return world;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiAs, balanceOf, orderOf, useBillingWorld } from './helpers.ts';
 
-const w = useBillingWorld();
+const w = useBillingWorld({}, { gate: true });
 
 const key = () => crypto.randomUUID();
 const paymentCount = async () => Number((await w.ctx.db.selectFrom('payments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -49,19 +49,24 @@ describe('Idempotency-Key on money POSTs', () => {
   it('a duplicate sent while the first is still running is told 409, and only the first acts', async () => {
     const k = key();
     const payments = await paymentCount();
-    w.emu.inject({ slow: 800 }, { on: 'create_order' });
+    const creates = createOrders();
+    // The first request is held at its PayPal call — mid-request, its key claimed — until the duplicate has its answer.
+    const held = w.gate!.hold(/^POST \/v2\/checkout\/orders$/, 'before');
     const first = w.olivia('POST', '/wallet/top-ups', { amount: '30.00' }, { 'idempotency-key': k });
-    await expect.poll(async () => (await w.ctx.db.selectFrom('idempotency_keys').select('status').where('key', '=', k).executeTakeFirst())?.status).toBe('in_flight');
+    await held.arrived;
+    expect((await w.ctx.db.selectFrom('idempotency_keys').select('status').where('key', '=', k).executeTakeFirstOrThrow()).status).toBe('in_flight');
     const duplicate = await w.olivia('POST', '/wallet/top-ups', { amount: '30.00' }, { 'idempotency-key': k });
     expect(duplicate.status).toBe(409);
     expect(duplicate.body.error.code).toBe('idempotency_key_in_flight');
     expect(duplicate.headers.get('retry-after')).toBe('1');
+    held.release();
 
     expect((await first).status).toBe(201);
     const after = await w.olivia('POST', '/wallet/top-ups', { amount: '30.00' }, { 'idempotency-key': k });
     expect(after.headers.get('idempotent-replayed')).toBe('true');
     expect(after.body.id).toBe((await first).body.id);
     expect(await paymentCount()).toBe(payments + 1);
+    expect(createOrders()).toBe(creates + 1);
   });
 
   it('a capture with a key replays its answer; a refusal that may pass (409 not approved) is not kept', async () => {

@@ -79,3 +79,74 @@ export async function startWebhookReceiver(status = 200): Promise<{ url: string;
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+export interface Hold {
+  /** Resolves once a matching request has reached the gate (`before`) or PayPal's handler has it (`inside`: see `startPayPalGate`). */
+  arrived: Promise<void>;
+  /** Lets it go on. */
+  release(): void;
+}
+
+export interface PayPalGate {
+  /** Give the client this instead of the emulator's URL. */
+  url: string;
+  /**
+   * Holds the next request whose `METHOD path` matches, until released:
+   *   before — the request waits at the gate, PayPal has not seen it (the caller is mid-call);
+   *   inside — PayPal is sent its headers and starts handling it, then waits for the body (the
+   *            emulator marks it in flight: a second one with the same PayPal-Request-Id races it;
+   *            `arrived` resolves when the headers are sent, so wait for the emulator's mark).
+   */
+  hold(match: RegExp, mode: 'before' | 'inside'): Hold;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through HTTP proxy in front of the emulator that can hold one request at a chosen
+ * point: a race test's barrier, so the race is forced rather than hoped for with a sleep.
+ * Everything else passes byte for byte, in both directions.
+ */
+export async function startPayPalGate(emu: PayPalEmulator): Promise<PayPalGate> {
+  const target = new URL(emu.url);
+  const holds: Array<{ match: RegExp; mode: 'before' | 'inside'; arrived: () => void; released: Promise<void>; release: () => void; taken: boolean }> = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const hold = holds.find((h) => !h.taken && h.match.test(`${req.method} ${req.url}`));
+    if (hold) hold.taken = true;
+    if (hold?.mode === 'before') {
+      hold.arrived();
+      await hold.released;
+    }
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: `${target.pathname.replace(/\/$/, '')}${req.url}`, headers: { ...req.headers, host: target.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    if (hold?.mode === 'inside') {
+      upstream.flushHeaders();
+      hold.arrived();
+      await hold.released;
+    }
+    upstream.end(Buffer.concat(chunks));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hold(match, mode) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const reached = new Promise<void>((r) => (arrived = r));
+      holds.push({ match, mode, arrived: () => arrived(), released, release: () => release(), taken: false });
+      return { arrived: reached, release: () => release() };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const h of holds) h.release();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
-import { capturedPayment, clientFor, paypalErrorOf, topUp } from './helpers.ts';
+import { capturedPayment, clientFor, paypalErrorOf, startPayPalGate, topUp } from './helpers.ts';
 
 describe('Refunding a PayPal capture through the emulator', () => {
   let emu: PayPalEmulator;
@@ -59,17 +59,27 @@ describe('Refunding a PayPal capture through the emulator', () => {
   });
 
   it('a refund repeated while the first is still running is told to retry later, and one refund is made', async () => {
-    const paypal = clientFor(emu);
-    const captureId = await capturedPayment(paypal, emu);
-    emu.inject({ slow: 300 }, { on: 'refund' });
-    const [first, second] = await Promise.allSettled([
-      paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' }),
-      new Promise((r) => setTimeout(r, 100)).then(() => paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' })),
-    ]);
+    const gate = await startPayPalGate(emu);
+    try {
+      const paypal = clientFor(emu, { baseUrl: gate.url });
+      const captureId = await capturedPayment(paypal, emu);
+      // The first refund reaches PayPal and is held there, mid-request, until the repeat has its answer.
+      const held = gate.hold(/^POST \/v2\/payments\/captures\/[^/]+\/refund$/, 'inside');
+      const first = paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' });
+      await held.arrived;
+      await vi.waitUntil(() => emu.state.inFlight.size === 1);
+      const second = await paypalErrorOf(paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' }));
+      expect(second).toMatchObject({ status: 409, issue: 'PREVIOUS_REQUEST_IN_PROGRESS', retryable: true });
+      expect(emu.refunds.size).toBe(0);
+      held.release();
 
-    expect(first.status).toBe('fulfilled');
-    expect(second.status === 'rejected' && second.reason).toMatchObject({ status: 409, issue: 'PREVIOUS_REQUEST_IN_PROGRESS', retryable: true });
-    expect(emu.refunds.size).toBe(1);
+      expect((await first).status).toBe('COMPLETED');
+      expect(emu.refunds.size).toBe(1);
+      // Asked again now, PayPal replays the one refund.
+      expect((await paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' })).id).toBe((await first).id);
+    } finally {
+      await gate.close();
+    }
   });
 
   it('concurrent refunds with different request ids never refund more than was captured', async () => {
