@@ -1,6 +1,7 @@
 import { generate } from 'otplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { beginTotpSetup, confirmTotpSetup } from '../../src/domain/accounts/two-factor.ts';
+import { hashToken } from '../../src/lib/crypto.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
@@ -47,23 +48,38 @@ async function atCodeStep(email: string, ip: string) {
 }
 
 describe('signing in', () => {
-  it('signs Bob in with the right password, rotates the session and emails a new sign-in notice', async () => {
+  it('signs Bob in with the right password into a new HttpOnly session, and emails a new sign-in notice', async () => {
     const bob = await person('Bob Baker');
     const browser = new TestBrowser(ctx.app);
     await browser.get('/login');
-    const anonymous = browser.cookies.get('sp_session');
     const res = await browser.post('/login', { email: bob.email.toUpperCase(), password: PASSWORD });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/dashboard');
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sp_session='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    expect(browser.cookies.get('sp_session')).not.toBe(anonymous);
+    // The cookie holds the token of a full session of Bob's; the database keeps only its hash.
+    const token = browser.cookies.get('sp_session')!;
+    const session = await ctx.db.selectFrom('sessions').select(['user_id', 'stage']).where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
+    expect(session).toEqual({ user_id: bob.id, stage: 'full' });
     const page = await browser.get('/dashboard');
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('no-store');
-    const notice = await ctx.db.selectFrom('emails').select('template').where('to_address', '=', bob.email).where('template', '=', 'new_sign_in').executeTakeFirst();
-    expect(notice).toBeDefined();
+    const notices = await ctx.db.selectFrom('emails').select('text').where('to_address', '=', bob.email).where('template', '=', 'new_sign_in').execute();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.text).toContain('203.0.113.10');
+  });
+
+  it('signing in again in the same browser ends the session it had', async () => {
+    const bea = await person('Bea Twice');
+    const browser = await signedIn(ctx, bea.email, PASSWORD, '192.0.2.30');
+    const before = browser.cookies.get('sp_session')!;
+    await browser.get('/login');
+    expect((await browser.post('/login', { email: bea.email, password: PASSWORD })).status).toBe(303);
+    const after = browser.cookies.get('sp_session')!;
+    expect(after).not.toBe(before);
+    expect((await ctx.app.request('/dashboard', { headers: { cookie: `sp_session=${before}` } })).status).toBe(303);
+    expect((await ctx.app.request('/dashboard', { headers: { cookie: `sp_session=${after}` } })).status).toBe(200);
   });
 
   it('answers a wrong password and an unknown email with the same status and body', async () => {
@@ -145,10 +161,14 @@ describe('two-factor sign-in', () => {
     await browser.get('/login/two-factor');
     const bad = await browser.post('/login/two-factor', { code: await wrongCode(carol.secret) });
     expect(bad.status).toBe(422);
+    const half = browser.cookies.get('sp_session')!;
     const code = await stepCode(carol.secret, 0);
     const ok = await browser.post('/login/two-factor', { code });
     expect(ok.status).toBe(303);
     expect((await browser.get('/dashboard')).status).toBe(200);
+    // The half-signed-in token was discarded, not promoted: it opens nothing now, not even the code step.
+    expect(browser.cookies.get('sp_session')).not.toBe(half);
+    expect((await ctx.app.request('/login/two-factor', { headers: { cookie: `sp_session=${half}` } })).headers.get('location')).toBe('/login');
 
     // The same code again, in a new sign-in: refused as a replay.
     const other = await atCodeStep(carol.email, '192.0.2.51');
