@@ -33,6 +33,18 @@ export interface BillingWorld {
   olivia: Awaited<ReturnType<typeof apiAs>>;
 }
 
+/** A billing world (see `useBillingWorld`) made now; the caller closes it. */
+export async function makeBillingWorld(env: Record<string, string> = {}, opts: { gate?: boolean } = {}): Promise<BillingWorld & { close(): Promise<void> }> {
+  const made = await billingContext(env, opts);
+  try {
+    const cast = await billingCast(made.ctx);
+    return { ctx: made.ctx, emu: made.emu, gate: made.gate, cast, olivia: await apiAs(made.ctx, cast.olivia.email), close: made.close };
+  } catch (err) {
+    await made.close();
+    throw err;
+  }
+}
+
 /**
  * The usual billing test file's world — a context on the PayPal emulator, the cast, and
  * Olivia's API client — set up before the file's tests and torn down after them. Its
@@ -42,10 +54,9 @@ export function useBillingWorld(env: Record<string, string> = {}, opts: { gate?:
   const world = {} as BillingWorld;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const made = await billingContext(env, opts);
+    const made = await makeBillingWorld(env, opts);
     close = made.close;
-    const cast = await billingCast(made.ctx);
-    Object.assign(world, { ctx: made.ctx, emu: made.emu, gate: made.gate, cast, olivia: await apiAs(made.ctx, cast.olivia.email) });
+    Object.assign(world, { ctx: made.ctx, emu: made.emu, gate: made.gate, cast: made.cast, olivia: made.olivia });
   });
   afterAll(async () => close?.());
   return world;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { inTransaction } from '../../src/db/index.ts';
 import type { LedgerKind } from '../../src/db/types.ts';
 import { post } from '../../src/domain/ledger/post.ts';
@@ -6,7 +6,7 @@ import type { PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { fundWallet } from '../helpers/money.ts';
-import { signedIn } from '../helpers/people.ts';
+import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
 import { apiAs, balanceOf, billingCast, billingContext, nextIp } from './helpers.ts';
 
 let ctx: TestContext;
@@ -25,15 +25,16 @@ afterAll(async () => close());
 const browserFor = (email: string) => signedIn(ctx, email, undefined, nextIp());
 const text = async (res: Response) => res.text();
 
-/** Money moved in Globex's wallet the way usage will (a charge from revenue), so spend is not zero. */
-async function charge(orgId: string, kind: LedgerKind, amount: bigint, description: string) {
-  await inTransaction(ctx.db, async (trx) => {
+/** Usage charged to an organization's wallet the way usage will be (a charge to revenue); returns when it was posted. */
+async function charge(orgId: string, kind: LedgerKind, amount: bigint, description: string): Promise<Date> {
+  const posted = await inTransaction(ctx.db, async (trx) => {
     const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', orgId).executeTakeFirstOrThrow();
-    await post(trx, {
+    return post(trx, {
       idempotencyKey: `test-charge:${crypto.randomUUID()}`, kind, organizationId: orgId, currency: 'USD', description, allowNegative: true,
       lines: [{ walletId: wallet.id, amount: -amount }, { account: 'vps_revenue', amount }],
     });
   });
+  return (await ctx.db.selectFrom('ledger_transactions').select('created_at').where('id', '=', posted.transactionId).executeTakeFirstOrThrow()).created_at;
 }
 
 describe('who sees billing', () => {
@@ -124,47 +125,60 @@ describe('adding funds in the browser', () => {
 });
 
 describe('transactions', () => {
-  it('lists every line with the balance it left, filters by type and day, and pages through', async () => {
-    const greta = await browserFor(cast.greta.email);
-    for (let i = 1; i <= 52; i++) await fundWallet(ctx.db, cast.globex, BigInt(i) * 1_000_000n);
-    await charge(cast.globex, 'vps_charge', 3_500_000n, 'Server web-1, one hour');
+  /**
+   * Gail's organization with a history of its own: 52 credits of 1.00, 2.00 … 52.00 (1,378.00),
+   * then a 3.50 server charge. Returns her browser and when the charge was posted.
+   */
+  async function gailWithHistory() {
+    const gail = await createPerson(ctx, 'Gail Globex', { email: uniqueEmail('Gail Globex'), verified: true });
+    const org = gail.organization.id;
+    for (let i = 1; i <= 52; i++) await fundWallet(ctx.db, org, BigInt(i) * 1_000_000n);
+    const chargedAt = await charge(org, 'vps_charge', 3_500_000n, 'Server web-1, one hour');
+    return { org, email: gail.email, chargedAt, browser: await browserFor(gail.email) };
+  }
 
-    const first = await text(await greta.get('/billing/transactions'));
+  it('lists every line with the balance it left, filters by type and day, and pages through', async () => {
+    const gail = await gailWithHistory();
+    const first = await text(await gail.browser.get('/billing/transactions'));
     const balances = [...first.matchAll(/data-label="Balance">\$([\d,.]+)</g)].map((m) => m[1]);
     expect(balances).toHaveLength(50);
     // Newest first: 1+…+52 = 1378, minus the charge.
     expect(balances.slice(0, 3)).toEqual(['1,374.50', '1,378.00', '1,326.00']);
     const older = /href="(\/billing\/transactions\?cursor=\d+)"/.exec(first)![1]!;
-    const second = await text(await greta.get(older));
+    const second = await text(await gail.browser.get(older));
     expect([...second.matchAll(/data-label="Balance">\$([\d,.]+)</g)].map((m) => m[1])).toEqual(['6.00', '3.00', '1.00']);
 
-    const charges = await text(await greta.get('/billing/transactions?kind=vps_charge'));
+    const charges = await text(await gail.browser.get('/billing/transactions?kind=vps_charge'));
     expect([...charges.matchAll(/data-label="Type">([^<]+)</g)].map((m) => m[1])).toEqual(['Server charge']);
-    const future = await text(await greta.get('/billing/transactions?from=2099-01-01&to=2099-01-31'));
+    const future = await text(await gail.browser.get('/billing/transactions?from=2099-01-01&to=2099-01-31'));
     expect(future).toContain('No transactions match these filters.');
-    const bad = await greta.get('/billing/transactions?from=yesterday');
+    const bad = await gail.browser.get('/billing/transactions?from=yesterday');
     expect(bad.status).toBe(422);
   });
 
   it('shows one transaction in detail, and another organization’s transaction is not found', async () => {
-    const globexTx = await ctx.db.selectFrom('ledger_transactions').select('id').where('organization_id', '=', cast.globex).where('kind', '=', 'vps_charge').executeTakeFirstOrThrow();
-    const greta = await browserFor(cast.greta.email);
-    const html = await text(await greta.get(`/billing/transactions/${globexTx.id}`));
+    const gail = await gailWithHistory();
+    const chargeTx = await ctx.db.selectFrom('ledger_transactions').select('id').where('organization_id', '=', gail.org).where('kind', '=', 'vps_charge').executeTakeFirstOrThrow();
+    const html = await text(await gail.browser.get(`/billing/transactions/${chargeTx.id}`));
     expect(html).toContain('Server web-1, one hour');
     expect(html).toContain('-$3.50');
-    expect((await olivia.get(`/billing/transactions/${globexTx.id}`)).status).toBe(404);
+    expect((await olivia.get(`/billing/transactions/${chargeTx.id}`)).status).toBe(404);
     expect((await olivia.get('/billing/transactions/not-a-uuid')).status).toBe(404);
   });
 
   it('the summary and the 30-day chart count usage, not top-ups', async () => {
-    const greta = await browserFor(cast.greta.email);
-    const html = await text(await greta.get('/billing'));
+    const gail = await gailWithHistory();
+    // "This month" and "today" are the test clock's: set to when the charge was posted.
+    const was = ctx.clock.now();
+    ctx.clock.set(gail.chargedAt);
+    onTestFinished(() => ctx.clock.set(was));
+    const html = await text(await gail.browser.get('/billing'));
     expect(html).toMatch(/Spent this month<\/h2>\s*<p[^>]*>\$3\.50</);
     expect(html).toContain('data-testid="spend-chart"');
     expect(html).toMatch(/<rect x="\d+(\.\d+)?" y="16" width="14" height="120"/);
     expect(html).not.toMatch(/style="/);
-    const api = await apiAs(ctx, cast.greta.email);
-    expect((await api('GET', '/wallet')).body).toMatchObject({ organization_id: cast.globex, balance: '1374.50', currency: 'USD', spent_this_month: '3.50', spent_all_time: '3.50' });
+    const api = await apiAs(ctx, gail.email);
+    expect((await api('GET', '/wallet')).body).toMatchObject({ organization_id: gail.org, balance: '1374.50', currency: 'USD', spent_this_month: '3.50', spent_all_time: '3.50' });
     const list = await api('GET', '/wallet/transactions?limit=2');
     expect(list.body).toMatchObject({ has_more: true, data: [{ kind: 'vps_charge', amount: '-3.50', balance_after: '1374.50' }, { kind: 'adjustment', amount: '52.00', balance_after: '1378.00' }] });
     const next = await api('GET', `/wallet/transactions?limit=2&cursor=${list.body.next_cursor}`);
