@@ -38,8 +38,9 @@ const AREAS: Array<[area: string, arrange: () => Promise<Case>]> = [
   ['settings: signing out another device', async () => {
     const dee = await person('Dee Devices');
     const victim = await browserOf(dee);
-    await browserOf(dee); // her phone: the newest session
-    const phone = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', dee.id).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    const phoneIp = nextIp();
+    await signedIn(ctx, dee.email, PASSWORD, phoneIp);
+    const phone = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', dee.id).where('ip', '=', phoneIp).executeTakeFirstOrThrow();
     const live = () => ctx.db.selectFrom('sessions').select('id').where('user_id', '=', dee.id).orderBy('id').execute();
     return { victim, path: `/settings/sessions/${phone.id}`, method: 'DELETE', form: {}, effect: live, done: 200 };
   }],
