@@ -82,7 +82,8 @@ async function untilHealthy(port: number, exited: Promise<unknown>, output: () =
   }
 }
 
-describe('the app process', () => {
+// Each test starts real processes (Node with tsx, PostgreSQL): slow on a loaded machine, hence the generous timeout.
+describe('the app process', { timeout: 90_000 }, () => {
   it('exits non-zero when its port is taken, and takes its embedded database down with it', async () => {
     const blocker = net.createServer();
     const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
