@@ -154,7 +154,7 @@ const roleIn = async (c: Call, name: string) => (await db(c).selectFrom('roles')
 const orgName = async (c: Call) => (await db(c).selectFrom('organizations').select('name').where('id', '=', c.org).executeTakeFirstOrThrow()).name;
 /** The caller's personal organization (where they hold every permission). */
 const personalOrg = async (c: Call) => (await db(c).selectFrom('organizations').select('id').where('created_by', '=', me(c).id).where('personal', '=', true).executeTakeFirstOrThrow()).id;
-/** Whether the page answered a call made with an API key as if no one were signed in. */
+/** Whether the caller has a live signed-in browser session (pages answer everyone else as someone signed out). */
 const signedInBrowser = (c: Call) => c.caller.kind === 'member' || c.caller.kind === 'platform-admin' || c.caller.kind === 'impersonating';
 
 /** A PayPal approval page of the emulator, where a top-up sends the buyer. */
@@ -165,6 +165,7 @@ async function startedTopUp(c: Call, out: Outcome, paymentId?: string) {
   const row = await db(c).selectFrom('payments').select(['id', 'organization_id', 'status', 'created_by']).where('provider_order_id', '=', orderIn(out)).executeTakeFirst();
   if (!row) return `no payment has the order the answer sends the buyer to (${out.location})`;
   if (paymentId && row.id !== paymentId) return 'another payment went to PayPal';
+  if (!paymentId && row.created_by !== me(c).id) return 'the payment is not the caller’s';
   return problem(row.organization_id === c.org && row.status === 'created', `the payment is ${row.status} in ${row.organization_id === c.org ? 'the acting organization' : 'another organization'}`);
 }
 
