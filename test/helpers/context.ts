@@ -64,6 +64,15 @@ export async function createTestContext(env: Record<string, string> = {}, opts: 
   const clock = new TestClock();
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const boss = createBoss(database.url, { schedule: false, supervise: false });
+  // pg-boss reports trouble as 'error' events, which crash the file when nobody listens. Keep
+  // them and fail the file's teardown with the first one; only the connections a dropped
+  // database terminates while the context closes are expected.
+  let closing = false;
+  const bossErrors: Error[] = [];
+  boss.on('error', (err: Error & { code?: string }) => {
+    const terminated = err.code === '57P01' || /Connection terminated/i.test(err.message);
+    if (!(closing && terminated)) bossErrors.push(err);
+  });
   await boss.start();
   const hub = new RealtimeHub(database.url, log);
   await hub.start();
@@ -86,10 +95,12 @@ export async function createTestContext(env: Record<string, string> = {}, opts: 
     hub,
     app,
     async close() {
+      closing = true;
       await rateLimiter.stop();
       await hub.stop();
       await boss.stop({ graceful: false, wait: true });
       await database.drop();
+      if (bossErrors.length) throw bossErrors[0];
     },
   };
 }
