@@ -20,10 +20,10 @@ afterEach(() => {
   }
 });
 
-function startApp(env: Record<string, string>, reuse?: string): { child: ChildProcess; dir: string; exited: Promise<number | null>; output: () => string } {
-  // Readable by all, so that as root the postgres user can keep the data here (see test/platform/embedded.test.ts).
+function startApp(env: Record<string, string>, reuse?: string, mode = 0o755): { child: ChildProcess; dir: string; exited: Promise<number | null>; output: () => string } {
+  // Readable by all by default, so that as root the postgres user keeps the data here.
   const dir = reuse ?? mkdtempSync(path.join(os.tmpdir(), 'skypanel-process-'));
-  chmodSync(dir, 0o755);
+  chmodSync(dir, mode);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -140,6 +140,19 @@ describe('the app process', { timeout: 90_000 }, () => {
     expect(second.output()).toMatch(/stopping the PostgreSQL \(pid \d+\) that a stopped process left running/);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('starts from a folder only its owner may enter (as root: a clone under /root), and stops cleanly', async () => {
+    const port = await freePort();
+    const app = startApp({ PORT: String(port), LOG_LEVEL: 'info' }, undefined, 0o700);
+    await untilHealthy(port, app.exited, app.output);
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    const moved = /its data is kept in (\S+?)"/.exec(app.output())?.[1];
+    if (process.getuid?.() === 0) expect(moved).toMatch(/^\/var\/lib\/skypanel\/data\//);
+    else expect(moved).toBeUndefined();
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    if (moved) rmSync(moved, { recursive: true, force: true });
   });
 
   it('stops cleanly with exit code 0 on SIGTERM, database included', async () => {
