@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { userOrganizations } from '../../../domain/accounts/me.ts';
 import { resendVerification } from '../../../domain/accounts/profile.ts';
 import type { AppDeps } from '../../context.ts';
+import { refererPath } from '../../local-path.ts';
 import { requireUser } from '../../middleware/require-auth.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 import { activityPages } from './activity.ts';
@@ -26,7 +27,7 @@ export function portalPages(deps: AppDeps, view: Renderer) {
   app.post('/email-verification', async (c) => {
     const sent = await resendVerification(deps, c.var.auth!.user.id);
     flash(c, sent ? 'We sent a new confirmation link. Check your inbox.' : 'Your email address is already confirmed.', 'info');
-    return redirect(c, c.req.header('referer')?.startsWith(deps.config.publicUrl) ? new URL(c.req.header('referer')!).pathname : '/dashboard');
+    return redirect(c, refererPath(c, deps.config.publicUrl, '/dashboard'));
   });
 
   app.route('/', settingsPages(deps, view));

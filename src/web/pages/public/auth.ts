@@ -5,11 +5,11 @@ import { completeSignIn, signOut } from '../../../domain/accounts/sign-in.ts';
 import { verifySecondFactor } from '../../../domain/accounts/two-factor.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
+import { localPath } from '../../local-path.ts';
 import { originOf } from '../../middleware/actor.ts';
 import { rateLimit } from '../../middleware/rate-limit.ts';
 import { clearSessionCookie, setSessionCookie } from '../../middleware/session.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
-import { safeNext } from './next.ts';
 
 /** Sign in (password, then the second factor when on) and sign out. */
 export function authPages(deps: AppDeps, view: Renderer) {
@@ -20,12 +20,12 @@ export function authPages(deps: AppDeps, view: Renderer) {
 
   app.get('/login', (c) => {
     if (c.var.auth) return c.redirect('/dashboard', 303);
-    return view.page(c, 'public/login', { values: {}, errors: {}, next: safeNext(c.req.query('next')) }, { title: 'Sign in' });
+    return view.page(c, 'public/login', { values: {}, errors: {}, next: localPath(c.req.query('next')) }, { title: 'Sign in' });
   });
 
   app.post('/login', strict('login'), async (c) => {
     const values = await formData(c);
-    const next = safeNext(values.next);
+    const next = localPath(values.next);
     return submitForm(c, view, { template: 'public/login', values, data: { next }, options: { title: 'Sign in', region: loginForm } }, async () => {
       const user = await authenticatePassword(deps, origin(c), values);
       if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
@@ -42,14 +42,14 @@ export function authPages(deps: AppDeps, view: Renderer) {
 
   app.get('/login/two-factor', (c) => {
     if (!c.var.pendingMfa) return c.redirect('/login', 303);
-    return view.page(c, 'public/two-factor', { values: {}, errors: {}, next: safeNext(c.req.query('next')) }, { title: 'Two-factor authentication' });
+    return view.page(c, 'public/two-factor', { values: {}, errors: {}, next: localPath(c.req.query('next')) }, { title: 'Two-factor authentication' });
   });
 
   app.post('/login/two-factor', strict('two-factor'), async (c) => {
     const pending = c.var.pendingMfa;
     if (!pending) return redirect(c, '/login');
     const values = await formData(c);
-    const next = safeNext(values.next);
+    const next = localPath(values.next);
     return submitForm(c, view, { template: 'public/two-factor', values, data: { next }, options: { title: 'Two-factor authentication' } }, async () => {
       const used = await verifySecondFactor(deps, pending.user.id, values.code ?? '', { origin: origin(c) });
       // Privilege changes: the half-signed-in token is discarded and a new one minted.

@@ -4,6 +4,7 @@ import { userOrganizations } from '../../../../domain/accounts/me.ts';
 import type { Db } from '../../../../db/index.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { isUuid } from '../../../../lib/ids.ts';
+import { refererPath } from '../../../local-path.ts';
 
 /** The actor of a page behind requireUser (always set there). */
 export function actorOf(c: Context): Actor {
@@ -34,8 +35,6 @@ export async function switcherData(db: Db, actor: Actor) {
 
 /** Where to go back to after switching: the referring page of this site, unless it names a record (which belongs to the old organization). */
 export function backTo(c: Context, publicUrl: string): string {
-  const ref = c.req.header('referer');
-  if (!ref?.startsWith(publicUrl + '/')) return '/dashboard';
-  const path = new URL(ref).pathname;
+  const path = refererPath(c, publicUrl, '/dashboard');
   return path.split('/').some(isUuid) ? '/dashboard' : path;
 }
