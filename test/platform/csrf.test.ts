@@ -120,6 +120,18 @@ describe('CSRF: where the request comes from', () => {
     expect((await userRow(pia.id)).name).toBe('Pia Origin');
   });
 
+  it('refuses a form whose Origin is `null` or no origin at all as cross-site (403, never a server error), even with the right token', async () => {
+    const noa = await person('Noa Nullorigin');
+    const browser = await browserOf(noa);
+    // A sandboxed frame or a data: URL sends `Origin: null`; the rest are not origins.
+    for (const origin of ['null', '', 'http://[::1', 'not a url', 'localhost:3000', 'file:///etc/passwd', 'http://localhost:3000 http://evil.example']) {
+      const res = await postProfile(browser, { name: 'From nowhere', timezone: 'UTC' }, { origin, host: 'localhost:3000' });
+      expect(res.status, origin).toBe(403);
+      expect(await res.text(), origin).toContain('Cross-site request refused');
+    }
+    expect((await userRow(noa.id)).name).toBe('Noa Nullorigin');
+  });
+
   it('accepts a form from its own origin when the browser sends no Sec-Fetch-Site', async () => {
     const pia = await person('Pia Home');
     const browser = await browserOf(pia);

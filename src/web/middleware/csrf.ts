@@ -36,9 +36,20 @@ function sameSite(c: Context, config: Config): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site) return site === 'same-origin' || site === 'none';
   const origin = c.req.header('origin');
-  if (!origin) return true; // Old browsers and non-browser clients: the token check decides.
+  if (origin === undefined) return true; // Old browsers and non-browser clients: the token check decides.
+  if (origin === config.publicUrl) return true;
+  // `null` (sandboxed frames, data: URLs, some redirects) and anything unparseable name no site: cross-site.
   const host = c.req.header('host');
-  return origin === config.publicUrl || (host !== undefined && new URL(origin).host === host);
+  return host !== undefined && hostOf(origin) === host;
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : null;
+  } catch {
+    return null;
+  }
 }
 
 async function formToken(c: Context): Promise<string | undefined> {
