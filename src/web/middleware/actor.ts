@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/index.ts';
 import { defaultOrganization, membershipOf, type Actor } from '../../domain/access/actor.ts';
+import { isUuid } from '../../lib/ids.ts';
 
 /**
  * Resolves `c.var.actor` for a signed-in browser session: the user's active organization
@@ -33,7 +34,8 @@ export function actorLoader(opts: { db: Db }): MiddlewareHandler {
 /** The organization an API caller acts in: `X-Organization-Id` when they belong to it. */
 export async function apiMembership(db: Db, c: Context, userId: string, activeOrganizationId: string | null) {
   const requested = c.req.header('x-organization-id');
-  if (requested) return /^[0-9a-f-]{36}$/i.test(requested) ? membershipOf(db, userId, requested) : null;
+  // Checked before it reaches SQL: a malformed id names no organization (404), never a 500.
+  if (requested) return isUuid(requested) ? membershipOf(db, userId, requested) : null;
   return defaultOrganization(db, userId, activeOrganizationId);
 }
 
