@@ -5,6 +5,9 @@ import type { Database } from './types.ts';
 
 // bigint (int8) columns hold money and counters: read them as bigint, never as float.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
+// char(n) columns (the currency codes, char(3)) are read without their blank padding, here once,
+// so no caller trims them. Only trailing blanks are padding.
+pg.types.setTypeParser(pg.types.builtins.BPCHAR, (v) => v.trimEnd());
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

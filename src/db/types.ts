@@ -3,7 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 /** Hand-written to match `migrations/`; change both together. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-type Money = ColumnType<bigint, bigint | string | number | undefined, bigint | string | number>;
+/** Integer micro-units, read and written as bigint only: never a JS number (a float). */
+type Money = ColumnType<bigint, bigint | undefined, bigint>;
 
 export interface UsersTable {
   id: Generated<string>;

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
 import { can } from '../domain/access/actor.ts';
-import type { Permission } from '../domain/organizations/permissions.ts';
+import type { Permission } from '../domain/access/permissions.ts';
 import { domId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { ROOT_DIR, type Manifest } from './assets.ts';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reactivateUser, resetTwoFactor, suspendUser, unlockUser } from '../../src/domain/admin/account-changes.ts';
+import { reactivateUser, resetTwoFactor, suspendUser, unlockUser } from '../../src/domain/accounts/admin-changes.ts';
 import { startImpersonation } from '../../src/domain/admin/impersonation.ts';
 import { demoteUser, promoteUser } from '../../src/domain/admin/platform-admins.ts';
-import { listUsers } from '../../src/domain/admin/users.ts';
+import { listUsers } from '../../src/domain/accounts/admin.ts';
 import { tokenFor } from '../api/client.ts';
 import { keyFor } from '../api-keys/helpers.ts';
 import { cookieOf, requestActor } from '../authz/actors.ts';
@@ -96,7 +96,7 @@ describe('staff functions in the domain', () => {
     for (const actor of [asKey, impersonating]) {
       const input = { userId: cat.id };
       for (const call of [suspendUser, reactivateUser, unlockUser, resetTwoFactor, promoteUser, demoteUser]) await expect(call(ctx.deps, actor, input)).rejects.toThrow('Only platform staff');
-      await expect(listUsers(ctx.deps, actor, {})).rejects.toThrow('Only platform staff');
+      await expect(listUsers(ctx.db, actor, {})).rejects.toThrow('Only platform staff');
       await expect(startImpersonation(ctx.deps, actor, { userId: cat.id, password: PASSWORD, adminSessionId: '00000000-0000-4000-8000-000000000002' })).rejects.toThrow('Only platform staff');
     }
     await untouched(cat);
@@ -104,6 +104,6 @@ describe('staff functions in the domain', () => {
     // The same person with her own access token is staff: the refusals above came from the credentials.
     const asHerself = await requestActor(ctx, { bearer: await tokenFor(ctx, ada.email, nextIp()) });
     expect(asHerself).toMatchObject({ userId: ada.id, isPlatformAdmin: true, apiKeyId: null, impersonatorUserId: null });
-    expect((await listUsers(ctx.deps, asHerself, { q: cat.email })).users.map((u) => u.id)).toEqual([cat.id]);
+    expect((await listUsers(ctx.db, asHerself, { q: cat.email })).users.map((u) => u.id)).toEqual([cat.id]);
   });
 });

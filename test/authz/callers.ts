@@ -1,7 +1,7 @@
 import { createAccessToken } from '../../src/domain/accounts/access-tokens.ts';
 import { createSession } from '../../src/domain/accounts/sessions.ts';
 import { startImpersonation } from '../../src/domain/admin/impersonation.ts';
-import { PERMISSIONS, PREDEFINED_ROLES, type Permission } from '../../src/domain/organizations/permissions.ts';
+import { PERMISSIONS, PREDEFINED_ROLES, type Permission } from '../../src/domain/access/permissions.ts';
 import { randomToken } from '../../src/lib/crypto.ts';
 import { adminSessionCookieName } from '../../src/web/middleware/impersonation.ts';
 import { PASSWORD } from '../helpers/people.ts';

@@ -1,7 +1,7 @@
 import { verifyPassword } from '../../src/domain/accounts/passwords.ts';
 import { authenticatePassword } from '../../src/domain/accounts/login.ts';
 import { beginTotpSetup } from '../../src/domain/accounts/two-factor.ts';
-import type { Permission } from '../../src/domain/organizations/permissions.ts';
+import type { Permission } from '../../src/domain/access/permissions.ts';
 import { getFraudSettings } from '../../src/domain/settings/fraud.ts';
 import { hashToken } from '../../src/lib/crypto.ts';
 import { toDecimal } from '../../src/lib/money.ts';

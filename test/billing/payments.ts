@@ -28,7 +28,7 @@ export async function settledTopUp(
   if (amount % 10_000n !== 0n) throw new Error('PayPal captures whole cents');
   const captureId = opts.captureId ?? randomBytes(9).toString('hex').toUpperCase();
   const wallet = await deps.db.selectFrom('wallets').select('currency').where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
-  const currency = wallet.currency.trim();
+  const currency = wallet.currency;
   const payment = await deps.db
     .insertInto('payments')
     .values({ organization_id: organizationId, created_by: opts.createdBy ?? null, amount, currency, status: 'created', provider_order_id: `ORDER-${captureId}` })

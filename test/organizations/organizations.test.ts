@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orgActor } from '../../src/domain/organizations/access.ts';
+import { orgActor } from '../../src/domain/access/organization.ts';
 import { listMyOrganizations } from '../../src/domain/organizations/organizations.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { changeRole, keyFor } from '../api-keys/helpers.ts';

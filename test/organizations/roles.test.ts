@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSIONS } from '../../src/domain/organizations/permissions.ts';
+import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { activity, browserFor, people, customRole, join, nextIp, roleId, sendForm, team } from './cast.ts';

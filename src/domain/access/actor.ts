@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../../db/index.ts';
-import { PERMISSIONS, type Permission } from '../organizations/permissions.ts';
+import { PERMISSIONS, type Permission } from './permissions.ts';
 import type { RequestOrigin } from '../deps.ts';
 
 /**

@@ -6,7 +6,7 @@ import { hashToken, randomToken } from '../../lib/crypto.ts';
 import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import { toPermissions } from '../access/actor.ts';
 import type { RequestOrigin } from '../deps.ts';
-import type { Permission } from '../organizations/permissions.ts';
+import type { Permission } from '../access/permissions.ts';
 
 /**
  * Server-side sessions. The browser holds an opaque 256-bit token; the database holds its

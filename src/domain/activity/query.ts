@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/index.ts';
+import { likePattern } from '../../db/like.ts';
+import { invalidCursor, keysetPage, type PageRequest } from '../../db/paging.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
@@ -60,11 +62,9 @@ export function encodeCursor(row: { cursor_at: string; id: string }): string {
 
 function decodeCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!at || !id || !CURSOR_AT.test(at) || !isUuid(id)) throw new ValidationError({ cursor: 'This cursor is not valid. Start again from the first page.' });
+  if (!at || !id || !CURSOR_AT.test(at) || !isUuid(id)) throw invalidCursor();
   return { at, id };
 }
-
-const likeContaining = (s: string) => `%${s.replace(/[%_\\]/g, '\\$&')}%`;
 
 function selectActivity(db: DbOrTx, scope: ActivityScope, f: ActivityFilter) {
   let q = db
@@ -83,9 +83,9 @@ function selectActivity(db: DbOrTx, scope: ActivityScope, f: ActivityFilter) {
   if (f.action) q = q.where('a.action', '=', f.action);
   if (f.from) q = q.where('a.occurred_at', '>=', f.from);
   if (f.before) q = q.where('a.occurred_at', '<', f.before);
-  if (scope === 'platform' && f.actorEmail) q = q.where('u.email', 'ilike', likeContaining(f.actorEmail));
+  if (scope === 'platform' && f.actorEmail) q = q.where('u.email', 'ilike', likePattern(f.actorEmail));
   if (scope === 'platform' && f.organization) {
-    q = isUuid(f.organization) ? q.where('a.organization_id', '=', f.organization) : q.where('o.name', 'ilike', likeContaining(f.organization));
+    q = isUuid(f.organization) ? q.where('a.organization_id', '=', f.organization) : q.where('o.name', 'ilike', likePattern(f.organization));
   }
   return q;
 }
@@ -97,7 +97,7 @@ export async function listActivity(
   db: DbOrTx,
   scope: ActivityScope,
   filter: ActivityFilter,
-  page: { limit: number; cursor?: string | null },
+  page: PageRequest,
 ): Promise<{ rows: ActivityRow[]; nextCursor: string | null }> {
   let q = selectActivity(db, scope, filter);
   if (page.cursor) {
@@ -105,8 +105,7 @@ export async function listActivity(
     q = q.where(sql<boolean>`(a.occurred_at, a.id) < (${c.at}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await q.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(page.limit + 1).execute();
-  const kept = rows.slice(0, page.limit);
-  return { rows: kept, nextCursor: rows.length > page.limit && kept.length ? encodeCursor(kept[kept.length - 1]!) : null };
+  return keysetPage(rows, page.limit, encodeCursor);
 }
 
 /** Every matching event, newest first, fetched a batch at a time (for exports of any size). */

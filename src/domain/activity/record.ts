@@ -75,3 +75,8 @@ export function activityBy(actor: Actor, action: ActivityAction, rest: Omit<Acti
     ...rest,
   };
 }
+
+/** A staff change to a user's account: the admin acts, the user is the target; no organization. */
+export async function recordAdminChange(db: DbOrTx, actor: Actor, action: ActivityAction, userId: string, now: Date, details: Record<string, string | number | boolean | null> = {}) {
+  await recordActivity(db, { action, actorUserId: actor.userId, target: { type: 'user', id: userId }, origin: actor.origin, details, occurredAt: now });
+}

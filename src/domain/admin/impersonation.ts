@@ -6,7 +6,7 @@ import { verifyPassword } from '../accounts/passwords.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { clearCounter, hitCounter, readCounter, secondsLeftInWindow } from '../security/counters.ts';
-import { checkedId, requirePlatformAdmin } from './guard.ts';
+import { checkedId, requirePlatformAdmin } from '../access/guard.ts';
 
 /**
  * Impersonation: a platform admin, after typing their password again, gets a NEW session of

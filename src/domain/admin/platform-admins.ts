@@ -3,7 +3,8 @@ import { inTransaction, type Tx } from '../../db/index.ts';
 import { AppError, ForbiddenError, NotFoundError } from '../../lib/errors.ts';
 import type { Actor } from '../access/actor.ts';
 import type { Deps } from '../deps.ts';
-import { checkedId, recordAdminChange, requirePlatformAdmin } from './guard.ts';
+import { checkedId, requirePlatformAdmin } from '../access/guard.ts';
+import { recordAdminChange } from '../activity/record.ts';
 
 /**
  * Granting and removing platform-admin access. Changes to the set of admins run one at a

@@ -8,7 +8,7 @@ import { membershipOf, type Actor } from '../access/actor.ts';
 import { startOfDay } from '../activity/dates.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { PERMISSIONS, type Permission } from '../organizations/permissions.ts';
+import { PERMISSIONS, type Permission } from '../access/permissions.ts';
 
 /**
  * API keys: `spk_` + 256 random bits, shown once, stored as SHA-256. A key acts in one

@@ -6,7 +6,7 @@ import { isUuid } from '../../lib/ids.ts';
 import { parseMoney, toDecimal } from '../../lib/money.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
-import { requirePlatformAdmin } from '../admin/guard.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { post } from '../ledger/post.ts';
@@ -47,7 +47,7 @@ export async function adjustWallet(deps: Pick<Deps, 'db' | 'clock'>, actor: Acto
   if (!isUuid(organizationId)) throw new NotFoundError('No such organization.');
   const wallet = await deps.db.selectFrom('wallets').select(['id', 'currency']).where('organization_id', '=', organizationId).executeTakeFirst();
   if (!wallet) throw new NotFoundError('No such organization.');
-  const currency = wallet.currency.trim();
+  const currency = wallet.currency;
   const signed = input.direction === 'credit' ? micros : -micros;
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {

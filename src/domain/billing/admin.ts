@@ -4,8 +4,8 @@ import type { PaymentStatus } from '../../db/types.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import type { Actor } from '../access/actor.ts';
-import { requirePlatformAdmin } from '../admin/guard.ts';
-import { likePattern } from '../admin/users.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
+import { likePattern } from '../../db/like.ts';
 import type { Deps } from '../deps.ts';
 
 /**
@@ -31,7 +31,7 @@ export async function listWallets(deps: Pick<Deps, 'db'>, actor: Actor, raw: unk
     q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const total = Number(count.n);
-  return { wallets: rows.map((r) => ({ ...r, currency: r.currency.trim() })), filters, total, pages: pages(total) };
+  return { wallets: rows, filters, total, pages: pages(total) };
 }
 
 /** One organization's wallet and a page of its ledger lines, newest first, with who made each. */
@@ -60,7 +60,7 @@ export async function organizationLedger(deps: Pick<Deps, 'db'>, actor: Actor, o
     base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const total = Number(count.n);
-  return { organization: { ...organization, currency: organization.currency.trim() }, lines, page, total, pages: pages(total) };
+  return { organization, lines, page, total, pages: pages(total) };
 }
 
 export async function listPayments(deps: Pick<Deps, 'db'>, actor: Actor, raw: unknown) {
@@ -79,7 +79,7 @@ export async function listPayments(deps: Pick<Deps, 'db'>, actor: Actor, raw: un
     q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const total = Number(count.n);
-  return { payments: rows.map((r) => ({ ...r, currency: r.currency.trim() })), filters, statuses: PAYMENT_STATUSES, total, pages: pages(total) };
+  return { payments: rows, filters, statuses: PAYMENT_STATUSES, total, pages: pages(total) };
 }
 
 /** The findings of the latest run dates (newest first) and the latest recorded runs of the job. */

@@ -95,7 +95,7 @@ export async function takeBackReturn(deps: TopUpDeps, refund: PayPalRefund, kind
   if (!captureId || refund.status !== 'COMPLETED') return false;
   const payment = await deps.db.selectFrom('payments').select(['id', 'currency']).where('capture_id', '=', captureId).executeTakeFirst();
   if (!payment) return false;
-  if (refund.amount && refund.amount.currency_code !== payment.currency.trim()) throw new CaptureMismatchError(`PayPal ${kind} ${refund.id} is in ${refund.amount.currency_code}, payment ${payment.id} in ${payment.currency}`);
+  if (refund.amount && refund.amount.currency_code !== payment.currency) throw new CaptureMismatchError(`PayPal ${kind} ${refund.id} is in ${refund.amount.currency_code}, payment ${payment.id} in ${payment.currency}`);
   await confirmPendingRefunds(deps, payment.id);
   return inTransaction(deps.db, async (trx) => {
     const locked = await trx.selectFrom('payments').selectAll().where('id', '=', payment.id).forUpdate().executeTakeFirstOrThrow();

@@ -79,7 +79,7 @@ export async function reconcilePayments(deps: ReconcileDeps): Promise<ReconcileS
     if (capture) {
       if (capture.status === 'COMPLETED' && !credited) found.push({ ...base, problem: 'completed_not_credited', details: { ...facts, amount: capture.amount.value, currency: capture.amount.currency_code } });
       if (credited && !['COMPLETED', 'REFUNDED', 'PARTIALLY_REFUNDED'].includes(capture.status)) found.push({ ...base, problem: 'credited_not_completed', details: facts });
-      const currency = p.currency.trim();
+      const currency = p.currency;
       if (capture.amount.currency_code !== currency) {
         found.push({ ...base, problem: 'currency_mismatch', details: { ...facts, ours: currency, paypal: capture.amount.currency_code } });
       } else if (parseMoney(capture.amount.value, 6) !== p.amount) {

@@ -11,7 +11,7 @@ import { parseMoney, toDecimal } from '../../lib/money.ts';
 import { PayPalError, type PayPalClient } from '../../providers/paypal/client.ts';
 import type { PayPalRefund } from '../../providers/paypal/types.ts';
 import type { Actor } from '../access/actor.ts';
-import { requirePlatformAdmin } from '../admin/guard.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import { InsufficientFundsError, post } from '../ledger/post.ts';
 import type { TopUpDeps } from './top-ups.ts';
@@ -91,7 +91,7 @@ export async function refundPayment(deps: TopUpDeps, actor: Actor, raw: unknown)
     }
     const left = await refundable(trx, payment);
     if (amount > left) {
-      const message = left <= 0n ? 'Nothing is left to refund on this payment.' : `At most ${toDecimal(left, 2)} ${payment.currency.trim()} can still be refunded on this payment.`;
+      const message = left <= 0n ? 'Nothing is left to refund on this payment.' : `At most ${toDecimal(left, 2)} ${payment.currency} can still be refunded on this payment.`;
       throw new AppError('refund_exceeds_payment', 422, message, { amount: message });
     }
     const now = deps.clock.now();
@@ -119,7 +119,7 @@ export async function refundPayment(deps: TopUpDeps, actor: Actor, raw: unknown)
       });
     } catch (err) {
       if (err instanceof InsufficientFundsError) {
-        const message = `The wallet no longer holds ${toDecimal(amount, 2)} ${payment.currency.trim()}: a refund to PayPal takes the money back out of the wallet, and the balance does not cover it. Refund less, or as wallet credit.`;
+        const message = `The wallet no longer holds ${toDecimal(amount, 2)} ${payment.currency}: a refund to PayPal takes the money back out of the wallet, and the balance does not cover it. Refund less, or as wallet credit.`;
         throw new AppError('insufficient_funds', 422, message, { amount: message });
       }
       throw err;
@@ -130,7 +130,7 @@ export async function refundPayment(deps: TopUpDeps, actor: Actor, raw: unknown)
       organizationId: payment.organization_id,
       target: { type: 'payment', id: payment.id },
       origin: actor.origin,
-      details: { refund_id: refund.id, amount: toDecimal(amount, 2), currency: payment.currency.trim(), destination: input.destination, reason: input.reason.slice(0, 200) },
+      details: { refund_id: refund.id, amount: toDecimal(amount, 2), currency: payment.currency, destination: input.destination, reason: input.reason.slice(0, 200) },
       occurredAt: now,
     });
     return { refund, existing: false, payment };
@@ -138,7 +138,7 @@ export async function refundPayment(deps: TopUpDeps, actor: Actor, raw: unknown)
 
   if (first.refund.destination === 'wallet' || first.refund.status !== 'pending') return { refund: first.refund, existing: first.existing };
   // A PayPal refund still pending: ask PayPal (again, with the same request id: it refunds once).
-  const refund = await askPayPal(deps, first.refund, first.payment.capture_id!, first.payment.currency.trim());
+  const refund = await askPayPal(deps, first.refund, first.payment.capture_id!, first.payment.currency);
   return { refund, existing: first.existing };
 }
 
@@ -186,7 +186,7 @@ export async function syncRefund(deps: TopUpDeps, refundId: string): Promise<Ref
       throw err;
     }
   }
-  return askPayPal(deps, refund, payment.capture_id!, payment.currency.trim());
+  return askPayPal(deps, refund, payment.capture_id!, payment.currency);
 }
 
 /** Staff's "check again" for a refund (platform admins only). */

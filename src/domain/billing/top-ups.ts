@@ -67,7 +67,7 @@ export async function startTopUp(deps: TopUpDeps, actor: Actor, raw: unknown): P
   const amount = parseMoney(input.amount, 2)!;
   // The wallet's own currency: the credit must match it (an older wallet may differ from BILLING_CURRENCY).
   const wallet = await deps.db.selectFrom('wallets').select('currency').where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
-  const currency = wallet.currency.trim();
+  const currency = wallet.currency;
   const limits = await topUpLimits(deps);
   if (amount < limits.min || amount > limits.max) {
     throw new ValidationError({ amount: `Add between ${toDecimal(limits.min)} and ${toDecimal(limits.max)} ${currency}.` });

@@ -33,7 +33,7 @@ export async function walletFor(db: DbOrTx, actor: Actor): Promise<Wallet> {
   if (!actor.organizationId) throw new NotFoundError('You do not belong to an organization yet.');
   if (!can(actor, 'billing_view')) throw new ForbiddenError("Seeing the organization's billing needs the billing_view permission.");
   const w = await db.selectFrom('wallets').select(['id', 'balance', 'currency']).where('organization_id', '=', actor.organizationId).executeTakeFirstOrThrow();
-  return { id: w.id, organizationId: actor.organizationId, balance: w.balance, currency: w.currency.trim() };
+  return { id: w.id, organizationId: actor.organizationId, balance: w.balance, currency: w.currency };
 }
 
 export interface TransactionFilter {
@@ -133,7 +133,7 @@ export async function getWalletTransaction(db: DbOrTx, wallet: Wallet, id: strin
     amount: lines.reduce((sum, l) => sum + l.amount, 0n),
     balanceAfter: lines[lines.length - 1]?.balance_after ?? 0n,
     payment: payment
-      ? { id: payment.id, status: payment.status, amount: payment.amount, currency: payment.currency.trim(), captureId: payment.capture_id, orderId: payment.provider_order_id }
+      ? { id: payment.id, status: payment.status, amount: payment.amount, currency: payment.currency, captureId: payment.capture_id, orderId: payment.provider_order_id }
       : null,
     receipt: receipt ?? null,
   };

@@ -1,5 +1,5 @@
 import type { Actor } from '../access/actor.ts';
-import { requirePlatformAdmin } from '../admin/guard.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 
 /** What the admin fraud page shows: the review queue (newest first) and the latest other checks. */

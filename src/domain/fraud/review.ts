@@ -6,7 +6,7 @@ import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { issueUserToken } from '../accounts/user-tokens.ts';
 import { recordActivity } from '../activity/record.ts';
-import { requirePlatformAdmin } from '../admin/guard.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
 

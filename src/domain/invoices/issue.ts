@@ -32,7 +32,7 @@ export async function insertInvoice(trx: Tx, d: InvoiceDraft): Promise<{ id: str
       number,
       organization_id: d.organizationId,
       kind: d.kind,
-      currency: d.currency.trim(),
+      currency: d.currency,
       total: d.total,
       period_start: d.periodStart ?? null,
       period_end: d.periodEnd ?? null,

@@ -3,8 +3,8 @@ import type { DbOrTx } from '../../db/index.ts';
 import { ForbiddenError, NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { can, type Actor } from '../access/actor.ts';
-import { orgOf } from '../organizations/access.ts';
-import { cursorOf, fetchSize, type PageRequest } from '../organizations/paging.ts';
+import { orgOf } from '../access/organization.ts';
+import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';
 import { readLines, type InvoiceLine, type TotalCategory } from './lines.ts';
 import { readParty, type Party } from './parties.ts';
 
@@ -45,11 +45,11 @@ const SUMMARY = ['id', 'number', 'kind', 'currency', 'total', 'period_start', 'p
 /** Up to `page.limit + 1` invoices (the extra one only says there are more). */
 export async function listInvoices(db: DbOrTx, actor: Actor, page: PageRequest): Promise<InvoiceSummary[]> {
   const orgId = billingOrganization(actor);
-  const cursor = cursorOf(page);
+  const cursor = uuidCursor(page);
   let q = db.selectFrom('invoices').select([...SUMMARY]).where('organization_id', '=', orgId);
   if (cursor) q = q.where(sql<boolean>`(issued_at, id) < (select issued_at, id from invoices where organization_id = ${orgId} and id = ${cursor})`);
   const rows = await q.orderBy('issued_at', 'desc').orderBy('id', 'desc').limit(fetchSize(page)!).execute();
-  return rows.map((r) => ({ ...r, currency: r.currency.trim() }));
+  return rows;
 }
 
 /** One invoice of the actor's organization. */
@@ -57,7 +57,7 @@ export async function getInvoice(db: DbOrTx, actor: Actor, id: string): Promise<
   const orgId = billingOrganization(actor);
   const row = isUuid(id) ? await db.selectFrom('invoices').selectAll().where('organization_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw new NotFoundError('No such invoice.');
-  return { ...row, currency: row.currency.trim(), seller: readParty(row.seller), buyer: readParty(row.buyer), lines: readLines(row.lines) };
+  return { ...row, seller: readParty(row.seller), buyer: readParty(row.buyer), lines: readLines(row.lines) };
 }
 
 /** An invoice's lines grouped for display (HTML, PDF and API alike). */

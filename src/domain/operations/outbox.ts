@@ -1,4 +1,6 @@
 import type { Db } from '../../db/index.ts';
+import { likePattern } from '../../db/like.ts';
+import { offsetOf } from '../../db/paging.ts';
 import { isUuid } from '../../lib/ids.ts';
 
 const PAGE = 50;
@@ -6,8 +8,9 @@ const PAGE = 50;
 /** Emails newest first, optionally only those to addresses containing `to` (staff outbox). */
 export async function listOutbox(db: Db, filter: { to: string; page: number }) {
   let q = db.selectFrom('emails').select(['id', 'to_address', 'subject', 'template', 'status', 'transport', 'created_at', 'sent_at']);
-  if (filter.to) q = q.where('to_address', 'like', `%${filter.to.replace(/[%_\\]/g, '\\$&')}%`);
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(PAGE + 1).offset((filter.page - 1) * PAGE).execute();
+  if (filter.to) q = q.where('to_address', 'like', likePattern(filter.to));
+  const { limit, offset } = offsetOf(filter.page, PAGE);
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(limit + 1).offset(offset).execute();
   return { emails: rows.slice(0, PAGE), hasMore: rows.length > PAGE };
 }
 

@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/index.ts';
-import { PREDEFINED_ROLES } from './permissions.ts';
+import { PREDEFINED_ROLES } from '../access/permissions.ts';
 
 /**
  * Creates an organization with its predefined roles, its wallet (balance 0) and `ownerId`

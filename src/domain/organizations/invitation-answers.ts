@@ -4,7 +4,7 @@ import { AppError, NotFoundError } from '../../lib/errors.ts';
 import type { Actor } from '../access/actor.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { refuseApiKey } from './access.ts';
+import { refuseApiKey } from '../access/organization.ts';
 
 /**
  * Invitations, the invitee's side. Only the signed-in user whose email is the invited one may

@@ -11,8 +11,9 @@ import { emailSchema } from '../accounts/register.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
-import { assertCanGrant, authorize, lockedActor, roleInOrg } from './access.ts';
-import { cursorOf, fetchSize, type PageRequest } from './paging.ts';
+import { assertCanGrant, authorize, lockedActor } from '../access/organization.ts';
+import { roleInOrg } from './roles.ts';
+import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';
 
 /**
  * Invitations, the organization's side (members_manage). An invitation is `pending` until
@@ -93,7 +94,7 @@ export async function cancelInvitation(deps: Deps, actor: Actor, invitationId: s
 /** The organization's invitations, newest first; `status: 'pending'` includes expired ones (see `expired`). */
 export async function listInvitations(deps: Deps, actor: Actor, opts: { status?: 'pending' | 'accepted' | 'declined' | 'cancelled'; page?: PageRequest } = {}) {
   const orgId = authorize(actor, 'members_manage');
-  const cursor = cursorOf(opts.page);
+  const cursor = uuidCursor(opts.page);
   const size = fetchSize(opts.page);
   let q = selectInvitations(deps.db, orgId).orderBy('i.created_at', 'desc').orderBy('i.id', 'desc');
   if (opts.status) q = q.where('i.status', '=', opts.status);

@@ -1,15 +1,16 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { inTransaction, type Tx } from '../../db/index.ts';
+import { inTransaction, type DbOrTx, type Tx } from '../../db/index.ts';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { assertCanGrant, assertCanManageMember, authorize, isOwner, lastOwner, lockedActor, orgOf, ownerCount, refuseApiKey, roleInOrg } from './access.ts';
-import { cursorOf, fetchSize, type PageRequest } from './paging.ts';
-import { OWNER_ROLE } from './permissions.ts';
+import { assertCanGrant, assertCanManageMember, authorize, isOwner, lockedActor, orgOf, refuseApiKey } from '../access/organization.ts';
+import { roleInOrg } from './roles.ts';
+import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';
+import { OWNER_ROLE } from '../access/permissions.ts';
 
 /**
  * Members of the actor's organization. Rules: members_manage changes roles and removes; you
@@ -24,7 +25,7 @@ export const transferInput = z.object({ user_id: z.string({ error: 'Choose the n
 /** Everyone in the actor's organization with their role, oldest membership first. */
 export async function listMembers(deps: Deps, actor: Actor, page?: PageRequest) {
   const orgId = orgOf(actor);
-  const cursor = cursorOf(page);
+  const cursor = uuidCursor(page);
   const size = fetchSize(page);
   let q = deps.db
     .selectFrom('organization_members as m')
@@ -72,6 +73,21 @@ async function memberOf(trx: Tx, orgId: string, userId: string) {
 }
 
 const isOwnerRole = (r: { name: string; predefined: boolean }) => r.predefined && r.name === OWNER_ROLE;
+
+/** Members whose role is the predefined owner role. */
+async function ownerCount(db: DbOrTx, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('organization_members as m')
+    .innerJoin('roles as r', 'r.id', 'm.role_id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('m.organization_id', '=', orgId)
+    .where('r.predefined', '=', true)
+    .where('r.name', '=', OWNER_ROLE)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+const lastOwner = (what: string) => new AppError('last_owner', 422, `${what}: every organization needs an owner. Transfer ownership or make another member an owner first.`);
 
 /** Gives member `userId` another role of the organization. Takes effect on their next request. */
 export async function changeMemberRole(deps: Deps, actor: Actor, userId: string, raw: unknown) {

@@ -7,9 +7,9 @@ import { parseInput } from '../../lib/validation.ts';
 import { membershipOf, type Actor } from '../access/actor.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { authorize, orgOf, refuseApiKey } from './access.ts';
+import { authorize, orgOf, refuseApiKey } from '../access/organization.ts';
 import { createOrganization } from './create.ts';
-import { cursorOf, fetchSize, type PageRequest } from './paging.ts';
+import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';
 
 export const organizationName = z.string({ error: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(100, 'Use at most 100 characters.');
 
@@ -70,7 +70,7 @@ const columns = ['o.id', 'o.name', 'o.personal', 'o.created_by', 'o.website', 'o
 
 /** The organizations the user belongs to, oldest first, with their role there. An API key sees only its own organization. */
 export async function listMyOrganizations(deps: Deps, actor: Actor, page?: PageRequest) {
-  const cursor = cursorOf(page);
+  const cursor = uuidCursor(page);
   const size = fetchSize(page);
   let q = deps.db
     .selectFrom('organization_members as m')

@@ -1,15 +1,15 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { inTransaction, type Tx } from '../../db/index.ts';
+import { inTransaction, type DbOrTx, type Tx } from '../../db/index.ts';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { isUuid } from '../../lib/ids.ts';
-import { assertCanGrant, authorize, lockedActor, orgOf, roleInOrg } from './access.ts';
-import { cursorOf, fetchSize, type PageRequest } from './paging.ts';
-import { notHeld, PERMISSIONS, PREDEFINED_ROLES } from './permissions.ts';
+import { assertCanGrant, authorize, lockedActor, orgOf } from '../access/organization.ts';
+import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';
+import { notHeld, PERMISSIONS, PREDEFINED_ROLES } from '../access/permissions.ts';
 
 /**
  * Roles of the actor's organization. Predefined roles are seeded and read-only; custom roles
@@ -40,6 +40,12 @@ export const updateRoleInput = z.object({ name: roleName.optional(), permissions
 
 const order = Object.keys(PREDEFINED_ROLES);
 
+/** A role of organization `orgId` by id, or null (a foreign or malformed id). */
+export async function roleInOrg(db: DbOrTx, orgId: string, roleId: string) {
+  if (!isUuid(roleId)) return null;
+  return (await db.selectFrom('roles').select(['id', 'name', 'permissions', 'predefined']).where('id', '=', roleId).where('organization_id', '=', orgId).executeTakeFirst()) ?? null;
+}
+
 function selectRoles(deps: Deps, orgId: string) {
   return deps.db
     .selectFrom('roles as r')
@@ -52,7 +58,7 @@ const withCount = <R extends { members: string | null }>(r: R) => ({ ...r, membe
 /** All roles with how many members hold each. Paged: in (created_at, id) order; else predefined first (documented order), then custom by name. */
 export async function listRoles(deps: Deps, actor: Actor, page?: PageRequest) {
   const orgId = orgOf(actor);
-  const cursor = cursorOf(page);
+  const cursor = uuidCursor(page);
   const size = fetchSize(page);
   let q = selectRoles(deps, orgId).orderBy('r.created_at').orderBy('r.id');
   if (cursor) q = q.where(sql<boolean>`(r.created_at, r.id) > (select created_at, id from roles where id = ${cursor})`);

@@ -6,7 +6,7 @@ import { MICROS, parseMoney, toDecimal } from '../../lib/money.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { recordActivity } from '../activity/record.ts';
-import { requirePlatformAdmin } from '../admin/guard.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { getSetting, putSetting, withDefaults } from './store.ts';
 

@@ -4,7 +4,7 @@ import type { DbOrTx } from '../../db/index.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { recordActivity } from '../activity/record.ts';
-import { requirePlatformAdmin } from '../admin/guard.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { getSetting, putSetting, withDefaults } from './store.ts';
 

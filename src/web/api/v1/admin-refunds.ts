@@ -59,7 +59,7 @@ export function adminRefundRoutes(deps: AppDeps) {
     const body = c.req.valid('json');
     const { refund } = await refundPayment(deps, caller(c), { paymentId: body.payment_id, amount: body.amount, destination: body.destination, reason: body.reason });
     const payment = await deps.db.selectFrom('payments').select('currency').where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
-    return c.json(RefundCreated.parse({ id: refund.id, status: refund.status, amount: toDecimal(refund.amount, 2), destination: refund.destination, currency: payment.currency.trim() }), 201);
+    return c.json(RefundCreated.parse({ id: refund.id, status: refund.status, amount: toDecimal(refund.amount, 2), destination: refund.destination, currency: payment.currency }), 201);
   });
 
   return app;

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { orgActor } from '../../../domain/organizations/access.ts';
+import { orgActor } from '../../../domain/access/organization.ts';
 import { acceptInvitation, declineInvitation } from '../../../domain/organizations/invitation-answers.ts';
 import { cancelInvitation, inviteMember, listInvitations } from '../../../domain/organizations/invitations.ts';
 import { getOrganization } from '../../../domain/organizations/organizations.ts';

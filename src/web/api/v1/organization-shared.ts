@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Actor } from '../../../domain/access/actor.ts';
-import { orgActor } from '../../../domain/organizations/access.ts';
+import { orgActor } from '../../../domain/access/organization.ts';
 import { UnauthenticatedError } from '../../../lib/errors.ts';
 import { toDecimal } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
@@ -52,7 +52,7 @@ export function presentOrganizationDetail(o: {
 }): z.infer<typeof OrganizationDetail> {
   return OrganizationDetail.parse({
     id: o.id, name: o.name, personal: o.personal, website: o.website, address: o.address, tax_id: o.tax_id, role: o.role, permissions: [...o.permissions],
-    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null, currency: o.currency.trim(),
+    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null, currency: o.currency,
     created_at: o.created_at.toISOString(), updated_at: o.updated_at.toISOString(),
   });
 }

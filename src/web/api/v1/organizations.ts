@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { orgActor } from '../../../domain/organizations/access.ts';
+import { orgActor } from '../../../domain/access/organization.ts';
 import { changeMemberRole, getMember, listMembers, removeMember } from '../../../domain/organizations/members.ts';
 import { createOwnOrganization, getOrganization, listMyOrganizations, updateOrganizationSettings } from '../../../domain/organizations/organizations.ts';
 import type { AppDeps } from '../../context.ts';

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { PERMISSIONS } from '../../../domain/organizations/permissions.ts';
+import { PERMISSIONS } from '../../../domain/access/permissions.ts';
 import { createRole, deleteRole, getRole, listRoles, updateRole } from '../../../domain/organizations/roles.ts';
 import type { AppDeps } from '../../context.ts';
 import { inOrg, json, OrgParams, pathParam, secured } from './organization-shared.ts';

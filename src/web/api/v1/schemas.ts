@@ -118,6 +118,6 @@ export function presentOrganization(o: {
   if (o.balance === null || o.currency === null) throw new Error(`organization ${o.id} has no wallet`);
   return Organization.parse({
     id: o.id, name: o.name, personal: o.personal, role: o.role, permissions: o.permissions,
-    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null, currency: o.currency.trim(), created_at: o.created_at.toISOString(),
+    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null, currency: o.currency, created_at: o.created_at.toISOString(),
   });
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { listOrganizations, organizationDetail } from '../../../domain/admin/organizations.ts';
+import { listOrganizations, organizationDetail } from '../../../domain/organizations/admin.ts';
 import type { AppDeps } from '../../context.ts';
 import type { Renderer } from '../../render.ts';
 
@@ -8,14 +8,14 @@ export function organizationPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const list = await listOrganizations(deps, c.var.actor!, c.req.query());
+    const list = await listOrganizations(deps.db, c.var.actor!, c.req.query());
     const links = pageLinks('/admin/organizations', { q: list.filters.q }, list.filters.page, list.pages);
     const region = { id: 'organization-results', partial: 'admin/organizations/_results' };
     return view.page(c, 'admin/organizations/index', { ...list, links }, { layout: 'admin', title: 'Organizations', region });
   });
 
   app.get('/:id', async (c) => {
-    const data = await organizationDetail(deps, c.var.actor!, c.req.param('id'));
+    const data = await organizationDetail(deps.db, c.var.actor!, c.req.param('id'));
     return view.page(c, 'admin/organizations/show', data, { layout: 'admin', title: data.organization.name });
   });
 

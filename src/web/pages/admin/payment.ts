@@ -27,7 +27,7 @@ export function adminPaymentPages(deps: AppDeps, view: Renderer) {
     const options = { layout, title: 'Payment' };
     return submitForm(c, view, { template: 'admin/payment/show', values, data, options }, async () => {
       const { refund } = await refundPayment(deps, c.var.actor!, { paymentId: data.payment.id, amount: values.amount ?? '', destination: values.destination ?? '', reason: values.reason ?? '' });
-      const amount = `${toDecimal(refund.amount, 2)} ${data.payment.currency.trim()}`;
+      const amount = `${toDecimal(refund.amount, 2)} ${data.payment.currency}`;
       if (refund.status === 'failed') flash(c, `PayPal refused the refund of ${amount} (${refund.failure_reason ?? 'no reason given'}); the money is back in the wallet.`, 'error');
       else if (refund.status === 'pending') flash(c, `Refund of ${amount} sent to PayPal and pending: it completes when PayPal confirms it.`, 'info');
       else flash(c, refund.destination === 'wallet' ? `Credited ${amount} to the wallet.` : `Refunded ${amount} to PayPal.`);

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
-import { reactivateUser, resetTwoFactor, suspendUser, unlockUser, updateUser } from '../../../domain/admin/account-changes.ts';
+import { reactivateUser, resetTwoFactor, suspendUser, unlockUser, updateUser } from '../../../domain/accounts/admin-changes.ts';
 import { demoteUser, promoteUser } from '../../../domain/admin/platform-admins.ts';
-import { listUsers, userDetail } from '../../../domain/admin/users.ts';
+import { listUsers, userDetail } from '../../../domain/accounts/admin.ts';
 import type { Actor } from '../../../domain/access/actor.ts';
 import type { Deps } from '../../../domain/deps.ts';
 import type { AppDeps } from '../../context.ts';
@@ -28,7 +28,7 @@ export type UserShowData = (c: Context, failed?: FailedForm) => Promise<Awaited<
 
 function userShowData(deps: AppDeps): UserShowData {
   return async (c, failed = null) => {
-    const detail = await userDetail(deps, c.var.actor!, c.req.param('id') ?? '');
+    const detail = await userDetail(deps.db, c.var.actor!, c.req.param('id') ?? '', { now: deps.clock.now(), idleMinutes: deps.config.SESSION_IDLE_MINUTES });
     return { ...detail, self: detail.user.id === c.var.actor!.userId, failed, values: {}, errors: {}, message: null };
   };
 }
@@ -49,7 +49,7 @@ function userPages(deps: AppDeps, view: Renderer, showData: UserShowData) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const list = await listUsers(deps, c.var.actor!, c.req.query());
+    const list = await listUsers(deps.db, c.var.actor!, c.req.query());
     const { page, ...filters } = list.filters;
     const links = pageLinks('/admin/users', filters, page, list.pages);
     return view.page(c, 'admin/users/index', { ...list, links }, { layout, title: 'Users', region: { id: 'user-results', partial: 'admin/users/_results' } });

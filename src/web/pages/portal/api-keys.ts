@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { userOrganizations } from '../../../domain/accounts/me.ts';
 import { dayIn } from '../../../domain/activity/dates.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../../domain/api-keys/keys.ts';
-import { PERMISSIONS } from '../../../domain/organizations/permissions.ts';
+import { PERMISSIONS } from '../../../domain/access/permissions.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, formList } from '../../forms.ts';

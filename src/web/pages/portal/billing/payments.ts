@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { cancelTopUp, captureTopUp, findPayment } from '../../../../domain/billing/top-ups.ts';
 import { receiptOf } from '../../../../domain/billing/wallet.ts';
-import { authorize } from '../../../../domain/organizations/access.ts';
+import { authorize } from '../../../../domain/access/organization.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';
 import { redirect, type Renderer } from '../../../render.ts';
@@ -24,7 +24,7 @@ export function paymentReturnPages(deps: AppDeps, view: Renderer) {
       const result = await captureTopUp(deps, actorOf(c), { orderId: token });
       const payment = await findPayment(deps, actorOf(c), { id: result.paymentId });
       const receipt = result.status === 'completed' ? await receiptOf(deps.db, payment.id) : null;
-      return view.page(c, 'portal/billing/payment', { state: result.status, payment: { ...payment, currency: payment.currency.trim() }, balance: result.balance, receipt }, opts);
+      return view.page(c, 'portal/billing/payment', { state: result.status, payment, balance: result.balance, receipt }, opts);
     } catch (err) {
       return failed(c, err);
     }
@@ -35,7 +35,7 @@ export function paymentReturnPages(deps: AppDeps, view: Renderer) {
     const token = c.req.query('token');
     if (!token) return redirect(c, '/billing');
     const payment = await cancelTopUp(deps, actorOf(c), token);
-    return view.page(c, 'portal/billing/payment', { state: payment.status, payment: { ...payment, currency: payment.currency.trim() }, balance: null, receipt: null }, opts);
+    return view.page(c, 'portal/billing/payment', { state: payment.status, payment, balance: null, receipt: null }, opts);
   });
 
   /** A capture that could not be settled now: say why, and that nothing was charged twice. */

@@ -1,10 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { can } from '../../../../domain/access/actor.ts';
-import { isOwner, orgOf } from '../../../../domain/organizations/access.ts';
+import { isOwner, mayGrantRole, mayManageMember, orgOf } from '../../../../domain/access/organization.ts';
 import { listInvitations } from '../../../../domain/organizations/invitations.ts';
 import { getOrganization } from '../../../../domain/organizations/organizations.ts';
 import { changeMemberRole, leaveOrganization, listMembers, removeMember, transferOwnership } from '../../../../domain/organizations/members.ts';
-import { notHeld, OWNER_ROLE } from '../../../../domain/organizations/permissions.ts';
 import { listRoles } from '../../../../domain/organizations/roles.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData } from '../../../forms.ts';
@@ -85,16 +84,13 @@ export function membersPageData(deps: AppDeps) {
   return async function pageData(c: Context, extra: Record<string, unknown> = {}) {
     const actor = actorOf(c);
     const [members, roles, switcher, org] = await Promise.all([listMembers(deps, actor), listRoles(deps, actor), switcherData(deps.db, actor), getOrganization(deps, actor)]);
-    const owner = isOwner(actor);
-    const mayGrant = (r: { name: string; permissions: string[]; predefined: boolean }) => (owner || !(r.predefined && r.name === OWNER_ROLE)) && notHeld(r.permissions, actor.permissions).length === 0;
     const byId = new Map(roles.map((r) => [r.id, r]));
-    const manage = can(actor, 'members_manage');
     return {
       ...switcher,
-      members: members.map((m) => ({ ...m, self: m.user_id === actor.userId, manageable: manage && mayGrant(byId.get(m.role_id)!) })),
-      grantable: roles.filter(mayGrant),
-      invitations: manage ? await listInvitations(deps, actor, { status: 'pending' }) : [],
-      owner,
+      members: members.map((m) => ({ ...m, self: m.user_id === actor.userId, manageable: mayManageMember(actor, byId.get(m.role_id)!) })),
+      grantable: roles.filter((r) => mayGrantRole(actor, r)),
+      invitations: can(actor, 'members_manage') ? await listInvitations(deps, actor, { status: 'pending' }) : [],
+      owner: isOwner(actor),
       // A personal organization stays with the account that came with it.
       leavable: !(org.personal && org.created_by === actor.userId),
       invite: { values: {}, errors: {}, message: null },

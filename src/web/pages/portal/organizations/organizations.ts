@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { createOwnOrganization, getOrganization, listMyOrganizations, switchActiveOrganization, updateOrganizationSettings } from '../../../../domain/organizations/organizations.ts';
-import { authorize } from '../../../../domain/organizations/access.ts';
+import { authorize } from '../../../../domain/access/organization.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { can } from '../../../../domain/access/actor.ts';
-import { authorize } from '../../../../domain/organizations/access.ts';
-import { PERMISSIONS } from '../../../../domain/organizations/permissions.ts';
+import { authorize } from '../../../../domain/access/organization.ts';
+import { PERMISSIONS } from '../../../../domain/access/permissions.ts';
 import { createRole, deleteRole, getRole, listRoles, updateRole } from '../../../../domain/organizations/roles.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, formList } from '../../../forms.ts';

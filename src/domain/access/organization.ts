@@ -1,13 +1,17 @@
 import type { DbOrTx, Tx } from '../../db/index.ts';
-import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
-import { can, membershipOf, type Actor } from '../access/actor.ts';
+import { can, membershipOf, type Actor } from './actor.ts';
 import { notHeld, OWNER_ROLE, PERMISSIONS, type Permission } from './permissions.ts';
 
 /**
  * How organization-scoped domain functions find their tenant: always through the actor.
  * The organization is the actor's (pages: the active one; API: the one in the URL, resolved
  * by `orgActor`); a record of any other organization is simply not found.
+ *
+ * Who may change whom is asked here once: `mayGrantRole` and `mayManageMember` are the
+ * predicates views and handlers call to offer a control; `assertCanGrant` and
+ * `assertCanManageMember` are the same rules as refusals, checked again by the domain.
  */
 
 const NO_SUCH_ORGANIZATION = 'No such organization.';
@@ -64,42 +68,37 @@ export function isOwner(actor: Actor): boolean {
   return actor.roleName === OWNER_ROLE && notHeld(PERMISSIONS, actor.permissions).length === 0;
 }
 
-/** A role of the actor's organization by id, or null (a foreign or malformed id). */
-export async function roleInOrg(db: DbOrTx, orgId: string, roleId: string) {
-  if (!isUuid(roleId)) return null;
-  return (await db.selectFrom('roles').select(['id', 'name', 'permissions', 'predefined']).where('id', '=', roleId).where('organization_id', '=', orgId).executeTakeFirst()) ?? null;
+type RoleShape = { name: string; permissions: string[]; predefined: boolean };
+
+const isOwnerRole = (role: Pick<RoleShape, 'name' | 'predefined'>) => role.predefined && role.name === OWNER_ROLE;
+/** Owners are made, changed and removed only by owners. */
+const ownerRuleAllows = (actor: Actor, role: RoleShape) => !isOwnerRole(role) || isOwner(actor);
+/** Nobody grants, or acts on someone holding, a permission they lack (no demoting your superiors). */
+const holdsAll = (actor: Actor, role: RoleShape) => notHeld(role.permissions, actor.permissions).length === 0;
+
+/** May `actor` give someone `role`? Only an owner makes owners, and nobody grants a permission they do not hold. */
+export function mayGrantRole(actor: Actor, role: RoleShape): boolean {
+  return ownerRuleAllows(actor, role) && holdsAll(actor, role);
 }
 
 /**
- * May `actor` give someone `role`? Only an owner makes owners, and nobody grants a permission
- * they do not hold. Refusals are 422 on `field`, naming what is missing.
+ * May `actor` change the role of, or remove, a member who holds `role`? They need
+ * `members_manage`; owners are changed only by owners; nobody acts on someone holding a
+ * permission they lack.
  */
-export function assertCanGrant(actor: Actor, role: { name: string; permissions: string[]; predefined: boolean }, field = 'role_id'): void {
-  if (role.predefined && role.name === OWNER_ROLE && !isOwner(actor)) throw new ValidationError({ [field]: 'Only an owner can make someone an owner.' });
+export function mayManageMember(actor: Actor, role: RoleShape): boolean {
+  return can(actor, 'members_manage') && ownerRuleAllows(actor, role) && holdsAll(actor, role);
+}
+
+/** `mayGrantRole` as a refusal: 422 on `field`, naming what is missing. */
+export function assertCanGrant(actor: Actor, role: RoleShape, field = 'role_id'): void {
+  if (!ownerRuleAllows(actor, role)) throw new ValidationError({ [field]: 'Only an owner can make someone an owner.' });
   const missing = notHeld(role.permissions, actor.permissions);
   if (missing.length) throw new ValidationError({ [field]: `You cannot grant permissions you do not hold yourself: ${missing.join(', ')}.` });
 }
 
-/**
- * May `actor` change or remove a member who holds `role`? Owners are changed only by owners,
- * and nobody acts on someone holding a permission they lack (no demoting your superiors).
- */
-export function assertCanManageMember(actor: Actor, role: { name: string; permissions: string[]; predefined: boolean }): void {
-  if (role.predefined && role.name === OWNER_ROLE && !isOwner(actor)) throw new ForbiddenError('Only an owner can change or remove an owner.');
-  if (notHeld(role.permissions, actor.permissions).length) throw new ForbiddenError('You cannot change or remove a member who holds permissions you do not hold.');
+/** `mayManageMember` as a refusal (403), for a caller that has already checked `members_manage`. */
+export function assertCanManageMember(actor: Actor, role: RoleShape): void {
+  if (!ownerRuleAllows(actor, role)) throw new ForbiddenError('Only an owner can change or remove an owner.');
+  if (!holdsAll(actor, role)) throw new ForbiddenError('You cannot change or remove a member who holds permissions you do not hold.');
 }
-
-/** Members whose role is the predefined owner role. */
-export async function ownerCount(db: DbOrTx, orgId: string): Promise<number> {
-  const row = await db
-    .selectFrom('organization_members as m')
-    .innerJoin('roles as r', 'r.id', 'm.role_id')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('m.organization_id', '=', orgId)
-    .where('r.predefined', '=', true)
-    .where('r.name', '=', OWNER_ROLE)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-export const lastOwner = (what: string) => new AppError('last_owner', 422, `${what}: every organization needs an owner. Transfer ownership or make another member an owner first.`);

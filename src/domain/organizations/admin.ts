@@ -1,23 +1,25 @@
 import { z } from 'zod';
+import type { DbOrTx } from '../../db/index.ts';
+import { likePattern } from '../../db/like.ts';
+import { offsetOf, pageCount, pageNumber } from '../../db/paging.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import type { Actor } from '../access/actor.ts';
-import type { Deps } from '../deps.ts';
-import { requirePlatformAdmin } from './guard.ts';
-import { likePattern } from './users.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
 
 /** Staff reads of organizations: the searchable list and one organization with members and wallet. */
 export const ORGANIZATIONS_PER_PAGE = 50;
 
 export const organizationListInput = z.object({
   q: z.string().trim().max(200).catch(''),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  page: pageNumber,
 });
 
-export async function listOrganizations(deps: Pick<Deps, 'db'>, actor: Actor, raw: unknown) {
+export async function listOrganizations(db: DbOrTx, actor: Actor, raw: unknown) {
   requirePlatformAdmin(actor);
   const filters = organizationListInput.parse(raw ?? {});
-  let q = deps.db.selectFrom('organizations as o');
+  const { limit, offset } = offsetOf(filters.page, ORGANIZATIONS_PER_PAGE);
+  let q = db.selectFrom('organizations as o');
   if (filters.q) q = q.where('o.name', 'ilike', likePattern(filters.q));
   const [rows, count] = await Promise.all([
     q
@@ -28,19 +30,19 @@ export async function listOrganizations(deps: Pick<Deps, 'db'>, actor: Actor, ra
       ])
       .orderBy('o.created_at', 'desc')
       .orderBy('o.id')
-      .limit(ORGANIZATIONS_PER_PAGE)
-      .offset((filters.page - 1) * ORGANIZATIONS_PER_PAGE)
+      .limit(limit)
+      .offset(offset)
       .execute(),
     q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const total = Number(count.n);
-  return { organizations: rows.map((r) => ({ ...r, members: Number(r.members ?? 0) })), filters, total, pages: Math.max(1, Math.ceil(total / ORGANIZATIONS_PER_PAGE)) };
+  return { organizations: rows.map((r) => ({ ...r, members: Number(r.members ?? 0) })), filters, total, pages: pageCount(total, ORGANIZATIONS_PER_PAGE) };
 }
 
-export async function organizationDetail(deps: Pick<Deps, 'db'>, actor: Actor, organizationId: string) {
+export async function organizationDetail(db: DbOrTx, actor: Actor, organizationId: string) {
   requirePlatformAdmin(actor);
   const organization = isUuid(organizationId)
-    ? await deps.db
+    ? await db
         .selectFrom('organizations as o')
         .leftJoin('wallets as w', 'w.organization_id', 'o.id')
         .leftJoin('users as c', 'c.id', 'o.created_by')
@@ -49,7 +51,7 @@ export async function organizationDetail(deps: Pick<Deps, 'db'>, actor: Actor, o
         .executeTakeFirst()
     : undefined;
   if (!organization) throw new NotFoundError('No such organization.');
-  const members = await deps.db
+  const members = await db
     .selectFrom('organization_members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .innerJoin('roles as r', 'r.id', 'm.role_id')

@@ -3,14 +3,15 @@ import { inTransaction } from '../../db/index.ts';
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
-import { unlockAccount } from '../accounts/login.ts';
-import { profileInput } from '../accounts/profile.ts';
-import { emailSchema, nameSchema } from '../accounts/register.ts';
-import { issueUserToken } from '../accounts/user-tokens.ts';
+import { unlockAccount } from './login.ts';
+import { profileInput } from './profile.ts';
+import { emailSchema, nameSchema } from './register.ts';
+import { issueUserToken } from './user-tokens.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
 import { clearCounter } from '../security/counters.ts';
-import { checkedId, recordAdminChange, requirePlatformAdmin } from './guard.ts';
+import { checkedId, requirePlatformAdmin } from '../access/guard.ts';
+import { recordAdminChange } from '../activity/record.ts';
 
 /**
  * Staff changes to one user's account. Each records an `admin.*` activity row in the same

@@ -1,8 +1,6 @@
 import { ForbiddenError, NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
-import type { Actor } from '../access/actor.ts';
-import { recordActivity, type ActivityAction } from '../activity/record.ts';
-import type { DbOrTx } from '../../db/index.ts';
+import type { Actor } from './actor.ts';
 
 /**
  * Every staff function starts here. `isPlatformAdmin` is false for API keys and while
@@ -16,9 +14,4 @@ export function requirePlatformAdmin(actor: Actor | null | undefined): asserts a
 export function checkedId(id: string): string {
   if (!isUuid(id)) throw new NotFoundError('No such user.');
   return id;
-}
-
-/** A staff change to a user's account: the admin acts, the user is the target; no organization. */
-export async function recordAdminChange(db: DbOrTx, actor: Actor, action: ActivityAction, userId: string, now: Date, details: Record<string, string | number | boolean | null> = {}) {
-  await recordActivity(db, { action, actorUserId: actor.userId, target: { type: 'user', id: userId }, origin: actor.origin, details, occurredAt: now });
 }
