@@ -4,14 +4,30 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log.ts';
 
 /**
+ * Paths whose next segment is a secret: emailed links (src/web/pages/public/account.ts, the
+ * invitation pages in src/web/pages/portal/organizations/invitations.ts) and the API's
+ * invitation answers (src/web/api/v1/invitations.ts). A new route with a token in its path is
+ * added here too.
+ */
+export const SECRET_PATHS = [/^(\/reset-password|\/verify-email|\/invitations|\/api\/v1\/invitations)\/[^/]+/];
+
+/** The path as it may be logged: each secret segment replaced by `:token`. */
+export function loggablePath(path: string, secretPaths: readonly RegExp[] = SECRET_PATHS): string {
+  return secretPaths.reduce((p, re) => p.replace(re, '$1/:token'), path);
+}
+
+/**
  * Gives every request an id (echoed as `X-Request-Id`), a child logger carrying it, and the
  * client IP: the socket address, or — only when `trustedProxies` > 0 — the address that
- * many hops from the right of `X-Forwarded-For`. Logs one line per request.
+ * many hops from the right of `X-Forwarded-For`. Logs one line per request, with the path
+ * only (no query string) and the secret segments of `secretPaths` (default `SECRET_PATHS`,
+ * each a pattern whose first group is kept) replaced by `:token`.
  *
  * @example app.use(requestContext({ log, trustedProxies: 1 }))
  */
-export function requestContext(opts: { log: Logger; trustedProxies?: number }): MiddlewareHandler {
+export function requestContext(opts: { log: Logger; trustedProxies?: number; secretPaths?: readonly RegExp[] }): MiddlewareHandler {
   const trusted = opts.trustedProxies ?? 0;
+  const secretPaths = opts.secretPaths ?? SECRET_PATHS;
   return async function requestContextMiddleware(c, next) {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
@@ -25,8 +41,8 @@ export function requestContext(opts: { log: Logger; trustedProxies?: number }): 
     c.header('X-Request-Id', requestId);
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const status = c.res.status;
-    // The path only: query strings can carry tokens and are not logged.
-    log[status >= 500 ? 'error' : 'info']({ method: c.req.method, path: c.req.path, status, ms, ip: clientIp }, 'request');
+    // The path only: query strings can carry tokens and are not logged, nor are tokens in the path.
+    log[status >= 500 ? 'error' : 'info']({ method: c.req.method, path: loggablePath(c.req.path, secretPaths), status, ms, ip: clientIp }, 'request');
   };
 }
 
