@@ -11,6 +11,7 @@ import { apiV1 } from './web/api/v1/index.ts';
 import type { AppDeps } from './web/context.ts';
 import { handleError, handleNotFound } from './web/errors.ts';
 import { actorLoader } from './web/middleware/actor.ts';
+import { requestBodyLimit } from './web/middleware/body-limit.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { impersonation, refuseWhileImpersonating } from './web/middleware/impersonation.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps) {
   app.all('/api/*', handleNotFound(() => view));
 
   // Demo only: outside services answered in-process (screening calls it over loopback HTTP).
+  if (config.emulatorsEnabled) app.use('/_emulators/*', requestBodyLimit({ json: true }));
   if (config.emulatorsEnabled) mountFraudLabsProEmulator(app);
   // The PayPal emulator's buyer pages and API: same origin, outside sessions and CSRF like PayPal.
   if (config.emulatorsEnabled && deps.paypalEmulator) app.route(PAYPAL_EMULATOR_PATH, paypalEmulatorApp(deps.paypalEmulator));
@@ -66,6 +68,8 @@ export function createApp(deps: AppDeps) {
 
   // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
   const html = new Hono();
+  // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread.
+  html.use(requestBodyLimit());
   html.use(sessionLoader({ db, config, clock }));
   html.use(actorLoader({ db }));
   html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.var.auth?.user ?? null }));

@@ -23,7 +23,7 @@ export function handleError(view: () => Renderer) {
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
     } else if (err instanceof HTTPException && err.status < 500) {
       status = err.status;
-      code = status === 400 ? 'bad_request' : 'http_error';
+      code = status === 400 ? 'bad_request' : status === 413 ? 'payload_too_large' : 'http_error';
       message = err.message || 'The request could not be processed.';
     } else {
       c.var.log?.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');

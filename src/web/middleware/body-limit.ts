@@ -1,0 +1,52 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { errorEnvelope } from '../errors.ts';
+
+/** Every form of the HTML app fits in far less; uploads, when they come, get their own limit. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** A larger limit for the requests whose path matches `path` (an upload form, say). */
+export interface LargerBody {
+  path: RegExp;
+  maxBytes: number;
+}
+
+/**
+ * Refuses a request body larger than `maxBytes` (default 64 KiB) with 413 before anything
+ * reads it: a declared Content-Length is refused unread, and a body sent without one
+ * (chunked) is counted as it arrives and refused as soon as it passes the limit, so no
+ * oversized body is ever buffered, parsed or stored. Put it before anything that reads the
+ * body (CSRF reads forms). A route that needs more is listed in `larger`, so every raised
+ * limit is visible where the default is set. The refusal is an `HTTPException(413)`, which the
+ * app's error handler renders (a page, or the error envelope under `/api/`); with `json` it is
+ * the error envelope wherever the middleware is (the emulators).
+ *
+ * @example html.use(requestBodyLimit())
+ * @example app.use('/_emulators/*', requestBodyLimit({ json: true }))
+ * @example html.use(requestBodyLimit({ larger: [{ path: /^\/tickets\/[^/]+\/attachments$/, maxBytes: 10 * 1024 * 1024 }] }))
+ */
+export function requestBodyLimit(
+  opts: { maxBytes?: number; larger?: readonly LargerBody[]; json?: boolean } = {},
+): MiddlewareHandler {
+  const limiter = (maxBytes: number) =>
+    bodyLimit({
+      maxSize: maxBytes,
+      onError: (c: Context) => {
+        const message = `The request is larger than the ${describeBytes(maxBytes)} accepted here.`;
+        if (opts.json) return c.json(errorEnvelope('payload_too_large', message), 413);
+        throw new HTTPException(413, { message });
+      },
+    });
+  const fallback = limiter(opts.maxBytes ?? DEFAULT_BODY_LIMIT);
+  const raised = (opts.larger ?? []).map((l) => ({ path: l.path, limit: limiter(l.maxBytes) }));
+  return async function requestBodyLimitMiddleware(c, next) {
+    const limit = raised.find((r) => r.path.test(c.req.path))?.limit ?? fallback;
+    return limit(c, next);
+  };
+}
+
+/** 65536 → "64 KB", 1048576 → "1 MB". */
+export function describeBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.floor(n / (1024 * 1024))} MB` : `${Math.floor(n / 1024)} KB`;
+}
