@@ -45,11 +45,3 @@ export function formatMoney(micros: bigint, currency = 'USD', digits = 2): strin
   const symbol = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : currency === 'GBP' ? '£' : currency + ' ';
   return `${sign}${symbol}${grouped}${frac ? '.' + frac : ''}`;
 }
-
-/** Hours in a billing month (BILLING.md): the hourly rate is the monthly price / 730. */
-export const HOURS_PER_MONTH = 730n;
-
-/** The hourly rate of a monthly price, rounded once (half up) to the micro-unit. */
-export function hourlyRate(monthly: bigint): bigint {
-  return divRound(monthly, HOURS_PER_MONTH);
-}

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, type Tx } from '../../src/db/index.ts';
 import { checkLedgerInvariants } from '../../src/domain/ledger/invariants.ts';
-import { InsufficientFundsError, post } from '../../src/domain/ledger/post.ts';
+import { InsufficientFundsError, LedgerKeyConflictError, post } from '../../src/domain/ledger/post.ts';
 import { settledTopUp } from '../billing/payments.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -59,6 +59,28 @@ describe('the ledger', () => {
     expect(await ann.balance()).toBe(25_000_000n);
     const entries = await ctx.db.selectFrom('ledger_entries').select(['balance_after']).where('wallet_id', '=', ann.wallet).execute();
     expect(entries).toEqual([{ balance_after: 25_000_000n }]);
+  });
+
+  it('refuses a reused idempotency key with other lines, and answers the same lines with the first posting', async () => {
+    const ann = await annsWallet();
+    const first = await ann.credit('adjustment-7', 10_000_000n);
+    // The same lines, in another order: the same posting, nothing new.
+    const same = await inTransaction(ctx.db, (trx) =>
+      post(trx, { idempotencyKey: ann.key('adjustment-7'), kind: 'adjustment', organizationId: ann.org, currency: 'USD', description: 'Credit', lines: [{ account: 'adjustments', amount: -10_000_000n }, { walletId: ann.wallet, amount: 10_000_000n }] }),
+    );
+    expect(same).toMatchObject({ duplicate: true, transactionId: first.transactionId });
+    // Another amount under the same key is refused, not answered with the old posting.
+    const other = ann.credit('adjustment-7', 20_000_000n);
+    await expect(other).rejects.toBeInstanceOf(LedgerKeyConflictError);
+    await expect(other).rejects.toMatchObject({ status: 409, idempotencyKey: ann.key('adjustment-7') });
+    // So is the same amount to another account.
+    await expect(
+      inTransaction(ctx.db, (trx) =>
+        post(trx, { idempotencyKey: ann.key('adjustment-7'), kind: 'adjustment', organizationId: ann.org, currency: 'USD', description: 'Credit', lines: [{ walletId: ann.wallet, amount: 10_000_000n }, { account: 'promotional_credit', amount: -10_000_000n }] }),
+      ),
+    ).rejects.toBeInstanceOf(LedgerKeyConflictError);
+    expect(await ann.balance()).toBe(10_000_000n);
+    expect(await ctx.db.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', ann.key('adjustment-7')).execute()).toEqual([{ id: first.transactionId }]);
   });
 
   it('refuses customer spending beyond the balance and writes nothing', async () => {

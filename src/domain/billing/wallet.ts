@@ -7,7 +7,7 @@ import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { can, type Actor } from '../access/actor.ts';
 import { startOfDay } from '../activity/dates.ts';
-import { KIND_LABELS } from '../invoices/lines.ts';
+import { LEDGER_KINDS } from '../ledger/kinds.ts';
 
 /**
  * An organization's wallet as its members see it (pages and API alike): the balance, and the
@@ -16,10 +16,6 @@ import { KIND_LABELS } from '../invoices/lines.ts';
  * Lines are keyset-paginated on the entry's `seq` (the order the balance really changed in);
  * the cursor is the last line's seq.
  */
-
-/** Every ledger kind, in the order the filter offers them; labels from invoices/lines.ts. */
-export const LEDGER_KINDS = Object.keys(KIND_LABELS) as [LedgerKind, ...LedgerKind[]];
-export { KIND_LABELS };
 
 export interface Wallet {
   id: string;

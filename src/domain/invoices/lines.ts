@@ -29,20 +29,6 @@ export function lineDigits(amount: bigint): 2 | 4 {
   return amount % 10_000n === 0n ? 2 : 4;
 }
 
-/** How a ledger kind reads on a statement. */
-export const KIND_LABELS: Record<LedgerKind, string> = {
-  top_up: 'Top-up',
-  top_up_reversal: 'Top-up reversal',
-  refund: 'Refund',
-  adjustment: 'Adjustment',
-  promotional_credit: 'Promotional credit',
-  vps_charge: 'Server charge',
-  vps_refund: 'Server refund',
-  egress_charge: 'Transfer charge',
-  hosting_charge: 'Hosting charge',
-  hosting_refund: 'Hosting refund',
-};
-
 /** Lines as stored: bigints and dates become strings. */
 export function writeLines(lines: InvoiceLine[]): string {
   return JSON.stringify(lines, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));

@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { formatMoney } from '../../lib/money.ts';
-import { KIND_LABELS, lineDigits } from './lines.ts';
+import { KIND_LABELS } from '../ledger/kinds.ts';
+import { lineDigits } from './lines.ts';
 import { invoiceSections, periodLabel, type Invoice } from './query.ts';
 import type { Party } from './parties.ts';
 

@@ -12,8 +12,10 @@ import { AppError } from '../../lib/errors.ts';
  *   WHERE id = :wallet AND (:amount >= 0 OR :allowNegative OR balance + :amount >= 0)
  *
  * so two concurrent debits can never both spend the same money, and a wallet's balance is
- * always the sum of its entries. Posting the same key twice returns the first posting and
- * changes nothing.
+ * always the sum of its entries. Posting the same key again with the same lines returns the
+ * first posting and changes nothing; with other lines it is refused (`LedgerKeyConflictError`):
+ * a key names one movement of money, so reusing it for another is a bug or a stale form, never
+ * a retry to be answered with the old posting.
  */
 export type Line = { walletId: string; amount: bigint } | { account: PlatformAccount; amount: bigint };
 
@@ -44,6 +46,17 @@ export class InsufficientFundsError extends AppError {
   }
 }
 
+/** The idempotency key was posted before with other lines: nothing was written now. */
+export class LedgerKeyConflictError extends AppError {
+  constructor(readonly idempotencyKey: string) {
+    super('idempotency_conflict', 409, 'This was already recorded with different amounts. Reload the page and try again.');
+  }
+}
+
+/** A posting's lines as a comparable text: one `wallet|account=amount` per line, sorted. */
+const lineSet = (lines: Array<{ wallet: string | null; account: string | null; amount: bigint }>) =>
+  lines.map((l) => `${l.wallet ?? ''}|${l.account ?? ''}=${l.amount}`).sort().join(',');
+
 export async function post(trx: Tx, p: Posting): Promise<Posted> {
   if (!p.lines.length) throw new Error('a posting needs lines');
   if (p.lines.reduce((sum, l) => sum + l.amount, 0n) !== 0n) throw new Error(`posting ${p.idempotencyKey} does not balance`);
@@ -68,6 +81,9 @@ export async function post(trx: Tx, p: Posting): Promise<Posted> {
   const walletIds = [...new Set(p.lines.flatMap((l) => ('walletId' in l ? [l.walletId] : [])))].sort();
   if (!inserted) {
     const existing = await trx.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', p.idempotencyKey).executeTakeFirstOrThrow();
+    const before = await trx.selectFrom('ledger_entries').select(['wallet_id', 'platform_account', 'amount']).where('transaction_id', '=', existing.id).execute();
+    const now = p.lines.map((l) => ('walletId' in l ? { wallet: l.walletId, account: null, amount: l.amount } : { wallet: null, account: l.account, amount: l.amount }));
+    if (lineSet(before.map((e) => ({ wallet: e.wallet_id, account: e.platform_account, amount: e.amount }))) !== lineSet(now)) throw new LedgerKeyConflictError(p.idempotencyKey);
     const rows = walletIds.length ? await trx.selectFrom('wallets').select(['id', 'balance']).where('id', 'in', walletIds).execute() : [];
     return { transactionId: existing.id, duplicate: true, balances: new Map(rows.map((r) => [r.id, r.balance])) };
   }

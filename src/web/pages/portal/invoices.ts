@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { renderInvoicePdf } from '../../../domain/invoices/pdf.ts';
 import { getInvoice, invoiceSections, listInvoices, pdfFilename, periodLabel } from '../../../domain/invoices/query.ts';
-import { KIND_LABELS, lineDigits } from '../../../domain/invoices/lines.ts';
+import { KIND_LABELS } from '../../../domain/ledger/kinds.ts';
+import { lineDigits } from '../../../domain/invoices/lines.ts';
 import { formatMoney } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
 import { requireUser } from '../../middleware/require-auth.ts';
