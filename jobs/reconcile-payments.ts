@@ -1,5 +1,5 @@
 import type { Deps } from '../src/domain/deps.ts';
-import { RECONCILE_QUEUE, reconcilePayments } from '../src/domain/billing/reconciliation.ts';
+import { RECONCILE_QUEUE, reconcilePayments } from '../src/domain/payments/reconciliation.ts';
 import type { PayPalClient } from '../src/providers/paypal/client.ts';
 import { recordRun } from '../src/queue/runs.ts';
 

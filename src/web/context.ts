@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/access/actor.ts';
 import type { BillingDeps } from '../domain/billing/provider.ts';
-import type { TopUpDeps } from '../domain/billing/top-ups.ts';
+import type { TopUpDeps } from '../domain/payments/top-ups.ts';
 import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';

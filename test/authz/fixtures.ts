@@ -8,8 +8,8 @@ import { beginTotpSetup, confirmTotpSetup } from '../../src/domain/accounts/two-
 import { issueUserToken, type TokenPurpose } from '../../src/domain/accounts/user-tokens.ts';
 import { recordActivity } from '../../src/domain/activity/record.ts';
 import { createApiKey } from '../../src/domain/api-keys/keys.ts';
-import { refundPayment } from '../../src/domain/billing/refunds.ts';
-import { captureTopUp, startTopUp } from '../../src/domain/billing/top-ups.ts';
+import { refundPayment } from '../../src/domain/payments/refunds.ts';
+import { captureTopUp, startTopUp } from '../../src/domain/payments/top-ups.ts';
 import { post } from '../../src/domain/ledger/post.ts';
 import { issueStatement, previousMonth } from '../../src/domain/invoices/statements.ts';
 import { createOrganization } from '../../src/domain/organizations/create.ts';

@@ -52,7 +52,7 @@ describe('capturing a top-up', () => {
   });
 
   it('the domain path alone also credits once, however many callers race', async () => {
-    const { captureTopUp } = await import('../../src/domain/billing/top-ups.ts');
+    const { captureTopUp } = await import('../../src/domain/payments/top-ups.ts');
     const { id } = await approvedTopUp('10.00');
     const actor = { userId: cast.olivia.id, isPlatformAdmin: false, organizationId: cast.acme, roleName: 'owner', permissions: new Set(['billing_view', 'billing_manage'] as const), impersonatorUserId: null, apiKeyId: null, origin: { ip: '192.0.2.1', userAgent: null } };
     const results = await Promise.all(Array.from({ length: 20 }, () => captureTopUp(ctx.deps, actor, { id })));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../../src/domain/deps.ts';
-import { settleCapture, type OnCredited } from '../../src/domain/billing/payments.ts';
+import { settleCapture, type OnCredited } from '../../src/domain/payments/settlement.ts';
 import { toDecimal } from '../../src/lib/money.ts';
 import type { PayPalCapture } from '../../src/providers/paypal/types.ts';
 

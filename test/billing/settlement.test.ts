@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { CaptureMismatchError, settleCapture } from '../../src/domain/billing/payments.ts';
+import { CaptureMismatchError, settleCapture } from '../../src/domain/payments/settlement.ts';
 import type { CreateOrderInput } from '../../src/providers/paypal/client.ts';
 import { balanceOf, deliver, orderOf, sent, useBillingWorld } from './helpers.ts';
 

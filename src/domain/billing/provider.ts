@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import { createPayPalClient, type PayPalClient } from '../../providers/paypal/client.ts';
 import { createPayPalEmulatorState, type PayPalEmulatorState } from '../../providers/paypal/emulator.ts';
 import { issueReceipt } from '../invoices/receipts.ts';
-import type { OnCredited } from './payments.ts';
+import type { OnCredited } from '../payments/settlement.ts';
 
 /** Where the demo emulator is mounted on our own app (src/app.ts). */
 export const PAYPAL_EMULATOR_PATH = '/_emulators/paypal';

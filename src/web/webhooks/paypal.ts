@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { handlePayPalWebhook } from '../../domain/billing/paypal-webhook.ts';
+import { handlePayPalWebhook } from '../../domain/payments/paypal-webhook.ts';
 import type { AppDeps } from '../context.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;

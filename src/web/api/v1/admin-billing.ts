@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { requirePlatformAdmin } from '../../../domain/access/guard.ts';
-import { adjustWallet, newAdjustmentId } from '../../../domain/billing/adjustments.ts';
+import { adjustWallet, newAdjustmentId } from '../../../domain/wallets/adjustments.ts';
 import { toDecimal } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
 import { requireToken } from './bearer-auth.ts';

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { refundPayment } from '../../../domain/billing/refunds.ts';
+import { refundPayment } from '../../../domain/payments/refunds.ts';
 import { NotFoundError } from '../../../lib/errors.ts';
 import { toDecimal } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';

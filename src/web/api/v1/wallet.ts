@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { walletSummary } from '../../../domain/billing/spend.ts';
-import { captureTopUp, startTopUp } from '../../../domain/billing/top-ups.ts';
+import { walletSummary } from '../../../domain/wallets/spend.ts';
+import { captureTopUp, startTopUp } from '../../../domain/payments/top-ups.ts';
 import { LEDGER_KINDS } from '../../../domain/ledger/kinds.ts';
-import { listWalletLines, parseTransactionFilter, walletFor, type WalletLine } from '../../../domain/billing/wallet.ts';
+import { listWalletLines, parseTransactionFilter, walletFor, type WalletLine } from '../../../domain/wallets/wallet.ts';
 import { toDecimal } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
 import { requireToken } from './bearer-auth.ts';

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { listPayments, listWallets, organizationLedger, reconciliationReport } from '../../../domain/billing/admin.ts';
-import { adjustWallet, newAdjustmentId } from '../../../domain/billing/adjustments.ts';
+import { listPayments, listWallets, organizationLedger, reconciliationReport } from '../../../domain/wallets/admin.ts';
+import { adjustWallet, newAdjustmentId } from '../../../domain/wallets/adjustments.ts';
 import { formatMoney } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { paymentDetail, refundPayment, retryRefund } from '../../../domain/billing/refunds.ts';
+import { paymentDetail, refundPayment, retryRefund } from '../../../domain/payments/refunds.ts';
 import { toDecimal } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { dailySpend, walletSummary } from '../../../../domain/billing/spend.ts';
-import { continueTopUp, startTopUp, topUpLimits, type StartedTopUp } from '../../../../domain/billing/top-ups.ts';
+import { dailySpend, walletSummary } from '../../../../domain/wallets/spend.ts';
+import { continueTopUp, startTopUp, topUpLimits, type StartedTopUp } from '../../../../domain/payments/top-ups.ts';
 import { KIND_LABELS } from '../../../../domain/ledger/kinds.ts';
-import { listWalletLines, topUpsInProgress, walletFor } from '../../../../domain/billing/wallet.ts';
+import { listWalletLines, topUpsInProgress, walletFor } from '../../../../domain/wallets/wallet.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { formatMoney, parseMoney } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';

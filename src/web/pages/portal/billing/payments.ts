@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { cancelTopUp, captureTopUp, findPayment } from '../../../../domain/billing/top-ups.ts';
-import { receiptOf } from '../../../../domain/billing/wallet.ts';
+import { cancelTopUp, captureTopUp, findPayment } from '../../../../domain/payments/top-ups.ts';
+import { receiptOf } from '../../../../domain/wallets/wallet.ts';
 import { authorize } from '../../../../domain/access/organization.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';

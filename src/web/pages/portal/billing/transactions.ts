@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { getWalletTransaction, listWalletLines, parseTransactionFilter, walletFor, type TransactionFilter } from '../../../../domain/billing/wallet.ts';
+import { getWalletTransaction, listWalletLines, parseTransactionFilter, walletFor, type TransactionFilter } from '../../../../domain/wallets/wallet.ts';
 import { KIND_LABELS, LEDGER_KINDS } from '../../../../domain/ledger/kinds.ts';
 import { ValidationError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';

@@ -12,7 +12,7 @@ import type { Deps } from '../deps.ts';
 import { isTopUpCleared } from '../fraud/review.ts';
 import { screeningRefusal, screenTopUp } from '../fraud/screen.ts';
 import { getBillingSettings } from '../settings/billing.ts';
-import { CaptureMismatchError, settleCapture, type OnCredited, type SettleOutcome } from './payments.ts';
+import { CaptureMismatchError, settleCapture, type OnCredited, type SettleOutcome } from './settlement.ts';
 
 /**
  * Adding funds with PayPal: check the amount against the platform's limits, screen it for

@@ -3,7 +3,7 @@ import type { PaymentStatus } from '../../db/types.ts';
 import { parseMoney } from '../../lib/money.ts';
 import type { PayPalRefund } from '../../providers/paypal/types.ts';
 import { post } from '../ledger/post.ts';
-import { CaptureMismatchError, type SettleOutcome } from './payments.ts';
+import { CaptureMismatchError, type SettleOutcome } from './settlement.ts';
 import { stillHeld, syncRefund } from './refunds.ts';
 import type { TopUpDeps } from './top-ups.ts';
 

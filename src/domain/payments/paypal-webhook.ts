@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PayPalError, type HeaderSource } from '../../providers/paypal/client.ts';
-import { CaptureMismatchError, settleCapture } from './payments.ts';
+import { CaptureMismatchError, settleCapture } from './settlement.ts';
 import { confirmPendingRefunds, takeBackReturn } from './paypal-returns.ts';
 import { syncRefund } from './refunds.ts';
 import { captureOf, type TopUpDeps } from './top-ups.ts';
