@@ -87,7 +87,7 @@ export interface Requirement {
   org?: 'path' | 'body';
   /** The record named by the URL's last parameter: one of the acting organization's ('org') or the caller's own ('user'). Made fresh for each call. */
   record?: { of: 'org' | 'user'; own: Make; foreign: Make };
-  /** Writes refused (403) while an admin impersonates: the account's own credentials and access. */
+  /** Writes refused (403) while an admin impersonates: the account's own credentials and access, and who belongs to an organization with which role. */
   refusedWhileImpersonating?: true;
   /** Changes the caller's own standing (signs out, leaves, joins…): every call is made by a fresh twin of the caller. */
   self?: true;
@@ -410,15 +410,15 @@ export const ROUTES: Record<string, Requirement> = {
   },
   'GET /organization/members': { auth: 'session', done: (c) => page('Members', escapeHtml(me(c).email)) },
   'PATCH /organization/members/:userId': {
-    auth: 'session', permission: 'members_manage', record: orgMember, body: (c) => ({ role_id: c.fx.acme.roles['Also nothing']! }),
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage', record: orgMember, body: (c) => ({ role_id: c.fx.acme.roles['Also nothing']! }),
     done: (c) => ({ status: 303, location: '/organization/members', effect: async () => problem((await roleNameOf(c, c.params.userId!)) === 'Also nothing', 'the role did not change') }),
   },
   'DELETE /organization/members/:userId': {
-    auth: 'session', permission: 'members_manage', record: orgMember,
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage', record: orgMember,
     done: (c) => ({ status: 303, location: '/organization/members', effect: async () => problem((await roleNameOf(c, c.params.userId!)) === null, 'they are still a member') }),
   },
   'DELETE /organization/membership': {
-    auth: 'session', self: true,
+    auth: 'session', refusedWhileImpersonating: true, self: true,
     // Someone acting in their personal organization (a platform admin) leaves a team of theirs instead: a personal one is never left.
     setup: async (c) => {
       if (c.fresh && !c.caller.memberOfAcme) c.org = await c.fx.make.teamOf(me(c).id);
@@ -426,7 +426,7 @@ export const ROUTES: Record<string, Requirement> = {
     done: (c) => ({ status: 303, location: '/organizations', effect: async () => problem((await roleNameOf(c, me(c).id, c.org)) === null, 'they are still a member') }),
   },
   'POST /organization/ownership': {
-    auth: 'session', permission: 'owner', self: true,
+    auth: 'session', refusedWhileImpersonating: true, permission: 'owner', self: true,
     setup: async (c) => ({ to: await c.fx.make.memberOf(c.org, 'viewer') }),
     body: (c) => ({ user_id: c.made.to! }),
     done: (c) => ({
@@ -435,7 +435,7 @@ export const ROUTES: Record<string, Requirement> = {
     }),
   },
   'POST /organization/invitations': {
-    auth: 'session', permission: 'members_manage',
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage',
     setup: async (c) => ({ email: `invitee-${u()}@example.test`, role: await roleIn(c, 'viewer') }),
     body: (c) => ({ email: c.made.email!, role_id: c.made.role! }),
     done: (c) => ({
@@ -447,7 +447,7 @@ export const ROUTES: Record<string, Requirement> = {
     }),
   },
   'POST /organization/invitations/:id/deliveries': {
-    auth: 'session', permission: 'members_manage', record: orgInvitation,
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage', record: orgInvitation,
     done: (c) => ({
       status: 303, location: '/organization/members',
       effect: async () => {
@@ -457,12 +457,12 @@ export const ROUTES: Record<string, Requirement> = {
     }),
   },
   'DELETE /organization/invitations/:id': {
-    auth: 'session', permission: 'members_manage', record: orgInvitation,
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage', record: orgInvitation,
     done: (c) => ({ status: 303, location: '/organization/members', effect: async () => problem((await invitationStatus(c, c.params.id!)) === 'cancelled', 'the invitation is still pending') }),
   },
   'GET /organization/roles': { auth: 'session', done: page('Roles', 'vps_manager') },
   'POST /organization/roles': {
-    auth: 'session', permission: 'members_manage',
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage',
     setup: async () => ({ name: `Matrix role ${u()}` }),
     body: (c) => ({ name: c.made.name! }),
     done: (c) => ({
@@ -472,13 +472,13 @@ export const ROUTES: Record<string, Requirement> = {
   },
   'GET /organization/roles/:id': { auth: 'session', permission: 'members_manage', record: orgRole, done: async (c) => page(`Role ${(await roleRow(c, c.params.id!))!.name}`, 'Save role') },
   'PATCH /organization/roles/:id': {
-    auth: 'session', permission: 'members_manage', record: orgRole,
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage', record: orgRole,
     setup: async () => ({ name: `Renamed ${u()}` }),
     body: (c) => ({ name: c.made.name! }),
     done: (c) => ({ status: 303, location: `/organization/roles/${c.params.id}`, effect: async () => problem((await roleRow(c, c.params.id!))?.name === c.made.name, 'the role was not renamed') }),
   },
   'DELETE /organization/roles/:id': {
-    auth: 'session', permission: 'members_manage', record: orgRole,
+    auth: 'session', refusedWhileImpersonating: true, permission: 'members_manage', record: orgRole,
     done: (c) => ({ status: 303, location: '/organization/roles', effect: async () => problem((await roleRow(c, c.params.id!)) === undefined, 'the role is still there') }),
   },
 
@@ -496,7 +496,7 @@ export const ROUTES: Record<string, Requirement> = {
   // The portal: invitations addressed to the signed-in user.
   'GET /invitations/:token': { auth: 'session', record: myInvitation, done: page('Invitation', 'Invitation to Initech', 'Accept and join') },
   'POST /invitations/:token/acceptance': {
-    auth: 'session', record: myInvitation, self: true,
+    auth: 'session', refusedWhileImpersonating: true, record: myInvitation, self: true,
     done: (c) => ({
       status: 303, location: '/dashboard',
       effect: async () => {
@@ -506,7 +506,7 @@ export const ROUTES: Record<string, Requirement> = {
     }),
   },
   'POST /invitations/:token/declination': {
-    auth: 'session', record: myInvitation, self: true,
+    auth: 'session', refusedWhileImpersonating: true, record: myInvitation, self: true,
     done: (c) => ({ status: 303, location: '/dashboard', effect: async () => problem((await invitationByToken(c, c.params.token!)).status === 'declined', 'the invitation was not declined') }),
   },
 

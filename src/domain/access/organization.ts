@@ -49,11 +49,26 @@ export function refuseApiKey(actor: Actor): void {
 }
 
 /**
+ * Who belongs to an organization, and with which role, is for its members to decide. While a
+ * platform admin impersonates a member, membership, invitation, role and ownership changes are
+ * refused (403): otherwise the admin could invite themselves, or be given a role, and keep that
+ * access after the impersonation ends. Every such change goes through `lockedActor` or
+ * answers an invitation, and both ask here.
+ */
+export function refuseMembershipChangeWhileImpersonating(actor: Actor): void {
+  if (actor.impersonatorUserId) {
+    throw new ForbiddenError('Not while impersonating: the members, invitations, roles and ownership of an organization can only be changed by its members.');
+  }
+}
+
+/**
  * Locks the actor's organization row for the rest of `trx` (membership changes in one
  * organization happen one at a time, so "the last owner" is counted truthfully) and returns
  * the actor with permissions re-read under the lock: never more than it had on entry.
+ * Membership changes only: refused while impersonating.
  */
 export async function lockedActor(trx: Tx, actor: Actor, permission?: Permission): Promise<Actor> {
+  refuseMembershipChangeWhileImpersonating(actor);
   const orgId = orgOf(actor);
   await trx.selectFrom('organizations').select('id').where('id', '=', orgId).forUpdate().executeTakeFirst();
   const m = await membershipOf(trx, actor.userId, orgId);

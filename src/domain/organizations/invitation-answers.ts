@@ -4,7 +4,7 @@ import { AppError, NotFoundError } from '../../lib/errors.ts';
 import type { Actor } from '../access/actor.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { refuseApiKey } from '../access/organization.ts';
+import { refuseApiKey, refuseMembershipChangeWhileImpersonating } from '../access/organization.ts';
 
 /**
  * Invitations, the invitee's side. Only the signed-in user whose email is the invited one may
@@ -65,6 +65,7 @@ const UNVERIFIED = 'Confirm your email address before answering this invitation:
 /** Checks, in order: the token exists and is the actor's (404), their email is verified (403), it is still open (422). */
 async function answerable(db: DbOrTx, actor: Actor, token: string, now: Date) {
   refuseApiKey(actor);
+  refuseMembershipChangeWhileImpersonating(actor);
   const { inv, verified } = await mine(db, actor, token, true);
   if (!verified) throw new AppError('email_unverified', 403, UNVERIFIED);
   const state = stateOf(inv, now);

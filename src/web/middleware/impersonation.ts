@@ -7,6 +7,7 @@ import { recordImpersonatedWrite } from '../../domain/admin/impersonation.ts';
 import { ForbiddenError } from '../../lib/errors.ts';
 import type { Clock } from '../../lib/time.ts';
 import { flash, redirect } from '../render.ts';
+import { loggablePath } from './request-context.ts';
 import { setSessionCookie } from './session.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -32,7 +33,9 @@ export function readAdminSessionCookie(c: Context, config: Config): string | nul
 /**
  * Impersonation bookkeeping for the HTML app; run after `sessionLoader`, `actorLoader` and
  * `csrf`. While impersonating, every unsafe request is recorded (`admin.impersonated_write`,
- * with its status) and signing out signs the admin's kept session out too. Once the
+ * with its status, and its path as the request log shows it: no tokens) and signing out signs
+ * the admin's kept session out too. (Membership, invitation, role and ownership changes are
+ * refused by the domain: `refuseMembershipChangeWhileImpersonating`.) Once the
  * impersonation is over without "Stop" (time limit, the user or a suspension ended it), the
  * next page view puts the admin's own session back; a normal sign-in drops the kept cookie.
  *
@@ -44,7 +47,7 @@ export function impersonation(opts: { db: Db; config: Config; clock: Clock }): M
     if (auth?.impersonatorUserId) {
       if (SAFE.has(c.req.method) || (c.req.method === 'DELETE' && c.req.path === '/impersonation')) return next();
       await next();
-      if (c.var.actor) await recordImpersonatedWrite(opts, c.var.actor, { method: c.req.method, path: c.req.path, status: c.res.status });
+      if (c.var.actor) await recordImpersonatedWrite(opts, c.var.actor, { method: c.req.method, path: loggablePath(c.req.path), status: c.res.status });
       if (c.req.method === 'POST' && c.req.path === '/logout' && auth.impersonatorSessionId) {
         await revokeSession(opts.db, auth.impersonatorSessionId);
         clearAdminSessionCookie(c, opts.config);
