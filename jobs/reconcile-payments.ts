@@ -1,6 +1,5 @@
 import type { Deps } from '../src/domain/deps.ts';
 import { RECONCILE_QUEUE, reconcilePayments } from '../src/domain/payments/reconciliation.ts';
-import type { PayPalClient } from '../src/providers/paypal/client.ts';
 import { recordRun } from '../src/queue/runs.ts';
 
 /**
@@ -8,6 +7,6 @@ import { recordRun } from '../src/queue/runs.ts';
  * money); recorded in job_runs. Scheduled daily at 03:30 UTC; a second run the same day adds
  * no duplicate findings. Without PayPal configured it records a run that checked nothing.
  */
-export function reconcilePaymentsJob(deps: Deps & { paypal?: PayPalClient | null }, jobId: string | null) {
+export function reconcilePaymentsJob(deps: Deps, jobId: string | null) {
   return recordRun(deps.db, RECONCILE_QUEUE, jobId, () => reconcilePayments(deps));
 }

@@ -310,12 +310,13 @@ export interface PaymentsTable {
   completed_at: NullableTimestamp;
 }
 
+export type RefundStatus = 'pending' | 'completed' | 'failed';
 export interface RefundsTable {
   id: Generated<string>;
   payment_id: string;
   amount: Money;
   destination: 'paypal' | 'wallet';
-  status: 'pending' | 'completed' | 'failed';
+  status: RefundStatus;
   request_id: string;
   provider_refund_id: string | null;
   reason: string;

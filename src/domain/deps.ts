@@ -2,8 +2,10 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Clock } from '../lib/time.ts';
+import type { PayPalClient } from '../providers/paypal/client.ts';
 import type { JobQueue } from '../queue/index.ts';
 import type { FraudScreener } from './fraud/provider.ts';
+import type { OnCredited } from './payments/settlement.ts';
 
 /** What every domain function may use; passed explicitly, never read from globals. */
 export interface Deps {
@@ -14,6 +16,10 @@ export interface Deps {
   queue: JobQueue;
   /** Fraud screening provider (FraudLabs Pro or its emulator); absent when none is configured. */
   fraud?: FraudScreener;
+  /** PayPal (or its emulator) for top-ups and refunds; null or absent when none is configured (they answer 503). */
+  paypal?: PayPalClient | null;
+  /** Called in the transaction that credits a top-up (issues the receipt invoice). */
+  onCredited?: OnCredited;
 }
 
 /** Where a request came from, recorded on sessions and used for rate limits. */

@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/access/actor.ts';
+import type { Deps } from '../domain/deps.ts';
 import type { BillingDeps } from '../domain/billing/provider.ts';
-import type { TopUpDeps } from '../domain/payments/top-ups.ts';
 import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
@@ -27,7 +27,7 @@ declare module 'hono' {
 }
 
 /** Everything the web layer needs; built once by main.ts (or a test). PayPal: see `billingDeps`. */
-export interface AppDeps extends TopUpDeps, BillingDeps {
+export interface AppDeps extends Omit<Deps, keyof BillingDeps>, BillingDeps {
   assets: Manifest;
   hub: RealtimeHub;
   /** Tier rate limits, counted locally and shared through PostgreSQL. */

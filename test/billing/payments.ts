@@ -35,7 +35,7 @@ export async function settledTopUp(
     .returning('id')
     .executeTakeFirstOrThrow();
   const capture: PayPalCapture = { id: captureId, status: 'COMPLETED', amount: { currency_code: currency, value: toDecimal(amount, 2) }, custom_id: organizationId, invoice_id: payment.id };
-  const settled = await settleCapture(deps, payment.id, capture, opts.onCredited ?? deps.onCredited);
+  const settled = await settleCapture({ ...deps, onCredited: opts.onCredited ?? deps.onCredited }, { paymentId: payment.id, capture });
   if (!settled.credited) throw new Error(`top-up ${payment.id} was not credited`);
   return { paymentId: payment.id, captureId };
 }

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/access/actor.ts';
 import { inTransaction } from '../../src/db/index.ts';
 import { RefundsUnconfirmedError, takeBack } from '../../src/domain/payments/paypal-returns.ts';
-import { refundPayment, syncRefund } from '../../src/domain/payments/refunds.ts';
+import { refundPayment } from '../../src/domain/payments/refunds.ts';
+import { syncRefund } from '../../src/domain/payments/refund-settlement.ts';
 import { createPerson } from '../helpers/people.ts';
 import { balanceOf, deliver, orderOf, sent, useBillingWorld } from './helpers.ts';
 

@@ -64,7 +64,7 @@ describe('a capture that does not match its payment', () => {
 
     const another = await w.ctx.deps.paypal!.captureOrder(await otherOrder({}), `capture-other-${id}`);
     if (another.outcome !== 'captured') throw new Error('expected a capture');
-    await expect(settleCapture(w.ctx.deps, id, another.capture, w.ctx.deps.onCredited)).rejects.toBeInstanceOf(CaptureMismatchError);
+    await expect(settleCapture(w.ctx.deps, { paymentId: id, capture: another.capture })).rejects.toBeInstanceOf(CaptureMismatchError);
     expect(await payment(id)).toEqual(settled);
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(balance);
     expect(await postingsOf(id)).toEqual([`paypal:capture:${settled.capture_id}`]);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/access/actor.ts';
-import { refundPayment, syncRefund } from '../../src/domain/payments/refunds.ts';
+import { refundPayment } from '../../src/domain/payments/refunds.ts';
+import { syncRefund } from '../../src/domain/payments/refund-settlement.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { keyFor } from '../api-keys/helpers.ts';
 import { balanceOf, deliver, nextIp, orderOf, sent, useBillingWorld } from '../billing/helpers.ts';

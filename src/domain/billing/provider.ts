@@ -8,7 +8,7 @@ import type { OnCredited } from '../payments/settlement.ts';
 /** Where the demo emulator is mounted on our own app (src/app.ts). */
 export const PAYPAL_EMULATOR_PATH = '/_emulators/paypal';
 
-/** What the top-up code and the webhook endpoint need to know about PayPal (see `TopUpDeps`). */
+/** What the top-up code and the webhook endpoint need to know about PayPal (see `Deps.paypal`). */
 export interface BillingDeps {
   /** The PayPal this process talks to; null when none is configured (top-ups answer 503). */
   paypal: PayPalClient | null;

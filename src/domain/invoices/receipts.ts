@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/index.ts';
+import type { DbOrTx, Tx } from '../../db/index.ts';
 import { ConflictError } from '../../lib/errors.ts';
 import { insertInvoice } from './issue.ts';
 import { buyerDetails, sellerDetails } from './parties.ts';
@@ -51,4 +51,9 @@ export async function issueReceipt(trx: Tx, paymentId: string, opts: ReceiptOpti
  */
 function defaultBrandName(): string {
   return process.env.BRAND_NAME?.trim() || 'SkyPanel';
+}
+
+/** The receipt invoice of a payment, once issued (the return page and the transaction page link it). */
+export async function receiptOf(db: DbOrTx, paymentId: string): Promise<{ id: string; number: string } | null> {
+  return (await db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', paymentId).executeTakeFirst()) ?? null;
 }

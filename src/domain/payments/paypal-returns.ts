@@ -2,10 +2,12 @@ import { inTransaction, type Tx } from '../../db/index.ts';
 import type { PaymentStatus } from '../../db/types.ts';
 import { parseMoney } from '../../lib/money.ts';
 import type { PayPalRefund } from '../../providers/paypal/types.ts';
+import type { Deps } from '../deps.ts';
 import { post } from '../ledger/post.ts';
+import { syncRefund } from './refund-settlement.ts';
+import { stillHeld } from './refunds.ts';
 import { CaptureMismatchError, type SettleOutcome } from './settlement.ts';
-import { stillHeld, syncRefund } from './refunds.ts';
-import type { TopUpDeps } from './top-ups.ts';
+import { paymentMove } from './status.ts';
 
 /**
  * Money PayPal gave back to the buyer without our refund flow: a chargeback
@@ -42,7 +44,7 @@ export class RefundsUnconfirmedError extends Error {}
  * `RefundsUnconfirmedError` while one is still pending without PayPal's id: PayPal could not
  * tell us whether it has it, so what it returned cannot be told apart from it yet.
  */
-export async function confirmPendingRefunds(deps: TopUpDeps, paymentId: string): Promise<void> {
+export async function confirmPendingRefunds(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>, paymentId: string): Promise<void> {
   const pending = await deps.db.selectFrom('refunds').select('id').where('payment_id', '=', paymentId).where('destination', '=', 'paypal').where('status', '=', 'pending').execute();
   const after = await Promise.all(pending.map((r) => syncRefund(deps, r.id)));
   const unconfirmed = after.filter((r) => r.status === 'pending' && !r.provider_refund_id);
@@ -81,7 +83,7 @@ export async function takeBack(trx: Tx, payment: Payment, walletId: string, r: R
   });
   if (posted.duplicate) return { status: payment.status, credited: false, balance: posted.balances.get(walletId) ?? null };
   const refunded = payment.refunded_amount + due;
-  const status: PaymentStatus = r.reversal ? 'reversed' : refunded === payment.amount && payment.status === 'completed' ? 'refunded' : payment.status;
+  const status = paymentMove(payment.status, r.reversal ? 'reversed' : refunded === payment.amount && payment.status === 'completed' ? 'refunded' : payment.status);
   await trx.updateTable('payments').set({ status, refunded_amount: refunded, updated_at: now }).where('id', '=', payment.id).execute();
   return { status, credited: false, balance: posted.balances.get(walletId) ?? null };
 }
@@ -90,7 +92,8 @@ export async function takeBack(trx: Tx, payment: Payment, walletId: string, r: R
  * A chargeback or a refund made in PayPal's dashboard, as PayPal reports it (`refund` read back
  * from PayPal). Returns false when it is about no payment of ours.
  */
-export async function takeBackReturn(deps: TopUpDeps, refund: PayPalRefund, kind: 'reversal' | 'refund'): Promise<boolean> {
+export async function takeBackReturn(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>, input: { refund: PayPalRefund; kind: 'reversal' | 'refund' }): Promise<boolean> {
+  const { refund, kind } = input;
   const captureId = refund.links?.find((l) => l.rel === 'up')?.href.split('/').pop();
   if (!captureId || refund.status !== 'COMPLETED') return false;
   const payment = await deps.db.selectFrom('payments').select(['id', 'currency']).where('capture_id', '=', captureId).executeTakeFirst();

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { PayPalError, type HeaderSource } from '../../providers/paypal/client.ts';
-import { CaptureMismatchError, settleCapture } from './settlement.ts';
+import type { Deps } from '../deps.ts';
 import { confirmPendingRefunds, takeBackReturn } from './paypal-returns.ts';
-import { syncRefund } from './refunds.ts';
-import { captureOf, type TopUpDeps } from './top-ups.ts';
+import { syncRefund } from './refund-settlement.ts';
+import { CaptureMismatchError, settleCapture } from './settlement.ts';
+import { captureOf } from './top-ups.ts';
 
 /**
  * `POST /webhooks/paypal`: every delivery is verified through PayPal's verify-webhook-signature
@@ -22,9 +23,11 @@ const eventSchema = z.looseObject({
   }),
 });
 
+type WebhookDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'onCredited'>;
+
 export type WebhookAnswer = { status: 200 | 400 | 503; outcome: 'processed' | 'ignored' | 'rejected' | 'failed' | 'duplicate' };
 
-export async function handlePayPalWebhook(deps: TopUpDeps & { webhookId: string | undefined }, input: { headers: HeaderSource; body: string }): Promise<WebhookAnswer> {
+export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: string | undefined }, input: { headers: HeaderSource; body: string }): Promise<WebhookAnswer> {
   let json: unknown;
   try {
     json = JSON.parse(input.body);
@@ -74,7 +77,7 @@ export async function handlePayPalWebhook(deps: TopUpDeps & { webhookId: string 
   }
 }
 
-async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Promise<boolean> {
+async function dispatch(deps: WebhookDeps, event: z.infer<typeof eventSchema>): Promise<boolean> {
   const paypal = deps.paypal!;
   const r = event.resource;
   switch (event.event_type) {
@@ -82,7 +85,7 @@ async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Pr
       const payment = await deps.db.selectFrom('payments').select(['id', 'status']).where('provider_order_id', '=', r.id).executeTakeFirst();
       if (!payment || payment.status !== 'created') return false;
       const capture = await captureOf(paypal, r.id, payment.id);
-      if (capture) await settleCapture(deps, payment.id, capture, deps.onCredited);
+      if (capture) await settleCapture(deps, { paymentId: payment.id, capture });
       return true;
     }
     case 'PAYMENT.CAPTURE.COMPLETED':
@@ -97,12 +100,12 @@ async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Pr
       const capture = await paypal.getCapture(r.id);
       // All of it went back at PayPal: our own pending refunds are settled first (paypal-returns.ts).
       if (capture.status === 'REFUNDED') await confirmPendingRefunds(deps, payment.id);
-      await settleCapture(deps, payment.id, capture, deps.onCredited);
+      await settleCapture(deps, { paymentId: payment.id, capture });
       return true;
     }
     case 'PAYMENT.CAPTURE.REVERSED':
       // The resource of a reversal is a refund object, read again from PayPal; its `up` link is the capture.
-      return takeBackReturn(deps, await paypal.getRefund(r.id), 'reversal');
+      return takeBackReturn(deps, { refund: await paypal.getRefund(r.id), kind: 'reversal' });
     case 'PAYMENT.CAPTURE.REFUNDED':
       return refundNotice(deps, r);
     default:
@@ -115,7 +118,7 @@ async function dispatch(deps: TopUpDeps, event: z.infer<typeof eventSchema>): Pr
  * completed, never a second debit); one made in PayPal's dashboard is taken back from the wallet
  * once per refund id (paypal-returns.ts), as PayPal reports it when read again.
  */
-async function refundNotice(deps: TopUpDeps, refund: z.infer<typeof eventSchema>['resource']): Promise<boolean> {
+async function refundNotice(deps: WebhookDeps, refund: z.infer<typeof eventSchema>['resource']): Promise<boolean> {
   // Ours: known by PayPal's refund id, or — if the notice beats our own bookkeeping — by the
   // invoice id we sent with it.
   const ourId = /^refund-([0-9a-f-]{36})$/.exec(refund.invoice_id ?? '')?.[1];
@@ -128,5 +131,5 @@ async function refundNotice(deps: TopUpDeps, refund: z.infer<typeof eventSchema>
     await syncRefund(deps, ours.id);
     return true;
   }
-  return takeBackReturn(deps, await deps.paypal!.getRefund(refund.id), 'refund');
+  return takeBackReturn(deps, { refund: await deps.paypal!.getRefund(refund.id), kind: 'refund' });
 }

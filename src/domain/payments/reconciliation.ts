@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { inTransaction } from '../../db/index.ts';
 import { parseMoney } from '../../lib/money.ts';
-import type { PayPalClient } from '../../providers/paypal/client.ts';
 import type { PayPalCapture } from '../../providers/paypal/types.ts';
 import type { Deps } from '../deps.ts';
 
@@ -42,9 +41,7 @@ export interface ReconcileSummary extends Record<string, unknown> {
   note?: string;
 }
 
-type ReconcileDeps = Pick<Deps, 'db' | 'clock' | 'log'> & { paypal?: PayPalClient | null };
-
-export async function reconcilePayments(deps: ReconcileDeps): Promise<ReconcileSummary> {
+export async function reconcilePayments(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>): Promise<ReconcileSummary> {
   const now = deps.clock.now();
   const runDate = now.toISOString().slice(0, 10);
   const summary: ReconcileSummary = { run_date: runDate, checked: 0, findings: 0, new_findings: 0, problems: {} };

@@ -8,16 +8,17 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../../l
 import { isUuid } from '../../lib/ids.ts';
 import { fieldErrors } from '../../lib/validation.ts';
 import { parseMoney, toDecimal } from '../../lib/money.ts';
-import { PayPalError, type PayPalClient } from '../../providers/paypal/client.ts';
-import type { PayPalRefund } from '../../providers/paypal/types.ts';
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import { InsufficientFundsError, post } from '../ledger/post.ts';
-import type { TopUpDeps } from './top-ups.ts';
+import type { Deps } from '../deps.ts';
+import { askPayPal } from './refund-settlement.ts';
 
 /**
- * Staff refunds of a PayPal top-up (issue 4 items 13 and 15). Platform admins only.
+ * Staff refunds of a PayPal top-up (issue 4 items 13 and 15): issuing them. Platform admins
+ * only. What PayPal then says of a refund is recorded by refund-settlement.ts; the refund's
+ * states are in refund-status.ts.
  *
  * Two destinations:
  *   paypal — money goes back to the buyer's PayPal. The credited funds leave the wallet first
@@ -65,7 +66,7 @@ export type RefundInput = z.input<typeof refundInput>;
 
 type Payment = Selectable<PaymentsTable>;
 
-export async function refundPayment(deps: TopUpDeps, actor: Actor, raw: unknown): Promise<RefundResult> {
+export async function refundPayment(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>, actor: Actor, raw: unknown): Promise<RefundResult> {
   requirePlatformAdmin(actor);
   const parsed = refundInput.safeParse(raw);
   if (!parsed.success) {
@@ -164,136 +165,4 @@ export async function stillHeld(trx: Tx, payment: Pick<Payment, 'id' | 'amount' 
     .where('payment_id', '=', payment.id)
     .executeTakeFirstOrThrow();
   return payment.amount - payment.refunded_amount - BigInt(row.pending);
-}
-
-/**
- * Brings a pending PayPal refund up to date: without PayPal's id yet, the refund call again
- * (same request id); with it, PayPal's current state. Safe to repeat; staff and jobs may call it.
- * A `PAYMENT.CAPTURE.REFUNDED` notice for one of our refunds can call it too.
- */
-export async function syncRefund(deps: TopUpDeps, refundId: string): Promise<Refund> {
-  if (!isUuid(refundId)) throw new NotFoundError('No such refund.');
-  const refund = await deps.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirst();
-  if (!refund) throw new NotFoundError('No such refund.');
-  if (refund.status !== 'pending') return refund;
-  const payment = await deps.db.selectFrom('payments').select(['capture_id', 'currency']).where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
-  if (refund.provider_refund_id) {
-    if (!deps.paypal) return refund;
-    try {
-      return await settle(deps, refund, await deps.paypal.getRefund(refund.provider_refund_id));
-    } catch (err) {
-      if (err instanceof PayPalError && err.retryable) return refund;
-      throw err;
-    }
-  }
-  return askPayPal(deps, refund, payment.capture_id!, payment.currency);
-}
-
-/** Staff's "check again" for a refund (platform admins only). */
-export async function retryRefund(deps: TopUpDeps, actor: Actor, refundId: string): Promise<Refund> {
-  requirePlatformAdmin(actor);
-  return syncRefund(deps, refundId);
-}
-
-async function askPayPal(deps: TopUpDeps, refund: Refund, captureId: string, currency: string): Promise<Refund> {
-  const paypal: PayPalClient | null = deps.paypal;
-  if (!paypal) return refund;
-  let answer: PayPalRefund;
-  try {
-    answer = await paypal.refundCapture(captureId, { amount: toDecimal(refund.amount, 2), currency, requestId: refund.request_id, invoiceId: `refund-${refund.id}` });
-  } catch (err) {
-    if (err instanceof PayPalError && !err.retryable) return fail(deps, refund.id, err.message);
-    // PayPal did not answer (or not yet): the refund stays pending; a retry with the same id is safe.
-    deps.log.warn({ refund_id: refund.id, err: err instanceof Error ? err.message : String(err) }, 'paypal refund not confirmed; left pending');
-    return (await deps.db.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow());
-  }
-  return settle(deps, refund, answer);
-}
-
-/** Records what PayPal says of a refund: COMPLETED, PENDING (keep waiting), or FAILED/CANCELLED. */
-async function settle(deps: TopUpDeps, refund: Refund, answer: PayPalRefund): Promise<Refund> {
-  if (answer.status === 'FAILED' || answer.status === 'CANCELLED') return fail(deps, refund.id, `PayPal ${answer.status.toLowerCase()} the refund${answer.status_details?.reason ? ` (${answer.status_details.reason})` : ''}`, answer.id);
-  return inTransaction(deps.db, async (trx) => {
-    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', refund.payment_id).forUpdate().executeTakeFirstOrThrow();
-    const now = deps.clock.now();
-    if (answer.status !== 'COMPLETED') {
-      const row = await trx.updateTable('refunds').set({ provider_refund_id: answer.id }).where('id', '=', refund.id).where('status', '=', 'pending').returningAll().executeTakeFirst();
-      return row ?? (await trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow());
-    }
-    const done = await trx
-      .updateTable('refunds')
-      .set({ status: 'completed', provider_refund_id: answer.id, completed_at: now, failure_reason: null })
-      .where('id', '=', refund.id)
-      .where('status', '=', 'pending')
-      .returningAll()
-      .executeTakeFirst();
-    if (!done) return trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
-    // PayPal gave the money back: it counts against the capture from now on (never past it).
-    const refunded = payment.refunded_amount + refund.amount > payment.amount ? payment.amount : payment.refunded_amount + refund.amount;
-    await trx
-      .updateTable('payments')
-      .set({ refunded_amount: refunded, status: refunded === payment.amount && payment.status === 'completed' ? 'refunded' : payment.status, updated_at: now })
-      .where('id', '=', payment.id)
-      .execute();
-    return done;
-  });
-}
-
-/** PayPal refused for good: the row fails and the money goes back into the wallet, once. */
-async function fail(deps: TopUpDeps, refundId: string, reason: string, providerRefundId?: string): Promise<Refund> {
-  return inTransaction(deps.db, async (trx) => {
-    const failed = await trx
-      .updateTable('refunds')
-      .set({ status: 'failed', failure_reason: reason.slice(0, 500), ...(providerRefundId ? { provider_refund_id: providerRefundId } : {}) })
-      .where('id', '=', refundId)
-      .where('status', '=', 'pending')
-      .returningAll()
-      .executeTakeFirst();
-    if (!failed) return trx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
-    const payment = await trx.selectFrom('payments').select(['id', 'organization_id', 'currency']).where('id', '=', failed.payment_id).executeTakeFirstOrThrow();
-    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
-    await post(trx, {
-      idempotencyKey: `refund-reversal:${failed.id}`,
-      kind: 'refund',
-      organizationId: payment.organization_id,
-      currency: payment.currency,
-      description: 'Refund to PayPal failed: money returned to the wallet',
-      lines: [{ walletId: wallet.id, amount: failed.amount }, { account: 'refunds', amount: -failed.amount }],
-      details: { payment_id: payment.id, refund_id: failed.id },
-    });
-    await recordActivity(trx, {
-      action: 'admin.refund_failed',
-      actorUserId: failed.created_by,
-      organizationId: payment.organization_id,
-      target: { type: 'payment', id: payment.id },
-      details: { refund_id: failed.id, amount: toDecimal(failed.amount, 2), reason: reason.slice(0, 200) },
-      occurredAt: deps.clock.now(),
-    });
-    deps.log.warn({ refund_id: failed.id, reason }, 'paypal refund failed; money returned to the wallet');
-    return failed;
-  });
-}
-
-/** The admin payment page: the payment, its organization and its refunds (newest first). */
-export async function paymentDetail(deps: Pick<TopUpDeps, 'db'>, actor: Actor, paymentId: string) {
-  requirePlatformAdmin(actor);
-  if (!isUuid(paymentId)) throw new NotFoundError('No such payment.');
-  const payment = await deps.db
-    .selectFrom('payments')
-    .innerJoin('organizations', 'organizations.id', 'payments.organization_id')
-    .selectAll('payments')
-    .select('organizations.name as organization_name')
-    .where('payments.id', '=', paymentId)
-    .executeTakeFirst();
-  if (!payment) throw new NotFoundError('No such payment.');
-  const refunds = await deps.db
-    .selectFrom('refunds')
-    .leftJoin('users', 'users.id', 'refunds.created_by')
-    .selectAll('refunds')
-    .select('users.name as created_by_name')
-    .where('payment_id', '=', paymentId)
-    .orderBy('refunds.created_at', 'desc')
-    .execute();
-  const available = await inTransaction(deps.db, (trx) => refundable(trx, payment));
-  return { payment, refunds, available: payment.status === 'completed' && available > 0n ? available : 0n };
 }

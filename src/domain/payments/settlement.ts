@@ -6,19 +6,15 @@ import type { PayPalCapture } from '../../providers/paypal/types.ts';
 import type { Deps } from '../deps.ts';
 import { post } from '../ledger/post.ts';
 import { takeBack } from './paypal-returns.ts';
+import { canMovePayment } from './status.ts';
 
 /**
  * The one credit path for a PayPal capture (issue 4 item 5), used by the return page, the
  * explicit capture call and the webhook alike. It trusts only a capture read from PayPal,
  * checks it against what we stored when the order was created (organization, amount,
  * currency), and moves money with the capture id as the idempotency key — so however many
- * of those paths run, at once or again, a capture is credited exactly once.
- *
- * Payment states (payments.status):
- *   held → created (fraud review allowed it) | cancelled (blocked)
- *   created → pending | completed | denied | cancelled | failed
- *   pending → completed | denied
- *   completed → reversed (PayPal reversal/chargeback) | refunded (all refunded)
+ * of those paths run, at once or again, a capture is credited exactly once. The payment's
+ * states and the moves between them are in status.ts.
  *
  * Money PayPal gives back afterwards (chargebacks, refunds made in its dashboard, a capture that
  * reads REFUNDED) is taken back in paypal-returns.ts.
@@ -30,9 +26,10 @@ export class CaptureMismatchError extends Error {}
 /** Called inside the settling transaction when a capture is credited (receipts hook in here). */
 export type OnCredited = (trx: Tx, paymentId: string) => Promise<void>;
 
-export async function settleCapture(deps: Deps, paymentId: string, capture: PayPalCapture, onCredited?: OnCredited): Promise<SettleOutcome> {
+export async function settleCapture(deps: Pick<Deps, 'db' | 'clock' | 'onCredited'>, input: { paymentId: string; capture: PayPalCapture }): Promise<SettleOutcome> {
+  const { capture } = input;
   const outcome = await inTransaction(deps.db, async (trx) => {
-    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).forUpdate().executeTakeFirstOrThrow();
+    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', input.paymentId).forUpdate().executeTakeFirstOrThrow();
     const amount = parseMoney(capture.amount.value);
     if (capture.amount.currency_code !== payment.currency || amount !== payment.amount) {
       throw new CaptureMismatchError(`capture ${capture.id} is ${capture.amount.value} ${capture.amount.currency_code}, payment ${payment.id} expected ${payment.amount} micro-units ${payment.currency}`);
@@ -59,21 +56,27 @@ export async function settleCapture(deps: Deps, paymentId: string, capture: PayP
           createdBy: payment.created_by,
           details: { payment_id: payment.id, capture_id: capture.id },
         });
+        // From created or pending; from cancelled or denied when PayPal reports the capture
+        // COMPLETED after all (status.ts): money that arrived is always credited.
         if (!posted.duplicate) {
           await set('completed', { completed_at: now, failure_reason: null });
-          await onCredited?.(trx, payment.id);
+          await deps.onCredited?.(trx, payment.id);
           await publish(trx, { topic: 'wallet', audience: { organizationId: payment.organization_id }, data: { payment_id: payment.id } });
         }
         // Credited before: say what the payment is now (a later refund or reversal may have followed).
         return { status: posted.duplicate ? payment.status : 'completed', credited: !posted.duplicate, balance: posted.balances.get(wallet.id) ?? null };
       }
-      case 'PENDING':
-        if (payment.status === 'created') await set('pending', { failure_reason: capture.status_details?.reason ?? null });
-        return { status: payment.status === 'created' ? 'pending' : payment.status, credited: false, balance: null };
+      case 'PENDING': {
+        const moves = canMovePayment(payment.status, 'pending');
+        if (moves) await set('pending', { failure_reason: capture.status_details?.reason ?? null });
+        return { status: moves ? 'pending' : payment.status, credited: false, balance: null };
+      }
       case 'DECLINED':
-      case 'FAILED':
-        if (payment.status === 'created' || payment.status === 'pending') await set('denied', { failure_reason: capture.status_details?.reason ?? capture.status });
-        return { status: payment.status === 'created' || payment.status === 'pending' ? 'denied' : payment.status, credited: false, balance: null };
+      case 'FAILED': {
+        const moves = canMovePayment(payment.status, 'denied');
+        if (moves) await set('denied', { failure_reason: capture.status_details?.reason ?? capture.status });
+        return { status: moves ? 'denied' : payment.status, credited: false, balance: null };
+      }
       case 'REFUNDED':
         // Everything went back at PayPal (refunds we may not have heard of yet): what is still held
         // goes too. Callers confirm our pending refunds with PayPal first (confirmPendingRefunds).

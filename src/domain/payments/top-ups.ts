@@ -1,5 +1,6 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
+import type { DbOrTx } from '../../db/index.ts';
 import type { PaymentsTable } from '../../db/types.ts';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
@@ -12,7 +13,8 @@ import type { Deps } from '../deps.ts';
 import { isTopUpCleared } from '../fraud/review.ts';
 import { screeningRefusal, screenTopUp } from '../fraud/screen.ts';
 import { getBillingSettings } from '../settings/billing.ts';
-import { CaptureMismatchError, settleCapture, type OnCredited, type SettleOutcome } from './settlement.ts';
+import type { Wallet } from '../wallets/wallet.ts';
+import { CaptureMismatchError, settleCapture, type SettleOutcome } from './settlement.ts';
 
 /**
  * Adding funds with PayPal: check the amount against the platform's limits, screen it for
@@ -20,13 +22,9 @@ import { CaptureMismatchError, settleCapture, type OnCredited, type SettleOutcom
  * credit through `settleCapture`. Needs `billing_manage` in the acting organization.
  *
  * A screening `reject` creates nothing (422); `review` creates a `held` payment without a
- * PayPal order, which the customer continues (`continueTopUp`) once staff allowed it.
+ * PayPal order, which the customer continues (`continueTopUp`) once staff allowed it. A
+ * top-up's states are its payment's (status.ts).
  */
-export interface TopUpDeps extends Deps {
-  paypal: PayPalClient | null;
-  /** Called in the crediting transaction (issues the receipt invoice). */
-  onCredited?: OnCredited;
-}
 
 export const topUpInput = z.object({
   amount: z
@@ -36,8 +34,8 @@ export const topUpInput = z.object({
 });
 
 /** Top-up limits from platform settings (staff set them at /admin; defaults 5.00 to 1000.00). */
-export async function topUpLimits(deps: Pick<Deps, 'db'>): Promise<{ min: bigint; max: bigint }> {
-  const s = await getBillingSettings(deps.db);
+export async function topUpLimits(db: DbOrTx): Promise<{ min: bigint; max: bigint }> {
+  const s = await getBillingSettings(db);
   return { min: s.topUpMin, max: s.topUpMax };
 }
 
@@ -56,19 +54,19 @@ function requireManage(actor: Actor): string {
   return actor.organizationId;
 }
 
-function paypalOf(deps: TopUpDeps): PayPalClient {
+function paypalOf(deps: Pick<Deps, 'paypal'>): PayPalClient {
   if (!deps.paypal) throw new AppError('payments_unavailable', 503, 'Adding funds is not available: no payment provider is configured on this platform.');
   return deps.paypal;
 }
 
-export async function startTopUp(deps: TopUpDeps, actor: Actor, raw: unknown): Promise<StartedTopUp> {
+export async function startTopUp(deps: Deps, actor: Actor, raw: unknown): Promise<StartedTopUp> {
   const organizationId = requireManage(actor);
   const input = parseInput(topUpInput, raw);
   const amount = parseMoney(input.amount, 2)!;
   // The wallet's own currency: the credit must match it (an older wallet may differ from BILLING_CURRENCY).
   const wallet = await deps.db.selectFrom('wallets').select('currency').where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
   const currency = wallet.currency;
-  const limits = await topUpLimits(deps);
+  const limits = await topUpLimits(deps.db);
   if (amount < limits.min || amount > limits.max) {
     throw new ValidationError({ amount: `Add between ${toDecimal(limits.min)} and ${toDecimal(limits.max)} ${currency}.` });
   }
@@ -95,9 +93,9 @@ export async function startTopUp(deps: TopUpDeps, actor: Actor, raw: unknown): P
  * A held top-up goes ahead once staff allowed it: `held → created` (once, even if asked twice
  * at the same moment) and its PayPal order is created now.
  */
-export async function continueTopUp(deps: TopUpDeps, actor: Actor, paymentId: string): Promise<StartedTopUp> {
+export async function continueTopUp(deps: Deps, actor: Actor, paymentId: string): Promise<StartedTopUp> {
   requireManage(actor);
-  const payment = await findPayment(deps, actor, { id: paymentId });
+  const payment = await findPayment(deps.db, actor, { id: paymentId });
   if (payment.status !== 'held') throw new AppError('payment_not_held', 409, 'This top-up is not waiting for review any more.');
   if (!(await isTopUpCleared(deps, payment.fraud_check_id))) {
     throw new AppError('payment_under_review', 409, 'This top-up is still being reviewed. You can continue to PayPal once it is approved.');
@@ -115,7 +113,7 @@ export async function continueTopUp(deps: TopUpDeps, actor: Actor, paymentId: st
 }
 
 /** Creates the PayPal order of a `created` payment; a PayPal failure marks it failed (503). */
-async function openOrder(deps: TopUpDeps, payment: Selectable<PaymentsTable>): Promise<StartedTopUp> {
+async function openOrder(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'log' | 'paypal'>, payment: Selectable<PaymentsTable>): Promise<StartedTopUp> {
   const paypal = paypalOf(deps);
   try {
     const order = await paypal.createOrder({
@@ -140,9 +138,9 @@ async function openOrder(deps: TopUpDeps, payment: Selectable<PaymentsTable>): P
 }
 
 /** A payment of the actor's organization, by our id or by PayPal's order id; foreign → 404. */
-export async function findPayment(deps: Pick<Deps, 'db'>, actor: Actor, ref: { id?: string; orderId?: string }) {
+export async function findPayment(db: DbOrTx, actor: Actor, ref: { id?: string; orderId?: string }) {
   if (!actor.organizationId) throw new NotFoundError('No such payment.');
-  let q = deps.db.selectFrom('payments').selectAll().where('organization_id', '=', actor.organizationId);
+  let q = db.selectFrom('payments').selectAll().where('organization_id', '=', actor.organizationId);
   if (ref.id && isUuid(ref.id)) q = q.where('id', '=', ref.id);
   else if (ref.orderId) q = q.where('provider_order_id', '=', ref.orderId);
   else throw new NotFoundError('No such payment.');
@@ -155,9 +153,9 @@ export async function findPayment(deps: Pick<Deps, 'db'>, actor: Actor, ref: { i
  * Captures an approved order and credits it (the return page and `POST …/capture`). Safe to
  * call any number of times: an order captured before is resolved by reading it from PayPal.
  */
-export async function captureTopUp(deps: TopUpDeps, actor: Actor, ref: { id?: string; orderId?: string }): Promise<SettleOutcome & { paymentId: string; balance: bigint }> {
+export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'onCredited'>, actor: Actor, ref: { id?: string; orderId?: string }): Promise<SettleOutcome & { paymentId: string; balance: bigint }> {
   requireManage(actor);
-  const payment = await findPayment(deps, actor, ref);
+  const payment = await findPayment(deps.db, actor, ref);
   const balanceNow = async () =>
     (await deps.db.selectFrom('wallets').select('balance').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow()).balance;
   if (payment.status === 'held') throw new AppError('payment_under_review', 409, 'This top-up is being reviewed; there is nothing to capture yet.');
@@ -171,7 +169,7 @@ export async function captureTopUp(deps: TopUpDeps, actor: Actor, ref: { id?: st
   try {
     const capture = await captureOf(paypalOf(deps), payment.provider_order_id, payment.id);
     if (!capture) throw new AppError('payment_not_approved', 409, 'PayPal has not approved this payment yet. Approve it on PayPal first.');
-    settled = await settleCapture(deps, payment.id, capture, deps.onCredited);
+    settled = await settleCapture(deps, { paymentId: payment.id, capture });
   } catch (err) {
     throw captureFailure(deps, payment.id, err);
   }
@@ -179,7 +177,7 @@ export async function captureTopUp(deps: TopUpDeps, actor: Actor, ref: { id?: st
 }
 
 /** What the customer is told when a capture could not be settled now (nothing was credited). */
-function captureFailure(deps: TopUpDeps, paymentId: string, err: unknown): unknown {
+function captureFailure(deps: Pick<Deps, 'log'>, paymentId: string, err: unknown): unknown {
   if (err instanceof CaptureMismatchError) {
     deps.log.error({ payment_id: paymentId, err: err.message }, 'paypal capture does not match its payment');
     return new AppError('payment_mismatch', 409, 'PayPal reported this payment differently from what was ordered, so it was not credited. Our staff have been alerted.');
@@ -209,12 +207,28 @@ export async function captureOf(paypal: PayPalClient, orderId: string, paymentId
 }
 
 /** The buyer came back through "Cancel": the order is abandoned (nothing was charged). */
-export async function cancelTopUp(deps: TopUpDeps, actor: Actor, orderId: string) {
+export async function cancelTopUp(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, orderId: string) {
   requireManage(actor);
-  const payment = await findPayment(deps, actor, { orderId });
+  const payment = await findPayment(deps.db, actor, { orderId });
   if (payment.status === 'created') {
     await deps.db.updateTable('payments').set({ status: 'cancelled', updated_at: deps.clock.now() }).where('id', '=', payment.id).where('status', '=', 'created').execute();
     return { ...payment, status: 'cancelled' as const };
   }
   return payment;
+}
+
+/**
+ * Top-ups of the wallet not settled yet: held for review (with whether they are cleared to go
+ * on) or pending at PayPal. `cleared` must agree with `isTopUpCleared` in fraud/review.ts.
+ */
+export async function topUpsInProgress(db: DbOrTx, wallet: Wallet) {
+  return db
+    .selectFrom('payments as p')
+    .leftJoin('fraud_checks as f', 'f.id', 'p.fraud_check_id')
+    .select(['p.id', 'p.status', 'p.amount', 'p.currency', 'p.created_at', sql<boolean>`coalesce(f.status in ('approve', 'skipped', 'allowed'), true)`.as('cleared')])
+    .where('p.organization_id', '=', wallet.organizationId)
+    .where('p.status', 'in', ['held', 'pending'])
+    .orderBy('p.created_at', 'desc')
+    .limit(20)
+    .execute();
 }

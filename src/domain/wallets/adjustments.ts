@@ -39,9 +39,10 @@ export interface Adjustment {
 /** A fresh adjustment id for a form to carry (a double submit then posts once). */
 export const newAdjustmentId = () => randomUUID();
 
-export async function adjustWallet(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, organizationId: string, raw: AdjustmentInput): Promise<Adjustment> {
+/** Adjusts organization `organizationId`'s wallet by `values` (the adjustment form or API body). */
+export async function adjustWallet(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, { organizationId, values }: { organizationId: string; values: AdjustmentInput }): Promise<Adjustment> {
   requirePlatformAdmin(actor);
-  const input = parseInput(adjustmentInput, raw);
+  const input = parseInput(adjustmentInput, values);
   const micros = parseMoney(input.amount, 6);
   if (micros === null || micros <= 0n) throw new ValidationError({ amount: 'Enter a positive amount like 10.00 (at most 6 decimals).' });
   if (!isUuid(organizationId)) throw new NotFoundError('No such organization.');

@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/index.ts';
+import { invalidCursor, keysetPage, type PageRequest } from '../../db/paging.ts';
 import type { LedgerKind, PaymentStatus } from '../../db/types.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { can, type Actor } from '../access/actor.ts';
 import { startOfDay } from '../activity/dates.ts';
+import { receiptOf } from '../invoices/receipts.ts';
 import { LEDGER_KINDS } from '../ledger/kinds.ts';
 
 /**
@@ -73,8 +75,8 @@ export interface WalletLine {
 const CURSOR = /^\d{1,19}$/;
 
 /** One page of the wallet's lines, newest first, and the cursor of the next page (null on the last). */
-export async function listWalletLines(db: DbOrTx, wallet: Wallet, filter: TransactionFilter, page: { limit: number; cursor?: string | null }) {
-  if (page.cursor && !CURSOR.test(page.cursor)) throw new ValidationError({ cursor: 'This cursor is not valid. Start again from the first page.' });
+export async function listWalletLines(db: DbOrTx, wallet: Wallet, filter: TransactionFilter, page: PageRequest) {
+  if (page.cursor && !CURSOR.test(page.cursor)) throw invalidCursor();
   let q = db
     .selectFrom('ledger_entries as e')
     .innerJoin('ledger_transactions as t', 't.id', 'e.transaction_id')
@@ -85,11 +87,12 @@ export async function listWalletLines(db: DbOrTx, wallet: Wallet, filter: Transa
   if (filter.before) q = q.where('t.created_at', '<', filter.before);
   if (page.cursor) q = q.where('e.seq', '<', BigInt(page.cursor));
   const rows = await q.orderBy('e.seq', 'desc').limit(page.limit + 1).execute();
-  const lines: WalletLine[] = rows.slice(0, page.limit).map((r) => ({
+  const lines: WalletLine[] = rows.map((r) => ({
     transactionId: r.transaction_id, entryId: r.entry_id, cursor: String(r.seq), kind: r.kind, description: r.description,
     amount: r.amount, balanceAfter: r.balance_after ?? 0n, createdAt: r.created_at,
   }));
-  return { lines, nextCursor: rows.length > page.limit ? lines[lines.length - 1]!.cursor : null };
+  const { rows: kept, nextCursor } = keysetPage(lines, page.limit, (l) => l.cursor);
+  return { lines: kept, nextCursor };
 }
 
 export interface WalletTransaction {
@@ -123,7 +126,7 @@ export async function getWalletTransaction(db: DbOrTx, wallet: Wallet, id: strin
   const payment = paymentId
     ? await db.selectFrom('payments').select(['id', 'status', 'amount', 'currency', 'capture_id', 'provider_order_id']).where('id', '=', paymentId).where('organization_id', '=', wallet.organizationId).executeTakeFirst()
     : undefined;
-  const receipt = payment ? await db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', payment.id).executeTakeFirst() : undefined;
+  const receipt = payment ? await receiptOf(db, payment.id) : null;
   return {
     id: t.id, kind: t.kind, description: t.description, createdAt: t.created_at, createdBy: t.created_by, details: t.details,
     amount: lines.reduce((sum, l) => sum + l.amount, 0n),
@@ -131,27 +134,6 @@ export async function getWalletTransaction(db: DbOrTx, wallet: Wallet, id: strin
     payment: payment
       ? { id: payment.id, status: payment.status, amount: payment.amount, currency: payment.currency, captureId: payment.capture_id, orderId: payment.provider_order_id }
       : null,
-    receipt: receipt ?? null,
+    receipt,
   };
-}
-
-/** The receipt invoice of a payment, once issued (the return page links it). */
-export async function receiptOf(db: DbOrTx, paymentId: string): Promise<{ id: string; number: string } | null> {
-  return (await db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', paymentId).executeTakeFirst()) ?? null;
-}
-
-/**
- * Top-ups not settled yet: held for review (with whether they are cleared to go on) or pending
- * at PayPal. `cleared` must agree with `isTopUpCleared` in fraud/review.ts.
- */
-export async function topUpsInProgress(db: DbOrTx, wallet: Wallet) {
-  return db
-    .selectFrom('payments as p')
-    .leftJoin('fraud_checks as f', 'f.id', 'p.fraud_check_id')
-    .select(['p.id', 'p.status', 'p.amount', 'p.currency', 'p.created_at', sql<boolean>`coalesce(f.status in ('approve', 'skipped', 'allowed'), true)`.as('cleared')])
-    .where('p.organization_id', '=', wallet.organizationId)
-    .where('p.status', 'in', ['held', 'pending'])
-    .orderBy('p.created_at', 'desc')
-    .limit(20)
-    .execute();
 }

@@ -47,7 +47,7 @@ export function adminBillingRoutes(deps: AppDeps) {
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const done = await adjustWallet(deps, caller(c), c.req.valid('param').id, { ...body, adjustment_id: newAdjustmentId(), allow_negative: body.allow_negative ?? false });
+    const done = await adjustWallet(deps, caller(c), { organizationId: c.req.valid('param').id, values: { ...body, adjustment_id: newAdjustmentId(), allow_negative: body.allow_negative ?? false } });
     return c.json(WalletAdjustment.parse({ id: done.id, balance: toDecimal(done.balance, 2), currency: done.currency }), 201);
   });
   return app;

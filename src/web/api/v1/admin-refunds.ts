@@ -37,7 +37,7 @@ const requireStaff: MiddlewareHandler = async (c, next) => {
   return next();
 };
 
-/** Staff refunds of PayPal top-ups (a platform admin's access token; see domain/billing/refunds.ts). */
+/** Staff refunds of PayPal top-ups (a platform admin's access token; see domain/payments/refunds.ts). */
 export function adminRefundRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
   const keyed = { ...secured, middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler] };

@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
-import { paymentDetail, refundPayment, retryRefund } from '../../../domain/payments/refunds.ts';
+import { paymentDetail } from '../../../domain/payments/admin.ts';
+import { refundPayment } from '../../../domain/payments/refunds.ts';
+import { retryRefund } from '../../../domain/payments/refund-settlement.ts';
 import { toDecimal } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
@@ -13,7 +15,7 @@ const layout = 'admin' as const;
  */
 export function adminPaymentPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const detail = async (c: Context) => paymentDetail(deps, c.var.actor!, c.req.param('id') ?? '');
+  const detail = async (c: Context) => paymentDetail(deps.db, c.var.actor!, c.req.param('id') ?? '');
 
   app.get('/:id', async (c) => {
     const data = await detail(c);

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { dailySpend, walletSummary } from '../../../../domain/wallets/spend.ts';
-import { continueTopUp, startTopUp, topUpLimits, type StartedTopUp } from '../../../../domain/payments/top-ups.ts';
+import { continueTopUp, startTopUp, topUpLimits, topUpsInProgress, type StartedTopUp } from '../../../../domain/payments/top-ups.ts';
 import { KIND_LABELS } from '../../../../domain/ledger/kinds.ts';
-import { listWalletLines, topUpsInProgress, walletFor } from '../../../../domain/wallets/wallet.ts';
+import { listWalletLines, walletFor } from '../../../../domain/wallets/wallet.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { formatMoney, parseMoney } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
@@ -36,7 +36,7 @@ export function billingPages(deps: AppDeps, view: Renderer) {
       dailySpend(deps.db, wallet, now, c.var.auth!.user.timezone),
       listWalletLines(deps.db, wallet, {}, { limit: RECENT }),
       topUpsInProgress(deps.db, wallet),
-      topUpLimits(deps),
+      topUpLimits(deps.db),
     ]);
     return {
       wallet, summary, chart: spendChart(series, wallet.currency), recent: recent.lines, more: recent.nextCursor !== null, inProgress, kinds: KIND_LABELS, lineMoney,

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { cancelTopUp, captureTopUp, findPayment } from '../../../../domain/payments/top-ups.ts';
-import { receiptOf } from '../../../../domain/wallets/wallet.ts';
+import { receiptOf } from '../../../../domain/invoices/receipts.ts';
 import { authorize } from '../../../../domain/access/organization.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';
@@ -22,7 +22,7 @@ export function paymentReturnPages(deps: AppDeps, view: Renderer) {
     if (!token) return redirect(c, '/billing');
     try {
       const result = await captureTopUp(deps, actorOf(c), { orderId: token });
-      const payment = await findPayment(deps, actorOf(c), { id: result.paymentId });
+      const payment = await findPayment(deps.db, actorOf(c), { id: result.paymentId });
       const receipt = result.status === 'completed' ? await receiptOf(deps.db, payment.id) : null;
       return view.page(c, 'portal/billing/payment', { state: result.status, payment, balance: result.balance, receipt }, opts);
     } catch (err) {
