@@ -1,8 +1,12 @@
 import type { Deps } from '../src/domain/deps.ts';
 import { purgeExpired } from '../src/domain/accounts/sessions.ts';
+import { purgeWebhookDeliveries } from '../src/domain/payments/webhook-deliveries.ts';
 import { recordRun } from '../src/queue/runs.ts';
 
-/** Deletes expired sessions, tokens and old rate-limit counters; recorded in job_runs. */
+/** Deletes expired sessions, tokens, old rate-limit counters and webhook deliveries past their retention; recorded in job_runs. */
 export function purgeExpiredJob(deps: Deps, jobId: string | null) {
-  return recordRun(deps.db, 'maintenance.purge-expired', jobId, () => purgeExpired(deps.db, deps.config, deps.clock.now()));
+  return recordRun(deps.db, 'maintenance.purge-expired', jobId, async () => {
+    const now = deps.clock.now();
+    return { ...(await purgeExpired(deps.db, deps.config, now)), webhook_deliveries: await purgeWebhookDeliveries(deps.db, now) };
+  });
 }

@@ -334,7 +334,12 @@ export interface WebhookDeliveriesTable {
   verified: boolean;
   outcome: 'processed' | 'ignored' | 'rejected' | 'failed' | 'duplicate';
   error: string | null;
-  payload: ColumnType<unknown, string, never>;
+  /** The whole event, for verified deliveries only (null otherwise). */
+  payload: ColumnType<unknown, string | null, never>;
+  /** sha256 of the body as received, hex. */
+  body_sha256: string;
+  /** The first 4096 characters of an unverified delivery's body (null when verified). */
+  body_excerpt: string | null;
   received_at: Timestamp;
 }
 

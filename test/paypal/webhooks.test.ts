@@ -1,6 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHash, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { purgeExpiredJob } from '../../jobs/purge-expired.ts';
+import * as keepDigests from '../../migrations/2026_11_27_0006_keep_webhook_digests.ts';
 import { parseWebhookEvent, relatedIds } from '../../src/providers/paypal/events.ts';
 import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import { billingContext } from '../billing/helpers.ts';
+import { createTestDatabase } from '../helpers/db.ts';
 import { ACME_ORG, approvedOrder, capturedPayment, clientFor, startWebhookReceiver, topUp, type Delivery } from './helpers.ts';
 
 describe('PayPal webhooks from the emulator', () => {
@@ -241,5 +247,154 @@ describe('PayPal webhooks from the emulator', () => {
 
     expect(verifyRes.status).toBe(200);
     expect(await verifyRes.json()).toEqual({ verification_status: 'FAILURE' });
+  });
+});
+
+describe('POST /webhooks/paypal: what anyone can send', () => {
+  // A small anonymous limit, so the per-address limit is reached in a few deliveries.
+  const LIMIT = 12;
+  let world: Awaited<ReturnType<typeof billingContext>>;
+  beforeAll(async () => {
+    world = await billingContext({ RATE_LIMIT_ANONYMOUS: String(LIMIT) });
+  });
+  afterAll(async () => world.close());
+
+  let ipSeq = 0;
+  /** A client address of its own for each test, so the per-address limit is the test's own. */
+  const nextIp = () => `198.51.100.${++ipSeq}`;
+  const post = (ip: string, d: { headers: Record<string, string>; body: string }) =>
+    world.ctx.app.request('/webhooks/paypal', { method: 'POST', headers: { ...d.headers, 'x-forwarded-for': ip }, body: d.body });
+  const verifications = () => world.emu.requests.filter((r) => r.path === '/v1/notifications/verify-webhook-signature').length;
+  const rowsOf = (eventId: string) =>
+    world.ctx.db.selectFrom('webhook_deliveries').select(['verified', 'outcome', 'payload', 'body_sha256', 'body_excerpt']).where('event_id', '=', eventId).orderBy('received_at').execute();
+  const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+  /** A genuine transmission the emulator signed: an approval of an order the app never made (ignored once verified). */
+  async function genuine() {
+    const orderId = await approvedOrder(clientFor(world.emu), world.emu);
+    await world.emu.settle();
+    return world.emu.webhooks.find((w) => w.eventType === 'CHECKOUT.ORDER.APPROVED' && w.body.includes(orderId))!;
+  }
+  /** A PayPal-shaped event nobody signed, padded to about 100 KB. */
+  const forgedEvent = () => {
+    const id = `WH-FORGED-${randomUUID()}`;
+    return { id, body: JSON.stringify({ id, event_type: 'CHECKOUT.ORDER.APPROVED', resource: { id: 'ORDER-1' }, padding: 'x'.repeat(100 * 1024) }) };
+  };
+
+  it('a delivery whose signature headers are missing or malformed is refused without asking PayPal', async () => {
+    const real = (await genuine()).headers;
+    const malformed: Array<[string, Record<string, string>]> = [
+      ['no headers at all', { 'content-type': 'application/json' }],
+      ['no signature', { ...real, 'paypal-transmission-sig': '' }],
+      ['a transmission id that is not a uuid', { ...real, 'paypal-transmission-id': 'not-a-transmission' }],
+      ['a time that is not ISO 8601', { ...real, 'paypal-transmission-time': 'yesterday' }],
+      ['a signature that is not base64', { ...real, 'paypal-transmission-sig': 'not base64 at all!' }],
+      ['a certificate URL that is not http(s)', { ...real, 'paypal-cert-url': 'file:///etc/passwd' }],
+      ['an algorithm PayPal does not use', { ...real, 'paypal-auth-algo': 'none' }],
+    ];
+    const before = verifications();
+    for (const [what, headers] of malformed) {
+      const { id, body } = forgedEvent();
+      const res = await post(nextIp(), { headers, body });
+      expect(res.status, what).toBe(400);
+      expect(await res.json(), what).toEqual({ outcome: 'rejected' });
+      expect(await rowsOf(id), what).toEqual([{ verified: false, outcome: 'rejected', payload: null, body_sha256: sha256(body), body_excerpt: body.slice(0, 4096) }]);
+    }
+    expect(verifications()).toBe(before);
+  });
+
+  it('a forgery with well-formed headers is checked with PayPal once, refused, and kept as a digest and its first 4 KB only', async () => {
+    const { headers } = await genuine();
+    const { id, body } = forgedEvent();
+    const before = verifications();
+
+    const res = await post(nextIp(), { headers, body });
+    expect(res.status).toBe(400);
+    expect(verifications()).toBe(before + 1);
+    const [row] = await rowsOf(id);
+    expect(row).toEqual({ verified: false, outcome: 'rejected', payload: null, body_sha256: sha256(body), body_excerpt: body.slice(0, 4096) });
+    expect(body.length).toBeGreaterThan(100 * 1024);
+  });
+
+  it('a genuine delivery keeps its whole event and its digest', async () => {
+    const sent = await genuine();
+    const res = await post(nextIp(), sent);
+    expect(res.status).toBe(200);
+    const [row] = await rowsOf(JSON.parse(sent.body).id as string);
+    expect(row).toEqual({ verified: true, outcome: 'ignored', payload: JSON.parse(sent.body), body_sha256: sha256(sent.body), body_excerpt: null });
+  });
+
+  it(`an address sending more than ${LIMIT} deliveries a window is refused with 429 before the body is read; other addresses are not`, async () => {
+    const ip = nextIp();
+    for (let i = 0; i < LIMIT; i++) expect((await post(ip, { headers: { 'content-type': 'application/json' }, body: forgedEvent().body })).status).toBe(400);
+    const over = forgedEvent();
+    // Over the limit even a body too large to accept is refused for the rate, unread.
+    const res = await post(ip, { headers: { 'content-type': 'application/json' }, body: over.body + ' '.repeat(1024 * 1024) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await res.json()).toMatchObject({ outcome: 'rejected' });
+    expect(await rowsOf(over.id)).toEqual([]);
+
+    const elsewhere = forgedEvent();
+    expect((await post(nextIp(), { headers: { 'content-type': 'application/json' }, body: elsewhere.body })).status).toBe(400);
+    expect(await rowsOf(elsewhere.id)).toHaveLength(1);
+  });
+
+  it('the purge job deletes verified deliveries after 30 days and unverified ones after 7, and keeps the rest', async () => {
+    const start = world.ctx.clock.now();
+    const day = 86_400_000;
+    const at = async (daysAgo: number, d: { headers: Record<string, string>; body: string }) => {
+      world.ctx.clock.set(new Date(start.getTime() - daysAgo * day));
+      try {
+        await post(nextIp(), d);
+      } finally {
+        world.ctx.clock.set(start);
+      }
+    };
+    const verifiedOld = await genuine();
+    const verifiedRecent = await genuine();
+    const [unverifiedOld, unverifiedRecent] = [forgedEvent(), forgedEvent()];
+    await at(30 * 1.01, verifiedOld);
+    await at(29, verifiedRecent);
+    await at(7 * 1.01, { headers: { 'content-type': 'application/json' }, body: unverifiedOld.body });
+    await at(6, { headers: { 'content-type': 'application/json' }, body: unverifiedRecent.body });
+    const idOf = (d: { body: string }) => JSON.parse(d.body).id as string;
+
+    const summary = await purgeExpiredJob(world.ctx.deps, `purge-webhooks-${randomUUID()}`);
+
+    expect(summary.webhook_deliveries).toBe(2);
+    expect(await rowsOf(idOf(verifiedOld))).toEqual([]);
+    expect(await rowsOf(unverifiedOld.id)).toEqual([]);
+    expect(await rowsOf(idOf(verifiedRecent))).toHaveLength(1);
+    expect(await rowsOf(unverifiedRecent.id)).toHaveLength(1);
+  });
+});
+
+describe('the migration that keeps webhook digests', () => {
+  it('turns each kept unverified body into a digest and its first 4096 characters, keeps verified events, and goes back down', async () => {
+    const database = await createTestDatabase();
+    try {
+      const db = database.db;
+      await keepDigests.down(db as never);
+      const old = (eventId: string, verified: boolean, payload: unknown) =>
+        sql`insert into webhook_deliveries (provider, event_id, event_type, verified, outcome, payload) values ('paypal', ${eventId}, 'X', ${verified}, ${verified ? 'processed' : 'rejected'}, ${JSON.stringify(payload)}::jsonb)`.execute(db);
+      await old('WH-KEPT', true, { id: 'WH-KEPT' });
+      await old('WH-BIG', false, { id: 'WH-BIG', padding: 'y'.repeat(10_000) });
+
+      await keepDigests.up(db as never);
+      const rows = await db.selectFrom('webhook_deliveries').select(['event_id', 'payload', 'body_sha256', 'body_excerpt']).orderBy('event_id').execute();
+      expect(rows).toEqual([
+        { event_id: 'WH-BIG', payload: null, body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), body_excerpt: expect.stringMatching(/^\{"id": "WH-BIG", "padding": "y+$/) },
+        { event_id: 'WH-KEPT', payload: { id: 'WH-KEPT' }, body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), body_excerpt: null },
+      ]);
+      expect(rows[0]!.body_excerpt).toHaveLength(4096);
+      // An unverified row can no longer keep a whole body.
+      await expect(sql`insert into webhook_deliveries (provider, event_id, event_type, verified, outcome, payload, body_sha256) values ('paypal', 'WH-NEW', 'X', false, 'rejected', '{}'::jsonb, ${'0'.repeat(64)})`.execute(db)).rejects.toThrow(/webhook_deliveries_kept_check/);
+
+      await keepDigests.down(db as never);
+      await keepDigests.up(db as never);
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -5,12 +5,15 @@ import { confirmPendingRefunds, takeBackReturn } from './paypal-returns.ts';
 import { syncRefund } from './refund-settlement.ts';
 import { CaptureMismatchError, settleCapture } from './settlement.ts';
 import { captureOf } from './top-ups.ts';
+import { recordDelivery } from './webhook-deliveries.ts';
 
 /**
  * `POST /webhooks/paypal`: every delivery is verified through PayPal's verify-webhook-signature
  * API (fails closed without PAYPAL_WEBHOOK_ID; no URL from a header is ever fetched), recorded,
- * and acted on once per event id. Nothing in the body is trusted beyond ids: the capture is
- * read again from PayPal and goes through the same credit path as the return page.
+ * and acted on once per event id. PayPal is asked only about a delivery whose transmission
+ * headers are well-formed; what is kept of an unverified one is a digest and an excerpt
+ * (webhook-deliveries.ts). Nothing in the body is trusted beyond ids: the capture is read
+ * again from PayPal and goes through the same credit path as the return page.
  */
 const eventSchema = z.looseObject({
   id: z.string().min(1).max(200),
@@ -38,14 +41,15 @@ export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: strin
   const eventId = parsed.success ? parsed.data.id : 'unparseable';
   const eventType = parsed.success ? parsed.data.event_type : 'unknown';
   const record = (outcome: WebhookAnswer['outcome'], verified: boolean, error?: string) =>
-    deps.db
-      .insertInto('webhook_deliveries')
-      .values({ provider: 'paypal', event_id: eventId, event_type: eventType, verified, outcome, error: error?.slice(0, 500) ?? null, payload: JSON.stringify(json) })
-      .execute()
-      .catch(() => deps.db.insertInto('webhook_deliveries').values({ provider: 'paypal', event_id: eventId, event_type: eventType, verified, outcome: 'duplicate', payload: JSON.stringify(json) }).execute());
+    recordDelivery(deps.db, { provider: 'paypal', eventId, eventType, verified, outcome, error, body: input.body, event: json, receivedAt: deps.clock.now() });
 
   if (!deps.webhookId || !deps.paypal || !parsed.success) {
     await record('rejected', false, !deps.webhookId ? 'PAYPAL_WEBHOOK_ID is not configured' : 'not a PayPal event');
+    return { status: 400, outcome: 'rejected' };
+  }
+  // Only a delivery that looks signed is worth a call to PayPal.
+  if (!signatureHeadersWellFormed(input.headers)) {
+    await record('rejected', false, 'signature headers missing or malformed');
     return { status: 400, outcome: 'rejected' };
   }
   let verified: boolean;
@@ -75,6 +79,32 @@ export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: strin
     deps.log.warn({ event_type: eventType, err: err instanceof Error ? err.message : String(err) }, 'paypal webhook failed');
     return { status: retry ? 503 : 200, outcome: 'failed' };
   }
+}
+
+/**
+ * PayPal's transmission headers, each present and in the form PayPal sends it: a uuid, an
+ * ISO 8601 time, a base64 signature, an http(s) certificate URL (never fetched here) and an
+ * RSA algorithm name. Anything else cannot verify, so PayPal is not asked.
+ */
+const TRANSMISSION_HEADERS: Record<string, RegExp> = {
+  'paypal-transmission-id': /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  'paypal-transmission-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)$/,
+  'paypal-transmission-sig': /^[A-Za-z0-9+/]{16,2048}={0,2}$/,
+  'paypal-cert-url': /^https?:\/\/[^\s/?#]{1,255}\/[\x21-\x7e]{1,500}$/,
+  'paypal-auth-algo': /^SHA(256|384|512)withRSA$/,
+};
+
+export function signatureHeadersWellFormed(headers: HeaderSource): boolean {
+  return Object.entries(TRANSMISSION_HEADERS).every(([name, form]) => {
+    const value = headerValue(headers, name);
+    return value !== undefined && form.test(value);
+  });
+}
+
+function headerValue(headers: HeaderSource, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const found = Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  return Array.isArray(found) ? undefined : found;
 }
 
 async function dispatch(deps: WebhookDeps, event: z.infer<typeof eventSchema>): Promise<boolean> {

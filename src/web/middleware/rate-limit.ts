@@ -10,7 +10,8 @@ type Who = { id: string; isAdmin: boolean } | null;
 /**
  * Request rate limits in three tiers — anonymous (per IP), signed in (per user), admin —
  * with `RateLimit-*` headers and 429 + `Retry-After`. With `bucket` it is a strict limit for
- * one sensitive action (sign-in, registration, reset, 2FA) counted per IP.
+ * one sensitive action (sign-in, registration, reset, 2FA) counted per IP: `limit` requests
+ * per window, RATE_LIMIT_AUTH_ACTIONS unless given.
  *
  * @example app.use(rateLimit({ db, config, clock, limiter, who: (c) => c.var.auth?.user ?? null }))
  * @example app.post('/login', rateLimit({ db, config, clock, limiter, bucket: 'login' }), handler)
@@ -23,6 +24,8 @@ export function rateLimit(opts: {
   limiter: SharedRateLimiter;
   who?: (c: Context) => Who;
   bucket?: string;
+  /** With `bucket`: its limit per window (default RATE_LIMIT_AUTH_ACTIONS). */
+  limit?: number;
   onLimited?: (c: Context, retryAfter: number, blocked: boolean) => Response | Promise<Response>;
 }): MiddlewareHandler {
   const { config } = opts;
@@ -30,7 +33,7 @@ export function rateLimit(opts: {
     const user = opts.who?.(c) ?? null;
     const ip = c.var.clientIp;
     const [key, limit] = opts.bucket
-      ? [`action:${opts.bucket}:${ip}`, config.RATE_LIMIT_AUTH_ACTIONS]
+      ? [`action:${opts.bucket}:${ip}`, opts.limit ?? config.RATE_LIMIT_AUTH_ACTIONS]
       : user
         ? [`user:${user.id}`, user.isAdmin ? config.RATE_LIMIT_ADMIN : config.RATE_LIMIT_AUTHENTICATED]
         : [`ip:${ip}`, config.RATE_LIMIT_ANONYMOUS];
