@@ -77,7 +77,7 @@ describe('a screened top-up', () => {
     expect(res.body).toMatchObject({ status: 'held', approve_url: null });
     const held = (await payments()).find((p) => p.id === res.body.id)!;
     const admin = await createTestAdmin();
-    await decideFraudCheck(ctx.deps, staff(admin), held.fraud_check_id!, 'allow');
+    await decideFraudCheck(ctx.deps, staff(admin), { checkId: held.fraud_check_id!, decision: 'allow' });
 
     const browser = await signedIn(ctx, cast.olivia.email, undefined, nextIp());
     expect(await (await browser.get('/billing')).text()).toContain('Approved: continue to PayPal');
@@ -93,7 +93,7 @@ describe('a screened top-up', () => {
   it('held for review and blocked by staff cannot continue', async () => {
     const res = await olivia('POST', '/wallet/top-ups', { amount: '60.66' });
     const held = (await payments()).find((p) => p.id === res.body.id)!;
-    await decideFraudCheck(ctx.deps, staff(await createTestAdmin()), held.fraud_check_id!, 'block');
+    await decideFraudCheck(ctx.deps, staff(await createTestAdmin()), { checkId: held.fraud_check_id!, decision: 'block' });
     const browser = await signedIn(ctx, cast.olivia.email, undefined, nextIp());
     await browser.get('/billing');
     const res2 = await browser.post(`/billing/top-ups/${held.id}/checkout`);

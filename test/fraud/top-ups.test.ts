@@ -66,9 +66,9 @@ describe('a top-up held for review', () => {
   it('is cleared when staff allow it; the held payment waits for the customer to continue', async () => {
     const held = await topUp(40_660_000n);
     const paymentId = await heldPayment(held.checkId!, 40_660_000n);
-    expect(await isTopUpCleared(ctx.deps, held.checkId)).toBe(false);
-    await decideFraudCheck(ctx.deps, staff(adminId), held.checkId!, 'allow');
-    expect(await isTopUpCleared(ctx.deps, held.checkId)).toBe(true);
+    expect(await isTopUpCleared(ctx.db, held.checkId)).toBe(false);
+    await decideFraudCheck(ctx.deps, staff(adminId), { checkId: held.checkId!, decision: 'allow' });
+    expect(await isTopUpCleared(ctx.db, held.checkId)).toBe(true);
     expect(await payment(paymentId)).toEqual({ status: 'held', failure_reason: null, provider_order_id: null });
     const audit = await ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.fraud_allowed').where('target_id', '=', held.checkId).executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor_user_id: adminId, organization_id: tom.organization.id });
@@ -77,25 +77,25 @@ describe('a top-up held for review', () => {
   it('has its payment cancelled when staff block it', async () => {
     const held = await topUp(50_660_000n);
     const paymentId = await heldPayment(held.checkId!, 50_660_000n);
-    await decideFraudCheck(ctx.deps, staff(adminId), held.checkId!, 'block');
+    await decideFraudCheck(ctx.deps, staff(adminId), { checkId: held.checkId!, decision: 'block' });
     expect(await payment(paymentId)).toEqual({ status: 'cancelled', failure_reason: 'Blocked by fraud review', provider_order_id: null });
-    expect(await isTopUpCleared(ctx.deps, held.checkId)).toBe(false);
+    expect(await isTopUpCleared(ctx.db, held.checkId)).toBe(false);
     // Blocking a top-up leaves the customer's account alone.
     expect((await ctx.db.selectFrom('users').select('status').where('id', '=', tom.id).executeTakeFirstOrThrow()).status).toBe('active');
   });
 
   it('counts as cleared when screening is off (no check) or was skipped, and not when refused', async () => {
-    expect(await isTopUpCleared(ctx.deps, null)).toBe(true);
+    expect(await isTopUpCleared(ctx.db, null)).toBe(true);
     emu.inject('500');
-    expect(await isTopUpCleared(ctx.deps, (await topUp(10_000_000n)).checkId)).toBe(true);
-    expect(await isTopUpCleared(ctx.deps, (await topUp(10_880_000n)).checkId)).toBe(false);
+    expect(await isTopUpCleared(ctx.db, (await topUp(10_000_000n)).checkId)).toBe(true);
+    expect(await isTopUpCleared(ctx.db, (await topUp(10_880_000n)).checkId)).toBe(false);
   });
 
   it('refuses decisions from anyone but platform staff, and unknown decisions', async () => {
     const held = await topUp(60_660_000n);
-    await expect(decideFraudCheck(ctx.deps, { ...staff(tom.id), isPlatformAdmin: false }, held.checkId!, 'allow')).rejects.toMatchObject({ status: 403 });
-    await expect(decideFraudCheck(ctx.deps, staff(adminId), held.checkId!, 'maybe')).rejects.toMatchObject({ status: 422 });
-    await expect(decideFraudCheck(ctx.deps, staff(adminId), 'not-a-uuid', 'allow')).rejects.toMatchObject({ status: 404 });
+    await expect(decideFraudCheck(ctx.deps, { ...staff(tom.id), isPlatformAdmin: false }, { checkId: held.checkId!, decision: 'allow' })).rejects.toMatchObject({ status: 403 });
+    await expect(decideFraudCheck(ctx.deps, staff(adminId), { checkId: held.checkId!, decision: 'maybe' })).rejects.toMatchObject({ status: 422 });
+    await expect(decideFraudCheck(ctx.deps, staff(adminId), { checkId: 'not-a-uuid', decision: 'allow' })).rejects.toMatchObject({ status: 404 });
     expect((await check(held.checkId!)).status).toBe('review');
   });
 });

@@ -237,7 +237,7 @@ describe('organizations in the JSON API', () => {
     const key = await requestActor(ctx, { bearer: oliviaKey.key });
     await expect(orgActor(ctx.db, key, olivia.organization.id)).rejects.toMatchObject({ status: 404 });
     expect([...(await orgActor(ctx.db, key, id)).permissions].sort()).toEqual(['members_manage', 'vps_view']);
-    expect((await listMyOrganizations(ctx.deps, key)).map((o) => [o.id, o.permissions])).toEqual([[id, ['vps_view', 'members_manage']]]);
+    expect((await listMyOrganizations(ctx.db, key)).map((o) => [o.id, o.permissions])).toEqual([[id, ['vps_view', 'members_manage']]]);
 
     // Victor's key was made while he was an owner; as a viewer it keeps only what a viewer holds.
     await changeRole(ctx, id, victor.id, 'owner');

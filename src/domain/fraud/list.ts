@@ -1,11 +1,11 @@
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
-import type { Deps } from '../deps.ts';
+import type { DbOrTx } from '../../db/index.ts';
 
 /** What the admin fraud page shows: the review queue (newest first) and the latest other checks. */
-export async function fraudOverview(deps: Pick<Deps, 'db'>, actor: Actor, opts: { recent?: number } = {}) {
+export async function fraudOverview(db: DbOrTx, actor: Actor, opts: { recent?: number } = {}) {
   requirePlatformAdmin(actor);
-  const base = deps.db
+  const base = db
     .selectFrom('fraud_checks as c')
     .leftJoin('users as u', 'u.id', 'c.user_id')
     .leftJoin('organizations as o', 'o.id', 'c.organization_id')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inTransaction } from '../../db/index.ts';
+import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
@@ -30,7 +30,7 @@ export type FraudDecision = (typeof FRAUD_DECISIONS)[number];
 const decisionInput = z.enum(FRAUD_DECISIONS, { error: 'Choose allow or block.' });
 
 /** Decides a held check; returns it as decided. 404 for an unknown id, 409 when already decided. */
-export async function decideFraudCheck(deps: Deps, actor: Actor, checkId: string, decision: FraudDecision | string) {
+export async function decideFraudCheck(deps: Deps, actor: Actor, { checkId, decision }: { checkId: string; decision: FraudDecision | string }) {
   requirePlatformAdmin(actor);
   const choice = parseInput(z.object({ decision: decisionInput }), { decision }).decision;
   if (!isUuid(checkId)) throw new NotFoundError('No such fraud check.');
@@ -94,8 +94,8 @@ export async function decideFraudCheck(deps: Deps, actor: Actor, checkId: string
  * Whether a top-up may go ahead as far as fraud screening is concerned: no check (screening
  * off), or a check that approved, was skipped (fail-open) or was allowed by an admin.
  */
-export async function isTopUpCleared(deps: Pick<Deps, 'db'>, checkId: string | null): Promise<boolean> {
+export async function isTopUpCleared(db: DbOrTx, checkId: string | null): Promise<boolean> {
   if (!checkId) return true;
-  const check = await deps.db.selectFrom('fraud_checks').select('status').where('id', '=', checkId).executeTakeFirst();
+  const check = await db.selectFrom('fraud_checks').select('status').where('id', '=', checkId).executeTakeFirst();
   return check !== undefined && (check.status === 'approve' || check.status === 'skipped' || check.status === 'allowed');
 }

@@ -92,16 +92,16 @@ export async function cancelInvitation(deps: Deps, actor: Actor, invitationId: s
 }
 
 /** The organization's invitations, newest first; `status: 'pending'` includes expired ones (see `expired`). */
-export async function listInvitations(deps: Deps, actor: Actor, opts: { status?: 'pending' | 'accepted' | 'declined' | 'cancelled'; page?: PageRequest } = {}) {
+/** The organization's invitations, newest first, each saying whether it has expired at `opts.now`. */
+export async function listInvitations(db: DbOrTx, actor: Actor, opts: { now: Date; status?: 'pending' | 'accepted' | 'declined' | 'cancelled'; page?: PageRequest }) {
   const orgId = authorize(actor, 'members_manage');
   const cursor = uuidCursor(opts.page);
   const size = fetchSize(opts.page);
-  let q = selectInvitations(deps.db, orgId).orderBy('i.created_at', 'desc').orderBy('i.id', 'desc');
+  let q = selectInvitations(db, orgId).orderBy('i.created_at', 'desc').orderBy('i.id', 'desc');
   if (opts.status) q = q.where('i.status', '=', opts.status);
   if (cursor) q = q.where(sql<boolean>`(i.created_at, i.id) < (select created_at, id from invitations where id = ${cursor})`);
   if (size) q = q.limit(size);
-  const now = deps.clock.now();
-  return (await q.execute()).map((r) => withExpiry(r, now));
+  return (await q.execute()).map((r) => withExpiry(r, opts.now));
 }
 
 function selectInvitations(db: DbOrTx, orgId: string) {

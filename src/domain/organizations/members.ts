@@ -23,11 +23,11 @@ export const changeRoleInput = z.object({ role_id: z.string({ error: 'Choose a r
 export const transferInput = z.object({ user_id: z.string({ error: 'Choose the new owner.' }).min(1, 'Choose the new owner.') });
 
 /** Everyone in the actor's organization with their role, oldest membership first. */
-export async function listMembers(deps: Deps, actor: Actor, page?: PageRequest) {
+export async function listMembers(db: DbOrTx, actor: Actor, page?: PageRequest) {
   const orgId = orgOf(actor);
   const cursor = uuidCursor(page);
   const size = fetchSize(page);
-  let q = deps.db
+  let q = db
     .selectFrom('organization_members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .innerJoin('roles as r', 'r.id', 'm.role_id')
@@ -41,10 +41,10 @@ export async function listMembers(deps: Deps, actor: Actor, page?: PageRequest) 
 }
 
 /** One member of the actor's organization (404 for anyone else). */
-export async function getMember(deps: Deps, actor: Actor, userId: string) {
+export async function getMember(db: DbOrTx, actor: Actor, userId: string) {
   const orgId = orgOf(actor);
   const row = isUuid(userId)
-    ? await deps.db
+    ? await db
         .selectFrom('organization_members as m')
         .innerJoin('users as u', 'u.id', 'm.user_id')
         .innerJoin('roles as r', 'r.id', 'm.role_id')
@@ -89,10 +89,10 @@ async function ownerCount(db: DbOrTx, orgId: string): Promise<number> {
 
 const lastOwner = (what: string) => new AppError('last_owner', 422, `${what}: every organization needs an owner. Transfer ownership or make another member an owner first.`);
 
-/** Gives member `userId` another role of the organization. Takes effect on their next request. */
-export async function changeMemberRole(deps: Deps, actor: Actor, userId: string, raw: unknown) {
+/** Gives member `userId` another role of the organization (`values.role_id`). Takes effect on their next request. */
+export async function changeMemberRole(deps: Deps, actor: Actor, { userId, values }: { userId: string; values: unknown }) {
   authorize(actor, 'members_manage');
-  const input = parseInput(changeRoleInput, raw);
+  const input = parseInput(changeRoleInput, values);
   return inTransaction(deps.db, async (trx) => {
     const me = await lockedActor(trx, actor, 'members_manage');
     const orgId = me.organizationId!;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { inTransaction } from '../../db/index.ts';
+import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
@@ -35,29 +35,32 @@ export const organizationSettingsInput = z.object({
   tax_id: optionalText(50),
 });
 
-/** The signed-in user creates an organization: they become its owner (predefined roles and a wallet come with it). */
-export async function createOwnOrganization(deps: Deps, actor: Actor, raw: unknown, opts: { activate?: boolean } = {}) {
+/**
+ * The signed-in user creates an organization: they become its owner (predefined roles and a
+ * wallet come with it). `activate`: it becomes their active organization too.
+ */
+export async function createOwnOrganization(deps: Deps, actor: Actor, { values, activate = false }: { values: unknown; activate?: boolean }) {
   refuseApiKey(actor);
-  const input = parseInput(createOrganizationInput, raw);
+  const input = parseInput(createOrganizationInput, values);
   return inTransaction(deps.db, async (trx) => {
     const org = await createOrganization(trx, { name: input.name, ownerId: actor.userId, personal: false, currency: deps.config.BILLING_CURRENCY });
-    if (opts.activate) await trx.updateTable('users').set({ active_organization_id: org.id }).where('id', '=', actor.userId).execute();
+    if (activate) await trx.updateTable('users').set({ active_organization_id: org.id }).where('id', '=', actor.userId).execute();
     await recordActivity(trx, activityBy(actor, 'organization.created', { organizationId: org.id, target: { type: 'organization', id: org.id }, details: { name: org.name } }));
     return org;
   });
 }
 
 /** Edits the actor's organization settings (needs settings_manage). `partial`: absent keys stay as they are. */
-export async function updateOrganizationSettings(deps: Deps, actor: Actor, raw: unknown, opts: { partial?: boolean } = {}) {
+export async function updateOrganizationSettings(deps: Deps, actor: Actor, { values, partial = false }: { values: unknown; partial?: boolean }) {
   const orgId = authorize(actor, 'settings_manage');
-  const input = parseInput(opts.partial ? organizationSettingsInput.partial() : organizationSettingsInput, raw);
+  const input = parseInput(partial ? organizationSettingsInput.partial() : organizationSettingsInput, values);
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<{ name: string; website: string | null; address: string | null; tax_id: string | null }>;
-  if (!Object.keys(changes).length) return getOrganization(deps, actor);
+  if (!Object.keys(changes).length) return getOrganization(deps.db, actor);
   await inTransaction(deps.db, async (trx) => {
     await trx.updateTable('organizations').set({ ...changes, updated_at: deps.clock.now() }).where('id', '=', orgId).execute();
     await recordActivity(trx, activityBy(actor, 'organization.updated', { target: { type: 'organization', id: orgId }, details: { fields: Object.keys(changes).join(',') } }));
   });
-  return getOrganization(deps, actor);
+  return getOrganization(deps.db, actor);
 }
 
 /** Remembers `organizationId` as the user's active organization; they must be a member (else 404). */
@@ -69,10 +72,10 @@ export async function switchActiveOrganization(deps: Deps, actor: Actor, organiz
 const columns = ['o.id', 'o.name', 'o.personal', 'o.created_by', 'o.website', 'o.address', 'o.tax_id', 'o.created_at', 'o.updated_at', 'w.balance', 'w.currency'] as const;
 
 /** The organizations the user belongs to, oldest first, with their role there. An API key sees only its own organization. */
-export async function listMyOrganizations(deps: Deps, actor: Actor, page?: PageRequest) {
+export async function listMyOrganizations(db: DbOrTx, actor: Actor, page?: PageRequest) {
   const cursor = uuidCursor(page);
   const size = fetchSize(page);
-  let q = deps.db
+  let q = db
     .selectFrom('organization_members as m')
     .innerJoin('organizations as o', 'o.id', 'm.organization_id')
     .innerJoin('roles as r', 'r.id', 'm.role_id')
@@ -90,9 +93,9 @@ export async function listMyOrganizations(deps: Deps, actor: Actor, page?: PageR
 }
 
 /** The actor's organization with its settings and wallet; the role and permissions are the actor's. */
-export async function getOrganization(deps: Deps, actor: Actor) {
+export async function getOrganization(db: DbOrTx, actor: Actor) {
   const orgId = orgOf(actor);
-  const row = await deps.db
+  const row = await db
     .selectFrom('organizations as o')
     .innerJoin('wallets as w', 'w.organization_id', 'o.id')
     .select([...columns])

@@ -46,8 +46,8 @@ export async function roleInOrg(db: DbOrTx, orgId: string, roleId: string) {
   return (await db.selectFrom('roles').select(['id', 'name', 'permissions', 'predefined']).where('id', '=', roleId).where('organization_id', '=', orgId).executeTakeFirst()) ?? null;
 }
 
-function selectRoles(deps: Deps, orgId: string) {
-  return deps.db
+function selectRoles(db: DbOrTx, orgId: string) {
+  return db
     .selectFrom('roles as r')
     .select(['r.id', 'r.name', 'r.permissions', 'r.predefined', 'r.created_at'])
     .select((eb) => eb.selectFrom('organization_members as m').whereRef('m.role_id', '=', 'r.id').select(eb.fn.countAll<string>().as('n')).as('members'))
@@ -56,11 +56,11 @@ function selectRoles(deps: Deps, orgId: string) {
 const withCount = <R extends { members: string | null }>(r: R) => ({ ...r, members: Number(r.members ?? 0) });
 
 /** All roles with how many members hold each. Paged: in (created_at, id) order; else predefined first (documented order), then custom by name. */
-export async function listRoles(deps: Deps, actor: Actor, page?: PageRequest) {
+export async function listRoles(db: DbOrTx, actor: Actor, page?: PageRequest) {
   const orgId = orgOf(actor);
   const cursor = uuidCursor(page);
   const size = fetchSize(page);
-  let q = selectRoles(deps, orgId).orderBy('r.created_at').orderBy('r.id');
+  let q = selectRoles(db, orgId).orderBy('r.created_at').orderBy('r.id');
   if (cursor) q = q.where(sql<boolean>`(r.created_at, r.id) > (select created_at, id from roles where id = ${cursor})`);
   if (size) q = q.limit(size);
   const rows = (await q.execute()).map(withCount);
@@ -70,8 +70,8 @@ export async function listRoles(deps: Deps, actor: Actor, page?: PageRequest) {
 }
 
 /** One role of the actor's organization (404 for a foreign or unknown id). */
-export async function getRole(deps: Deps, actor: Actor, roleId: string) {
-  const row = isUuid(roleId) ? await selectRoles(deps, orgOf(actor)).where('r.id', '=', roleId).executeTakeFirst() : undefined;
+export async function getRole(db: DbOrTx, actor: Actor, roleId: string) {
+  const row = isUuid(roleId) ? await selectRoles(db, orgOf(actor)).where('r.id', '=', roleId).executeTakeFirst() : undefined;
   if (!row) throw new NotFoundError('No such role.');
   return withCount(row);
 }
@@ -91,12 +91,13 @@ export async function createRole(deps: Deps, actor: Actor, raw: unknown) {
 }
 
 /** Renames a custom role and/or replaces its permissions; its members feel it on their next request. */
-export async function updateRole(deps: Deps, actor: Actor, roleId: string, raw: unknown) {
+/** Renames role `roleId` or changes its permissions (`values`: name and/or permissions). */
+export async function updateRole(deps: Deps, actor: Actor, { roleId, values }: { roleId: string; values: unknown }) {
   authorize(actor, 'members_manage');
   return uniqueName(() =>
     inTransaction(deps.db, async (trx) => {
       const { me, role } = await editable(trx, actor, roleId);
-      const input = parseInput(updateRoleInput, raw);
+      const input = parseInput(updateRoleInput, values);
       const next = { name: input.name ?? role.name, permissions: input.permissions ?? role.permissions };
       assertCanGrant(me, { ...next, predefined: false }, 'permissions');
       const updated = await trx.updateTable('roles').set(next).where('id', '=', role.id).returning(['id', 'name', 'permissions', 'predefined']).executeTakeFirstOrThrow();

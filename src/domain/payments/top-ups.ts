@@ -97,7 +97,7 @@ export async function continueTopUp(deps: Deps, actor: Actor, paymentId: string)
   requireManage(actor);
   const payment = await findPayment(deps.db, actor, { id: paymentId });
   if (payment.status !== 'held') throw new AppError('payment_not_held', 409, 'This top-up is not waiting for review any more.');
-  if (!(await isTopUpCleared(deps, payment.fraud_check_id))) {
+  if (!(await isTopUpCleared(deps.db, payment.fraud_check_id))) {
     throw new AppError('payment_under_review', 409, 'This top-up is still being reviewed. You can continue to PayPal once it is approved.');
   }
   paypalOf(deps);

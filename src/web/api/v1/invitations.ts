@@ -61,7 +61,7 @@ export function invitationRoutes(deps: AppDeps) {
   });
   app.openapi(list, async (c) => {
     const { limit, cursor, status } = c.req.valid('query');
-    const rows = await listInvitations(deps, await inOrg(deps, c), { status, page: { limit, cursor } });
+    const rows = await listInvitations(deps.db, await inOrg(deps, c), { now: deps.clock.now(), status, page: { limit, cursor } });
     return c.json(page(rows, limit, presentInvitation, (r) => r.id), 200);
   });
 
@@ -92,7 +92,7 @@ export function invitationRoutes(deps: AppDeps) {
   });
   app.openapi(accept, async (c) => {
     const joined = await acceptInvitation(deps, caller(c), c.req.param('token'));
-    return c.json(presentOrganizationDetail(await getOrganization(deps, await orgActor(deps.db, caller(c), joined.organization.id))), 200);
+    return c.json(presentOrganizationDetail(await getOrganization(deps.db, await orgActor(deps.db, caller(c), joined.organization.id))), 200);
   });
 
   const decline = createRoute({

@@ -53,7 +53,7 @@ export function organizationRoutes(deps: AppDeps) {
   });
   app.openapi(list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const rows = await listMyOrganizations(deps, caller(c), { limit, cursor });
+    const rows = await listMyOrganizations(deps.db, caller(c), { limit, cursor });
     return c.json(page(rows, limit, (r) => presentOrganizationDetail({ ...r, role: r.role }), (r) => r.id), 200);
   });
 
@@ -63,8 +63,8 @@ export function organizationRoutes(deps: AppDeps) {
     responses: { 201: { description: 'Created, with predefined roles and an empty wallet; the caller is its owner.', ...json(OrganizationDetail) }, ...errorResponses([...bodyErrors].filter((s) => s !== 404), { 403: 'API keys cannot create organizations.' }) },
   });
   app.openapi(create, async (c) => {
-    const org = await createOwnOrganization(deps, caller(c), c.req.valid('json'));
-    return c.json(presentOrganizationDetail(await getOrganization(deps, await orgActor(deps.db, caller(c), org.id))), 201);
+    const org = await createOwnOrganization(deps, caller(c), { values: c.req.valid('json') });
+    return c.json(presentOrganizationDetail(await getOrganization(deps.db, await orgActor(deps.db, caller(c), org.id))), 201);
   });
 
   const get = createRoute({
@@ -72,7 +72,7 @@ export function organizationRoutes(deps: AppDeps) {
     request: { params: OrgParams },
     responses: { 200: { description: 'The organization.', ...json(OrganizationDetail) }, ...errorResponses([401, 404, 429]) },
   });
-  app.openapi(get, async (c) => c.json(presentOrganizationDetail(await getOrganization(deps, await inOrg(deps, c))), 200));
+  app.openapi(get, async (c) => c.json(presentOrganizationDetail(await getOrganization(deps.db, await inOrg(deps, c))), 200));
 
   const update = createRoute({
     method: 'patch', path: '/organizations/{id}', tags: ['organizations'], operationId: 'updateOrganization', summary: 'Edit organization settings (needs `settings_manage`)', ...secured,
@@ -80,7 +80,7 @@ export function organizationRoutes(deps: AppDeps) {
     responses: { 200: { description: 'The updated organization.', ...json(OrganizationDetail) }, ...errorResponses([...bodyErrors]) },
   });
   app.openapi(update, async (c) => {
-    const org = await updateOrganizationSettings(deps, await inOrg(deps, c), c.req.valid('json'), { partial: true });
+    const org = await updateOrganizationSettings(deps, await inOrg(deps, c), { values: c.req.valid('json'), partial: true });
     return c.json(presentOrganizationDetail(org), 200);
   });
 
@@ -91,7 +91,7 @@ export function organizationRoutes(deps: AppDeps) {
   });
   app.openapi(members, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const rows = await listMembers(deps, await inOrg(deps, c), { limit, cursor });
+    const rows = await listMembers(deps.db, await inOrg(deps, c), { limit, cursor });
     return c.json(page(rows, limit, presentMember, (m) => m.user_id), 200);
   });
 
@@ -105,8 +105,8 @@ export function organizationRoutes(deps: AppDeps) {
   });
   app.openapi(changeRole, async (c) => {
     const actor = await inOrg(deps, c);
-    await changeMemberRole(deps, actor, c.req.param('userId'), c.req.valid('json'));
-    return c.json(presentMember(await getMember(deps, actor, c.req.param('userId'))), 200);
+    await changeMemberRole(deps, actor, { userId: c.req.param('userId'), values: c.req.valid('json') });
+    return c.json(presentMember(await getMember(deps.db, actor, c.req.param('userId'))), 200);
   });
 
   const remove = createRoute({

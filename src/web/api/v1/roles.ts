@@ -47,7 +47,7 @@ export function roleRoutes(deps: AppDeps) {
   });
   app.openapi(list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const rows = await listRoles(deps, await inOrg(deps, c), { limit, cursor });
+    const rows = await listRoles(deps.db, await inOrg(deps, c), { limit, cursor });
     return c.json(page(rows, limit, presentRole, (r) => r.id), 200);
   });
 
@@ -59,7 +59,7 @@ export function roleRoutes(deps: AppDeps) {
   app.openapi(create, async (c) => {
     const actor = await inOrg(deps, c);
     const role = await createRole(deps, actor, c.req.valid('json'));
-    return c.json(presentRole(await getRole(deps, actor, role.id)), 201);
+    return c.json(presentRole(await getRole(deps.db, actor, role.id)), 201);
   });
 
   const update = createRoute({
@@ -69,8 +69,8 @@ export function roleRoutes(deps: AppDeps) {
   });
   app.openapi(update, async (c) => {
     const actor = await inOrg(deps, c);
-    const role = await updateRole(deps, actor, c.req.param('roleId'), c.req.valid('json'));
-    return c.json(presentRole(await getRole(deps, actor, role.id)), 200);
+    const role = await updateRole(deps, actor, { roleId: c.req.param('roleId'), values: c.req.valid('json') });
+    return c.json(presentRole(await getRole(deps.db, actor, role.id)), 200);
   });
 
   const remove = createRoute({

@@ -13,7 +13,7 @@ const settingsRegion = { id: 'fraud-settings', partial: 'admin/fraud/_settings_f
 /** Fraud screening for staff: the review queue with allow/block, and the settings. Mounted at /admin/fraud. */
 export function adminFraudPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const overview = async (c: Context) => ({ ...(await fraudOverview(deps, c.var.actor!)), notice: null as string | null, message: null });
+  const overview = async (c: Context) => ({ ...(await fraudOverview(deps.db, c.var.actor!)), notice: null as string | null, message: null });
 
   app.get('/', async (c) => view.page(c, 'admin/fraud/index', await overview(c), { layout, title: 'Fraud screening', region: checksRegion }));
 
@@ -22,7 +22,7 @@ export function adminFraudPages(deps: AppDeps, view: Renderer) {
     const values = await formData(c);
     const options = { layout, title: 'Fraud screening', region: checksRegion };
     return submitForm(c, view, { template: 'admin/fraud/index', values, data: await overview(c), options }, async () => {
-      const check = await decideFraudCheck(deps, c.var.actor!, c.req.param('id'), values.decision ?? '');
+      const check = await decideFraudCheck(deps, c.var.actor!, { checkId: c.req.param('id'), decision: values.decision ?? '' });
       const notice = `${check.email ?? 'The check'}: ${check.status === 'allowed' ? 'allowed' : 'blocked'}.`;
       if (!c.req.header('hx-request')) {
         flash(c, notice);

@@ -41,7 +41,7 @@ export function memberPages(deps: AppDeps, view: Renderer) {
     const userId = c.req.param('userId');
     const values = await formData(c);
     return orFail(async () => {
-      await changeMemberRole(deps, actorOf(c), userId, values);
+      await changeMemberRole(deps, actorOf(c), { userId, values });
       if (userId === actorOf(c).userId) {
         flash(c, 'Your role is changed.');
         return redirect(c, '/organization/members');
@@ -83,13 +83,13 @@ export function memberPages(deps: AppDeps, view: Renderer) {
 export function membersPageData(deps: AppDeps) {
   return async function pageData(c: Context, extra: Record<string, unknown> = {}) {
     const actor = actorOf(c);
-    const [members, roles, switcher, org] = await Promise.all([listMembers(deps, actor), listRoles(deps, actor), switcherData(deps.db, actor), getOrganization(deps, actor)]);
+    const [members, roles, switcher, org] = await Promise.all([listMembers(deps.db, actor), listRoles(deps.db, actor), switcherData(deps.db, actor), getOrganization(deps.db, actor)]);
     const byId = new Map(roles.map((r) => [r.id, r]));
     return {
       ...switcher,
       members: members.map((m) => ({ ...m, self: m.user_id === actor.userId, manageable: mayManageMember(actor, byId.get(m.role_id)!) })),
       grantable: roles.filter((r) => mayGrantRole(actor, r)),
-      invitations: can(actor, 'members_manage') ? await listInvitations(deps, actor, { status: 'pending' }) : [],
+      invitations: can(actor, 'members_manage') ? await listInvitations(deps.db, actor, { now: deps.clock.now(), status: 'pending' }) : [],
       owner: isOwner(actor),
       // A personal organization stays with the account that came with it.
       leavable: !(org.personal && org.created_by === actor.userId),

@@ -12,14 +12,14 @@ export function organizationsPages(deps: AppDeps, view: Renderer) {
   const listOpts = { layout: 'portal' as const, title: 'Organizations', region: { id: 'create-organization', partial: 'portal/organizations/_create_form' } };
   const settingsOpts = { layout: 'portal' as const, title: 'Organization settings' };
 
-  const listData = async (c: Context) => ({ ...(await switcherData(deps.db, actorOf(c))), mine: await listMyOrganizations(deps, actorOf(c)) });
+  const listData = async (c: Context) => ({ ...(await switcherData(deps.db, actorOf(c))), mine: await listMyOrganizations(deps.db, actorOf(c)) });
 
   app.get('/organizations', async (c) => view.page(c, 'portal/organizations/index', { ...(await listData(c)), values: {}, errors: {} }, listOpts));
 
   app.post('/organizations', async (c) => {
     const values = await formData(c);
     return submitForm(c, view, { template: 'portal/organizations/index', values, data: await listData(c), options: listOpts }, async () => {
-      const org = await createOwnOrganization(deps, actorOf(c), values, { activate: true });
+      const org = await createOwnOrganization(deps, actorOf(c), { values, activate: true });
       flash(c, `${org.name} is created and is now your active organization.`);
       return redirect(c, '/organization/members');
     });
@@ -33,7 +33,7 @@ export function organizationsPages(deps: AppDeps, view: Renderer) {
 
   app.get('/organization/settings', async (c) => {
     authorize(actorOf(c), 'settings_manage');
-    const org = await getOrganization(deps, actorOf(c));
+    const org = await getOrganization(deps.db, actorOf(c));
     const values = { name: org.name, website: org.website ?? '', address: org.address ?? '', tax_id: org.tax_id ?? '' };
     return view.page(c, 'portal/organizations/settings', { org, values, errors: {} }, settingsOpts);
   });
@@ -41,9 +41,9 @@ export function organizationsPages(deps: AppDeps, view: Renderer) {
   app.post('/organization/settings', async (c) => {
     authorize(actorOf(c), 'settings_manage');
     const values = await formData(c);
-    const org = await getOrganization(deps, actorOf(c));
+    const org = await getOrganization(deps.db, actorOf(c));
     return submitForm(c, view, { template: 'portal/organizations/settings', values, data: { org }, options: settingsOpts }, async () => {
-      await updateOrganizationSettings(deps, actorOf(c), values);
+      await updateOrganizationSettings(deps, actorOf(c), { values });
       flash(c, 'The organization settings are saved.');
       return redirect(c, '/organization/settings');
     });

@@ -21,9 +21,9 @@ export function rolePages(deps: AppDeps, view: Renderer) {
   const input = async (c: Context) => ({ name: (await formData(c)).name ?? '', permissions: await formList(c, 'permissions') });
 
   const listPage = async (c: Context, form: Form, status?: 422) =>
-    view.page(c, 'portal/organizations/roles', { roles: await listRoles(deps, actorOf(c)), catalog: catalog(c), form, readOnly: false, action: { method: 'post', url: '/organization/roles', label: 'Create role' } }, opts('Roles', regions.form, status));
+    view.page(c, 'portal/organizations/roles', { roles: await listRoles(deps.db, actorOf(c)), catalog: catalog(c), form, readOnly: false, action: { method: 'post', url: '/organization/roles', label: 'Create role' } }, opts('Roles', regions.form, status));
   const rolePage = async (c: Context, id: string, extra: { form?: Form; deleteError?: string } = {}, region?: { id: string; partial: string }, status?: 422) => {
-    const role = await getRole(deps, actorOf(c), id);
+    const role = await getRole(deps.db, actorOf(c), id);
     const form = extra.form ?? { ...blank, values: { name: role.name, permissions: role.permissions } };
     return view.page(c, 'portal/organizations/role', { role, catalog: catalog(c), form, deleteError: extra.deleteError ?? null, readOnly: role.predefined, action: { method: 'patch', url: `/organization/roles/${role.id}`, label: 'Save role' } }, opts(`Role ${role.name}`, region, status));
   };
@@ -54,7 +54,7 @@ export function rolePages(deps: AppDeps, view: Renderer) {
     const id = c.req.param('id');
     const values = await input(c);
     return orFail(async () => {
-      const role = await updateRole(deps, actorOf(c), id, values);
+      const role = await updateRole(deps, actorOf(c), { roleId: id, values });
       if (c.req.header('hx-target') !== regions.form.id) {
         flash(c, `The role “${role.name}” is saved.`);
         return redirect(c, `/organization/roles/${role.id}`);
