@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/index.ts';
 import { invalidCursor, keysetPage, type PageRequest } from '../../db/paging.ts';
