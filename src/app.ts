@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
 import { PAYPAL_EMULATOR_PATH, paypalApprovalOrigins } from './domain/billing/provider.ts';
 import { mountFraudLabsProEmulator } from './domain/fraud/provider.ts';
-import { paypalEmulatorApp } from './providers/paypal/emulator.ts';
+import { paypalEmulatorApp } from './providers/paypal/emulator/index.ts';
 import { adminPages } from './web/pages/admin/index.ts';
 import { impersonationPages } from './web/pages/admin/impersonation.ts';
 import { apiV1 } from './web/api/v1/index.ts';

@@ -14,7 +14,7 @@ import { post } from '../../src/domain/ledger/post.ts';
 import { issueStatement, previousMonth } from '../../src/domain/invoices/statements.ts';
 import { createOrganization } from '../../src/domain/organizations/create.ts';
 import { PERMISSIONS, PREDEFINED_ROLES, type Permission } from '../../src/domain/access/permissions.ts';
-import type { PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import type { PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import { hashToken, randomToken } from '../../src/lib/crypto.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, uniqueEmail } from '../helpers/people.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDecimal } from '../../src/lib/money.ts';
-import type { PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import type { PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { apiAs, balanceOf, billingCast, billingContext, creditsOf, orderOf } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createPayPalClient } from '../../src/providers/paypal/client.ts';
-import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
-import type { SentWebhook } from '../../src/providers/paypal/emulator-state.ts';
+import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
+import type { SentWebhook } from '../../src/providers/paypal/emulator/state.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { joinAs } from '../api-keys/helpers.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';

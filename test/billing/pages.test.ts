@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { inTransaction } from '../../src/db/index.ts';
 import type { LedgerKind } from '../../src/db/types.ts';
 import { post } from '../../src/domain/ledger/post.ts';
-import type { PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import type { PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { fundWallet } from '../helpers/money.ts';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideFraudCheck } from '../../src/domain/fraud/review.ts';
 import { createPayPalClient } from '../../src/providers/paypal/client.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator.ts';
-import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator/index.ts';
+import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, signedIn } from '../helpers/people.ts';
 import { DEFAULT_FRAUD_SETTINGS, setFraudSettings, staff } from '../fraud/helpers.ts';

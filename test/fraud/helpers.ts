@@ -1,7 +1,7 @@
 import type { Actor } from '../../src/domain/access/actor.ts';
 import { getFraudSettings, type FraudSettings } from '../../src/domain/settings/fraud.ts';
 import { putSetting } from '../../src/domain/settings/store.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator.ts';
+import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator/index.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 
 /**

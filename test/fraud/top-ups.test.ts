@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decideFraudCheck, isTopUpCleared } from '../../src/domain/fraud/review.ts';
 import { screeningRefusal, screenTopUp } from '../../src/domain/fraud/screen.ts';
-import type { FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator.ts';
+import type { FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator/index.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { createPerson, uniqueEmail } from '../helpers/people.ts';
 import { CLEAN_IP, DEFAULT_FRAUD_SETTINGS, fraudContext, setFraudSettings, staff } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { screenRegistration } from '../../src/domain/fraud/screen.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator.ts';
+import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator/index.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { PASSWORD } from '../helpers/people.ts';

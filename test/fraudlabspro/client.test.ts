@@ -7,7 +7,7 @@ import {
   type FraudLabsProClientOptions,
   type ScreenOrderInput,
 } from '../../src/providers/fraudlabspro/client.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator, type FraudLabsProFailure } from '../../src/providers/fraudlabspro/emulator.ts';
+import { startFraudLabsProEmulator, type FraudLabsProEmulator, type FraudLabsProFailure } from '../../src/providers/fraudlabspro/emulator/index.ts';
 
 const API_KEY = 'FLPTESTKEY0123456789ABCDEFGHIJKL';
 

@@ -7,7 +7,7 @@ import {
   createFraudLabsProEmulatorApp,
   startFraudLabsProEmulator,
   type FraudLabsProEmulator,
-} from '../../src/providers/fraudlabspro/emulator.ts';
+} from '../../src/providers/fraudlabspro/emulator/index.ts';
 
 const KEY = 'EMULATORKEY';
 

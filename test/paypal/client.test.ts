@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPayPalClient, PayPalError } from '../../src/providers/paypal/client.ts';
-import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import { ACME_ORG, approvedOrder, clientFor, paypalErrorOf, topUp } from './helpers.ts';
 
 describe('PayPal client against the PayPal emulator', () => {

@@ -13,7 +13,7 @@ import {
   startPayPalEmulator,
   type PayPalEmulator,
   type PayPalEmulatorState,
-} from '../../src/providers/paypal/emulator.ts';
+} from '../../src/providers/paypal/emulator/index.ts';
 import { securityHeaders } from '../../src/web/middleware/security-headers.ts';
 import { clientFor, topUp } from './helpers.ts';
 

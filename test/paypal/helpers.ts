@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { createPayPalClient, PayPalError, type CreateOrderInput, type PayPalClient, type PayPalClientOptions } from '../../src/providers/paypal/client.ts';
-import type { PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import type { PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 
 /** The organization topping up its wallet in these tests. */
 export const ACME_ORG = '7d1f2c3a-5b6e-4f70-8a9b-0c1d2e3f4a5b';

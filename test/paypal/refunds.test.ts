@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import { capturedPayment, clientFor, paypalErrorOf, startPayPalGate, topUp } from './helpers.ts';
 
 describe('Refunding a PayPal capture through the emulator', () => {

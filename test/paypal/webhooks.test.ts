@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { purgeExpiredJob } from '../../jobs/purge-expired.ts';
 import * as keepDigests from '../../migrations/2026_11_27_0006_keep_webhook_digests.ts';
 import { parseWebhookEvent, relatedIds } from '../../src/providers/paypal/events.ts';
-import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator.ts';
+import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import { billingContext } from '../billing/helpers.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { ACME_ORG, approvedOrder, capturedPayment, clientFor, startWebhookReceiver, topUp, type Delivery } from './helpers.ts';

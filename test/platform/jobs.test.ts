@@ -3,7 +3,7 @@ import { purgeExpiredJob } from '../../jobs/purge-expired.ts';
 import { sendEmail } from '../../jobs/send-email.ts';
 import { createSession } from '../../src/domain/accounts/sessions.ts';
 import { createResendTransport } from '../../src/providers/mail/resend.ts';
-import { startResendEmulator, type ResendEmulator } from '../../src/providers/mail/resend-emulator.ts';
+import { startResendEmulator, type ResendEmulator } from '../../src/providers/mail/emulator/resend.ts';
 import { outboxTransport } from '../../src/providers/mail/transport.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson } from '../helpers/people.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import { createPayPalClient, type PayPalClient } from '../../providers/paypal/client.ts';
-import { createPayPalEmulatorState, type PayPalEmulatorState } from '../../providers/paypal/emulator.ts';
+import { createPayPalEmulatorState, type PayPalEmulatorState } from '../../providers/paypal/emulator/index.ts';
 import { issueReceipt } from '../invoices/receipts.ts';
 import type { OnCredited } from '../payments/settlement.ts';
 

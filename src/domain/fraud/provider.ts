@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { Config } from '../../config.ts';
 import { createFraudLabsProClient, type FraudLabsProClient } from '../../providers/fraudlabspro/client.ts';
-import { createFraudLabsProEmulatorApp } from '../../providers/fraudlabspro/emulator.ts';
+import { createFraudLabsProEmulatorApp } from '../../providers/fraudlabspro/emulator/index.ts';
 
 /**
  * Which fraud-screening provider this process talks to. `deps.fraud` is undefined when there

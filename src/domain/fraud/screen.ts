@@ -4,7 +4,7 @@ import type { FraudStatus } from '../../db/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import { toDecimal } from '../../lib/money.ts';
 import { FraudLabsProError, type FraudLabsProResult, type ScreenOrderInput } from '../../providers/fraudlabspro/client.ts';
-import { decide } from '../../providers/fraudlabspro/policy.ts';
+import { decide } from './policy.ts';
 import type { Deps } from '../deps.ts';
 import { getFraudSettings, type FraudSettings } from '../settings/fraud.ts';
 

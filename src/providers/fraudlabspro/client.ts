@@ -4,11 +4,12 @@ import { parseJsonObject, describeNetworkError } from '../../lib/http.ts';
 /**
  * FraudLabs Pro order screening over plain `fetch`: `POST /v2/order/screen` with the API key
  * as the `key` form field (`specs/fraudlabspro.md` §1–§5). Tests and demo mode point `baseUrl`
- * at the emulator (`emulator.ts`); production uses `https://api.fraudlabspro.com`.
+ * at the emulator (`emulator/`); production uses `https://api.fraudlabspro.com`.
  *
- * This module only screens and normalises. Whether a check blocks, holds or passes is decided
- * by `policy.ts`; what to do when the provider is unreachable (fail open or closed) is the
- * caller's decision, made on `FraudLabsProError.retryable` / `.code`.
+ * This module only screens and normalises: it answers with FraudLabs Pro's facts. Whether a
+ * check blocks, holds or passes is the domain's decision (`src/domain/fraud/policy.ts`), and
+ * so is what to do when the provider is unreachable (fail open or closed), made on
+ * `FraudLabsProError.retryable` / `.code`.
  */
 
 export const FRAUDLABSPRO_BASE_URL = 'https://api.fraudlabspro.com';

@@ -1,4 +1,4 @@
-import { formatAmount, type EmulatedOrder } from './emulator-state.ts';
+import { formatAmount, type EmulatedOrder } from './state.ts';
 
 /**
  * The emulator's stand-in for paypal.com's checkout page (§4.3). Plain HTML forms, no script,

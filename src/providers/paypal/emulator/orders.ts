@@ -1,5 +1,5 @@
-import { paypalError } from './emulator-errors.ts';
-import { approvalUrl, captureJson, orderJson } from './emulator-resources.ts';
+import { paypalError } from './errors.ts';
+import { approvalUrl, captureJson, orderJson } from './resources.ts';
 import {
   CAPTURE_FAULTS,
   CURRENCIES,
@@ -15,8 +15,8 @@ import {
   type OrderFlow,
   type PayPalEmulatorState,
   type Reply,
-} from './emulator-state.ts';
-import { emitEvent } from './emulator-webhooks.ts';
+} from './state.ts';
+import { emitEvent } from './webhooks.ts';
 
 /**
  * Orders v2 (§4). State machine of an order:

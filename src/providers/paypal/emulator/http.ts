@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { paypalError } from './emulator-errors.ts';
+import { paypalError } from './errors.ts';
 import {
   AFTER_FAULTS,
   REQUEST_FAULTS,
@@ -12,7 +12,7 @@ import {
   type PayPalFault,
   type PayPalOperation,
   type Reply,
-} from './emulator-state.ts';
+} from './state.ts';
 
 /**
  * The request pipeline every emulated API route goes through: bearer auth, `PayPal-Request-Id`

@@ -1,7 +1,7 @@
 import { randomUUID, sign, verify, createPublicKey } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { paypalError } from './emulator-errors.ts';
-import { isoTime, paypalId, type PayPalEmulatorState, type Reply, type SentWebhook } from './emulator-state.ts';
+import { paypalError } from './errors.ts';
+import { isoTime, paypalId, type PayPalEmulatorState, type Reply, type SentWebhook } from './state.ts';
 
 /**
  * Webhooks, both directions of §6. Outbound: each event is signed the way PayPal documents

@@ -1,4 +1,4 @@
-import { money, type EmulatedCapture, type EmulatedOrder, type EmulatedRefund, type PayPalEmulatorState } from './emulator-state.ts';
+import { money, type EmulatedCapture, type EmulatedOrder, type EmulatedRefund, type PayPalEmulatorState } from './state.ts';
 
 /**
  * JSON representations in PayPal's shapes (Orders v2 §4, Payments v2 §5), with HATEOAS links

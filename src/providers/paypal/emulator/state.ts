@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { PayPalCaptureStatus, PayPalOrderStatus, PayPalRefundStatus } from './types.ts';
+import type { PayPalCaptureStatus, PayPalOrderStatus, PayPalRefundStatus } from '../types.ts';
 
 /**
  * The PayPal emulator's memory: orders, captures, refunds, webhooks sent, tokens, idempotency

@@ -1,5 +1,5 @@
-import { paypalError } from './emulator-errors.ts';
-import { captureJson, refundJson } from './emulator-resources.ts';
+import { paypalError } from './errors.ts';
+import { captureJson, refundJson } from './resources.ts';
 import {
   formatAmount,
   isNamed,
@@ -11,8 +11,8 @@ import {
   type EmulatedRefund,
   type PayPalEmulatorState,
   type Reply,
-} from './emulator-state.ts';
-import { emitEvent } from './emulator-webhooks.ts';
+} from './state.ts';
+import { emitEvent } from './webhooks.ts';
 
 /**
  * Payments v2 (§5): reading captures and refunds, refunding, and what happens to a capture

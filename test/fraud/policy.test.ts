@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFraudLabsProClient, type FraudLabsProFlags, type FraudLabsProResult } from '../../src/providers/fraudlabspro/client.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator.ts';
-import { decide, REVIEW_SCORE, type FraudPolicySettings } from '../../src/providers/fraudlabspro/policy.ts';
+import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator/index.ts';
+import { decide, REVIEW_SCORE, type FraudPolicySettings } from '../../src/domain/fraud/policy.ts';
 
 const CLEAN: FraudLabsProFlags = {
   proxy: false,

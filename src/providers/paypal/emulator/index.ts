@@ -2,12 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { paypalError } from './emulator-errors.ts';
-import { api, issueToken, record, route, wantsRepresentation } from './emulator-http.ts';
-import { decide, captureOrder, createOrder, getOrder, type BuyerDecision } from './emulator-orders.ts';
-import { approvalPage, messagePage } from './emulator-page.ts';
-import { completePending, completeRefund, denyPending, getCapture, getRefund, refundCapture, reverseCapture } from './emulator-payments.ts';
-import { captureJson, orderJson, refundJson } from './emulator-resources.ts';
+import { paypalError } from './errors.ts';
+import { api, issueToken, record, route, wantsRepresentation } from './http.ts';
+import { decide, captureOrder, createOrder, getOrder, type BuyerDecision } from './orders.ts';
+import { approvalPage, messagePage } from './page.ts';
+import { completePending, completeRefund, denyPending, getCapture, getRefund, refundCapture, reverseCapture } from './payments.ts';
+import { captureJson, orderJson, refundJson } from './resources.ts';
 import {
   AFTER_FAULTS,
   CAPTURE_FAULTS,
@@ -21,8 +21,8 @@ import {
   type PayPalEmulatorState,
   type PayPalFault,
   type PayPalOperation,
-} from './emulator-state.ts';
-import { settle, transmit, verifyWebhookSignature } from './emulator-webhooks.ts';
+} from './state.ts';
+import { settle, transmit, verifyWebhookSignature } from './webhooks.ts';
 
 export {
   EMULATOR_CLIENT_ID,
@@ -34,7 +34,7 @@ export {
   type PayPalEmulatorState,
   type PayPalFault,
   type PayPalOperation,
-} from './emulator-state.ts';
+} from './state.ts';
 
 /**
  * A local PayPal that speaks PayPal's REST protocol (`specs/paypal.md`): OAuth2, Orders v2,

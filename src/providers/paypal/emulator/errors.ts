@@ -1,5 +1,5 @@
-import { debugId, type Reply } from './emulator-state.ts';
-import type { PayPalErrorDetail } from './types.ts';
+import { debugId, type Reply } from './state.ts';
+import type { PayPalErrorDetail } from '../types.ts';
 
 /**
  * PayPal's REST error envelope (§3): fixed `name`/`message` per status, `details[].issue` with
