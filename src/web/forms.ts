@@ -21,9 +21,32 @@ export async function formList(c: Context, key: string): Promise<string[]> {
 }
 
 /**
+ * The 422 rule: a refusal the user should read on the form they sent is a domain AppError,
+ * except "not found" (404) and the plain 403 for a missing permission (code `forbidden`),
+ * which answer as themselves. Everything else propagates to the error handler.
+ */
+export function isFormRefusal(err: unknown): err is AppError {
+  return err instanceof AppError && err.status !== 404 && !(err.status === 403 && err.code === 'forbidden');
+}
+
+/**
+ * Runs `action`; a refusal the user should read (`isFormRefusal`) goes to `fail`, which
+ * re-renders with status 422. For pages whose form is one region among others; a page that is
+ * one form uses `submitForm`.
+ */
+export async function orFail(action: () => Promise<Response>, fail: (err: AppError) => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await action();
+  } catch (err) {
+    if (!isFormRefusal(err)) throw err;
+    return fail(err);
+  }
+}
+
+/**
  * Runs a form action; when it fails with a user-facing error (validation, wrong password,
- * too many attempts) renders the same form again with the messages and the values typed —
- * passwords excepted — with status 422 (429 keeps its own). Other errors propagate.
+ * too many attempts: `isFormRefusal`) renders the same form again with the messages and the
+ * values typed — passwords excepted — with status 422 (429 keeps its own). Other errors propagate.
  */
 export async function submitForm(
   c: Context,
@@ -34,7 +57,7 @@ export async function submitForm(
   try {
     return await action();
   } catch (err) {
-    if (!(err instanceof AppError) || err.status === 404 || err.status === 403 && err.code === 'forbidden') throw err;
+    if (!isFormRefusal(err)) throw err;
     const values = Object.fromEntries(Object.entries(form.values).filter(([k]) => !/password|code|otp/.test(k)));
     const status = err.status === 429 ? 429 : 422;
     if (err.status === 429 && 'retryAfterSeconds' in err) c.header('Retry-After', String(err.retryAfterSeconds));

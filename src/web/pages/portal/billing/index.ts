@@ -9,7 +9,7 @@ import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
 import { requireUser } from '../../../middleware/require-auth.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
-import { actorOf } from '../organizations/shared.ts';
+import { actorOf } from '../../../actor.ts';
 import { lineMoney, spendChart } from './chart.ts';
 import { paymentReturnPages } from './payments.ts';
 import { transactionPages } from './transactions.ts';

@@ -5,7 +5,7 @@ import { authorize } from '../../../../domain/access/organization.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';
 import { redirect, type Renderer } from '../../../render.ts';
-import { actorOf } from '../organizations/shared.ts';
+import { actorOf } from '../../../actor.ts';
 
 /**
  * Where PayPal sends the buyer back (`return_url` / `cancel_url`, with `?token=<order id>`).

@@ -4,7 +4,7 @@ import { KIND_LABELS, LEDGER_KINDS } from '../../../../domain/ledger/kinds.ts';
 import { ValidationError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';
 import type { Renderer } from '../../../render.ts';
-import { actorOf } from '../organizations/shared.ts';
+import { actorOf } from '../../../actor.ts';
 import { lineMoney } from './chart.ts';
 
 const PAGE = 50;

@@ -3,10 +3,10 @@ import { acceptInvitation, declineInvitation, viewInvitation } from '../../../..
 import { cancelInvitation, inviteMember, resendInvitation } from '../../../../domain/organizations/invitations.ts';
 import type { AppError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';
-import { formData } from '../../../forms.ts';
+import { formData, orFail } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
 import { membersPageData } from './members.ts';
-import { actorOf, orFail } from './shared.ts';
+import { actorOf } from '../../../actor.ts';
 
 const region = { id: 'invitations', partial: 'portal/organizations/_invitations' };
 

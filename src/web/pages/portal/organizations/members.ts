@@ -6,9 +6,10 @@ import { getOrganization } from '../../../../domain/organizations/organizations.
 import { changeMemberRole, leaveOrganization, listMembers, removeMember, transferOwnership } from '../../../../domain/organizations/members.ts';
 import { listRoles } from '../../../../domain/organizations/roles.ts';
 import type { AppDeps } from '../../../context.ts';
-import { formData } from '../../../forms.ts';
+import { formData, orFail } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
-import { actorOf, orFail, switcherData } from './shared.ts';
+import { actorOf } from '../../../actor.ts';
+import { switcherData } from '../../../organization-switcher.ts';
 
 const TEMPLATE = 'portal/organizations/members';
 const regions = {

@@ -4,7 +4,8 @@ import { authorize } from '../../../../domain/access/organization.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
-import { actorOf, backTo, switcherData } from './shared.ts';
+import { actorOf } from '../../../actor.ts';
+import { backTo, switcherData } from '../../../organization-switcher.ts';
 
 /** My organizations (create, switch) and the active organization's settings. */
 export function organizationsPages(deps: AppDeps, view: Renderer) {

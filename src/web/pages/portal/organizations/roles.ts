@@ -4,9 +4,9 @@ import { authorize } from '../../../../domain/access/organization.ts';
 import { PERMISSIONS } from '../../../../domain/access/permissions.ts';
 import { createRole, deleteRole, getRole, listRoles, updateRole } from '../../../../domain/organizations/roles.ts';
 import type { AppDeps } from '../../../context.ts';
-import { formData, formList } from '../../../forms.ts';
+import { formData, formList, orFail } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
-import { actorOf, orFail } from './shared.ts';
+import { actorOf } from '../../../actor.ts';
 
 type Form = { values: { name?: string; permissions?: string[] }; errors: Record<string, string>; message: string | null; saved?: boolean };
 const blank: Form = { values: { permissions: [] }, errors: {}, message: null };
