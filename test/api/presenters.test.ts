@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { page, presentOrganization, presentUser } from '../../src/web/api/v1/schemas.ts';
+import { presentUser } from '../../src/web/api/v1/me/schemas.ts';
+import { presentOrganization } from '../../src/web/api/v1/organizations/schemas.ts';
+import { listPage } from '../../src/web/api/v1/pagination.ts';
 
 const at = new Date('2026-03-01T12:00:00Z');
 const org = { id: '6f1c2c7e-8a51-4c39-9d4e-3a2f1b0c9d8e', name: 'Acme', personal: false, role: 'billing', permissions: ['billing_view'], currency: 'USD', created_at: at };
@@ -34,8 +36,8 @@ describe('API presenters', () => {
   it('build a list page whose next_cursor points at the last row shown, and only when there is more', () => {
     const rows = [{ n: 1 }, { n: 2 }, { n: 3 }];
     const cursorOf = (r: { n: number }) => `c${r.n}`;
-    expect(page(rows, 2, (r) => r.n, cursorOf)).toEqual({ data: [1, 2], has_more: true, next_cursor: 'c2' });
-    expect(page(rows, 3, (r) => r.n, cursorOf)).toEqual({ data: [1, 2, 3], has_more: false, next_cursor: null });
-    expect(page([], 3, (r: { n: number }) => r.n, cursorOf)).toEqual({ data: [], has_more: false, next_cursor: null });
+    expect(listPage(rows, 2, (r) => r.n, cursorOf)).toEqual({ data: [1, 2], has_more: true, next_cursor: 'c2' });
+    expect(listPage(rows, 3, (r) => r.n, cursorOf)).toEqual({ data: [1, 2, 3], has_more: false, next_cursor: null });
+    expect(listPage([], 3, (r: { n: number }) => r.n, cursorOf)).toEqual({ data: [], has_more: false, next_cursor: null });
   });
 });

@@ -1,5 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../../db/index.ts';
+import type { Actor } from '../../../domain/access/actor.ts';
+import { orgActor } from '../../../domain/access/organization.ts';
 import { findAccessToken, type TokenActor } from '../../../domain/accounts/access-tokens.ts';
 import { findApiKey } from '../../../domain/api-keys/authenticate.ts';
 import { API_KEY_PREFIX } from '../../../domain/api-keys/keys.ts';
@@ -87,12 +89,28 @@ export const requireToken: MiddlewareHandler = async function requireToken(c, ne
   return c.json(errorEnvelope('unauthenticated', message), 401);
 };
 
-/** The caller of a route behind `requireToken`; throws 401 if the middleware was forgotten. */
+/** `createRoute` options of a route any live token may call: `requireToken`, and the bearer scheme in the document. */
+export const secured = { middleware: [requireToken] as [MiddlewareHandler], security: [{ [BEARER]: [] as string[] }] };
+
+/** The token behind a route's caller (after `requireToken`); throws 401 if the middleware was forgotten. */
 export function actor(c: Context): TokenActor {
   const a = c.var.apiActor;
   if (!a) throw new UnauthenticatedError();
   return a;
 }
+
+/** Who calls, in the organization they act in (after `requireToken`); throws 401 if the middleware was forgotten. */
+export function caller(c: Context): Actor {
+  const a = c.var.actor;
+  if (!a) throw new UnauthenticatedError();
+  return a;
+}
+
+/**
+ * The caller acting in the organization named by the `{id}` path parameter (`orgActor`): not a
+ * member → 404; an API key → only its own organization, never beyond its permissions.
+ */
+export const inOrg = (deps: { db: Db }, c: Context) => orgActor(deps.db, caller(c), c.req.param('id') ?? '');
 
 /**
  * Refuses (403) callers authenticated by an API key: credentials are managed with an access

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createHash } from 'node:crypto';
 import type { Db } from '../../../db/index.ts';
@@ -117,3 +118,11 @@ async function responseJson(c: Context): Promise<unknown> {
     return undefined;
   }
 }
+
+/** The `Idempotency-Key` request header of a keyed route, as its readers should understand it. */
+export function idempotencyKeyHeader(description: string) {
+  return z.object({ 'idempotency-key': z.string().optional().openapi({ description }) });
+}
+
+/** The `Idempotent-Replayed` response header of a keyed route's success answer. */
+export const replayedHeader = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', schema: { type: 'string' as const } } };

@@ -6,24 +6,28 @@ import { ValidationError } from '../../../lib/errors.ts';
 import { fieldErrors } from '../../../lib/validation.ts';
 import type { AppDeps } from '../../context.ts';
 import { errorEnvelope } from '../../errors.ts';
-import { activityRoutes } from './activity.ts';
-import { adminBillingRoutes } from './admin-billing.ts';
-import { adminRefundRoutes } from './admin-refunds.ts';
-import { apiKeyRoutes } from './api-keys.ts';
-import { authRoutes } from './auth.ts';
+import { activityRoutes } from './activity/routes.ts';
+import { apiKeyRoutes } from './api-keys/routes.ts';
+import { authRoutes } from './auth/routes.ts';
 import { BEARER, bearerAuth } from './bearer-auth.ts';
-import { invoiceRoutes } from './invoices.ts';
+import { invitationRoutes } from './invitations/routes.ts';
+import { invoiceRoutes } from './invoices/routes.ts';
 import { apiRateLimit } from './limits.ts';
-import { meRoutes } from './me.ts';
-import { organizationRoutes } from './organizations.ts';
-import { walletRoutes } from './wallet.ts';
+import { meRoutes } from './me/routes.ts';
+import { memberRoutes } from './members/routes.ts';
+import { organizationRoutes } from './organizations/routes.ts';
+import { refundRoutes } from './refunds/routes.ts';
+import { roleRoutes } from './roles/routes.ts';
+import { walletAdjustmentRoutes } from './wallet-adjustments/routes.ts';
+import { walletRoutes } from './wallet/routes.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The JSON API, version 1: bearer tokens only (never cookies), zod-validated input and
  * output, errors as `{ error: { code, message, fields? } }`, and an OpenAPI 3.1 document at
- * `/api/v1/openapi.json` built from the same schemas. Conventions: see `schemas.ts`.
+ * `/api/v1/openapi.json` built from the same schemas. Conventions: see `schemas.ts`; lists:
+ * `pagination.ts`; callers: `bearer-auth.ts`; money POSTs: `idempotency.ts`.
  */
 export function apiV1(deps: AppDeps) {
   const api = new OpenAPIHono({ defaultHook: validationFailed });
@@ -37,14 +41,19 @@ export function apiV1(deps: AppDeps) {
   api.use(bearerAuth({ db: deps.db, clock: deps.clock }));
   api.use(apiRateLimit(deps));
 
+  // One sub-app per resource (<resource>/routes.ts, its shapes in <resource>/schemas.ts).
   api.route('/auth', authRoutes(deps));
   api.route('/', meRoutes(deps));
-  api.route('/', apiKeyRoutes(deps)).route('/', activityRoutes(deps));
+  api.route('/', apiKeyRoutes(deps));
+  api.route('/', activityRoutes(deps));
   api.route('/', organizationRoutes(deps));
+  api.route('/', memberRoutes(deps));
+  api.route('/', invitationRoutes(deps));
+  api.route('/', roleRoutes(deps));
   api.route('/', invoiceRoutes(deps));
   api.route('/', walletRoutes(deps));
-  api.route('/', adminBillingRoutes(deps));
-  api.route('/', adminRefundRoutes(deps));
+  api.route('/', walletAdjustmentRoutes(deps));
+  api.route('/', refundRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

@@ -1,28 +1,19 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { createAccessToken, revokeAccessToken } from '../../../domain/accounts/access-tokens.ts';
-import { authenticatePassword, loginInput } from '../../../domain/accounts/login.ts';
-import { issueAccessToken } from '../../../domain/accounts/sign-in.ts';
-import { userOrganizations } from '../../../domain/accounts/me.ts';
-import { passwordSchema } from '../../../domain/accounts/passwords.ts';
-import { emailSchema, register, registerInput } from '../../../domain/accounts/register.ts';
-import { verifySecondFactor } from '../../../domain/accounts/two-factor.ts';
-import { AppError, ValidationError } from '../../../lib/errors.ts';
-import type { AppDeps } from '../../context.ts';
-import { actor, BEARER, refuseApiKeys, requireToken } from './bearer-auth.ts';
-import { apiRateLimit } from './limits.ts';
-import { errorResponses, Organization, presentOrganization, presentUser, Timestamp, User } from './schemas.ts';
-
-// The request schemas are the domain's own with documentation attached; validation is unchanged.
-// Domain schemas may be built before zod-openapi patches zod, so they get zod's own `.meta()`.
-const RegisterRequest = registerInput
-  .extend({ email: emailSchema.meta({ format: 'email', example: 'ada@example.com' }), password: passwordSchema.meta({ description: '8 to 72 bytes.' }) })
-  .openapi('RegisterRequest');
-const TokenRequest = loginInput
-  .extend({ otp: z.string().trim().max(64).optional().openapi({ description: 'Required when the account has two-factor authentication: a current TOTP code or an unused recovery code.', example: '123456' }) })
-  .openapi('TokenRequest');
-const AccessToken = z.object({ token: z.string().openapi({ example: 'spt_…', description: 'Shown once. Send as `Authorization: Bearer <token>`.' }), expires_at: Timestamp }).openapi('AccessToken');
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+import { revokeAccessToken } from '../../../../domain/accounts/access-tokens.ts';
+import { authenticatePassword } from '../../../../domain/accounts/login.ts';
+import { issueAccessToken } from '../../../../domain/accounts/sign-in.ts';
+import { userOrganizations } from '../../../../domain/accounts/me.ts';
+import { register } from '../../../../domain/accounts/register.ts';
+import { verifySecondFactor } from '../../../../domain/accounts/two-factor.ts';
+import { AppError, ValidationError } from '../../../../lib/errors.ts';
+import type { AppDeps } from '../../../context.ts';
+import { actor, refuseApiKeys, requireToken, secured } from '../bearer-auth.ts';
+import { apiRateLimit } from '../limits.ts';
+import { presentUser, User } from '../me/schemas.ts';
+import { Organization, presentOrganization } from '../organizations/schemas.ts';
+import { errorResponses, json } from '../schemas.ts';
+import { AccessToken, RegisterRequest, TokenRequest } from './schemas.ts';
 
 /** Registration and access tokens. Strict per-IP buckets are shared with the HTML forms. */
 export function authRoutes(deps: AppDeps) {
@@ -68,8 +59,7 @@ export function authRoutes(deps: AppDeps) {
 
   const revokeRoute = createRoute({
     method: 'delete', path: '/tokens/current', tags: ['auth'], operationId: 'revokeCurrentAccessToken', summary: 'Revoke the token this request is made with',
-    middleware: [requireToken, refuseApiKeys] as const,
-    security: [{ [BEARER]: [] }],
+    ...secured, middleware: [requireToken, refuseApiKeys] as const,
     responses: { 204: { description: 'Revoked; the token no longer works.' }, ...errorResponses([401, 403, 429], { 403: 'Made with an API key: revoke keys with DELETE /api-keys/{id} using an access token.' }) },
   });
   app.openapi(revokeRoute, async (c) => {

@@ -1,16 +1,10 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { getUser, userOrganizations } from '../../../domain/accounts/me.ts';
-import type { AppDeps } from '../../context.ts';
-import { actor, BEARER, requireToken } from './bearer-auth.ts';
-import { errorResponses, Organization, presentOrganization, presentUser, User } from './schemas.ts';
-
-const Me = z
-  .object({
-    user: User,
-    organizations: z.array(Organization).openapi({ description: 'Every organization the caller belongs to, oldest first.' }),
-    active_organization: Organization.nullable().openapi({ description: 'The one the caller last switched to, if any.' }),
-  })
-  .openapi('Me');
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { getUser, userOrganizations } from '../../../../domain/accounts/me.ts';
+import type { AppDeps } from '../../../context.ts';
+import { actor, secured } from '../bearer-auth.ts';
+import { presentOrganization } from '../organizations/schemas.ts';
+import { errorResponses, json } from '../schemas.ts';
+import { Me, presentUser } from './schemas.ts';
 
 /** The caller: who they are and which organizations they can act in. */
 export function meRoutes(deps: AppDeps) {
@@ -18,9 +12,8 @@ export function meRoutes(deps: AppDeps) {
 
   const meRoute = createRoute({
     method: 'get', path: '/me', tags: ['me'], operationId: 'getMe', summary: 'The authenticated user and their organizations',
-    middleware: [requireToken] as const,
-    security: [{ [BEARER]: [] }],
-    responses: { 200: { description: 'The caller.', content: { 'application/json': { schema: Me } } }, ...errorResponses([401, 429]) },
+    ...secured,
+    responses: { 200: { description: 'The caller.', ...json(Me) }, ...errorResponses([401, 429]) },
   });
   app.openapi(meRoute, async (c) => {
     const caller = actor(c);

@@ -1,35 +1,11 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { PERMISSIONS } from '../../../domain/access/permissions.ts';
-import { createRole, deleteRole, getRole, listRoles, updateRole } from '../../../domain/organizations/roles.ts';
-import type { AppDeps } from '../../context.ts';
-import { inOrg, json, OrgParams, pathParam, secured } from './organization-shared.ts';
-import { errorResponses, listOf, page, PageQuery, Timestamp } from './schemas.ts';
-
-const Permission = z.enum(PERMISSIONS).openapi('Permission');
-
-const Role = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    predefined: z.boolean().openapi({ description: 'Seeded with the organization; read-only.' }),
-    permissions: z.array(Permission),
-    members: z.number().int().openapi({ description: 'How many members hold this role.' }),
-    created_at: Timestamp,
-  })
-  .openapi('Role');
-
-function presentRole(r: { id: string; name: string; predefined: boolean; permissions: string[]; members: number; created_at: Date }): z.infer<typeof Role> {
-  return Role.parse({ id: r.id, name: r.name, predefined: r.predefined, permissions: r.permissions, members: r.members, created_at: r.created_at.toISOString() });
-}
-
-const CreateRoleRequest = z
-  .object({
-    name: z.string().openapi({ example: 'billing clerk', description: '1 to 50 characters; not a predefined role’s name.' }),
-    permissions: z.array(Permission).openapi({ description: 'Only permissions you hold yourself.' }),
-  })
-  .openapi('CreateRoleRequest');
-const UpdateRoleRequest = z.object({ name: z.string().optional(), permissions: z.array(Permission).optional() }).openapi('UpdateRoleRequest');
-const RoleParams = OrgParams.extend({ roleId: pathParam('roleId', 'Role id.') });
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRole, deleteRole, getRole, listRoles, updateRole } from '../../../../domain/organizations/roles.ts';
+import type { AppDeps } from '../../../context.ts';
+import { inOrg, secured } from '../bearer-auth.ts';
+import { OrgParams } from '../organizations/schemas.ts';
+import { listOf, listPage, PageQuery } from '../pagination.ts';
+import { errorResponses, json } from '../schemas.ts';
+import { CreateRoleRequest, presentRole, Role, RoleParams, UpdateRoleRequest } from './schemas.ts';
 
 const writeErrors = errorResponses([400, 401, 403, 404, 413, 415, 422, 429], {
   403: 'Missing `members_manage`, or the role grants permissions you do not hold.',
@@ -48,7 +24,7 @@ export function roleRoutes(deps: AppDeps) {
   app.openapi(list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const rows = await listRoles(deps.db, await inOrg(deps, c), { limit, cursor });
-    return c.json(page(rows, limit, presentRole, (r) => r.id), 200);
+    return c.json(listPage(rows, limit, presentRole, (r) => r.id), 200);
   });
 
   const create = createRoute({

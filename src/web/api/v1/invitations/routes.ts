@@ -1,48 +1,14 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { orgActor } from '../../../domain/access/organization.ts';
-import { acceptInvitation, declineInvitation } from '../../../domain/organizations/invitation-answers.ts';
-import { cancelInvitation, inviteMember, listInvitations } from '../../../domain/organizations/invitations.ts';
-import { getOrganization } from '../../../domain/organizations/organizations.ts';
-import type { AppDeps } from '../../context.ts';
-import { caller, inOrg, json, OrganizationDetail, OrgParams, pathParam, presentOrganizationDetail, secured } from './organization-shared.ts';
-import { errorResponses, listOf, page, PageQuery, Timestamp } from './schemas.ts';
-
-const STATUSES = ['pending', 'accepted', 'declined', 'cancelled'] as const;
-
-const Invitation = z
-  .object({
-    id: z.uuid(),
-    email: z.string().openapi({ format: 'email' }),
-    role: z.object({ id: z.uuid(), name: z.string() }),
-    status: z.enum(STATUSES).openapi({ description: 'pending until answered or cancelled; see `expired`.' }),
-    expired: z.boolean().openapi({ description: 'A pending invitation past `expires_at`: it can no longer be accepted.' }),
-    invited_by: z.object({ id: z.uuid(), name: z.string() }).nullable(),
-    created_at: Timestamp,
-    expires_at: Timestamp,
-    answered_at: Timestamp.nullable(),
-  })
-  .openapi('Invitation');
-
-function presentInvitation(i: {
-  id: string; email: string; role_id: string; role_name: string; status: (typeof STATUSES)[number]; expired: boolean;
-  invited_by: string | null; inviter_name: string | null; created_at: Date; expires_at: Date; answered_at: Date | null;
-}): z.infer<typeof Invitation> {
-  return Invitation.parse({
-    id: i.id, email: i.email, role: { id: i.role_id, name: i.role_name }, status: i.status, expired: i.expired,
-    invited_by: i.invited_by && i.inviter_name ? { id: i.invited_by, name: i.inviter_name } : null,
-    created_at: i.created_at.toISOString(), expires_at: i.expires_at.toISOString(), answered_at: i.answered_at?.toISOString() ?? null,
-  });
-}
-
-const InviteRequest = z
-  .object({
-    email: z.string().openapi({ format: 'email', example: 'kim@example.com' }),
-    role_id: z.uuid().openapi({ description: 'A role of this organization you may grant.' }),
-  })
-  .openapi('InviteRequest');
-const InvitationParams = OrgParams.extend({ invitationId: pathParam('invitationId', 'Invitation id.') });
-const TokenParams = z.object({ token: z.string().openapi({ param: { name: 'token', in: 'path' }, description: 'The token from the emailed link `/invitations/<token>`.' }) });
-const ListQuery = PageQuery.extend({ status: z.enum(STATUSES).optional().openapi({ description: 'Only invitations with this status; omit for all.' }) });
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { orgActor } from '../../../../domain/access/organization.ts';
+import { acceptInvitation, declineInvitation } from '../../../../domain/organizations/invitation-answers.ts';
+import { cancelInvitation, inviteMember, listInvitations } from '../../../../domain/organizations/invitations.ts';
+import { getOrganization } from '../../../../domain/organizations/organizations.ts';
+import type { AppDeps } from '../../../context.ts';
+import { caller, inOrg, secured } from '../bearer-auth.ts';
+import { OrganizationDetail, OrgParams, presentOrganizationDetail } from '../organizations/schemas.ts';
+import { listOf, listPage } from '../pagination.ts';
+import { errorResponses, json } from '../schemas.ts';
+import { Invitation, InvitationParams, InviteRequest, ListQuery, presentInvitation, TokenParams } from './schemas.ts';
 
 const answerErrors = errorResponses([401, 403, 404, 422, 429], {
   403: '`email_unverified`: confirm your email address first; or an API key (use a user token).',
@@ -62,7 +28,7 @@ export function invitationRoutes(deps: AppDeps) {
   app.openapi(list, async (c) => {
     const { limit, cursor, status } = c.req.valid('query');
     const rows = await listInvitations(deps.db, await inOrg(deps, c), { now: deps.clock.now(), status, page: { limit, cursor } });
-    return c.json(page(rows, limit, presentInvitation, (r) => r.id), 200);
+    return c.json(listPage(rows, limit, presentInvitation, (r) => r.id), 200);
   });
 
   const create = createRoute({

@@ -1,13 +1,14 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { requirePlatformAdmin } from '../../../domain/access/guard.ts';
-import { adjustWallet, newAdjustmentId } from '../../../domain/wallets/adjustments.ts';
-import { toDecimal } from '../../../lib/money.ts';
-import type { AppDeps } from '../../context.ts';
-import { requireToken } from './bearer-auth.ts';
-import { idempotency } from './idempotency.ts';
-import { caller, json, OrgParams, secured } from './organization-shared.ts';
-import { errorResponses, Money } from './schemas.ts';
+import { requirePlatformAdmin } from '../../../../domain/access/guard.ts';
+import { adjustWallet, newAdjustmentId } from '../../../../domain/wallets/adjustments.ts';
+import { toDecimal } from '../../../../lib/money.ts';
+import type { AppDeps } from '../../../context.ts';
+import { caller, requireToken, secured } from '../bearer-auth.ts';
+import { idempotency, idempotencyKeyHeader } from '../idempotency.ts';
+import { OrgParams } from '../organizations/schemas.ts';
+import { errorResponses, json } from '../schemas.ts';
+import { AdjustmentRequest, WalletAdjustment } from './schemas.ts';
 
 /** Platform staff only, before the body is read: a platform admin's access token (API keys never are). */
 const requireStaff: MiddlewareHandler = async (c, next) => {
@@ -15,12 +16,8 @@ const requireStaff: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
-export const WalletAdjustment = z
-  .object({ id: z.uuid().openapi({ description: 'The adjustment (its ledger idempotency key).' }), balance: Money.openapi({ description: 'The wallet balance after it.' }), currency: z.string().length(3) })
-  .openapi('WalletAdjustment');
-
 /** Staff billing over the API: manual wallet adjustments (issue 4 item 13). */
-export function adminBillingRoutes(deps: AppDeps) {
+export function walletAdjustmentRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
   const route = createRoute({
     method: 'post', path: '/admin/organizations/{id}/wallet/adjustments', tags: ['admin'], operationId: 'adjustWallet',
@@ -28,17 +25,9 @@ export function adminBillingRoutes(deps: AppDeps) {
     ...secured,
     middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler],
     request: {
-      headers: z.object({ 'idempotency-key': z.string().optional().openapi({ description: 'A retry with the same key and body replays the first answer and posts once.' }) }),
+      headers: idempotencyKeyHeader('A retry with the same key and body replays the first answer and posts once.'),
       params: OrgParams,
-      body: {
-        required: true,
-        ...json(z.object({
-          amount: z.string().openapi({ example: '10.00', description: 'Positive decimal string, at most 6 decimals.' }),
-          direction: z.enum(['credit', 'debit']),
-          reason: z.string().openapi({ description: 'Required; kept with the ledger entry and in the activity log.' }),
-          allow_negative: z.boolean().optional().openapi({ description: 'A debit may take the balance below zero (default false: 422 `insufficient_funds`).' }),
-        })),
-      },
+      body: { required: true, ...json(AdjustmentRequest) },
     },
     responses: {
       201: { description: 'Posted.', ...json(WalletAdjustment) },

@@ -1,17 +1,13 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { renderInvoicePdf } from '../../../domain/invoices/pdf.ts';
-import { TOTAL_CATEGORIES } from '../../../domain/invoices/lines.ts';
-import { getInvoice, invoiceSections, listInvoices, pdfFilename, type Invoice as InvoiceRow, type InvoiceSummary as SummaryRow } from '../../../domain/invoices/query.ts';
-import { toDecimal } from '../../../lib/money.ts';
-import type { AppDeps } from '../../context.ts';
-import { caller, json, pathParam, secured } from './organization-shared.ts';
-import { errorResponses, listOf, Money, page, PageQuery, Timestamp } from './schemas.ts';
+import { z } from '@hono/zod-openapi';
+import { TOTAL_CATEGORIES } from '../../../../domain/invoices/lines.ts';
+import { invoiceSections, type Invoice as InvoiceRow, type InvoiceSummary as SummaryRow } from '../../../../domain/invoices/query.ts';
+import { toDecimal } from '../../../../lib/money.ts';
+import { Money, pathParam, Timestamp } from '../schemas.ts';
 
 const dec = (m: bigint) => toDecimal(m, 2);
 /** Line amounts exactly (hourly charges are fractions of a cent): 2 digits when whole cents, else all 6. */
 const exact = (m: bigint) => toDecimal(m, m % 10_000n === 0n ? 2 : 6);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const FORBIDDEN = { 403: 'The caller lacks `billing_view` in the acting organization.', 404: 'No such invoice in the acting organization (or `X-Organization-Id` names one the caller is not in).' };
 
 const Party = z.object({ name: z.string(), address: z.string().nullable(), tax_id: z.string().nullable(), email: z.string().nullable() }).openapi('InvoiceParty');
 
@@ -50,14 +46,14 @@ export const Invoice = InvoiceSummary.extend({
     .openapi({ description: 'Statements only: signed sums by category; opening + credits + charges + refunds = closing.' }),
 }).openapi('Invoice');
 
-function presentSummary(i: SummaryRow): z.infer<typeof InvoiceSummary> {
+export function presentSummary(i: SummaryRow): z.infer<typeof InvoiceSummary> {
   return InvoiceSummary.parse({
     id: i.id, number: i.number, kind: i.kind, currency: i.currency, total: dec(i.total), period_start: iso(i.period_start), period_end: iso(i.period_end),
     payment_id: i.payment_id, issued_at: i.issued_at.toISOString(),
   });
 }
 
-function presentInvoice(i: InvoiceRow): z.infer<typeof Invoice> {
+export function presentInvoice(i: InvoiceRow): z.infer<typeof Invoice> {
   const s = invoiceSections(i.lines);
   const statement = i.kind === 'statement';
   return Invoice.parse({
@@ -72,51 +68,4 @@ function presentInvoice(i: InvoiceRow): z.infer<typeof Invoice> {
   });
 }
 
-const InvoiceParams = z.object({ id: pathParam('id', 'Invoice id.') });
-
-/** The acting organization's invoices (needs `billing_view`), as JSON and as PDF; the portal pages (pages/portal/invoices.ts) ask the same. */
-export function invoiceRoutes(deps: AppDeps) {
-  const app = new OpenAPIHono();
-
-  const listRoute = createRoute({
-    method: 'get', path: '/invoices', tags: ['invoices'], operationId: 'listInvoices', summary: 'Receipts and monthly statements, newest first (needs `billing_view`)', ...secured,
-    request: { query: PageQuery },
-    responses: { 200: { description: 'One page of invoices.', ...json(listOf(InvoiceSummary).openapi('InvoiceList')) }, ...errorResponses([401, 403, 404, 422, 429], FORBIDDEN) },
-  });
-  app.openapi(listRoute, async (c) => {
-    const { limit, cursor } = c.req.valid('query');
-    const rows = await listInvoices(deps.db, caller(c), { limit, cursor });
-    return c.json(page(rows, limit, presentSummary, (r) => r.id), 200);
-  });
-
-  const getRoute = createRoute({
-    method: 'get', path: '/invoices/{id}', tags: ['invoices'], operationId: 'getInvoice', summary: 'One invoice with its lines (needs `billing_view`)', ...secured,
-    request: { params: InvoiceParams },
-    responses: { 200: { description: 'The invoice, as issued.', ...json(Invoice) }, ...errorResponses([401, 403, 404, 429], FORBIDDEN) },
-  });
-  app.openapi(getRoute, async (c) => c.json(presentInvoice(await getInvoice(deps.db, caller(c), c.req.valid('param').id)), 200));
-
-  const pdfRoute = createRoute({
-    method: 'get', path: '/invoices/{id}/pdf', tags: ['invoices'], operationId: 'getInvoicePdf', summary: 'One invoice as a PDF download (needs `billing_view`)', ...secured,
-    request: { params: InvoiceParams },
-    responses: {
-      200: {
-        description: 'The PDF, as an attachment named after the invoice number (`INV-2026-000042.pdf`).',
-        content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } },
-        headers: { 'Content-Disposition': { description: '`attachment; filename="<number>.pdf"`', schema: { type: 'string' } } },
-      },
-      ...errorResponses([401, 403, 404, 429], FORBIDDEN),
-    },
-  });
-  app.openapi(pdfRoute, async (c) => {
-    const invoice = await getInvoice(deps.db, caller(c), c.req.valid('param').id);
-    const pdf = await renderInvoicePdf(invoice);
-    return c.body(new Uint8Array(pdf), 200, {
-      'Content-Type': 'application/pdf',
-      'Content-Disposition': `attachment; filename="${pdfFilename(invoice)}"`,
-      'Cache-Control': 'private, no-store',
-    });
-  });
-
-  return app;
-}
+export const InvoiceParams = z.object({ id: pathParam('id', 'Invoice id.') });

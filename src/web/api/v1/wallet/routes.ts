@@ -1,80 +1,20 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { walletSummary } from '../../../domain/wallets/spend.ts';
-import { captureTopUp, startTopUp } from '../../../domain/payments/top-ups.ts';
-import { LEDGER_KINDS } from '../../../domain/ledger/kinds.ts';
-import { listWalletLines, parseTransactionFilter, walletFor, type WalletLine } from '../../../domain/wallets/wallet.ts';
-import { toDecimal } from '../../../lib/money.ts';
-import type { AppDeps } from '../../context.ts';
-import { requireToken } from './bearer-auth.ts';
-import { idempotency } from './idempotency.ts';
-import { caller, json, pathParam, secured } from './organization-shared.ts';
-import { errorResponses, listOf, Money, Timestamp } from './schemas.ts';
+import { captureTopUp, startTopUp } from '../../../../domain/payments/top-ups.ts';
+import { walletSummary } from '../../../../domain/wallets/spend.ts';
+import { listWalletLines, parseTransactionFilter, walletFor } from '../../../../domain/wallets/wallet.ts';
+import { toDecimal } from '../../../../lib/money.ts';
+import type { AppDeps } from '../../../context.ts';
+import { caller, requireToken, secured } from '../bearer-auth.ts';
+import { idempotency, idempotencyKeyHeader, replayedHeader } from '../idempotency.ts';
+import { listAnswer, listOf } from '../pagination.ts';
+import { errorResponses, json, pathParam } from '../schemas.ts';
+import { CaptureResult, presentLine, TopUp, TransactionQuery, Wallet, WalletTransaction } from './schemas.ts';
 
-/** Line amounts exactly (hourly charges are fractions of a cent): 2 digits when whole cents, else all 6. */
-const exact = (m: bigint) => toDecimal(m, m % 10_000n === 0n ? 2 : 6);
-const VIEW = { 403: 'The caller lacks `billing_view` in the acting organization.', 404: '`X-Organization-Id` names an organization the caller is not in.' };
-
-export const Wallet = z
-  .object({
-    organization_id: z.uuid(),
-    balance: Money,
-    currency: z.string().length(3).openapi({ example: 'USD' }),
-    spent_this_month: Money.openapi({ description: 'Usage charges net of their refunds, this calendar month (UTC).' }),
-    spent_all_time: Money,
-    last_top_up_at: Timestamp.nullable(),
-  })
-  .openapi('Wallet');
-
-export const WalletTransaction = z
-  .object({
-    id: z.uuid().openapi({ description: 'The ledger transaction.' }),
-    kind: z.enum(LEDGER_KINDS).openapi({ example: 'top_up' }),
-    description: z.string(),
-    amount: Money.openapi({ description: 'Signed: positive added to the wallet. Exact: 2 decimals, or 6 when not whole cents.' }),
-    balance_after: Money.openapi({ description: 'The wallet balance right after this line (running balance).' }),
-    created_at: Timestamp,
-  })
-  .openapi('WalletTransaction');
-
-export const TopUp = z
-  .object({
-    id: z.uuid(),
-    status: z.enum(['created', 'held']).openapi({ description: '`created`: send the buyer to `approve_url`; `held`: under review, no PayPal order yet.' }),
-    approve_url: z.string().nullable().openapi({ description: "PayPal's approval page for the buyer; null while held." }),
-    amount: Money,
-    currency: z.string().length(3),
-  })
-  .openapi('TopUp');
-
-export const CaptureResult = z
-  .object({
-    id: z.uuid(),
-    status: z.string().openapi({ example: 'completed', description: '`completed` (credited), `pending` (PayPal holds it; credited when it clears), `denied`, or the payment’s later status.' }),
-    balance: Money.openapi({ description: 'The wallet balance now.' }),
-    currency: z.string().length(3),
-  })
-  .openapi('TopUpCapture');
-
-const TransactionQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ description: '1–100, default 25.' }),
-  cursor: z.string().max(20).optional(),
-  kind: z.enum(LEDGER_KINDS).optional().openapi({ description: 'Only this kind of transaction.' }),
-  from: z.iso.date().optional().openapi({ description: 'First day (UTC), inclusive.', example: '2026-01-01' }),
-  to: z.iso.date().optional().openapi({ description: 'Last day (UTC), inclusive.', example: '2026-01-31' }),
-});
-const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().optional().openapi({
-    description: 'Any unique string (a UUID): a retry with the same key and body replays the first answer (header `Idempotent-Replayed: true`) instead of acting twice.',
-  }),
-});
-const replayed = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', schema: { type: 'string' as const } } };
+const IdempotencyHeaders = idempotencyKeyHeader('Any unique string (a UUID): a retry with the same key and body replays the first answer (header `Idempotent-Replayed: true`) instead of acting twice.');
 const KEYED = { 409: 'The payment cannot be completed now, or a request with the same Idempotency-Key is still running (`idempotency_key_in_flight`).', 422: 'Validation failed, the payment was refused, or the Idempotency-Key was used for another request (`idempotency_key_reused`).' };
 
-function presentLine(l: WalletLine): z.infer<typeof WalletTransaction> {
-  return WalletTransaction.parse({ id: l.transactionId, kind: l.kind, description: l.description, amount: exact(l.amount), balance_after: toDecimal(l.balanceAfter, 2), created_at: l.createdAt.toISOString() });
-}
-
+const VIEW = { 403: 'The caller lacks `billing_view` in the acting organization.', 404: '`X-Organization-Id` names an organization the caller is not in.' };
 /** The acting organization's wallet (`billing_view`) and top-ups (`billing_manage`); the portal's /billing asks the same. */
 export function walletRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
@@ -103,14 +43,14 @@ export function walletRoutes(deps: AppDeps) {
     const q = c.req.valid('query');
     const wallet = await walletFor(deps.db, caller(c));
     const page = await listWalletLines(deps.db, wallet, parseTransactionFilter({ kind: q.kind, from: q.from, to: q.to }, 'UTC'), { limit: q.limit, cursor: q.cursor ?? null });
-    return c.json({ data: page.lines.map(presentLine), has_more: page.nextCursor !== null, next_cursor: page.nextCursor }, 200);
+    return c.json(listAnswer(page.lines, page.nextCursor, presentLine), 200);
   });
 
   const topUpRoute = createRoute({
     method: 'post', path: '/wallet/top-ups', tags: ['wallet'], operationId: 'createTopUp', summary: 'Start adding funds with PayPal (needs `billing_manage`)', ...keyed,
     request: { headers: IdempotencyHeaders, body: { required: true, ...json(z.object({ amount: z.string().openapi({ example: '25.00', description: 'Decimal string, at most 2 decimals, within the platform’s limits.' }) })) } },
     responses: {
-      201: { description: 'The top-up; send the buyer to `approve_url`, then capture.', headers: replayed, ...json(TopUp) },
+      201: { description: 'The top-up; send the buyer to `approve_url`, then capture.', headers: replayedHeader, ...json(TopUp) },
       ...errorResponses([400, 401, 403, 404, 409, 422, 429, 503], { ...KEYED, 403: 'The caller lacks `billing_manage`.', 503: 'No payment provider is configured, screening is unavailable, or PayPal did not answer.' }),
     },
   });
@@ -123,7 +63,7 @@ export function walletRoutes(deps: AppDeps) {
     method: 'post', path: '/wallet/top-ups/{id}/capture', tags: ['wallet'], operationId: 'captureTopUp', summary: 'Capture an approved top-up and credit it, once (needs `billing_manage`)', ...keyed,
     request: { headers: IdempotencyHeaders, params: z.object({ id: pathParam('id', 'Top-up id.') }) },
     responses: {
-      200: { description: 'What became of the payment, and the balance.', headers: replayed, ...json(CaptureResult) },
+      200: { description: 'What became of the payment, and the balance.', headers: replayedHeader, ...json(CaptureResult) },
       ...errorResponses([400, 401, 403, 404, 409, 422, 429, 503], { ...KEYED, 403: 'The caller lacks `billing_manage`.', 404: 'No such top-up in the acting organization.', 503: 'PayPal did not answer; retry (nothing is charged twice).' }),
     },
   });
