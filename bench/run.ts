@@ -3,8 +3,8 @@
  * by the same process. `npm run bench`.
  *
  * Everything runs here and stops by itself: an embedded PostgreSQL in a fresh
- * `.tmp/bench-postgres`, migrations, pg-boss and the realtime hub as `src/main.ts` wires them
- * (job workers off — nothing to send), the app and a bare Hono app on 127.0.0.1, and
+ * `.tmp/bench-postgres`, migrations, and the services `src/main.ts` uses, built by the same
+ * composition root (src/services.ts; job workers off — nothing to send), the app and a bare Hono app on 127.0.0.1, and
  * autocannon in a worker thread so the load generator does not share the server's event loop.
  * The exit code is 0 whether the target is met or not: it is a report, not a gate.
  */
@@ -19,16 +19,9 @@ import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
-import { createDb } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { billingDeps } from '../src/domain/billing/provider.ts';
-import type { Deps } from '../src/domain/deps.ts';
-import { SharedRateLimiter } from '../src/domain/security/shared-limiter.ts';
-import { createLogger } from '../src/lib/log.ts';
-import { systemClock } from '../src/lib/time.ts';
-import { bossQueue, createBoss, createQueues } from '../src/queue/index.ts';
+import { createServices, startWeb } from '../src/services.ts';
 import { loadManifest } from '../src/web/assets.ts';
-import { RealtimeHub } from '../src/web/realtime/hub.ts';
 
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 2;
@@ -78,23 +71,11 @@ async function main() {
     RATE_LIMIT_ADMIN: '1000000',
     ...(production ? { SESSION_SECRET: randomBytes(32).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('hex'), MAIL_TRANSPORT: 'outbox' } : {}),
   });
-  const logger = createLogger(config.LOG_LEVEL);
-  const db = createDb(postgres.url, config.DATABASE_POOL_MAX);
-  stops.push(() => db.destroy());
-  await migrateToLatest(db);
-
-  const boss = createBoss(postgres.url, { schedule: false, supervise: false });
-  await boss.start();
-  stops.push(() => boss.stop({ graceful: false, wait: true }));
-  await createQueues(boss);
-  const hub = new RealtimeHub(postgres.url, logger);
-  await hub.start();
-  stops.push(() => hub.stop());
+  const services = await createServices(config, { databaseUrl: postgres.url, schedule: false });
+  stops.push(() => services.stop({ graceful: false }));
+  await migrateToLatest(services.db);
   const assets = loadManifest() ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
-  const deps: Deps = { db, config, clock: systemClock, log: logger, queue: bossQueue(boss) };
-  const rateLimiter = new SharedRateLimiter(db);
-  stops.push(() => rateLimiter.stop());
-  const app = createApp({ ...deps, ...billingDeps(config), assets, hub, rateLimiter, queueHealthy: () => true });
+  const app = createApp(await startWeb(services, { assets }));
 
   const appUrl = await listen(app.fetch);
   const bare = new Hono().get('/', (c) => c.text('ok'));

@@ -1,19 +1,18 @@
-import type PgBoss from 'pg-boss';
-import type { Deps } from '../src/domain/deps.ts';
-import type { MailTransport } from '../src/providers/mail/transport.ts';
 import { queues, schedules, type QueueName } from '../src/queue/index.ts';
+import type { Services } from '../src/services.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { reconcilePaymentsJob } from './reconcile-payments.ts';
 import { sendEmail } from './send-email.ts';
 
 /** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
-export async function registerJobs(boss: PgBoss, deps: Deps, transport: MailTransport): Promise<void> {
+export async function registerJobs(deps: Services): Promise<void> {
+  const { boss } = deps;
   const work = <Q extends QueueName>(name: Q, handler: (data: unknown, id: string) => Promise<unknown>) =>
     boss.work(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
       if (job) await handler(queues[name].parse(job.data), job.id);
     });
-  await work('email.send', (data) => sendEmail({ db: deps.db, transport, config: deps.config, log: deps.log }, data as { emailId: string }));
+  await work('email.send', (data) => sendEmail({ db: deps.db, transport: deps.mail, config: deps.config, log: deps.log }, data as { emailId: string }));
   await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
   await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
   await work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id));

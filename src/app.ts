@@ -2,9 +2,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
-import { PAYPAL_EMULATOR_PATH, paypalApprovalOrigins } from './domain/billing/provider.ts';
-import { mountFraudLabsProEmulator } from './domain/fraud/provider.ts';
-import { paypalEmulatorApp } from './providers/paypal/emulator/index.ts';
+import { paypalApprovalOrigins } from './providers/paypal/index.ts';
 import { adminPages } from './web/pages/admin/index.ts';
 import { impersonationPages } from './web/pages/admin/impersonation.ts';
 import { apiV1 } from './web/api/v1/index.ts';
@@ -57,11 +55,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', apiV1(deps));
   app.all('/api/*', handleNotFound(() => view));
 
-  // Demo only: outside services answered in-process (screening calls it over loopback HTTP).
-  if (config.emulatorsEnabled) app.use('/_emulators/*', requestBodyLimit({ json: true }));
-  if (config.emulatorsEnabled) mountFraudLabsProEmulator(app);
-  // The PayPal emulator's buyer pages and API: same origin, outside sessions and CSRF like PayPal.
-  if (config.emulatorsEnabled && deps.paypalEmulator) app.route(PAYPAL_EMULATOR_PATH, paypalEmulatorApp(deps.paypalEmulator));
+  // Demo only: outside services answered in-process (src/services.ts lists them; clients call
+  // them over loopback HTTP). Outside sessions and CSRF, like the services they stand for.
+  if (deps.emulators.mounted.length) app.use('/_emulators/*', requestBodyLimit({ json: true }));
+  for (const emulator of deps.emulators.mounted) app.route(emulator.path, emulator.app);
 
   // Providers' webhooks: authenticated by their signatures, never by a session.
   app.route('/', paypalWebhookRoutes(deps));

@@ -66,6 +66,8 @@ export type Config = Readonly<
   z.infer<typeof schema> & {
     isProduction: boolean;
     publicUrl: string;
+    /** This process's own HTTP origin over loopback, for what it calls on itself (the demo emulators). */
+    loopbackOrigin: string;
     sessionSecret: string;
     encryptionKey: Buffer;
     mailTransport: 'outbox' | 'smtp' | 'resend';
@@ -123,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...c,
     isProduction,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    loopbackOrigin: loopbackOrigin(c.HOST, port),
     sessionSecret,
     encryptionKey,
     mailTransport,
@@ -134,4 +137,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function decodeKey(raw: string): Buffer | null {
   const buf = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   return buf.length === 32 ? buf : null;
+}
+
+/** `http://<host>:<port>` reaching this process over loopback: a wildcard HOST becomes 127.0.0.1, an IPv6 one is bracketed. */
+function loopbackOrigin(host: string, port: number): string {
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const name = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
 }

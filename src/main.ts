@@ -3,20 +3,14 @@ import { sql } from 'kysely';
 import { registerJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createDb, type Db } from './db/index.ts';
+import type { Db } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
-import { billingDeps, loopbackOrigin } from './domain/billing/provider.ts';
 import type { Deps } from './domain/deps.ts';
-import { createFraudScreener, localEmulatorUrl } from './domain/fraud/provider.ts';
-import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
 import { createLogger, type Logger } from './lib/log.ts';
-import { systemClock } from './lib/time.ts';
-import { createMailTransport } from './providers/mail/index.ts';
-import { bossQueue, createBoss, createQueues } from './queue/index.ts';
+import { createServices, startWeb } from './services.ts';
 import { loadManifest } from './web/assets.ts';
-import { RealtimeHub } from './web/realtime/hub.ts';
 
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;
@@ -76,39 +70,29 @@ async function main() {
     embedded.onUnexpectedExit((detail) => !stopping && void fatal(new Error(detail)));
     url = embedded.url;
   }
-  const db = createDb(url, config.DATABASE_POOL_MAX);
-  stops.push(() => db.destroy());
-  await prepareDatabase(db, log);
-
   // Development rebuilds CSS from the templates at every start; production uses the image's build.
   const built = config.isProduction ? loadManifest() : null;
   const assets = built ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
-  const boss = createBoss(url, { schedule: config.JOBS_ENABLED, supervise: config.JOBS_ENABLED });
-  // During shutdown (Ctrl-C also reaches the embedded database) dropped connections are expected.
-  boss.on('error', (err: Error) => !stopping && log.error({ err: err.message }, 'job queue error'));
-  await boss.start();
-  stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
-  await createQueues(boss);
-  const fraud = createFraudScreener(config, { emulatorUrl: config.emulatorsEnabled && config.WEB_ENABLED ? localEmulatorUrl(config) : undefined });
-  // PayPal: real credentials, else (demo) the emulator this process serves, reached over loopback.
-  const billing = billingDeps(config, { emulator: config.WEB_ENABLED ? { loopbackUrl: loopbackOrigin(config) } : undefined });
-  const deps: Deps & typeof billing = { db, config, clock: systemClock, log, queue: bossQueue(boss), fraud, ...billing };
-  log.info({ paypal: billing.paypalEmulator ? 'emulator (no real money)' : billing.paypal ? new URL(config.PAYPAL_BASE_URL).host : 'not configured' }, 'payments');
-  await seedFirstAdmin(deps, log);
+  const services = await createServices(config, {
+    databaseUrl: url,
+    // The demo emulators this process serves are reached over loopback (PUBLIC_URL may be a proxy).
+    loopback: config.WEB_ENABLED ? config.loopbackOrigin : undefined,
+    // During shutdown (Ctrl-C also reaches the embedded database) dropped connections are expected.
+    onQueueError: (err) => !stopping && log.error({ err: err.message }, 'job queue error'),
+    overrides: { log },
+  });
+  stops.push(() => services.stop());
+  await prepareDatabase(services.db, log);
+  log.info({ paypal: services.paypalEmulator ? 'emulator (no real money)' : services.paypal ? new URL(config.PAYPAL_BASE_URL).host : 'not configured' }, 'payments');
+  await seedFirstAdmin(services, log);
 
   if (config.JOBS_ENABLED) {
-    const transport = createMailTransport(config);
-    await registerJobs(boss, deps, transport);
-    log.info({ mail: transport.name }, 'jobs running');
+    await registerJobs(services);
+    log.info({ mail: services.mail.name }, 'jobs running');
   }
 
   if (config.WEB_ENABLED) {
-    const hub = new RealtimeHub(url, log);
-    await hub.start();
-    stops.push(() => hub.stop());
-    const rateLimiter = new SharedRateLimiter(db, { onError: (err) => log.warn({ err: err.message }, 'rate-limit flush failed') });
-    stops.push(() => rateLimiter.stop());
-    const app = createApp({ ...deps, assets, hub, rateLimiter, queueHealthy: () => !stopping });
+    const app = createApp(await startWeb(services, { assets, queueHealthy: () => !stopping }));
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
     server.once('error', (err) => void fatal(new Error(`cannot listen on ${config.HOST}:${config.PORT}: ${err.message}`)));
     // Stop accepting first; in-flight requests finish before the pools close.

@@ -4,10 +4,9 @@ import type { Logger } from '../lib/log.ts';
 import type { Clock } from '../lib/time.ts';
 import type { PayPalClient } from '../providers/paypal/client.ts';
 import type { JobQueue } from '../queue/index.ts';
-import type { FraudScreener } from './fraud/provider.ts';
-import type { OnCredited } from './payments/settlement.ts';
+import type { FraudScreener } from './fraud/screen.ts';
 
-/** What every domain function may use; passed explicitly, never read from globals. */
+/** What every domain function may use; passed explicitly, never read from globals. Built by src/services.ts. */
 export interface Deps {
   db: Db;
   config: Config;
@@ -18,8 +17,6 @@ export interface Deps {
   fraud?: FraudScreener;
   /** PayPal (or its emulator) for top-ups and refunds; null or absent when none is configured (they answer 503). */
   paypal?: PayPalClient | null;
-  /** Called in the transaction that credits a top-up (issues the receipt invoice). */
-  onCredited?: OnCredited;
 }
 
 /** Where a request came from, recorded on sessions and used for rate limits. */

@@ -1,10 +1,9 @@
 import type { Actor } from '../domain/access/actor.ts';
-import type { Deps } from '../domain/deps.ts';
-import type { BillingDeps } from '../domain/billing/provider.ts';
 import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
 import type { Logger } from '../lib/log.ts';
+import type { Services } from '../services.ts';
 import type { Manifest } from './assets.ts';
 import type { RealtimeHub } from './realtime/hub.ts';
 
@@ -26,8 +25,8 @@ declare module 'hono' {
   }
 }
 
-/** Everything the web layer needs; built once by main.ts (or a test). PayPal: see `billingDeps`. */
-export interface AppDeps extends Omit<Deps, keyof BillingDeps>, BillingDeps {
+/** Everything the web layer needs: the process's services plus what serving HTTP adds (src/services.ts, `startWeb`). */
+export interface AppDeps extends Services {
   assets: Manifest;
   hub: RealtimeHub;
   /** Tier rate limits, counted locally and shared through PostgreSQL. */

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFraudScreener, FRAUDLABSPRO_EMULATOR_PATH } from '../../src/domain/fraud/provider.ts';
+import { fraudScreenerFromConfig, FRAUDLABSPRO_EMULATOR_PATH } from '../../src/providers/fraudlabspro/index.ts';
 import { screenRegistration } from '../../src/domain/fraud/screen.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { TOR_IP } from './helpers.ts';
@@ -22,13 +22,13 @@ afterAll(async () => {
 
 describe('demo mode', () => {
   it('serves the FraudLabs Pro emulator on our own app, and screening with no API key uses it', async () => {
-    const fraud = createFraudScreener(ctx.config, { emulatorUrl: `${base}${FRAUDLABSPRO_EMULATOR_PATH}` });
+    const fraud = fraudScreenerFromConfig(ctx.config, { emulatorUrl: `${base}${FRAUDLABSPRO_EMULATOR_PATH}` });
     expect(fraud?.label).toContain('emulator');
     const result = await screenRegistration({ ...ctx.deps, fraud }, { email: 'demo@example.test', ip: TOR_IP });
     expect(result).toMatchObject({ decision: 'reject', unavailable: false, reasons: expect.arrayContaining(['Tor exit node detected']) });
   });
 
   it('has no provider without an API key or an emulator', () => {
-    expect(createFraudScreener(ctx.config)).toBeUndefined();
+    expect(fraudScreenerFromConfig(ctx.config)).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { inflateSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { inTransaction, type DbOrTx } from '../../src/db/index.ts';
 import type { LedgerKind, PlatformAccount } from '../../src/db/types.ts';
-import { issueReceipt, type ReceiptOptions } from '../../src/domain/invoices/receipts.ts';
+import type { ReceiptOptions } from '../../src/domain/invoices/receipts.ts';
 import { parseMonth, type Month } from '../../src/domain/invoices/statements.ts';
 import { post } from '../../src/domain/ledger/post.ts';
 import { settledTopUp } from '../billing/payments.ts';
@@ -23,8 +23,7 @@ export async function walletOf(db: DbOrTx, organizationId: string) {
  */
 export async function topUp(deps: AppDeps, organizationId: string, amount: bigint, opts: ReceiptOptions & { captureId?: string } = {}) {
   const { issuedAt, brandName, captureId } = opts;
-  const onCredited = issuedAt || brandName ? async (trx: Parameters<typeof issueReceipt>[0], id: string) => void (await issueReceipt(trx, id, { brandName: brandName ?? deps.config.BRAND_NAME, issuedAt })) : undefined;
-  const settled = await settledTopUp(deps, organizationId, amount, { captureId, onCredited });
+  const settled = await settledTopUp(deps, organizationId, amount, { captureId, receipt: { issuedAt, ...(brandName ? { brandName } : {}) } });
   const invoice = await deps.db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', settled.paymentId).executeTakeFirstOrThrow();
   return { ...settled, invoice };
 }

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/index.ts';
 import { issueReceipt } from '../../src/domain/invoices/receipts.ts';
+import { post } from '../../src/domain/ledger/post.ts';
 import { ConflictError } from '../../src/lib/errors.ts';
-import { settledTopUp } from '../billing/payments.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { backendPid, waitUntilBlocked } from '../helpers/db.ts';
 import { createPerson, uniqueEmail } from '../helpers/people.ts';
@@ -20,6 +20,33 @@ async function acme() {
   const org = (await createPerson(ctx, 'Ann Receipts', { email: uniqueEmail('Ann Receipts') })).organization.id;
   await ctx.db.updateTable('organizations').set({ name: 'Acme Ltd', address: '1 Road\nTown', tax_id: 'GB123456789' }).where('id', '=', org).execute();
   return org;
+}
+/**
+ * A payment credited with no receipt: what a credit made before receipts were issued with it
+ * would have left (settlement always issues one now). The payment completed and its credit in
+ * the ledger, as settlement writes them.
+ */
+async function creditedWithoutReceipt(organizationId: string, amount: bigint): Promise<string> {
+  const captureId = `CAP-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+  return inTransaction(ctx.db, async (trx) => {
+    const wallet = await trx.selectFrom('wallets').select(['id', 'currency']).where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+    const payment = await trx
+      .insertInto('payments')
+      .values({ organization_id: organizationId, amount, currency: wallet.currency, status: 'completed', provider_order_id: `ORDER-${captureId}`, capture_id: captureId, completed_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await post(trx, {
+      idempotencyKey: `paypal:capture:${captureId}`,
+      kind: 'top_up',
+      organizationId,
+      currency: wallet.currency,
+      description: 'Wallet top-up via PayPal',
+      lines: [{ walletId: wallet.id, amount }, { account: 'paypal_clearing', amount: -amount }],
+      createdBy: null,
+      details: { payment_id: payment.id, capture_id: captureId },
+    });
+    return payment.id;
+  });
 }
 const invoice = (id: string) => ctx.db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const receiptCount = async () => Number((await ctx.db.selectFrom('invoices').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
@@ -50,7 +77,7 @@ describe('receipts', () => {
 
   it('two callers issuing one payment’s receipt at the same moment get the same single receipt', async () => {
     // A credited payment whose receipt nobody has issued yet.
-    const { paymentId } = await settledTopUp(ctx.deps, await acme(), 3_000_000n, { onCredited: async () => undefined });
+    const paymentId = await creditedWithoutReceipt(await acme(), 3_000_000n);
     // The second caller starts while the first has issued but not committed, and waits for it:
     // the first commits only once the second is seen blocked on its lock.
     let second: Promise<{ id: string; number: string }> | undefined;

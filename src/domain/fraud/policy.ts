@@ -1,4 +1,4 @@
-import type { FraudLabsProDecision, FraudLabsProResult } from '../../providers/fraudlabspro/client.ts';
+import type { FraudLabsProDecision, FraudLabsProResult } from '../../providers/fraudlabspro/index.ts';
 
 export interface FraudPolicySettings {
   /** Scores at or above this are rejected (1–100; SkyPanelV2's FRAUDLABSPRO_REJECT_SCORE, default 80). */

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/index.ts';
 import type { FraudStatus } from '../../db/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import { toDecimal } from '../../lib/money.ts';
-import { FraudLabsProError, type FraudLabsProResult, type ScreenOrderInput } from '../../providers/fraudlabspro/client.ts';
+import { FraudLabsProError, type FraudLabsProResult, type ScreenOrderInput } from '../../providers/fraudlabspro/index.ts';
 import { decide } from './policy.ts';
 import type { Deps } from '../deps.ts';
 import { getFraudSettings, type FraudSettings } from '../settings/fraud.ts';
@@ -24,6 +24,18 @@ import { getFraudSettings, type FraudSettings } from '../settings/fraud.ts';
  *   approve | reject | skipped  final when written
  *   review → allowed | blocked  an admin's decision (review.ts), once
  */
+
+/**
+ * The screening provider the domain asks (FraudLabs Pro or its emulator, wired by
+ * src/services.ts). `deps.fraud` is undefined when there is none: then screening is off by
+ * default, and if staff turn it on anyway every check is "provider unreachable" (their
+ * fail-open/fail-closed choice applies).
+ */
+export interface FraudScreener {
+  screenOrder(input: ScreenOrderInput): Promise<FraudLabsProResult>;
+  /** For the admin settings page, e.g. "FraudLabs Pro emulator (demo)". */
+  readonly label?: string;
+}
 
 export type ScreeningDecision = 'approve' | 'review' | 'reject';
 

@@ -26,7 +26,7 @@ const eventSchema = z.looseObject({
   }),
 });
 
-type WebhookDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'onCredited'>;
+type WebhookDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>;
 
 export type WebhookAnswer = { status: 200 | 400 | 503; outcome: 'processed' | 'ignored' | 'rejected' | 'failed' | 'duplicate' };
 

@@ -1,9 +1,10 @@
-import { inTransaction, type Tx } from '../../db/index.ts';
+import { inTransaction } from '../../db/index.ts';
 import type { PaymentStatus } from '../../db/types.ts';
 import { publish } from '../../db/notify.ts';
 import { parseMoney } from '../../lib/money.ts';
 import type { PayPalCapture } from '../../providers/paypal/types.ts';
 import type { Deps } from '../deps.ts';
+import { issueReceipt, type ReceiptOptions } from '../invoices/receipts.ts';
 import { post } from '../ledger/post.ts';
 import { takeBack } from './paypal-returns.ts';
 import { canMovePayment } from './status.ts';
@@ -23,10 +24,15 @@ export type SettleOutcome = { status: PaymentStatus; credited: boolean; balance:
 
 export class CaptureMismatchError extends Error {}
 
-/** Called inside the settling transaction when a capture is credited (receipts hook in here). */
-export type OnCredited = (trx: Tx, paymentId: string) => Promise<void>;
-
-export async function settleCapture(deps: Pick<Deps, 'db' | 'clock' | 'onCredited'>, input: { paymentId: string; capture: PayPalCapture }): Promise<SettleOutcome> {
+/**
+ * Settles a payment with the capture PayPal answered. Crediting it issues its receipt in the
+ * same transaction (invoices/receipts.ts), with the platform's BRAND_NAME as the fallback
+ * seller; `receipt` changes how it is issued (tests back-date receipts, nothing else does).
+ */
+export async function settleCapture(
+  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  input: { paymentId: string; capture: PayPalCapture; receipt?: ReceiptOptions },
+): Promise<SettleOutcome> {
   const { capture } = input;
   const outcome = await inTransaction(deps.db, async (trx) => {
     const payment = await trx.selectFrom('payments').selectAll().where('id', '=', input.paymentId).forUpdate().executeTakeFirstOrThrow();
@@ -60,7 +66,7 @@ export async function settleCapture(deps: Pick<Deps, 'db' | 'clock' | 'onCredite
         // COMPLETED after all (status.ts): money that arrived is always credited.
         if (!posted.duplicate) {
           await set('completed', { completed_at: now, failure_reason: null });
-          await deps.onCredited?.(trx, payment.id);
+          await issueReceipt(trx, payment.id, { brandName: deps.config.BRAND_NAME, ...input.receipt });
           await publish(trx, { topic: 'wallet', audience: { organizationId: payment.organization_id }, data: { payment_id: payment.id } });
         }
         // Credited before: say what the payment is now (a later refund or reversal may have followed).

@@ -153,7 +153,7 @@ export async function findPayment(db: DbOrTx, actor: Actor, ref: { id?: string; 
  * Captures an approved order and credits it (the return page and `POST …/capture`). Safe to
  * call any number of times: an order captured before is resolved by reading it from PayPal.
  */
-export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'onCredited'>, actor: Actor, ref: { id?: string; orderId?: string }): Promise<SettleOutcome & { paymentId: string; balance: bigint }> {
+export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>, actor: Actor, ref: { id?: string; orderId?: string }): Promise<SettleOutcome & { paymentId: string; balance: bigint }> {
   requireManage(actor);
   const payment = await findPayment(deps.db, actor, ref);
   const balanceNow = async () =>

@@ -1,0 +1,192 @@
+import type { Hono } from 'hono';
+import type PgBoss from 'pg-boss';
+import type { Config } from './config.ts';
+import { createDb, type Db } from './db/index.ts';
+import type { Deps } from './domain/deps.ts';
+import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
+import { createLogger, type Logger } from './lib/log.ts';
+import { systemClock, type Clock } from './lib/time.ts';
+import type { CloudProvider } from './providers/cloud.ts';
+import { FRAUDLABSPRO_EMULATOR_PATH, fraudLabsProDemoEmulator, fraudScreenerFromConfig } from './providers/fraudlabspro/index.ts';
+import { startLinodeEmulator, type LinodeEmulator } from './providers/linode/emulator/index.ts';
+import { createLinodeProvider } from './providers/linode/index.ts';
+import { createMailTransport, type MailTransport } from './providers/mail/index.ts';
+import { paypalEmulatorApp, type PayPalEmulatorState } from './providers/paypal/emulator/index.ts';
+import { PAYPAL_EMULATOR_PATH, paypalFromConfig, type PayPalClient } from './providers/paypal/index.ts';
+import { bossQueue, createBoss, createQueues } from './queue/index.ts';
+import type { Manifest } from './web/assets.ts';
+import type { AppDeps } from './web/context.ts';
+import { RealtimeHub } from './web/realtime/hub.ts';
+
+/**
+ * The composition root: everything one process needs, built once. `src/main.ts`, the test
+ * context (test/helpers/context.ts) and the benchmark (bench/run.ts) call it; nothing else
+ * wires providers or emulators.
+ *
+ *   createServices(config, { databaseUrl })   db, clock, logger, pg-boss and its queues, the
+ *                                             outside systems (mail, PayPal, FraudLabs Pro, the
+ *                                             cloud provider) and the emulators to serve
+ *   startWeb(services, { assets })            adds what serving HTTP needs (the LISTEN hub,
+ *                                             the shared rate limiter): the deps of createApp
+ *   services.stop()                           stops all of it, newest first
+ *
+ * Outside systems come from the configuration: real credentials use the real service; without
+ * them, and with emulators enabled, the demo emulators this process serves itself (PayPal and
+ * FraudLabs Pro under /_emulators, reached over `loopback`) or starts (Linode, on 127.0.0.1).
+ * Tests replace any of them through `overrides`.
+ */
+
+/** An emulator served by the app under its own path (src/app.ts mounts these). */
+export interface MountedEmulator {
+  path: string;
+  app: Hono;
+}
+
+export interface Services extends Deps {
+  /** PostgreSQL's URL: pg-boss and the LISTEN hub open their own connections with it. */
+  databaseUrl: string;
+  boss: PgBoss;
+  /** How queued email leaves (outbox, SMTP or Resend). */
+  mail: MailTransport;
+  /** PayPal (or its emulator); null when none is configured (top-ups answer 503). */
+  paypal: PayPalClient | null;
+  /** Webhook deliveries are verified against this id; none → every delivery is refused. */
+  paypalWebhookId: string | undefined;
+  /** The demo PayPal emulator's state when this process serves it, else null (the billing page says "no real money"). */
+  paypalEmulator: PayPalEmulatorState | null;
+  /** The server provider (Linode, or the Linode emulator in demo mode); null when there is none. */
+  cloud: CloudProvider | null;
+  emulators: {
+    /** Served by the app under /_emulators (demo mode only). Their programmatic controls are never served. */
+    mounted: MountedEmulator[];
+    /** The demo Linode emulator this process started on 127.0.0.1, if any. */
+    linode: LinodeEmulator | null;
+  };
+  /** Stops what was started here (and by `startWeb`), newest first. `graceful: false` drops pg-boss's running jobs. */
+  stop(opts?: { graceful?: boolean }): Promise<void>;
+}
+
+/** What a caller may supply instead of what would be built; `null` means "none". */
+export interface ServiceOverrides {
+  /** An open pool to use (tests share the database they created); the caller closes it. */
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  mail: MailTransport;
+  /** A PayPal client (tests: a real client of their own emulator), with the webhook id its deliveries carry. */
+  paypal: PayPalClient | null;
+  paypalWebhookId: string | undefined;
+  fraud: Deps['fraud'] | null;
+  cloud: CloudProvider | null;
+}
+
+export interface ServiceOptions {
+  /** The PostgreSQL to use (DATABASE_URL, or the embedded cluster's). */
+  databaseUrl: string;
+  /**
+   * This process's own HTTP origin when it serves the demo emulators and can reach itself
+   * (main: `config.loopbackOrigin` when WEB_ENABLED). Without it no client is pointed at a
+   * mounted emulator: demo PayPal and FraudLabs Pro stay off.
+   */
+  loopback?: string;
+  /** Run pg-boss's scheduler and supervisor (cron, expiry). Default `config.JOBS_ENABLED`. */
+  schedule?: boolean;
+  /** pg-boss reports trouble as events; default: logged as errors. */
+  onQueueError?: (err: Error & { code?: string }) => void;
+  overrides?: Partial<ServiceOverrides>;
+}
+
+export async function createServices(config: Config, opts: ServiceOptions): Promise<Services> {
+  const over = opts.overrides ?? {};
+  const stops: Array<(o: { graceful: boolean }) => Promise<unknown>> = [];
+  const log = over.log ?? createLogger(config.LOG_LEVEL);
+  const db = over.db ?? createDb(opts.databaseUrl, config.DATABASE_POOL_MAX);
+  if (!over.db) stops.push(() => db.destroy());
+
+  try {
+    const schedule = opts.schedule ?? config.JOBS_ENABLED;
+    const boss = createBoss(opts.databaseUrl, { schedule, supervise: schedule });
+    boss.on('error', opts.onQueueError ?? ((err: Error) => log.error({ err: err.message }, 'job queue error')));
+    await boss.start();
+    stops.push(({ graceful }) => (graceful ? boss.stop({ graceful: true, wait: true, timeout: 10_000 }) : boss.stop({ graceful: false, wait: true })));
+    await createQueues(boss);
+
+    const mail = over.mail ?? createMailTransport(config);
+    if (mail.close) stops.push(() => mail.close!());
+
+    const loopback = config.emulatorsEnabled ? opts.loopback?.replace(/\/+$/, '') : undefined;
+    const paypal = 'paypal' in over ? { client: over.paypal ?? null, webhookId: over.paypalWebhookId, emulator: null } : paypalFromConfig(config, { demo: loopback ? { loopbackUrl: loopback } : undefined });
+    const fraud = 'fraud' in over ? (over.fraud ?? undefined) : fraudScreenerFromConfig(config, { emulatorUrl: loopback && `${loopback}${FRAUDLABSPRO_EMULATOR_PATH}` });
+
+    const mounted: MountedEmulator[] = [];
+    if (config.emulatorsEnabled) mounted.push({ path: FRAUDLABSPRO_EMULATOR_PATH, app: fraudLabsProDemoEmulator() });
+    if (paypal.emulator) mounted.push({ path: PAYPAL_EMULATOR_PATH, app: paypalEmulatorApp(paypal.emulator) });
+
+    // The server provider: no real one can be configured yet (the servers feature brings its
+    // settings); in demo mode, a Linode emulator with short transitions, on 127.0.0.1.
+    let linode: LinodeEmulator | null = null;
+    let cloud: CloudProvider | null = over.cloud ?? null;
+    if (!('cloud' in over) && config.emulatorsEnabled) {
+      linode = await startLinodeEmulator({ demo: true });
+      stops.push(() => linode!.close());
+      cloud = createLinodeProvider({ baseUrl: linode.url, token: linode.token });
+    }
+
+    const services: Services = {
+      db,
+      config,
+      clock: over.clock ?? systemClock,
+      log,
+      queue: bossQueue(boss),
+      fraud,
+      databaseUrl: opts.databaseUrl,
+      boss,
+      mail,
+      paypal: paypal.client,
+      paypalWebhookId: paypal.webhookId,
+      paypalEmulator: paypal.emulator,
+      cloud,
+      emulators: { mounted, linode },
+      stop: (o = {}) => stopAll(stops, { graceful: o.graceful ?? true }, log),
+    };
+    servicesStops.set(services, stops);
+    return services;
+  } catch (err) {
+    await stopAll(stops, { graceful: false }, log);
+    throw err;
+  }
+}
+
+export interface WebOptions {
+  /** The built CSS/JS names (main: the image's manifest in production, a fresh build otherwise). */
+  assets: Manifest;
+  /** Reports whether the job queue is running, for /ready. Default: always. */
+  queueHealthy?: () => boolean;
+  /** How often rate-limit counts are written to PostgreSQL (tests flush by hand: far away). */
+  rateLimitFlushMs?: number;
+}
+
+/** Adds what serving HTTP needs to `services` (the LISTEN hub, the shared rate limiter): createApp's deps. */
+export async function startWeb(services: Services, opts: WebOptions): Promise<AppDeps> {
+  const stops = servicesStops.get(services);
+  if (!stops) throw new Error('startWeb takes the services createServices built');
+  const { log } = services;
+  const hub = new RealtimeHub(services.databaseUrl, log);
+  await hub.start();
+  stops.push(() => hub.stop());
+  const rateLimiter = new SharedRateLimiter(services.db, {
+    flushMs: opts.rateLimitFlushMs,
+    onError: (err) => log.warn({ err: err.message }, 'rate-limit flush failed'),
+  });
+  stops.push(() => rateLimiter.stop());
+  return Object.assign(services, { assets: opts.assets, hub, rateLimiter, queueHealthy: opts.queueHealthy ?? (() => true) });
+}
+
+const servicesStops = new WeakMap<Services, Array<(o: { graceful: boolean }) => Promise<unknown>>>();
+
+async function stopAll(stops: Array<(o: { graceful: boolean }) => Promise<unknown>>, o: { graceful: boolean }, log: Logger): Promise<void> {
+  // Each stop runs once, even when stop() is called again (a second signal during shutdown).
+  for (const stop of stops.splice(0).reverse()) {
+    await stop(o).catch((err: Error) => log.error({ err: err.message }, 'shutdown step failed'));
+  }
+}
