@@ -140,6 +140,13 @@ export interface RateLimitCountersTable {
   count: number;
 }
 
+/** Brute-force limits: the times of a key's recent attempts (src/domain/security/attempts.ts). */
+export interface AuthAttemptsTable {
+  key: string;
+  attempts: ColumnType<Date[], Date[], Date[]>;
+  updated_at: Timestamp;
+}
+
 export interface RateLimitOverridesTable {
   user_id: string;
   max_requests: number;
@@ -169,6 +176,7 @@ export interface Database {
   job_runs: JobRunsTable;
   rate_limit_counters: RateLimitCountersTable;
   rate_limit_overrides: RateLimitOverridesTable;
+  auth_attempts: AuthAttemptsTable;
   ip_rules: IpRulesTable;
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;

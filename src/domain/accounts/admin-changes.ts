@@ -9,7 +9,8 @@ import { emailSchema, nameSchema } from './register.ts';
 import { issueUserToken } from './user-tokens.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
-import { clearCounter } from '../security/counters.ts';
+import { clearAttempts } from '../security/attempts.ts';
+import { codeAttemptsKey } from './two-factor.ts';
 import { checkedId, requirePlatformAdmin } from '../access/guard.ts';
 import { recordAdminChange } from '../activity/record.ts';
 
@@ -105,8 +106,7 @@ export async function unlockUser(deps: Deps, actor: Actor, input: { userId: stri
   const user = await loadUser(deps, input.userId);
   await inTransaction(deps.db, async (trx) => {
     await unlockAccount({ db: trx }, user.email);
-    // Same key as guardFailures() in accounts/two-factor.ts; change both together.
-    await clearCounter(trx, `mfa-fail:${user.id}`);
+    await clearAttempts(trx, codeAttemptsKey(user.id));
     await recordAdminChange(trx, actor, 'admin.user_unlocked', user.id, deps.clock.now());
   });
 }

@@ -7,6 +7,7 @@ import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import { toPermissions } from '../access/actor.ts';
 import type { RequestOrigin } from '../deps.ts';
 import type { Permission } from '../access/permissions.ts';
+import { purgeAttempts } from '../security/attempts.ts';
 
 /**
  * Server-side sessions. The browser holds an opaque 256-bit token; the database holds its
@@ -169,7 +170,7 @@ export async function listSessions(db: DbOrTx, userId: string, now: Date) {
     .execute();
 }
 
-/** Deletes expired sessions, access tokens, used or expired user tokens, old counters and idempotency keys. */
+/** Deletes expired sessions, access tokens, used or expired user tokens, old counters and attempts, and idempotency keys. */
 export async function purgeExpired(db: DbOrTx, config: Config, now: Date) {
   const idleCutoff = new Date(now.getTime() - config.SESSION_IDLE_MINUTES * 60_000);
   const sessions = await db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)])).executeTakeFirst();
@@ -179,6 +180,7 @@ export async function purgeExpired(db: DbOrTx, config: Config, now: Date) {
     .executeTakeFirst();
   const userTokens = await db.deleteFrom('user_tokens').where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)])).executeTakeFirst();
   const counters = await db.deleteFrom('rate_limit_counters').where('window_start', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
+  const attempts = await purgeAttempts(db, now);
   // API Idempotency-Keys are honoured for 24 hours (src/web/api/v1/idempotency.ts).
   const idempotency = await db.deleteFrom('idempotency_keys').where('created_at', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
   return {
@@ -186,6 +188,7 @@ export async function purgeExpired(db: DbOrTx, config: Config, now: Date) {
     access_tokens: Number(tokens.numDeletedRows),
     user_tokens: Number(userTokens.numDeletedRows),
     rate_limit_counters: Number(counters.numDeletedRows),
+    auth_attempts: attempts,
     idempotency_keys: Number(idempotency.numDeletedRows),
   };
 }

@@ -6,7 +6,7 @@ import { AppError, RateLimitedError, ValidationError } from '../../lib/errors.ts
 import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../mail/queue-email.ts';
-import { hitCounter, readCounter, secondsLeftInWindow } from '../security/counters.ts';
+import { claimAttempt, clearAttempts } from '../security/attempts.ts';
 import { recordSignInFailure } from './login.ts';
 import { verifyPassword } from './passwords.ts';
 
@@ -46,9 +46,13 @@ async function matchStep(secret: string, code: string, now: Date): Promise<numbe
   return null;
 }
 
-async function guardFailures(deps: Deps, userId: string, now: Date) {
-  const failures = await readCounter(deps.db, `mfa-fail:${userId}`, FAILURE_WINDOW_MINUTES, now);
-  if (failures >= MAX_FAILURES) throw new RateLimitedError(secondsLeftInWindow(now, FAILURE_WINDOW_MINUTES), 'Too many wrong codes. Please wait and try again.');
+/** Wrong codes per account, shared by sign-in and the re-check before turning 2FA off. Staff unlock clears it (accounts/admin-changes.ts). */
+export const codeAttemptsKey = (userId: string) => `mfa-fail:${userId}`;
+
+/** Counts a code attempt before it is checked (see security/attempts.ts): at most MAX_FAILURES checks in any window. */
+async function claimCodeAttempt(deps: Deps, userId: string, now: Date) {
+  const claim = await claimAttempt(deps.db, codeAttemptsKey(userId), MAX_FAILURES, FAILURE_WINDOW_MINUTES * 60_000, now);
+  if (!claim.allowed) throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong codes. Please wait and try again.');
 }
 
 /** Accepts a TOTP code once: consumes its step. False for wrong, old or replayed codes. */
@@ -80,6 +84,19 @@ async function consumeRecoveryCode(db: DbOrTx, userId: string, code: string, now
   return res.numUpdatedRows > 0n;
 }
 
+/** Spends an unused recovery code and records it in the same transaction; false when it is not one. */
+async function spendRecoveryCode(deps: Deps, userId: string, code: string, how: { source: ActivitySource; purpose: 'sign_in' | 'confirm' }, now: Date): Promise<boolean> {
+  return inTransaction(deps.db, async (trx) => {
+    if (!(await consumeRecoveryCode(trx, userId, code, now))) return false;
+    const left = await trx.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
+    await recordActivity(trx, {
+      action: 'auth.recovery_code_used', actorUserId: userId, origin: how.source.origin, impersonatorUserId: how.source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now,
+      details: { purpose: how.purpose, remaining: Number(left.n) },
+    });
+    return true;
+  });
+}
+
 /** Confirms setup with a first code; returns the 10 recovery codes (shown once). */
 export async function confirmTotpSetup(deps: Deps, userId: string, code: string, source: ActivitySource = {}): Promise<string[]> {
   const now = deps.clock.now();
@@ -101,7 +118,8 @@ export async function confirmTotpSetup(deps: Deps, userId: string, code: string,
 /**
  * The second sign-in step (`purpose` 'sign_in'), or a re-check before a sensitive change
  * ('confirm'): a TOTP code or an unused recovery code. Wrong codes count towards a lockout;
- * at sign-in they are also recorded as failed sign-ins. Using a recovery code is recorded in
+ * every code is counted before it is checked, and a right one clears the count. At sign-in
+ * wrong codes are also recorded as failed sign-ins. Using a recovery code is recorded in
  * the transaction that spends it. Returns which factor was used.
  */
 export async function verifySecondFactor(
@@ -112,24 +130,18 @@ export async function verifySecondFactor(
   purpose: 'sign_in' | 'confirm' = 'sign_in',
 ): Promise<'totp' | 'recovery'> {
   const now = deps.clock.now();
-  await guardFailures(deps, userId, now);
+  await claimCodeAttempt(deps, userId, now);
   const user = await loadUser(deps, userId);
   const trimmed = code.trim().replace(/\s/g, '');
-  if (/^\d{6}$/.test(trimmed)) {
-    if (await consumeTotp(deps, user, trimmed, now)) return 'totp';
-  } else {
-    const spent = await inTransaction(deps.db, async (trx) => {
-      if (!(await consumeRecoveryCode(trx, userId, trimmed, now))) return false;
-      const left = await trx.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
-      await recordActivity(trx, {
-        action: 'auth.recovery_code_used', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now,
-        details: { purpose, remaining: Number(left.n) },
-      });
-      return true;
-    });
-    if (spent) return 'recovery';
+  const used = /^\d{6}$/.test(trimmed)
+    ? (await consumeTotp(deps, user, trimmed, now)) && 'totp'
+    : (await spendRecoveryCode(deps, userId, trimmed, { source, purpose }, now)) && 'recovery';
+  if (used) {
+    // A right code clears the count: only the holder of the authenticator (or of a recovery
+    // code) gets here, and their earlier typos should not shorten their next sign-in's tries.
+    await clearAttempts(deps.db, codeAttemptsKey(userId));
+    return used;
   }
-  await hitCounter(deps.db, `mfa-fail:${userId}`, FAILURE_WINDOW_MINUTES, now);
   if (purpose === 'sign_in') await recordSignInFailure(deps, userId, source.origin ?? null, 'wrong_code', now);
   throw new ValidationError({ code: 'That code is not valid, or it was already used.' });
 }

@@ -5,7 +5,7 @@ import type { Actor } from '../access/actor.ts';
 import { verifyPassword } from '../accounts/passwords.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { clearCounter, hitCounter, readCounter, secondsLeftInWindow } from '../security/counters.ts';
+import { claimAttempt, clearAttempts } from '../security/attempts.ts';
 import { checkedId, requirePlatformAdmin } from '../access/guard.ts';
 
 /**
@@ -80,18 +80,19 @@ export async function startImpersonation(
   });
 }
 
-/** The password step is a second chance to guess: it has its own small lockout. */
+/**
+ * The password step is a second chance to guess: it has its own small lockout, counted before
+ * bcrypt runs (security/attempts.ts) so racing requests cannot check more passwords than it allows.
+ */
 async function checkAdminPassword(deps: Deps, adminId: string, password: string, now: Date) {
   const key = `impersonation-fail:${adminId}`;
-  if ((await readCounter(deps.db, key, FAILURE_WINDOW_MINUTES, now)) >= MAX_PASSWORD_FAILURES) {
-    throw new RateLimitedError(secondsLeftInWindow(now, FAILURE_WINDOW_MINUTES), 'Too many wrong passwords. Please wait and try again.');
-  }
+  const claim = await claimAttempt(deps.db, key, MAX_PASSWORD_FAILURES, FAILURE_WINDOW_MINUTES * 60_000, now);
+  if (!claim.allowed) throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong passwords. Please wait and try again.');
   const admin = await deps.db.selectFrom('users').select('password_hash').where('id', '=', adminId).executeTakeFirstOrThrow();
   if (!password || !(await verifyPassword(password, admin.password_hash))) {
-    await hitCounter(deps.db, key, FAILURE_WINDOW_MINUTES, now);
     throw new ValidationError({ password: 'That is not your password.' }, 'Enter your own password to start impersonating.');
   }
-  await clearCounter(deps.db, key);
+  await clearAttempts(deps.db, key);
 }
 
 /**
