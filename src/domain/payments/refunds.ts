@@ -50,6 +50,8 @@ export interface RefundResult {
   refund: Refund;
   /** true when the request id named an earlier refund: nothing new was done. */
   existing: boolean;
+  /** The payment's currency, which the refund's amount is in. */
+  currency: string;
 }
 
 const refundInput = z.object({
@@ -137,10 +139,11 @@ export async function refundPayment(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'p
     return { refund, existing: false, payment };
   });
 
-  if (first.refund.destination === 'wallet' || first.refund.status !== 'pending') return { refund: first.refund, existing: first.existing };
+  const currency = first.payment.currency;
+  if (first.refund.destination === 'wallet' || first.refund.status !== 'pending') return { refund: first.refund, existing: first.existing, currency };
   // A PayPal refund still pending: ask PayPal (again, with the same request id: it refunds once).
-  const refund = await askPayPal(deps, first.refund, first.payment.capture_id!, first.payment.currency);
-  return { refund, existing: first.existing };
+  const refund = await askPayPal(deps, first.refund, first.payment.capture_id!, currency);
+  return { refund, existing: first.existing, currency };
 }
 
 /** What can still be refunded on a payment (see the cap above). Call with the payment locked. */

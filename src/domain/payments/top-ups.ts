@@ -153,7 +153,7 @@ export async function findPayment(db: DbOrTx, actor: Actor, ref: { id?: string; 
  * Captures an approved order and credits it (the return page and `POST …/capture`). Safe to
  * call any number of times: an order captured before is resolved by reading it from PayPal.
  */
-export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>, actor: Actor, ref: { id?: string; orderId?: string }): Promise<SettleOutcome & { paymentId: string; balance: bigint }> {
+export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>, actor: Actor, ref: { id?: string; orderId?: string }): Promise<SettleOutcome & { paymentId: string; balance: bigint; currency: string }> {
   requireManage(actor);
   const payment = await findPayment(deps.db, actor, ref);
   const balanceNow = async () =>
@@ -163,7 +163,7 @@ export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'pa
     throw new AppError('payment_not_capturable', 409, 'This payment cannot be completed. Start a new top-up.');
   }
   if (payment.status !== 'created' && payment.status !== 'pending') {
-    return { paymentId: payment.id, status: payment.status, credited: false, balance: await balanceNow() };
+    return { paymentId: payment.id, status: payment.status, credited: false, balance: await balanceNow(), currency: payment.currency };
   }
   let settled: SettleOutcome;
   try {
@@ -173,7 +173,7 @@ export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'pa
   } catch (err) {
     throw captureFailure(deps, payment.id, err);
   }
-  return { ...settled, balance: await balanceNow(), paymentId: payment.id };
+  return { ...settled, balance: await balanceNow(), paymentId: payment.id, currency: payment.currency };
 }
 
 /** What the customer is told when a capture could not be settled now (nothing was credited). */

@@ -37,9 +37,8 @@ export function refundRoutes(deps: AppDeps) {
   });
   app.openapi(createRefund, async (c) => {
     const body = c.req.valid('json');
-    const { refund } = await refundPayment(deps, caller(c), { paymentId: body.payment_id, amount: body.amount, destination: body.destination, reason: body.reason });
-    const payment = await deps.db.selectFrom('payments').select('currency').where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
-    return c.json(RefundCreated.parse({ id: refund.id, status: refund.status, amount: toDecimal(refund.amount, 2), destination: refund.destination, currency: payment.currency }), 201);
+    const { refund, currency } = await refundPayment(deps, caller(c), { paymentId: body.payment_id, amount: body.amount, destination: body.destination, reason: body.reason });
+    return c.json(RefundCreated.parse({ id: refund.id, status: refund.status, amount: toDecimal(refund.amount, 2), destination: refund.destination, currency }), 201);
   });
 
   return app;

@@ -69,8 +69,7 @@ export function walletRoutes(deps: AppDeps) {
   });
   app.openapi(captureRoute, async (c) => {
     const r = await captureTopUp(deps, caller(c), { id: c.req.valid('param').id });
-    const payment = await deps.db.selectFrom('payments').select('currency').where('id', '=', r.paymentId).executeTakeFirstOrThrow();
-    return c.json(CaptureResult.parse({ id: r.paymentId, status: r.status, balance: toDecimal(r.balance, 2), currency: payment.currency }), 200);
+    return c.json(CaptureResult.parse({ id: r.paymentId, status: r.status, balance: toDecimal(r.balance, 2), currency: r.currency }), 200);
   });
 
   return app;
