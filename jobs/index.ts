@@ -3,7 +3,7 @@ import type { Services } from '../src/services.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { reconcilePaymentsJob } from './reconcile-payments.ts';
-import { sendEmail } from './send-email.ts';
+import { sendEmailJob } from './send-email.ts';
 
 /** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
 export async function registerJobs(deps: Services): Promise<void> {
@@ -12,7 +12,7 @@ export async function registerJobs(deps: Services): Promise<void> {
     boss.work(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
       if (job) await handler(queues[name].parse(job.data), job.id);
     });
-  await work('email.send', (data) => sendEmail({ db: deps.db, transport: deps.mail, config: deps.config, log: deps.log }, data as { emailId: string }));
+  await work('email.send', (data) => sendEmailJob(deps, data));
   await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
   await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
   await work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id));

@@ -5,7 +5,7 @@ import { recordRun } from '../src/queue/runs.ts';
 
 /** Deletes expired sessions, tokens, old rate-limit counters and webhook deliveries past their retention; recorded in job_runs. */
 export function purgeExpiredJob(deps: Deps, jobId: string | null) {
-  return recordRun(deps.db, 'maintenance.purge-expired', jobId, async () => {
+  return recordRun(deps, 'maintenance.purge-expired', jobId, async () => {
     const now = deps.clock.now();
     return { ...(await purgeExpired(deps.db, deps.config, now)), webhook_deliveries: await purgeWebhookDeliveries(deps.db, now) };
   });

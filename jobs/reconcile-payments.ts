@@ -8,5 +8,5 @@ import { recordRun } from '../src/queue/runs.ts';
  * no duplicate findings. Without PayPal configured it records a run that checked nothing.
  */
 export function reconcilePaymentsJob(deps: Deps, jobId: string | null) {
-  return recordRun(deps.db, RECONCILE_QUEUE, jobId, () => reconcilePayments(deps));
+  return recordRun(deps, RECONCILE_QUEUE, jobId, () => reconcilePayments(deps));
 }

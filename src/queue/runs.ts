@@ -1,27 +1,31 @@
 import type { Db } from '../db/index.ts';
+import type { Clock } from '../lib/time.ts';
+import type { QueueName } from './index.ts';
 
 /**
  * Records one run of a scheduled job in `job_runs` (what admins read): started, then
- * succeeded with the summary `fn` returns, or failed with its error (rethrown so pg-boss retries).
+ * succeeded with the summary `fn` returns, or failed with its error (rethrown so pg-boss
+ * retries). Times come from `clock`, like everything else the job does.
  */
 export async function recordRun<T extends Record<string, unknown>>(
-  db: Db,
-  queue: string,
+  deps: { db: Db; clock: Clock },
+  queue: QueueName,
   jobId: string | null,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const run = await db.insertInto('job_runs').values({ queue, job_id: jobId }).returning('id').executeTakeFirstOrThrow();
+  const { db, clock } = deps;
+  const run = await db.insertInto('job_runs').values({ queue, job_id: jobId, started_at: clock.now() }).returning('id').executeTakeFirstOrThrow();
   try {
     const summary = await fn();
     await db
       .updateTable('job_runs')
-      .set({ status: 'succeeded', summary: JSON.stringify(summary, bigintJson), finished_at: new Date() })
+      .set({ status: 'succeeded', summary: JSON.stringify(summary, bigintJson), finished_at: clock.now() })
       .where('id', '=', run.id)
       .execute();
     return summary;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await db.updateTable('job_runs').set({ status: 'failed', error: message.slice(0, 2000), finished_at: new Date() }).where('id', '=', run.id).execute();
+    await db.updateTable('job_runs').set({ status: 'failed', error: message.slice(0, 2000), finished_at: clock.now() }).where('id', '=', run.id).execute();
     throw err;
   }
 }

@@ -138,6 +138,7 @@ describe('the monthly statements job', () => {
 
       const first = await issueStatementsJob(own.deps, null);
       expect(first).toEqual({ month: month.month, organizations: 3, issued: 2, existing: 1 });
+      own.clock.advance(1_000); // the second run a moment later
       const second = await issueStatementsJob(own.deps, 'job-2');
       expect(second).toEqual({ month: month.month, organizations: 3, issued: 0, existing: 3 });
 

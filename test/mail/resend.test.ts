@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createMailTransport } from '../../src/providers/mail/index.ts';
+import { createMailTransport } from '../../src/mail/delivery.ts';
 import { createResendTransport } from '../../src/providers/mail/resend.ts';
 import { startResendEmulator, type ResendEmulator, type ResendFailure } from '../../src/providers/mail/emulator/resend.ts';
-import { MailError, type OutgoingMail } from '../../src/providers/mail/transport.ts';
+import { MailError, type OutgoingMail } from '../../src/providers/mail/types.ts';
 
 const API_KEY = 're_test_4f9c2d71b0a8e6s3cr3t';
 

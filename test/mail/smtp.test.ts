@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createMailTransport } from '../../src/providers/mail/index.ts';
+import { createMailTransport } from '../../src/mail/delivery.ts';
 import { createSmtpTransport } from '../../src/providers/mail/smtp.ts';
 import { startSmtpEmulator, type SmtpEmulator, type SmtpFailure } from '../../src/providers/mail/emulator/smtp.ts';
-import { MailError, type MailTransport, type OutgoingMail } from '../../src/providers/mail/transport.ts';
+import { MailError, type MailTransport, type OutgoingMail } from '../../src/providers/mail/types.ts';
 
 const USER = { user: 'skypanel', pass: 'p@ss w0rd/s3cr3t' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderEmail } from '../../src/providers/mail/templates.ts';
+import { renderEmail } from '../../src/mail/templates.ts';
 
 describe('email templates', () => {
   it('escapes names in the HTML part and keeps them as typed in the text part', () => {

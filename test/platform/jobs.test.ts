@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredJob } from '../../jobs/purge-expired.ts';
-import { sendEmail } from '../../jobs/send-email.ts';
+import { sendEmailJob } from '../../jobs/send-email.ts';
 import { createSession } from '../../src/domain/accounts/sessions.ts';
 import { createResendTransport } from '../../src/providers/mail/resend.ts';
 import { startResendEmulator, type ResendEmulator } from '../../src/providers/mail/emulator/resend.ts';
-import { outboxTransport } from '../../src/providers/mail/transport.ts';
+import { outboxTransport } from '../../src/mail/delivery.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson } from '../helpers/people.ts';
 
@@ -35,9 +35,9 @@ describe('mail delivery job', () => {
     const quinn = await createPerson(ctx, 'Quinn Resend');
     const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', quinn.email).executeTakeFirstOrThrow();
     const transport = createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url });
-    const deps = { db: ctx.db, transport, config: ctx.config, log: ctx.deps.log };
-    await sendEmail(deps, { emailId: email.id });
-    await sendEmail(deps, { emailId: email.id });
+    const deps = { db: ctx.db, mail: transport, config: ctx.config, log: ctx.deps.log };
+    await sendEmailJob(deps, { emailId: email.id });
+    await sendEmailJob(deps, { emailId: email.id });
     expect(resend.messages.filter((m) => m.to.includes(quinn.email))).toHaveLength(1);
     const row = await ctx.db.selectFrom('emails').selectAll().where('id', '=', email.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('sent');
@@ -48,12 +48,12 @@ describe('mail delivery job', () => {
   it('keeps a retryable failure queued for the next attempt, and marks a permanent one failed', async () => {
     const rae = await createPerson(ctx, 'Rae Retry');
     const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', rae.email).executeTakeFirstOrThrow();
-    const deps = { db: ctx.db, transport: createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url }), config: ctx.config, log: ctx.deps.log };
+    const deps = { db: ctx.db, mail: createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url }), config: ctx.config, log: ctx.deps.log };
     resend.inject('500');
-    await expect(sendEmail(deps, { emailId: email.id })).rejects.toThrow();
+    await expect(sendEmailJob(deps, { emailId: email.id })).rejects.toThrow();
     expect((await ctx.db.selectFrom('emails').select('status').where('id', '=', email.id).executeTakeFirstOrThrow()).status).toBe('queued');
-    const bad = { ...deps, transport: createResendTransport({ apiKey: 'bad_key', baseUrl: resend.url }) };
-    await sendEmail(bad, { emailId: email.id });
+    const bad = { ...deps, mail: createResendTransport({ apiKey: 'bad_key', baseUrl: resend.url }) };
+    await sendEmailJob(bad, { emailId: email.id });
     const row = await ctx.db.selectFrom('emails').selectAll().where('id', '=', email.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('failed');
     expect(row.last_error).not.toContain('bad_key');
@@ -62,7 +62,7 @@ describe('mail delivery job', () => {
   it('marks outbox mail sent without leaving the database', async () => {
     const sam = await createPerson(ctx, 'Sam Outbox');
     const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', sam.email).executeTakeFirstOrThrow();
-    await sendEmail({ db: ctx.db, transport: outboxTransport, config: ctx.config, log: ctx.deps.log }, { emailId: email.id });
+    await sendEmailJob({ db: ctx.db, mail: outboxTransport, config: ctx.config, log: ctx.deps.log }, { emailId: email.id });
     expect((await ctx.db.selectFrom('emails').select(['status', 'transport']).where('id', '=', email.id).executeTakeFirstOrThrow())).toEqual({ status: 'sent', transport: 'outbox' });
   });
 });

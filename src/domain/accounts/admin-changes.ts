@@ -8,7 +8,7 @@ import { profileInput } from './profile.ts';
 import { emailSchema, nameSchema } from './register.ts';
 import { issueUserToken } from './user-tokens.ts';
 import type { Deps } from '../deps.ts';
-import { queueEmail } from '../mail/queue-email.ts';
+import { queueEmail } from '../../mail/queue.ts';
 import { clearAttempts } from '../security/attempts.ts';
 import { codeAttemptsKey } from './two-factor.ts';
 import { checkedId, requirePlatformAdmin } from '../access/guard.ts';

@@ -4,7 +4,7 @@ import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { queueEmail } from '../mail/queue-email.ts';
+import { queueEmail } from '../../mail/queue.ts';
 import { hashPassword, passwordSchema } from './passwords.ts';
 import { emailSchema } from './register.ts';
 import { revokeOtherSessions } from './sessions.ts';

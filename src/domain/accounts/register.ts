@@ -4,7 +4,7 @@ import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Deps, RequestOrigin } from '../deps.ts';
 import { linkFraudCheck, screeningRefusal, screenRegistration, type ScreeningResult } from '../fraud/screen.ts';
-import { queueEmail } from '../mail/queue-email.ts';
+import { queueEmail } from '../../mail/queue.ts';
 import { createOrganization } from '../organizations/create.ts';
 import { hashPassword, passwordSchema } from './passwords.ts';
 import { issueUserToken } from './user-tokens.ts';

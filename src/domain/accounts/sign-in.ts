@@ -1,7 +1,7 @@
 import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps, RequestOrigin } from '../deps.ts';
-import { queueEmail } from '../mail/queue-email.ts';
+import { queueEmail } from '../../mail/queue.ts';
 import { createAccessToken } from './access-tokens.ts';
 import { createSession, revokeSession } from './sessions.ts';
 

@@ -8,7 +8,7 @@ import { issueUserToken } from '../accounts/user-tokens.ts';
 import { recordActivity } from '../activity/record.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
-import { queueEmail } from '../mail/queue-email.ts';
+import { queueEmail } from '../../mail/queue.ts';
 
 /**
  * An admin's decision on a check held for review (status `review` → `allowed` | `blocked`,

@@ -1,24 +1,3 @@
-import type { DbOrTx } from '../../db/index.ts';
-import { renderEmail, type EmailTemplateName, type EmailTemplates } from '../../providers/mail/templates.ts';
-import type { Deps } from '../deps.ts';
-
-/**
- * Stores an email in the outbox table and enqueues its delivery job, both in `db` — pass the
- * transaction of the change that caused the email, so the mail exists only if the change does.
- */
-export async function queueEmail<K extends EmailTemplateName>(
-  deps: Pick<Deps, 'config' | 'queue'>,
-  db: DbOrTx,
-  to: string,
-  template: K,
-  data: EmailTemplates[K],
-): Promise<string> {
-  const rendered = renderEmail(template, deps.config.BRAND_NAME, data);
-  const row = await db
-    .insertInto('emails')
-    .values({ to_address: to, template, subject: rendered.subject, html: rendered.html, text: rendered.text })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await deps.queue.enqueue(db, 'email.send', { emailId: row.id });
-  return row.id;
-}
+// Moved to src/mail/queue.ts; this re-export goes once the last importers (accounts/profile.ts,
+// accounts/two-factor.ts, being changed as this lands) import it from there.
+export { queueEmail } from '../../mail/queue.ts';

@@ -10,7 +10,7 @@ import type { Actor } from '../access/actor.ts';
 import { emailSchema } from '../accounts/register.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { queueEmail } from '../mail/queue-email.ts';
+import { queueEmail } from '../../mail/queue.ts';
 import { assertCanGrant, authorize, lockedActor } from '../access/organization.ts';
 import { roleInOrg } from './roles.ts';
 import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';

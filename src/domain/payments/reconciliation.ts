@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { inTransaction } from '../../db/index.ts';
 import { parseMoney } from '../../lib/money.ts';
 import type { PayPalCapture } from '../../providers/paypal/types.ts';
+import type { QueueName } from '../../queue/index.ts';
 import type { Deps } from '../deps.ts';
 
 /**
@@ -18,7 +19,7 @@ import type { Deps } from '../deps.ts';
  *   pending_too_long        still pending (here or at PayPal) more than 72 hours after it started
  *   lookup_failed           PayPal could not tell us (the next run tries again)
  */
-export const RECONCILE_QUEUE = 'billing.reconcile-payments';
+export const RECONCILE_QUEUE = 'billing.reconcile-payments' satisfies QueueName;
 export const LOOKBACK_DAYS = 35;
 export const STALE_AFTER_MS = 3_600_000;
 export const PENDING_TOO_LONG_MS = 72 * 3_600_000;

@@ -1,4 +1,4 @@
-import { MailError, type MailTransport } from './transport.ts';
+import { MailError, type MailTransport } from './types.ts';
 import { parseJsonObject, parseRetryAfter, describeNetworkError } from '../../lib/http.ts';
 
 export interface ResendOptions {

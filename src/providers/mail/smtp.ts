@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import { MailError, type MailTransport } from './transport.ts';
+import { MailError, type MailTransport } from './types.ts';
 
 export interface SmtpOptions {
   /** `smtp://user:pass@host:587` or `smtps://…:465`; nodemailer options may ride as query params. */

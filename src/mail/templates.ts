@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 
-const EMAIL_VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views/emails');
+const EMAIL_VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views/emails');
 // HTML parts escape what they print; plain-text parts must not (an apostrophe stays one).
 const html = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: true });
 const text = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: false });

@@ -33,11 +33,3 @@ export class MailError extends Error {
     super(message);
   }
 }
-
-/** The outbox transport: the email row already holds everything; delivery is a no-op. */
-export const outboxTransport: MailTransport = {
-  name: 'outbox',
-  async send(mail) {
-    return { providerMessageId: mail.idempotencyKey };
-  },
-};

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../lib/log.ts';
+import { createResendTransport, createSmtpTransport, MailError, type MailTransport } from '../providers/mail/index.ts';
+
+/** The outbox transport: the email row already holds everything; delivery is a no-op. */
+export const outboxTransport: MailTransport = {
+  name: 'outbox',
+  async send(mail) {
+    return { providerMessageId: mail.idempotencyKey };
+  },
+};
+
+/**
+ * The transport `config.mailTransport` names. loadConfig has already refused `smtp` without
+ * SMTP_URL and `resend` without RESEND_API_KEY, so the checks here only narrow the types.
+ */
+export function createMailTransport(
+  config: Pick<Config, 'mailTransport' | 'MAIL_FROM' | 'SMTP_URL' | 'RESEND_API_KEY' | 'RESEND_BASE_URL'>,
+): MailTransport {
+  switch (config.mailTransport) {
+    case 'smtp':
+      if (!config.SMTP_URL) throw new Error('SMTP_URL is required when MAIL_TRANSPORT=smtp');
+      return createSmtpTransport({ url: config.SMTP_URL, from: config.MAIL_FROM });
+    case 'resend':
+      if (!config.RESEND_API_KEY) throw new Error('RESEND_API_KEY is required when MAIL_TRANSPORT=resend');
+      return createResendTransport({ apiKey: config.RESEND_API_KEY, baseUrl: config.RESEND_BASE_URL });
+    case 'outbox':
+      return outboxTransport;
+  }
+}
+
+export interface DeliveryDeps {
+  db: Db;
+  /** The transport this process sends with (src/services.ts builds it with `createMailTransport`). */
+  mail: MailTransport;
+  config: Pick<Config, 'MAIL_FROM'>;
+  log: Logger;
+}
+
+/**
+ * Delivers one queued email. Safe to run twice: only a `queued` row is sent, and the email id
+ * is the provider's idempotency key, so a retry after an unclear failure (timeout, lost reply)
+ * is not a second copy on Resend and is recognisable by its Message-ID on SMTP. A temporary
+ * failure is rethrown (the job queue retries it); a permanent one marks the row `failed`.
+ */
+export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise<{ status: string }> {
+  const { db, mail: transport, config, log } = deps;
+  // Claiming and counting the attempt in one statement leaves sent and failed rows untouched.
+  const email = await db
+    .updateTable('emails')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', emailId)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+  if (!email) {
+    const row = await db.selectFrom('emails').select('status').where('id', '=', emailId).executeTakeFirst();
+    return { status: row?.status ?? 'missing' };
+  }
+  const byId = db.updateTable('emails').where('id', '=', email.id);
+
+  try {
+    const { to_address: to, subject, html, text } = email;
+    const sent = await transport.send({ from: config.MAIL_FROM, to, subject, html, text, idempotencyKey: email.id });
+    const sentAt = sql<Date>`now()`;
+    await byId.set({ status: 'sent', transport: transport.name, provider_message_id: sent.providerMessageId, sent_at: sentAt, last_error: null }).execute();
+    return { status: 'sent' };
+  } catch (err) {
+    const lastError = err instanceof Error ? err.message : String(err);
+    // Unknown errors count as temporary: pg-boss's retry limit still bounds them.
+    const permanent = err instanceof MailError && !err.retryable;
+    await byId.set({ last_error: lastError, transport: transport.name, ...(permanent ? { status: 'failed' as const } : {}) }).execute();
+    const context = { emailId, attempts: email.attempts, transport: transport.name, lastError };
+    if (!permanent) {
+      log.warn(context, 'email delivery failed; pg-boss will retry');
+      throw err;
+    }
+    log.error(context, 'email failed permanently');
+    return { status: 'failed' };
+  }
+}
