@@ -1,4 +1,5 @@
 import { randomToken } from '../../lib/crypto.ts';
+import { ValidationError } from '../../lib/errors.ts';
 import type { Deps } from '../deps.ts';
 import { register } from './register.ts';
 
@@ -17,6 +18,12 @@ export async function ensureFirstAdmin(deps: Deps): Promise<{ email: string; gen
     await deps.db.updateTable('users').set({ is_admin: true }).where('id', '=', taken.id).execute();
     return { email, generatedPassword: null };
   }
-  await register(deps, { name: 'Platform admin', email, password: generated ?? deps.config.DEFAULT_ADMIN_PASSWORD }, { isAdmin: true, verified: true });
+  try {
+    await register(deps, { name: 'Platform admin', email, password: generated ?? deps.config.DEFAULT_ADMIN_PASSWORD }, { isAdmin: true, verified: true });
+  } catch (err) {
+    // A configured password on the common list (or an unusable address) stops the start with a line that says which setting.
+    if (err instanceof ValidationError) throw new Error(Object.entries(err.fields ?? {}).map(([field, problem]) => `DEFAULT_ADMIN_${field === 'password' ? 'PASSWORD' : 'EMAIL'}: ${problem}`).join('; ') || err.message);
+    throw err;
+  }
   return { email, generatedPassword: generated };
 }

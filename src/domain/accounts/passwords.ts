@@ -1,11 +1,32 @@
 import { hash, verify } from '@node-rs/bcrypt';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/** bcrypt reads at most 72 bytes; longer passwords would be silently truncated, so refuse them. */
+let common: Set<string> | null = null;
+/**
+ * Whether `password` is on our list of the most common passwords (common-passwords.txt,
+ * compared lower-cased): the first ones any guesser tries, whatever the lockouts allow.
+ */
+export function isCommonPassword(password: string): boolean {
+  common ??= new Set(
+    readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#')),
+  );
+  return common.has(password.toLowerCase());
+}
+
+export const COMMON_PASSWORD = 'This is one of the most common passwords, which are guessed first. Choose another.';
+
+/**
+ * Every new password (sign-up, change, reset, pages and API). bcrypt reads at most 72 bytes;
+ * longer passwords would be silently truncated, so refuse them.
+ */
 export const passwordSchema = z
   .string({ error: 'Enter a password.' })
   .refine((p) => Buffer.byteLength(p, 'utf8') >= 8, 'Use at least 8 characters.')
-  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'Use at most 72 bytes (about 72 characters).');
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'Use at most 72 bytes (about 72 characters).')
+  .refine((p) => !isCommonPassword(p), COMMON_PASSWORD);
 
 export function hashPassword(password: string, cost: number): Promise<string> {
   return hash(password, { cost });
