@@ -22,6 +22,8 @@ describe('two-factor authentication', () => {
     await page.getByRole('link', { name: 'Security' }).click();
     await page.waitForURL(`${app.live.origin}/settings/security`);
     await screenshot(page, 'security');
+    // Binding an authenticator asks for the password again.
+    await page.fill('#f-password', carol.password);
     await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
     const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);

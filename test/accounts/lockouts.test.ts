@@ -49,7 +49,7 @@ async function wrongCode(secret: string): Promise<string> {
 /** Someone with two-factor on (set up with the previous step's code). */
 async function withTwoFactor(name: string) {
   const p = await person(name);
-  const { secret } = await beginTotpSetup(ctx.deps, p.id);
+  const { secret } = await beginTotpSetup(ctx.deps, p.id, PASSWORD);
   await confirmTotpSetup(ctx.deps, p.id, await stepCode(secret, -1));
   return { ...p, secret };
 }

@@ -175,7 +175,7 @@ describe('the activity log records', () => {
 
   it('a recovery code given as the API’s otp, with the caller’s address', async () => {
     const hal = await person('Hal Hart');
-    const { secret } = await beginTotpSetup(ctx.deps, hal.id);
+    const { secret } = await beginTotpSetup(ctx.deps, hal.id, PASSWORD);
     secrets.add(secret);
     const codes = await confirmTotpSetup(ctx.deps, hal.id, await totp(secret));
     codes.forEach((c) => secrets.add(c));
@@ -212,7 +212,7 @@ describe('the activity log records', () => {
     const { key, token } = await keyFor(ctx, ivy.email, '198.51.100.63', { name: 'ivy bot', organization_id: ivy.organization.id, permissions: ['vps_view'] });
     secrets.add(key);
     secrets.add(token);
-    const { secret } = await beginTotpSetup(ctx.deps, ivy.id);
+    const { secret } = await beginTotpSetup(ctx.deps, ivy.id, PASSWORD);
     secrets.add(secret);
     const codes = await confirmTotpSetup(ctx.deps, ivy.id, await totp(secret));
     codes.forEach((c) => secrets.add(c));

@@ -237,7 +237,7 @@ describe('lockouts and two-factor', () => {
 
   it('resets two-factor: secret and recovery codes are gone and the password alone signs in', async () => {
     const erin = await customer('Erin Earl');
-    const { secret } = await beginTotpSetup(ctx.deps, erin.id);
+    const { secret } = await beginTotpSetup(ctx.deps, erin.id, PASSWORD);
     await confirmTotpSetup(ctx.deps, erin.id, await generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) }));
     expect((await user(erin.id)).totp_enabled_at).not.toBeNull();
 

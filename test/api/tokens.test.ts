@@ -73,7 +73,7 @@ describe('access tokens', () => {
 
   it('does not give a token to Erin, who has two-factor on, without a current code', async () => {
     const erin = await person(ctx, 'Erin Evans');
-    const { secret } = await beginTotpSetup(ctx.deps, erin.id);
+    const { secret } = await beginTotpSetup(ctx.deps, erin.id, PASSWORD);
     await confirmTotpSetup(ctx.deps, erin.id, await totp(secret));
     ctx.clock.advance(30_000); // the setup code's step is spent
     const call = apiClient(ctx, '198.51.100.13');
@@ -106,7 +106,7 @@ describe('access tokens', () => {
 
   it('still refuses a wrong password before asking for a code, even with the right code', async () => {
     const fay = await person(ctx, 'Fay Factor');
-    const { secret } = await beginTotpSetup(ctx.deps, fay.id);
+    const { secret } = await beginTotpSetup(ctx.deps, fay.id, PASSWORD);
     await confirmTotpSetup(ctx.deps, fay.id, await totp(secret));
     ctx.clock.advance(30_000);
     const call = apiClient(ctx, '198.51.100.14');

@@ -116,7 +116,7 @@ export async function buildCallers(fx: Fixtures) {
   const halfSignedIn = async (): Promise<Credentials> => {
     const otto = await person('Otto Owner');
     await join(ctx, fx.acme.id, otto.id, fx.acme.roles.owner!);
-    const { secret } = await beginTotpSetup(ctx.deps, otto.id);
+    const { secret } = await beginTotpSetup(ctx.deps, otto.id, PASSWORD);
     await confirmTotpSetup(ctx.deps, otto.id, await totpNow(ctx, secret));
     const s = await session(otto.id, 'mfa');
     return { me: otto, cookie: `${ctx.config.cookieName}=${s.token}`, csrf: s.csrf, sessionId: s.sessionId, totpSecret: secret };

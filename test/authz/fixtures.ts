@@ -308,7 +308,7 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
       return p;
     },
     async twoFactorOn(userId) {
-      const { secret } = await beginTotpSetup(ctx.deps, userId);
+      const { secret } = await beginTotpSetup(ctx.deps, userId, PASSWORD);
       return confirmTotpSetup(ctx.deps, userId, await totpNow(ctx, secret));
     },
   };

@@ -329,12 +329,13 @@ export const ROUTES: Record<string, Requirement> = {
   'GET /settings/security': { auth: 'session', done: (c) => page('Security', `id="session-${c.creds.sessionId}"`, 'This device') },
   'POST /settings/two-factor': {
     ...credentials,
+    body: () => ({ password: PASSWORD }),
     done: (c) => ({ ...page('Set up two-factor authentication', 'data-testid="totp-secret"'), effect: async () => problem((await userRow(c, me(c).id)).totp_secret !== null, 'no setup was started') }),
   },
   'POST /settings/two-factor/confirmation': {
     ...credentials, self: true,
     setup: async (c) => {
-      if (c.fresh && signedInBrowser(c)) return { secret: (await beginTotpSetup(c.fx.ctx.deps, me(c).id)).secret };
+      if (c.fresh && signedInBrowser(c)) return { secret: (await beginTotpSetup(c.fx.ctx.deps, me(c).id, PASSWORD)).secret };
     },
     body: async (c) => ({ code: c.made.secret ? await totpNow(c.fx.ctx, c.made.secret) : '000000' }),
     done: (c) => ({ ...page('Your recovery codes'), effect: async () => problem((await userRow(c, me(c).id)).totp_enabled_at !== null, 'two-factor is not on') }),

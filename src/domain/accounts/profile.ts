@@ -4,8 +4,9 @@ import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { queueEmail } from '../mail/queue-email.ts';
-import { hashPassword, passwordSchema, verifyPassword } from './passwords.ts';
+import { queueEmail } from '../../mail/queue.ts';
+import { hashPassword, passwordSchema } from './passwords.ts';
+import { checkOwnPassword } from './reauth.ts';
 import { emailSchema, nameSchema } from './register.ts';
 import { revokeOtherSessions } from './sessions.ts';
 import { consumeUserToken, issueUserToken } from './user-tokens.ts';
@@ -54,8 +55,8 @@ export async function updateProfile(deps: Deps, userId: string, raw: unknown) {
 /** Changes the password after checking the current one; every other session ends. */
 export async function changePassword(deps: Deps, userId: string, currentSessionId: string | null, raw: unknown, source: ActivitySource = {}) {
   const input = parseInput(changePasswordInput, raw);
-  const user = await deps.db.selectFrom('users').select(['email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
-  if (!(await verifyPassword(input.current_password, user.password_hash))) throw new ValidationError({ current_password: 'That is not your current password.' });
+  const user = await deps.db.selectFrom('users').select(['id', 'email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
+  if (!(await checkOwnPassword(deps, user, input.current_password))) throw new ValidationError({ current_password: 'That is not your current password.' });
   const passwordHash = await hashPassword(input.new_password, deps.config.BCRYPT_COST);
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
@@ -97,8 +98,8 @@ export async function verifyEmail(deps: Deps, token: string): Promise<boolean> {
  */
 export async function changeEmail(deps: Deps, userId: string, raw: unknown, source: ActivitySource = {}) {
   const input = parseInput(changeEmailInput, raw);
-  const user = await deps.db.selectFrom('users').select(['email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
-  if (!(await verifyPassword(input.current_password, user.password_hash))) throw new ValidationError({ current_password: 'That is not your current password.' });
+  const user = await deps.db.selectFrom('users').select(['id', 'email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
+  if (!(await checkOwnPassword(deps, user, input.current_password))) throw new ValidationError({ current_password: 'That is not your current password.' });
   if (input.email === user.email) throw new ValidationError({ email: 'This is already your email address.' });
   const now = deps.clock.now();
   try {

@@ -5,10 +5,10 @@ import { decryptSecret, encryptSecret, hashToken, randomCode } from '../../lib/c
 import { AppError, RateLimitedError, ValidationError } from '../../lib/errors.ts';
 import { recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { queueEmail } from '../mail/queue-email.ts';
+import { queueEmail } from '../../mail/queue.ts';
 import { claimAttempt, clearAttempts } from '../security/attempts.ts';
 import { recordSignInFailure } from './login.ts';
-import { verifyPassword } from './passwords.ts';
+import { checkOwnPassword } from './reauth.ts';
 
 /**
  * TOTP (RFC 6238, 30 s steps, 6 digits). The secret is stored AES-GCM encrypted. A code is
@@ -28,10 +28,15 @@ async function loadUser(deps: Deps, userId: string) {
     .executeTakeFirstOrThrow();
 }
 
-/** Starts (or restarts) setup: a new secret, kept until confirmed with a code. */
-export async function beginTotpSetup(deps: Deps, userId: string) {
+/**
+ * Starts (or restarts) setup: a new secret, kept until confirmed with a code. Needs the
+ * password: whoever holds only a session (a browser left open) must not bind the account to
+ * their own authenticator and lock its owner out.
+ */
+export async function beginTotpSetup(deps: Deps, userId: string, password: string) {
   const user = await loadUser(deps, userId);
   if (user.totp_enabled_at) throw new AppError('already_enabled', 409, 'Two-factor authentication is already on.');
+  if (!(await checkOwnPassword(deps, user, password))) throw new ValidationError({ password: 'That is not your password.' });
   const secret = generateSecret();
   await deps.db.updateTable('users').set({ totp_secret: encryptSecret(deps.config.encryptionKey, secret), totp_last_step: 0 }).where('id', '=', userId).execute();
   return { secret, uri: generateURI({ issuer: deps.config.BRAND_NAME, label: user.email, secret }) };
@@ -151,7 +156,7 @@ export async function disableTotp(deps: Deps, userId: string, password: string, 
   const now = deps.clock.now();
   const user = await loadUser(deps, userId);
   if (!user.totp_enabled_at) throw new AppError('not_enabled', 409, 'Two-factor authentication is not on.');
-  if (!(await verifyPassword(password, user.password_hash))) throw new ValidationError({ password: 'That password is not right.' });
+  if (!(await checkOwnPassword(deps, user, password))) throw new ValidationError({ password: 'That password is not right.' });
   await verifySecondFactor(deps, userId, code, source, 'confirm');
   await inTransaction(deps.db, async (trx) => {
     await trx.updateTable('users').set({ totp_enabled_at: null, totp_secret: null, updated_at: now }).where('id', '=', userId).execute();

@@ -19,8 +19,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     return { sessions, currentSessionId: auth.sessionId, twoFactor: auth.user.twoFactorEnabled, recoveryLeft, values: {}, errors: {} };
   }
 
-  async function setupData(userId: string) {
-    const pending = (await pendingTotpSetup(deps, userId)) ?? (await beginTotpSetup(deps, userId));
+  async function setupData(pending: { secret: string; uri: string }) {
     // Rendered on the server as SVG: the secret never goes to a third-party QR service.
     const qr = await QRCode.toString(pending.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
     return { secret: pending.secret, qr, values: {}, errors: {} };
@@ -28,16 +27,23 @@ export function securityPages(deps: AppDeps, view: Renderer) {
 
   app.get('/settings/security', async (c) => view.page(c, 'portal/settings/security', await securityData(c), opts));
 
+  // Starting setup asks for the password (a wrong one: 422 with the security page again).
   app.post('/settings/two-factor', async (c) => {
     if (c.var.auth!.user.twoFactorEnabled) return redirect(c, '/settings/security');
-    await beginTotpSetup(deps, c.var.auth!.user.id);
-    return view.page(c, 'portal/settings/two-factor-setup', await setupData(c.var.auth!.user.id), { ...opts, title: 'Set up two-factor authentication' });
+    const values = await formData(c);
+    return submitForm(c, view, { template: 'portal/settings/security', values, data: await securityData(c), options: opts }, async () => {
+      const started = await beginTotpSetup(deps, c.var.auth!.user.id, values.password ?? '');
+      return view.page(c, 'portal/settings/two-factor-setup', await setupData(started), { ...opts, title: 'Set up two-factor authentication' });
+    });
   });
 
   app.post('/settings/two-factor/confirmation', async (c) => {
     const values = await formData(c);
     const userId = c.var.auth!.user.id;
-    const data = c.var.auth!.user.twoFactorEnabled ? {} : await setupData(userId);
+    // Only a setup started with the password can be confirmed; without one, start again.
+    const pending = c.var.auth!.user.twoFactorEnabled ? null : await pendingTotpSetup(deps, userId);
+    if (!c.var.auth!.user.twoFactorEnabled && !pending) return redirect(c, '/settings/security');
+    const data = pending ? await setupData(pending) : {};
     return submitForm(c, view, { template: 'portal/settings/two-factor-setup', values, data, options: { ...opts, title: 'Set up two-factor authentication' } }, async () => {
       const codes = await confirmTotpSetup(deps, userId, values.code ?? '', c.var.actor ?? {});
       return view.page(c, 'portal/settings/recovery-codes', { codes }, { ...opts, title: 'Your recovery codes' });
