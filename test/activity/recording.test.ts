@@ -84,7 +84,7 @@ describe('the activity log records', () => {
   it('two-factor on, a wrong code, a recovery-code sign-in and two-factor off, each once', async () => {
     const cat = await person('Cat Cole');
     const browser = await signedIn(ctx, cat.email, PASSWORD, '192.0.2.12');
-    await browser.post('/settings/two-factor');
+    await browser.post('/settings/two-factor', { password: PASSWORD });
     const secret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(browser.lastHtml)![1]!;
     secrets.add(secret);
     const confirmed = await browser.post('/settings/two-factor/confirmation', { code: await totp(secret) });
