@@ -13,7 +13,7 @@ export interface EmailTemplates {
   verify_email: { name: string; verifyUrl: string };
   password_reset: { name: string; resetUrl: string; expiresMinutes: number };
   new_sign_in: { name: string; ip: string; userAgent: string; when: string };
-  password_changed: { name: string; when: string; resetUrl: string };
+  password_changed: { name: string; when: string; resetUrl: string; apiKeysRevoked: number };
   two_factor_changed: { name: string; enabled: boolean; when: string };
   email_changed: { name: string; newEmail: string; when: string };
   invitation: { organization: string; inviter: string; role: string; acceptUrl: string; expiresAt: string };

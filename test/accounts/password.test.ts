@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
+import { apiClient, tokenFor } from '../api/client.ts';
+import { issueUserToken } from '../../src/domain/accounts/user-tokens.ts';
 
 let ctx: TestContext;
 let started: Date;
@@ -78,6 +80,53 @@ describe('changing the password', () => {
     expect(ok.status).toBe(303);
     expect((await laptop.get('/dashboard')).status).toBe(200);
     expect((await phone.get('/dashboard')).status).toBe(303);
+  });
+});
+
+// A key made by whoever knew the old password must not outlive it.
+describe('API keys when the password changes', () => {
+  /** Two live keys of `email`'s, made through the API, that work. */
+  async function twoKeys(p: { email: string; organization: { id: string } }, ip: string) {
+    const call = apiClient(ctx, ip);
+    const token = await tokenFor(ctx, p.email, ip);
+    const keys: string[] = [];
+    for (const name of ['ci', 'backup script']) {
+      const made = await call('POST', '/api-keys', { token, body: { name, organization_id: p.organization.id, permissions: ['billing_view'] } });
+      expect(made.status).toBe(201);
+      keys.push(made.body.key);
+    }
+    for (const key of keys) expect((await call('GET', '/wallet', { token: key })).status).toBe(200);
+    return { call, keys };
+  }
+  const liveKeys = async (userId: string) => ctx.db.selectFrom('api_keys').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+
+  it('a password change revokes every API key of the user, says so on the page and in the email, and records each', async () => {
+    const kai = await createPerson(ctx, 'Kai Keys', { verified: true });
+    const { call, keys } = await twoKeys(kai, '192.0.2.120');
+    const browser = await signedIn(ctx, kai.email, PASSWORD, '192.0.2.121');
+    await browser.get('/settings/password');
+    expect(browser.lastHtml).toContain('your API keys revoked');
+    expect((await browser.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' })).status).toBe(303);
+
+    expect(await liveKeys(kai.id)).toEqual([]);
+    for (const key of keys) expect((await call('GET', '/wallet', { token: key })).status).toBe(401);
+    expect((await lastEmail(kai.email, 'password_changed'))!.text).toContain('and so were your 2 API keys');
+    const recorded = await ctx.db.selectFrom('activity_log').select('details').where('action', '=', 'api_key.revoked').where('actor_user_id', '=', kai.id).execute();
+    expect(recorded.map((r) => (r.details as { reason: string }).reason)).toEqual(['password_changed', 'password_changed']);
+  });
+
+  it('a password reset revokes them too', async () => {
+    const rae = await createPerson(ctx, 'Rae Reset Keys', { verified: true });
+    const { call, keys } = await twoKeys(rae, '192.0.2.122');
+    const token = await issueUserToken(ctx.db, rae.id, 'reset_password', rae.email, ctx.clock.now());
+    const browser = new TestBrowser(ctx.app, '192.0.2.123');
+    await browser.get(`/reset-password/${token}`);
+    expect(browser.lastHtml).toContain('your API keys revoked');
+    expect((await browser.post(`/reset-password/${token}`, { password: 'a brand new password' })).status).toBe(303);
+
+    expect(await liveKeys(rae.id)).toEqual([]);
+    for (const key of keys) expect((await call('GET', '/wallet', { token: key })).status).toBe(401);
+    expect((await lastEmail(rae.email, 'password_changed'))!.text).toContain('and so were your 2 API keys');
   });
 });
 

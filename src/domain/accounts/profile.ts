@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { recordActivity, type ActivitySource } from '../activity/record.ts';
+import { revokeKeysOnPasswordChange } from '../api-keys/keys.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../../mail/queue.ts';
 import { hashPassword, passwordSchema } from './passwords.ts';
@@ -52,7 +53,7 @@ export async function updateProfile(deps: Deps, userId: string, raw: unknown) {
     .execute();
 }
 
-/** Changes the password after checking the current one; every other session ends. */
+/** Changes the password after checking the current one; every other session, access token and API key ends. */
 export async function changePassword(deps: Deps, userId: string, currentSessionId: string | null, raw: unknown, source: ActivitySource = {}) {
   const input = parseInput(changePasswordInput, raw);
   const user = await deps.db.selectFrom('users').select(['id', 'email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
@@ -62,10 +63,11 @@ export async function changePassword(deps: Deps, userId: string, currentSessionI
   await inTransaction(deps.db, async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
     const ended = await revokeOtherSessions(trx, userId, currentSessionId, now);
-    await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password` });
+    const keysRevoked = await revokeKeysOnPasswordChange(trx, userId, { reason: 'password_changed', source }, now);
+    await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password`, apiKeysRevoked: keysRevoked });
     await recordActivity(trx, {
       action: 'auth.password_changed', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
-      target: { type: 'user', id: userId }, details: { sessions_ended: ended }, occurredAt: now,
+      target: { type: 'user', id: userId }, details: { sessions_ended: ended, api_keys_revoked: keysRevoked }, occurredAt: now,
     });
   });
 }

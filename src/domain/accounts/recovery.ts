@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { recordActivity, type ActivitySource } from '../activity/record.ts';
+import { revokeKeysOnPasswordChange } from '../api-keys/keys.ts';
 import type { Deps } from '../deps.ts';
 import { queueEmail } from '../../mail/queue.ts';
 import { hashPassword, passwordSchema } from './passwords.ts';
@@ -31,7 +32,7 @@ export async function requestPasswordReset(deps: Deps, raw: unknown): Promise<vo
   });
 }
 
-/** Sets a new password with a single-use token and ends every session of the account. */
+/** Sets a new password with a single-use token and ends every session, access token and API key of the account. */
 export async function resetPassword(deps: Deps, raw: unknown, source: ActivitySource = {}): Promise<{ userId: string }> {
   const input = parseInput(resetInput, raw);
   const passwordHash = await hashPassword(input.password, deps.config.BCRYPT_COST);
@@ -46,10 +47,11 @@ export async function resetPassword(deps: Deps, raw: unknown, source: ActivitySo
       .returning(['id', 'email', 'name'])
       .executeTakeFirstOrThrow();
     const ended = await revokeOtherSessions(trx, user.id, null, now);
-    await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password` });
+    const keysRevoked = await revokeKeysOnPasswordChange(trx, user.id, { reason: 'password_reset', source }, now);
+    await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password`, apiKeysRevoked: keysRevoked });
     await recordActivity(trx, {
       action: 'auth.password_reset', actorUserId: user.id, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
-      target: { type: 'user', id: user.id }, details: { sessions_ended: ended }, occurredAt: now,
+      target: { type: 'user', id: user.id }, details: { sessions_ended: ended, api_keys_revoked: keysRevoked }, occurredAt: now,
     });
     return { userId: user.id };
   });

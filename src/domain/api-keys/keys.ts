@@ -6,7 +6,7 @@ import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { membershipOf, type Actor } from '../access/actor.ts';
 import { startOfDay } from '../activity/dates.ts';
-import { activityBy, recordActivity } from '../activity/record.ts';
+import { activityBy, recordActivity, type ActivitySource } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { PERMISSIONS, type Permission } from '../access/permissions.ts';
 
@@ -125,4 +125,26 @@ export async function revokeApiKey(deps: Deps, actor: Actor, id: string): Promis
       occurredAt: now,
     }));
   });
+}
+
+/**
+ * Revokes every live key of a user whose password was just changed or reset, inside that
+ * transaction: a key made by whoever knew the old password must not outlive it. Each key's
+ * revocation is recorded in its organization. Returns how many were revoked.
+ */
+export async function revokeKeysOnPasswordChange(trx: DbOrTx, userId: string, how: { reason: 'password_changed' | 'password_reset'; source: ActivitySource }, now: Date): Promise<number> {
+  const keys = await trx
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'name', 'prefix', 'organization_id'])
+    .execute();
+  for (const key of keys) {
+    await recordActivity(trx, {
+      action: 'api_key.revoked', actorUserId: userId, impersonatorUserId: how.source.impersonatorUserId, origin: how.source.origin,
+      organizationId: key.organization_id, target: { type: 'api_key', id: key.id }, details: { name: key.name, prefix: key.prefix, reason: how.reason }, occurredAt: now,
+    });
+  }
+  return keys.length;
 }
