@@ -74,8 +74,9 @@ export function impersonation(opts: { db: Db; config: Config; clock: Clock }): M
 /**
  * Refuses unsafe requests made while impersonating (403 with a clear message): for the
  * account's own credentials and access — password, email, two-factor, sessions, API keys.
+ * The guard of the `account-owner` areas (src/web/areas.ts).
  *
- * @example html.use('/settings/password', refuseWhileImpersonating())
+ * @example area.use('*', requireUser(), refuseWhileImpersonating())
  */
 export function refuseWhileImpersonating(opts: { message?: string } = {}): MiddlewareHandler {
   const message = opts.message ?? 'Not while impersonating: the password, email address, two-factor authentication, sessions and API keys of this account can only be changed by its owner.';

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 /**
  * Lets only signed-in users through; others go to the sign-in page (and come back after).
  *
- * @example app.use('/settings/*', requireUser())
+ * @example area.use('*', requireUser())
  */
 export function requireUser(): MiddlewareHandler {
   return async function requireUserMiddleware(c, next) {
@@ -20,13 +20,25 @@ export function requireUser(): MiddlewareHandler {
  * Platform staff only. Signed-in non-admins get 404: the admin area does not exist for them,
  * nor for an admin while impersonating (the actor's `isPlatformAdmin` is false then).
  *
- * @example admin.use('*', requireAdmin())
+ * @example area.use('*', requireAdmin())
  */
 export function requireAdmin(): MiddlewareHandler {
   const user = requireUser();
   return async function requireAdminMiddleware(c, next) {
     if (!c.var.auth) return user(c, next);
     if (!c.var.actor?.isPlatformAdmin) return c.notFound();
+    return next();
+  };
+}
+
+/**
+ * Only a browser that is impersonating; everyone else gets 404 (there is nothing to stop).
+ *
+ * @example area.use('*', requireImpersonation())
+ */
+export function requireImpersonation(): MiddlewareHandler {
+  return async function requireImpersonationMiddleware(c, next) {
+    if (!c.var.auth?.impersonatorUserId || !c.var.actor) return c.notFound();
     return next();
   };
 }

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { findSession } from '../../../domain/accounts/sessions.ts';
 import { IMPERSONATION_MINUTES, startImpersonation, stopImpersonation } from '../../../domain/admin/impersonation.ts';
+import type { Area } from '../../areas.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
 import { clearAdminSessionCookie, readAdminSessionCookie, setAdminSessionCookie } from '../../middleware/impersonation.ts';
@@ -32,18 +33,18 @@ export function impersonationStartPages(deps: AppDeps, view: Renderer, showData:
 }
 
 /**
- * DELETE /impersonation: the banner's "Stop impersonating", on the HTML tree outside /admin
- * so it works from every page. Ends the impersonation session and puts the admin's kept
- * cookie back (the same session as before); if that session is gone, back to sign-in.
+ * DELETE /impersonation: the banner's "Stop impersonating", outside /admin so it works from
+ * every page (an area only an impersonating browser enters). Ends the impersonation session
+ * and puts the admin's kept cookie back (the same session as before); if that session is
+ * gone, back to sign-in.
  */
-export function impersonationPages(deps: AppDeps) {
+export function impersonationArea(deps: AppDeps): Area {
   const app = new Hono();
-  app.delete('/impersonation', async (c) => {
-    const auth = c.var.auth;
-    if (!auth?.impersonatorUserId || !c.var.actor) return c.notFound();
+  app.delete('/', async (c) => {
+    const auth = c.var.auth!;
     const kept = readAdminSessionCookie(c, deps.config);
     const admin = kept ? await findSession(deps.db, deps.config, kept, deps.clock.now()) : null;
-    const stopped = await stopImpersonation(deps, c.var.actor, { sessionId: auth.sessionId });
+    const stopped = await stopImpersonation(deps, c.var.actor!, { sessionId: auth.sessionId });
     clearAdminSessionCookie(c, deps.config);
     if (!kept || admin?.sessionId !== stopped.adminSessionId) {
       clearSessionCookie(c, deps.config);
@@ -54,5 +55,5 @@ export function impersonationPages(deps: AppDeps) {
     flash(c, 'Impersonation stopped. You are back in your own account.');
     return redirect(c, `/admin/users/${stopped.userId}`);
   });
-  return app;
+  return { prefix: '/impersonation', access: 'impersonating', pages: app };
 }

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { platformCounts } from '../../../domain/accounts/me.ts';
 import { getOutboxEmail, listOutbox, recentJobRuns } from '../../../domain/operations/outbox.ts';
+import type { Area } from '../../areas.ts';
 import type { AppDeps } from '../../context.ts';
-import { requireAdmin } from '../../middleware/require-auth.ts';
 import type { Renderer } from '../../render.ts';
 import { adminActivityPages } from './activity.ts';
 import { adminBillingPages } from './billing.ts';
@@ -10,10 +10,13 @@ import { adminFraudPages } from './fraud.ts';
 import { adminPaymentPages } from './payment.ts';
 import { adminPeoplePages } from './users.ts';
 
-/** The platform staff area. */
-export function adminPages(deps: AppDeps, view: Renderer) {
+/** The platform staff area, /admin: one area, so every staff page is behind the platform-admin guard. */
+export function adminArea(deps: AppDeps, view: Renderer): Area {
+  return { prefix: '/admin', access: 'platform-admin', pages: adminPages(deps, view) };
+}
+
+function adminPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  app.use('*', requireAdmin());
   const opts = { layout: 'admin' as const };
 
   app.get('/', async (c) => view.page(c, 'admin/dashboard', { counts: await platformCounts(deps.db) }, { ...opts, title: 'Admin' }));

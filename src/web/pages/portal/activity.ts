@@ -7,14 +7,14 @@ import { listActivity, parseActivityFilter, type ActivityFilter } from '../../..
 import { ACTIVITY_ACTIONS } from '../../../domain/activity/record.ts';
 import { ForbiddenError, ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
-import { requireUser } from '../../middleware/require-auth.ts';
 import type { Renderer } from '../../render.ts';
 
 const PAGE = 50;
 const FILTER_KEYS = ['action', 'from', 'to'] as const;
 
 /**
- * /activity: the active organization's activity log, filters, pages and CSV export.
+ * /activity: the active organization's activity log, filters and pages; `/activity.csv`
+ * (`activityExportPages`): the same log as a CSV download. Both mounted by portal/index.ts.
  *
  * Needs `settings_manage` (by default the owner and admin roles). The log holds members'
  * IP addresses, user agents and security-relevant changes, so reading it is part of
@@ -24,15 +24,8 @@ const FILTER_KEYS = ['action', 'from', 'to'] as const;
  */
 export function activityPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  for (const path of ['/activity', '/activity.csv']) app.use(path, requireUser());
 
-  function organizationOf(c: Context): string {
-    const actor = c.var.actor;
-    if (!actor?.organizationId || !can(actor, 'settings_manage')) throw new ForbiddenError("Seeing the organization's activity needs the settings_manage permission.");
-    return actor.organizationId;
-  }
-
-  app.get('/activity', async (c) => {
+  app.get('/', async (c) => {
     const organizationId = organizationOf(c);
     const raw = Object.fromEntries(FILTER_KEYS.map((k) => [k, c.req.query(k) ?? '']));
     const query = new URLSearchParams(Object.entries(raw).filter(([, v]) => v)).toString();
@@ -54,14 +47,25 @@ export function activityPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.get('/activity.csv', async (c) => {
+  return app;
+}
+
+/** /activity.csv: the log as a download, with the filters of the page. */
+export function activityExportPages(deps: AppDeps) {
+  const app = new Hono();
+  app.get('/', async (c) => {
     const organizationId = organizationOf(c);
     const timeZone = c.var.auth!.user.timezone;
     const filter = parseActivityFilter(Object.fromEntries(FILTER_KEYS.map((k) => [k, c.req.query(k) ?? ''])), timeZone);
     return csvResponse(c, activityCsv(deps.db, { organizationId }, filter), `activity-${dayIn(deps.clock.now(), timeZone)}.csv`);
   });
-
   return app;
+}
+
+function organizationOf(c: Context): string {
+  const actor = c.var.actor;
+  if (!actor?.organizationId || !can(actor, 'settings_manage')) throw new ForbiddenError("Seeing the organization's activity needs the settings_manage permission.");
+  return actor.organizationId;
 }
 
 /** Streams CSV text as a download (an export of any size never sits in memory whole). */

@@ -16,7 +16,7 @@ interface KeyForm {
 }
 
 /**
- * Settings → API keys: the signed-in user's own keys (any organization they belong to).
+ * Settings → API keys (/settings/api-keys): the signed-in user's own keys (any organization they belong to).
  * No organization permission is needed: a key can only carry permissions its creator holds
  * in its organization, and the domain refuses keys and impersonators (403).
  */
@@ -40,12 +40,12 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
     };
   }
 
-  app.get('/settings/api-keys', async (c) => {
+  app.get('/', async (c) => {
     const q = c.req.query();
     return view.page(c, 'portal/settings/api-keys', await pageData(c, { ...q, permissions: c.req.queries('permissions') ?? [] }), { ...opts, region });
   });
 
-  app.post('/settings/api-keys', async (c) => {
+  app.post('/', async (c) => {
     const values: KeyForm = { ...(await formData(c)), permissions: await formList(c, 'permissions') };
     const input = { ...values, expires_at: values.expires_at || undefined };
     try {
@@ -57,7 +57,7 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
     }
   });
 
-  app.delete('/settings/api-keys/:id', async (c) => {
+  app.delete('/:id', async (c) => {
     await revokeApiKey(deps, c.var.actor!, c.req.param('id'));
     return view.partial(c, 'portal/settings/_api_keys', { keys: await listApiKeys(deps.db, c.var.actor!), now: deps.clock.now() });
   });

@@ -1,40 +1,65 @@
 import { Hono } from 'hono';
 import { userOrganizations } from '../../../domain/accounts/me.ts';
 import { resendVerification } from '../../../domain/accounts/profile.ts';
+import type { Area } from '../../areas.ts';
 import type { AppDeps } from '../../context.ts';
 import { refererPath } from '../../local-path.ts';
-import { requireUser } from '../../middleware/require-auth.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
-import { activityPages } from './activity.ts';
+import { activityExportPages, activityPages } from './activity.ts';
+import { apiKeyPages } from './api-keys.ts';
 import { billingPages } from './billing/index.ts';
 import { invoicePages } from './invoices.ts';
-import { settingsPages } from './settings.ts';
+import { organizationAreas } from './organizations/index.ts';
 import { securityPages } from './security.ts';
-import { organizationPages } from './organizations/index.ts';
+import { settingsPages } from './settings.ts';
 
-/** The signed-in customer area. */
-export function portalPages(deps: AppDeps, view: Renderer) {
+/**
+ * The signed-in customer area, one entry per prefix; app.ts mounts each behind its guard
+ * (`mountArea`). The account's own credentials and access are `account-owner` areas, so an
+ * admin impersonating the account can look but not change them.
+ */
+export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
+  const settings = settingsPages(deps, view);
+  const security = securityPages(deps, view);
+  const account = new Hono();
+  account.route('/', settings.profile);
+  account.route('/', security.overview);
+  return [
+    { prefix: '/dashboard', access: 'signed-in', pages: dashboardPages(deps, view) },
+    { prefix: '/email-verification', access: 'signed-in', pages: emailVerificationPages(deps) },
+    { prefix: '/settings', access: 'signed-in', pages: account },
+    { prefix: '/settings/email', access: 'account-owner', pages: settings.email },
+    { prefix: '/settings/password', access: 'account-owner', pages: settings.password },
+    { prefix: '/settings/two-factor', access: 'account-owner', pages: security.twoFactor },
+    { prefix: '/settings/sessions', access: 'account-owner', pages: security.sessions },
+    { prefix: '/settings/api-keys', access: 'account-owner', pages: apiKeyPages(deps, view) },
+    ...organizationAreas(deps, view),
+    { prefix: '/activity', access: 'signed-in', pages: activityPages(deps, view) },
+    { prefix: '/activity.csv', access: 'signed-in', pages: activityExportPages(deps) },
+    { prefix: '/invoices', access: 'signed-in', pages: invoicePages(deps, view) },
+    { prefix: '/billing', access: 'signed-in', pages: billingPages(deps, view) },
+  ];
+}
+
+/** /dashboard: the active organization at a glance. */
+function dashboardPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  for (const path of ['/dashboard', '/settings', '/settings/*', '/email-verification']) app.use(path, requireUser());
-
-  app.get('/dashboard', async (c) => {
+  app.get('/', async (c) => {
     const user = c.var.auth!.user;
     const orgs = await userOrganizations(deps.db, user.id);
     const active = orgs.find((o) => o.id === user.activeOrganizationId) ?? orgs[0] ?? null;
     return view.page(c, 'portal/dashboard', { organizations: orgs, active }, { layout: 'portal', title: 'Dashboard' });
   });
+  return app;
+}
 
-  app.post('/email-verification', async (c) => {
+/** /email-verification: send the confirmation link again. */
+function emailVerificationPages(deps: AppDeps) {
+  const app = new Hono();
+  app.post('/', async (c) => {
     const sent = await resendVerification(deps, c.var.auth!.user.id);
     flash(c, sent ? 'We sent a new confirmation link. Check your inbox.' : 'Your email address is already confirmed.', 'info');
     return redirect(c, refererPath(c, deps.config.publicUrl, '/dashboard'));
   });
-
-  app.route('/', settingsPages(deps, view));
-  app.route('/', securityPages(deps, view));
-  app.route('/', activityPages(deps, view));
-  app.route('/', invoicePages(deps, view));
-  app.route('/', billingPages(deps, view));
-  app.route('/', organizationPages(deps, view));
   return app;
 }

@@ -1,39 +1,37 @@
 import { Hono, type Context } from 'hono';
+import { keysetPage } from '../../../db/paging.ts';
 import { renderInvoicePdf } from '../../../domain/invoices/pdf.ts';
 import { getInvoice, invoiceSections, listInvoices, pdfFilename, periodLabel } from '../../../domain/invoices/query.ts';
 import { KIND_LABELS } from '../../../domain/ledger/kinds.ts';
 import { lineDigits } from '../../../domain/invoices/lines.ts';
 import { formatMoney } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
-import { requireUser } from '../../middleware/require-auth.ts';
 import type { Renderer } from '../../render.ts';
 
 const PAGE = 25;
 
 /**
- * /invoices: the active organization's receipts and monthly statements, each as a printable
+ * /invoices (mounted there by portal/index.ts): the active organization's receipts and monthly statements, each as a printable
  * page and a PDF download. Needs `billing_view` (403 without it); another organization's
  * invoice is 404. The JSON API (api/v1/invoices.ts) serves the same over the same domain.
  */
 export function invoicePages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  for (const path of ['/invoices', '/invoices/*']) app.use(path, requireUser());
-
-  app.get('/invoices', async (c) => {
+  app.get('/', async (c) => {
     const cursor = c.req.query('cursor') || undefined;
     const rows = await listInvoices(deps.db, c.var.actor!, { limit: PAGE, cursor });
-    const kept = rows.slice(0, PAGE);
-    const data = { invoices: kept, nextCursor: rows.length > PAGE ? kept[kept.length - 1]!.id : null, first: !cursor, periodLabel };
+    const page = keysetPage(rows, PAGE, (r) => r.id);
+    const data = { invoices: page.rows, nextCursor: page.nextCursor, first: !cursor, periodLabel };
     return view.page(c, 'portal/invoices/index', data, { layout: 'portal', title: 'Invoices', region: { id: 'invoice-rows', partial: 'portal/invoices/_rows' } });
   });
 
-  app.get('/invoices/:id', async (c) => {
+  app.get('/:id', async (c) => {
     const invoice = await getInvoice(deps.db, c.var.actor!, c.req.param('id'));
     const data = { invoice, sections: invoiceSections(invoice.lines), period: invoice.period_start ? periodLabel(invoice.period_start) : null, kinds: KIND_LABELS, lineMoney };
     return view.page(c, 'portal/invoices/show', data, { layout: 'portal', title: invoice.number });
   });
 
-  app.get('/invoices/:id/pdf', async (c) => pdfResponse(c, await getInvoice(deps.db, c.var.actor!, c.req.param('id'))));
+  app.get('/:id/pdf', async (c) => pdfResponse(c, await getInvoice(deps.db, c.var.actor!, c.req.param('id'))));
 
   return app;
 }

@@ -7,9 +7,16 @@ import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 
-/** Settings → security: two-factor authentication and signed-in sessions. */
+/**
+ * Settings → security: the overview (`overview`, /settings/security), two-factor
+ * authentication (`twoFactor`, /settings/two-factor) and signed-in sessions (`sessions`,
+ * /settings/sessions); portal/index.ts mounts each in its area (the last two only for the
+ * account's owner).
+ */
 export function securityPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
+  const twoFactor = new Hono();
+  const signedInSessions = new Hono();
   const opts = { layout: 'portal' as const, title: 'Security' };
 
   async function securityData(c: Context) {
@@ -25,10 +32,10 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     return { secret: pending.secret, qr, values: {}, errors: {} };
   }
 
-  app.get('/settings/security', async (c) => view.page(c, 'portal/settings/security', await securityData(c), opts));
+  app.get('/security', async (c) => view.page(c, 'portal/settings/security', await securityData(c), opts));
 
   // Starting setup asks for the password (a wrong one: 422 with the security page again).
-  app.post('/settings/two-factor', async (c) => {
+  twoFactor.post('/', async (c) => {
     if (c.var.auth!.user.twoFactorEnabled) return redirect(c, '/settings/security');
     const values = await formData(c);
     return submitForm(c, view, { template: 'portal/settings/security', values, data: await securityData(c), options: opts }, async () => {
@@ -37,7 +44,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.post('/settings/two-factor/confirmation', async (c) => {
+  twoFactor.post('/confirmation', async (c) => {
     const values = await formData(c);
     const userId = c.var.auth!.user.id;
     // Only a setup started with the password can be confirmed; without one, start again.
@@ -50,7 +57,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.delete('/settings/two-factor', async (c) => {
+  twoFactor.delete('/', async (c) => {
     const values = await formData(c);
     const data = await securityData(c);
     const region = { id: 'two-factor-disable', partial: 'portal/settings/_two_factor_disable' };
@@ -61,16 +68,16 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.delete('/settings/sessions/:id', async (c) => {
+  signedInSessions.delete('/:id', async (c) => {
     const id = c.req.param('id');
     if (!isUuid(id) || !(await revokeOwnSession(deps.db, c.var.actor!, id, deps.clock.now()))) return c.notFound();
     return view.partial(c, 'portal/settings/_sessions', await securityData(c));
   });
 
-  app.delete('/settings/sessions', async (c) => {
+  signedInSessions.delete('/', async (c) => {
     await revokeOwnOtherSessions(deps.db, c.var.actor!, c.var.auth!.sessionId, deps.clock.now());
     return view.partial(c, 'portal/settings/_sessions', await securityData(c));
   });
 
-  return app;
+  return { overview: app, twoFactor, sessions: signedInSessions };
 }

@@ -4,21 +4,26 @@ import { ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
-import { apiKeyPages } from './api-keys.ts';
 
-/** Settings → profile and password; API keys live in their own file. */
+/**
+ * Settings → profile (`profile`, at /settings), email address (`email`, /settings/email) and
+ * password (`password`, /settings/password); portal/index.ts mounts each in its area (the
+ * email address and password only for the account's owner). API keys live in their own file.
+ */
 export function settingsPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
+  const email = new Hono();
+  const password = new Hono();
   const zones = timezones();
 
-  app.get('/settings', (c) => c.redirect('/settings/profile', 303));
+  app.get('/', (c) => c.redirect('/settings/profile', 303));
 
-  app.get('/settings/profile', async (c) => {
+  app.get('/profile', async (c) => {
     const p = await getProfile(deps, c.var.auth!.user.id);
     return view.page(c, 'portal/settings/profile', { profile: p, zones, values: { name: p.name, phone: p.phone ?? '', timezone: p.timezone }, errors: {}, emailValues: {}, emailErrors: {} }, { layout: 'portal', title: 'Profile' });
   });
 
-  app.post('/settings/profile', async (c) => {
+  app.post('/profile', async (c) => {
     const values = await formData(c);
     const profile = await getProfile(deps, c.var.auth!.user.id);
     return submitForm(c, view, { template: 'portal/settings/profile', values, data: { profile, zones, emailValues: {}, emailErrors: {} }, options: { layout: 'portal', title: 'Profile' } }, async () => {
@@ -28,7 +33,7 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.post('/settings/email', async (c) => {
+  email.post('/', async (c) => {
     const values = await formData(c);
     const profile = await getProfile(deps, c.var.auth!.user.id);
     const data = { profile, zones, emailValues: values, emailErrors: {} as Record<string, string> };
@@ -43,9 +48,9 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
     return redirect(c, '/settings/profile');
   });
 
-  app.get('/settings/password', (c) => view.page(c, 'portal/settings/password', { values: {}, errors: {} }, { layout: 'portal', title: 'Password' }));
+  password.get('/', (c) => view.page(c, 'portal/settings/password', { values: {}, errors: {} }, { layout: 'portal', title: 'Password' }));
 
-  app.post('/settings/password', async (c) => {
+  password.post('/', async (c) => {
     const values = await formData(c);
     return submitForm(c, view, { template: 'portal/settings/password', values, options: { layout: 'portal', title: 'Password' } }, async () => {
       await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values, c.var.actor ?? {});
@@ -54,6 +59,5 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.route('/', apiKeyPages(deps, view));
-  return app;
+  return { profile: app, email, password };
 }

@@ -7,7 +7,6 @@ import { AppError } from '../../../../lib/errors.ts';
 import { formatMoney, parseMoney } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
-import { requireUser } from '../../../middleware/require-auth.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
 import { actorOf } from '../../../actor.ts';
 import { lineMoney, spendChart } from './chart.ts';
@@ -19,13 +18,12 @@ export const PRESETS = ['10.00', '25.00', '50.00', '100.00'];
 const RECENT = 10;
 
 /**
- * /billing: the active organization's wallet (needs `billing_view`): balance, summary, the
+ * /billing (mounted there by portal/index.ts): the active organization's wallet (needs `billing_view`): balance, summary, the
  * 30-day spend chart, recent lines, top-ups in progress, and adding funds (`billing_manage`;
  * the form is hidden without it). The JSON API (api/v1/wallet.ts) serves the same domain.
  */
 export function billingPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  for (const path of ['/billing', '/billing/*']) app.use(path, requireUser());
   const opts = { layout: 'portal' as const, title: 'Billing', region: { id: 'add-funds', partial: 'portal/billing/_add_funds' } };
 
   async function overview(c: Context) {
@@ -45,9 +43,9 @@ export function billingPages(deps: AppDeps, view: Renderer) {
     };
   }
 
-  app.get('/billing', async (c) => view.page(c, 'portal/billing/index', { ...(await overview(c)), values: {}, errors: {} }, opts));
+  app.get('/', async (c) => view.page(c, 'portal/billing/index', { ...(await overview(c)), values: {}, errors: {} }, opts));
 
-  app.post('/billing/top-ups', async (c) => {
+  app.post('/top-ups', async (c) => {
     const values = await formData(c);
     return submitForm(c, view, { template: 'portal/billing/index', values, data: await overview(c), options: opts }, async () =>
       toPayPal(c, await startTopUp(deps, actorOf(c), { amount: values.amount ?? '' })),
@@ -55,7 +53,7 @@ export function billingPages(deps: AppDeps, view: Renderer) {
   });
 
   // A top-up held for review goes on to PayPal once staff allowed it.
-  app.post('/billing/top-ups/:id/checkout', async (c) => {
+  app.post('/top-ups/:id/checkout', async (c) => {
     try {
       return toPayPal(c, await continueTopUp(deps, actorOf(c), c.req.param('id')));
     } catch (err) {

@@ -16,7 +16,7 @@ export function paymentReturnPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const opts = { layout: 'portal' as const, title: 'Payment' };
 
-  app.get('/billing/payment/success', async (c) => {
+  app.get('/payment/success', async (c) => {
     authorize(actorOf(c), 'billing_manage');
     const token = c.req.query('token');
     if (!token) return redirect(c, '/billing');
@@ -30,7 +30,7 @@ export function paymentReturnPages(deps: AppDeps, view: Renderer) {
     }
   });
 
-  app.get('/billing/payment/cancel', async (c) => {
+  app.get('/payment/cancel', async (c) => {
     authorize(actorOf(c), 'billing_manage');
     const token = c.req.query('token');
     if (!token) return redirect(c, '/billing');

@@ -17,7 +17,7 @@ const FILTER_KEYS = ['kind', 'from', 'to'] as const;
 export function transactionPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
-  app.get('/billing/transactions', async (c) => {
+  app.get('/transactions', async (c) => {
     const wallet = await walletFor(deps.db, actorOf(c));
     const raw = Object.fromEntries(FILTER_KEYS.map((k) => [k, c.req.query(k) ?? '']));
     const query = new URLSearchParams(Object.entries(raw).filter(([, v]) => v)).toString();
@@ -39,7 +39,7 @@ export function transactionPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.get('/billing/transactions/:id', async (c) => {
+  app.get('/transactions/:id', async (c) => {
     const wallet = await walletFor(deps.db, actorOf(c));
     const transaction = await getWalletTransaction(deps.db, wallet, c.req.param('id'));
     return view.page(c, 'portal/billing/transaction', { wallet, t: transaction, kinds: KIND_LABELS, lineMoney }, { layout: 'portal', title: 'Transaction' });

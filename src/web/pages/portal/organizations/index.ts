@@ -1,23 +1,28 @@
 import { Hono } from 'hono';
+import type { Area } from '../../../areas.ts';
 import type { AppDeps } from '../../../context.ts';
-import { requireUser } from '../../../middleware/require-auth.ts';
 import type { Renderer } from '../../../render.ts';
-import { invitationPages } from './invitations.ts';
+import { invitationAnswerPages, invitationPages } from './invitations.ts';
 import { memberPages } from './members.ts';
-import { organizationsPages } from './organizations.ts';
+import { myOrganizationPages, organizationSettingsPages, organizationSwitchPages } from './organizations.ts';
 import { rolePages } from './roles.ts';
 
 /**
- * Organizations in the portal: the user's organizations and the active one's settings,
- * members, invitations and roles; plus the invitee's invitation pages. All signed-in only
- * (a signed-out visitor of an invitation link signs in and comes back).
+ * Organizations in the portal, all signed-in only: the user's organizations and the switcher;
+ * the active organization's settings, members, invitations and roles (/organization/…); and
+ * the invitee's invitation pages (a signed-out visitor of an invitation link signs in and
+ * comes back).
  */
-export function organizationPages(deps: AppDeps, view: Renderer) {
-  const app = new Hono();
-  for (const path of ['/organizations', '/active-organization', '/organization/*', '/invitations/*']) app.use(path, requireUser());
-  app.route('/', organizationsPages(deps, view));
-  app.route('/', memberPages(deps, view));
-  app.route('/', invitationPages(deps, view));
-  app.route('/', rolePages(deps, view));
-  return app;
+export function organizationAreas(deps: AppDeps, view: Renderer): Area[] {
+  const active = new Hono();
+  active.route('/', organizationSettingsPages(deps, view));
+  active.route('/', memberPages(deps, view));
+  active.route('/', invitationPages(deps, view));
+  active.route('/', rolePages(deps, view));
+  return [
+    { prefix: '/organizations', access: 'signed-in', pages: myOrganizationPages(deps, view) },
+    { prefix: '/active-organization', access: 'signed-in', pages: organizationSwitchPages(deps) },
+    { prefix: '/organization', access: 'signed-in', pages: active },
+    { prefix: '/invitations', access: 'signed-in', pages: invitationAnswerPages(deps, view) },
+  ];
 }

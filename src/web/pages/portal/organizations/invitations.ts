@@ -11,8 +11,8 @@ import { actorOf } from '../../../actor.ts';
 const region = { id: 'invitations', partial: 'portal/organizations/_invitations' };
 
 /**
- * Invitations: the organization invites, resends and cancels (members page, #invitations);
- * the invitee opens the emailed link and accepts or declines.
+ * Invitations, the organization's side (/organization/invitations): invite, resend, cancel,
+ * on the members page (#invitations). The invitee's side is `invitationAnswerPages` below.
  */
 export function invitationPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
@@ -28,7 +28,7 @@ export function invitationPages(deps: AppDeps, view: Renderer) {
   const refused = async (c: Context, err: AppError, values: Record<string, string> = {}) =>
     view.page(c, 'portal/organizations/members', await membersData(c, { invite: { values, errors: err.fields ?? {}, message: err.message } }), opts(422));
 
-  app.post('/organization/invitations', async (c) => {
+  app.post('/invitations', async (c) => {
     const values = await formData(c);
     return orFail(async () => {
       const inv = await inviteMember(deps, actorOf(c), values);
@@ -36,29 +36,38 @@ export function invitationPages(deps: AppDeps, view: Renderer) {
     }, (err) => refused(c, err, values));
   });
 
-  app.post('/organization/invitations/:id/deliveries', async (c) =>
+  app.post('/invitations/:id/deliveries', async (c) =>
     orFail(async () => {
       const inv = await resendInvitation(deps, actorOf(c), c.req.param('id'));
       return done(c, `We emailed a new invitation link to ${inv.email}; the old one no longer works.`, { invite: { values: {}, errors: {}, message: null, sent: inv.email } });
     }, (err) => refused(c, err)),
   );
 
-  app.delete('/organization/invitations/:id', async (c) =>
+  app.delete('/invitations/:id', async (c) =>
     orFail(async () => {
       await cancelInvitation(deps, actorOf(c), c.req.param('id'));
       return done(c, 'The invitation is cancelled.');
     }, (err) => refused(c, err)),
   );
 
-  // The invitee's side. Someone else's link is a plain 404 that names no organization.
+  return app;
+}
+
+/**
+ * /invitations/<token>: the invitee opens the emailed link and accepts or declines (signed in:
+ * a signed-out visitor signs in and comes back). Someone else's link is a plain 404 that
+ * names no organization.
+ */
+export function invitationAnswerPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
   const invitationPage = async (c: Context, token: string, message?: string, status?: 403 | 422) => {
     const invitation = await viewInvitation(deps, actorOf(c), token);
     return view.page(c, 'public/invitation', { invitation, token, message: message ?? invitation.message }, { layout: 'portal', title: 'Invitation', status });
   };
 
-  app.get('/invitations/:token', async (c) => invitationPage(c, c.req.param('token')));
+  app.get('/:token', async (c) => invitationPage(c, c.req.param('token')));
 
-  app.post('/invitations/:token/acceptance', async (c) => {
+  app.post('/:token/acceptance', async (c) => {
     const token = c.req.param('token');
     return orFail(async () => {
       const joined = await acceptInvitation(deps, actorOf(c), token);
@@ -67,7 +76,7 @@ export function invitationPages(deps: AppDeps, view: Renderer) {
     }, (err) => invitationPage(c, token, err.message, err.status === 403 ? 403 : 422));
   });
 
-  app.post('/invitations/:token/declination', async (c) => {
+  app.post('/:token/declination', async (c) => {
     const token = c.req.param('token');
     return orFail(async () => {
       await declineInvitation(deps, actorOf(c), token);

@@ -25,7 +25,7 @@ export function memberPages(deps: AppDeps, view: Renderer) {
 
   const pageData = membersPageData(deps);
 
-  app.get('/organization/members', async (c) => {
+  app.get('/members', async (c) => {
     if (!actorOf(c).organizationId) return c.redirect('/organizations', 303);
     return view.page(c, TEMPLATE, await pageData(c), opts());
   });
@@ -38,7 +38,7 @@ export function memberPages(deps: AppDeps, view: Renderer) {
   };
   const listRefused = async (c: Context, message: string) => view.page(c, TEMPLATE, await pageData(c, { memberError: message }), opts(regions.members, 422));
 
-  app.patch('/organization/members/:userId', async (c) => {
+  app.patch('/members/:userId', async (c) => {
     const userId = c.req.param('userId');
     const values = await formData(c);
     return orFail(async () => {
@@ -51,7 +51,7 @@ export function memberPages(deps: AppDeps, view: Renderer) {
     }, (err) => listRefused(c, err.fields?.role_id ?? err.message));
   });
 
-  app.delete('/organization/members/:userId', async (c) => {
+  app.delete('/members/:userId', async (c) => {
     const userId = c.req.param('userId');
     return orFail(async () => {
       await removeMember(deps, actorOf(c), userId);
@@ -59,7 +59,7 @@ export function memberPages(deps: AppDeps, view: Renderer) {
     }, (err) => listRefused(c, err.message));
   });
 
-  app.delete('/organization/membership', async (c) => {
+  app.delete('/membership', async (c) => {
     orgOf(actorOf(c));
     return orFail(async () => {
       await leaveOrganization(deps, actorOf(c));
@@ -68,7 +68,7 @@ export function memberPages(deps: AppDeps, view: Renderer) {
     }, async (err) => view.page(c, TEMPLATE, await pageData(c, { leaveError: err.message }), opts(regions.leave, 422)));
   });
 
-  app.post('/organization/ownership', async (c) => {
+  app.post('/ownership', async (c) => {
     const values = await formData(c);
     return orFail(async () => {
       await transferOwnership(deps, actorOf(c), values);

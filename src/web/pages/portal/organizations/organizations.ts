@@ -7,17 +7,15 @@ import { flash, redirect, type Renderer } from '../../../render.ts';
 import { actorOf } from '../../../actor.ts';
 import { backTo, switcherData } from '../../../organization-switcher.ts';
 
-/** My organizations (create, switch) and the active organization's settings. */
-export function organizationsPages(deps: AppDeps, view: Renderer) {
+/** /organizations: my organizations, and creating one. */
+export function myOrganizationPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const listOpts = { layout: 'portal' as const, title: 'Organizations', region: { id: 'create-organization', partial: 'portal/organizations/_create_form' } };
-  const settingsOpts = { layout: 'portal' as const, title: 'Organization settings' };
-
   const listData = async (c: Context) => ({ ...(await switcherData(deps.db, actorOf(c))), mine: await listMyOrganizations(deps.db, actorOf(c)) });
 
-  app.get('/organizations', async (c) => view.page(c, 'portal/organizations/index', { ...(await listData(c)), values: {}, errors: {} }, listOpts));
+  app.get('/', async (c) => view.page(c, 'portal/organizations/index', { ...(await listData(c)), values: {}, errors: {} }, listOpts));
 
-  app.post('/organizations', async (c) => {
+  app.post('/', async (c) => {
     const values = await formData(c);
     return submitForm(c, view, { template: 'portal/organizations/index', values, data: await listData(c), options: listOpts }, async () => {
       const org = await createOwnOrganization(deps, actorOf(c), { values, activate: true });
@@ -26,20 +24,33 @@ export function organizationsPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.post('/active-organization', async (c) => {
+  return app;
+}
+
+/** /active-organization: the switcher's form; back to the page it was on. */
+export function organizationSwitchPages(deps: AppDeps) {
+  const app = new Hono();
+  app.post('/', async (c) => {
     const { organization_id = '' } = await formData(c);
     await switchActiveOrganization(deps, actorOf(c), organization_id);
     return redirect(c, backTo(c, deps.config.publicUrl));
   });
+  return app;
+}
 
-  app.get('/organization/settings', async (c) => {
+/** /organization/settings: the active organization's name and invoice details (`settings_manage`). */
+export function organizationSettingsPages(deps: AppDeps, view: Renderer) {
+  const app = new Hono();
+  const settingsOpts = { layout: 'portal' as const, title: 'Organization settings' };
+
+  app.get('/settings', async (c) => {
     authorize(actorOf(c), 'settings_manage');
     const org = await getOrganization(deps.db, actorOf(c));
     const values = { name: org.name, website: org.website ?? '', address: org.address ?? '', tax_id: org.tax_id ?? '' };
     return view.page(c, 'portal/organizations/settings', { org, values, errors: {} }, settingsOpts);
   });
 
-  app.post('/organization/settings', async (c) => {
+  app.post('/settings', async (c) => {
     authorize(actorOf(c), 'settings_manage');
     const values = await formData(c);
     const org = await getOrganization(deps.db, actorOf(c));

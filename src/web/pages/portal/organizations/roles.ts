@@ -29,12 +29,12 @@ export function rolePages(deps: AppDeps, view: Renderer) {
   };
   const failed = (values: Form['values']) => (err: { fields?: Record<string, string>; message: string }): Form => ({ values, errors: err.fields ?? {}, message: err.message });
 
-  app.get('/organization/roles', async (c) => {
+  app.get('/roles', async (c) => {
     if (!actorOf(c).organizationId) return c.redirect('/organizations', 303);
     return listPage(c, blank);
   });
 
-  app.post('/organization/roles', async (c) => {
+  app.post('/roles', async (c) => {
     authorize(actorOf(c), 'members_manage');
     const values = await input(c);
     return orFail(async () => {
@@ -44,12 +44,12 @@ export function rolePages(deps: AppDeps, view: Renderer) {
     }, (err) => listPage(c, failed(values)(err), 422));
   });
 
-  app.get('/organization/roles/:id', async (c) => {
+  app.get('/roles/:id', async (c) => {
     authorize(actorOf(c), 'members_manage');
     return rolePage(c, c.req.param('id'));
   });
 
-  app.patch('/organization/roles/:id', async (c) => {
+  app.patch('/roles/:id', async (c) => {
     authorize(actorOf(c), 'members_manage');
     const id = c.req.param('id');
     const values = await input(c);
@@ -63,7 +63,7 @@ export function rolePages(deps: AppDeps, view: Renderer) {
     }, (err) => rolePage(c, id, { form: failed(values)(err) }, regions.form, 422));
   });
 
-  app.delete('/organization/roles/:id', async (c) => {
+  app.delete('/roles/:id', async (c) => {
     authorize(actorOf(c), 'members_manage');
     const id = c.req.param('id');
     return orFail(async () => {
