@@ -12,7 +12,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Default: 127.0.0.1 outside production (a laptop's demo is not on the network), 0.0.0.0 in production.
+  HOST: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -59,11 +60,14 @@ const schema = z.object({
   JOBS_ENABLED: bool.default(true),
   WEB_ENABLED: bool.default(true),
   EMULATORS_ENABLED: bool.optional(),
+  EMULATORS_IN_PRODUCTION: z.string().optional(),
   BCRYPT_COST: int(4, 15).default(12),
 });
 
 export type Config = Readonly<
-  z.infer<typeof schema> & {
+  Omit<z.infer<typeof schema>, 'HOST'> & {
+    /** The interface to listen on (HOST, else 127.0.0.1 outside production and 0.0.0.0 in it). */
+    HOST: string;
     isProduction: boolean;
     publicUrl: string;
     /** This process's own HTTP origin over loopback, for what it calls on itself (the demo emulators). */
@@ -72,6 +76,8 @@ export type Config = Readonly<
     encryptionKey: Buffer;
     mailTransport: 'outbox' | 'smtp' | 'resend';
     emulatorsEnabled: boolean;
+    /** Production with emulators on (a demo server, explicitly allowed): every page says so. */
+    emulatorsInProduction: boolean;
     cookieName: string;
   }
 >;
@@ -84,6 +90,9 @@ export class ConfigError extends Error {
 }
 
 const DEV_SECRET = 'skypanel-development-secret-not-for-production';
+
+/** The value EMULATORS_IN_PRODUCTION must have for a production server to run the emulators. */
+export const EMULATORS_IN_PRODUCTION_CONSENT = 'i-understand-no-real-money';
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -114,6 +123,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (isProduction && c.DEFAULT_ADMIN_PASSWORD && c.DEFAULT_ADMIN_PASSWORD.length < 12) {
     problems.push('DEFAULT_ADMIN_PASSWORD: at least 12 characters in production');
   }
+  const emulatorsEnabled = c.EMULATORS_ENABLED ?? !isProduction;
+  // Emulators take payments nobody receives: a production server runs them only when told twice.
+  if (isProduction && emulatorsEnabled && c.EMULATORS_IN_PRODUCTION !== EMULATORS_IN_PRODUCTION_CONSENT) {
+    problems.push(`EMULATORS_ENABLED: in production the emulators (no real money moves) also need EMULATORS_IN_PRODUCTION=${EMULATORS_IN_PRODUCTION_CONSENT}`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const mailTransport = c.MAIL_TRANSPORT ?? (c.RESEND_API_KEY ? 'resend' : c.SMTP_URL ? 'smtp' : 'outbox');
@@ -121,15 +135,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(['MAIL_TRANSPORT: production needs smtp or resend (or MAIL_TRANSPORT=outbox explicitly)']);
   }
   const port = c.PORT;
+  const host = c.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1');
   return Object.freeze({
     ...c,
+    HOST: host,
     isProduction,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
-    loopbackOrigin: loopbackOrigin(c.HOST, port),
+    loopbackOrigin: loopbackOrigin(host, port),
     sessionSecret,
     encryptionKey,
     mailTransport,
-    emulatorsEnabled: c.EMULATORS_ENABLED ?? !isProduction,
+    emulatorsEnabled,
+    emulatorsInProduction: isProduction && emulatorsEnabled,
     cookieName: isProduction ? '__Host-sp_session' : 'sp_session',
   });
 }

@@ -62,6 +62,8 @@ export function createRenderer(config: Config, assets: Manifest) {
       flash,
       asset,
       emulators: config.emulatorsEnabled,
+      /** A production server running the emulators (explicitly allowed): every layout says so. */
+      emulatorsInProduction: config.emulatorsInProduction,
       mailOutbox: config.mailTransport === 'outbox',
     };
   }

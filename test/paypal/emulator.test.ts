@@ -125,16 +125,40 @@ describe('PayPal emulator approval page, mounted under a base path in the app', 
     expect(await res.text()).toContain('PayPal emulator — no real money moves');
   });
 
-  it('the JSON control endpoint injects failures and approves orders for the demo', async () => {
+  it('serves no control endpoints where it is mounted: reading every order, reversing a capture or arming a failure is not found', async () => {
     const order = await paypal().createOrder(topUp());
-    const approve = await fetch(`${mounted.url}${BASE}/_control/orders/${order.id}/approve`, { method: 'POST' });
-    const inject = await fetch(`${mounted.url}${BASE}/_control/inject`, {
+    paypalEmulatorControls(mounted.state).approve(order.id);
+    const result = await paypal().captureOrder(order.id, `capture-${order.id}`);
+    if (result.outcome !== 'captured') throw new Error('expected a capture');
+    const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: 'pending' }) };
+
+    expect((await fetch(`${mounted.url}${BASE}/_control/state`)).status).toBe(404);
+    expect((await fetch(`${mounted.url}${BASE}/_control/captures/${result.capture.id}/reverse`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${mounted.url}${BASE}/_control/inject`, post)).status).toBe(404);
+    expect(mounted.state.captures.get(result.capture.id)?.status).toBe('COMPLETED');
+    expect(mounted.state.faults).toHaveLength(0);
+  });
+});
+
+describe('PayPal emulator JSON controls, on its own port', () => {
+  let emu: PayPalEmulator;
+  beforeEach(async () => {
+    emu = await startPayPalEmulator();
+  });
+  afterEach(async () => {
+    await emu.close();
+  });
+
+  it('injects failures and approves orders for a script', async () => {
+    const order = await clientFor(emu).createOrder(topUp());
+    const approve = await fetch(`${emu.url}/_control/orders/${order.id}/approve`, { method: 'POST' });
+    const inject = await fetch(`${emu.url}/_control/inject`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ fault: 'pending' }),
     });
-    const result = await paypal().captureOrder(order.id, `capture-${order.id}`);
-    const state = (await (await fetch(`${mounted.url}${BASE}/_control/state`)).json()) as { captures: Array<{ status: string }> };
+    const result = await clientFor(emu).captureOrder(order.id, `capture-${order.id}`);
+    const state = (await (await fetch(`${emu.url}/_control/state`)).json()) as { captures: Array<{ status: string }> };
 
     expect(await approve.json()).toMatchObject({ ok: true, redirect: expect.stringContaining(`token=${order.id}`) });
     expect(inject.status).toBe(200);
@@ -142,15 +166,15 @@ describe('PayPal emulator approval page, mounted under a base path in the app', 
     expect(state.captures.map((c) => c.status)).toEqual(['PENDING']);
   });
 
-  it('the control endpoint refuses a fault it does not know', async () => {
-    const res = await fetch(`${mounted.url}${BASE}/_control/inject`, {
+  it('refuses a fault it does not know', async () => {
+    const res = await fetch(`${emu.url}/_control/inject`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ fault: 'explode' }),
     });
 
     expect(res.status).toBe(400);
-    expect(mounted.state.faults).toHaveLength(0);
+    expect(emu.state.faults).toHaveLength(0);
   });
 });
 

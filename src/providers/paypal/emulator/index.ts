@@ -39,9 +39,13 @@ export {
 /**
  * A local PayPal that speaks PayPal's REST protocol (`specs/paypal.md`): OAuth2, Orders v2,
  * Payments v2 refunds, webhook verification and signed webhook deliveries, plus the buyer's
- * approval page and a control surface to inject failures. Tests start it on 127.0.0.1 with
- * `startPayPalEmulator`; demo mode mounts `paypalEmulatorApp(state)` under
- * `/_emulators/paypal`. It never calls a PayPal host.
+ * approval page. Tests start it on 127.0.0.1 with `startPayPalEmulator`; demo mode mounts
+ * `paypalEmulatorApp(state)` under `/_emulators/paypal`. It never calls a PayPal host.
+ *
+ * Its controls (every order's state, approving, reversing any capture, arming failures) are
+ * programmatic (`paypalEmulatorControls`). Over HTTP they are served only by the emulator a
+ * test starts on its own port (`/_control`, see `paypalControlApp`), never by the app: there
+ * anyone who can reach the app could read every organization's payments and reverse them.
  */
 
 /** Programmatic controls, for tests and for the app in demo mode. */
@@ -95,7 +99,6 @@ export function paypalEmulatorControls(state: PayPalEmulatorState): PayPalEmulat
 /** The emulator as a Hono app, to mount at `state.options.basePath` (or serve at the root). */
 export function paypalEmulatorApp(state: PayPalEmulatorState): Hono {
   const app = new Hono();
-  const controls = paypalEmulatorControls(state);
 
   app.use(async (c, next) => {
     if (!state.options.publicBaseUrl) state.baseUrl = new URL(c.req.url).origin + state.options.basePath;
@@ -133,12 +136,16 @@ export function paypalEmulatorApp(state: PayPalEmulatorState): Hono {
     return buyerDecision(state, c, String(form.token ?? c.req.query('token') ?? ''), String(form.outcome ?? ''), 303);
   });
 
-  app.route('/_control', controlApp(state, controls));
   return app;
 }
 
-/** JSON control surface for browsers and demo tooling; mirrors `PayPalEmulatorControls`. */
-function controlApp(state: PayPalEmulatorState, controls: PayPalEmulatorControls): Hono {
+/**
+ * JSON control surface mirroring `PayPalEmulatorControls`, for scripts driving an emulator
+ * started on its own port (`startPayPalEmulator` serves it at `/_control`). Never mount it in
+ * the app: it answers anyone.
+ */
+export function paypalControlApp(state: PayPalEmulatorState): Hono {
+  const controls = paypalEmulatorControls(state);
   const control = new Hono();
   const attempt = (c: Context, fn: () => unknown) => {
     try {
@@ -247,6 +254,8 @@ export interface PayPalEmulator extends PayPalEmulatorControls {
 export async function startPayPalEmulator(opts: PayPalEmulatorOptions & { port?: number } = {}): Promise<PayPalEmulator> {
   const state = createPayPalEmulatorState(opts);
   const root = new Hono();
+  // On its own port, for a test or a script: the JSON controls too (never in the app).
+  root.route(`${state.options.basePath}/_control`, paypalControlApp(state));
   root.route(state.options.basePath || '/', paypalEmulatorApp(state));
   root.notFound(() => {
     const reply = paypalError(404, undefined, { name: 'RESOURCE_NOT_FOUND' });
