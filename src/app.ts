@@ -3,20 +3,21 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
 import { paypalApprovalOrigins } from './providers/paypal/index.ts';
-import { adminPages } from './web/pages/admin/index.ts';
-import { impersonationPages } from './web/pages/admin/impersonation.ts';
+import { adminArea } from './web/pages/admin/index.ts';
+import { impersonationArea } from './web/pages/admin/impersonation.ts';
 import { apiV1 } from './web/api/v1/index.ts';
+import { mountArea } from './web/areas.ts';
 import type { AppDeps } from './web/context.ts';
 import { handleError, handleNotFound } from './web/errors.ts';
 import { actorLoader } from './web/middleware/actor.ts';
 import { requestBodyLimit } from './web/middleware/body-limit.ts';
 import { csrf } from './web/middleware/csrf.ts';
-import { impersonation, refuseWhileImpersonating } from './web/middleware/impersonation.ts';
+import { impersonation } from './web/middleware/impersonation.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
 import { securityHeaders } from './web/middleware/security-headers.ts';
 import { sessionLoader } from './web/middleware/session.ts';
-import { portalPages } from './web/pages/portal/index.ts';
+import { portalAreas } from './web/pages/portal/index.ts';
 import { publicPages } from './web/pages/public/index.ts';
 import { sseRoutes } from './web/realtime/sse.ts';
 import { createRenderer } from './web/render.ts';
@@ -73,14 +74,12 @@ export function createApp(deps: AppDeps) {
   html.use(actorLoader({ db }));
   html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.var.auth?.user ?? null }));
   html.use(csrf({ config }));
-  // Impersonation: writes are recorded; the account's own credentials and access are off limits.
+  // Impersonation: writes are recorded (the account's own credentials: `account-owner` areas).
   html.use(impersonation({ db, config, clock }));
-  for (const path of ['/settings/password', '/settings/email', '/settings/two-factor/*', '/settings/sessions/*', '/settings/api-keys/*']) html.use(path, refuseWhileImpersonating());
-  html.route('/', impersonationPages(deps));
   html.route('/', sseRoutes(deps));
   html.route('/', publicPages(deps, view));
-  html.route('/', portalPages(deps, view));
-  html.route('/admin', adminPages(deps, view));
+  // Everything else is an area: a prefix behind one guard (src/web/areas.ts).
+  for (const area of [...portalAreas(deps, view), adminArea(deps, view), impersonationArea(deps)]) mountArea(html, area);
   app.route('/', html);
   return app;
 }
