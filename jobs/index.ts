@@ -3,6 +3,7 @@ import type { Services } from '../src/services.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { reconcilePaymentsJob } from './reconcile-payments.ts';
+import { sendPasswordResetJob } from './send-password-reset.ts';
 import { sendEmailJob } from './send-email.ts';
 
 /** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
@@ -13,6 +14,7 @@ export async function registerJobs(deps: Services): Promise<void> {
       if (job) await handler(queues[name].parse(job.data), job.id);
     });
   await work('email.send', (data) => sendEmailJob(deps, data));
+  await work('accounts.send-password-reset', (data) => sendPasswordResetJob(deps, data));
   await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
   await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
   await work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id));

@@ -6,6 +6,8 @@ import type { DbOrTx } from '../db/index.ts';
 /** Every queue, with the schema its payload must match. Workers live in `jobs/`. */
 export const queues = {
   'email.send': z.object({ emailId: z.uuid() }),
+  // The address as typed (lower-cased); the job decides whether it is anyone's (accounts/recovery.ts).
+  'accounts.send-password-reset': z.object({ email: z.string().max(254), requestedAt: z.iso.datetime() }),
   'maintenance.purge-expired': z.object({}).passthrough(),
   'billing.issue-statements': z.object({}).passthrough(),
   'billing.reconcile-payments': z.object({}).passthrough(),

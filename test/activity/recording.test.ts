@@ -1,10 +1,12 @@
 import { generate } from 'otplib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordActivity } from '../../src/domain/activity/record.ts';
+import { sendPasswordReset } from '../../src/domain/accounts/recovery.ts';
 import { beginTotpSetup, confirmTotpSetup } from '../../src/domain/accounts/two-factor.ts';
 import { apiClient, PASSWORD } from '../api/client.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { runQueued } from '../helpers/jobs.ts';
 import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
 import { activityOf, keyFor } from '../api-keys/helpers.ts';
 
@@ -150,6 +152,7 @@ describe('the activity log records', () => {
     const browser = await freshBrowser('192.0.2.19');
     await browser.get('/forgot-password');
     await browser.post('/forgot-password', { email: eli.email });
+    await runQueued(ctx, 'accounts.send-password-reset', (data) => sendPasswordReset(ctx.deps, data));
     const mail = await ctx.db.selectFrom('emails').select('text').where('to_address', '=', eli.email).where('template', '=', 'password_reset').executeTakeFirstOrThrow();
     const token = /\/reset-password\/([\w-]+)/.exec(mail.text)![1]!;
     secrets.add(token);

@@ -1,10 +1,12 @@
 import { verifyPassword } from '../../src/domain/accounts/passwords.ts';
+import { sendPasswordReset } from '../../src/domain/accounts/recovery.ts';
 import { authenticatePassword } from '../../src/domain/accounts/login.ts';
 import { beginTotpSetup } from '../../src/domain/accounts/two-factor.ts';
 import type { Permission } from '../../src/domain/access/permissions.ts';
 import { getFraudSettings } from '../../src/domain/settings/fraud.ts';
 import { hashToken } from '../../src/lib/crypto.ts';
 import { toDecimal } from '../../src/lib/money.ts';
+import { runQueued } from '../helpers/jobs.ts';
 import { PASSWORD } from '../helpers/people.ts';
 import type { Caller, Credentials } from './callers.ts';
 import { activeOrganizationOf, totpNow, type Fixtures, type Person } from './fixtures.ts';
@@ -245,7 +247,14 @@ export const ROUTES: Record<string, Requirement> = {
     auth: 'public',
     setup: async (c) => ({ email: (await c.fx.make.person('Forgetful')).email }),
     body: (c) => ({ email: c.made.email! }),
-    done: (c) => ({ ...page('Check your email'), effect: async () => problem((await emailsTo(c, c.made.email!, 'password_reset')).length === 1, 'no reset link was emailed') }),
+    done: (c) => ({
+      ...page('Check your email'),
+      effect: async () => {
+        // The link is sent by the queued job (tests start no workers).
+        await runQueued(c.fx.ctx, 'accounts.send-password-reset', (data) => sendPasswordReset(c.fx.ctx.deps, data));
+        return problem((await emailsTo(c, c.made.email!, 'password_reset')).length === 1, 'no reset link was emailed');
+      },
+    }),
   },
   'GET /reset-password/:token': {
     auth: 'public',

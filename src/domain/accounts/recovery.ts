@@ -15,20 +15,36 @@ export const forgotInput = z.object({ email: emailSchema });
 export const resetInput = z.object({ token: z.string().min(10).max(200), password: passwordSchema });
 
 /**
- * Emails a reset link when the address belongs to an active account; does the same amount
- * of work and says the same thing either way (callers answer identically).
+ * The forgot-password form: queues one job with the address and nothing else, whether or not
+ * it is anyone's, so the answer, its timing and what is written never tell. The job
+ * (`sendPasswordReset`) looks the address up and sends the link, or does nothing.
  */
-export async function requestPasswordReset(deps: Deps, raw: unknown): Promise<void> {
+export async function requestPasswordReset(deps: Pick<Deps, 'db' | 'clock' | 'queue'>, raw: unknown): Promise<void> {
   const { email } = parseInput(forgotInput, raw);
-  const user = await deps.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', email).where('status', '=', 'active').executeTakeFirst();
-  if (!user) return;
-  await inTransaction(deps.db, async (trx) => {
+  await deps.queue.enqueue(deps.db, 'accounts.send-password-reset', { email, requestedAt: deps.clock.now().toISOString() });
+}
+
+/**
+ * Emails a reset link when the address belongs to an active account; nothing otherwise.
+ * Safe to run twice: a link issued since the request was made (this job's earlier run, or a
+ * later request) is not replaced by another.
+ */
+export async function sendPasswordReset(deps: Deps, input: { email: string; requestedAt: string }): Promise<{ sent: boolean }> {
+  const user = await deps.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', input.email).where('status', '=', 'active').executeTakeFirst();
+  if (!user) return { sent: false };
+  const issuedSince = new Date(new Date(input.requestedAt).getTime() + TOKEN_LIFETIME_MINUTES.reset_password * 60_000);
+  return inTransaction(deps.db, async (trx) => {
+    // Serialises two runs for one user: the second sees the first's link.
+    await trx.selectFrom('users').select('id').where('id', '=', user.id).forUpdate().execute();
+    const fresh = await trx.selectFrom('user_tokens').select('id').where('user_id', '=', user.id).where('purpose', '=', 'reset_password').where('expires_at', '>=', issuedSince).executeTakeFirst();
+    if (fresh) return { sent: false };
     const token = await issueUserToken(trx, user.id, 'reset_password', user.email, deps.clock.now());
     await queueEmail(deps, trx, user.email, 'password_reset', {
       name: user.name,
       resetUrl: `${deps.config.publicUrl}/reset-password/${token}`,
       expiresMinutes: TOKEN_LIFETIME_MINUTES.reset_password,
     });
+    return { sent: true };
   });
 }
 
