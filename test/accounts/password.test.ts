@@ -158,7 +158,10 @@ describe('API keys when the password changes', () => {
     const browser = await signedIn(ctx, kai.email, PASSWORD, '192.0.2.121');
     await browser.get('/settings/password');
     expect(browser.lastHtml).toContain('your API keys revoked');
-    expect((await browser.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' })).status).toBe(303);
+    const changed = await browser.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' });
+    expect(changed.status).toBe(303);
+    await browser.get(changed.headers.get('location')!);
+    expect(browser.lastHtml).toContain('your API keys are revoked');
 
     expect(await liveKeys(kai.id)).toEqual([]);
     for (const key of keys) expect((await call('GET', '/wallet', { token: key })).status).toBe(401);
@@ -174,7 +177,10 @@ describe('API keys when the password changes', () => {
     const browser = new TestBrowser(ctx.app, '192.0.2.123');
     await browser.get(`/reset-password/${token}`);
     expect(browser.lastHtml).toContain('your API keys revoked');
-    expect((await browser.post(`/reset-password/${token}`, { password: 'a brand new password' })).status).toBe(303);
+    const reset = await browser.post(`/reset-password/${token}`, { password: 'a brand new password' });
+    expect(reset.status).toBe(303);
+    await browser.get(reset.headers.get('location')!);
+    expect(browser.lastHtml).toContain('your API keys are revoked');
 
     expect(await liveKeys(rae.id)).toEqual([]);
     for (const key of keys) expect((await call('GET', '/wallet', { token: key })).status).toBe(401);

@@ -54,7 +54,7 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
     const values = await formData(c);
     return submitForm(c, view, { template: 'portal/settings/password', values, options: { layout: 'portal', title: 'Password' } }, async () => {
       await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values, c.var.actor ?? {});
-      flash(c, 'Your password is changed and your other sessions are signed out.');
+      flash(c, 'Your password is changed, your other sessions are signed out and your API keys are revoked.');
       return redirect(c, '/settings/password');
     });
   });

@@ -63,7 +63,7 @@ export function accountPages(deps: AppDeps, view: Renderer) {
     return submitForm(c, view, { template: 'public/reset-password', values, data: { token, valid: true }, options: { title: 'Choose a new password' } }, async () => {
       await resetPassword(deps, { token, password: values.password }, { origin: origin(c) });
       clearSessionCookie(c, deps.config);
-      flash(c, 'Your password is changed. Sign in with your new password.');
+      flash(c, 'Your password is changed and your API keys are revoked. Sign in with your new password.');
       return redirect(c, '/login');
     });
   });
