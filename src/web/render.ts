@@ -8,6 +8,7 @@ import type { Permission } from '../domain/access/permissions.ts';
 import { domId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { ROOT_DIR, type Manifest } from './assets.ts';
+import { NAVIGATION, navigationFor } from './navigation.ts';
 
 export type Layout = 'public' | 'portal' | 'admin' | 'bare';
 
@@ -52,6 +53,8 @@ export function createRenderer(config: Config, assets: Manifest) {
       actor,
       /** The same permission question routes ask (STYLE.md 5): hide what the actor may not use. */
       can: (permission: Permission) => can(actor, permission),
+      /** A layout's sidebar (src/web/navigation.ts): the links this actor may follow, the current one marked. */
+      navigation: (which: keyof typeof NAVIGATION) => navigationFor(NAVIGATION[which], actor, c.req.path),
       impersonation: auth?.impersonatorUserId ? { expiresAt: auth.expiresAt } : null,
       brand: config.BRAND_NAME,
       title,
