@@ -161,6 +161,12 @@ describe('the address lockout', () => {
     expect((await elsewhere.browser.get('/dashboard')).status).toBe(200);
   });
 
+  it('counts only failures: many people signing in from one shared address do not lock it', async () => {
+    const office = '198.51.100.80';
+    for (let i = 0; i < ctx.config.LOGIN_IP_LOCKOUT_ATTEMPTS; i++) expect((await signIn((await person(`Colleague ${i}`)).email, PASSWORD, office)).res.status).toBe(303);
+    expect((await signIn(uniqueEmail('Typo'), 'some password', office)).res.status).toBe(422);
+  });
+
   it('an address stays locked out for 15 minutes after its eighth failure, and not a millisecond longer', async () => {
     const uma = await person('Uma Upstairs');
     const shared = '198.51.100.70';
