@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/log.ts';
 /**
  * Paths whose next segment is a secret: emailed links (src/web/pages/public/account.ts, the
  * invitation pages in src/web/pages/portal/organizations/invitations.ts) and the API's
- * invitation answers (src/web/api/v1/invitations.ts). A new route with a token in its path is
+ * invitation answers (src/web/api/v1/invitations/routes.ts). A new route with a token in its path is
  * added here too.
  */
 export const SECRET_PATHS = [/^(\/reset-password|\/verify-email|\/invitations|\/api\/v1\/invitations)\/[^/]+/];

@@ -13,7 +13,7 @@ const PAGE = 25;
 /**
  * /invoices (mounted there by portal/index.ts): the active organization's receipts and monthly statements, each as a printable
  * page and a PDF download. Needs `billing_view` (403 without it); another organization's
- * invoice is 404. The JSON API (api/v1/invoices.ts) serves the same over the same domain.
+ * invoice is 404. The JSON API (api/v1/invoices/) serves the same over the same domain.
  */
 export function invoicePages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
@@ -39,7 +39,7 @@ export function invoicePages(deps: AppDeps, view: Renderer) {
 /** A line's amount for people: 4 decimals when it is not whole cents (the view calls it, like it.h.money). */
 const lineMoney = (m: bigint, currency: string) => formatMoney(m, currency, lineDigits(m));
 
-/** An invoice's PDF as a download named after its number (api/v1/invoices.ts answers the same way). */
+/** An invoice's PDF as a download named after its number (api/v1/invoices/routes.ts answers the same way). */
 async function pdfResponse(c: Context, invoice: Parameters<typeof renderInvoicePdf>[0]) {
   const pdf = await renderInvoicePdf(invoice);
   return c.body(new Uint8Array(pdf), 200, {

@@ -20,7 +20,7 @@ const RECENT = 10;
 /**
  * /billing (mounted there by portal/index.ts): the active organization's wallet (needs `billing_view`): balance, summary, the
  * 30-day spend chart, recent lines, top-ups in progress, and adding funds (`billing_manage`;
- * the form is hidden without it). The JSON API (api/v1/wallet.ts) serves the same domain.
+ * the form is hidden without it). The JSON API (api/v1/wallet/) serves the same domain.
  */
 export function billingPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
