@@ -2,8 +2,8 @@
 # (see .env.example); the same image runs web + jobs, web only or jobs only.
 #
 #   docker build -t skypanel .
-#   docker run -p 3000:3000 -e DATABASE_URL=postgres://… -e SESSION_SECRET=… \
-#     -e ENCRYPTION_KEY=… -e SMTP_URL=smtp://… skypanel
+#   docker run -p 3000:3000 -e DATABASE_URL=postgres://… -e ENCRYPTION_KEY=… \
+#     -e SMTP_URL=smtp://… skypanel
 #
 # Without DATABASE_URL the container starts an embedded PostgreSQL in /app/data; mount a
 # volume there (-v skypanel-data:/app/data) if you want that data to outlive the container.

@@ -69,7 +69,9 @@ async function main() {
     RATE_LIMIT_ANONYMOUS: '1000000',
     RATE_LIMIT_AUTHENTICATED: '1000000',
     RATE_LIMIT_ADMIN: '1000000',
-    ...(production ? { SESSION_SECRET: randomBytes(32).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('hex'), MAIL_TRANSPORT: 'outbox' } : {}),
+    // A key of its own: the bench keeps nothing, and must not create ./data/encryption-keys.json.
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    ...(production ? { MAIL_TRANSPORT: 'outbox' } : {}),
   });
   const services = await createServices(config, { databaseUrl: postgres.url, schedule: false });
   stops.push(() => services.stop({ graceful: false }));

@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
+import { decodeKey, keyring, randomToken, type Keyring } from './lib/crypto.ts';
+import { loadOrCreateKeyFile } from './lib/key-file.ts';
 
 /**
  * Environment, parsed once into a frozen, typed object. Every variable is documented in
@@ -22,8 +26,10 @@ const schema = z.object({
   EMBEDDED_PG_DIR: z.string().min(1).default('./data/postgres'),
   EMBEDDED_PG_PORT: int(1024, 65535).default(54329),
 
-  SESSION_SECRET: z.string().optional(),
+  // SESSION_SECRET is no longer read (nothing signs with a server secret: every token is random
+  // and stored hashed). Setting it does no harm.
   ENCRYPTION_KEY: z.string().optional(),
+  ENCRYPTION_KEYS: z.string().optional(),
   SESSION_IDLE_MINUTES: int(5, 60 * 24 * 30).default(720),
   SESSION_ABSOLUTE_DAYS: int(1, 365).default(14),
   API_TOKEN_DAYS: int(1, 365).default(30),
@@ -72,8 +78,13 @@ export type Config = Readonly<
     publicUrl: string;
     /** This process's own HTTP origin over loopback, for what it calls on itself (the demo emulators). */
     loopbackOrigin: string;
-    sessionSecret: string;
-    encryptionKey: Buffer;
+    /**
+     * Keys for secrets at rest (ENCRYPTION_KEYS / ENCRYPTION_KEY; outside production without
+     * them, a generated key file, read on first use; see `encryptionKeysFor`).
+     */
+    encryptionKeys: Keyring;
+    /** Where the generated key file is, when the keys come from one. */
+    encryptionKeyFile: string | null;
     mailTransport: 'outbox' | 'smtp' | 'resend';
     emulatorsEnabled: boolean;
     /** Production with emulators on (a demo server, explicitly allowed): every page says so. */
@@ -89,7 +100,6 @@ export class ConfigError extends Error {
   }
 }
 
-const DEV_SECRET = 'skypanel-development-secret-not-for-production';
 
 /** The value EMULATORS_IN_PRODUCTION must have for a production server to run the emulators. */
 export const EMULATORS_IN_PRODUCTION_CONSENT = 'i-understand-no-real-money';
@@ -104,17 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const isProduction = c.NODE_ENV === 'production';
   const problems: string[] = [];
 
-  let sessionSecret = c.SESSION_SECRET ?? '';
-  if (sessionSecret.length < 32) {
-    if (isProduction) problems.push('SESSION_SECRET: required in production, at least 32 characters');
-    else sessionSecret = DEV_SECRET;
-  }
-  let encryptionKey = c.ENCRYPTION_KEY ? decodeKey(c.ENCRYPTION_KEY) : null;
-  if (c.ENCRYPTION_KEY && !encryptionKey) problems.push('ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64');
-  if (!encryptionKey) {
-    if (isProduction && !c.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required in production (32 bytes, hex or base64)');
-    encryptionKey = Buffer.alloc(32, 7);
-  }
+  const encryption = encryptionKeysFor(c, problems);
   if (c.MAIL_TRANSPORT === 'smtp' && !c.SMTP_URL) problems.push('SMTP_URL: required when MAIL_TRANSPORT=smtp');
   if (c.MAIL_TRANSPORT === 'resend' && !c.RESEND_API_KEY) problems.push('RESEND_API_KEY: required when MAIL_TRANSPORT=resend');
   if (!c.PAYPAL_CLIENT_ID !== !c.PAYPAL_CLIENT_SECRET) problems.push('PAYPAL_CLIENT_ID / PAYPAL_CLIENT_SECRET: set both or neither');
@@ -142,8 +142,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isProduction,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     loopbackOrigin: loopbackOrigin(host, port),
-    sessionSecret,
-    encryptionKey,
+    encryptionKeys: encryption.keys,
+    encryptionKeyFile: encryption.file,
     mailTransport,
     emulatorsEnabled,
     emulatorsInProduction: isProduction && emulatorsEnabled,
@@ -151,10 +151,86 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
 }
 
-function decodeKey(raw: string): Buffer | null {
-  const buf = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  return buf.length === 32 ? buf : null;
+/**
+ * The keys secrets at rest (TOTP seeds, provider tokens) are sealed with:
+ *   ENCRYPTION_KEYS=2:<key>,1:<old key>   versioned keys, the first is current (rotation: add a
+ *                                          new first entry, keep the old ones while anything
+ *                                          sealed with them remains)
+ *   ENCRYPTION_KEY=<key>                   the single-key form: version 1
+ *   neither, in production                 refused
+ *   neither, NODE_ENV=test                 a random key for this process
+ *   neither, otherwise                     a key generated on first use and kept (mode 0600) in
+ *                                          `<dirname of EMBEDDED_PG_DIR>/encryption-keys.json`,
+ *                                          beside the embedded database's files; with
+ *                                          DATABASE_URL only when PUBLIC_URL is loopback (a
+ *                                          server others reach, maybe one of several sharing the
+ *                                          database, needs a key it was given)
+ * Keys are 32 bytes, as 64 hex characters or base64.
+ */
+function encryptionKeysFor(c: z.infer<typeof schema>, problems: string[]): { keys: Keyring; file: string | null } {
+  const unused = { keys: TEST_KEYS, file: null };
+  if (c.ENCRYPTION_KEY && c.ENCRYPTION_KEYS) {
+    problems.push('ENCRYPTION_KEY / ENCRYPTION_KEYS: set one of them (ENCRYPTION_KEY=<key> is ENCRYPTION_KEYS=1:<key>)');
+    return unused;
+  }
+  const spec = c.ENCRYPTION_KEYS ?? (c.ENCRYPTION_KEY ? `1:${c.ENCRYPTION_KEY}` : null);
+  if (spec) {
+    const name = c.ENCRYPTION_KEYS ? 'ENCRYPTION_KEYS' : 'ENCRYPTION_KEY';
+    try {
+      return { keys: parseKeyring(spec), file: null };
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      return unused;
+    }
+  }
+  if (c.NODE_ENV === 'production') {
+    problems.push('ENCRYPTION_KEY: required in production (32 bytes as 64 hex characters or base64: openssl rand -hex 32)');
+    return unused;
+  }
+  if (c.NODE_ENV === 'test') return { keys: TEST_KEYS, file: null };
+  if (c.DATABASE_URL && !isLoopbackUrl(c.PUBLIC_URL)) {
+    problems.push('ENCRYPTION_KEY: required with DATABASE_URL when PUBLIC_URL is not a loopback address (every server sharing the database needs the same key: openssl rand -hex 32)');
+    return unused;
+  }
+  const file = path.join(path.dirname(path.resolve(c.EMBEDDED_PG_DIR)), 'encryption-keys.json');
+  // A database that already existed may hold secrets sealed with the fixed development key
+  // earlier versions used: keep it as version 1, for reading those only.
+  const existed = Boolean(c.DATABASE_URL) || existsSync(`${path.resolve(c.EMBEDDED_PG_DIR)}.credentials.json`);
+  let loaded: Keyring | null = null;
+  const load = () => (loaded ??= loadOrCreateKeyFile(file, existed ? { legacy: FORMER_DEVELOPMENT_KEY } : {}).keys);
+  return {
+    keys: {
+      get current() {
+        return load().current;
+      },
+      key: (version) => load().key(version),
+    },
+    file,
+  };
 }
+
+/** `2:<key>,1:<key>` (or one `<key>` for version 1) as a keyring, current first; throws with what is wrong. */
+export function parseKeyring(spec: string): Keyring {
+  const entries = spec.split(',').map((part) => {
+    const m = /^\s*(\d+)\s*:\s*(\S+)\s*$/.exec(part);
+    if (!m) throw new Error('write versioned keys as <version>:<key>, comma-separated, current first (2:<new>,1:<old>)');
+    const key = decodeKey(m[2]!);
+    if (!key) throw new Error(`key version ${m[1]} must be 32 bytes as 64 hex characters or base64`);
+    return [Number(m[1]), key] as const;
+  });
+  return keyring(entries);
+}
+
+const isLoopbackUrl = (url: string | undefined) => {
+  if (!url) return true; // the default, http://localhost:<PORT>
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+};
+
+/** NODE_ENV=test without a key: random, for this process only. */
+const TEST_KEYS = keyring([[1, Buffer.from(randomToken(32), 'base64url')]]);
+/** The key every development install used before keys were generated: public, so read-only. */
+const FORMER_DEVELOPMENT_KEY = Buffer.alloc(32, 7);
 
 /** `http://<host>:<port>` reaching this process over loopback: a wildcard HOST becomes 127.0.0.1, an IPv6 one is bracketed. */
 function loopbackOrigin(host: string, port: number): string {

@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
 import { registerJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
@@ -57,6 +58,12 @@ async function main() {
   process.once('SIGHUP', () => void stopAndExit(0, 'SIGHUP'));
   process.on('uncaughtException', (err) => void fatal(err));
   process.on('unhandledRejection', (err) => void fatal(err));
+  // Outside production without a configured key, the first start generates one (src/config.ts).
+  if (config.encryptionKeyFile) {
+    const generated = !existsSync(config.encryptionKeyFile);
+    void config.encryptionKeys.current;
+    if (generated) log.info({ file: config.encryptionKeyFile }, 'generated the key for secrets at rest: keep this file with the database');
+  }
 
   let url = config.DATABASE_URL;
   if (!url) {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A URL-safe random token with `bytes` of entropy (default 256 bits). */
 export function randomToken(bytes = 32): string {
@@ -10,10 +10,6 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-export function hmac(secret: string, value: string): string {
-  return createHmac('sha256', secret).update(value).digest('base64url');
-}
-
 /** Constant-time string comparison that does not leak length through early exit. */
 export function safeEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
@@ -21,22 +17,65 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
-const KEY_VERSION = 1;
+/**
+ * AES-256-GCM keys by version, for secrets at rest. New secrets are sealed with the current
+ * key; a sealed value names its key's version, so values sealed before a rotation still open
+ * while the old key stays listed. Versions are positive integers.
+ */
+export interface Keyring {
+  /** The version new secrets are sealed with. */
+  readonly current: number;
+  /** The 32-byte key of `version`, if this keyring has it. */
+  key(version: number): Buffer | undefined;
+}
 
-/** AES-256-GCM; output is `v<version>.<iv>.<tag>.<ciphertext>` in base64url. */
-export function encryptSecret(key: Buffer, plaintext: string): string {
+/** A keyring of `[version, key]` pairs; the first is current. Throws on a duplicate version or a key that is not 32 bytes. */
+export function keyring(entries: ReadonlyArray<readonly [number, Buffer]>): Keyring {
+  const keys = new Map<number, Buffer>();
+  for (const [version, key] of entries) {
+    if (!Number.isInteger(version) || version < 1) throw new Error(`key version ${version} is not a positive integer`);
+    if (keys.has(version)) throw new Error(`key version ${version} is listed twice`);
+    if (key.length !== 32) throw new Error(`key version ${version} is not 32 bytes`);
+    keys.set(version, key);
+  }
+  const first = entries[0];
+  if (!first) throw new Error('a keyring needs at least one key');
+  return { current: first[0], key: (version) => keys.get(version) };
+}
+
+/** Seals `plaintext` with the current key: `v<version>.<iv>.<tag>.<ciphertext>`, base64url parts. */
+export function encryptSecret(keys: Keyring, plaintext: string): string {
+  const version = keys.current;
+  const key = keys.key(version);
+  if (!key) throw new Error(`no key for the current version ${version}`);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v' + KEY_VERSION, iv, cipher.getAuthTag(), ct].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  return [`v${version}`, ...[iv, cipher.getAuthTag(), ct].map((p) => p.toString('base64url'))].join('.');
 }
 
-export function decryptSecret(key: Buffer, sealed: string): string {
-  const [version, iv, tag, ct] = sealed.split('.');
-  if (version !== 'v' + KEY_VERSION || !iv || !tag || ct === undefined) throw new Error('Unsupported secret format');
+/** Opens a value sealed by `encryptSecret` with whichever listed key sealed it; throws if that key is gone or the value was altered. */
+export function decryptSecret(keys: Keyring, sealed: string): string {
+  const [, iv, tag, ct] = sealed.split('.');
+  const version = sealedVersion(sealed);
+  if (version === null || !iv || !tag || ct === undefined) throw new Error('Unsupported secret format');
+  const key = keys.key(version);
+  if (!key) throw new Error(`The key that sealed this secret (version ${version}) is not configured`);
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/** The key version a sealed value names, or null when it is not one. */
+export function sealedVersion(sealed: string): number | null {
+  const m = /^v([1-9]\d{0,8})\./.exec(sealed);
+  return m ? Number(m[1]) : null;
+}
+
+/** A 32-byte key written as 64 hex characters or base64, or null when it is not one. */
+export function decodeKey(raw: string): Buffer | null {
+  const buf = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  return buf.length === 32 ? buf : null;
 }
 
 const CODE_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';

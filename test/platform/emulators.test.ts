@@ -10,7 +10,7 @@ import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
 // stranger what the real services keep for their owner, never run on a production server by
 // accident, and a demo laptop's server is not on the network unless asked.
 
-const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32), MAIL_TRANSPORT: 'outbox' };
+const production = { NODE_ENV: 'production', ENCRYPTION_KEY: 'ab'.repeat(32), MAIL_TRANSPORT: 'outbox' };
 
 function problems(env: Record<string, string>): string[] {
   try {

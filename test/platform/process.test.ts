@@ -30,7 +30,6 @@ function startApp(env: Record<string, string>, reuse?: string, mode = 0o755): { 
       HOME: process.env.HOME ?? dir,
       // Production, as in a container: the assets the test run built, no rebuild at start.
       NODE_ENV: 'production',
-      SESSION_SECRET: randomBytes(32).toString('hex'),
       ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       MAIL_TRANSPORT: 'outbox',
       EMBEDDED_PG_DIR: path.join(dir, 'pg'),

@@ -38,7 +38,7 @@ export async function beginTotpSetup(deps: Deps, userId: string, password: strin
   if (user.totp_enabled_at) throw new AppError('already_enabled', 409, 'Two-factor authentication is already on.');
   if (!(await checkOwnPassword(deps, user, password))) throw new ValidationError({ password: 'That is not your password.' });
   const secret = generateSecret();
-  await deps.db.updateTable('users').set({ totp_secret: encryptSecret(deps.config.encryptionKey, secret), totp_last_step: 0 }).where('id', '=', userId).execute();
+  await deps.db.updateTable('users').set({ totp_secret: encryptSecret(deps.config.encryptionKeys, secret), totp_last_step: 0 }).where('id', '=', userId).execute();
   return { secret, uri: generateURI({ issuer: deps.config.BRAND_NAME, label: user.email, secret }) };
 }
 
@@ -63,7 +63,7 @@ async function claimCodeAttempt(deps: Deps, userId: string, now: Date) {
 /** Accepts a TOTP code once: consumes its step. False for wrong, old or replayed codes. */
 async function consumeTotp(deps: Deps, user: Awaited<ReturnType<typeof loadUser>>, code: string, now: Date): Promise<boolean> {
   if (!user.totp_secret || !/^\d{6}$/.test(code)) return false;
-  const step = await matchStep(decryptSecret(deps.config.encryptionKey, user.totp_secret), code, now);
+  const step = await matchStep(decryptSecret(deps.config.encryptionKeys, user.totp_secret), code, now);
   if (step === null) return false;
   const res = await deps.db
     .updateTable('users')
@@ -175,6 +175,6 @@ export async function remainingRecoveryCodes(deps: Deps, userId: string): Promis
 export async function pendingTotpSetup(deps: Deps, userId: string) {
   const user = await loadUser(deps, userId);
   if (user.totp_enabled_at || !user.totp_secret) return null;
-  const secret = decryptSecret(deps.config.encryptionKey, user.totp_secret);
+  const secret = decryptSecret(deps.config.encryptionKeys, user.totp_secret);
   return { secret, uri: generateURI({ issuer: deps.config.BRAND_NAME, label: user.email, secret }) };
 }
