@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createPerson, PASSWORD } from '../test/helpers/people.ts';
 import { expectNoProblems, openPage, useLiveApp } from './helpers.ts';
+import { receivedEmail } from '../test/helpers/mail.ts';
 
 const app = useLiveApp();
 
@@ -55,7 +56,7 @@ describe('teams', () => {
     const pending = owner.page.getByRole('listitem').filter({ hasText: theo.email });
     expect(await pending.textContent()).toContain('Team lead');
 
-    const mail = await app.live.ctx.db.selectFrom('emails').select('text').where('to_address', '=', theo.email).where('template', '=', 'invitation').executeTakeFirstOrThrow();
+    const mail = (await receivedEmail(app.live.ctx, theo.email, 'invitation'))!;
     const link = new RegExp(`${app.live.origin}/invitations/[\\w-]+`).exec(mail.text)?.[0];
     expect(link, `invitation link in:\n${mail.text}`).toBeDefined();
 

@@ -121,6 +121,9 @@ export interface EmailsTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: NullableTimestamp;
+  /** The live links of the body, sealed (src/mail/secrets.ts); null once delivered or expired. */
+  secrets: string | null;
+  secrets_expire_at: NullableTimestamp;
 }
 
 export interface JobRunsTable {

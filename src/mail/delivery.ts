@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../lib/log.ts';
 import { createResendTransport, createSmtpTransport, MailError, type MailTransport } from '../providers/mail/index.ts';
+import { fillSecrets, maskSecrets, openSecrets, type Secrets } from './secrets.ts';
 
 /** The outbox transport: the email row already holds everything; delivery is a no-op. */
 export const outboxTransport: MailTransport = {
@@ -35,7 +36,7 @@ export interface DeliveryDeps {
   db: Db;
   /** The transport this process sends with (src/services.ts builds it with `createMailTransport`). */
   mail: MailTransport;
-  config: Pick<Config, 'MAIL_FROM'>;
+  config: Pick<Config, 'MAIL_FROM' | 'encryptionKeys'>;
   log: Logger;
 }
 
@@ -44,6 +45,10 @@ export interface DeliveryDeps {
  * is the provider's idempotency key, so a retry after an unclear failure (timeout, lost reply)
  * is not a second copy on Resend and is recognisable by its Message-ID on SMTP. A temporary
  * failure is rethrown (the job queue retries it); a permanent one marks the row `failed`.
+ *
+ * The email's live links are opened here and put into the message (src/mail/secrets.ts). Once
+ * SMTP or Resend has the message, or it failed for good, they are forgotten; the outbox keeps
+ * them (sealed, until they expire) for the staff who deliver outbox mail by hand.
  */
 export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise<{ status: string }> {
   const { db, mail: transport, config, log } = deps;
@@ -61,17 +66,19 @@ export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise
   }
   const byId = db.updateTable('emails').where('id', '=', email.id);
 
+  const forget = transport.name === 'outbox' ? {} : { secrets: null, secrets_expire_at: null };
   try {
-    const { to_address: to, subject, html, text } = email;
+    const { to_address: to, subject } = email;
+    const { html, text } = fillSecrets(email, linksOf(deps, email));
     const sent = await transport.send({ from: config.MAIL_FROM, to, subject, html, text, idempotencyKey: email.id });
     const sentAt = sql<Date>`now()`;
-    await byId.set({ status: 'sent', transport: transport.name, provider_message_id: sent.providerMessageId, sent_at: sentAt, last_error: null }).execute();
+    await byId.set({ status: 'sent', transport: transport.name, provider_message_id: sent.providerMessageId, sent_at: sentAt, last_error: null, ...forget }).execute();
     return { status: 'sent' };
   } catch (err) {
     const lastError = err instanceof Error ? err.message : String(err);
     // Unknown errors count as temporary: pg-boss's retry limit still bounds them.
     const permanent = err instanceof MailError && !err.retryable;
-    await byId.set({ last_error: lastError, transport: transport.name, ...(permanent ? { status: 'failed' as const } : {}) }).execute();
+    await byId.set({ last_error: lastError, transport: transport.name, ...(permanent ? { status: 'failed' as const, secrets: null, secrets_expire_at: null } : {}) }).execute();
     const context = { emailId, attempts: email.attempts, transport: transport.name, lastError };
     if (!permanent) {
       log.warn(context, 'email delivery failed; pg-boss will retry');
@@ -80,4 +87,17 @@ export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise
     log.error(context, 'email failed permanently');
     return { status: 'failed' };
   }
+}
+
+/** The email's sealed links, opened; a permanent failure when they are gone (expired before it could be sent). */
+function linksOf(deps: Pick<DeliveryDeps, 'config'>, email: { secrets: string | null; secrets_expire_at: Date | null; text: string }): Secrets {
+  if (email.secrets && email.secrets_expire_at && email.secrets_expire_at > new Date()) return openSecrets(deps.config.encryptionKeys, email.secrets);
+  if (maskSecrets(email.text, '') !== email.text) throw new MailError('Its links expired before it could be sent; the recipient must ask again.', false);
+  return {};
+}
+
+/** Forgets the sealed links of emails whose links expired (kept by the outbox, or never sent); how many. */
+export async function forgetExpiredLinks(db: Db, now: Date): Promise<number> {
+  const res = await db.updateTable('emails').set({ secrets: null, secrets_expire_at: null }).where('secrets_expire_at', '<=', now).executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }

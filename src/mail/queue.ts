@@ -1,23 +1,30 @@
+import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { DbOrTx } from '../db/index.ts';
 import type { JobQueue } from '../queue/index.ts';
-import { renderEmail, type EmailTemplateName, type EmailTemplates } from './templates.ts';
+import { SECRET_DAYS, sealSecrets, withholdSecrets } from './secrets.ts';
+import { renderEmail, SECRET_FIELDS, type EmailTemplateName, type EmailTemplates } from './templates.ts';
 
 /**
  * Stores an email in the outbox table and enqueues its delivery job, both in `db` — pass the
  * transaction of the change that caused the email, so the mail exists only if the change does.
+ * Its live links are stored sealed, apart from the body (src/mail/secrets.ts).
  */
 export async function queueEmail<K extends EmailTemplateName>(
-  deps: { config: Pick<Config, 'BRAND_NAME'>; queue: JobQueue },
+  deps: { config: Pick<Config, 'BRAND_NAME' | 'encryptionKeys'>; queue: JobQueue },
   db: DbOrTx,
   to: string,
   template: K,
   data: EmailTemplates[K],
 ): Promise<string> {
-  const rendered = renderEmail(template, deps.config.BRAND_NAME, data);
+  const { data: withheld, secrets } = withholdSecrets(data, SECRET_FIELDS[template]);
+  const rendered = renderEmail(template, deps.config.BRAND_NAME, withheld);
+  const sealed = Object.keys(secrets).length
+    ? { secrets: sealSecrets(deps.config.encryptionKeys, secrets), secrets_expire_at: sql<Date>`now() + make_interval(days => ${SECRET_DAYS})` }
+    : {};
   const row = await db
     .insertInto('emails')
-    .values({ to_address: to, template, subject: rendered.subject, html: rendered.html, text: rendered.text })
+    .values({ to_address: to, template, subject: rendered.subject, html: rendered.html, text: rendered.text, ...sealed })
     .returning('id')
     .executeTakeFirstOrThrow();
   await deps.queue.enqueue(db, 'email.send', { emailId: row.id });

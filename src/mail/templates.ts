@@ -20,6 +20,19 @@ export interface EmailTemplates {
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
+/** Data that is a live link (it carries a token): never stored readable (src/mail/secrets.ts). */
+export const SECRET_FIELDS: { [K in EmailTemplateName]: ReadonlyArray<keyof EmailTemplates[K]> } = {
+  welcome: ['verifyUrl'],
+  verify_email: ['verifyUrl'],
+  password_reset: ['resetUrl'],
+  invitation: ['acceptUrl'],
+  // Its resetUrl is the forgot-password page: no token.
+  password_changed: [],
+  new_sign_in: [],
+  two_factor_changed: [],
+  email_changed: [],
+};
+
 const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]) => string } = {
   invitation: (b, d) => `${d.inviter} invited you to ${d.organization} on ${b}`,
   welcome: (b) => `Welcome to ${b}: confirm your email`,

@@ -5,6 +5,7 @@ import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn } from '../helpers/people.ts';
 import { runQueued } from '../helpers/jobs.ts';
+import { receivedEmail } from '../helpers/mail.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { issueUserToken } from '../../src/domain/accounts/user-tokens.ts';
 
@@ -17,8 +18,7 @@ beforeAll(async () => {
 afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
-const lastEmail = (to: string, template: string) =>
-  ctx.db.selectFrom('emails').selectAll().where('to_address', '=', to).where('template', '=', template).orderBy('created_at', 'desc').executeTakeFirst();
+const lastEmail = (to: string, template: string) => receivedEmail(ctx, to, template);
 
 /** The forgot-password job, run as the worker would (tests start no workers). */
 const runResetJobs = () => runQueued(ctx, 'accounts.send-password-reset', (data) => sendPasswordReset(ctx.deps, data));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createPerson, uniqueEmail } from '../helpers/people.ts';
+import { receivedEmail } from '../helpers/mail.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -56,14 +57,14 @@ describe('registration', () => {
     expect(html).toContain('$0.00');
     expect(html).toContain('Please confirm your email address');
 
-    const welcome = await ctx.db.selectFrom('emails').selectAll().where('to_address', '=', 'alice@example.test').executeTakeFirstOrThrow();
+    const welcome = (await receivedEmail(ctx, 'alice@example.test'))!;
     expect(welcome.template).toBe('welcome');
     expect(welcome.text).toMatch(/http:\/\/localhost:3000\/verify-email\/[\w-]{40,}/);
   });
 
   it('confirms the email address through the emailed link, once', async () => {
     const vera = await createPerson(ctx, 'Vera Verify', { email: uniqueEmail('Vera Verify') });
-    const welcome = await ctx.db.selectFrom('emails').select('text').where('to_address', '=', vera.email).where('template', '=', 'welcome').executeTakeFirstOrThrow();
+    const welcome = (await receivedEmail(ctx, vera.email, 'welcome'))!;
     const link = /\/verify-email\/[\w-]+/.exec(welcome.text)![0];
     const verifiedAt = async () => (await ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', vera.id).executeTakeFirstOrThrow()).email_verified_at;
     expect(await verifiedAt()).toBeNull();

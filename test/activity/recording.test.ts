@@ -8,6 +8,7 @@ import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { runQueued } from '../helpers/jobs.ts';
 import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+import { receivedEmail } from '../helpers/mail.ts';
 import { activityOf, keyFor } from '../api-keys/helpers.ts';
 
 let ctx: TestContext;
@@ -153,7 +154,7 @@ describe('the activity log records', () => {
     await browser.get('/forgot-password');
     await browser.post('/forgot-password', { email: eli.email });
     await runQueued(ctx, 'accounts.send-password-reset', (data) => sendPasswordReset(ctx.deps, data));
-    const mail = await ctx.db.selectFrom('emails').select('text').where('to_address', '=', eli.email).where('template', '=', 'password_reset').executeTakeFirstOrThrow();
+    const mail = (await receivedEmail(ctx, eli.email, 'password_reset'))!;
     const token = /\/reset-password\/([\w-]+)/.exec(mail.text)![1]!;
     secrets.add(token);
     secrets.add('Eli brand new secret');

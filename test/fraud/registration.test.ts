@@ -4,6 +4,7 @@ import { TestBrowser } from '../helpers/browser.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
 import { count, CLEAN_IP, DEFAULT_FRAUD_SETTINGS, fraudContext, setFraudSettings, TOR_IP, VPN_IP } from './helpers.ts';
+import { receivedEmail } from '../helpers/mail.ts';
 
 let ctx: TestContext;
 let close: () => Promise<void>;
@@ -161,7 +162,7 @@ describe('a sign-up held for review', () => {
 
     expect((await userBy(email))?.status).toBe('active');
     expect(await checkFor(email)).toMatchObject({ status: 'allowed', decided_by: adminId });
-    const welcome = await ctx.db.selectFrom('emails').selectAll().where('to_address', '=', email).executeTakeFirstOrThrow();
+    const welcome = (await receivedEmail(ctx, email))!;
     expect(welcome.template).toBe('welcome');
     expect(welcome.text).toMatch(/\/verify-email\/[\w-]{40,}/);
     expect((await signIn(email)).status).toBe(303);

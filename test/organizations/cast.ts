@@ -3,6 +3,7 @@ import { createOrganization } from '../../src/domain/organizations/create.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
+import { receivedEmail } from '../helpers/mail.ts';
 
 /** Helpers for the organization tests: people, memberships made directly, and emailed links. */
 
@@ -62,7 +63,7 @@ export async function roleOf(ctx: TestContext, orgId: string, userId: string): P
 
 /** The path of the newest invitation link emailed to `email`. */
 export async function invitationLink(ctx: TestContext, email: string): Promise<string> {
-  const mail = await ctx.db.selectFrom('emails').select('text').where('to_address', '=', email).where('template', '=', 'invitation').orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+  const mail = (await receivedEmail(ctx, email, 'invitation'))!;
   return /\/invitations\/[\w-]+/.exec(mail.text)![0];
 }
 

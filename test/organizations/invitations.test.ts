@@ -3,6 +3,7 @@ import { hashToken } from '../../src/lib/crypto.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { asReceived } from '../helpers/mail.ts';
 import { uniqueEmail } from '../helpers/people.ts';
 import { activity, browserFor, people, customRole, invitationLink, join, nextIp, person, roleId, roleOf, team, type Person } from './cast.ts';
 
@@ -54,7 +55,7 @@ describe('inviting', () => {
     const mails = await ctx.db.selectFrom('emails').selectAll().where('to_address', '=', kim.email).execute();
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('Olivia Owner invited you to Acme Hosting on SkyPanel');
-    expect(mails[0]!.html).toContain('http://localhost:3000/invitations/');
+    expect(asReceived(ctx, mails[0]!).html).toContain('http://localhost:3000/invitations/');
     const token = (await invitationLink(ctx, kim.email)).split('/').pop()!;
     const inv = await invitationOf(kim.email);
     expect(inv.token_hash.equals(hashToken(token))).toBe(true);

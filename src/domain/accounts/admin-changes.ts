@@ -11,7 +11,7 @@ import type { Deps } from '../deps.ts';
 import { queueEmail } from '../../mail/queue.ts';
 import { clearAttempts } from '../security/attempts.ts';
 import { codeAttemptsKey } from './two-factor.ts';
-import { checkedId, requirePlatformAdmin } from '../access/guard.ts';
+import { ADMIN_SIGN_IN_PROTECTED, assertMayChangeSignInOf, checkedId, mayChangeSignInOf, requirePlatformAdmin } from '../access/guard.ts';
 import { recordAdminChange } from '../activity/record.ts';
 
 /**
@@ -24,6 +24,9 @@ import { recordAdminChange } from '../activity/record.ts';
  *   suspended → active             reactivateUser (an account held for review is decided in
  *                                  the fraud review queue, so the screening is not bypassed)
  * Platform admins are never suspended (demote first), so an admin is always an active user.
+ * Nor can staff change another platform admin's email address or reset their two-factor
+ * (access/guard.ts, `mayChangeSignInOf`): each update is guarded in its statement, so a
+ * promotion that lands meanwhile is respected too.
  */
 export const updateUserInput = z.object({ name: nameSchema, email: emailSchema, phone: profileInput.shape.phone });
 
@@ -45,15 +48,18 @@ export async function updateUser(deps: Deps, actor: Actor, input: { userId: stri
   if (!changed.length) return changed;
   const now = deps.clock.now();
   const emailChanged = changed.includes('email');
+  if (emailChanged && !mayChangeSignInOf(actor, user)) throw new ValidationError({ email: ADMIN_SIGN_IN_PROTECTED });
   try {
     await inTransaction(deps.db, async (trx) => {
       const taken = emailChanged && (await trx.selectFrom('users').select('id').where('email', '=', v.email).where('id', '!=', user.id).executeTakeFirst());
       if (taken) throw new ValidationError({ email: EMAIL_TAKEN });
-      await trx
+      const res = await trx
         .updateTable('users')
         .set({ name: v.name, email: v.email, phone, updated_at: now, ...(emailChanged ? { email_verified_at: null } : {}) })
         .where('id', '=', user.id)
-        .execute();
+        .$if(emailChanged && user.id !== actor.userId, (q) => q.where('is_admin', '=', false))
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw new ValidationError({ email: ADMIN_SIGN_IN_PROTECTED });
       if (emailChanged) {
         const token = await issueUserToken(trx, user.id, 'verify_email', v.email, now);
         await queueEmail(deps, trx, v.email, 'verify_email', { name: v.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
@@ -115,16 +121,22 @@ export async function unlockUser(deps: Deps, actor: Actor, input: { userId: stri
 export async function resetTwoFactor(deps: Deps, actor: Actor, input: { userId: string }): Promise<boolean> {
   requirePlatformAdmin(actor);
   const user = await loadUser(deps, input.userId);
+  assertMayChangeSignInOf(actor, user);
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
     const res = await trx
       .updateTable('users')
       .set({ totp_secret: null, totp_enabled_at: null, totp_last_step: 0, updated_at: now })
       .where('id', '=', user.id)
+      .$if(user.id !== actor.userId, (q) => q.where('is_admin', '=', false))
       .where((eb) => eb.or([eb('totp_enabled_at', 'is not', null), eb('totp_secret', 'is not', null)]))
       .executeTakeFirst();
+    if (res.numUpdatedRows === 0n) {
+      // Not on (leftover recovery codes still go), or promoted meanwhile (then nothing is touched).
+      await trx.deleteFrom('recovery_codes').where('user_id', 'in', (eb) => eb.selectFrom('users').select('id').where('id', '=', user.id).where((w) => w.or([w('is_admin', '=', false), w('id', '=', actor.userId)]))).execute();
+      return false;
+    }
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
-    if (res.numUpdatedRows === 0n) return false;
     if (user.totp_enabled_at) await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: false, when: now.toUTCString() });
     await recordAdminChange(trx, actor, 'admin.two_factor_reset', user.id, now);
     return true;

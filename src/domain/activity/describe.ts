@@ -46,6 +46,7 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.refund_issued': 'Refunded a payment',
   'admin.refund_failed': 'A refund to PayPal failed (money returned to the wallet)',
   'admin.wallet_adjusted': "Adjusted an organization's wallet",
+  'admin.outbox_email_viewed': 'Read an email in the mail outbox',
 };
 
 export function actionLabel(action: string): string {
@@ -54,7 +55,7 @@ export function actionLabel(action: string): string {
 
 const TARGET_TYPES: Record<string, string> = {
   user: 'User', organization: 'Organization', api_key: 'API key', session: 'Session', access_token: 'Access token',
-  role: 'Role', invitation: 'Invitation', member: 'Member', fraud_check: 'Fraud check',
+  role: 'Role', invitation: 'Invitation', member: 'Member', fraud_check: 'Fraud check', email: 'Email',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */

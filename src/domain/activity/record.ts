@@ -21,6 +21,7 @@ export const ACTIVITY_ACTIONS = [
   'admin.fraud_allowed', 'admin.fraud_blocked', 'admin.settings_updated',
   'admin.refund_issued', 'admin.refund_failed',
   'admin.wallet_adjusted',
+  'admin.outbox_email_viewed',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

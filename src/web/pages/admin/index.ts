@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { platformCounts } from '../../../domain/accounts/me.ts';
-import { getOutboxEmail, listOutbox, recentJobRuns } from '../../../domain/operations/outbox.ts';
+import { listOutbox, readOutboxEmail, recentJobRuns } from '../../../domain/operations/outbox.ts';
 import type { Area } from '../../areas.ts';
 import type { AppDeps } from '../../context.ts';
 import type { Renderer } from '../../render.ts';
@@ -24,12 +24,12 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.get('/outbox', async (c) => {
     const to = c.req.query('to')?.trim().toLowerCase() ?? '';
     const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
-    const { emails, hasMore } = await listOutbox(deps.db, { to, page });
+    const { emails, hasMore } = await listOutbox(deps.db, c.var.actor!, { to, page });
     return view.page(c, 'admin/outbox', { emails, to, page, hasMore, transport: deps.config.mailTransport }, { ...opts, title: 'Mail outbox' });
   });
 
   app.get('/outbox/:id', async (c) => {
-    const email = await getOutboxEmail(deps.db, c.req.param('id'));
+    const email = await readOutboxEmail(deps, c.var.actor!, c.req.param('id'));
     if (!email) return c.notFound();
     return view.page(c, 'admin/outbox-email', { email }, { ...opts, title: email.subject });
   });

@@ -3,6 +3,7 @@ import { reactivateUser, resetTwoFactor, suspendUser, unlockUser, updateUser } f
 import { demoteUser, promoteUser } from '../../../domain/admin/platform-admins.ts';
 import { listUsers, userDetail } from '../../../domain/accounts/admin.ts';
 import type { Actor } from '../../../domain/access/actor.ts';
+import { mayChangeSignInOf } from '../../../domain/access/guard.ts';
 import type { Deps } from '../../../domain/deps.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
@@ -29,7 +30,8 @@ export type UserShowData = (c: Context, failed?: FailedForm) => Promise<Awaited<
 function userShowData(deps: AppDeps): UserShowData {
   return async (c, failed = null) => {
     const detail = await userDetail(deps.db, c.var.actor!, c.req.param('id') ?? '', { now: deps.clock.now(), idleMinutes: deps.config.SESSION_IDLE_MINUTES });
-    return { ...detail, self: detail.user.id === c.var.actor!.userId, failed, values: {}, errors: {}, message: null };
+    const mayChangeSignIn = mayChangeSignInOf(c.var.actor!, detail.user);
+    return { ...detail, self: detail.user.id === c.var.actor!.userId, mayChangeSignIn, failed, values: {}, errors: {}, message: null };
   };
 }
 
