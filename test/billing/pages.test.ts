@@ -191,7 +191,7 @@ describe('payments configuration', () => {
     const { loadConfig } = await import('../../src/config.ts');
     const base = { NODE_ENV: 'test', DATABASE_URL: ctx.url };
     expect(() => loadConfig({ ...base, PAYPAL_CLIENT_ID: 'id' })).toThrow(/PAYPAL_CLIENT_ID \/ PAYPAL_CLIENT_SECRET: set both or neither/);
-    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'a'.repeat(64), MAIL_TRANSPORT: 'outbox', PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 's' };
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEY: 'a'.repeat(64), MAIL_TRANSPORT: 'outbox', PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 's' };
     expect(() => loadConfig(production)).toThrow(/PAYPAL_WEBHOOK_ID: required in production/);
     expect(loadConfig({ ...production, PAYPAL_WEBHOOK_ID: 'WH-1' }).PAYPAL_BASE_URL).toBe('https://api-m.sandbox.paypal.com');
   });
