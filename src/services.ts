@@ -2,11 +2,12 @@ import type { Hono } from 'hono';
 import type PgBoss from 'pg-boss';
 import type { Config } from './config.ts';
 import { createDb, type Db } from './db/index.ts';
-import type { Deps } from './domain/deps.ts';
+import type { CloudConnector, Deps } from './domain/deps.ts';
 import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock, type Clock } from './lib/time.ts';
-import type { CloudProvider } from './providers/cloud.ts';
+import { decryptSecret } from './lib/crypto.ts';
+import { CloudError, type CloudProvider } from './providers/cloud.ts';
 import { FRAUDLABSPRO_EMULATOR_PATH, fraudLabsProDemoEmulator, fraudScreenerFromConfig } from './providers/fraudlabspro/index.ts';
 import { startLinodeEmulator, type LinodeEmulator } from './providers/linode/emulator/index.ts';
 import { createLinodeProvider } from './providers/linode/index.ts';
@@ -147,6 +148,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       paypalWebhookId: paypal.webhookId,
       paypalEmulator: paypal.emulator,
       cloud,
+      clouds: cloudConnector(config, cloud),
       emulators: { mounted, linode },
       stop: (o = {}) => stopAll(stops, { graceful: o.graceful ?? true }, log),
     };
@@ -181,6 +183,33 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
   });
   stops.push(() => rateLimiter.stop());
   return Object.assign(services, { assets: opts.assets, hub, rateLimiter, queueHealthy: opts.queueHealthy ?? (() => true) });
+}
+
+/**
+ * Provider rows to clients. An emulated row (the demo provider) is answered by `emulated`:
+ * the Linode emulator this process started, or the provider a test passed. A real row gets a
+ * Linode client with the row's token, opened with the install's keys; clients are kept per
+ * row until the row changes.
+ */
+function cloudConnector(config: Config, emulated: CloudProvider | null): CloudConnector {
+  const clients = new Map<string, { updatedAt: number; client: CloudProvider }>();
+  const unreachable = (why: string) => new CloudError('unavailable', why, 'Servers cannot be managed right now. Please try again later.');
+  return {
+    forProvider(row) {
+      if (row.emulated) {
+        if (!emulated) throw unreachable('The demo provider is emulated, but no emulator runs in this process (EMULATORS_ENABLED is off).');
+        return emulated;
+      }
+      const known = clients.get(row.id);
+      if (known && known.updatedAt === row.updated_at.getTime()) return known.client;
+      if (!row.token_ciphertext) throw unreachable('The provider has no API token.');
+      if (row.kind !== 'linode') throw unreachable(`Unknown provider kind ${row.kind}.`);
+      const token = decryptSecret(config.encryptionKeys, row.token_ciphertext);
+      const client = createLinodeProvider({ baseUrl: row.base_url ?? undefined, token });
+      clients.set(row.id, { updatedAt: row.updated_at.getTime(), client });
+      return client;
+    },
+  };
 }
 
 const servicesStops = new WeakMap<Services, Array<(o: { graceful: boolean }) => Promise<unknown>>>();

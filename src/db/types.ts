@@ -195,6 +195,25 @@ export interface Database {
   invoice_sequences: InvoiceSequencesTable;
   invoices: InvoicesTable;
   reconciliation_findings: ReconciliationFindingsTable;
+  cloud_providers: CloudProvidersTable;
+  cloud_catalogue: CloudCatalogueTable;
+  server_regions: ServerRegionsTable;
+  server_categories: ServerCategoriesTable;
+  server_plans: ServerPlansTable;
+  server_plan_regions: ServerPlanRegionsTable;
+  server_plan_prices: ServerPlanPricesTable;
+  server_images: ServerImagesTable;
+  server_apps: ServerAppsTable;
+  ssh_keys: SshKeysTable;
+  servers: ServersTable;
+  server_billing_periods: ServerBillingPeriodsTable;
+  server_charges: ServerChargesTable;
+  server_charge_refunds: ServerChargeRefundsTable;
+  server_actions: ServerActionsTable;
+  firewalls: FirewallsTable;
+  firewall_servers: FirewallServersTable;
+  notes: NotesTable;
+  server_drift: ServerDriftTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -394,4 +413,232 @@ export interface ReconciliationFindingsTable {
   problem: string;
   details: ColumnType<Record<string, unknown>, string | undefined, never>;
   created_at: Timestamp;
+}
+
+// ---- Servers (migrations/2026_11_30_0009_create_servers.ts) ----
+
+type Json<T> = ColumnType<T, string, string>;
+
+export interface CloudProvidersTable {
+  id: Generated<string>;
+  kind: 'linode';
+  name: string;
+  token_ciphertext: string | null;
+  base_url: string | null;
+  emulated: Generated<boolean>;
+  active: Generated<boolean>;
+  display_order: Generated<number>;
+  health: Generated<'unknown' | 'ok' | 'error'>;
+  health_message: string | null;
+  account_label: string | null;
+  validated_at: NullableTimestamp;
+  catalogue_refreshed_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type CatalogueKind = 'type' | 'region' | 'image' | 'script';
+export interface CloudCatalogueTable {
+  provider_id: string;
+  kind: CatalogueKind;
+  external_id: string;
+  data: Json<Record<string, unknown>>;
+  refreshed_at: Timestamp;
+}
+
+export interface ServerRegionsTable {
+  provider_id: string;
+  region_id: string;
+  label: string;
+  country: string;
+  display_order: Generated<number>;
+  active: Generated<boolean>;
+}
+
+export interface ServerCategoriesTable {
+  provider_id: string;
+  provider_class: string;
+  name: string;
+  display_order: Generated<number>;
+}
+
+export interface ServerPlansTable {
+  id: Generated<string>;
+  provider_id: string;
+  provider_type: string;
+  name: string;
+  category: string;
+  vcpus: number;
+  memory_mb: number;
+  disk_gb: number;
+  transfer_gb: number;
+  active: Generated<boolean>;
+  display_order: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ServerPlanRegionsTable {
+  plan_id: string;
+  region_id: string;
+}
+
+export interface ServerPlanPricesTable {
+  id: Generated<string>;
+  plan_id: string;
+  base_monthly: Money;
+  markup_monthly: Money;
+  backups_monthly: Money;
+  currency: string;
+  effective_from: Timestamp;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface ServerImagesTable {
+  provider_id: string;
+  image_id: string;
+  label: string;
+  display_order: Generated<number>;
+  active: Generated<boolean>;
+}
+
+export interface ServerAppsTable {
+  id: Generated<string>;
+  provider_id: string;
+  script_id: string;
+  label: string;
+  description: Generated<string>;
+  fields: Generated<string[]>;
+  display_order: Generated<number>;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface SshKeysTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  public_key: string;
+  fingerprint: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export type ServerStatus =
+  | 'provisioning' | 'booting' | 'running' | 'shutting_down' | 'offline' | 'rebooting'
+  | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'suspended' | 'failed';
+
+export interface ServersTable {
+  id: Generated<string>;
+  organization_id: string;
+  provider_id: string;
+  plan_id: string;
+  provider_instance_id: string | null;
+  create_tag: string;
+  label: string;
+  region: string;
+  image: string;
+  app_id: string | null;
+  status: ServerStatus;
+  provider_status: string | null;
+  backups_enabled: Generated<boolean>;
+  private_ip: Generated<boolean>;
+  ipv4: Generated<string[]>;
+  ipv6: string | null;
+  suspended_at: NullableTimestamp;
+  resume_running: Generated<boolean>;
+  failure_reason: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  synced_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  deleted_reason: string | null;
+}
+
+export interface ServerBillingPeriodsTable {
+  server_id: string;
+  effective_from: Timestamp;
+  plan_id: string;
+  backups: boolean;
+}
+
+export interface ServerChargesTable {
+  server_id: string;
+  hour_start: Timestamp;
+  organization_id: string;
+  amount: Money;
+  rate: Money;
+  currency: string;
+  ledger_transaction_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface ServerChargeRefundsTable {
+  server_id: string;
+  hour_start: Timestamp;
+  amount: Money;
+  minutes: number;
+  ledger_transaction_id: string;
+  created_at: Timestamp;
+}
+
+export type ServerActionType =
+  | 'create' | 'boot' | 'shutdown' | 'reboot' | 'rebuild' | 'resize' | 'reset_password' | 'rename'
+  | 'enable_backups' | 'cancel_backups' | 'schedule_backups' | 'snapshot' | 'restore' | 'set_rdns'
+  | 'attach_firewall' | 'detach_firewall' | 'suspend' | 'unsuspend' | 'delete';
+
+export interface ServerActionsTable {
+  id: Generated<string>;
+  server_id: string;
+  organization_id: string;
+  type: ServerActionType;
+  status: 'pending' | 'running' | 'completed' | 'failed';
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  error: string | null;
+  requested_by: string | null;
+  created_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface FirewallsTable {
+  id: Generated<string>;
+  organization_id: string;
+  provider_id: string;
+  provider_firewall_id: string | null;
+  label: string;
+  rules: Json<Record<string, unknown>>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface FirewallServersTable {
+  firewall_id: string;
+  server_id: string;
+  created_at: Timestamp;
+}
+
+export interface NotesTable {
+  id: Generated<string>;
+  organization_id: string;
+  server_id: string | null;
+  body: string;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ServerDriftTable {
+  id: Generated<string>;
+  provider_id: string;
+  kind: 'unknown_at_provider' | 'missing_at_provider';
+  provider_instance_id: string;
+  server_id: string | null;
+  label: string | null;
+  detected_at: Timestamp;
+  resolved_at: NullableTimestamp;
 }

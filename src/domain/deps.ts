@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Clock } from '../lib/time.ts';
+import type { CloudProvider } from '../providers/cloud.ts';
 import type { PayPalClient } from '../providers/paypal/client.ts';
 import type { JobQueue } from '../queue/index.ts';
 import type { FraudScreener } from './fraud/screen.ts';
@@ -17,6 +18,28 @@ export interface Deps {
   fraud?: FraudScreener;
   /** PayPal (or its emulator) for top-ups and refunds; null or absent when none is configured (they answer 503). */
   paypal?: PayPalClient | null;
+  /** Server providers: the client for one `cloud_providers` row (see CloudConnector). */
+  clouds: CloudConnector;
+}
+
+/** What the domain needs to know of a `cloud_providers` row to reach it. */
+export interface CloudProviderRow {
+  id: string;
+  kind: string;
+  emulated: boolean;
+  base_url: string | null;
+  token_ciphertext: string | null;
+  updated_at: Date;
+}
+
+/**
+ * Turns a provider row into a client (src/services.ts builds it): an emulated row is answered
+ * by the emulator this process started (or a test's), a real one by the provider's API with
+ * the row's decrypted token. Throws CloudError('unavailable') when it cannot be reached (no
+ * emulator running, no token).
+ */
+export interface CloudConnector {
+  forProvider(row: CloudProviderRow): CloudProvider;
 }
 
 /** Where a request came from, recorded on sessions and used for rate limits. */
