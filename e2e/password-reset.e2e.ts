@@ -19,7 +19,9 @@ describe('password reset', () => {
     await customer.page.waitForURL(`${app.live.origin}/forgot-password`);
     await customer.page.fill('#f-email', dan.email);
     await customer.page.getByRole('button', { name: 'Email me a reset link' }).click();
-    expect(await customer.page.getByRole('status').textContent()).toContain('If an account exists for that address, we have emailed a link');
+    expect(await customer.page.getByRole('status').textContent()).toContain(
+      'If an account exists for that address, we have emailed a link',
+    );
     // The link is sent by a queued job: run it as the worker would.
     await runQueued(app.live.ctx, 'accounts.send-password-reset', (data) => sendPasswordReset(app.live.ctx.deps, data));
 
@@ -30,11 +32,16 @@ describe('password reset', () => {
     await staff.page.getByRole('button', { name: 'Sign in' }).click();
     await staff.page.waitForURL(`${app.live.origin}/admin`);
     await staff.page.goto(`${app.live.origin}/admin/outbox`);
-    const row = staff.page.getByRole('row').filter({ hasText: dan.email }).filter({ hasText: 'Reset your SkyPanel password' });
+    const row = staff.page
+      .getByRole('row')
+      .filter({ hasText: dan.email })
+      .filter({ hasText: 'Reset your SkyPanel password' });
     await row.getByRole('link', { name: 'Reset your SkyPanel password' }).click();
     await staff.page.waitForURL(/\/admin\/outbox\/[0-9a-f-]{36}$/);
     expect(await staff.page.getByTestId('email-to').textContent()).toBe(dan.email);
-    const links = await staff.page.getByTestId('email-link').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    const links = await staff.page
+      .getByTestId('email-link')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     const resetLink = links.find((l) => l.startsWith(`${app.live.origin}/reset-password/`));
     expect(resetLink, `reset link among ${links.join(', ')}`).toBeDefined();
 

@@ -19,7 +19,10 @@ async function managementControls(page: Page) {
   await page.goto(`${app.live.origin}/organization/members`);
   const invite = await page.getByRole('button', { name: 'Send invitation' }).count();
   const roleSelects = await page.getByRole('combobox', { name: /^Role of / }).count();
-  const settingsLink = await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Organization settings' }).count();
+  const settingsLink = await page
+    .getByRole('navigation', { name: 'Portal' })
+    .getByRole('link', { name: 'Organization settings' })
+    .count();
   await page.goto(`${app.live.origin}/organization/roles`);
   const createRole = await page.getByRole('button', { name: 'Create role' }).count();
   const editRole = await page.getByRole('link', { name: 'Edit Team lead' }).count();
@@ -42,7 +45,8 @@ describe('teams', () => {
     await owner.page.getByRole('link', { name: 'Roles', exact: true }).click();
     await owner.page.waitForURL(`${app.live.origin}/organization/roles`);
     await owner.page.getByLabel('Name').fill('Team lead');
-    for (const permission of ['vps view', 'tickets view', 'members manage', 'settings manage']) await owner.page.getByLabel(permission, { exact: true }).check();
+    for (const permission of ['vps view', 'tickets view', 'members manage', 'settings manage'])
+      await owner.page.getByLabel(permission, { exact: true }).check();
     await owner.page.getByRole('button', { name: 'Create role' }).click();
     await expect.poll(() => owner.page.getByRole('status').textContent()).toContain('The role “Team lead” is created.');
 
@@ -52,7 +56,9 @@ describe('teams', () => {
     await owner.page.getByLabel('Email address').fill(theo.email);
     await owner.page.getByLabel('Role', { exact: true }).selectOption({ label: 'Team lead' });
     await owner.page.getByRole('button', { name: 'Send invitation' }).click();
-    await expect.poll(() => owner.page.getByRole('status').textContent()).toBe(`We emailed an invitation to ${theo.email}.`);
+    await expect
+      .poll(() => owner.page.getByRole('status').textContent())
+      .toBe(`We emailed an invitation to ${theo.email}.`);
     const pending = owner.page.getByRole('listitem').filter({ hasText: theo.email });
     expect(await pending.textContent()).toContain('Team lead');
 
@@ -63,11 +69,21 @@ describe('teams', () => {
     // Theo, already a SkyPanel customer, opens the link and joins.
     await signIn(teammate.page, theo.email);
     await teammate.page.goto(link!);
-    expect(await teammate.page.getByRole('heading', { level: 1 }).textContent()).toBe('Invitation to Northwind Hosting');
+    expect(await teammate.page.getByRole('heading', { level: 1 }).textContent()).toBe(
+      'Invitation to Northwind Hosting',
+    );
     await teammate.page.getByRole('button', { name: 'Accept and join' }).click();
     await teammate.page.waitForURL(`${app.live.origin}/dashboard`);
-    expect(await teammate.page.getByRole('status').textContent()).toContain('Welcome to Northwind Hosting! You joined as Team lead.');
-    expect(await managementControls(teammate.page)).toEqual({ invite: 1, roleSelects: 1, settingsLink: 1, createRole: 1, editRole: 1 });
+    expect(await teammate.page.getByRole('status').textContent()).toContain(
+      'Welcome to Northwind Hosting! You joined as Team lead.',
+    );
+    expect(await managementControls(teammate.page)).toEqual({
+      invite: 1,
+      roleSelects: 1,
+      settingsLink: 1,
+      createRole: 1,
+      editRole: 1,
+    });
 
     // Olivia sees Theo among the members and makes him a viewer.
     await owner.page.reload();
@@ -75,14 +91,24 @@ describe('teams', () => {
     const theoRole = owner.page.getByRole('combobox', { name: 'Role of Theo Teammate' });
     expect(await theoRole.locator('option:checked').textContent()).toBe('Team lead');
     // Choosing a role saves it at once (htmx swaps in the fresh member list).
-    const saved = owner.page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url() === `${app.live.origin}/organization/members/${theo.id}`);
+    const saved = owner.page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && r.url() === `${app.live.origin}/organization/members/${theo.id}`,
+    );
     await theoRole.selectOption({ label: 'viewer' });
     expect((await saved).status()).toBe(200);
     await owner.page.reload();
-    expect(await owner.page.getByRole('combobox', { name: 'Role of Theo Teammate' }).locator('option:checked').textContent()).toBe('viewer');
+    expect(
+      await owner.page.getByRole('combobox', { name: 'Role of Theo Teammate' }).locator('option:checked').textContent(),
+    ).toBe('viewer');
 
     // On Theo's next request the controls are gone; he still sees his team and its roles.
-    expect(await managementControls(teammate.page)).toEqual({ invite: 0, roleSelects: 0, settingsLink: 0, createRole: 0, editRole: 0 });
+    expect(await managementControls(teammate.page)).toEqual({
+      invite: 0,
+      roleSelects: 0,
+      settingsLink: 0,
+      createRole: 0,
+      editRole: 0,
+    });
     expect(await teammate.page.getByRole('row').filter({ hasText: 'Team lead' }).count()).toBe(1);
     await teammate.page.goto(`${app.live.origin}/organization/members`);
     const theoRow = teammate.page.getByRole('row').filter({ hasText: theo.email });

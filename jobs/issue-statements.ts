@@ -8,5 +8,7 @@ import { recordRun } from '../src/queue/runs.ts';
  * what is missing.
  */
 export function issueStatementsJob(deps: Deps, jobId: string | null) {
-  return recordRun(deps, 'billing.issue-statements', jobId, () => issueMonthlyStatements(deps, previousMonth(deps.clock.now())));
+  return recordRun(deps, 'billing.issue-statements', jobId, () =>
+    issueMonthlyStatements(deps, previousMonth(deps.clock.now())),
+  );
 }

@@ -34,7 +34,12 @@ const MANIFEST = path.join(BUILD, 'manifest.json');
 /** Third-party scripts served as-is. `files` are tried in order; the first that exists wins. */
 const VENDOR_SCRIPTS = [
   { key: 'htmx.js', pkg: 'htmx.org', name: 'htmx', files: ['dist/htmx.min.js', 'dist/htmx.js'] },
-  { key: 'htmx-sse.js', pkg: 'htmx-ext-sse', name: 'htmx-ext-sse', files: ['dist/sse.min.js', 'dist/sse.js', 'sse.js'] },
+  {
+    key: 'htmx-sse.js',
+    pkg: 'htmx-ext-sse',
+    name: 'htmx-ext-sse',
+    files: ['dist/sse.min.js', 'dist/sse.js', 'sse.js'],
+  },
   { key: 'alpine.js', pkg: '@alpinejs/csp', name: 'alpine-csp', files: ['dist/cdn.min.js', 'dist/cdn.js'] },
 ] as const;
 

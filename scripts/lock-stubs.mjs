@@ -7,11 +7,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
 const platforms = {
-  'android-arm-eabi': ['android', 'arm'], 'android-arm64': ['android', 'arm64'], 'darwin-arm64': ['darwin', 'arm64'],
-  'darwin-x64': ['darwin', 'x64'], 'freebsd-x64': ['freebsd', 'x64'], 'linux-arm-gnueabihf': ['linux', 'arm', 'glibc'],
-  'linux-arm64-gnu': ['linux', 'arm64', 'glibc'], 'linux-arm64-musl': ['linux', 'arm64', 'musl'],
-  'linux-x64-gnu': ['linux', 'x64', 'glibc'], 'linux-x64-musl': ['linux', 'x64', 'musl'],
-  'win32-arm64-msvc': ['win32', 'arm64'], 'win32-ia32-msvc': ['win32', 'ia32'], 'win32-x64-msvc': ['win32', 'x64'],
+  'android-arm-eabi': ['android', 'arm'],
+  'android-arm64': ['android', 'arm64'],
+  'darwin-arm64': ['darwin', 'arm64'],
+  'darwin-x64': ['darwin', 'x64'],
+  'freebsd-x64': ['freebsd', 'x64'],
+  'linux-arm-gnueabihf': ['linux', 'arm', 'glibc'],
+  'linux-arm64-gnu': ['linux', 'arm64', 'glibc'],
+  'linux-arm64-musl': ['linux', 'arm64', 'musl'],
+  'linux-x64-gnu': ['linux', 'x64', 'glibc'],
+  'linux-x64-musl': ['linux', 'x64', 'musl'],
+  'win32-arm64-msvc': ['win32', 'arm64'],
+  'win32-ia32-msvc': ['win32', 'ia32'],
+  'win32-x64-msvc': ['win32', 'x64'],
 };
 let added = 0;
 for (const [path, entry] of Object.entries(lock.packages)) {
@@ -21,10 +29,20 @@ for (const [path, entry] of Object.entries(lock.packages)) {
     const suffix = name.replace('@node-rs/bcrypt-', '');
     if (lock.packages[key] || !platforms[suffix]) continue;
     const [os, cpu, libc] = platforms[suffix];
-    lock.packages[key] = { version, cpu: [cpu], ...(libc ? { libc: [libc] } : {}), license: 'MIT', optional: true, os: [os], engines: { node: '>= 10' } };
+    lock.packages[key] = {
+      version,
+      cpu: [cpu],
+      ...(libc ? { libc: [libc] } : {}),
+      license: 'MIT',
+      optional: true,
+      os: [os],
+      engines: { node: '>= 10' },
+    };
     added += 1;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync('package-lock.json', JSON.stringify(lock, null, 2) + '\n');
 console.log(`added ${added} platform entries`);

@@ -54,7 +54,10 @@ export function createApp(deps: AppDeps) {
 
   // The JSON API: bearer tokens only, never cookies, so no CSRF surface.
   app.route('/api/v1', apiV1(deps));
-  app.all('/api/*', handleNotFound(() => view));
+  app.all(
+    '/api/*',
+    handleNotFound(() => view),
+  );
 
   // Demo only: outside services answered in-process (src/services.ts lists them; clients call
   // them over loopback HTTP). Outside sessions and CSRF, like the services they stand for.
@@ -79,7 +82,8 @@ export function createApp(deps: AppDeps) {
   html.route('/', sseRoutes(deps));
   html.route('/', publicPages(deps, view));
   // Everything else is an area: a prefix behind one guard (src/web/areas.ts).
-  for (const area of [...portalAreas(deps, view), adminArea(deps, view), impersonationArea(deps)]) mountArea(html, area);
+  for (const area of [...portalAreas(deps, view), adminArea(deps, view), impersonationArea(deps)])
+    mountArea(html, area);
   app.route('/', html);
   return app;
 }

@@ -21,7 +21,10 @@ const schema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   EMBEDDED_PG_DIR: z.string().min(1).default('./data/postgres'),
   EMBEDDED_PG_PORT: int(1024, 65535).default(54329),
@@ -47,11 +50,17 @@ const schema = z.object({
   DEFAULT_ADMIN_EMAIL: z.email().default('admin@skypanel.local'),
   DEFAULT_ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
   BRAND_NAME: z.string().min(1).default('SkyPanel'),
-  BILLING_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code').default('USD'),
+  BILLING_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code')
+    .default('USD'),
 
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'resend']).optional(),
   MAIL_FROM: z.string().min(3).default('SkyPanel <no-reply@skypanel.local>'),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   RESEND_API_KEY: z.string().optional(),
   RESEND_BASE_URL: z.url().default('https://api.resend.com'),
 
@@ -100,7 +109,6 @@ export class ConfigError extends Error {
   }
 }
 
-
 /** The value EMULATORS_IN_PRODUCTION must have for a production server to run the emulators. */
 export const EMULATORS_IN_PRODUCTION_CONSENT = 'i-understand-no-real-money';
 
@@ -116,17 +124,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const encryption = encryptionKeysFor(c, problems);
   if (c.MAIL_TRANSPORT === 'smtp' && !c.SMTP_URL) problems.push('SMTP_URL: required when MAIL_TRANSPORT=smtp');
-  if (c.MAIL_TRANSPORT === 'resend' && !c.RESEND_API_KEY) problems.push('RESEND_API_KEY: required when MAIL_TRANSPORT=resend');
-  if (!c.PAYPAL_CLIENT_ID !== !c.PAYPAL_CLIENT_SECRET) problems.push('PAYPAL_CLIENT_ID / PAYPAL_CLIENT_SECRET: set both or neither');
+  if (c.MAIL_TRANSPORT === 'resend' && !c.RESEND_API_KEY)
+    problems.push('RESEND_API_KEY: required when MAIL_TRANSPORT=resend');
+  if (!c.PAYPAL_CLIENT_ID !== !c.PAYPAL_CLIENT_SECRET)
+    problems.push('PAYPAL_CLIENT_ID / PAYPAL_CLIENT_SECRET: set both or neither');
   // Without it every webhook is refused, and a capture PayPal holds (PENDING) is never credited.
-  if (isProduction && c.PAYPAL_CLIENT_ID && !c.PAYPAL_WEBHOOK_ID) problems.push('PAYPAL_WEBHOOK_ID: required in production when PayPal credentials are set');
+  if (isProduction && c.PAYPAL_CLIENT_ID && !c.PAYPAL_WEBHOOK_ID)
+    problems.push('PAYPAL_WEBHOOK_ID: required in production when PayPal credentials are set');
   if (isProduction && c.DEFAULT_ADMIN_PASSWORD && c.DEFAULT_ADMIN_PASSWORD.length < 12) {
     problems.push('DEFAULT_ADMIN_PASSWORD: at least 12 characters in production');
   }
   const emulatorsEnabled = c.EMULATORS_ENABLED ?? !isProduction;
   // Emulators take payments nobody receives: a production server runs them only when told twice.
   if (isProduction && emulatorsEnabled && c.EMULATORS_IN_PRODUCTION !== EMULATORS_IN_PRODUCTION_CONSENT) {
-    problems.push(`EMULATORS_ENABLED: in production the emulators (no real money moves) also need EMULATORS_IN_PRODUCTION=${EMULATORS_IN_PRODUCTION_CONSENT}`);
+    problems.push(
+      `EMULATORS_ENABLED: in production the emulators (no real money moves) also need EMULATORS_IN_PRODUCTION=${EMULATORS_IN_PRODUCTION_CONSENT}`,
+    );
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -170,7 +183,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function encryptionKeysFor(c: z.infer<typeof schema>, problems: string[]): { keys: Keyring; file: string | null } {
   const unused = { keys: TEST_KEYS, file: null };
   if (c.ENCRYPTION_KEY && c.ENCRYPTION_KEYS) {
-    problems.push('ENCRYPTION_KEY / ENCRYPTION_KEYS: set one of them (ENCRYPTION_KEY=<key> is ENCRYPTION_KEYS=1:<key>)');
+    problems.push(
+      'ENCRYPTION_KEY / ENCRYPTION_KEYS: set one of them (ENCRYPTION_KEY=<key> is ENCRYPTION_KEYS=1:<key>)',
+    );
     return unused;
   }
   const spec = c.ENCRYPTION_KEYS ?? (c.ENCRYPTION_KEY ? `1:${c.ENCRYPTION_KEY}` : null);
@@ -184,12 +199,16 @@ function encryptionKeysFor(c: z.infer<typeof schema>, problems: string[]): { key
     }
   }
   if (c.NODE_ENV === 'production') {
-    problems.push('ENCRYPTION_KEY: required in production (32 bytes as 64 hex characters or base64: openssl rand -hex 32)');
+    problems.push(
+      'ENCRYPTION_KEY: required in production (32 bytes as 64 hex characters or base64: openssl rand -hex 32)',
+    );
     return unused;
   }
   if (c.NODE_ENV === 'test') return { keys: TEST_KEYS, file: null };
   if (c.DATABASE_URL && !isLoopbackUrl(c.PUBLIC_URL)) {
-    problems.push('ENCRYPTION_KEY: required with DATABASE_URL when PUBLIC_URL is not a loopback address (every server sharing the database needs the same key: openssl rand -hex 32)');
+    problems.push(
+      'ENCRYPTION_KEY: required with DATABASE_URL when PUBLIC_URL is not a loopback address (every server sharing the database needs the same key: openssl rand -hex 32)',
+    );
     return unused;
   }
   const file = path.join(path.dirname(path.resolve(c.EMBEDDED_PG_DIR)), 'encryption-keys.json');
@@ -213,7 +232,8 @@ function encryptionKeysFor(c: z.infer<typeof schema>, problems: string[]): { key
 export function parseKeyring(spec: string): Keyring {
   const entries = spec.split(',').map((part) => {
     const m = /^\s*(\d+)\s*:\s*(\S+)\s*$/.exec(part);
-    if (!m) throw new Error('write versioned keys as <version>:<key>, comma-separated, current first (2:<new>,1:<old>)');
+    if (!m)
+      throw new Error('write versioned keys as <version>:<key>, comma-separated, current first (2:<new>,1:<old>)');
     const key = decodeKey(m[2]!);
     if (!key) throw new Error(`key version ${m[1]} must be 32 bytes as 64 hex characters or base64`);
     return [Number(m[1]), key] as const;

@@ -25,7 +25,8 @@ async function stopAndExit(code: number, reason: string): Promise<never> {
     // A shutdown step that hangs must not keep a failed process alive.
     const deadline = setTimeout(() => process.exit(code), 20_000);
     deadline.unref();
-    for (const stop of stops.reverse()) await stop().catch((err: Error) => processLog?.error({ err: err.message }, 'shutdown step failed'));
+    for (const stop of stops.reverse())
+      await stop().catch((err: Error) => processLog?.error({ err: err.message }, 'shutdown step failed'));
     processLog?.info('stopped');
   }
   process.exit(code);
@@ -62,7 +63,11 @@ async function main() {
   if (config.encryptionKeyFile) {
     const generated = !existsSync(config.encryptionKeyFile);
     void config.encryptionKeys.current;
-    if (generated) log.info({ file: config.encryptionKeyFile }, 'generated the key for secrets at rest: keep this file with the database');
+    if (generated)
+      log.info(
+        { file: config.encryptionKeyFile },
+        'generated the key for secrets at rest: keep this file with the database',
+      );
   }
 
   let url = config.DATABASE_URL;
@@ -90,7 +95,16 @@ async function main() {
   });
   stops.push(() => services.stop());
   await prepareDatabase(services.db, log);
-  log.info({ paypal: services.paypalEmulator ? 'emulator (no real money)' : services.paypal ? new URL(config.PAYPAL_BASE_URL).host : 'not configured' }, 'payments');
+  log.info(
+    {
+      paypal: services.paypalEmulator
+        ? 'emulator (no real money)'
+        : services.paypal
+          ? new URL(config.PAYPAL_BASE_URL).host
+          : 'not configured',
+    },
+    'payments',
+  );
   await seedFirstAdmin(services, log);
 
   if (config.JOBS_ENABLED) {
@@ -101,7 +115,10 @@ async function main() {
   if (config.WEB_ENABLED) {
     const app = createApp(await startWeb(services, { assets, queueHealthy: () => !stopping }));
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
-    server.once('error', (err) => void fatal(new Error(`cannot listen on ${config.HOST}:${config.PORT}: ${err.message}`)));
+    server.once(
+      'error',
+      (err) => void fatal(new Error(`cannot listen on ${config.HOST}:${config.PORT}: ${err.message}`)),
+    );
     // Stop accepting first; in-flight requests finish before the pools close.
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     log.info({ url: config.publicUrl }, `SkyPanel is listening on ${config.publicUrl}`);

@@ -8,7 +8,11 @@ import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock, type Clock } from './lib/time.ts';
 import { decryptSecret } from './lib/crypto.ts';
 import { CloudError, type CloudProvider } from './providers/cloud.ts';
-import { FRAUDLABSPRO_EMULATOR_PATH, fraudLabsProDemoEmulator, fraudScreenerFromConfig } from './providers/fraudlabspro/index.ts';
+import {
+  FRAUDLABSPRO_EMULATOR_PATH,
+  fraudLabsProDemoEmulator,
+  fraudScreenerFromConfig,
+} from './providers/fraudlabspro/index.ts';
 import { startLinodeEmulator, type LinodeEmulator } from './providers/linode/emulator/index.ts';
 import { createLinodeProvider } from './providers/linode/index.ts';
 import { createMailTransport } from './mail/delivery.ts';
@@ -110,15 +114,25 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     const boss = createBoss(opts.databaseUrl, { schedule, supervise: schedule });
     boss.on('error', opts.onQueueError ?? ((err: Error) => log.error({ err: err.message }, 'job queue error')));
     await boss.start();
-    stops.push(({ graceful }) => (graceful ? boss.stop({ graceful: true, wait: true, timeout: 10_000 }) : boss.stop({ graceful: false, wait: true })));
+    stops.push(({ graceful }) =>
+      graceful
+        ? boss.stop({ graceful: true, wait: true, timeout: 10_000 })
+        : boss.stop({ graceful: false, wait: true }),
+    );
     await createQueues(boss);
 
     const mail = over.mail ?? createMailTransport(config);
     if (mail.close) stops.push(() => mail.close!());
 
     const loopback = config.emulatorsEnabled ? opts.loopback?.replace(/\/+$/, '') : undefined;
-    const paypal = 'paypal' in over ? { client: over.paypal ?? null, webhookId: over.paypalWebhookId, emulator: null } : paypalFromConfig(config, { demo: loopback ? { loopbackUrl: loopback } : undefined });
-    const fraud = 'fraud' in over ? (over.fraud ?? undefined) : fraudScreenerFromConfig(config, { emulatorUrl: loopback && `${loopback}${FRAUDLABSPRO_EMULATOR_PATH}` });
+    const paypal =
+      'paypal' in over
+        ? { client: over.paypal ?? null, webhookId: over.paypalWebhookId, emulator: null }
+        : paypalFromConfig(config, { demo: loopback ? { loopbackUrl: loopback } : undefined });
+    const fraud =
+      'fraud' in over
+        ? (over.fraud ?? undefined)
+        : fraudScreenerFromConfig(config, { emulatorUrl: loopback && `${loopback}${FRAUDLABSPRO_EMULATOR_PATH}` });
 
     const mounted: MountedEmulator[] = [];
     if (config.emulatorsEnabled) mounted.push({ path: FRAUDLABSPRO_EMULATOR_PATH, app: fraudLabsProDemoEmulator() });
@@ -182,7 +196,12 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
     onError: (err) => log.warn({ err: err.message }, 'rate-limit flush failed'),
   });
   stops.push(() => rateLimiter.stop());
-  return Object.assign(services, { assets: opts.assets, hub, rateLimiter, queueHealthy: opts.queueHealthy ?? (() => true) });
+  return Object.assign(services, {
+    assets: opts.assets,
+    hub,
+    rateLimiter,
+    queueHealthy: opts.queueHealthy ?? (() => true),
+  });
 }
 
 /**
@@ -193,11 +212,15 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
  */
 function cloudConnector(config: Config, emulated: CloudProvider | null): CloudConnector {
   const clients = new Map<string, { updatedAt: number; client: CloudProvider }>();
-  const unreachable = (why: string) => new CloudError('unavailable', why, 'Servers cannot be managed right now. Please try again later.');
+  const unreachable = (why: string) =>
+    new CloudError('unavailable', why, 'Servers cannot be managed right now. Please try again later.');
   return {
     forProvider(row) {
       if (row.emulated) {
-        if (!emulated) throw unreachable('The demo provider is emulated, but no emulator runs in this process (EMULATORS_ENABLED is off).');
+        if (!emulated)
+          throw unreachable(
+            'The demo provider is emulated, but no emulator runs in this process (EMULATORS_ENABLED is off).',
+          );
         return emulated;
       }
       const known = clients.get(row.id);
@@ -214,7 +237,11 @@ function cloudConnector(config: Config, emulated: CloudProvider | null): CloudCo
 
 const servicesStops = new WeakMap<Services, Array<(o: { graceful: boolean }) => Promise<unknown>>>();
 
-async function stopAll(stops: Array<(o: { graceful: boolean }) => Promise<unknown>>, o: { graceful: boolean }, log: Logger): Promise<void> {
+async function stopAll(
+  stops: Array<(o: { graceful: boolean }) => Promise<unknown>>,
+  o: { graceful: boolean },
+  log: Logger,
+): Promise<void> {
   // Each stop runs once, even when stop() is called again (a second signal during shutdown).
   for (const stop of stops.splice(0).reverse()) {
     await stop(o).catch((err: Error) => log.error({ err: err.message }, 'shutdown step failed'));

@@ -72,19 +72,24 @@ function filesUnder(dir: string): string[] {
 
 function read(file: string): Source {
   const code = withoutComments(readFileSync(path.join(ROOT, file), 'utf8'));
-  const imports = importSpecifiers(code).map((spec) => (spec.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec));
+  const imports = importSpecifiers(code).map((spec) =>
+    spec.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec,
+  );
   return { file, code, imports };
 }
 
 const sources = (dir: string) => filesUnder(dir).map(read);
-const violations = (list: Source[], bad: (spec: string) => boolean) => list.flatMap((s) => s.imports.filter(bad).map((spec) => `${s.file} imports ${spec}`));
+const violations = (list: Source[], bad: (spec: string) => boolean) =>
+  list.flatMap((s) => s.imports.filter(bad).map((spec) => `${s.file} imports ${spec}`));
 
 const isPackage = (spec: string, name: string) => spec === name || spec.startsWith(`${name}/`);
-const isEmulator = (spec: string) => /^src\/providers\/[^/]+\/emulator(\/|\.ts$)/.test(spec) || /(^|\/)emulator[^/]*$/.test(spec);
+const isEmulator = (spec: string) =>
+  /^src\/providers\/[^/]+\/emulator(\/|\.ts$)/.test(spec) || /(^|\/)emulator[^/]*$/.test(spec);
 const isDomain = (spec: string) => spec.startsWith('src/domain/');
 
 /** Kysely query builders and `sql` templates: how code talks to the database. */
-const SQL = /\.(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)\s*\(|\bsql\s*(<[^>]*>\s*)?`|\bsql\.(raw|ref|id|lit|val|join|table)\s*\(/g;
+const SQL =
+  /\.(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)\s*\(|\bsql\s*(<[^>]*>\s*)?`|\bsql\.(raw|ref|id|lit|val|join|table)\s*\(/g;
 /** The one query outside the domain: the readiness check asks the database to answer at all. */
 const READINESS = { file: 'src/app.ts', text: 'await sql`select 1`.execute(db);' };
 
@@ -111,7 +116,9 @@ describe('the dependency direction', () => {
       const slashes = /^https?:\\/\\//;
       import { z } from '../db/paging.ts'; /* */
     `);
-    expect(importSpecifiers(sample).sort()).toEqual(['../db/paging.ts', '../lib/money.ts', './d.ts', './e.ts', './lazy.ts', './side-effect.ts', 'hono'].sort());
+    expect(importSpecifiers(sample).sort()).toEqual(
+      ['../db/paging.ts', '../lib/money.ts', './d.ts', './e.ts', './lazy.ts', './side-effect.ts', 'hono'].sort(),
+    );
     expect(sample).toContain("app.use('/settings/*', guard);");
     expect(domain.length).toBeGreaterThan(50);
     expect(read('src/domain/ledger/post.ts').imports).toContain('src/db/index.ts');
@@ -119,16 +126,25 @@ describe('the dependency direction', () => {
 
   it('keeps src/domain free of hono, eta, src/web, jobs and the emulators', () => {
     const bad = (spec: string) =>
-      isPackage(spec, 'hono') || spec.startsWith('@hono/') || isPackage(spec, 'eta') || spec.startsWith('src/web/') || spec.startsWith('jobs/') || isEmulator(spec);
+      isPackage(spec, 'hono') ||
+      spec.startsWith('@hono/') ||
+      isPackage(spec, 'eta') ||
+      spec.startsWith('src/web/') ||
+      spec.startsWith('jobs/') ||
+      isEmulator(spec);
     expect(violations(domain, bad)).toEqual([]);
   });
 
   it('keeps src/db, src/lib and src/providers from importing src/domain', () => {
-    expect(violations([...sources('src/db'), ...sources('src/lib'), ...sources('src/providers')], isDomain)).toEqual([]);
+    expect(violations([...sources('src/db'), ...sources('src/lib'), ...sources('src/providers')], isDomain)).toEqual(
+      [],
+    );
   });
 
   it('keeps src/lib free of everything else in src', () => {
-    expect(violations(sources('src/lib'), (spec) => spec.startsWith('src/') && !spec.startsWith('src/lib/'))).toEqual([]);
+    expect(violations(sources('src/lib'), (spec) => spec.startsWith('src/') && !spec.startsWith('src/lib/'))).toEqual(
+      [],
+    );
   });
 
   it('lets a migration import kysely and nothing else, so it still runs when the app has changed', () => {

@@ -62,7 +62,9 @@ async function startPostgresProcess(dir: string): Promise<{ url: string; stop():
   const child = fork(script, [dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const message = await Promise.race([
-    new Promise<PostgresProcessMessage>((resolve) => child.once('message', (m) => resolve(m as PostgresProcessMessage))),
+    new Promise<PostgresProcessMessage>((resolve) =>
+      child.once('message', (m) => resolve(m as PostgresProcessMessage)),
+    ),
     exited.then((code): PostgresProcessMessage => ({ error: `the test PostgreSQL process exited with code ${code}` })),
   ]);
   if ('error' in message) throw new Error(message.error);

@@ -20,7 +20,8 @@ let dataDir = dir;
 function removeFiles() {
   if (cleanedUp) return;
   cleanedUp = true;
-  for (const target of [dir, dataDir, `${dir}.credentials.json`, `${dir}.owner.pid`]) rmSync(target, { recursive: true, force: true });
+  for (const target of [dir, dataDir, `${dir}.credentials.json`, `${dir}.owner.pid`])
+    rmSync(target, { recursive: true, force: true });
 }
 
 try {

@@ -50,7 +50,11 @@ interface RunAs {
  * generated once and kept beside the configured directory; it listens on 127.0.0.1 only, on
  * `preferredPort` or a free port the OS picks.
  */
-export async function startEmbeddedPostgres(dir: string, preferredPort: number, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  preferredPort: number,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
   const notice = options.notice ?? log;
   const configured = path.resolve(dir);
@@ -61,13 +65,20 @@ export async function startEmbeddedPostgres(dir: string, preferredPort: number, 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, password, runAs);
 
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
-  if (options.durable === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  if (options.durable === false)
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   let port = await freePort(preferredPort);
   for (let attempt = 1; ; attempt++) {
     const started = await launch(bin, dataDir, port, flags, runAs, log);
     if ('child' in started) {
       await fs.writeFile(ownerFile(configured), String(process.pid));
-      return supervise(started.child, started.recent, configured, dataDir, `postgres://skypanel:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`);
+      return supervise(
+        started.child,
+        started.recent,
+        configured,
+        dataDir,
+        `postgres://skypanel:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+      );
     }
     const output = started.recent.join('\n');
     // Two processes can see the same port free at once: the loser retries on a port the OS picks.
@@ -76,12 +87,23 @@ export async function startEmbeddedPostgres(dir: string, preferredPort: number, 
       continue;
     }
     // A server left behind by a process that was killed: stop it and try again.
-    if (/lock file "postmaster\.pid" already exists/.test(output) && attempt < 3 && (await stopOrphan(configured, dataDir, notice))) continue;
+    if (
+      /lock file "postmaster\.pid" already exists/.test(output) &&
+      attempt < 3 &&
+      (await stopOrphan(configured, dataDir, notice))
+    )
+      continue;
     throw new Error(`the embedded PostgreSQL did not start (data in ${dataDir}):\n${output}`);
   }
 }
 
-function supervise(child: ChildProcess, recent: string[], configured: string, dataDir: string, url: string): EmbeddedDatabase {
+function supervise(
+  child: ChildProcess,
+  recent: string[],
+  configured: string,
+  dataDir: string,
+  url: string,
+): EmbeddedDatabase {
   let stopping = false;
   const listeners: Array<(detail: string) => void> = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -114,7 +136,14 @@ function supervise(child: ChildProcess, recent: string[], configured: string, da
 }
 
 /** Runs the server until it is ready (resolves with the process) or exits (resolves with its output). */
-function launch(bin: string, dataDir: string, port: number, flags: string[], runAs: RunAs | null, log: (line: string) => void) {
+function launch(
+  bin: string,
+  dataDir: string,
+  port: number,
+  flags: string[],
+  runAs: RunAs | null,
+  log: (line: string) => void,
+) {
   return new Promise<{ child: ChildProcess; recent: string[] } | { recent: string[] }>((resolve) => {
     const recent: string[] = [];
     // Its own process group: Ctrl-C in a terminal reaches the app, which stops the database last.
@@ -126,7 +155,10 @@ function launch(bin: string, dataDir: string, port: number, flags: string[], run
     });
     let ready = false;
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const line of chunk
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         recent.push(line);
         if (recent.length > 20) recent.shift();
         log(line);
@@ -156,10 +188,19 @@ async function initialise(bin: string, dataDir: string, password: string, runAs:
     const locale = bestLocale();
     const result = spawnSync(
       path.join(bin, 'initdb'),
-      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=skypanel', `--pwfile=${pwfile}`, '--encoding=UTF8', `--locale=${locale}`, '--lc-messages=C'],
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        '--username=skypanel',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        `--locale=${locale}`,
+        '--lc-messages=C',
+      ],
       { ...runAs, encoding: 'utf8', env: { ...process.env, LC_MESSAGES: 'C' } },
     );
-    if (result.status !== 0) throw new Error(`initdb failed in ${dataDir}: ${(result.stderr || result.error?.message || '').trim()}`);
+    if (result.status !== 0)
+      throw new Error(`initdb failed in ${dataDir}: ${(result.stderr || result.error?.message || '').trim()}`);
   } finally {
     await fs.rm(pwfile, { force: true });
   }
@@ -168,7 +209,8 @@ async function initialise(bin: string, dataDir: string, password: string, runAs:
 async function storedPassword(configured: string): Promise<string> {
   const secretFile = path.join(path.dirname(configured), `${path.basename(configured)}.credentials.json`);
   await fs.mkdir(path.dirname(configured), { recursive: true });
-  if (existsSync(secretFile)) return (JSON.parse(await fs.readFile(secretFile, 'utf8')) as { password: string }).password;
+  if (existsSync(secretFile))
+    return (JSON.parse(await fs.readFile(secretFile, 'utf8')) as { password: string }).password;
   const password = randomToken(18);
   await fs.writeFile(secretFile, JSON.stringify({ password }), { mode: 0o600 });
   return password;
@@ -181,7 +223,9 @@ async function binaries(runAs: RunAs | null, notice: (message: string) => void):
   try {
     native = path.join(path.dirname(createRequire(import.meta.url).resolve(pkg)), '..', 'native');
   } catch {
-    throw new Error(`no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg} is not installed): set DATABASE_URL`);
+    throw new Error(
+      `no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg} is not installed): set DATABASE_URL`,
+    );
   }
   const bin = path.join(native, 'bin');
   if (!runAs || reaches(runAs, path.join(bin, 'postgres'))) return bin;
@@ -202,7 +246,11 @@ async function binaries(runAs: RunAs | null, notice: (message: string) => void):
 }
 
 /** The configured directory, or (as root, when the `postgres` user cannot reach it) one under ROOT_HOME. */
-async function dataDirectory(configured: string, runAs: RunAs | null, notice: (message: string) => void): Promise<string> {
+async function dataDirectory(
+  configured: string,
+  runAs: RunAs | null,
+  notice: (message: string) => void,
+): Promise<string> {
   if (!runAs || reaches(runAs, path.dirname(configured))) return configured;
   const key = createHash('sha256').update(configured).digest('hex').slice(0, 12);
   const relocated = path.join(ROOT_HOME, 'data', `${path.basename(configured)}-${key}`);
@@ -223,7 +271,16 @@ function postgresUser(): RunAs {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     execFileSync('groupadd', ['--system', 'postgres']);
-    execFileSync('useradd', ['--system', '-g', 'postgres', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', 'postgres']);
+    execFileSync('useradd', [
+      '--system',
+      '-g',
+      'postgres',
+      '-d',
+      '/nonexistent',
+      '-s',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]);
     return { uid: id('-u'), gid: id('-g') };
   }
 }
@@ -259,7 +316,11 @@ function alive(pid: number): boolean {
 
 function bestLocale(): string {
   try {
-    const available = new Set(execFileSync('locale', ['-a'], { encoding: 'utf8' }).split('\n').map((l) => l.trim()));
+    const available = new Set(
+      execFileSync('locale', ['-a'], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim()),
+    );
     return ['C.UTF-8', 'C.utf8', 'en_US.UTF-8', 'en_US.utf8'].find((l) => available.has(l)) ?? 'C';
   } catch {
     return 'C';

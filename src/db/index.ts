@@ -37,8 +37,12 @@ function preparing(pool: pg.Pool): PostgresPool {
   return {
     async connect() {
       const client = await pool.connect();
-      const query = (text: unknown, values?: unknown[]) => (typeof text === 'string' ? client.query(toConfig(text, values ?? [])) : client.query(text as never));
-      return { query: query as unknown as PostgresPoolClient['query'], release: (err?: boolean | Error) => client.release(err) };
+      const query = (text: unknown, values?: unknown[]) =>
+        typeof text === 'string' ? client.query(toConfig(text, values ?? [])) : client.query(text as never);
+      return {
+        query: query as unknown as PostgresPoolClient['query'],
+        release: (err?: boolean | Error) => client.release(err),
+      };
     },
     end: () => pool.end(),
   };

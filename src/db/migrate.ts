@@ -15,7 +15,8 @@ const folderProvider: MigrationProvider = {
   async getMigrations() {
     const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => /^\d.*\.ts$/.test(f)).sort();
     const out: Record<string, Migration> = {};
-    for (const file of files) out[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href)) as Migration;
+    for (const file of files)
+      out[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href)) as Migration;
     return out;
   },
 };

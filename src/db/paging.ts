@@ -36,7 +36,11 @@ export function fetchSize(page: PageRequest | undefined): number | null {
 }
 
 /** The rows of a page fetched with `fetchSize`, and the cursor of the next page (null on the last). */
-export function keysetPage<R>(rows: readonly R[], limit: number, cursorOf: (row: R) => string): { rows: R[]; nextCursor: string | null } {
+export function keysetPage<R>(
+  rows: readonly R[],
+  limit: number,
+  cursorOf: (row: R) => string,
+): { rows: R[]; nextCursor: string | null } {
   const kept = rows.slice(0, limit);
   return { rows: kept, nextCursor: rows.length > limit && kept.length ? cursorOf(kept[kept.length - 1]!) : null };
 }

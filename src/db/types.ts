@@ -266,9 +266,24 @@ export interface ActivityLogTable {
 }
 
 export type LedgerKind =
-  | 'top_up' | 'top_up_reversal' | 'refund' | 'adjustment' | 'promotional_credit'
-  | 'vps_charge' | 'vps_refund' | 'egress_charge' | 'hosting_charge' | 'hosting_refund';
-export type PlatformAccount = 'paypal_clearing' | 'vps_revenue' | 'egress_revenue' | 'hosting_revenue' | 'refunds' | 'adjustments' | 'promotional_credit';
+  | 'top_up'
+  | 'top_up_reversal'
+  | 'refund'
+  | 'adjustment'
+  | 'promotional_credit'
+  | 'vps_charge'
+  | 'vps_refund'
+  | 'egress_charge'
+  | 'hosting_charge'
+  | 'hosting_refund';
+export type PlatformAccount =
+  | 'paypal_clearing'
+  | 'vps_revenue'
+  | 'egress_revenue'
+  | 'hosting_revenue'
+  | 'refunds'
+  | 'adjustments'
+  | 'promotional_credit';
 
 export interface LedgerTransactionsTable {
   id: Generated<string>;
@@ -321,7 +336,8 @@ export interface FraudChecksTable {
   created_at: Timestamp;
 }
 
-export type PaymentStatus = 'held' | 'created' | 'pending' | 'completed' | 'cancelled' | 'denied' | 'failed' | 'refunded' | 'reversed';
+export type PaymentStatus =
+  'held' | 'created' | 'pending' | 'completed' | 'cancelled' | 'denied' | 'failed' | 'refunded' | 'reversed';
 export interface PaymentsTable {
   id: Generated<string>;
   organization_id: string;
@@ -526,8 +542,18 @@ export interface SshKeysTable {
 }
 
 export type ServerStatus =
-  | 'provisioning' | 'booting' | 'running' | 'shutting_down' | 'offline' | 'rebooting'
-  | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'suspended' | 'failed';
+  | 'provisioning'
+  | 'booting'
+  | 'running'
+  | 'shutting_down'
+  | 'offline'
+  | 'rebooting'
+  | 'rebuilding'
+  | 'resizing'
+  | 'deleting'
+  | 'deleted'
+  | 'suspended'
+  | 'failed';
 
 export interface ServersTable {
   id: Generated<string>;
@@ -585,9 +611,25 @@ export interface ServerChargeRefundsTable {
 }
 
 export type ServerActionType =
-  | 'create' | 'boot' | 'shutdown' | 'reboot' | 'rebuild' | 'resize' | 'reset_password' | 'rename'
-  | 'enable_backups' | 'cancel_backups' | 'schedule_backups' | 'snapshot' | 'restore' | 'set_rdns'
-  | 'attach_firewall' | 'detach_firewall' | 'suspend' | 'unsuspend' | 'delete';
+  | 'create'
+  | 'boot'
+  | 'shutdown'
+  | 'reboot'
+  | 'rebuild'
+  | 'resize'
+  | 'reset_password'
+  | 'rename'
+  | 'enable_backups'
+  | 'cancel_backups'
+  | 'schedule_backups'
+  | 'snapshot'
+  | 'restore'
+  | 'set_rdns'
+  | 'attach_firewall'
+  | 'detach_firewall'
+  | 'suspend'
+  | 'unsuspend'
+  | 'delete';
 
 export interface ServerActionsTable {
   id: Generated<string>;

@@ -21,7 +21,8 @@ export function parseRetryAfter(header: string | null): number | undefined {
 
 /** A fetch failure in words: fetch() only says "fetch failed"; the cause has ECONNREFUSED etc. */
 export function describeNetworkError(err: unknown, timeoutMs?: number): string {
-  if (timeoutMs !== undefined && err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
+  if (timeoutMs !== undefined && err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return `timed out after ${timeoutMs} ms`;
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause as { code?: string; message?: string } | undefined;
   const detail = [cause?.code, cause?.message].filter(Boolean).join(' ');

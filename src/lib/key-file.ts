@@ -26,7 +26,10 @@ export function loadOrCreateKeyFile(file: string, opts: { legacy?: Buffer } = {}
   if (existing) return { keys: existing, created: false };
   const fresh = randomBytes(32);
   const entries: Array<{ version: number; key: string }> = opts.legacy
-    ? [{ version: 2, key: fresh.toString('hex') }, { version: 1, key: opts.legacy.toString('hex') }]
+    ? [
+        { version: 2, key: fresh.toString('hex') },
+        { version: 1, key: opts.legacy.toString('hex') },
+      ]
     : [{ version: 1, key: fresh.toString('hex') }];
   mkdirSync(path.dirname(file), { recursive: true });
   // Written whole to a private temporary file, then linked into place: a reader never sees half
@@ -57,7 +60,8 @@ function read(file: string): Keyring | null {
   const parsed = JSON.parse(raw) as { keys?: Array<{ version?: unknown; key?: unknown }> };
   const entries = (parsed.keys ?? []).map((e) => {
     const key = typeof e.key === 'string' ? decodeKey(e.key) : null;
-    if (typeof e.version !== 'number' || !key) throw new Error(`${file}: every key needs a version and 32 bytes as 64 hex characters`);
+    if (typeof e.version !== 'number' || !key)
+      throw new Error(`${file}: every key needs a version and 32 bytes as 64 hex characters`);
     return [e.version, key] as const;
   });
   return keyring(entries);

@@ -72,13 +72,28 @@ export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise
     const { html, text } = fillSecrets(email, linksOf(deps, email));
     const sent = await transport.send({ from: config.MAIL_FROM, to, subject, html, text, idempotencyKey: email.id });
     const sentAt = sql<Date>`now()`;
-    await byId.set({ status: 'sent', transport: transport.name, provider_message_id: sent.providerMessageId, sent_at: sentAt, last_error: null, ...forget }).execute();
+    await byId
+      .set({
+        status: 'sent',
+        transport: transport.name,
+        provider_message_id: sent.providerMessageId,
+        sent_at: sentAt,
+        last_error: null,
+        ...forget,
+      })
+      .execute();
     return { status: 'sent' };
   } catch (err) {
     const lastError = err instanceof Error ? err.message : String(err);
     // Unknown errors count as temporary: pg-boss's retry limit still bounds them.
     const permanent = err instanceof MailError && !err.retryable;
-    await byId.set({ last_error: lastError, transport: transport.name, ...(permanent ? { status: 'failed' as const, secrets: null, secrets_expire_at: null } : {}) }).execute();
+    await byId
+      .set({
+        last_error: lastError,
+        transport: transport.name,
+        ...(permanent ? { status: 'failed' as const, secrets: null, secrets_expire_at: null } : {}),
+      })
+      .execute();
     const context = { emailId, attempts: email.attempts, transport: transport.name, lastError };
     if (!permanent) {
       log.warn(context, 'email delivery failed; pg-boss will retry');
@@ -90,14 +105,23 @@ export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise
 }
 
 /** The email's sealed links, opened; a permanent failure when they are gone (expired before it could be sent). */
-function linksOf(deps: Pick<DeliveryDeps, 'config'>, email: { secrets: string | null; secrets_expire_at: Date | null; text: string }): Secrets {
-  if (email.secrets && email.secrets_expire_at && email.secrets_expire_at > new Date()) return openSecrets(deps.config.encryptionKeys, email.secrets);
-  if (maskSecrets(email.text, '') !== email.text) throw new MailError('Its links expired before it could be sent; the recipient must ask again.', false);
+function linksOf(
+  deps: Pick<DeliveryDeps, 'config'>,
+  email: { secrets: string | null; secrets_expire_at: Date | null; text: string },
+): Secrets {
+  if (email.secrets && email.secrets_expire_at && email.secrets_expire_at > new Date())
+    return openSecrets(deps.config.encryptionKeys, email.secrets);
+  if (maskSecrets(email.text, '') !== email.text)
+    throw new MailError('Its links expired before it could be sent; the recipient must ask again.', false);
   return {};
 }
 
 /** Forgets the sealed links of emails whose links expired (kept by the outbox, or never sent); how many. */
 export async function forgetExpiredLinks(db: Db, now: Date): Promise<number> {
-  const res = await db.updateTable('emails').set({ secrets: null, secrets_expire_at: null }).where('secrets_expire_at', '<=', now).executeTakeFirst();
+  const res = await db
+    .updateTable('emails')
+    .set({ secrets: null, secrets_expire_at: null })
+    .where('secrets_expire_at', '<=', now)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }

@@ -20,11 +20,21 @@ export async function queueEmail<K extends EmailTemplateName>(
   const { data: withheld, secrets } = withholdSecrets(data, SECRET_FIELDS[template]);
   const rendered = renderEmail(template, deps.config.BRAND_NAME, withheld);
   const sealed = Object.keys(secrets).length
-    ? { secrets: sealSecrets(deps.config.encryptionKeys, secrets), secrets_expire_at: sql<Date>`now() + make_interval(days => ${SECRET_DAYS})` }
+    ? {
+        secrets: sealSecrets(deps.config.encryptionKeys, secrets),
+        secrets_expire_at: sql<Date>`now() + make_interval(days => ${SECRET_DAYS})`,
+      }
     : {};
   const row = await db
     .insertInto('emails')
-    .values({ to_address: to, template, subject: rendered.subject, html: rendered.html, text: rendered.text, ...sealed })
+    .values({
+      to_address: to,
+      template,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      ...sealed,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   await deps.queue.enqueue(db, 'email.send', { emailId: row.id });

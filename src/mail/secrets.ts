@@ -27,7 +27,10 @@ export type Secrets = Record<string, string>;
 const PLACEHOLDER = /SKYPANEL-LINK-[0-9a-f]{16}-[A-Za-z]+/g;
 
 /** `data` with each of `fields` replaced by a placeholder, and the values it took out. */
-export function withholdSecrets<T extends object>(data: T, fields: ReadonlyArray<keyof T>): { data: T; secrets: Secrets } {
+export function withholdSecrets<T extends object>(
+  data: T,
+  fields: ReadonlyArray<keyof T>,
+): { data: T; secrets: Secrets } {
   const nonce = randomBytes(8).toString('hex');
   const secrets: Secrets = {};
   const masked = { ...data };
@@ -49,7 +52,8 @@ export function openSecrets(keys: Keyring, sealed: string): Secrets {
 
 /** The body as the recipient gets it: every placeholder replaced by its link (escaped for HTML in the HTML part). */
 export function fillSecrets(body: { html: string; text: string }, secrets: Secrets): { html: string; text: string } {
-  const fill = (s: string, escape: (v: string) => string) => s.replace(PLACEHOLDER, (p) => (p in secrets ? escape(secrets[p]!) : p));
+  const fill = (s: string, escape: (v: string) => string) =>
+    s.replace(PLACEHOLDER, (p) => (p in secrets ? escape(secrets[p]!) : p));
   return { html: fill(body.html, escapeHtml), text: fill(body.text, (v) => v) };
 }
 
@@ -58,4 +62,5 @@ export function maskSecrets(text: string, label: string): string {
   return text.replace(PLACEHOLDER, label);
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -51,9 +51,17 @@ export interface RenderedEmail {
 }
 
 /** Renders `views/emails/<name>.html.eta` inside the email layout, and `<name>.txt.eta`. */
-export function renderEmail<K extends EmailTemplateName>(name: K, brand: string, data: EmailTemplates[K]): RenderedEmail {
+export function renderEmail<K extends EmailTemplateName>(
+  name: K,
+  brand: string,
+  data: EmailTemplates[K],
+): RenderedEmail {
   const subject = subjects[name](brand, data);
   const it = { ...data, brand, subject };
   const body = html.render(`./${name}.html.eta`, it);
-  return { subject, html: html.render('./_layout.html.eta', { ...it, body }), text: text.render(`./${name}.txt.eta`, it) };
+  return {
+    subject,
+    html: html.render('./_layout.html.eta', { ...it, body }),
+    text: text.render(`./${name}.txt.eta`, it),
+  };
 }

@@ -24,7 +24,12 @@ export const schedules: Partial<Record<QueueName, string>> = {
 
 export interface JobQueue {
   /** Enqueues inside `db` (a transaction when given one): the job exists only if it commits. */
-  enqueue<Q extends QueueName>(db: DbOrTx, name: Q, data: Payload<Q>, options?: PgBoss.SendOptions): Promise<string | null>;
+  enqueue<Q extends QueueName>(
+    db: DbOrTx,
+    name: Q,
+    data: Payload<Q>,
+    options?: PgBoss.SendOptions,
+  ): Promise<string | null>;
 }
 
 /** Lets pg-boss write its job row through a Kysely connection or transaction. */
@@ -51,7 +56,8 @@ export function createBoss(connectionString: string, opts: { schedule: boolean; 
 /** Creates every queue that does not exist yet (pg-boss 10 requires queues up front). */
 export async function createQueues(boss: PgBoss): Promise<void> {
   for (const name of Object.keys(queues)) {
-    if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true });
+    if (!(await boss.getQueue(name)))
+      await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true });
   }
 }
 

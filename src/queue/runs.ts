@@ -14,7 +14,11 @@ export async function recordRun<T extends Record<string, unknown>>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const { db, clock } = deps;
-  const run = await db.insertInto('job_runs').values({ queue, job_id: jobId, started_at: clock.now() }).returning('id').executeTakeFirstOrThrow();
+  const run = await db
+    .insertInto('job_runs')
+    .values({ queue, job_id: jobId, started_at: clock.now() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   try {
     const summary = await fn();
     await db
@@ -25,7 +29,11 @@ export async function recordRun<T extends Record<string, unknown>>(
     return summary;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await db.updateTable('job_runs').set({ status: 'failed', error: message.slice(0, 2000), finished_at: clock.now() }).where('id', '=', run.id).execute();
+    await db
+      .updateTable('job_runs')
+      .set({ status: 'failed', error: message.slice(0, 2000), finished_at: clock.now() })
+      .where('id', '=', run.id)
+      .execute();
     throw err;
   }
 }

@@ -29,13 +29,23 @@ export function handleError(view: () => Renderer) {
       c.var.log?.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
     }
     if (isApi(c)) return c.json(errorEnvelope(code, message, fields), status as 500);
-    return view().page(c, 'shared/error', { status, message }, { layout: 'public', status: status as 500, title: `Error ${status}` });
+    return view().page(
+      c,
+      'shared/error',
+      { status, message },
+      { layout: 'public', status: status as 500, title: `Error ${status}` },
+    );
   };
 }
 
 export function handleNotFound(view: () => Renderer) {
   return (c: Context) => {
     if (isApi(c)) return c.json(errorEnvelope('not_found', 'No such endpoint or resource.'), 404);
-    return view().page(c, 'shared/error', { status: 404, message: 'We could not find that page.' }, { layout: 'public', status: 404, title: 'Not found' });
+    return view().page(
+      c,
+      'shared/error',
+      { status: 404, message: 'We could not find that page.' },
+      { layout: 'public', status: 404, title: 'Not found' },
+    );
   };
 }

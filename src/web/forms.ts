@@ -34,7 +34,10 @@ export function isFormRefusal(err: unknown): err is AppError {
  * re-renders with status 422. For pages whose form is one region among others; a page that is
  * one form uses `submitForm`.
  */
-export async function orFail(action: () => Promise<Response>, fail: (err: AppError) => Response | Promise<Response>): Promise<Response> {
+export async function orFail(
+  action: () => Promise<Response>,
+  fail: (err: AppError) => Response | Promise<Response>,
+): Promise<Response> {
   try {
     return await action();
   } catch (err) {
@@ -61,6 +64,16 @@ export async function submitForm(
     const values = Object.fromEntries(Object.entries(form.values).filter(([k]) => !/password|code|otp/.test(k)));
     const status = err.status === 429 ? 429 : 422;
     if (err.status === 429 && 'retryAfterSeconds' in err) c.header('Retry-After', String(err.retryAfterSeconds));
-    return view.page(c, form.template, { ...form.data, values, errors: err.fields ?? {}, message: err.fields && err.code === 'validation_failed' ? err.message : err.message }, { ...form.options, status });
+    return view.page(
+      c,
+      form.template,
+      {
+        ...form.data,
+        values,
+        errors: err.fields ?? {},
+        message: err.fields && err.code === 'validation_failed' ? err.message : err.message,
+      },
+      { ...form.options, status },
+    );
   }
 }

@@ -83,7 +83,11 @@ export function navigationFor(sections: readonly NavSection[], actor: Actor | nu
       heading: section.heading,
       links: section.links
         .filter((link) => mayFollow(link, actor))
-        .map((link) => ({ label: link.label, href: link.href, current: path === link.href || (link.match !== 'exact' && path.startsWith(`${link.href}/`)) })),
+        .map((link) => ({
+          label: link.label,
+          href: link.href,
+          current: path === link.href || (link.match !== 'exact' && path.startsWith(`${link.href}/`)),
+        })),
     }))
     .filter((section) => section.links.length > 0);
 }

@@ -13,7 +13,10 @@ import { refererPath } from './local-path.ts';
 /** The organizations for the switcher: id and name, and which one is active. */
 export async function switcherData(db: Db, actor: Actor) {
   const orgs = await userOrganizations(db, actor.userId);
-  return { organizations: orgs.map((o) => ({ id: o.id, name: o.name, role: o.role, personal: o.personal })), activeId: actor.organizationId };
+  return {
+    organizations: orgs.map((o) => ({ id: o.id, name: o.name, role: o.role, personal: o.personal })),
+    activeId: actor.organizationId,
+  };
 }
 
 /** Where to go back to after switching: the referring page of this site, unless it names a record (which belongs to the old organization). */

@@ -30,7 +30,9 @@ export function viewHelpers(timezone: string) {
     datetime: (d: Date | string | null) => {
       if (!d) return '';
       const date = typeof d === 'string' ? new Date(d) : d;
-      return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: timezone }).format(date);
+      return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: timezone }).format(
+        date,
+      );
     },
     iso: (d: Date | string) => (typeof d === 'string' ? new Date(d) : d).toISOString(),
     device: describeUserAgent,
@@ -110,7 +112,12 @@ export function redirect(c: Context, url: string) {
 
 /** A one-time message shown on the next page. */
 export function flash(c: Context, message: string, kind: 'success' | 'info' | 'error' = 'success') {
-  setCookie(c, FLASH_COOKIE, encodeURIComponent(JSON.stringify({ message: message.slice(0, 300), kind })), { path: '/', httpOnly: true, sameSite: 'Lax', maxAge: 60 });
+  setCookie(c, FLASH_COOKIE, encodeURIComponent(JSON.stringify({ message: message.slice(0, 300), kind })), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax',
+    maxAge: 60,
+  });
 }
 
 function readFlash(c: Context): { message: string; kind: string } | null {
@@ -119,7 +126,9 @@ function readFlash(c: Context): { message: string; kind: string } | null {
   deleteCookie(c, FLASH_COOKIE, { path: '/' });
   try {
     const v = JSON.parse(decodeURIComponent(raw)) as { message?: unknown; kind?: unknown };
-    return typeof v.message === 'string' ? { message: v.message, kind: v.kind === 'error' || v.kind === 'info' ? v.kind : 'success' } : null;
+    return typeof v.message === 'string'
+      ? { message: v.message, kind: v.kind === 'error' || v.kind === 'info' ? v.kind : 'success' }
+      : null;
   } catch {
     return null;
   }
@@ -128,12 +137,30 @@ function readFlash(c: Context): { message: string; kind: string } | null {
 /** "Chrome on Linux" from a User-Agent header, for people; the raw string stays in the database. */
 export function describeUserAgent(ua: string | null | undefined): string {
   if (!ua) return 'Unknown device';
-  const browser =
-    /Edg\//.test(ua) ? 'Edge' : /OPR\//.test(ua) ? 'Opera' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome'
-      : /Safari\//.test(ua) ? 'Safari' : /curl\//.test(ua) ? 'curl' : null;
-  const os =
-    /Windows/.test(ua) ? 'Windows' : /iPhone|iPad/.test(ua) ? 'iOS' : /Android/.test(ua) ? 'Android' : /Mac OS X/.test(ua) ? 'macOS'
-      : /Linux/.test(ua) ? 'Linux' : null;
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /OPR\//.test(ua)
+      ? 'Opera'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Chrom(e|ium)\//.test(ua)
+          ? 'Chrome'
+          : /Safari\//.test(ua)
+            ? 'Safari'
+            : /curl\//.test(ua)
+              ? 'curl'
+              : null;
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : null;
   if (!browser && !os) return ua.slice(0, 60);
   return [browser ?? 'Browser', os].filter(Boolean).join(' on ');
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/access/actor.ts';
-import { assertCanGrant, assertCanManageMember, mayGrantRole, mayManageMember } from '../../src/domain/access/organization.ts';
+import {
+  assertCanGrant,
+  assertCanManageMember,
+  mayGrantRole,
+  mayManageMember,
+} from '../../src/domain/access/organization.ts';
 import { PREDEFINED_ROLES, type Permission } from '../../src/domain/access/permissions.ts';
 
 /**
@@ -8,7 +13,11 @@ import { PREDEFINED_ROLES, type Permission } from '../../src/domain/access/permi
  * before offering a control (mayManageMember, mayGrantRole) agree with the refusals the domain
  * makes when the change is tried (assertCanManageMember, assertCanGrant).
  */
-const roles = Object.entries(PREDEFINED_ROLES).map(([name, permissions]) => ({ name, permissions: [...permissions] as string[], predefined: true }));
+const roles = Object.entries(PREDEFINED_ROLES).map(([name, permissions]) => ({
+  name,
+  permissions: [...permissions] as string[],
+  predefined: true,
+}));
 
 function actorWith(role: string, opts: { apiKey?: boolean } = {}): Actor {
   return {
@@ -16,7 +25,9 @@ function actorWith(role: string, opts: { apiKey?: boolean } = {}): Actor {
     isPlatformAdmin: false,
     organizationId: '00000000-0000-4000-8000-000000000002',
     roleName: role,
-    permissions: new Set<Permission>(opts.apiKey ? PREDEFINED_ROLES[role]!.filter((p) => p !== 'billing_manage') : PREDEFINED_ROLES[role]!),
+    permissions: new Set<Permission>(
+      opts.apiKey ? PREDEFINED_ROLES[role]!.filter((p) => p !== 'billing_manage') : PREDEFINED_ROLES[role]!,
+    ),
     impersonatorUserId: null,
     apiKeyId: opts.apiKey ? '00000000-0000-4000-8000-000000000003' : null,
     origin: { ip: '192.0.2.1', userAgent: null },
@@ -44,14 +55,34 @@ describe('who may change whom', () => {
   it('an admin (no members_manage) may change nobody, and may not grant owner', () => {
     const admin = actorWith('admin');
     for (const role of roles) expect(mayManageMember(admin, role)).toBe(false);
-    expect(mayGrantRole(admin, roles.find((r) => r.name === 'owner')!)).toBe(false);
-    expect(mayGrantRole(admin, roles.find((r) => r.name === 'viewer')!)).toBe(true);
+    expect(
+      mayGrantRole(
+        admin,
+        roles.find((r) => r.name === 'owner')!,
+      ),
+    ).toBe(false);
+    expect(
+      mayGrantRole(
+        admin,
+        roles.find((r) => r.name === 'viewer')!,
+      ),
+    ).toBe(true);
   });
 
   it('an owner acting through a key that lacks a permission is not an owner: owners and that permission are out of reach', () => {
     const keyed = actorWith('owner', { apiKey: true });
-    expect(mayManageMember(keyed, roles.find((r) => r.name === 'owner')!)).toBe(false);
-    expect(mayGrantRole(keyed, roles.find((r) => r.name === 'member')!)).toBe(true);
+    expect(
+      mayManageMember(
+        keyed,
+        roles.find((r) => r.name === 'owner')!,
+      ),
+    ).toBe(false);
+    expect(
+      mayGrantRole(
+        keyed,
+        roles.find((r) => r.name === 'member')!,
+      ),
+    ).toBe(true);
     expect(mayGrantRole(keyed, { name: 'billing', permissions: ['billing_manage'], predefined: false })).toBe(false);
   });
 
@@ -59,9 +90,12 @@ describe('who may change whom', () => {
     for (const acting of Object.keys(PREDEFINED_ROLES)) {
       const actor = actorWith(acting);
       for (const role of roles) {
-        const manageable = actor.permissions.has('members_manage') && !refuses(() => assertCanManageMember(actor, role));
+        const manageable =
+          actor.permissions.has('members_manage') && !refuses(() => assertCanManageMember(actor, role));
         expect(mayManageMember(actor, role), `${acting} managing a ${role.name}`).toBe(manageable);
-        expect(mayGrantRole(actor, role), `${acting} granting ${role.name}`).toBe(!refuses(() => assertCanGrant(actor, role)));
+        expect(mayGrantRole(actor, role), `${acting} granting ${role.name}`).toBe(
+          !refuses(() => assertCanGrant(actor, role)),
+        );
       }
     }
   });

@@ -15,19 +15,35 @@ afterAll(async () => ctx.close());
 
 const MESSAGE = 'one of the most common passwords';
 const person = (name: string) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name) });
-const hashOf = async (userId: string) => (await ctx.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow()).password_hash;
+const hashOf = async (userId: string) =>
+  (await ctx.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow())
+    .password_hash;
 
 describe('the common-password list', () => {
   it('holds the passwords guessers try first, whatever their case, and not a passphrase of one’s own', () => {
-    for (const p of ['password', 'Password1', 'PASSWORD123', 'qwerty123', '12345678', 'iloveyou', 'sunshine2024', '1q2w3e4r', 'letmein!', 'Admin123']) {
+    for (const p of [
+      'password',
+      'Password1',
+      'PASSWORD123',
+      'qwerty123',
+      '12345678',
+      'iloveyou',
+      'sunshine2024',
+      '1q2w3e4r',
+      'letmein!',
+      'Admin123',
+    ]) {
       expect(isCommonPassword(p), p).toBe(true);
     }
-    for (const p of [PASSWORD, 'a brand new password', 'plum tractor 4 lanterns', 'short']) expect(isCommonPassword(p), p).toBe(false);
+    for (const p of [PASSWORD, 'a brand new password', 'plum tractor 4 lanterns', 'short'])
+      expect(isCommonPassword(p), p).toBe(false);
   });
 
   it('refuses a common password as the first admin’s, naming the setting, before anyone is created', async () => {
     const deps = { ...ctx.deps, config: { ...ctx.config, DEFAULT_ADMIN_PASSWORD: 'Password123!' } };
-    await expect(ensureFirstAdmin(deps)).rejects.toThrow(/^DEFAULT_ADMIN_PASSWORD: This is one of the most common passwords/);
+    await expect(ensureFirstAdmin(deps)).rejects.toThrow(
+      /^DEFAULT_ADMIN_PASSWORD: This is one of the most common passwords/,
+    );
     expect(await ctx.db.selectFrom('users').select('id').where('is_admin', '=', true).execute()).toEqual([]);
   });
 });
@@ -45,7 +61,9 @@ describe('a common password is refused with a clear message', () => {
 
   it('at sign-up through the API, naming the password field', async () => {
     const email = uniqueEmail('Api Common');
-    const res = await apiClient(ctx, '192.0.2.161')('POST', '/auth/register', { body: { name: 'Api Common', email, password: 'qwerty123' } });
+    const res = await apiClient(ctx, '192.0.2.161')('POST', '/auth/register', {
+      body: { name: 'Api Common', email, password: 'qwerty123' },
+    });
     expect(res.status).toBe(422);
     expect(Object.keys(res.body.error.fields)).toEqual(['password']);
     expect(res.body.error.fields.password).toContain(MESSAGE);

@@ -19,7 +19,8 @@ afterAll(async () => ctx.close());
 
 const WINDOW_MS = 15 * 60_000; // LOGIN_LOCKOUT_MINUTES and the second factor's failure window
 
-const person = (name: string, opts: { isAdmin?: boolean } = {}) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
+const person = (name: string, opts: { isAdmin?: boolean } = {}) =>
+  createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
 
 async function signIn(email: string, password: string, ip: string) {
   const browser = new TestBrowser(ctx.app, ip);
@@ -35,7 +36,8 @@ async function expectLockedOut(res: Response, retryAfter?: number) {
   else expect(res.headers.get('retry-after')).toBe(String(retryAfter));
 }
 
-const stepCode = (secret: string, offset = 0) => generate({ secret, epoch: (Math.floor(ctx.clock.now().getTime() / 30_000) + offset) * 30 });
+const stepCode = (secret: string, offset = 0) =>
+  generate({ secret, epoch: (Math.floor(ctx.clock.now().getTime() / 30_000) + offset) * 30 });
 
 /** A six-digit code the server would not accept now (none of the current step ±1). */
 async function wrongCode(secret: string): Promise<string> {
@@ -70,9 +72,14 @@ function statuses(responses: Response[]): Record<number, number> {
 }
 
 const failedSignIns = async (userId: string, reason: string) =>
-  (await ctx.db.selectFrom('activity_log').select('details').where('action', '=', 'auth.sign_in_failed').where('actor_user_id', '=', userId).execute()).filter(
-    (r) => (r.details as { reason: string }).reason === reason,
-  ).length;
+  (
+    await ctx.db
+      .selectFrom('activity_log')
+      .select('details')
+      .where('action', '=', 'auth.sign_in_failed')
+      .where('actor_user_id', '=', userId)
+      .execute()
+  ).filter((r) => (r.details as { reason: string }).reason === reason).length;
 
 // Lockouts used to be counted in fixed 15-minute windows of the clock, per account from
 // anywhere. Now every limit is "at most N in any 15 minutes" (a sliding window), and the hard
@@ -104,7 +111,8 @@ describe('the lock per account and address', () => {
     const vic = await person('Vic Waiting');
     // Fourteen minutes into a quarter hour: under fixed windows this lock would have lasted one minute.
     ctx.clock.set(new Date(Math.ceil(ctx.clock.now().getTime() / WINDOW_MS) * WINDOW_MS + 14 * 60_000));
-    for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++) expect((await signIn(vic.email, 'wrong password', '192.0.2.20')).res.status).toBe(422);
+    for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++)
+      expect((await signIn(vic.email, 'wrong password', '192.0.2.20')).res.status).toBe(422);
     await expectLockedOut((await signIn(vic.email, PASSWORD, '192.0.2.20')).res, 900);
 
     ctx.clock.advance(WINDOW_MS - 1);
@@ -123,7 +131,8 @@ describe('the lock per account and address', () => {
     ctx.clock.set(new Date(quarter + 60_000));
     expect((await signIn(vic.email, 'early guess', '192.0.2.30')).res.status).toBe(422);
     ctx.clock.set(new Date(quarter + WINDOW_MS - 1000));
-    for (let i = 1; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++) expect((await signIn(vic.email, `late guess ${i}`, '192.0.2.30')).res.status).toBe(422);
+    for (let i = 1; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++)
+      expect((await signIn(vic.email, `late guess ${i}`, '192.0.2.30')).res.status).toBe(422);
     await expectLockedOut((await signIn(vic.email, 'one too many', '192.0.2.30')).res, 61);
 
     // Past the quarter hour, and past the first guess's 15 minutes: exactly one slot is free again.
@@ -163,14 +172,16 @@ describe('the address lockout', () => {
 
   it('counts only failures: many people signing in from one shared address do not lock it', async () => {
     const office = '198.51.100.80';
-    for (let i = 0; i < ctx.config.LOGIN_IP_LOCKOUT_ATTEMPTS; i++) expect((await signIn((await person(`Colleague ${i}`)).email, PASSWORD, office)).res.status).toBe(303);
+    for (let i = 0; i < ctx.config.LOGIN_IP_LOCKOUT_ATTEMPTS; i++)
+      expect((await signIn((await person(`Colleague ${i}`)).email, PASSWORD, office)).res.status).toBe(303);
     expect((await signIn(uniqueEmail('Typo'), 'some password', office)).res.status).toBe(422);
   });
 
   it('an address stays locked out for 15 minutes after its eighth failure, and not a millisecond longer', async () => {
     const uma = await person('Uma Upstairs');
     const shared = '198.51.100.70';
-    for (let i = 0; i < ctx.config.LOGIN_IP_LOCKOUT_ATTEMPTS; i++) expect((await signIn(uniqueEmail('Typo'), 'some password', shared)).res.status).toBe(422);
+    for (let i = 0; i < ctx.config.LOGIN_IP_LOCKOUT_ATTEMPTS; i++)
+      expect((await signIn(uniqueEmail('Typo'), 'some password', shared)).res.status).toBe(422);
     await expectLockedOut((await signIn(uma.email, PASSWORD, shared)).res, 900);
 
     ctx.clock.advance(WINDOW_MS - 1);
@@ -184,7 +195,8 @@ describe('wrong passwords sprayed at one account from many addresses', () => {
   it('slow the account down but cannot keep the admin out', async () => {
     const ada = await person('Ada Admin', { isAdmin: true });
     const bot = (n: number) => `198.18.0.${n}`;
-    for (let n = 1; n <= ACCOUNT_PACE_AFTER; n++) expect((await signIn(ada.email, `spray ${n}`, bot(n))).res.status).toBe(422);
+    for (let n = 1; n <= ACCOUNT_PACE_AFTER; n++)
+      expect((await signIn(ada.email, `spray ${n}`, bot(n))).res.status).toBe(422);
 
     // The account is paced now: addresses that already tried share one check every 10 seconds.
     expect((await signIn(ada.email, 'spray again', bot(1))).res.status).toBe(422);
@@ -226,7 +238,12 @@ describe('the second-factor lockout', () => {
     // A fresh sign-in elsewhere does not start the count again: the lockout is the account's.
     const other = await atCodeStep(carl.email, '192.0.2.41');
     expect((await other.post('/login/two-factor', { code: await stepCode(carl.secret, 1) })).status).toBe(429);
-    const full = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', carl.id).where('stage', '=', 'full').execute();
+    const full = await ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', carl.id)
+      .where('stage', '=', 'full')
+      .execute();
     expect(full).toEqual([]);
   });
 
@@ -276,7 +293,11 @@ describe('many attempts at once', () => {
     const rex = await person('Rex Race');
     const browser = new TestBrowser(ctx.app, '192.0.2.60');
     await browser.get('/login');
-    const answers = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) => browser.post('/login', { email: rex.email, password: `racing guess ${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: AT_ONCE }, (_, i) =>
+        browser.post('/login', { email: rex.email, password: `racing guess ${i}` }),
+      ),
+    );
     expect(statuses(answers)).toEqual({ 422: 5, 429: AT_ONCE - 5 });
     expect(await failedSignIns(rex.id, 'wrong_password')).toBe(5);
   });
@@ -300,7 +321,9 @@ describe('many attempts at once', () => {
     const cara = await withTwoFactor('Cara Race');
     const browser = await atCodeStep(cara.email, '192.0.2.62');
     const wrong = await wrongCode(cara.secret);
-    const answers = await Promise.all(Array.from({ length: AT_ONCE }, () => browser.post('/login/two-factor', { code: wrong })));
+    const answers = await Promise.all(
+      Array.from({ length: AT_ONCE }, () => browser.post('/login/two-factor', { code: wrong })),
+    );
     expect(statuses(answers)).toEqual({ 422: 5, 429: AT_ONCE - 5 });
     expect(await failedSignIns(cara.id, 'wrong_code')).toBe(5);
   });
@@ -310,11 +333,15 @@ describe('many attempts at once', () => {
     const bea = await person('Bea Target');
     const admin = await signedIn(ctx, ivo.email, PASSWORD, '192.0.2.63');
     await admin.get(`/admin/users/${bea.id}`);
-    const answers = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) => admin.post(`/admin/users/${bea.id}/impersonation`, { password: `racing guess ${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: AT_ONCE }, (_, i) =>
+        admin.post(`/admin/users/${bea.id}/impersonation`, { password: `racing guess ${i}` }),
+      ),
+    );
     expect(statuses(answers)).toEqual({ 422: 5, 429: AT_ONCE - 5 });
     const texts = await Promise.all(answers.map((r) => r.text()));
     expect(texts.filter((t) => t.includes('That is not your password.'))).toHaveLength(5);
     expect(texts.filter((t) => t.includes('Too many wrong passwords'))).toHaveLength(AT_ONCE - 5);
-    expect((await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', bea.id).execute())).toEqual([]);
+    expect(await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', bea.id).execute()).toEqual([]);
   });
 });

@@ -15,10 +15,12 @@ beforeAll(async () => {
 afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
-const person = (name: string, opts: { isAdmin?: boolean } = {}) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
+const person = (name: string, opts: { isAdmin?: boolean } = {}) =>
+  createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
 
 /** The authenticator app's code `offset` 30-second steps from the server's (test) clock. */
-const stepCode = (secret: string, offset = 0) => generate({ secret, epoch: (Math.floor(ctx.clock.now().getTime() / 30_000) + offset) * 30 });
+const stepCode = (secret: string, offset = 0) =>
+  generate({ secret, epoch: (Math.floor(ctx.clock.now().getTime() / 30_000) + offset) * 30 });
 
 /** A six-digit code the server would not accept now (none of the current step ±1). */
 async function wrongCode(secret: string): Promise<string> {
@@ -60,12 +62,21 @@ describe('signing in', () => {
     expect(cookie).toMatch(/SameSite=Lax/i);
     // The cookie holds the token of a full session of Bob's; the database keeps only its hash.
     const token = browser.cookies.get('sp_session')!;
-    const session = await ctx.db.selectFrom('sessions').select(['user_id', 'stage']).where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
+    const session = await ctx.db
+      .selectFrom('sessions')
+      .select(['user_id', 'stage'])
+      .where('token_hash', '=', hashToken(token))
+      .executeTakeFirstOrThrow();
     expect(session).toEqual({ user_id: bob.id, stage: 'full' });
     const page = await browser.get('/dashboard');
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('no-store');
-    const notices = await ctx.db.selectFrom('emails').select('text').where('to_address', '=', bob.email).where('template', '=', 'new_sign_in').execute();
+    const notices = await ctx.db
+      .selectFrom('emails')
+      .select('text')
+      .where('to_address', '=', bob.email)
+      .where('template', '=', 'new_sign_in')
+      .execute();
     expect(notices).toHaveLength(1);
     expect(notices[0]!.text).toContain('203.0.113.10');
   });
@@ -93,17 +104,25 @@ describe('signing in', () => {
     const unknown = await b.post('/login', { email: nobody, password: 'not the password' });
     expect(wrong.status).toBe(422);
     expect(unknown.status).toBe(422);
-    const strip = (html: string) => html.replace(/content="[^"]+"|value="[^"]+"|nonce="[^"]+"|"X-CSRF-Token": "[^"]+"/g, '');
+    const strip = (html: string) =>
+      html.replace(/content="[^"]+"|value="[^"]+"|nonce="[^"]+"|"X-CSRF-Token": "[^"]+"/g, '');
     expect(strip(await wrong.text()).replace(bob.email, '')).toBe(strip(await unknown.text()).replace(nobody, ''));
   });
 
   it('locks an account after repeated failures, for real and unknown addresses alike, admins included', async () => {
     const admin = await person('Ada Admin', { isAdmin: true });
-    for (const [email, ip] of [[admin.email, '192.0.2.20'], [uniqueEmail('Ghost'), '192.0.2.21']] as const) {
+    for (const [email, ip] of [
+      [admin.email, '192.0.2.20'],
+      [uniqueEmail('Ghost'), '192.0.2.21'],
+    ] as const) {
       const browser = new TestBrowser(ctx.app, ip);
       await browser.get('/login');
-      for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++) expect((await browser.post('/login', { email, password: 'wrong password' })).status).toBe(422);
-      const locked = await browser.post('/login', { email, password: email === admin.email ? PASSWORD : 'wrong password' });
+      for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++)
+        expect((await browser.post('/login', { email, password: 'wrong password' })).status).toBe(422);
+      const locked = await browser.post('/login', {
+        email,
+        password: email === admin.email ? PASSWORD : 'wrong password',
+      });
       expect(locked.status).toBe(429);
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await locked.text()).toContain('Too many failed sign-in attempts');
@@ -168,7 +187,11 @@ describe('two-factor sign-in', () => {
     expect((await browser.get('/dashboard')).status).toBe(200);
     // The half-signed-in token was discarded, not promoted: it opens nothing now, not even the code step.
     expect(browser.cookies.get('sp_session')).not.toBe(half);
-    expect((await ctx.app.request('/login/two-factor', { headers: { cookie: `sp_session=${half}` } })).headers.get('location')).toBe('/login');
+    expect(
+      (await ctx.app.request('/login/two-factor', { headers: { cookie: `sp_session=${half}` } })).headers.get(
+        'location',
+      ),
+    ).toBe('/login');
 
     // The same code again, in a new sign-in: refused as a replay.
     const other = await atCodeStep(carol.email, '192.0.2.51');
@@ -190,7 +213,12 @@ describe('two-factor sign-in', () => {
     expect(older.status).toBe(422);
     expect(await older.text()).toContain('already used');
     expect((await late.get('/dashboard')).status).toBe(303);
-    const full = await ctx.db.selectFrom('sessions').select('ip').where('user_id', '=', olly.id).where('stage', '=', 'full').execute();
+    const full = await ctx.db
+      .selectFrom('sessions')
+      .select('ip')
+      .where('user_id', '=', olly.id)
+      .where('stage', '=', 'full')
+      .execute();
     expect(full.map((s) => s.ip)).toEqual(['192.0.2.55']);
 
     // Once the clock reaches a later step, its code works.
@@ -202,11 +230,21 @@ describe('two-factor sign-in', () => {
   it('accepts each recovery code once', async () => {
     const dan = await withTwoFactor('Dan Recovery');
     expect(dan.recoveryCodes).toHaveLength(10);
-    for (const [i, expected] of [[1, 303], [2, 422]] as const) {
+    for (const [i, expected] of [
+      [1, 303],
+      [2, 422],
+    ] as const) {
       const browser = await atCodeStep(dan.email, `192.0.2.6${i}`);
-      expect((await browser.post('/login/two-factor', { code: dan.recoveryCodes[0]!.toUpperCase() })).status).toBe(expected);
+      expect((await browser.post('/login/two-factor', { code: dan.recoveryCodes[0]!.toUpperCase() })).status).toBe(
+        expected,
+      );
     }
-    const left = await ctx.db.selectFrom('recovery_codes').select('id').where('user_id', '=', dan.id).where('used_at', 'is', null).execute();
+    const left = await ctx.db
+      .selectFrom('recovery_codes')
+      .select('id')
+      .where('user_id', '=', dan.id)
+      .where('used_at', 'is', null)
+      .execute();
     expect(left).toHaveLength(9);
   });
 });

@@ -29,15 +29,22 @@ const runResetJobs = () => runQueued(ctx, 'accounts.send-password-reset', (data)
  * requests, whatever was typed, and are flushed in the background.
  */
 async function writesOf(request: () => Promise<Response>): Promise<{ res: Response; writes: Record<string, number> }> {
-  const tables = (await sql<{ name: string }>`
+  const tables = (
+    await sql<{ name: string }>`
     select format('%I.%I', table_schema, table_name) as name from information_schema.tables
     where table_type = 'BASE TABLE' and (table_schema = 'public' or (table_schema = 'pgboss' and table_name = 'job')) and table_name <> 'rate_limit_counters'
-  `.execute(ctx.db)).rows.map((r) => r.name);
+  `.execute(ctx.db)
+  ).rows.map((r) => r.name);
   const snapshot = async () =>
     Object.fromEntries(
       await Promise.all(
         tables.map(async (t) => {
-          const { rows } = await sql<{ n: number; sum: string }>`select count(*)::int as n, md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as sum from ${sql.raw(t)} x`.execute(ctx.db);
+          const { rows } = await sql<{
+            n: number;
+            sum: string;
+          }>`select count(*)::int as n, md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as sum from ${sql.raw(t)} x`.execute(
+            ctx.db,
+          );
           return [t, rows[0]!] as const;
         }),
       ),
@@ -78,7 +85,12 @@ describe('forgotten password', () => {
     const request = { email: fay.email, requestedAt: ctx.clock.now().toISOString() };
     expect(await sendPasswordReset(ctx.deps, request)).toEqual({ sent: true });
     expect(await sendPasswordReset(ctx.deps, request)).toEqual({ sent: false });
-    const sent = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', fay.email).where('template', '=', 'password_reset').execute();
+    const sent = await ctx.db
+      .selectFrom('emails')
+      .select('id')
+      .where('to_address', '=', fay.email)
+      .where('template', '=', 'password_reset')
+      .execute();
     expect(sent).toHaveLength(1);
   });
 
@@ -125,10 +137,16 @@ describe('changing the password', () => {
     const phone = await signedIn(ctx, hal.email, PASSWORD, '192.0.2.80');
     const laptop = await signedIn(ctx, hal.email, PASSWORD, '192.0.2.81');
     await laptop.get('/settings/password');
-    const wrong = await laptop.post('/settings/password', { current_password: 'wrong one', new_password: 'a brand new password' });
+    const wrong = await laptop.post('/settings/password', {
+      current_password: 'wrong one',
+      new_password: 'a brand new password',
+    });
     expect(wrong.status).toBe(422);
     expect(await wrong.text()).toContain('That is not your current password');
-    const ok = await laptop.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' });
+    const ok = await laptop.post('/settings/password', {
+      current_password: PASSWORD,
+      new_password: 'a brand new password',
+    });
     expect(ok.status).toBe(303);
     expect((await laptop.get('/dashboard')).status).toBe(200);
     expect((await phone.get('/dashboard')).status).toBe(303);
@@ -143,14 +161,18 @@ describe('API keys when the password changes', () => {
     const token = await tokenFor(ctx, p.email, ip);
     const keys: string[] = [];
     for (const name of ['ci', 'backup script']) {
-      const made = await call('POST', '/api-keys', { token, body: { name, organization_id: p.organization.id, permissions: ['billing_view'] } });
+      const made = await call('POST', '/api-keys', {
+        token,
+        body: { name, organization_id: p.organization.id, permissions: ['billing_view'] },
+      });
       expect(made.status).toBe(201);
       keys.push(made.body.key);
     }
     for (const key of keys) expect((await call('GET', '/wallet', { token: key })).status).toBe(200);
     return { call, keys };
   }
-  const liveKeys = async (userId: string) => ctx.db.selectFrom('api_keys').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  const liveKeys = async (userId: string) =>
+    ctx.db.selectFrom('api_keys').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
 
   it('a password change revokes every API key of the user, says so on the page and in the email, and records each', async () => {
     const kai = await createPerson(ctx, 'Kai Keys', { verified: true });
@@ -158,7 +180,10 @@ describe('API keys when the password changes', () => {
     const browser = await signedIn(ctx, kai.email, PASSWORD, '192.0.2.121');
     await browser.get('/settings/password');
     expect(browser.lastHtml).toContain('your API keys revoked');
-    const changed = await browser.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' });
+    const changed = await browser.post('/settings/password', {
+      current_password: PASSWORD,
+      new_password: 'a brand new password',
+    });
     expect(changed.status).toBe(303);
     await browser.get(changed.headers.get('location')!);
     expect(browser.lastHtml).toContain('your API keys are revoked');
@@ -166,8 +191,16 @@ describe('API keys when the password changes', () => {
     expect(await liveKeys(kai.id)).toEqual([]);
     for (const key of keys) expect((await call('GET', '/wallet', { token: key })).status).toBe(401);
     expect((await lastEmail(kai.email, 'password_changed'))!.text).toContain('and so were your 2 API keys');
-    const recorded = await ctx.db.selectFrom('activity_log').select('details').where('action', '=', 'api_key.revoked').where('actor_user_id', '=', kai.id).execute();
-    expect(recorded.map((r) => (r.details as { reason: string }).reason)).toEqual(['password_changed', 'password_changed']);
+    const recorded = await ctx.db
+      .selectFrom('activity_log')
+      .select('details')
+      .where('action', '=', 'api_key.revoked')
+      .where('actor_user_id', '=', kai.id)
+      .execute();
+    expect(recorded.map((r) => (r.details as { reason: string }).reason)).toEqual([
+      'password_changed',
+      'password_changed',
+    ]);
   });
 
   it('a password reset revokes them too', async () => {
@@ -193,12 +226,26 @@ describe('profile and sessions', () => {
     const ivy = await createPerson(ctx, 'Ivy Profile', { verified: true });
     const browser = await signedIn(ctx, ivy.email, PASSWORD, '192.0.2.90');
     await browser.get('/settings/profile');
-    const bad = await browser.post('/settings/profile', { name: 'Ivy P', phone: '+1 555 0100', timezone: 'Mars/Olympus' });
+    const bad = await browser.post('/settings/profile', {
+      name: 'Ivy P',
+      phone: '+1 555 0100',
+      timezone: 'Mars/Olympus',
+    });
     expect(bad.status).toBe(422);
-    expect((await ctx.db.selectFrom('users').select('name').where('id', '=', ivy.id).executeTakeFirstOrThrow()).name).toBe('Ivy Profile');
-    const ok = await browser.post('/settings/profile', { name: 'Ivy P', phone: '+1 555 0100', timezone: 'Europe/Paris' });
+    expect(
+      (await ctx.db.selectFrom('users').select('name').where('id', '=', ivy.id).executeTakeFirstOrThrow()).name,
+    ).toBe('Ivy Profile');
+    const ok = await browser.post('/settings/profile', {
+      name: 'Ivy P',
+      phone: '+1 555 0100',
+      timezone: 'Europe/Paris',
+    });
     expect(ok.status).toBe(303);
-    const row = await ctx.db.selectFrom('users').select(['name', 'phone', 'timezone']).where('id', '=', ivy.id).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('users')
+      .select(['name', 'phone', 'timezone'])
+      .where('id', '=', ivy.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ name: 'Ivy P', phone: '+1 555 0100', timezone: 'Europe/Paris' });
   });
 
@@ -209,13 +256,22 @@ describe('profile and sessions', () => {
     const tablet = await signedIn(ctx, jay.email, PASSWORD, '192.0.2.101');
     const page = await desk.get('/settings/security');
     expect(await page.text()).toContain('192.0.2.101');
-    const tabletSession = await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', jay.id).where('ip', '=', '192.0.2.101').executeTakeFirstOrThrow();
+    const tabletSession = await ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', jay.id)
+      .where('ip', '=', '192.0.2.101')
+      .executeTakeFirstOrThrow();
 
     const intruder = await signedIn(ctx, kim.email, PASSWORD, '192.0.2.102');
     expect((await intruder.post(`/settings/sessions/${tabletSession.id}`, {}, { method: 'DELETE' })).status).toBe(404);
     expect((await tablet.get('/dashboard')).status).toBe(200);
 
-    const res = await desk.post(`/settings/sessions/${tabletSession.id}`, {}, { method: 'DELETE', headers: { 'hx-request': 'true' } });
+    const res = await desk.post(
+      `/settings/sessions/${tabletSession.id}`,
+      {},
+      { method: 'DELETE', headers: { 'hx-request': 'true' } },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).not.toContain('192.0.2.101');
     expect((await tablet.get('/dashboard')).status).toBe(303);
@@ -228,17 +284,29 @@ describe('changing the email address', () => {
     const taken = await createPerson(ctx, 'Taken Already');
     const browser = await signedIn(ctx, lou.email, PASSWORD, '192.0.2.110');
     await browser.get('/settings/profile');
-    expect((await browser.post('/settings/email', { email: 'lou.new@example.test', current_password: 'wrong password' })).status).toBe(422);
+    expect(
+      (await browser.post('/settings/email', { email: 'lou.new@example.test', current_password: 'wrong password' }))
+        .status,
+    ).toBe(422);
     const dup = await browser.post('/settings/email', { email: taken.email, current_password: PASSWORD });
     expect(dup.status).toBe(422);
     expect(await dup.text()).toContain('Another account already uses this email address');
-    expect((await browser.post('/settings/email', { email: 'lou.new@example.test', current_password: PASSWORD })).status).toBe(303);
+    expect(
+      (await browser.post('/settings/email', { email: 'lou.new@example.test', current_password: PASSWORD })).status,
+    ).toBe(303);
 
-    const row = await ctx.db.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', lou.id).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('users')
+      .select(['email', 'email_verified_at'])
+      .where('id', '=', lou.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ email: 'lou.new@example.test', email_verified_at: null });
     expect(await lastEmail(lou.email, 'email_changed')).toBeDefined();
     const link = /\/verify-email\/[\w-]+/.exec((await lastEmail('lou.new@example.test', 'verify_email'))!.text)![0];
     expect((await browser.get(link)).status).toBe(303);
-    expect((await ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', lou.id).executeTakeFirstOrThrow()).email_verified_at).not.toBeNull();
+    expect(
+      (await ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', lou.id).executeTakeFirstOrThrow())
+        .email_verified_at,
+    ).not.toBeNull();
   });
 });

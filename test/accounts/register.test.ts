@@ -11,7 +11,14 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 const count = async (table: 'users' | 'organizations' | 'wallets' | 'emails') =>
-  Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 /** Posts the form, expects 422 with the form again marking `field`, and no row of any kind written. */
 async function expectRefused(form: Record<string, string>, field: string): Promise<string> {
@@ -24,7 +31,9 @@ async function expectRefused(form: Record<string, string>, field: string): Promi
   expect(html).toContain('id="register-form"');
   expect(html).toContain(`id="e-${field}"`);
   expect(html).not.toContain(form.password);
-  expect(await Promise.all([count('users'), count('organizations'), count('wallets'), count('emails')])).toEqual(before);
+  expect(await Promise.all([count('users'), count('organizations'), count('wallets'), count('emails')])).toEqual(
+    before,
+  );
   return html;
 }
 
@@ -32,11 +41,19 @@ describe('registration', () => {
   it('creates the user, a personal organization with its wallet and owner membership, and signs Alice in', async () => {
     const browser = new TestBrowser(ctx.app);
     await browser.get('/register');
-    const res = await browser.post('/register', { name: 'Alice Able', email: 'Alice@Example.test', password: 'a good password' });
+    const res = await browser.post('/register', {
+      name: 'Alice Able',
+      email: 'Alice@Example.test',
+      password: 'a good password',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/dashboard');
 
-    const user = await ctx.db.selectFrom('users').selectAll().where('email', '=', 'alice@example.test').executeTakeFirstOrThrow();
+    const user = await ctx.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', 'alice@example.test')
+      .executeTakeFirstOrThrow();
     expect(user.password_hash).toMatch(/^\$2[aby]\$04\$/);
     expect(user.email_verified_at).toBeNull();
     const membership = await ctx.db
@@ -66,7 +83,9 @@ describe('registration', () => {
     const vera = await createPerson(ctx, 'Vera Verify', { email: uniqueEmail('Vera Verify') });
     const welcome = (await receivedEmail(ctx, vera.email, 'welcome'))!;
     const link = /\/verify-email\/[\w-]+/.exec(welcome.text)![0];
-    const verifiedAt = async () => (await ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', vera.id).executeTakeFirstOrThrow()).email_verified_at;
+    const verifiedAt = async () =>
+      (await ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', vera.id).executeTakeFirstOrThrow())
+        .email_verified_at;
     expect(await verifiedAt()).toBeNull();
     const browser = new TestBrowser(ctx.app);
     expect((await browser.get(link)).status).toBe(303);
@@ -85,14 +104,21 @@ describe('registration', () => {
 
   it('refuses an email already registered, whatever its case, with 422 and nothing written', async () => {
     const taken = await createPerson(ctx, 'Tess Taken', { email: uniqueEmail('Tess Taken') });
-    const html = await expectRefused({ name: 'Bob', email: taken.email.toUpperCase(), password: 'a good password' }, 'email');
+    const html = await expectRefused(
+      { name: 'Bob', email: taken.email.toUpperCase(), password: 'a good password' },
+      'email',
+    );
     expect(html).toContain('An account with this email address already exists');
   });
 
   it('answers an htmx request aimed at the form with the form partial only', async () => {
     const browser = new TestBrowser(ctx.app);
     await browser.get('/register');
-    const res = await browser.post('/register', { name: '', email: 'x', password: 'y' }, { headers: { 'hx-request': 'true', 'hx-target': 'register-form' } });
+    const res = await browser.post(
+      '/register',
+      { name: '', email: 'x', password: 'y' },
+      { headers: { 'hx-request': 'true', 'hx-target': 'register-form' } },
+    );
     expect(res.status).toBe(422);
     expect(res.headers.get('vary')).toContain('HX-Request');
     const html = await res.text();
@@ -104,7 +130,11 @@ describe('registration', () => {
     const before = await count('users');
     const browser = new TestBrowser(ctx.app);
     await browser.get('/register');
-    const res = await browser.post('/register', { name: 'Mallory', email: 'mallory@example.test', password: 'a good password' }, { csrf: false });
+    const res = await browser.post(
+      '/register',
+      { name: 'Mallory', email: 'mallory@example.test', password: 'a good password' },
+      { csrf: false },
+    );
     expect(res.status).toBe(403);
     expect(await count('users')).toBe(before);
   });
@@ -113,7 +143,11 @@ describe('registration', () => {
     const browser = new TestBrowser(ctx.app);
     await browser.get('/register');
     const before = await count('users');
-    const res = await browser.post('/register', { name: 'Mallory', email: 'mallory@example.test', password: 'a good password' }, { headers: { 'sec-fetch-site': 'cross-site' } });
+    const res = await browser.post(
+      '/register',
+      { name: 'Mallory', email: 'mallory@example.test', password: 'a good password' },
+      { headers: { 'sec-fetch-site': 'cross-site' } },
+    );
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('Cross-site request refused');
     expect(await count('users')).toBe(before);
@@ -122,7 +156,10 @@ describe('registration', () => {
   it('refuses a body-less unsafe request without a Content-Type', async () => {
     const browser = new TestBrowser(ctx.app);
     await browser.get('/login');
-    const res = await ctx.app.request('/logout', { method: 'POST', headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await ctx.app.request('/logout', {
+      method: 'POST',
+      headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     expect(res.status).toBe(403);
   });
 });

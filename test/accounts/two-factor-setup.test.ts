@@ -10,7 +10,9 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 const person = (name: string) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name) });
-const secretOf = async (userId: string) => (await ctx.db.selectFrom('users').select('totp_secret').where('id', '=', userId).executeTakeFirstOrThrow()).totp_secret;
+const secretOf = async (userId: string) =>
+  (await ctx.db.selectFrom('users').select('totp_secret').where('id', '=', userId).executeTakeFirstOrThrow())
+    .totp_secret;
 
 describe('starting two-factor setup', () => {
   it('asks for the password: a wrong one answers 422 with the form again and starts nothing', async () => {
@@ -51,7 +53,8 @@ describe('starting two-factor setup', () => {
     const gus = await person('Gus Guess');
     const browser = await signedIn(ctx, gus.email, PASSWORD, '192.0.2.152');
     await browser.get('/settings/security');
-    for (let i = 0; i < 5; i++) expect((await browser.post('/settings/two-factor', { password: `guess ${i}` })).status).toBe(422);
+    for (let i = 0; i < 5; i++)
+      expect((await browser.post('/settings/two-factor', { password: `guess ${i}` })).status).toBe(422);
     const locked = await browser.post('/settings/two-factor', { password: PASSWORD });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBe(900);
@@ -59,6 +62,9 @@ describe('starting two-factor setup', () => {
     expect(await secretOf(gus.id)).toBeNull();
 
     await browser.get('/settings/password');
-    expect((await browser.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' })).status).toBe(429);
+    expect(
+      (await browser.post('/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' }))
+        .status,
+    ).toBe(429);
   });
 });

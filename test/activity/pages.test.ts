@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-const person = (name: string, opts: { isAdmin?: boolean } = {}) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
+const person = (name: string, opts: { isAdmin?: boolean } = {}) =>
+  createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
 
 /**
  * Each test's own Olga and Sam, each owning their personal organization, where each made an
@@ -23,8 +24,16 @@ async function world() {
   const [olga, sam] = await Promise.all([person('Olga Ortiz'), person('Sam Stone')]);
   const olgaKey = `olga deploy key ${tag}`;
   const samKey = `sam secret project ${tag}`;
-  await keyFor(ctx, olga.email, '198.51.100.70', { name: olgaKey, organization_id: olga.organization.id, permissions: ['vps_view'] });
-  await keyFor(ctx, sam.email, '198.51.100.71', { name: samKey, organization_id: sam.organization.id, permissions: ['vps_view'] });
+  await keyFor(ctx, olga.email, '198.51.100.70', {
+    name: olgaKey,
+    organization_id: olga.organization.id,
+    permissions: ['vps_view'],
+  });
+  await keyFor(ctx, sam.email, '198.51.100.71', {
+    name: samKey,
+    organization_id: sam.organization.id,
+    permissions: ['vps_view'],
+  });
   return { olga, sam, olgaKey, samKey };
 }
 
@@ -68,13 +77,23 @@ describe('the organization activity page', () => {
     const ada = await person('Ada Adams');
     await joinAs(ctx, olga.organization.id, ada.id, 'admin');
     const staff = await person('Stan Staff', { isAdmin: true });
-    await recordActivity(ctx.db, { action: 'role.created', actorUserId: olga.id, impersonatorUserId: staff.id, organizationId: olga.organization.id, target: { type: 'role', id: 'r1' }, details: { name: 'Night shift' } });
+    await recordActivity(ctx.db, {
+      action: 'role.created',
+      actorUserId: olga.id,
+      impersonatorUserId: staff.id,
+      organizationId: olga.organization.id,
+      target: { type: 'role', id: 'r1' },
+      details: { name: 'Night shift' },
+    });
     const browser = await signedIn(ctx, ada.email, ada.password, '192.0.2.72');
     await browser.get('/activity');
     expect(browser.lastHtml).toContain(`Impersonated by ${staff.email}`);
     expect(browser.lastHtml).toContain('Role “Night shift”');
 
-    const filtered = await browser.get('/activity?action=role.created', { 'hx-request': 'true', 'hx-target': 'activity-results' });
+    const filtered = await browser.get('/activity?action=role.created', {
+      'hx-request': 'true',
+      'hx-target': 'activity-results',
+    });
     const partial = await filtered.text();
     expect(partial.startsWith('<div id="activity-results">')).toBe(true);
     expect(partial).toContain('Created a role');
@@ -88,7 +107,14 @@ describe('the organization activity page', () => {
     const tia = await person('Tia Tz');
     await ctx.db.updateTable('users').set({ timezone: 'America/New_York' }).where('id', '=', tia.id).execute();
     const at = (iso: string, name: string) =>
-      recordActivity(ctx.db, { action: 'organization.updated', actorUserId: tia.id, organizationId: tia.organization.id, target: { type: 'organization', id: tia.organization.id }, details: { name }, occurredAt: new Date(iso) });
+      recordActivity(ctx.db, {
+        action: 'organization.updated',
+        actorUserId: tia.id,
+        organizationId: tia.organization.id,
+        target: { type: 'organization', id: tia.organization.id },
+        details: { name },
+        occurredAt: new Date(iso),
+      });
     await at('2026-03-10T03:00:00Z', 'late on the 9th in New York');
     await at('2026-03-10T12:00:00Z', 'noon on the 10th');
     await at('2026-03-11T03:59:00Z', 'still the 10th in New York'); // EDT (UTC-4) since 8 March
@@ -106,7 +132,13 @@ describe('the organization activity page', () => {
     const pam = await person('Pam Pages');
     const same = new Date('2026-05-01T10:00:00.123Z');
     for (let i = 0; i < 60; i++) {
-      await recordActivity(ctx.db, { action: 'member.invited', actorUserId: pam.id, organizationId: pam.organization.id, details: { email: `guest${i}@example.test` }, occurredAt: i < 30 ? same : new Date(same.getTime() + i) });
+      await recordActivity(ctx.db, {
+        action: 'member.invited',
+        actorUserId: pam.id,
+        organizationId: pam.organization.id,
+        details: { email: `guest${i}@example.test` },
+        occurredAt: i < 30 ? same : new Date(same.getTime() + i),
+      });
     }
     const browser = await signedIn(ctx, pam.email, pam.password, '192.0.2.74');
     await browser.get('/activity');
@@ -125,13 +157,31 @@ describe('the CSV export', () => {
   it('downloads the filtered events, every cell quoted, formulas defused', async () => {
     const { sam } = await world();
     const quinn = await person('Quinn Quote');
-    await ctx.db.updateTable('users').set({ name: '=HYPERLINK("http://evil.example","x")' }).where('id', '=', quinn.id).execute();
+    await ctx.db
+      .updateTable('users')
+      .set({ name: '=HYPERLINK("http://evil.example","x")' })
+      .where('id', '=', quinn.id)
+      .execute();
     await recordActivity(ctx.db, {
-      action: 'role.updated', actorUserId: quinn.id, organizationId: quinn.organization.id, target: { type: 'role', id: 'r9' },
-      origin: { ip: '192.0.2.75', userAgent: '@SUM(1+1)' }, details: { name: 'a "quoted", name\nwith a new line' },
+      action: 'role.updated',
+      actorUserId: quinn.id,
+      organizationId: quinn.organization.id,
+      target: { type: 'role', id: 'r9' },
+      origin: { ip: '192.0.2.75', userAgent: '@SUM(1+1)' },
+      details: { name: 'a "quoted", name\nwith a new line' },
     });
-    await recordActivity(ctx.db, { action: 'role.deleted', actorUserId: quinn.id, organizationId: quinn.organization.id, details: { name: '-2+3' } });
-    await recordActivity(ctx.db, { action: 'role.updated', actorUserId: sam.id, organizationId: sam.organization.id, details: { name: 'not quinn’s' } });
+    await recordActivity(ctx.db, {
+      action: 'role.deleted',
+      actorUserId: quinn.id,
+      organizationId: quinn.organization.id,
+      details: { name: '-2+3' },
+    });
+    await recordActivity(ctx.db, {
+      action: 'role.updated',
+      actorUserId: sam.id,
+      organizationId: sam.organization.id,
+      details: { name: 'not quinn’s' },
+    });
     const browser = await signedIn(ctx, quinn.email, quinn.password, '192.0.2.76');
 
     const res = await browser.get('/activity.csv?action=role.updated');
@@ -145,8 +195,13 @@ describe('the CSV export', () => {
     expect(rows).toHaveLength(1);
     const row = Object.fromEntries(header!.map((h, i) => [h, rows[0]![i]]));
     expect(row).toMatchObject({
-      action: 'role.updated', description: 'Edited a role', actor_name: `'=HYPERLINK("http://evil.example","x")`, actor_email: quinn.email,
-      target: 'Role “a "quoted", name\nwith a new line”', ip: '192.0.2.75', user_agent: "'@SUM(1+1)",
+      action: 'role.updated',
+      description: 'Edited a role',
+      actor_name: `'=HYPERLINK("http://evil.example","x")`,
+      actor_email: quinn.email,
+      target: 'Role “a "quoted", name\nwith a new line”',
+      ip: '192.0.2.75',
+      user_agent: "'@SUM(1+1)",
     });
     expect(JSON.parse(row.details!)).toEqual({ name: 'a "quoted", name\nwith a new line' });
 
@@ -177,7 +232,9 @@ describe('the admin activity page', () => {
     expect(browser.lastHtml).toContain(samKey);
     expect(browser.lastHtml).not.toContain(olgaKey);
 
-    await browser.get(`/admin/activity?organization=${encodeURIComponent(olga.organization.name)}&action=api_key.created`);
+    await browser.get(
+      `/admin/activity?organization=${encodeURIComponent(olga.organization.name)}&action=api_key.created`,
+    );
     expect(browser.lastHtml).toContain(olgaKey);
     expect(browser.lastHtml).not.toContain(samKey);
 

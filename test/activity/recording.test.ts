@@ -27,7 +27,9 @@ async function leaks() {
   const text = JSON.stringify(rows);
   return {
     secrets: [...secrets].filter((secret) => text.includes(secret)),
-    fields: rows.flatMap((r) => Object.keys(r.details)).filter((k) => /password|token|secret|^key$|^code$|otp/i.test(k)),
+    fields: rows
+      .flatMap((r) => Object.keys(r.details))
+      .filter((k) => /password|token|secret|^key$|^code$|otp/i.test(k)),
   };
 }
 
@@ -53,11 +55,24 @@ describe('the activity log records', () => {
   it('a browser sign-in once, with IP and user agent, and stamps last_sign_in_at', async () => {
     const ann = await person('Ann Able');
     const browser = await freshBrowser('192.0.2.10');
-    expect((await browser.post('/login', { email: ann.email, password: PASSWORD }, { headers: { 'user-agent': UA } })).status).toBe(303);
+    expect(
+      (await browser.post('/login', { email: ann.email, password: PASSWORD }, { headers: { 'user-agent': UA } }))
+        .status,
+    ).toBe(303);
     const rows = await activityOf(ctx, 'auth.sign_in', ann.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ ip: '192.0.2.10', user_agent: UA, organization_id: null, target_type: 'session', details: { via: 'browser', second_factor: 'none' } });
-    const user = await ctx.db.selectFrom('users').select('last_sign_in_at').where('id', '=', ann.id).executeTakeFirstOrThrow();
+    expect(rows[0]).toMatchObject({
+      ip: '192.0.2.10',
+      user_agent: UA,
+      organization_id: null,
+      target_type: 'session',
+      details: { via: 'browser', second_factor: 'none' },
+    });
+    const user = await ctx.db
+      .selectFrom('users')
+      .select('last_sign_in_at')
+      .where('id', '=', ann.id)
+      .executeTakeFirstOrThrow();
     expect(user.last_sign_in_at?.getTime()).toBe(ctx.clock.now().getTime());
 
     await browser.get('/dashboard');
@@ -77,7 +92,9 @@ describe('the activity log records', () => {
     expect(known[0]).toMatchObject({ ip: '192.0.2.11', details: { reason: 'wrong_password' } });
 
     const before = (await activityOf(ctx, 'auth.sign_in_failed', null)).length;
-    expect((await browser.post('/login', { email: 'ghost.walker@example.test', password: 'Ben-wrong-guess-1' })).status).toBe(422);
+    expect(
+      (await browser.post('/login', { email: 'ghost.walker@example.test', password: 'Ben-wrong-guess-1' })).status,
+    ).toBe(422);
     const unknown = await activityOf(ctx, 'auth.sign_in_failed', null);
     expect(unknown).toHaveLength(before + 1);
     expect(JSON.stringify(unknown.at(-1))).not.toMatch(/ghost/);
@@ -95,23 +112,33 @@ describe('the activity log records', () => {
     const codes = [...browser.lastHtml.matchAll(/<li[^>]*>([a-z0-9]{5}-[a-z0-9]{5})<\/li>/g)].map((m) => m[1]!);
     expect(codes).toHaveLength(10);
     codes.forEach((c) => secrets.add(c));
-    expect(await activityOf(ctx, 'auth.two_factor_enabled', cat.id)).toMatchObject([{ ip: '192.0.2.12', target_id: cat.id }]);
+    expect(await activityOf(ctx, 'auth.two_factor_enabled', cat.id)).toMatchObject([
+      { ip: '192.0.2.12', target_id: cat.id },
+    ]);
 
     const other = await freshBrowser('192.0.2.13');
     await other.post('/login', { email: cat.email, password: PASSWORD });
     await other.get('/login/two-factor');
     expect((await other.post('/login/two-factor', { code: 'zzzzz-zzzzz' })).status).toBe(422);
     ctx.clock.advance(1000);
-    expect(await activityOf(ctx, 'auth.sign_in_failed', cat.id)).toMatchObject([{ ip: '192.0.2.13', details: { reason: 'wrong_code' } }]);
+    expect(await activityOf(ctx, 'auth.sign_in_failed', cat.id)).toMatchObject([
+      { ip: '192.0.2.13', details: { reason: 'wrong_code' } },
+    ]);
     expect((await other.post('/login/two-factor', { code: codes[3]! })).status).toBe(303);
-    expect(await activityOf(ctx, 'auth.recovery_code_used', cat.id)).toMatchObject([{ ip: '192.0.2.13', details: { purpose: 'sign_in', remaining: 9 } }]);
+    expect(await activityOf(ctx, 'auth.recovery_code_used', cat.id)).toMatchObject([
+      { ip: '192.0.2.13', details: { purpose: 'sign_in', remaining: 9 } },
+    ]);
     const signIns = await activityOf(ctx, 'auth.sign_in', cat.id);
     expect(signIns).toHaveLength(2);
     expect(signIns[1]).toMatchObject({ ip: '192.0.2.13', details: { second_factor: 'recovery_code' } });
 
     ctx.clock.advance(30_000); // the setup code's step is spent
     await other.get('/settings/security');
-    const off = await other.post('/settings/two-factor', { password: PASSWORD, code: await totp(secret) }, { method: 'DELETE' });
+    const off = await other.post(
+      '/settings/two-factor',
+      { password: PASSWORD, code: await totp(secret) },
+      { method: 'DELETE' },
+    );
     expect(off.status).toBe(303);
     expect(await activityOf(ctx, 'auth.two_factor_disabled', cat.id)).toMatchObject([{ ip: '192.0.2.13' }]);
     expect(await activityOf(ctx, 'auth.recovery_code_used', cat.id)).toHaveLength(1);
@@ -124,7 +151,9 @@ describe('the activity log records', () => {
     await a.get('/settings/security');
     const otherId = /hx-delete="\/settings\/sessions\/([0-9a-f-]{36})"/.exec(a.lastHtml)![1]!;
     expect((await a.post(`/settings/sessions/${otherId}`, {}, { method: 'DELETE' })).status).toBe(200);
-    expect(await activityOf(ctx, 'auth.session_revoked', dee.id)).toMatchObject([{ ip: '192.0.2.14', target_type: 'session', target_id: otherId, details: { scope: 'one' } }]);
+    expect(await activityOf(ctx, 'auth.session_revoked', dee.id)).toMatchObject([
+      { ip: '192.0.2.14', target_type: 'session', target_id: otherId, details: { scope: 'one' } },
+    ]);
     ctx.clock.advance(1000);
 
     await signedIn(ctx, dee.email, PASSWORD, '192.0.2.16');
@@ -138,13 +167,19 @@ describe('the activity log records', () => {
     const newPassword = 'Dee new password 2';
     secrets.add(newPassword);
     await a.get('/settings/password');
-    expect((await a.post('/settings/password', { current_password: PASSWORD, new_password: newPassword })).status).toBe(303);
-    expect(await activityOf(ctx, 'auth.password_changed', dee.id)).toMatchObject([{ ip: '192.0.2.14', details: { sessions_ended: 0 } }]);
+    expect((await a.post('/settings/password', { current_password: PASSWORD, new_password: newPassword })).status).toBe(
+      303,
+    );
+    expect(await activityOf(ctx, 'auth.password_changed', dee.id)).toMatchObject([
+      { ip: '192.0.2.14', details: { sessions_ended: 0 } },
+    ]);
 
     await a.get('/settings/profile');
     const newEmail = uniqueEmail('Dee New');
     expect((await a.post('/settings/email', { email: newEmail, current_password: newPassword })).status).toBe(303);
-    expect(await activityOf(ctx, 'auth.email_changed', dee.id)).toMatchObject([{ ip: '192.0.2.14', details: { old_email: dee.email, new_email: newEmail } }]);
+    expect(await activityOf(ctx, 'auth.email_changed', dee.id)).toMatchObject([
+      { ip: '192.0.2.14', details: { old_email: dee.email, new_email: newEmail } },
+    ]);
   });
 
   it('a password reset by emailed link', async () => {
@@ -160,21 +195,34 @@ describe('the activity log records', () => {
     secrets.add('Eli brand new secret');
     await browser.get(`/reset-password/${token}`);
     expect((await browser.post(`/reset-password/${token}`, { password: 'Eli brand new secret' })).status).toBe(303);
-    expect(await activityOf(ctx, 'auth.password_reset', eli.id)).toMatchObject([{ ip: '192.0.2.19', actor_user_id: eli.id, details: { sessions_ended: 1 } }]);
+    expect(await activityOf(ctx, 'auth.password_reset', eli.id)).toMatchObject([
+      { ip: '192.0.2.19', actor_user_id: eli.id, details: { sessions_ended: 1 } },
+    ]);
   });
 
   it('sign-in, failure and sign-out through the API’s access tokens', async () => {
     const fay = await person('Fay Fox');
     const call = apiClient(ctx, '198.51.100.60');
     secrets.add('Fay wrong guess');
-    expect((await call('POST', '/auth/tokens', { body: { email: fay.email, password: 'Fay wrong guess' } })).status).toBe(401);
-    expect(await activityOf(ctx, 'auth.sign_in_failed', fay.id)).toMatchObject([{ ip: '198.51.100.60', details: { reason: 'wrong_password' } }]);
-    const created = await call('POST', '/auth/tokens', { body: { email: fay.email, password: PASSWORD }, headers: { 'user-agent': 'fay-cli/2' } });
+    expect(
+      (await call('POST', '/auth/tokens', { body: { email: fay.email, password: 'Fay wrong guess' } })).status,
+    ).toBe(401);
+    expect(await activityOf(ctx, 'auth.sign_in_failed', fay.id)).toMatchObject([
+      { ip: '198.51.100.60', details: { reason: 'wrong_password' } },
+    ]);
+    const created = await call('POST', '/auth/tokens', {
+      body: { email: fay.email, password: PASSWORD },
+      headers: { 'user-agent': 'fay-cli/2' },
+    });
     secrets.add(created.body.token);
     const signIns = await activityOf(ctx, 'auth.sign_in', fay.id);
-    expect(signIns).toMatchObject([{ ip: '198.51.100.60', user_agent: 'fay-cli/2', target_type: 'access_token', details: { via: 'api' } }]);
+    expect(signIns).toMatchObject([
+      { ip: '198.51.100.60', user_agent: 'fay-cli/2', target_type: 'access_token', details: { via: 'api' } },
+    ]);
     expect((await call('DELETE', '/auth/tokens/current', { token: created.body.token })).status).toBe(204);
-    expect(await activityOf(ctx, 'auth.sign_out', fay.id)).toMatchObject([{ ip: '198.51.100.60', target_id: signIns[0]!.target_id, details: { via: 'api' } }]);
+    expect(await activityOf(ctx, 'auth.sign_out', fay.id)).toMatchObject([
+      { ip: '198.51.100.60', target_id: signIns[0]!.target_id, details: { via: 'api' } },
+    ]);
   });
 
   it('a recovery code given as the API’s otp, with the caller’s address', async () => {
@@ -184,25 +232,50 @@ describe('the activity log records', () => {
     const codes = await confirmTotpSetup(ctx.deps, hal.id, await totp(secret));
     codes.forEach((c) => secrets.add(c));
     const call = apiClient(ctx, '198.51.100.62');
-    expect((await call('POST', '/auth/tokens', { body: { email: hal.email, password: PASSWORD, otp: 'zzzzz-zzzzz' } })).status).toBe(401);
-    expect(await activityOf(ctx, 'auth.sign_in_failed', hal.id)).toMatchObject([{ ip: '198.51.100.62', details: { reason: 'wrong_code' } }]);
-    const created = await call('POST', '/auth/tokens', { body: { email: hal.email, password: PASSWORD, otp: codes[0] } });
+    expect(
+      (await call('POST', '/auth/tokens', { body: { email: hal.email, password: PASSWORD, otp: 'zzzzz-zzzzz' } }))
+        .status,
+    ).toBe(401);
+    expect(await activityOf(ctx, 'auth.sign_in_failed', hal.id)).toMatchObject([
+      { ip: '198.51.100.62', details: { reason: 'wrong_code' } },
+    ]);
+    const created = await call('POST', '/auth/tokens', {
+      body: { email: hal.email, password: PASSWORD, otp: codes[0] },
+    });
     expect(created.status).toBe(201);
     secrets.add(created.body.token);
-    expect(await activityOf(ctx, 'auth.recovery_code_used', hal.id)).toMatchObject([{ ip: '198.51.100.62', details: { purpose: 'sign_in', remaining: 9 } }]);
-    expect(await activityOf(ctx, 'auth.sign_in', hal.id)).toMatchObject([{ ip: '198.51.100.62', details: { via: 'api' } }]);
+    expect(await activityOf(ctx, 'auth.recovery_code_used', hal.id)).toMatchObject([
+      { ip: '198.51.100.62', details: { purpose: 'sign_in', remaining: 9 } },
+    ]);
+    expect(await activityOf(ctx, 'auth.sign_in', hal.id)).toMatchObject([
+      { ip: '198.51.100.62', details: { via: 'api' } },
+    ]);
     expect(await activityOf(ctx, 'auth.two_factor_enabled', hal.id)).toHaveLength(1);
   });
 
   it('API keys created and revoked, in the key’s organization, without the key', async () => {
     const gus = await person('Gus Gale');
-    const { key, id, token } = await keyFor(ctx, gus.email, '198.51.100.61', { name: 'backup bot', organization_id: gus.organization.id, permissions: ['vps_view'] });
+    const { key, id, token } = await keyFor(ctx, gus.email, '198.51.100.61', {
+      name: 'backup bot',
+      organization_id: gus.organization.id,
+      permissions: ['vps_view'],
+    });
     secrets.add(key);
     secrets.add(token);
     expect((await apiClient(ctx, '198.51.100.61')('DELETE', `/api-keys/${id}`, { token })).status).toBe(204);
     const created = await activityOf(ctx, 'api_key.created', gus.id);
-    expect(created).toMatchObject([{ organization_id: gus.organization.id, target_type: 'api_key', target_id: id, ip: '198.51.100.61', details: { name: 'backup bot', prefix: key.slice(0, 12), permissions: 'vps_view' } }]);
-    expect(await activityOf(ctx, 'api_key.revoked', gus.id)).toMatchObject([{ organization_id: gus.organization.id, target_id: id }]);
+    expect(created).toMatchObject([
+      {
+        organization_id: gus.organization.id,
+        target_type: 'api_key',
+        target_id: id,
+        ip: '198.51.100.61',
+        details: { name: 'backup bot', prefix: key.slice(0, 12), permissions: 'vps_view' },
+      },
+    ]);
+    expect(await activityOf(ctx, 'api_key.revoked', gus.id)).toMatchObject([
+      { organization_id: gus.organization.id, target_id: id },
+    ]);
   });
 
   it('no password, token, key, TOTP secret or recovery code anywhere', async () => {
@@ -213,19 +286,34 @@ describe('the activity log records', () => {
     secrets.add(wrong);
     const browser = await freshBrowser('192.0.2.30');
     expect((await browser.post('/login', { email: ivy.email, password: wrong })).status).toBe(422);
-    const { key, token } = await keyFor(ctx, ivy.email, '198.51.100.63', { name: 'ivy bot', organization_id: ivy.organization.id, permissions: ['vps_view'] });
+    const { key, token } = await keyFor(ctx, ivy.email, '198.51.100.63', {
+      name: 'ivy bot',
+      organization_id: ivy.organization.id,
+      permissions: ['vps_view'],
+    });
     secrets.add(key);
     secrets.add(token);
     const { secret } = await beginTotpSetup(ctx.deps, ivy.id, PASSWORD);
     secrets.add(secret);
     const codes = await confirmTotpSetup(ctx.deps, ivy.id, await totp(secret));
     codes.forEach((c) => secrets.add(c));
-    const created = await apiClient(ctx, '198.51.100.63')('POST', '/auth/tokens', { body: { email: ivy.email, password: PASSWORD, otp: codes[1] } });
+    const created = await apiClient(ctx, '198.51.100.63')('POST', '/auth/tokens', {
+      body: { email: ivy.email, password: PASSWORD, otp: codes[1] },
+    });
     expect(created.status).toBe(201);
     secrets.add(created.body.token);
 
     const rows = await ctx.db.selectFrom('activity_log').select('action').where('actor_user_id', '=', ivy.id).execute();
-    expect(rows.map((r) => r.action).sort()).toEqual(['api_key.created', 'auth.recovery_code_used', 'auth.sign_in', 'auth.sign_in', 'auth.sign_in_failed', 'auth.two_factor_enabled'].sort());
+    expect(rows.map((r) => r.action).sort()).toEqual(
+      [
+        'api_key.created',
+        'auth.recovery_code_used',
+        'auth.sign_in',
+        'auth.sign_in',
+        'auth.sign_in_failed',
+        'auth.two_factor_enabled',
+      ].sort(),
+    );
     expect(await leaks()).toEqual({ secrets: [], fields: [] });
   });
 });
@@ -234,9 +322,17 @@ describe('the activity log itself', () => {
   it('cannot be changed or deleted, not even by the application’s own connection', async () => {
     const jo = await person('Jo Jot');
     await recordActivity(ctx.db, { action: 'auth.sign_in', actorUserId: jo.id, details: { via: 'browser' } });
-    const row = await ctx.db.selectFrom('activity_log').select(['id', 'action']).where('actor_user_id', '=', jo.id).executeTakeFirstOrThrow();
-    await expect(ctx.db.updateTable('activity_log').set({ action: 'auth.sign_out' }).where('id', '=', row.id).execute()).rejects.toThrow(/append-only/);
+    const row = await ctx.db
+      .selectFrom('activity_log')
+      .select(['id', 'action'])
+      .where('actor_user_id', '=', jo.id)
+      .executeTakeFirstOrThrow();
+    await expect(
+      ctx.db.updateTable('activity_log').set({ action: 'auth.sign_out' }).where('id', '=', row.id).execute(),
+    ).rejects.toThrow(/append-only/);
     await expect(ctx.db.deleteFrom('activity_log').where('id', '=', row.id).execute()).rejects.toThrow(/append-only/);
-    expect(await ctx.db.selectFrom('activity_log').select(['id', 'action']).where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await ctx.db.selectFrom('activity_log').select(['id', 'action']).where('id', '=', row.id).executeTakeFirst(),
+    ).toEqual(row);
   });
 });

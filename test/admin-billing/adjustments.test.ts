@@ -25,14 +25,36 @@ async function olgas() {
   return {
     olga,
     org,
-    balance: async () => (await ctx.db.selectFrom('wallets').select('balance').where('organization_id', '=', org).executeTakeFirstOrThrow()).balance,
-    adjustments: () => ctx.db.selectFrom('ledger_transactions').select(['id', 'idempotency_key', 'created_by', 'details']).where('organization_id', '=', org).where('idempotency_key', 'like', 'adjustment:%').execute(),
-    audits: () => ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.wallet_adjusted').where('organization_id', '=', org).execute(),
+    balance: async () =>
+      (
+        await ctx.db
+          .selectFrom('wallets')
+          .select('balance')
+          .where('organization_id', '=', org)
+          .executeTakeFirstOrThrow()
+      ).balance,
+    adjustments: () =>
+      ctx.db
+        .selectFrom('ledger_transactions')
+        .select(['id', 'idempotency_key', 'created_by', 'details'])
+        .where('organization_id', '=', org)
+        .where('idempotency_key', 'like', 'adjustment:%')
+        .execute(),
+    audits: () =>
+      ctx.db
+        .selectFrom('activity_log')
+        .selectAll()
+        .where('action', '=', 'admin.wallet_adjusted')
+        .where('organization_id', '=', org)
+        .execute(),
     /** Ada fills in the adjustment form on the organization's billing page. */
     async adjust(form: Record<string, string>) {
       await admin.get(`/admin/billing/organizations/${org}`);
       const id = /name="adjustment_id" value="([^"]+)"/.exec(admin.lastHtml)![1]!;
-      return { id, res: await admin.post(`/admin/billing/organizations/${org}/adjustments`, { adjustment_id: id, ...form }) };
+      return {
+        id,
+        res: await admin.post(`/admin/billing/organizations/${org}/adjustments`, { adjustment_id: id, ...form }),
+      };
     },
   };
 }
@@ -56,11 +78,17 @@ describe('manual wallet adjustments (pages)', () => {
     expect(debit.res.status).toBe(303);
     expect(await balance()).toBe(before + 10_499_999n);
     const rows = await adjustments();
-    expect(rows.map((r) => r.idempotency_key).sort()).toEqual([`adjustment:${credit.id}`, `adjustment:${debit.id}`].sort());
+    expect(rows.map((r) => r.idempotency_key).sort()).toEqual(
+      [`adjustment:${credit.id}`, `adjustment:${debit.id}`].sort(),
+    );
     expect(rows.every((r) => r.created_by === ada.id)).toBe(true);
     const log = await audits();
     expect(log).toHaveLength(2);
-    expect(log.find((l) => l.details.direction === 'credit')).toMatchObject({ actor_user_id: ada.id, organization_id: org, details: { amount: '10.50', direction: 'credit', reason: 'Goodwill for the outage' } });
+    expect(log.find((l) => l.details.direction === 'credit')).toMatchObject({
+      actor_user_id: ada.id,
+      organization_id: org,
+      details: { amount: '10.50', direction: 'credit', reason: 'Goodwill for the outage' },
+    });
     await admin.get(`/admin/billing/organizations/${org}`);
     expect(admin.lastHtml).toContain('Goodwill for the outage');
     expect(admin.lastHtml).toContain('Ada Admin');
@@ -79,7 +107,12 @@ describe('manual wallet adjustments (pages)', () => {
     expect((await adjustments()).length).toBe(n);
     expect((await audits()).length).toBe(a);
 
-    const allowed = await adjust({ direction: 'debit', amount: '1000', reason: 'Chargeback fee', allow_negative: 'on' });
+    const allowed = await adjust({
+      direction: 'debit',
+      amount: '1000',
+      reason: 'Chargeback fee',
+      allow_negative: 'on',
+    });
     expect(allowed.res.status).toBe(303);
     expect(await balance()).toBe(before - 1_000_000_000n);
   });
@@ -98,7 +131,12 @@ describe('manual wallet adjustments (pages)', () => {
     const { org, balance, adjust, adjustments, audits } = await olgas();
     const before = await balance();
     const { id } = await adjust({ direction: 'credit', amount: '5', reason: 'Double click' });
-    const again = await admin.post(`/admin/billing/organizations/${org}/adjustments`, { adjustment_id: id, direction: 'credit', amount: '5', reason: 'Double click' });
+    const again = await admin.post(`/admin/billing/organizations/${org}/adjustments`, {
+      adjustment_id: id,
+      direction: 'credit',
+      amount: '5',
+      reason: 'Double click',
+    });
     expect(again.status).toBe(303);
     expect(await balance()).toBe(before + 5_000_000n);
     expect((await adjustments()).filter((r) => r.idempotency_key === `adjustment:${id}`)).toHaveLength(1);
@@ -108,11 +146,21 @@ describe('manual wallet adjustments (pages)', () => {
   it('is a 404 for everyone else', async () => {
     const { olga, org, audits } = await olgas();
     const member = await signedIn(ctx, olga.email, PASSWORD, '192.0.2.2');
-    for (const path of ['/admin/billing', `/admin/billing/organizations/${org}`, '/admin/billing/payments', '/admin/billing/reconciliation']) {
+    for (const path of [
+      '/admin/billing',
+      `/admin/billing/organizations/${org}`,
+      '/admin/billing/payments',
+      '/admin/billing/reconciliation',
+    ]) {
       expect((await member.get(path)).status).toBe(404);
     }
     await member.get('/dashboard');
-    const res = await member.post(`/admin/billing/organizations/${org}/adjustments`, { adjustment_id: randomUUID(), direction: 'credit', amount: '100', reason: 'self-service' });
+    const res = await member.post(`/admin/billing/organizations/${org}/adjustments`, {
+      adjustment_id: randomUUID(),
+      direction: 'credit',
+      amount: '100',
+      reason: 'self-service',
+    });
     expect(res.status).toBe(404);
     expect(await audits()).not.toContainEqual(expect.objectContaining({ actor_user_id: olga.id }));
   });
@@ -144,7 +192,11 @@ describe('POST /api/v1/admin/organizations/{id}/wallet/adjustments', () => {
   it('is 403 for anyone but a platform admin', async () => {
     const { olga, org, balance } = await olgas();
     const api = await apiAs(ctx, olga.email);
-    const res = await api('POST', `/admin/organizations/${org}/wallet/adjustments`, { amount: '100', direction: 'credit', reason: 'me' });
+    const res = await api('POST', `/admin/organizations/${org}/wallet/adjustments`, {
+      amount: '100',
+      direction: 'credit',
+      reason: 'me',
+    });
     expect(res.status).toBe(403);
     expect(await balance()).toBe(0n);
   });
@@ -154,7 +206,11 @@ describe('reconciliation without PayPal', () => {
   it('records a run that checked nothing, with a note', async () => {
     const summary = await reconcilePaymentsJob(ctx.deps, null);
     expect(summary).toMatchObject({ checked: 0, note: expect.stringContaining('No PayPal') });
-    const run = await ctx.db.selectFrom('job_runs').selectAll().where('queue', '=', 'billing.reconcile-payments').executeTakeFirstOrThrow();
+    const run = await ctx.db
+      .selectFrom('job_runs')
+      .selectAll()
+      .where('queue', '=', 'billing.reconcile-payments')
+      .executeTakeFirstOrThrow();
     expect(run.status).toBe('succeeded');
   });
 });

@@ -32,12 +32,24 @@ describe('daily payment reconciliation', () => {
     const captured = await w.ctx.deps.paypal!.captureOrder(lost.orderId, `test-${lost.id}`);
     if (captured.outcome !== 'captured') throw new Error('expected a capture');
     await w.ctx.db.updateTable('payments').set({ capture_id: captured.capture.id }).where('id', '=', lost.id).execute();
-    const ledgerBefore = await w.ctx.db.selectFrom('ledger_transactions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const ledgerBefore = await w.ctx.db
+      .selectFrom('ledger_transactions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
 
     const summary = await reconcilePaymentsJob(w.ctx.deps, null);
-    expect(summary).toMatchObject({ checked: 2, findings: 1, new_findings: 1, problems: { completed_not_credited: 1 } });
+    expect(summary).toMatchObject({
+      checked: 2,
+      findings: 1,
+      new_findings: 1,
+      problems: { completed_not_credited: 1 },
+    });
     expect(await findings()).toEqual([
-      expect.objectContaining({ payment_id: lost.id, capture_id: captured.capture.id, problem: 'completed_not_credited' }),
+      expect.objectContaining({
+        payment_id: lost.id,
+        capture_id: captured.capture.id,
+        problem: 'completed_not_credited',
+      }),
     ]);
 
     // Again the same day: nothing new.
@@ -45,11 +57,18 @@ describe('daily payment reconciliation', () => {
     expect(again).toMatchObject({ findings: 1, new_findings: 0 });
     expect(await findings()).toHaveLength(1);
 
-    const runs = await w.ctx.db.selectFrom('job_runs').selectAll().where('queue', '=', 'billing.reconcile-payments').execute();
+    const runs = await w.ctx.db
+      .selectFrom('job_runs')
+      .selectAll()
+      .where('queue', '=', 'billing.reconcile-payments')
+      .execute();
     expect(runs).toHaveLength(2);
     expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
     expect(runs[0]!.summary).toMatchObject({ checked: 2, findings: 1 });
-    const ledgerAfter = await w.ctx.db.selectFrom('ledger_transactions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const ledgerAfter = await w.ctx.db
+      .selectFrom('ledger_transactions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(ledgerAfter.n).toBe(ledgerBefore.n);
 
     // Staff see it on the report.
@@ -71,11 +90,22 @@ describe('daily payment reconciliation', () => {
     await w.ctx.db.updateTable('payments').set({ amount: 11_000_000n }).where('id', '=', t.id).execute();
     const stuck = await w.ctx.db
       .insertInto('payments')
-      .values({ organization_id: w.cast.acme, amount: 5_000_000n, currency: 'USD', status: 'pending', created_at: new Date(w.ctx.clock.now().getTime() - 80 * 3_600_000) })
+      .values({
+        organization_id: w.cast.acme,
+        amount: 5_000_000n,
+        currency: 'USD',
+        status: 'pending',
+        created_at: new Date(w.ctx.clock.now().getTime() - 80 * 3_600_000),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await reconcilePaymentsJob(w.ctx.deps, null);
     const rows = await findings();
-    expect(rows.map((r) => [r.payment_id, r.problem]).sort()).toEqual([[t.id, 'amount_mismatch'], [stuck.id, 'pending_too_long']].sort());
+    expect(rows.map((r) => [r.payment_id, r.problem]).sort()).toEqual(
+      [
+        [t.id, 'amount_mismatch'],
+        [stuck.id, 'pending_too_long'],
+      ].sort(),
+    );
   });
 });

@@ -45,11 +45,32 @@ const routes = (cat: { id: string; organization: { id: string } }): [string, str
   ['GET', `/admin/organizations/${cat.organization.id}`, {}],
 ];
 
-const send = (browser: TestBrowser, [method, path, form]: [string, string, Record<string, string>]) => (method === 'GET' ? browser.get(path) : browser.post(path, form, { method }));
+const send = (browser: TestBrowser, [method, path, form]: [string, string, Record<string, string>]) =>
+  method === 'GET' ? browser.get(path) : browser.post(path, form, { method });
 const untouched = async (cat: { id: string; email: string }) => {
-  expect(await ctx.db.selectFrom('users').select(['name', 'email', 'status', 'is_admin']).where('id', '=', cat.id).executeTakeFirstOrThrow()).toEqual({ name: 'Cat Cole', email: cat.email, status: 'active', is_admin: false });
-  expect(await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', cat.id).where('impersonator_user_id', 'is not', null).execute()).toEqual([]);
-  expect(await ctx.db.selectFrom('activity_log').select('action').where('target_id', '=', cat.id).where('action', 'like', 'admin.%').execute()).toEqual([]);
+  expect(
+    await ctx.db
+      .selectFrom('users')
+      .select(['name', 'email', 'status', 'is_admin'])
+      .where('id', '=', cat.id)
+      .executeTakeFirstOrThrow(),
+  ).toEqual({ name: 'Cat Cole', email: cat.email, status: 'active', is_admin: false });
+  expect(
+    await ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', cat.id)
+      .where('impersonator_user_id', 'is not', null)
+      .execute(),
+  ).toEqual([]);
+  expect(
+    await ctx.db
+      .selectFrom('activity_log')
+      .select('action')
+      .where('target_id', '=', cat.id)
+      .where('action', 'like', 'admin.%')
+      .execute(),
+  ).toEqual([]);
 };
 
 describe('the admin user and organization pages', () => {
@@ -84,7 +105,10 @@ describe('staff functions in the domain', () => {
   it('refuse an actor without platform-admin powers: an API key or an impersonating admin, even if the user is an admin', async () => {
     const { ada, bob, cat } = await cast();
     // Each actor is the one production builds for a request made with these credentials.
-    const adaKey = await keyFor(ctx, ada.email, nextIp(), { organization_id: ada.organization.id, permissions: ['vps_view'] });
+    const adaKey = await keyFor(ctx, ada.email, nextIp(), {
+      organization_id: ada.organization.id,
+      permissions: ['vps_view'],
+    });
     const asKey = await requestActor(ctx, { bearer: adaKey.key });
     const admin = await signedIn(ctx, ada.email, PASSWORD, nextIp());
     await admin.get(`/admin/users/${bob.id}`);
@@ -95,15 +119,27 @@ describe('staff functions in the domain', () => {
 
     for (const actor of [asKey, impersonating]) {
       const input = { userId: cat.id };
-      for (const call of [suspendUser, reactivateUser, unlockUser, resetTwoFactor, promoteUser, demoteUser]) await expect(call(ctx.deps, actor, input)).rejects.toThrow('Only platform staff');
+      for (const call of [suspendUser, reactivateUser, unlockUser, resetTwoFactor, promoteUser, demoteUser])
+        await expect(call(ctx.deps, actor, input)).rejects.toThrow('Only platform staff');
       await expect(listUsers(ctx.db, actor, {})).rejects.toThrow('Only platform staff');
-      await expect(startImpersonation(ctx.deps, actor, { userId: cat.id, password: PASSWORD, adminSessionId: '00000000-0000-4000-8000-000000000002' })).rejects.toThrow('Only platform staff');
+      await expect(
+        startImpersonation(ctx.deps, actor, {
+          userId: cat.id,
+          password: PASSWORD,
+          adminSessionId: '00000000-0000-4000-8000-000000000002',
+        }),
+      ).rejects.toThrow('Only platform staff');
     }
     await untouched(cat);
 
     // The same person with her own access token is staff: the refusals above came from the credentials.
     const asHerself = await requestActor(ctx, { bearer: await tokenFor(ctx, ada.email, nextIp()) });
-    expect(asHerself).toMatchObject({ userId: ada.id, isPlatformAdmin: true, apiKeyId: null, impersonatorUserId: null });
+    expect(asHerself).toMatchObject({
+      userId: ada.id,
+      isPlatformAdmin: true,
+      apiKeyId: null,
+      impersonatorUserId: null,
+    });
     expect((await listUsers(ctx.db, asHerself, { q: cat.email })).users.map((u) => u.id)).toEqual([cat.id]);
   });
 });

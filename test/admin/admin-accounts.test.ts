@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-const person = (name: string, opts: { isAdmin?: boolean } = {}) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
+const person = (name: string, opts: { isAdmin?: boolean } = {}) =>
+  createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
 const user = (id: string) => ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const emailsTo = (to: string) => ctx.db.selectFrom('emails').select('template').where('to_address', '=', to).execute();
 
@@ -40,8 +41,17 @@ describe("another platform admin's sign-in", () => {
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('theirs to change');
     expect((await user(bea.id)).totp_enabled_at).not.toBeNull();
-    expect(await ctx.db.selectFrom('recovery_codes').select('id').where('user_id', '=', bea.id).execute()).toHaveLength(10);
-    expect(await ctx.db.selectFrom('activity_log').select('id').where('action', '=', 'admin.two_factor_reset').where('target_id', '=', bea.id).execute()).toEqual([]);
+    expect(await ctx.db.selectFrom('recovery_codes').select('id').where('user_id', '=', bea.id).execute()).toHaveLength(
+      10,
+    );
+    expect(
+      await ctx.db
+        .selectFrom('activity_log')
+        .select('id')
+        .where('action', '=', 'admin.two_factor_reset')
+        .where('target_id', '=', bea.id)
+        .execute(),
+    ).toEqual([]);
   });
 
   it("an admin cannot change another platform admin's email address, so no reset link can be sent elsewhere", async () => {
@@ -49,7 +59,11 @@ describe("another platform admin's sign-in", () => {
     const bea = await person('Bea Mailbox', { isAdmin: true });
     const before = await user(bea.id);
 
-    const res = await mallory.browser.post(`/admin/users/${bea.id}`, { name: bea.name, email: 'mallory.drop@example.test', phone: '' }, { method: 'PATCH' });
+    const res = await mallory.browser.post(
+      `/admin/users/${bea.id}`,
+      { name: bea.name, email: 'mallory.drop@example.test', phone: '' },
+      { method: 'PATCH' },
+    );
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('theirs to change');
     expect(await user(bea.id)).toMatchObject({ email: before.email, email_verified_at: before.email_verified_at });
@@ -62,11 +76,29 @@ describe("another platform admin's sign-in", () => {
     const carl = await person('Carl Customer');
     await withTwoFactor(carl.id);
 
-    expect((await mallory.browser.post(`/admin/users/${bea.id}`, { name: 'Bea Renamed Again', email: bea.email, phone: '' }, { method: 'PATCH' })).status).toBe(303);
+    expect(
+      (
+        await mallory.browser.post(
+          `/admin/users/${bea.id}`,
+          { name: 'Bea Renamed Again', email: bea.email, phone: '' },
+          { method: 'PATCH' },
+        )
+      ).status,
+    ).toBe(303);
     expect((await user(bea.id)).name).toBe('Bea Renamed Again');
     const carlsNew = uniqueEmail('Carl New');
-    expect((await mallory.browser.post(`/admin/users/${carl.id}`, { name: carl.name, email: carlsNew, phone: '' }, { method: 'PATCH' })).status).toBe(303);
-    expect((await mallory.browser.post(`/admin/users/${carl.id}/two-factor`, {}, { method: 'DELETE' })).status).toBe(303);
+    expect(
+      (
+        await mallory.browser.post(
+          `/admin/users/${carl.id}`,
+          { name: carl.name, email: carlsNew, phone: '' },
+          { method: 'PATCH' },
+        )
+      ).status,
+    ).toBe(303);
+    expect((await mallory.browser.post(`/admin/users/${carl.id}/two-factor`, {}, { method: 'DELETE' })).status).toBe(
+      303,
+    );
     expect(await user(carl.id)).toMatchObject({ email: carlsNew, totp_enabled_at: null });
   });
 
@@ -74,15 +106,24 @@ describe("another platform admin's sign-in", () => {
     const mallory = await staff('Mallory Demoter');
     const bea = await person('Bea Demoted', { isAdmin: true });
     await withTwoFactor(bea.id);
-    expect((await mallory.browser.post(`/admin/users/${bea.id}/platform-admin`, {}, { method: 'DELETE' })).status).toBe(303);
-    expect((await mallory.browser.post(`/admin/users/${bea.id}/two-factor`, {}, { method: 'DELETE' })).status).toBe(303);
-    expect(await ctx.db.selectFrom('activity_log').select('action').where('target_id', '=', bea.id).where('action', 'like', 'admin.%').orderBy('occurred_at').execute()).toEqual([
-      { action: 'admin.user_demoted' },
-      { action: 'admin.two_factor_reset' },
-    ]);
+    expect((await mallory.browser.post(`/admin/users/${bea.id}/platform-admin`, {}, { method: 'DELETE' })).status).toBe(
+      303,
+    );
+    expect((await mallory.browser.post(`/admin/users/${bea.id}/two-factor`, {}, { method: 'DELETE' })).status).toBe(
+      303,
+    );
+    expect(
+      await ctx.db
+        .selectFrom('activity_log')
+        .select('action')
+        .where('target_id', '=', bea.id)
+        .where('action', 'like', 'admin.%')
+        .orderBy('occurred_at')
+        .execute(),
+    ).toEqual([{ action: 'admin.user_demoted' }, { action: 'admin.two_factor_reset' }]);
   });
 
-  it("the user page offers neither for another admin: no two-factor reset, the email read-only", async () => {
+  it('the user page offers neither for another admin: no two-factor reset, the email read-only', async () => {
     const mallory = await staff('Mallory Looker');
     const bea = await person('Bea Shown', { isAdmin: true });
     const carl = await person('Carl Shown');

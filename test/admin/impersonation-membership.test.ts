@@ -2,7 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { PASSWORD } from '../helpers/people.ts';
-import { browserFor, customRole, invitationLink, join, person, roleId, roleOf, sendForm, team, type Person } from '../organizations/cast.ts';
+import {
+  browserFor,
+  customRole,
+  invitationLink,
+  join,
+  person,
+  roleId,
+  roleOf,
+  sendForm,
+  team,
+  type Person,
+} from '../organizations/cast.ts';
 
 /**
  * While a platform admin impersonates a member, who belongs to an organization and with which
@@ -15,19 +26,29 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-const NOT_WHILE = 'Not while impersonating: the members, invitations, roles and ownership of an organization can only be changed by its members.';
+const NOT_WHILE =
+  'Not while impersonating: the members, invitations, roles and ownership of an organization can only be changed by its members.';
 
 /** Olive owns Acme, where Carl is a member and Dora has a pending invitation; Ada is platform staff. */
 async function world() {
-  const [ada, olive, carl] = [await person(ctx, 'Ada Admin', { isAdmin: true }), await person(ctx, 'Olive Owner'), await person(ctx, 'Carl Colleague')];
+  const [ada, olive, carl] = [
+    await person(ctx, 'Ada Admin', { isAdmin: true }),
+    await person(ctx, 'Olive Owner'),
+    await person(ctx, 'Carl Colleague'),
+  ];
   const acme = await team(ctx, olive);
   await join(ctx, acme, carl.id, 'member');
   const auditor = await customRole(ctx, acme, 'Auditor', ['vps_view']);
   const oliveBrowser = await browserFor(ctx, olive);
   await oliveBrowser.get('/organization/members');
   const dora = `dora.${Math.random().toString(36).slice(2, 8)}@example.test`;
-  expect((await oliveBrowser.post('/organization/invitations', { email: dora, role_id: await roleId(ctx, acme, 'member') })).status).toBe(303);
-  const doraInvitation = (await ctx.db.selectFrom('invitations').select('id').where('email', '=', dora).executeTakeFirstOrThrow()).id;
+  expect(
+    (await oliveBrowser.post('/organization/invitations', { email: dora, role_id: await roleId(ctx, acme, 'member') }))
+      .status,
+  ).toBe(303);
+  const doraInvitation = (
+    await ctx.db.selectFrom('invitations').select('id').where('email', '=', dora).executeTakeFirstOrThrow()
+  ).id;
   return { ada, olive, carl, acme, auditor, oliveBrowser, doraInvitation };
 }
 
@@ -40,9 +61,12 @@ async function impersonating(admin: Person, target: Person): Promise<TestBrowser
   return browser;
 }
 
-const invitationsTo = (email: string) => ctx.db.selectFrom('invitations').select(['organization_id', 'status']).where('email', '=', email).execute();
-const roleRow = (id: string) => ctx.db.selectFrom('roles').select(['name', 'permissions']).where('id', '=', id).executeTakeFirst();
-const invitationStatus = async (id: string) => (await ctx.db.selectFrom('invitations').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+const invitationsTo = (email: string) =>
+  ctx.db.selectFrom('invitations').select(['organization_id', 'status']).where('email', '=', email).execute();
+const roleRow = (id: string) =>
+  ctx.db.selectFrom('roles').select(['name', 'permissions']).where('id', '=', id).executeTakeFirst();
+const invitationStatus = async (id: string) =>
+  (await ctx.db.selectFrom('invitations').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
 
 async function refused(res: Response) {
   expect(res.status).toBe(403);
@@ -54,22 +78,42 @@ describe('while impersonating an owner', () => {
     const { ada, olive, acme, doraInvitation } = await world();
     const browser = await impersonating(ada, olive);
 
-    await refused(await browser.post('/organization/invitations', { email: ada.email, role_id: await roleId(ctx, acme, 'owner') }));
-    await refused(await browser.post('/organization/invitations', { email: 'someone.else@example.test', role_id: await roleId(ctx, acme, 'viewer') }));
+    await refused(
+      await browser.post('/organization/invitations', { email: ada.email, role_id: await roleId(ctx, acme, 'owner') }),
+    );
+    await refused(
+      await browser.post('/organization/invitations', {
+        email: 'someone.else@example.test',
+        role_id: await roleId(ctx, acme, 'viewer'),
+      }),
+    );
     await refused(await browser.post(`/organization/invitations/${doraInvitation}/deliveries`));
     await refused(await browser.post(`/organization/invitations/${doraInvitation}`, {}, { method: 'DELETE' }));
 
     expect(await invitationsTo(ada.email)).toEqual([]);
     expect(await invitationsTo('someone.else@example.test')).toEqual([]);
     expect(await invitationStatus(doraInvitation)).toBe('pending');
-    expect(await ctx.db.selectFrom('emails').select('id').where('to_address', '=', ada.email).where('template', '=', 'invitation').execute()).toEqual([]);
+    expect(
+      await ctx.db
+        .selectFrom('emails')
+        .select('id')
+        .where('to_address', '=', ada.email)
+        .where('template', '=', 'invitation')
+        .execute(),
+    ).toEqual([]);
   });
 
   it('the admin cannot change or remove a member, nor transfer the ownership', async () => {
     const { ada, olive, carl, acme } = await world();
     const browser = await impersonating(ada, olive);
 
-    await refused(await browser.post(`/organization/members/${carl.id}`, { role_id: await roleId(ctx, acme, 'owner') }, { method: 'PATCH' }));
+    await refused(
+      await browser.post(
+        `/organization/members/${carl.id}`,
+        { role_id: await roleId(ctx, acme, 'owner') },
+        { method: 'PATCH' },
+      ),
+    );
     await refused(await browser.post(`/organization/members/${carl.id}`, {}, { method: 'DELETE' }));
     await refused(await browser.post('/organization/ownership', { user_id: carl.id }));
 
@@ -82,8 +126,18 @@ describe('while impersonating an owner', () => {
     const browser = await impersonating(ada, olive);
     const before = await ctx.db.selectFrom('roles').select('id').execute();
 
-    await refused(await sendForm(ctx, browser, 'POST', '/organization/roles', [['name', 'Backdoor'], ['permissions', 'members_manage']]));
-    await refused(await sendForm(ctx, browser, 'PATCH', `/organization/roles/${auditor}`, [['name', 'Auditor'], ['permissions', 'members_manage']]));
+    await refused(
+      await sendForm(ctx, browser, 'POST', '/organization/roles', [
+        ['name', 'Backdoor'],
+        ['permissions', 'members_manage'],
+      ]),
+    );
+    await refused(
+      await sendForm(ctx, browser, 'PATCH', `/organization/roles/${auditor}`, [
+        ['name', 'Auditor'],
+        ['permissions', 'members_manage'],
+      ]),
+    );
     await refused(await browser.post(`/organization/roles/${auditor}`, {}, { method: 'DELETE' }));
 
     expect(await ctx.db.selectFrom('roles').select('id').execute()).toHaveLength(before.length);
@@ -93,10 +147,34 @@ describe('while impersonating an owner', () => {
   it('the owner herself does the same in her own session: the refusals were the impersonation’s', async () => {
     const { ada, carl, acme, auditor, oliveBrowser, doraInvitation } = await world();
 
-    expect((await oliveBrowser.post('/organization/invitations', { email: ada.email, role_id: await roleId(ctx, acme, 'viewer') })).status).toBe(303);
-    expect((await oliveBrowser.post(`/organization/invitations/${doraInvitation}`, {}, { method: 'DELETE' })).status).toBe(303);
-    expect((await oliveBrowser.post(`/organization/members/${carl.id}`, { role_id: await roleId(ctx, acme, 'viewer') }, { method: 'PATCH' })).status).toBe(303);
-    expect((await sendForm(ctx, oliveBrowser, 'PATCH', `/organization/roles/${auditor}`, [['name', 'Auditors'], ['permissions', 'vps_view']])).status).toBe(303);
+    expect(
+      (
+        await oliveBrowser.post('/organization/invitations', {
+          email: ada.email,
+          role_id: await roleId(ctx, acme, 'viewer'),
+        })
+      ).status,
+    ).toBe(303);
+    expect(
+      (await oliveBrowser.post(`/organization/invitations/${doraInvitation}`, {}, { method: 'DELETE' })).status,
+    ).toBe(303);
+    expect(
+      (
+        await oliveBrowser.post(
+          `/organization/members/${carl.id}`,
+          { role_id: await roleId(ctx, acme, 'viewer') },
+          { method: 'PATCH' },
+        )
+      ).status,
+    ).toBe(303);
+    expect(
+      (
+        await sendForm(ctx, oliveBrowser, 'PATCH', `/organization/roles/${auditor}`, [
+          ['name', 'Auditors'],
+          ['permissions', 'vps_view'],
+        ])
+      ).status,
+    ).toBe(303);
     expect((await oliveBrowser.post('/organization/ownership', { user_id: carl.id })).status).toBe(303);
 
     expect(await invitationsTo(ada.email)).toEqual([{ organization_id: acme, status: 'pending' }]);
@@ -114,7 +192,14 @@ describe('while impersonating a member', () => {
     const globex = await team(ctx, gina, 'Globex');
     const ginaBrowser = await browserFor(ctx, gina);
     await ginaBrowser.get('/organization/members');
-    expect((await ginaBrowser.post('/organization/invitations', { email: carl.email, role_id: await roleId(ctx, globex, 'member') })).status).toBe(303);
+    expect(
+      (
+        await ginaBrowser.post('/organization/invitations', {
+          email: carl.email,
+          role_id: await roleId(ctx, globex, 'member'),
+        })
+      ).status,
+    ).toBe(303);
     const link = await invitationLink(ctx, carl.email);
 
     const browser = await impersonating(ada, carl);
@@ -126,9 +211,20 @@ describe('while impersonating a member', () => {
     expect(await roleOf(ctx, globex, carl.id)).toBeNull();
     expect(await roleOf(ctx, acme, carl.id)).toBe('member');
     // Each refused write is recorded against the admin, without the invitation's token.
-    const writes = await ctx.db.selectFrom('activity_log').select(['details', 'impersonator_user_id']).where('action', '=', 'admin.impersonated_write').where('actor_user_id', '=', carl.id).execute();
-    expect(writes.map((w) => (w.details as { path: string; status: number }).path)).toEqual(['/invitations/:token/acceptance', '/invitations/:token/declination', '/organization/membership']);
-    expect(writes.every((w) => w.impersonator_user_id === ada.id && (w.details as { status: number }).status === 403)).toBe(true);
+    const writes = await ctx.db
+      .selectFrom('activity_log')
+      .select(['details', 'impersonator_user_id'])
+      .where('action', '=', 'admin.impersonated_write')
+      .where('actor_user_id', '=', carl.id)
+      .execute();
+    expect(writes.map((w) => (w.details as { path: string; status: number }).path)).toEqual([
+      '/invitations/:token/acceptance',
+      '/invitations/:token/declination',
+      '/organization/membership',
+    ]);
+    expect(
+      writes.every((w) => w.impersonator_user_id === ada.id && (w.details as { status: number }).status === 403),
+    ).toBe(true);
     expect(JSON.stringify(writes)).not.toContain(link.split('/').at(-1));
   });
 

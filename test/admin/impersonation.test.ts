@@ -26,11 +26,23 @@ beforeEach(async () => {
   bob = await createPerson(ctx, 'Bob Baker', { verified: true, email: uniqueEmail('Bob Baker') });
   admin = await signedIn(ctx, ada.email, PASSWORD, `192.0.2.${(++ip % 200) + 1}`);
   adminToken = admin.cookies.get('sp_session')!;
-  adminSessionId = (await ctx.db.selectFrom('sessions').select('id').where('token_hash', '=', hashToken(adminToken)).executeTakeFirstOrThrow()).id;
+  adminSessionId = (
+    await ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('token_hash', '=', hashToken(adminToken))
+      .executeTakeFirstOrThrow()
+  ).id;
 });
 afterEach(() => ctx.clock.set(start));
 
-const impersonations = (userId: string) => ctx.db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('impersonator_user_id', 'is not', null).execute();
+const impersonations = (userId: string) =>
+  ctx.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('impersonator_user_id', 'is not', null)
+    .execute();
 
 /** Ada impersonates someone through the form on their admin page, and lands on the portal. */
 async function impersonate(userId = bob.id) {
@@ -53,7 +65,11 @@ describe('starting an impersonation', () => {
   });
 
   it('refuses to impersonate another admin', async () => {
-    const gus = await createPerson(ctx, 'Gus Guard', { isAdmin: true, verified: true, email: uniqueEmail('Gus Guard') });
+    const gus = await createPerson(ctx, 'Gus Guard', {
+      isAdmin: true,
+      verified: true,
+      email: uniqueEmail('Gus Guard'),
+    });
     await admin.get(`/admin/users/${gus.id}`);
     expect(admin.lastHtml).toContain('Platform admins cannot be impersonated.');
     expect(admin.lastHtml).not.toContain(`action="/admin/users/${gus.id}/impersonation"`);
@@ -81,9 +97,20 @@ describe('starting an impersonation', () => {
     expect(admin.cookies.get('sp_admin_session')).toBe(adminToken);
     expect(admin.cookies.get('sp_session')).not.toBe(adminToken);
     const [session] = await impersonations(bob.id);
-    expect(session).toMatchObject({ impersonator_user_id: ada.id, impersonator_session_id: adminSessionId, stage: 'full' });
+    expect(session).toMatchObject({
+      impersonator_user_id: ada.id,
+      impersonator_session_id: adminSessionId,
+      stage: 'full',
+    });
     expect(session!.expires_at.getTime()).toBe(ctx.clock.now().getTime() + 60 * 60_000);
-    expect(await ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.impersonation_started').where('actor_user_id', '=', ada.id).execute()).toMatchObject([{ actor_user_id: ada.id, target_type: 'user', target_id: bob.id }]);
+    expect(
+      await ctx.db
+        .selectFrom('activity_log')
+        .selectAll()
+        .where('action', '=', 'admin.impersonation_started')
+        .where('actor_user_id', '=', ada.id)
+        .execute(),
+    ).toMatchObject([{ actor_user_id: ada.id, target_type: 'user', target_id: bob.id }]);
   });
 
   it("never lasts longer than the admin's own session", async () => {
@@ -110,13 +137,20 @@ describe('while impersonating', () => {
   });
 
   it('admin pages are not reachable', async () => {
-    for (const path of ['/admin', '/admin/users', `/admin/users/${bob.id}`, '/admin/organizations']) expect((await admin.get(path)).status).toBe(404);
+    for (const path of ['/admin', '/admin/users', `/admin/users/${bob.id}`, '/admin/organizations'])
+      expect((await admin.get(path)).status).toBe(404);
     expect((await admin.post(`/admin/users/${bob.id}/suspension`)).status).toBe(404);
-    expect((await ctx.db.selectFrom('users').select('status').where('id', '=', bob.id).executeTakeFirstOrThrow()).status).toBe('active');
+    expect(
+      (await ctx.db.selectFrom('users').select('status').where('id', '=', bob.id).executeTakeFirstOrThrow()).status,
+    ).toBe('active');
   });
 
   it("refuses changes to the user's password, email, two-factor, sessions and API keys with 403", async () => {
-    const before = await ctx.db.selectFrom('users').select(['password_hash', 'email']).where('id', '=', bob.id).executeTakeFirstOrThrow();
+    const before = await ctx.db
+      .selectFrom('users')
+      .select(['password_hash', 'email'])
+      .where('id', '=', bob.id)
+      .executeTakeFirstOrThrow();
     const attempts: [string, string, Record<string, string>][] = [
       ['POST', '/settings/password', { current_password: PASSWORD, new_password: 'a brand new password' }],
       ['POST', '/settings/email', { email: 'taken.over@example.test', current_password: PASSWORD }],
@@ -129,22 +163,41 @@ describe('while impersonating', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(await res.text()).toContain('Not while impersonating');
     }
-    expect(await ctx.db.selectFrom('users').select(['password_hash', 'email']).where('id', '=', bob.id).executeTakeFirstOrThrow()).toEqual(before);
+    expect(
+      await ctx.db
+        .selectFrom('users')
+        .select(['password_hash', 'email'])
+        .where('id', '=', bob.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual(before);
     expect(await impersonations(bob.id)).toHaveLength(1);
   });
 
   it("records other writes with both the user's and the admin's id", async () => {
     const res = await admin.post('/settings/profile', { name: 'Bob Baker', phone: '+1 555 0100', timezone: 'UTC' });
     expect(res.status).toBe(303);
-    const rows = await ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.impersonated_write').where('impersonator_user_id', '=', ada.id).where(sql<string>`details->>'path'`, '=', '/settings/profile').execute();
+    const rows = await ctx.db
+      .selectFrom('activity_log')
+      .selectAll()
+      .where('action', '=', 'admin.impersonated_write')
+      .where('impersonator_user_id', '=', ada.id)
+      .where(sql<string>`details->>'path'`, '=', '/settings/profile')
+      .execute();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ actor_user_id: bob.id, impersonator_user_id: ada.id, details: { method: 'POST', path: '/settings/profile', status: 303 } });
+    expect(rows[0]).toMatchObject({
+      actor_user_id: bob.id,
+      impersonator_user_id: ada.id,
+      details: { method: 'POST', path: '/settings/profile', status: 303 },
+    });
   });
 });
 
 describe('stopping', () => {
   it("returns the admin to their own session — the same one, nothing new minted — on the user's admin page", async () => {
-    const adaSessions = async () => (await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', ada.id).orderBy('id').execute()).map((s) => s.id);
+    const adaSessions = async () =>
+      (await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', ada.id).orderBy('id').execute()).map(
+        (s) => s.id,
+      );
     const before = await adaSessions();
     await impersonate();
 
@@ -158,7 +211,14 @@ describe('stopping', () => {
     expect(await adaSessions()).toEqual(before);
     expect((await admin.get(`/admin/users/${bob.id}`)).status).toBe(200);
     expect(admin.lastHtml).not.toContain('You are impersonating');
-    expect(await ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.impersonation_stopped').where('target_id', '=', bob.id).execute()).toMatchObject([{ actor_user_id: ada.id, target_id: bob.id }]);
+    expect(
+      await ctx.db
+        .selectFrom('activity_log')
+        .selectAll()
+        .where('action', '=', 'admin.impersonation_stopped')
+        .where('target_id', '=', bob.id)
+        .execute(),
+    ).toMatchObject([{ actor_user_id: ada.id, target_id: bob.id }]);
   });
 
   it('ends by itself after 60 minutes, and the next page view puts the admin back', async () => {

@@ -26,9 +26,22 @@ async function acme() {
   const owner = await createPerson(ctx, 'Olga Owner', { verified: true, email: uniqueEmail('Olga Owner') });
   const vic = await createPerson(ctx, 'Vic Viewer', { verified: true, email: uniqueEmail('Vic Viewer') });
   const org = await inTransaction(ctx.db, async (trx) => {
-    const made = await createOrganization(trx, { name: `Acme Hosting ${tag}`, ownerId: owner.id, personal: false, currency: 'USD' });
-    const viewer = await trx.selectFrom('roles').select('id').where('organization_id', '=', made.id).where('name', '=', 'viewer').executeTakeFirstOrThrow();
-    await trx.insertInto('organization_members').values({ organization_id: made.id, user_id: vic.id, role_id: viewer.id }).execute();
+    const made = await createOrganization(trx, {
+      name: `Acme Hosting ${tag}`,
+      ownerId: owner.id,
+      personal: false,
+      currency: 'USD',
+    });
+    const viewer = await trx
+      .selectFrom('roles')
+      .select('id')
+      .where('organization_id', '=', made.id)
+      .where('name', '=', 'viewer')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('organization_members')
+      .values({ organization_id: made.id, user_id: vic.id, role_id: viewer.id })
+      .execute();
     await fundWallet(trx, made.id, 1_234_560_000n);
     return made;
   });
@@ -46,7 +59,10 @@ describe('organizations in the admin area', () => {
 
   it('shows 50 a page', async () => {
     const tag = `bulk${randomBytes(3).toString('hex')}`;
-    await ctx.db.insertInto('organizations').values(Array.from({ length: 52 }, (_, i) => ({ name: `Org ${tag} ${String(i + 1).padStart(2, '0')}` }))).execute();
+    await ctx.db
+      .insertInto('organizations')
+      .values(Array.from({ length: 52 }, (_, i) => ({ name: `Org ${tag} ${String(i + 1).padStart(2, '0')}` })))
+      .execute();
     await admin.get(`/admin/organizations?q=${tag}`);
     const first = rowIds(admin.lastHtml);
     expect(first).toHaveLength(50);
@@ -62,7 +78,8 @@ describe('organizations in the admin area', () => {
     expect((await admin.get(`/admin/organizations/${id}`)).status).toBe(200);
     expect(admin.lastHtml).toContain(`Acme Hosting ${tag}`);
     expect(admin.lastHtml).toContain('$1,234.56');
-    for (const text of ['Olga Owner', owner.email, 'owner', 'Vic Viewer', vic.email, 'viewer']) expect(admin.lastHtml).toContain(text);
+    for (const text of ['Olga Owner', owner.email, 'owner', 'Vic Viewer', vic.email, 'viewer'])
+      expect(admin.lastHtml).toContain(text);
   });
 
   it('is a 404 for an unknown organization', async () => {

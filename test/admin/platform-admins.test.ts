@@ -14,19 +14,44 @@ afterAll(async () => ctx.close());
 
 let ip = 0;
 const nextIp = () => `192.0.2.${(++ip % 200) + 1}`;
-const staffMember = (name: string) => createPerson(ctx, name, { isAdmin: true, verified: true, email: uniqueEmail(name) });
+const staffMember = (name: string) =>
+  createPerson(ctx, name, { isAdmin: true, verified: true, email: uniqueEmail(name) });
 const customer = (name: string) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name) });
-const isAdmin = async (id: string) => (await ctx.db.selectFrom('users').select('is_admin').where('id', '=', id).executeTakeFirstOrThrow()).is_admin;
-const adminCount = async () => Number((await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).where('is_admin', '=', true).executeTakeFirstOrThrow()).n);
+const isAdmin = async (id: string) =>
+  (await ctx.db.selectFrom('users').select('is_admin').where('id', '=', id).executeTakeFirstOrThrow()).is_admin;
+const adminCount = async () =>
+  Number(
+    (
+      await ctx.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('is_admin', '=', true)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 /** A staff actor for a domain call (the pages' own derivation is covered in access.test.ts). */
-const actorFor = (userId: string): Actor => ({ userId, isPlatformAdmin: true, organizationId: null, roleName: null, permissions: new Set(), impersonatorUserId: null, apiKeyId: null, origin: { ip: '192.0.2.9', userAgent: null } });
+const actorFor = (userId: string): Actor => ({
+  userId,
+  isPlatformAdmin: true,
+  organizationId: null,
+  roleName: null,
+  permissions: new Set(),
+  impersonatorUserId: null,
+  apiKeyId: null,
+  origin: { ip: '192.0.2.9', userAgent: null },
+});
 
 /**
  * The platform's admins are exactly `ids` (setup for a test about the last admin: the file's
  * database is shared, so the test states the whole set it relies on).
  */
 async function onlyAdmins(...ids: string[]) {
-  await ctx.db.updateTable('users').set({ is_admin: false }).where('is_admin', '=', true).where('id', 'not in', ids).execute();
+  await ctx.db
+    .updateTable('users')
+    .set({ is_admin: false })
+    .where('is_admin', '=', true)
+    .where('id', 'not in', ids)
+    .execute();
   expect(await adminCount()).toBe(ids.length);
 }
 
@@ -45,8 +70,17 @@ describe('promoting and demoting platform admins', () => {
     expect(await isAdmin(bob.id)).toBe(false);
     // Takes effect on his next request.
     expect((await bobBrowser.get('/admin/users')).status).toBe(404);
-    const rows = await ctx.db.selectFrom('activity_log').select(['action', 'actor_user_id']).where('target_id', '=', bob.id).where('action', 'like', 'admin.user_%').orderBy('occurred_at').execute();
-    expect(rows).toEqual([{ action: 'admin.user_promoted', actor_user_id: ada.id }, { action: 'admin.user_demoted', actor_user_id: ada.id }]);
+    const rows = await ctx.db
+      .selectFrom('activity_log')
+      .select(['action', 'actor_user_id'])
+      .where('target_id', '=', bob.id)
+      .where('action', 'like', 'admin.user_%')
+      .orderBy('occurred_at')
+      .execute();
+    expect(rows).toEqual([
+      { action: 'admin.user_promoted', actor_user_id: ada.id },
+      { action: 'admin.user_demoted', actor_user_id: ada.id },
+    ]);
   });
 
   it('an admin cannot remove their own admin access, so the last admin always stays', async () => {
@@ -112,7 +146,11 @@ describe('promoting and demoting platform admins', () => {
 async function waitForBlockedQueries(holder: number, n: number) {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and pid <> ${holder} and wait_event_type = 'Lock'`.execute(ctx.db);
+    const { rows } = await sql<{
+      n: string;
+    }>`select count(*) as n from pg_stat_activity where datname = current_database() and pid <> ${holder} and wait_event_type = 'Lock'`.execute(
+      ctx.db,
+    );
     if (Number(rows[0]!.n) >= n) return;
     if (Date.now() > deadline) throw new Error(`expected ${n} queries waiting for a lock, saw ${rows[0]!.n}`);
     await new Promise((resolve) => setImmediate(resolve));

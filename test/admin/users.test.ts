@@ -17,7 +17,8 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 /** A verified customer at an address no other test uses. */
-const customer = (name: string, opts: { isAdmin?: boolean } = {}) => createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
+const customer = (name: string, opts: { isAdmin?: boolean } = {}) =>
+  createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
 
 // Each test's own staff member, Ada, signed in.
 beforeEach(async () => {
@@ -27,7 +28,12 @@ beforeEach(async () => {
 
 const rowIds = (html: string) => [...html.matchAll(/id="user-([0-9a-f-]{36})"/g)].map((m) => m[1]);
 const activity = (action: string, targetId: string) =>
-  ctx.db.selectFrom('activity_log').selectAll().where('action', '=', action).where('target_id', '=', targetId).execute();
+  ctx.db
+    .selectFrom('activity_log')
+    .selectAll()
+    .where('action', '=', action)
+    .where('target_id', '=', targetId)
+    .execute();
 const user = (id: string) => ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 /** Sends an admin action the way the page's htmx buttons do (same method and path, CSRF header). */
@@ -44,7 +50,15 @@ describe('finding users', () => {
     const tag = `pager${randomBytes(3).toString('hex')}`;
     const rows = await ctx.db
       .insertInto('users')
-      .values(Array.from({ length: 55 }, (_, i) => ({ name: `Pat ${tag} ${String(i + 1).padStart(2, '0')}`, email: `pat${i + 1}@${tag}.example`, password_hash: 'x', status: i < 3 ? ('suspended' as const) : ('active' as const), is_admin: i === 3 })))
+      .values(
+        Array.from({ length: 55 }, (_, i) => ({
+          name: `Pat ${tag} ${String(i + 1).padStart(2, '0')}`,
+          email: `pat${i + 1}@${tag}.example`,
+          password_hash: 'x',
+          status: i < 3 ? ('suspended' as const) : ('active' as const),
+          is_admin: i === 3,
+        })),
+      )
       .returning(['id', 'name'])
       .execute();
     const byName = (n: number) => rows.find((r) => r.name === `Pat ${tag} ${String(n).padStart(2, '0')}`)!.id;
@@ -97,7 +111,10 @@ describe('finding users', () => {
 
   it('answers a search typed into the page with just the results region', async () => {
     const { tag, byName } = await crowd();
-    const res = await admin.get(`/admin/users?q=${encodeURIComponent(`pat ${tag} 42`)}`, { 'hx-request': 'true', 'hx-target': 'user-results' });
+    const res = await admin.get(`/admin/users?q=${encodeURIComponent(`pat ${tag} 42`)}`, {
+      'hx-request': 'true',
+      'hx-target': 'user-results',
+    });
     const html = await res.text();
     expect(html.trimStart().startsWith('<div id="user-results">')).toBe(true);
     expect(html).not.toContain('<html');
@@ -114,7 +131,7 @@ describe('a user page', () => {
     const res = await admin.get(`/admin/users/${hana.id}`);
     expect(res.status).toBe(200);
     expect(admin.lastHtml).toContain(hana.email);
-    expect(admin.lastHtml).toContain("Hana Host&#39;s organization");
+    expect(admin.lastHtml).toContain('Hana Host&#39;s organization');
     expect(admin.lastHtml).toContain('owner');
     expect(admin.lastHtml).toContain('$25.50');
     expect(admin.lastHtml).toContain('IP 192.0.2.40');
@@ -140,7 +157,11 @@ describe('editing a user', () => {
 
   it("refuses another account's email with 422", async () => {
     const jon = await customer('Jon Jones');
-    const res = await act('PATCH', `/admin/users/${jon.id}`, { name: 'Jon Jones', email: ada.email.toUpperCase(), phone: '' });
+    const res = await act('PATCH', `/admin/users/${jon.id}`, {
+      name: 'Jon Jones',
+      email: ada.email.toUpperCase(),
+      phone: '',
+    });
     expect(res.status).toBe(422);
     expect(admin.lastHtml).toContain('Another account already uses this email address.');
     expect((await user(jon.id)).email).toBe(jon.email);
@@ -149,13 +170,31 @@ describe('editing a user', () => {
   it('saves name, email and phone; a new email must be confirmed again; the change is recorded', async () => {
     const kim = await customer('Kim Kole');
     const newEmail = uniqueEmail('Kim Cole');
-    const res = await act('PATCH', `/admin/users/${kim.id}`, { name: 'Kim Cole', email: newEmail.replace(/^kim\.cole/, 'Kim.Cole').replace('example.test', 'Example.test'), phone: '+44 20 7946 0000' });
+    const res = await act('PATCH', `/admin/users/${kim.id}`, {
+      name: 'Kim Cole',
+      email: newEmail.replace(/^kim\.cole/, 'Kim.Cole').replace('example.test', 'Example.test'),
+      phone: '+44 20 7946 0000',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/admin/users/${kim.id}`);
     const after = await user(kim.id);
-    expect(after).toMatchObject({ name: 'Kim Cole', email: newEmail, phone: '+44 20 7946 0000', email_verified_at: null });
-    const mail = await ctx.db.selectFrom('emails').select(['to_address', 'template']).where('to_address', 'in', [newEmail, kim.email]).execute();
-    expect(mail).toEqual(expect.arrayContaining([{ to_address: newEmail, template: 'verify_email' }, { to_address: kim.email, template: 'email_changed' }]));
+    expect(after).toMatchObject({
+      name: 'Kim Cole',
+      email: newEmail,
+      phone: '+44 20 7946 0000',
+      email_verified_at: null,
+    });
+    const mail = await ctx.db
+      .selectFrom('emails')
+      .select(['to_address', 'template'])
+      .where('to_address', 'in', [newEmail, kim.email])
+      .execute();
+    expect(mail).toEqual(
+      expect.arrayContaining([
+        { to_address: newEmail, template: 'verify_email' },
+        { to_address: kim.email, template: 'email_changed' },
+      ]),
+    );
     const [row] = await activity('admin.user_updated', kim.id);
     expect(row).toMatchObject({ actor_user_id: ada.id, target_type: 'user', details: { fields: 'name,email,phone' } });
   });
@@ -165,8 +204,15 @@ describe('suspending and reactivating', () => {
   it("a suspended user's browser session and access token stop working at once, and sign-in says why", async () => {
     const sue = await customer('Sue Suspend');
     const browser = await signedIn(ctx, sue.email, PASSWORD, '192.0.2.50');
-    const { token } = await createAccessToken(ctx.db, ctx.config, sue.id, { ip: '192.0.2.50', userAgent: null }, ctx.clock.now());
-    const me = () => ctx.app.request('/api/v1/me', { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '192.0.2.50' } });
+    const { token } = await createAccessToken(
+      ctx.db,
+      ctx.config,
+      sue.id,
+      { ip: '192.0.2.50', userAgent: null },
+      ctx.clock.now(),
+    );
+    const me = () =>
+      ctx.app.request('/api/v1/me', { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '192.0.2.50' } });
     expect((await browser.get('/dashboard')).status).toBe(200);
     expect((await me()).status).toBe(200);
 
@@ -226,7 +272,8 @@ describe('lockouts and two-factor', () => {
     const dan = await customer('Dan Door');
     const browser = new TestBrowser(ctx.app, '192.0.2.60');
     await browser.get('/login');
-    for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++) await browser.post('/login', { email: dan.email, password: 'wrong password' });
+    for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++)
+      await browser.post('/login', { email: dan.email, password: 'wrong password' });
     expect((await browser.post('/login', { email: dan.email, password: PASSWORD })).status).toBe(429);
 
     expect((await act('DELETE', `/admin/users/${dan.id}/lockout`)).status).toBe(303);
@@ -238,13 +285,19 @@ describe('lockouts and two-factor', () => {
   it('resets two-factor: secret and recovery codes are gone and the password alone signs in', async () => {
     const erin = await customer('Erin Earl');
     const { secret } = await beginTotpSetup(ctx.deps, erin.id, PASSWORD);
-    await confirmTotpSetup(ctx.deps, erin.id, await generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) }));
+    await confirmTotpSetup(
+      ctx.deps,
+      erin.id,
+      await generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) }),
+    );
     expect((await user(erin.id)).totp_enabled_at).not.toBeNull();
 
     expect((await act('DELETE', `/admin/users/${erin.id}/two-factor`)).status).toBe(303);
 
     expect(await user(erin.id)).toMatchObject({ totp_enabled_at: null, totp_secret: null });
-    expect(await ctx.db.selectFrom('recovery_codes').select('id').where('user_id', '=', erin.id).execute()).toHaveLength(0);
+    expect(
+      await ctx.db.selectFrom('recovery_codes').select('id').where('user_id', '=', erin.id).execute(),
+    ).toHaveLength(0);
     const browser = new TestBrowser(ctx.app, '192.0.2.61');
     await browser.get('/login');
     const res = await browser.post('/login', { email: erin.email, password: PASSWORD });

@@ -26,9 +26,22 @@ describe('API keys over the JSON API', () => {
     const bob = await person(ctx, 'Bob Brown');
     const call = apiClient(ctx, '198.51.100.40');
     const token = await tokenFor(ctx, bob.email, '198.51.100.40');
-    const created = await call('POST', '/api-keys', { token, body: { name: 'ci', organization_id: bob.organizationId, permissions: ['vps_view', 'billing_view'], expires_at: '2999-01-31' } });
+    const created = await call('POST', '/api-keys', {
+      token,
+      body: {
+        name: 'ci',
+        organization_id: bob.organizationId,
+        permissions: ['vps_view', 'billing_view'],
+        expires_at: '2999-01-31',
+      },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'ci', organization_id: bob.organizationId, permissions: ['vps_view', 'billing_view'], last_used_at: null });
+    expect(created.body).toMatchObject({
+      name: 'ci',
+      organization_id: bob.organizationId,
+      permissions: ['vps_view', 'billing_view'],
+      last_used_at: null,
+    });
     expect(created.body.key).toMatch(/^spk_[\w-]{43}$/);
     expect(created.body.prefix).toBe(created.body.key.slice(0, 12));
     expect(created.body.created_at).toMatch(ISO_UTC);
@@ -50,7 +63,11 @@ describe('API keys over the JSON API', () => {
     const call = apiClient(ctx, '198.51.100.41');
     const token = await tokenFor(ctx, bob.email, '198.51.100.41');
     const stranger = await person(ctx, 'Sam Stranger');
-    const attempt = (body: Record<string, unknown>) => call('POST', '/api-keys', { token, body: { name: 'k', organization_id: owner.organizationId, permissions: ['vps_view'], ...body } });
+    const attempt = (body: Record<string, unknown>) =>
+      call('POST', '/api-keys', {
+        token,
+        body: { name: 'k', organization_id: owner.organizationId, permissions: ['vps_view'], ...body },
+      });
 
     const unknown = await attempt({ permissions: ['vps_view', 'root_access'] });
     expect(unknown.status).toBe(422);
@@ -74,13 +91,22 @@ describe('API keys over the JSON API', () => {
     // Within what he holds, fine; stray fields such as user_id are ignored.
     const ok = await attempt({ permissions: ['vps_view', 'vps_create'], user_id: owner.id });
     expect(ok.status).toBe(201);
-    expect((await ctx.db.selectFrom('api_keys').select('user_id').where('id', '=', ok.body.id).executeTakeFirstOrThrow()).user_id).toBe(bob.id);
+    expect(
+      (await ctx.db.selectFrom('api_keys').select('user_id').where('id', '=', ok.body.id).executeTakeFirstOrThrow())
+        .user_id,
+    ).toBe(bob.id);
   });
 
   it('lets a key with vps_view only not read the activity log, and one with settings_manage read it', async () => {
     const carol = await person(ctx, 'Carol Clay');
-    const narrow = await keyFor(ctx, carol.email, '198.51.100.42', { organization_id: carol.organizationId, permissions: ['vps_view'] });
-    const wide = await keyFor(ctx, carol.email, '198.51.100.42', { organization_id: carol.organizationId, permissions: ['vps_view', 'settings_manage'] });
+    const narrow = await keyFor(ctx, carol.email, '198.51.100.42', {
+      organization_id: carol.organizationId,
+      permissions: ['vps_view'],
+    });
+    const wide = await keyFor(ctx, carol.email, '198.51.100.42', {
+      organization_id: carol.organizationId,
+      permissions: ['vps_view', 'settings_manage'],
+    });
     const call = apiClient(ctx, '198.51.100.42');
     const refused = await call('GET', '/activity', { token: narrow.key });
     expect(refused.status).toBe(403);
@@ -92,7 +118,10 @@ describe('API keys over the JSON API', () => {
     const owner = await person(ctx, 'Olive Owens');
     const dave = await person(ctx, 'Dave Dunn');
     await joinAs(ctx, owner.organizationId, dave.id, 'admin');
-    const { key } = await keyFor(ctx, dave.email, '198.51.100.43', { organization_id: owner.organizationId, permissions: ['vps_view', 'settings_manage'] });
+    const { key } = await keyFor(ctx, dave.email, '198.51.100.43', {
+      organization_id: owner.organizationId,
+      permissions: ['vps_view', 'settings_manage'],
+    });
     const call = apiClient(ctx, '198.51.100.43');
     expect((await call('GET', '/activity', { token: key })).status).toBe(200);
 
@@ -101,7 +130,11 @@ describe('API keys over the JSON API', () => {
     expect((await call('GET', '/me', { token: key })).status).toBe(200);
 
     // Removed from the organization altogether, the key no longer authenticates.
-    await ctx.db.deleteFrom('organization_members').where('organization_id', '=', owner.organizationId).where('user_id', '=', dave.id).execute();
+    await ctx.db
+      .deleteFrom('organization_members')
+      .where('organization_id', '=', owner.organizationId)
+      .where('user_id', '=', dave.id)
+      .execute();
     expect((await call('GET', '/me', { token: key })).status).toBe(401);
   });
 
@@ -110,9 +143,13 @@ describe('API keys over the JSON API', () => {
     const call = apiClient(ctx, '198.51.100.44');
     const org = { organization_id: erin.organizationId, permissions: ['vps_view'] };
     const revoked = await keyFor(ctx, erin.email, '198.51.100.44', org);
-    const expiring = await keyFor(ctx, erin.email, '198.51.100.44', { ...org, expires_at: new Date(ctx.clock.now().getTime() + 3_600_000).toISOString() });
+    const expiring = await keyFor(ctx, erin.email, '198.51.100.44', {
+      ...org,
+      expires_at: new Date(ctx.clock.now().getTime() + 3_600_000).toISOString(),
+    });
     const suspended = await keyFor(ctx, erin.email, '198.51.100.44', org);
-    for (const k of [revoked, expiring, suspended]) expect((await call('GET', '/me', { token: k.key })).status).toBe(200);
+    for (const k of [revoked, expiring, suspended])
+      expect((await call('GET', '/me', { token: k.key })).status).toBe(200);
 
     expect((await call('DELETE', `/api-keys/${revoked.id}`, { token: revoked.token })).status).toBe(204);
     const after = await call('GET', '/me', { token: revoked.key });
@@ -132,28 +169,46 @@ describe('API keys over the JSON API', () => {
     const frank = await person(ctx, 'Frank Ford');
     const other = await person(ctx, 'Gina Gray');
     await joinAs(ctx, other.organizationId, frank.id, 'owner');
-    const { key } = await keyFor(ctx, frank.email, '198.51.100.45', { organization_id: frank.organizationId, permissions: ['settings_manage'] });
+    const { key } = await keyFor(ctx, frank.email, '198.51.100.45', {
+      organization_id: frank.organizationId,
+      permissions: ['settings_manage'],
+    });
     const call = apiClient(ctx, '198.51.100.45');
     for (const org of [other.organizationId, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       const res = await call('GET', '/activity', { token: key, headers: { 'x-organization-id': org } });
       expect(res.status, org).toBe(404);
       expect(res.body.error.code).toBe('not_found');
     }
-    expect((await call('GET', '/activity', { token: key, headers: { 'x-organization-id': frank.organizationId } })).status).toBe(200);
+    expect(
+      (await call('GET', '/activity', { token: key, headers: { 'x-organization-id': frank.organizationId } })).status,
+    ).toBe(200);
   });
 
   it('never gives a platform admin’s key admin powers', async () => {
     const ada = await person(ctx, 'Ada Admin', { isAdmin: true });
-    const { key, token } = await keyFor(ctx, ada.email, '198.51.100.46', { organization_id: ada.organizationId, permissions: ['vps_view'] });
+    const { key, token } = await keyFor(ctx, ada.email, '198.51.100.46', {
+      organization_id: ada.organizationId,
+      permissions: ['vps_view'],
+    });
     const probe = new Hono();
     probe.use(async (c, next) => {
       c.set('clientIp', '198.51.100.46');
       await next();
     });
     probe.use(bearerAuth({ db: ctx.db, clock: ctx.clock }));
-    probe.get('/', (c) => c.json({ actor: c.var.actor ? { ...c.var.actor, permissions: [...c.var.actor.permissions] } : null, apiActor: c.var.apiActor }));
+    probe.get('/', (c) =>
+      c.json({
+        actor: c.var.actor ? { ...c.var.actor, permissions: [...c.var.actor.permissions] } : null,
+        apiActor: c.var.apiActor,
+      }),
+    );
     const asKey = await (await probe.request('/', { headers: { authorization: `Bearer ${key}` } })).json();
-    expect(asKey.actor).toMatchObject({ userId: ada.id, isPlatformAdmin: false, organizationId: ada.organizationId, permissions: ['vps_view'] });
+    expect(asKey.actor).toMatchObject({
+      userId: ada.id,
+      isPlatformAdmin: false,
+      organizationId: ada.organizationId,
+      permissions: ['vps_view'],
+    });
     expect(asKey.actor.apiKeyId).toMatch(/^[0-9a-f-]{36}$/);
     expect(asKey.apiActor).toMatchObject({ via: 'api_key', user: { id: ada.id, isAdmin: false } });
     // Her access token, by contrast, is her.
@@ -165,21 +220,37 @@ describe('API keys over the JSON API', () => {
 
   it('does not let a key create, list or revoke keys, or revoke itself as if it were an access token', async () => {
     const hana = await person(ctx, 'Hana Hill');
-    const { key, id } = await keyFor(ctx, hana.email, '198.51.100.47', { organization_id: hana.organizationId, permissions: ['vps_view', 'settings_manage'] });
+    const { key, id } = await keyFor(ctx, hana.email, '198.51.100.47', {
+      organization_id: hana.organizationId,
+      permissions: ['vps_view', 'settings_manage'],
+    });
     const call = apiClient(ctx, '198.51.100.47');
-    const create = await call('POST', '/api-keys', { token: key, body: { name: 'child', organization_id: hana.organizationId, permissions: ['vps_view'] } });
+    const create = await call('POST', '/api-keys', {
+      token: key,
+      body: { name: 'child', organization_id: hana.organizationId, permissions: ['vps_view'] },
+    });
     expect(create.status).toBe(403);
     expect((await call('GET', '/api-keys', { token: key })).status).toBe(403);
     expect((await call('DELETE', `/api-keys/${id}`, { token: key })).status).toBe(403);
     expect((await call('DELETE', '/auth/tokens/current', { token: key })).status).toBe(403);
     expect((await call('GET', '/me', { token: key })).status).toBe(200);
-    expect(await ctx.db.selectFrom('api_keys').select('id').where('user_id', '=', hana.id).where('revoked_at', 'is', null).execute()).toHaveLength(1);
+    expect(
+      await ctx.db
+        .selectFrom('api_keys')
+        .select('id')
+        .where('user_id', '=', hana.id)
+        .where('revoked_at', 'is', null)
+        .execute(),
+    ).toHaveLength(1);
   });
 
   it('only lets Bob revoke his own keys: someone else’s key id is 404', async () => {
     const bob = await person(ctx, 'Bob Bell');
     const eve = await person(ctx, 'Eve Evil');
-    const bobs = await keyFor(ctx, bob.email, '198.51.100.48', { organization_id: bob.organizationId, permissions: ['vps_view'] });
+    const bobs = await keyFor(ctx, bob.email, '198.51.100.48', {
+      organization_id: bob.organizationId,
+      permissions: ['vps_view'],
+    });
     const eveToken = await tokenFor(ctx, eve.email, '198.51.100.48');
     const call = apiClient(ctx, '198.51.100.48');
     expect((await call('DELETE', `/api-keys/${bobs.id}`, { token: eveToken })).status).toBe(404);
@@ -189,9 +260,14 @@ describe('API keys over the JSON API', () => {
 
   it('records last use at most once a minute', async () => {
     const ivy = await person(ctx, 'Ivy Irons');
-    const { key, id } = await keyFor(ctx, ivy.email, '198.51.100.49', { organization_id: ivy.organizationId, permissions: ['vps_view'] });
+    const { key, id } = await keyFor(ctx, ivy.email, '198.51.100.49', {
+      organization_id: ivy.organizationId,
+      permissions: ['vps_view'],
+    });
     const call = apiClient(ctx, '198.51.100.49');
-    const lastUsed = async () => (await ctx.db.selectFrom('api_keys').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow()).last_used_at;
+    const lastUsed = async () =>
+      (await ctx.db.selectFrom('api_keys').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow())
+        .last_used_at;
     expect(await lastUsed()).toBeNull();
     await call('GET', '/me', { token: key });
     const first = await lastUsed();
@@ -207,17 +283,33 @@ describe('API keys over the JSON API', () => {
   it('refuses creating and revoking keys to an admin impersonating the owner, who may still look', async () => {
     const jo = await person(ctx, 'Jo Jones');
     const staff = await person(ctx, 'Kim Staff', { isAdmin: true });
-    const { id } = await keyFor(ctx, jo.email, '198.51.100.51', { organization_id: jo.organizationId, permissions: ['vps_view'] });
+    const { id } = await keyFor(ctx, jo.email, '198.51.100.51', {
+      organization_id: jo.organizationId,
+      permissions: ['vps_view'],
+    });
     // Kim impersonates Jo through the admin page; the actor is the one production builds for that browser.
     const admin = await signedIn(ctx, staff.email, PASSWORD, '198.51.100.52');
     await admin.get(`/admin/users/${jo.id}`);
     expect((await admin.post(`/admin/users/${jo.id}/impersonation`, { password: PASSWORD })).status).toBe(303);
     const impersonated = await requestActor(ctx, { cookie: cookieOf(admin) });
-    expect(impersonated).toMatchObject({ userId: jo.id, impersonatorUserId: staff.id, organizationId: jo.organizationId });
-    await expect(createApiKey(ctx.deps, impersonated, { name: 'x', organization_id: jo.organizationId, permissions: ['vps_view'] })).rejects.toMatchObject({ status: 403 });
+    expect(impersonated).toMatchObject({
+      userId: jo.id,
+      impersonatorUserId: staff.id,
+      organizationId: jo.organizationId,
+    });
+    await expect(
+      createApiKey(ctx.deps, impersonated, {
+        name: 'x',
+        organization_id: jo.organizationId,
+        permissions: ['vps_view'],
+      }),
+    ).rejects.toMatchObject({ status: 403 });
     await expect(revokeApiKey(ctx.deps, impersonated, id)).rejects.toMatchObject({ status: 403 });
     expect((await listApiKeys(ctx.db, impersonated)).map((k) => k.id)).toEqual([id]);
-    expect((await ctx.db.selectFrom('api_keys').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow()).revoked_at).toBeNull();
+    expect(
+      (await ctx.db.selectFrom('api_keys').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow())
+        .revoked_at,
+    ).toBeNull();
   });
 
   it('is described in the OpenAPI document', async () => {
@@ -227,6 +319,8 @@ describe('API keys over the JSON API', () => {
     expect(doc.paths['/api-keys'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(JSON.stringify(doc.components.schemas.CreatedApiKey)).toMatch(/"required":\["key"\]/);
     expect(doc.components.schemas.ApiKey.properties.key).toBeUndefined();
-    expect(doc.paths['/activity'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['action', 'from', 'to', 'limit', 'cursor']));
+    expect(doc.paths['/activity'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['action', 'from', 'to', 'limit', 'cursor']),
+    );
   });
 });

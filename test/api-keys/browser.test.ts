@@ -21,15 +21,29 @@ describe('API keys in the browser', () => {
     expect(page.status).toBe(200);
     expect(browser.lastHtml).toContain('value="vps_view"');
 
-    const created = await postForm(ctx, browser, '/settings/api-keys', [
-      ['name', 'deploy script'], ['organization_id', alice.organization.id], ['permissions', 'vps_view'], ['permissions', 'settings_manage'], ['expires_at', ''],
-    ], '203.0.113.21');
+    const created = await postForm(
+      ctx,
+      browser,
+      '/settings/api-keys',
+      [
+        ['name', 'deploy script'],
+        ['organization_id', alice.organization.id],
+        ['permissions', 'vps_view'],
+        ['permissions', 'settings_manage'],
+        ['expires_at', ''],
+      ],
+      '203.0.113.21',
+    );
     expect(created.status).toBe(201);
     expect(created.headers.get('cache-control')).toBe('no-store');
     const secret = secretIn(await created.text())!;
     expect(secret).toMatch(/^spk_[\w-]{43}$/);
 
-    const row = await ctx.db.selectFrom('api_keys').selectAll().where('user_id', '=', alice.id).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('user_id', '=', alice.id)
+      .executeTakeFirstOrThrow();
     expect(row.key_hash.equals(createHash('sha256').update(secret).digest())).toBe(true);
     expect(row.prefix).toBe(secret.slice(0, 12));
     expect(row.permissions).toEqual(['vps_view', 'settings_manage']);
@@ -58,7 +72,18 @@ describe('API keys in the browser', () => {
     expect(browser.lastHtml).not.toContain('value="vps_delete"');
 
     // …and a forged checkbox is refused, naming the field.
-    const res = await postForm(ctx, browser, '/settings/api-keys', [['name', 'sneaky'], ['organization_id', alice.organization.id], ['permissions', 'vps_view'], ['permissions', 'vps_delete']], '203.0.113.22');
+    const res = await postForm(
+      ctx,
+      browser,
+      '/settings/api-keys',
+      [
+        ['name', 'sneaky'],
+        ['organization_id', alice.organization.id],
+        ['permissions', 'vps_view'],
+        ['permissions', 'vps_delete'],
+      ],
+      '203.0.113.22',
+    );
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('You do not have vps_delete in this organization');
@@ -71,7 +96,10 @@ describe('API keys in the browser', () => {
     const victor = await createPerson(ctx, 'Victor Voss', { verified: true });
     await joinAs(ctx, alice.organization.id, victor.id, 'viewer');
     const browser = await signedIn(ctx, victor.email, victor.password, '203.0.113.23');
-    const res = await browser.get(`/settings/api-keys?organization_id=${victor.organization.id}&name=ci`, { 'hx-request': 'true', 'hx-target': 'api-key-form' });
+    const res = await browser.get(`/settings/api-keys?organization_id=${victor.organization.id}&name=ci`, {
+      'hx-request': 'true',
+      'hx-target': 'api-key-form',
+    });
     const html = await res.text();
     expect(html.startsWith('<form id="api-key-form"')).toBe(true);
     expect(html).toContain('value="vps_delete"');
@@ -83,15 +111,37 @@ describe('API keys in the browser', () => {
     const mallory = await createPerson(ctx, 'Mallory Moss', { verified: true });
     const browser = await signedIn(ctx, alice.email, alice.password, '203.0.113.24');
     await browser.get('/settings/api-keys');
-    const created = await postForm(ctx, browser, '/settings/api-keys', [['name', 'old key'], ['organization_id', alice.organization.id], ['permissions', 'vps_view']], '203.0.113.24');
+    const created = await postForm(
+      ctx,
+      browser,
+      '/settings/api-keys',
+      [
+        ['name', 'old key'],
+        ['organization_id', alice.organization.id],
+        ['permissions', 'vps_view'],
+      ],
+      '203.0.113.24',
+    );
     const secret = secretIn(await created.text())!;
-    const key = await ctx.db.selectFrom('api_keys').select('id').where('user_id', '=', alice.id).executeTakeFirstOrThrow();
+    const key = await ctx.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('user_id', '=', alice.id)
+      .executeTakeFirstOrThrow();
 
     const intruder = await signedIn(ctx, mallory.email, mallory.password, '203.0.113.25');
-    const foreign = await intruder.post(`/settings/api-keys/${key.id}`, {}, { method: 'DELETE', headers: { 'x-csrf-token': intruder.csrf, 'hx-request': 'true' } });
+    const foreign = await intruder.post(
+      `/settings/api-keys/${key.id}`,
+      {},
+      { method: 'DELETE', headers: { 'x-csrf-token': intruder.csrf, 'hx-request': 'true' } },
+    );
     expect(foreign.status).toBe(404);
 
-    const res = await browser.post(`/settings/api-keys/${key.id}`, {}, { method: 'DELETE', headers: { 'x-csrf-token': browser.csrf, 'hx-request': 'true', 'hx-target': 'api-keys' } });
+    const res = await browser.post(
+      `/settings/api-keys/${key.id}`,
+      {},
+      { method: 'DELETE', headers: { 'x-csrf-token': browser.csrf, 'hx-request': 'true', 'hx-target': 'api-keys' } },
+    );
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('id="api-keys"');
@@ -99,6 +149,11 @@ describe('API keys in the browser', () => {
     expect((await apiClient(ctx, '203.0.113.24')('GET', '/me', { token: secret })).status).toBe(401);
     const revoked = await activityOf(ctx, 'api_key.revoked', alice.id);
     expect(revoked).toHaveLength(1);
-    expect(revoked[0]!).toMatchObject({ organization_id: alice.organization.id, target_type: 'api_key', target_id: key.id, ip: '203.0.113.24' });
+    expect(revoked[0]!).toMatchObject({
+      organization_id: alice.organization.id,
+      target_type: 'api_key',
+      target_id: key.id,
+      ip: '203.0.113.24',
+    });
   });
 });

@@ -3,12 +3,17 @@ import type { TestContext } from '../helpers/context.ts';
 
 /** Calls the JSON API as a client at `ip` would (TRUSTED_PROXY_COUNT=1 in tests). */
 export function apiClient(ctx: TestContext, ip: string) {
-  return async function call(method: string, path: string, opts: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+  return async function call(
+    method: string,
+    path: string,
+    opts: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { 'x-forwarded-for': ip };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     Object.assign(headers, opts.headers);
-    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    const body =
+      opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const res = await ctx.app.request(`/api/v1${path}`, { method, headers, body });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };

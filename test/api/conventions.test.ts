@@ -23,19 +23,26 @@ describe('the OpenAPI document', () => {
     const documented = Object.entries(doc.paths as Record<string, object>)
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`))
       .sort();
-    const served = [...new Set(ctx.app.routes
-      .filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL' && r.path !== '/api/v1/openapi.json')
-      .map((r) => `${r.method} ${r.path.slice('/api/v1'.length)}`))]
-      .sort();
+    const served = [
+      ...new Set(
+        ctx.app.routes
+          .filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL' && r.path !== '/api/v1/openapi.json')
+          .map((r) => `${r.method} ${r.path.slice('/api/v1'.length)}`),
+      ),
+    ].sort();
     expect(documented).toEqual(served);
-    expect(documented).toEqual(expect.arrayContaining(['POST /auth/register', 'POST /auth/tokens', 'DELETE /auth/tokens/current', 'GET /me']));
+    expect(documented).toEqual(
+      expect.arrayContaining(['POST /auth/register', 'POST /auth/tokens', 'DELETE /auth/tokens/current', 'GET /me']),
+    );
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/me'].get.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths['/auth/tokens/current'].delete.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths['/auth/register'].post.security).toBeUndefined();
 
     const register = doc.paths['/auth/register'].post;
-    expect(register.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RegisterRequest' });
+    expect(register.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/RegisterRequest',
+    });
     expect(doc.components.schemas.RegisterRequest.required).toEqual(['name', 'email', 'password']);
     expect(doc.components.schemas.RegisterRequest.properties.email.format).toBe('email');
     expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '403', '413', '415', '422', '429', '503']);
@@ -44,7 +51,10 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/me'].get.responses['401'].content['application/json'].schema).toEqual(ENVELOPE);
     expect(doc.components.schemas.TokenRequest.properties.otp.type).toBe('string');
     expect(doc.components.schemas.TokenRequest.required).toEqual(['email', 'password']);
-    expect(doc.components.schemas.Organization.properties.balance).toMatchObject({ type: ['string', 'null'], pattern: expect.any(String) });
+    expect(doc.components.schemas.Organization.properties.balance).toMatchObject({
+      type: ['string', 'null'],
+      pattern: expect.any(String),
+    });
     expect(doc.components.schemas.User.properties.created_at).toMatchObject({ type: 'string', format: 'date-time' });
     expect(doc.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message']);
   });
@@ -65,7 +75,10 @@ describe('errors', () => {
   });
 
   it('answers a form-encoded body with a 415 envelope', async () => {
-    const res = await call()('POST', '/auth/tokens', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.test&password=x' });
+    const res = await call()('POST', '/auth/tokens', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=a%40b.test&password=x',
+    });
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe('unsupported_media_type');
   });
@@ -77,7 +90,10 @@ describe('errors', () => {
   });
 
   it('answers an unknown endpoint or method with a 404 envelope', async () => {
-    for (const [method, path] of [['GET', '/nothing-here'], ['GET', '/auth/tokens']] as const) {
+    for (const [method, path] of [
+      ['GET', '/nothing-here'],
+      ['GET', '/auth/tokens'],
+    ] as const) {
       const res = await call()(method, path);
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body.error.code).toBe('not_found');

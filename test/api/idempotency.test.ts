@@ -33,10 +33,36 @@ async function world() {
   return {
     ada,
     org,
-    credit: (key: string, body: object = CREDIT) => call('POST', `/admin/organizations/${org}/wallet/adjustments`, { token, body, headers: { 'idempotency-key': key } }),
-    balance: async () => (await ctx.db.selectFrom('wallets').select('balance').where('organization_id', '=', org).executeTakeFirstOrThrow()).balance,
-    adjustments: async () => (await ctx.db.selectFrom('ledger_transactions').select('id').where('organization_id', '=', org).where('kind', '=', 'adjustment').execute()).length,
-    keyRow: (key: string) => ctx.db.selectFrom('idempotency_keys').selectAll().where('user_id', '=', ada.id).where('key', '=', key).executeTakeFirst(),
+    credit: (key: string, body: object = CREDIT) =>
+      call('POST', `/admin/organizations/${org}/wallet/adjustments`, {
+        token,
+        body,
+        headers: { 'idempotency-key': key },
+      }),
+    balance: async () =>
+      (
+        await ctx.db
+          .selectFrom('wallets')
+          .select('balance')
+          .where('organization_id', '=', org)
+          .executeTakeFirstOrThrow()
+      ).balance,
+    adjustments: async () =>
+      (
+        await ctx.db
+          .selectFrom('ledger_transactions')
+          .select('id')
+          .where('organization_id', '=', org)
+          .where('kind', '=', 'adjustment')
+          .execute()
+      ).length,
+    keyRow: (key: string) =>
+      ctx.db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('user_id', '=', ada.id)
+        .where('key', '=', key)
+        .executeTakeFirst(),
   };
 }
 
@@ -124,12 +150,19 @@ describe('Idempotency-Key: a request still in flight', () => {
     const w = await world();
     // A request answered normally, to learn the fingerprint the key keeps of this request.
     const earlier = await w.credit(crypto.randomUUID());
-    const fingerprint = (await ctx.db.selectFrom('idempotency_keys').select(['endpoint', 'request_hash']).where('user_id', '=', w.ada.id).executeTakeFirstOrThrow());
+    const fingerprint = await ctx.db
+      .selectFrom('idempotency_keys')
+      .select(['endpoint', 'request_hash'])
+      .where('user_id', '=', w.ada.id)
+      .executeTakeFirstOrThrow();
     expect(await w.balance()).toBe(5_000_000n);
 
     // Another process claimed `key` for the same request and died before posting anything.
     const key = crypto.randomUUID();
-    await ctx.db.insertInto('idempotency_keys').values({ key, user_id: w.ada.id, ...fingerprint, status: 'in_flight', created_at: ctx.clock.now() }).execute();
+    await ctx.db
+      .insertInto('idempotency_keys')
+      .values({ key, user_id: w.ada.id, ...fingerprint, status: 'in_flight', created_at: ctx.clock.now() })
+      .execute();
 
     ctx.clock.advance(STALE);
     const early = await w.credit(key);

@@ -28,13 +28,20 @@ describe('GET /api/v1/me', () => {
     const frank = await withToken('Frank Fisher');
     const { token } = frank;
     await fundWallet(ctx.db, frank.organizationId, 12_345_678n);
-    const acme = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name: 'Acme Hosting', ownerId: frank.id, personal: false, currency: 'USD' }));
+    const acme = await inTransaction(ctx.db, (trx) =>
+      createOrganization(trx, { name: 'Acme Hosting', ownerId: frank.id, personal: false, currency: 'USD' }),
+    );
 
     const res = await call()('GET', '/me', { token });
 
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['active_organization', 'organizations', 'user']);
-    expect(res.body.user).toMatchObject({ id: frank.id, email: frank.email, name: 'Frank Fisher', active_organization_id: frank.organizationId });
+    expect(res.body.user).toMatchObject({
+      id: frank.id,
+      email: frank.email,
+      name: 'Frank Fisher',
+      active_organization_id: frank.organizationId,
+    });
     expect(res.body.user.email_verified_at).toMatch(ISO_UTC);
     expect(res.body.organizations.map((o: { id: string; balance: string }) => [o.id, o.balance])).toEqual([
       [frank.organizationId, '12.35'],
@@ -54,7 +61,14 @@ describe('GET /api/v1/me', () => {
 
   it('ignores a valid session cookie: the API only reads bearer tokens', async () => {
     const frank = await person(ctx, 'Frank Cookie');
-    const session = await createSession(ctx.db, ctx.config, frank.id, 'full', { ip: '198.51.100.20', userAgent: null }, ctx.clock.now());
+    const session = await createSession(
+      ctx.db,
+      ctx.config,
+      frank.id,
+      'full',
+      { ip: '198.51.100.20', userAgent: null },
+      ctx.clock.now(),
+    );
     const cookie = `${ctx.config.cookieName}=${session.token}`;
     // The cookie is good: the HTML app accepts it.
     const page = await ctx.app.request('/dashboard', { headers: { cookie, 'x-forwarded-for': '198.51.100.20' } });
@@ -79,7 +93,9 @@ describe('GET /api/v1/me', () => {
       expect(res.status, authorization).toBe(401);
       expect(res.body.error.code).toBe('unauthenticated');
     }
-    expect((await call()('GET', '/me', { headers: { authorization: 'Bearer spt_nope' } })).headers.get('www-authenticate')).toContain('invalid_token');
+    expect(
+      (await call()('GET', '/me', { headers: { authorization: 'Bearer spt_nope' } })).headers.get('www-authenticate'),
+    ).toContain('invalid_token');
   });
 
   it('stops accepting a token when Sid is suspended, and accepts it again when he is reactivated', async () => {

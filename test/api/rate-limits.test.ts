@@ -3,7 +3,12 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { apiClient, person, tokenFor } from './client.ts';
 
 // Small limits so the tests reach them; each test uses its own client addresses.
-const LIMITS = { RATE_LIMIT_ANONYMOUS: '6', RATE_LIMIT_AUTHENTICATED: '4', RATE_LIMIT_ADMIN: '9', RATE_LIMIT_AUTH_ACTIONS: '3' };
+const LIMITS = {
+  RATE_LIMIT_ANONYMOUS: '6',
+  RATE_LIMIT_AUTHENTICATED: '4',
+  RATE_LIMIT_ADMIN: '9',
+  RATE_LIMIT_AUTH_ACTIONS: '3',
+};
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -35,15 +40,24 @@ describe('API rate limits', () => {
   it('limits registration far more strictly than other requests from the same address', async () => {
     const call = apiClient(ctx, '203.0.113.3');
     for (let i = 0; i < 3; i++) expect((await call('POST', '/auth/register', { body: {} })).status).toBe(422);
-    expectLimited(await call('POST', '/auth/register', { body: { name: 'Gina Gray', email: 'gina@example.test', password: 'a good password' } }));
-    expect(await ctx.db.selectFrom('users').select('id').where('email', '=', 'gina@example.test').executeTakeFirst()).toBeUndefined();
+    expectLimited(
+      await call('POST', '/auth/register', {
+        body: { name: 'Gina Gray', email: 'gina@example.test', password: 'a good password' },
+      }),
+    );
+    expect(
+      await ctx.db.selectFrom('users').select('id').where('email', '=', 'gina@example.test').executeTakeFirst(),
+    ).toBeUndefined();
     expect((await call('GET', '/openapi.json')).status).toBe(200);
   });
 
   it('limits token creation per address, right password or not', async () => {
     const hal = await person(ctx, 'Hal Hughes');
     const call = apiClient(ctx, '203.0.113.4');
-    for (let i = 0; i < 3; i++) expect((await call('POST', '/auth/tokens', { body: { email: hal.email, password: 'wrong password' } })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await call('POST', '/auth/tokens', { body: { email: hal.email, password: 'wrong password' } })).status,
+      ).toBe(401);
     const res = await call('POST', '/auth/tokens', { body: { email: hal.email, password: 'correct horse battery' } });
     expectLimited(res);
     expect(res.body).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/^Too many requests/) } });

@@ -14,7 +14,16 @@ afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
 const liveTokens = async (userId: string) =>
-  Number((await ctx.db.selectFrom('access_tokens').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await ctx.db
+        .selectFrom('access_tokens')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 /** The TOTP code for the clock's current 30-second step. */
 const totp = (secret: string) => generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) });
@@ -24,14 +33,24 @@ describe('access tokens', () => {
     const bob = await person(ctx, 'Bob Baker');
     const call = apiClient(ctx, '198.51.100.10');
 
-    const created = await call('POST', '/auth/tokens', { body: { email: 'Bob.Baker@example.test', password: PASSWORD }, headers: { 'user-agent': 'bob-cli/1.0' } });
+    const created = await call('POST', '/auth/tokens', {
+      body: { email: 'Bob.Baker@example.test', password: PASSWORD },
+      headers: { 'user-agent': 'bob-cli/1.0' },
+    });
     expect(created.status).toBe(201);
     expect(Object.keys(created.body).sort()).toEqual(['expires_at', 'token']);
     expect(created.body.token).toMatch(/^spt_[\w-]{40,}$/);
     expect(created.body.expires_at).toMatch(ISO_UTC);
-    expect(new Date(created.body.expires_at).getTime()).toBe(ctx.clock.now().getTime() + ctx.config.API_TOKEN_DAYS * 86_400_000);
+    expect(new Date(created.body.expires_at).getTime()).toBe(
+      ctx.clock.now().getTime() + ctx.config.API_TOKEN_DAYS * 86_400_000,
+    );
     expect(created.headers.get('cache-control')).toBe('no-store');
-    const mail = await ctx.db.selectFrom('emails').select(['template', 'text']).where('to_address', '=', bob.email).where('template', '=', 'new_sign_in').executeTakeFirstOrThrow();
+    const mail = await ctx.db
+      .selectFrom('emails')
+      .select(['template', 'text'])
+      .where('to_address', '=', bob.email)
+      .where('template', '=', 'new_sign_in')
+      .executeTakeFirstOrThrow();
     expect(mail.text).toContain('198.51.100.10');
 
     const token = created.body.token;
@@ -50,8 +69,12 @@ describe('access tokens', () => {
   it('answers a wrong password and an unknown email with the same 401', async () => {
     await person(ctx, 'Carol Cook');
     const call = apiClient(ctx, '198.51.100.11');
-    const wrong = await call('POST', '/auth/tokens', { body: { email: 'carol.cook@example.test', password: 'not her password' } });
-    const unknown = await call('POST', '/auth/tokens', { body: { email: 'nobody@example.test', password: 'not her password' } });
+    const wrong = await call('POST', '/auth/tokens', {
+      body: { email: 'carol.cook@example.test', password: 'not her password' },
+    });
+    const unknown = await call('POST', '/auth/tokens', {
+      body: { email: 'nobody@example.test', password: 'not her password' },
+    });
 
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
@@ -63,9 +86,14 @@ describe('access tokens', () => {
     await person(ctx, 'Dan Drake');
     const call = apiClient(ctx, '198.51.100.12');
     for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++) {
-      expect((await call('POST', '/auth/tokens', { body: { email: 'dan.drake@example.test', password: `guess ${i}` } })).status).toBe(401);
+      expect(
+        (await call('POST', '/auth/tokens', { body: { email: 'dan.drake@example.test', password: `guess ${i}` } }))
+          .status,
+      ).toBe(401);
     }
-    const locked = await call('POST', '/auth/tokens', { body: { email: 'dan.drake@example.test', password: PASSWORD } });
+    const locked = await call('POST', '/auth/tokens', {
+      body: { email: 'dan.drake@example.test', password: PASSWORD },
+    });
     expect(locked.status).toBe(429);
     expect(locked.body.error.code).toBe('rate_limited');
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -117,6 +145,8 @@ describe('access tokens', () => {
     expect(res.body.error.code).toBe('invalid_credentials');
     expect(await liveTokens(fay.id)).toBe(0);
     // The code was not spent by the refused attempt: with the password it works.
-    expect((await call('POST', '/auth/tokens', { body: { email: fay.email, password: PASSWORD, otp: code } })).status).toBe(201);
+    expect(
+      (await call('POST', '/auth/tokens', { body: { email: fay.email, password: PASSWORD, otp: code } })).status,
+    ).toBe(201);
   });
 });

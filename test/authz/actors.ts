@@ -12,7 +12,11 @@ import type { TestContext } from '../helpers/context.ts';
  * secret through `bearerAuth` (the JSON API). Tests that hand actors to domain functions
  * take them from here, so a change in how production derives an actor reaches them.
  */
-export async function requestActor(ctx: TestContext, credentials: { cookie: string } | { bearer: string; organizationId?: string }, ip = '192.0.2.250'): Promise<Actor> {
+export async function requestActor(
+  ctx: TestContext,
+  credentials: { cookie: string } | { bearer: string; organizationId?: string },
+  ip = '192.0.2.250',
+): Promise<Actor> {
   const probe = new Hono();
   let seen: Actor | null = null;
   probe.use(requestContext({ log: ctx.deps.log, trustedProxies: ctx.config.TRUSTED_PROXY_COUNT }));
@@ -38,4 +42,5 @@ export async function requestActor(ctx: TestContext, credentials: { cookie: stri
 }
 
 /** The Cookie header a TestBrowser would send. */
-export const cookieOf = (browser: { cookies: Map<string, string> }) => [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+export const cookieOf = (browser: { cookies: Map<string, string> }) =>
+  [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');

@@ -69,10 +69,15 @@ export async function buildCallers(fx: Fixtures) {
 
   async function session(userId: string, stage: 'full' | 'mfa' = 'full') {
     const s = await createSession(ctx.db, ctx.config, userId, stage, origin, now());
-    const { csrf_token } = await ctx.db.selectFrom('sessions').select('csrf_token').where('id', '=', s.sessionId).executeTakeFirstOrThrow();
+    const { csrf_token } = await ctx.db
+      .selectFrom('sessions')
+      .select('csrf_token')
+      .where('id', '=', s.sessionId)
+      .executeTakeFirstOrThrow();
     return { token: s.token, sessionId: s.sessionId, csrf: csrf_token };
   }
-  const accessToken = async (userId: string) => (await createAccessToken(ctx.db, ctx.config, userId, origin, now())).token;
+  const accessToken = async (userId: string) =>
+    (await createAccessToken(ctx.db, ctx.config, userId, origin, now())).token;
 
   async function person(name: string, opts: { isAdmin?: boolean } = {}): Promise<Person> {
     const p = await fx.make.person(name, opts);
@@ -87,17 +92,46 @@ export async function buildCallers(fx: Fixtures) {
   /** A platform admin's browser switched into an impersonation of `target`, their own cookie kept aside. */
   async function impersonating(admin: Person, target: Person): Promise<Credentials> {
     const own = await session(admin.id);
-    const actor = { userId: admin.id, isPlatformAdmin: true, organizationId: null, roleName: null, permissions: new Set<Permission>(), impersonatorUserId: null, apiKeyId: null, origin };
-    const started = await startImpersonation(ctx.deps, actor, { userId: target.id, password: PASSWORD, adminSessionId: own.sessionId });
-    const { csrf_token } = await ctx.db.selectFrom('sessions').select('csrf_token').where('id', '=', started.sessionId).executeTakeFirstOrThrow();
-    return { me: target, cookie: `${ctx.config.cookieName}=${started.token}; ${adminSessionCookieName(ctx.config)}=${own.token}`, csrf: csrf_token, sessionId: started.sessionId };
+    const actor = {
+      userId: admin.id,
+      isPlatformAdmin: true,
+      organizationId: null,
+      roleName: null,
+      permissions: new Set<Permission>(),
+      impersonatorUserId: null,
+      apiKeyId: null,
+      origin,
+    };
+    const started = await startImpersonation(ctx.deps, actor, {
+      userId: target.id,
+      password: PASSWORD,
+      adminSessionId: own.sessionId,
+    });
+    const { csrf_token } = await ctx.db
+      .selectFrom('sessions')
+      .select('csrf_token')
+      .where('id', '=', started.sessionId)
+      .executeTakeFirstOrThrow();
+    return {
+      me: target,
+      cookie: `${ctx.config.cookieName}=${started.token}; ${adminSessionCookieName(ctx.config)}=${own.token}`,
+      csrf: csrf_token,
+      sessionId: started.sessionId,
+    };
   }
 
   const member = async (role: string, name: string): Promise<Caller> => {
     const base = await signedIn(fx.acme.people[role]!);
     const permissions = new Set(role === NO_ACCESS ? [] : PREDEFINED_ROLES[role]!);
     return {
-      name, kind: 'member', session: true, bearer: true, permissions, owner: role === 'owner', memberOfAcme: true, ip: nextIp(),
+      name,
+      kind: 'member',
+      session: true,
+      bearer: true,
+      permissions,
+      owner: role === 'owner',
+      memberOfAcme: true,
+      ip: nextIp(),
       async credentials(fresh) {
         if (!fresh) return base;
         const twin = await person(`Twin ${role.replace(/\W/g, '')}`);
@@ -108,7 +142,14 @@ export async function buildCallers(fx: Fixtures) {
   };
 
   const anonymous: Caller = {
-    name: 'anonymous', kind: 'anonymous', session: false, bearer: false, permissions: new Set(), owner: false, memberOfAcme: false, ip: nextIp(),
+    name: 'anonymous',
+    kind: 'anonymous',
+    session: false,
+    bearer: false,
+    permissions: new Set(),
+    owner: false,
+    memberOfAcme: false,
+    ip: nextIp(),
     credentials: async () => ({ me: null, ...anonymousCookie() }),
   };
 
@@ -119,11 +160,24 @@ export async function buildCallers(fx: Fixtures) {
     const { secret } = await beginTotpSetup(ctx.deps, otto.id, PASSWORD);
     await confirmTotpSetup(ctx.deps, otto.id, await totpNow(ctx, secret));
     const s = await session(otto.id, 'mfa');
-    return { me: otto, cookie: `${ctx.config.cookieName}=${s.token}`, csrf: s.csrf, sessionId: s.sessionId, totpSecret: secret };
+    return {
+      me: otto,
+      cookie: `${ctx.config.cookieName}=${s.token}`,
+      csrf: s.csrf,
+      sessionId: s.sessionId,
+      totpSecret: secret,
+    };
   };
   const half = await halfSignedIn();
   const pending: Caller = {
-    name: 'an owner before his second factor', kind: 'half-signed-in', session: false, bearer: false, permissions: new Set(), owner: false, memberOfAcme: false, ip: nextIp(),
+    name: 'an owner before his second factor',
+    kind: 'half-signed-in',
+    session: false,
+    bearer: false,
+    permissions: new Set(),
+    owner: false,
+    memberOfAcme: false,
+    ip: nextIp(),
     credentials: async (fresh) => (fresh ? halfSignedIn() : half),
   };
 
@@ -133,19 +187,35 @@ export async function buildCallers(fx: Fixtures) {
   const sidsCredentials = await signedIn(sid);
   await ctx.db.updateTable('users').set({ status: 'suspended' }).where('id', '=', sid.id).execute();
   const suspended: Caller = {
-    name: 'a suspended owner', kind: 'suspended', session: false, bearer: false, permissions: new Set(), owner: false, memberOfAcme: false, ip: nextIp(),
+    name: 'a suspended owner',
+    kind: 'suspended',
+    session: false,
+    bearer: false,
+    permissions: new Set(),
+    owner: false,
+    memberOfAcme: false,
+    ip: nextIp(),
     // His cookie no longer counts, so the form token is the anonymous one.
     credentials: async () => withAnonymousToken(sidsCredentials),
   };
 
   const members = [
-    ...(await Promise.all(ROLES.map((r) => member(r, r === 'owner' ? 'the owner' : r === 'admin' ? 'an organization admin' : `a ${r}`)))),
+    ...(await Promise.all(
+      ROLES.map((r) => member(r, r === 'owner' ? 'the owner' : r === 'admin' ? 'an organization admin' : `a ${r}`)),
+    )),
     await member(NO_ACCESS, 'a member with a zero-permission custom role'),
   ];
 
   const pat = await signedIn(await person('Pat Platform', { isAdmin: true }));
   const platformAdmin: Caller = {
-    name: 'a platform admin', kind: 'platform-admin', session: true, bearer: true, permissions: all, owner: true, memberOfAcme: false, ip: nextIp(),
+    name: 'a platform admin',
+    kind: 'platform-admin',
+    session: true,
+    bearer: true,
+    permissions: all,
+    owner: true,
+    memberOfAcme: false,
+    ip: nextIp(),
     credentials: async (fresh) => (fresh ? signedIn(await person('Twin Platform', { isAdmin: true })) : pat),
   };
 
@@ -157,22 +227,42 @@ export async function buildCallers(fx: Fixtures) {
   };
   const ian = await impersonating(await person('Ian Inspector', { isAdmin: true }), await impersonatedTwin());
   const impersonatingAdmin: Caller = {
-    name: 'an impersonating admin', kind: 'impersonating', session: true, bearer: false, permissions: all, owner: true, memberOfAcme: true, ip: nextIp(),
-    credentials: async (fresh) => (fresh ? impersonating(await person('Twin Inspector', { isAdmin: true }), await impersonatedTwin()) : ian),
+    name: 'an impersonating admin',
+    kind: 'impersonating',
+    session: true,
+    bearer: false,
+    permissions: all,
+    owner: true,
+    memberOfAcme: true,
+    ip: nextIp(),
+    credentials: async (fresh) =>
+      fresh ? impersonating(await person('Twin Inspector', { isAdmin: true }), await impersonatedTwin()) : ian,
   };
 
   const keyIp = nextIp();
   /** An API key of Acme's owner holding `permission` (or, `has: false`, every permission but it). */
   const key = (permission: Permission, has: boolean): Caller => ({
     name: has ? `an API key with ${permission}` : `an API key without ${permission}`,
-    kind: 'key', session: false, bearer: true, owner: false, memberOfAcme: true, ip: keyIp,
+    kind: 'key',
+    session: false,
+    bearer: true,
+    owner: false,
+    memberOfAcme: true,
+    ip: keyIp,
     permissions: has ? new Set([permission]) : new Set(PERMISSIONS.filter((p) => p !== permission)),
-    credentials: async () => ({ me: fx.acme.people.owner!, ...anonymousCookie(), bearer: (has ? fx.keys.only : fx.keys.allBut)[permission] }),
+    credentials: async () => ({
+      me: fx.acme.people.owner!,
+      ...anonymousCookie(),
+      bearer: (has ? fx.keys.only : fx.keys.allBut)[permission],
+    }),
   });
 
   /** Everyone who calls a route needing `permission`: an API key with it and (when there is one to lack) without it. */
   return function callersFor(api: boolean, permission: Permission | 'owner' | undefined): Caller[] {
-    const keys = permission && permission !== 'owner' ? [key(permission, true), ...(api ? [key(permission, false)] : [])] : [key('notes_view', true)];
+    const keys =
+      permission && permission !== 'owner'
+        ? [key(permission, true), ...(api ? [key(permission, false)] : [])]
+        : [key('notes_view', true)];
     return [anonymous, pending, suspended, ...members, ...keys, platformAdmin, impersonatingAdmin];
   };
 }

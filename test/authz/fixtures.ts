@@ -51,7 +51,17 @@ export interface Fixtures {
   };
   /** Last month's statement. */
   acmeInvoiceId: string;
-  globex: { id: string; owner: Person; memberId: string; roleId: string; invitationId: string; invitationToken: string; apiKeyId: string; sessionId: string; invoiceId: string };
+  globex: {
+    id: string;
+    owner: Person;
+    memberId: string;
+    roleId: string;
+    invitationId: string;
+    invitationToken: string;
+    apiKeyId: string;
+    sessionId: string;
+    invoiceId: string;
+  };
   /** A user for the admin pages to look at. */
   tess: Person;
   emailId: string;
@@ -110,15 +120,28 @@ export interface Makers {
 }
 
 /** The organization `userId` acts in when none is named: their active one. */
-export async function activeOrganizationOf(ctx: TestContext, userId: string): Promise<{ id: string; name: string } | null> {
-  return (await ctx.db.selectFrom('users as u').innerJoin('organizations as o', 'o.id', 'u.active_organization_id').select(['o.id', 'o.name']).where('u.id', '=', userId).executeTakeFirst()) ?? null;
+export async function activeOrganizationOf(
+  ctx: TestContext,
+  userId: string,
+): Promise<{ id: string; name: string } | null> {
+  return (
+    (await ctx.db
+      .selectFrom('users as u')
+      .innerJoin('organizations as o', 'o.id', 'u.active_organization_id')
+      .select(['o.id', 'o.name'])
+      .where('u.id', '=', userId)
+      .executeTakeFirst()) ?? null
+  );
 }
 
 /** The TOTP code of `secret` for the app clock's current 30-second step (or `steps` later). */
-export const totpNow = (ctx: TestContext, secret: string, steps = 0) => generate({ secret, epoch: (Math.floor(ctx.clock.now().getTime() / 30_000) + steps) * 30 });
+export const totpNow = (ctx: TestContext, secret: string, steps = 0) =>
+  generate({ secret, epoch: (Math.floor(ctx.clock.now().getTime() / 30_000) + steps) * 30 });
 
 async function organization(ctx: TestContext, name: string, owner: Person) {
-  const org = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name, ownerId: owner.id, personal: false, currency: ctx.config.BILLING_CURRENCY }));
+  const org = await inTransaction(ctx.db, (trx) =>
+    createOrganization(trx, { name, ownerId: owner.id, personal: false, currency: ctx.config.BILLING_CURRENCY }),
+  );
   await ctx.db.updateTable('users').set({ active_organization_id: org.id }).where('id', '=', owner.id).execute();
   const roles = await ctx.db.selectFrom('roles').select(['id', 'name']).where('organization_id', '=', org.id).execute();
   return { id: org.id, roles: Object.fromEntries(roles.map((r) => [r.name, r.id])) as Record<string, string> };
@@ -131,12 +154,21 @@ async function person(ctx: TestContext, name: string, opts: { isAdmin?: boolean 
 
 /** Puts `userId` in `orgId` with `roleId` and makes it their active organization. */
 export async function join(ctx: TestContext, orgId: string, userId: string, roleId: string) {
-  await ctx.db.insertInto('organization_members').values({ organization_id: orgId, user_id: userId, role_id: roleId }).execute();
+  await ctx.db
+    .insertInto('organization_members')
+    .values({ organization_id: orgId, user_id: userId, role_id: roleId })
+    .execute();
   await ctx.db.updateTable('users').set({ active_organization_id: orgId }).where('id', '=', userId).execute();
 }
 
 async function customRole(ctx: TestContext, orgId: string, name: string, permissions: Permission[] = []) {
-  return (await ctx.db.insertInto('roles').values({ organization_id: orgId, name, permissions, predefined: false }).returning('id').executeTakeFirstOrThrow()).id;
+  return (
+    await ctx.db
+      .insertInto('roles')
+      .values({ organization_id: orgId, name, permissions, predefined: false })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 }
 
 async function invitation(ctx: TestContext, orgId: string, email: string, roleId: string) {
@@ -145,7 +177,13 @@ async function invitation(ctx: TestContext, orgId: string, email: string, roleId
   const { id } = await ctx.db
     .insertInto('invitations')
     // created_at: the database's now, so the newest invitation comes first in a list, whatever the app's clock says.
-    .values({ organization_id: orgId, email, role_id: roleId, token_hash: hashToken(token), expires_at: new Date(now.getTime() + 7 * 86_400_000) })
+    .values({
+      organization_id: orgId,
+      email,
+      role_id: roleId,
+      token_hash: hashToken(token),
+      expires_at: new Date(now.getTime() + 7 * 86_400_000),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return { id, token };
@@ -156,7 +194,14 @@ async function rawKey(ctx: TestContext, userId: string, orgId: string, permissio
   return (
     await ctx.db
       .insertInto('api_keys')
-      .values({ user_id: userId, organization_id: orgId, name: `spare key ${rand()}`, prefix: key.slice(0, 12), key_hash: hashToken(key), permissions })
+      .values({
+        user_id: userId,
+        organization_id: orgId,
+        name: `spare key ${rand()}`,
+        prefix: key.slice(0, 12),
+        key_hash: hashToken(key),
+        permissions,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
@@ -164,10 +209,24 @@ async function rawKey(ctx: TestContext, userId: string, orgId: string, permissio
 
 /** Fixture-making actors (setup, not under test): an organization's owner, and platform staff. */
 const ownerActor = (userId: string, organizationId: string): Actor => ({
-  userId, isPlatformAdmin: false, organizationId, roleName: 'owner', permissions: new Set(PERMISSIONS), impersonatorUserId: null, apiKeyId: null, origin,
+  userId,
+  isPlatformAdmin: false,
+  organizationId,
+  roleName: 'owner',
+  permissions: new Set(PERMISSIONS),
+  impersonatorUserId: null,
+  apiKeyId: null,
+  origin,
 });
 const staffActor = (userId: string): Actor => ({
-  userId, isPlatformAdmin: true, organizationId: null, roleName: null, permissions: new Set(), impersonatorUserId: null, apiKeyId: null, origin,
+  userId,
+  isPlatformAdmin: true,
+  organizationId: null,
+  roleName: null,
+  permissions: new Set(),
+  impersonatorUserId: null,
+  apiKeyId: null,
+  origin,
 });
 
 /** Made once per key, even when asked for at the same moment. */
@@ -188,7 +247,11 @@ function queue() {
 
 export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Promise<Fixtures> {
   const [olive, gus, gina, irene, tess, fay] = await Promise.all([
-    person(ctx, 'Olive Owner'), person(ctx, 'Gus Globex'), person(ctx, 'Gina Globex'), person(ctx, 'Irene Initech'), person(ctx, 'Tess Target'),
+    person(ctx, 'Olive Owner'),
+    person(ctx, 'Gus Globex'),
+    person(ctx, 'Gina Globex'),
+    person(ctx, 'Irene Initech'),
+    person(ctx, 'Tess Target'),
     person(ctx, 'Fay Fixtures', { isAdmin: true }),
   ]);
   const acme = { ...(await organization(ctx, 'Acme Corporation', olive)), name: 'Acme Corporation' };
@@ -198,8 +261,13 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
   acme.roles['Also nothing'] = await customRole(ctx, acme.id, 'Also nothing');
 
   const names: Record<string, string> = {
-    admin: 'Alma Admin', member: 'Mia Member', vps_manager: 'Victor Vps', hosting_manager: 'Hana Hosting',
-    support_agent: 'Sam Support', viewer: 'Vera Viewer', [NO_ACCESS]: 'Zed Nobody',
+    admin: 'Alma Admin',
+    member: 'Mia Member',
+    vps_manager: 'Victor Vps',
+    hosting_manager: 'Hana Hosting',
+    support_agent: 'Sam Support',
+    viewer: 'Vera Viewer',
+    [NO_ACCESS]: 'Zed Nobody',
   };
   const people: Record<string, Person> = { owner: olive };
   for (const [role, name] of Object.entries(names)) {
@@ -212,7 +280,11 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
   const make: Makers = {
     async stranger(label = 'stranger', opts = {}) {
       const email = `${label.toLowerCase().replace(/\W+/g, '-')}-${rand()}@example.test`;
-      const row = await ctx.db.insertInto('users').values({ email, name: label, password_hash: 'x', email_verified_at: opts.unverified ? null : ctx.clock.now() }).returning('id').executeTakeFirstOrThrow();
+      const row = await ctx.db
+        .insertInto('users')
+        .values({ email, name: label, password_hash: 'x', email_verified_at: opts.unverified ? null : ctx.clock.now() })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       return { id: row.id, email, name: label };
     },
     person: (label, opts) => person(ctx, `${label} ${rand()}`, opts),
@@ -223,13 +295,30 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
     },
     async memberOf(orgId, role) {
       const p = await make.stranger('Temp member');
-      const { id } = await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', orgId).where('name', '=', role).executeTakeFirstOrThrow();
+      const { id } = await ctx.db
+        .selectFrom('roles')
+        .select('id')
+        .where('organization_id', '=', orgId)
+        .where('name', '=', role)
+        .executeTakeFirstOrThrow();
       await join(ctx, orgId, p.id, id);
       return p.id;
     },
     async teamOf(userId) {
-      const team = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name: `Matrix team ${rand()}`, ownerId: irene.id, personal: false, currency: ctx.config.BILLING_CURRENCY }));
-      const { id } = await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', team.id).where('name', '=', 'member').executeTakeFirstOrThrow();
+      const team = await inTransaction(ctx.db, (trx) =>
+        createOrganization(trx, {
+          name: `Matrix team ${rand()}`,
+          ownerId: irene.id,
+          personal: false,
+          currency: ctx.config.BILLING_CURRENCY,
+        }),
+      );
+      const { id } = await ctx.db
+        .selectFrom('roles')
+        .select('id')
+        .where('organization_id', '=', team.id)
+        .where('name', '=', 'member')
+        .executeTakeFirstOrThrow();
       await join(ctx, team.id, userId, id);
       return team.id;
     },
@@ -239,8 +328,20 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
     acmeRole: () => customRole(ctx, acme.id, `Temp ${rand()}`),
     async invitationFor(email) {
       // A new inviting organization each time: one pending invitation per address and organization.
-      const from = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name: 'Initech', ownerId: irene.id, personal: false, currency: ctx.config.BILLING_CURRENCY }));
-      const role = await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', from.id).where('name', '=', 'viewer').executeTakeFirstOrThrow();
+      const from = await inTransaction(ctx.db, (trx) =>
+        createOrganization(trx, {
+          name: 'Initech',
+          ownerId: irene.id,
+          personal: false,
+          currency: ctx.config.BILLING_CURRENCY,
+        }),
+      );
+      const role = await ctx.db
+        .selectFrom('roles')
+        .select('id')
+        .where('organization_id', '=', from.id)
+        .where('name', '=', 'viewer')
+        .executeTakeFirstOrThrow();
       return (await invitation(ctx, from.id, email, role.id)).token;
     },
     async sessionOf(userId) {
@@ -255,27 +356,79 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
       return { token: await issueUserToken(ctx.db, p.id, purpose, p.email, ctx.clock.now()), userId: p.id };
     },
     async heldFraudCheck() {
-      return (await ctx.db.insertInto('fraud_checks').values({ subject: 'top_up', status: 'review', email: `held-${rand()}@example.test`, score: 80 }).returning('id').executeTakeFirstOrThrow()).id;
+      return (
+        await ctx.db
+          .insertInto('fraud_checks')
+          .values({ subject: 'top_up', status: 'review', email: `held-${rand()}@example.test`, score: 80 })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
     },
-    activity: (orgId, marker) => recordActivity(ctx.db, { action: 'organization.updated', actorUserId: fay.id, organizationId: orgId, target: { type: 'organization', id: orgId }, details: { name: marker } }),
+    activity: (orgId, marker) =>
+      recordActivity(ctx.db, {
+        action: 'organization.updated',
+        actorUserId: fay.id,
+        organizationId: orgId,
+        target: { type: 'organization', id: orgId },
+        details: { name: marker },
+      }),
     funded: once(async (orgId) => {
-      const wallet = await ctx.db.selectFrom('wallets').select(['id', 'currency']).where('organization_id', '=', orgId).executeTakeFirstOrThrow();
-      return inTransaction(ctx.db, async (trx) => (await post(trx, {
-        idempotencyKey: `matrix:${orgId}`, kind: 'adjustment', organizationId: orgId, currency: wallet.currency, description: 'Matrix funding',
-        lines: [{ walletId: wallet.id, amount: 1_000_000n }, { account: 'adjustments', amount: -1_000_000n }],
-      })).transactionId);
+      const wallet = await ctx.db
+        .selectFrom('wallets')
+        .select(['id', 'currency'])
+        .where('organization_id', '=', orgId)
+        .executeTakeFirstOrThrow();
+      return inTransaction(
+        ctx.db,
+        async (trx) =>
+          (
+            await post(trx, {
+              idempotencyKey: `matrix:${orgId}`,
+              kind: 'adjustment',
+              organizationId: orgId,
+              currency: wallet.currency,
+              description: 'Matrix funding',
+              lines: [
+                { walletId: wallet.id, amount: 1_000_000n },
+                { account: 'adjustments', amount: -1_000_000n },
+              ],
+            })
+          ).transactionId,
+      );
     }),
     statement: (orgId) => issueStatement(ctx.deps, orgId, previousMonth(ctx.clock.now())),
-    ownerOf: once(async (orgId) => (await ctx.db.selectFrom('organization_members as m').innerJoin('roles as r', 'r.id', 'm.role_id').select('m.user_id').where('m.organization_id', '=', orgId).where('r.name', '=', 'owner').orderBy('m.created_at').executeTakeFirstOrThrow()).user_id),
+    ownerOf: once(
+      async (orgId) =>
+        (
+          await ctx.db
+            .selectFrom('organization_members as m')
+            .innerJoin('roles as r', 'r.id', 'm.role_id')
+            .select('m.user_id')
+            .where('m.organization_id', '=', orgId)
+            .where('r.name', '=', 'owner')
+            .orderBy('m.created_at')
+            .executeTakeFirstOrThrow()
+        ).user_id,
+    ),
     async topUp(orgId, opts = {}) {
       const started = await startTopUp(ctx.deps, ownerActor(await make.ownerOf(orgId), orgId), { amount: '10.00' });
-      const { provider_order_id } = await ctx.db.selectFrom('payments').select('provider_order_id').where('id', '=', started.id).executeTakeFirstOrThrow();
+      const { provider_order_id } = await ctx.db
+        .selectFrom('payments')
+        .select('provider_order_id')
+        .where('id', '=', started.id)
+        .executeTakeFirstOrThrow();
       if (opts.approved) emu.approve(provider_order_id!);
       return { paymentId: started.id, orderId: provider_order_id! };
     },
     async heldTopUp(orgId) {
       const owner = await make.ownerOf(orgId);
-      return (await ctx.db.insertInto('payments').values({ organization_id: orgId, created_by: owner, amount: 10_000_000n, currency: 'USD', status: 'held' }).returning('id').executeTakeFirstOrThrow()).id;
+      return (
+        await ctx.db
+          .insertInto('payments')
+          .values({ organization_id: orgId, created_by: owner, amount: 10_000_000n, currency: 'USD', status: 'held' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
     },
     async completedPayment(orgId) {
       const { paymentId } = await make.topUp(orgId, { approved: true });
@@ -287,15 +440,24 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
       const paymentId = await make.completedPayment(orgId);
       const { refund } = await paypalFaults(async () => {
         emu.inject('refund_pending');
-        return refundPayment(ctx.deps, staffActor(fay.id), { paymentId, amount: '1.00', destination: 'paypal', reason: 'Matrix (pending at PayPal)' });
+        return refundPayment(ctx.deps, staffActor(fay.id), {
+          paymentId,
+          amount: '1.00',
+          destination: 'paypal',
+          reason: 'Matrix (pending at PayPal)',
+        });
       });
-      if (refund.status !== 'pending' || !refund.provider_refund_id) throw new Error(`fixture refund is ${refund.status}`);
+      if (refund.status !== 'pending' || !refund.provider_refund_id)
+        throw new Error(`fixture refund is ${refund.status}`);
       emu.completeRefund(refund.provider_refund_id);
       return { paymentId, refundId: refund.id };
     },
     async lockedOut() {
       const p = await make.person('Locked Out');
-      for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++) await authenticatePassword(ctx.deps, origin, { email: p.email, password: 'not the password' }).catch(() => undefined);
+      for (let i = 0; i < ctx.config.LOGIN_LOCKOUT_ATTEMPTS; i++)
+        await authenticatePassword(ctx.deps, origin, { email: p.email, password: 'not the password' }).catch(
+          () => undefined,
+        );
       await authenticatePassword(ctx.deps, origin, { email: p.email, password: PASSWORD }).then(
         () => Promise.reject(new Error('the fixture is not locked out')),
         () => undefined,
@@ -315,7 +477,8 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
 
   // The owner's keys, made through the domain as Settings → API keys would.
   const owner = ownerActor(olive.id, acme.id);
-  const key = async (permissions: Permission[]) => (await createApiKey(ctx.deps, owner, { name: `key ${rand()}`, organization_id: acme.id, permissions })).key;
+  const key = async (permissions: Permission[]) =>
+    (await createApiKey(ctx.deps, owner, { name: `key ${rand()}`, organization_id: acme.id, permissions })).key;
   const only = {} as Record<Permission, string>;
   const allBut = {} as Record<Permission, string>;
   for (const p of PERMISSIONS) {
@@ -326,7 +489,12 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
   const globexInvitation = await invitation(ctx, globex.id, `someone-${rand()}@globex.example`, globex.roles.viewer!);
   // An unverified registration queues a welcome email: the outbox row for /admin/outbox/:id.
   await createPerson(ctx, 'Una Unverified', { email: uniqueEmail('Una Unverified') });
-  const email = await ctx.db.selectFrom('emails').select('id').orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+  const email = await ctx.db
+    .selectFrom('emails')
+    .select('id')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
 
   return {
     ctx,
@@ -334,8 +502,12 @@ export async function buildFixtures(ctx: TestContext, emu: PayPalEmulator): Prom
     acme: { ...acme, people },
     acmeInvoiceId: (await make.statement(acme.id)).id,
     globex: {
-      id: globex.id, owner: gus, memberId: gina.id, roleId: await customRole(ctx, globex.id, 'Globex auditors', ['vps_view']),
-      invitationId: globexInvitation.id, invitationToken: globexInvitation.token,
+      id: globex.id,
+      owner: gus,
+      memberId: gina.id,
+      roleId: await customRole(ctx, globex.id, 'Globex auditors', ['vps_view']),
+      invitationId: globexInvitation.id,
+      invitationToken: globexInvitation.token,
       apiKeyId: await rawKey(ctx, gus.id, globex.id, ['vps_view']),
       sessionId: await make.sessionOf(gus.id),
       invoiceId: (await make.statement(globex.id)).id,

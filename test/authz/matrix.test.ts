@@ -26,26 +26,38 @@ let calls = 0;
 beforeAll(async () => {
   // Top-ups and refunds go to a PayPal emulator, so a permitted call really pays and refunds.
   const made = await billingContext({
-    RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_AUTHENTICATED: '1000000', RATE_LIMIT_ADMIN: '1000000',
-    RATE_LIMIT_AUTH_ACTIONS: '10000', LOGIN_IP_LOCKOUT_ATTEMPTS: '10000',
+    RATE_LIMIT_ANONYMOUS: '1000000',
+    RATE_LIMIT_AUTHENTICATED: '1000000',
+    RATE_LIMIT_ADMIN: '1000000',
+    RATE_LIMIT_AUTH_ACTIONS: '10000',
+    LOGIN_IP_LOCKOUT_ATTEMPTS: '10000',
   });
   ({ ctx, close } = made);
   fx = await buildFixtures(ctx, made.emu);
   callersFor = await buildCallers(fx);
 });
 afterAll(async () => {
-  if (process.env.AUTHZ_SUMMARY) console.info(`authorization matrix: ${Object.keys(ROUTES).length} routes, ${calls} calls`);
+  if (process.env.AUTHZ_SUMMARY)
+    console.info(`authorization matrix: ${Object.keys(ROUTES).length} routes, ${calls} calls`);
   await close?.();
 });
 
 describe('the route table', () => {
   /** Registered routes as `METHOD path`; middleware registrations (method ALL) are not routes. */
-  const servedBy = (app: ReturnType<typeof createApp>) => [...new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))];
+  const servedBy = (app: ReturnType<typeof createApp>) => [
+    ...new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`)),
+  ];
 
   it('lists every route the app serves, and nothing it no longer serves', () => {
     const served = servedBy(ctx.app).filter((key) => !key.split(' ')[1]!.startsWith(EMULATORS));
-    expect(served.filter((key) => !(key in ROUTES)), 'served but missing from test/authz/routes.ts').toEqual([]);
-    expect(Object.keys(ROUTES).filter((key) => !served.includes(key)), 'in test/authz/routes.ts but not served').toEqual([]);
+    expect(
+      served.filter((key) => !(key in ROUTES)),
+      'served but missing from test/authz/routes.ts',
+    ).toEqual([]);
+    expect(
+      Object.keys(ROUTES).filter((key) => !served.includes(key)),
+      'in test/authz/routes.ts but not served',
+    ).toEqual([]);
   });
 
   it('leaves static files (middleware, not routes) open to everyone', async () => {
@@ -54,7 +66,12 @@ describe('the route table', () => {
   });
 
   it('leaves out only the emulators of outside services, which are not served with emulators off', () => {
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: ctx.url, PUBLIC_URL: 'http://localhost:3000', EMULATORS_ENABLED: 'false' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: ctx.url,
+      PUBLIC_URL: 'http://localhost:3000',
+      EMULATORS_ENABLED: 'false',
+    });
     expect(servedBy(createApp({ ...ctx.deps, config })).filter((key) => key.includes(EMULATORS))).toEqual([]);
   });
 });
@@ -77,4 +94,3 @@ describe('every route, every caller', () => {
     });
   }
 });
-

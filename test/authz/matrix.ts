@@ -53,18 +53,26 @@ export function expectation(route: Route, caller: Caller, whose: Whose): Expecte
   if (whose === 'foreign-org' || (req.org && !caller.memberOfAcme)) return { status: 404 };
   if (req.auth === 'user-token' && caller.kind === 'key') return { status: 403 };
   if (req.refusedWhileImpersonating && caller.kind === 'impersonating') return { status: 403 };
-  const permitted = req.permission === 'owner' ? caller.owner : !req.permission || caller.permissions.has(req.permission);
+  const permitted =
+    req.permission === 'owner' ? caller.owner : !req.permission || caller.permissions.has(req.permission);
   if (!permitted) return { status: 403 };
   // An Acme record is as foreign as Globex's to someone acting in another organization.
-  if (req.record && (whose === 'foreign-record' || (req.record.of === 'org' && !caller.memberOfAcme))) return { status: 404 };
+  if (req.record && (whose === 'foreign-record' || (req.record.of === 'org' && !caller.memberOfAcme)))
+    return { status: 404 };
   return { allowed: true };
 }
 
 /** Makes one call as `caller` (a fresh twin for routes that change the caller's standing), with what it names made for it. */
-export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Whose): Promise<{ call: Call; out: Outcome }> {
+export async function call(
+  fx: Fixtures,
+  route: Route,
+  caller: Caller,
+  whose: Whose,
+): Promise<{ call: Call; out: Outcome }> {
   const { req } = route;
   // Only a twin made for this call may have its standing changed (by the call, or by the route's setup).
-  const fresh = Boolean(req.self) && caller.kind !== 'anonymous' && caller.kind !== 'key' && caller.kind !== 'suspended';
+  const fresh =
+    Boolean(req.self) && caller.kind !== 'anonymous' && caller.kind !== 'key' && caller.kind !== 'suspended';
   const creds = await caller.credentials(fresh);
   const me = creds.me;
   const org = caller.memberOfAcme || !me ? fx.acme.id : ((await activeOrganizationOf(fx.ctx, me.id))?.id ?? fx.acme.id);
@@ -103,11 +111,17 @@ export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Wh
     if (route.method !== 'GET') {
       headers['x-csrf-token'] = creds.csrf;
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      payload = new URLSearchParams(Object.entries(c.body ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v ?? '']])));
+      payload = new URLSearchParams(
+        Object.entries(c.body ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v ?? '']])),
+      );
     }
   }
 
-  const res = await fx.ctx.app.request(c.query ? `${path}?${c.query}` : path, { method: route.method, headers, body: payload });
+  const res = await fx.ctx.app.request(c.query ? `${path}?${c.query}` : path, {
+    method: route.method,
+    headers,
+    body: payload,
+  });
   const contentType = res.headers.get('content-type') ?? '';
   let text = '';
   if (contentType.includes('text/event-stream')) {
@@ -121,13 +135,21 @@ export async function call(fx: Fixtures, route: Route, caller: Caller, whose: Wh
 }
 
 /** What is wrong with `out`, or null. */
-export async function judge(fx: Fixtures, route: Route, caller: Caller, expected: Expected, c: Call, out: Outcome): Promise<string | null> {
+export async function judge(
+  fx: Fixtures,
+  route: Route,
+  caller: Caller,
+  expected: Expected,
+  c: Call,
+  out: Outcome,
+): Promise<string | null> {
   if ('allowed' in expected) {
     const wrong = await notDone(route, c, out);
     if (wrong) return wrong;
   } else {
     if (out.status !== expected.status) return `expected ${expected.status}, got ${out.status}`;
-    if (expected.signIn && !out.location?.startsWith('/login?next=')) return `expected a redirect to sign in, got ${out.location}`;
+    if (expected.signIn && !out.location?.startsWith('/login?next='))
+      return `expected a redirect to sign in, got ${out.location}`;
   }
   // Never data: Globex is foreign to every caller; Acme to anyone not acting in it. Staff pages show everything to staff.
   if ((route.req.auth === 'admin' || route.req.auth === 'admin-token') && caller.kind === 'platform-admin') return null;
@@ -142,12 +164,15 @@ export async function judge(fx: Fixtures, route: Route, caller: Caller, expected
 async function notDone(route: Route, c: Call, out: Outcome): Promise<string | null> {
   const done: Done = typeof route.req.done === 'function' ? await route.req.done(c) : route.req.done;
   const said = () => out.text.replace(/\s+/g, ' ').slice(0, 300);
-  if (out.status !== done.status) return `expected ${done.status}, got ${out.status}${out.location ? ` to ${out.location}` : `: ${said()}`}`;
+  if (out.status !== done.status)
+    return `expected ${done.status}, got ${out.status}${out.location ? ` to ${out.location}` : `: ${said()}`}`;
   if (done.location !== undefined) {
-    const ok = typeof done.location === 'string' ? out.location === done.location : done.location.test(out.location ?? '');
+    const ok =
+      typeof done.location === 'string' ? out.location === done.location : done.location.test(out.location ?? '');
     if (!ok) return `expected a redirect to ${done.location}, got ${out.location}`;
   }
-  for (const text of [done.shows ?? []].flat()) if (!out.text.includes(text)) return `the answer does not show ${JSON.stringify(text)}`;
+  for (const text of [done.shows ?? []].flat())
+    if (!out.text.includes(text)) return `the answer does not show ${JSON.stringify(text)}`;
   return (await done.effect?.(c, out)) ?? null;
 }
 
@@ -165,7 +190,8 @@ export function describeRequirement(route: Route): string {
   };
   const parts = [who[auth]];
   if (permission === 'owner') parts.push('the owner role');
-  else if (permission) parts.push(`${permission} in ${org === 'path' ? 'the organization named' : 'the active organization'}`);
+  else if (permission)
+    parts.push(`${permission} in ${org === 'path' ? 'the organization named' : 'the active organization'}`);
   if (refusedWhileImpersonating) parts.push('no impersonation');
   if (org) parts.push("another organization's id is 404");
   else if (variants(route).includes('foreign-org')) parts.push('X-Organization-Id of another organization is 404');

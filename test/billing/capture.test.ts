@@ -28,8 +28,10 @@ async function approvedTopUp(amount: string, opts: { approve?: 'approve' | 'decl
   return { id: res.body.id as string, orderId };
 }
 
-const payment = (id: string) => ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const receipts = (paymentId: string) => ctx.db.selectFrom('invoices').select(['id', 'number', 'total']).where('payment_id', '=', paymentId).execute();
+const payment = (id: string) =>
+  ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const receipts = (paymentId: string) =>
+  ctx.db.selectFrom('invoices').select(['id', 'number', 'total']).where('payment_id', '=', paymentId).execute();
 
 describe('capturing a top-up', () => {
   it('twenty concurrent captures of one approved order credit it once, with one receipt', async () => {
@@ -37,7 +39,9 @@ describe('capturing a top-up', () => {
     const credits = (await creditsOf(ctx, cast.acme)).length;
     const { id, orderId } = await approvedTopUp('25.00');
 
-    const answers = await Promise.all(Array.from({ length: 20 }, () => olivia('POST', `/wallet/top-ups/${id}/capture`)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => olivia('POST', `/wallet/top-ups/${id}/capture`)),
+    );
 
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.body.status))).toEqual(new Set(['completed']));
@@ -46,19 +50,37 @@ describe('capturing a top-up', () => {
     expect(await payment(id)).toMatchObject({ status: 'completed', capture_id: expect.any(String) });
     // PayPal captured once: every capture call carried the same PayPal-Request-Id.
     expect([...emu.captures.values()].filter((c) => c.orderId === orderId)).toHaveLength(1);
-    expect(await receipts(id)).toEqual([{ id: expect.any(String), number: expect.stringMatching(/^INV-\d{4}-\d{6}$/), total: 25_000_000n }]);
+    expect(await receipts(id)).toEqual([
+      { id: expect.any(String), number: expect.stringMatching(/^INV-\d{4}-\d{6}$/), total: 25_000_000n },
+    ]);
     // Afterwards, every answer agrees on the final balance.
-    expect((await olivia('POST', `/wallet/top-ups/${id}/capture`)).body).toEqual({ id, status: 'completed', balance: toDecimal(before + 25_000_000n), currency: 'USD' });
+    expect((await olivia('POST', `/wallet/top-ups/${id}/capture`)).body).toEqual({
+      id,
+      status: 'completed',
+      balance: toDecimal(before + 25_000_000n),
+      currency: 'USD',
+    });
   });
 
   it('the domain path alone also credits once, however many callers race', async () => {
     const { captureTopUp } = await import('../../src/domain/payments/top-ups.ts');
     const { id } = await approvedTopUp('10.00');
-    const actor = { userId: cast.olivia.id, isPlatformAdmin: false, organizationId: cast.acme, roleName: 'owner', permissions: new Set(['billing_view', 'billing_manage'] as const), impersonatorUserId: null, apiKeyId: null, origin: { ip: '192.0.2.1', userAgent: null } };
+    const actor = {
+      userId: cast.olivia.id,
+      isPlatformAdmin: false,
+      organizationId: cast.acme,
+      roleName: 'owner',
+      permissions: new Set(['billing_view', 'billing_manage'] as const),
+      impersonatorUserId: null,
+      apiKeyId: null,
+      origin: { ip: '192.0.2.1', userAgent: null },
+    };
     const results = await Promise.all(Array.from({ length: 20 }, () => captureTopUp(ctx.deps, actor, { id })));
     expect(results.filter((r) => r.credited)).toHaveLength(1);
     const { capture_id } = await payment(id);
-    expect((await creditsOf(ctx, cast.acme)).filter((c) => c.idempotency_key === `paypal:capture:${capture_id}`)).toHaveLength(1);
+    expect(
+      (await creditsOf(ctx, cast.acme)).filter((c) => c.idempotency_key === `paypal:capture:${capture_id}`),
+    ).toHaveLength(1);
     expect(await receipts(id)).toHaveLength(1);
   });
 
@@ -104,7 +126,11 @@ describe('capturing a top-up', () => {
     const again = await olivia('POST', `/wallet/top-ups/${id}/capture`);
     expect([first.body.status, again.body.status]).toEqual(['pending', 'pending']);
     expect(await balanceOf(ctx, cast.acme)).toBe(before);
-    expect(await payment(id)).toMatchObject({ status: 'pending', failure_reason: 'PENDING_REVIEW', completed_at: null });
+    expect(await payment(id)).toMatchObject({
+      status: 'pending',
+      failure_reason: 'PENDING_REVIEW',
+      completed_at: null,
+    });
     expect(await receipts(id)).toEqual([]);
   });
 

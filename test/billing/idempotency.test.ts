@@ -4,7 +4,15 @@ import { apiAs, balanceOf, orderOf, useBillingWorld } from './helpers.ts';
 const w = useBillingWorld({}, { gate: true });
 
 const key = () => crypto.randomUUID();
-const paymentCount = async () => Number((await w.ctx.db.selectFrom('payments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+const paymentCount = async () =>
+  Number(
+    (
+      await w.ctx.db
+        .selectFrom('payments')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 const createOrders = () => w.emu.requests.filter((r) => r.op === 'create_order').length;
 
 describe('Idempotency-Key on money POSTs', () => {
@@ -41,7 +49,9 @@ describe('Idempotency-Key on money POSTs', () => {
   it('the same key on another endpoint is another request: 422', async () => {
     const k = key();
     const started = await w.olivia('POST', '/wallet/top-ups', { amount: '25.00' }, { 'idempotency-key': k });
-    const capture = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, { 'idempotency-key': k });
+    const capture = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, {
+      'idempotency-key': k,
+    });
     expect(capture.status).toBe(422);
     expect(capture.body.error.code).toBe('idempotency_key_reused');
   });
@@ -54,7 +64,10 @@ describe('Idempotency-Key on money POSTs', () => {
     const held = w.gate!.hold(/^POST \/v2\/checkout\/orders$/, 'before');
     const first = w.olivia('POST', '/wallet/top-ups', { amount: '30.00' }, { 'idempotency-key': k });
     await held.arrived;
-    expect((await w.ctx.db.selectFrom('idempotency_keys').select('status').where('key', '=', k).executeTakeFirstOrThrow()).status).toBe('in_flight');
+    expect(
+      (await w.ctx.db.selectFrom('idempotency_keys').select('status').where('key', '=', k).executeTakeFirstOrThrow())
+        .status,
+    ).toBe('in_flight');
     const duplicate = await w.olivia('POST', '/wallet/top-ups', { amount: '30.00' }, { 'idempotency-key': k });
     expect(duplicate.status).toBe(409);
     expect(duplicate.body.error.code).toBe('idempotency_key_in_flight');
@@ -72,14 +85,20 @@ describe('Idempotency-Key on money POSTs', () => {
   it('a capture with a key replays its answer; a refusal that may pass (409 not approved) is not kept', async () => {
     const started = await w.olivia('POST', '/wallet/top-ups', { amount: '19.00' });
     const k = key();
-    const early = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, { 'idempotency-key': k });
+    const early = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, {
+      'idempotency-key': k,
+    });
     expect(early.status).toBe(409);
     w.emu.approve(await orderOf(w.ctx, started.body.id));
     const before = await balanceOf(w.ctx, w.cast.acme);
-    const done = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, { 'idempotency-key': k });
+    const done = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, {
+      'idempotency-key': k,
+    });
     expect(done.status).toBe(200);
     expect(done.headers.get('idempotent-replayed')).toBeNull();
-    const replay = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, { 'idempotency-key': k });
+    const replay = await w.olivia('POST', `/wallet/top-ups/${started.body.id}/capture`, undefined, {
+      'idempotency-key': k,
+    });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(done.body);
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(before + 19_000_000n);
@@ -105,9 +124,14 @@ describe('Idempotency-Key on money POSTs', () => {
 
   it('is documented on the money POSTs in the OpenAPI document', async () => {
     const doc = (await w.olivia('GET', '/openapi.json')).body;
-    for (const [path, op] of [['/wallet/top-ups', 'post'], ['/wallet/top-ups/{id}/capture', 'post']] as const) {
+    for (const [path, op] of [
+      ['/wallet/top-ups', 'post'],
+      ['/wallet/top-ups/{id}/capture', 'post'],
+    ] as const) {
       const operation = doc.paths[path][op];
-      expect(operation.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false })]));
+      expect(operation.parameters).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false })]),
+      );
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['409', '422']));
     }
     expect(doc.paths['/wallet/top-ups'].post.responses['201'].headers['Idempotent-Replayed']).toBeDefined();

@@ -28,13 +28,31 @@ const text = async (res: Response) => res.text();
 /** Usage charged to an organization's wallet the way usage will be (a charge to revenue); returns when it was posted. */
 async function charge(orgId: string, kind: LedgerKind, amount: bigint, description: string): Promise<Date> {
   const posted = await inTransaction(ctx.db, async (trx) => {
-    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', orgId).executeTakeFirstOrThrow();
+    const wallet = await trx
+      .selectFrom('wallets')
+      .select('id')
+      .where('organization_id', '=', orgId)
+      .executeTakeFirstOrThrow();
     return post(trx, {
-      idempotencyKey: `test-charge:${crypto.randomUUID()}`, kind, organizationId: orgId, currency: 'USD', description, allowNegative: true,
-      lines: [{ walletId: wallet.id, amount: -amount }, { account: 'vps_revenue', amount }],
+      idempotencyKey: `test-charge:${crypto.randomUUID()}`,
+      kind,
+      organizationId: orgId,
+      currency: 'USD',
+      description,
+      allowNegative: true,
+      lines: [
+        { walletId: wallet.id, amount: -amount },
+        { account: 'vps_revenue', amount },
+      ],
     });
   });
-  return (await ctx.db.selectFrom('ledger_transactions').select('created_at').where('id', '=', posted.transactionId).executeTakeFirstOrThrow()).created_at;
+  return (
+    await ctx.db
+      .selectFrom('ledger_transactions')
+      .select('created_at')
+      .where('id', '=', posted.transactionId)
+      .executeTakeFirstOrThrow()
+  ).created_at;
 }
 
 describe('who sees billing', () => {
@@ -65,7 +83,8 @@ describe('who sees billing', () => {
 
   it('the owner sees the add-funds form with presets and the limits', async () => {
     const page = await text(await olivia.get('/billing'));
-    for (const preset of ['10.00', '25.00', '50.00', '100.00']) expect(page).toContain(`name="amount" value="${preset}"`);
+    for (const preset of ['10.00', '25.00', '50.00', '100.00'])
+      expect(page).toContain(`name="amount" value="${preset}"`);
     expect(page).toContain('From $5.00 to $1,000.00');
   });
 });
@@ -84,15 +103,24 @@ describe('adding funds in the browser', () => {
     const html = await text(res);
     expect(html).toContain('Payment complete');
     expect(html).toContain('$25.00 was added to your wallet.');
-    expect(html).toMatch(new RegExp(`data-testid="new-balance">\\$${Number((before + 25_000_000n) / 1_000_000n)}\\.00<`));
-    const receipt = await ctx.db.selectFrom('invoices as i').innerJoin('payments as p', 'p.id', 'i.payment_id').select(['i.id', 'i.number']).where('p.provider_order_id', '=', orderId).executeTakeFirstOrThrow();
+    expect(html).toMatch(
+      new RegExp(`data-testid="new-balance">\\$${Number((before + 25_000_000n) / 1_000_000n)}\\.00<`),
+    );
+    const receipt = await ctx.db
+      .selectFrom('invoices as i')
+      .innerJoin('payments as p', 'p.id', 'i.payment_id')
+      .select(['i.id', 'i.number'])
+      .where('p.provider_order_id', '=', orderId)
+      .executeTakeFirstOrThrow();
     expect(html).toContain(`href="/invoices/${receipt.id}/pdf"`);
     expect(html).toContain(receipt.number);
 
     await olivia.get(back.pathname + back.search);
     expect(await balanceOf(ctx, cast.acme)).toBe(before + 25_000_000n);
     // The balance on /billing agrees.
-    expect(await text(await olivia.get('/billing'))).toContain(`data-testid="wallet-balance">$${Number((before + 25_000_000n) / 1_000_000n)}.00<`);
+    expect(await text(await olivia.get('/billing'))).toContain(
+      `data-testid="wallet-balance">$${Number((before + 25_000_000n) / 1_000_000n)}.00<`,
+    );
   });
 
   it('cancelled on PayPal, the cancel page says nothing was charged and the payment is cancelled', async () => {
@@ -102,7 +130,15 @@ describe('adding funds in the browser', () => {
     const html = await text(await olivia.get(back.pathname + back.search));
     expect(html).toContain('Payment cancelled');
     expect(html).toContain('Nothing was charged.');
-    expect((await ctx.db.selectFrom('payments').select('status').where('provider_order_id', '=', orderId).executeTakeFirstOrThrow()).status).toBe('cancelled');
+    expect(
+      (
+        await ctx.db
+          .selectFrom('payments')
+          .select('status')
+          .where('provider_order_id', '=', orderId)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('cancelled');
   });
 
   it('declined on PayPal, the return page says so and the balance is unchanged', async () => {
@@ -120,7 +156,15 @@ describe('adding funds in the browser', () => {
     const orderId = new URL(start.headers.get('location')!).searchParams.get('token')!;
     emu.approve(orderId);
     expect((await greta.get(`/billing/payment/success?token=${orderId}`)).status).toBe(404);
-    expect((await ctx.db.selectFrom('payments').select('status').where('provider_order_id', '=', orderId).executeTakeFirstOrThrow()).status).toBe('created');
+    expect(
+      (
+        await ctx.db
+          .selectFrom('payments')
+          .select('status')
+          .where('provider_order_id', '=', orderId)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('created');
   });
 });
 
@@ -146,7 +190,11 @@ describe('transactions', () => {
     expect(balances.slice(0, 3)).toEqual(['1,374.50', '1,378.00', '1,326.00']);
     const older = /href="(\/billing\/transactions\?cursor=\d+)"/.exec(first)![1]!;
     const second = await text(await gail.browser.get(older));
-    expect([...second.matchAll(/data-label="Balance">\$([\d,.]+)</g)].map((m) => m[1])).toEqual(['6.00', '3.00', '1.00']);
+    expect([...second.matchAll(/data-label="Balance">\$([\d,.]+)</g)].map((m) => m[1])).toEqual([
+      '6.00',
+      '3.00',
+      '1.00',
+    ]);
 
     const charges = await text(await gail.browser.get('/billing/transactions?kind=vps_charge'));
     expect([...charges.matchAll(/data-label="Type">([^<]+)</g)].map((m) => m[1])).toEqual(['Server charge']);
@@ -158,7 +206,12 @@ describe('transactions', () => {
 
   it('shows one transaction in detail, and another organization’s transaction is not found', async () => {
     const gail = await gailWithHistory();
-    const chargeTx = await ctx.db.selectFrom('ledger_transactions').select('id').where('organization_id', '=', gail.org).where('kind', '=', 'vps_charge').executeTakeFirstOrThrow();
+    const chargeTx = await ctx.db
+      .selectFrom('ledger_transactions')
+      .select('id')
+      .where('organization_id', '=', gail.org)
+      .where('kind', '=', 'vps_charge')
+      .executeTakeFirstOrThrow();
     const html = await text(await gail.browser.get(`/billing/transactions/${chargeTx.id}`));
     expect(html).toContain('Server web-1, one hour');
     expect(html).toContain('-$3.50');
@@ -178,9 +231,21 @@ describe('transactions', () => {
     expect(html).toMatch(/<rect x="\d+(\.\d+)?" y="16" width="14" height="120"/);
     expect(html).not.toMatch(/style="/);
     const api = await apiAs(ctx, gail.email);
-    expect((await api('GET', '/wallet')).body).toMatchObject({ organization_id: gail.org, balance: '1374.50', currency: 'USD', spent_this_month: '3.50', spent_all_time: '3.50' });
+    expect((await api('GET', '/wallet')).body).toMatchObject({
+      organization_id: gail.org,
+      balance: '1374.50',
+      currency: 'USD',
+      spent_this_month: '3.50',
+      spent_all_time: '3.50',
+    });
     const list = await api('GET', '/wallet/transactions?limit=2');
-    expect(list.body).toMatchObject({ has_more: true, data: [{ kind: 'vps_charge', amount: '-3.50', balance_after: '1374.50' }, { kind: 'adjustment', amount: '52.00', balance_after: '1378.00' }] });
+    expect(list.body).toMatchObject({
+      has_more: true,
+      data: [
+        { kind: 'vps_charge', amount: '-3.50', balance_after: '1374.50' },
+        { kind: 'adjustment', amount: '52.00', balance_after: '1378.00' },
+      ],
+    });
     const next = await api('GET', `/wallet/transactions?limit=2&cursor=${list.body.next_cursor}`);
     expect(next.body.data.map((t: { balance_after: string }) => t.balance_after)).toEqual(['1326.00', '1275.00']);
   });
@@ -190,14 +255,28 @@ describe('payments configuration', () => {
   it('refuses half a set of PayPal credentials, and live credentials in production without a webhook id', async () => {
     const { loadConfig } = await import('../../src/config.ts');
     const base = { NODE_ENV: 'test', DATABASE_URL: ctx.url };
-    expect(() => loadConfig({ ...base, PAYPAL_CLIENT_ID: 'id' })).toThrow(/PAYPAL_CLIENT_ID \/ PAYPAL_CLIENT_SECRET: set both or neither/);
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEY: 'a'.repeat(64), MAIL_TRANSPORT: 'outbox', PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 's' };
+    expect(() => loadConfig({ ...base, PAYPAL_CLIENT_ID: 'id' })).toThrow(
+      /PAYPAL_CLIENT_ID \/ PAYPAL_CLIENT_SECRET: set both or neither/,
+    );
+    const production = {
+      NODE_ENV: 'production',
+      ENCRYPTION_KEY: 'a'.repeat(64),
+      MAIL_TRANSPORT: 'outbox',
+      PAYPAL_CLIENT_ID: 'id',
+      PAYPAL_CLIENT_SECRET: 's',
+    };
     expect(() => loadConfig(production)).toThrow(/PAYPAL_WEBHOOK_ID: required in production/);
-    expect(loadConfig({ ...production, PAYPAL_WEBHOOK_ID: 'WH-1' }).PAYPAL_BASE_URL).toBe('https://api-m.sandbox.paypal.com');
+    expect(loadConfig({ ...production, PAYPAL_WEBHOOK_ID: 'WH-1' }).PAYPAL_BASE_URL).toBe(
+      'https://api-m.sandbox.paypal.com',
+    );
   });
 
   it('with real PayPal credentials, forms may lead to PayPal’s checkout (CSP form-action)', async () => {
-    const live = await createTestContext({ PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 'secret', PAYPAL_WEBHOOK_ID: 'WH-1' });
+    const live = await createTestContext({
+      PAYPAL_CLIENT_ID: 'id',
+      PAYPAL_CLIENT_SECRET: 'secret',
+      PAYPAL_WEBHOOK_ID: 'WH-1',
+    });
     try {
       const csp = (await live.app.request('/login')).headers.get('content-security-policy')!;
       expect(csp).toContain("form-action 'self' https://www.paypal.com https://www.sandbox.paypal.com");

@@ -27,14 +27,31 @@ export async function settledTopUp(
 ): Promise<SettledTopUp> {
   if (amount % 10_000n !== 0n) throw new Error('PayPal captures whole cents');
   const captureId = opts.captureId ?? randomBytes(9).toString('hex').toUpperCase();
-  const wallet = await deps.db.selectFrom('wallets').select('currency').where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+  const wallet = await deps.db
+    .selectFrom('wallets')
+    .select('currency')
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
   const currency = wallet.currency;
   const payment = await deps.db
     .insertInto('payments')
-    .values({ organization_id: organizationId, created_by: opts.createdBy ?? null, amount, currency, status: 'created', provider_order_id: `ORDER-${captureId}` })
+    .values({
+      organization_id: organizationId,
+      created_by: opts.createdBy ?? null,
+      amount,
+      currency,
+      status: 'created',
+      provider_order_id: `ORDER-${captureId}`,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const capture: PayPalCapture = { id: captureId, status: 'COMPLETED', amount: { currency_code: currency, value: toDecimal(amount, 2) }, custom_id: organizationId, invoice_id: payment.id };
+  const capture: PayPalCapture = {
+    id: captureId,
+    status: 'COMPLETED',
+    amount: { currency_code: currency, value: toDecimal(amount, 2) },
+    custom_id: organizationId,
+    invoice_id: payment.id,
+  };
   const settled = await settleCapture(deps, { paymentId: payment.id, capture, receipt: opts.receipt });
   if (!settled.credited) throw new Error(`top-up ${payment.id} was not credited`);
   return { paymentId: payment.id, captureId };

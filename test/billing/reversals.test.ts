@@ -20,7 +20,16 @@ let staff: Actor;
 
 beforeAll(async () => {
   const ada = await createPerson(w.ctx, 'Ada Admin', { isAdmin: true, verified: true });
-  staff = { userId: ada.id, isPlatformAdmin: true, organizationId: null, roleName: null, permissions: new Set(), impersonatorUserId: null, apiKeyId: null, origin: { ip: '192.0.2.9', userAgent: null } };
+  staff = {
+    userId: ada.id,
+    isPlatformAdmin: true,
+    organizationId: null,
+    roleName: null,
+    permissions: new Set(),
+    impersonatorUserId: null,
+    apiKeyId: null,
+    origin: { ip: '192.0.2.9', userAgent: null },
+  };
 });
 
 /** Olivia tops up through PayPal (approved, captured, credited). */
@@ -34,8 +43,10 @@ async function paidTopUp(amount: string) {
   return { id: res.body.id as string, orderId, captureId: capture_id! };
 }
 
-const payment = (id: string) => w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const refundRow = (id: string) => w.ctx.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const payment = (id: string) =>
+  w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const refundRow = (id: string) =>
+  w.ctx.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const balance = () => balanceOf(w.ctx, w.cast.acme);
 /** What one payment did to the wallet, all postings together (top-up, refunds, reversals). */
 async function netOf(paymentId: string): Promise<bigint> {
@@ -45,18 +56,29 @@ async function netOf(paymentId: string): Promise<bigint> {
   return BigInt(rows[0]!.net);
 }
 const takeBacks = (paymentId: string) =>
-  w.ctx.db.selectFrom('ledger_transactions').select(['idempotency_key']).where('kind', '=', 'top_up_reversal').where(sql<boolean>`details->>'payment_id' = ${paymentId}`).execute();
+  w.ctx.db
+    .selectFrom('ledger_transactions')
+    .select(['idempotency_key'])
+    .where('kind', '=', 'top_up_reversal')
+    .where(sql<boolean>`details->>'payment_id' = ${paymentId}`)
+    .execute();
 
 /** The newest transmission of `type` that mentions `id` (a capture or refund id). */
 async function notice(type: string, id: string) {
   await w.emu.settle();
-  const found = sent(w.emu, type).filter((x) => x.body.includes(id)).at(-1);
+  const found = sent(w.emu, type)
+    .filter((x) => x.body.includes(id))
+    .at(-1);
   expect(found, `${type} about ${id}`).toBeDefined();
   return found!;
 }
 /** A refund made in PayPal's dashboard: straight to PayPal, not through SkyPanel. */
 const dashboardRefund = (captureId: string, amount: string) =>
-  w.ctx.deps.paypal!.refundCapture(captureId, { amount, currency: 'USD', requestId: `dashboard-${crypto.randomUUID()}` });
+  w.ctx.deps.paypal!.refundCapture(captureId, {
+    amount,
+    currency: 'USD',
+    requestId: `dashboard-${crypto.randomUUID()}`,
+  });
 const ourRefund = (paymentId: string, amount: string, destination: 'paypal' | 'wallet' = 'paypal') =>
   refundPayment(w.ctx.deps, staff, { paymentId, amount, destination, reason: 'Customer asked' });
 
@@ -92,7 +114,9 @@ describe('a chargeback (PAYMENT.CAPTURE.REVERSED)', () => {
     expect(await balance()).toBe(before - 25_000_000n);
 
     w.emu.completeRefund(refund.provider_refund_id!);
-    expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', refund.provider_refund_id!))).status).toBe(200);
+    expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', refund.provider_refund_id!))).status).toBe(
+      200,
+    );
     expect(await refundRow(refund.id)).toMatchObject({ status: 'completed' });
     expect(await balance()).toBe(before - 25_000_000n);
     expect(await netOf(p.id)).toBe(0n);
@@ -116,7 +140,10 @@ describe('a chargeback (PAYMENT.CAPTURE.REVERSED)', () => {
     expect(await takeBacks(p.id)).toEqual([]);
 
     expect((await deliver(w.ctx, reversed)).status).toBe(200);
-    expect(await refundRow(refund.id)).toMatchObject({ status: 'failed', failure_reason: expect.stringContaining('CHARGEBACK') });
+    expect(await refundRow(refund.id)).toMatchObject({
+      status: 'failed',
+      failure_reason: expect.stringContaining('CHARGEBACK'),
+    });
     // At no point did the wallet give up more than the 25.00 it was credited.
     expect(await balance()).toBe(before - 25_000_000n);
     expect(await netOf(p.id)).toBe(0n);
@@ -135,9 +162,24 @@ describe('a chargeback (PAYMENT.CAPTURE.REVERSED)', () => {
     w.emu.reverse(p.captureId);
     await expect(
       inTransaction(w.ctx.db, async (trx) => {
-        const locked = await trx.selectFrom('payments').selectAll().where('id', '=', p.id).forUpdate().executeTakeFirstOrThrow();
-        const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', w.cast.acme).executeTakeFirstOrThrow();
-        return takeBack(trx, locked, wallet.id, { key: `paypal:reversed:${p.captureId}`, amount: 25_000_000n, reversal: true, details: {} }, w.ctx.clock.now());
+        const locked = await trx
+          .selectFrom('payments')
+          .selectAll()
+          .where('id', '=', p.id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        const wallet = await trx
+          .selectFrom('wallets')
+          .select('id')
+          .where('organization_id', '=', w.cast.acme)
+          .executeTakeFirstOrThrow();
+        return takeBack(
+          trx,
+          locked,
+          wallet.id,
+          { key: `paypal:reversed:${p.captureId}`, amount: 25_000_000n, reversal: true, details: {} },
+          w.ctx.clock.now(),
+        );
       }),
     ).rejects.toBeInstanceOf(RefundsUnconfirmedError);
     expect(await balance()).toBe(before - 10_000_000n);
@@ -154,7 +196,9 @@ describe("a refund made in PayPal's dashboard (PAYMENT.CAPTURE.REFUNDED, not our
     const before = await balance();
     const first = await dashboardRefund(p.captureId, '10.00');
     const refunded = await notice('PAYMENT.CAPTURE.REFUNDED', first.id);
-    expect((await Promise.all([deliver(w.ctx, refunded), deliver(w.ctx, refunded)])).map((a) => a.status)).toEqual([200, 200]);
+    expect((await Promise.all([deliver(w.ctx, refunded), deliver(w.ctx, refunded)])).map((a) => a.status)).toEqual([
+      200, 200,
+    ]);
     w.emu.redeliver(refunded.eventId);
     expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', first.id))).status).toBe(200);
     expect(await balance()).toBe(before - 10_000_000n);
@@ -164,7 +208,9 @@ describe("a refund made in PayPal's dashboard (PAYMENT.CAPTURE.REFUNDED, not our
     expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', rest.id))).status).toBe(200);
     expect(await balance()).toBe(before - 25_000_000n);
     expect(await payment(p.id)).toMatchObject({ status: 'refunded', refunded_amount: 25_000_000n });
-    expect((await takeBacks(p.id)).map((t) => t.idempotency_key).sort()).toEqual([`paypal:refund:${first.id}`, `paypal:refund:${rest.id}`].sort());
+    expect((await takeBacks(p.id)).map((t) => t.idempotency_key).sort()).toEqual(
+      [`paypal:refund:${first.id}`, `paypal:refund:${rest.id}`].sort(),
+    );
   });
 
   it('and a capture that then reads REFUNDED take the money once between them, in either order', async () => {
@@ -184,7 +230,8 @@ describe("a refund made in PayPal's dashboard (PAYMENT.CAPTURE.REFUNDED, not our
     const rest = await dashboardRefund(b.captureId, '15.00');
     expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.COMPLETED', b.captureId))).status).toBe(200);
     expect(await balance()).toBe(beforeB - 20_000_000n);
-    for (const r of [part, rest]) expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', r.id))).status).toBe(200);
+    for (const r of [part, rest])
+      expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', r.id))).status).toBe(200);
     expect(await balance()).toBe(beforeB - 20_000_000n);
     expect(await netOf(b.id)).toBe(0n);
     expect(await payment(b.id)).toMatchObject({ status: 'refunded', refunded_amount: 20_000_000n });
@@ -201,7 +248,9 @@ describe("a refund made in PayPal's dashboard (PAYMENT.CAPTURE.REFUNDED, not our
     expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', outside.id))).status).toBe(200);
     expect(await balance()).toBe(before - 25_000_000n);
     w.emu.completeRefund(refund.provider_refund_id!);
-    expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', refund.provider_refund_id!))).status).toBe(200);
+    expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', refund.provider_refund_id!))).status).toBe(
+      200,
+    );
     expect(await balance()).toBe(before - 25_000_000n);
     expect(await payment(p.id)).toMatchObject({ status: 'refunded', refunded_amount: 25_000_000n });
   });
@@ -215,7 +264,10 @@ describe("a refund made in PayPal's dashboard (PAYMENT.CAPTURE.REFUNDED, not our
     // PayPal knows nothing of it, so its dashboard refunds everything.
     const outside = await dashboardRefund(p.captureId, '25.00');
     expect((await deliver(w.ctx, await notice('PAYMENT.CAPTURE.REFUNDED', outside.id))).status).toBe(200);
-    expect(await refundRow(refund.id)).toMatchObject({ status: 'failed', failure_reason: expect.stringContaining('CAPTURE_FULLY_REFUNDED') });
+    expect(await refundRow(refund.id)).toMatchObject({
+      status: 'failed',
+      failure_reason: expect.stringContaining('CAPTURE_FULLY_REFUNDED'),
+    });
     expect(await balance()).toBe(before - 25_000_000n);
     expect(await netOf(p.id)).toBe(0n);
     expect(await payment(p.id)).toMatchObject({ status: 'refunded', refunded_amount: 25_000_000n });

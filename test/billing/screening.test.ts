@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideFraudCheck } from '../../src/domain/fraud/review.ts';
 import { createPayPalClient } from '../../src/providers/paypal/client.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator/index.ts';
+import {
+  startFraudLabsProEmulator,
+  type FraudLabsProEmulator,
+} from '../../src/providers/fraudlabspro/emulator/index.ts';
 import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, signedIn } from '../helpers/people.ts';
@@ -22,7 +25,14 @@ beforeAll(async () => {
   flp = await startFraudLabsProEmulator();
   emu = await startPayPalEmulator();
   const paypal = createPayPalClient({ baseUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret });
-  ctx = await createTestContext({ FRAUDLABSPRO_API_KEY: 'flp-test-key-0123456789', FRAUDLABSPRO_BASE_URL: flp.url, RATE_LIMIT_AUTH_ACTIONS: '10000' }, { paypal });
+  ctx = await createTestContext(
+    {
+      FRAUDLABSPRO_API_KEY: 'flp-test-key-0123456789',
+      FRAUDLABSPRO_BASE_URL: flp.url,
+      RATE_LIMIT_AUTH_ACTIONS: '10000',
+    },
+    { paypal },
+  );
   await setFraudSettings(ctx, DEFAULT_FRAUD_SETTINGS);
   cast = await billingCast(ctx);
   olivia = await apiAs(ctx, cast.olivia.email);
@@ -33,7 +43,8 @@ afterAll(async () => {
   await emu?.close();
 });
 
-const payments = () => ctx.db.selectFrom('payments').selectAll().where('organization_id', '=', cast.acme).orderBy('created_at').execute();
+const payments = () =>
+  ctx.db.selectFrom('payments').selectAll().where('organization_id', '=', cast.acme).orderBy('created_at').execute();
 
 describe('a screened top-up', () => {
   it('that screening approves goes to PayPal, with its check recorded on the payment', async () => {
@@ -48,7 +59,10 @@ describe('a screened top-up', () => {
     const orders = emu.orders.size;
     const res = await olivia('POST', '/wallet/top-ups', { amount: '25.88' });
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'payment_refused', message: expect.stringContaining('We could not accept this payment') });
+    expect(res.body.error).toMatchObject({
+      code: 'payment_refused',
+      message: expect.stringContaining('We could not accept this payment'),
+    });
     expect((await payments()).length).toBe(before);
     expect(emu.orders.size).toBe(orders);
   });
@@ -81,7 +95,10 @@ describe('a screened top-up', () => {
 
     const browser = await signedIn(ctx, cast.olivia.email, undefined, nextIp());
     expect(await (await browser.get('/billing')).text()).toContain('Approved: continue to PayPal');
-    const [first, second] = await Promise.all([browser.post(`/billing/top-ups/${held.id}/checkout`), browser.post(`/billing/top-ups/${held.id}/checkout`)]);
+    const [first, second] = await Promise.all([
+      browser.post(`/billing/top-ups/${held.id}/checkout`),
+      browser.post(`/billing/top-ups/${held.id}/checkout`),
+    ]);
     const locations = [first!.headers.get('location'), second!.headers.get('location')];
     expect(locations.filter((l) => l?.startsWith(`${emu.url}/checkoutnow?token=`))).toHaveLength(1);
     expect(locations).toContain('/billing');
@@ -93,7 +110,10 @@ describe('a screened top-up', () => {
   it('held for review and blocked by staff cannot continue', async () => {
     const res = await olivia('POST', '/wallet/top-ups', { amount: '60.66' });
     const held = (await payments()).find((p) => p.id === res.body.id)!;
-    await decideFraudCheck(ctx.deps, staff(await createTestAdmin()), { checkId: held.fraud_check_id!, decision: 'block' });
+    await decideFraudCheck(ctx.deps, staff(await createTestAdmin()), {
+      checkId: held.fraud_check_id!,
+      decision: 'block',
+    });
     const browser = await signedIn(ctx, cast.olivia.email, undefined, nextIp());
     await browser.get('/billing');
     const res2 = await browser.post(`/billing/top-ups/${held.id}/checkout`);

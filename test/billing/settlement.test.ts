@@ -11,10 +11,18 @@ import { balanceOf, deliver, orderOf, sent, useBillingWorld } from './helpers.ts
  */
 const w = useBillingWorld();
 
-const payment = (id: string) => w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const payment = (id: string) =>
+  w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const postingsOf = async (paymentId: string) =>
-  (await w.ctx.db.selectFrom('ledger_transactions').select('idempotency_key').where(sql<boolean>`details->>'payment_id' = ${paymentId}`).execute()).map((r) => r.idempotency_key);
-const receiptsOf = (paymentId: string) => w.ctx.db.selectFrom('invoices').select('id').where('payment_id', '=', paymentId).execute();
+  (
+    await w.ctx.db
+      .selectFrom('ledger_transactions')
+      .select('idempotency_key')
+      .where(sql<boolean>`details->>'payment_id' = ${paymentId}`)
+      .execute()
+  ).map((r) => r.idempotency_key);
+const receiptsOf = (paymentId: string) =>
+  w.ctx.db.selectFrom('invoices').select('id').where('payment_id', '=', paymentId).execute();
 
 async function startTopUp(amount: string) {
   const res = await w.olivia('POST', '/wallet/top-ups', { amount });
@@ -25,9 +33,16 @@ async function startTopUp(amount: string) {
 /** An order PayPal holds that is not the one we created for the payment, approved by the buyer. */
 async function otherOrder(over: Partial<CreateOrderInput>) {
   const order = await w.ctx.deps.paypal!.createOrder({
-    amount: '25.00', currency: 'USD', customId: w.cast.acme, invoiceId: crypto.randomUUID(), description: 'Wallet top-up',
-    returnUrl: 'http://localhost:3000/billing/payment/success', cancelUrl: 'http://localhost:3000/billing/payment/cancel',
-    brandName: 'SkyPanel', requestId: `other-${crypto.randomUUID()}`, ...over,
+    amount: '25.00',
+    currency: 'USD',
+    customId: w.cast.acme,
+    invoiceId: crypto.randomUUID(),
+    description: 'Wallet top-up',
+    returnUrl: 'http://localhost:3000/billing/payment/success',
+    cancelUrl: 'http://localhost:3000/billing/payment/cancel',
+    brandName: 'SkyPanel',
+    requestId: `other-${crypto.randomUUID()}`,
+    ...over,
   });
   w.emu.approve(order.id);
   return order.id;
@@ -64,7 +79,9 @@ describe('a capture that does not match its payment', () => {
 
     const another = await w.ctx.deps.paypal!.captureOrder(await otherOrder({}), `capture-other-${id}`);
     if (another.outcome !== 'captured') throw new Error('expected a capture');
-    await expect(settleCapture(w.ctx.deps, { paymentId: id, capture: another.capture })).rejects.toBeInstanceOf(CaptureMismatchError);
+    await expect(settleCapture(w.ctx.deps, { paymentId: id, capture: another.capture })).rejects.toBeInstanceOf(
+      CaptureMismatchError,
+    );
     expect(await payment(id)).toEqual(settled);
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(balance);
     expect(await postingsOf(id)).toEqual([`paypal:capture:${settled.capture_id}`]);
@@ -105,7 +122,10 @@ describe('a capture that arrives again', () => {
     const before = await balanceOf(w.ctx, w.cast.acme);
     await w.emu.settle();
     const approved = sent(w.emu, 'CHECKOUT.ORDER.APPROVED').find((x) => x.body.includes(orderId))!;
-    const [page, hook] = await Promise.all([w.olivia('POST', `/wallet/top-ups/${id}/capture`), deliver(w.ctx, approved)]);
+    const [page, hook] = await Promise.all([
+      w.olivia('POST', `/wallet/top-ups/${id}/capture`),
+      deliver(w.ctx, approved),
+    ]);
     expect([page.status, hook.status]).toEqual([200, 200]);
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(before + 25_000_000n);
     const settled = await payment(id);

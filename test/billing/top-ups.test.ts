@@ -6,16 +6,52 @@ import { apiAs, billingCast, nextIp, useBillingWorld } from './helpers.ts';
 
 const w = useBillingWorld();
 
-const paymentCount = async () => Number((await w.ctx.db.selectFrom('payments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-const BAD_AMOUNTS = ['-1', '0', '0.001', '1e9', '1e2', 'NaN', '10,00', '', '  ', '4.99', '1000.01', '1000000000', '+25', '25.', '.5', '0x10', 'Infinity', '25 USD'];
+const paymentCount = async () =>
+  Number(
+    (
+      await w.ctx.db
+        .selectFrom('payments')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+const BAD_AMOUNTS = [
+  '-1',
+  '0',
+  '0.001',
+  '1e9',
+  '1e2',
+  'NaN',
+  '10,00',
+  '',
+  '  ',
+  '4.99',
+  '1000.01',
+  '1000000000',
+  '+25',
+  '25.',
+  '.5',
+  '0x10',
+  'Infinity',
+  '25 USD',
+];
 
 describe('starting a top-up', () => {
   it('creates a PayPal order for the organization and answers with where to approve it', async () => {
     const res = await w.olivia('POST', '/wallet/top-ups', { amount: '25.00' });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(String), status: 'created', approve_url: expect.stringMatching(new RegExp(`^${w.emu.url}/checkoutnow\\?token=`)), amount: '25.00', currency: 'USD' });
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      status: 'created',
+      approve_url: expect.stringMatching(new RegExp(`^${w.emu.url}/checkoutnow\\?token=`)),
+      amount: '25.00',
+      currency: 'USD',
+    });
     const order = [...w.emu.orders.values()].find((o) => o.purchaseUnit.invoice_id === res.body.id)!;
-    expect(order.purchaseUnit).toMatchObject({ custom_id: w.cast.acme, amount: { currency_code: 'USD', value: '25.00' } });
+    expect(order.purchaseUnit).toMatchObject({
+      custom_id: w.cast.acme,
+      amount: { currency_code: 'USD', value: '25.00' },
+    });
     expect(order.returnUrl).toBe('http://localhost:3000/billing/payment/success');
     expect(order.cancelUrl).toBe('http://localhost:3000/billing/payment/cancel');
   });
@@ -31,7 +67,8 @@ describe('starting a top-up', () => {
   });
 
   it('refuses amounts that are not strings (a JSON number could be a float)', async () => {
-    for (const amount of [25, 25.5, null, true]) expect((await w.olivia('POST', '/wallet/top-ups', { amount })).status).toBe(422);
+    for (const amount of [25, 25.5, null, true])
+      expect((await w.olivia('POST', '/wallet/top-ups', { amount })).status).toBe(422);
   });
 
   it('the add-funds form answers a bad amount with the form again, the message and 422, and creates nothing', async () => {
@@ -47,7 +84,11 @@ describe('starting a top-up', () => {
       expect(html).toContain(`value="${amount}"`);
     }
     // An htmx submission gets the form alone back.
-    const partial = await browser.post('/billing/top-ups', { amount: 'NaN' }, { headers: { 'hx-request': 'true', 'hx-target': 'add-funds' } });
+    const partial = await browser.post(
+      '/billing/top-ups',
+      { amount: 'NaN' },
+      { headers: { 'hx-request': 'true', 'hx-target': 'add-funds' } },
+    );
     expect(partial.status).toBe(422);
     const fragment = (await partial.text()).trim();
     expect(fragment).toMatch(/^<div id="add-funds">[\s\S]*<\/div>$/);
@@ -61,7 +102,11 @@ describe('starting a top-up', () => {
     const plain = await browser.post('/billing/top-ups', { amount: '50.00' });
     expect(plain.status).toBe(303);
     expect(plain.headers.get('location')).toMatch(new RegExp(`^${w.emu.url}/checkoutnow\\?token=`));
-    const htmx = await browser.post('/billing/top-ups', { amount: '10.00' }, { headers: { 'hx-request': 'true', 'hx-target': 'add-funds' } });
+    const htmx = await browser.post(
+      '/billing/top-ups',
+      { amount: '10.00' },
+      { headers: { 'hx-request': 'true', 'hx-target': 'add-funds' } },
+    );
     expect(htmx.headers.get('hx-redirect')).toMatch(new RegExp(`^${w.emu.url}/checkoutnow\\?token=`));
   });
 
@@ -89,7 +134,12 @@ describe('starting a top-up', () => {
     const res = await w.olivia('POST', '/wallet/top-ups', { amount: '26.00' });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('payment_provider_error');
-    const last = await w.ctx.db.selectFrom('payments').select(['status', 'failure_reason']).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    const last = await w.ctx.db
+      .selectFrom('payments')
+      .select(['status', 'failure_reason'])
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     expect(last).toEqual({ status: 'failed', failure_reason: 'INTERNAL_SERVER_ERROR' });
   });
 });
@@ -102,8 +152,20 @@ describe('without PayPal', () => {
       const api = await apiAs(bare, o.email);
       const res = await api('POST', '/wallet/top-ups', { amount: '25.00' });
       expect(res.status).toBe(503);
-      expect(res.body.error).toEqual({ code: 'payments_unavailable', message: 'Adding funds is not available: no payment provider is configured on this platform.' });
-      expect(Number((await bare.db.selectFrom('payments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(0);
+      expect(res.body.error).toEqual({
+        code: 'payments_unavailable',
+        message: 'Adding funds is not available: no payment provider is configured on this platform.',
+      });
+      expect(
+        Number(
+          (
+            await bare.db
+              .selectFrom('payments')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+      ).toBe(0);
       const browser = await signedIn(bare, o.email, undefined, nextIp());
       const page = await (await browser.get('/billing')).text();
       expect(page).toContain('no payment provider is configured');

@@ -8,10 +8,20 @@ async function topUp(amount: string) {
   expect(res.status).toBe(201);
   return { id: res.body.id as string, orderId: await orderOf(w.ctx, res.body.id) };
 }
-const payment = (id: string) => w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const deliveries = (eventId: string) => w.ctx.db.selectFrom('webhook_deliveries').select(['outcome', 'verified']).where('event_id', '=', eventId).orderBy('received_at').execute();
+const payment = (id: string) =>
+  w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const deliveries = (eventId: string) =>
+  w.ctx.db
+    .selectFrom('webhook_deliveries')
+    .select(['outcome', 'verified'])
+    .where('event_id', '=', eventId)
+    .orderBy('received_at')
+    .execute();
 /** The newest transmission of `type` about `orderId` (events carry the order, or the capture of it). */
-const transmissionOf = (type: string, orderId: string) => sent(w.emu, type).filter((x) => x.body.includes(orderId)).at(-1)!;
+const transmissionOf = (type: string, orderId: string) =>
+  sent(w.emu, type)
+    .filter((x) => x.body.includes(orderId))
+    .at(-1)!;
 
 describe('PayPal webhooks', () => {
   it('a webhook replayed five times around a capture credits once', async () => {
@@ -21,18 +31,24 @@ describe('PayPal webhooks', () => {
     const approved = transmissionOf('CHECKOUT.ORDER.APPROVED', orderId);
 
     // The approval arrives five times at once while the buyer's return page captures too.
-    const answers = await Promise.all([...Array.from({ length: 5 }, () => deliver(w.ctx, approved)), w.olivia('POST', `/wallet/top-ups/${id}/capture`)]);
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => deliver(w.ctx, approved)),
+      w.olivia('POST', `/wallet/top-ups/${id}/capture`),
+    ]);
     expect(answers.slice(0, 5).map((r) => (r as Response).status)).toEqual([200, 200, 200, 200, 200]);
 
     // Then the capture's own event, replayed byte for byte and redelivered by PayPal, five times each.
     const completed = transmissionOf('PAYMENT.CAPTURE.COMPLETED', orderId);
     for (let i = 0; i < 5; i++) expect((await deliver(w.ctx, completed)).status).toBe(200);
     for (let i = 0; i < 5; i++) w.emu.redeliver(completed.eventId);
-    for (const d of sent(w.emu, 'PAYMENT.CAPTURE.COMPLETED').filter((x) => x.eventId === completed.eventId)) expect((await deliver(w.ctx, d)).status).toBe(200);
+    for (const d of sent(w.emu, 'PAYMENT.CAPTURE.COMPLETED').filter((x) => x.eventId === completed.eventId))
+      expect((await deliver(w.ctx, d)).status).toBe(200);
 
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(before + 30_000_000n);
     const { capture_id } = await payment(id);
-    expect((await creditsOf(w.ctx, w.cast.acme)).filter((c) => c.idempotency_key === `paypal:capture:${capture_id}`)).toHaveLength(1);
+    expect(
+      (await creditsOf(w.ctx, w.cast.acme)).filter((c) => c.idempotency_key === `paypal:capture:${capture_id}`),
+    ).toHaveLength(1);
     expect(await w.ctx.db.selectFrom('invoices').select('id').where('payment_id', '=', id).execute()).toHaveLength(1);
     // Every delivery is recorded; each event was acted on once, the rest were duplicates.
     const outcomes = (await deliveries(completed.eventId)).map((d) => d.outcome);
@@ -56,7 +72,10 @@ describe('PayPal webhooks', () => {
     w.emu.approve(orderId);
     const genuine = transmissionOf('CHECKOUT.ORDER.APPROVED', orderId);
     const forged = [
-      { ...genuine, headers: { ...genuine.headers, 'paypal-transmission-sig': Buffer.from('forged').toString('base64') } },
+      {
+        ...genuine,
+        headers: { ...genuine.headers, 'paypal-transmission-sig': Buffer.from('forged').toString('base64') },
+      },
       { ...genuine, body: genuine.body.replace('"40.00"', '"4000.00"') },
       { ...genuine, headers: { ...genuine.headers, 'paypal-transmission-id': crypto.randomUUID() } },
       { headers: { 'content-type': 'application/json' }, body: genuine.body },
@@ -129,7 +148,10 @@ describe('PayPal webhooks', () => {
       w.ctx.deps.paypalWebhookId = paypalWebhookId;
     }
     expect((await payment(id)).status).toBe('created');
-    const huge = await deliver(w.ctx, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'WH-HUGE', padding: 'x'.repeat(1024 * 1024) }) });
+    const huge = await deliver(w.ctx, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'WH-HUGE', padding: 'x'.repeat(1024 * 1024) }),
+    });
     expect(huge.status).toBe(413);
   });
 });

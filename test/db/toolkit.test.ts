@@ -22,7 +22,8 @@ describe('reading char(n) columns', () => {
 describe('likePattern', () => {
   it('matches what was typed anywhere, with %, _ and \\ taken literally', async () => {
     const matches = async (text: string, typed: string) =>
-      (await sql<{ hit: boolean }>`select ${text}::text ilike ${likePattern(typed)} as hit`.execute(database.db)).rows[0]!.hit;
+      (await sql<{ hit: boolean }>`select ${text}::text ilike ${likePattern(typed)} as hit`.execute(database.db))
+        .rows[0]!.hit;
     expect(await matches('Acme Hosting', 'ME HO')).toBe(true);
     expect(await matches('100% uptime', '100%')).toBe(true);
     expect(await matches('1000 uptime', '100%')).toBe(false);
@@ -44,7 +45,9 @@ describe('pagination', () => {
 
   it('refuses a cursor that is not a row id with a 422 on cursor', () => {
     expect(uuidCursor({ limit: 5 })).toBeNull();
-    expect(uuidCursor({ limit: 5, cursor: '00000000-0000-4000-8000-000000000000' })).toBe('00000000-0000-4000-8000-000000000000');
+    expect(uuidCursor({ limit: 5, cursor: '00000000-0000-4000-8000-000000000000' })).toBe(
+      '00000000-0000-4000-8000-000000000000',
+    );
     expect(() => uuidCursor({ limit: 5, cursor: 'nope' })).toThrow(ValidationError);
   });
 

@@ -25,10 +25,23 @@ beforeEach(async () => {
 });
 
 const htmx = { 'hx-request': 'true' };
-const statusOf = async (id: string) => (await ctx.db.selectFrom('fraud_checks').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+const statusOf = async (id: string) =>
+  (await ctx.db.selectFrom('fraud_checks').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
 /** The table row of check `id` in `html` (its <tr id="fraud-check-…">), or ''. */
-const rowOf = (html: string, id: string) => html.match(/<tr[^>]*id="fraud-check-[0-9a-f-]{36}"[^>]*>[\s\S]*?<\/tr>/g)?.find((row) => row.includes(`id="fraud-check-${id}"`)) ?? '';
-const queueLength = async () => Number((await ctx.db.selectFrom('fraud_checks').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'review').executeTakeFirstOrThrow()).n);
+const rowOf = (html: string, id: string) =>
+  html
+    .match(/<tr[^>]*id="fraud-check-[0-9a-f-]{36}"[^>]*>[\s\S]*?<\/tr>/g)
+    ?.find((row) => row.includes(`id="fraud-check-${id}"`)) ?? '';
+const queueLength = async () =>
+  Number(
+    (
+      await ctx.db
+        .selectFrom('fraud_checks')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', '=', 'review')
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 /**
  * Carl, a customer whose top-up of $123.45 from a Tor exit is held for review (Tor alone is
@@ -37,7 +50,16 @@ const queueLength = async () => Number((await ctx.db.selectFrom('fraud_checks').
 async function heldTopUp() {
   const customer = await createPerson(ctx, 'Carl Customer', { verified: true, email: uniqueEmail('Carl Customer') });
   await setFraudSettings(ctx, { ...DEFAULT_FRAUD_SETTINGS, blockProxyVpnTor: false, scoreThreshold: 100 });
-  const heldId = (await screenTopUp(ctx.deps, { userId: customer.id, organizationId: customer.organization.id, email: customer.email, ip: TOR_IP, amount: 123_450_000n, currency: 'USD' })).checkId!;
+  const heldId = (
+    await screenTopUp(ctx.deps, {
+      userId: customer.id,
+      organizationId: customer.organization.id,
+      email: customer.email,
+      ip: TOR_IP,
+      amount: 123_450_000n,
+      currency: 'USD',
+    })
+  ).checkId!;
   await ctx.db.deleteFrom('platform_settings').where('key', '=', 'fraud').execute();
   expect(await statusOf(heldId)).toBe('review');
   return { customer, heldId };
@@ -49,7 +71,15 @@ describe('the fraud pages', () => {
     const carl = await signedIn(ctx, customer.email);
     for (const path of ['/admin/fraud', '/admin/fraud/settings']) expect((await carl.get(path)).status).toBe(404);
     expect((await carl.post(`/admin/fraud/checks/${heldId}/decision`, { decision: 'allow' })).status).toBe(404);
-    expect((await carl.post('/admin/fraud/settings', { scoreThreshold: '90', whenUnavailable: 'fail_open' }, { method: 'PUT' })).status).toBe(404);
+    expect(
+      (
+        await carl.post(
+          '/admin/fraud/settings',
+          { scoreThreshold: '90', whenUnavailable: 'fail_open' },
+          { method: 'PUT' },
+        )
+      ).status,
+    ).toBe(404);
     const anonymous = new TestBrowser(ctx.app);
     expect((await anonymous.get('/admin/fraud')).headers.get('location')).toBe('/login?next=%2Fadmin%2Ffraud');
     expect(await statusOf(heldId)).toBe('review');
@@ -83,7 +113,11 @@ describe('the fraud pages', () => {
   it('record a decision with the admin as actor, and move the check to recent decisions', async () => {
     const { customer, heldId } = await heldTopUp();
     const before = await queueLength();
-    const res = await admin.post(`/admin/fraud/checks/${heldId}/decision`, { decision: 'block' }, { headers: { ...htmx, 'hx-target': 'fraud-checks' } });
+    const res = await admin.post(
+      `/admin/fraud/checks/${heldId}/decision`,
+      { decision: 'block' },
+      { headers: { ...htmx, 'hx-target': 'fraud-checks' } },
+    );
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(await statusOf(heldId)).toBe('blocked');
@@ -94,14 +128,31 @@ describe('the fraud pages', () => {
     expect(decided).toContain('blocked');
     expect(decided).toContain('by Ada Admin');
     const audit = await ctx.db.selectFrom('activity_log').selectAll().where('target_id', '=', heldId).execute();
-    expect(audit).toEqual([expect.objectContaining({ action: 'admin.fraud_blocked', actor_user_id: adminId, target_type: 'fraud_check', organization_id: customer.organization.id })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'admin.fraud_blocked',
+        actor_user_id: adminId,
+        target_type: 'fraud_check',
+        organization_id: customer.organization.id,
+      }),
+    ]);
     await admin.get('/admin/activity');
     expect(admin.lastHtml).toContain('Blocked a sign-up or top-up held by fraud screening');
   });
 
   it('answer a decision on an unknown check with 404', async () => {
-    expect((await admin.post('/admin/fraud/checks/00000000-0000-4000-8000-000000000000/decision', { decision: 'allow' })).status).toBe(404);
-    expect(await ctx.db.selectFrom('activity_log').select('id').where('actor_user_id', '=', adminId).where('action', 'like', 'admin.fraud_%').execute()).toEqual([]);
+    expect(
+      (await admin.post('/admin/fraud/checks/00000000-0000-4000-8000-000000000000/decision', { decision: 'allow' }))
+        .status,
+    ).toBe(404);
+    expect(
+      await ctx.db
+        .selectFrom('activity_log')
+        .select('id')
+        .where('actor_user_id', '=', adminId)
+        .where('action', 'like', 'admin.fraud_%')
+        .execute(),
+    ).toEqual([]);
   });
 });
 
@@ -126,11 +177,19 @@ describe('the fraud settings page', () => {
     ['an unknown outage mode', { whenUnavailable: 'shrug' }, 'whenUnavailable'],
   ])('refuses %s with 422 and saves nothing', async (_, change, field) => {
     const before = await getFraudSettings(ctx.deps);
-    const res = await admin.post('/admin/fraud/settings', { ...valid, ...change }, { method: 'PUT', headers: { ...htmx, 'hx-target': 'fraud-settings' } });
+    const res = await admin.post(
+      '/admin/fraud/settings',
+      { ...valid, ...change },
+      { method: 'PUT', headers: { ...htmx, 'hx-target': 'fraud-settings' } },
+    );
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html.trimStart().startsWith('<form id="fraud-settings"')).toBe(true);
-    expect(html).toContain(field === 'scoreThreshold' ? 'Enter a whole number from 1 to 100.' : 'Choose what happens when the provider cannot be reached.');
+    expect(html).toContain(
+      field === 'scoreThreshold'
+        ? 'Enter a whole number from 1 to 100.'
+        : 'Choose what happens when the provider cannot be reached.',
+    );
     expect(await getFraudSettings(ctx.deps)).toEqual(before);
     expect(await ctx.db.selectFrom('platform_settings').select('key').where('key', '=', 'fraud').execute()).toEqual([]);
   });
@@ -138,9 +197,30 @@ describe('the fraud settings page', () => {
   it('saves valid settings (an unticked box is off) and audits the change', async () => {
     const res = await admin.post('/admin/fraud/settings', valid, { method: 'PUT' });
     expect(res.status).toBe(303);
-    expect(await getFraudSettings(ctx.deps)).toEqual({ enabled: true, scoreThreshold: 85, blockProxyVpnTor: true, blockDisposableEmail: false, whenUnavailable: 'fail_closed' });
-    const audit = await ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.settings_updated').where('actor_user_id', '=', adminId).execute();
-    expect(audit).toMatchObject([{ actor_user_id: adminId, details: { setting: 'fraud', score_threshold: 85, block_disposable_email: false, when_unavailable: 'fail_closed' } }]);
+    expect(await getFraudSettings(ctx.deps)).toEqual({
+      enabled: true,
+      scoreThreshold: 85,
+      blockProxyVpnTor: true,
+      blockDisposableEmail: false,
+      whenUnavailable: 'fail_closed',
+    });
+    const audit = await ctx.db
+      .selectFrom('activity_log')
+      .selectAll()
+      .where('action', '=', 'admin.settings_updated')
+      .where('actor_user_id', '=', adminId)
+      .execute();
+    expect(audit).toMatchObject([
+      {
+        actor_user_id: adminId,
+        details: {
+          setting: 'fraud',
+          score_threshold: 85,
+          block_disposable_email: false,
+          when_unavailable: 'fail_closed',
+        },
+      },
+    ]);
     await admin.get('/admin/fraud/settings');
     expect(admin.lastHtml).toContain('Fraud settings saved.');
     expect(admin.lastHtml).toMatch(/name="scoreThreshold" type="number" value="85"/);

@@ -25,7 +25,11 @@ describe('demo mode', () => {
     const fraud = fraudScreenerFromConfig(ctx.config, { emulatorUrl: `${base}${FRAUDLABSPRO_EMULATOR_PATH}` });
     expect(fraud?.label).toContain('emulator');
     const result = await screenRegistration({ ...ctx.deps, fraud }, { email: 'demo@example.test', ip: TOR_IP });
-    expect(result).toMatchObject({ decision: 'reject', unavailable: false, reasons: expect.arrayContaining(['Tor exit node detected']) });
+    expect(result).toMatchObject({
+      decision: 'reject',
+      unavailable: false,
+      reasons: expect.arrayContaining(['Tor exit node detected']),
+    });
   });
 
   it('has no provider without an API key or an emulator', () => {

@@ -26,7 +26,8 @@ beforeEach(async () => {
  * An address no other test signs up with: `local.<random>` plus the emulator's tags
  * (`+review`, `+score75`), at `domain`.
  */
-const address = (local: string, tags = '', domain = 'example.test') => `${local}.${randomBytes(3).toString('hex')}${tags ? `+${tags}` : ''}@${domain}`;
+const address = (local: string, tags = '', domain = 'example.test') =>
+  `${local}.${randomBytes(3).toString('hex')}${tags ? `+${tags}` : ''}@${domain}`;
 
 /** Signs up through the HTML form from `ip`. */
 async function signUp(email: string, ip = CLEAN_IP, name = 'Someone New') {
@@ -36,7 +37,13 @@ async function signUp(email: string, ip = CLEAN_IP, name = 'Someone New') {
   return { browser, res };
 }
 
-const checkFor = (email: string) => ctx.db.selectFrom('fraud_checks').selectAll().where('email', '=', email).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+const checkFor = (email: string) =>
+  ctx.db
+    .selectFrom('fraud_checks')
+    .selectAll()
+    .where('email', '=', email)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirstOrThrow();
 const userBy = (email: string) => ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 
 async function signIn(email: string) {
@@ -55,18 +62,29 @@ describe('screening a sign-up', () => {
     const user = (await userBy(email))!;
     expect(user.status).toBe('active');
     const check = await checkFor(email);
-    expect(check).toMatchObject({ subject: 'registration', status: 'approve', score: 10, ip: CLEAN_IP, user_id: user.id, organization_id: user.active_organization_id });
+    expect(check).toMatchObject({
+      subject: 'registration',
+      status: 'approve',
+      score: 10,
+      ip: CLEAN_IP,
+      user_id: user.id,
+      organization_id: user.active_organization_id,
+    });
     expect(check.provider_transaction_id).toMatch(/^\d{8}-[A-Z0-9]{6}$/);
   });
 
   it('refuses a sign-up from a Tor exit node with a clear message, writing nothing but the check', async () => {
     const email = address('tor.user');
-    const before = await Promise.all((['users', 'organizations', 'wallets', 'emails'] as const).map((t) => count(ctx, t)));
+    const before = await Promise.all(
+      (['users', 'organizations', 'wallets', 'emails'] as const).map((t) => count(ctx, t)),
+    );
     const { res, browser } = await signUp(email, TOR_IP);
     expect(res.status).toBe(422);
     expect(browser.lastHtml).toContain('We could not open an account with these details');
     expect(browser.cookies.has('sp_session')).toBe(false);
-    expect(await Promise.all((['users', 'organizations', 'wallets', 'emails'] as const).map((t) => count(ctx, t)))).toEqual(before);
+    expect(
+      await Promise.all((['users', 'organizations', 'wallets', 'emails'] as const).map((t) => count(ctx, t))),
+    ).toEqual(before);
 
     const check = await checkFor(email);
     expect(check).toMatchObject({ status: 'reject', user_id: null, organization_id: null, ip: TOR_IP, score: 70 });
@@ -154,7 +172,11 @@ describe('a sign-up held for review', () => {
     const check = await checkFor(email);
     await admin.get('/admin/fraud');
     expect(admin.lastHtml).toContain(email);
-    const res = await admin.post(`/admin/fraud/checks/${check.id}/decision`, { decision: 'allow' }, { headers: { 'hx-request': 'true', 'hx-target': 'fraud-checks' } });
+    const res = await admin.post(
+      `/admin/fraud/checks/${check.id}/decision`,
+      { decision: 'allow' },
+      { headers: { 'hx-request': 'true', 'hx-target': 'fraud-checks' } },
+    );
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html.trimStart().startsWith('<div id="fraud-checks"')).toBe(true);
@@ -167,7 +189,12 @@ describe('a sign-up held for review', () => {
     expect(welcome.text).toMatch(/\/verify-email\/[\w-]{40,}/);
     expect((await signIn(email)).status).toBe(303);
 
-    const audit = await ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.fraud_allowed').where('target_id', '=', check.id).execute();
+    const audit = await ctx.db
+      .selectFrom('activity_log')
+      .selectAll()
+      .where('action', '=', 'admin.fraud_allowed')
+      .where('target_id', '=', check.id)
+      .execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor_user_id: adminId, target_type: 'fraud_check', ip: '192.0.2.1' });
     expect(audit[0]!.details).toMatchObject({ subject: 'registration', user_id: check.user_id, user_status: 'active' });
@@ -184,8 +211,18 @@ describe('a sign-up held for review', () => {
     expect((await userBy(email))?.status).toBe('suspended');
     const attempt = await signIn(email);
     expect(attempt.html).toContain('This account is suspended');
-    const audit = await ctx.db.selectFrom('activity_log').select(['actor_user_id', 'details']).where('action', '=', 'admin.fraud_blocked').where('target_id', '=', check.id).execute();
-    expect(audit).toEqual([{ actor_user_id: adminId, details: expect.objectContaining({ subject: 'registration', user_status: 'suspended' }) }]);
+    const audit = await ctx.db
+      .selectFrom('activity_log')
+      .select(['actor_user_id', 'details'])
+      .where('action', '=', 'admin.fraud_blocked')
+      .where('target_id', '=', check.id)
+      .execute();
+    expect(audit).toEqual([
+      {
+        actor_user_id: adminId,
+        details: expect.objectContaining({ subject: 'registration', user_status: 'suspended' }),
+      },
+    ]);
   });
 
   it('cannot be decided twice', async () => {
@@ -193,25 +230,37 @@ describe('a sign-up held for review', () => {
     await signUp(email, CLEAN_IP, 'Sam Suspect');
     const check = await checkFor(email);
     expect((await admin.post(`/admin/fraud/checks/${check.id}/decision`, { decision: 'block' })).status).toBe(303);
-    const res = await admin.post(`/admin/fraud/checks/${check.id}/decision`, { decision: 'allow' }, { headers: { 'hx-request': 'true', 'hx-target': 'fraud-checks' } });
+    const res = await admin.post(
+      `/admin/fraud/checks/${check.id}/decision`,
+      { decision: 'allow' },
+      { headers: { 'hx-request': 'true', 'hx-target': 'fraud-checks' } },
+    );
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('This check was already decided (blocked).');
     expect((await userBy(email))?.status).toBe('suspended');
     expect(await checkFor(email)).toMatchObject({ status: 'blocked' });
-    expect(await ctx.db.selectFrom('activity_log').select('id').where('target_id', '=', check.id).execute()).toHaveLength(1);
+    expect(
+      await ctx.db.selectFrom('activity_log').select('id').where('target_id', '=', check.id).execute(),
+    ).toHaveLength(1);
   });
 });
 
 describe('the JSON API registration', () => {
   const register = (body: Record<string, string>, ip: string) =>
-    ctx.app.request('/api/v1/auth/register', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify(body) });
+    ctx.app.request('/api/v1/auth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify(body),
+    });
 
   it('is screened the same way: a refusal is a 403 and creates nothing', async () => {
     const email = address('api.tor');
     const users = await count(ctx, 'users');
     const res = await register({ name: 'Api Tor', email, password: PASSWORD }, TOR_IP);
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: 'registration_refused', message: expect.stringContaining('We could not open an account') } });
+    expect(await res.json()).toEqual({
+      error: { code: 'registration_refused', message: expect.stringContaining('We could not open an account') },
+    });
     expect(await count(ctx, 'users')).toBe(users);
     expect((await checkFor(email)).status).toBe('reject');
   });
@@ -221,7 +270,11 @@ describe('the JSON API registration', () => {
     const res = await register({ name: 'Api Held', email, password: PASSWORD }, CLEAN_IP);
     expect(res.status).toBe(201);
     expect((await userBy(email))?.status).toBe('review');
-    const token = await ctx.app.request('/api/v1/auth/tokens', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': CLEAN_IP }, body: JSON.stringify({ email, password: PASSWORD }) });
+    const token = await ctx.app.request('/api/v1/auth/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': CLEAN_IP },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
     expect(token.status).toBe(403);
     expect((await token.json()).error.code).toBe('account_under_review');
   });

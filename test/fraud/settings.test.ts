@@ -15,7 +15,8 @@ afterAll(async () => ctx.close());
 // Each test's own staff member, and no settings stored: the defaults.
 beforeEach(async () => {
   await ctx.db.deleteFrom('platform_settings').execute();
-  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') })).id;
+  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') }))
+    .id;
 });
 
 describe('billing settings', () => {
@@ -25,11 +26,22 @@ describe('billing settings', () => {
 
   it('are stored as micro-unit strings and read back as exact amounts', async () => {
     await updateBillingSettings(ctx.deps, staff(adminId), { topUpMin: '2.50', topUpMax: '25000.00' });
-    const row = await ctx.db.selectFrom('platform_settings').select(['value', 'updated_by']).where('key', '=', 'billing').executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('platform_settings')
+      .select(['value', 'updated_by'])
+      .where('key', '=', 'billing')
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ value: { topUpMin: '2500000', topUpMax: '25000000000' }, updated_by: adminId });
     expect(await getBillingSettings(ctx.db)).toEqual({ topUpMin: 2_500_000n, topUpMax: 25_000_000_000n });
-    const audit = await ctx.db.selectFrom('activity_log').select(['actor_user_id', 'details']).where('action', '=', 'admin.settings_updated').where('actor_user_id', '=', adminId).execute();
-    expect(audit).toEqual([{ actor_user_id: adminId, details: { setting: 'billing', top_up_min: '2.50', top_up_max: '25000.00' } }]);
+    const audit = await ctx.db
+      .selectFrom('activity_log')
+      .select(['actor_user_id', 'details'])
+      .where('action', '=', 'admin.settings_updated')
+      .where('actor_user_id', '=', adminId)
+      .execute();
+    expect(audit).toEqual([
+      { actor_user_id: adminId, details: { setting: 'billing', top_up_min: '2.50', top_up_max: '25000.00' } },
+    ]);
   });
 
   it.each([
@@ -38,7 +50,10 @@ describe('billing settings', () => {
     [{ topUpMin: '1e2', topUpMax: '10.00' }, 'topUpMin'],
     [{ topUpMin: '50.00', topUpMax: '10.00' }, 'topUpMax'],
   ])('refuses %o and keeps the old limits', async (input, field) => {
-    await expect(updateBillingSettings(ctx.deps, staff(adminId), input)).rejects.toMatchObject({ status: 422, fields: { [field]: expect.any(String) } });
+    await expect(updateBillingSettings(ctx.deps, staff(adminId), input)).rejects.toMatchObject({
+      status: 422,
+      fields: { [field]: expect.any(String) },
+    });
     expect(await getBillingSettings(ctx.db)).toEqual({ topUpMin: 5_000_000n, topUpMax: 1_000_000_000n });
   });
 
@@ -50,14 +65,26 @@ describe('billing settings', () => {
   });
 
   it('can be changed by platform staff only', async () => {
-    await expect(updateBillingSettings(ctx.deps, { ...staff(adminId), isPlatformAdmin: false }, { topUpMin: '1.00', topUpMax: '2.00' })).rejects.toMatchObject({ status: 403 });
+    await expect(
+      updateBillingSettings(
+        ctx.deps,
+        { ...staff(adminId), isPlatformAdmin: false },
+        { topUpMin: '1.00', topUpMax: '2.00' },
+      ),
+    ).rejects.toMatchObject({ status: 403 });
     expect(await getBillingSettings(ctx.db)).toEqual({ topUpMin: 5_000_000n, topUpMax: 1_000_000_000n });
   });
 });
 
 describe('fraud settings', () => {
   it('are off by default without a provider, on by default with one', async () => {
-    expect(await getFraudSettings(ctx.deps)).toEqual({ enabled: false, scoreThreshold: 70, blockProxyVpnTor: true, blockDisposableEmail: true, whenUnavailable: 'fail_open' });
+    expect(await getFraudSettings(ctx.deps)).toEqual({
+      enabled: false,
+      scoreThreshold: 70,
+      blockProxyVpnTor: true,
+      blockDisposableEmail: true,
+      whenUnavailable: 'fail_open',
+    });
     const withProvider = { db: ctx.db, fraud: { screenOrder: () => Promise.reject(new Error('not called')) } };
     expect((await getFraudSettings(withProvider)).enabled).toBe(true);
   });
@@ -68,7 +95,19 @@ describe('fraud settings', () => {
   });
 
   it('fall back field by field when a stored value is unusable', async () => {
-    await putSetting(ctx.db, 'fraud', { enabled: true, scoreThreshold: 500, whenUnavailable: 'fail_closed' }, null, ctx.clock.now());
-    expect(await getFraudSettings(ctx.deps)).toEqual({ enabled: true, scoreThreshold: 70, blockProxyVpnTor: true, blockDisposableEmail: true, whenUnavailable: 'fail_closed' });
+    await putSetting(
+      ctx.db,
+      'fraud',
+      { enabled: true, scoreThreshold: 500, whenUnavailable: 'fail_closed' },
+      null,
+      ctx.clock.now(),
+    );
+    expect(await getFraudSettings(ctx.deps)).toEqual({
+      enabled: true,
+      scoreThreshold: 70,
+      blockProxyVpnTor: true,
+      blockDisposableEmail: true,
+      whenUnavailable: 'fail_closed',
+    });
   });
 });

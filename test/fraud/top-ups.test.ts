@@ -19,26 +19,66 @@ afterAll(async () => close());
 beforeEach(async () => {
   await setFraudSettings(ctx, DEFAULT_FRAUD_SETTINGS);
   tom = await createPerson(ctx, 'Tom Topup', { verified: true, email: uniqueEmail('Tom Topup') });
-  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') })).id;
+  adminId = (await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') }))
+    .id;
 });
 
-const topUp = (amount: bigint) => screenTopUp(ctx.deps, { userId: tom.id, organizationId: tom.organization.id, email: tom.email, ip: CLEAN_IP, amount, currency: 'USD' });
-const check = (id: string) => ctx.db.selectFrom('fraud_checks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const topUp = (amount: bigint) =>
+  screenTopUp(ctx.deps, {
+    userId: tom.id,
+    organizationId: tom.organization.id,
+    email: tom.email,
+    ip: CLEAN_IP,
+    amount,
+    currency: 'USD',
+  });
+const check = (id: string) =>
+  ctx.db.selectFrom('fraud_checks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 /** A payment held for review, as the top-ups code creates it (no PayPal order). */
 const heldPayment = async (checkId: string, amount: bigint) =>
-  (await ctx.db.insertInto('payments').values({ organization_id: tom.organization.id, created_by: tom.id, amount, currency: 'USD', status: 'held', fraud_check_id: checkId }).returning('id').executeTakeFirstOrThrow()).id;
-const payment = (id: string) => ctx.db.selectFrom('payments').select(['status', 'failure_reason', 'provider_order_id']).where('id', '=', id).executeTakeFirstOrThrow();
+  (
+    await ctx.db
+      .insertInto('payments')
+      .values({
+        organization_id: tom.organization.id,
+        created_by: tom.id,
+        amount,
+        currency: 'USD',
+        status: 'held',
+        fraud_check_id: checkId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+const payment = (id: string) =>
+  ctx.db
+    .selectFrom('payments')
+    .select(['status', 'failure_reason', 'provider_order_id'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
 
 describe('screening a top-up', () => {
   it('approves an ordinary amount and records who, where and how much', async () => {
     const result = await topUp(25_000_000n);
     expect(result).toMatchObject({ decision: 'approve', unavailable: false });
     expect(await check(result.checkId!)).toMatchObject({
-      subject: 'top_up', status: 'approve', user_id: tom.id, organization_id: tom.organization.id, email: tom.email, ip: CLEAN_IP, amount: 25_000_000n, currency: 'USD',
+      subject: 'top_up',
+      status: 'approve',
+      user_id: tom.id,
+      organization_id: tom.organization.id,
+      email: tom.email,
+      ip: CLEAN_IP,
+      amount: 25_000_000n,
+      currency: 'USD',
     });
     // FraudLabs Pro saw the amount as a decimal string and an order id within its 15 characters.
     const sent = emu.transactions.get((await check(result.checkId!)).provider_transaction_id!)!.params;
-    expect(sent).toMatchObject({ amount: '25.00', currency: 'USD', payment_mode: 'paypal', department: 'wallet_topup' });
+    expect(sent).toMatchObject({
+      amount: '25.00',
+      currency: 'USD',
+      payment_mode: 'paypal',
+      department: 'wallet_topup',
+    });
     expect(sent.user_order_id).toMatch(/^T[0-9a-f]{14}$/);
     expect(sent.user_order_id!.length).toBeLessThanOrEqual(15);
     expect(result.checkId!.replace(/-/g, '').startsWith(sent.user_order_id!.slice(1))).toBe(true);
@@ -58,7 +98,11 @@ describe('screening a top-up', () => {
     emu.inject('reset');
     const result = await topUp(10_000_000n);
     expect(result).toMatchObject({ decision: 'reject', unavailable: true });
-    expect(screeningRefusal('top_up', result)).toMatchObject({ status: 503, code: 'screening_unavailable', message: expect.stringContaining('temporarily unavailable') });
+    expect(screeningRefusal('top_up', result)).toMatchObject({
+      status: 503,
+      code: 'screening_unavailable',
+      message: expect.stringContaining('temporarily unavailable'),
+    });
   });
 });
 
@@ -70,7 +114,12 @@ describe('a top-up held for review', () => {
     await decideFraudCheck(ctx.deps, staff(adminId), { checkId: held.checkId!, decision: 'allow' });
     expect(await isTopUpCleared(ctx.db, held.checkId)).toBe(true);
     expect(await payment(paymentId)).toEqual({ status: 'held', failure_reason: null, provider_order_id: null });
-    const audit = await ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.fraud_allowed').where('target_id', '=', held.checkId).executeTakeFirstOrThrow();
+    const audit = await ctx.db
+      .selectFrom('activity_log')
+      .selectAll()
+      .where('action', '=', 'admin.fraud_allowed')
+      .where('target_id', '=', held.checkId)
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor_user_id: adminId, organization_id: tom.organization.id });
   });
 
@@ -78,10 +127,16 @@ describe('a top-up held for review', () => {
     const held = await topUp(50_660_000n);
     const paymentId = await heldPayment(held.checkId!, 50_660_000n);
     await decideFraudCheck(ctx.deps, staff(adminId), { checkId: held.checkId!, decision: 'block' });
-    expect(await payment(paymentId)).toEqual({ status: 'cancelled', failure_reason: 'Blocked by fraud review', provider_order_id: null });
+    expect(await payment(paymentId)).toEqual({
+      status: 'cancelled',
+      failure_reason: 'Blocked by fraud review',
+      provider_order_id: null,
+    });
     expect(await isTopUpCleared(ctx.db, held.checkId)).toBe(false);
     // Blocking a top-up leaves the customer's account alone.
-    expect((await ctx.db.selectFrom('users').select('status').where('id', '=', tom.id).executeTakeFirstOrThrow()).status).toBe('active');
+    expect(
+      (await ctx.db.selectFrom('users').select('status').where('id', '=', tom.id).executeTakeFirstOrThrow()).status,
+    ).toBe('active');
   });
 
   it('counts as cleared when screening is off (no check) or was skipped, and not when refused', async () => {
@@ -93,9 +148,19 @@ describe('a top-up held for review', () => {
 
   it('refuses decisions from anyone but platform staff, and unknown decisions', async () => {
     const held = await topUp(60_660_000n);
-    await expect(decideFraudCheck(ctx.deps, { ...staff(tom.id), isPlatformAdmin: false }, { checkId: held.checkId!, decision: 'allow' })).rejects.toMatchObject({ status: 403 });
-    await expect(decideFraudCheck(ctx.deps, staff(adminId), { checkId: held.checkId!, decision: 'maybe' })).rejects.toMatchObject({ status: 422 });
-    await expect(decideFraudCheck(ctx.deps, staff(adminId), { checkId: 'not-a-uuid', decision: 'allow' })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      decideFraudCheck(
+        ctx.deps,
+        { ...staff(tom.id), isPlatformAdmin: false },
+        { checkId: held.checkId!, decision: 'allow' },
+      ),
+    ).rejects.toMatchObject({ status: 403 });
+    await expect(
+      decideFraudCheck(ctx.deps, staff(adminId), { checkId: held.checkId!, decision: 'maybe' }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      decideFraudCheck(ctx.deps, staff(adminId), { checkId: 'not-a-uuid', decision: 'allow' }),
+    ).rejects.toMatchObject({ status: 404 });
     expect((await check(held.checkId!)).status).toBe('review');
   });
 });

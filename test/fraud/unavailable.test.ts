@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { screenRegistration } from '../../src/domain/fraud/screen.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator } from '../../src/providers/fraudlabspro/emulator/index.ts';
+import {
+  startFraudLabsProEmulator,
+  type FraudLabsProEmulator,
+} from '../../src/providers/fraudlabspro/emulator/index.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { PASSWORD } from '../helpers/people.ts';
@@ -22,10 +25,12 @@ async function signUp(email: string) {
   const res = await browser.post('/register', { name: 'Una Available', email, password: PASSWORD });
   return { res, html: browser.lastHtml };
 }
-const checkFor = (email: string) => ctx.db.selectFrom('fraud_checks').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+const checkFor = (email: string) =>
+  ctx.db.selectFrom('fraud_checks').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
 /** An address no other test uses. */
 const address = (local: string) => `${local}.${randomBytes(3).toString('hex')}@example.test`;
-const userBy = (email: string) => ctx.db.selectFrom('users').select('status').where('email', '=', email).executeTakeFirst();
+const userBy = (email: string) =>
+  ctx.db.selectFrom('users').select('status').where('email', '=', email).executeTakeFirst();
 
 describe('when FraudLabs Pro answers 500', () => {
   it('fails open by default: the sign-up goes through unscreened, and a skipped check says why', async () => {
@@ -37,7 +42,11 @@ describe('when FraudLabs Pro answers 500', () => {
     const check = await checkFor(email);
     expect(check).toMatchObject({ status: 'skipped', score: null, provider_transaction_id: null });
     expect(check.reasons).toEqual(['Screening unavailable (http_500); let through (fail-open)']);
-    expect(check.details).toMatchObject({ unavailable: true, mode: 'fail_open', error: { code: 'http_500', retryable: true } });
+    expect(check.details).toMatchObject({
+      unavailable: true,
+      mode: 'fail_open',
+      error: { code: 'http_500', retryable: true },
+    });
   });
 
   it('fails closed when set to: refused as temporarily unavailable, nothing created but the check', async () => {
@@ -49,7 +58,10 @@ describe('when FraudLabs Pro answers 500', () => {
     expect(res.status).toBe(422);
     expect(html).toContain('We cannot open new accounts right now. Please try again in a few minutes.');
     expect(await count(ctx, 'users')).toBe(users);
-    expect(await checkFor(email)).toMatchObject({ status: 'reject', reasons: ['Screening unavailable (http_500); refused (fail-closed)'] });
+    expect(await checkFor(email)).toMatchObject({
+      status: 'reject',
+      reasons: ['Screening unavailable (http_500); refused (fail-closed)'],
+    });
   });
 
   it('fails closed over the JSON API with a 503', async () => {
@@ -57,7 +69,8 @@ describe('when FraudLabs Pro answers 500', () => {
     await setFraudSettings(ctx, { whenUnavailable: 'fail_closed' });
     emu.inject('500');
     const res = await ctx.app.request('/api/v1/auth/register', {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': CLEAN_IP },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': CLEAN_IP },
       body: JSON.stringify({ name: 'Api Closed', email, password: PASSWORD }),
     });
     expect(res.status).toBe(503);
@@ -100,7 +113,11 @@ describe('when FraudLabs Pro cannot be reached at all', () => {
     const email = address('refused');
     const result = await screenRegistration(offline.deps, { email, ip: CLEAN_IP });
     expect(result).toMatchObject({ decision: 'approve', unavailable: true });
-    const check = await offline.db.selectFrom('fraud_checks').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+    const check = await offline.db
+      .selectFrom('fraud_checks')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
     expect(check).toMatchObject({ status: 'skipped', email });
     expect(check.details).toMatchObject({ error: { code: 'network', retryable: true } });
   });
@@ -110,7 +127,15 @@ describe('when FraudLabs Pro cannot be reached at all', () => {
     const email = address('refused');
     const result = await screenRegistration(offline.deps, { email, ip: CLEAN_IP });
     expect(result).toMatchObject({ decision: 'reject', unavailable: true });
-    expect((await offline.db.selectFrom('fraud_checks').select('status').where('email', '=', email).executeTakeFirstOrThrow()).status).toBe('reject');
+    expect(
+      (
+        await offline.db
+          .selectFrom('fraud_checks')
+          .select('status')
+          .where('email', '=', email)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('reject');
   });
 });
 
@@ -128,12 +153,20 @@ describe('with no provider configured', () => {
   it('does not screen by default, and writes no check', async () => {
     expect(bare.deps.fraud).toBeUndefined();
     const checks = await count(bare, 'fraud_checks');
-    expect(await screenRegistration(bare.deps, { email: address('plain'), ip: CLEAN_IP })).toEqual({ decision: 'approve', checkId: null, reasons: [], unavailable: false });
+    expect(await screenRegistration(bare.deps, { email: address('plain'), ip: CLEAN_IP })).toEqual({
+      decision: 'approve',
+      checkId: null,
+      reasons: [],
+      unavailable: false,
+    });
     expect(await count(bare, 'fraud_checks')).toBe(checks);
   });
 
   it('treats screening switched on anyway as an unreachable provider', async () => {
     await setFraudSettings(bare, { ...DEFAULT_FRAUD_SETTINGS, whenUnavailable: 'fail_closed' });
-    expect(await screenRegistration(bare.deps, { email: address('plain'), ip: CLEAN_IP })).toMatchObject({ decision: 'reject', unavailable: true });
+    expect(await screenRegistration(bare.deps, { email: address('plain'), ip: CLEAN_IP })).toMatchObject({
+      decision: 'reject',
+      unavailable: true,
+    });
   });
 });

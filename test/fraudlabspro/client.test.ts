@@ -7,7 +7,11 @@ import {
   type FraudLabsProClientOptions,
   type ScreenOrderInput,
 } from '../../src/providers/fraudlabspro/client.ts';
-import { startFraudLabsProEmulator, type FraudLabsProEmulator, type FraudLabsProFailure } from '../../src/providers/fraudlabspro/emulator/index.ts';
+import {
+  startFraudLabsProEmulator,
+  type FraudLabsProEmulator,
+  type FraudLabsProFailure,
+} from '../../src/providers/fraudlabspro/emulator/index.ts';
 
 const API_KEY = 'FLPTESTKEY0123456789ABCDEFGHIJKL';
 
@@ -47,7 +51,8 @@ describe('FraudLabs Pro client against the emulator', () => {
   afterEach(async () => {
     await emu.close();
   });
-  const flp = (over: Partial<FraudLabsProClientOptions> = {}) => createFraudLabsProClient({ apiKey: API_KEY, baseUrl: emu.url, timeoutMs: 2_000, ...over });
+  const flp = (over: Partial<FraudLabsProClientOptions> = {}) =>
+    createFraudLabsProClient({ apiKey: API_KEY, baseUrl: emu.url, timeoutMs: 2_000, ...over });
 
   it('a registration from an ordinary IP and address is approved with a low score and no flags', async () => {
     const result = await flp().screenOrder(registration());
@@ -75,7 +80,12 @@ describe('FraudLabs Pro client against the emulator', () => {
 
     expect(emu.requests).toHaveLength(1);
     const req = emu.requests[0]!;
-    expect(req).toMatchObject({ method: 'POST', path: '/v2/order/screen', query: {}, contentType: 'application/x-www-form-urlencoded' });
+    expect(req).toMatchObject({
+      method: 'POST',
+      path: '/v2/order/screen',
+      query: {},
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(req.body).toEqual({
       key: API_KEY,
       format: 'json',
@@ -181,9 +191,22 @@ describe('FraudLabs Pro client against the emulator', () => {
   it('keeps the raw response with the exact FraudLabs Pro field names a policy reads', async () => {
     const result = await flp().screenOrder(registration({ ip: '198.51.100.66', email: 'x@mailinator.com' }));
 
-    expect(result.raw.ip_geolocation).toMatchObject({ ip: '198.51.100.66', is_proxy: true, proxy_type: 'VPN', is_in_blacklist: false });
-    expect(result.raw.email_address).toMatchObject({ is_disposable: true, is_in_blacklist: false, is_domain_exist: true });
-    expect(result.raw).toMatchObject({ fraudlabspro_id: result.transactionId, fraudlabspro_score: 75, fraudlabspro_status: 'REVIEW' });
+    expect(result.raw.ip_geolocation).toMatchObject({
+      ip: '198.51.100.66',
+      is_proxy: true,
+      proxy_type: 'VPN',
+      is_in_blacklist: false,
+    });
+    expect(result.raw.email_address).toMatchObject({
+      is_disposable: true,
+      is_in_blacklist: false,
+      is_domain_exist: true,
+    });
+    expect(result.raw).toMatchObject({
+      fraudlabspro_id: result.transactionId,
+      fraudlabspro_score: 75,
+      fraudlabspro_status: 'REVIEW',
+    });
     expect(JSON.stringify(result.raw)).not.toContain(API_KEY);
   });
 
@@ -262,7 +285,9 @@ describe('FraudLabs Pro client against the emulator', () => {
     const gone = await startFraudLabsProEmulator();
     const url = gone.url;
     await gone.close();
-    const err = await failureOf(createFraudLabsProClient({ apiKey: API_KEY, baseUrl: url, timeoutMs: 1_000 }).screenOrder(registration()));
+    const err = await failureOf(
+      createFraudLabsProClient({ apiKey: API_KEY, baseUrl: url, timeoutMs: 1_000 }).screenOrder(registration()),
+    );
 
     expect(err).toMatchObject({ retryable: true, code: 'network' });
     expect(err.message).toContain('ECONNREFUSED');
@@ -270,7 +295,16 @@ describe('FraudLabs Pro client against the emulator', () => {
 
   it('the API key never appears in an error message, whatever went wrong', async () => {
     const messages: string[] = [];
-    for (const failure of ['500', 'non_json', 'timeout', 'reset', 'invalid_key', 'expired_key', 'insufficient_credit', 'invalid_ip'] as const) {
+    for (const failure of [
+      '500',
+      'non_json',
+      'timeout',
+      'reset',
+      'invalid_key',
+      'expired_key',
+      'insufficient_credit',
+      'invalid_ip',
+    ] as const) {
       emu.inject(failure);
       messages.push((await failureOf(flp({ timeoutMs: 300 }).screenOrder(registration()))).message);
     }
@@ -322,14 +356,20 @@ describe('FraudLabs Pro client against a misbehaving server', () => {
   });
 
   it('a 200 without a known status is an unreadable answer and retryable', async () => {
-    reply = () => ({ status: 200, body: JSON.stringify({ fraudlabspro_id: 'X', fraudlabspro_score: 5, fraudlabspro_status: 'MAYBE' }) });
+    reply = () => ({
+      status: 200,
+      body: JSON.stringify({ fraudlabspro_id: 'X', fraudlabspro_score: 5, fraudlabspro_status: 'MAYBE' }),
+    });
     const err = await failureOf(flp().screenOrder(registration()));
 
     expect(err).toMatchObject({ retryable: true, code: 'bad_response' });
   });
 
   it('an error envelope inside a 200 is still an error, and not retryable', async () => {
-    reply = () => ({ status: 200, body: JSON.stringify({ error: { error_code: '10007', error_message: 'INSUFFICIENT CREDIT' } }) });
+    reply = () => ({
+      status: 200,
+      body: JSON.stringify({ error: { error_code: '10007', error_message: 'INSUFFICIENT CREDIT' } }),
+    });
     const err = await failureOf(flp().screenOrder(registration()));
 
     expect(err).toMatchObject({ retryable: false, code: '10007', isConfigurationError: true });
@@ -355,8 +395,21 @@ describe('FraudLabs Pro client against a misbehaving server', () => {
     });
     const result = await flp().screenOrder(registration());
 
-    expect(result).toMatchObject({ decision: 'approve', score: 42, transactionId: '20260101-ABCDEF', remainingCredits: null, rules: [] });
+    expect(result).toMatchObject({
+      decision: 'approve',
+      score: 42,
+      transactionId: '20260101-ABCDEF',
+      remainingCredits: null,
+      rules: [],
+    });
     // Only JSON `true` counts; "Y" is not a v2 boolean.
-    expect(result.flags).toMatchObject({ proxy: true, proxyType: null, vpn: false, tor: false, disposableEmail: false, emailDomainExists: false });
+    expect(result.flags).toMatchObject({
+      proxy: true,
+      proxyType: null,
+      vpn: false,
+      tor: false,
+      disposableEmail: false,
+      emailDomainExists: false,
+    });
   });
 });

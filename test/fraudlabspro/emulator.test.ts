@@ -25,7 +25,8 @@ describe('FraudLabs Pro emulator protocol', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ key: KEY, ...params }).toString(),
     });
-  const get = (path: string, params: Record<string, string>) => fetch(`${emu.url}${path}?${new URLSearchParams(params).toString()}`);
+  const get = (path: string, params: Record<string, string>) =>
+    fetch(`${emu.url}${path}?${new URLSearchParams(params).toString()}`);
 
   it('answers a bad key on v2 with HTTP 400 and the FraudLabs Pro error envelope', async () => {
     const res = await v2({ key: 'WRONG', ip: '192.0.2.1' });
@@ -44,8 +45,12 @@ describe('FraudLabs Pro emulator protocol', () => {
   });
 
   it('answers the reserved expired and no-credit keys with 10006 and 10007', async () => {
-    expect(await (await v2({ key: 'expired-key', ip: '192.0.2.1' })).json()).toMatchObject({ error: { error_code: 10006 } });
-    expect(await (await v2({ key: 'no-credit', ip: '192.0.2.1' })).json()).toMatchObject({ error: { error_code: 10007 } });
+    expect(await (await v2({ key: 'expired-key', ip: '192.0.2.1' })).json()).toMatchObject({
+      error: { error_code: 10006 },
+    });
+    expect(await (await v2({ key: 'no-credit', ip: '192.0.2.1' })).json()).toMatchObject({
+      error: { error_code: 10007 },
+    });
   });
 
   it('answers the v2 screen with nested objects, real booleans and a decreasing credit counter', async () => {
@@ -54,10 +59,28 @@ describe('FraudLabs Pro emulator protocol', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
-    expect(body.ip_geolocation).toMatchObject({ ip: '198.51.100.99', is_proxy: true, proxy_type: 'TOR', is_in_blacklist: false, usage_type: ['DCH'] });
-    expect(body.email_address).toEqual({ is_free: false, is_disposable: true, is_domain_exist: true, is_new_domain_name: false, is_in_blacklist: false });
-    expect(body).toMatchObject({ user_order_id: 'ORDER-1', fraudlabspro_score: 100, fraudlabspro_status: 'REJECT', remaining_credits: 2 });
-    for (const block of ['billing_address', 'shipping_address', 'phone_number', 'username', 'credit_card', 'device']) expect(body).toHaveProperty(block);
+    expect(body.ip_geolocation).toMatchObject({
+      ip: '198.51.100.99',
+      is_proxy: true,
+      proxy_type: 'TOR',
+      is_in_blacklist: false,
+      usage_type: ['DCH'],
+    });
+    expect(body.email_address).toEqual({
+      is_free: false,
+      is_disposable: true,
+      is_domain_exist: true,
+      is_new_domain_name: false,
+      is_in_blacklist: false,
+    });
+    expect(body).toMatchObject({
+      user_order_id: 'ORDER-1',
+      fraudlabspro_score: 100,
+      fraudlabspro_status: 'REJECT',
+      remaining_credits: 2,
+    });
+    for (const block of ['billing_address', 'shipping_address', 'phone_number', 'username', 'credit_card', 'device'])
+      expect(body).toHaveProperty(block);
   });
 
   it('refuses a screen once the credit is used up', async () => {
@@ -82,7 +105,12 @@ describe('FraudLabs Pro emulator protocol', () => {
   });
 
   it('answers v1 with a flat body of Y/N/NA strings when JSON is asked for', async () => {
-    const res = await get('/v1/order/screen', { key: KEY, ip: '198.51.100.66', email: 'x@mailinator.com', format: 'json' });
+    const res = await get('/v1/order/screen', {
+      key: KEY,
+      ip: '198.51.100.66',
+      email: 'x@mailinator.com',
+      format: 'json',
+    });
     const body = (await res.json()) as Record<string, unknown>;
 
     expect(res.status).toBe(200);
@@ -114,12 +142,21 @@ describe('FraudLabs Pro emulator protocol', () => {
     const res = await get('/v1/order/screen', { key: 'WRONG', ip: '192.0.2.1', format: 'json' });
 
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ fraudlabspro_error_code: '10001', fraudlabspro_message: 'INVALID API KEY', fraudlabspro_score: '' });
+    expect(await res.json()).toMatchObject({
+      fraudlabspro_error_code: '10001',
+      fraudlabspro_message: 'INVALID API KEY',
+      fraudlabspro_score: '',
+    });
   });
 
   it('records feedback on a screened transaction and returns it from the result endpoint', async () => {
-    const screened = (await (await v2({ ip: '192.0.2.1', user_order_id: 'ORD-9' })).json()) as { fraudlabspro_id: string };
-    const feedback = await v2({ id: screened.fraudlabspro_id, action: 'REJECT', note: 'chargeback' }, '/v2/order/feedback');
+    const screened = (await (await v2({ ip: '192.0.2.1', user_order_id: 'ORD-9' })).json()) as {
+      fraudlabspro_id: string;
+    };
+    const feedback = await v2(
+      { id: screened.fraudlabspro_id, action: 'REJECT', note: 'chargeback' },
+      '/v2/order/feedback',
+    );
 
     expect(feedback.status).toBe(200);
     expect(await feedback.json()).toEqual({ fraudlabspro_id: screened.fraudlabspro_id });
@@ -127,7 +164,10 @@ describe('FraudLabs Pro emulator protocol', () => {
 
     const byId = await get('/v2/order/result', { key: KEY, id: screened.fraudlabspro_id });
     const byOrder = await get('/v2/order/result', { key: KEY, id: 'ORD-9', id_type: 'user_order_id' });
-    expect(await byId.json()).toMatchObject({ fraudlabspro_id: screened.fraudlabspro_id, fraudlabspro_status: 'REJECT' });
+    expect(await byId.json()).toMatchObject({
+      fraudlabspro_id: screened.fraudlabspro_id,
+      fraudlabspro_status: 'REJECT',
+    });
     expect(await byOrder.json()).toMatchObject({ fraudlabspro_id: screened.fraudlabspro_id });
 
     const again = await v2({ id: screened.fraudlabspro_id, action: 'APPROVE' }, '/v2/order/feedback');
@@ -136,7 +176,9 @@ describe('FraudLabs Pro emulator protocol', () => {
 
   it('refuses feedback for an unknown transaction or with an unknown action', async () => {
     const unknown = await v2({ id: '20260101-NOPE00', action: 'APPROVE' }, '/v2/order/feedback');
-    expect(await unknown.json()).toMatchObject({ error: { error_code: 10011, error_message: 'TRANSACTION NOT FOUND' } });
+    expect(await unknown.json()).toMatchObject({
+      error: { error_code: 10011, error_message: 'TRANSACTION NOT FOUND' },
+    });
 
     const { fraudlabspro_id: id } = (await (await v2({ ip: '192.0.2.1' })).json()) as { fraudlabspro_id: string };
     const bad = await v2({ id, action: 'MAYBE' }, '/v2/order/feedback');
@@ -194,7 +236,11 @@ describe('FraudLabs Pro emulator mounted as a sub-app', () => {
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_emulators/fraudlabspro`;
-      const result = await createFraudLabsProClient({ apiKey: 'demo-key', baseUrl: base, timeoutMs: 2_000 }).screenOrder({
+      const result = await createFraudLabsProClient({
+        apiKey: 'demo-key',
+        baseUrl: base,
+        timeoutMs: 2_000,
+      }).screenOrder({
         ip: '198.51.100.66',
         email: 'ada@lovelace.example',
       });

@@ -35,14 +35,19 @@ export class TestBrowser {
     this.absorb(res);
     if ((res.headers.get('content-type') ?? '').includes('text/html')) {
       this.lastHtml = await res.clone().text();
-      const m = /name="csrf-token" content="([^"]+)"/.exec(this.lastHtml) ?? /name="_csrf" value="([^"]+)"/.exec(this.lastHtml);
+      const m =
+        /name="csrf-token" content="([^"]+)"/.exec(this.lastHtml) ?? /name="_csrf" value="([^"]+)"/.exec(this.lastHtml);
       if (m) this.csrf = m[1]!;
     }
     return res;
   }
 
   /** Submits a form (urlencoded) with the CSRF token unless `_csrf` is given. */
-  async post(path: string, form: Record<string, string> = {}, opts: { method?: string; headers?: Record<string, string>; csrf?: boolean } = {}): Promise<Response> {
+  async post(
+    path: string,
+    form: Record<string, string> = {},
+    opts: { method?: string; headers?: Record<string, string>; csrf?: boolean } = {},
+  ): Promise<Response> {
     const body = new URLSearchParams({ ...(opts.csrf === false ? {} : { _csrf: this.csrf }), ...form });
     const res = await this.app.request(path, {
       method: opts.method ?? 'POST',

@@ -59,9 +59,22 @@ export interface TestContextOptions {
  * `env` overrides configuration; the clock is a TestClock; outside systems are off unless a
  * test names one (a PayPal client of its emulator, FRAUDLABSPRO_* env, `paypalEmulator`).
  */
-export async function createTestContext(env: Record<string, string> = {}, opts: TestContextOptions = {}): Promise<TestContext> {
-  const database = opts.shareDatabase ? { ...opts.shareDatabase, drop: async () => undefined } : await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PUBLIC_URL: 'http://localhost:3000', TRUSTED_PROXY_COUNT: '1', ...env });
+export async function createTestContext(
+  env: Record<string, string> = {},
+  opts: TestContextOptions = {},
+): Promise<TestContext> {
+  const database = opts.shareDatabase
+    ? { ...opts.shareDatabase, drop: async () => undefined }
+    : await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    PUBLIC_URL: 'http://localhost:3000',
+    TRUSTED_PROXY_COUNT: '1',
+    ...env,
+  });
   const clock = new TestClock();
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   // pg-boss reports trouble as 'error' events, which crash the file when nobody listens. Keep
@@ -82,7 +95,11 @@ export async function createTestContext(env: Record<string, string> = {}, opts: 
       db: database.db,
       clock,
       log,
-      ...(opts.paypal ? { paypal: opts.paypal, paypalWebhookId: opts.paypalWebhookId } : opts.paypalEmulator ? {} : { paypal: null }),
+      ...(opts.paypal
+        ? { paypal: opts.paypal, paypalWebhookId: opts.paypalWebhookId }
+        : opts.paypalEmulator
+          ? {}
+          : { paypal: null }),
       // Fraud screening only when a test names a provider (FRAUDLABSPRO_API_KEY/_BASE_URL, e.g. an
       // emulator), never the demo one the loopback would give.
       ...(config.FRAUDLABSPRO_API_KEY ? {} : { fraud: null }),

@@ -45,7 +45,10 @@ export async function createTestDatabase(): Promise<{ url: string; db: Db; drop(
         await c.query(`drop database if exists ${name} with (force)`);
         await c.end();
       }
-      if (problems.length) throw new Error(`The ledger's promises were broken in database ${name} when it was closed:\n${problems.join('\n')}`);
+      if (problems.length)
+        throw new Error(
+          `The ledger's promises were broken in database ${name} when it was closed:\n${problems.join('\n')}`,
+        );
     },
   };
 }
@@ -62,7 +65,9 @@ export async function backendPid(db: DbOrTx): Promise<number> {
  */
 export async function waitUntilBlocked(db: DbOrTx, pid: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await sql<{ n: number }>`select cardinality(pg_blocking_pids(${pid}::int)) as n`.execute(db)).rows[0]!.n === 0) {
+  while (
+    (await sql<{ n: number }>`select cardinality(pg_blocking_pids(${pid}::int)) as n`.execute(db)).rows[0]!.n === 0
+  ) {
     if (Date.now() > deadline) throw new Error(`backend ${pid} never waited for a lock`);
     await new Promise((r) => setTimeout(r, 5));
   }

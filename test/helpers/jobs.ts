@@ -6,7 +6,11 @@ import type { TestContext } from './context.ts';
  * giving each payload (checked against the queue's schema) to `handler` and completing it.
  * Returns how many ran.
  */
-export async function runQueued<Q extends QueueName>(ctx: Pick<TestContext, 'boss'>, name: Q, handler: (data: Payload<Q>) => Promise<unknown>): Promise<number> {
+export async function runQueued<Q extends QueueName>(
+  ctx: Pick<TestContext, 'boss'>,
+  name: Q,
+  handler: (data: Payload<Q>) => Promise<unknown>,
+): Promise<number> {
   let ran = 0;
   for (;;) {
     const jobs = await ctx.boss.fetch(name, { batchSize: 50 });

@@ -5,9 +5,17 @@ import { TestBrowser } from './browser.ts';
 /** The cast: named people, created through the real registration path. */
 export const PASSWORD = 'correct horse battery';
 
-export async function createPerson(ctx: TestContext, name: string, opts: { isAdmin?: boolean; verified?: boolean; email?: string } = {}) {
+export async function createPerson(
+  ctx: TestContext,
+  name: string,
+  opts: { isAdmin?: boolean; verified?: boolean; email?: string } = {},
+) {
   const email = opts.email ?? `${name.toLowerCase().replace(/\s+/g, '.')}@example.test`;
-  const { user, organization } = await register(ctx.deps, { name, email, password: PASSWORD }, { isAdmin: opts.isAdmin, verified: opts.verified });
+  const { user, organization } = await register(
+    ctx.deps,
+    { name, email, password: PASSWORD },
+    { isAdmin: opts.isAdmin, verified: opts.verified },
+  );
   return { ...user, organization, password: PASSWORD };
 }
 
@@ -21,7 +29,12 @@ export function uniqueEmail(name: string): string {
 }
 
 /** A browser signed in as `email` through the real sign-in form. */
-export async function signedIn(ctx: TestContext, email: string, password = PASSWORD, ip?: string): Promise<TestBrowser> {
+export async function signedIn(
+  ctx: TestContext,
+  email: string,
+  password = PASSWORD,
+  ip?: string,
+): Promise<TestBrowser> {
   const browser = new TestBrowser(ctx.app, ip);
   await browser.get('/login');
   const res = await browser.post('/login', { email, password });

@@ -14,25 +14,43 @@ let month: Month;
 beforeAll(async () => {
   ctx = await createTestContext();
   olga = await person(ctx, 'Olga Owner');
-  await ctx.db.updateTable('organizations').set({ name: 'Olga Ltd', address: '2 Dock Road', tax_id: 'GB222' }).where('id', '=', olga.organizationId).execute();
+  await ctx.db
+    .updateTable('organizations')
+    .set({ name: 'Olga Ltd', address: '2 Dock Road', tax_id: 'GB222' })
+    .where('id', '=', olga.organizationId)
+    .execute();
   await setSeller(ctx, { name: 'SkyPanel Hosting GmbH', address: 'Berlin', tax_id: 'DE999', email: null });
   // The month's money at one moment (fixtures.ts), its receipts issued a millisecond apart, in order.
   const moment = await atOneMoment(ctx, async (deps, at) => {
     const issued = [];
     for (const [i, amount] of [10_000_000n, 25_500_000n, 100_000_000n].entries()) {
-      issued.push((await topUp(deps, olga.organizationId, amount, { captureId: `CAP-OLGA-${amount}`, issuedAt: new Date(at.getTime() + i + 1) })).invoice);
+      issued.push(
+        (
+          await topUp(deps, olga.organizationId, amount, {
+            captureId: `CAP-OLGA-${amount}`,
+            issuedAt: new Date(at.getTime() + i + 1),
+          })
+        ).invoice,
+      );
     }
     await move(deps.db, olga.organizationId, 'vps_charge', -13_699n, 'Server api-1, one hour');
     return issued;
   });
   ({ value: receipts, month } = moment);
-  statement = await issueStatement({ ...ctx.deps, clock: { now: () => after(month.end, 15) } }, olga.organizationId, month.month);
+  statement = await issueStatement(
+    { ...ctx.deps, clock: { now: () => after(month.end, 15) } },
+    olga.organizationId,
+    month.month,
+  );
   token = await tokenFor(ctx, olga.email, '198.51.100.90');
 });
 afterAll(async () => ctx.close());
 
 const call = () => apiClient(ctx, '198.51.100.90');
-const pdf = (path: string, bearer: string) => ctx.app.request(`/api/v1${path}`, { headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': '198.51.100.90' } });
+const pdf = (path: string, bearer: string) =>
+  ctx.app.request(`/api/v1${path}`, {
+    headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': '198.51.100.90' },
+  });
 
 describe('GET /api/v1/invoices', () => {
   it('pages through the organization’s invoices newest first, amounts as decimal strings', async () => {
@@ -40,7 +58,11 @@ describe('GET /api/v1/invoices', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: Awaited<ReturnType<ReturnType<typeof call>>> = await call()('GET', `/invoices?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token });
+      const res: Awaited<ReturnType<ReturnType<typeof call>>> = await call()(
+        'GET',
+        `/invoices?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token },
+      );
       expect(res.status).toBe(200);
       expect(res.body.has_more).toBe(res.body.next_cursor !== null);
       seen.push(...res.body.data);
@@ -50,7 +72,13 @@ describe('GET /api/v1/invoices', () => {
     expect(pages).toBe(2);
     expect(seen.map((i) => i.id)).toEqual([statement.id, ...[...receipts].reverse().map((r) => r.id)]);
     expect(seen.map((i) => i.total)).toEqual(['0.01', '100.00', '25.50', '10.00']);
-    expect(seen[1]).toMatchObject({ number: receipts[2]!.number, kind: 'receipt', currency: 'USD', period_start: null, payment_id: expect.any(String) });
+    expect(seen[1]).toMatchObject({
+      number: receipts[2]!.number,
+      kind: 'receipt',
+      currency: 'USD',
+      period_start: null,
+      payment_id: expect.any(String),
+    });
     expect(seen[1]!.issued_at).toMatch(ISO_UTC);
   });
 
@@ -66,21 +94,48 @@ describe('GET /api/v1/invoices/{id}', () => {
     const res = await call()('GET', `/invoices/${receipts[1]!.id}`, { token });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
-      number: receipts[1]!.number, kind: 'receipt', total: '25.50',
+      number: receipts[1]!.number,
+      kind: 'receipt',
+      total: '25.50',
       seller: { name: 'SkyPanel Hosting GmbH', address: 'Berlin', tax_id: 'DE999', email: null },
       buyer: { name: 'Olga Ltd', address: '2 Dock Road', tax_id: 'GB222', email: null },
-      lines: [{ type: 'item', description: 'Wallet top-up (PayPal capture CAP-OLGA-25500000)', kind: null, amount: '25.50', balance: null }],
-      opening_balance: null, closing_balance: null, totals: null,
+      lines: [
+        {
+          type: 'item',
+          description: 'Wallet top-up (PayPal capture CAP-OLGA-25500000)',
+          kind: null,
+          amount: '25.50',
+          balance: null,
+        },
+      ],
+      opening_balance: null,
+      closing_balance: null,
+      totals: null,
     });
   });
 
   it('answers a statement with exact line amounts, running balances and totals', async () => {
     const res = await call()('GET', `/invoices/${statement.id}`, { token });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ kind: 'statement', total: '0.01', opening_balance: '0.00', closing_balance: '135.49', totals: { credits: '135.50', charges: '-0.01', refunds: '0.00' } });
-    expect(res.body).toMatchObject({ period_start: month.start.toISOString(), period_end: month.end.toISOString(), issued_at: after(month.end, 15).toISOString() });
-    expect(res.body.lines.map((l: { kind: string; amount: string; balance: string }) => [l.kind, l.amount, l.balance])).toEqual([
-      ['top_up', '10.00', '10.00'], ['top_up', '25.50', '35.50'], ['top_up', '100.00', '135.50'], ['vps_charge', '-0.013699', '135.49'],
+    expect(res.body).toMatchObject({
+      kind: 'statement',
+      total: '0.01',
+      opening_balance: '0.00',
+      closing_balance: '135.49',
+      totals: { credits: '135.50', charges: '-0.01', refunds: '0.00' },
+    });
+    expect(res.body).toMatchObject({
+      period_start: month.start.toISOString(),
+      period_end: month.end.toISOString(),
+      issued_at: after(month.end, 15).toISOString(),
+    });
+    expect(
+      res.body.lines.map((l: { kind: string; amount: string; balance: string }) => [l.kind, l.amount, l.balance]),
+    ).toEqual([
+      ['top_up', '10.00', '10.00'],
+      ['top_up', '25.50', '35.50'],
+      ['top_up', '100.00', '135.50'],
+      ['vps_charge', '-0.013699', '135.49'],
     ]);
   });
 
@@ -125,9 +180,16 @@ describe('GET /api/v1/invoices/{id}', () => {
 
   it('is documented, the PDF as application/pdf', async () => {
     const doc = (await call()('GET', '/openapi.json')).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/invoices', '/invoices/{id}', '/invoices/{id}/pdf']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/invoices', '/invoices/{id}', '/invoices/{id}/pdf']),
+    );
     expect(doc.paths['/invoices/{id}/pdf'].get.responses['200'].content['application/pdf']).toBeDefined();
-    expect(doc.paths['/invoices/{id}'].get.responses['403'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorEnvelope' });
-    expect(doc.components.schemas.InvoiceSummary.properties.total).toMatchObject({ type: 'string', pattern: expect.any(String) });
+    expect(doc.paths['/invoices/{id}'].get.responses['403'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ErrorEnvelope',
+    });
+    expect(doc.components.schemas.InvoiceSummary.properties.total).toMatchObject({
+      type: 'string',
+      pattern: expect.any(String),
+    });
   });
 });

@@ -13,7 +13,11 @@ import type { TestContext } from '../helpers/context.ts';
 type AppDeps = TestContext['deps'];
 
 export async function walletOf(db: DbOrTx, organizationId: string) {
-  return db.selectFrom('wallets').select(['id', 'balance']).where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+  return db
+    .selectFrom('wallets')
+    .select(['id', 'balance'])
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
 }
 
 /**
@@ -21,16 +25,34 @@ export async function walletOf(db: DbOrTx, organizationId: string) {
  * (`settledTopUp`): the payment, the wallet credit and the receipt in one transaction. The
  * receipt is issued as the app issues it, or at `issuedAt` / with `brandName` when given.
  */
-export async function topUp(deps: AppDeps, organizationId: string, amount: bigint, opts: ReceiptOptions & { captureId?: string } = {}) {
+export async function topUp(
+  deps: AppDeps,
+  organizationId: string,
+  amount: bigint,
+  opts: ReceiptOptions & { captureId?: string } = {},
+) {
   const { issuedAt, brandName, captureId } = opts;
-  const settled = await settledTopUp(deps, organizationId, amount, { captureId, receipt: { issuedAt, ...(brandName ? { brandName } : {}) } });
-  const invoice = await deps.db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', settled.paymentId).executeTakeFirstOrThrow();
+  const settled = await settledTopUp(deps, organizationId, amount, {
+    captureId,
+    receipt: { issuedAt, ...(brandName ? { brandName } : {}) },
+  });
+  const invoice = await deps.db
+    .selectFrom('invoices')
+    .select(['id', 'number'])
+    .where('payment_id', '=', settled.paymentId)
+    .executeTakeFirstOrThrow();
   return { ...settled, invoice };
 }
 
 const ACCOUNT: Partial<Record<LedgerKind, PlatformAccount>> = {
-  vps_charge: 'vps_revenue', vps_refund: 'vps_revenue', egress_charge: 'egress_revenue', hosting_charge: 'hosting_revenue',
-  hosting_refund: 'hosting_revenue', adjustment: 'adjustments', promotional_credit: 'promotional_credit', refund: 'refunds',
+  vps_charge: 'vps_revenue',
+  vps_refund: 'vps_revenue',
+  egress_charge: 'egress_revenue',
+  hosting_charge: 'hosting_revenue',
+  hosting_refund: 'hosting_revenue',
+  adjustment: 'adjustments',
+  promotional_credit: 'promotional_credit',
+  refund: 'refunds',
 };
 
 /** A balanced posting moving `amount` (signed, for the wallet) of `kind`, as the billing code would. */
@@ -38,8 +60,16 @@ export async function move(db: DbOrTx, organizationId: string, kind: LedgerKind,
   const wallet = await walletOf(db, organizationId);
   return inTransaction(db, (trx) =>
     post(trx, {
-      idempotencyKey: `${kind}:${crypto.randomUUID()}`, kind, organizationId, currency: 'USD', description, allowNegative: true,
-      lines: [{ walletId: wallet.id, amount }, { account: ACCOUNT[kind] ?? 'adjustments', amount: -amount }],
+      idempotencyKey: `${kind}:${crypto.randomUUID()}`,
+      kind,
+      organizationId,
+      currency: 'USD',
+      description,
+      allowNegative: true,
+      lines: [
+        { walletId: wallet.id, amount },
+        { account: ACCOUNT[kind] ?? 'adjustments', amount: -amount },
+      ],
     }),
   );
 }
@@ -58,7 +88,10 @@ export interface Moment<T> {
  * everything it posts lands in one calendar month whenever the test runs — across midnight of
  * the 1st or New Year too — and the test takes that month from here, never from a wall clock.
  */
-export async function atOneMoment<T>(ctx: TestContext, fn: (deps: AppDeps, at: Date) => Promise<T>): Promise<Moment<T>> {
+export async function atOneMoment<T>(
+  ctx: TestContext,
+  fn: (deps: AppDeps, at: Date) => Promise<T>,
+): Promise<Moment<T>> {
   return inTransaction(ctx.db, async (trx) => {
     const at = (await sql<{ at: Date }>`select now() as at`.execute(trx)).rows[0]!.at;
     const value = await fn({ ...ctx.deps, db: trx, clock: { now: () => new Date(at) } }, at);
@@ -95,7 +128,13 @@ export function pdfText(pdf: Uint8Array): string {
     }
     for (const op of content.matchAll(/\[((?:[^\]\\]|\\.)*)\]\s*TJ|(<[0-9a-fA-F]*>|\((?:[^)\\]|\\.)*\))\s*Tj/g)) {
       const strings = (op[1] ?? op[2]!).matchAll(/<([0-9a-fA-F]*)>|\(((?:[^)\\]|\\.)*)\)/g);
-      out.push([...strings].map((s) => (s[1] !== undefined ? Buffer.from(s[1], 'hex').toString('latin1') : s[2]!.replace(/\\(.)/g, '$1'))).join(''));
+      out.push(
+        [...strings]
+          .map((s) =>
+            s[1] !== undefined ? Buffer.from(s[1], 'hex').toString('latin1') : s[2]!.replace(/\\(.)/g, '$1'),
+          )
+          .join(''),
+      );
     }
   }
   return out.join('\n');

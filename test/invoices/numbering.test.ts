@@ -16,8 +16,16 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 const numbersOf = async (year: number) =>
-  (await ctx.db.selectFrom('invoices').select('number').where('number', 'like', `INV-${year}-%`).orderBy('number').execute()).map((r) => r.number);
-const series = (year: number, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => formatInvoiceNumber(year, from + i));
+  (
+    await ctx.db
+      .selectFrom('invoices')
+      .select('number')
+      .where('number', 'like', `INV-${year}-%`)
+      .orderBy('number')
+      .execute()
+  ).map((r) => r.number);
+const series = (year: number, from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => formatInvoiceNumber(year, from + i));
 
 describe('invoice numbers', () => {
   it('are written INV-<year>-<six digits>', () => {
@@ -26,7 +34,9 @@ describe('invoice numbers', () => {
 
   it('number twenty receipts issued at the same moment 1 to 20, without gaps or duplicates', async () => {
     const issuedAt = new Date('2031-06-15T12:00:00Z');
-    const results = await Promise.all(Array.from({ length: 20 }, () => topUp(ctx.deps, acme, 10_000_000n, { issuedAt })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => topUp(ctx.deps, acme, 10_000_000n, { issuedAt })),
+    );
     expect(results.map((r) => r.invoice.number).sort()).toEqual(series(2031, 1, 20));
     expect(await numbersOf(2031)).toEqual(series(2031, 1, 20));
   });
@@ -50,8 +60,16 @@ describe('invoice numbers', () => {
     const newYear = await topUp(ctx.deps, acme, 1_000_000n, { issuedAt: new Date('2033-01-01T00:00:00Z') });
     // 1 January in UTC, but still 31 December in New York: the UTC year counts.
     const late = await topUp(ctx.deps, acme, 1_000_000n, { issuedAt: new Date('2033-01-01T03:00:00-05:00') });
-    expect([lastMoment.invoice.number, newYear.invoice.number, late.invoice.number]).toEqual(['INV-2032-000001', 'INV-2033-000001', 'INV-2033-000002']);
-    const row = await ctx.db.selectFrom('invoices').select('issued_at').where('id', '=', newYear.invoice.id).executeTakeFirstOrThrow();
+    expect([lastMoment.invoice.number, newYear.invoice.number, late.invoice.number]).toEqual([
+      'INV-2032-000001',
+      'INV-2033-000001',
+      'INV-2033-000002',
+    ]);
+    const row = await ctx.db
+      .selectFrom('invoices')
+      .select('issued_at')
+      .where('id', '=', newYear.invoice.id)
+      .executeTakeFirstOrThrow();
     expect(row.issued_at.toISOString()).toBe('2033-01-01T00:00:00.000Z');
   });
 
@@ -63,7 +81,11 @@ describe('invoice numbers', () => {
     onTestFinished(() => ctx.clock.set(was));
     const statement = await issueStatement(ctx.deps, acme, '2034-12');
     expect(statement.number).toBe('INV-2035-000001');
-    const row = await ctx.db.selectFrom('invoices').select(['period_start', 'issued_at']).where('id', '=', statement.id).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('invoices')
+      .select(['period_start', 'issued_at'])
+      .where('id', '=', statement.id)
+      .executeTakeFirstOrThrow();
     expect(row.period_start!.toISOString()).toBe('2034-12-01T00:00:00.000Z');
     expect(row.issued_at.toISOString()).toBe('2035-01-01T00:15:00.000Z');
   });

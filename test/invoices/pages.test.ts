@@ -14,16 +14,30 @@ let paidAt: Date;
 beforeAll(async () => {
   ctx = await createTestContext();
   ann = await createPerson(ctx, 'Ann Invoice', { verified: true });
-  await ctx.db.updateTable('organizations').set({ name: 'Acme Ltd', address: '1 Market Street, Leeds', tax_id: 'GB123456789' }).where('id', '=', ann.organization.id).execute();
-  await setSeller(ctx, { name: 'SkyPanel Hosting GmbH', address: 'Hauptstraße 1, Berlin', tax_id: 'DE999999999', email: 'billing@skypanel.test' });
+  await ctx.db
+    .updateTable('organizations')
+    .set({ name: 'Acme Ltd', address: '1 Market Street, Leeds', tax_id: 'GB123456789' })
+    .where('id', '=', ann.organization.id)
+    .execute();
+  await setSeller(ctx, {
+    name: 'SkyPanel Hosting GmbH',
+    address: 'Hauptstraße 1, Berlin',
+    tax_id: 'DE999999999',
+    email: 'billing@skypanel.test',
+  });
   const moment = await atOneMoment(ctx, async (deps) => {
     const paid = (await topUp(deps, ann.organization.id, 25_000_000n, { captureId: 'CAP-PAGES-1' })).invoice;
     // Enough lines for the statement's PDF to run over several pages.
-    for (let h = 1; h <= 60; h++) await move(deps.db, ann.organization.id, 'vps_charge', -13_699n, `Server web-1, hour ${h}`);
+    for (let h = 1; h <= 60; h++)
+      await move(deps.db, ann.organization.id, 'vps_charge', -13_699n, `Server web-1, hour ${h}`);
     return paid;
   });
   ({ value: receipt, at: paidAt } = moment);
-  statement = await issueStatement({ ...ctx.deps, clock: { now: () => after(moment.month.end, 15) } }, ann.organization.id, moment.month.month);
+  statement = await issueStatement(
+    { ...ctx.deps, clock: { now: () => after(moment.month.end, 15) } },
+    ann.organization.id,
+    moment.month.month,
+  );
 });
 afterAll(async () => ctx.close());
 
@@ -44,13 +58,31 @@ describe('the invoices pages', () => {
     const browser = await signedIn(ctx, ann.email);
     expect((await browser.get(`/invoices/${receipt.id}`)).status).toBe(200);
     const html = browser.lastHtml;
-    for (const text of ['Receipt', receipt.number, 'SkyPanel Hosting GmbH', 'Hauptstraße 1, Berlin', 'DE999999999', 'Acme Ltd', '1 Market Street, Leeds', 'GB123456789', 'Wallet top-up (PayPal capture CAP-PAGES-1)', 'Total paid (USD)', '$25.00']) {
+    for (const text of [
+      'Receipt',
+      receipt.number,
+      'SkyPanel Hosting GmbH',
+      'Hauptstraße 1, Berlin',
+      'DE999999999',
+      'Acme Ltd',
+      '1 Market Street, Leeds',
+      'GB123456789',
+      'Wallet top-up (PayPal capture CAP-PAGES-1)',
+      'Total paid (USD)',
+      '$25.00',
+    ]) {
       expect(html).toContain(text);
     }
     // Issued, and paid, on the day of the moment it happened (UTC), both shown as that date.
     const day = paidAt.toISOString().slice(0, 10);
-    expect(html).toContain(`<dt class="text-slate-500 dark:text-slate-400">Issued</dt><dd><time datetime="${paidAt.toISOString()}">${day}</time></dd>`);
-    expect(html).toMatch(new RegExp(`<td[^>]*>${day}</td><td[^>]*>Wallet top-up \\(PayPal capture CAP-PAGES-1\\)</td><td[^>]*>\\$25\\.00</td>`));
+    expect(html).toContain(
+      `<dt class="text-slate-500 dark:text-slate-400">Issued</dt><dd><time datetime="${paidAt.toISOString()}">${day}</time></dd>`,
+    );
+    expect(html).toMatch(
+      new RegExp(
+        `<td[^>]*>${day}</td><td[^>]*>Wallet top-up \\(PayPal capture CAP-PAGES-1\\)</td><td[^>]*>\\$25\\.00</td>`,
+      ),
+    );
   });
 
   it('show a statement with its running balance, totals and closing balance', async () => {
@@ -58,7 +90,19 @@ describe('the invoices pages', () => {
     expect((await browser.get(`/invoices/${statement.id}`)).status).toBe(200);
     const html = browser.lastHtml;
     // An hourly charge of $0.013699 shows as $0.0137 (4 decimals, as rates); balances and totals with 2.
-    for (const text of ['Statement', statement.number, 'Opening balance', 'Server web-1, hour 60', 'Server charge', '-$0.0137', 'Closing balance', '$24.18', 'Charges this month (USD)', '$0.82']) expect(html).toContain(text);
+    for (const text of [
+      'Statement',
+      statement.number,
+      'Opening balance',
+      'Server web-1, hour 60',
+      'Server charge',
+      '-$0.0137',
+      'Closing balance',
+      '$24.18',
+      'Charges this month (USD)',
+      '$0.82',
+    ])
+      expect(html).toContain(text);
   });
 
   it('download an invoice as a real PDF named after its number, with the same content', async () => {
@@ -70,7 +114,16 @@ describe('the invoices pages', () => {
     const pdf = new Uint8Array(await res.arrayBuffer());
     expect(Buffer.from(pdf.subarray(0, 5)).toString()).toBe('%PDF-');
     const text = pdfText(pdf);
-    for (const t of [receipt.number, 'SkyPanel Hosting GmbH', 'Hauptstraße 1, Berlin', 'Acme Ltd', 'Tax ID: GB123456789', 'Wallet top-up (PayPal capture CAP-PAGES-1)', '$25.00']) expect(text).toContain(t);
+    for (const t of [
+      receipt.number,
+      'SkyPanel Hosting GmbH',
+      'Hauptstraße 1, Berlin',
+      'Acme Ltd',
+      'Tax ID: GB123456789',
+      'Wallet top-up (PayPal capture CAP-PAGES-1)',
+      '$25.00',
+    ])
+      expect(text).toContain(t);
 
     const long = new Uint8Array(await (await browser.get(`/invoices/${statement.id}/pdf`)).arrayBuffer());
     const statementText = pdfText(long);
@@ -78,21 +131,27 @@ describe('the invoices pages', () => {
     expect(statementText).toContain('Server web-1, hour 60');
     expect(statementText).toContain('Closing balance');
     expect(statementText).toContain('-$0.0137');
-    expect(Buffer.from(long).toString('latin1').match(/\/Type \/Page\b/g)!.length).toBeGreaterThan(1);
+    expect(
+      Buffer.from(long)
+        .toString('latin1')
+        .match(/\/Type \/Page\b/g)!.length,
+    ).toBeGreaterThan(1);
   });
 
   it('are refused to Vic, a viewer without billing_view', async () => {
     const vic = await createPerson(ctx, 'Vic Viewer', { verified: true });
     await joinAs(ctx, ann.organization.id, vic.id, 'viewer');
     const browser = await signedIn(ctx, vic.email);
-    for (const path of ['/invoices', `/invoices/${receipt.id}`, `/invoices/${receipt.id}/pdf`]) expect((await browser.get(path)).status, path).toBe(403);
+    for (const path of ['/invoices', `/invoices/${receipt.id}`, `/invoices/${receipt.id}/pdf`])
+      expect((await browser.get(path)).status, path).toBe(403);
     expect(browser.lastHtml).not.toContain(receipt.number);
   });
 
   it('do not find Ann’s invoices for Bob, who holds billing_view only in his own organization', async () => {
     const bob = await createPerson(ctx, 'Bob Other', { verified: true });
     const browser = await signedIn(ctx, bob.email);
-    for (const path of [`/invoices/${receipt.id}`, `/invoices/${receipt.id}/pdf`, '/invoices/not-a-uuid']) expect((await browser.get(path)).status, path).toBe(404);
+    for (const path of [`/invoices/${receipt.id}`, `/invoices/${receipt.id}/pdf`, '/invoices/not-a-uuid'])
+      expect((await browser.get(path)).status, path).toBe(404);
     await browser.get('/invoices');
     expect(ids(browser.lastHtml)).toEqual([]);
     expect(browser.lastHtml).toContain('No invoices yet');

@@ -18,7 +18,11 @@ afterAll(async () => ctx.close());
 /** Acme Ltd, an organization of its own for each test (its details are the receipt's buyer). */
 async function acme() {
   const org = (await createPerson(ctx, 'Ann Receipts', { email: uniqueEmail('Ann Receipts') })).organization.id;
-  await ctx.db.updateTable('organizations').set({ name: 'Acme Ltd', address: '1 Road\nTown', tax_id: 'GB123456789' }).where('id', '=', org).execute();
+  await ctx.db
+    .updateTable('organizations')
+    .set({ name: 'Acme Ltd', address: '1 Road\nTown', tax_id: 'GB123456789' })
+    .where('id', '=', org)
+    .execute();
   return org;
 }
 /**
@@ -29,10 +33,22 @@ async function acme() {
 async function creditedWithoutReceipt(organizationId: string, amount: bigint): Promise<string> {
   const captureId = `CAP-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
   return inTransaction(ctx.db, async (trx) => {
-    const wallet = await trx.selectFrom('wallets').select(['id', 'currency']).where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+    const wallet = await trx
+      .selectFrom('wallets')
+      .select(['id', 'currency'])
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirstOrThrow();
     const payment = await trx
       .insertInto('payments')
-      .values({ organization_id: organizationId, amount, currency: wallet.currency, status: 'completed', provider_order_id: `ORDER-${captureId}`, capture_id: captureId, completed_at: new Date() })
+      .values({
+        organization_id: organizationId,
+        amount,
+        currency: wallet.currency,
+        status: 'completed',
+        provider_order_id: `ORDER-${captureId}`,
+        capture_id: captureId,
+        completed_at: new Date(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await post(trx, {
@@ -41,27 +57,68 @@ async function creditedWithoutReceipt(organizationId: string, amount: bigint): P
       organizationId,
       currency: wallet.currency,
       description: 'Wallet top-up via PayPal',
-      lines: [{ walletId: wallet.id, amount }, { account: 'paypal_clearing', amount: -amount }],
+      lines: [
+        { walletId: wallet.id, amount },
+        { account: 'paypal_clearing', amount: -amount },
+      ],
       createdBy: null,
       details: { payment_id: payment.id, capture_id: captureId },
     });
     return payment.id;
   });
 }
-const invoice = (id: string) => ctx.db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const receiptCount = async () => Number((await ctx.db.selectFrom('invoices').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+const invoice = (id: string) =>
+  ctx.db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const receiptCount = async () =>
+  Number(
+    (
+      await ctx.db
+        .selectFrom('invoices')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('receipts', () => {
   it('a completed top-up gets a receipt for its amount, with the seller from platform settings and the organization as buyer', async () => {
     const org = await acme();
-    await setSeller(ctx, { name: 'SkyPanel Hosting GmbH', address: 'Hauptstraße 1, Berlin', tax_id: 'DE999999999', email: 'billing@skypanel.test' });
+    await setSeller(ctx, {
+      name: 'SkyPanel Hosting GmbH',
+      address: 'Hauptstraße 1, Berlin',
+      tax_id: 'DE999999999',
+      email: 'billing@skypanel.test',
+    });
     const { invoice: issued, paymentId } = await topUp(ctx.deps, org, 25_000_000n, { captureId: 'CAP-ACME-1' });
     const row = await invoice(issued.id);
-    expect(row).toMatchObject({ number: issued.number, kind: 'receipt', organization_id: org, payment_id: paymentId, total: 25_000_000n, currency: 'USD', period_start: null });
-    expect(row.seller).toEqual({ name: 'SkyPanel Hosting GmbH', address: 'Hauptstraße 1, Berlin', tax_id: 'DE999999999', email: 'billing@skypanel.test' });
+    expect(row).toMatchObject({
+      number: issued.number,
+      kind: 'receipt',
+      organization_id: org,
+      payment_id: paymentId,
+      total: 25_000_000n,
+      currency: 'USD',
+      period_start: null,
+    });
+    expect(row.seller).toEqual({
+      name: 'SkyPanel Hosting GmbH',
+      address: 'Hauptstraße 1, Berlin',
+      tax_id: 'DE999999999',
+      email: 'billing@skypanel.test',
+    });
     expect(row.buyer).toEqual({ name: 'Acme Ltd', address: '1 Road\nTown', tax_id: 'GB123456789', email: null });
-    const { completed_at } = await ctx.db.selectFrom('payments').select('completed_at').where('id', '=', paymentId).executeTakeFirstOrThrow();
-    expect(row.lines).toEqual([{ type: 'item', description: 'Wallet top-up (PayPal capture CAP-ACME-1)', amount: '25000000', date: completed_at!.toISOString() }]);
+    const { completed_at } = await ctx.db
+      .selectFrom('payments')
+      .select('completed_at')
+      .where('id', '=', paymentId)
+      .executeTakeFirstOrThrow();
+    expect(row.lines).toEqual([
+      {
+        type: 'item',
+        description: 'Wallet top-up (PayPal capture CAP-ACME-1)',
+        amount: '25000000',
+        date: completed_at!.toISOString(),
+      },
+    ]);
   });
 
   it('issuing the receipt of a payment again returns the first one and uses no number', async () => {
@@ -93,17 +150,28 @@ describe('receipts', () => {
       return issued;
     });
     expect(await second).toEqual(first);
-    expect(await ctx.db.selectFrom('invoices').select('id').where('payment_id', '=', paymentId).execute()).toHaveLength(1);
+    expect(await ctx.db.selectFrom('invoices').select('id').where('payment_id', '=', paymentId).execute()).toHaveLength(
+      1,
+    );
   });
 
   it('a payment that is not completed gets no receipt', async () => {
     const payment = await ctx.db
       .insertInto('payments')
-      .values({ organization_id: await acme(), provider_order_id: 'ORDER-PENDING', capture_id: 'CAP-PENDING', amount: 5_000_000n, currency: 'USD', status: 'pending' })
+      .values({
+        organization_id: await acme(),
+        provider_order_id: 'ORDER-PENDING',
+        capture_id: 'CAP-PENDING',
+        amount: 5_000_000n,
+        currency: 'USD',
+        status: 'pending',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await expect(inTransaction(ctx.db, (trx) => issueReceipt(trx, payment.id))).rejects.toBeInstanceOf(ConflictError);
-    expect(await ctx.db.selectFrom('invoices').select('id').where('payment_id', '=', payment.id).executeTakeFirst()).toBeUndefined();
+    expect(
+      await ctx.db.selectFrom('invoices').select('id').where('payment_id', '=', payment.id).executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   it('without seller settings the seller is the brand name, and the snapshot outlives later changes', async () => {
@@ -119,8 +187,12 @@ describe('receipts', () => {
 
   it('an issued invoice cannot be changed or deleted', async () => {
     const { invoice: issued } = await topUp(ctx.deps, await acme(), 2_000_000n);
-    await expect(sql`update invoices set total = 1 where id = ${issued.id}`.execute(ctx.db)).rejects.toThrow(/issued invoices never change/);
-    await expect(sql`delete from invoices where id = ${issued.id}`.execute(ctx.db)).rejects.toThrow(/issued invoices never change/);
+    await expect(sql`update invoices set total = 1 where id = ${issued.id}`.execute(ctx.db)).rejects.toThrow(
+      /issued invoices never change/,
+    );
+    await expect(sql`delete from invoices where id = ${issued.id}`.execute(ctx.db)).rejects.toThrow(
+      /issued invoices never change/,
+    );
     expect((await invoice(issued.id)).total).toBe(2_000_000n);
   });
 });

@@ -19,17 +19,26 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 /** An organization of its own (its owner is `name`). */
-const organization = async (c: TestContext, name: string) => (await createPerson(c, name, { email: uniqueEmail(name) })).organization.id;
+const organization = async (c: TestContext, name: string) =>
+  (await createPerson(c, name, { email: uniqueEmail(name) })).organization.id;
 /** Sets the test clock for this test only. */
 function clockAt(c: TestContext, at: Date) {
   const was = c.clock.now();
   c.clock.set(at);
   onTestFinished(() => c.clock.set(was));
 }
-const statementRow = (id: string) => ctx.db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const statementsOf = (c: TestContext, org: string) => c.db.selectFrom('invoices').select(['id', 'period_start']).where('organization_id', '=', org).where('kind', '=', 'statement').execute();
+const statementRow = (id: string) =>
+  ctx.db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const statementsOf = (c: TestContext, org: string) =>
+  c.db
+    .selectFrom('invoices')
+    .select(['id', 'period_start'])
+    .where('organization_id', '=', org)
+    .where('kind', '=', 'statement')
+    .execute();
 const lines = async (id: string) => readLines((await statementRow(id)).lines);
-const ofType = <T extends InvoiceLine['type']>(all: InvoiceLine[], type: T) => all.filter((l): l is Extract<InvoiceLine, { type: T }> => l.type === type);
+const ofType = <T extends InvoiceLine['type']>(all: InvoiceLine[], type: T) =>
+  all.filter((l): l is Extract<InvoiceLine, { type: T }> => l.type === type);
 
 describe('monthly statements', () => {
   it('refuse a month that has not ended by the clock, and a month that does not exist', async () => {
@@ -59,12 +68,25 @@ describe('monthly statements', () => {
     const issued = await issueStatement(ctx.deps, ann, month.month);
     expect(issued.duplicate).toBe(false);
     const row = await statementRow(issued.id);
-    expect(row).toMatchObject({ kind: 'statement', organization_id: ann, currency: 'USD', payment_id: null, issued_at: after(month.end, 15) });
+    expect(row).toMatchObject({
+      kind: 'statement',
+      organization_id: ann,
+      currency: 'USD',
+      payment_id: null,
+      issued_at: after(month.end, 15),
+    });
     expect(row.period_start!.toISOString()).toBe(month.start.toISOString());
     expect(row.period_end!.toISOString()).toBe(month.end.toISOString());
 
     const all = await lines(issued.id);
-    expect(all.map((l) => l.type)).toEqual(['opening_balance', ...Array(7).fill('transaction'), 'closing_balance', 'total', 'total', 'total']);
+    expect(all.map((l) => l.type)).toEqual([
+      'opening_balance',
+      ...Array(7).fill('transaction'),
+      'closing_balance',
+      'total',
+      'total',
+      'total',
+    ]);
     const tx = ofType(all, 'transaction');
     expect(tx.map((l) => [l.kind, l.description, l.amount])).toEqual([
       ['top_up', 'Wallet top-up via PayPal', 100_000_000n],
@@ -75,14 +97,33 @@ describe('monthly statements', () => {
       ['adjustment', 'Goodwill credit', 5_000_000n],
       ['refund', 'Refund to PayPal', -20_000_000n],
     ]);
-    expect(tx.map((l) => l.balance)).toEqual([100_000_000n, 99_986_301n, 92_686_301n, 92_691_301n, 91_491_301n, 96_491_301n, 76_491_301n]);
+    expect(tx.map((l) => l.balance)).toEqual([
+      100_000_000n,
+      99_986_301n,
+      92_686_301n,
+      92_691_301n,
+      91_491_301n,
+      96_491_301n,
+      76_491_301n,
+    ]);
     // The running balance is the ledger's own balance after each transaction.
-    const ledger = await ctx.db.selectFrom('ledger_entries').select(['transaction_id', 'balance_after']).where('wallet_id', '=', (await walletOf(ctx.db, ann)).id).orderBy('seq').execute();
-    expect(tx.map((l) => [l.transaction_id, l.balance])).toEqual(ledger.map((e) => [e.transaction_id, e.balance_after]));
+    const ledger = await ctx.db
+      .selectFrom('ledger_entries')
+      .select(['transaction_id', 'balance_after'])
+      .where('wallet_id', '=', (await walletOf(ctx.db, ann)).id)
+      .orderBy('seq')
+      .execute();
+    expect(tx.map((l) => [l.transaction_id, l.balance])).toEqual(
+      ledger.map((e) => [e.transaction_id, e.balance_after]),
+    );
 
     expect(ofType(all, 'opening_balance')[0]!.balance).toBe(0n);
     expect(ofType(all, 'closing_balance')[0]!.balance).toBe((await walletOf(ctx.db, ann)).balance);
-    expect(Object.fromEntries(ofType(all, 'total').map((t) => [t.category, t.amount]))).toEqual({ credits: 105_000_000n, charges: -8_513_699n, refunds: -19_995_000n });
+    expect(Object.fromEntries(ofType(all, 'total').map((t) => [t.category, t.amount]))).toEqual({
+      credits: 105_000_000n,
+      charges: -8_513_699n,
+      refunds: -19_995_000n,
+    });
     expect(row.total).toBe(8_513_699n);
   });
 
@@ -94,9 +135,18 @@ describe('monthly statements', () => {
     });
     clockAt(ctx, after(month.end, 15));
     const first = await issueStatement(ctx.deps, ann, month.month);
-    const [a, b] = await Promise.all([issueStatement(ctx.deps, ann, month.month), issueStatement(ctx.deps, ann, month.month)]);
-    expect([a, b]).toEqual([{ ...first, duplicate: true }, { ...first, duplicate: true }]);
-    const [c, d] = await Promise.all([issueStatement(ctx.deps, bob, month.month), issueStatement(ctx.deps, bob, month.month)]);
+    const [a, b] = await Promise.all([
+      issueStatement(ctx.deps, ann, month.month),
+      issueStatement(ctx.deps, ann, month.month),
+    ]);
+    expect([a, b]).toEqual([
+      { ...first, duplicate: true },
+      { ...first, duplicate: true },
+    ]);
+    const [c, d] = await Promise.all([
+      issueStatement(ctx.deps, bob, month.month),
+      issueStatement(ctx.deps, bob, month.month),
+    ]);
     expect(c.id).toBe(d.id);
     expect([c.duplicate, d.duplicate].sort()).toEqual([false, true]);
     expect(await statementsOf(ctx, bob)).toHaveLength(1);
@@ -127,7 +177,9 @@ describe('the monthly statements job', () => {
     // Its own database: the job looks at every organization there is.
     const own = await createTestContext();
     try {
-      const [ann, bob, cy, carol] = (await Promise.all(['Ann Statement', 'Bob Statement', 'Cy Quiet', 'Carol Late'].map((n) => organization(own, n)))) as [string, string, string, string];
+      const [ann, bob, cy, carol] = (await Promise.all(
+        ['Ann Statement', 'Bob Statement', 'Cy Quiet', 'Carol Late'].map((n) => organization(own, n)),
+      )) as [string, string, string, string];
       const { month } = await atOneMoment(own, async (deps) => {
         await topUp(deps, ann, 10_000_000n);
         await move(deps.db, bob, 'hosting_charge', -500_000n, 'Hosting plan');
@@ -143,9 +195,15 @@ describe('the monthly statements job', () => {
       expect(second).toEqual({ month: month.month, organizations: 3, issued: 0, existing: 3 });
 
       expect((await statementsOf(own, ann)).map((s) => s.id)).toEqual([ahead.id]);
-      for (const org of [bob, carol]) expect(await statementsOf(own, org)).toEqual([{ id: expect.any(String), period_start: month.start }]);
+      for (const org of [bob, carol])
+        expect(await statementsOf(own, org)).toEqual([{ id: expect.any(String), period_start: month.start }]);
       expect(await statementsOf(own, cy)).toEqual([]);
-      const runs = await own.db.selectFrom('job_runs').select(['status', 'summary', 'job_id']).where('queue', '=', 'billing.issue-statements').orderBy('started_at').execute();
+      const runs = await own.db
+        .selectFrom('job_runs')
+        .select(['status', 'summary', 'job_id'])
+        .where('queue', '=', 'billing.issue-statements')
+        .orderBy('started_at')
+        .execute();
       expect(runs).toEqual([
         { status: 'succeeded', job_id: null, summary: first },
         { status: 'succeeded', job_id: 'job-2', summary: second },

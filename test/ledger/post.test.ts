@@ -17,20 +17,44 @@ afterAll(async () => ctx.close());
 /** A wallet of its own for each test (Ann's organization's), and the ways money moves in it. */
 async function annsWallet() {
   const org = (await createPerson(ctx, 'Ann Ledger', { email: uniqueEmail('Ann Ledger') })).organization.id;
-  const wallet = (await ctx.db.selectFrom('wallets').select('id').where('organization_id', '=', org).executeTakeFirstOrThrow()).id;
+  const wallet = (
+    await ctx.db.selectFrom('wallets').select('id').where('organization_id', '=', org).executeTakeFirstOrThrow()
+  ).id;
   const key = (k: string) => `${wallet}:${k}`;
   return {
     org,
     wallet,
     key,
-    balance: async () => (await ctx.db.selectFrom('wallets').select('balance').where('id', '=', wallet).executeTakeFirstOrThrow()).balance,
+    balance: async () =>
+      (await ctx.db.selectFrom('wallets').select('balance').where('id', '=', wallet).executeTakeFirstOrThrow()).balance,
     credit: (k: string, amount: bigint) =>
       inTransaction(ctx.db, (trx) =>
-        post(trx, { idempotencyKey: key(k), kind: 'adjustment', organizationId: org, currency: 'USD', description: 'Credit', lines: [{ walletId: wallet, amount }, { account: 'adjustments', amount: -amount }] }),
+        post(trx, {
+          idempotencyKey: key(k),
+          kind: 'adjustment',
+          organizationId: org,
+          currency: 'USD',
+          description: 'Credit',
+          lines: [
+            { walletId: wallet, amount },
+            { account: 'adjustments', amount: -amount },
+          ],
+        }),
       ),
     spend: (k: string, amount: bigint, allowNegative = false) =>
       inTransaction(ctx.db, (trx) =>
-        post(trx, { idempotencyKey: key(k), kind: 'vps_charge', organizationId: org, currency: 'USD', description: 'Server', allowNegative, lines: [{ walletId: wallet, amount: -amount }, { account: 'vps_revenue', amount }] }),
+        post(trx, {
+          idempotencyKey: key(k),
+          kind: 'vps_charge',
+          organizationId: org,
+          currency: 'USD',
+          description: 'Server',
+          allowNegative,
+          lines: [
+            { walletId: wallet, amount: -amount },
+            { account: 'vps_revenue', amount },
+          ],
+        }),
       ),
   };
 }
@@ -57,7 +81,11 @@ describe('the ledger', () => {
     expect(first.duplicate).toBe(false);
     expect(again).toMatchObject({ duplicate: true, transactionId: first.transactionId });
     expect(await ann.balance()).toBe(25_000_000n);
-    const entries = await ctx.db.selectFrom('ledger_entries').select(['balance_after']).where('wallet_id', '=', ann.wallet).execute();
+    const entries = await ctx.db
+      .selectFrom('ledger_entries')
+      .select(['balance_after'])
+      .where('wallet_id', '=', ann.wallet)
+      .execute();
     expect(entries).toEqual([{ balance_after: 25_000_000n }]);
   });
 
@@ -66,7 +94,17 @@ describe('the ledger', () => {
     const first = await ann.credit('adjustment-7', 10_000_000n);
     // The same lines, in another order: the same posting, nothing new.
     const same = await inTransaction(ctx.db, (trx) =>
-      post(trx, { idempotencyKey: ann.key('adjustment-7'), kind: 'adjustment', organizationId: ann.org, currency: 'USD', description: 'Credit', lines: [{ account: 'adjustments', amount: -10_000_000n }, { walletId: ann.wallet, amount: 10_000_000n }] }),
+      post(trx, {
+        idempotencyKey: ann.key('adjustment-7'),
+        kind: 'adjustment',
+        organizationId: ann.org,
+        currency: 'USD',
+        description: 'Credit',
+        lines: [
+          { account: 'adjustments', amount: -10_000_000n },
+          { walletId: ann.wallet, amount: 10_000_000n },
+        ],
+      }),
     );
     expect(same).toMatchObject({ duplicate: true, transactionId: first.transactionId });
     // Another amount under the same key is refused, not answered with the old posting.
@@ -76,11 +114,27 @@ describe('the ledger', () => {
     // So is the same amount to another account.
     await expect(
       inTransaction(ctx.db, (trx) =>
-        post(trx, { idempotencyKey: ann.key('adjustment-7'), kind: 'adjustment', organizationId: ann.org, currency: 'USD', description: 'Credit', lines: [{ walletId: ann.wallet, amount: 10_000_000n }, { account: 'promotional_credit', amount: -10_000_000n }] }),
+        post(trx, {
+          idempotencyKey: ann.key('adjustment-7'),
+          kind: 'adjustment',
+          organizationId: ann.org,
+          currency: 'USD',
+          description: 'Credit',
+          lines: [
+            { walletId: ann.wallet, amount: 10_000_000n },
+            { account: 'promotional_credit', amount: -10_000_000n },
+          ],
+        }),
       ),
     ).rejects.toBeInstanceOf(LedgerKeyConflictError);
     expect(await ann.balance()).toBe(10_000_000n);
-    expect(await ctx.db.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', ann.key('adjustment-7')).execute()).toEqual([{ id: first.transactionId }]);
+    expect(
+      await ctx.db
+        .selectFrom('ledger_transactions')
+        .select('id')
+        .where('idempotency_key', '=', ann.key('adjustment-7'))
+        .execute(),
+    ).toEqual([{ id: first.transactionId }]);
   });
 
   it('refuses customer spending beyond the balance and writes nothing', async () => {
@@ -88,7 +142,13 @@ describe('the ledger', () => {
     await ann.credit('funding', 25_000_000n);
     await expect(ann.spend('spend-too-much', 30_000_000n)).rejects.toBeInstanceOf(InsufficientFundsError);
     expect(await ann.balance()).toBe(25_000_000n);
-    expect(await ctx.db.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', ann.key('spend-too-much')).executeTakeFirst()).toBeUndefined();
+    expect(
+      await ctx.db
+        .selectFrom('ledger_transactions')
+        .select('id')
+        .where('idempotency_key', '=', ann.key('spend-too-much'))
+        .executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   it('lets twenty concurrent debits spend only what is there', async () => {
@@ -109,8 +169,12 @@ describe('the ledger', () => {
   it('refuses to change or delete a ledger row', async () => {
     const ann = await annsWallet();
     const { transactionId } = await ann.credit('funding', 1_000_000n);
-    await expect(sql`update ledger_entries set amount = 1 where transaction_id = ${transactionId}`.execute(ctx.db)).rejects.toThrow(/append-only/);
-    await expect(sql`delete from ledger_transactions where id = ${transactionId}`.execute(ctx.db)).rejects.toThrow(/append-only/);
+    await expect(
+      sql`update ledger_entries set amount = 1 where transaction_id = ${transactionId}`.execute(ctx.db),
+    ).rejects.toThrow(/append-only/);
+    await expect(sql`delete from ledger_transactions where id = ${transactionId}`.execute(ctx.db)).rejects.toThrow(
+      /append-only/,
+    );
     expect(await ann.balance()).toBe(1_000_000n);
   });
 
@@ -118,8 +182,21 @@ describe('the ledger', () => {
     const ann = await annsWallet();
     await expect(
       inTransaction(ctx.db, async (trx) => {
-        const t = await trx.insertInto('ledger_transactions').values({ idempotency_key: ann.key('lopsided'), kind: 'adjustment', organization_id: ann.org, currency: 'USD', description: 'x' }).returning('id').executeTakeFirstOrThrow();
-        await trx.insertInto('ledger_entries').values({ transaction_id: t.id, platform_account: 'adjustments', amount: 5n }).execute();
+        const t = await trx
+          .insertInto('ledger_transactions')
+          .values({
+            idempotency_key: ann.key('lopsided'),
+            kind: 'adjustment',
+            organization_id: ann.org,
+            currency: 'USD',
+            description: 'x',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('ledger_entries')
+          .values({ transaction_id: t.id, platform_account: 'adjustments', amount: 5n })
+          .execute();
       }),
     ).rejects.toThrow(/does not balance/);
   });
@@ -128,24 +205,49 @@ describe('the ledger', () => {
 describe('the ledger invariant check', () => {
   it('notices a wallet whose balance was changed outside the ledger', async () => {
     const ann = await annsWallet();
-    const seen = await problemsAfter((trx) => trx.updateTable('wallets').set({ balance: 1n }).where('id', '=', ann.wallet).execute());
+    const seen = await problemsAfter((trx) =>
+      trx.updateTable('wallets').set({ balance: 1n }).where('id', '=', ann.wallet).execute(),
+    );
     expect(seen).toBe(`wallet ${ann.wallet}: balance 1 but entries sum to 0`);
   });
 
   it('notices a completed payment without its top-up posting, and one with two', async () => {
     const ann = await annsWallet();
     const bare = await problemsAfter((trx) =>
-      trx.insertInto('payments').values({ organization_id: ann.org, amount: 5_000_000n, currency: 'USD', status: 'completed', capture_id: 'CAP-BARE' }).returning('id').executeTakeFirstOrThrow(),
+      trx
+        .insertInto('payments')
+        .values({
+          organization_id: ann.org,
+          amount: 5_000_000n,
+          currency: 'USD',
+          status: 'completed',
+          capture_id: 'CAP-BARE',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
     );
     expect(bare).toMatch(/^payment [0-9a-f-]{36} is completed with 0 top-up postings$/);
 
     const { paymentId } = await settledTopUp(ctx.deps, ann.org, 5_000_000n);
     const twice = await problemsAfter((trx) =>
-      post(trx, { idempotencyKey: `${paymentId}:again`, kind: 'top_up', organizationId: ann.org, currency: 'USD', description: 'Again', details: { payment_id: paymentId }, lines: [{ walletId: ann.wallet, amount: 5_000_000n }, { account: 'paypal_clearing', amount: -5_000_000n }] }),
+      post(trx, {
+        idempotencyKey: `${paymentId}:again`,
+        kind: 'top_up',
+        organizationId: ann.org,
+        currency: 'USD',
+        description: 'Again',
+        details: { payment_id: paymentId },
+        lines: [
+          { walletId: ann.wallet, amount: 5_000_000n },
+          { account: 'paypal_clearing', amount: -5_000_000n },
+        ],
+      }),
     );
     expect(twice).toBe(`payment ${paymentId} is completed with 2 top-up postings`);
     // A top-up that never completed has none.
-    const early = await problemsAfter((trx) => trx.updateTable('payments').set({ status: 'pending' }).where('id', '=', paymentId).execute());
+    const early = await problemsAfter((trx) =>
+      trx.updateTable('payments').set({ status: 'pending' }).where('id', '=', paymentId).execute(),
+    );
     expect(early).toBe(`payment ${paymentId} is pending with 1 top-up postings`);
   });
 
@@ -153,7 +255,19 @@ describe('the ledger invariant check', () => {
     const ann = await annsWallet();
     let id = '';
     const seen = await problemsAfter(async (trx) => {
-      id = (await post(trx, { idempotencyKey: ann.key('stray-top-up'), kind: 'top_up', organizationId: ann.org, currency: 'USD', description: 'Stray', lines: [{ walletId: ann.wallet, amount: 1_000_000n }, { account: 'paypal_clearing', amount: -1_000_000n }] })).transactionId;
+      id = (
+        await post(trx, {
+          idempotencyKey: ann.key('stray-top-up'),
+          kind: 'top_up',
+          organizationId: ann.org,
+          currency: 'USD',
+          description: 'Stray',
+          lines: [
+            { walletId: ann.wallet, amount: 1_000_000n },
+            { account: 'paypal_clearing', amount: -1_000_000n },
+          ],
+        })
+      ).transactionId;
     });
     expect(seen).toBe(`top-up posting ${id} credits no payment`);
   });
@@ -161,21 +275,50 @@ describe('the ledger invariant check', () => {
   it('notices a payment whose refunded amount is not what its refunds and PayPal’s returns add up to', async () => {
     const ann = await annsWallet();
     const { paymentId } = await settledTopUp(ctx.deps, ann.org, 20_000_000n);
-    const seen = await problemsAfter((trx) => trx.updateTable('payments').set({ refunded_amount: 5_000_000n }).where('id', '=', paymentId).execute());
-    expect(seen).toBe(`payment ${paymentId}: refunded_amount 5000000 but its completed refunds to PayPal sum to 0 and PayPal's own returns to 0`);
+    const seen = await problemsAfter((trx) =>
+      trx.updateTable('payments').set({ refunded_amount: 5_000_000n }).where('id', '=', paymentId).execute(),
+    );
+    expect(seen).toBe(
+      `payment ${paymentId}: refunded_amount 5000000 but its completed refunds to PayPal sum to 0 and PayPal's own returns to 0`,
+    );
     const refunded = await problemsAfter(async (trx) => {
-      await trx.insertInto('refunds').values({ payment_id: paymentId, amount: 5_000_000n, destination: 'paypal', status: 'completed', request_id: crypto.randomUUID(), reason: 'x' }).execute();
+      await trx
+        .insertInto('refunds')
+        .values({
+          payment_id: paymentId,
+          amount: 5_000_000n,
+          destination: 'paypal',
+          status: 'completed',
+          request_id: crypto.randomUUID(),
+          reason: 'x',
+        })
+        .execute();
     });
-    expect(refunded).toBe(`payment ${paymentId}: refunded_amount 0 but its completed refunds to PayPal sum to 5000000 and PayPal's own returns to 0`);
+    expect(refunded).toBe(
+      `payment ${paymentId}: refunded_amount 0 but its completed refunds to PayPal sum to 5000000 and PayPal's own returns to 0`,
+    );
   });
 
   it('checks a database closed inside a test before dropping it (and drops it anyway)', async () => {
     const database = await createTestDatabase();
     const { transactionId } = await inTransaction(database.db, (trx) =>
-      post(trx, { idempotencyKey: 'stray', kind: 'top_up', organizationId: null, currency: 'USD', description: 'Stray', lines: [{ account: 'paypal_clearing', amount: 1n }, { account: 'adjustments', amount: -1n }] }),
+      post(trx, {
+        idempotencyKey: 'stray',
+        kind: 'top_up',
+        organizationId: null,
+        currency: 'USD',
+        description: 'Stray',
+        lines: [
+          { account: 'paypal_clearing', amount: 1n },
+          { account: 'adjustments', amount: -1n },
+        ],
+      }),
     );
     await expect(database.drop()).rejects.toThrow(`top-up posting ${transactionId} credits no payment`);
     const name = new URL(database.url).pathname.slice(1);
-    expect((await sql<{ n: string }>`select count(*) as n from pg_database where datname = ${name}`.execute(ctx.db)).rows[0]!.n).toBe(0n);
+    expect(
+      (await sql<{ n: string }>`select count(*) as n from pg_database where datname = ${name}`.execute(ctx.db)).rows[0]!
+        .n,
+    ).toBe(0n);
   });
 });

@@ -9,7 +9,8 @@ describe('money arithmetic', () => {
     expect(parseMoney('25.00')).toBe(25_000_000n);
     expect(parseMoney('0.014300')).toBe(14_300n);
     expect(parseMoney('-1.5')).toBe(-1_500_000n);
-    for (const bad of ['1e2', 'NaN', '10,00', '', ' ', '1.2.3', '0.0000001', 'Infinity', '0x10', '+5', '１']) expect(parseMoney(bad)).toBeNull();
+    for (const bad of ['1e2', 'NaN', '10,00', '', ' ', '1.2.3', '0.0000001', 'Infinity', '0x10', '+5', '１'])
+      expect(parseMoney(bad)).toBeNull();
     expect(parseMoney('0.001', 2)).toBeNull();
   });
 

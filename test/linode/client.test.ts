@@ -60,10 +60,14 @@ describe('Linode client against the emulator', () => {
       await provider.create(newServer({ label: 'db-frankfurt', region: 'eu-central' }));
       await provider.create(newServer({ label: 'web-newark', region: 'us-east' }));
 
-      const found = await clientFor(w).all(idOnly, '/linode/instances', { filter: { '+or': [{ region: 'eu-central' }, { label: { '+contains': 'nothing' } }] } });
+      const found = await clientFor(w).all(idOnly, '/linode/instances', {
+        filter: { '+or': [{ region: 'eu-central' }, { label: { '+contains': 'nothing' } }] },
+      });
 
       expect(found.map((i) => i.label)).toEqual(['db-frankfurt']);
-      expect(calls('list_instances').at(-1)!.filter).toEqual({ '+or': [{ region: 'eu-central' }, { label: { '+contains': 'nothing' } }] });
+      expect(calls('list_instances').at(-1)!.filter).toEqual({
+        '+or': [{ region: 'eu-central' }, { label: { '+contains': 'nothing' } }],
+      });
     });
   });
 
@@ -109,7 +113,9 @@ describe('Linode client against the emulator', () => {
     it('never repeats a create that failed with a server error', async () => {
       w.emu.inject({ type: 'server_error' }, { op: 'create_instance', times: 5 });
 
-      const err = await failure(clientFor(w).request('POST', '/linode/instances', { body: { type: 'g6-nanode-1', region: 'us-east' } }));
+      const err = await failure(
+        clientFor(w).request('POST', '/linode/instances', { body: { type: 'g6-nanode-1', region: 'us-east' } }),
+      );
 
       expect(err.kind).toBe('unavailable');
       expect(calls('create_instance')).toHaveLength(1);
@@ -127,7 +133,12 @@ describe('Linode client against the emulator', () => {
     });
 
     it('retries reads on 500, 503 without maintenance, and 408', async () => {
-      for (const fault of [{ type: 'server_error' }, { type: 'unavailable' }, { type: 'request_timeout' }] as LinodeFault[]) w.emu.inject(fault, { op: 'profile' });
+      for (const fault of [
+        { type: 'server_error' },
+        { type: 'unavailable' },
+        { type: 'request_timeout' },
+      ] as LinodeFault[])
+        w.emu.inject(fault, { op: 'profile' });
 
       const profile = await clientFor(w).request('GET', '/profile');
 
@@ -171,7 +182,12 @@ describe('Linode client against the emulator', () => {
       w.emu.inject({ type: 'succeeds_late', ms: 800 }, { op: 'delete_instance' });
       w.emu.state.durations.delete = 0;
 
-      await createLinodeClient({ baseUrl: w.emu.url, token: w.emu.token, timeoutMs: 300, sleep: async () => {} }).request('DELETE', `/linode/instances/${server.id}`);
+      await createLinodeClient({
+        baseUrl: w.emu.url,
+        token: w.emu.token,
+        timeoutMs: 300,
+        sleep: async () => {},
+      }).request('DELETE', `/linode/instances/${server.id}`);
 
       expect(w.emu.instance(server.id)).toBeNull();
       expect(calls('delete_instance').map((r) => r.status)).toEqual([200, 404]);
@@ -207,7 +223,12 @@ describe('Linode client against the emulator', () => {
       const { port } = closed.address() as AddressInfo;
       await new Promise<void>((r) => closed.close(() => r()));
 
-      const err = await failure(createLinodeClient({ baseUrl: `http://127.0.0.1:${port}/v4`, token: 't', retries: 0 }).request('GET', '/profile'));
+      const err = await failure(
+        createLinodeClient({ baseUrl: `http://127.0.0.1:${port}/v4`, token: 't', retries: 0 }).request(
+          'GET',
+          '/profile',
+        ),
+      );
 
       expect(err.kind).toBe('network');
       expect(err.message).toContain('ECONNREFUSED');
@@ -222,7 +243,9 @@ describe('Linode client against the emulator', () => {
       expect(err.kind).toBe('validation');
       expect(err.field).toBe('root_pass');
       expect(err.status).toBe(400);
-      expect(err.message).toBe('Linode POST /linode/instances failed: 400 root_pass: Password does not meet strength requirement.');
+      expect(err.message).toBe(
+        'Linode POST /linode/instances failed: 400 root_pass: Password does not meet strength requirement.',
+      );
       expect(err.customerMessage).toBe('Choose a stronger root password.');
     });
 
@@ -236,7 +259,9 @@ describe('Linode client against the emulator', () => {
 
     it('maps a refused token to "temporarily unavailable" and never repeats the token', async () => {
       const token = 'secret-token-that-must-not-leak';
-      const err = await failure(createLinodeClient({ baseUrl: w.emu.url, token }).request('GET', `/profile?echo=${token}`));
+      const err = await failure(
+        createLinodeClient({ baseUrl: w.emu.url, token }).request('GET', `/profile?echo=${token}`),
+      );
 
       expect(err.kind).toBe('unauthorized');
       expect(err.customerMessage).toBe('Server management is temporarily unavailable.');
@@ -251,7 +276,11 @@ describe('Linode client against the emulator', () => {
         { type: 'forbidden' },
         { type: 'validation' },
         { type: 'validation', field: 'label', reason: 'Label must be unique among your Linodes' },
-        { type: 'validation', field: null, reason: 'Please wait 24 hours before reactivating backups for this Linode.' },
+        {
+          type: 'validation',
+          field: null,
+          reason: 'Please wait 24 hours before reactivating backups for this Linode.',
+        },
         { type: 'validation', field: 'rdns', reason: 'Domain does not resolve to this address.' },
         { type: 'validation', field: null, reason: 'Linode must be shut down to reset the root password.' },
         { type: 'validation', field: null, reason: 'Something new Linode says about Akamai.' },
@@ -276,11 +305,20 @@ describe('Linode client against the emulator', () => {
     });
 
     it('turns the 24-hour backups block into a message a customer understands', async () => {
-      w.emu.inject({ type: 'validation', field: null, reason: 'Please wait 24 hours before reactivating backups for this Linode.' }, { op: 'profile' });
+      w.emu.inject(
+        {
+          type: 'validation',
+          field: null,
+          reason: 'Please wait 24 hours before reactivating backups for this Linode.',
+        },
+        { op: 'profile' },
+      );
 
       const err = await failure(clientFor(w).request('GET', '/profile'));
 
-      expect(err.customerMessage).toBe('Backups were cancelled recently; they can be enabled again 24 hours after cancelling.');
+      expect(err.customerMessage).toBe(
+        'Backups were cancelled recently; they can be enabled again 24 hours after cancelling.',
+      );
     });
 
     it('checks answers against the shape it expects', async () => {

@@ -11,7 +11,9 @@ describe('Linode emulator: the wire protocol', () => {
   });
 
   const create = (body: Record<string, unknown> = {}) =>
-    raw(w, 'POST', '/linode/instances', { body: { type: 'g6-nanode-1', region: 'us-east', image: 'linode/debian12', root_pass: STRONG_PASSWORD, ...body } });
+    raw(w, 'POST', '/linode/instances', {
+      body: { type: 'g6-nanode-1', region: 'us-east', image: 'linode/debian12', root_pass: STRONG_PASSWORD, ...body },
+    });
 
   describe('envelopes and headers', () => {
     it('answers an empty collection as one empty page', async () => {
@@ -49,7 +51,11 @@ describe('Linode emulator: the wire protocol', () => {
     });
 
     it('refuses a body that is not JSON', async () => {
-      const res = await fetch(`${w.emu.url}/linode/instances`, { method: 'POST', headers: { authorization: `Bearer ${w.emu.token}`, 'content-type': 'application/json' }, body: '{nope' });
+      const res = await fetch(`${w.emu.url}/linode/instances`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${w.emu.token}`, 'content-type': 'application/json' },
+        body: '{nope',
+      });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ errors: [{ reason: 'Invalid JSON' }] });
     });
@@ -105,29 +111,52 @@ describe('Linode emulator: the wire protocol', () => {
     });
 
     it('nests +and and +or, with +contains and +neq', async () => {
-      expect(await labels({ '+or': [{ label: { '+contains': 'NEWARK' } }, { '+and': [{ region: 'eu-central' }, { type: { '+neq': 'g6-standard-2' } }] }] })).toEqual(['web-newark', 'db-frankfurt']);
+      expect(
+        await labels({
+          '+or': [
+            { label: { '+contains': 'NEWARK' } },
+            { '+and': [{ region: 'eu-central' }, { type: { '+neq': 'g6-standard-2' } }] },
+          ],
+        }),
+      ).toEqual(['web-newark', 'db-frankfurt']);
     });
 
     it('sorts with +order_by and +order', async () => {
-      expect(await labels({ '+order_by': 'label', '+order': 'desc' })).toEqual(['web-newark', 'web-frankfurt', 'db-frankfurt']);
+      expect(await labels({ '+order_by': 'label', '+order': 'desc' })).toEqual([
+        'web-newark',
+        'web-frankfurt',
+        'db-frankfurt',
+      ]);
       expect(await labels({ '+order_by': 'label' })).toEqual(['db-frankfurt', 'web-frankfurt', 'web-newark']);
     });
 
     it('compares numbers with +gt and +lte, as on plan sizes', async () => {
-      expect(await labels({ class: 'standard', memory: { '+gt': 2048 } }, '/linode/types')).toEqual(['Linode 4 GB', 'Linode 8 GB']);
+      expect(await labels({ class: 'standard', memory: { '+gt': 2048 } }, '/linode/types')).toEqual([
+        'Linode 4 GB',
+        'Linode 8 GB',
+      ]);
       expect(await labels({ vcpus: { '+lte': 1 } }, '/linode/types')).toEqual(['Nanode 1 GB', 'Linode 2 GB']);
     });
 
     it('filters StackScripts the way SkyPanelV2 looked for Marketplace apps', async () => {
-      expect(await labels({ username: 'linode', is_public: true }, '/linode/stackscripts')).toEqual(['WordPress One-Click', 'Docker One-Click']);
+      expect(await labels({ username: 'linode', is_public: true }, '/linode/stackscripts')).toEqual([
+        'WordPress One-Click',
+        'Docker One-Click',
+      ]);
       expect(await labels({ mine: true }, '/linode/stackscripts')).toEqual([]);
     });
 
     it('refuses a field that is not filterable, an unknown operator, and a header that is not JSON', async () => {
-      expect((await raw(w, 'GET', '/linode/instances', { filter: { root_pass: 'x' } })).json).toEqual({ errors: [{ field: 'X-Filter', reason: 'Cannot filter on root_pass' }] });
+      expect((await raw(w, 'GET', '/linode/instances', { filter: { root_pass: 'x' } })).json).toEqual({
+        errors: [{ field: 'X-Filter', reason: 'Cannot filter on root_pass' }],
+      });
       expect((await raw(w, 'GET', '/linode/instances', { filter: { '+or': [{ specs: 1 }] } })).status).toBe(400);
-      expect((await raw(w, 'GET', '/linode/instances', { filter: { label: { '+like': 'web' } } })).json.errors[0].reason).toBe('Unknown operator +like');
-      const res = await fetch(`${w.emu.url}/linode/instances`, { headers: { authorization: `Bearer ${w.emu.token}`, 'x-filter': '{label:' } });
+      expect(
+        (await raw(w, 'GET', '/linode/instances', { filter: { label: { '+like': 'web' } } })).json.errors[0].reason,
+      ).toBe('Unknown operator +like');
+      const res = await fetch(`${w.emu.url}/linode/instances`, {
+        headers: { authorization: `Bearer ${w.emu.token}`, 'x-filter': '{label:' },
+      });
       expect(res.status).toBe(400);
     });
   });
@@ -144,7 +173,9 @@ describe('Linode emulator: the wire protocol', () => {
       const reasons = async (label: string) => (await create({ label })).json.errors?.[0]?.reason;
       expect(await reasons('ab')).toBe('Length must be 3-64 characters');
       expect(await reasons('9lives')).toBe('Label must begin with a letter');
-      expect(await reasons('has space')).toBe('Label may only contain letters, numbers, dashes, underscores and periods');
+      expect(await reasons('has space')).toBe(
+        'Label may only contain letters, numbers, dashes, underscores and periods',
+      );
       expect(await reasons('double--dash')).toBe('Label must not contain two dashes, underscores or periods in a row');
       expect(await reasons('Taken-Name')).toBe('Label must be unique among your Linodes');
       expect((await create({ label: 'fine.name_1-a' })).status).toBe(200);
@@ -156,24 +187,63 @@ describe('Linode emulator: the wire protocol', () => {
     });
 
     it('refuses a malformed SSH key', async () => {
-      expect((await create({ authorized_keys: ['not a key'] })).json.errors).toEqual([{ field: 'authorized_keys', reason: 'Invalid SSH key' }]);
+      expect((await create({ authorized_keys: ['not a key'] })).json.errors).toEqual([
+        { field: 'authorized_keys', reason: 'Invalid SSH key' },
+      ]);
     });
 
     it('checks StackScript fields: required ones, one-of choices, many-of choices, and the image', async () => {
       const wp = { stackscript_id: 401697, image: 'linode/ubuntu24.04' };
-      expect((await create({ ...wp, stackscript_data: {} })).json.errors.map((e: { reason: string }) => e.reason)).toEqual(['soa_email_address is required', 'wp_admin_user is required']);
-      expect((await create({ ...wp, stackscript_data: { soa_email_address: 'a@b.example', wp_admin_user: 'ada', webserver: 'IIS' } })).json.errors[0].reason).toBe('webserver must be one of Apache,NGINX');
-      expect((await create({ stackscript_id: 607433, image: 'linode/debian12', stackscript_data: { extras: 'compose,kubernetes' } })).json.errors[0].reason).toBe('extras must be made of compose,buildx,portainer');
-      expect((await create({ ...wp, image: 'linode/rocky9', stackscript_data: {} })).json.errors[0]).toEqual({ field: 'image', reason: 'Image is not compatible with this StackScript' });
-      expect((await create({ ...wp, stackscript_data: { soa_email_address: 'a@b.example', wp_admin_user: 'ada', webserver: 'Apache' } })).status).toBe(200);
+      expect(
+        (await create({ ...wp, stackscript_data: {} })).json.errors.map((e: { reason: string }) => e.reason),
+      ).toEqual(['soa_email_address is required', 'wp_admin_user is required']);
+      expect(
+        (
+          await create({
+            ...wp,
+            stackscript_data: { soa_email_address: 'a@b.example', wp_admin_user: 'ada', webserver: 'IIS' },
+          })
+        ).json.errors[0].reason,
+      ).toBe('webserver must be one of Apache,NGINX');
+      expect(
+        (
+          await create({
+            stackscript_id: 607433,
+            image: 'linode/debian12',
+            stackscript_data: { extras: 'compose,kubernetes' },
+          })
+        ).json.errors[0].reason,
+      ).toBe('extras must be made of compose,buildx,portainer');
+      expect((await create({ ...wp, image: 'linode/rocky9', stackscript_data: {} })).json.errors[0]).toEqual({
+        field: 'image',
+        reason: 'Image is not compatible with this StackScript',
+      });
+      expect(
+        (
+          await create({
+            ...wp,
+            stackscript_data: { soa_email_address: 'a@b.example', wp_admin_user: 'ada', webserver: 'Apache' },
+          })
+        ).status,
+      ).toBe(200);
     });
 
     it('assigns addresses at create: public IPv4 from a documentation range, SLAAC IPv6, private when asked', async () => {
       const res = await create({ private_ip: true });
-      expect(res.json.ipv4).toEqual([expect.stringMatching(/^203\.0\.113\.\d+$/), expect.stringMatching(/^192\.168\.(1[2-9]\d|2[0-5]\d)\.\d+$/)]);
+      expect(res.json.ipv4).toEqual([
+        expect.stringMatching(/^203\.0\.113\.\d+$/),
+        expect.stringMatching(/^192\.168\.(1[2-9]\d|2[0-5]\d)\.\d+$/),
+      ]);
       expect(res.json.ipv6).toMatch(/^2001:db8:1::[0-9a-f:]+\/128$/);
       const ips = (await raw(w, 'GET', `/linode/instances/${res.json.id}/ips`)).json;
-      expect(ips.ipv4.public[0]).toMatchObject({ address: res.json.ipv4[0], prefix: 24, public: true, type: 'ipv4', linode_id: res.json.id, region: 'us-east' });
+      expect(ips.ipv4.public[0]).toMatchObject({
+        address: res.json.ipv4[0],
+        prefix: 24,
+        public: true,
+        type: 'ipv4',
+        linode_id: res.json.id,
+        region: 'us-east',
+      });
       expect(ips.ipv4.private[0]).toMatchObject({ prefix: 17, public: false, rdns: null });
       expect(ips.ipv6.slaac).toMatchObject({ prefix: 64, type: 'ipv6' });
     });
@@ -206,7 +276,13 @@ describe('Linode emulator: the wire protocol', () => {
     it('records requests without the token and with passwords redacted', async () => {
       await create({ label: 'recorded-one' });
       const [req] = w.emu.requests();
-      expect(req).toMatchObject({ method: 'POST', path: '/linode/instances', op: 'create_instance', status: 200, body: { label: 'recorded-one', root_pass: '[redacted]' } });
+      expect(req).toMatchObject({
+        method: 'POST',
+        path: '/linode/instances',
+        op: 'create_instance',
+        status: 200,
+        body: { label: 'recorded-one', root_pass: '[redacted]' },
+      });
       expect(JSON.stringify(w.emu.requests())).not.toContain(w.emu.token);
     });
   });

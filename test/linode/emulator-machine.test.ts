@@ -14,12 +14,15 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
   });
 
   const create = async (body: Record<string, unknown> = {}) => {
-    const res = await raw(w, 'POST', '/linode/instances', { body: { type: 'g6-nanode-1', region: 'us-east', image: 'linode/debian12', root_pass: STRONG_PASSWORD, ...body } });
+    const res = await raw(w, 'POST', '/linode/instances', {
+      body: { type: 'g6-nanode-1', region: 'us-east', image: 'linode/debian12', root_pass: STRONG_PASSWORD, ...body },
+    });
     expect(res.status).toBe(200);
     return res.json as { id: number; status: string; updated: string };
   };
   const status = async (id: number) => (await raw(w, 'GET', `/linode/instances/${id}`)).json.status as string;
-  const act = (id: number, action: string, body?: unknown) => raw(w, 'POST', `/linode/instances/${id}/${action}`, { body });
+  const act = (id: number, action: string, body?: unknown) =>
+    raw(w, 'POST', `/linode/instances/${id}/${action}`, { body });
   const running = async () => {
     const i = await create();
     w.emu.settle(i.id);
@@ -30,7 +33,11 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
     w.emu.settle(i.id);
     return i.id;
   };
-  const eventsOf = (id: number) => w.emu.events().filter((e) => e.entity?.id === id).map((e) => `${e.action}:${e.status}`);
+  const eventsOf = (id: number) =>
+    w.emu
+      .events()
+      .filter((e) => e.entity?.id === id)
+      .map((e) => `${e.action}:${e.status}`);
 
   it('creates with 200 and the instance, then provisions, boots and runs, with events moving from scheduled to finished', async () => {
     const created = await create();
@@ -48,7 +55,10 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
     expect(after.status).toBe('running');
     expect(after.updated).toBe('2026-03-02T09:00:50');
     expect(eventsOf(created.id)).toEqual(['linode_create:finished', 'linode_boot:finished']);
-    expect(w.emu.events().find((e) => e.action === 'linode_boot')).toMatchObject({ duration: 20, percent_complete: 100 });
+    expect(w.emu.events().find((e) => e.action === 'linode_boot')).toMatchObject({
+      duration: 20,
+      percent_complete: 100,
+    });
   });
 
   it('leaves a server created without an image, or with booted false, powered off', async () => {
@@ -147,11 +157,16 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
 
   it('refuses a rebuild without a strong password, without an image, or onto the plan it already has', async () => {
     const id = await running();
-    expect((await act(id, 'rebuild', { image: 'linode/debian12', root_pass: 'short' })).json.errors).toEqual([{ field: 'root_pass', reason: 'Length must be 7-128 characters' }]);
-    expect((await act(id, 'rebuild', { root_pass: STRONG_PASSWORD })).json.errors).toEqual([{ field: 'image', reason: 'image is required' }]);
-    expect((await act(id, 'rebuild', { image: 'linode/debian12', root_pass: STRONG_PASSWORD, type: 'g6-nanode-1' })).json.errors).toEqual([
-      { field: 'type', reason: 'Linode is already running this service plan.' },
+    expect((await act(id, 'rebuild', { image: 'linode/debian12', root_pass: 'short' })).json.errors).toEqual([
+      { field: 'root_pass', reason: 'Length must be 7-128 characters' },
     ]);
+    expect((await act(id, 'rebuild', { root_pass: STRONG_PASSWORD })).json.errors).toEqual([
+      { field: 'image', reason: 'image is required' },
+    ]);
+    expect(
+      (await act(id, 'rebuild', { image: 'linode/debian12', root_pass: STRONG_PASSWORD, type: 'g6-nanode-1' })).json
+        .errors,
+    ).toEqual([{ field: 'type', reason: 'Linode is already running this service plan.' }]);
     expect(await status(id)).toBe('running');
   });
 
@@ -164,7 +179,11 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
     w.emu.advance(DEFAULT_DURATIONS.resize - 1);
     expect(w.emu.instance(id)!.type).toBe('g6-nanode-1');
     w.emu.advance(1);
-    expect(w.emu.instance(id)).toMatchObject({ status: 'booting', type: 'g6-standard-2', specs: { vcpus: 2, memory: 4096 } });
+    expect(w.emu.instance(id)).toMatchObject({
+      status: 'booting',
+      type: 'g6-standard-2',
+      specs: { vcpus: 2, memory: 4096 },
+    });
     w.emu.advance(DEFAULT_DURATIONS.booting);
     expect(await status(id)).toBe('running');
     expect(eventsOf(id).at(-1)).toBe('linode_resize:finished');
@@ -172,7 +191,9 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
 
   it('resizes an offline server through migrating and leaves it offline; the same plan is refused', async () => {
     const id = await offline();
-    expect((await act(id, 'resize', { type: 'g6-nanode-1' })).json.errors).toEqual([{ field: 'type', reason: 'Linode is already running this service plan.' }]);
+    expect((await act(id, 'resize', { type: 'g6-nanode-1' })).json.errors).toEqual([
+      { field: 'type', reason: 'Linode is already running this service plan.' },
+    ]);
     expect((await act(id, 'resize', { type: 'g9-imaginary' })).json.errors[0].field).toBe('type');
     await act(id, 'resize', { type: 'g6-dedicated-2' });
     expect(await status(id)).toBe('migrating');
@@ -183,11 +204,16 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
   it('resets the root password only while the server is offline', async () => {
     const id = await running();
     const refused = await act(id, 'password', { root_pass: STRONG_PASSWORD });
-    expect([refused.status, refused.json.errors]).toEqual([400, [{ reason: 'Linode must be shut down to reset the root password.' }]]);
+    expect([refused.status, refused.json.errors]).toEqual([
+      400,
+      [{ reason: 'Linode must be shut down to reset the root password.' }],
+    ]);
 
     await act(id, 'shutdown');
     w.emu.settle(id);
-    expect((await act(id, 'password', { root_pass: 'weakpass' })).json.errors).toEqual([{ field: 'root_pass', reason: 'Password does not meet strength requirement.' }]);
+    expect((await act(id, 'password', { root_pass: 'weakpass' })).json.errors).toEqual([
+      { field: 'root_pass', reason: 'Password does not meet strength requirement.' },
+    ]);
     expect((await act(id, 'password', { root_pass: STRONG_PASSWORD })).json).toEqual({});
     expect(eventsOf(id).at(-1)).toBe('password_reset:finished');
   });
@@ -234,8 +260,14 @@ describe('Linode emulator: the instance state machine on a stepped clock', () =>
     const id = await running();
     await running(); // another server, whose events must not show
     await act(id, 'reboot');
-    const res = await raw(w, 'GET', '/account/events', { filter: { '+order': 'desc', '+order_by': 'created', 'entity.type': 'linode', 'entity.id': id } });
-    expect(res.json.data.map((e: { action: string }) => e.action)).toEqual(['linode_reboot', 'linode_create', 'linode_boot']);
+    const res = await raw(w, 'GET', '/account/events', {
+      filter: { '+order': 'desc', '+order_by': 'created', 'entity.type': 'linode', 'entity.id': id },
+    });
+    expect(res.json.data.map((e: { action: string }) => e.action)).toEqual([
+      'linode_reboot',
+      'linode_create',
+      'linode_boot',
+    ]);
     expect(res.json.data.every((e: { entity: { id: number } }) => e.entity.id === id)).toBe(true);
     expect(res.json.results).toBe(3);
   });

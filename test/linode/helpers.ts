@@ -1,10 +1,21 @@
-import { createLinodeClient, createLinodeProvider, type LinodeClientOptions } from '../../src/providers/linode/index.ts';
-import { createSteppedClock, startLinodeEmulator, type LinodeEmulator, type LinodeEmulatorOptions, type SteppedClock } from '../../src/providers/linode/emulator/index.ts';
+import {
+  createLinodeClient,
+  createLinodeProvider,
+  type LinodeClientOptions,
+} from '../../src/providers/linode/index.ts';
+import {
+  createSteppedClock,
+  startLinodeEmulator,
+  type LinodeEmulator,
+  type LinodeEmulatorOptions,
+  type SteppedClock,
+} from '../../src/providers/linode/emulator/index.ts';
 import type { CreateInstanceInput } from '../../src/providers/cloud.ts';
 
 /** A root password the emulator accepts as strong. */
 export const STRONG_PASSWORD = 'Correct-Horse-42-Battery';
-export const ED25519_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt6Ue0Xb1Q9bZy1p7m0b9l3O2r0Fh0uQn8mJrV3cXyZ ada@laptop';
+export const ED25519_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt6Ue0Xb1Q9bZy1p7m0b9l3O2r0Fh0uQn8mJrV3cXyZ ada@laptop';
 
 export interface World {
   emu: LinodeEmulator;
@@ -59,11 +70,20 @@ export function newServer(over: Partial<CreateInstanceInput> = {}): CreateInstan
 }
 
 /** Raw HTTP against the emulator, for wire-level assertions. */
-export async function raw(w: World, method: string, path: string, init: { body?: unknown; filter?: unknown; token?: string | null; query?: string } = {}) {
+export async function raw(
+  w: World,
+  method: string,
+  path: string,
+  init: { body?: unknown; filter?: unknown; token?: string | null; query?: string } = {},
+) {
   const headers: Record<string, string> = {};
   if (init.token !== null) headers.authorization = `Bearer ${init.token ?? w.emu.token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.filter !== undefined) headers['x-filter'] = JSON.stringify(init.filter);
-  const res = await fetch(`${w.emu.url}${path}${init.query ? `?${init.query}` : ''}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const res = await fetch(`${w.emu.url}${path}${init.query ? `?${init.query}` : ''}`, {
+    method,
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   return { status: res.status, headers: res.headers, json: (await res.json()) as any };
 }

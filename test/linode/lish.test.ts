@@ -25,7 +25,9 @@ function connect(session: ConsoleSession): Terminal {
     const all = messages.join('');
     for (const w of [...waiters]) if (all.includes(w.text)) w.resolve(all);
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   ws.on('error', () => {});
   return {
     ws,
@@ -35,7 +37,9 @@ function connect(session: ConsoleSession): Terminal {
       new Promise((resolve, reject) => {
         if (messages.join('').includes(text)) return resolve(messages.join(''));
         waiters.push({ text, resolve });
-        void closed.then(() => reject(new Error(`closed before "${text}" arrived; got: ${JSON.stringify(messages.join(''))}`)));
+        void closed.then(() =>
+          reject(new Error(`closed before "${text}" arrived; got: ${JSON.stringify(messages.join(''))}`)),
+        );
       }),
     closed,
   };

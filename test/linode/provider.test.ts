@@ -22,8 +22,21 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       const nanode = types.find((t) => t.id === 'g6-nanode-1')!;
       const standard = types.find((t) => t.id === 'g6-standard-1')!;
 
-      expect(nanode).toMatchObject({ class: 'nanode', vcpus: 1, memoryMb: 1024, diskMb: 25600, transferGb: 1000, monthlyPrice: 5_000_000n, hourlyPrice: 7_500n, backupsMonthlyPrice: 2_000_000n });
-      expect(standard).toMatchObject({ monthlyPrice: 12_000_000n, hourlyPrice: 18_000n, backupsMonthlyPrice: 2_500_000n });
+      expect(nanode).toMatchObject({
+        class: 'nanode',
+        vcpus: 1,
+        memoryMb: 1024,
+        diskMb: 25600,
+        transferGb: 1000,
+        monthlyPrice: 5_000_000n,
+        hourlyPrice: 7_500n,
+        backupsMonthlyPrice: 2_000_000n,
+      });
+      expect(standard).toMatchObject({
+        monthlyPrice: 12_000_000n,
+        hourlyPrice: 18_000n,
+        backupsMonthlyPrice: 2_500_000n,
+      });
       expect(standard.regionPrices).toEqual([{ region: 'br-gru', monthlyPrice: 16_800_000n, hourlyPrice: 25_200n }]);
       expect(new Set(types.map((t) => t.class))).toEqual(new Set(['nanode', 'standard', 'dedicated']));
     });
@@ -31,15 +44,38 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
     it('lists regions with their country, images with their vendor, and Marketplace scripts with their fields', async () => {
       const { regions, images, scripts } = await linode.catalogue();
 
-      expect(regions.find((r) => r.id === 'eu-central')).toEqual({ id: 'eu-central', label: 'Frankfurt, DE', country: 'de', available: true, capabilities: expect.arrayContaining(['Linodes', 'Backups']) });
+      expect(regions.find((r) => r.id === 'eu-central')).toEqual({
+        id: 'eu-central',
+        label: 'Frankfurt, DE',
+        country: 'de',
+        available: true,
+        capabilities: expect.arrayContaining(['Linodes', 'Backups']),
+      });
       expect(images.map((i) => i.id)).toContain('linode/debian12');
-      expect(images.find((i) => i.id === 'linode/ubuntu24.04')).toEqual({ id: 'linode/ubuntu24.04', label: 'Ubuntu 24.04 LTS', vendor: 'Ubuntu', deprecated: false, sizeMb: 3000 });
+      expect(images.find((i) => i.id === 'linode/ubuntu24.04')).toEqual({
+        id: 'linode/ubuntu24.04',
+        label: 'Ubuntu 24.04 LTS',
+        vendor: 'Ubuntu',
+        deprecated: false,
+        sizeMb: 3000,
+      });
       const wordpress = scripts.find((s) => s.label === 'WordPress One-Click')!;
       expect(wordpress.id).toBe('401697');
-      expect(wordpress.fields.find((f) => f.name === 'webserver')).toEqual({ name: 'webserver', label: 'Web server', example: null, default: 'NGINX', oneOf: 'Apache,NGINX', manyOf: null });
-      expect(scripts.find((s) => s.label === 'Docker One-Click')!.fields.find((f) => f.name === 'extras')!.manyOf).toBe('compose,buildx,portainer');
+      expect(wordpress.fields.find((f) => f.name === 'webserver')).toEqual({
+        name: 'webserver',
+        label: 'Web server',
+        example: null,
+        default: 'NGINX',
+        oneOf: 'Apache,NGINX',
+        manyOf: null,
+      });
+      expect(scripts.find((s) => s.label === 'Docker One-Click')!.fields.find((f) => f.name === 'extras')!.manyOf).toBe(
+        'compose,buildx,portainer',
+      );
       // Marketplace scripts are found by filter, as SkyPanelV2 did once /linode/apps answered 404.
-      expect(calls('list_stackscripts').map((r) => r.filter)).toEqual(expect.arrayContaining([{ mine: true }, { username: 'linode', is_public: true }]));
+      expect(calls('list_stackscripts').map((r) => r.filter)).toEqual(
+        expect.arrayContaining([{ mine: true }, { username: 'linode', is_public: true }]),
+      );
     });
 
     it('parses a price from its decimal text, never through float arithmetic', () => {
@@ -60,7 +96,15 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       const input = newServer({ privateIp: true, authorizedKeys: [ED25519_KEY], backups: true });
       const server = await linode.create(input);
 
-      expect(server).toMatchObject({ status: 'provisioning', providerStatus: 'provisioning', region: 'us-east', type: 'g6-standard-1', image: 'linode/ubuntu24.04', vcpus: 1, memoryMb: 2048 });
+      expect(server).toMatchObject({
+        status: 'provisioning',
+        providerStatus: 'provisioning',
+        region: 'us-east',
+        type: 'g6-standard-1',
+        image: 'linode/ubuntu24.04',
+        vcpus: 1,
+        memoryMb: 2048,
+      });
       expect(server.id).toMatch(/^\d+$/);
       expect(server.tags).toEqual([input.tag, 'skypanel']);
       expect(server.ipv4).toHaveLength(2);
@@ -69,7 +113,13 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       expect(server.ipv6).toMatch(/^2001:db8:/);
       expect(server.backups).toEqual({ enabled: true, day: 'Scheduling', window: 'Scheduling', lastSuccessful: null });
       expect(server.created).toEqual(new Date('2026-03-02T09:00:00Z'));
-      expect(calls('create_instance')[0]!.body).toMatchObject({ tags: [input.tag, 'skypanel'], authorized_keys: [ED25519_KEY], private_ip: true, backups_enabled: true, booted: true });
+      expect(calls('create_instance')[0]!.body).toMatchObject({
+        tags: [input.tag, 'skypanel'],
+        authorized_keys: [ED25519_KEY],
+        private_ip: true,
+        backups_enabled: true,
+        booted: true,
+      });
     });
 
     it('creates a server from a Marketplace script with its fields, and explains a missing one', async () => {
@@ -78,9 +128,13 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       expect(server.status).toBe('provisioning');
       expect(calls('create_instance')[0]!.body).toMatchObject({ stackscript_id: 401697, stackscript_data: fields });
 
-      const err = (await linode.create(newServer({ scriptId: '401697', scriptData: { webserver: 'Apache' } })).catch((e: unknown) => e)) as CloudError;
+      const err = (await linode
+        .create(newServer({ scriptId: '401697', scriptData: { webserver: 'Apache' } }))
+        .catch((e: unknown) => e)) as CloudError;
       expect([err.kind, err.field]).toEqual(['validation', 'stackscript_data']);
-      expect(err.customerMessage).toBe("Check the app's settings: a required field is missing or has a value that is not allowed.");
+      expect(err.customerMessage).toBe(
+        "Check the app's settings: a required field is missing or has a value that is not allowed.",
+      );
     });
 
     it('follows a server from provisioning to running as the clock moves', async () => {
@@ -106,7 +160,9 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
     it('reports a create that timed out before anything happened, after looking', async () => {
       w.emu.inject({ type: 'delay', ms: 1_000 }, { op: 'create_instance' });
 
-      const err = await providerFor(w, { timeoutMs: 200 }).create(newServer()).catch((e: unknown) => e);
+      const err = await providerFor(w, { timeoutMs: 200 })
+        .create(newServer())
+        .catch((e: unknown) => e);
 
       expect(err).toBeInstanceOf(CloudError);
       expect((err as CloudError).kind).toBe('timeout');
@@ -125,7 +181,9 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
     });
 
     it('does not look for a create that was refused as invalid', async () => {
-      const err = (await linode.create(newServer({ image: 'linode/windows95' })).catch((e: unknown) => e)) as CloudError;
+      const err = (await linode
+        .create(newServer({ image: 'linode/windows95' }))
+        .catch((e: unknown) => e)) as CloudError;
 
       expect(err.kind).toBe('validation');
       expect(err.field).toBe('image');
@@ -140,7 +198,9 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       const err = (await linode.create(newServer()).catch((e: unknown) => e)) as CloudError;
 
       expect(err.kind).toBe('unavailable');
-      expect(err.message).toMatch(/looking the instance up by tag .* failed too: Linode GET \/linode\/instances failed: 503/);
+      expect(err.message).toMatch(
+        /looking the instance up by tag .* failed too: Linode GET \/linode\/instances failed: 503/,
+      );
     });
 
     it('lists every server, or only those carrying a tag', async () => {
@@ -206,20 +266,35 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       w.emu.settle(id);
       await linode.rename(id, 'renamed-web');
       await linode.rebuild(id, { image: 'linode/debian12', rootPassword: STRONG_PASSWORD, authorizedKeys: [] });
-      expect((await linode.get(id))!).toMatchObject({ status: 'rebuilding', image: 'linode/debian12', label: 'renamed-web' });
+      expect((await linode.get(id))!).toMatchObject({
+        status: 'rebuilding',
+        image: 'linode/debian12',
+        label: 'renamed-web',
+      });
       w.emu.settle(id);
       await linode.resize(id, 'g6-standard-2');
       expect((await linode.get(id))!.status).toBe('shutting_down');
       w.emu.settle(id);
-      expect((await linode.get(id))!).toMatchObject({ status: 'running', type: 'g6-standard-2', vcpus: 2, memoryMb: 4096 });
-      expect(calls('resize')[0]!.body).toEqual({ type: 'g6-standard-2', allow_auto_disk_resize: true, migration_type: 'cold' });
+      expect((await linode.get(id))!).toMatchObject({
+        status: 'running',
+        type: 'g6-standard-2',
+        vcpus: 2,
+        memoryMb: 4096,
+      });
+      expect(calls('resize')[0]!.body).toEqual({
+        type: 'g6-standard-2',
+        allow_auto_disk_resize: true,
+        migration_type: 'cold',
+      });
     });
 
     it('refuses a root password reset while the server runs, in our words', async () => {
       const { id } = await linode.create(newServer());
       w.emu.settle(id);
 
-      const err = (await linode.resetRootPassword(id, 'An0ther-Strong-Passw0rd').catch((e: unknown) => e)) as CloudError;
+      const err = (await linode
+        .resetRootPassword(id, 'An0ther-Strong-Passw0rd')
+        .catch((e: unknown) => e)) as CloudError;
 
       expect(err.kind).toBe('validation');
       expect(err.customerMessage).toBe('Power the server off before resetting its root password.');
@@ -249,7 +324,10 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       w.emu.settle(id);
       w.emu.takeAutomaticBackup(id);
       const backups = await linode.backups(id);
-      expect(backups.snapshot).toMatchObject({ inProgress: null, current: { id: snap.id, status: 'successful', available: true } });
+      expect(backups.snapshot).toMatchObject({
+        inProgress: null,
+        current: { id: snap.id, status: 'successful', available: true },
+      });
       expect(backups.automatic).toHaveLength(1);
       expect(backups.automatic[0]!.kind).toBe('automatic');
 
@@ -265,7 +343,9 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       const err = (await linode.enableBackups(id).catch((e: unknown) => e)) as CloudError;
 
       expect(err.kind).toBe('validation');
-      expect(err.customerMessage).toBe('Backups were cancelled recently; they can be enabled again 24 hours after cancelling.');
+      expect(err.customerMessage).toBe(
+        'Backups were cancelled recently; they can be enabled again 24 hours after cancelling.',
+      );
       w.emu.advance(24 * 3600_000);
       await expect(linode.enableBackups(id)).resolves.toBeUndefined();
     });
@@ -275,29 +355,53 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
     it('lists addresses and sets reverse DNS when the name resolves to the address', async () => {
       const { id } = await linode.create(newServer({ privateIp: true }));
       const [v4, priv, v6] = await linode.addresses(id);
-      expect(v4).toMatchObject({ type: 'ipv4', public: true, rdns: `${v4!.address.replaceAll('.', '-')}.ip.linodeusercontent.com` });
+      expect(v4).toMatchObject({
+        type: 'ipv4',
+        public: true,
+        rdns: `${v4!.address.replaceAll('.', '-')}.ip.linodeusercontent.com`,
+      });
       expect(priv).toMatchObject({ type: 'ipv4', public: false, rdns: null });
       expect(v6).toMatchObject({ type: 'ipv6', public: true });
 
       const name = `${v4!.address.replaceAll('.', '-')}.vps.example.net`;
-      expect(await linode.setReverseDns(v4!.address, name)).toEqual({ address: v4!.address, type: 'ipv4', public: true, rdns: name });
-      expect((await linode.setReverseDns(v4!.address, null)).rdns).toBe(`${v4!.address.replaceAll('.', '-')}.ip.linodeusercontent.com`);
+      expect(await linode.setReverseDns(v4!.address, name)).toEqual({
+        address: v4!.address,
+        type: 'ipv4',
+        public: true,
+        rdns: name,
+      });
+      expect((await linode.setReverseDns(v4!.address, null)).rdns).toBe(
+        `${v4!.address.replaceAll('.', '-')}.ip.linodeusercontent.com`,
+      );
     });
 
     it('explains a name that does not resolve without repeating the provider', async () => {
       const { id } = await linode.create(newServer());
       const [v4] = await linode.addresses(id);
 
-      const err = (await linode.setReverseDns(v4!.address, 'mail.elsewhere.example').catch((e: unknown) => e)) as CloudError;
+      const err = (await linode
+        .setReverseDns(v4!.address, 'mail.elsewhere.example')
+        .catch((e: unknown) => e)) as CloudError;
 
       expect([err.kind, err.field]).toEqual(['validation', 'rdns']);
-      expect(err.customerMessage).toBe('The reverse DNS name must first resolve to this address: add an A or AAAA record for it, then try again.');
+      expect(err.customerMessage).toBe(
+        'The reverse DNS name must first resolve to this address: add an A or AAAA record for it, then try again.',
+      );
     });
 
     it('creates a firewall, attaches it, changes its rules, detaches and deletes it', async () => {
       const { id } = await linode.create(newServer());
       const rules: FirewallRules = {
-        inbound: [{ action: 'ACCEPT', protocol: 'TCP', ports: '22,80,443', ipv4: ['0.0.0.0/0'], ipv6: ['::/0'], label: 'web-and-ssh' }],
+        inbound: [
+          {
+            action: 'ACCEPT',
+            protocol: 'TCP',
+            ports: '22,80,443',
+            ipv4: ['0.0.0.0/0'],
+            ipv6: ['::/0'],
+            label: 'web-and-ssh',
+          },
+        ],
         inboundPolicy: 'DROP',
         outbound: [],
         outboundPolicy: 'ACCEPT',
@@ -307,9 +411,18 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
 
       await linode.attachFirewall(fw.id, id);
       await linode.attachFirewall(fw.id, id); // already attached: nothing to do
-      expect((await linode.firewalls())[0]!.devices).toEqual([{ deviceId: expect.stringMatching(/^\d+$/), instanceId: id }]);
+      expect((await linode.firewalls())[0]!.devices).toEqual([
+        { deviceId: expect.stringMatching(/^\d+$/), instanceId: id },
+      ]);
 
-      const icmp = { action: 'ACCEPT' as const, protocol: 'ICMP' as const, ports: null, ipv4: ['0.0.0.0/0'], ipv6: [], label: null };
+      const icmp = {
+        action: 'ACCEPT' as const,
+        protocol: 'ICMP' as const,
+        ports: null,
+        ipv4: ['0.0.0.0/0'],
+        ipv6: [],
+        label: null,
+      };
       const updated = await linode.updateFirewallRules(fw.id, { ...rules, inbound: [...rules.inbound, icmp] });
       expect(updated.rules.inbound).toEqual([...rules.inbound, icmp]);
 
@@ -379,7 +492,9 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
     });
 
     it('reports a refused token on validation', async () => {
-      const err = (await providerFor(w, { token: 'wrong' }).validate().catch((e: unknown) => e)) as CloudError;
+      const err = (await providerFor(w, { token: 'wrong' })
+        .validate()
+        .catch((e: unknown) => e)) as CloudError;
       expect(err.kind).toBe('unauthorized');
     });
   });

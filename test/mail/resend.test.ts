@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createMailTransport } from '../../src/mail/delivery.ts';
 import { createResendTransport } from '../../src/providers/mail/resend.ts';
-import { startResendEmulator, type ResendEmulator, type ResendFailure } from '../../src/providers/mail/emulator/resend.ts';
+import {
+  startResendEmulator,
+  type ResendEmulator,
+  type ResendFailure,
+} from '../../src/providers/mail/emulator/resend.ts';
 import { MailError, type OutgoingMail } from '../../src/providers/mail/types.ts';
 
 const API_KEY = 're_test_4f9c2d71b0a8e6s3cr3t';
@@ -18,7 +22,10 @@ const welcome = (over: Partial<OutgoingMail> = {}): OutgoingMail => ({
 });
 
 async function failureOf(p: Promise<unknown>): Promise<MailError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(MailError);
   return err as MailError;
 }
@@ -52,7 +59,9 @@ describe('Resend transport against the Resend emulator', () => {
 
   it('lets the sent email be read back by id, as Resend does', async () => {
     const { providerMessageId } = await resend().send(welcome());
-    const res = await fetch(`${emu.url}/emails/${providerMessageId}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const res = await fetch(`${emu.url}/emails/${providerMessageId}`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
 
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ object: 'email', id: providerMessageId, to: ['ada@lovelace.example'] });
@@ -122,7 +131,9 @@ describe('Resend transport against the Resend emulator', () => {
     const gone = await startResendEmulator();
     const url = gone.url;
     await gone.close();
-    const err = await failureOf(createResendTransport({ apiKey: API_KEY, baseUrl: url, timeoutMs: 1_000 }).send(welcome()));
+    const err = await failureOf(
+      createResendTransport({ apiKey: API_KEY, baseUrl: url, timeoutMs: 1_000 }).send(welcome()),
+    );
 
     expect(err.retryable).toBe(true);
   });
@@ -170,7 +181,11 @@ describe('Resend emulator protocol', () => {
     await emu.close();
   });
   const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }) =>
-    fetch(`${emu.url}/emails`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${emu.url}/emails`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('refuses a request without an Authorization header with missing_api_key', async () => {
     const res = await post({ from: 'a@b.example', to: 'c@d.example', subject: 'x', text: 'y' }, {});

@@ -18,7 +18,10 @@ const resetMail = (over: Partial<OutgoingMail> = {}): OutgoingMail => ({
 });
 
 async function failureOf(p: Promise<unknown>): Promise<MailError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(MailError);
   return err as MailError;
 }
@@ -141,7 +144,12 @@ describe('SMTP transport against the SMTP emulator', () => {
     // The emulator received this very email, logged in with the credentials in SMTP_URL.
     expect(emu.messages).toHaveLength(1);
     const m = emu.messages[0]!;
-    expect(m).toMatchObject({ to: ['grace@hopper.example'], subject: 'Reset your SkyPanel password', fromHeader: 'SkyPanel <no-reply@skypanel.example>', user: 'skypanel' });
+    expect(m).toMatchObject({
+      to: ['grace@hopper.example'],
+      subject: 'Reset your SkyPanel password',
+      fromHeader: 'SkyPanel <no-reply@skypanel.example>',
+      user: 'skypanel',
+    });
     expect(m.text?.trim()).toBe('Reset it here: https://panel.example/reset');
     expect(m.html).toContain('<a href="https://panel.example/reset">here</a>');
     expect(m.headers['x-skypanel-message-id']).toBe('5e1d3c2b-aa44-4f0e-8c9d-1b2a3c4d5e6f');
@@ -155,7 +163,11 @@ describe('SMTP emulator without users', () => {
     try {
       await transport.send(resetMail());
       expect(emu.messages).toHaveLength(1);
-      expect(emu.messages[0]).toMatchObject({ to: ['grace@hopper.example'], subject: 'Reset your SkyPanel password', user: null });
+      expect(emu.messages[0]).toMatchObject({
+        to: ['grace@hopper.example'],
+        subject: 'Reset your SkyPanel password',
+        user: null,
+      });
       expect(emu.messages[0]!.text?.trim()).toBe('Reset it here: https://panel.example/reset');
     } finally {
       await transport.close?.();

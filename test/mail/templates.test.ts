@@ -3,7 +3,11 @@ import { renderEmail } from '../../src/mail/templates.ts';
 
 describe('email templates', () => {
   it('escapes names in the HTML part and keeps them as typed in the text part', () => {
-    const mail = renderEmail('password_reset', 'SkyPanel', { name: `O'Brien <b>`, resetUrl: 'http://localhost:3000/reset-password/abc', expiresMinutes: 60 });
+    const mail = renderEmail('password_reset', 'SkyPanel', {
+      name: `O'Brien <b>`,
+      resetUrl: 'http://localhost:3000/reset-password/abc',
+      expiresMinutes: 60,
+    });
     expect(mail.subject).toBe('Reset your SkyPanel password');
     expect(mail.html).toContain('O&#39;Brien &lt;b&gt;');
     expect(mail.html).not.toContain('<b>');

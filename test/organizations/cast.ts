@@ -14,12 +14,19 @@ export const nextIp = () => `198.51.100.${(++ipCounter % 250) + 1}`;
 export type Person = Awaited<ReturnType<typeof createPerson>>;
 
 /** A verified person (unless `verified: false`) with their personal organization, at an address no other test uses. */
-export function person(ctx: TestContext, name: string, opts: { verified?: boolean; isAdmin?: boolean } = {}): Promise<Person> {
+export function person(
+  ctx: TestContext,
+  name: string,
+  opts: { verified?: boolean; isAdmin?: boolean } = {},
+): Promise<Person> {
   return createPerson(ctx, name, { verified: true, email: uniqueEmail(name), ...opts });
 }
 
 /** Several verified people at once, in the order named. */
-export function people<const N extends readonly string[]>(ctx: TestContext, ...names: N): Promise<{ -readonly [K in keyof N]: Person }> {
+export function people<const N extends readonly string[]>(
+  ctx: TestContext,
+  ...names: N
+): Promise<{ -readonly [K in keyof N]: Person }> {
   return Promise.all(names.map((n) => person(ctx, n))) as Promise<{ -readonly [K in keyof N]: Person }>;
 }
 
@@ -30,24 +37,47 @@ export function browserFor(ctx: TestContext, p: { email: string }): Promise<Test
 
 /** A new team organization owned by `owner` and made her active one (setup, not under test); returns its id. */
 export async function team(ctx: TestContext, owner: Person, name = 'Acme Hosting'): Promise<string> {
-  const org = await inTransaction(ctx.db, (trx) => createOrganization(trx, { name, ownerId: owner.id, personal: false, currency: 'USD' }));
+  const org = await inTransaction(ctx.db, (trx) =>
+    createOrganization(trx, { name, ownerId: owner.id, personal: false, currency: 'USD' }),
+  );
   await ctx.db.updateTable('users').set({ active_organization_id: org.id }).where('id', '=', owner.id).execute();
   return org.id;
 }
 
 export async function roleId(ctx: TestContext, orgId: string, name: string): Promise<string> {
-  return (await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', orgId).where('name', '=', name).executeTakeFirstOrThrow()).id;
+  return (
+    await ctx.db
+      .selectFrom('roles')
+      .select('id')
+      .where('organization_id', '=', orgId)
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow()
+  ).id;
 }
 
 /** Puts `userId` in `orgId` with role `roleName` and makes it their active organization (setup, not under test). */
 export async function join(ctx: TestContext, orgId: string, userId: string, roleName: string): Promise<void> {
-  await ctx.db.insertInto('organization_members').values({ organization_id: orgId, user_id: userId, role_id: await roleId(ctx, orgId, roleName) }).execute();
+  await ctx.db
+    .insertInto('organization_members')
+    .values({ organization_id: orgId, user_id: userId, role_id: await roleId(ctx, orgId, roleName) })
+    .execute();
   await ctx.db.updateTable('users').set({ active_organization_id: orgId }).where('id', '=', userId).execute();
 }
 
 /** A custom role made directly in the database (setup). */
-export async function customRole(ctx: TestContext, orgId: string, name: string, permissions: string[]): Promise<string> {
-  return (await ctx.db.insertInto('roles').values({ organization_id: orgId, name, permissions, predefined: false }).returning('id').executeTakeFirstOrThrow()).id;
+export async function customRole(
+  ctx: TestContext,
+  orgId: string,
+  name: string,
+  permissions: string[],
+): Promise<string> {
+  return (
+    await ctx.db
+      .insertInto('roles')
+      .values({ organization_id: orgId, name, permissions, predefined: false })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 }
 
 export async function roleOf(ctx: TestContext, orgId: string, userId: string): Promise<string | null> {
@@ -69,15 +99,34 @@ export async function invitationLink(ctx: TestContext, email: string): Promise<s
 
 /** Activity rows with `action` in `orgId`. */
 export async function activity(ctx: TestContext, orgId: string, action: string) {
-  return ctx.db.selectFrom('activity_log').selectAll().where('organization_id', '=', orgId).where('action', '=', action).orderBy('occurred_at').execute();
+  return ctx.db
+    .selectFrom('activity_log')
+    .selectAll()
+    .where('organization_id', '=', orgId)
+    .where('action', '=', action)
+    .orderBy('occurred_at')
+    .execute();
 }
 
 /** Sends a form with repeated keys (checkbox lists), like a browser would, with the page's CSRF token. */
-export async function sendForm(ctx: TestContext, browser: TestBrowser, method: string, path: string, pairs: [string, string][], headers: Record<string, string> = {}) {
+export async function sendForm(
+  ctx: TestContext,
+  browser: TestBrowser,
+  method: string,
+  path: string,
+  pairs: [string, string][],
+  headers: Record<string, string> = {},
+) {
   const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   return ctx.app.request(path, {
     method,
-    headers: { 'sec-fetch-site': 'same-origin', 'x-forwarded-for': '203.0.113.99', cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    headers: {
+      'sec-fetch-site': 'same-origin',
+      'x-forwarded-for': '203.0.113.99',
+      cookie,
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    },
     body: new URLSearchParams([['_csrf', browser.csrf], ...pairs]),
   });
 }

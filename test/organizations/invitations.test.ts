@@ -5,7 +5,20 @@ import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { asReceived } from '../helpers/mail.ts';
 import { uniqueEmail } from '../helpers/people.ts';
-import { activity, browserFor, people, customRole, invitationLink, join, nextIp, person, roleId, roleOf, team, type Person } from './cast.ts';
+import {
+  activity,
+  browserFor,
+  people,
+  customRole,
+  invitationLink,
+  join,
+  nextIp,
+  person,
+  roleId,
+  roleOf,
+  team,
+  type Person,
+} from './cast.ts';
 
 let ctx: TestContext;
 const DAY = 86_400_000;
@@ -22,7 +35,13 @@ afterAll(async () => ctx.close());
  * "team lead" (members_manage without billing); Victor a viewer; Fiona owns another organization.
  */
 async function acme() {
-  const [olivia, mia, victor, fiona] = await people(ctx, 'Olivia Owner', 'Mia Manager', 'Victor Viewer', 'Fiona Foreign');
+  const [olivia, mia, victor, fiona] = await people(
+    ctx,
+    'Olivia Owner',
+    'Mia Manager',
+    'Victor Viewer',
+    'Fiona Foreign',
+  );
   const id = await team(ctx, olivia);
   await customRole(ctx, id, 'team lead', ['members_manage', 'vps_view', 'notes_view', 'tickets_view', 'hosting_view']);
   await join(ctx, id, mia.id, 'team lead');
@@ -32,12 +51,24 @@ async function acme() {
 
   /** Olivia invites `email` as `role` from the members page; returns the emailed link's path. */
   async function invite(email: string, role = 'member') {
-    const res = await owner.post('/organization/invitations', { email, role_id: await roleId(ctx, id, role) }, { headers: htmx });
+    const res = await owner.post(
+      '/organization/invitations',
+      { email, role_id: await roleId(ctx, id, role) },
+      { headers: htmx },
+    );
     expect(res.status, await res.clone().text()).toBe(200);
     return invitationLink(ctx, email);
   }
-  const invitationOf = (email: string) => ctx.db.selectFrom('invitations').selectAll().where('organization_id', '=', id).where('email', '=', email).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
-  const invitationsTo = (email: string) => ctx.db.selectFrom('invitations').selectAll().where('organization_id', '=', id).where('email', '=', email).execute();
+  const invitationOf = (email: string) =>
+    ctx.db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('organization_id', '=', id)
+      .where('email', '=', email)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+  const invitationsTo = (email: string) =>
+    ctx.db.selectFrom('invitations').selectAll().where('organization_id', '=', id).where('email', '=', email).execute();
   return { id, olivia, mia, victor, fiona, owner, invite, invitationOf, invitationsTo };
 }
 
@@ -45,7 +76,11 @@ describe('inviting', () => {
   it('Olivia invites Kim as a member: the invitation is listed, and one email carries a 7-day link whose token is stored only as a hash', async () => {
     const { id, olivia, owner, invitationOf } = await acme();
     const kim = await person(ctx, 'Kim Invitee');
-    const res = await owner.post('/organization/invitations', { email: kim.email.toUpperCase(), role_id: await roleId(ctx, id, 'member') }, { headers: htmx });
+    const res = await owner.post(
+      '/organization/invitations',
+      { email: kim.email.toUpperCase(), role_id: await roleId(ctx, id, 'member') },
+      { headers: htmx },
+    );
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).not.toContain('<html');
@@ -62,7 +97,9 @@ describe('inviting', () => {
     expect(JSON.stringify(inv)).not.toContain(token);
     expect(inv.expires_at.getTime() - ctx.clock.now().getTime()).toBe(7 * DAY);
     expect(inv).toMatchObject({ status: 'pending', invited_by: olivia.id, role_id: await roleId(ctx, id, 'member') });
-    expect(await activity(ctx, id, 'member.invited')).toMatchObject([{ actor_user_id: olivia.id, target_id: inv.id, details: { email: kim.email, role: 'member' } }]);
+    expect(await activity(ctx, id, 'member.invited')).toMatchObject([
+      { actor_user_id: olivia.id, target_id: inv.id, details: { email: kim.email, role: 'member' } },
+    ]);
     expect(JSON.stringify(await activity(ctx, id, 'member.invited'))).not.toContain(token);
   });
 
@@ -70,15 +107,25 @@ describe('inviting', () => {
     const { id, owner, invite, invitationsTo } = await acme();
     const kim = await person(ctx, 'Kim Invitee');
     await invite(kim.email);
-    const res = await owner.post('/organization/invitations', { email: kim.email, role_id: await roleId(ctx, id, 'viewer') }, { headers: htmx });
+    const res = await owner.post(
+      '/organization/invitations',
+      { email: kim.email, role_id: await roleId(ctx, id, 'viewer') },
+      { headers: htmx },
+    );
     expect(res.status).toBe(422);
     expect(await res.text()).toContain(`${kim.email} already has a pending invitation`);
-    expect(await invitationsTo(kim.email)).toMatchObject([{ status: 'pending', role_id: await roleId(ctx, id, 'member') }]);
+    expect(await invitationsTo(kim.email)).toMatchObject([
+      { status: 'pending', role_id: await roleId(ctx, id, 'member') },
+    ]);
   });
 
   it('refuses to invite someone who is already a member, saying so', async () => {
     const { id, victor, owner, invitationsTo } = await acme();
-    const res = await owner.post('/organization/invitations', { email: victor.email, role_id: await roleId(ctx, id, 'member') }, { headers: htmx });
+    const res = await owner.post(
+      '/organization/invitations',
+      { email: victor.email, role_id: await roleId(ctx, id, 'member') },
+      { headers: htmx },
+    );
     expect(res.status).toBe(422);
     expect(await res.text()).toContain(`${victor.email} is already a member of this organization.`);
     expect(await invitationsTo(victor.email)).toEqual([]);
@@ -88,7 +135,14 @@ describe('inviting', () => {
     const { id, victor, invitationsTo } = await acme();
     const browser = await browserFor(ctx, victor);
     expect(await (await browser.get('/organization/members')).text()).not.toContain('Send invitation');
-    expect((await browser.post('/organization/invitations', { email: 'x@example.test', role_id: await roleId(ctx, id, 'viewer') })).status).toBe(403);
+    expect(
+      (
+        await browser.post('/organization/invitations', {
+          email: 'x@example.test',
+          role_id: await roleId(ctx, id, 'viewer'),
+        })
+      ).status,
+    ).toBe(403);
     expect(await invitationsTo('x@example.test')).toEqual([]);
   });
 
@@ -97,12 +151,26 @@ describe('inviting', () => {
     const browser = await browserFor(ctx, mia);
     await browser.get('/organization/members');
     for (const role of ['owner', 'admin', 'member']) {
-      const res = await browser.post('/organization/invitations', { email: 'z@example.test', role_id: await roleId(ctx, id, role) }, { headers: htmx });
+      const res = await browser.post(
+        '/organization/invitations',
+        { email: 'z@example.test', role_id: await roleId(ctx, id, role) },
+        { headers: htmx },
+      );
       expect(res.status, role).toBe(422);
     }
     expect(await invitationsTo('z@example.test')).toEqual([]);
-    expect((await browser.post('/organization/invitations', { email: 'z@example.test', role_id: await roleId(ctx, id, 'viewer') }, { headers: htmx })).status).toBe(200);
-    expect(await invitationsTo('z@example.test')).toMatchObject([{ status: 'pending', role_id: await roleId(ctx, id, 'viewer'), invited_by: mia.id }]);
+    expect(
+      (
+        await browser.post(
+          '/organization/invitations',
+          { email: 'z@example.test', role_id: await roleId(ctx, id, 'viewer') },
+          { headers: htmx },
+        )
+      ).status,
+    ).toBe(200);
+    expect(await invitationsTo('z@example.test')).toMatchObject([
+      { status: 'pending', role_id: await roleId(ctx, id, 'viewer'), invited_by: mia.id },
+    ]);
   });
 });
 
@@ -147,7 +215,15 @@ describe('answering', () => {
     const res = await browser.post(`${link}/acceptance`);
     expect(res.status).toBe(303);
     expect(await roleOf(ctx, id, kim.id)).toBe('member');
-    expect((await ctx.db.selectFrom('users').select('active_organization_id').where('id', '=', kim.id).executeTakeFirstOrThrow()).active_organization_id).toBe(id);
+    expect(
+      (
+        await ctx.db
+          .selectFrom('users')
+          .select('active_organization_id')
+          .where('id', '=', kim.id)
+          .executeTakeFirstOrThrow()
+      ).active_organization_id,
+    ).toBe(id);
     expect(await (await browser.get('/dashboard')).text()).toContain('Welcome to Acme Hosting! You joined as member.');
     expect(await invitationOf(kim.email)).toMatchObject({ status: 'accepted', answered_at: expect.any(Date) });
     expect(await activity(ctx, id, 'member.joined')).toMatchObject([{ actor_user_id: kim.id, target_id: kim.id }]);
@@ -161,7 +237,9 @@ describe('answering', () => {
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('This invitation was already used');
     const token = link.split('/').pop();
-    const again = await api()('POST', `/invitations/${token}/accept`, { token: await tokenFor(ctx, kim.email, nextIp()) });
+    const again = await api()('POST', `/invitations/${token}/accept`, {
+      token: await tokenFor(ctx, kim.email, nextIp()),
+    });
     expect(again.status).toBe(422);
     expect(again.body.error.code).toBe('invitation_accepted');
     expect(await activity(ctx, id, 'member.joined')).toHaveLength(1);
@@ -221,7 +299,9 @@ describe('answering', () => {
     expect(res.status).toBe(200);
     const newLink = await invitationLink(ctx, rita.email);
     expect(newLink).not.toBe(oldLink);
-    expect(await ctx.db.selectFrom('emails').select('id').where('to_address', '=', rita.email).execute()).toHaveLength(2);
+    expect(await ctx.db.selectFrom('emails').select('id').where('to_address', '=', rita.email).execute()).toHaveLength(
+      2,
+    );
 
     const browser = await browserFor(ctx, rita);
     expect((await browser.get(oldLink)).status).toBe(404);
@@ -235,11 +315,24 @@ describe('answering', () => {
     const { owner, fiona } = await acme();
     const fionaOrg = fiona.organization.id;
     const email = uniqueEmail('Quentin Elsewhere');
-    const [foreign] = await ctx.db.insertInto('invitations').values({ organization_id: fionaOrg, email, role_id: await roleId(ctx, fionaOrg, 'viewer'), token_hash: hashToken(`foreign-token-${email}`), expires_at: new Date(ctx.clock.now().getTime() + DAY) }).returning('id').execute();
+    const [foreign] = await ctx.db
+      .insertInto('invitations')
+      .values({
+        organization_id: fionaOrg,
+        email,
+        role_id: await roleId(ctx, fionaOrg, 'viewer'),
+        token_hash: hashToken(`foreign-token-${email}`),
+        expires_at: new Date(ctx.clock.now().getTime() + DAY),
+      })
+      .returning('id')
+      .execute();
     expect((await owner.post(`/organization/invitations/${foreign!.id}/deliveries`, {})).status).toBe(404);
     expect((await owner.post(`/organization/invitations/${foreign!.id}`, {}, { method: 'DELETE' })).status).toBe(404);
     expect((await owner.post('/organization/invitations/nope', {}, { method: 'DELETE' })).status).toBe(404);
-    expect((await ctx.db.selectFrom('invitations').select('status').where('id', '=', foreign!.id).executeTakeFirstOrThrow()).status).toBe('pending');
+    expect(
+      (await ctx.db.selectFrom('invitations').select('status').where('id', '=', foreign!.id).executeTakeFirstOrThrow())
+        .status,
+    ).toBe('pending');
     expect(await ctx.db.selectFrom('emails').select('id').where('to_address', '=', email).execute()).toEqual([]);
   });
 
@@ -259,7 +352,15 @@ describe('answering', () => {
 
       const again = await browserFor(ctx, olivia);
       await again.get('/organization/members');
-      expect((await again.post('/organization/invitations', { email: ed.email, role_id: await roleId(ctx, id, 'viewer') }, { headers: htmx })).status).toBe(200);
+      expect(
+        (
+          await again.post(
+            '/organization/invitations',
+            { email: ed.email, role_id: await roleId(ctx, id, 'viewer') },
+            { headers: htmx },
+          )
+        ).status,
+      ).toBe(200);
       const fresh = await invitationLink(ctx, ed.email);
       expect(fresh).not.toBe(link);
       expect((await browser.post(`${fresh}/acceptance`)).status).toBe(303);
@@ -277,7 +378,10 @@ describe('invitations in the JSON API', () => {
   }
   /** Olivia invites `email` as a viewer over the API. */
   async function inviteByApi(orgId: string, token: string, email: string) {
-    const res = await api()('POST', `/organizations/${orgId}/invitations`, { token, body: { email, role_id: await roleId(ctx, orgId, 'viewer') } });
+    const res = await api()('POST', `/organizations/${orgId}/invitations`, {
+      token,
+      body: { email, role_id: await roleId(ctx, orgId, 'viewer') },
+    });
     expect(res.status).toBe(201);
     return res.body as { id: string };
   }
@@ -287,14 +391,33 @@ describe('invitations in the JSON API', () => {
     const email = uniqueEmail('Api Person');
     const res = await api()('POST', `/organizations/${id}/invitations`, {
       token: oliviaToken,
-      body: { email, role_id: await roleId(ctx, id, 'viewer'), status: 'accepted', organization_id: fiona.organization.id, invited_by: fiona.id, expires_at: '2099-01-01T00:00:00Z' },
+      body: {
+        email,
+        role_id: await roleId(ctx, id, 'viewer'),
+        status: 'accepted',
+        organization_id: fiona.organization.id,
+        invited_by: fiona.id,
+        expires_at: '2099-01-01T00:00:00Z',
+      },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ email, status: 'pending', expired: false, role: { name: 'viewer' }, invited_by: { id: olivia.id } });
+    expect(res.body).toMatchObject({
+      email,
+      status: 'pending',
+      expired: false,
+      role: { name: 'viewer' },
+      invited_by: { id: olivia.id },
+    });
     const token = (await invitationLink(ctx, email)).split('/').pop()!;
     expect(JSON.stringify(res.body)).not.toContain(token);
     expect(new Date(res.body.expires_at).getTime() - ctx.clock.now().getTime()).toBe(7 * DAY);
-    expect(await ctx.db.selectFrom('invitations').select(['organization_id', 'status', 'invited_by']).where('id', '=', res.body.id).executeTakeFirstOrThrow()).toEqual({ organization_id: id, status: 'pending', invited_by: olivia.id });
+    expect(
+      await ctx.db
+        .selectFrom('invitations')
+        .select(['organization_id', 'status', 'invited_by'])
+        .where('id', '=', res.body.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ organization_id: id, status: 'pending', invited_by: olivia.id });
   });
 
   it('lists invitations for members_manage only; 403 for a viewer, 404 for an outsider', async () => {
@@ -303,11 +426,23 @@ describe('invitations in the JSON API', () => {
     const pending = await inviteByApi(id, oliviaToken, email);
     const list = await api()('GET', `/organizations/${id}/invitations?status=pending`, { token: oliviaToken });
     expect(list.status).toBe(200);
-    expect(list.body.data.map((i: { id: string; email: string; status: string }) => [i.id, i.email, i.status])).toEqual([[pending.id, email, 'pending']]);
-    expect((await api()('GET', `/organizations/${id}/invitations`, { token: await tokenFor(ctx, victor.email, nextIp()) })).status).toBe(403);
+    expect(list.body.data.map((i: { id: string; email: string; status: string }) => [i.id, i.email, i.status])).toEqual(
+      [[pending.id, email, 'pending']],
+    );
+    expect(
+      (await api()('GET', `/organizations/${id}/invitations`, { token: await tokenFor(ctx, victor.email, nextIp()) }))
+        .status,
+    ).toBe(403);
     const fionaToken = await tokenFor(ctx, fiona.email, nextIp());
     expect((await api()('GET', `/organizations/${id}/invitations`, { token: fionaToken })).status).toBe(404);
-    expect((await api()('POST', `/organizations/${id}/invitations`, { token: fionaToken, body: { email: 'f@example.test', role_id: await roleId(ctx, id, 'owner') } })).status).toBe(404);
+    expect(
+      (
+        await api()('POST', `/organizations/${id}/invitations`, {
+          token: fionaToken,
+          body: { email: 'f@example.test', role_id: await roleId(ctx, id, 'owner') },
+        })
+      ).status,
+    ).toBe(404);
     expect(await invitationsTo('f@example.test')).toEqual([]);
   });
 
@@ -316,14 +451,20 @@ describe('invitations in the JSON API', () => {
     const [paula, oscar] = await people(ctx, 'Paula Api', 'Oscar Other');
     await inviteByApi(id, oliviaToken, paula.email);
     const token = (await invitationLink(ctx, paula.email)).split('/').pop()!;
-    const other = await api()('POST', `/invitations/${token}/accept`, { token: await tokenFor(ctx, oscar.email, nextIp()) });
+    const other = await api()('POST', `/invitations/${token}/accept`, {
+      token: await tokenFor(ctx, oscar.email, nextIp()),
+    });
     expect(other.status).toBe(404);
     expect(JSON.stringify(other.body)).not.toContain('Acme');
     expect(await roleOf(ctx, id, oscar.id)).toBeNull();
     expect((await invitationOf(paula.email)).status).toBe('pending');
-    expect((await api()('POST', '/invitations/not-a-real-token-at-all-no/accept', { token: oliviaToken })).status).toBe(404);
+    expect((await api()('POST', '/invitations/not-a-real-token-at-all-no/accept', { token: oliviaToken })).status).toBe(
+      404,
+    );
 
-    const res = await api()('POST', `/invitations/${token}/accept`, { token: await tokenFor(ctx, paula.email, nextIp()) });
+    const res = await api()('POST', `/invitations/${token}/accept`, {
+      token: await tokenFor(ctx, paula.email, nextIp()),
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, name: 'Acme Hosting', role: 'viewer' });
     expect(await roleOf(ctx, id, paula.id)).toBe('viewer');
@@ -333,7 +474,11 @@ describe('invitations in the JSON API', () => {
     const { id, oliviaToken, invitationOf } = await apiWorld();
     const uma: Person = await person(ctx, 'Uma Unverified', { verified: false });
     await inviteByApi(id, oliviaToken, uma.email);
-    const unverified = await api()('POST', `/invitations/${(await invitationLink(ctx, uma.email)).split('/').pop()}/decline`, { token: await tokenFor(ctx, uma.email, nextIp()) });
+    const unverified = await api()(
+      'POST',
+      `/invitations/${(await invitationLink(ctx, uma.email)).split('/').pop()}/decline`,
+      { token: await tokenFor(ctx, uma.email, nextIp()) },
+    );
     expect(unverified.status).toBe(403);
     expect(unverified.body.error.code).toBe('email_unverified');
     expect((await invitationOf(uma.email)).status).toBe('pending');
@@ -341,7 +486,10 @@ describe('invitations in the JSON API', () => {
     const quinn = await person(ctx, 'Quinn Declines');
     await inviteByApi(id, oliviaToken, quinn.email);
     const token = (await invitationLink(ctx, quinn.email)).split('/').pop()!;
-    expect((await api()('POST', `/invitations/${token}/decline`, { token: await tokenFor(ctx, quinn.email, nextIp()) })).status).toBe(204);
+    expect(
+      (await api()('POST', `/invitations/${token}/decline`, { token: await tokenFor(ctx, quinn.email, nextIp()) }))
+        .status,
+    ).toBe(204);
     expect((await invitationOf(quinn.email)).status).toBe('declined');
     expect(await roleOf(ctx, id, quinn.id)).toBeNull();
   });
@@ -350,7 +498,9 @@ describe('invitations in the JSON API', () => {
     const { id, oliviaToken, invitationOf } = await apiWorld();
     const email = uniqueEmail('Api Person');
     const inv = await inviteByApi(id, oliviaToken, email);
-    expect((await api()('DELETE', `/organizations/${id}/invitations/${inv.id}`, { token: oliviaToken })).status).toBe(204);
+    expect((await api()('DELETE', `/organizations/${id}/invitations/${inv.id}`, { token: oliviaToken })).status).toBe(
+      204,
+    );
     expect((await invitationOf(email)).status).toBe('cancelled');
     const again = await api()('DELETE', `/organizations/${id}/invitations/${inv.id}`, { token: oliviaToken });
     expect(again.status).toBe(422);

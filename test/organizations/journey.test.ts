@@ -15,10 +15,17 @@ it('Olivia creates a team and invites Tess as admin; Tess accepts and manages se
   const owner = await browserFor(ctx, olivia);
   await owner.get('/organizations');
   expect((await owner.post('/organizations', { name: 'Tess & Olivia Cloud' })).status).toBe(303);
-  const org = await ctx.db.selectFrom('organizations').select('id').where('name', '=', 'Tess & Olivia Cloud').executeTakeFirstOrThrow();
+  const org = await ctx.db
+    .selectFrom('organizations')
+    .select('id')
+    .where('name', '=', 'Tess & Olivia Cloud')
+    .executeTakeFirstOrThrow();
   const members = await (await owner.get('/organization/members')).text();
   expect(members).toContain('Send invitation');
-  expect((await owner.post('/organization/invitations', { email: tess.email, role_id: await roleId(ctx, org.id, 'admin') })).status).toBe(303);
+  expect(
+    (await owner.post('/organization/invitations', { email: tess.email, role_id: await roleId(ctx, org.id, 'admin') }))
+      .status,
+  ).toBe(303);
 
   const teammate = await browserFor(ctx, tess);
   const link = await invitationLink(ctx, tess.email);
@@ -29,7 +36,11 @@ it('Olivia creates a team and invites Tess as admin; Tess accepts and manages se
   expect(before).toContain('href="/organization/settings"');
 
   await owner.get('/organization/members');
-  const change = await owner.post(`/organization/members/${tess.id}`, { role_id: await roleId(ctx, org.id, 'viewer') }, { method: 'PATCH', headers: { 'hx-request': 'true', 'hx-target': 'members' } });
+  const change = await owner.post(
+    `/organization/members/${tess.id}`,
+    { role_id: await roleId(ctx, org.id, 'viewer') },
+    { method: 'PATCH', headers: { 'hx-request': 'true', 'hx-target': 'members' } },
+  );
   expect(change.status).toBe(200);
 
   const after = await (await teammate.get('/dashboard')).text();

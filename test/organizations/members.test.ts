@@ -18,9 +18,25 @@ afterAll(async () => ctx.close());
  * outsider with only her own organization.
  */
 async function acme() {
-  const [olivia, mia, adam, ben, victor, fiona] = await people(ctx, 'Olivia Owner', 'Mia Manager', 'Adam Admin', 'Ben Member', 'Victor Viewer', 'Fiona Foreign');
+  const [olivia, mia, adam, ben, victor, fiona] = await people(
+    ctx,
+    'Olivia Owner',
+    'Mia Manager',
+    'Adam Admin',
+    'Ben Member',
+    'Victor Viewer',
+    'Fiona Foreign',
+  );
   const id = await team(ctx, olivia);
-  await customRole(ctx, id, 'team lead', ['members_manage', 'vps_view', 'vps_create', 'notes_view', 'tickets_view', 'hosting_view', 'billing_view']);
+  await customRole(ctx, id, 'team lead', [
+    'members_manage',
+    'vps_view',
+    'vps_create',
+    'notes_view',
+    'tickets_view',
+    'hosting_view',
+    'billing_view',
+  ]);
   await join(ctx, id, mia.id, 'team lead');
   await join(ctx, id, adam.id, 'admin');
   await join(ctx, id, ben.id, 'member');
@@ -60,22 +76,40 @@ describe('changing roles', () => {
     expect(await (await miaBrowser.get('/organization/members')).text()).toContain('Send invitation');
 
     const browser = await browserFor(ctx, olivia);
-    const res = await browser.post(`/organization/members/${mia.id}`, { role_id: await roleId(ctx, id, 'viewer') }, { method: 'PATCH', headers: htmx('members') });
+    const res = await browser.post(
+      `/organization/members/${mia.id}`,
+      { role_id: await roleId(ctx, id, 'viewer') },
+      { method: 'PATCH', headers: htmx('members') },
+    );
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html.trimStart().startsWith('<div id="members">')).toBe(true);
     expect(html).not.toContain('<html');
     expect(await roleOf(ctx, id, mia.id)).toBe('viewer');
-    expect(await activity(ctx, id, 'member.role_changed')).toMatchObject([{ actor_user_id: olivia.id, target_id: mia.id, details: { from: 'team lead', to: 'viewer' } }]);
+    expect(await activity(ctx, id, 'member.role_changed')).toMatchObject([
+      { actor_user_id: olivia.id, target_id: mia.id, details: { from: 'team lead', to: 'viewer' } },
+    ]);
 
     expect(await (await miaBrowser.get('/organization/members')).text()).not.toContain('Send invitation');
-    expect((await miaBrowser.post('/organization/invitations', { email: 'new@example.test', role_id: await roleId(ctx, id, 'viewer') })).status).toBe(403);
+    expect(
+      (
+        await miaBrowser.post('/organization/invitations', {
+          email: 'new@example.test',
+          role_id: await roleId(ctx, id, 'viewer'),
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('Mia (members_manage, no billing_manage) cannot give anyone a role with permissions she lacks, nor make herself an owner', async () => {
     const { id, mia, victor } = await acme();
     const browser = await browserFor(ctx, mia);
-    const tryRole = async (userId: string, role: string) => browser.post(`/organization/members/${userId}`, { role_id: await roleId(ctx, id, role) }, { method: 'PATCH', headers: htmx('members') });
+    const tryRole = async (userId: string, role: string) =>
+      browser.post(
+        `/organization/members/${userId}`,
+        { role_id: await roleId(ctx, id, role) },
+        { method: 'PATCH', headers: htmx('members') },
+      );
 
     const owner = await tryRole(mia.id, 'owner');
     expect(owner.status).toBe(422);
@@ -87,7 +121,11 @@ describe('changing roles', () => {
     expect(await roleOf(ctx, id, victor.id)).toBe('viewer');
 
     const custom = await customRole(ctx, id, 'billing boss', ['billing_view', 'billing_manage']);
-    const billing = await browser.post(`/organization/members/${victor.id}`, { role_id: custom }, { method: 'PATCH', headers: htmx('members') });
+    const billing = await browser.post(
+      `/organization/members/${victor.id}`,
+      { role_id: custom },
+      { method: 'PATCH', headers: htmx('members') },
+    );
     expect(billing.status).toBe(422);
     expect(await billing.text()).toContain('billing_manage');
     expect(await roleOf(ctx, id, victor.id)).toBe('viewer');
@@ -97,7 +135,15 @@ describe('changing roles', () => {
     const { id, olivia, mia, ben } = await acme();
     const browser = await browserFor(ctx, mia);
     await browser.get('/organization/members');
-    expect((await browser.post(`/organization/members/${olivia.id}`, { role_id: await roleId(ctx, id, 'viewer') }, { method: 'PATCH' })).status).toBe(403);
+    expect(
+      (
+        await browser.post(
+          `/organization/members/${olivia.id}`,
+          { role_id: await roleId(ctx, id, 'viewer') },
+          { method: 'PATCH' },
+        )
+      ).status,
+    ).toBe(403);
     expect((await browser.post(`/organization/members/${olivia.id}`, {}, { method: 'DELETE' })).status).toBe(403);
     expect((await browser.post(`/organization/members/${ben.id}`, {}, { method: 'DELETE' })).status).toBe(403);
     expect(await roleOf(ctx, id, olivia.id)).toBe('owner');
@@ -108,7 +154,15 @@ describe('changing roles', () => {
     const { id, victor } = await acme();
     const browser = await browserFor(ctx, victor);
     await browser.get('/organization/members');
-    expect((await browser.post(`/organization/members/${victor.id}`, { role_id: await roleId(ctx, id, 'member') }, { method: 'PATCH' })).status).toBe(403);
+    expect(
+      (
+        await browser.post(
+          `/organization/members/${victor.id}`,
+          { role_id: await roleId(ctx, id, 'member') },
+          { method: 'PATCH' },
+        )
+      ).status,
+    ).toBe(403);
     expect(await roleOf(ctx, id, victor.id)).toBe('viewer');
   });
 
@@ -117,11 +171,26 @@ describe('changing roles', () => {
     const browser = await browserFor(ctx, olivia);
     await browser.get('/organization/members');
     for (const userId of [fiona.id, 'nope']) {
-      expect((await browser.post(`/organization/members/${userId}`, { role_id: await roleId(ctx, id, 'viewer') }, { method: 'PATCH' })).status, userId).toBe(404);
-      expect((await browser.post(`/organization/members/${userId}`, {}, { method: 'DELETE' })).status, userId).toBe(404);
+      expect(
+        (
+          await browser.post(
+            `/organization/members/${userId}`,
+            { role_id: await roleId(ctx, id, 'viewer') },
+            { method: 'PATCH' },
+          )
+        ).status,
+        userId,
+      ).toBe(404);
+      expect((await browser.post(`/organization/members/${userId}`, {}, { method: 'DELETE' })).status, userId).toBe(
+        404,
+      );
     }
     expect(await roleOf(ctx, fiona.organization.id, fiona.id)).toBe('owner');
-    const foreignRole = await browser.post(`/organization/members/${victor.id}`, { role_id: await roleId(ctx, fiona.organization.id, 'owner') }, { method: 'PATCH', headers: htmx('members') });
+    const foreignRole = await browser.post(
+      `/organization/members/${victor.id}`,
+      { role_id: await roleId(ctx, fiona.organization.id, 'owner') },
+      { method: 'PATCH', headers: htmx('members') },
+    );
     expect(foreignRole.status).toBe(422);
     expect(await foreignRole.text()).not.toContain(fiona.organization.name);
     expect(await roleOf(ctx, id, victor.id)).toBe('viewer');
@@ -132,13 +201,20 @@ describe('the last owner', () => {
   it('cannot demote herself, be removed, or leave', async () => {
     const { id, olivia } = await acme();
     const browser = await browserFor(ctx, olivia);
-    const demote = await browser.post(`/organization/members/${olivia.id}`, { role_id: await roleId(ctx, id, 'admin') }, { method: 'PATCH', headers: htmx('members') });
+    const demote = await browser.post(
+      `/organization/members/${olivia.id}`,
+      { role_id: await roleId(ctx, id, 'admin') },
+      { method: 'PATCH', headers: htmx('members') },
+    );
     expect(demote.status).toBe(422);
     expect(await demote.text()).toContain('every organization needs an owner');
     const leave = await browser.post('/organization/membership', {}, { method: 'DELETE', headers: htmx('leave') });
     expect(leave.status).toBe(422);
     expect(await leave.text()).toContain('You are the last owner and cannot leave');
-    expect((await browser.post(`/organization/members/${olivia.id}`, {}, { method: 'DELETE', headers: htmx('members') })).status).toBe(422);
+    expect(
+      (await browser.post(`/organization/members/${olivia.id}`, {}, { method: 'DELETE', headers: htmx('members') }))
+        .status,
+    ).toBe(422);
     expect(await roleOf(ctx, id, olivia.id)).toBe('owner');
   });
 
@@ -156,14 +232,28 @@ describe('removing and leaving', () => {
   it('Mia removes Victor (a viewer): he is gone and his active organization falls back to his own', async () => {
     const { id, mia, victor } = await acme();
     const browser = await browserFor(ctx, mia);
-    const res = await browser.post(`/organization/members/${victor.id}`, {}, { method: 'DELETE', headers: htmx('members') });
+    const res = await browser.post(
+      `/organization/members/${victor.id}`,
+      {},
+      { method: 'DELETE', headers: htmx('members') },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).not.toContain(victor.email);
     expect(await roleOf(ctx, id, victor.id)).toBeNull();
-    expect((await ctx.db.selectFrom('users').select('active_organization_id').where('id', '=', victor.id).executeTakeFirstOrThrow()).active_organization_id).toBeNull();
+    expect(
+      (
+        await ctx.db
+          .selectFrom('users')
+          .select('active_organization_id')
+          .where('id', '=', victor.id)
+          .executeTakeFirstOrThrow()
+      ).active_organization_id,
+    ).toBeNull();
     expect(await activity(ctx, id, 'member.removed')).toMatchObject([{ actor_user_id: mia.id, target_id: victor.id }]);
     const victorBrowser = await browserFor(ctx, victor);
-    expect(await (await victorBrowser.get('/dashboard')).text()).toContain(victor.organization.name.replace("'", '&#39;'));
+    expect(await (await victorBrowser.get('/dashboard')).text()).toContain(
+      victor.organization.name.replace("'", '&#39;'),
+    );
   });
 
   it('Ben leaves Acme on his own', async () => {
@@ -206,7 +296,9 @@ describe('transferring ownership', () => {
     expect(res.status).toBe(303);
     expect(await roleOf(ctx, id, adam.id)).toBe('owner');
     expect(await roleOf(ctx, id, olivia.id)).toBe('admin');
-    expect(await activity(ctx, id, 'organization.ownership_transferred')).toMatchObject([{ actor_user_id: olivia.id, target_id: adam.id }]);
+    expect(await activity(ctx, id, 'organization.ownership_transferred')).toMatchObject([
+      { actor_user_id: olivia.id, target_id: adam.id },
+    ]);
     expect((await browser.post('/organization/membership', {}, { method: 'DELETE' })).status).toBe(303);
     expect(await roleOf(ctx, id, olivia.id)).toBeNull();
   });
@@ -217,10 +309,21 @@ describe('members in the JSON API', () => {
   async function apiWorld() {
     const [adam, mia, ben, fiona] = await people(ctx, 'Adam Admin', 'Mia Manager', 'Ben Member', 'Fiona Foreign');
     const id = await team(ctx, adam);
-    await customRole(ctx, id, 'team lead', ['members_manage', 'vps_view', 'vps_create', 'notes_view', 'tickets_view', 'hosting_view', 'billing_view']);
+    await customRole(ctx, id, 'team lead', [
+      'members_manage',
+      'vps_view',
+      'vps_create',
+      'notes_view',
+      'tickets_view',
+      'hosting_view',
+      'billing_view',
+    ]);
     await join(ctx, id, mia.id, 'team lead');
     await join(ctx, id, ben.id, 'viewer');
-    const [adamToken, miaToken] = await Promise.all([tokenFor(ctx, adam.email, nextIp()), tokenFor(ctx, mia.email, nextIp())]);
+    const [adamToken, miaToken] = await Promise.all([
+      tokenFor(ctx, adam.email, nextIp()),
+      tokenFor(ctx, mia.email, nextIp()),
+    ]);
     return { id, adam, mia, ben, fiona, adamToken, miaToken };
   }
 
@@ -238,19 +341,31 @@ describe('members in the JSON API', () => {
     const { id, mia, ben, fiona, adamToken } = await apiWorld();
     const res = await api()('PATCH', `/organizations/${id}/members/${ben.id}`, {
       token: adamToken,
-      body: { role_id: await roleId(ctx, id, 'member'), user_id: mia.id, organization_id: fiona.organization.id, is_admin: true, owner_id: ben.id, role: 'owner' },
+      body: {
+        role_id: await roleId(ctx, id, 'member'),
+        user_id: mia.id,
+        organization_id: fiona.organization.id,
+        is_admin: true,
+        owner_id: ben.id,
+        role: 'owner',
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user_id: ben.id, role: { name: 'member' } });
     expect(await roleOf(ctx, id, ben.id)).toBe('member');
     expect(await roleOf(ctx, id, mia.id)).toBe('team lead');
     expect(await roleOf(ctx, fiona.organization.id, ben.id)).toBeNull();
-    expect((await ctx.db.selectFrom('users').select('is_admin').where('id', '=', ben.id).executeTakeFirstOrThrow()).is_admin).toBe(false);
+    expect(
+      (await ctx.db.selectFrom('users').select('is_admin').where('id', '=', ben.id).executeTakeFirstOrThrow()).is_admin,
+    ).toBe(false);
   });
 
   it('refuses escalation through the API as through the pages', async () => {
     const { id, adam, mia, miaToken } = await apiWorld();
-    const res = await api()('PATCH', `/organizations/${id}/members/${mia.id}`, { token: miaToken, body: { role_id: await roleId(ctx, id, 'owner') } });
+    const res = await api()('PATCH', `/organizations/${id}/members/${mia.id}`, {
+      token: miaToken,
+      body: { role_id: await roleId(ctx, id, 'owner') },
+    });
     expect(res.status).toBe(422);
     expect(res.body.error.fields.role_id).toBe('Only an owner can make someone an owner.');
     expect((await api()('DELETE', `/organizations/${id}/members/${adam.id}`, { token: miaToken })).status).toBe(403);
@@ -262,9 +377,19 @@ describe('members in the JSON API', () => {
     const { id, ben, fiona, adamToken } = await apiWorld();
     const fionaToken = await tokenFor(ctx, fiona.email, nextIp());
     expect((await api()('GET', `/organizations/${id}/members`, { token: fionaToken })).status).toBe(404);
-    expect((await api()('PATCH', `/organizations/${id}/members/${ben.id}`, { token: fionaToken, body: { role_id: await roleId(ctx, id, 'owner') } })).status).toBe(404);
+    expect(
+      (
+        await api()('PATCH', `/organizations/${id}/members/${ben.id}`, {
+          token: fionaToken,
+          body: { role_id: await roleId(ctx, id, 'owner') },
+        })
+      ).status,
+    ).toBe(404);
     expect((await api()('DELETE', `/organizations/${id}/members/${ben.id}`, { token: fionaToken })).status).toBe(404);
-    expect((await api()('DELETE', `/organizations/${fiona.organization.id}/members/${fiona.id}`, { token: adamToken })).status).toBe(404);
+    expect(
+      (await api()('DELETE', `/organizations/${fiona.organization.id}/members/${fiona.id}`, { token: adamToken }))
+        .status,
+    ).toBe(404);
     expect(await roleOf(ctx, id, ben.id)).toBe('viewer');
     expect(await roleOf(ctx, fiona.organization.id, fiona.id)).toBe('owner');
   });

@@ -6,9 +6,14 @@ import { activity, browserFor, people, customRole, join, nextIp, roleId, sendFor
 
 let ctx: TestContext;
 const api = () => apiClient(ctx, '198.51.100.230');
-const pairs = (name: string, permissions: string[]): [string, string][] => [['name', name], ...permissions.map((p): [string, string] => ['permissions', p])];
-const permissionsOf = async (id: string) => (await ctx.db.selectFrom('roles').select('permissions').where('id', '=', id).executeTakeFirstOrThrow()).permissions;
-const rolesNamed = (orgId: string, name: string) => ctx.db.selectFrom('roles').select('id').where('organization_id', '=', orgId).where('name', '=', name).execute();
+const pairs = (name: string, permissions: string[]): [string, string][] => [
+  ['name', name],
+  ...permissions.map((p): [string, string] => ['permissions', p]),
+];
+const permissionsOf = async (id: string) =>
+  (await ctx.db.selectFrom('roles').select('permissions').where('id', '=', id).executeTakeFirstOrThrow()).permissions;
+const rolesNamed = (orgId: string, name: string) =>
+  ctx.db.selectFrom('roles').select('id').where('organization_id', '=', orgId).where('name', '=', name).execute();
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -32,15 +37,42 @@ async function acme() {
 describe('predefined roles', () => {
   it('every organization is seeded with the seven roles of PRODUCT.md §3', async () => {
     const { id } = await acme();
-    const rows = await ctx.db.selectFrom('roles').select(['name', 'permissions']).where('organization_id', '=', id).where('predefined', '=', true).execute();
+    const rows = await ctx.db
+      .selectFrom('roles')
+      .select(['name', 'permissions'])
+      .where('organization_id', '=', id)
+      .where('predefined', '=', true)
+      .execute();
     const roles = Object.fromEntries(rows.map((r) => [r.name, [...r.permissions].sort()]));
     const sorted = (...p: string[]) => p.sort();
     expect(roles).toEqual({
       owner: [...PERMISSIONS].sort(),
       admin: PERMISSIONS.filter((p) => !['billing_manage', 'egress_manage', 'members_manage'].includes(p)).sort(),
-      member: sorted('vps_view', 'vps_create', 'vps_manage', 'notes_view', 'notes_manage', 'ssh_keys_view', 'tickets_view', 'tickets_create', 'billing_view', 'egress_view', 'hosting_view', 'hosting_manage'),
+      member: sorted(
+        'vps_view',
+        'vps_create',
+        'vps_manage',
+        'notes_view',
+        'notes_manage',
+        'ssh_keys_view',
+        'tickets_view',
+        'tickets_create',
+        'billing_view',
+        'egress_view',
+        'hosting_view',
+        'hosting_manage',
+      ),
       vps_manager: sorted('vps_view', 'vps_create', 'vps_manage', 'notes_view', 'ssh_keys_view', 'ssh_keys_manage'),
-      hosting_manager: sorted('notes_view', 'ssh_keys_view', 'tickets_view', 'tickets_create', 'billing_view', 'egress_view', 'hosting_view', 'hosting_manage'),
+      hosting_manager: sorted(
+        'notes_view',
+        'ssh_keys_view',
+        'tickets_view',
+        'tickets_create',
+        'billing_view',
+        'egress_view',
+        'hosting_view',
+        'hosting_manage',
+      ),
       support_agent: sorted('notes_view', 'tickets_view', 'tickets_create', 'tickets_manage', 'hosting_view'),
       viewer: sorted('vps_view', 'notes_view', 'tickets_view', 'hosting_view'),
     });
@@ -56,10 +88,25 @@ describe('predefined roles', () => {
     expect(page).not.toContain('Save role');
     expect(page).not.toContain('Delete role');
     const viewer = await roleId(ctx, id, 'viewer');
-    const edit = await sendForm(ctx, browser, 'PATCH', `/organization/roles/${viewer}`, pairs('viewer', [...PERMISSIONS]), { 'hx-request': 'true', 'hx-target': 'role-form' });
+    const edit = await sendForm(
+      ctx,
+      browser,
+      'PATCH',
+      `/organization/roles/${viewer}`,
+      pairs('viewer', [...PERMISSIONS]),
+      { 'hx-request': 'true', 'hx-target': 'role-form' },
+    );
     expect(edit.status).toBe(422);
     expect(await edit.text()).toContain('is a predefined role: it cannot be changed or deleted');
-    expect((await browser.post(`/organization/roles/${viewer}`, {}, { method: 'DELETE', headers: { 'hx-request': 'true', 'hx-target': 'role-delete' } })).status).toBe(422);
+    expect(
+      (
+        await browser.post(
+          `/organization/roles/${viewer}`,
+          {},
+          { method: 'DELETE', headers: { 'hx-request': 'true', 'hx-target': 'role-delete' } },
+        )
+      ).status,
+    ).toBe(422);
     expect(await permissionsOf(viewer)).toEqual(['vps_view', 'notes_view', 'tickets_view', 'hosting_view']);
     expect(await rolesNamed(id, 'viewer')).toHaveLength(1);
   });
@@ -71,9 +118,20 @@ describe('custom roles (pages)', () => {
     const browser = await browserFor(ctx, olivia);
     const list = await (await browser.get('/organization/roles')).text();
     expect(list.match(/type="checkbox" name="permissions"/g)).toHaveLength(19);
-    const res = await sendForm(ctx, browser, 'POST', '/organization/roles', pairs('billing clerk', ['billing_view', 'billing_manage', 'tickets_view']));
+    const res = await sendForm(
+      ctx,
+      browser,
+      'POST',
+      '/organization/roles',
+      pairs('billing clerk', ['billing_view', 'billing_manage', 'tickets_view']),
+    );
     expect(res.status).toBe(303);
-    const role = await ctx.db.selectFrom('roles').selectAll().where('organization_id', '=', id).where('name', '=', 'billing clerk').executeTakeFirstOrThrow();
+    const role = await ctx.db
+      .selectFrom('roles')
+      .selectAll()
+      .where('organization_id', '=', id)
+      .where('name', '=', 'billing clerk')
+      .executeTakeFirstOrThrow();
     expect(role).toMatchObject({ predefined: false, permissions: ['tickets_view', 'billing_view', 'billing_manage'] });
     expect(await activity(ctx, id, 'role.created')).toMatchObject([{ actor_user_id: olivia.id, target_id: role.id }]);
   });
@@ -91,7 +149,9 @@ describe('custom roles (pages)', () => {
     const res = await sendForm(ctx, browser, 'POST', '/organization/roles', body);
     expect(res.status).toBe(422);
     expect(await res.text()).toContain(message);
-    expect(await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', id).execute()).toHaveLength(before.length);
+    expect(await ctx.db.selectFrom('roles').select('id').where('organization_id', '=', id).execute()).toHaveLength(
+      before.length,
+    );
   });
 
   it('Mia (members_manage, no billing_manage) cannot create a role with billing_manage; her checkbox for it is disabled', async () => {
@@ -100,7 +160,13 @@ describe('custom roles (pages)', () => {
     const page = await (await browser.get('/organization/roles')).text();
     expect(page).toMatch(/value="billing_manage" disabled/);
     expect(page).toMatch(/value="billing_view">/);
-    const res = await sendForm(ctx, browser, 'POST', '/organization/roles', pairs('sneaky', ['vps_view', 'billing_manage']));
+    const res = await sendForm(
+      ctx,
+      browser,
+      'POST',
+      '/organization/roles',
+      pairs('sneaky', ['vps_view', 'billing_manage']),
+    );
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('You cannot grant permissions you do not hold yourself: billing_manage.');
     expect(await rolesNamed(id, 'sneaky')).toEqual([]);
@@ -110,7 +176,14 @@ describe('custom roles (pages)', () => {
     const { mia, teamLead } = await acme();
     const browser = await browserFor(ctx, mia);
     await browser.get(`/organization/roles/${teamLead}`);
-    const res = await sendForm(ctx, browser, 'PATCH', `/organization/roles/${teamLead}`, pairs('team lead', ['members_manage', 'vps_view', 'notes_view', 'billing_view', 'billing_manage']), { 'hx-request': 'true', 'hx-target': 'role-form' });
+    const res = await sendForm(
+      ctx,
+      browser,
+      'PATCH',
+      `/organization/roles/${teamLead}`,
+      pairs('team lead', ['members_manage', 'vps_view', 'notes_view', 'billing_view', 'billing_manage']),
+      { 'hx-request': 'true', 'hx-target': 'role-form' },
+    );
     expect(res.status).toBe(422);
     expect(await permissionsOf(teamLead)).toEqual(['members_manage', 'vps_view', 'notes_view', 'billing_view']);
   });
@@ -120,7 +193,10 @@ describe('custom roles (pages)', () => {
     const clerk = await customRole(ctx, id, 'billing clerk', ['tickets_view', 'billing_view', 'billing_manage']);
     const browser = await browserFor(ctx, mia);
     await browser.get('/organization/roles');
-    expect((await sendForm(ctx, browser, 'PATCH', `/organization/roles/${clerk}`, pairs('billing clerk', ['tickets_view']))).status).toBe(403);
+    expect(
+      (await sendForm(ctx, browser, 'PATCH', `/organization/roles/${clerk}`, pairs('billing clerk', ['tickets_view'])))
+        .status,
+    ).toBe(403);
     expect((await browser.post(`/organization/roles/${clerk}`, {}, { method: 'DELETE' })).status).toBe(403);
     expect(await permissionsOf(clerk)).toEqual(['tickets_view', 'billing_view', 'billing_manage']);
   });
@@ -131,18 +207,31 @@ describe('custom roles (pages)', () => {
     expect((await victorBrowser.get('/organization/settings')).status).toBe(403);
     const browser = await browserFor(ctx, olivia);
     await browser.get(`/organization/roles/${ops}`);
-    const res = await sendForm(ctx, browser, 'PATCH', `/organization/roles/${ops}`, pairs('ops team', ['vps_view', 'settings_manage']), { 'hx-request': 'true', 'hx-target': 'role-form' });
+    const res = await sendForm(
+      ctx,
+      browser,
+      'PATCH',
+      `/organization/roles/${ops}`,
+      pairs('ops team', ['vps_view', 'settings_manage']),
+      { 'hx-request': 'true', 'hx-target': 'role-form' },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Saved.');
     expect((await victorBrowser.get('/organization/settings')).status).toBe(200);
-    expect(await activity(ctx, id, 'role.updated')).toMatchObject([{ target_id: ops, details: { from: 'vps_view', to: 'vps_view,settings_manage' } }]);
+    expect(await activity(ctx, id, 'role.updated')).toMatchObject([
+      { target_id: ops, details: { from: 'vps_view', to: 'vps_view,settings_manage' } },
+    ]);
   });
 
   it('a role somebody holds cannot be deleted; an unused one can', async () => {
     const { id, olivia, ops } = await acme();
     const browser = await browserFor(ctx, olivia);
     await browser.get(`/organization/roles/${ops}`);
-    const refused = await browser.post(`/organization/roles/${ops}`, {}, { method: 'DELETE', headers: { 'hx-request': 'true', 'hx-target': 'role-delete' } });
+    const refused = await browser.post(
+      `/organization/roles/${ops}`,
+      {},
+      { method: 'DELETE', headers: { 'hx-request': 'true', 'hx-target': 'role-delete' } },
+    );
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain('is held by 1 member: give them another role before deleting it.');
     expect(await rolesNamed(id, 'ops')).toEqual([{ id: ops }]);
@@ -182,7 +271,10 @@ describe('custom roles (pages)', () => {
 describe('roles in the JSON API', () => {
   async function apiWorld() {
     const world = await acme();
-    const [oliviaToken, miaToken] = await Promise.all([tokenFor(ctx, world.olivia.email, nextIp()), tokenFor(ctx, world.mia.email, nextIp())]);
+    const [oliviaToken, miaToken] = await Promise.all([
+      tokenFor(ctx, world.olivia.email, nextIp()),
+      tokenFor(ctx, world.mia.email, nextIp()),
+    ]);
     return { ...world, oliviaToken, miaToken };
   }
 
@@ -193,49 +285,107 @@ describe('roles in the JSON API', () => {
     const byName = Object.fromEntries(res.body.data.map((r: { name: string }) => [r.name, r]));
     expect(byName.owner).toMatchObject({ predefined: true, members: 1 });
     expect(byName.viewer).toMatchObject({ predefined: true, members: 0 });
-    expect(byName['team lead']).toMatchObject({ predefined: false, members: 1, permissions: ['members_manage', 'vps_view', 'notes_view', 'billing_view'] });
+    expect(byName['team lead']).toMatchObject({
+      predefined: false,
+      members: 1,
+      permissions: ['members_manage', 'vps_view', 'notes_view', 'billing_view'],
+    });
   });
 
   it('creates a custom role, ignoring predefined and organization_id in the body', async () => {
     const { id, fiona, oliviaToken } = await apiWorld();
-    const res = await api()('POST', `/organizations/${id}/roles`, { token: oliviaToken, body: { name: 'auditor', permissions: ['billing_view', 'vps_view'], predefined: true, organization_id: fiona.organization.id } });
+    const res = await api()('POST', `/organizations/${id}/roles`, {
+      token: oliviaToken,
+      body: {
+        name: 'auditor',
+        permissions: ['billing_view', 'vps_view'],
+        predefined: true,
+        organization_id: fiona.organization.id,
+      },
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'auditor', predefined: false, permissions: ['vps_view', 'billing_view'], members: 0 });
-    expect((await ctx.db.selectFrom('roles').select(['organization_id', 'predefined']).where('id', '=', res.body.id).executeTakeFirstOrThrow())).toEqual({ organization_id: id, predefined: false });
+    expect(res.body).toMatchObject({
+      name: 'auditor',
+      predefined: false,
+      permissions: ['vps_view', 'billing_view'],
+      members: 0,
+    });
+    expect(
+      await ctx.db
+        .selectFrom('roles')
+        .select(['organization_id', 'predefined'])
+        .where('id', '=', res.body.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ organization_id: id, predefined: false });
 
-    const updated = await api()('PATCH', `/organizations/${id}/roles/${res.body.id}`, { token: oliviaToken, body: { permissions: ['vps_view'] } });
+    const updated = await api()('PATCH', `/organizations/${id}/roles/${res.body.id}`, {
+      token: oliviaToken,
+      body: { permissions: ['vps_view'] },
+    });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ name: 'auditor', permissions: ['vps_view'] });
     expect(await permissionsOf(res.body.id)).toEqual(['vps_view']);
-    expect((await api()('DELETE', `/organizations/${id}/roles/${res.body.id}`, { token: oliviaToken })).status).toBe(204);
+    expect((await api()('DELETE', `/organizations/${id}/roles/${res.body.id}`, { token: oliviaToken })).status).toBe(
+      204,
+    );
     expect(await rolesNamed(id, 'auditor')).toEqual([]);
   });
 
   it('refuses an unknown permission, one the caller lacks, and predefined roles', async () => {
     const { id, oliviaToken, miaToken } = await apiWorld();
-    expect((await api()('POST', `/organizations/${id}/roles`, { token: oliviaToken, body: { name: 'x', permissions: ['root'] } })).status).toBe(422);
-    const escalate = await api()('POST', `/organizations/${id}/roles`, { token: miaToken, body: { name: 'x', permissions: ['billing_manage'] } });
+    expect(
+      (
+        await api()('POST', `/organizations/${id}/roles`, {
+          token: oliviaToken,
+          body: { name: 'x', permissions: ['root'] },
+        })
+      ).status,
+    ).toBe(422);
+    const escalate = await api()('POST', `/organizations/${id}/roles`, {
+      token: miaToken,
+      body: { name: 'x', permissions: ['billing_manage'] },
+    });
     expect(escalate.status).toBe(422);
     expect(escalate.body.error.fields.permissions).toContain('billing_manage');
     expect(await rolesNamed(id, 'x')).toEqual([]);
     const owner = await roleId(ctx, id, 'owner');
-    const predefined = await api()('PATCH', `/organizations/${id}/roles/${owner}`, { token: oliviaToken, body: { name: 'boss' } });
+    const predefined = await api()('PATCH', `/organizations/${id}/roles/${owner}`, {
+      token: oliviaToken,
+      body: { name: 'boss' },
+    });
     expect(predefined.status).toBe(422);
     expect(predefined.body.error.code).toBe('role_read_only');
-    expect((await api()('DELETE', `/organizations/${id}/roles/${owner}`, { token: oliviaToken })).body.error.code).toBe('role_read_only');
+    expect((await api()('DELETE', `/organizations/${id}/roles/${owner}`, { token: oliviaToken })).body.error.code).toBe(
+      'role_read_only',
+    );
     expect(await rolesNamed(id, 'owner')).toEqual([{ id: owner }]);
   });
 
   it('answers 404 for another organization’s roles, and 403 without members_manage', async () => {
     const { id, victor, fiona, oliviaToken } = await apiWorld();
     const foreign = await roleId(ctx, fiona.organization.id, 'viewer');
-    expect((await api()('PATCH', `/organizations/${id}/roles/${foreign}`, { token: oliviaToken, body: { name: 'x' } })).status).toBe(404);
-    expect((await api()('DELETE', `/organizations/${fiona.organization.id}/roles/${foreign}`, { token: oliviaToken })).status).toBe(404);
-    expect((await api()('GET', `/organizations/${fiona.organization.id}/roles`, { token: oliviaToken })).status).toBe(404);
+    expect(
+      (await api()('PATCH', `/organizations/${id}/roles/${foreign}`, { token: oliviaToken, body: { name: 'x' } }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api()('DELETE', `/organizations/${fiona.organization.id}/roles/${foreign}`, { token: oliviaToken }))
+        .status,
+    ).toBe(404);
+    expect((await api()('GET', `/organizations/${fiona.organization.id}/roles`, { token: oliviaToken })).status).toBe(
+      404,
+    );
     expect(await rolesNamed(fiona.organization.id, 'viewer')).toEqual([{ id: foreign }]);
     const victorToken = await tokenFor(ctx, victor.email, nextIp());
     expect((await api()('GET', `/organizations/${id}/roles`, { token: victorToken })).status).toBe(200);
-    expect((await api()('POST', `/organizations/${id}/roles`, { token: victorToken, body: { name: 'mine', permissions: [] } })).status).toBe(403);
+    expect(
+      (
+        await api()('POST', `/organizations/${id}/roles`, {
+          token: victorToken,
+          body: { name: 'mine', permissions: [] },
+        })
+      ).status,
+    ).toBe(403);
     expect(await rolesNamed(id, 'mine')).toEqual([]);
   });
 });

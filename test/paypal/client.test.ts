@@ -87,7 +87,11 @@ describe('PayPal client against the PayPal emulator', () => {
       expect(created.status).toBe('PAYER_ACTION_REQUIRED');
       expect(created.approveUrl).toBe(`${emu.url}/checkoutnow?token=${created.id}`);
       const order = emu.orders.get(created.id)!;
-      expect(order.purchaseUnit).toMatchObject({ amount: { currency_code: 'USD', value: '42.50' }, custom_id: ACME_ORG, invoice_id: input.invoiceId });
+      expect(order.purchaseUnit).toMatchObject({
+        amount: { currency_code: 'USD', value: '42.50' },
+        custom_id: ACME_ORG,
+        invoice_id: input.invoiceId,
+      });
       expect(order.experience).toEqual({
         brand_name: 'SkyPanel',
         return_url: input.returnUrl,
@@ -114,7 +118,12 @@ describe('PayPal client against the PayPal emulator', () => {
       await paypal.createOrder(topUp({ invoiceId: 'INV-1' }));
       const err = await paypalErrorOf(paypal.createOrder(topUp({ invoiceId: 'INV-1' })));
 
-      expect(err).toMatchObject({ status: 422, name: 'UNPROCESSABLE_ENTITY', issue: 'DUPLICATE_INVOICE_ID', retryable: false });
+      expect(err).toMatchObject({
+        status: 422,
+        name: 'UNPROCESSABLE_ENTITY',
+        issue: 'DUPLICATE_INVOICE_ID',
+        retryable: false,
+      });
     });
 
     it('an amount that is not a decimal string is refused before anything is sent', async () => {
@@ -134,7 +143,12 @@ describe('PayPal client against the PayPal emulator', () => {
     it('an unknown order is RESOURCE_NOT_FOUND and not worth retrying', async () => {
       const err = await paypalErrorOf(clientFor(emu).getOrder('0VF52814937998046'));
 
-      expect(err).toMatchObject({ status: 404, name: 'RESOURCE_NOT_FOUND', issue: 'INVALID_RESOURCE_ID', retryable: false });
+      expect(err).toMatchObject({
+        status: 404,
+        name: 'RESOURCE_NOT_FOUND',
+        issue: 'INVALID_RESOURCE_ID',
+        retryable: false,
+      });
       expect(err.debugId).toMatch(/^[0-9a-f]{13}$/);
     });
   });
@@ -150,10 +164,18 @@ describe('PayPal client against the PayPal emulator', () => {
       expect(result.outcome).toBe('captured');
       if (result.outcome !== 'captured') return;
       expect(result.order.status).toBe('COMPLETED');
-      expect(result.capture).toMatchObject({ status: 'COMPLETED', amount: { currency_code: 'USD', value: '25.00' }, custom_id: ACME_ORG });
+      expect(result.capture).toMatchObject({
+        status: 'COMPLETED',
+        amount: { currency_code: 'USD', value: '25.00' },
+        custom_id: ACME_ORG,
+      });
       expect(typeof result.capture.amount.value).toBe('string');
       const read = await paypal.getCapture(result.capture.id);
-      expect(read).toMatchObject({ id: result.capture.id, status: 'COMPLETED', supplementary_data: { related_ids: { order_id: created.id } } });
+      expect(read).toMatchObject({
+        id: result.capture.id,
+        status: 'COMPLETED',
+        supplementary_data: { related_ids: { order_id: created.id } },
+      });
     });
 
     it('amounts in zero-decimal currencies stay exact strings too', async () => {
@@ -169,7 +191,12 @@ describe('PayPal client against the PayPal emulator', () => {
       const { id } = await paypal.createOrder(topUp());
       const err = await paypalErrorOf(paypal.captureOrder(id, `capture-${id}`));
 
-      expect(err).toMatchObject({ status: 422, name: 'UNPROCESSABLE_ENTITY', issue: 'ORDER_NOT_APPROVED', retryable: false });
+      expect(err).toMatchObject({
+        status: 422,
+        name: 'UNPROCESSABLE_ENTITY',
+        issue: 'ORDER_NOT_APPROVED',
+        retryable: false,
+      });
       expect(err.hasIssue('ORDER_NOT_APPROVED')).toBe(true);
       expect(emu.captures.size).toBe(0);
     });
@@ -204,8 +231,10 @@ describe('PayPal client against the PayPal emulator', () => {
     it('twenty concurrent captures of one order capture it once', async () => {
       const paypal = clientFor(emu);
       const orderId = await approvedOrder(paypal, emu);
-      emu.inject({ slow: 50 }, { on: "capture", times: 20 });
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => paypal.captureOrder(orderId, `capture-${orderId}-${i}`)));
+      emu.inject({ slow: 50 }, { on: 'capture', times: 20 });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => paypal.captureOrder(orderId, `capture-${orderId}-${i}`)),
+      );
 
       expect(results.filter((r) => r.outcome === 'captured')).toHaveLength(1);
       expect(results.filter((r) => r.outcome === 'already_captured')).toHaveLength(19);
@@ -220,7 +249,10 @@ describe('PayPal client against the PayPal emulator', () => {
 
       expect(result.outcome).toBe('already_captured');
       const order = await paypal.getOrder(orderId);
-      expect(order.purchase_units?.[0]?.payments?.captures?.[0]).toMatchObject({ status: 'COMPLETED', amount: { value: '25.00' } });
+      expect(order.purchase_units?.[0]?.payments?.captures?.[0]).toMatchObject({
+        status: 'COMPLETED',
+        amount: { value: '25.00' },
+      });
     });
 
     it('a capture whose answer was lost is recovered by retrying with the same request id', async () => {
@@ -336,7 +368,10 @@ describe('PayPal client against the PayPal emulator', () => {
     });
 
     it('a previous request still in progress is retryable', async () => {
-      emu.inject({ error: { status: 409, name: 'RESOURCE_CONFLICT', issue: 'PREVIOUS_REQUEST_IN_PROGRESS' } }, { on: 'create_order' });
+      emu.inject(
+        { error: { status: 409, name: 'RESOURCE_CONFLICT', issue: 'PREVIOUS_REQUEST_IN_PROGRESS' } },
+        { on: 'create_order' },
+      );
       const err = await paypalErrorOf(clientFor(emu).createOrder(topUp()));
 
       expect(err).toMatchObject({ status: 409, issue: 'PREVIOUS_REQUEST_IN_PROGRESS', retryable: true });
@@ -364,16 +399,37 @@ describe('PayPal client against the PayPal emulator', () => {
       // A misbehaving proxy that echoes the credentials it was sent back in its errors.
       const echo = await startEchoingProxy();
       try {
-        const leaky = createPayPalClient({ baseUrl: echo.url, clientId: 'client-id', clientSecret: 'sup3r-s3cret-value', timeoutMs: 1_000 });
+        const leaky = createPayPalClient({
+          baseUrl: echo.url,
+          clientId: 'client-id',
+          clientSecret: 'sup3r-s3cret-value',
+          timeoutMs: 1_000,
+        });
         messages.push((await paypalErrorOf(leaky.getOrder('X'))).message);
         echo.failTokens = true;
-        messages.push((await paypalErrorOf(createPayPalClient({ baseUrl: echo.url, clientId: 'client-id', clientSecret: 'sup3r-s3cret-value' }).getOrder('X'))).message);
+        messages.push(
+          (
+            await paypalErrorOf(
+              createPayPalClient({
+                baseUrl: echo.url,
+                clientId: 'client-id',
+                clientSecret: 'sup3r-s3cret-value',
+              }).getOrder('X'),
+            )
+          ).message,
+        );
       } finally {
         await echo.close();
       }
 
       expect(messages).toHaveLength(8);
-      const secrets = [emu.clientSecret, 'sup3r-s3cret-value', Buffer.from(`client-id:sup3r-s3cret-value`).toString('base64'), ...emu.state.tokens.keys(), echo.token];
+      const secrets = [
+        emu.clientSecret,
+        'sup3r-s3cret-value',
+        Buffer.from(`client-id:sup3r-s3cret-value`).toString('base64'),
+        ...emu.state.tokens.keys(),
+        echo.token,
+      ];
       for (const m of messages) for (const s of secrets) expect(m).not.toContain(s);
       expect(messages.slice(6).every((m) => m.includes('[redacted]'))).toBe(true);
     });
@@ -393,9 +449,18 @@ async function startEchoingProxy() {
         res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
         return;
       }
-      const secret = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString() : '';
+      const secret = req.headers.authorization?.startsWith('Basic ')
+        ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString()
+        : '';
       res.statusCode = 400;
-      res.end(JSON.stringify({ name: 'INVALID_REQUEST', message: `echo ${req.headers.authorization} ${secret} ${body}`, error: 'invalid_request', error_description: `echo ${req.headers.authorization} ${secret}` }));
+      res.end(
+        JSON.stringify({
+          name: 'INVALID_REQUEST',
+          message: `echo ${req.headers.authorization} ${secret} ${body}`,
+          error: 'invalid_request',
+          error_description: `echo ${req.headers.authorization} ${secret}`,
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -409,9 +474,20 @@ async function startEchoingProxy() {
 
 describe('PayPalError', () => {
   it('exposes PayPal’s error name, first issue and debug id', () => {
-    const err = new PayPalError('x', { status: 422, name: 'UNPROCESSABLE_ENTITY', retryable: false, details: [{ issue: 'ORDER_NOT_APPROVED' }, { issue: 'OTHER' }], debugId: 'abc' });
+    const err = new PayPalError('x', {
+      status: 422,
+      name: 'UNPROCESSABLE_ENTITY',
+      retryable: false,
+      details: [{ issue: 'ORDER_NOT_APPROVED' }, { issue: 'OTHER' }],
+      debugId: 'abc',
+    });
 
-    expect(err).toMatchObject({ name: 'UNPROCESSABLE_ENTITY', issue: 'ORDER_NOT_APPROVED', debugId: 'abc', status: 422 });
+    expect(err).toMatchObject({
+      name: 'UNPROCESSABLE_ENTITY',
+      issue: 'ORDER_NOT_APPROVED',
+      debugId: 'abc',
+      status: 422,
+    });
     expect(err.hasIssue('OTHER')).toBe(true);
     expect(err).toBeInstanceOf(Error);
   });

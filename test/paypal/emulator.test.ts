@@ -39,7 +39,11 @@ async function mountedInApp(): Promise<{ url: string; state: PayPalEmulatorState
   };
 }
 
-const form = (fields: Record<string, string>) => ({ method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' as const });
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  body: new URLSearchParams(fields),
+  redirect: 'manual' as const,
+});
 
 describe('PayPal emulator approval page, mounted under a base path in the app', () => {
   let mounted: Awaited<ReturnType<typeof mountedInApp>>;
@@ -49,7 +53,13 @@ describe('PayPal emulator approval page, mounted under a base path in the app', 
   afterEach(async () => {
     await mounted.close();
   });
-  const paypal = () => createPayPalClient({ baseUrl: `${mounted.url}${BASE}`, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET, timeoutMs: 2_000 });
+  const paypal = () =>
+    createPayPalClient({
+      baseUrl: `${mounted.url}${BASE}`,
+      clientId: EMULATOR_CLIENT_ID,
+      clientSecret: EMULATOR_CLIENT_SECRET,
+      timeoutMs: 2_000,
+    });
 
   it('sends the buyer to a page under the base path that says no real money moves', async () => {
     const order = await paypal().createOrder(topUp({ amount: '25.00' }));
@@ -69,7 +79,9 @@ describe('PayPal emulator approval page, mounted under a base path in the app', 
   });
 
   it('Approve redirects to the return URL with the order token and a payer id, and approves the order', async () => {
-    const order = await paypal().createOrder(topUp({ returnUrl: 'http://localhost:3000/billing/payment/success?wallet=main' }));
+    const order = await paypal().createOrder(
+      topUp({ returnUrl: 'http://localhost:3000/billing/payment/success?wallet=main' }),
+    );
     const res = await fetch(`${mounted.url}${BASE}/checkoutnow`, form({ token: order.id, outcome: 'approve' }));
     const location = new URL(res.headers.get('location')!);
 
@@ -130,10 +142,16 @@ describe('PayPal emulator approval page, mounted under a base path in the app', 
     paypalEmulatorControls(mounted.state).approve(order.id);
     const result = await paypal().captureOrder(order.id, `capture-${order.id}`);
     if (result.outcome !== 'captured') throw new Error('expected a capture');
-    const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: 'pending' }) };
+    const post = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: 'pending' }),
+    };
 
     expect((await fetch(`${mounted.url}${BASE}/_control/state`)).status).toBe(404);
-    expect((await fetch(`${mounted.url}${BASE}/_control/captures/${result.capture.id}/reverse`, { method: 'POST' })).status).toBe(404);
+    expect(
+      (await fetch(`${mounted.url}${BASE}/_control/captures/${result.capture.id}/reverse`, { method: 'POST' })).status,
+    ).toBe(404);
     expect((await fetch(`${mounted.url}${BASE}/_control/inject`, post)).status).toBe(404);
     expect(mounted.state.captures.get(result.capture.id)?.status).toBe('COMPLETED');
     expect(mounted.state.faults).toHaveLength(0);
@@ -185,7 +203,10 @@ describe('PayPal emulator protocol', () => {
     emu = await startPayPalEmulator();
     const res = await fetch(`${emu.url}/v1/oauth2/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     });
     token = ((await res.json()) as { access_token: string }).access_token;
@@ -208,17 +229,28 @@ describe('PayPal emulator protocol', () => {
   it('issues tokens in PayPal’s shape with an expiry', async () => {
     const res = await fetch(`${emu.url}/v1/oauth2/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     });
 
-    expect(await res.json()).toMatchObject({ token_type: 'Bearer', expires_in: 32_400, access_token: expect.stringMatching(/^A21AA/), app_id: expect.any(String) });
+    expect(await res.json()).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 32_400,
+      access_token: expect.stringMatching(/^A21AA/),
+      app_id: expect.any(String),
+    });
   });
 
   it('refuses a grant type other than client credentials', async () => {
     const res = await fetch(`${emu.url}/v1/oauth2/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=password',
     });
 
@@ -227,7 +259,11 @@ describe('PayPal emulator protocol', () => {
   });
 
   it('refuses REST calls without a valid bearer token with AUTHENTICATION_FAILURE', async () => {
-    const res = await fetch(`${emu.url}/v2/checkout/orders`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${emu.url}/v2/checkout/orders`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: '{}',
+    });
 
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ name: 'AUTHENTICATION_FAILURE', debug_id: expect.any(String) });
@@ -236,11 +272,16 @@ describe('PayPal emulator protocol', () => {
 
   it('answers an order create with PayPal’s minimal body by default and the full order when asked', async () => {
     const minimal = (await (await post('/v2/checkout/orders', order({}))).json()) as Record<string, unknown>;
-    const full = (await (await post('/v2/checkout/orders', order({}), { prefer: 'return=representation' })).json()) as Record<string, unknown>;
+    const full = (await (
+      await post('/v2/checkout/orders', order({}), { prefer: 'return=representation' })
+    ).json()) as Record<string, unknown>;
 
     expect(Object.keys(minimal).sort()).toEqual(['id', 'links', 'status']);
     expect(minimal.id).toMatch(/^[0-9A-Z]{17}$/);
-    expect(full).toMatchObject({ intent: 'CAPTURE', purchase_units: [{ reference_id: 'default', amount: { value: '10.00' } }] });
+    expect(full).toMatchObject({
+      intent: 'CAPTURE',
+      purchase_units: [{ reference_id: 'default', amount: { value: '10.00' } }],
+    });
   });
 
   it('a legacy order without an experience context starts CREATED with approve and capture links', async () => {
@@ -251,7 +292,10 @@ describe('PayPal emulator protocol', () => {
     expect(body.status).toBe('CREATED');
     expect(body.links.map((l) => l.rel)).toEqual(['self', 'approve', 'update', 'capture']);
     const capture = await post(`/v2/checkout/orders/${body.id}/capture`, {});
-    expect(await capture.json()).toMatchObject({ name: 'UNPROCESSABLE_ENTITY', details: [{ issue: 'ORDER_NOT_APPROVED' }] });
+    expect(await capture.json()).toMatchObject({
+      name: 'UNPROCESSABLE_ENTITY',
+      details: [{ issue: 'ORDER_NOT_APPROVED' }],
+    });
   });
 
   it('replays an order create with the same PayPal-Request-Id as 200 with the same order', async () => {
@@ -271,15 +315,33 @@ describe('PayPal emulator protocol', () => {
     ['a number instead of a string', order({ value: 10 }), 400, 'INVALID_PARAMETER_SYNTAX'],
     ['exponent notation', order({ value: '1e2' }), 400, 'INVALID_PARAMETER_SYNTAX'],
     ['an unknown currency', order({ currency_code: 'XYZ' }), 422, 'INVALID_CURRENCY_CODE'],
-    ['a missing intent', { purchase_units: [{ amount: { currency_code: 'USD', value: '1.00' } }] }, 400, 'MISSING_REQUIRED_PARAMETER'],
-    ['items without an item total', order({}, { items: [{ name: 'Top-up', quantity: '1', unit_amount: { currency_code: 'USD', value: '10.00' } }] }), 422, 'ITEM_TOTAL_REQUIRED'],
+    [
+      'a missing intent',
+      { purchase_units: [{ amount: { currency_code: 'USD', value: '1.00' } }] },
+      400,
+      'MISSING_REQUIRED_PARAMETER',
+    ],
+    [
+      'items without an item total',
+      order({}, { items: [{ name: 'Top-up', quantity: '1', unit_amount: { currency_code: 'USD', value: '10.00' } }] }),
+      422,
+      'ITEM_TOTAL_REQUIRED',
+    ],
     [
       'items that do not add up',
-      order({ breakdown: { item_total: { currency_code: 'USD', value: '10.00' } } }, { items: [{ name: 'Top-up', quantity: '2', unit_amount: { currency_code: 'USD', value: '10.00' } }] }),
+      order(
+        { breakdown: { item_total: { currency_code: 'USD', value: '10.00' } } },
+        { items: [{ name: 'Top-up', quantity: '2', unit_amount: { currency_code: 'USD', value: '10.00' } }] },
+      ),
       422,
       'ITEM_TOTAL_MISMATCH',
     ],
-    ['a breakdown that does not add up', order({ breakdown: { item_total: { currency_code: 'USD', value: '9.00' } } }), 422, 'AMOUNT_MISMATCH'],
+    [
+      'a breakdown that does not add up',
+      order({ breakdown: { item_total: { currency_code: 'USD', value: '9.00' } } }),
+      422,
+      'AMOUNT_MISMATCH',
+    ],
     ['a custom id over 127 characters', order({}, { custom_id: 'x'.repeat(128) }), 400, 'INVALID_STRING_LENGTH'],
     ['malformed JSON', '{"intent":', 400, 'MALFORMED_REQUEST_JSON'],
   ];
@@ -296,7 +358,19 @@ describe('PayPal emulator protocol', () => {
   it('accepts the wire body SkyPanel V2 sent, with items and an item total', async () => {
     const res = await post(
       '/v2/checkout/orders',
-      order({ value: '25.00', breakdown: { item_total: { currency_code: 'USD', value: '25.00' } } }, { items: [{ name: 'Top-up', quantity: '1', category: 'DIGITAL_GOODS', unit_amount: { currency_code: 'USD', value: '25.00' } }] }),
+      order(
+        { value: '25.00', breakdown: { item_total: { currency_code: 'USD', value: '25.00' } } },
+        {
+          items: [
+            {
+              name: 'Top-up',
+              quantity: '1',
+              category: 'DIGITAL_GOODS',
+              unit_amount: { currency_code: 'USD', value: '25.00' },
+            },
+          ],
+        },
+      ),
     );
 
     expect(res.status).toBe(201);
@@ -305,7 +379,10 @@ describe('PayPal emulator protocol', () => {
   it('refuses a capture without a JSON content type, as PayPal does', async () => {
     const { id } = await clientFor(emu).createOrder(topUp());
     emu.approve(id);
-    const res = await fetch(`${emu.url}/v2/checkout/orders/${id}/capture`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${emu.url}/v2/checkout/orders/${id}/capture`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
 
     expect(res.status).toBe(415);
     expect(emu.captures.size).toBe(0);
@@ -317,10 +394,12 @@ describe('PayPal emulator protocol', () => {
     const page = await (await fetch(`${emu.url}/checkoutnow?token=${id}`)).text();
     emu.approve(id);
     const result = await paypal.captureOrder(id, `capture-${id}`);
-    if (result.outcome === 'captured') await paypal.refundCapture(result.capture.id, { currency: 'USD', requestId: 'r' });
+    if (result.outcome === 'captured')
+      await paypal.refundCapture(result.capture.id, { currency: 'USD', requestId: 'r' });
     const state = await (await fetch(`${emu.url}/_control/state`)).text();
 
-    for (const text of [page, state, ...emu.webhooks.map((w) => JSON.stringify(w))]) expect(text).not.toMatch(/paypal\.com/i);
+    for (const text of [page, state, ...emu.webhooks.map((w) => JSON.stringify(w))])
+      expect(text).not.toMatch(/paypal\.com/i);
     const hrefs = [...state.matchAll(/"href":"([^"]+)"/g)].map((m) => m[1]!);
     expect(hrefs.length).toBeGreaterThan(5);
     for (const href of hrefs) expect(href.startsWith(emu.url)).toBe(true);

@@ -1,14 +1,26 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import { createPayPalClient, PayPalError, type CreateOrderInput, type PayPalClient, type PayPalClientOptions } from '../../src/providers/paypal/client.ts';
+import {
+  createPayPalClient,
+  PayPalError,
+  type CreateOrderInput,
+  type PayPalClient,
+  type PayPalClientOptions,
+} from '../../src/providers/paypal/client.ts';
 import type { PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 
 /** The organization topping up its wallet in these tests. */
 export const ACME_ORG = '7d1f2c3a-5b6e-4f70-8a9b-0c1d2e3f4a5b';
 
 export function clientFor(emu: PayPalEmulator, over: Partial<PayPalClientOptions> = {}): PayPalClient {
-  return createPayPalClient({ baseUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret, timeoutMs: 2_000, ...over });
+  return createPayPalClient({
+    baseUrl: emu.url,
+    clientId: emu.clientId,
+    clientSecret: emu.clientSecret,
+    timeoutMs: 2_000,
+    ...over,
+  });
 }
 
 let seq = 0;
@@ -30,14 +42,22 @@ export function topUp(over: Partial<CreateOrderInput> = {}): CreateOrderInput {
 }
 
 /** Creates an order and has the buyer approve it; returns the order id. */
-export async function approvedOrder(paypal: PayPalClient, emu: PayPalEmulator, over: Partial<CreateOrderInput> = {}): Promise<string> {
+export async function approvedOrder(
+  paypal: PayPalClient,
+  emu: PayPalEmulator,
+  over: Partial<CreateOrderInput> = {},
+): Promise<string> {
   const order = await paypal.createOrder(topUp(over));
   emu.approve(order.id);
   return order.id;
 }
 
 /** Creates, approves and captures an order; returns the capture id. */
-export async function capturedPayment(paypal: PayPalClient, emu: PayPalEmulator, over: Partial<CreateOrderInput> = {}): Promise<string> {
+export async function capturedPayment(
+  paypal: PayPalClient,
+  emu: PayPalEmulator,
+  over: Partial<CreateOrderInput> = {},
+): Promise<string> {
   const orderId = await approvedOrder(paypal, emu, over);
   const result = await paypal.captureOrder(orderId, `capture-${orderId}`);
   if (result.outcome !== 'captured') throw new Error('expected a capture');
@@ -59,7 +79,9 @@ export interface Delivery {
 }
 
 /** A stand-in for the app's `POST /webhooks/paypal`: records raw deliveries, answers `status`. */
-export async function startWebhookReceiver(status = 200): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
+export async function startWebhookReceiver(
+  status = 200,
+): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
   const deliveries: Delivery[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -108,7 +130,14 @@ export interface PayPalGate {
  */
 export async function startPayPalGate(emu: PayPalEmulator): Promise<PayPalGate> {
   const target = new URL(emu.url);
-  const holds: Array<{ match: RegExp; mode: 'before' | 'inside'; arrived: () => void; released: Promise<void>; release: () => void; taken: boolean }> = [];
+  const holds: Array<{
+    match: RegExp;
+    mode: 'before' | 'inside';
+    arrived: () => void;
+    released: Promise<void>;
+    release: () => void;
+    taken: boolean;
+  }> = [];
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -118,10 +147,19 @@ export async function startPayPalGate(emu: PayPalEmulator): Promise<PayPalGate> 
       hold.arrived();
       await hold.released;
     }
-    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: `${target.pathname.replace(/\/$/, '')}${req.url}`, headers: { ...req.headers, host: target.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: `${target.pathname.replace(/\/$/, '')}${req.url}`,
+        headers: { ...req.headers, host: target.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     if (hold?.mode === 'inside') {
       upstream.flushHeaders();

@@ -15,21 +15,34 @@ describe('Refunding a PayPal capture through the emulator', () => {
     const paypal = clientFor(emu);
     const captureId = await capturedPayment(paypal, emu, { amount: '25.00' });
 
-    const first = await paypal.refundCapture(captureId, { amount: '10.00', currency: 'USD', requestId: 'refund-1', note: 'Partial refund' });
-    expect(first).toMatchObject({ status: 'COMPLETED', amount: { currency_code: 'USD', value: '10.00' }, note_to_payer: 'Partial refund' });
+    const first = await paypal.refundCapture(captureId, {
+      amount: '10.00',
+      currency: 'USD',
+      requestId: 'refund-1',
+      note: 'Partial refund',
+    });
+    expect(first).toMatchObject({
+      status: 'COMPLETED',
+      amount: { currency_code: 'USD', value: '10.00' },
+      note_to_payer: 'Partial refund',
+    });
     expect((await paypal.getCapture(captureId)).status).toBe('PARTIALLY_REFUNDED');
 
     const rest = await paypal.refundCapture(captureId, { amount: '15.00', currency: 'USD', requestId: 'refund-2' });
     expect(rest.seller_payable_breakdown?.total_refunded_amount).toEqual({ currency_code: 'USD', value: '25.00' });
     expect((await paypal.getCapture(captureId)).status).toBe('REFUNDED');
-    expect((await paypal.getRefund(rest.id)).links?.find((l) => l.rel === 'up')?.href).toBe(`${emu.url}/v2/payments/captures/${captureId}`);
+    expect((await paypal.getRefund(rest.id)).links?.find((l) => l.rel === 'up')?.href).toBe(
+      `${emu.url}/v2/payments/captures/${captureId}`,
+    );
   });
 
   it('a refund above what is left of the capture is refused with REFUND_AMOUNT_EXCEEDED and refunds nothing', async () => {
     const paypal = clientFor(emu);
     const captureId = await capturedPayment(paypal, emu, { amount: '25.00' });
     await paypal.refundCapture(captureId, { amount: '20.00', currency: 'USD', requestId: 'refund-1' });
-    const err = await paypalErrorOf(paypal.refundCapture(captureId, { amount: '5.01', currency: 'USD', requestId: 'refund-2' }));
+    const err = await paypalErrorOf(
+      paypal.refundCapture(captureId, { amount: '5.01', currency: 'USD', requestId: 'refund-2' }),
+    );
 
     expect(err).toMatchObject({ status: 422, issue: 'REFUND_AMOUNT_EXCEEDED', retryable: false });
     expect(emu.refunds.size).toBe(1);
@@ -68,7 +81,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
       const first = paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' });
       await held.arrived;
       await vi.waitUntil(() => emu.state.inFlight.size === 1);
-      const second = await paypalErrorOf(paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' }));
+      const second = await paypalErrorOf(
+        paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' }),
+      );
       expect(second).toMatchObject({ status: 409, issue: 'PREVIOUS_REQUEST_IN_PROGRESS', retryable: true });
       expect(emu.refunds.size).toBe(0);
       held.release();
@@ -76,7 +91,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
       expect((await first).status).toBe('COMPLETED');
       expect(emu.refunds.size).toBe(1);
       // Asked again now, PayPal replays the one refund.
-      expect((await paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' })).id).toBe((await first).id);
+      expect(
+        (await paypal.refundCapture(captureId, { amount: '5.00', currency: 'USD', requestId: 'refund-race' })).id,
+      ).toBe((await first).id);
     } finally {
       await gate.close();
     }
@@ -86,7 +103,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
     const paypal = clientFor(emu);
     const captureId = await capturedPayment(paypal, emu, { amount: '25.00' });
     const results = await Promise.allSettled(
-      Array.from({ length: 5 }, (_, i) => paypal.refundCapture(captureId, { amount: '10.00', currency: 'USD', requestId: `refund-${i}` })),
+      Array.from({ length: 5 }, (_, i) =>
+        paypal.refundCapture(captureId, { amount: '10.00', currency: 'USD', requestId: `refund-${i}` }),
+      ),
     );
 
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
@@ -96,7 +115,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
   it('a refund in another currency than the capture is refused', async () => {
     const paypal = clientFor(emu);
     const captureId = await capturedPayment(paypal, emu);
-    const err = await paypalErrorOf(paypal.refundCapture(captureId, { amount: '5.00', currency: 'EUR', requestId: 'refund-eur' }));
+    const err = await paypalErrorOf(
+      paypal.refundCapture(captureId, { amount: '5.00', currency: 'EUR', requestId: 'refund-eur' }),
+    );
 
     expect(err).toMatchObject({ status: 422, issue: 'CURRENCY_MISMATCH' });
   });
@@ -104,7 +125,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
   it('a refund with more decimals than the currency has is refused', async () => {
     const paypal = clientFor(emu);
     const captureId = await capturedPayment(paypal, emu);
-    const err = await paypalErrorOf(paypal.refundCapture(captureId, { amount: '1.001', currency: 'USD', requestId: 'refund-precise' }));
+    const err = await paypalErrorOf(
+      paypal.refundCapture(captureId, { amount: '1.001', currency: 'USD', requestId: 'refund-precise' }),
+    );
 
     expect(err).toMatchObject({ status: 422, issue: 'DECIMAL_PRECISION' });
   });
@@ -116,7 +139,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
     emu.inject('pending');
     const result = await paypal.captureOrder(id, `capture-${id}`);
     if (result.outcome !== 'captured') throw new Error('expected a capture');
-    const err = await paypalErrorOf(paypal.refundCapture(result.capture.id, { currency: 'USD', requestId: 'refund-pending' }));
+    const err = await paypalErrorOf(
+      paypal.refundCapture(result.capture.id, { currency: 'USD', requestId: 'refund-pending' }),
+    );
 
     expect(err).toMatchObject({ status: 422, issue: 'PENDING_CAPTURE' });
   });
@@ -130,7 +155,13 @@ describe('Refunding a PayPal capture through the emulator', () => {
     expect(refund).toMatchObject({ status: 'PENDING', status_details: { reason: 'ECHECK' } });
     expect((await paypal.getCapture(captureId)).status).toBe('COMPLETED');
     // Still counted: nothing more can be refunded meanwhile.
-    expect((await paypalErrorOf(paypal.refundCapture(captureId, { amount: '0.01', currency: 'USD', requestId: 'refund-more' }))).issue).toBe('CAPTURE_FULLY_REFUNDED');
+    expect(
+      (
+        await paypalErrorOf(
+          paypal.refundCapture(captureId, { amount: '0.01', currency: 'USD', requestId: 'refund-more' }),
+        )
+      ).issue,
+    ).toBe('CAPTURE_FULLY_REFUNDED');
 
     emu.completeRefund(refund.id);
     expect((await paypal.getRefund(refund.id)).status).toBe('COMPLETED');
@@ -138,7 +169,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
   });
 
   it('refunding an unknown capture is RESOURCE_NOT_FOUND', async () => {
-    const err = await paypalErrorOf(clientFor(emu).refundCapture('2GG279541U471931P', { currency: 'USD', requestId: 'refund-x' }));
+    const err = await paypalErrorOf(
+      clientFor(emu).refundCapture('2GG279541U471931P', { currency: 'USD', requestId: 'refund-x' }),
+    );
 
     expect(err).toMatchObject({ status: 404, issue: 'INVALID_RESOURCE_ID', retryable: false });
   });
@@ -147,7 +180,9 @@ describe('Refunding a PayPal capture through the emulator', () => {
     const paypal = clientFor(emu);
     const captureId = await capturedPayment(paypal, emu);
     emu.reverse(captureId);
-    const err = await paypalErrorOf(paypal.refundCapture(captureId, { currency: 'USD', requestId: 'refund-after-chargeback' }));
+    const err = await paypalErrorOf(
+      paypal.refundCapture(captureId, { currency: 'USD', requestId: 'refund-after-chargeback' }),
+    );
 
     expect((await paypal.getCapture(captureId)).status).toBe('REFUNDED');
     expect(err).toMatchObject({ status: 422, issue: 'REFUND_NOT_PERMITTED_DUE_TO_CHARGEBACK' });

@@ -7,7 +7,15 @@ import { parseWebhookEvent, relatedIds } from '../../src/providers/paypal/events
 import { startPayPalEmulator, type PayPalEmulator } from '../../src/providers/paypal/emulator/index.ts';
 import { billingContext } from '../billing/helpers.ts';
 import { createTestDatabase } from '../helpers/db.ts';
-import { ACME_ORG, approvedOrder, capturedPayment, clientFor, startWebhookReceiver, topUp, type Delivery } from './helpers.ts';
+import {
+  ACME_ORG,
+  approvedOrder,
+  capturedPayment,
+  clientFor,
+  startWebhookReceiver,
+  topUp,
+  type Delivery,
+} from './helpers.ts';
 
 describe('PayPal webhooks from the emulator', () => {
   let emu: PayPalEmulator;
@@ -26,7 +34,11 @@ describe('PayPal webhooks from the emulator', () => {
     return app.deliveries.filter((d) => !type || parseWebhookEvent(d.body)?.event_type === type);
   };
   const verify = (d: Delivery, over: { headers?: Record<string, string>; body?: string; webhookId?: string } = {}) =>
-    clientFor(emu).verifyWebhookSignature({ headers: { ...d.headers, ...over.headers }, body: over.body ?? d.body, webhookId: over.webhookId ?? 'WH-SKYPANEL-TEST' });
+    clientFor(emu).verifyWebhookSignature({
+      headers: { ...d.headers, ...over.headers },
+      body: over.body ?? d.body,
+      webhookId: over.webhookId ?? 'WH-SKYPANEL-TEST',
+    });
 
   it('a capture is delivered to the app as a signed PAYMENT.CAPTURE.COMPLETED event in PayPal’s envelope', async () => {
     const paypal = clientFor(emu);
@@ -72,7 +84,9 @@ describe('PayPal webhooks from the emulator', () => {
     const [delivery] = await received('PAYMENT.CAPTURE.COMPLETED');
 
     expect(await verify(delivery!, { body: delivery!.body.replace('"25.00"', '"2500.00"') })).toBe(false);
-    expect(await verify(delivery!, { body: delivery!.body.replace(ACME_ORG, '00000000-0000-4000-8000-000000000000') })).toBe(false);
+    expect(
+      await verify(delivery!, { body: delivery!.body.replace(ACME_ORG, '00000000-0000-4000-8000-000000000000') }),
+    ).toBe(false);
   });
 
   it('a delivery whose transmission headers were tampered with does not verify', async () => {
@@ -82,8 +96,12 @@ describe('PayPal webhooks from the emulator', () => {
     const [a, b] = deliveries;
 
     expect(await verify(a!, { headers: { 'paypal-transmission-time': '2020-01-01T00:00:00Z' } })).toBe(false);
-    expect(await verify(a!, { headers: { 'paypal-transmission-sig': b!.headers['paypal-transmission-sig']! } })).toBe(false);
-    expect(await verify(a!, { headers: { 'paypal-transmission-id': b!.headers['paypal-transmission-id']! } })).toBe(false);
+    expect(await verify(a!, { headers: { 'paypal-transmission-sig': b!.headers['paypal-transmission-sig']! } })).toBe(
+      false,
+    );
+    expect(await verify(a!, { headers: { 'paypal-transmission-id': b!.headers['paypal-transmission-id']! } })).toBe(
+      false,
+    );
     expect(await verify(a!, { headers: { 'paypal-cert-url': 'https://attacker.example/cert.pem' } })).toBe(false);
     expect(await verify(a!, { headers: { 'paypal-auth-algo': 'SHA1withRSA' } })).toBe(false);
     expect(await verify(a!)).toBe(true);
@@ -110,7 +128,13 @@ describe('PayPal webhooks from the emulator', () => {
     const [delivery] = await received('PAYMENT.CAPTURE.COMPLETED');
     const { 'paypal-transmission-sig': _sig, ...unsigned } = delivery!.headers;
 
-    expect(await clientFor(emu).verifyWebhookSignature({ headers: unsigned, body: delivery!.body, webhookId: 'WH-SKYPANEL-TEST' })).toBe(false);
+    expect(
+      await clientFor(emu).verifyWebhookSignature({
+        headers: unsigned,
+        body: delivery!.body,
+        webhookId: 'WH-SKYPANEL-TEST',
+      }),
+    ).toBe(false);
     expect(await verify(delivery!, { body: 'not json' })).toBe(false);
   });
 
@@ -120,8 +144,20 @@ describe('PayPal webhooks from the emulator', () => {
       await capturedPayment(clientFor(other), other);
       const forged = other.webhooks.find((w) => w.eventType === 'PAYMENT.CAPTURE.COMPLETED')!;
 
-      expect(await clientFor(other).verifyWebhookSignature({ headers: forged.headers, body: forged.body, webhookId: 'WH-SKYPANEL-TEST' })).toBe(true);
-      expect(await clientFor(emu).verifyWebhookSignature({ headers: forged.headers, body: forged.body, webhookId: 'WH-SKYPANEL-TEST' })).toBe(false);
+      expect(
+        await clientFor(other).verifyWebhookSignature({
+          headers: forged.headers,
+          body: forged.body,
+          webhookId: 'WH-SKYPANEL-TEST',
+        }),
+      ).toBe(true);
+      expect(
+        await clientFor(emu).verifyWebhookSignature({
+          headers: forged.headers,
+          body: forged.body,
+          webhookId: 'WH-SKYPANEL-TEST',
+        }),
+      ).toBe(false);
     } finally {
       await other.close();
     }
@@ -131,7 +167,13 @@ describe('PayPal webhooks from the emulator', () => {
     await capturedPayment(clientFor(emu), emu);
     const [delivery] = await received('PAYMENT.CAPTURE.COMPLETED');
 
-    expect(await clientFor(emu).verifyWebhookSignature({ headers: new Headers(delivery!.headers), body: delivery!.body, webhookId: 'WH-SKYPANEL-TEST' })).toBe(true);
+    expect(
+      await clientFor(emu).verifyWebhookSignature({
+        headers: new Headers(delivery!.headers),
+        body: delivery!.body,
+        webhookId: 'WH-SKYPANEL-TEST',
+      }),
+    ).toBe(true);
   });
 
   it('a pending capture is announced as PENDING, then as COMPLETED once it clears', async () => {
@@ -227,7 +269,10 @@ describe('PayPal webhooks from the emulator', () => {
   it('the verify endpoint answers FAILURE (HTTP 200) for a transmission it never sent', async () => {
     const res = await fetch(`${emu.url}/v1/oauth2/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     });
     const { access_token } = (await res.json()) as { access_token: string };
@@ -263,10 +308,20 @@ describe('POST /webhooks/paypal: what anyone can send', () => {
   /** A client address of its own for each test, so the per-address limit is the test's own. */
   const nextIp = () => `198.51.100.${++ipSeq}`;
   const post = (ip: string, d: { headers: Record<string, string>; body: string }) =>
-    world.ctx.app.request('/webhooks/paypal', { method: 'POST', headers: { ...d.headers, 'x-forwarded-for': ip }, body: d.body });
-  const verifications = () => world.emu.requests.filter((r) => r.path === '/v1/notifications/verify-webhook-signature').length;
+    world.ctx.app.request('/webhooks/paypal', {
+      method: 'POST',
+      headers: { ...d.headers, 'x-forwarded-for': ip },
+      body: d.body,
+    });
+  const verifications = () =>
+    world.emu.requests.filter((r) => r.path === '/v1/notifications/verify-webhook-signature').length;
   const rowsOf = (eventId: string) =>
-    world.ctx.db.selectFrom('webhook_deliveries').select(['verified', 'outcome', 'payload', 'body_sha256', 'body_excerpt']).where('event_id', '=', eventId).orderBy('received_at').execute();
+    world.ctx.db
+      .selectFrom('webhook_deliveries')
+      .select(['verified', 'outcome', 'payload', 'body_sha256', 'body_excerpt'])
+      .where('event_id', '=', eventId)
+      .orderBy('received_at')
+      .execute();
   const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
   /** A genuine transmission the emulator signed: an approval of an order the app never made (ignored once verified). */
@@ -278,7 +333,15 @@ describe('POST /webhooks/paypal: what anyone can send', () => {
   /** A PayPal-shaped event nobody signed, padded to about 100 KB. */
   const forgedEvent = () => {
     const id = `WH-FORGED-${randomUUID()}`;
-    return { id, body: JSON.stringify({ id, event_type: 'CHECKOUT.ORDER.APPROVED', resource: { id: 'ORDER-1' }, padding: 'x'.repeat(100 * 1024) }) };
+    return {
+      id,
+      body: JSON.stringify({
+        id,
+        event_type: 'CHECKOUT.ORDER.APPROVED',
+        resource: { id: 'ORDER-1' },
+        padding: 'x'.repeat(100 * 1024),
+      }),
+    };
   };
 
   it('a delivery whose signature headers are missing or malformed is refused without asking PayPal', async () => {
@@ -298,7 +361,15 @@ describe('POST /webhooks/paypal: what anyone can send', () => {
       const res = await post(nextIp(), { headers, body });
       expect(res.status, what).toBe(400);
       expect(await res.json(), what).toEqual({ outcome: 'rejected' });
-      expect(await rowsOf(id), what).toEqual([{ verified: false, outcome: 'rejected', payload: null, body_sha256: sha256(body), body_excerpt: body.slice(0, 4096) }]);
+      expect(await rowsOf(id), what).toEqual([
+        {
+          verified: false,
+          outcome: 'rejected',
+          payload: null,
+          body_sha256: sha256(body),
+          body_excerpt: body.slice(0, 4096),
+        },
+      ]);
     }
     expect(verifications()).toBe(before);
   });
@@ -312,7 +383,13 @@ describe('POST /webhooks/paypal: what anyone can send', () => {
     expect(res.status).toBe(400);
     expect(verifications()).toBe(before + 1);
     const [row] = await rowsOf(id);
-    expect(row).toEqual({ verified: false, outcome: 'rejected', payload: null, body_sha256: sha256(body), body_excerpt: body.slice(0, 4096) });
+    expect(row).toEqual({
+      verified: false,
+      outcome: 'rejected',
+      payload: null,
+      body_sha256: sha256(body),
+      body_excerpt: body.slice(0, 4096),
+    });
     expect(body.length).toBeGreaterThan(100 * 1024);
   });
 
@@ -321,22 +398,36 @@ describe('POST /webhooks/paypal: what anyone can send', () => {
     const res = await post(nextIp(), sent);
     expect(res.status).toBe(200);
     const [row] = await rowsOf(JSON.parse(sent.body).id as string);
-    expect(row).toEqual({ verified: true, outcome: 'ignored', payload: JSON.parse(sent.body), body_sha256: sha256(sent.body), body_excerpt: null });
+    expect(row).toEqual({
+      verified: true,
+      outcome: 'ignored',
+      payload: JSON.parse(sent.body),
+      body_sha256: sha256(sent.body),
+      body_excerpt: null,
+    });
   });
 
   it(`an address sending more than ${LIMIT} deliveries a window is refused with 429 before the body is read; other addresses are not`, async () => {
     const ip = nextIp();
-    for (let i = 0; i < LIMIT; i++) expect((await post(ip, { headers: { 'content-type': 'application/json' }, body: forgedEvent().body })).status).toBe(400);
+    for (let i = 0; i < LIMIT; i++)
+      expect(
+        (await post(ip, { headers: { 'content-type': 'application/json' }, body: forgedEvent().body })).status,
+      ).toBe(400);
     const over = forgedEvent();
     // Over the limit even a body too large to accept is refused for the rate, unread.
-    const res = await post(ip, { headers: { 'content-type': 'application/json' }, body: over.body + ' '.repeat(1024 * 1024) });
+    const res = await post(ip, {
+      headers: { 'content-type': 'application/json' },
+      body: over.body + ' '.repeat(1024 * 1024),
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await res.json()).toMatchObject({ outcome: 'rejected' });
     expect(await rowsOf(over.id)).toEqual([]);
 
     const elsewhere = forgedEvent();
-    expect((await post(nextIp(), { headers: { 'content-type': 'application/json' }, body: elsewhere.body })).status).toBe(400);
+    expect(
+      (await post(nextIp(), { headers: { 'content-type': 'application/json' }, body: elsewhere.body })).status,
+    ).toBe(400);
     expect(await rowsOf(elsewhere.id)).toHaveLength(1);
   });
 
@@ -377,19 +468,39 @@ describe('the migration that keeps webhook digests', () => {
       const db = database.db;
       await keepDigests.down(db as never);
       const old = (eventId: string, verified: boolean, payload: unknown) =>
-        sql`insert into webhook_deliveries (provider, event_id, event_type, verified, outcome, payload) values ('paypal', ${eventId}, 'X', ${verified}, ${verified ? 'processed' : 'rejected'}, ${JSON.stringify(payload)}::jsonb)`.execute(db);
+        sql`insert into webhook_deliveries (provider, event_id, event_type, verified, outcome, payload) values ('paypal', ${eventId}, 'X', ${verified}, ${verified ? 'processed' : 'rejected'}, ${JSON.stringify(payload)}::jsonb)`.execute(
+          db,
+        );
       await old('WH-KEPT', true, { id: 'WH-KEPT' });
       await old('WH-BIG', false, { id: 'WH-BIG', padding: 'y'.repeat(10_000) });
 
       await keepDigests.up(db as never);
-      const rows = await db.selectFrom('webhook_deliveries').select(['event_id', 'payload', 'body_sha256', 'body_excerpt']).orderBy('event_id').execute();
+      const rows = await db
+        .selectFrom('webhook_deliveries')
+        .select(['event_id', 'payload', 'body_sha256', 'body_excerpt'])
+        .orderBy('event_id')
+        .execute();
       expect(rows).toEqual([
-        { event_id: 'WH-BIG', payload: null, body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), body_excerpt: expect.stringMatching(/^\{"id": "WH-BIG", "padding": "y+$/) },
-        { event_id: 'WH-KEPT', payload: { id: 'WH-KEPT' }, body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), body_excerpt: null },
+        {
+          event_id: 'WH-BIG',
+          payload: null,
+          body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          body_excerpt: expect.stringMatching(/^\{"id": "WH-BIG", "padding": "y+$/),
+        },
+        {
+          event_id: 'WH-KEPT',
+          payload: { id: 'WH-KEPT' },
+          body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          body_excerpt: null,
+        },
       ]);
       expect(rows[0]!.body_excerpt).toHaveLength(4096);
       // An unverified row can no longer keep a whole body.
-      await expect(sql`insert into webhook_deliveries (provider, event_id, event_type, verified, outcome, payload, body_sha256) values ('paypal', 'WH-NEW', 'X', false, 'rejected', '{}'::jsonb, ${'0'.repeat(64)})`.execute(db)).rejects.toThrow(/webhook_deliveries_kept_check/);
+      await expect(
+        sql`insert into webhook_deliveries (provider, event_id, event_type, verified, outcome, payload, body_sha256) values ('paypal', 'WH-NEW', 'X', false, 'rejected', '{}'::jsonb, ${'0'.repeat(64)})`.execute(
+          db,
+        ),
+      ).rejects.toThrow(/webhook_deliveries_kept_check/);
 
       await keepDigests.down(db as never);
       await keepDigests.up(db as never);

@@ -13,15 +13,27 @@ let ipSeq = 0;
 const nextIp = () => `192.0.2.${++ipSeq}`;
 const KB = 1024;
 
-const userNamed = (email: string) => ctx.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+const userNamed = (email: string) =>
+  ctx.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
 
 /** A registration form that would create `email`, padded with a field of `padding` bytes. */
 async function registration(padding: number) {
   const browser = new TestBrowser(ctx.app, nextIp());
   await browser.get('/register');
   const email = uniqueEmail('Bea Bulky');
-  const form = new URLSearchParams({ _csrf: browser.csrf, name: 'Bea Bulky', email, password: 'correct horse battery', notes: 'x'.repeat(padding) });
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', 'x-forwarded-for': nextIp(), cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+  const form = new URLSearchParams({
+    _csrf: browser.csrf,
+    name: 'Bea Bulky',
+    email,
+    password: 'correct horse battery',
+    notes: 'x'.repeat(padding),
+  });
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'sec-fetch-site': 'same-origin',
+    'x-forwarded-for': nextIp(),
+    cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+  };
   return { email, form: form.toString(), headers };
 }
 
@@ -30,20 +42,25 @@ function chunked(text: string) {
   const bytes = new TextEncoder().encode(text);
   const sent = { bytes: 0 };
   let offset = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      const chunk = bytes.subarray(offset, offset + 16 * KB);
-      offset += chunk.length;
-      sent.bytes += chunk.length;
-      controller.enqueue(chunk);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close();
+        const chunk = bytes.subarray(offset, offset + 16 * KB);
+        offset += chunk.length;
+        sent.bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, sent };
 }
 
 function post(path: string, body: BodyInit, headers: Record<string, string>) {
-  return ctx.app.request(new Request(`http://localhost${path}`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit));
+  return ctx.app.request(
+    new Request(`http://localhost${path}`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit),
+  );
 }
 
 describe('request bodies on the HTML side', () => {
@@ -71,12 +88,18 @@ describe('request bodies on the HTML side', () => {
   });
 
   it('an anonymous oversized sign-in is refused before the CSRF check reads it', async () => {
-    const res = await post('/login', `email=a%40example.test&password=x&pad=${'x'.repeat(200 * KB)}`, { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': nextIp() });
+    const res = await post('/login', `email=a%40example.test&password=x&pad=${'x'.repeat(200 * KB)}`, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-forwarded-for': nextIp(),
+    });
     expect(res.status).toBe(413);
   });
 
   it('is refused on any path, a page that does not exist included', async () => {
-    const res = await post('/no-such-page', 'x'.repeat(100 * KB), { 'content-type': 'text/plain', 'x-forwarded-for': nextIp() });
+    const res = await post('/no-such-page', 'x'.repeat(100 * KB), {
+      'content-type': 'text/plain',
+      'x-forwarded-for': nextIp(),
+    });
     expect(res.status).toBe(413);
   });
 
@@ -99,9 +122,17 @@ describe('request bodies on the HTML side', () => {
 
 describe('request bodies elsewhere', () => {
   it('the JSON API refuses a body over 1 MiB, chunked or not, with the error envelope', async () => {
-    const body = JSON.stringify({ name: 'Big', email: uniqueEmail('Big'), password: 'correct horse battery', pad: 'x'.repeat(1100 * KB) });
+    const body = JSON.stringify({
+      name: 'Big',
+      email: uniqueEmail('Big'),
+      password: 'correct horse battery',
+      pad: 'x'.repeat(1100 * KB),
+    });
     for (const sent of [body, chunked(body).stream]) {
-      const res = await post('/api/v1/auth/register', sent, { 'content-type': 'application/json', 'x-forwarded-for': nextIp() });
+      const res = await post('/api/v1/auth/register', sent, {
+        'content-type': 'application/json',
+        'x-forwarded-for': nextIp(),
+      });
       expect(res.status).toBe(413);
       expect(await res.json()).toEqual({ error: { code: 'payload_too_large', message: expect.any(String) } });
     }
@@ -113,7 +144,9 @@ describe('request bodies elsewhere', () => {
       for (const sent of [body, chunked(body).stream]) {
         const res = await post(path, sent, { 'content-type': 'application/json', 'x-forwarded-for': nextIp() });
         expect(res.status, path).toBe(413);
-        expect(await res.json()).toEqual({ error: { code: 'payload_too_large', message: expect.stringContaining('64 KB') } });
+        expect(await res.json()).toEqual({
+          error: { code: 'payload_too_large', message: expect.stringContaining('64 KB') },
+        });
       }
     }
   });

@@ -29,7 +29,9 @@ describe('configuration', () => {
 
   it('refuses production without an encryption key, no longer asks for SESSION_SECRET, and turns emulators off', () => {
     const p = problems({ NODE_ENV: 'production', MAIL_TRANSPORT: 'outbox' });
-    expect(p).toEqual(['ENCRYPTION_KEY: required in production (32 bytes as 64 hex characters or base64: openssl rand -hex 32)']);
+    expect(p).toEqual([
+      'ENCRYPTION_KEY: required in production (32 bytes as 64 hex characters or base64: openssl rand -hex 32)',
+    ]);
     const c = loadConfig({
       NODE_ENV: 'production',
       ENCRYPTION_KEY: 'ab'.repeat(32),

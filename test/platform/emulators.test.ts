@@ -44,8 +44,14 @@ describe('the PayPal emulator served by the app in demo mode', () => {
       // A victim's top-up, captured through the emulator the app serves.
       const paypal = ctx.deps.paypal!;
       const order = await paypal.createOrder({
-        amount: '25.00', currency: 'USD', customId: crypto.randomUUID(), description: 'Wallet top-up', brandName: 'SkyPanel',
-        returnUrl: `${origin}/billing`, cancelUrl: `${origin}/billing`, requestId: crypto.randomUUID(),
+        amount: '25.00',
+        currency: 'USD',
+        customId: crypto.randomUUID(),
+        description: 'Wallet top-up',
+        brandName: 'SkyPanel',
+        returnUrl: `${origin}/billing`,
+        cancelUrl: `${origin}/billing`,
+        requestId: crypto.randomUUID(),
       });
       paypalEmulatorControls(ctx.deps.paypalEmulator!).approve(order.id);
       const captured = await paypal.captureOrder(order.id, `capture-${order.id}`);
@@ -54,7 +60,11 @@ describe('the PayPal emulator served by the app in demo mode', () => {
       const base = `${origin}/_emulators/paypal/_control`;
       const state = await fetch(`${base}/state`);
       const reverse = await fetch(`${base}/captures/${captured.capture.id}/reverse`, { method: 'POST' });
-      const inject = await fetch(`${base}/inject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"fault":"server_error","on":"any"}' });
+      const inject = await fetch(`${base}/inject`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"fault":"server_error","on":"any"}',
+      });
 
       // Not found, or (a POST that reaches the HTML app instead) refused there: never done.
       expect(state.status).toBe(404);
@@ -78,16 +88,28 @@ describe('emulators in production', () => {
       `EMULATORS_ENABLED: in production the emulators (no real money moves) also need EMULATORS_IN_PRODUCTION=${EMULATORS_IN_PRODUCTION_CONSENT}`,
     ]);
     expect(problems({ ...production, EMULATORS_ENABLED: 'true', EMULATORS_IN_PRODUCTION: 'yes' })).toHaveLength(1);
-    const demo = loadConfig({ ...production, EMULATORS_ENABLED: 'true', EMULATORS_IN_PRODUCTION: EMULATORS_IN_PRODUCTION_CONSENT });
+    const demo = loadConfig({
+      ...production,
+      EMULATORS_ENABLED: 'true',
+      EMULATORS_IN_PRODUCTION: EMULATORS_IN_PRODUCTION_CONSENT,
+    });
     expect(demo).toMatchObject({ emulatorsEnabled: true, emulatorsInProduction: true });
     expect(loadConfig(production)).toMatchObject({ emulatorsEnabled: false, emulatorsInProduction: false });
     expect(loadConfig({})).toMatchObject({ emulatorsEnabled: true, emulatorsInProduction: false });
   });
 
   it('once allowed, every page says so: public, portal and admin', async () => {
-    const ctx = await createTestContext({ ...production, EMULATORS_ENABLED: 'true', EMULATORS_IN_PRODUCTION: EMULATORS_IN_PRODUCTION_CONSENT });
+    const ctx = await createTestContext({
+      ...production,
+      EMULATORS_ENABLED: 'true',
+      EMULATORS_IN_PRODUCTION: EMULATORS_IN_PRODUCTION_CONSENT,
+    });
     try {
-      const ada = await createPerson(ctx, 'Ada Demo', { isAdmin: true, verified: true, email: uniqueEmail('Ada Demo') });
+      const ada = await createPerson(ctx, 'Ada Demo', {
+        isAdmin: true,
+        verified: true,
+        email: uniqueEmail('Ada Demo'),
+      });
       const browser = await signedIn(ctx, ada.email);
       const pages = [await ctx.app.request('/login'), await browser.get('/dashboard'), await browser.get('/admin')];
       expect(pages.map((p) => p.status)).toEqual([200, 200, 200]);

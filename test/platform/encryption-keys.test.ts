@@ -57,8 +57,15 @@ describe('rotating encryption keys', () => {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const ct = Buffer.concat([cipher.update('old seed', 'utf8'), cipher.final()]);
-    const legacy = ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
-    expect(decryptSecret(loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEY: key.toString('hex') }).encryptionKeys, legacy)).toBe('old seed');
+    const legacy = [
+      'v1',
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ct.toString('base64url'),
+    ].join('.');
+    expect(
+      decryptSecret(loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEY: key.toString('hex') }).encryptionKeys, legacy),
+    ).toBe('old seed');
   });
 
   it('refuses a value that was altered', () => {
@@ -70,26 +77,43 @@ describe('rotating encryption keys', () => {
   });
 
   it('reads ENCRYPTION_KEYS current first, and says what is wrong with a bad one', () => {
-    const keys = loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEYS: `3:${hex()}, 1:${randomBytes(32).toString('base64')}` }).encryptionKeys;
+    const keys = loadConfig({
+      NODE_ENV: 'test',
+      ENCRYPTION_KEYS: `3:${hex()}, 1:${randomBytes(32).toString('base64')}`,
+    }).encryptionKeys;
     expect(keys.current).toBe(3);
     expect(keys.key(1)).toHaveLength(32);
     expect(keys.key(2)).toBeUndefined();
-    expect(problems({ ENCRYPTION_KEYS: hex() })[0]).toMatch(/^ENCRYPTION_KEYS: write versioned keys as <version>:<key>/);
-    expect(problems({ ENCRYPTION_KEYS: `2:${hex()},2:${hex()}` })).toEqual(['ENCRYPTION_KEYS: key version 2 is listed twice']);
-    expect(problems({ ENCRYPTION_KEYS: '1:short' })).toEqual(['ENCRYPTION_KEYS: key version 1 must be 32 bytes as 64 hex characters or base64']);
-    expect(problems({ ENCRYPTION_KEY: hex(), ENCRYPTION_KEYS: `1:${hex()}` })[0]).toMatch(/^ENCRYPTION_KEY \/ ENCRYPTION_KEYS: set one of them/);
+    expect(problems({ ENCRYPTION_KEYS: hex() })[0]).toMatch(
+      /^ENCRYPTION_KEYS: write versioned keys as <version>:<key>/,
+    );
+    expect(problems({ ENCRYPTION_KEYS: `2:${hex()},2:${hex()}` })).toEqual([
+      'ENCRYPTION_KEYS: key version 2 is listed twice',
+    ]);
+    expect(problems({ ENCRYPTION_KEYS: '1:short' })).toEqual([
+      'ENCRYPTION_KEYS: key version 1 must be 32 bytes as 64 hex characters or base64',
+    ]);
+    expect(problems({ ENCRYPTION_KEY: hex(), ENCRYPTION_KEYS: `1:${hex()}` })[0]).toMatch(
+      /^ENCRYPTION_KEY \/ ENCRYPTION_KEYS: set one of them/,
+    );
   });
 
   it('keeps TOTP working across a rotation: a seed sealed with the old key still verifies, a new one is sealed with the new key', async () => {
     const [oldKey, newKey] = [hex(), hex()];
     const before = await createTestContext({ ENCRYPTION_KEY: oldKey });
-    const after = await createTestContext({ ENCRYPTION_KEYS: `2:${newKey},1:${oldKey}` }, { shareDatabase: { url: before.url, db: before.db } });
+    const after = await createTestContext(
+      { ENCRYPTION_KEYS: `2:${newKey},1:${oldKey}` },
+      { shareDatabase: { url: before.url, db: before.db } },
+    );
     try {
-      const code = (secret: string, ctx: typeof before) => generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) });
+      const code = (secret: string, ctx: typeof before) =>
+        generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) });
       const ann = await createPerson(before, 'Ann Rotation', { email: uniqueEmail('Ann Rotation') });
       const { secret } = await beginTotpSetup(before.deps, ann.id, PASSWORD);
       await confirmTotpSetup(before.deps, ann.id, await code(secret, before));
-      const sealed = (await before.db.selectFrom('users').select('totp_secret').where('id', '=', ann.id).executeTakeFirstOrThrow()).totp_secret!;
+      const sealed = (
+        await before.db.selectFrom('users').select('totp_secret').where('id', '=', ann.id).executeTakeFirstOrThrow()
+      ).totp_secret!;
       expect(sealed.startsWith('v1.')).toBe(true);
 
       after.clock.advance(60_000); // the next TOTP step: the code above was spent
@@ -97,7 +121,9 @@ describe('rotating encryption keys', () => {
 
       const bob = await createPerson(after, 'Bob Rotation', { email: uniqueEmail('Bob Rotation') });
       await beginTotpSetup(after.deps, bob.id, PASSWORD);
-      const bobSealed = (await after.db.selectFrom('users').select('totp_secret').where('id', '=', bob.id).executeTakeFirstOrThrow()).totp_secret!;
+      const bobSealed = (
+        await after.db.selectFrom('users').select('totp_secret').where('id', '=', bob.id).executeTakeFirstOrThrow()
+      ).totp_secret!;
       expect(bobSealed.startsWith('v2.')).toBe(true);
     } finally {
       await after.close();
@@ -122,7 +148,9 @@ describe('outside production, without a configured key', () => {
   });
 
   it('gives every install its own key', () => {
-    const [a, b] = [scratch(), scratch()].map((dir) => loadConfig({ EMBEDDED_PG_DIR: path.join(dir, 'postgres') }).encryptionKeys);
+    const [a, b] = [scratch(), scratch()].map(
+      (dir) => loadConfig({ EMBEDDED_PG_DIR: path.join(dir, 'postgres') }).encryptionKeys,
+    );
     const sealed = encryptSecret(a!, 'seed');
     expect(() => decryptSecret(b!, sealed)).toThrow();
     expect(a!.key(1)!.equals(Buffer.alloc(32, 7))).toBe(false); // not the key every install once shared
@@ -136,7 +164,9 @@ describe('outside production, without a configured key', () => {
     expect(decryptSecret(keys, formerlySealed)).toBe('old seed');
     expect(keys.current).toBe(2);
     expect(encryptSecret(keys, 'new seed').startsWith('v2.')).toBe(true);
-    const stored = JSON.parse(readFileSync(path.join(dir, 'encryption-keys.json'), 'utf8')) as { keys: Array<{ version: number }> };
+    const stored = JSON.parse(readFileSync(path.join(dir, 'encryption-keys.json'), 'utf8')) as {
+      keys: Array<{ version: number }>;
+    };
     expect(stored.keys.map((k) => k.version)).toEqual([2, 1]);
   });
 

@@ -5,7 +5,11 @@ import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ RATE_LIMIT_ANONYMOUS: '30', RATE_LIMIT_AUTHENTICATED: '40', RATE_LIMIT_AUTH_ACTIONS: '5' });
+  ctx = await createTestContext({
+    RATE_LIMIT_ANONYMOUS: '30',
+    RATE_LIMIT_AUTHENTICATED: '40',
+    RATE_LIMIT_AUTH_ACTIONS: '5',
+  });
 });
 afterAll(async () => ctx.close());
 
@@ -66,7 +70,15 @@ describe('security headers', () => {
   it('shows admins real counts of users and organizations, and the outbox with the newest mail', async () => {
     const admin = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true });
     const browser = await signedIn(ctx, admin.email, PASSWORD, '192.0.2.151');
-    const inDb = async (table: 'users' | 'organizations') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const inDb = async (table: 'users' | 'organizations') =>
+      Number(
+        (
+          await ctx.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const shown = async () => {
       const html = await (await browser.get('/admin')).text();
       const count = (what: string) => Number(new RegExp(`data-testid="count-${what}">(\\d+)<`).exec(html)![1]);
@@ -112,7 +124,8 @@ describe('rate limits', () => {
     const browser = new TestBrowser(ctx.app, '203.0.113.90');
     await browser.get('/login');
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await browser.post('/login', { email: `x${i}@example.test`, password: 'whatever pw' })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await browser.post('/login', { email: `x${i}@example.test`, password: 'whatever pw' })).status);
     expect(statuses).toEqual([422, 422, 422, 422, 422]);
     // The sixth is refused before any password is checked (it would be right): the request limit, not a lockout.
     const lee = await createPerson(ctx, 'Lee Limited', { verified: true, email: uniqueEmail('Lee Limited') });
@@ -125,10 +138,13 @@ describe('rate limits', () => {
   });
 
   it('honours IP block and allow rules and per-user overrides', async () => {
-    await ctx.db.insertInto('ip_rules').values([
-      { network: '198.18.0.0/24', action: 'block' },
-      { network: '198.18.1.5/32', action: 'allow' },
-    ]).execute();
+    await ctx.db
+      .insertInto('ip_rules')
+      .values([
+        { network: '198.18.0.0/24', action: 'block' },
+        { network: '198.18.1.5/32', action: 'allow' },
+      ])
+      .execute();
     await ctx.deps.rateLimiter.refreshRules();
     expect((await new TestBrowser(ctx.app, '198.18.0.9').get('/')).status).toBe(403);
     const trusted = new TestBrowser(ctx.app, '198.18.1.5');

@@ -22,7 +22,11 @@ afterAll(async () => {
 describe('mail delivery job', () => {
   it('is enqueued in the same transaction as the email row', async () => {
     const pat = await createPerson(ctx, 'Pat Mail');
-    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', pat.email).executeTakeFirstOrThrow();
+    const email = await ctx.db
+      .selectFrom('emails')
+      .select('id')
+      .where('to_address', '=', pat.email)
+      .executeTakeFirstOrThrow();
     const job = await ctx.db
       .selectFrom('pgboss.job' as never)
       .select(['name' as never, 'data' as never])
@@ -33,7 +37,11 @@ describe('mail delivery job', () => {
 
   it('delivers through Resend once, even when the job runs twice', async () => {
     const quinn = await createPerson(ctx, 'Quinn Resend');
-    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', quinn.email).executeTakeFirstOrThrow();
+    const email = await ctx.db
+      .selectFrom('emails')
+      .select('id')
+      .where('to_address', '=', quinn.email)
+      .executeTakeFirstOrThrow();
     const transport = createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url });
     const deps = { db: ctx.db, mail: transport, config: ctx.config, log: ctx.deps.log };
     await sendEmailJob(deps, { emailId: email.id });
@@ -47,11 +55,22 @@ describe('mail delivery job', () => {
 
   it('keeps a retryable failure queued for the next attempt, and marks a permanent one failed', async () => {
     const rae = await createPerson(ctx, 'Rae Retry');
-    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', rae.email).executeTakeFirstOrThrow();
-    const deps = { db: ctx.db, mail: createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url }), config: ctx.config, log: ctx.deps.log };
+    const email = await ctx.db
+      .selectFrom('emails')
+      .select('id')
+      .where('to_address', '=', rae.email)
+      .executeTakeFirstOrThrow();
+    const deps = {
+      db: ctx.db,
+      mail: createResendTransport({ apiKey: 're_test_key', baseUrl: resend.url }),
+      config: ctx.config,
+      log: ctx.deps.log,
+    };
     resend.inject('500');
     await expect(sendEmailJob(deps, { emailId: email.id })).rejects.toThrow();
-    expect((await ctx.db.selectFrom('emails').select('status').where('id', '=', email.id).executeTakeFirstOrThrow()).status).toBe('queued');
+    expect(
+      (await ctx.db.selectFrom('emails').select('status').where('id', '=', email.id).executeTakeFirstOrThrow()).status,
+    ).toBe('queued');
     const bad = { ...deps, mail: createResendTransport({ apiKey: 'bad_key', baseUrl: resend.url }) };
     await sendEmailJob(bad, { emailId: email.id });
     const row = await ctx.db.selectFrom('emails').selectAll().where('id', '=', email.id).executeTakeFirstOrThrow();
@@ -61,9 +80,22 @@ describe('mail delivery job', () => {
 
   it('marks outbox mail sent without leaving the database', async () => {
     const sam = await createPerson(ctx, 'Sam Outbox');
-    const email = await ctx.db.selectFrom('emails').select('id').where('to_address', '=', sam.email).executeTakeFirstOrThrow();
-    await sendEmailJob({ db: ctx.db, mail: outboxTransport, config: ctx.config, log: ctx.deps.log }, { emailId: email.id });
-    expect((await ctx.db.selectFrom('emails').select(['status', 'transport']).where('id', '=', email.id).executeTakeFirstOrThrow())).toEqual({ status: 'sent', transport: 'outbox' });
+    const email = await ctx.db
+      .selectFrom('emails')
+      .select('id')
+      .where('to_address', '=', sam.email)
+      .executeTakeFirstOrThrow();
+    await sendEmailJob(
+      { db: ctx.db, mail: outboxTransport, config: ctx.config, log: ctx.deps.log },
+      { emailId: email.id },
+    );
+    expect(
+      await ctx.db
+        .selectFrom('emails')
+        .select(['status', 'transport'])
+        .where('id', '=', email.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ status: 'sent', transport: 'outbox' });
   });
 });
 
@@ -76,16 +108,34 @@ describe('purge job', () => {
     // Started 30 days ago: past its 14-day absolute life. The other one started now.
     const old = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, ago(30 * 86_400_000));
     const live = await createSession(ctx.db, ctx.config, tom.id, 'full', origin, now);
-    const key = (k: string, created: Date) => ({ key: k, user_id: tom.id, endpoint: 'POST /wallet/top-ups', request_hash: 'h', status: 'done' as const, created_at: created });
-    await ctx.db.insertInto('idempotency_keys').values([key('past', ago(86_400_000 + 1)), key('last-moment', ago(86_400_000)), key('fresh', now)]).execute();
-    const sessionsOfTom = async () => (await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', tom.id).orderBy('id').execute()).map((s) => s.id);
+    const key = (k: string, created: Date) => ({
+      key: k,
+      user_id: tom.id,
+      endpoint: 'POST /wallet/top-ups',
+      request_hash: 'h',
+      status: 'done' as const,
+      created_at: created,
+    });
+    await ctx.db
+      .insertInto('idempotency_keys')
+      .values([key('past', ago(86_400_000 + 1)), key('last-moment', ago(86_400_000)), key('fresh', now)])
+      .execute();
+    const sessionsOfTom = async () =>
+      (await ctx.db.selectFrom('sessions').select('id').where('user_id', '=', tom.id).orderBy('id').execute()).map(
+        (s) => s.id,
+      );
     expect(await sessionsOfTom()).toEqual([old.sessionId, live.sessionId].sort());
 
     const jobId = `purge-${tom.id}`;
     const summary = await purgeExpiredJob(ctx.deps, jobId);
 
     expect(await sessionsOfTom()).toEqual([live.sessionId]);
-    const keys = await ctx.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', tom.id).orderBy('key').execute();
+    const keys = await ctx.db
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('user_id', '=', tom.id)
+      .orderBy('key')
+      .execute();
     expect(keys.map((r) => r.key)).toEqual(['fresh', 'last-moment']);
     // Nothing else in this file's database has expired: the counts are exactly Tom's.
     expect(summary).toMatchObject({ sessions: 1, idempotency_keys: 1 });

@@ -12,7 +12,11 @@ import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people
  */
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ RATE_LIMIT_AUTH_ACTIONS: '10000', RATE_LIMIT_AUTHENTICATED: '100000', RATE_LIMIT_ADMIN: '100000' });
+  ctx = await createTestContext({
+    RATE_LIMIT_AUTH_ACTIONS: '10000',
+    RATE_LIMIT_AUTHENTICATED: '100000',
+    RATE_LIMIT_ADMIN: '100000',
+  });
 });
 afterAll(async () => ctx.close());
 
@@ -20,15 +24,27 @@ let ipSeq = 0;
 const nextIp = () => `203.0.113.${++ipSeq}`;
 
 /** Shaped like a uuid to a loose pattern, or not at all; none of them is one. */
-const MALFORMED = ['-'.repeat(36), 'g'.repeat(8) + '-0000-4000-8000-' + '0'.repeat(12), `${randomUUID()}x`, "' or 1=1 --", 'not-an-organization'];
+const MALFORMED = [
+  '-'.repeat(36),
+  'g'.repeat(8) + '-0000-4000-8000-' + '0'.repeat(12),
+  `${randomUUID()}x`,
+  "' or 1=1 --",
+  'not-an-organization',
+];
 
 async function cast() {
   const mia = await createPerson(ctx, 'Mia Member', { verified: true, email: uniqueEmail('Mia Member') });
   const ada = await createPerson(ctx, 'Ada Admin', { verified: true, isAdmin: true, email: uniqueEmail('Ada Admin') });
   return {
     mia,
-    browsers: { member: await signedIn(ctx, mia.email, PASSWORD, nextIp()), admin: await signedIn(ctx, ada.email, PASSWORD, nextIp()) } as Record<string, TestBrowser>,
-    tokens: { member: await tokenFor(ctx, mia.email, nextIp()), admin: await tokenFor(ctx, ada.email, nextIp()) } as Record<string, string>,
+    browsers: {
+      member: await signedIn(ctx, mia.email, PASSWORD, nextIp()),
+      admin: await signedIn(ctx, ada.email, PASSWORD, nextIp()),
+    } as Record<string, TestBrowser>,
+    tokens: {
+      member: await tokenFor(ctx, mia.email, nextIp()),
+      admin: await tokenFor(ctx, ada.email, nextIp()),
+    } as Record<string, string>,
   };
 }
 
@@ -41,7 +57,10 @@ describe('a malformed organization id', () => {
     for (const header of MALFORMED) {
       for (const key of routes) {
         const [method, path] = key.split(' ') as [string, string];
-        const res = await api(method, path.replace(/^\/api\/v1/, '').replace(/:\w+/g, randomUUID()), { token: tokens.member, headers: { 'x-organization-id': header } });
+        const res = await api(method, path.replace(/^\/api\/v1/, '').replace(/:\w+/g, randomUUID()), {
+          token: tokens.member,
+          headers: { 'x-organization-id': header },
+        });
         expect(res.status, `${key} with X-Organization-Id ${header}`).toBe(404);
         expect(res.body.error.code).toBe('not_found');
       }
@@ -53,9 +72,16 @@ describe('a malformed organization id', () => {
   it('named by an API key’s caller is refused the same way', async () => {
     const { mia, tokens } = await cast();
     const api = apiClient(ctx, nextIp());
-    const made = await api('POST', '/api-keys', { token: tokens.member, body: { name: 'Probe', organization_id: mia.organization.id, permissions: ['billing_view'] } });
+    const made = await api('POST', '/api-keys', {
+      token: tokens.member,
+      body: { name: 'Probe', organization_id: mia.organization.id, permissions: ['billing_view'] },
+    });
     expect(made.status).toBe(201);
-    for (const header of MALFORMED) expect((await api('GET', '/wallet', { token: made.body.key, headers: { 'x-organization-id': header } })).status, header).toBe(404);
+    for (const header of MALFORMED)
+      expect(
+        (await api('GET', '/wallet', { token: made.body.key, headers: { 'x-organization-id': header } })).status,
+        header,
+      ).toBe(404);
   });
 
   it('posted to the organization switcher is not found, and the active organization stays', async () => {
@@ -64,7 +90,11 @@ describe('a malformed organization id', () => {
       const res = await browsers.member!.post('/active-organization', { organization_id: id });
       expect(res.status, id).toBe(404);
     }
-    const user = await ctx.db.selectFrom('users').select('active_organization_id').where('id', '=', mia.id).executeTakeFirstOrThrow();
+    const user = await ctx.db
+      .selectFrom('users')
+      .select('active_organization_id')
+      .where('id', '=', mia.id)
+      .executeTakeFirstOrThrow();
     expect(user.active_organization_id ?? mia.organization.id).toBe(mia.organization.id);
   });
 });
@@ -77,12 +107,21 @@ describe('a malformed id anywhere', () => {
       const [method, path] = key.split(' ') as [string, string];
       for (const bad of MALFORMED) {
         const url = path.replace(/:\w+/g, encodeURIComponent(bad));
-        const fields = { organization_id: bad, role_id: bad, user_id: bad, to: bad, payment_id: bad, adjustment_id: bad };
+        const fields = {
+          organization_id: bad,
+          role_id: bad,
+          user_id: bad,
+          to: bad,
+          payment_id: bad,
+          adjustment_id: bad,
+        };
         for (const who of ['member', 'admin']) {
           let status: number;
           if (path.startsWith('/api/')) {
             const body = method === 'GET' || method === 'DELETE' ? undefined : fields;
-            status = (await apiClient(ctx, nextIp())(method, url.replace(/^\/api\/v1/, ''), { token: tokens[who], body })).status;
+            status = (
+              await apiClient(ctx, nextIp())(method, url.replace(/^\/api\/v1/, ''), { token: tokens[who], body })
+            ).status;
           } else {
             const browser = browsers[who]!;
             status = (method === 'GET' ? await browser.get(url) : await browser.post(url, fields, { method })).status;

@@ -20,7 +20,11 @@ afterEach(() => {
   }
 });
 
-function startApp(env: Record<string, string>, reuse?: string, mode = 0o755): { child: ChildProcess; dir: string; exited: Promise<number | null>; output: () => string } {
+function startApp(
+  env: Record<string, string>,
+  reuse?: string,
+  mode = 0o755,
+): { child: ChildProcess; dir: string; exited: Promise<number | null>; output: () => string } {
   // Readable by all by default, so that as root the postgres user keeps the data here.
   const dir = reuse ?? mkdtempSync(path.join(os.tmpdir(), 'skypanel-process-'));
   chmodSync(dir, mode);
@@ -75,7 +79,10 @@ async function untilHealthy(port: number, exited: Promise<unknown>, output: () =
   void exited.then(() => (gone = true));
   for (;;) {
     if (gone) throw new Error(`the app exited before it was healthy:\n${output()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -85,7 +92,9 @@ async function untilHealthy(port: number, exited: Promise<unknown>, output: () =
 describe('the app process', { timeout: 90_000 }, () => {
   it('exits non-zero when its port is taken, and takes its embedded database down with it', async () => {
     const blocker = net.createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
     try {
       const app = startApp({ PORT: String(port) });
       expect(await app.exited).toBe(1);
@@ -111,7 +120,10 @@ describe('the app process', { timeout: 90_000 }, () => {
 
   it('exits non-zero when the configured database cannot be reached', async () => {
     const closed = await freePort();
-    const app = startApp({ PORT: String(await freePort()), DATABASE_URL: `postgres://nobody:nothing@127.0.0.1:${closed}/skypanel` });
+    const app = startApp({
+      PORT: String(await freePort()),
+      DATABASE_URL: `postgres://nobody:nothing@127.0.0.1:${closed}/skypanel`,
+    });
     expect(await app.exited).toBe(1);
     expect(app.output()).toMatch(/failed to start/);
     // DATABASE_URL set: the embedded server is never started.

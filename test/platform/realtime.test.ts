@@ -31,7 +31,10 @@ async function collect(res: Response, want: number, ms = 5000): Promise<Array<{ 
   let buffer = '';
   const deadline = Date.now() + ms;
   while (events.length < want && Date.now() < deadline) {
-    const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now())),
+    ]);
     if (!chunk || chunk.done) break;
     buffer += decoder.decode(chunk.value, { stream: true });
     let idx;
@@ -62,8 +65,16 @@ describe('server-sent events', () => {
     // Published through the first instance's database pool; Nina must not see Omar's events.
     await publish(first.db, { topic: 'notification', audience: { userId: omar.id }, data: { id: 'omar-only' } });
     await publish(first.db, { topic: 'notification', audience: { userId: nina.id }, data: { id: 'for-nina' } });
-    await publish(first.db, { topic: 'wallet', audience: { organizationId: omar.organization.id }, data: { id: 'omar-org' } });
-    await publish(first.db, { topic: 'wallet', audience: { organizationId: nina.organization.id }, data: { id: 'nina-org' } });
+    await publish(first.db, {
+      topic: 'wallet',
+      audience: { organizationId: omar.organization.id },
+      data: { id: 'omar-org' },
+    });
+    await publish(first.db, {
+      topic: 'wallet',
+      audience: { organizationId: nina.organization.id },
+      data: { id: 'nina-org' },
+    });
 
     const events = await reading;
     expect(events).toEqual([

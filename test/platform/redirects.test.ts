@@ -57,7 +57,12 @@ describe('the destination after sign-in (`next`)', () => {
 
   it('a path of this site, with its query string and fragment, survives the sign-in', async () => {
     const sam = await createPerson(ctx, 'Sam Survivor', { verified: true, email: uniqueEmail('Sam Survivor') });
-    for (const next of ['/settings/profile', '/invoices?page=2&sort=date', '/organization/members#invitations', '/activity?q=a%2Fb']) {
+    for (const next of [
+      '/settings/profile',
+      '/invoices?page=2&sort=date',
+      '/organization/members#invitations',
+      '/activity?q=a%2Fb',
+    ]) {
       const browser = new TestBrowser(ctx.app, nextIp());
       await browser.get(`/login?next=${encodeURIComponent(next)}`);
       const res = await browser.post('/login', { email: sam.email, password: PASSWORD, next });
@@ -82,21 +87,31 @@ describe('going back to the referring page', () => {
     ['no URL at all', 'not a url', '/dashboard'],
   ];
 
-  it.each(REFERERS)('after asking for a new confirmation email, the Referer of %s (%s) leads to %s', async (_what, referer, back) => {
-    const una = await createPerson(ctx, 'Una Unverified', { email: uniqueEmail('Una Unverified') });
-    const browser = await signedIn(ctx, una.email, PASSWORD, nextIp());
-    await browser.get('/dashboard');
-    const res = await browser.post('/email-verification', {}, { headers: { referer } });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(back);
-  });
+  it.each(REFERERS)(
+    'after asking for a new confirmation email, the Referer of %s (%s) leads to %s',
+    async (_what, referer, back) => {
+      const una = await createPerson(ctx, 'Una Unverified', { email: uniqueEmail('Una Unverified') });
+      const browser = await signedIn(ctx, una.email, PASSWORD, nextIp());
+      await browser.get('/dashboard');
+      const res = await browser.post('/email-verification', {}, { headers: { referer } });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(back);
+    },
+  );
 
-  it.each(REFERERS)('after switching organization, the Referer of %s (%s) leads to %s', async (_what, referer, back) => {
-    const sol = await createPerson(ctx, 'Sol Switcher', { verified: true, email: uniqueEmail('Sol Switcher') });
-    const browser = await signedIn(ctx, sol.email, PASSWORD, nextIp());
-    await browser.get('/dashboard');
-    const res = await browser.post('/active-organization', { organization_id: sol.organization.id }, { headers: { referer } });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(back);
-  });
+  it.each(REFERERS)(
+    'after switching organization, the Referer of %s (%s) leads to %s',
+    async (_what, referer, back) => {
+      const sol = await createPerson(ctx, 'Sol Switcher', { verified: true, email: uniqueEmail('Sol Switcher') });
+      const browser = await signedIn(ctx, sol.email, PASSWORD, nextIp());
+      await browser.get('/dashboard');
+      const res = await browser.post(
+        '/active-organization',
+        { organization_id: sol.organization.id },
+        { headers: { referer } },
+      );
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(back);
+    },
+  );
 });

@@ -13,7 +13,9 @@ afterAll(async () => ctx.close());
 /** The app of this file's context, logging at info level into `lines` (one JSON object each). */
 function loggedApp() {
   const lines: Array<Record<string, unknown>> = [];
-  const log = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = createLogger('info', {
+    write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
   return { app: createApp({ ...ctx.deps, log }), lines };
 }
 
@@ -33,7 +35,8 @@ describe('request log lines', () => {
       ['POST', `/api/v1/invitations/${tokens[6]}/accept`, '/api/v1/invitations/:token/accept'],
       ['POST', `/api/v1/invitations/${tokens[7]}/decline`, '/api/v1/invitations/:token/decline'],
     ];
-    for (const [method, path] of calls) await app.request(path, { method, headers: { 'sec-fetch-site': 'same-origin' } });
+    for (const [method, path] of calls)
+      await app.request(path, { method, headers: { 'sec-fetch-site': 'same-origin' } });
 
     const requests = lines.filter((l) => l.msg === 'request');
     expect(requests.map((l) => [l.method, l.path])).toEqual(calls.map(([method, , logged]) => [method, logged]));

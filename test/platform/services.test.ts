@@ -27,7 +27,10 @@ describe('the composition root', () => {
     const services = await build({}, 'http://127.0.0.1:3999');
     const linode = services.emulators.linode!;
     try {
-      expect(services.emulators.mounted.map((m) => m.path).sort()).toEqual(['/_emulators/fraudlabspro', '/_emulators/paypal']);
+      expect(services.emulators.mounted.map((m) => m.path).sort()).toEqual([
+        '/_emulators/fraudlabspro',
+        '/_emulators/paypal',
+      ]);
       expect(services.paypalEmulator).not.toBeNull();
       expect(services.paypalWebhookId).toMatch(/^WH-DEMO-/);
       expect(services.fraud?.label).toContain('emulator');
@@ -54,14 +57,29 @@ describe('the composition root', () => {
   it('with emulators off, emulates nothing', async () => {
     const services = await build({ EMULATORS_ENABLED: 'false' }, 'http://127.0.0.1:3999');
     try {
-      expect(services).toMatchObject({ paypal: null, paypalEmulator: null, cloud: null, fraud: undefined, emulators: { mounted: [], linode: null } });
+      expect(services).toMatchObject({
+        paypal: null,
+        paypalEmulator: null,
+        cloud: null,
+        fraud: undefined,
+        emulators: { mounted: [], linode: null },
+      });
     } finally {
       await services.stop({ graceful: false });
     }
   });
 
   it('with real credentials, uses the real services and no emulator for them', async () => {
-    const services = await build({ PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 'secret', PAYPAL_WEBHOOK_ID: 'WH-1', FRAUDLABSPRO_API_KEY: 'key', EMULATORS_ENABLED: 'false' }, 'http://127.0.0.1:3999');
+    const services = await build(
+      {
+        PAYPAL_CLIENT_ID: 'id',
+        PAYPAL_CLIENT_SECRET: 'secret',
+        PAYPAL_WEBHOOK_ID: 'WH-1',
+        FRAUDLABSPRO_API_KEY: 'key',
+        EMULATORS_ENABLED: 'false',
+      },
+      'http://127.0.0.1:3999',
+    );
     try {
       expect(services.paypal).not.toBeNull();
       expect(services.paypalEmulator).toBeNull();

@@ -16,7 +16,16 @@ let browser: TestBrowser;
 
 beforeAll(async () => {
   ada = await createPerson(w.ctx, 'Ada Admin', { isAdmin: true, verified: true });
-  staff = { userId: ada.id, isPlatformAdmin: true, organizationId: null, roleName: null, permissions: new Set(), impersonatorUserId: null, apiKeyId: null, origin: { ip: '192.0.2.9', userAgent: null } };
+  staff = {
+    userId: ada.id,
+    isPlatformAdmin: true,
+    organizationId: null,
+    roleName: null,
+    permissions: new Set(),
+    impersonatorUserId: null,
+    apiKeyId: null,
+    origin: { ip: '192.0.2.9', userAgent: null },
+  };
   browser = await signedIn(w.ctx, ada.email, PASSWORD, '192.0.2.10');
 });
 
@@ -30,25 +39,41 @@ async function paidTopUp(amount: string): Promise<string> {
   return res.body.id as string;
 }
 
-const payment = (id: string) => w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const refundsOf = (id: string) => w.ctx.db.selectFrom('refunds').selectAll().where('payment_id', '=', id).orderBy('created_at').execute();
+const payment = (id: string) =>
+  w.ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const refundsOf = (id: string) =>
+  w.ctx.db.selectFrom('refunds').selectAll().where('payment_id', '=', id).orderBy('created_at').execute();
 const paypalRefundsOf = async (paymentId: string) => {
   const { capture_id } = await payment(paymentId);
   return [...w.emu.refunds.values()].filter((r) => r.captureId === capture_id);
 };
-const refund = (paymentId: string, amount: string, destination: 'paypal' | 'wallet' = 'paypal', extra: Record<string, string> = {}) =>
-  refundPayment(w.ctx.deps, staff, { paymentId, amount, destination, reason: 'Customer asked', ...extra });
+const refund = (
+  paymentId: string,
+  amount: string,
+  destination: 'paypal' | 'wallet' = 'paypal',
+  extra: Record<string, string> = {},
+) => refundPayment(w.ctx.deps, staff, { paymentId, amount, destination, reason: 'Customer asked', ...extra });
 
 describe('refunding a payment to PayPal', () => {
   it('refunds part, debits the wallet, completes with PayPal, and is audited with the admin and organization', async () => {
     const id = await paidTopUp('30.00');
     const before = await balanceOf(w.ctx, w.cast.acme);
     const { refund: r } = await refund(id, '12.50');
-    expect(r).toMatchObject({ status: 'completed', amount: 12_500_000n, destination: 'paypal', provider_refund_id: expect.any(String) });
+    expect(r).toMatchObject({
+      status: 'completed',
+      amount: 12_500_000n,
+      destination: 'paypal',
+      provider_refund_id: expect.any(String),
+    });
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(before - 12_500_000n);
     expect(await payment(id)).toMatchObject({ status: 'completed', refunded_amount: 12_500_000n });
     expect((await paypalRefundsOf(id)).map((x) => x.amountMinor)).toEqual([1250n]);
-    const audit = await w.ctx.db.selectFrom('activity_log').selectAll().where('action', '=', 'admin.refund_issued').where('target_id', '=', id).executeTakeFirstOrThrow();
+    const audit = await w.ctx.db
+      .selectFrom('activity_log')
+      .selectAll()
+      .where('action', '=', 'admin.refund_issued')
+      .where('target_id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor_user_id: ada.id, organization_id: w.cast.acme, target_type: 'payment' });
     expect(audit.details).toMatchObject({ refund_id: r.id, amount: '12.50', destination: 'paypal' });
   });
@@ -124,10 +149,21 @@ describe('refunding a payment to PayPal', () => {
     const { refund: r } = await refund(id, '6.00');
     expect(r).toMatchObject({ status: 'failed', failure_reason: expect.stringContaining('REFUND_NOT_ALLOWED') });
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(before);
-    const keys = await w.ctx.db.selectFrom('ledger_transactions').select('idempotency_key').where('idempotency_key', 'in', [`refund:${r.id}`, `refund-reversal:${r.id}`]).execute();
+    const keys = await w.ctx.db
+      .selectFrom('ledger_transactions')
+      .select('idempotency_key')
+      .where('idempotency_key', 'in', [`refund:${r.id}`, `refund-reversal:${r.id}`])
+      .execute();
     expect(keys).toHaveLength(2);
     expect((await payment(id)).refunded_amount).toBe(0n);
-    expect(await w.ctx.db.selectFrom('activity_log').select('id').where('action', '=', 'admin.refund_failed').where('target_id', '=', id).execute()).toHaveLength(1);
+    expect(
+      await w.ctx.db
+        .selectFrom('activity_log')
+        .select('id')
+        .where('action', '=', 'admin.refund_failed')
+        .where('target_id', '=', id)
+        .execute(),
+    ).toHaveLength(1);
     // A failed refund no longer counts: the full amount can be refunded now.
     expect((await refund(id, '10.00')).refund.status).toBe('completed');
   });
@@ -150,7 +186,11 @@ describe('refunding a payment to PayPal', () => {
     const id = await paidTopUp('10.00');
     const balance = await balanceOf(w.ctx, w.cast.acme);
     await fundWallet(w.ctx.db, w.cast.acme, -(balance - 3_000_000n)); // spent all but 3.00
-    await expect(refund(id, '5.00')).rejects.toMatchObject({ status: 422, code: 'insufficient_funds', message: expect.stringContaining('wallet') });
+    await expect(refund(id, '5.00')).rejects.toMatchObject({
+      status: 422,
+      code: 'insufficient_funds',
+      message: expect.stringContaining('wallet'),
+    });
     expect(await balanceOf(w.ctx, w.cast.acme)).toBe(3_000_000n);
     expect(await refundsOf(id)).toHaveLength(0);
     expect(await paypalRefundsOf(id)).toHaveLength(0);
@@ -178,11 +218,22 @@ describe('refunding as wallet credit', () => {
 describe('who may refund', () => {
   it('refuses anyone but platform staff, and bad input', async () => {
     const id = await paidTopUp('10.00');
-    const owner: Actor = { ...staff, userId: w.cast.olivia.id, isPlatformAdmin: false, organizationId: w.cast.acme, roleName: 'owner' };
-    await expect(refundPayment(w.ctx.deps, owner, { paymentId: id, amount: '1.00', destination: 'wallet', reason: 'x' })).rejects.toMatchObject({ status: 403 });
+    const owner: Actor = {
+      ...staff,
+      userId: w.cast.olivia.id,
+      isPlatformAdmin: false,
+      organizationId: w.cast.acme,
+      roleName: 'owner',
+    };
+    await expect(
+      refundPayment(w.ctx.deps, owner, { paymentId: id, amount: '1.00', destination: 'wallet', reason: 'x' }),
+    ).rejects.toMatchObject({ status: 403 });
     await expect(refund(id, '1.001')).rejects.toMatchObject({ status: 422, fields: { amount: expect.any(String) } });
     await expect(refund(id, '0')).rejects.toMatchObject({ status: 422 });
-    await expect(refund(id, '1.00', 'paypal', { reason: ' ' })).rejects.toMatchObject({ status: 422, fields: { reason: expect.any(String) } });
+    await expect(refund(id, '1.00', 'paypal', { reason: ' ' })).rejects.toMatchObject({
+      status: 422,
+      fields: { reason: expect.any(String) },
+    });
     await expect(refund('00000000-0000-4000-8000-000000000000', '1.00')).rejects.toMatchObject({ status: 404 });
     expect(await refundsOf(id)).toHaveLength(0);
   });
@@ -194,10 +245,18 @@ describe('the admin payment page', () => {
     expect((await browser.get(`/admin/billing/payments/${id}`)).status).toBe(200);
     expect(browser.lastHtml).toContain(`href="/admin/organizations/${w.cast.acme}"`);
     expect(browser.lastHtml).toContain((await payment(id)).capture_id!);
-    const over = await browser.post(`/admin/billing/payments/${id}/refunds`, { amount: '11.00', destination: 'paypal', reason: 'Too much' });
+    const over = await browser.post(`/admin/billing/payments/${id}/refunds`, {
+      amount: '11.00',
+      destination: 'paypal',
+      reason: 'Too much',
+    });
     expect(over.status).toBe(422);
     expect(await over.text()).toContain('At most 10.00 USD');
-    const ok = await browser.post(`/admin/billing/payments/${id}/refunds`, { amount: '2.00', destination: 'paypal', reason: 'Goodwill' });
+    const ok = await browser.post(`/admin/billing/payments/${id}/refunds`, {
+      amount: '2.00',
+      destination: 'paypal',
+      reason: 'Goodwill',
+    });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe(`/admin/billing/payments/${id}`);
     await browser.get(`/admin/billing/payments/${id}`);
@@ -226,7 +285,15 @@ describe('the admin payment page', () => {
     const id = await paidTopUp('10.00');
     const customer = await signedIn(w.ctx, w.cast.olivia.email, PASSWORD, nextIp());
     expect((await customer.get(`/admin/billing/payments/${id}`)).status).toBe(404);
-    expect((await customer.post(`/admin/billing/payments/${id}/refunds`, { amount: '1.00', destination: 'wallet', reason: 'x' })).status).toBe(404);
+    expect(
+      (
+        await customer.post(`/admin/billing/payments/${id}/refunds`, {
+          amount: '1.00',
+          destination: 'wallet',
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(404);
     expect(await refundsOf(id)).toHaveLength(0);
   });
 });
@@ -241,7 +308,13 @@ describe('POST /api/v1/admin/refunds', () => {
     const headers = { 'idempotency-key': crypto.randomUUID() };
     const first = await call('POST', '/admin/refunds', { token, body, headers });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id: expect.any(String), status: 'completed', amount: '3.00', destination: 'paypal', currency: 'USD' });
+    expect(first.body).toEqual({
+      id: expect.any(String),
+      status: 'completed',
+      amount: '3.00',
+      destination: 'paypal',
+      currency: 'USD',
+    });
     const replay = await call('POST', '/admin/refunds', { token, body, headers });
     expect(replay.status).toBe(201);
     expect(replay.body.id).toBe(first.body.id);
@@ -252,7 +325,10 @@ describe('POST /api/v1/admin/refunds', () => {
     expect(over.body.error.code).toBe('refund_exceeds_payment');
 
     expect((await w.olivia('POST', '/admin/refunds', body)).status).toBe(404);
-    const { key } = await keyFor(w.ctx, ada.email, ip, { organization_id: ada.organization.id, permissions: ['billing_view', 'billing_manage'] });
+    const { key } = await keyFor(w.ctx, ada.email, ip, {
+      organization_id: ada.organization.id,
+      permissions: ['billing_view', 'billing_manage'],
+    });
     expect((await call('POST', '/admin/refunds', { token: key, body })).status).toBe(404);
     expect(await refundsOf(id)).toHaveLength(1);
   });

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.ts';
 import { LEDGER_KINDS } from '../../src/domain/ledger/kinds.ts';
 import { REFUND_STATUSES, REFUND_TRANSITIONS, refundMovesInto } from '../../src/domain/payments/refund-status.ts';
-import { canMovePayment, PAYMENT_STATUSES, PAYMENT_TRANSITIONS, paymentMove } from '../../src/domain/payments/status.ts';
+import {
+  canMovePayment,
+  PAYMENT_STATUSES,
+  PAYMENT_TRANSITIONS,
+  paymentMove,
+} from '../../src/domain/payments/status.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 
 /**
@@ -25,7 +30,9 @@ async function checkedValues(db: Db, table: string, column: string): Promise<str
       join pg_class t on t.oid = c.conrelid
       join pg_namespace n on n.oid = t.relnamespace and n.nspname = current_schema()
       join pg_attribute a on a.attrelid = t.oid and a.attnum = c.conkey[1]
-     where c.contype = 'c' and t.relname = ${table} and a.attname = ${column} and cardinality(c.conkey) = 1`.execute(db);
+     where c.contype = 'c' and t.relname = ${table} and a.attname = ${column} and cardinality(c.conkey) = 1`.execute(
+    db,
+  );
   const lists = rows.filter((r) => r.definition.includes('ANY (ARRAY['));
   expect(lists, `one CHECK listing the values of ${table}.${column}`).toHaveLength(1);
   return [...lists[0]!.definition.matchAll(/'([^']*)'::text/g)].map((m) => m[1]!);
@@ -49,7 +56,8 @@ describe('payment statuses', () => {
 
   it('each have their moves written down, to known states, and every state can be reached from a new top-up', () => {
     expect(sorted(Object.keys(PAYMENT_TRANSITIONS))).toEqual(sorted(PAYMENT_STATUSES));
-    for (const targets of Object.values(PAYMENT_TRANSITIONS)) for (const t of targets) expect(PAYMENT_STATUSES).toContain(t);
+    for (const targets of Object.values(PAYMENT_TRANSITIONS))
+      for (const t of targets) expect(PAYMENT_STATUSES).toContain(t);
     // A top-up starts `created`, or `held` when fraud screening asks for review.
     expect(reachable(PAYMENT_TRANSITIONS, ['created', 'held'])).toEqual(sorted(PAYMENT_STATUSES));
   });

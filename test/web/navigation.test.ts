@@ -6,10 +6,18 @@ import { ROUTES } from '../authz/routes.ts';
 
 const origin = { ip: '192.0.2.1', userAgent: null };
 const member = (permissions: Permission[], extra: Partial<Actor> = {}): Actor => ({
-  userId: '6f1c2c7e-8a51-4c39-9d4e-3a2f1b0c9d8e', isPlatformAdmin: false, organizationId: '0b7c9f1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e', roleName: 'member',
-  permissions: new Set(permissions), impersonatorUserId: null, apiKeyId: null, origin, ...extra,
+  userId: '6f1c2c7e-8a51-4c39-9d4e-3a2f1b0c9d8e',
+  isPlatformAdmin: false,
+  organizationId: '0b7c9f1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e',
+  roleName: 'member',
+  permissions: new Set(permissions),
+  impersonatorUserId: null,
+  apiKeyId: null,
+  origin,
+  ...extra,
 });
-const labels = (actor: Actor | null, path = '/dashboard') => navigationFor(PORTAL_NAVIGATION, actor, path).flatMap((s) => s.links.map((l) => l.label));
+const labels = (actor: Actor | null, path = '/dashboard') =>
+  navigationFor(PORTAL_NAVIGATION, actor, path).flatMap((s) => s.links.map((l) => l.label));
 
 describe('the sidebars', () => {
   it('link only to pages the app serves, and a link asks for exactly what its page asks (test/authz/routes.ts)', () => {
@@ -29,8 +37,21 @@ describe('the sidebars', () => {
 
   it('hide a link from a member whose role may not open its page, and a heading with nothing under it', () => {
     const viewer = labels(member([]));
-    expect(viewer).toEqual(['Dashboard', 'Members', 'Roles', 'All organizations', 'Profile', 'Password', 'Security', 'API keys']);
-    expect(navigationFor(PORTAL_NAVIGATION, member([]), '/dashboard').map((s) => s.heading)).toEqual([null, 'Organization', 'Account']);
+    expect(viewer).toEqual([
+      'Dashboard',
+      'Members',
+      'Roles',
+      'All organizations',
+      'Profile',
+      'Password',
+      'Security',
+      'API keys',
+    ]);
+    expect(navigationFor(PORTAL_NAVIGATION, member([]), '/dashboard').map((s) => s.heading)).toEqual([
+      null,
+      'Organization',
+      'Account',
+    ]);
 
     expect(labels(member(['billing_view']))).toEqual(expect.arrayContaining(['Billing', 'Invoices']));
     expect(labels(member(['billing_view']))).not.toContain('Activity');
@@ -39,15 +60,23 @@ describe('the sidebars', () => {
 
   it('offer the admin area to platform staff only, never to an admin while impersonating (isPlatformAdmin is false then)', () => {
     expect(labels(member([], { isPlatformAdmin: true }))).toContain('Admin area');
-    expect(labels(member([], { impersonatorUserId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' }))).not.toContain('Admin area');
-    expect(navigationFor(ADMIN_NAVIGATION, member([]), '/admin').flatMap((s) => s.links.map((l) => l.label))).toEqual(['Back to portal']);
+    expect(labels(member([], { impersonatorUserId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' }))).not.toContain(
+      'Admin area',
+    );
+    expect(navigationFor(ADMIN_NAVIGATION, member([]), '/admin').flatMap((s) => s.links.map((l) => l.label))).toEqual([
+      'Back to portal',
+    ]);
   });
 
   it('mark the page being shown, and the section page for the pages below it', () => {
     const current = (sections: Parameters<typeof navigationFor>[0], path: string) =>
-      navigationFor(sections, member(['billing_view'], { isPlatformAdmin: true }), path).flatMap((s) => s.links.filter((l) => l.current).map((l) => l.label));
+      navigationFor(sections, member(['billing_view'], { isPlatformAdmin: true }), path).flatMap((s) =>
+        s.links.filter((l) => l.current).map((l) => l.label),
+      );
     expect(current(PORTAL_NAVIGATION, '/billing')).toEqual(['Billing']);
-    expect(current(PORTAL_NAVIGATION, '/billing/transactions/0b7c9f1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e')).toEqual(['Billing']);
+    expect(current(PORTAL_NAVIGATION, '/billing/transactions/0b7c9f1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e')).toEqual([
+      'Billing',
+    ]);
     expect(current(PORTAL_NAVIGATION, '/billingx')).toEqual([]);
     expect(current(ADMIN_NAVIGATION, '/admin')).toEqual(['Overview']);
     expect(current(ADMIN_NAVIGATION, '/admin/users/0b7c9f1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e')).toEqual(['Users']);

@@ -41,7 +41,14 @@ export async function membershipOf(db: DbOrTx, userId: string, organizationId: s
     .where('m.user_id', '=', userId)
     .where('m.organization_id', '=', organizationId)
     .executeTakeFirst();
-  return row ? { organizationId: row.organization_id, roleId: row.role_id, roleName: row.role_name, permissions: toPermissions(row.permissions) } : null;
+  return row
+    ? {
+        organizationId: row.organization_id,
+        roleId: row.role_id,
+        roleName: row.role_name,
+        permissions: toPermissions(row.permissions),
+      }
+    : null;
 }
 
 /** The organization a user works in when none is named: the active one, else their first. */

@@ -21,7 +21,8 @@ export function mayChangeSignInOf(actor: Actor, target: { id: string; is_admin: 
   return !target.is_admin || target.id === actor.userId;
 }
 
-export const ADMIN_SIGN_IN_PROTECTED = "Another platform admin's email address and two-factor authentication are theirs to change, under Settings. Remove their admin access first if you must.";
+export const ADMIN_SIGN_IN_PROTECTED =
+  "Another platform admin's email address and two-factor authentication are theirs to change, under Settings. Remove their admin access first if you must.";
 
 /** Refuses (403) what `mayChangeSignInOf` forbids. */
 export function assertMayChangeSignInOf(actor: Actor, target: { id: string; is_admin: boolean }): void {

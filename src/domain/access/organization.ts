@@ -39,13 +39,16 @@ export async function orgActor(db: DbOrTx, actor: Actor, orgId: string): Promise
   if (actor.apiKeyId && orgId !== actor.organizationId) throw new NotFoundError(NO_SUCH_ORGANIZATION);
   const m = await membershipOf(db, actor.userId, orgId);
   if (!m) throw new NotFoundError(NO_SUCH_ORGANIZATION);
-  const permissions = actor.apiKeyId ? new Set([...m.permissions].filter((p) => actor.permissions.has(p))) : m.permissions;
+  const permissions = actor.apiKeyId
+    ? new Set([...m.permissions].filter((p) => actor.permissions.has(p)))
+    : m.permissions;
   return { ...actor, organizationId: orgId, roleName: m.roleName, permissions };
 }
 
 /** Account-level actions (creating organizations, answering invitations) need the person, not a key bound to one organization. */
 export function refuseApiKey(actor: Actor): void {
-  if (actor.apiKeyId) throw new ForbiddenError('An API key acts only inside its own organization; use a user access token for this.');
+  if (actor.apiKeyId)
+    throw new ForbiddenError('An API key acts only inside its own organization; use a user access token for this.');
 }
 
 /**
@@ -57,7 +60,9 @@ export function refuseApiKey(actor: Actor): void {
  */
 export function refuseMembershipChangeWhileImpersonating(actor: Actor): void {
   if (actor.impersonatorUserId) {
-    throw new ForbiddenError('Not while impersonating: the members, invitations, roles and ownership of an organization can only be changed by its members.');
+    throw new ForbiddenError(
+      'Not while impersonating: the members, invitations, roles and ownership of an organization can only be changed by its members.',
+    );
   }
 }
 
@@ -73,7 +78,11 @@ export async function lockedActor(trx: Tx, actor: Actor, permission?: Permission
   await trx.selectFrom('organizations').select('id').where('id', '=', orgId).forUpdate().executeTakeFirst();
   const m = await membershipOf(trx, actor.userId, orgId);
   if (!m) throw new NotFoundError(NO_SUCH_ORGANIZATION);
-  const fresh: Actor = { ...actor, roleName: m.roleName, permissions: new Set([...m.permissions].filter((p) => actor.permissions.has(p))) };
+  const fresh: Actor = {
+    ...actor,
+    roleName: m.roleName,
+    permissions: new Set([...m.permissions].filter((p) => actor.permissions.has(p))),
+  };
   if (permission && !can(fresh, permission)) throw new ForbiddenError();
   return fresh;
 }
@@ -109,11 +118,15 @@ export function mayManageMember(actor: Actor, role: RoleShape): boolean {
 export function assertCanGrant(actor: Actor, role: RoleShape, field = 'role_id'): void {
   if (!ownerRuleAllows(actor, role)) throw new ValidationError({ [field]: 'Only an owner can make someone an owner.' });
   const missing = notHeld(role.permissions, actor.permissions);
-  if (missing.length) throw new ValidationError({ [field]: `You cannot grant permissions you do not hold yourself: ${missing.join(', ')}.` });
+  if (missing.length)
+    throw new ValidationError({
+      [field]: `You cannot grant permissions you do not hold yourself: ${missing.join(', ')}.`,
+    });
 }
 
 /** `mayManageMember` as a refusal (403), for a caller that has already checked `members_manage`. */
 export function assertCanManageMember(actor: Actor, role: RoleShape): void {
   if (!ownerRuleAllows(actor, role)) throw new ForbiddenError('Only an owner can change or remove an owner.');
-  if (!holdsAll(actor, role)) throw new ForbiddenError('You cannot change or remove a member who holds permissions you do not hold.');
+  if (!holdsAll(actor, role))
+    throw new ForbiddenError('You cannot change or remove a member who holds permissions you do not hold.');
 }

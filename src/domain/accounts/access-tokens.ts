@@ -24,7 +24,14 @@ export async function createAccessToken(db: DbOrTx, config: Config, userId: stri
   await inTransaction(db, async (trx) => {
     const row = await trx
       .insertInto('access_tokens')
-      .values({ user_id: userId, token_hash: hashToken(token), ip: origin.ip, user_agent: origin.userAgent?.slice(0, 400) ?? null, expires_at: expiresAt, created_at: now })
+      .values({
+        user_id: userId,
+        token_hash: hashToken(token),
+        ip: origin.ip,
+        user_agent: origin.userAgent?.slice(0, 400) ?? null,
+        expires_at: expiresAt,
+        created_at: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await recordSignIn(trx, userId, { via: 'api', target: { type: 'access_token', id: row.id }, origin }, now);
@@ -38,7 +45,15 @@ export async function findAccessToken(db: DbOrTx, token: string, now: Date): Pro
   const row = await db
     .selectFrom('access_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.last_used_at', 'u.id', 'u.email', 'u.name', 'u.is_admin', 'u.active_organization_id'])
+    .select([
+      't.id as token_id',
+      't.last_used_at',
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.is_admin',
+      'u.active_organization_id',
+    ])
     .where('t.token_hash', '=', hashToken(token))
     .where('t.revoked_at', 'is', null)
     .where('t.expires_at', '>', now)
@@ -51,7 +66,13 @@ export async function findAccessToken(db: DbOrTx, token: string, now: Date): Pro
   return {
     tokenId: row.token_id,
     via: 'access_token',
-    user: { id: row.id, email: row.email, name: row.name, isAdmin: row.is_admin, activeOrganizationId: row.active_organization_id },
+    user: {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      isAdmin: row.is_admin,
+      activeOrganizationId: row.active_organization_id,
+    },
   };
 }
 
@@ -61,11 +82,21 @@ export async function findAccessToken(db: DbOrTx, token: string, now: Date): Pro
  */
 export async function revokeAccessToken(db: DbOrTx, tokenId: string, now: Date, origin?: RequestOrigin): Promise<void> {
   await inTransaction(db, async (trx) => {
-    const row = await trx.updateTable('access_tokens').set({ revoked_at: now }).where('id', '=', tokenId).where('revoked_at', 'is', null).returning('user_id').executeTakeFirst();
+    const row = await trx
+      .updateTable('access_tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', tokenId)
+      .where('revoked_at', 'is', null)
+      .returning('user_id')
+      .executeTakeFirst();
     if (row && origin) {
       await recordActivity(trx, {
-        action: 'auth.sign_out', actorUserId: row.user_id, origin, occurredAt: now,
-        target: { type: 'access_token', id: tokenId }, details: { via: 'api' },
+        action: 'auth.sign_out',
+        actorUserId: row.user_id,
+        origin,
+        occurredAt: now,
+        target: { type: 'access_token', id: tokenId },
+        details: { via: 'api' },
       });
     }
   });

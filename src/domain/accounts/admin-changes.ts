@@ -11,7 +11,13 @@ import type { Deps } from '../deps.ts';
 import { queueEmail } from '../../mail/queue.ts';
 import { clearAttempts } from '../security/attempts.ts';
 import { codeAttemptsKey } from './two-factor.ts';
-import { ADMIN_SIGN_IN_PROTECTED, assertMayChangeSignInOf, checkedId, mayChangeSignInOf, requirePlatformAdmin } from '../access/guard.ts';
+import {
+  ADMIN_SIGN_IN_PROTECTED,
+  assertMayChangeSignInOf,
+  checkedId,
+  mayChangeSignInOf,
+  requirePlatformAdmin,
+} from '../access/guard.ts';
 import { recordAdminChange } from '../activity/record.ts';
 
 /**
@@ -33,7 +39,11 @@ export const updateUserInput = z.object({ name: nameSchema, email: emailSchema, 
 const EMAIL_TAKEN = 'Another account already uses this email address.';
 
 async function loadUser(deps: Pick<Deps, 'db'>, userId: string) {
-  const user = await deps.db.selectFrom('users').select(['id', 'name', 'email', 'phone', 'status', 'is_admin', 'totp_enabled_at']).where('id', '=', checkedId(userId)).executeTakeFirst();
+  const user = await deps.db
+    .selectFrom('users')
+    .select(['id', 'name', 'email', 'phone', 'status', 'is_admin', 'totp_enabled_at'])
+    .where('id', '=', checkedId(userId))
+    .executeTakeFirst();
   if (!user) throw new NotFoundError('No such user.');
   return user;
 }
@@ -44,26 +54,48 @@ export async function updateUser(deps: Deps, actor: Actor, input: { userId: stri
   const user = await loadUser(deps, input.userId);
   const v = parseInput(updateUserInput, input.values);
   const phone = v.phone ?? null;
-  const changed = (['name', 'email', 'phone'] as const).filter((k) => ({ name: v.name, email: v.email, phone })[k] !== user[k]);
+  const changed = (['name', 'email', 'phone'] as const).filter(
+    (k) => ({ name: v.name, email: v.email, phone })[k] !== user[k],
+  );
   if (!changed.length) return changed;
   const now = deps.clock.now();
   const emailChanged = changed.includes('email');
   if (emailChanged && !mayChangeSignInOf(actor, user)) throw new ValidationError({ email: ADMIN_SIGN_IN_PROTECTED });
   try {
     await inTransaction(deps.db, async (trx) => {
-      const taken = emailChanged && (await trx.selectFrom('users').select('id').where('email', '=', v.email).where('id', '!=', user.id).executeTakeFirst());
+      const taken =
+        emailChanged &&
+        (await trx
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', v.email)
+          .where('id', '!=', user.id)
+          .executeTakeFirst());
       if (taken) throw new ValidationError({ email: EMAIL_TAKEN });
       const res = await trx
         .updateTable('users')
-        .set({ name: v.name, email: v.email, phone, updated_at: now, ...(emailChanged ? { email_verified_at: null } : {}) })
+        .set({
+          name: v.name,
+          email: v.email,
+          phone,
+          updated_at: now,
+          ...(emailChanged ? { email_verified_at: null } : {}),
+        })
         .where('id', '=', user.id)
         .$if(emailChanged && user.id !== actor.userId, (q) => q.where('is_admin', '=', false))
         .executeTakeFirst();
       if (res.numUpdatedRows === 0n) throw new ValidationError({ email: ADMIN_SIGN_IN_PROTECTED });
       if (emailChanged) {
         const token = await issueUserToken(trx, user.id, 'verify_email', v.email, now);
-        await queueEmail(deps, trx, v.email, 'verify_email', { name: v.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
-        await queueEmail(deps, trx, user.email, 'email_changed', { name: user.name, newEmail: v.email, when: now.toUTCString() });
+        await queueEmail(deps, trx, v.email, 'verify_email', {
+          name: v.name,
+          verifyUrl: `${deps.config.publicUrl}/verify-email/${token}`,
+        });
+        await queueEmail(deps, trx, user.email, 'email_changed', {
+          name: user.name,
+          newEmail: v.email,
+          when: now.toUTCString(),
+        });
       }
       await recordAdminChange(trx, actor, 'admin.user_updated', user.id, now, { fields: changed.join(',') });
     });
@@ -79,15 +111,29 @@ export async function suspendUser(deps: Deps, actor: Actor, input: { userId: str
   requirePlatformAdmin(actor);
   const user = await loadUser(deps, input.userId);
   if (user.id === actor.userId) throw new AppError('cannot_suspend_self', 422, 'You cannot suspend your own account.');
-  if (user.is_admin) throw new AppError('cannot_suspend_admin', 422, 'Platform admins cannot be suspended. Remove their admin access first.');
+  if (user.is_admin)
+    throw new AppError(
+      'cannot_suspend_admin',
+      422,
+      'Platform admins cannot be suspended. Remove their admin access first.',
+    );
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
     // Guarded: a concurrent promotion makes this match nothing, so no suspended admin exists.
-    const res = await trx.updateTable('users').set({ status: 'suspended', updated_at: now }).where('id', '=', user.id).where('status', '!=', 'suspended').where('is_admin', '=', false).executeTakeFirst();
+    const res = await trx
+      .updateTable('users')
+      .set({ status: 'suspended', updated_at: now })
+      .where('id', '=', user.id)
+      .where('status', '!=', 'suspended')
+      .where('is_admin', '=', false)
+      .executeTakeFirst();
     if (res.numUpdatedRows === 0n) return false;
     // Impersonation sessions of this user go too (they are rows of this user).
     const ended = await trx.deleteFrom('sessions').where('user_id', '=', user.id).executeTakeFirst();
-    await recordAdminChange(trx, actor, 'admin.user_suspended', user.id, now, { previous_status: user.status, sessions_ended: Number(ended.numDeletedRows) });
+    await recordAdminChange(trx, actor, 'admin.user_suspended', user.id, now, {
+      previous_status: user.status,
+      sessions_ended: Number(ended.numDeletedRows),
+    });
     return true;
   });
 }
@@ -96,10 +142,20 @@ export async function suspendUser(deps: Deps, actor: Actor, input: { userId: str
 export async function reactivateUser(deps: Deps, actor: Actor, input: { userId: string }): Promise<boolean> {
   requirePlatformAdmin(actor);
   const user = await loadUser(deps, input.userId);
-  if (user.status === 'review') throw new AppError('held_for_review', 422, 'This account is held by fraud screening: allow or block it in the fraud review queue.');
+  if (user.status === 'review')
+    throw new AppError(
+      'held_for_review',
+      422,
+      'This account is held by fraud screening: allow or block it in the fraud review queue.',
+    );
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
-    const res = await trx.updateTable('users').set({ status: 'active', updated_at: now }).where('id', '=', user.id).where('status', '=', 'suspended').executeTakeFirst();
+    const res = await trx
+      .updateTable('users')
+      .set({ status: 'active', updated_at: now })
+      .where('id', '=', user.id)
+      .where('status', '=', 'suspended')
+      .executeTakeFirst();
     if (res.numUpdatedRows === 0n) return false;
     await recordAdminChange(trx, actor, 'admin.user_reactivated', user.id, now, { previous_status: user.status });
     return true;
@@ -133,11 +189,25 @@ export async function resetTwoFactor(deps: Deps, actor: Actor, input: { userId: 
       .executeTakeFirst();
     if (res.numUpdatedRows === 0n) {
       // Not on (leftover recovery codes still go), or promoted meanwhile (then nothing is touched).
-      await trx.deleteFrom('recovery_codes').where('user_id', 'in', (eb) => eb.selectFrom('users').select('id').where('id', '=', user.id).where((w) => w.or([w('is_admin', '=', false), w('id', '=', actor.userId)]))).execute();
+      await trx
+        .deleteFrom('recovery_codes')
+        .where('user_id', 'in', (eb) =>
+          eb
+            .selectFrom('users')
+            .select('id')
+            .where('id', '=', user.id)
+            .where((w) => w.or([w('is_admin', '=', false), w('id', '=', actor.userId)])),
+        )
+        .execute();
       return false;
     }
     await trx.deleteFrom('recovery_codes').where('user_id', '=', user.id).execute();
-    if (user.totp_enabled_at) await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: false, when: now.toUTCString() });
+    if (user.totp_enabled_at)
+      await queueEmail(deps, trx, user.email, 'two_factor_changed', {
+        name: user.name,
+        enabled: false,
+        when: now.toUTCString(),
+      });
     await recordAdminChange(trx, actor, 'admin.two_factor_reset', user.id, now);
     return true;
   });

@@ -7,8 +7,15 @@ import { register } from './register.ts';
  * Creates the first platform admin when there is none. Returns the generated password
  * (to print once) when none was configured, otherwise null.
  */
-export async function ensureFirstAdmin(deps: Deps): Promise<{ email: string; generatedPassword: string | null } | null> {
-  const existing = await deps.db.selectFrom('users').select('id').where('is_admin', '=', true).limit(1).executeTakeFirst();
+export async function ensureFirstAdmin(
+  deps: Deps,
+): Promise<{ email: string; generatedPassword: string | null } | null> {
+  const existing = await deps.db
+    .selectFrom('users')
+    .select('id')
+    .where('is_admin', '=', true)
+    .limit(1)
+    .executeTakeFirst();
   if (existing) return null;
   const email = deps.config.DEFAULT_ADMIN_EMAIL.toLowerCase();
   const generated = deps.config.DEFAULT_ADMIN_PASSWORD ? null : randomToken(15);
@@ -19,10 +26,19 @@ export async function ensureFirstAdmin(deps: Deps): Promise<{ email: string; gen
     return { email, generatedPassword: null };
   }
   try {
-    await register(deps, { name: 'Platform admin', email, password: generated ?? deps.config.DEFAULT_ADMIN_PASSWORD }, { isAdmin: true, verified: true });
+    await register(
+      deps,
+      { name: 'Platform admin', email, password: generated ?? deps.config.DEFAULT_ADMIN_PASSWORD },
+      { isAdmin: true, verified: true },
+    );
   } catch (err) {
     // A configured password on the common list (or an unusable address) stops the start with a line that says which setting.
-    if (err instanceof ValidationError) throw new Error(Object.entries(err.fields ?? {}).map(([field, problem]) => `DEFAULT_ADMIN_${field === 'password' ? 'PASSWORD' : 'EMAIL'}: ${problem}`).join('; ') || err.message);
+    if (err instanceof ValidationError)
+      throw new Error(
+        Object.entries(err.fields ?? {})
+          .map(([field, problem]) => `DEFAULT_ADMIN_${field === 'password' ? 'PASSWORD' : 'EMAIL'}: ${problem}`)
+          .join('; ') || err.message,
+      );
     throw err;
   }
   return { email, generatedPassword: generated };

@@ -7,7 +7,12 @@ import { burnPasswordCheck, verifyPassword } from './passwords.ts';
 import { claimSignIn, clearSignInLimits, signInSucceeded } from './sign-in-limits.ts';
 
 export const loginInput = z.object({
-  email: z.string({ error: 'Enter your email address.' }).trim().toLowerCase().min(1, 'Enter your email address.').max(254),
+  email: z
+    .string({ error: 'Enter your email address.' })
+    .trim()
+    .toLowerCase()
+    .min(1, 'Enter your email address.')
+    .max(254),
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
 });
 
@@ -28,7 +33,9 @@ export async function authenticatePassword(deps: Deps, origin: RequestOrigin, ra
     .select(['id', 'email', 'name', 'password_hash', 'status', 'totp_enabled_at', 'is_admin'])
     .where('email', '=', input.email)
     .executeTakeFirst();
-  const ok = user ? await verifyPassword(input.password, user.password_hash) : (await burnPasswordCheck(input.password, deps.config.BCRYPT_COST), false);
+  const ok = user
+    ? await verifyPassword(input.password, user.password_hash)
+    : (await burnPasswordCheck(input.password, deps.config.BCRYPT_COST), false);
   if (!user || !ok) {
     // An unknown address is recorded without it: the log must not collect guessed emails.
     await recordSignInFailure(deps, user?.id ?? null, origin, user ? 'wrong_password' : 'unknown_account', now);
@@ -37,11 +44,28 @@ export async function authenticatePassword(deps: Deps, origin: RequestOrigin, ra
   await signInSucceeded(deps.db, claim);
   // Only someone who knows the password learns the account's state.
   if (user.status === 'suspended' || user.status === 'review') {
-    await recordSignInFailure(deps, user.id, origin, user.status === 'suspended' ? 'account_suspended' : 'account_under_review', now);
-    if (user.status === 'suspended') throw new AppError('account_suspended', 403, 'This account is suspended. Please contact support.');
-    throw new AppError('account_under_review', 403, 'This account is being reviewed. We will email you when it is ready.');
+    await recordSignInFailure(
+      deps,
+      user.id,
+      origin,
+      user.status === 'suspended' ? 'account_suspended' : 'account_under_review',
+      now,
+    );
+    if (user.status === 'suspended')
+      throw new AppError('account_suspended', 403, 'This account is suspended. Please contact support.');
+    throw new AppError(
+      'account_under_review',
+      403,
+      'This account is being reviewed. We will email you when it is ready.',
+    );
   }
-  return { id: user.id, email: user.email, name: user.name, isAdmin: user.is_admin, twoFactorEnabled: user.totp_enabled_at !== null };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    isAdmin: user.is_admin,
+    twoFactorEnabled: user.totp_enabled_at !== null,
+  };
 }
 
 /**
@@ -56,7 +80,10 @@ export async function recordSignInFailure(
   now: Date,
 ): Promise<void> {
   await recordActivity(deps.db, {
-    action: 'auth.sign_in_failed', actorUserId: userId, origin, occurredAt: now,
+    action: 'auth.sign_in_failed',
+    actorUserId: userId,
+    origin,
+    occurredAt: now,
     target: userId ? { type: 'user', id: userId } : null,
     details: { reason },
   });

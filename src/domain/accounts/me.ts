@@ -7,7 +7,16 @@ export async function userOrganizations(db: Db, userId: string) {
     .innerJoin('organizations as o', 'o.id', 'm.organization_id')
     .innerJoin('roles as r', 'r.id', 'm.role_id')
     .innerJoin('wallets as w', 'w.organization_id', 'o.id')
-    .select(['o.id', 'o.name', 'o.personal', 'r.name as role', 'r.permissions', 'w.balance', 'w.currency', 'o.created_at'])
+    .select([
+      'o.id',
+      'o.name',
+      'o.personal',
+      'r.name as role',
+      'r.permissions',
+      'w.balance',
+      'w.currency',
+      'o.created_at',
+    ])
     .where('m.user_id', '=', userId)
     .orderBy('o.created_at')
     .execute();
@@ -16,7 +25,19 @@ export async function userOrganizations(db: Db, userId: string) {
 export async function getUser(db: Db, userId: string) {
   return db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'phone', 'timezone', 'is_admin', 'status', 'email_verified_at', 'totp_enabled_at', 'active_organization_id', 'created_at'])
+    .select([
+      'id',
+      'email',
+      'name',
+      'phone',
+      'timezone',
+      'is_admin',
+      'status',
+      'email_verified_at',
+      'totp_enabled_at',
+      'active_organization_id',
+      'created_at',
+    ])
     .where('id', '=', userId)
     .executeTakeFirstOrThrow();
 }
@@ -28,8 +49,17 @@ export async function platformCounts(db: Db) {
       eb.selectFrom('users').select(eb.fn.countAll<bigint>().as('n')).as('users'),
       eb.selectFrom('users').select(eb.fn.countAll<bigint>().as('n')).where('is_admin', '=', true).as('admins'),
       eb.selectFrom('organizations').select(eb.fn.countAll<bigint>().as('n')).as('organizations'),
-      eb.selectFrom('emails').select(eb.fn.countAll<bigint>().as('n')).where('status', '=', 'queued').as('queued_emails'),
+      eb
+        .selectFrom('emails')
+        .select(eb.fn.countAll<bigint>().as('n'))
+        .where('status', '=', 'queued')
+        .as('queued_emails'),
     ])
     .executeTakeFirstOrThrow();
-  return { users: Number(row.users), admins: Number(row.admins), organizations: Number(row.organizations), queuedEmails: Number(row.queued_emails) };
+  return {
+    users: Number(row.users),
+    admins: Number(row.admins),
+    organizations: Number(row.organizations),
+    queuedEmails: Number(row.queued_emails),
+  };
 }

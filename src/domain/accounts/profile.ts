@@ -41,7 +41,11 @@ export function timezones(): string[] {
 }
 
 export async function getProfile(deps: Pick<Deps, 'db'>, userId: string) {
-  return deps.db.selectFrom('users').select(['id', 'email', 'name', 'phone', 'timezone', 'email_verified_at', 'totp_enabled_at', 'created_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+  return deps.db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'phone', 'timezone', 'email_verified_at', 'totp_enabled_at', 'created_at'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
 }
 
 export async function updateProfile(deps: Deps, userId: string, raw: unknown) {
@@ -54,31 +58,63 @@ export async function updateProfile(deps: Deps, userId: string, raw: unknown) {
 }
 
 /** Changes the password after checking the current one; every other session, access token and API key ends. */
-export async function changePassword(deps: Deps, userId: string, currentSessionId: string | null, raw: unknown, source: ActivitySource = {}) {
+export async function changePassword(
+  deps: Deps,
+  userId: string,
+  currentSessionId: string | null,
+  raw: unknown,
+  source: ActivitySource = {},
+) {
   const input = parseInput(changePasswordInput, raw);
-  const user = await deps.db.selectFrom('users').select(['id', 'email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
-  if (!(await checkOwnPassword(deps, user, input.current_password))) throw new ValidationError({ current_password: 'That is not your current password.' });
+  const user = await deps.db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'password_hash'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+  if (!(await checkOwnPassword(deps, user, input.current_password)))
+    throw new ValidationError({ current_password: 'That is not your current password.' });
   const passwordHash = await hashPassword(input.new_password, deps.config.BCRYPT_COST);
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
-    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: now })
+      .where('id', '=', userId)
+      .execute();
     const ended = await revokeOtherSessions(trx, userId, currentSessionId, now);
     const keysRevoked = await revokeKeysOnPasswordChange(trx, userId, { reason: 'password_changed', source }, now);
-    await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password`, apiKeysRevoked: keysRevoked });
+    await queueEmail(deps, trx, user.email, 'password_changed', {
+      name: user.name,
+      when: now.toUTCString(),
+      resetUrl: `${deps.config.publicUrl}/forgot-password`,
+      apiKeysRevoked: keysRevoked,
+    });
     await recordActivity(trx, {
-      action: 'auth.password_changed', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
-      target: { type: 'user', id: userId }, details: { sessions_ended: ended, api_keys_revoked: keysRevoked }, occurredAt: now,
+      action: 'auth.password_changed',
+      actorUserId: userId,
+      origin: source.origin,
+      impersonatorUserId: source.impersonatorUserId,
+      target: { type: 'user', id: userId },
+      details: { sessions_ended: ended, api_keys_revoked: keysRevoked },
+      occurredAt: now,
     });
   });
 }
 
 /** Emails a fresh verification link to the account's current address. */
 export async function resendVerification(deps: Deps, userId: string): Promise<boolean> {
-  const user = await deps.db.selectFrom('users').select(['email', 'name', 'email_verified_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+  const user = await deps.db
+    .selectFrom('users')
+    .select(['email', 'name', 'email_verified_at'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
   if (user.email_verified_at) return false;
   await inTransaction(deps.db, async (trx) => {
     const token = await issueUserToken(trx, userId, 'verify_email', user.email, deps.clock.now());
-    await queueEmail(deps, trx, user.email, 'verify_email', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
+    await queueEmail(deps, trx, user.email, 'verify_email', {
+      name: user.name,
+      verifyUrl: `${deps.config.publicUrl}/verify-email/${token}`,
+    });
   });
   return true;
 }
@@ -89,7 +125,12 @@ export async function verifyEmail(deps: Deps, token: string): Promise<boolean> {
   return inTransaction(deps.db, async (trx) => {
     const used = await consumeUserToken(trx, token, 'verify_email', now);
     if (!used) return false;
-    const res = await trx.updateTable('users').set({ email_verified_at: now }).where('id', '=', used.user_id).where('email', '=', used.email).executeTakeFirst();
+    const res = await trx
+      .updateTable('users')
+      .set({ email_verified_at: now })
+      .where('id', '=', used.user_id)
+      .where('email', '=', used.email)
+      .executeTakeFirst();
     return res.numUpdatedRows > 0n;
   });
 }
@@ -100,23 +141,45 @@ export async function verifyEmail(deps: Deps, token: string): Promise<boolean> {
  */
 export async function changeEmail(deps: Deps, userId: string, raw: unknown, source: ActivitySource = {}) {
   const input = parseInput(changeEmailInput, raw);
-  const user = await deps.db.selectFrom('users').select(['id', 'email', 'name', 'password_hash']).where('id', '=', userId).executeTakeFirstOrThrow();
-  if (!(await checkOwnPassword(deps, user, input.current_password))) throw new ValidationError({ current_password: 'That is not your current password.' });
+  const user = await deps.db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'password_hash'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+  if (!(await checkOwnPassword(deps, user, input.current_password)))
+    throw new ValidationError({ current_password: 'That is not your current password.' });
   if (input.email === user.email) throw new ValidationError({ email: 'This is already your email address.' });
   const now = deps.clock.now();
   try {
     await inTransaction(deps.db, async (trx) => {
-      await trx.updateTable('users').set({ email: input.email, email_verified_at: null, updated_at: now }).where('id', '=', userId).execute();
+      await trx
+        .updateTable('users')
+        .set({ email: input.email, email_verified_at: null, updated_at: now })
+        .where('id', '=', userId)
+        .execute();
       const token = await issueUserToken(trx, userId, 'verify_email', input.email, now);
-      await queueEmail(deps, trx, input.email, 'verify_email', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
-      await queueEmail(deps, trx, user.email, 'email_changed', { name: user.name, newEmail: input.email, when: now.toUTCString() });
+      await queueEmail(deps, trx, input.email, 'verify_email', {
+        name: user.name,
+        verifyUrl: `${deps.config.publicUrl}/verify-email/${token}`,
+      });
+      await queueEmail(deps, trx, user.email, 'email_changed', {
+        name: user.name,
+        newEmail: input.email,
+        when: now.toUTCString(),
+      });
       await recordActivity(trx, {
-        action: 'auth.email_changed', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
-        target: { type: 'user', id: userId }, details: { old_email: user.email, new_email: input.email }, occurredAt: now,
+        action: 'auth.email_changed',
+        actorUserId: userId,
+        origin: source.origin,
+        impersonatorUserId: source.impersonatorUserId,
+        target: { type: 'user', id: userId },
+        details: { old_email: user.email, new_email: input.email },
+        occurredAt: now,
       });
     });
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw new ValidationError({ email: 'Another account already uses this email address.' });
+    if ((err as { code?: string }).code === '23505')
+      throw new ValidationError({ email: 'Another account already uses this email address.' });
     throw err;
   }
 }

@@ -13,10 +13,15 @@ const WINDOW_MINUTES = 15;
  * to guess: each try is counted before bcrypt runs, 5 in any 15 minutes per user, then
  * RateLimitedError; a right password clears the count.
  */
-export async function checkOwnPassword(deps: Pick<Deps, 'db' | 'clock'>, user: { id: string; password_hash: string }, password: string): Promise<boolean> {
+export async function checkOwnPassword(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  user: { id: string; password_hash: string },
+  password: string,
+): Promise<boolean> {
   const key = `reauth-fail:${user.id}`;
   const claim = await claimAttempt(deps.db, key, MAX_FAILURES, WINDOW_MINUTES * 60_000, deps.clock.now());
-  if (!claim.allowed) throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong passwords. Please wait and try again.');
+  if (!claim.allowed)
+    throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong passwords. Please wait and try again.');
   if (!(await verifyPassword(password, user.password_hash))) return false;
   await clearAttempts(deps.db, key);
   return true;

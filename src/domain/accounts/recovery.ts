@@ -21,7 +21,10 @@ export const resetInput = z.object({ token: z.string().min(10).max(200), passwor
  */
 export async function requestPasswordReset(deps: Pick<Deps, 'db' | 'clock' | 'queue'>, raw: unknown): Promise<void> {
   const { email } = parseInput(forgotInput, raw);
-  await deps.queue.enqueue(deps.db, 'accounts.send-password-reset', { email, requestedAt: deps.clock.now().toISOString() });
+  await deps.queue.enqueue(deps.db, 'accounts.send-password-reset', {
+    email,
+    requestedAt: deps.clock.now().toISOString(),
+  });
 }
 
 /**
@@ -29,14 +32,28 @@ export async function requestPasswordReset(deps: Pick<Deps, 'db' | 'clock' | 'qu
  * Safe to run twice: a link issued since the request was made (this job's earlier run, or a
  * later request) is not replaced by another.
  */
-export async function sendPasswordReset(deps: Deps, input: { email: string; requestedAt: string }): Promise<{ sent: boolean }> {
-  const user = await deps.db.selectFrom('users').select(['id', 'name', 'email']).where('email', '=', input.email).where('status', '=', 'active').executeTakeFirst();
+export async function sendPasswordReset(
+  deps: Deps,
+  input: { email: string; requestedAt: string },
+): Promise<{ sent: boolean }> {
+  const user = await deps.db
+    .selectFrom('users')
+    .select(['id', 'name', 'email'])
+    .where('email', '=', input.email)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
   if (!user) return { sent: false };
   const issuedSince = new Date(new Date(input.requestedAt).getTime() + TOKEN_LIFETIME_MINUTES.reset_password * 60_000);
   return inTransaction(deps.db, async (trx) => {
     // Serialises two runs for one user: the second sees the first's link.
     await trx.selectFrom('users').select('id').where('id', '=', user.id).forUpdate().execute();
-    const fresh = await trx.selectFrom('user_tokens').select('id').where('user_id', '=', user.id).where('purpose', '=', 'reset_password').where('expires_at', '>=', issuedSince).executeTakeFirst();
+    const fresh = await trx
+      .selectFrom('user_tokens')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where('purpose', '=', 'reset_password')
+      .where('expires_at', '>=', issuedSince)
+      .executeTakeFirst();
     if (fresh) return { sent: false };
     const token = await issueUserToken(trx, user.id, 'reset_password', user.email, deps.clock.now());
     await queueEmail(deps, trx, user.email, 'password_reset', {
@@ -49,7 +66,11 @@ export async function sendPasswordReset(deps: Deps, input: { email: string; requ
 }
 
 /** Sets a new password with a single-use token and ends every session, access token and API key of the account. */
-export async function resetPassword(deps: Deps, raw: unknown, source: ActivitySource = {}): Promise<{ userId: string }> {
+export async function resetPassword(
+  deps: Deps,
+  raw: unknown,
+  source: ActivitySource = {},
+): Promise<{ userId: string }> {
   const input = parseInput(resetInput, raw);
   const passwordHash = await hashPassword(input.password, deps.config.BCRYPT_COST);
   const now = deps.clock.now();
@@ -64,10 +85,20 @@ export async function resetPassword(deps: Deps, raw: unknown, source: ActivitySo
       .executeTakeFirstOrThrow();
     const ended = await revokeOtherSessions(trx, user.id, null, now);
     const keysRevoked = await revokeKeysOnPasswordChange(trx, user.id, { reason: 'password_reset', source }, now);
-    await queueEmail(deps, trx, user.email, 'password_changed', { name: user.name, when: now.toUTCString(), resetUrl: `${deps.config.publicUrl}/forgot-password`, apiKeysRevoked: keysRevoked });
+    await queueEmail(deps, trx, user.email, 'password_changed', {
+      name: user.name,
+      when: now.toUTCString(),
+      resetUrl: `${deps.config.publicUrl}/forgot-password`,
+      apiKeysRevoked: keysRevoked,
+    });
     await recordActivity(trx, {
-      action: 'auth.password_reset', actorUserId: user.id, origin: source.origin, impersonatorUserId: source.impersonatorUserId,
-      target: { type: 'user', id: user.id }, details: { sessions_ended: ended, api_keys_revoked: keysRevoked }, occurredAt: now,
+      action: 'auth.password_reset',
+      actorUserId: user.id,
+      origin: source.origin,
+      impersonatorUserId: source.impersonatorUserId,
+      target: { type: 'user', id: user.id },
+      details: { sessions_ended: ended, api_keys_revoked: keysRevoked },
+      occurredAt: now,
     });
     return { userId: user.id };
   });

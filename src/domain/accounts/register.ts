@@ -16,7 +16,11 @@ export const emailSchema = z
   .max(254, 'That email address is too long.')
   .pipe(z.email('Enter a valid email address.'));
 
-export const nameSchema = z.string({ error: 'Enter your name.' }).trim().min(1, 'Enter your name.').max(100, 'Use at most 100 characters.');
+export const nameSchema = z
+  .string({ error: 'Enter your name.' })
+  .trim()
+  .min(1, 'Enter your name.')
+  .max(100, 'Use at most 100 characters.');
 
 export const registerInput = z.object({ name: nameSchema, email: emailSchema, password: passwordSchema });
 export type RegisterInput = z.input<typeof registerInput>;
@@ -32,7 +36,11 @@ const EMAIL_TAKEN = 'An account with this email address already exists. Sign in 
  * the user is created with status `review` (cannot sign in; the welcome email waits for an
  * admin's allow); approve → as usual. Internal callers (first admin, tests) pass no origin.
  */
-export async function register(deps: Deps, raw: unknown, opts: { isAdmin?: boolean; verified?: boolean; origin?: RequestOrigin } = {}) {
+export async function register(
+  deps: Deps,
+  raw: unknown,
+  opts: { isAdmin?: boolean; verified?: boolean; origin?: RequestOrigin } = {},
+) {
   const input = parseInput(registerInput, raw);
   let screening: ScreeningResult | null = null;
   if (opts.origin) {
@@ -67,11 +75,18 @@ export async function register(deps: Deps, raw: unknown, opts: { isAdmin?: boole
         personal: true,
         currency: deps.config.BILLING_CURRENCY,
       });
-      await trx.updateTable('users').set({ active_organization_id: organization.id }).where('id', '=', user.id).execute();
+      await trx
+        .updateTable('users')
+        .set({ active_organization_id: organization.id })
+        .where('id', '=', user.id)
+        .execute();
       if (screening?.checkId) await linkFraudCheck(trx, screening.checkId, user.id, organization.id);
       if (!opts.verified && !held) {
         const token = await issueUserToken(trx, user.id, 'verify_email', user.email, now);
-        await queueEmail(deps, trx, user.email, 'welcome', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
+        await queueEmail(deps, trx, user.email, 'welcome', {
+          name: user.name,
+          verifyUrl: `${deps.config.publicUrl}/verify-email/${token}`,
+        });
       }
       return { user: { ...user, active_organization_id: organization.id }, organization, screening };
     });

@@ -49,7 +49,9 @@ export async function createSession(
 ): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
   const token = randomToken();
   // A half-signed-in session lives only long enough to type a code.
-  const expiresAt = new Date(now.getTime() + (stage === 'mfa' ? 10 * 60_000 : config.SESSION_ABSOLUTE_DAYS * 86_400_000));
+  const expiresAt = new Date(
+    now.getTime() + (stage === 'mfa' ? 10 * 60_000 : config.SESSION_ABSOLUTE_DAYS * 86_400_000),
+  );
   const row = await db
     .insertInto('sessions')
     .values({
@@ -76,12 +78,29 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
     .innerJoin('users as u', 'u.id', 's.user_id')
     // The membership in the active organization comes in the same round trip (per request, so
     // role changes apply at once); null when there is none and the caller picks a default.
-    .leftJoin('organization_members as m', (j) => j.onRef('m.user_id', '=', 'u.id').onRef('m.organization_id', '=', 'u.active_organization_id'))
+    .leftJoin('organization_members as m', (j) =>
+      j.onRef('m.user_id', '=', 'u.id').onRef('m.organization_id', '=', 'u.active_organization_id'),
+    )
     .leftJoin('roles as r', 'r.id', 'm.role_id')
     .select([
-      's.id as session_id', 's.stage', 's.csrf_token', 's.last_seen_at', 's.expires_at', 's.impersonator_user_id', 's.impersonator_session_id',
-      'u.id', 'u.email', 'u.name', 'u.is_admin', 'u.email_verified_at', 'u.timezone', 'u.active_organization_id', 'u.totp_enabled_at',
-      'm.organization_id as member_of', 'r.name as role_name', 'r.permissions',
+      's.id as session_id',
+      's.stage',
+      's.csrf_token',
+      's.last_seen_at',
+      's.expires_at',
+      's.impersonator_user_id',
+      's.impersonator_session_id',
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.is_admin',
+      'u.email_verified_at',
+      'u.timezone',
+      'u.active_organization_id',
+      'u.totp_enabled_at',
+      'm.organization_id as member_of',
+      'r.name as role_name',
+      'r.permissions',
     ])
     .where('s.token_hash', '=', hashToken(token))
     .where('s.expires_at', '>', now)
@@ -99,7 +118,9 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
     impersonatorUserId: row.impersonator_user_id,
     impersonatorSessionId: row.impersonator_session_id,
     expiresAt: row.expires_at,
-    membership: row.member_of ? { organizationId: row.member_of, roleName: row.role_name!, permissions: toPermissions(row.permissions) } : null,
+    membership: row.member_of
+      ? { organizationId: row.member_of, roleName: row.role_name!, permissions: toPermissions(row.permissions) }
+      : null,
     user: {
       id: row.id,
       email: row.email,
@@ -119,16 +140,30 @@ export async function revokeSession(db: DbOrTx, sessionId: string): Promise<void
 
 /** Ends one of the user's own sessions; another user's session id simply matches nothing. */
 export async function revokeUserSession(db: DbOrTx, userId: string, sessionId: string): Promise<boolean> {
-  const res = await db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
+  const res = await db
+    .deleteFrom('sessions')
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return res.numDeletedRows > 0n;
 }
 
 /** Ends every session (and API access token) of the user except `keepSessionId`. */
-export async function revokeOtherSessions(db: DbOrTx, userId: string, keepSessionId: string | null, now: Date): Promise<number> {
+export async function revokeOtherSessions(
+  db: DbOrTx,
+  userId: string,
+  keepSessionId: string | null,
+  now: Date,
+): Promise<number> {
   let q = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (keepSessionId) q = q.where('id', '!=', keepSessionId);
   const res = await q.executeTakeFirst();
-  await db.updateTable('access_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('access_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
   return Number(res.numDeletedRows);
 }
 
@@ -140,20 +175,35 @@ export async function revokeOwnSession(db: DbOrTx, by: SessionOwner, sessionId: 
   return inTransaction(db, async (trx) => {
     if (!(await revokeUserSession(trx, by.userId, sessionId))) return false;
     await recordActivity(trx, {
-      action: 'auth.session_revoked', actorUserId: by.userId, impersonatorUserId: by.impersonatorUserId, origin: by.origin,
-      target: { type: 'session', id: sessionId }, details: { scope: 'one' }, occurredAt: now,
+      action: 'auth.session_revoked',
+      actorUserId: by.userId,
+      impersonatorUserId: by.impersonatorUserId,
+      origin: by.origin,
+      target: { type: 'session', id: sessionId },
+      details: { scope: 'one' },
+      occurredAt: now,
     });
     return true;
   });
 }
 
 /** The user signs out every other session and access token of theirs (one row recorded). */
-export async function revokeOwnOtherSessions(db: DbOrTx, by: SessionOwner, keepSessionId: string | null, now: Date): Promise<number> {
+export async function revokeOwnOtherSessions(
+  db: DbOrTx,
+  by: SessionOwner,
+  keepSessionId: string | null,
+  now: Date,
+): Promise<number> {
   return inTransaction(db, async (trx) => {
     const ended = await revokeOtherSessions(trx, by.userId, keepSessionId, now);
     await recordActivity(trx, {
-      action: 'auth.session_revoked', actorUserId: by.userId, impersonatorUserId: by.impersonatorUserId, origin: by.origin,
-      target: { type: 'user', id: by.userId }, details: { scope: 'all_others', sessions: ended }, occurredAt: now,
+      action: 'auth.session_revoked',
+      actorUserId: by.userId,
+      impersonatorUserId: by.impersonatorUserId,
+      origin: by.origin,
+      target: { type: 'user', id: by.userId },
+      details: { scope: 'all_others', sessions: ended },
+      occurredAt: now,
     });
     return ended;
   });
@@ -173,16 +223,30 @@ export async function listSessions(db: DbOrTx, userId: string, now: Date) {
 /** Deletes expired sessions, access tokens, used or expired user tokens, old counters and attempts, and idempotency keys. */
 export async function purgeExpired(db: DbOrTx, config: Config, now: Date) {
   const idleCutoff = new Date(now.getTime() - config.SESSION_IDLE_MINUTES * 60_000);
-  const sessions = await db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)])).executeTakeFirst();
+  const sessions = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)]))
+    .executeTakeFirst();
   const tokens = await db
     .deleteFrom('access_tokens')
-    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('revoked_at', '<=', sql<Date>`${now}::timestamptz - interval '30 days'`)]))
+    .where((eb) =>
+      eb.or([eb('expires_at', '<=', now), eb('revoked_at', '<=', sql<Date>`${now}::timestamptz - interval '30 days'`)]),
+    )
     .executeTakeFirst();
-  const userTokens = await db.deleteFrom('user_tokens').where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)])).executeTakeFirst();
-  const counters = await db.deleteFrom('rate_limit_counters').where('window_start', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
+  const userTokens = await db
+    .deleteFrom('user_tokens')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)]))
+    .executeTakeFirst();
+  const counters = await db
+    .deleteFrom('rate_limit_counters')
+    .where('window_start', '<', new Date(now.getTime() - 24 * 3_600_000))
+    .executeTakeFirst();
   const attempts = await purgeAttempts(db, now);
   // API Idempotency-Keys are honoured for 24 hours (src/web/api/v1/idempotency.ts).
-  const idempotency = await db.deleteFrom('idempotency_keys').where('created_at', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
+  const idempotency = await db
+    .deleteFrom('idempotency_keys')
+    .where('created_at', '<', new Date(now.getTime() - 24 * 3_600_000))
+    .executeTakeFirst();
   return {
     sessions: Number(sessions.numDeletedRows),
     access_tokens: Number(tokens.numDeletedRows),

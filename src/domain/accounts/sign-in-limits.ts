@@ -40,7 +40,12 @@ export interface SignInClaim {
  * refused try checks nothing, so it counts nothing); keys are taken in the same order by
  * every request, so racing requests cannot deadlock.
  */
-export async function claimSignIn(deps: Pick<Deps, 'db' | 'config'>, email: string, ip: string, now: Date): Promise<SignInClaim> {
+export async function claimSignIn(
+  deps: Pick<Deps, 'db' | 'config'>,
+  email: string,
+  ip: string,
+  now: Date,
+): Promise<SignInClaim> {
   const account = accountKey(email);
   const claim: SignInClaim = { account, pair: `${account}:ip:${ip}`, ip: `signin:ip:${ip}`, at: now };
   const windowMs = deps.config.LOGIN_LOCKOUT_MINUTES * 60_000;
@@ -60,7 +65,11 @@ export async function claimSignIn(deps: Pick<Deps, 'db' | 'config'>, email: stri
 
 /** The password was right: this address starts afresh on the account, and the try counts nowhere. */
 export async function signInSucceeded(db: DbOrTx, claim: SignInClaim): Promise<void> {
-  await Promise.all([clearAttempts(db, claim.pair), forgetAttempt(db, claim.ip, claim.at), forgetAttempt(db, claim.account, claim.at)]);
+  await Promise.all([
+    clearAttempts(db, claim.pair),
+    forgetAttempt(db, claim.ip, claim.at),
+    forgetAttempt(db, claim.account, claim.at),
+  ]);
 }
 
 /** Staff lift every sign-in limit on an account (the address's own limit stays). */

@@ -36,9 +36,14 @@ async function loadUser(deps: Deps, userId: string) {
 export async function beginTotpSetup(deps: Deps, userId: string, password: string) {
   const user = await loadUser(deps, userId);
   if (user.totp_enabled_at) throw new AppError('already_enabled', 409, 'Two-factor authentication is already on.');
-  if (!(await checkOwnPassword(deps, user, password))) throw new ValidationError({ password: 'That is not your password.' });
+  if (!(await checkOwnPassword(deps, user, password)))
+    throw new ValidationError({ password: 'That is not your password.' });
   const secret = generateSecret();
-  await deps.db.updateTable('users').set({ totp_secret: encryptSecret(deps.config.encryptionKeys, secret), totp_last_step: 0 }).where('id', '=', userId).execute();
+  await deps.db
+    .updateTable('users')
+    .set({ totp_secret: encryptSecret(deps.config.encryptionKeys, secret), totp_last_step: 0 })
+    .where('id', '=', userId)
+    .execute();
   return { secret, uri: generateURI({ issuer: deps.config.BRAND_NAME, label: user.email, secret }) };
 }
 
@@ -56,12 +61,24 @@ export const codeAttemptsKey = (userId: string) => `mfa-fail:${userId}`;
 
 /** Counts a code attempt before it is checked (see security/attempts.ts): at most MAX_FAILURES checks in any window. */
 async function claimCodeAttempt(deps: Deps, userId: string, now: Date) {
-  const claim = await claimAttempt(deps.db, codeAttemptsKey(userId), MAX_FAILURES, FAILURE_WINDOW_MINUTES * 60_000, now);
-  if (!claim.allowed) throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong codes. Please wait and try again.');
+  const claim = await claimAttempt(
+    deps.db,
+    codeAttemptsKey(userId),
+    MAX_FAILURES,
+    FAILURE_WINDOW_MINUTES * 60_000,
+    now,
+  );
+  if (!claim.allowed)
+    throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong codes. Please wait and try again.');
 }
 
 /** Accepts a TOTP code once: consumes its step. False for wrong, old or replayed codes. */
-async function consumeTotp(deps: Deps, user: Awaited<ReturnType<typeof loadUser>>, code: string, now: Date): Promise<boolean> {
+async function consumeTotp(
+  deps: Deps,
+  user: Awaited<ReturnType<typeof loadUser>>,
+  code: string,
+  now: Date,
+): Promise<boolean> {
   if (!user.totp_secret || !/^\d{6}$/.test(code)) return false;
   const step = await matchStep(decryptSecret(deps.config.encryptionKeys, user.totp_secret), code, now);
   if (step === null) return false;
@@ -74,7 +91,11 @@ async function consumeTotp(deps: Deps, user: Awaited<ReturnType<typeof loadUser>
   return res.numUpdatedRows > 0n;
 }
 
-const normalizeRecovery = (code: string) => code.trim().toLowerCase().replace(/[^a-z0-9]/g, '');
+const normalizeRecovery = (code: string) =>
+  code
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 
 async function consumeRecoveryCode(db: DbOrTx, userId: string, code: string, now: Date): Promise<boolean> {
   const normalized = normalizeRecovery(code);
@@ -90,12 +111,28 @@ async function consumeRecoveryCode(db: DbOrTx, userId: string, code: string, now
 }
 
 /** Spends an unused recovery code and records it in the same transaction; false when it is not one. */
-async function spendRecoveryCode(deps: Deps, userId: string, code: string, how: { source: ActivitySource; purpose: 'sign_in' | 'confirm' }, now: Date): Promise<boolean> {
+async function spendRecoveryCode(
+  deps: Deps,
+  userId: string,
+  code: string,
+  how: { source: ActivitySource; purpose: 'sign_in' | 'confirm' },
+  now: Date,
+): Promise<boolean> {
   return inTransaction(deps.db, async (trx) => {
     if (!(await consumeRecoveryCode(trx, userId, code, now))) return false;
-    const left = await trx.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
+    const left = await trx
+      .selectFrom('recovery_codes')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .executeTakeFirstOrThrow();
     await recordActivity(trx, {
-      action: 'auth.recovery_code_used', actorUserId: userId, origin: how.source.origin, impersonatorUserId: how.source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now,
+      action: 'auth.recovery_code_used',
+      actorUserId: userId,
+      origin: how.source.origin,
+      impersonatorUserId: how.source.impersonatorUserId,
+      target: { type: 'user', id: userId },
+      occurredAt: now,
       details: { purpose: how.purpose, remaining: Number(left.n) },
     });
     return true;
@@ -103,19 +140,39 @@ async function spendRecoveryCode(deps: Deps, userId: string, code: string, how: 
 }
 
 /** Confirms setup with a first code; returns the 10 recovery codes (shown once). */
-export async function confirmTotpSetup(deps: Deps, userId: string, code: string, source: ActivitySource = {}): Promise<string[]> {
+export async function confirmTotpSetup(
+  deps: Deps,
+  userId: string,
+  code: string,
+  source: ActivitySource = {},
+): Promise<string[]> {
   const now = deps.clock.now();
   const user = await loadUser(deps, userId);
   if (user.totp_enabled_at) throw new AppError('already_enabled', 409, 'Two-factor authentication is already on.');
   if (!user.totp_secret) throw new ValidationError({ code: 'Start the setup again.' });
-  if (!(await consumeTotp(deps, user, code.trim(), now))) throw new ValidationError({ code: 'That code is not right. Check your authenticator app and try again.' });
+  if (!(await consumeTotp(deps, user, code.trim(), now)))
+    throw new ValidationError({ code: 'That code is not right. Check your authenticator app and try again.' });
   const codes = Array.from({ length: RECOVERY_CODES }, () => randomCode(10));
   await inTransaction(deps.db, async (trx) => {
     await trx.updateTable('users').set({ totp_enabled_at: now, updated_at: now }).where('id', '=', userId).execute();
     await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
-    await trx.insertInto('recovery_codes').values(codes.map((c) => ({ user_id: userId, code_hash: hashToken(c) }))).execute();
-    await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: true, when: now.toUTCString() });
-    await recordActivity(trx, { action: 'auth.two_factor_enabled', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now });
+    await trx
+      .insertInto('recovery_codes')
+      .values(codes.map((c) => ({ user_id: userId, code_hash: hashToken(c) })))
+      .execute();
+    await queueEmail(deps, trx, user.email, 'two_factor_changed', {
+      name: user.name,
+      enabled: true,
+      when: now.toUTCString(),
+    });
+    await recordActivity(trx, {
+      action: 'auth.two_factor_enabled',
+      actorUserId: userId,
+      origin: source.origin,
+      impersonatorUserId: source.impersonatorUserId,
+      target: { type: 'user', id: userId },
+      occurredAt: now,
+    });
   });
   return codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`);
 }
@@ -152,22 +209,49 @@ export async function verifySecondFactor(
 }
 
 /** Turning 2FA off needs the password and a current code. */
-export async function disableTotp(deps: Deps, userId: string, password: string, code: string, source: ActivitySource = {}): Promise<void> {
+export async function disableTotp(
+  deps: Deps,
+  userId: string,
+  password: string,
+  code: string,
+  source: ActivitySource = {},
+): Promise<void> {
   const now = deps.clock.now();
   const user = await loadUser(deps, userId);
   if (!user.totp_enabled_at) throw new AppError('not_enabled', 409, 'Two-factor authentication is not on.');
-  if (!(await checkOwnPassword(deps, user, password))) throw new ValidationError({ password: 'That password is not right.' });
+  if (!(await checkOwnPassword(deps, user, password)))
+    throw new ValidationError({ password: 'That password is not right.' });
   await verifySecondFactor(deps, userId, code, source, 'confirm');
   await inTransaction(deps.db, async (trx) => {
-    await trx.updateTable('users').set({ totp_enabled_at: null, totp_secret: null, updated_at: now }).where('id', '=', userId).execute();
+    await trx
+      .updateTable('users')
+      .set({ totp_enabled_at: null, totp_secret: null, updated_at: now })
+      .where('id', '=', userId)
+      .execute();
     await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
-    await queueEmail(deps, trx, user.email, 'two_factor_changed', { name: user.name, enabled: false, when: now.toUTCString() });
-    await recordActivity(trx, { action: 'auth.two_factor_disabled', actorUserId: userId, origin: source.origin, impersonatorUserId: source.impersonatorUserId, target: { type: 'user', id: userId }, occurredAt: now });
+    await queueEmail(deps, trx, user.email, 'two_factor_changed', {
+      name: user.name,
+      enabled: false,
+      when: now.toUTCString(),
+    });
+    await recordActivity(trx, {
+      action: 'auth.two_factor_disabled',
+      actorUserId: userId,
+      origin: source.origin,
+      impersonatorUserId: source.impersonatorUserId,
+      target: { type: 'user', id: userId },
+      occurredAt: now,
+    });
   });
 }
 
 export async function remainingRecoveryCodes(deps: Deps, userId: string): Promise<number> {
-  const row = await deps.db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
+  const row = await deps.db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -13,9 +13,21 @@ export const TOKEN_LIFETIME_MINUTES: Record<TokenPurpose, number> = {
  * Issues a single-use token for `purpose`; earlier unused tokens of the same purpose stop
  * working, so only the newest emailed link is valid. Only the hash is stored.
  */
-export async function issueUserToken(db: DbOrTx, userId: string, purpose: TokenPurpose, email: string, now: Date): Promise<string> {
+export async function issueUserToken(
+  db: DbOrTx,
+  userId: string,
+  purpose: TokenPurpose,
+  email: string,
+  now: Date,
+): Promise<string> {
   const token = randomToken();
-  await db.updateTable('user_tokens').set({ used_at: now }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+  await db
+    .updateTable('user_tokens')
+    .set({ used_at: now })
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .execute();
   await db
     .insertInto('user_tokens')
     .values({

@@ -18,18 +18,46 @@ export function csvLine(cells: (string | null | undefined)[]): string {
 }
 
 export const ACTIVITY_CSV_HEADER = csvLine([
-  'occurred_at', 'action', 'description', 'actor_name', 'actor_email', 'impersonator_email', 'organization', 'target_type', 'target_id', 'target', 'ip', 'user_agent', 'details',
+  'occurred_at',
+  'action',
+  'description',
+  'actor_name',
+  'actor_email',
+  'impersonator_email',
+  'organization',
+  'target_type',
+  'target_id',
+  'target',
+  'ip',
+  'user_agent',
+  'details',
 ]);
 
 export function activityCsvLine(r: ActivityRow): string {
   return csvLine([
-    r.occurred_at.toISOString(), r.action, actionLabel(r.action), r.actor_name, r.actor_email, r.impersonator_email, r.organization_name,
-    r.target_type, r.target_id, targetLabel(r), r.ip, r.user_agent, JSON.stringify(r.details ?? {}),
+    r.occurred_at.toISOString(),
+    r.action,
+    actionLabel(r.action),
+    r.actor_name,
+    r.actor_email,
+    r.impersonator_email,
+    r.organization_name,
+    r.target_type,
+    r.target_id,
+    targetLabel(r),
+    r.ip,
+    r.user_agent,
+    JSON.stringify(r.details ?? {}),
   ]);
 }
 
 /** The whole export as text chunks: the header, then one chunk per batch of rows. */
-export async function* activityCsv(db: DbOrTx, scope: ActivityScope, filter: ActivityFilter, batch = 500): AsyncGenerator<string> {
+export async function* activityCsv(
+  db: DbOrTx,
+  scope: ActivityScope,
+  filter: ActivityFilter,
+  batch = 500,
+): AsyncGenerator<string> {
   yield ACTIVITY_CSV_HEADER;
   let chunk = '';
   let n = 0;

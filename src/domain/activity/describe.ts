@@ -54,12 +54,24 @@ export function actionLabel(action: string): string {
 }
 
 const TARGET_TYPES: Record<string, string> = {
-  user: 'User', organization: 'Organization', api_key: 'API key', session: 'Session', access_token: 'Access token',
-  role: 'Role', invitation: 'Invitation', member: 'Member', fraud_check: 'Fraud check', email: 'Email',
+  user: 'User',
+  organization: 'Organization',
+  api_key: 'API key',
+  session: 'Session',
+  access_token: 'Access token',
+  role: 'Role',
+  invitation: 'Invitation',
+  member: 'Member',
+  fraud_check: 'Fraud check',
+  email: 'Email',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */
-export function targetLabel(row: { target_type: string | null; target_id: string | null; details: Record<string, unknown> }): string {
+export function targetLabel(row: {
+  target_type: string | null;
+  target_id: string | null;
+  details: Record<string, unknown>;
+}): string {
   if (!row.target_type) return '';
   const type = TARGET_TYPES[row.target_type] ?? row.target_type;
   const name = [row.details.name, row.details.email].find((v): v is string => typeof v === 'string' && v !== '');
@@ -76,6 +88,8 @@ export function detailsText(details: Record<string, unknown>): string {
 }
 
 /** A row of the log with its action, target and details in plain words, for views. */
-export function describeActivity<R extends { action: string; target_type: string | null; target_id: string | null; details: Record<string, unknown> }>(row: R) {
+export function describeActivity<
+  R extends { action: string; target_type: string | null; target_id: string | null; details: Record<string, unknown> },
+>(row: R) {
   return { ...row, label: actionLabel(row.action), target: targetLabel(row), facts: detailsText(row.details) };
 }

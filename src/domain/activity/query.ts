@@ -30,7 +30,9 @@ export interface ActivityFilter {
   organization?: string;
 }
 
-const when = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'Use a date (YYYY-MM-DD) or an ISO 8601 date-time.' });
+const when = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: 'Use a date (YYYY-MM-DD) or an ISO 8601 date-time.',
+});
 export const activityFilterInput = z.object({
   action: z.enum(ACTIVITY_ACTIONS, { error: 'Choose an action from the list.' }).optional(),
   from: when.optional(),
@@ -45,13 +47,33 @@ export const platformActivityFilterInput = activityFilterInput.extend({
  * Filter fields as typed (query strings: blanks mean "any") into a filter. A date is a whole
  * day in `timeZone`, so `to` includes its day; a date-time is an exact instant, `to` inclusive.
  */
-export function parseActivityFilter(raw: Record<string, unknown>, timeZone: string, opts: { platform?: boolean } = {}): ActivityFilter {
+export function parseActivityFilter(
+  raw: Record<string, unknown>,
+  timeZone: string,
+  opts: { platform?: boolean } = {},
+): ActivityFilter {
   const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '' && v !== undefined && v !== null));
-  const input = parseInput(opts.platform ? platformActivityFilterInput : activityFilterInput, present) as z.infer<typeof platformActivityFilterInput>;
-  const from = input.from ? (input.from.length === 10 ? startOfDay(input.from, timeZone) : new Date(input.from)) : undefined;
-  const before = input.to ? (input.to.length === 10 ? startOfDay(input.to, timeZone, 1) : new Date(new Date(input.to).getTime() + 1)) : undefined;
+  const input = parseInput(opts.platform ? platformActivityFilterInput : activityFilterInput, present) as z.infer<
+    typeof platformActivityFilterInput
+  >;
+  const from = input.from
+    ? input.from.length === 10
+      ? startOfDay(input.from, timeZone)
+      : new Date(input.from)
+    : undefined;
+  const before = input.to
+    ? input.to.length === 10
+      ? startOfDay(input.to, timeZone, 1)
+      : new Date(new Date(input.to).getTime() + 1)
+    : undefined;
   if (from && before && before <= from) throw new ValidationError({ to: 'The end is before the start.' });
-  return { action: input.action, from, before, actorEmail: input.email || undefined, organization: input.organization || undefined };
+  return {
+    action: input.action,
+    from,
+    before,
+    actorEmail: input.email || undefined,
+    organization: input.organization || undefined,
+  };
 }
 
 const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -73,9 +95,21 @@ function selectActivity(db: DbOrTx, scope: ActivityScope, f: ActivityFilter) {
     .leftJoin('users as i', 'i.id', 'a.impersonator_user_id')
     .leftJoin('organizations as o', 'o.id', 'a.organization_id')
     .select([
-      'a.id', 'a.occurred_at', 'a.action', 'a.organization_id', 'a.target_type', 'a.target_id', 'a.ip', 'a.user_agent', 'a.details',
-      'a.actor_user_id', 'u.name as actor_name', 'u.email as actor_email',
-      'a.impersonator_user_id', 'i.name as impersonator_name', 'i.email as impersonator_email',
+      'a.id',
+      'a.occurred_at',
+      'a.action',
+      'a.organization_id',
+      'a.target_type',
+      'a.target_id',
+      'a.ip',
+      'a.user_agent',
+      'a.details',
+      'a.actor_user_id',
+      'u.name as actor_name',
+      'u.email as actor_email',
+      'a.impersonator_user_id',
+      'i.name as impersonator_name',
+      'i.email as impersonator_email',
       'o.name as organization_name',
       sql<string>`to_char(a.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'),
     ]);
@@ -85,7 +119,9 @@ function selectActivity(db: DbOrTx, scope: ActivityScope, f: ActivityFilter) {
   if (f.before) q = q.where('a.occurred_at', '<', f.before);
   if (scope === 'platform' && f.actorEmail) q = q.where('u.email', 'ilike', likePattern(f.actorEmail));
   if (scope === 'platform' && f.organization) {
-    q = isUuid(f.organization) ? q.where('a.organization_id', '=', f.organization) : q.where('o.name', 'ilike', likePattern(f.organization));
+    q = isUuid(f.organization)
+      ? q.where('a.organization_id', '=', f.organization)
+      : q.where('o.name', 'ilike', likePattern(f.organization));
   }
   return q;
 }
@@ -104,15 +140,27 @@ export async function listActivity(
     const c = decodeCursor(page.cursor);
     q = q.where(sql<boolean>`(a.occurred_at, a.id) < (${c.at}::timestamptz, ${c.id}::uuid)`);
   }
-  const rows = await q.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy('a.occurred_at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
   return keysetPage(rows, page.limit, encodeCursor);
 }
 
 /** Every matching event, newest first, fetched a batch at a time (for exports of any size). */
-export async function* eachActivity(db: DbOrTx, scope: ActivityScope, filter: ActivityFilter, batch = 500): AsyncGenerator<ActivityRow> {
+export async function* eachActivity(
+  db: DbOrTx,
+  scope: ActivityScope,
+  filter: ActivityFilter,
+  batch = 500,
+): AsyncGenerator<ActivityRow> {
   let cursor: string | null = null;
   do {
-    const page: { rows: ActivityRow[]; nextCursor: string | null } = await listActivity(db, scope, filter, { limit: batch, cursor });
+    const page: { rows: ActivityRow[]; nextCursor: string | null } = await listActivity(db, scope, filter, {
+      limit: batch,
+      cursor,
+    });
     yield* page.rows;
     cursor = page.nextCursor;
   } while (cursor);

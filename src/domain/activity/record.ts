@@ -7,19 +7,46 @@ import type { RequestOrigin } from '../deps.ts';
  * is written once, in the same transaction as the change it describes where there is one.
  */
 export const ACTIVITY_ACTIONS = [
-  'auth.sign_in', 'auth.sign_in_failed', 'auth.sign_out', 'auth.recovery_code_used',
-  'auth.password_reset', 'auth.password_changed', 'auth.email_changed',
-  'auth.two_factor_enabled', 'auth.two_factor_disabled', 'auth.session_revoked',
-  'api_key.created', 'api_key.revoked',
-  'organization.created', 'organization.updated',
-  'member.invited', 'member.invitation_cancelled', 'member.joined', 'member.declined', 'member.removed', 'member.left',
-  'member.role_changed', 'organization.ownership_transferred',
-  'role.created', 'role.updated', 'role.deleted',
-  'admin.impersonation_started', 'admin.impersonation_stopped', 'admin.impersonated_write',
-  'admin.user_updated', 'admin.user_suspended', 'admin.user_reactivated', 'admin.user_unlocked',
-  'admin.two_factor_reset', 'admin.user_promoted', 'admin.user_demoted',
-  'admin.fraud_allowed', 'admin.fraud_blocked', 'admin.settings_updated',
-  'admin.refund_issued', 'admin.refund_failed',
+  'auth.sign_in',
+  'auth.sign_in_failed',
+  'auth.sign_out',
+  'auth.recovery_code_used',
+  'auth.password_reset',
+  'auth.password_changed',
+  'auth.email_changed',
+  'auth.two_factor_enabled',
+  'auth.two_factor_disabled',
+  'auth.session_revoked',
+  'api_key.created',
+  'api_key.revoked',
+  'organization.created',
+  'organization.updated',
+  'member.invited',
+  'member.invitation_cancelled',
+  'member.joined',
+  'member.declined',
+  'member.removed',
+  'member.left',
+  'member.role_changed',
+  'organization.ownership_transferred',
+  'role.created',
+  'role.updated',
+  'role.deleted',
+  'admin.impersonation_started',
+  'admin.impersonation_stopped',
+  'admin.impersonated_write',
+  'admin.user_updated',
+  'admin.user_suspended',
+  'admin.user_reactivated',
+  'admin.user_unlocked',
+  'admin.two_factor_reset',
+  'admin.user_promoted',
+  'admin.user_demoted',
+  'admin.fraud_allowed',
+  'admin.fraud_blocked',
+  'admin.settings_updated',
+  'admin.refund_issued',
+  'admin.refund_failed',
   'admin.wallet_adjusted',
   'admin.outbox_email_viewed',
 ] as const;
@@ -66,7 +93,11 @@ export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<
 }
 
 /** Shorthand for an entry made by `actor` in its organization. */
-export function activityBy(actor: Actor, action: ActivityAction, rest: Omit<ActivityEntry, 'action' | 'actorUserId' | 'impersonatorUserId' | 'origin'> = {}): ActivityEntry {
+export function activityBy(
+  actor: Actor,
+  action: ActivityAction,
+  rest: Omit<ActivityEntry, 'action' | 'actorUserId' | 'impersonatorUserId' | 'origin'> = {},
+): ActivityEntry {
   return {
     action,
     actorUserId: actor.userId,
@@ -78,6 +109,20 @@ export function activityBy(actor: Actor, action: ActivityAction, rest: Omit<Acti
 }
 
 /** A staff change to a user's account: the admin acts, the user is the target; no organization. */
-export async function recordAdminChange(db: DbOrTx, actor: Actor, action: ActivityAction, userId: string, now: Date, details: Record<string, string | number | boolean | null> = {}) {
-  await recordActivity(db, { action, actorUserId: actor.userId, target: { type: 'user', id: userId }, origin: actor.origin, details, occurredAt: now });
+export async function recordAdminChange(
+  db: DbOrTx,
+  actor: Actor,
+  action: ActivityAction,
+  userId: string,
+  now: Date,
+  details: Record<string, string | number | boolean | null> = {},
+) {
+  await recordActivity(db, {
+    action,
+    actorUserId: actor.userId,
+    target: { type: 'user', id: userId },
+    origin: actor.origin,
+    details,
+    occurredAt: now,
+  });
 }

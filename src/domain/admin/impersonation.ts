@@ -27,10 +27,20 @@ export async function startImpersonation(
 ): Promise<{ token: string; sessionId: string; expiresAt: Date; user: { id: string; name: string } }> {
   requirePlatformAdmin(actor);
   const now = deps.clock.now();
-  const target = await deps.db.selectFrom('users').select(['id', 'name', 'status', 'is_admin']).where('id', '=', checkedId(input.userId)).executeTakeFirst();
+  const target = await deps.db
+    .selectFrom('users')
+    .select(['id', 'name', 'status', 'is_admin'])
+    .where('id', '=', checkedId(input.userId))
+    .executeTakeFirst();
   if (!target) throw new NotFoundError('No such user.');
-  if (target.id === actor.userId || target.is_admin) throw new ForbiddenError('Platform admins cannot be impersonated.');
-  if (target.status !== 'active') throw new AppError('user_not_active', 422, `This account is ${target.status === 'review' ? 'under review' : target.status}: only active accounts can be impersonated.`);
+  if (target.id === actor.userId || target.is_admin)
+    throw new ForbiddenError('Platform admins cannot be impersonated.');
+  if (target.status !== 'active')
+    throw new AppError(
+      'user_not_active',
+      422,
+      `This account is ${target.status === 'review' ? 'under review' : target.status}: only active accounts can be impersonated.`,
+    );
   await checkAdminPassword(deps, actor.userId, input.password, now);
 
   return inTransaction(deps.db, async (trx) => {
@@ -87,10 +97,18 @@ export async function startImpersonation(
 async function checkAdminPassword(deps: Deps, adminId: string, password: string, now: Date) {
   const key = `impersonation-fail:${adminId}`;
   const claim = await claimAttempt(deps.db, key, MAX_PASSWORD_FAILURES, FAILURE_WINDOW_MINUTES * 60_000, now);
-  if (!claim.allowed) throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong passwords. Please wait and try again.');
-  const admin = await deps.db.selectFrom('users').select('password_hash').where('id', '=', adminId).executeTakeFirstOrThrow();
+  if (!claim.allowed)
+    throw new RateLimitedError(claim.retryAfterSeconds, 'Too many wrong passwords. Please wait and try again.');
+  const admin = await deps.db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', adminId)
+    .executeTakeFirstOrThrow();
   if (!password || !(await verifyPassword(password, admin.password_hash))) {
-    throw new ValidationError({ password: 'That is not your password.' }, 'Enter your own password to start impersonating.');
+    throw new ValidationError(
+      { password: 'That is not your password.' },
+      'Enter your own password to start impersonating.',
+    );
   }
   await clearAttempts(deps.db, key);
 }
@@ -124,7 +142,17 @@ export async function stopImpersonation(deps: Pick<Deps, 'db' | 'clock'>, actor:
 }
 
 /** Every unsafe request made while impersonating, with both ids (the user acts, the admin is named). */
-export async function recordImpersonatedWrite(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, input: { method: string; path: string; status: number }) {
+export async function recordImpersonatedWrite(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  input: { method: string; path: string; status: number },
+) {
   if (!actor.impersonatorUserId) return;
-  await recordActivity(deps.db, activityBy(actor, 'admin.impersonated_write', { details: { method: input.method, path: input.path.slice(0, 300), status: input.status }, occurredAt: deps.clock.now() }));
+  await recordActivity(
+    deps.db,
+    activityBy(actor, 'admin.impersonated_write', {
+      details: { method: input.method, path: input.path.slice(0, 300), status: input.status },
+      occurredAt: deps.clock.now(),
+    }),
+  );
 }

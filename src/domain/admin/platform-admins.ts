@@ -21,32 +21,64 @@ async function lockAdminSet(trx: Tx, actor: Actor) {
 }
 
 async function loadTarget(trx: Tx, userId: string) {
-  const user = await trx.selectFrom('users').select(['id', 'status', 'is_admin']).where('id', '=', checkedId(userId)).executeTakeFirst();
+  const user = await trx
+    .selectFrom('users')
+    .select(['id', 'status', 'is_admin'])
+    .where('id', '=', checkedId(userId))
+    .executeTakeFirst();
   if (!user) throw new NotFoundError('No such user.');
   return user;
 }
 
 /** Makes an active user a platform admin. False when they already were. */
-export async function promoteUser(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, input: { userId: string }): Promise<boolean> {
+export async function promoteUser(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  input: { userId: string },
+): Promise<boolean> {
   requirePlatformAdmin(actor);
   return inTransaction(deps.db, async (trx) => {
     await lockAdminSet(trx, actor);
     const user = await loadTarget(trx, input.userId);
     if (user.is_admin) return false;
-    if (user.status !== 'active') throw new AppError('user_not_active', 422, 'Only an active account can become a platform admin. Reactivate it first.');
-    const res = await trx.updateTable('users').set({ is_admin: true, updated_at: deps.clock.now() }).where('id', '=', user.id).where('status', '=', 'active').executeTakeFirst();
-    if (res.numUpdatedRows === 0n) throw new AppError('user_not_active', 422, 'Only an active account can become a platform admin. Reactivate it first.');
+    if (user.status !== 'active')
+      throw new AppError(
+        'user_not_active',
+        422,
+        'Only an active account can become a platform admin. Reactivate it first.',
+      );
+    const res = await trx
+      .updateTable('users')
+      .set({ is_admin: true, updated_at: deps.clock.now() })
+      .where('id', '=', user.id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (res.numUpdatedRows === 0n)
+      throw new AppError(
+        'user_not_active',
+        422,
+        'Only an active account can become a platform admin. Reactivate it first.',
+      );
     // Admins are never impersonated: an impersonation of this user that is running ends now.
-    await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('impersonator_user_id', 'is not', null).execute();
+    await trx
+      .deleteFrom('sessions')
+      .where('user_id', '=', user.id)
+      .where('impersonator_user_id', 'is not', null)
+      .execute();
     await recordAdminChange(trx, actor, 'admin.user_promoted', user.id, deps.clock.now());
     return true;
   });
 }
 
 /** Removes platform-admin access: never your own, never the last active admin's. False when they were not an admin. */
-export async function demoteUser(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, input: { userId: string }): Promise<boolean> {
+export async function demoteUser(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  input: { userId: string },
+): Promise<boolean> {
   requirePlatformAdmin(actor);
-  if (input.userId === actor.userId) throw new AppError('cannot_demote_self', 422, 'You cannot remove your own admin access. Ask another admin.');
+  if (input.userId === actor.userId)
+    throw new AppError('cannot_demote_self', 422, 'You cannot remove your own admin access. Ask another admin.');
   return inTransaction(deps.db, async (trx) => {
     await lockAdminSet(trx, actor);
     const user = await loadTarget(trx, input.userId);
@@ -58,8 +90,13 @@ export async function demoteUser(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor,
       .where('status', '=', 'active')
       .where('id', '!=', user.id)
       .executeTakeFirstOrThrow();
-    if (Number(others.n) === 0) throw new AppError('last_admin', 422, 'This is the last platform admin. Promote someone else first.');
-    await trx.updateTable('users').set({ is_admin: false, updated_at: deps.clock.now() }).where('id', '=', user.id).execute();
+    if (Number(others.n) === 0)
+      throw new AppError('last_admin', 422, 'This is the last platform admin. Promote someone else first.');
+    await trx
+      .updateTable('users')
+      .set({ is_admin: false, updated_at: deps.clock.now() })
+      .where('id', '=', user.id)
+      .execute();
     await recordAdminChange(trx, actor, 'admin.user_demoted', user.id, deps.clock.now());
     return true;
   });

@@ -27,9 +27,22 @@ export async function findApiKey(db: DbOrTx, token: string, now: Date): Promise<
   const row = await db
     .selectFrom('api_keys as k')
     .innerJoin('users as u', 'u.id', 'k.user_id')
-    .innerJoin('organization_members as m', (j) => j.onRef('m.user_id', '=', 'k.user_id').onRef('m.organization_id', '=', 'k.organization_id'))
+    .innerJoin('organization_members as m', (j) =>
+      j.onRef('m.user_id', '=', 'k.user_id').onRef('m.organization_id', '=', 'k.organization_id'),
+    )
     .innerJoin('roles as r', 'r.id', 'm.role_id')
-    .select(['k.id as key_id', 'k.organization_id', 'k.permissions as key_permissions', 'k.last_used_at', 'r.name as role_name', 'r.permissions as role_permissions', 'u.id', 'u.email', 'u.name', 'u.active_organization_id'])
+    .select([
+      'k.id as key_id',
+      'k.organization_id',
+      'k.permissions as key_permissions',
+      'k.last_used_at',
+      'r.name as role_name',
+      'r.permissions as role_permissions',
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.active_organization_id',
+    ])
     .where('k.key_hash', '=', hashToken(token))
     .where('k.revoked_at', 'is', null)
     .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]))
@@ -42,7 +55,12 @@ export async function findApiKey(db: DbOrTx, token: string, now: Date): Promise<
       .updateTable('api_keys')
       .set({ last_used_at: now })
       .where('id', '=', row.key_id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`${now}::timestamptz - interval '1 minute'`)]))
+      .where((eb) =>
+        eb.or([
+          eb('last_used_at', 'is', null),
+          eb('last_used_at', '<', sql<Date>`${now}::timestamptz - interval '1 minute'`),
+        ]),
+      )
       .execute();
   }
   const held = new Set(row.role_permissions);

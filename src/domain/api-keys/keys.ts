@@ -24,9 +24,14 @@ const SHOWN_PREFIX = 12;
 export const createApiKeyInput = z.object({
   name: z.string({ error: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(100, 'Use at most 100 characters.'),
   organization_id: z.string({ error: 'Choose an organization.' }).max(64),
-  permissions: z.array(z.string().max(64), { error: 'Choose at least one permission.' }).min(1, 'Choose at least one permission.').max(100),
+  permissions: z
+    .array(z.string().max(64), { error: 'Choose at least one permission.' })
+    .min(1, 'Choose at least one permission.')
+    .max(100),
   expires_at: z
-    .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'Use a date (YYYY-MM-DD) or an ISO 8601 date-time.' })
+    .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+      error: 'Use a date (YYYY-MM-DD) or an ISO 8601 date-time.',
+    })
     .nullable()
     .optional(),
 });
@@ -34,7 +39,8 @@ export const createApiKeyInput = z.object({
 export type ApiKeyRow = Awaited<ReturnType<typeof listApiKeys>>[number];
 
 function refuseKeysAndImpersonation(actor: Actor) {
-  if (actor.apiKeyId) throw new ForbiddenError('API keys are managed with an access token or in the browser, not with an API key.');
+  if (actor.apiKeyId)
+    throw new ForbiddenError('API keys are managed with an access token or in the browser, not with an API key.');
   if (actor.impersonatorUserId) throw new ForbiddenError('API keys cannot be changed while impersonating a user.');
 }
 
@@ -47,16 +53,24 @@ export async function createApiKey(deps: Deps, actor: Actor, raw: unknown, opts:
   const input = parseInput(createApiKeyInput, raw);
   const now = deps.clock.now();
   // One message for "no such organization" and "not yours": nothing learnt about other tenants.
-  const membership = isUuid(input.organization_id) ? await membershipOf(deps.db, actor.userId, input.organization_id) : null;
+  const membership = isUuid(input.organization_id)
+    ? await membershipOf(deps.db, actor.userId, input.organization_id)
+    : null;
   if (!membership) throw new ValidationError({ organization_id: 'Choose one of your organizations.' });
   const known = new Set<string>(PERMISSIONS);
   const unknown = input.permissions.find((p) => !known.has(p));
   if (unknown) throw new ValidationError({ permissions: `“${unknown.slice(0, 40)}” is not a permission.` });
   const lacking = input.permissions.find((p) => !membership.permissions.has(p as Permission));
-  if (lacking) throw new ValidationError({ permissions: `You do not have ${lacking} in this organization, so a key cannot have it.` });
+  if (lacking)
+    throw new ValidationError({
+      permissions: `You do not have ${lacking} in this organization, so a key cannot have it.`,
+    });
   let expiresAt: Date | null = null;
   if (input.expires_at) {
-    expiresAt = input.expires_at.length === 10 ? startOfDay(input.expires_at, opts.timeZone ?? 'UTC', 1) : new Date(input.expires_at);
+    expiresAt =
+      input.expires_at.length === 10
+        ? startOfDay(input.expires_at, opts.timeZone ?? 'UTC', 1)
+        : new Date(input.expires_at);
     if (expiresAt <= now) throw new ValidationError({ expires_at: 'Choose an expiry in the future.' });
   }
   const permissions = PERMISSIONS.filter((p) => input.permissions.includes(p));
@@ -65,17 +79,31 @@ export async function createApiKey(deps: Deps, actor: Actor, raw: unknown, opts:
     const created = await trx
       .insertInto('api_keys')
       .values({
-        user_id: actor.userId, organization_id: membership.organizationId, name: input.name, prefix: key.slice(0, SHOWN_PREFIX),
-        key_hash: hashToken(key), permissions, created_at: now, expires_at: expiresAt,
+        user_id: actor.userId,
+        organization_id: membership.organizationId,
+        name: input.name,
+        prefix: key.slice(0, SHOWN_PREFIX),
+        key_hash: hashToken(key),
+        permissions,
+        created_at: now,
+        expires_at: expiresAt,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await recordActivity(trx, activityBy(actor, 'api_key.created', {
-      organizationId: membership.organizationId,
-      target: { type: 'api_key', id: created.id },
-      details: { name: input.name, prefix: key.slice(0, SHOWN_PREFIX), permissions: permissions.join(' '), expires_at: expiresAt?.toISOString() ?? null },
-      occurredAt: now,
-    }));
+    await recordActivity(
+      trx,
+      activityBy(actor, 'api_key.created', {
+        organizationId: membership.organizationId,
+        target: { type: 'api_key', id: created.id },
+        details: {
+          name: input.name,
+          prefix: key.slice(0, SHOWN_PREFIX),
+          permissions: permissions.join(' '),
+          expires_at: expiresAt?.toISOString() ?? null,
+        },
+        occurredAt: now,
+      }),
+    );
     return (await findOwnKey(trx, actor.userId, created.id))!;
   });
   return { key, apiKey: row };
@@ -85,7 +113,17 @@ function selectKeys(db: DbOrTx, userId: string) {
   return db
     .selectFrom('api_keys as k')
     .innerJoin('organizations as o', 'o.id', 'k.organization_id')
-    .select(['k.id', 'k.name', 'k.prefix', 'k.organization_id', 'o.name as organization_name', 'k.permissions', 'k.created_at', 'k.expires_at', 'k.last_used_at'])
+    .select([
+      'k.id',
+      'k.name',
+      'k.prefix',
+      'k.organization_id',
+      'o.name as organization_name',
+      'k.permissions',
+      'k.created_at',
+      'k.expires_at',
+      'k.last_used_at',
+    ])
     .where('k.user_id', '=', userId)
     .where('k.revoked_at', 'is', null);
 }
@@ -118,12 +156,15 @@ export async function revokeApiKey(deps: Deps, actor: Actor, id: string): Promis
       .returning(['id', 'name', 'prefix', 'organization_id'])
       .executeTakeFirst();
     if (!key) throw new NotFoundError('No such API key.');
-    await recordActivity(trx, activityBy(actor, 'api_key.revoked', {
-      organizationId: key.organization_id,
-      target: { type: 'api_key', id: key.id },
-      details: { name: key.name, prefix: key.prefix },
-      occurredAt: now,
-    }));
+    await recordActivity(
+      trx,
+      activityBy(actor, 'api_key.revoked', {
+        organizationId: key.organization_id,
+        target: { type: 'api_key', id: key.id },
+        details: { name: key.name, prefix: key.prefix },
+        occurredAt: now,
+      }),
+    );
   });
 }
 
@@ -132,7 +173,12 @@ export async function revokeApiKey(deps: Deps, actor: Actor, id: string): Promis
  * transaction: a key made by whoever knew the old password must not outlive it. Each key's
  * revocation is recorded in its organization. Returns how many were revoked.
  */
-export async function revokeKeysOnPasswordChange(trx: DbOrTx, userId: string, how: { reason: 'password_changed' | 'password_reset'; source: ActivitySource }, now: Date): Promise<number> {
+export async function revokeKeysOnPasswordChange(
+  trx: DbOrTx,
+  userId: string,
+  how: { reason: 'password_changed' | 'password_reset'; source: ActivitySource },
+  now: Date,
+): Promise<number> {
   const keys = await trx
     .updateTable('api_keys')
     .set({ revoked_at: now })
@@ -142,8 +188,14 @@ export async function revokeKeysOnPasswordChange(trx: DbOrTx, userId: string, ho
     .execute();
   for (const key of keys) {
     await recordActivity(trx, {
-      action: 'api_key.revoked', actorUserId: userId, impersonatorUserId: how.source.impersonatorUserId, origin: how.source.origin,
-      organizationId: key.organization_id, target: { type: 'api_key', id: key.id }, details: { name: key.name, prefix: key.prefix, reason: how.reason }, occurredAt: now,
+      action: 'api_key.revoked',
+      actorUserId: userId,
+      impersonatorUserId: how.source.impersonatorUserId,
+      origin: how.source.origin,
+      organizationId: key.organization_id,
+      target: { type: 'api_key', id: key.id },
+      details: { name: key.name, prefix: key.prefix, reason: how.reason },
+      occurredAt: now,
     });
   }
   return keys.length;

@@ -11,16 +11,43 @@ export async function fraudOverview(db: DbOrTx, actor: Actor, opts: { recent?: n
     .leftJoin('organizations as o', 'o.id', 'c.organization_id')
     .leftJoin('users as d', 'd.id', 'c.decided_by')
     .select([
-      'c.id', 'c.subject', 'c.status', 'c.email', 'c.ip', 'c.amount', 'c.currency', 'c.score', 'c.reasons',
-      'c.provider_transaction_id', 'c.details', 'c.created_at', 'c.decided_at', 'c.user_id', 'c.organization_id',
-      'u.name as user_name', 'u.status as user_status', 'o.name as organization_name', 'd.name as decided_by_name',
+      'c.id',
+      'c.subject',
+      'c.status',
+      'c.email',
+      'c.ip',
+      'c.amount',
+      'c.currency',
+      'c.score',
+      'c.reasons',
+      'c.provider_transaction_id',
+      'c.details',
+      'c.created_at',
+      'c.decided_at',
+      'c.user_id',
+      'c.organization_id',
+      'u.name as user_name',
+      'u.status as user_status',
+      'o.name as organization_name',
+      'd.name as decided_by_name',
     ])
     .select((eb) =>
-      eb.selectFrom('payments as p').select('p.status').whereRef('p.fraud_check_id', '=', 'c.id').orderBy('p.created_at', 'desc').limit(1).as('payment_status'),
+      eb
+        .selectFrom('payments as p')
+        .select('p.status')
+        .whereRef('p.fraud_check_id', '=', 'c.id')
+        .orderBy('p.created_at', 'desc')
+        .limit(1)
+        .as('payment_status'),
     );
   const [queue, recent] = await Promise.all([
     base.where('c.status', '=', 'review').orderBy('c.created_at', 'desc').orderBy('c.id').limit(200).execute(),
-    base.where('c.status', '!=', 'review').orderBy((eb) => eb.fn.coalesce('c.decided_at', 'c.created_at'), 'desc').orderBy('c.id').limit(opts.recent ?? 25).execute(),
+    base
+      .where('c.status', '!=', 'review')
+      .orderBy((eb) => eb.fn.coalesce('c.decided_at', 'c.created_at'), 'desc')
+      .orderBy('c.id')
+      .limit(opts.recent ?? 25)
+      .execute(),
   ]);
   return { queue: queue.map(describeCheck), recent: recent.map(describeCheck) };
 }
@@ -47,6 +74,8 @@ export function describeCheck<R extends { details: Record<string, unknown> }>(ro
   if (rules.length) facts.push(`Rules: ${rules.join(', ')}`);
   const error = d.error as { code?: unknown; message?: unknown } | undefined;
   if (error && typeof error.message === 'string') facts.push(`Unavailable: ${error.message}`);
-  const location = [geo.country_code, geo.city, geo.isp_name].filter((v): v is string => typeof v === 'string' && v !== '').join(' · ');
+  const location = [geo.country_code, geo.city, geo.isp_name]
+    .filter((v): v is string => typeof v === 'string' && v !== '')
+    .join(' · ');
   return { ...row, facts, location };
 }

@@ -34,7 +34,10 @@ export const REVIEW_SCORE = 50;
  * So our settings can only make a verdict stricter than FLP's, never overturn an FLP REJECT
  * or REVIEW. With both switches off and the threshold at 101, the verdict is FLP's own.
  */
-export function decide(result: Pick<FraudLabsProResult, 'decision' | 'score' | 'flags'>, settings: FraudPolicySettings): FraudPolicyDecision {
+export function decide(
+  result: Pick<FraudLabsProResult, 'decision' | 'score' | 'flags'>,
+  settings: FraudPolicySettings,
+): FraudPolicyDecision {
   let decision: FraudLabsProDecision = 'approve';
   const reasons: string[] = [];
   const raise = (to: FraudLabsProDecision, reason: string) => {

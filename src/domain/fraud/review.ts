@@ -30,7 +30,11 @@ export type FraudDecision = (typeof FRAUD_DECISIONS)[number];
 const decisionInput = z.enum(FRAUD_DECISIONS, { error: 'Choose allow or block.' });
 
 /** Decides a held check; returns it as decided. 404 for an unknown id, 409 when already decided. */
-export async function decideFraudCheck(deps: Deps, actor: Actor, { checkId, decision }: { checkId: string; decision: FraudDecision | string }) {
+export async function decideFraudCheck(
+  deps: Deps,
+  actor: Actor,
+  { checkId, decision }: { checkId: string; decision: FraudDecision | string },
+) {
   requirePlatformAdmin(actor);
   const choice = parseInput(z.object({ decision: decisionInput }), { decision }).decision;
   if (!isUuid(checkId)) throw new NotFoundError('No such fraud check.');
@@ -55,14 +59,28 @@ export async function decideFraudCheck(deps: Deps, actor: Actor, { checkId, deci
     if (check.subject === 'registration' && check.user_id) {
       if (allow) {
         // Only an account still held becomes active: one suspended for another reason stays so.
-        const user = await trx.updateTable('users').set({ status: 'active', updated_at: now }).where('id', '=', check.user_id).where('status', '=', 'review').returning(['id', 'email', 'name', 'email_verified_at']).executeTakeFirst();
+        const user = await trx
+          .updateTable('users')
+          .set({ status: 'active', updated_at: now })
+          .where('id', '=', check.user_id)
+          .where('status', '=', 'review')
+          .returning(['id', 'email', 'name', 'email_verified_at'])
+          .executeTakeFirst();
         effect.user_status = user ? 'active' : 'unchanged';
         if (user && !user.email_verified_at) {
           const token = await issueUserToken(trx, user.id, 'verify_email', user.email, now);
-          await queueEmail(deps, trx, user.email, 'welcome', { name: user.name, verifyUrl: `${deps.config.publicUrl}/verify-email/${token}` });
+          await queueEmail(deps, trx, user.email, 'welcome', {
+            name: user.name,
+            verifyUrl: `${deps.config.publicUrl}/verify-email/${token}`,
+          });
         }
       } else {
-        const res = await trx.updateTable('users').set({ status: 'suspended', updated_at: now }).where('id', '=', check.user_id).where('is_admin', '=', false).executeTakeFirst();
+        const res = await trx
+          .updateTable('users')
+          .set({ status: 'suspended', updated_at: now })
+          .where('id', '=', check.user_id)
+          .where('is_admin', '=', false)
+          .executeTakeFirst();
         await trx.deleteFrom('sessions').where('user_id', '=', check.user_id).execute();
         effect.user_status = res.numUpdatedRows > 0n ? 'suspended' : 'unchanged';
       }
@@ -97,5 +115,7 @@ export async function decideFraudCheck(deps: Deps, actor: Actor, { checkId, deci
 export async function isTopUpCleared(db: DbOrTx, checkId: string | null): Promise<boolean> {
   if (!checkId) return true;
   const check = await db.selectFrom('fraud_checks').select('status').where('id', '=', checkId).executeTakeFirst();
-  return check !== undefined && (check.status === 'approve' || check.status === 'skipped' || check.status === 'allowed');
+  return (
+    check !== undefined && (check.status === 'approve' || check.status === 'skipped' || check.status === 'allowed')
+  );
 }

@@ -3,7 +3,11 @@ import type { DbOrTx } from '../../db/index.ts';
 import type { FraudStatus } from '../../db/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import { toDecimal } from '../../lib/money.ts';
-import { FraudLabsProError, type FraudLabsProResult, type ScreenOrderInput } from '../../providers/fraudlabspro/index.ts';
+import {
+  FraudLabsProError,
+  type FraudLabsProResult,
+  type ScreenOrderInput,
+} from '../../providers/fraudlabspro/index.ts';
 import { decide } from './policy.ts';
 import type { Deps } from '../deps.ts';
 import { getFraudSettings, type FraudSettings } from '../settings/fraud.ts';
@@ -84,7 +88,13 @@ export function screenTopUp(deps: Deps, input: TopUpScreening): Promise<Screenin
     organizationId: input.organizationId,
     amount: input.amount,
     currency: input.currency,
-    order: { department: 'wallet_topup', amount: toDecimal(input.amount, 2), currency: input.currency, paymentMode: 'paypal', paymentGateway: 'paypal' },
+    order: {
+      department: 'wallet_topup',
+      amount: toDecimal(input.amount, 2),
+      currency: input.currency,
+      paymentMode: 'paypal',
+      paymentGateway: 'paypal',
+    },
   });
 }
 
@@ -92,20 +102,48 @@ export function screenTopUp(deps: Deps, input: TopUpScreening): Promise<Screenin
  * The customer-facing refusal for a `reject` (or a fail-closed outage): 403 with a clear,
  * reason-free message, or 503 "temporarily unavailable". Throw it; web layers render it.
  */
-export function screeningRefusal(subject: 'registration' | 'top_up', result: Pick<ScreeningResult, 'unavailable'>): AppError {
+export function screeningRefusal(
+  subject: 'registration' | 'top_up',
+  result: Pick<ScreeningResult, 'unavailable'>,
+): AppError {
   if (result.unavailable) {
     return subject === 'registration'
-      ? new AppError('screening_unavailable', 503, 'We cannot open new accounts right now. Please try again in a few minutes.')
-      : new AppError('screening_unavailable', 503, 'Adding funds is temporarily unavailable. Please try again in a few minutes.');
+      ? new AppError(
+          'screening_unavailable',
+          503,
+          'We cannot open new accounts right now. Please try again in a few minutes.',
+        )
+      : new AppError(
+          'screening_unavailable',
+          503,
+          'Adding funds is temporarily unavailable. Please try again in a few minutes.',
+        );
   }
   return subject === 'registration'
-    ? new AppError('registration_refused', 403, 'We could not open an account with these details. If you think this is a mistake, please contact support.')
-    : new AppError('payment_refused', 403, 'We could not accept this payment. If you think this is a mistake, please contact support.');
+    ? new AppError(
+        'registration_refused',
+        403,
+        'We could not open an account with these details. If you think this is a mistake, please contact support.',
+      )
+    : new AppError(
+        'payment_refused',
+        403,
+        'We could not accept this payment. If you think this is a mistake, please contact support.',
+      );
 }
 
 /** Records which user and organization a registration check turned into (same transaction as the user). */
-export async function linkFraudCheck(db: DbOrTx, checkId: string, userId: string, organizationId: string): Promise<void> {
-  await db.updateTable('fraud_checks').set({ user_id: userId, organization_id: organizationId }).where('id', '=', checkId).execute();
+export async function linkFraudCheck(
+  db: DbOrTx,
+  checkId: string,
+  userId: string,
+  organizationId: string,
+): Promise<void> {
+  await db
+    .updateTable('fraud_checks')
+    .set({ user_id: userId, organization_id: organizationId })
+    .where('id', '=', checkId)
+    .execute();
 }
 
 interface Screening {
@@ -128,7 +166,12 @@ async function screen(deps: Deps, s: Screening): Promise<ScreeningResult> {
   const orderId = `${s.subject === 'registration' ? 'R' : 'T'}${id.replace(/-/g, '').slice(0, 14)}`;
   let result: FraudLabsProResult;
   try {
-    if (!deps.fraud) throw new FraudLabsProError('No fraud screening provider is configured (FRAUDLABSPRO_API_KEY)', false, 'not_configured');
+    if (!deps.fraud)
+      throw new FraudLabsProError(
+        'No fraud screening provider is configured (FRAUDLABSPRO_API_KEY)',
+        false,
+        'not_configured',
+      );
     result = await deps.fraud.screenOrder({ ip: s.ip, email: s.email, orderId, ...s.order });
   } catch (err) {
     return unavailable(deps, settings, id, s, err);
@@ -141,20 +184,35 @@ async function screen(deps: Deps, s: Screening): Promise<ScreeningResult> {
     reasons: verdict.reasons,
     provider_transaction_id: result.transactionId,
     details: {
-      provider: 'fraudlabspro', order_id: orderId, provider_status: result.decision, rules: result.rules, flags: result.flags,
-      remaining_credits: result.remainingCredits, settings: policyOf(settings), response: result.raw,
+      provider: 'fraudlabspro',
+      order_id: orderId,
+      provider_status: result.decision,
+      rules: result.rules,
+      flags: result.flags,
+      remaining_credits: result.remainingCredits,
+      settings: policyOf(settings),
+      response: result.raw,
     },
   });
   return { decision: verdict.decision, checkId: id, reasons: verdict.reasons, unavailable: false };
 }
 
-async function unavailable(deps: Deps, settings: FraudSettings, id: string, s: Screening, err: unknown): Promise<ScreeningResult> {
+async function unavailable(
+  deps: Deps,
+  settings: FraudSettings,
+  id: string,
+  s: Screening,
+  err: unknown,
+): Promise<ScreeningResult> {
   const flp = err instanceof FraudLabsProError ? err : null;
   const message = flp?.message ?? (err instanceof Error ? err.message : String(err));
   const code = flp?.code ?? 'error';
   // A bad key or exhausted credit needs an operator; a blip does not. Neither shows the key.
   const level = flp?.isConfigurationError || code === 'not_configured' || !flp ? 'error' : 'warn';
-  deps.log[level]({ subject: s.subject, code, err: message, mode: settings.whenUnavailable }, 'fraud screening unavailable');
+  deps.log[level](
+    { subject: s.subject, code, err: message, mode: settings.whenUnavailable },
+    'fraud screening unavailable',
+  );
 
   const open = settings.whenUnavailable === 'fail_open';
   const reason = `Screening unavailable (${code}); ${open ? 'let through (fail-open)' : 'refused (fail-closed)'}`;
@@ -163,7 +221,12 @@ async function unavailable(deps: Deps, settings: FraudSettings, id: string, s: S
     score: null,
     reasons: [reason],
     provider_transaction_id: null,
-    details: { provider: 'fraudlabspro', unavailable: true, error: { code, message, retryable: flp?.retryable ?? null }, mode: settings.whenUnavailable },
+    details: {
+      provider: 'fraudlabspro',
+      unavailable: true,
+      error: { code, message, retryable: flp?.retryable ?? null },
+      mode: settings.whenUnavailable,
+    },
   });
   return { decision: open ? 'approve' : 'reject', checkId: id, reasons: [reason], unavailable: true };
 }
@@ -172,7 +235,13 @@ async function insertCheck(
   db: DbOrTx,
   id: string,
   s: Screening,
-  outcome: { status: FraudStatus; score: number | null; reasons: string[]; provider_transaction_id: string | null; details: Record<string, unknown> },
+  outcome: {
+    status: FraudStatus;
+    score: number | null;
+    reasons: string[];
+    provider_transaction_id: string | null;
+    details: Record<string, unknown>;
+  },
 ) {
   await db
     .insertInto('fraud_checks')
@@ -191,4 +260,8 @@ async function insertCheck(
     .execute();
 }
 
-const policyOf = (s: FraudSettings) => ({ score_threshold: s.scoreThreshold, block_proxy_vpn_tor: s.blockProxyVpnTor, block_disposable_email: s.blockDisposableEmail });
+const policyOf = (s: FraudSettings) => ({
+  score_threshold: s.scoreThreshold,
+  block_proxy_vpn_tor: s.blockProxyVpnTor,
+  block_disposable_email: s.blockDisposableEmail,
+});

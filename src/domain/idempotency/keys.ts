@@ -41,7 +41,11 @@ export type IdempotencyClaim =
   | { outcome: 'replay'; status: number; body: unknown };
 
 /** Claims `request.key` for this request, or says why it cannot run: reused, still in flight, or answered before. */
-export async function claimIdempotencyKey(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, request: IdempotentRequest): Promise<IdempotencyClaim> {
+export async function claimIdempotencyKey(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  request: IdempotentRequest,
+): Promise<IdempotencyClaim> {
   const { key, endpoint } = request;
   const staleMs = request.staleMs ?? IDEMPOTENCY_STALE_MS;
   const retainMs = request.retainMs ?? IDEMPOTENCY_RETAIN_MS;
@@ -54,11 +58,21 @@ export async function claimIdempotencyKey(deps: Pick<Deps, 'db' | 'clock'>, acto
     .onConflict((oc) =>
       oc
         .columns(['user_id', 'key'])
-        .doUpdateSet({ endpoint, request_hash: hash, status: 'in_flight', response_status: null, response_body: null, created_at: now })
+        .doUpdateSet({
+          endpoint,
+          request_hash: hash,
+          status: 'in_flight',
+          response_status: null,
+          response_body: null,
+          created_at: now,
+        })
         .where((eb) =>
           eb.or([
             eb('idempotency_keys.created_at', '<', new Date(now.getTime() - retainMs)),
-            eb.and([eb('idempotency_keys.status', '=', 'in_flight'), eb('idempotency_keys.created_at', '<', new Date(now.getTime() - staleMs))]),
+            eb.and([
+              eb('idempotency_keys.status', '=', 'in_flight'),
+              eb('idempotency_keys.created_at', '<', new Date(now.getTime() - staleMs)),
+            ]),
           ]),
         ),
     )
@@ -66,14 +80,23 @@ export async function claimIdempotencyKey(deps: Pick<Deps, 'db' | 'clock'>, acto
     .executeTakeFirst();
   if (claimed) return { outcome: 'claimed' };
 
-  const row = await deps.db.selectFrom('idempotency_keys').selectAll().where('user_id', '=', actor.userId).where('key', '=', key).executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('user_id', '=', actor.userId)
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (row && row.request_hash !== hash) return { outcome: 'reused' };
   if (!row || row.status === 'in_flight') return { outcome: 'in_flight' };
   return { outcome: 'replay', status: row.response_status!, body: row.response_body };
 }
 
 /** Keeps the final answer of a claimed key, to be replayed to the same request. */
-export async function keepIdempotentAnswer(deps: Pick<Deps, 'db'>, actor: Actor, answer: { key: string; status: number; body: unknown }): Promise<void> {
+export async function keepIdempotentAnswer(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor,
+  answer: { key: string; status: number; body: unknown },
+): Promise<void> {
   await deps.db
     .updateTable('idempotency_keys')
     .set({ status: 'done', response_status: answer.status, response_body: JSON.stringify(answer.body) })
@@ -84,7 +107,12 @@ export async function keepIdempotentAnswer(deps: Pick<Deps, 'db'>, actor: Actor,
 
 /** Frees a claimed key whose answer was not kept, so a retry with it runs for real. */
 export async function releaseIdempotencyKey(deps: Pick<Deps, 'db'>, actor: Actor, key: string): Promise<void> {
-  await deps.db.deleteFrom('idempotency_keys').where('user_id', '=', actor.userId).where('key', '=', key).where('status', '=', 'in_flight').execute();
+  await deps.db
+    .deleteFrom('idempotency_keys')
+    .where('user_id', '=', actor.userId)
+    .where('key', '=', key)
+    .where('status', '=', 'in_flight')
+    .execute();
 }
 
 /** What makes two requests "the same": endpoint, acting organization and body (JSON compared by value). */
@@ -95,13 +123,18 @@ function requestHash(endpoint: string, organizationId: string | null, body: stri
   } catch {
     // Not JSON: compared byte for byte (the validator will refuse it anyway).
   }
-  return createHash('sha256').update(`${endpoint}\n${organizationId ?? ''}\n${canonical}`).digest('hex');
+  return createHash('sha256')
+    .update(`${endpoint}\n${organizationId ?? ''}\n${canonical}`)
+    .digest('hex');
 }
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }

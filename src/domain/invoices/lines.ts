@@ -16,7 +16,15 @@ export type TotalCategory = (typeof TOTAL_CATEGORIES)[number];
 export type InvoiceLine =
   | { type: 'item'; description: string; amount: bigint; date: Date | null }
   | { type: 'opening_balance'; description: string; date: Date; balance: bigint }
-  | { type: 'transaction'; description: string; date: Date; kind: LedgerKind; amount: bigint; balance: bigint; transaction_id: string }
+  | {
+      type: 'transaction';
+      description: string;
+      date: Date;
+      kind: LedgerKind;
+      amount: bigint;
+      balance: bigint;
+      transaction_id: string;
+    }
   | { type: 'closing_balance'; description: string; date: Date; balance: bigint }
   | { type: 'total'; description: string; category: TotalCategory; amount: bigint };
 

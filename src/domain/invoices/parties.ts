@@ -16,7 +16,12 @@ export interface Party {
 /** The platform setting holding the seller's details (`platform_settings.key`). */
 export const SELLER_SETTING = 'seller';
 
-const text = z.string().trim().max(1000).nullish().transform((v) => v || null);
+const text = z
+  .string()
+  .trim()
+  .max(1000)
+  .nullish()
+  .transform((v) => v || null);
 const sellerSetting = z.object({ name: text, address: text, tax_id: text, email: text });
 
 /**
@@ -25,7 +30,11 @@ const sellerSetting = z.object({ name: text, address: text, tax_id: text, email:
  * always be issued.
  */
 export async function sellerDetails(db: DbOrTx, brandName: string): Promise<Party> {
-  const row = await db.selectFrom('platform_settings').select('value').where('key', '=', SELLER_SETTING).executeTakeFirst();
+  const row = await db
+    .selectFrom('platform_settings')
+    .select('value')
+    .where('key', '=', SELLER_SETTING)
+    .executeTakeFirst();
   const parsed = sellerSetting.safeParse(row?.value ?? {});
   const s = parsed.success ? parsed.data : { name: null, address: null, tax_id: null, email: null };
   return { name: s.name ?? brandName, address: s.address, tax_id: s.tax_id, email: s.email };
@@ -33,7 +42,11 @@ export async function sellerDetails(db: DbOrTx, brandName: string): Promise<Part
 
 /** The organization as a buyer: its name, address and tax id today. */
 export async function buyerDetails(db: DbOrTx, organizationId: string): Promise<Party> {
-  const o = await db.selectFrom('organizations').select(['name', 'address', 'tax_id']).where('id', '=', organizationId).executeTakeFirstOrThrow();
+  const o = await db
+    .selectFrom('organizations')
+    .select(['name', 'address', 'tax_id'])
+    .where('id', '=', organizationId)
+    .executeTakeFirstOrThrow();
   return { name: o.name, address: o.address, tax_id: o.tax_id, email: null };
 }
 

@@ -12,8 +12,15 @@ import type { Party } from './parties.ts';
  */
 export function renderInvoicePdf(invoice: Invoice, opts: { compress?: boolean } = {}): Promise<Buffer> {
   const doc = new PDFDocument({
-    size: 'A4', margin: MARGIN, compress: opts.compress ?? true,
-    info: { Title: `${title(invoice)} ${invoice.number}`, Author: invoice.seller.name, Subject: invoice.buyer.name, CreationDate: invoice.issued_at },
+    size: 'A4',
+    margin: MARGIN,
+    compress: opts.compress ?? true,
+    info: {
+      Title: `${title(invoice)} ${invoice.number}`,
+      Author: invoice.seller.name,
+      Subject: invoice.buyer.name,
+      CreationDate: invoice.issued_at,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -38,31 +45,57 @@ function write(doc: PDFKit.PDFDocument, inv: Invoice) {
   const amount = (m: bigint) => formatMoney(m, inv.currency, lineDigits(m));
   const top = doc.y;
   party(doc, inv.seller, MARGIN, top, WIDTH / 2, 14);
-  const facts: Array<[string, string]> = [['Number', inv.number], ['Issued', day(inv.issued_at)]];
-  if (inv.period_start && inv.period_end) facts.push(['Period', `${periodLabel(inv.period_start)} (${day(inv.period_start)} to ${day(new Date(inv.period_end.getTime() - 1))})`]);
-  doc.font('Helvetica-Bold').fontSize(20).text(title(inv), MARGIN + WIDTH / 2, top, { width: WIDTH / 2, align: 'right' });
+  const facts: Array<[string, string]> = [
+    ['Number', inv.number],
+    ['Issued', day(inv.issued_at)],
+  ];
+  if (inv.period_start && inv.period_end)
+    facts.push([
+      'Period',
+      `${periodLabel(inv.period_start)} (${day(inv.period_start)} to ${day(new Date(inv.period_end.getTime() - 1))})`,
+    ]);
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(20)
+    .text(title(inv), MARGIN + WIDTH / 2, top, { width: WIDTH / 2, align: 'right' });
   doc.font('Helvetica').fontSize(10);
   for (const [k, v] of facts) doc.text(`${k}: ${v}`, MARGIN + WIDTH / 2, doc.y, { width: WIDTH / 2, align: 'right' });
   doc.y = Math.max(doc.y, top + 90);
 
-  doc.font('Helvetica-Bold').fontSize(10).text('Billed to', MARGIN, doc.y + 10);
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(10)
+    .text('Billed to', MARGIN, doc.y + 10);
   party(doc, inv.buyer, MARGIN, doc.y, WIDTH, 11);
   doc.moveDown(1.5);
 
   const s = invoiceSections(inv.lines);
   if (inv.kind === 'receipt') {
-    const cols: Column[] = [{ label: 'Date', width: 80 }, { label: 'Description', width: WIDTH - 180 }, { label: 'Amount', width: 100, align: 'right' }];
-    table(doc, cols, s.items.map((l) => [l.date ? day(l.date) : day(inv.issued_at), l.description, amount(l.amount)]));
+    const cols: Column[] = [
+      { label: 'Date', width: 80 },
+      { label: 'Description', width: WIDTH - 180 },
+      { label: 'Amount', width: 100, align: 'right' },
+    ];
+    table(
+      doc,
+      cols,
+      s.items.map((l) => [l.date ? day(l.date) : day(inv.issued_at), l.description, amount(l.amount)]),
+    );
     totals(doc, [[`Total paid (${inv.currency})`, money(inv.total)]]);
   } else {
     const cols: Column[] = [
-      { label: 'Date', width: 65 }, { label: 'Description', width: WIDTH - 65 - 90 - 75 - 80 }, { label: 'Type', width: 90 },
-      { label: 'Amount', width: 75, align: 'right' }, { label: 'Balance', width: 80, align: 'right' },
+      { label: 'Date', width: 65 },
+      { label: 'Description', width: WIDTH - 65 - 90 - 75 - 80 },
+      { label: 'Type', width: 90 },
+      { label: 'Amount', width: 75, align: 'right' },
+      { label: 'Balance', width: 80, align: 'right' },
     ];
     const rows: string[][] = [];
     if (s.opening) rows.push([day(s.opening.date), s.opening.description, '', '', money(s.opening.balance)]);
-    for (const t of s.transactions) rows.push([day(t.date), t.description, KIND_LABELS[t.kind] ?? t.kind, amount(t.amount), money(t.balance)]);
-    if (s.closing) rows.push([day(new Date(s.closing.date.getTime() - 1)), s.closing.description, '', '', money(s.closing.balance)]);
+    for (const t of s.transactions)
+      rows.push([day(t.date), t.description, KIND_LABELS[t.kind] ?? t.kind, amount(t.amount), money(t.balance)]);
+    if (s.closing)
+      rows.push([day(new Date(s.closing.date.getTime() - 1)), s.closing.description, '', '', money(s.closing.balance)]);
     table(doc, cols, rows);
     totals(doc, [
       ...(s.opening ? [['Opening balance', money(s.opening.balance)] as [string, string]] : []),
@@ -71,8 +104,17 @@ function write(doc: PDFKit.PDFDocument, inv: Invoice) {
       [`Charges this month (${inv.currency})`, money(inv.total)],
     ]);
   }
-  doc.moveDown(2).font('Helvetica').fontSize(8).fillColor('#555555')
-    .text(`Amounts in ${inv.currency}. Dates are UTC. ${inv.kind === 'receipt' ? 'Paid in full; the amount was credited to the prepaid wallet.' : 'This statement lists the movements of the prepaid wallet; each top-up has its own receipt.'}`, MARGIN, doc.y, { width: WIDTH });
+  doc
+    .moveDown(2)
+    .font('Helvetica')
+    .fontSize(8)
+    .fillColor('#555555')
+    .text(
+      `Amounts in ${inv.currency}. Dates are UTC. ${inv.kind === 'receipt' ? 'Paid in full; the amount was credited to the prepaid wallet.' : 'This statement lists the movements of the prepaid wallet; each top-up has its own receipt.'}`,
+      MARGIN,
+      doc.y,
+      { width: WIDTH },
+    );
 }
 
 function party(doc: PDFKit.PDFDocument, p: Party, x: number, y: number, width: number, size: number) {
@@ -91,7 +133,11 @@ function table(doc: PDFKit.PDFDocument, cols: Column[], rows: string[][]) {
     const height = Math.max(...cells.map((c, i) => doc.heightOfString(c || ' ', { width: cols[i]!.width - 6 })));
     if (doc.y + height > bottom) {
       doc.addPage();
-      if (!bold) line(cols.map((c) => c.label), true);
+      if (!bold)
+        line(
+          cols.map((c) => c.label),
+          true,
+        );
       doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9);
     }
     const y = doc.y;
@@ -103,9 +149,18 @@ function table(doc: PDFKit.PDFDocument, cols: Column[], rows: string[][]) {
       x += cols[i]!.width;
     });
     doc.y = y + height + 4;
-    if (bold) doc.moveTo(MARGIN, doc.y - 2).lineTo(MARGIN + WIDTH, doc.y - 2).lineWidth(0.5).strokeColor('#999999').stroke();
+    if (bold)
+      doc
+        .moveTo(MARGIN, doc.y - 2)
+        .lineTo(MARGIN + WIDTH, doc.y - 2)
+        .lineWidth(0.5)
+        .strokeColor('#999999')
+        .stroke();
   };
-  line(cols.map((c) => c.label), true);
+  line(
+    cols.map((c) => c.label),
+    true,
+  );
   for (const r of rows) line(r, false);
 }
 

@@ -36,18 +36,35 @@ export interface Invoice extends InvoiceSummary {
 /** The actor's organization, if the actor may see its billing. */
 function billingOrganization(actor: Actor): string {
   const orgId = orgOf(actor);
-  if (!can(actor, 'billing_view')) throw new ForbiddenError("Seeing the organization's invoices needs the billing_view permission.");
+  if (!can(actor, 'billing_view'))
+    throw new ForbiddenError("Seeing the organization's invoices needs the billing_view permission.");
   return orgId;
 }
 
-const SUMMARY = ['id', 'number', 'kind', 'currency', 'total', 'period_start', 'period_end', 'payment_id', 'issued_at'] as const;
+const SUMMARY = [
+  'id',
+  'number',
+  'kind',
+  'currency',
+  'total',
+  'period_start',
+  'period_end',
+  'payment_id',
+  'issued_at',
+] as const;
 
 /** Up to `page.limit + 1` invoices (the extra one only says there are more). */
 export async function listInvoices(db: DbOrTx, actor: Actor, page: PageRequest): Promise<InvoiceSummary[]> {
   const orgId = billingOrganization(actor);
   const cursor = uuidCursor(page);
-  let q = db.selectFrom('invoices').select([...SUMMARY]).where('organization_id', '=', orgId);
-  if (cursor) q = q.where(sql<boolean>`(issued_at, id) < (select issued_at, id from invoices where organization_id = ${orgId} and id = ${cursor})`);
+  let q = db
+    .selectFrom('invoices')
+    .select([...SUMMARY])
+    .where('organization_id', '=', orgId);
+  if (cursor)
+    q = q.where(
+      sql<boolean>`(issued_at, id) < (select issued_at, id from invoices where organization_id = ${orgId} and id = ${cursor})`,
+    );
   const rows = await q.orderBy('issued_at', 'desc').orderBy('id', 'desc').limit(fetchSize(page)!).execute();
   return rows;
 }
@@ -55,15 +72,25 @@ export async function listInvoices(db: DbOrTx, actor: Actor, page: PageRequest):
 /** One invoice of the actor's organization. */
 export async function getInvoice(db: DbOrTx, actor: Actor, id: string): Promise<Invoice> {
   const orgId = billingOrganization(actor);
-  const row = isUuid(id) ? await db.selectFrom('invoices').selectAll().where('organization_id', '=', orgId).where('id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id)
+    ? await db
+        .selectFrom('invoices')
+        .selectAll()
+        .where('organization_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+    : undefined;
   if (!row) throw new NotFoundError('No such invoice.');
   return { ...row, seller: readParty(row.seller), buyer: readParty(row.buyer), lines: readLines(row.lines) };
 }
 
 /** An invoice's lines grouped for display (HTML, PDF and API alike). */
 export function invoiceSections(lines: InvoiceLine[]) {
-  const of = <T extends InvoiceLine['type']>(type: T) => lines.filter((l): l is Extract<InvoiceLine, { type: T }> => l.type === type);
-  const totals = Object.fromEntries(of('total').map((t) => [t.category, t])) as Partial<Record<TotalCategory, Extract<InvoiceLine, { type: 'total' }>>>;
+  const of = <T extends InvoiceLine['type']>(type: T) =>
+    lines.filter((l): l is Extract<InvoiceLine, { type: T }> => l.type === type);
+  const totals = Object.fromEntries(of('total').map((t) => [t.category, t])) as Partial<
+    Record<TotalCategory, Extract<InvoiceLine, { type: 'total' }>>
+  >;
   return {
     items: of('item'),
     transactions: of('transaction'),

@@ -21,14 +21,22 @@ export interface ReceiptOptions {
  * so two concurrent callers for one payment issue a single receipt. A payment that is not
  * completed and has no receipt yet is refused (409).
  */
-export async function issueReceipt(trx: Tx, paymentId: string, opts: ReceiptOptions = {}): Promise<{ id: string; number: string }> {
+export async function issueReceipt(
+  trx: Tx,
+  paymentId: string,
+  opts: ReceiptOptions = {},
+): Promise<{ id: string; number: string }> {
   const payment = await trx
     .selectFrom('payments')
     .select(['id', 'organization_id', 'status', 'amount', 'currency', 'capture_id', 'completed_at'])
     .where('id', '=', paymentId)
     .forUpdate()
     .executeTakeFirstOrThrow(() => new Error(`issueReceipt: no payment ${paymentId}`));
-  const existing = await trx.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', paymentId).executeTakeFirst();
+  const existing = await trx
+    .selectFrom('invoices')
+    .select(['id', 'number'])
+    .where('payment_id', '=', paymentId)
+    .executeTakeFirst();
   if (existing) return existing;
   if (payment.status !== 'completed') throw new ConflictError('Only a completed payment gets a receipt.');
 
@@ -40,7 +48,14 @@ export async function issueReceipt(trx: Tx, paymentId: string, opts: ReceiptOpti
     paymentId: payment.id,
     seller: await sellerDetails(trx, opts.brandName ?? defaultBrandName()),
     buyer: await buyerDetails(trx, payment.organization_id),
-    lines: [{ type: 'item', description: `Wallet top-up (PayPal capture ${payment.capture_id ?? 'unknown'})`, amount: payment.amount, date: payment.completed_at }],
+    lines: [
+      {
+        type: 'item',
+        description: `Wallet top-up (PayPal capture ${payment.capture_id ?? 'unknown'})`,
+        amount: payment.amount,
+        date: payment.completed_at,
+      },
+    ],
     issuedAt: opts.issuedAt ?? null,
   });
 }
@@ -55,5 +70,8 @@ function defaultBrandName(): string {
 
 /** The receipt invoice of a payment, once issued (the return page and the transaction page link it). */
 export async function receiptOf(db: DbOrTx, paymentId: string): Promise<{ id: string; number: string } | null> {
-  return (await db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', paymentId).executeTakeFirst()) ?? null;
+  return (
+    (await db.selectFrom('invoices').select(['id', 'number']).where('payment_id', '=', paymentId).executeTakeFirst()) ??
+    null
+  );
 }

@@ -66,7 +66,11 @@ export function previousMonth(now: Date): string {
  * issued before (`duplicate: true`). Only a month that has ended by `deps.clock` is refused
  * otherwise (422).
  */
-export async function issueStatement(deps: Pick<Deps, 'db' | 'clock' | 'config'>, organizationId: string, month: string): Promise<{ id: string; number: string; duplicate: boolean }> {
+export async function issueStatement(
+  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  organizationId: string,
+  month: string,
+): Promise<{ id: string; number: string; duplicate: boolean }> {
   const period = parseMonth(month);
   const now = deps.clock.now();
   if (period.end > now) throw new ValidationError({ month: 'A statement is issued only for a month that has ended.' });
@@ -75,13 +79,24 @@ export async function issueStatement(deps: Pick<Deps, 'db' | 'clock' | 'config'>
   if (before) return { ...before, duplicate: true };
   try {
     const issued = await inTransaction(deps.db, async (trx) => {
-      const wallet = await trx.selectFrom('wallets').select(['id', 'currency']).where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+      const wallet = await trx
+        .selectFrom('wallets')
+        .select(['id', 'currency'])
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirstOrThrow();
       const lines = await statementLines(trx, wallet.id, period);
       const charges = lines.find((l) => l.type === 'total' && l.category === 'charges');
       return insertInvoice(trx, {
-        organizationId, kind: 'statement', currency: wallet.currency, total: charges?.type === 'total' ? -charges.amount : 0n,
-        periodStart: period.start, periodEnd: period.end, seller: await sellerDetails(trx, deps.config.BRAND_NAME), buyer: await buyerDetails(trx, organizationId),
-        lines, issuedAt: now,
+        organizationId,
+        kind: 'statement',
+        currency: wallet.currency,
+        total: charges?.type === 'total' ? -charges.amount : 0n,
+        periodStart: period.start,
+        periodEnd: period.end,
+        seller: await sellerDetails(trx, deps.config.BRAND_NAME),
+        buyer: await buyerDetails(trx, organizationId),
+        lines,
+        issuedAt: now,
       });
     });
     return { ...issued, duplicate: false };
@@ -94,7 +109,13 @@ export async function issueStatement(deps: Pick<Deps, 'db' | 'clock' | 'config'>
 }
 
 function findStatement(db: DbOrTx, organizationId: string, periodStart: Date) {
-  return db.selectFrom('invoices').select(['id', 'number']).where('organization_id', '=', organizationId).where('kind', '=', 'statement').where('period_start', '=', periodStart).executeTakeFirst();
+  return db
+    .selectFrom('invoices')
+    .select(['id', 'number'])
+    .where('organization_id', '=', organizationId)
+    .where('kind', '=', 'statement')
+    .where('period_start', '=', periodStart)
+    .executeTakeFirst();
 }
 
 /** The statement's lines, read from the wallet's ledger entries. */
@@ -121,15 +142,26 @@ async function statementLines(db: DbOrTx, walletId: string, period: Month): Prom
 
   let balance = BigInt(opening.total);
   const totals: Record<TotalCategory, bigint> = { credits: 0n, charges: 0n, refunds: 0n };
-  const lines: InvoiceLine[] = [{ type: 'opening_balance', description: 'Opening balance', date: period.start, balance }];
+  const lines: InvoiceLine[] = [
+    { type: 'opening_balance', description: 'Opening balance', date: period.start, balance },
+  ];
   for (const r of rows) {
     const amount = BigInt(r.amount);
     balance += amount;
     totals[CATEGORY_OF[r.kind]] += amount;
-    lines.push({ type: 'transaction', description: r.description, date: r.created_at, kind: r.kind, amount, balance, transaction_id: r.id });
+    lines.push({
+      type: 'transaction',
+      description: r.description,
+      date: r.created_at,
+      kind: r.kind,
+      amount,
+      balance,
+      transaction_id: r.id,
+    });
   }
   lines.push({ type: 'closing_balance', description: 'Closing balance', date: period.end, balance });
-  for (const category of ['credits', 'charges', 'refunds'] as const) lines.push({ type: 'total', description: TOTAL_LABELS[category], category, amount: totals[category] });
+  for (const category of ['credits', 'charges', 'refunds'] as const)
+    lines.push({ type: 'total', description: TOTAL_LABELS[category], category, amount: totals[category] });
   return lines;
 }
 
@@ -167,6 +199,7 @@ export async function issueMonthlyStatements(deps: Pick<Deps, 'db' | 'clock' | '
       failures.push(`${organizationId}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (failures.length) throw new Error(`statements for ${month} failed for ${failures.length} organization(s):\n${failures.join('\n')}`);
+  if (failures.length)
+    throw new Error(`statements for ${month} failed for ${failures.length} organization(s):\n${failures.join('\n')}`);
   return { month, organizations: organizations.length, issued, existing };
 }

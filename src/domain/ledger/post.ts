@@ -49,17 +49,25 @@ export class InsufficientFundsError extends AppError {
 /** The idempotency key was posted before with other lines: nothing was written now. */
 export class LedgerKeyConflictError extends AppError {
   constructor(readonly idempotencyKey: string) {
-    super('idempotency_conflict', 409, 'This was already recorded with different amounts. Reload the page and try again.');
+    super(
+      'idempotency_conflict',
+      409,
+      'This was already recorded with different amounts. Reload the page and try again.',
+    );
   }
 }
 
 /** A posting's lines as a comparable text: one `wallet|account=amount` per line, sorted. */
 const lineSet = (lines: Array<{ wallet: string | null; account: string | null; amount: bigint }>) =>
-  lines.map((l) => `${l.wallet ?? ''}|${l.account ?? ''}=${l.amount}`).sort().join(',');
+  lines
+    .map((l) => `${l.wallet ?? ''}|${l.account ?? ''}=${l.amount}`)
+    .sort()
+    .join(',');
 
 export async function post(trx: Tx, p: Posting): Promise<Posted> {
   if (!p.lines.length) throw new Error('a posting needs lines');
-  if (p.lines.reduce((sum, l) => sum + l.amount, 0n) !== 0n) throw new Error(`posting ${p.idempotencyKey} does not balance`);
+  if (p.lines.reduce((sum, l) => sum + l.amount, 0n) !== 0n)
+    throw new Error(`posting ${p.idempotencyKey} does not balance`);
   if (p.lines.some((l) => l.amount === 0n)) throw new Error('a ledger line cannot be zero');
 
   const inserted = await trx
@@ -80,17 +88,41 @@ export async function post(trx: Tx, p: Posting): Promise<Posted> {
 
   const walletIds = [...new Set(p.lines.flatMap((l) => ('walletId' in l ? [l.walletId] : [])))].sort();
   if (!inserted) {
-    const existing = await trx.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', p.idempotencyKey).executeTakeFirstOrThrow();
-    const before = await trx.selectFrom('ledger_entries').select(['wallet_id', 'platform_account', 'amount']).where('transaction_id', '=', existing.id).execute();
-    const now = p.lines.map((l) => ('walletId' in l ? { wallet: l.walletId, account: null, amount: l.amount } : { wallet: null, account: l.account, amount: l.amount }));
-    if (lineSet(before.map((e) => ({ wallet: e.wallet_id, account: e.platform_account, amount: e.amount }))) !== lineSet(now)) throw new LedgerKeyConflictError(p.idempotencyKey);
-    const rows = walletIds.length ? await trx.selectFrom('wallets').select(['id', 'balance']).where('id', 'in', walletIds).execute() : [];
+    const existing = await trx
+      .selectFrom('ledger_transactions')
+      .select('id')
+      .where('idempotency_key', '=', p.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    const before = await trx
+      .selectFrom('ledger_entries')
+      .select(['wallet_id', 'platform_account', 'amount'])
+      .where('transaction_id', '=', existing.id)
+      .execute();
+    const now = p.lines.map((l) =>
+      'walletId' in l
+        ? { wallet: l.walletId, account: null, amount: l.amount }
+        : { wallet: null, account: l.account, amount: l.amount },
+    );
+    if (
+      lineSet(before.map((e) => ({ wallet: e.wallet_id, account: e.platform_account, amount: e.amount }))) !==
+      lineSet(now)
+    )
+      throw new LedgerKeyConflictError(p.idempotencyKey);
+    const rows = walletIds.length
+      ? await trx.selectFrom('wallets').select(['id', 'balance']).where('id', 'in', walletIds).execute()
+      : [];
     return { transactionId: existing.id, duplicate: true, balances: new Map(rows.map((r) => [r.id, r.balance])) };
   }
 
   // Wallets in id order: two postings touching the same wallets lock them in the same order.
   const balances = new Map<string, bigint>();
-  const entries: Array<{ transaction_id: string; wallet_id: string | null; platform_account: PlatformAccount | null; amount: bigint; balance_after: bigint | null }> = [];
+  const entries: Array<{
+    transaction_id: string;
+    wallet_id: string | null;
+    platform_account: PlatformAccount | null;
+    amount: bigint;
+    balance_after: bigint | null;
+  }> = [];
   for (const walletId of walletIds) {
     const amount = p.lines.reduce((sum, l) => sum + ('walletId' in l && l.walletId === walletId ? l.amount : 0n), 0n);
     const row = await trx
@@ -98,24 +130,40 @@ export async function post(trx: Tx, p: Posting): Promise<Posted> {
       .set({ balance: sql`balance + ${amount}` })
       .where('id', '=', walletId)
       .where('currency', '=', p.currency)
-      .where(sql<boolean>`(${amount}::bigint >= 0 or ${p.allowNegative ?? false}::boolean or balance + ${amount}::bigint >= 0)`)
+      .where(
+        sql<boolean>`(${amount}::bigint >= 0 or ${p.allowNegative ?? false}::boolean or balance + ${amount}::bigint >= 0)`,
+      )
       .returning('balance')
       .executeTakeFirst();
     if (!row) throw new InsufficientFundsError();
     balances.set(walletId, row.balance);
   }
   // Running balances: a wallet with several lines gets them in order.
-  const running = new Map([...balances].map(([id, after]) => {
-    const total = p.lines.reduce((sum, l) => sum + ('walletId' in l && l.walletId === id ? l.amount : 0n), 0n);
-    return [id, after - total];
-  }));
+  const running = new Map(
+    [...balances].map(([id, after]) => {
+      const total = p.lines.reduce((sum, l) => sum + ('walletId' in l && l.walletId === id ? l.amount : 0n), 0n);
+      return [id, after - total];
+    }),
+  );
   for (const line of p.lines) {
     if ('walletId' in line) {
       const after = running.get(line.walletId)! + line.amount;
       running.set(line.walletId, after);
-      entries.push({ transaction_id: inserted.id, wallet_id: line.walletId, platform_account: null, amount: line.amount, balance_after: after });
+      entries.push({
+        transaction_id: inserted.id,
+        wallet_id: line.walletId,
+        platform_account: null,
+        amount: line.amount,
+        balance_after: after,
+      });
     } else {
-      entries.push({ transaction_id: inserted.id, wallet_id: null, platform_account: line.account, amount: line.amount, balance_after: null });
+      entries.push({
+        transaction_id: inserted.id,
+        wallet_id: null,
+        platform_account: line.account,
+        amount: line.amount,
+        balance_after: null,
+      });
     }
   }
   await trx.insertInto('ledger_entries').values(entries).execute();

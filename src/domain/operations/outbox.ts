@@ -13,10 +13,17 @@ const PAGE = 50;
 /** Emails newest first, optionally only those to addresses containing `to` (staff outbox): who and what, no bodies. */
 export async function listOutbox(db: Db, actor: Actor, filter: { to: string; page: number }) {
   requirePlatformAdmin(actor);
-  let q = db.selectFrom('emails').select(['id', 'to_address', 'subject', 'template', 'status', 'transport', 'created_at', 'sent_at']);
+  let q = db
+    .selectFrom('emails')
+    .select(['id', 'to_address', 'subject', 'template', 'status', 'transport', 'created_at', 'sent_at']);
   if (filter.to) q = q.where('to_address', 'like', likePattern(filter.to));
   const { limit, offset } = offsetOf(filter.page, PAGE);
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(limit + 1).offset(offset).execute();
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit + 1)
+    .offset(offset)
+    .execute();
   return { emails: rows.slice(0, PAGE), hasMore: rows.length > PAGE };
 }
 
@@ -39,9 +46,10 @@ export async function readOutboxEmail(deps: Pick<Deps, 'db' | 'config' | 'clock'
   const { secrets, secrets_expire_at: expires, html: _html, ...rest } = email;
   const deliversByHand = deps.config.mailTransport === 'outbox';
   const kept = secrets !== null && expires !== null && expires > now;
-  const text = deliversByHand && kept
-    ? fillSecrets({ html: '', text: email.text }, openSecrets(deps.config.encryptionKeys, secrets)).text
-    : maskSecrets(email.text, deliversByHand ? LINK_EXPIRED : LINK_WITHHELD);
+  const text =
+    deliversByHand && kept
+      ? fillSecrets({ html: '', text: email.text }, openSecrets(deps.config.encryptionKeys, secrets)).text
+      : maskSecrets(email.text, deliversByHand ? LINK_EXPIRED : LINK_WITHHELD);
   const linksShown = deliversByHand && kept && text !== email.text;
   await recordActivity(deps.db, {
     action: 'admin.outbox_email_viewed',

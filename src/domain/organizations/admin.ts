@@ -25,8 +25,17 @@ export async function listOrganizations(db: DbOrTx, actor: Actor, raw: unknown) 
     q
       .leftJoin('wallets as w', 'w.organization_id', 'o.id')
       .select((eb) => [
-        'o.id', 'o.name', 'o.personal', 'o.created_at', 'w.balance', 'w.currency',
-        eb.selectFrom('organization_members as m').select(eb.fn.countAll<string>().as('n')).whereRef('m.organization_id', '=', 'o.id').as('members'),
+        'o.id',
+        'o.name',
+        'o.personal',
+        'o.created_at',
+        'w.balance',
+        'w.currency',
+        eb
+          .selectFrom('organization_members as m')
+          .select(eb.fn.countAll<string>().as('n'))
+          .whereRef('m.organization_id', '=', 'o.id')
+          .as('members'),
       ])
       .orderBy('o.created_at', 'desc')
       .orderBy('o.id')
@@ -36,7 +45,12 @@ export async function listOrganizations(db: DbOrTx, actor: Actor, raw: unknown) 
     q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const total = Number(count.n);
-  return { organizations: rows.map((r) => ({ ...r, members: Number(r.members ?? 0) })), filters, total, pages: pageCount(total, ORGANIZATIONS_PER_PAGE) };
+  return {
+    organizations: rows.map((r) => ({ ...r, members: Number(r.members ?? 0) })),
+    filters,
+    total,
+    pages: pageCount(total, ORGANIZATIONS_PER_PAGE),
+  };
 }
 
 export async function organizationDetail(db: DbOrTx, actor: Actor, organizationId: string) {
@@ -46,7 +60,18 @@ export async function organizationDetail(db: DbOrTx, actor: Actor, organizationI
         .selectFrom('organizations as o')
         .leftJoin('wallets as w', 'w.organization_id', 'o.id')
         .leftJoin('users as c', 'c.id', 'o.created_by')
-        .select(['o.id', 'o.name', 'o.personal', 'o.website', 'o.address', 'o.tax_id', 'o.created_at', 'w.balance', 'w.currency', 'c.email as created_by_email'])
+        .select([
+          'o.id',
+          'o.name',
+          'o.personal',
+          'o.website',
+          'o.address',
+          'o.tax_id',
+          'o.created_at',
+          'w.balance',
+          'w.currency',
+          'c.email as created_by_email',
+        ])
         .where('o.id', '=', organizationId)
         .executeTakeFirst()
     : undefined;

@@ -16,11 +16,21 @@ export async function createOrganization(
     .executeTakeFirstOrThrow();
   const roles = await trx
     .insertInto('roles')
-    .values(Object.entries(PREDEFINED_ROLES).map(([name, permissions]) => ({ organization_id: org.id, name, permissions: [...permissions], predefined: true })))
+    .values(
+      Object.entries(PREDEFINED_ROLES).map(([name, permissions]) => ({
+        organization_id: org.id,
+        name,
+        permissions: [...permissions],
+        predefined: true,
+      })),
+    )
     .returning(['id', 'name'])
     .execute();
   const owner = roles.find((r) => r.name === 'owner')!;
-  await trx.insertInto('organization_members').values({ organization_id: org.id, user_id: input.ownerId, role_id: owner.id }).execute();
+  await trx
+    .insertInto('organization_members')
+    .values({ organization_id: org.id, user_id: input.ownerId, role_id: owner.id })
+    .execute();
   await trx.insertInto('wallets').values({ organization_id: org.id, currency: input.currency, balance: 0n }).execute();
   return org;
 }

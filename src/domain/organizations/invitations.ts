@@ -49,15 +49,45 @@ export async function inviteMember(deps: Deps, actor: Actor, raw: unknown) {
       .executeTakeFirst();
     if (member) throw new ValidationError({ email: `${input.email} is already a member of this organization.` });
     const now = deps.clock.now();
-    const pending = await trx.selectFrom('invitations').select(['id', 'expires_at']).where('organization_id', '=', orgId).where('email', '=', input.email).where('status', '=', 'pending').executeTakeFirst();
-    if (pending && pending.expires_at > now) throw new ValidationError({ email: `${input.email} already has a pending invitation. Resend it from the list if it got lost.` });
+    const pending = await trx
+      .selectFrom('invitations')
+      .select(['id', 'expires_at'])
+      .where('organization_id', '=', orgId)
+      .where('email', '=', input.email)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (pending && pending.expires_at > now)
+      throw new ValidationError({
+        email: `${input.email} already has a pending invitation. Resend it from the list if it got lost.`,
+      });
     const token = randomToken();
-    const values = { role_id: role.id, token_hash: hashToken(token), invited_by: me.userId, created_at: now, expires_at: addDays(now, INVITATION_DAYS) };
+    const values = {
+      role_id: role.id,
+      token_hash: hashToken(token),
+      invited_by: me.userId,
+      created_at: now,
+      expires_at: addDays(now, INVITATION_DAYS),
+    };
     const { id } = pending
-      ? await trx.updateTable('invitations').set(values).where('id', '=', pending.id).returning('id').executeTakeFirstOrThrow()
-      : await trx.insertInto('invitations').values({ organization_id: orgId, email: input.email, ...values }).returning('id').executeTakeFirstOrThrow();
+      ? await trx
+          .updateTable('invitations')
+          .set(values)
+          .where('id', '=', pending.id)
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      : await trx
+          .insertInto('invitations')
+          .values({ organization_id: orgId, email: input.email, ...values })
+          .returning('id')
+          .executeTakeFirstOrThrow();
     await sendInvitation(deps, trx, id, token);
-    await recordActivity(trx, activityBy(me, 'member.invited', { target: { type: 'invitation', id }, details: { email: input.email, role: role.name } }));
+    await recordActivity(
+      trx,
+      activityBy(me, 'member.invited', {
+        target: { type: 'invitation', id },
+        details: { email: input.email, role: role.name },
+      }),
+    );
     return invitationById(trx, orgId, id, now);
   });
 }
@@ -73,9 +103,19 @@ export async function resendInvitation(deps: Deps, actor: Actor, invitationId: s
     assertCanGrant(me, role);
     const token = randomToken();
     const now = deps.clock.now();
-    await trx.updateTable('invitations').set({ token_hash: hashToken(token), expires_at: addDays(now, INVITATION_DAYS), invited_by: me.userId }).where('id', '=', inv.id).execute();
+    await trx
+      .updateTable('invitations')
+      .set({ token_hash: hashToken(token), expires_at: addDays(now, INVITATION_DAYS), invited_by: me.userId })
+      .where('id', '=', inv.id)
+      .execute();
     await sendInvitation(deps, trx, inv.id, token);
-    await recordActivity(trx, activityBy(me, 'member.invited', { target: { type: 'invitation', id: inv.id }, details: { email: inv.email, role: role.name, resent: true } }));
+    await recordActivity(
+      trx,
+      activityBy(me, 'member.invited', {
+        target: { type: 'invitation', id: inv.id },
+        details: { email: inv.email, role: role.name, resent: true },
+      }),
+    );
     return invitationById(trx, orgId, inv.id, now);
   });
 }
@@ -87,19 +127,30 @@ export async function cancelInvitation(deps: Deps, actor: Actor, invitationId: s
     const me = await lockedActor(trx, actor, 'members_manage');
     const inv = await pendingInvitation(trx, me.organizationId!, invitationId);
     await trx.updateTable('invitations').set({ status: 'cancelled' }).where('id', '=', inv.id).execute();
-    await recordActivity(trx, activityBy(me, 'member.invitation_cancelled', { target: { type: 'invitation', id: inv.id }, details: { email: inv.email } }));
+    await recordActivity(
+      trx,
+      activityBy(me, 'member.invitation_cancelled', {
+        target: { type: 'invitation', id: inv.id },
+        details: { email: inv.email },
+      }),
+    );
   });
 }
 
 /** The organization's invitations, newest first; `status: 'pending'` includes expired ones (see `expired`). */
 /** The organization's invitations, newest first, each saying whether it has expired at `opts.now`. */
-export async function listInvitations(db: DbOrTx, actor: Actor, opts: { now: Date; status?: 'pending' | 'accepted' | 'declined' | 'cancelled'; page?: PageRequest }) {
+export async function listInvitations(
+  db: DbOrTx,
+  actor: Actor,
+  opts: { now: Date; status?: 'pending' | 'accepted' | 'declined' | 'cancelled'; page?: PageRequest },
+) {
   const orgId = authorize(actor, 'members_manage');
   const cursor = uuidCursor(opts.page);
   const size = fetchSize(opts.page);
   let q = selectInvitations(db, orgId).orderBy('i.created_at', 'desc').orderBy('i.id', 'desc');
   if (opts.status) q = q.where('i.status', '=', opts.status);
-  if (cursor) q = q.where(sql<boolean>`(i.created_at, i.id) < (select created_at, id from invitations where id = ${cursor})`);
+  if (cursor)
+    q = q.where(sql<boolean>`(i.created_at, i.id) < (select created_at, id from invitations where id = ${cursor})`);
   if (size) q = q.limit(size);
   return (await q.execute()).map((r) => withExpiry(r, opts.now));
 }
@@ -109,7 +160,18 @@ function selectInvitations(db: DbOrTx, orgId: string) {
     .selectFrom('invitations as i')
     .innerJoin('roles as r', 'r.id', 'i.role_id')
     .leftJoin('users as u', 'u.id', 'i.invited_by')
-    .select(['i.id', 'i.email', 'i.status', 'i.role_id', 'r.name as role_name', 'i.invited_by', 'u.name as inviter_name', 'i.created_at', 'i.expires_at', 'i.answered_at'])
+    .select([
+      'i.id',
+      'i.email',
+      'i.status',
+      'i.role_id',
+      'r.name as role_name',
+      'i.invited_by',
+      'u.name as inviter_name',
+      'i.created_at',
+      'i.expires_at',
+      'i.answered_at',
+    ])
     .where('i.organization_id', '=', orgId);
 }
 
@@ -123,10 +185,17 @@ async function invitationById(db: DbOrTx, orgId: string, id: string, now: Date) 
 /** A pending invitation of `orgId` (locked), 404 for a foreign or unknown id, 422 once answered. */
 async function pendingInvitation(trx: Tx, orgId: string, invitationId: string) {
   const inv = isUuid(invitationId)
-    ? await trx.selectFrom('invitations').select(['id', 'email', 'status', 'role_id']).where('id', '=', invitationId).where('organization_id', '=', orgId).forUpdate().executeTakeFirst()
+    ? await trx
+        .selectFrom('invitations')
+        .select(['id', 'email', 'status', 'role_id'])
+        .where('id', '=', invitationId)
+        .where('organization_id', '=', orgId)
+        .forUpdate()
+        .executeTakeFirst()
     : undefined;
   if (!inv) throw new NotFoundError('No such invitation.');
-  if (inv.status !== 'pending') throw new AppError('invitation_not_pending', 422, `This invitation was already ${inv.status}.`);
+  if (inv.status !== 'pending')
+    throw new AppError('invitation_not_pending', 422, `This invitation was already ${inv.status}.`);
   return inv;
 }
 

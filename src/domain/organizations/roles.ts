@@ -31,7 +31,8 @@ const permissionList = z
   .max(PERMISSIONS.length * 2)
   .superRefine((list, ctx) => {
     const unknown = list.filter((p) => !known.has(p));
-    if (unknown.length) ctx.addIssue({ code: 'custom', message: `Unknown permission: ${unknown.slice(0, 3).join(', ')}.` });
+    if (unknown.length)
+      ctx.addIssue({ code: 'custom', message: `Unknown permission: ${unknown.slice(0, 3).join(', ')}.` });
   })
   .transform((list) => PERMISSIONS.filter((p) => list.includes(p)));
 
@@ -43,14 +44,27 @@ const order = Object.keys(PREDEFINED_ROLES);
 /** A role of organization `orgId` by id, or null (a foreign or malformed id). */
 export async function roleInOrg(db: DbOrTx, orgId: string, roleId: string) {
   if (!isUuid(roleId)) return null;
-  return (await db.selectFrom('roles').select(['id', 'name', 'permissions', 'predefined']).where('id', '=', roleId).where('organization_id', '=', orgId).executeTakeFirst()) ?? null;
+  return (
+    (await db
+      .selectFrom('roles')
+      .select(['id', 'name', 'permissions', 'predefined'])
+      .where('id', '=', roleId)
+      .where('organization_id', '=', orgId)
+      .executeTakeFirst()) ?? null
+  );
 }
 
 function selectRoles(db: DbOrTx, orgId: string) {
   return db
     .selectFrom('roles as r')
     .select(['r.id', 'r.name', 'r.permissions', 'r.predefined', 'r.created_at'])
-    .select((eb) => eb.selectFrom('organization_members as m').whereRef('m.role_id', '=', 'r.id').select(eb.fn.countAll<string>().as('n')).as('members'))
+    .select((eb) =>
+      eb
+        .selectFrom('organization_members as m')
+        .whereRef('m.role_id', '=', 'r.id')
+        .select(eb.fn.countAll<string>().as('n'))
+        .as('members'),
+    )
     .where('r.organization_id', '=', orgId);
 }
 const withCount = <R extends { members: string | null }>(r: R) => ({ ...r, members: Number(r.members ?? 0) });
@@ -71,7 +85,9 @@ export async function listRoles(db: DbOrTx, actor: Actor, page?: PageRequest) {
 
 /** One role of the actor's organization (404 for a foreign or unknown id). */
 export async function getRole(db: DbOrTx, actor: Actor, roleId: string) {
-  const row = isUuid(roleId) ? await selectRoles(db, orgOf(actor)).where('r.id', '=', roleId).executeTakeFirst() : undefined;
+  const row = isUuid(roleId)
+    ? await selectRoles(db, orgOf(actor)).where('r.id', '=', roleId).executeTakeFirst()
+    : undefined;
   if (!row) throw new NotFoundError('No such role.');
   return withCount(row);
 }
@@ -83,8 +99,23 @@ export async function createRole(deps: Deps, actor: Actor, raw: unknown) {
     inTransaction(deps.db, async (trx) => {
       const me = await lockedActor(trx, actor, 'members_manage');
       assertCanGrant(me, { name: input.name, permissions: input.permissions, predefined: false }, 'permissions');
-      const role = await trx.insertInto('roles').values({ organization_id: me.organizationId!, name: input.name, permissions: input.permissions, predefined: false }).returning(['id', 'name', 'permissions', 'predefined']).executeTakeFirstOrThrow();
-      await recordActivity(trx, activityBy(me, 'role.created', { target: { type: 'role', id: role.id }, details: { name: role.name, permissions: role.permissions.join(',') } }));
+      const role = await trx
+        .insertInto('roles')
+        .values({
+          organization_id: me.organizationId!,
+          name: input.name,
+          permissions: input.permissions,
+          predefined: false,
+        })
+        .returning(['id', 'name', 'permissions', 'predefined'])
+        .executeTakeFirstOrThrow();
+      await recordActivity(
+        trx,
+        activityBy(me, 'role.created', {
+          target: { type: 'role', id: role.id },
+          details: { name: role.name, permissions: role.permissions.join(',') },
+        }),
+      );
       return role;
     }),
   );
@@ -100,8 +131,19 @@ export async function updateRole(deps: Deps, actor: Actor, { roleId, values }: {
       const input = parseInput(updateRoleInput, values);
       const next = { name: input.name ?? role.name, permissions: input.permissions ?? role.permissions };
       assertCanGrant(me, { ...next, predefined: false }, 'permissions');
-      const updated = await trx.updateTable('roles').set(next).where('id', '=', role.id).returning(['id', 'name', 'permissions', 'predefined']).executeTakeFirstOrThrow();
-      await recordActivity(trx, activityBy(me, 'role.updated', { target: { type: 'role', id: role.id }, details: { name: updated.name, from: role.permissions.join(','), to: updated.permissions.join(',') } }));
+      const updated = await trx
+        .updateTable('roles')
+        .set(next)
+        .where('id', '=', role.id)
+        .returning(['id', 'name', 'permissions', 'predefined'])
+        .executeTakeFirstOrThrow();
+      await recordActivity(
+        trx,
+        activityBy(me, 'role.updated', {
+          target: { type: 'role', id: role.id },
+          details: { name: updated.name, from: role.permissions.join(','), to: updated.permissions.join(',') },
+        }),
+      );
       return updated;
     }),
   );
@@ -112,13 +154,35 @@ export async function deleteRole(deps: Deps, actor: Actor, roleId: string) {
   authorize(actor, 'members_manage');
   await inTransaction(deps.db, async (trx) => {
     const { me, role } = await editable(trx, actor, roleId);
-    const used = await trx.selectFrom('organization_members').select((eb) => eb.fn.countAll<string>().as('n')).where('role_id', '=', role.id).executeTakeFirstOrThrow();
-    if (Number(used.n) > 0) throw new AppError('role_in_use', 422, `“${role.name}” is held by ${used.n} member${Number(used.n) === 1 ? '' : 's'}: give them another role before deleting it.`);
-    const invited = await trx.selectFrom('invitations').select('id').where('role_id', '=', role.id).where('status', '=', 'pending').executeTakeFirst();
-    if (invited) throw new AppError('role_in_use', 422, `A pending invitation offers “${role.name}”: cancel it before deleting the role.`);
+    const used = await trx
+      .selectFrom('organization_members')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('role_id', '=', role.id)
+      .executeTakeFirstOrThrow();
+    if (Number(used.n) > 0)
+      throw new AppError(
+        'role_in_use',
+        422,
+        `“${role.name}” is held by ${used.n} member${Number(used.n) === 1 ? '' : 's'}: give them another role before deleting it.`,
+      );
+    const invited = await trx
+      .selectFrom('invitations')
+      .select('id')
+      .where('role_id', '=', role.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (invited)
+      throw new AppError(
+        'role_in_use',
+        422,
+        `A pending invitation offers “${role.name}”: cancel it before deleting the role.`,
+      );
     // Answered invitations keep no live meaning; the foreign key removes them with the role.
     await trx.deleteFrom('roles').where('id', '=', role.id).execute();
-    await recordActivity(trx, activityBy(me, 'role.deleted', { target: { type: 'role', id: role.id }, details: { name: role.name } }));
+    await recordActivity(
+      trx,
+      activityBy(me, 'role.deleted', { target: { type: 'role', id: role.id }, details: { name: role.name } }),
+    );
   });
 }
 
@@ -127,9 +191,17 @@ async function editable(trx: Tx, actor: Actor, roleId: string) {
   const me = await lockedActor(trx, actor, 'members_manage');
   const role = await roleInOrg(trx, me.organizationId!, roleId);
   if (!role) throw new NotFoundError('No such role.');
-  if (role.predefined) throw new AppError('role_read_only', 422, `“${role.name}” is a predefined role: it cannot be changed or deleted. Create a custom role instead.`);
+  if (role.predefined)
+    throw new AppError(
+      'role_read_only',
+      422,
+      `“${role.name}” is a predefined role: it cannot be changed or deleted. Create a custom role instead.`,
+    );
   const missing = notHeld(role.permissions, me.permissions);
-  if (missing.length) throw new ForbiddenError(`This role grants permissions you do not hold (${missing.join(', ')}), so you cannot change it.`);
+  if (missing.length)
+    throw new ForbiddenError(
+      `This role grants permissions you do not hold (${missing.join(', ')}), so you cannot change it.`,
+    );
   return { me, role };
 }
 
@@ -138,7 +210,8 @@ async function uniqueName<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw new ValidationError({ name: 'A role with this name already exists.' });
+    if ((err as { code?: string }).code === '23505')
+      throw new ValidationError({ name: 'A role with this name already exists.' });
     throw err;
   }
 }

@@ -27,7 +27,20 @@ export async function listPayments(db: DbOrTx, actor: Actor, raw: unknown) {
   if (filters.status) q = q.where('p.status', '=', filters.status);
   const [rows, count] = await Promise.all([
     q
-      .select(['p.id', 'p.status', 'p.amount', 'p.currency', 'p.refunded_amount', 'p.provider_order_id', 'p.capture_id', 'p.failure_reason', 'p.created_at', 'p.completed_at', 'o.id as organization_id', 'o.name as organization_name'])
+      .select([
+        'p.id',
+        'p.status',
+        'p.amount',
+        'p.currency',
+        'p.refunded_amount',
+        'p.provider_order_id',
+        'p.capture_id',
+        'p.failure_reason',
+        'p.created_at',
+        'p.completed_at',
+        'o.id as organization_id',
+        'o.name as organization_name',
+      ])
       .orderBy('p.created_at', 'desc')
       .orderBy('p.id')
       .limit(limit)
@@ -66,13 +79,29 @@ export async function paymentDetail(db: DbOrTx, actor: Actor, paymentId: string)
 /** The findings of the latest run dates (newest first) and the latest recorded runs of the job. */
 export async function reconciliationReport(db: DbOrTx, actor: Actor, opts: { runDates?: number } = {}) {
   requirePlatformAdmin(actor);
-  const dates = await db.selectFrom('reconciliation_findings').select(sql<string>`run_date::text`.as('run_date')).distinct().orderBy('run_date', 'desc').limit(opts.runDates ?? 7).execute();
+  const dates = await db
+    .selectFrom('reconciliation_findings')
+    .select(sql<string>`run_date::text`.as('run_date'))
+    .distinct()
+    .orderBy('run_date', 'desc')
+    .limit(opts.runDates ?? 7)
+    .execute();
   const findings = dates.length
     ? await db
         .selectFrom('reconciliation_findings as f')
         .leftJoin('payments as p', 'p.id', 'f.payment_id')
         .leftJoin('organizations as o', 'o.id', 'p.organization_id')
-        .select(['f.id', sql<string>`f.run_date::text`.as('run_date'), 'f.capture_id', 'f.payment_id', 'f.problem', 'f.details', 'f.created_at', 'o.id as organization_id', 'o.name as organization_name'])
+        .select([
+          'f.id',
+          sql<string>`f.run_date::text`.as('run_date'),
+          'f.capture_id',
+          'f.payment_id',
+          'f.problem',
+          'f.details',
+          'f.created_at',
+          'o.id as organization_id',
+          'o.name as organization_name',
+        ])
         .where(sql<boolean>`f.run_date::text in (${sql.join(dates.map((d) => d.run_date))})`)
         .orderBy('f.run_date', 'desc')
         .orderBy('f.created_at')

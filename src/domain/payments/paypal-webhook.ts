@@ -20,7 +20,9 @@ const eventSchema = z.looseObject({
   event_type: z.string().min(1).max(200),
   resource: z.looseObject({
     id: z.string().min(1).max(200),
-    supplementary_data: z.looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() }).optional(),
+    supplementary_data: z
+      .looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() })
+      .optional(),
     links: z.array(z.looseObject({ href: z.string(), rel: z.string() })).optional(),
     invoice_id: z.string().optional(),
   }),
@@ -28,9 +30,15 @@ const eventSchema = z.looseObject({
 
 type WebhookDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>;
 
-export type WebhookAnswer = { status: 200 | 400 | 503; outcome: 'processed' | 'ignored' | 'rejected' | 'failed' | 'duplicate' };
+export type WebhookAnswer = {
+  status: 200 | 400 | 503;
+  outcome: 'processed' | 'ignored' | 'rejected' | 'failed' | 'duplicate';
+};
 
-export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: string | undefined }, input: { headers: HeaderSource; body: string }): Promise<WebhookAnswer> {
+export async function handlePayPalWebhook(
+  deps: WebhookDeps & { webhookId: string | undefined },
+  input: { headers: HeaderSource; body: string },
+): Promise<WebhookAnswer> {
   let json: unknown;
   try {
     json = JSON.parse(input.body);
@@ -41,7 +49,17 @@ export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: strin
   const eventId = parsed.success ? parsed.data.id : 'unparseable';
   const eventType = parsed.success ? parsed.data.event_type : 'unknown';
   const record = (outcome: WebhookAnswer['outcome'], verified: boolean, error?: string) =>
-    recordDelivery(deps.db, { provider: 'paypal', eventId, eventType, verified, outcome, error, body: input.body, event: json, receivedAt: deps.clock.now() });
+    recordDelivery(deps.db, {
+      provider: 'paypal',
+      eventId,
+      eventType,
+      verified,
+      outcome,
+      error,
+      body: input.body,
+      event: json,
+      receivedAt: deps.clock.now(),
+    });
 
   if (!deps.webhookId || !deps.paypal || !parsed.success) {
     await record('rejected', false, !deps.webhookId ? 'PAYPAL_WEBHOOK_ID is not configured' : 'not a PayPal event');
@@ -54,7 +72,11 @@ export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: strin
   }
   let verified: boolean;
   try {
-    verified = await deps.paypal.verifyWebhookSignature({ headers: input.headers, body: input.body, webhookId: deps.webhookId });
+    verified = await deps.paypal.verifyWebhookSignature({
+      headers: input.headers,
+      body: input.body,
+      webhookId: deps.webhookId,
+    });
   } catch {
     return { status: 503, outcome: 'failed' };
   }
@@ -62,7 +84,13 @@ export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: strin
     await record('rejected', false, 'signature verification failed');
     return { status: 400, outcome: 'rejected' };
   }
-  const seen = await deps.db.selectFrom('webhook_deliveries').select('id').where('provider', '=', 'paypal').where('event_id', '=', eventId).where('outcome', 'in', ['processed', 'ignored']).executeTakeFirst();
+  const seen = await deps.db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('provider', '=', 'paypal')
+    .where('event_id', '=', eventId)
+    .where('outcome', 'in', ['processed', 'ignored'])
+    .executeTakeFirst();
   if (seen) {
     await record('duplicate', true);
     return { status: 200, outcome: 'duplicate' };
@@ -76,7 +104,10 @@ export async function handlePayPalWebhook(deps: WebhookDeps & { webhookId: strin
     // 5xx for what may pass (PayPal down, our database busy): PayPal redelivers, and acting again
     // is safe. A mismatch, or PayPal refusing for good, is logged and not retried.
     const retry = err instanceof CaptureMismatchError ? false : err instanceof PayPalError ? err.retryable : true;
-    deps.log.warn({ event_type: eventType, err: err instanceof Error ? err.message : String(err) }, 'paypal webhook failed');
+    deps.log.warn(
+      { event_type: eventType, err: err instanceof Error ? err.message : String(err) },
+      'paypal webhook failed',
+    );
     return { status: retry ? 503 : 200, outcome: 'failed' };
   }
 }
@@ -112,7 +143,11 @@ async function dispatch(deps: WebhookDeps, event: z.infer<typeof eventSchema>): 
   const r = event.resource;
   switch (event.event_type) {
     case 'CHECKOUT.ORDER.APPROVED': {
-      const payment = await deps.db.selectFrom('payments').select(['id', 'status']).where('provider_order_id', '=', r.id).executeTakeFirst();
+      const payment = await deps.db
+        .selectFrom('payments')
+        .select(['id', 'status'])
+        .where('provider_order_id', '=', r.id)
+        .executeTakeFirst();
       if (!payment || payment.status !== 'created') return false;
       const capture = await captureOf(paypal, r.id, payment.id);
       if (capture) await settleCapture(deps, { paymentId: payment.id, capture });
@@ -124,7 +159,9 @@ async function dispatch(deps: WebhookDeps, event: z.infer<typeof eventSchema>): 
     case 'PAYMENT.CAPTURE.DECLINED': {
       const orderId = r.supplementary_data?.related_ids?.order_id;
       let q = deps.db.selectFrom('payments').select('id');
-      q = orderId ? q.where((eb) => eb.or([eb('capture_id', '=', r.id), eb('provider_order_id', '=', orderId)])) : q.where('capture_id', '=', r.id);
+      q = orderId
+        ? q.where((eb) => eb.or([eb('capture_id', '=', r.id), eb('provider_order_id', '=', orderId)]))
+        : q.where('capture_id', '=', r.id);
       const payment = await q.executeTakeFirst();
       if (!payment) return false;
       const capture = await paypal.getCapture(r.id);
@@ -155,7 +192,11 @@ async function refundNotice(deps: WebhookDeps, refund: z.infer<typeof eventSchem
   const ours = await deps.db
     .selectFrom('refunds')
     .select('id')
-    .where((eb) => (ourId ? eb.or([eb('provider_refund_id', '=', refund.id), eb('id', '=', ourId)]) : eb('provider_refund_id', '=', refund.id)))
+    .where((eb) =>
+      ourId
+        ? eb.or([eb('provider_refund_id', '=', refund.id), eb('id', '=', ourId)])
+        : eb('provider_refund_id', '=', refund.id),
+    )
     .executeTakeFirst();
   if (ours) {
     await syncRefund(deps, ours.id);

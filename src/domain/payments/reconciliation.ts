@@ -24,7 +24,13 @@ export const LOOKBACK_DAYS = 35;
 export const STALE_AFTER_MS = 3_600_000;
 export const PENDING_TOO_LONG_MS = 72 * 3_600_000;
 
-export type Problem = 'completed_not_credited' | 'credited_not_completed' | 'amount_mismatch' | 'currency_mismatch' | 'pending_too_long' | 'lookup_failed';
+export type Problem =
+  | 'completed_not_credited'
+  | 'credited_not_completed'
+  | 'amount_mismatch'
+  | 'currency_mismatch'
+  | 'pending_too_long'
+  | 'lookup_failed';
 
 export interface Finding {
   paymentId: string;
@@ -42,7 +48,9 @@ export interface ReconcileSummary extends Record<string, unknown> {
   note?: string;
 }
 
-export async function reconcilePayments(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>): Promise<ReconcileSummary> {
+export async function reconcilePayments(
+  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>,
+): Promise<ReconcileSummary> {
   const now = deps.clock.now();
   const runDate = now.toISOString().slice(0, 10);
   const summary: ReconcileSummary = { run_date: runDate, checked: 0, findings: 0, new_findings: 0, problems: {} };
@@ -53,7 +61,15 @@ export async function reconcilePayments(deps: Pick<Deps, 'db' | 'clock' | 'log' 
     .selectFrom('payments')
     .select(['id', 'status', 'amount', 'currency', 'provider_order_id', 'capture_id', 'created_at'])
     .where('created_at', '>=', new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000))
-    .where((eb) => eb.or([eb('capture_id', 'is not', null), eb.and([eb('status', 'in', ['created', 'pending']), eb('created_at', '<', new Date(now.getTime() - STALE_AFTER_MS))])]))
+    .where((eb) =>
+      eb.or([
+        eb('capture_id', 'is not', null),
+        eb.and([
+          eb('status', 'in', ['created', 'pending']),
+          eb('created_at', '<', new Date(now.getTime() - STALE_AFTER_MS)),
+        ]),
+      ]),
+    )
     .orderBy('created_at')
     .execute();
 
@@ -63,25 +79,51 @@ export async function reconcilePayments(deps: Pick<Deps, 'db' | 'clock' | 'log' 
     let capture: PayPalCapture | null = null;
     try {
       if (p.capture_id) capture = await paypal.getCapture(p.capture_id);
-      else if (p.provider_order_id) capture = (await paypal.getOrder(p.provider_order_id)).purchase_units?.[0]?.payments?.captures?.[0] ?? null;
+      else if (p.provider_order_id)
+        capture = (await paypal.getOrder(p.provider_order_id)).purchase_units?.[0]?.payments?.captures?.[0] ?? null;
     } catch (err) {
-      found.push({ paymentId: p.id, captureId: p.capture_id, problem: 'lookup_failed', details: { error: (err instanceof Error ? err.message : String(err)).slice(0, 300) } });
+      found.push({
+        paymentId: p.id,
+        captureId: p.capture_id,
+        problem: 'lookup_failed',
+        details: { error: (err instanceof Error ? err.message : String(err)).slice(0, 300) },
+      });
       continue;
     }
     const captureId = capture?.id ?? p.capture_id;
     const credited = captureId
-      ? Boolean(await deps.db.selectFrom('ledger_transactions').select('id').where('idempotency_key', '=', `paypal:capture:${captureId}`).executeTakeFirst())
+      ? Boolean(
+          await deps.db
+            .selectFrom('ledger_transactions')
+            .select('id')
+            .where('idempotency_key', '=', `paypal:capture:${captureId}`)
+            .executeTakeFirst(),
+        )
       : false;
     const base = { paymentId: p.id, captureId };
     const facts = { payment_status: p.status, paypal_status: capture?.status ?? null };
     if (capture) {
-      if (capture.status === 'COMPLETED' && !credited) found.push({ ...base, problem: 'completed_not_credited', details: { ...facts, amount: capture.amount.value, currency: capture.amount.currency_code } });
-      if (credited && !['COMPLETED', 'REFUNDED', 'PARTIALLY_REFUNDED'].includes(capture.status)) found.push({ ...base, problem: 'credited_not_completed', details: facts });
+      if (capture.status === 'COMPLETED' && !credited)
+        found.push({
+          ...base,
+          problem: 'completed_not_credited',
+          details: { ...facts, amount: capture.amount.value, currency: capture.amount.currency_code },
+        });
+      if (credited && !['COMPLETED', 'REFUNDED', 'PARTIALLY_REFUNDED'].includes(capture.status))
+        found.push({ ...base, problem: 'credited_not_completed', details: facts });
       const currency = p.currency;
       if (capture.amount.currency_code !== currency) {
-        found.push({ ...base, problem: 'currency_mismatch', details: { ...facts, ours: currency, paypal: capture.amount.currency_code } });
+        found.push({
+          ...base,
+          problem: 'currency_mismatch',
+          details: { ...facts, ours: currency, paypal: capture.amount.currency_code },
+        });
       } else if (parseMoney(capture.amount.value, 6) !== p.amount) {
-        found.push({ ...base, problem: 'amount_mismatch', details: { ...facts, ours: p.amount.toString(), paypal: capture.amount.value, currency } });
+        found.push({
+          ...base,
+          problem: 'amount_mismatch',
+          details: { ...facts, ours: p.amount.toString(), paypal: capture.amount.value, currency },
+        });
       }
     } else if (credited) {
       found.push({ ...base, problem: 'credited_not_completed', details: facts });
@@ -104,9 +146,23 @@ export async function reconcilePayments(deps: Pick<Deps, 'db' | 'clock' | 'log' 
         .columns(['run_date', 'payment_id', 'capture_id', 'problem', 'details'])
         .expression(
           trx
-            .selectNoFrom([sql<string>`${runDate}::date`.as('run_date'), sql<string>`${f.paymentId}::uuid`.as('payment_id'), sql<string | null>`${f.captureId}::text`.as('capture_id'), sql<string>`${f.problem}::text`.as('problem'), sql<string>`${JSON.stringify(f.details)}::jsonb`.as('details')])
+            .selectNoFrom([
+              sql<string>`${runDate}::date`.as('run_date'),
+              sql<string>`${f.paymentId}::uuid`.as('payment_id'),
+              sql<string | null>`${f.captureId}::text`.as('capture_id'),
+              sql<string>`${f.problem}::text`.as('problem'),
+              sql<string>`${JSON.stringify(f.details)}::jsonb`.as('details'),
+            ])
             .where(({ not, exists, selectFrom }) =>
-              not(exists(selectFrom('reconciliation_findings').select('id').where(sql<boolean>`run_date = ${runDate}::date and payment_id = ${f.paymentId}::uuid and capture_id is not distinct from ${f.captureId}::text and problem = ${f.problem}`))),
+              not(
+                exists(
+                  selectFrom('reconciliation_findings')
+                    .select('id')
+                    .where(
+                      sql<boolean>`run_date = ${runDate}::date and payment_id = ${f.paymentId}::uuid and capture_id is not distinct from ${f.captureId}::text and problem = ${f.problem}`,
+                    ),
+                ),
+              ),
             ),
         )
         .executeTakeFirst();
@@ -114,6 +170,7 @@ export async function reconcilePayments(deps: Pick<Deps, 'db' | 'clock' | 'log' 
     }
     return added;
   });
-  if (summary.findings) deps.log.warn({ run_date: runDate, problems: summary.problems }, 'payment reconciliation found mismatches');
+  if (summary.findings)
+    deps.log.warn({ run_date: runDate, problems: summary.problems }, 'payment reconciliation found mismatches');
   return summary;
 }

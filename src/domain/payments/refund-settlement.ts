@@ -32,7 +32,11 @@ export async function syncRefund(deps: RefundDeps, refundId: string): Promise<Re
   const refund = await deps.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirst();
   if (!refund) throw new NotFoundError('No such refund.');
   if (refund.status !== 'pending') return refund;
-  const payment = await deps.db.selectFrom('payments').select(['capture_id', 'currency']).where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
+  const payment = await deps.db
+    .selectFrom('payments')
+    .select(['capture_id', 'currency'])
+    .where('id', '=', refund.payment_id)
+    .executeTakeFirstOrThrow();
   if (refund.provider_refund_id) {
     if (!deps.paypal) return refund;
     try {
@@ -52,29 +56,59 @@ export async function retryRefund(deps: RefundDeps, actor: Actor, refundId: stri
 }
 
 /** Asks PayPal to make a pending refund (again: same request id) and records its answer; without PayPal it stays pending. */
-export async function askPayPal(deps: RefundDeps, refund: Refund, captureId: string, currency: string): Promise<Refund> {
+export async function askPayPal(
+  deps: RefundDeps,
+  refund: Refund,
+  captureId: string,
+  currency: string,
+): Promise<Refund> {
   const paypal = deps.paypal;
   if (!paypal) return refund;
   let answer: PayPalRefund;
   try {
-    answer = await paypal.refundCapture(captureId, { amount: toDecimal(refund.amount, 2), currency, requestId: refund.request_id, invoiceId: `refund-${refund.id}` });
+    answer = await paypal.refundCapture(captureId, {
+      amount: toDecimal(refund.amount, 2),
+      currency,
+      requestId: refund.request_id,
+      invoiceId: `refund-${refund.id}`,
+    });
   } catch (err) {
     if (err instanceof PayPalError && !err.retryable) return fail(deps, refund.id, err.message);
     // PayPal did not answer (or not yet): the refund stays pending; a retry with the same id is safe.
-    deps.log.warn({ refund_id: refund.id, err: err instanceof Error ? err.message : String(err) }, 'paypal refund not confirmed; left pending');
-    return (await deps.db.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow());
+    deps.log.warn(
+      { refund_id: refund.id, err: err instanceof Error ? err.message : String(err) },
+      'paypal refund not confirmed; left pending',
+    );
+    return await deps.db.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
   }
   return settle(deps, refund, answer);
 }
 
 /** Records what PayPal says of a refund: COMPLETED, PENDING (keep waiting), or FAILED/CANCELLED. */
 async function settle(deps: RefundDeps, refund: Refund, answer: PayPalRefund): Promise<Refund> {
-  if (answer.status === 'FAILED' || answer.status === 'CANCELLED') return fail(deps, refund.id, `PayPal ${answer.status.toLowerCase()} the refund${answer.status_details?.reason ? ` (${answer.status_details.reason})` : ''}`, answer.id);
+  if (answer.status === 'FAILED' || answer.status === 'CANCELLED')
+    return fail(
+      deps,
+      refund.id,
+      `PayPal ${answer.status.toLowerCase()} the refund${answer.status_details?.reason ? ` (${answer.status_details.reason})` : ''}`,
+      answer.id,
+    );
   return inTransaction(deps.db, async (trx) => {
-    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', refund.payment_id).forUpdate().executeTakeFirstOrThrow();
+    const payment = await trx
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', refund.payment_id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const now = deps.clock.now();
     if (answer.status !== 'COMPLETED') {
-      const row = await trx.updateTable('refunds').set({ provider_refund_id: answer.id }).where('id', '=', refund.id).where('status', '=', 'pending').returningAll().executeTakeFirst();
+      const row = await trx
+        .updateTable('refunds')
+        .set({ provider_refund_id: answer.id })
+        .where('id', '=', refund.id)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
       return row ?? (await trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow());
     }
     const done = await trx
@@ -86,10 +120,20 @@ async function settle(deps: RefundDeps, refund: Refund, answer: PayPalRefund): P
       .executeTakeFirst();
     if (!done) return trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
     // PayPal gave the money back: it counts against the capture from now on (never past it).
-    const refunded = payment.refunded_amount + refund.amount > payment.amount ? payment.amount : payment.refunded_amount + refund.amount;
+    const refunded =
+      payment.refunded_amount + refund.amount > payment.amount
+        ? payment.amount
+        : payment.refunded_amount + refund.amount;
     await trx
       .updateTable('payments')
-      .set({ refunded_amount: refunded, status: paymentMove(payment.status, refunded === payment.amount && payment.status === 'completed' ? 'refunded' : payment.status), updated_at: now })
+      .set({
+        refunded_amount: refunded,
+        status: paymentMove(
+          payment.status,
+          refunded === payment.amount && payment.status === 'completed' ? 'refunded' : payment.status,
+        ),
+        updated_at: now,
+      })
       .where('id', '=', payment.id)
       .execute();
     return done;
@@ -101,21 +145,36 @@ async function fail(deps: RefundDeps, refundId: string, reason: string, provider
   return inTransaction(deps.db, async (trx) => {
     const failed = await trx
       .updateTable('refunds')
-      .set({ status: 'failed', failure_reason: reason.slice(0, 500), ...(providerRefundId ? { provider_refund_id: providerRefundId } : {}) })
+      .set({
+        status: 'failed',
+        failure_reason: reason.slice(0, 500),
+        ...(providerRefundId ? { provider_refund_id: providerRefundId } : {}),
+      })
       .where('id', '=', refundId)
       .where('status', 'in', refundMovesInto('failed'))
       .returningAll()
       .executeTakeFirst();
     if (!failed) return trx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
-    const payment = await trx.selectFrom('payments').select(['id', 'organization_id', 'currency']).where('id', '=', failed.payment_id).executeTakeFirstOrThrow();
-    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
+    const payment = await trx
+      .selectFrom('payments')
+      .select(['id', 'organization_id', 'currency'])
+      .where('id', '=', failed.payment_id)
+      .executeTakeFirstOrThrow();
+    const wallet = await trx
+      .selectFrom('wallets')
+      .select('id')
+      .where('organization_id', '=', payment.organization_id)
+      .executeTakeFirstOrThrow();
     await post(trx, {
       idempotencyKey: `refund-reversal:${failed.id}`,
       kind: 'refund',
       organizationId: payment.organization_id,
       currency: payment.currency,
       description: 'Refund to PayPal failed: money returned to the wallet',
-      lines: [{ walletId: wallet.id, amount: failed.amount }, { account: 'refunds', amount: -failed.amount }],
+      lines: [
+        { walletId: wallet.id, amount: failed.amount },
+        { account: 'refunds', amount: -failed.amount },
+      ],
       details: { payment_id: payment.id, refund_id: failed.id },
     });
     await recordActivity(trx, {

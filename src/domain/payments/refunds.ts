@@ -59,7 +59,10 @@ const refundInput = z.object({
   amount: z
     .string({ error: 'Enter an amount.' })
     .trim()
-    .refine((v) => { const m = parseMoney(v, 2); return m !== null && m > 0n; }, 'Enter an amount above zero like 10 or 10.00 (at most 2 decimals).'),
+    .refine((v) => {
+      const m = parseMoney(v, 2);
+      return m !== null && m > 0n;
+    }, 'Enter an amount above zero like 10 or 10.00 (at most 2 decimals).'),
   destination: z.enum(['paypal', 'wallet'], { error: 'Choose PayPal or wallet credit.' }),
   reason: z.string({ error: 'Give a reason.' }).trim().min(1, 'Give a reason.').max(500, 'At most 500 characters.'),
   requestId: z.uuid('A request id is a UUID.').optional(),
@@ -68,7 +71,11 @@ export type RefundInput = z.input<typeof refundInput>;
 
 type Payment = Selectable<PaymentsTable>;
 
-export async function refundPayment(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>, actor: Actor, raw: unknown): Promise<RefundResult> {
+export async function refundPayment(
+  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>,
+  actor: Actor,
+  raw: unknown,
+): Promise<RefundResult> {
   requirePlatformAdmin(actor);
   const parsed = refundInput.safeParse(raw);
   if (!parsed.success) {
@@ -79,34 +86,66 @@ export async function refundPayment(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'p
   const input = parsed.data;
   const amount = parseMoney(input.amount, 2)!;
   const requestId = input.requestId ?? randomUUID();
-  if (input.destination === 'paypal' && !deps.paypal) throw new AppError('payments_unavailable', 503, 'No payment provider is configured: refunds to PayPal are not available.');
+  if (input.destination === 'paypal' && !deps.paypal)
+    throw new AppError(
+      'payments_unavailable',
+      503,
+      'No payment provider is configured: refunds to PayPal are not available.',
+    );
 
   const first = await inTransaction(deps.db, async (trx) => {
-    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', input.paymentId).forUpdate().executeTakeFirst();
+    const payment = await trx
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', input.paymentId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!payment) throw new NotFoundError('No such payment.');
     const earlier = await trx.selectFrom('refunds').selectAll().where('request_id', '=', requestId).executeTakeFirst();
     if (earlier) {
-      if (earlier.payment_id !== payment.id) throw new ConflictError('This request id was used for a refund of another payment.');
+      if (earlier.payment_id !== payment.id)
+        throw new ConflictError('This request id was used for a refund of another payment.');
       return { refund: earlier, existing: true, payment };
     }
     if (payment.status !== 'completed' || !payment.capture_id) {
-      throw new AppError('not_refundable', 422, payment.status === 'refunded' ? 'This payment has been refunded in full.' : `A ${payment.status} payment cannot be refunded: only completed payments can.`, { amount: 'This payment cannot be refunded.' });
+      throw new AppError(
+        'not_refundable',
+        422,
+        payment.status === 'refunded'
+          ? 'This payment has been refunded in full.'
+          : `A ${payment.status} payment cannot be refunded: only completed payments can.`,
+        { amount: 'This payment cannot be refunded.' },
+      );
     }
     const left = await refundable(trx, payment);
     if (amount > left) {
-      const message = left <= 0n ? 'Nothing is left to refund on this payment.' : `At most ${toDecimal(left, 2)} ${payment.currency} can still be refunded on this payment.`;
+      const message =
+        left <= 0n
+          ? 'Nothing is left to refund on this payment.'
+          : `At most ${toDecimal(left, 2)} ${payment.currency} can still be refunded on this payment.`;
       throw new AppError('refund_exceeds_payment', 422, message, { amount: message });
     }
     const now = deps.clock.now();
     const refund = await trx
       .insertInto('refunds')
       .values({
-        payment_id: payment.id, amount, destination: input.destination, status: input.destination === 'wallet' ? 'completed' : 'pending',
-        request_id: requestId, reason: input.reason, created_by: actor.userId, created_at: now, completed_at: input.destination === 'wallet' ? now : null,
+        payment_id: payment.id,
+        amount,
+        destination: input.destination,
+        status: input.destination === 'wallet' ? 'completed' : 'pending',
+        request_id: requestId,
+        reason: input.reason,
+        created_by: actor.userId,
+        created_at: now,
+        completed_at: input.destination === 'wallet' ? now : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const wallet = await trx.selectFrom('wallets').select('id').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
+    const wallet = await trx
+      .selectFrom('wallets')
+      .select('id')
+      .where('organization_id', '=', payment.organization_id)
+      .executeTakeFirstOrThrow();
     // paypal: the credited money leaves the wallet now (guarded); wallet: a credit note.
     const sign = input.destination === 'paypal' ? -1n : 1n;
     try {
@@ -116,7 +155,10 @@ export async function refundPayment(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'p
         organizationId: payment.organization_id,
         currency: payment.currency,
         description: input.destination === 'paypal' ? 'Refund to PayPal' : 'Refund as wallet credit',
-        lines: [{ walletId: wallet.id, amount: sign * amount }, { account: 'refunds', amount: -sign * amount }],
+        lines: [
+          { walletId: wallet.id, amount: sign * amount },
+          { account: 'refunds', amount: -sign * amount },
+        ],
         createdBy: actor.userId,
         details: { payment_id: payment.id, refund_id: refund.id, destination: input.destination },
       });
@@ -133,24 +175,38 @@ export async function refundPayment(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'p
       organizationId: payment.organization_id,
       target: { type: 'payment', id: payment.id },
       origin: actor.origin,
-      details: { refund_id: refund.id, amount: toDecimal(amount, 2), currency: payment.currency, destination: input.destination, reason: input.reason.slice(0, 200) },
+      details: {
+        refund_id: refund.id,
+        amount: toDecimal(amount, 2),
+        currency: payment.currency,
+        destination: input.destination,
+        reason: input.reason.slice(0, 200),
+      },
       occurredAt: now,
     });
     return { refund, existing: false, payment };
   });
 
   const currency = first.payment.currency;
-  if (first.refund.destination === 'wallet' || first.refund.status !== 'pending') return { refund: first.refund, existing: first.existing, currency };
+  if (first.refund.destination === 'wallet' || first.refund.status !== 'pending')
+    return { refund: first.refund, existing: first.existing, currency };
   // A PayPal refund still pending: ask PayPal (again, with the same request id: it refunds once).
   const refund = await askPayPal(deps, first.refund, first.payment.capture_id!, currency);
   return { refund, existing: first.existing, currency };
 }
 
 /** What can still be refunded on a payment (see the cap above). Call with the payment locked. */
-export async function refundable(trx: Tx, payment: Pick<Payment, 'id' | 'amount' | 'refunded_amount'>): Promise<bigint> {
+export async function refundable(
+  trx: Tx,
+  payment: Pick<Payment, 'id' | 'amount' | 'refunded_amount'>,
+): Promise<bigint> {
   const row = await trx
     .selectFrom('refunds')
-    .select(sql<string>`coalesce(sum(amount) filter (where destination = 'wallet' and status = 'completed'), 0)`.as('credited'))
+    .select(
+      sql<string>`coalesce(sum(amount) filter (where destination = 'wallet' and status = 'completed'), 0)`.as(
+        'credited',
+      ),
+    )
     .where('payment_id', '=', payment.id)
     .executeTakeFirstOrThrow();
   return (await stillHeld(trx, payment)) - BigInt(row.credited);
@@ -164,7 +220,9 @@ export async function refundable(trx: Tx, payment: Pick<Payment, 'id' | 'amount'
 export async function stillHeld(trx: Tx, payment: Pick<Payment, 'id' | 'amount' | 'refunded_amount'>): Promise<bigint> {
   const row = await trx
     .selectFrom('refunds')
-    .select(sql<string>`coalesce(sum(amount) filter (where destination = 'paypal' and status = 'pending'), 0)`.as('pending'))
+    .select(
+      sql<string>`coalesce(sum(amount) filter (where destination = 'paypal' and status = 'pending'), 0)`.as('pending'),
+    )
     .where('payment_id', '=', payment.id)
     .executeTakeFirstOrThrow();
   return payment.amount - payment.refunded_amount - BigInt(row.pending);

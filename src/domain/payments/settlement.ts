@@ -35,19 +35,35 @@ export async function settleCapture(
 ): Promise<SettleOutcome> {
   const { capture } = input;
   const outcome = await inTransaction(deps.db, async (trx) => {
-    const payment = await trx.selectFrom('payments').selectAll().where('id', '=', input.paymentId).forUpdate().executeTakeFirstOrThrow();
+    const payment = await trx
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', input.paymentId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const amount = parseMoney(capture.amount.value);
     if (capture.amount.currency_code !== payment.currency || amount !== payment.amount) {
-      throw new CaptureMismatchError(`capture ${capture.id} is ${capture.amount.value} ${capture.amount.currency_code}, payment ${payment.id} expected ${payment.amount} micro-units ${payment.currency}`);
+      throw new CaptureMismatchError(
+        `capture ${capture.id} is ${capture.amount.value} ${capture.amount.currency_code}, payment ${payment.id} expected ${payment.amount} micro-units ${payment.currency}`,
+      );
     }
     if (capture.custom_id && capture.custom_id !== payment.organization_id) {
       throw new CaptureMismatchError(`capture ${capture.id} belongs to another organization`);
     }
-    if (payment.capture_id && payment.capture_id !== capture.id) throw new CaptureMismatchError(`payment ${payment.id} already has capture ${payment.capture_id}`);
-    const wallet = await trx.selectFrom('wallets').select(['id']).where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow();
+    if (payment.capture_id && payment.capture_id !== capture.id)
+      throw new CaptureMismatchError(`payment ${payment.id} already has capture ${payment.capture_id}`);
+    const wallet = await trx
+      .selectFrom('wallets')
+      .select(['id'])
+      .where('organization_id', '=', payment.organization_id)
+      .executeTakeFirstOrThrow();
     const now = deps.clock.now();
     const set = (status: PaymentStatus, extra: Record<string, unknown> = {}) =>
-      trx.updateTable('payments').set({ status, capture_id: capture.id, updated_at: now, ...extra }).where('id', '=', payment.id).execute();
+      trx
+        .updateTable('payments')
+        .set({ status, capture_id: capture.id, updated_at: now, ...extra })
+        .where('id', '=', payment.id)
+        .execute();
 
     switch (capture.status) {
       case 'COMPLETED':
@@ -58,7 +74,10 @@ export async function settleCapture(
           organizationId: payment.organization_id,
           currency: payment.currency,
           description: 'Wallet top-up via PayPal',
-          lines: [{ walletId: wallet.id, amount: payment.amount }, { account: 'paypal_clearing', amount: -payment.amount }],
+          lines: [
+            { walletId: wallet.id, amount: payment.amount },
+            { account: 'paypal_clearing', amount: -payment.amount },
+          ],
           createdBy: payment.created_by,
           details: { payment_id: payment.id, capture_id: capture.id },
         });
@@ -67,10 +86,18 @@ export async function settleCapture(
         if (!posted.duplicate) {
           await set('completed', { completed_at: now, failure_reason: null });
           await issueReceipt(trx, payment.id, { brandName: deps.config.BRAND_NAME, ...input.receipt });
-          await publish(trx, { topic: 'wallet', audience: { organizationId: payment.organization_id }, data: { payment_id: payment.id } });
+          await publish(trx, {
+            topic: 'wallet',
+            audience: { organizationId: payment.organization_id },
+            data: { payment_id: payment.id },
+          });
         }
         // Credited before: say what the payment is now (a later refund or reversal may have followed).
-        return { status: posted.duplicate ? payment.status : 'completed', credited: !posted.duplicate, balance: posted.balances.get(wallet.id) ?? null };
+        return {
+          status: posted.duplicate ? payment.status : 'completed',
+          credited: !posted.duplicate,
+          balance: posted.balances.get(wallet.id) ?? null,
+        };
       }
       case 'PENDING': {
         const moves = canMovePayment(payment.status, 'pending');
@@ -86,7 +113,13 @@ export async function settleCapture(
       case 'REFUNDED':
         // Everything went back at PayPal (refunds we may not have heard of yet): what is still held
         // goes too. Callers confirm our pending refunds with PayPal first (confirmPendingRefunds).
-        return takeBack(trx, payment, wallet.id, { key: `paypal:refunded:${capture.id}`, amount: null, reversal: false, details: { capture_id: capture.id } }, now);
+        return takeBack(
+          trx,
+          payment,
+          wallet.id,
+          { key: `paypal:refunded:${capture.id}`, amount: null, reversal: false, details: { capture_id: capture.id } },
+          now,
+        );
     }
   });
   return outcome;

@@ -55,7 +55,12 @@ function requireManage(actor: Actor): string {
 }
 
 function paypalOf(deps: Pick<Deps, 'paypal'>): PayPalClient {
-  if (!deps.paypal) throw new AppError('payments_unavailable', 503, 'Adding funds is not available: no payment provider is configured on this platform.');
+  if (!deps.paypal)
+    throw new AppError(
+      'payments_unavailable',
+      503,
+      'Adding funds is not available: no payment provider is configured on this platform.',
+    );
   return deps.paypal;
 }
 
@@ -64,16 +69,33 @@ export async function startTopUp(deps: Deps, actor: Actor, raw: unknown): Promis
   const input = parseInput(topUpInput, raw);
   const amount = parseMoney(input.amount, 2)!;
   // The wallet's own currency: the credit must match it (an older wallet may differ from BILLING_CURRENCY).
-  const wallet = await deps.db.selectFrom('wallets').select('currency').where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+  const wallet = await deps.db
+    .selectFrom('wallets')
+    .select('currency')
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
   const currency = wallet.currency;
   const limits = await topUpLimits(deps.db);
   if (amount < limits.min || amount > limits.max) {
-    throw new ValidationError({ amount: `Add between ${toDecimal(limits.min)} and ${toDecimal(limits.max)} ${currency}.` });
+    throw new ValidationError({
+      amount: `Add between ${toDecimal(limits.min)} and ${toDecimal(limits.max)} ${currency}.`,
+    });
   }
   paypalOf(deps);
 
-  const user = await deps.db.selectFrom('users').select('email').where('id', '=', actor.userId).executeTakeFirstOrThrow();
-  const screening = await screenTopUp(deps, { userId: actor.userId, organizationId, email: user.email, ip: actor.origin.ip, amount, currency });
+  const user = await deps.db
+    .selectFrom('users')
+    .select('email')
+    .where('id', '=', actor.userId)
+    .executeTakeFirstOrThrow();
+  const screening = await screenTopUp(deps, {
+    userId: actor.userId,
+    organizationId,
+    email: user.email,
+    ip: actor.origin.ip,
+    amount,
+    currency,
+  });
   if (screening.decision === 'reject') {
     const refusal = screeningRefusal('top_up', screening);
     // A refusal of this payment (not of the member's role): 422, like any input we will not take.
@@ -82,7 +104,14 @@ export async function startTopUp(deps: Deps, actor: Actor, raw: unknown): Promis
   const held = screening.decision === 'review';
   const payment = await deps.db
     .insertInto('payments')
-    .values({ organization_id: organizationId, created_by: actor.userId, amount, currency, status: held ? 'held' : 'created', fraud_check_id: screening.checkId })
+    .values({
+      organization_id: organizationId,
+      created_by: actor.userId,
+      amount,
+      currency,
+      status: held ? 'held' : 'created',
+      fraud_check_id: screening.checkId,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   if (held) return { id: payment.id, status: 'held', approveUrl: null, amount, currency };
@@ -96,9 +125,14 @@ export async function startTopUp(deps: Deps, actor: Actor, raw: unknown): Promis
 export async function continueTopUp(deps: Deps, actor: Actor, paymentId: string): Promise<StartedTopUp> {
   requireManage(actor);
   const payment = await findPayment(deps.db, actor, { id: paymentId });
-  if (payment.status !== 'held') throw new AppError('payment_not_held', 409, 'This top-up is not waiting for review any more.');
+  if (payment.status !== 'held')
+    throw new AppError('payment_not_held', 409, 'This top-up is not waiting for review any more.');
   if (!(await isTopUpCleared(deps.db, payment.fraud_check_id))) {
-    throw new AppError('payment_under_review', 409, 'This top-up is still being reviewed. You can continue to PayPal once it is approved.');
+    throw new AppError(
+      'payment_under_review',
+      409,
+      'This top-up is still being reviewed. You can continue to PayPal once it is approved.',
+    );
   }
   paypalOf(deps);
   const moved = await deps.db
@@ -113,7 +147,10 @@ export async function continueTopUp(deps: Deps, actor: Actor, paymentId: string)
 }
 
 /** Creates the PayPal order of a `created` payment; a PayPal failure marks it failed (503). */
-async function openOrder(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'log' | 'paypal'>, payment: Selectable<PaymentsTable>): Promise<StartedTopUp> {
+async function openOrder(
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'log' | 'paypal'>,
+  payment: Selectable<PaymentsTable>,
+): Promise<StartedTopUp> {
   const paypal = paypalOf(deps);
   try {
     const order = await paypal.createOrder({
@@ -127,13 +164,34 @@ async function openOrder(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'log' | 'p
       brandName: deps.config.BRAND_NAME,
       requestId: `order-${payment.id}`,
     });
-    await deps.db.updateTable('payments').set({ provider_order_id: order.id, updated_at: deps.clock.now() }).where('id', '=', payment.id).execute();
-    return { id: payment.id, status: 'created', approveUrl: order.approveUrl, amount: payment.amount, currency: payment.currency };
+    await deps.db
+      .updateTable('payments')
+      .set({ provider_order_id: order.id, updated_at: deps.clock.now() })
+      .where('id', '=', payment.id)
+      .execute();
+    return {
+      id: payment.id,
+      status: 'created',
+      approveUrl: order.approveUrl,
+      amount: payment.amount,
+      currency: payment.currency,
+    };
   } catch (err) {
     const reason = err instanceof PayPalError ? `${err.name}${err.issue ? ` (${err.issue})` : ''}` : 'unexpected error';
-    deps.log.warn({ payment_id: payment.id, err: err instanceof Error ? err.message : String(err) }, 'paypal order creation failed');
-    await deps.db.updateTable('payments').set({ status: 'failed', failure_reason: reason, updated_at: deps.clock.now() }).where('id', '=', payment.id).execute();
-    throw new AppError('payment_provider_error', 503, 'PayPal could not start the payment. Please try again in a moment.');
+    deps.log.warn(
+      { payment_id: payment.id, err: err instanceof Error ? err.message : String(err) },
+      'paypal order creation failed',
+    );
+    await deps.db
+      .updateTable('payments')
+      .set({ status: 'failed', failure_reason: reason, updated_at: deps.clock.now() })
+      .where('id', '=', payment.id)
+      .execute();
+    throw new AppError(
+      'payment_provider_error',
+      503,
+      'PayPal could not start the payment. Please try again in a moment.',
+    );
   }
 }
 
@@ -153,22 +211,44 @@ export async function findPayment(db: DbOrTx, actor: Actor, ref: { id?: string; 
  * Captures an approved order and credits it (the return page and `POST …/capture`). Safe to
  * call any number of times: an order captured before is resolved by reading it from PayPal.
  */
-export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>, actor: Actor, ref: { id?: string; orderId?: string }): Promise<SettleOutcome & { paymentId: string; balance: bigint; currency: string }> {
+export async function captureTopUp(
+  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>,
+  actor: Actor,
+  ref: { id?: string; orderId?: string },
+): Promise<SettleOutcome & { paymentId: string; balance: bigint; currency: string }> {
   requireManage(actor);
   const payment = await findPayment(deps.db, actor, ref);
   const balanceNow = async () =>
-    (await deps.db.selectFrom('wallets').select('balance').where('organization_id', '=', payment.organization_id).executeTakeFirstOrThrow()).balance;
-  if (payment.status === 'held') throw new AppError('payment_under_review', 409, 'This top-up is being reviewed; there is nothing to capture yet.');
+    (
+      await deps.db
+        .selectFrom('wallets')
+        .select('balance')
+        .where('organization_id', '=', payment.organization_id)
+        .executeTakeFirstOrThrow()
+    ).balance;
+  if (payment.status === 'held')
+    throw new AppError('payment_under_review', 409, 'This top-up is being reviewed; there is nothing to capture yet.');
   if (!payment.provider_order_id || payment.status === 'failed') {
     throw new AppError('payment_not_capturable', 409, 'This payment cannot be completed. Start a new top-up.');
   }
   if (payment.status !== 'created' && payment.status !== 'pending') {
-    return { paymentId: payment.id, status: payment.status, credited: false, balance: await balanceNow(), currency: payment.currency };
+    return {
+      paymentId: payment.id,
+      status: payment.status,
+      credited: false,
+      balance: await balanceNow(),
+      currency: payment.currency,
+    };
   }
   let settled: SettleOutcome;
   try {
     const capture = await captureOf(paypalOf(deps), payment.provider_order_id, payment.id);
-    if (!capture) throw new AppError('payment_not_approved', 409, 'PayPal has not approved this payment yet. Approve it on PayPal first.');
+    if (!capture)
+      throw new AppError(
+        'payment_not_approved',
+        409,
+        'PayPal has not approved this payment yet. Approve it on PayPal first.',
+      );
     settled = await settleCapture(deps, { paymentId: payment.id, capture });
   } catch (err) {
     throw captureFailure(deps, payment.id, err);
@@ -180,20 +260,36 @@ export async function captureTopUp(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'pa
 function captureFailure(deps: Pick<Deps, 'log'>, paymentId: string, err: unknown): unknown {
   if (err instanceof CaptureMismatchError) {
     deps.log.error({ payment_id: paymentId, err: err.message }, 'paypal capture does not match its payment');
-    return new AppError('payment_mismatch', 409, 'PayPal reported this payment differently from what was ordered, so it was not credited. Our staff have been alerted.');
+    return new AppError(
+      'payment_mismatch',
+      409,
+      'PayPal reported this payment differently from what was ordered, so it was not credited. Our staff have been alerted.',
+    );
   }
   if (err instanceof PayPalError && err.hasIssue('INSTRUMENT_DECLINED')) {
-    return new AppError('payment_declined', 422, 'PayPal declined the chosen funding source. Start a new top-up and pick another one.');
+    return new AppError(
+      'payment_declined',
+      422,
+      'PayPal declined the chosen funding source. Start a new top-up and pick another one.',
+    );
   }
   if (err instanceof PayPalError) {
     deps.log.warn({ payment_id: paymentId, err: err.message }, 'paypal capture failed');
-    return new AppError('payment_provider_error', 503, 'PayPal is not answering right now. Try again in a moment: you will not be charged twice.');
+    return new AppError(
+      'payment_provider_error',
+      503,
+      'PayPal is not answering right now. Try again in a moment: you will not be charged twice.',
+    );
   }
   return err;
 }
 
 /** Captures (or finds the earlier capture of) an order; null when the buyer has not approved. */
-export async function captureOf(paypal: PayPalClient, orderId: string, paymentId: string): Promise<PayPalCapture | null> {
+export async function captureOf(
+  paypal: PayPalClient,
+  orderId: string,
+  paymentId: string,
+): Promise<PayPalCapture | null> {
   try {
     const result = await paypal.captureOrder(orderId, `capture-${paymentId}`);
     if (result.outcome === 'captured') return result.capture;
@@ -211,7 +307,12 @@ export async function cancelTopUp(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor
   requireManage(actor);
   const payment = await findPayment(deps.db, actor, { orderId });
   if (payment.status === 'created') {
-    await deps.db.updateTable('payments').set({ status: 'cancelled', updated_at: deps.clock.now() }).where('id', '=', payment.id).where('status', '=', 'created').execute();
+    await deps.db
+      .updateTable('payments')
+      .set({ status: 'cancelled', updated_at: deps.clock.now() })
+      .where('id', '=', payment.id)
+      .where('status', '=', 'created')
+      .execute();
     return { ...payment, status: 'cancelled' as const };
   }
   return payment;
@@ -225,7 +326,14 @@ export async function topUpsInProgress(db: DbOrTx, wallet: Wallet) {
   return db
     .selectFrom('payments as p')
     .leftJoin('fraud_checks as f', 'f.id', 'p.fraud_check_id')
-    .select(['p.id', 'p.status', 'p.amount', 'p.currency', 'p.created_at', sql<boolean>`coalesce(f.status in ('approve', 'skipped', 'allowed'), true)`.as('cleared')])
+    .select([
+      'p.id',
+      'p.status',
+      'p.amount',
+      'p.currency',
+      'p.created_at',
+      sql<boolean>`coalesce(f.status in ('approve', 'skipped', 'allowed'), true)`.as('cleared'),
+    ])
     .where('p.organization_id', '=', wallet.organizationId)
     .where('p.status', 'in', ['held', 'pending'])
     .orderBy('p.created_at', 'desc')

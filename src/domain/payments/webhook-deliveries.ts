@@ -28,7 +28,17 @@ const text = (s: string) => s.replace(/\u0000/g, '\uFFFD');
  */
 export async function recordDelivery(
   db: DbOrTx,
-  d: { provider: string; eventId: string; eventType: string; verified: boolean; outcome: DeliveryOutcome; error?: string; body: string; event: unknown; receivedAt: Date },
+  d: {
+    provider: string;
+    eventId: string;
+    eventType: string;
+    verified: boolean;
+    outcome: DeliveryOutcome;
+    error?: string;
+    body: string;
+    event: unknown;
+    receivedAt: Date;
+  },
 ): Promise<void> {
   const row = {
     provider: d.provider,
@@ -45,7 +55,12 @@ export async function recordDelivery(
     .insertInto('webhook_deliveries')
     .values({ ...row, outcome: d.outcome })
     .execute()
-    .catch(() => db.insertInto('webhook_deliveries').values({ ...row, outcome: 'duplicate' }).execute());
+    .catch(() =>
+      db
+        .insertInto('webhook_deliveries')
+        .values({ ...row, outcome: 'duplicate' })
+        .execute(),
+    );
 }
 
 /** Deletes deliveries older than their retention; returns how many. */

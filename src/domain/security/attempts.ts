@@ -15,7 +15,13 @@ import type { DbOrTx } from '../../db/index.ts';
 export type Claim = { allowed: true; count: number; at: Date } | { allowed: false; retryAfterSeconds: number };
 
 /** Counts one attempt at `key` unless `limit` were made in the last `windowMs`; a refusal counts nothing. */
-export async function claimAttempt(db: DbOrTx, key: string, limit: number, windowMs: number, now: Date): Promise<Claim> {
+export async function claimAttempt(
+  db: DbOrTx,
+  key: string,
+  limit: number,
+  windowMs: number,
+  now: Date,
+): Promise<Claim> {
   const cutoff = new Date(now.getTime() - windowMs);
   // An attempt "now" is in the window (cutoff, now]; older ones are dropped as the row is rewritten.
   const row = await sql<{ count: number }>`
@@ -34,7 +40,13 @@ export async function claimAttempt(db: DbOrTx, key: string, limit: number, windo
  * Counts one attempt at `key` and returns how many were made in the last `windowMs`, never
  * refusing; only the newest `keep` are kept, so the answer is at most `keep`.
  */
-export async function countAttempt(db: DbOrTx, key: string, keep: number, windowMs: number, now: Date): Promise<number> {
+export async function countAttempt(
+  db: DbOrTx,
+  key: string,
+  keep: number,
+  windowMs: number,
+  now: Date,
+): Promise<number> {
   const cutoff = new Date(now.getTime() - windowMs);
   const row = await sql<{ count: number }>`
     insert into auth_attempts as a (key, attempts, updated_at) values (${key}, array[${now}::timestamptz], ${now})
@@ -51,7 +63,9 @@ export async function countAttempt(db: DbOrTx, key: string, keep: number, window
 /** Seconds until `key` accepts another attempt (at least 1). */
 async function secondsUntilFree(db: DbOrTx, key: string, limit: number, windowMs: number, now: Date): Promise<number> {
   const row = await db.selectFrom('auth_attempts').select('attempts').where('key', '=', key).executeTakeFirst();
-  const recent = (row?.attempts ?? []).filter((t) => t.getTime() > now.getTime() - windowMs && t <= now).sort((a, b) => a.getTime() - b.getTime());
+  const recent = (row?.attempts ?? [])
+    .filter((t) => t.getTime() > now.getTime() - windowMs && t <= now)
+    .sort((a, b) => a.getTime() - b.getTime());
   // The oldest attempt that keeps the count at the limit must leave the window first.
   const blocking = recent[recent.length - limit];
   if (!blocking) return 1;
@@ -74,11 +88,17 @@ export async function clearAttempts(db: DbOrTx, key: string): Promise<void> {
 
 /** Forgets every attempt at `key` and at the keys under it (`key:…`). */
 export async function clearAttemptsUnder(db: DbOrTx, key: string): Promise<void> {
-  await db.deleteFrom('auth_attempts').where((eb) => eb.or([eb('key', '=', key), sql<boolean>`starts_with(key, ${`${key}:`})`])).execute();
+  await db
+    .deleteFrom('auth_attempts')
+    .where((eb) => eb.or([eb('key', '=', key), sql<boolean>`starts_with(key, ${`${key}:`})`]))
+    .execute();
 }
 
 /** Deletes keys with no attempt in the last day (longer than any limit's window); returns how many. */
 export async function purgeAttempts(db: DbOrTx, now: Date): Promise<number> {
-  const res = await db.deleteFrom('auth_attempts').where('updated_at', '<', new Date(now.getTime() - 24 * 3_600_000)).executeTakeFirst();
+  const res = await db
+    .deleteFrom('auth_attempts')
+    .where('updated_at', '<', new Date(now.getTime() - 24 * 3_600_000))
+    .executeTakeFirst();
   return Number(res.numDeletedRows);
 }

@@ -42,7 +42,14 @@ export class SharedRateLimiter {
     this.timer.unref();
   }
 
-  async consume(input: { key: string; ip: string; userId: string | null; limit: number; windowMinutes: number; now: Date }): Promise<RateLimitDecision> {
+  async consume(input: {
+    key: string;
+    ip: string;
+    userId: string | null;
+    limit: number;
+    windowMinutes: number;
+    now: Date;
+  }): Promise<RateLimitDecision> {
     await this.ensureRules();
     const windowMs = input.windowMinutes * 60_000;
     const windowStart = Math.floor(input.now.getTime() / windowMs) * windowMs;
@@ -102,7 +109,10 @@ export class SharedRateLimiter {
       this.db.selectFrom('ip_rules').select(['network', 'action']).execute(),
       this.db.selectFrom('rate_limit_overrides').select(['user_id', 'max_requests']).execute(),
     ]);
-    this.rules = rules.map((r) => toRule(r.network, r.action)).filter((r): r is Rule => r !== null).sort((a, b) => b.prefix - a.prefix);
+    this.rules = rules
+      .map((r) => toRule(r.network, r.action))
+      .filter((r): r is Rule => r !== null)
+      .sort((a, b) => b.prefix - a.prefix);
     this.overrides = new Map(overrides.map((o) => [o.user_id, o.max_requests]));
     this.rulesLoadedAt = Date.now();
   }

@@ -21,7 +21,10 @@ export interface BillingSettings {
   topUpMax: bigint;
 }
 
-export const BILLING_DEFAULTS: Readonly<BillingSettings> = Object.freeze({ topUpMin: 5n * MICROS, topUpMax: 1000n * MICROS });
+export const BILLING_DEFAULTS: Readonly<BillingSettings> = Object.freeze({
+  topUpMin: 5n * MICROS,
+  topUpMax: 1000n * MICROS,
+});
 
 const microString = (v: unknown): v is string => typeof v === 'string' && /^\d{1,18}$/.test(v) && BigInt(v) > 0n;
 
@@ -52,18 +55,31 @@ const amount = (label: string) =>
     });
 
 /** Form or JSON input: decimal strings in major units, e.g. `{ topUpMin: "5.00", topUpMax: "1000.00" }`. */
-export const billingSettingsInput = z.object({ topUpMin: amount('smallest top-up'), topUpMax: amount('largest top-up') });
+export const billingSettingsInput = z.object({
+  topUpMin: amount('smallest top-up'),
+  topUpMax: amount('largest top-up'),
+});
 
 /** Staff change the top-up limits; audited as `admin.settings_updated`. Returns the saved settings. */
 export async function updateBillingSettings(deps: Deps, actor: Actor, raw: unknown): Promise<BillingSettings> {
   requirePlatformAdmin(actor);
   const input = parseInput(billingSettingsInput, raw);
-  if (input.topUpMax < input.topUpMin) throw new ValidationError({ topUpMax: 'The largest top-up must not be smaller than the smallest.' });
+  if (input.topUpMax < input.topUpMin)
+    throw new ValidationError({ topUpMax: 'The largest top-up must not be smaller than the smallest.' });
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
-    await putSetting(trx, 'billing', { topUpMin: String(input.topUpMin), topUpMax: String(input.topUpMax) }, actor.userId, now);
+    await putSetting(
+      trx,
+      'billing',
+      { topUpMin: String(input.topUpMin), topUpMax: String(input.topUpMax) },
+      actor.userId,
+      now,
+    );
     await recordActivity(trx, {
-      action: 'admin.settings_updated', actorUserId: actor.userId, origin: actor.origin, occurredAt: now,
+      action: 'admin.settings_updated',
+      actorUserId: actor.userId,
+      origin: actor.origin,
+      occurredAt: now,
       details: { setting: 'billing', top_up_min: toDecimal(input.topUpMin), top_up_max: toDecimal(input.topUpMax) },
     });
   });

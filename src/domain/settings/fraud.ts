@@ -38,7 +38,13 @@ const bool = (v: unknown): v is boolean => typeof v === 'boolean';
  * save the settings page, their choice stands.
  */
 export async function getFraudSettings(deps: { db: DbOrTx; fraud?: unknown }): Promise<FraudSettings> {
-  const defaults: FraudSettings = { enabled: deps.fraud !== undefined, scoreThreshold: 70, blockProxyVpnTor: true, blockDisposableEmail: true, whenUnavailable: 'fail_open' };
+  const defaults: FraudSettings = {
+    enabled: deps.fraud !== undefined,
+    scoreThreshold: 70,
+    blockProxyVpnTor: true,
+    blockDisposableEmail: true,
+    whenUnavailable: 'fail_open',
+  };
   return withDefaults(await getSetting(deps.db, 'fraud'), defaults, {
     enabled: bool,
     scoreThreshold: (v): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100,
@@ -74,10 +80,17 @@ export async function updateFraudSettings(deps: Deps, actor: Actor, raw: unknown
   await inTransaction(deps.db, async (trx) => {
     await putSetting(trx, 'fraud', { ...settings }, actor.userId, now);
     await recordActivity(trx, {
-      action: 'admin.settings_updated', actorUserId: actor.userId, origin: actor.origin, occurredAt: now,
+      action: 'admin.settings_updated',
+      actorUserId: actor.userId,
+      origin: actor.origin,
+      occurredAt: now,
       details: {
-        setting: 'fraud', enabled: settings.enabled, score_threshold: settings.scoreThreshold,
-        block_proxy_vpn_tor: settings.blockProxyVpnTor, block_disposable_email: settings.blockDisposableEmail, when_unavailable: settings.whenUnavailable,
+        setting: 'fraud',
+        enabled: settings.enabled,
+        score_threshold: settings.scoreThreshold,
+        block_proxy_vpn_tor: settings.blockProxyVpnTor,
+        block_disposable_email: settings.blockDisposableEmail,
+        when_unavailable: settings.whenUnavailable,
       },
     });
   });

@@ -14,7 +14,13 @@ export async function getSetting(db: DbOrTx, key: SettingKey): Promise<unknown> 
 }
 
 /** Saves the whole value of `key` (insert or replace), noting who changed it and when. */
-export async function putSetting(db: DbOrTx, key: SettingKey, value: Record<string, unknown>, updatedBy: string | null, now: Date): Promise<void> {
+export async function putSetting(
+  db: DbOrTx,
+  key: SettingKey,
+  value: Record<string, unknown>,
+  updatedBy: string | null,
+  now: Date,
+): Promise<void> {
   const json = JSON.stringify(value);
   await db
     .insertInto('platform_settings')
@@ -24,7 +30,11 @@ export async function putSetting(db: DbOrTx, key: SettingKey, value: Record<stri
 }
 
 /** Reads each field with its own schema: a missing or invalid field falls back to its default alone. */
-export function withDefaults<T extends object>(stored: unknown, defaults: T, valid: { [K in keyof T]: (v: unknown) => v is T[K] }): T {
+export function withDefaults<T extends object>(
+  stored: unknown,
+  defaults: T,
+  valid: { [K in keyof T]: (v: unknown) => v is T[K] },
+): T {
   const raw = stored && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
   const out = { ...defaults };
   for (const key of Object.keys(defaults) as (keyof T)[]) {

@@ -22,7 +22,11 @@ export const adjustmentInput = z.object({
   adjustment_id: z.uuid({ error: 'This form has expired. Reload the page and try again.' }),
   direction: z.enum(['credit', 'debit'], { error: 'Choose credit or debit.' }),
   amount: z.string({ error: 'Enter an amount.' }).trim().min(1, 'Enter an amount.'),
-  reason: z.string({ error: 'Say why.' }).trim().min(1, 'Say why: the reason is kept with the adjustment.').max(500, 'Keep the reason under 500 characters.'),
+  reason: z
+    .string({ error: 'Say why.' })
+    .trim()
+    .min(1, 'Say why: the reason is kept with the adjustment.')
+    .max(500, 'Keep the reason under 500 characters.'),
   allow_negative: z.boolean().default(false),
 });
 export type AdjustmentInput = z.input<typeof adjustmentInput>;
@@ -40,13 +44,22 @@ export interface Adjustment {
 export const newAdjustmentId = () => randomUUID();
 
 /** Adjusts organization `organizationId`'s wallet by `values` (the adjustment form or API body). */
-export async function adjustWallet(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, { organizationId, values }: { organizationId: string; values: AdjustmentInput }): Promise<Adjustment> {
+export async function adjustWallet(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  { organizationId, values }: { organizationId: string; values: AdjustmentInput },
+): Promise<Adjustment> {
   requirePlatformAdmin(actor);
   const input = parseInput(adjustmentInput, values);
   const micros = parseMoney(input.amount, 6);
-  if (micros === null || micros <= 0n) throw new ValidationError({ amount: 'Enter a positive amount like 10.00 (at most 6 decimals).' });
+  if (micros === null || micros <= 0n)
+    throw new ValidationError({ amount: 'Enter a positive amount like 10.00 (at most 6 decimals).' });
   if (!isUuid(organizationId)) throw new NotFoundError('No such organization.');
-  const wallet = await deps.db.selectFrom('wallets').select(['id', 'currency']).where('organization_id', '=', organizationId).executeTakeFirst();
+  const wallet = await deps.db
+    .selectFrom('wallets')
+    .select(['id', 'currency'])
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
   if (!wallet) throw new NotFoundError('No such organization.');
   const currency = wallet.currency;
   const signed = input.direction === 'credit' ? micros : -micros;
@@ -61,7 +74,10 @@ export async function adjustWallet(deps: Pick<Deps, 'db' | 'clock'>, actor: Acto
       allowNegative: input.direction === 'debit' && input.allow_negative,
       createdBy: actor.userId,
       details: { adjustment_id: input.adjustment_id, direction: input.direction, reason: input.reason },
-      lines: [{ walletId: wallet.id, amount: signed }, { account: 'adjustments', amount: -signed }],
+      lines: [
+        { walletId: wallet.id, amount: signed },
+        { account: 'adjustments', amount: -signed },
+      ],
     });
     if (!posted.duplicate) {
       await recordActivity(trx, {
@@ -71,9 +87,21 @@ export async function adjustWallet(deps: Pick<Deps, 'db' | 'clock'>, actor: Acto
         target: { type: 'organization', id: organizationId },
         origin: actor.origin,
         occurredAt: now,
-        details: { amount: toDecimal(micros, 6).replace(/(\.\d\d\d*?)0+$/, '$1'), currency, direction: input.direction, reason: input.reason, allow_negative: input.direction === 'debit' && input.allow_negative },
+        details: {
+          amount: toDecimal(micros, 6).replace(/(\.\d\d\d*?)0+$/, '$1'),
+          currency,
+          direction: input.direction,
+          reason: input.reason,
+          allow_negative: input.direction === 'debit' && input.allow_negative,
+        },
       });
     }
-    return { id: input.adjustment_id, transactionId: posted.transactionId, balance: posted.balances.get(wallet.id) ?? 0n, currency, duplicate: posted.duplicate };
+    return {
+      id: input.adjustment_id,
+      transactionId: posted.transactionId,
+      balance: posted.balances.get(wallet.id) ?? 0n,
+      currency,
+      duplicate: posted.duplicate,
+    };
   });
 }

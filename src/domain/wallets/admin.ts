@@ -23,7 +23,13 @@ export async function listWallets(db: DbOrTx, actor: Actor, raw: unknown) {
   let q = db.selectFrom('wallets as w').innerJoin('organizations as o', 'o.id', 'w.organization_id');
   if (filters.q) q = q.where('o.name', 'ilike', likePattern(filters.q));
   const [rows, count] = await Promise.all([
-    q.select(['o.id', 'o.name', 'o.personal', 'w.balance', 'w.currency']).orderBy('o.name').orderBy('o.id').limit(limit).offset(offset).execute(),
+    q
+      .select(['o.id', 'o.name', 'o.personal', 'w.balance', 'w.currency'])
+      .orderBy('o.name')
+      .orderBy('o.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
     q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const total = Number(count.n);
@@ -49,7 +55,18 @@ export async function organizationLedger(db: DbOrTx, actor: Actor, organizationI
     base
       .innerJoin('ledger_transactions as t', 't.id', 'e.transaction_id')
       .leftJoin('users as u', 'u.id', 't.created_by')
-      .select(['t.id as transaction_id', 'e.id as entry_id', 't.kind', 't.description', 'e.amount', 'e.balance_after', 't.created_at', 'u.name as created_by_name', 'u.email as created_by_email', 't.details'])
+      .select([
+        't.id as transaction_id',
+        'e.id as entry_id',
+        't.kind',
+        't.description',
+        'e.amount',
+        'e.balance_after',
+        't.created_at',
+        'u.name as created_by_name',
+        'u.email as created_by_email',
+        't.details',
+      ])
       .orderBy('e.seq', 'desc')
       .limit(limit)
       .offset(offset)

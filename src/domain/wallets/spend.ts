@@ -10,7 +10,13 @@ import type { Wallet } from './wallet.ts';
  * spend. Months are UTC calendar months (as the monthly caps in BILLING.md); the daily series
  * uses the viewer's days.
  */
-export const SPEND_KINDS: readonly LedgerKind[] = ['vps_charge', 'vps_refund', 'egress_charge', 'hosting_charge', 'hosting_refund'];
+export const SPEND_KINDS: readonly LedgerKind[] = [
+  'vps_charge',
+  'vps_refund',
+  'egress_charge',
+  'hosting_charge',
+  'hosting_refund',
+];
 
 export interface WalletSummary {
   spentThisMonth: bigint;
@@ -48,13 +54,22 @@ export async function walletSummary(db: DbOrTx, wallet: Wallet, now: Date): Prom
 }
 
 /** Spend per day for the `days` days up to and including today in `timeZone`, oldest first; days without spend are 0. */
-export async function dailySpend(db: DbOrTx, wallet: Wallet, now: Date, timeZone: string, days = 30): Promise<Array<{ day: string; amount: bigint }>> {
+export async function dailySpend(
+  db: DbOrTx,
+  wallet: Wallet,
+  now: Date,
+  timeZone: string,
+  days = 30,
+): Promise<Array<{ day: string; amount: bigint }>> {
   const today = dayIn(now, timeZone);
   const first = dayIn(startOfDay(today, timeZone, -(days - 1)), timeZone);
   const rows = await db
     .selectFrom('ledger_entries as e')
     .innerJoin('ledger_transactions as t', 't.id', 'e.transaction_id')
-    .select([sql<string>`to_char(t.created_at at time zone ${timeZone}, 'YYYY-MM-DD')`.as('day'), sql<bigint>`sum(-e.amount)::bigint`.as('amount')])
+    .select([
+      sql<string>`to_char(t.created_at at time zone ${timeZone}, 'YYYY-MM-DD')`.as('day'),
+      sql<bigint>`sum(-e.amount)::bigint`.as('amount'),
+    ])
     .where('e.wallet_id', '=', wallet.id)
     .where('t.kind', 'in', SPEND_KINDS)
     .where('t.created_at', '>=', startOfDay(first, timeZone))

@@ -28,8 +28,13 @@ export interface Wallet {
 /** The actor's organization's wallet, if the actor may see its billing. */
 export async function walletFor(db: DbOrTx, actor: Actor): Promise<Wallet> {
   if (!actor.organizationId) throw new NotFoundError('You do not belong to an organization yet.');
-  if (!can(actor, 'billing_view')) throw new ForbiddenError("Seeing the organization's billing needs the billing_view permission.");
-  const w = await db.selectFrom('wallets').select(['id', 'balance', 'currency']).where('organization_id', '=', actor.organizationId).executeTakeFirstOrThrow();
+  if (!can(actor, 'billing_view'))
+    throw new ForbiddenError("Seeing the organization's billing needs the billing_view permission.");
+  const w = await db
+    .selectFrom('wallets')
+    .select(['id', 'balance', 'currency'])
+    .where('organization_id', '=', actor.organizationId)
+    .executeTakeFirstOrThrow();
   return { id: w.id, organizationId: actor.organizationId, balance: w.balance, currency: w.currency };
 }
 
@@ -79,16 +84,34 @@ export async function listWalletLines(db: DbOrTx, wallet: Wallet, filter: Transa
   let q = db
     .selectFrom('ledger_entries as e')
     .innerJoin('ledger_transactions as t', 't.id', 'e.transaction_id')
-    .select(['t.id as transaction_id', 'e.id as entry_id', 'e.seq', 't.kind', 't.description', 'e.amount', 'e.balance_after', 't.created_at'])
+    .select([
+      't.id as transaction_id',
+      'e.id as entry_id',
+      'e.seq',
+      't.kind',
+      't.description',
+      'e.amount',
+      'e.balance_after',
+      't.created_at',
+    ])
     .where('e.wallet_id', '=', wallet.id);
   if (filter.kind) q = q.where('t.kind', '=', filter.kind);
   if (filter.from) q = q.where('t.created_at', '>=', filter.from);
   if (filter.before) q = q.where('t.created_at', '<', filter.before);
   if (page.cursor) q = q.where('e.seq', '<', BigInt(page.cursor));
-  const rows = await q.orderBy('e.seq', 'desc').limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy('e.seq', 'desc')
+    .limit(page.limit + 1)
+    .execute();
   const lines: WalletLine[] = rows.map((r) => ({
-    transactionId: r.transaction_id, entryId: r.entry_id, cursor: String(r.seq), kind: r.kind, description: r.description,
-    amount: r.amount, balanceAfter: r.balance_after ?? 0n, createdAt: r.created_at,
+    transactionId: r.transaction_id,
+    entryId: r.entry_id,
+    cursor: String(r.seq),
+    kind: r.kind,
+    description: r.description,
+    amount: r.amount,
+    balanceAfter: r.balance_after ?? 0n,
+    createdAt: r.created_at,
   }));
   const { rows: kept, nextCursor } = keysetPage(lines, page.limit, (l) => l.cursor);
   return { lines: kept, nextCursor };
@@ -104,7 +127,14 @@ export interface WalletTransaction {
   balanceAfter: bigint;
   createdBy: string | null;
   details: Record<string, unknown>;
-  payment: { id: string; status: PaymentStatus; amount: bigint; currency: string; captureId: string | null; orderId: string | null } | null;
+  payment: {
+    id: string;
+    status: PaymentStatus;
+    amount: bigint;
+    currency: string;
+    captureId: string | null;
+    orderId: string | null;
+  } | null;
   receipt: { id: string; number: string } | null;
 }
 
@@ -116,22 +146,53 @@ export async function getWalletTransaction(db: DbOrTx, wallet: Wallet, id: strin
         .leftJoin('users as u', 'u.id', 't.created_by')
         .select(['t.id', 't.kind', 't.description', 't.created_at', 't.details', 'u.name as created_by'])
         .where('t.id', '=', id)
-        .where(({ exists, selectFrom }) => exists(selectFrom('ledger_entries').select('id').where('transaction_id', '=', id).where('wallet_id', '=', wallet.id)))
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('ledger_entries')
+              .select('id')
+              .where('transaction_id', '=', id)
+              .where('wallet_id', '=', wallet.id),
+          ),
+        )
         .executeTakeFirst()
     : undefined;
   if (!t) throw new NotFoundError('No such transaction.');
-  const lines = await db.selectFrom('ledger_entries').select(['amount', 'balance_after']).where('transaction_id', '=', t.id).where('wallet_id', '=', wallet.id).orderBy('seq').execute();
-  const paymentId = typeof t.details.payment_id === 'string' && isUuid(t.details.payment_id) ? t.details.payment_id : null;
+  const lines = await db
+    .selectFrom('ledger_entries')
+    .select(['amount', 'balance_after'])
+    .where('transaction_id', '=', t.id)
+    .where('wallet_id', '=', wallet.id)
+    .orderBy('seq')
+    .execute();
+  const paymentId =
+    typeof t.details.payment_id === 'string' && isUuid(t.details.payment_id) ? t.details.payment_id : null;
   const payment = paymentId
-    ? await db.selectFrom('payments').select(['id', 'status', 'amount', 'currency', 'capture_id', 'provider_order_id']).where('id', '=', paymentId).where('organization_id', '=', wallet.organizationId).executeTakeFirst()
+    ? await db
+        .selectFrom('payments')
+        .select(['id', 'status', 'amount', 'currency', 'capture_id', 'provider_order_id'])
+        .where('id', '=', paymentId)
+        .where('organization_id', '=', wallet.organizationId)
+        .executeTakeFirst()
     : undefined;
   const receipt = payment ? await receiptOf(db, payment.id) : null;
   return {
-    id: t.id, kind: t.kind, description: t.description, createdAt: t.created_at, createdBy: t.created_by, details: t.details,
+    id: t.id,
+    kind: t.kind,
+    description: t.description,
+    createdAt: t.created_at,
+    createdBy: t.created_by,
+    details: t.details,
     amount: lines.reduce((sum, l) => sum + l.amount, 0n),
     balanceAfter: lines[lines.length - 1]?.balance_after ?? 0n,
     payment: payment
-      ? { id: payment.id, status: payment.status, amount: payment.amount, currency: payment.currency, captureId: payment.capture_id, orderId: payment.provider_order_id }
+      ? {
+          id: payment.id,
+          status: payment.status,
+          amount: payment.amount,
+          currency: payment.currency,
+          captureId: payment.capture_id,
+          orderId: payment.provider_order_id,
+        }
       : null,
     receipt,
   };

@@ -56,7 +56,11 @@ export function createFraudLabsProClient(opts: FraudLabsProClientOptions): Fraud
       try {
         res = await fetch(endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': SOURCE },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+            'user-agent': SOURCE,
+          },
           body: form.toString(),
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -91,10 +95,21 @@ export function createFraudLabsProClient(opts: FraudLabsProClientOptions): Fraud
           res.status,
         );
       }
-      if (!json) throw new FraudLabsProError(`FraudLabs Pro answered ${res.status} with a non-JSON body`, true, 'bad_response', res.status);
+      if (!json)
+        throw new FraudLabsProError(
+          `FraudLabs Pro answered ${res.status} with a non-JSON body`,
+          true,
+          'bad_response',
+          res.status,
+        );
       const result = normalise(json as FraudLabsProScreenResponse);
       if (typeof result === 'string') {
-        throw new FraudLabsProError(`FraudLabs Pro answered ${res.status} without ${result}`, true, 'bad_response', res.status);
+        throw new FraudLabsProError(
+          `FraudLabs Pro answered ${res.status} without ${result}`,
+          true,
+          'bad_response',
+          res.status,
+        );
       }
       return result;
     },
@@ -132,16 +147,21 @@ function toForm(input: ScreenOrderInput): URLSearchParams {
     put('bill_country', country);
   }
 
-  if (input.orderId !== undefined && input.orderId.trim().length > 15) throw invalid('orderId must be at most 15 characters');
-  if (input.orderMemo !== undefined && input.orderMemo.trim().length > 200) throw invalid('orderMemo must be at most 200 characters');
+  if (input.orderId !== undefined && input.orderId.trim().length > 15)
+    throw invalid('orderId must be at most 15 characters');
+  if (input.orderMemo !== undefined && input.orderMemo.trim().length > 200)
+    throw invalid('orderMemo must be at most 200 characters');
   put('user_order_id', input.orderId);
   put('user_order_memo', input.orderMemo);
 
-  if (input.amount !== undefined && !DECIMAL.test(input.amount)) throw invalid('amount must be a decimal string such as "25.00"');
+  if (input.amount !== undefined && !DECIMAL.test(input.amount))
+    throw invalid('amount must be a decimal string such as "25.00"');
   put('amount', input.amount);
-  if (input.currency !== undefined && !CURRENCY.test(input.currency)) throw invalid('currency must be an ISO-4217 code such as "USD"');
+  if (input.currency !== undefined && !CURRENCY.test(input.currency))
+    throw invalid('currency must be an ISO-4217 code such as "USD"');
   put('currency', input.currency);
-  if (input.quantity !== undefined && !(Number.isSafeInteger(input.quantity) && input.quantity > 0)) throw invalid('quantity must be a positive integer');
+  if (input.quantity !== undefined && !(Number.isSafeInteger(input.quantity) && input.quantity > 0))
+    throw invalid('quantity must be a positive integer');
   put('quantity', input.quantity);
   put('payment_mode', input.paymentMode);
   put('payment_gateway', input.paymentGateway);
@@ -174,7 +194,9 @@ function normalise(raw: FraudLabsProScreenResponse): FraudLabsProResult | string
   const proxy = yes(ip.is_proxy) || isNamedType;
   const domainExists = email.is_domain_exist ?? email.is_domain_exists;
 
-  const rules = Array.isArray(raw.fraudlabspro_rules) ? raw.fraudlabspro_rules.filter((r): r is string => typeof r === 'string') : [];
+  const rules = Array.isArray(raw.fraudlabspro_rules)
+    ? raw.fraudlabspro_rules.filter((r): r is string => typeof r === 'string')
+    : [];
   return {
     decision,
     score,
@@ -221,9 +243,10 @@ function readApiError(json: Record<string, unknown>): { code: string; message: s
  * every spelling it may take: raw, percent-encoded, form-encoded.
  */
 function secretScrubber(secret: string): (s: string) => string {
-  const spellings = [...new Set([secret, encodeURIComponent(secret), new URLSearchParams({ k: secret }).toString().slice(2)])]
+  const spellings = [
+    ...new Set([secret, encodeURIComponent(secret), new URLSearchParams({ k: secret }).toString().slice(2)]),
+  ]
     .filter((s) => s.length > 0)
     .sort((a, b) => b.length - a.length);
   return (s) => spellings.reduce((acc, needle) => acc.split(needle).join('[redacted]'), s);
 }
-

@@ -21,9 +21,15 @@ export interface FraudLabsProScreener {
  *
  * @example fraudScreenerFromConfig(config, { emulatorUrl: `${config.loopbackOrigin}${FRAUDLABSPRO_EMULATOR_PATH}` })
  */
-export function fraudScreenerFromConfig(config: Config, opts: { emulatorUrl?: string } = {}): FraudLabsProScreener | undefined {
+export function fraudScreenerFromConfig(
+  config: Config,
+  opts: { emulatorUrl?: string } = {},
+): FraudLabsProScreener | undefined {
   if (config.FRAUDLABSPRO_API_KEY) {
-    const client = createFraudLabsProClient({ baseUrl: config.FRAUDLABSPRO_BASE_URL, apiKey: config.FRAUDLABSPRO_API_KEY });
+    const client = createFraudLabsProClient({
+      baseUrl: config.FRAUDLABSPRO_BASE_URL,
+      apiKey: config.FRAUDLABSPRO_API_KEY,
+    });
     return { screenOrder: client.screenOrder, label: `FraudLabs Pro (${new URL(config.FRAUDLABSPRO_BASE_URL).host})` };
   }
   if (opts.emulatorUrl) {

@@ -66,9 +66,7 @@ const BACKOFF_CAP_MS = 8_000;
 const MAX_PAGES = 1_000;
 
 type Attempt =
-  | { kind: 'answer'; res: Response; raw: string }
-  | { kind: 'timeout' }
-  | { kind: 'network'; detail: string };
+  { kind: 'answer'; res: Response; raw: string } | { kind: 'timeout' } | { kind: 'network'; detail: string };
 
 export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
   const baseUrl = (opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -79,7 +77,12 @@ export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const scrub = (s: string) => (opts.token ? s.split(opts.token).join('[redacted]') : s);
 
-  async function attempt(method: HttpMethod, url: string, body: string | undefined, filter: string | undefined): Promise<Attempt> {
+  async function attempt(
+    method: HttpMethod,
+    url: string,
+    body: string | undefined,
+    filter: string | undefined,
+  ): Promise<Attempt> {
     const headers: Record<string, string> = { authorization: `Bearer ${opts.token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (filter !== undefined) headers['x-filter'] = filter;
@@ -88,7 +91,8 @@ export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
       const res = await fetch(url, { method, headers, body, signal });
       return { kind: 'answer', res, raw: await res.text() };
     } catch (err) {
-      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return { kind: 'timeout' };
+      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+        return { kind: 'timeout' };
       return { kind: 'network', detail: describeNetworkError(err) };
     }
   }
@@ -115,8 +119,12 @@ export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
       const retryable = isRetryable(a);
       if (!idempotent || !retryable || n > retries || (retryAfterMs ?? 0) > maxRetryAfterMs) throw scrubbed(failure);
       uncertain ||= a.kind !== 'answer' || a.res.status >= 500 || a.res.status === 408;
-      const delay = retryAfterMs !== undefined ? retryAfterMs + Math.floor(random() * BACKOFF_BASE_MS) : backoff(n, random);
-      opts.logger?.warn({ method, path, status: a.kind === 'answer' ? a.res.status : a.kind, attempt: n, delayMs: delay }, 'Linode call failed; retrying');
+      const delay =
+        retryAfterMs !== undefined ? retryAfterMs + Math.floor(random() * BACKOFF_BASE_MS) : backoff(n, random);
+      opts.logger?.warn(
+        { method, path, status: a.kind === 'answer' ? a.res.status : a.kind, attempt: n, delayMs: delay },
+        'Linode call failed; retrying',
+      );
       await sleep(delay);
     }
   }
@@ -129,12 +137,19 @@ export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
     return parseWith(schema, await request(method, path, o), `${method} ${path}`);
   }
 
-  async function page(path: string, o: { page?: number; pageSize?: number; filter?: LinodeFilter } = {}): Promise<LinodePage<unknown>> {
+  async function page(
+    path: string,
+    o: { page?: number; pageSize?: number; filter?: LinodeFilter } = {},
+  ): Promise<LinodePage<unknown>> {
     const query = { page: o.page ?? 1, page_size: o.pageSize ?? 500 };
     return parseWith(pageSchema, await request('GET', path, { query, filter: o.filter }), `GET ${path}`);
   }
 
-  async function all<T>(schema: z.ZodType<T>, path: string, o: { pageSize?: number; filter?: LinodeFilter } = {}): Promise<T[]> {
+  async function all<T>(
+    schema: z.ZodType<T>,
+    path: string,
+    o: { pageSize?: number; filter?: LinodeFilter } = {},
+  ): Promise<T[]> {
     const items: T[] = [];
     for (let n = 1; n <= MAX_PAGES; n++) {
       const p = await page(path, { page: n, pageSize: o.pageSize, filter: o.filter });
@@ -157,7 +172,9 @@ export function parseWith<T>(schema: z.ZodType<T>, json: unknown, where: string)
 }
 
 function invalidAnswer(where: string, status: number, what: string): CloudError {
-  return new CloudError('unavailable', `Linode ${where} answered ${status} with ${what}`, CUSTOMER.unexpected, { status });
+  return new CloudError('unavailable', `Linode ${where} answered ${status} with ${what}`, CUSTOMER.unexpected, {
+    status,
+  });
 }
 
 function queryString(query: RequestOptions['query']): string {
@@ -191,9 +208,15 @@ function reasonsOf(raw: string): FieldError[] {
   return parsed.success ? parsed.data.errors : [];
 }
 
-function fromTransport(where: string, a: Exclude<Attempt, { kind: 'answer' }>, timeoutMs: number, attempts: number): CloudError {
+function fromTransport(
+  where: string,
+  a: Exclude<Attempt, { kind: 'answer' }>,
+  timeoutMs: number,
+  attempts: number,
+): CloudError {
   const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
-  if (a.kind === 'timeout') return new CloudError('timeout', `Linode ${where} timed out after ${timeoutMs} ms${tries}`, CUSTOMER.timeout);
+  if (a.kind === 'timeout')
+    return new CloudError('timeout', `Linode ${where} timed out after ${timeoutMs} ms${tries}`, CUSTOMER.timeout);
   return new CloudError('network', `Linode ${where} failed: ${a.detail}${tries}`, CUSTOMER.network);
 }
 
@@ -202,8 +225,14 @@ function fromAnswer(where: string, res: Response, raw: string, attempts: number)
   const status = res.status;
   const maintenance = status === 503 && res.headers.has('x-maintenance-mode');
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-  const detail = errors.length ? errors.map((e) => (e.field ? `${e.field}: ${e.reason}` : e.reason)).join('; ') : 'no error envelope';
-  const notes = [maintenance ? 'maintenance mode' : '', retryAfter !== undefined ? `Retry-After ${retryAfter} s` : '', attempts > 1 ? `after ${attempts} attempts` : '']
+  const detail = errors.length
+    ? errors.map((e) => (e.field ? `${e.field}: ${e.reason}` : e.reason)).join('; ')
+    : 'no error envelope';
+  const notes = [
+    maintenance ? 'maintenance mode' : '',
+    retryAfter !== undefined ? `Retry-After ${retryAfter} s` : '',
+    attempts > 1 ? `after ${attempts} attempts` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const message = `Linode ${where} failed: ${status} ${detail}${notes ? ` (${notes})` : ''}`;
@@ -231,31 +260,69 @@ const CUSTOMER = {
 
 /** Field-specific refusals, first match wins. `field` is Linode's, `reason` its text. */
 const VALIDATION: Array<{ test: (e: FieldError) => boolean; message: string }> = [
-  { test: (e) => /wait 24 hours/i.test(e.reason), message: 'Backups were cancelled recently; they can be enabled again 24 hours after cancelling.' },
-  { test: (e) => /must be (shut ?down|powered off|offline)/i.test(e.reason), message: 'Power the server off before resetting its root password.' },
   {
-    test: (e) => e.field === 'root_pass' || e.field === 'password' || (/password/i.test(e.reason) && /strength|complex|did not meet|weak/i.test(e.reason)),
+    test: (e) => /wait 24 hours/i.test(e.reason),
+    message: 'Backups were cancelled recently; they can be enabled again 24 hours after cancelling.',
+  },
+  {
+    test: (e) => /must be (shut ?down|powered off|offline)/i.test(e.reason),
+    message: 'Power the server off before resetting its root password.',
+  },
+  {
+    test: (e) =>
+      e.field === 'root_pass' ||
+      e.field === 'password' ||
+      (/password/i.test(e.reason) && /strength|complex|did not meet|weak/i.test(e.reason)),
     message: 'Choose a stronger root password.',
   },
-  { test: (e) => /backups? (are |is )?not enabled/i.test(e.reason), message: 'Backups are not enabled on this server.' },
-  { test: (e) => /snapshot.*(progress|already)/i.test(e.reason), message: 'A snapshot is already being taken; try again when it has finished.' },
-  { test: (e) => e.field === 'rdns', message: 'The reverse DNS name must first resolve to this address: add an A or AAAA record for it, then try again.' },
-  { test: (e) => e.field === 'label' && /unique|already|taken|in use/i.test(e.reason), message: 'That name is already in use; choose another.' },
+  {
+    test: (e) => /backups? (are |is )?not enabled/i.test(e.reason),
+    message: 'Backups are not enabled on this server.',
+  },
+  {
+    test: (e) => /snapshot.*(progress|already)/i.test(e.reason),
+    message: 'A snapshot is already being taken; try again when it has finished.',
+  },
+  {
+    test: (e) => e.field === 'rdns',
+    message: 'The reverse DNS name must first resolve to this address: add an A or AAAA record for it, then try again.',
+  },
+  {
+    test: (e) => e.field === 'label' && /unique|already|taken|in use/i.test(e.reason),
+    message: 'That name is already in use; choose another.',
+  },
   { test: (e) => e.field === 'label' && /required|missing/i.test(e.reason), message: 'Enter a name.' },
-  { test: (e) => e.field === 'label', message: 'That name is not allowed: use 3 to 64 letters, digits, dashes, underscores or dots, starting with a letter.' },
+  {
+    test: (e) => e.field === 'label',
+    message:
+      'That name is not allowed: use 3 to 64 letters, digits, dashes, underscores or dots, starting with a letter.',
+  },
   { test: (e) => e.field === 'type' && /already|same/i.test(e.reason), message: 'The server is already on that plan.' },
   { test: (e) => e.field === 'type', message: 'That plan is not available.' },
   { test: (e) => e.field === 'region', message: 'That region is not available.' },
   { test: (e) => e.field === 'image', message: 'That operating system image is not available for this server.' },
-  { test: (e) => !!e.field?.startsWith('stackscript'), message: "Check the app's settings: a required field is missing or has a value that is not allowed." },
+  {
+    test: (e) => !!e.field?.startsWith('stackscript'),
+    message: "Check the app's settings: a required field is missing or has a value that is not allowed.",
+  },
   { test: (e) => e.field === 'authorized_keys', message: 'One of the SSH keys is not a valid public key.' },
   { test: (e) => e.field === 'linode_id', message: 'That backup cannot be restored onto the chosen server.' },
-  { test: (e) => /already (assigned|attached|belongs)|only have one/i.test(e.reason), message: 'That server already has a firewall attached.' },
-  { test: (e) => !!e.field?.startsWith('rules') || /^(inbound|outbound)/.test(e.field ?? ''), message: 'Check the firewall rules: one of them is not valid.' },
+  {
+    test: (e) => /already (assigned|attached|belongs)|only have one/i.test(e.reason),
+    message: 'That server already has a firewall attached.',
+  },
+  {
+    test: (e) => !!e.field?.startsWith('rules') || /^(inbound|outbound)/.test(e.field ?? ''),
+    message: 'Check the firewall rules: one of them is not valid.',
+  },
   { test: (e) => /stats|statistics/i.test(e.reason), message: 'Statistics are not available for this server yet.' },
 ];
 
-function classify(status: number, errors: FieldError[], maintenance: boolean): { kind: CloudErrorKind; customer: string } {
+function classify(
+  status: number,
+  errors: FieldError[],
+  maintenance: boolean,
+): { kind: CloudErrorKind; customer: string } {
   if (status === 400 && errors.some((e) => BUSY.test(e.reason))) return { kind: 'busy', customer: CUSTOMER.busy };
   if (status === 400 || status === 422) {
     for (const rule of VALIDATION) if (errors.some(rule.test)) return { kind: 'validation', customer: rule.message };

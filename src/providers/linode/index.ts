@@ -34,7 +34,13 @@ export { mapStatus, parseLinodeTime, priceMicros } from './mapping.ts';
 export type LinodeProviderOptions = Omit<LinodeClientOptions, 'baseUrl'> & { baseUrl?: string };
 
 const num = (id: string, what: string): number => {
-  if (!/^\d{1,15}$/.test(id)) throw new CloudError('not_found', `Linode ${what} id ${JSON.stringify(id)} is not a Linode id`, 'That server or resource could not be found.', { status: 404 });
+  if (!/^\d{1,15}$/.test(id))
+    throw new CloudError(
+      'not_found',
+      `Linode ${what} id ${JSON.stringify(id)} is not a Linode id`,
+      'That server or resource could not be found.',
+      { status: 404 },
+    );
   return Number(id);
 };
 const seg = encodeURIComponent;
@@ -69,7 +75,9 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
       label: fw.label,
       status: fw.status === 'enabled' ? 'enabled' : 'disabled',
       rules: toRules(fw.rules),
-      devices: devices.filter((d) => d.entity.type === 'linode').map((d) => ({ deviceId: String(d.id), instanceId: String(d.entity.id) })),
+      devices: devices
+        .filter((d) => d.entity.type === 'linode')
+        .map((d) => ({ deviceId: String(d.id), instanceId: String(d.entity.id) })),
     };
   }
 
@@ -107,7 +115,12 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
         types: types.map(toType),
         regions: regions.map(toRegion),
         images: images
-          .filter((i) => (i.status ?? 'available') === 'available' && !/recovery|rescue/i.test(`${i.label} ${i.vendor ?? ''}`) && (!i.is_public || i.vendor))
+          .filter(
+            (i) =>
+              (i.status ?? 'available') === 'available' &&
+              !/recovery|rescue/i.test(`${i.label} ${i.vendor ?? ''}`) &&
+              (!i.is_public || i.vendor),
+          )
           .map(toImage),
         scripts: [...scripts.values()].map(toScript),
       };
@@ -125,7 +138,9 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
         private_ip: input.privateIp,
         booted: true,
         tags: [input.tag, ...(input.tags ?? [])],
-        ...(input.scriptId ? { stackscript_id: num(input.scriptId, 'StackScript'), stackscript_data: input.scriptData ?? {} } : {}),
+        ...(input.scriptId
+          ? { stackscript_id: num(input.scriptId, 'StackScript'), stackscript_data: input.scriptData ?? {} }
+          : {}),
       };
       try {
         return toInstance(await api.call(instanceSchema, 'POST', '/linode/instances', { body }));
@@ -137,7 +152,12 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
           found = await findByTag(input.tag);
         } catch (lookup) {
           const why = lookup instanceof Error ? lookup.message : String(lookup);
-          throw new CloudError(err.kind, `${err.message}; looking the instance up by tag ${input.tag} failed too: ${why}`, err.customerMessage, err.opts);
+          throw new CloudError(
+            err.kind,
+            `${err.message}; looking the instance up by tag ${input.tag} failed too: ${why}`,
+            err.customerMessage,
+            err.opts,
+          );
         }
         if (found) return found;
         throw err;
@@ -165,7 +185,9 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
         root_pass: input.rootPassword,
         authorized_keys: input.authorizedKeys.length ? input.authorizedKeys : undefined,
         booted: true,
-        ...(input.scriptId ? { stackscript_id: num(input.scriptId, 'StackScript'), stackscript_data: input.scriptData ?? {} } : {}),
+        ...(input.scriptId
+          ? { stackscript_id: num(input.scriptId, 'StackScript'), stackscript_data: input.scriptData ?? {} }
+          : {}),
       }),
     resize: (id, type) => action(id, 'resize', { type, allow_auto_disk_resize: true, migration_type: 'cold' }),
     async rename(id, label) {
@@ -184,16 +206,23 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
     enableBackups: (id) => action(id, 'backups/enable'),
     cancelBackups: (id) => action(id, 'backups/cancel'),
     async scheduleBackups(id, day, window) {
-      await api.request('PUT', `/linode/instances/${num(id, 'instance')}`, { body: { backups: { schedule: { day, window } } } });
+      await api.request('PUT', `/linode/instances/${num(id, 'instance')}`, {
+        body: { backups: { schedule: { day, window } } },
+      });
     },
     async snapshot(id, label) {
-      return toBackup(await api.call(backupSchema, 'POST', `/linode/instances/${num(id, 'instance')}/backups`, { body: { label } }));
+      return toBackup(
+        await api.call(backupSchema, 'POST', `/linode/instances/${num(id, 'instance')}/backups`, { body: { label } }),
+      );
     },
     async backups(id) {
       const b = await api.call(backupsSchema, 'GET', `/linode/instances/${num(id, 'instance')}/backups`);
       return {
         automatic: b.automatic.map(toBackup),
-        snapshot: { current: b.snapshot.current ? toBackup(b.snapshot.current) : null, inProgress: b.snapshot.in_progress ? toBackup(b.snapshot.in_progress) : null },
+        snapshot: {
+          current: b.snapshot.current ? toBackup(b.snapshot.current) : null,
+          inProgress: b.snapshot.in_progress ? toBackup(b.snapshot.in_progress) : null,
+        },
       };
     },
     async restore(id, backupId, targetId, overwrite) {
@@ -205,7 +234,12 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
       const ips = await api.call(instanceIpsSchema, 'GET', `/linode/instances/${num(id, 'instance')}/ips`);
       const v4 = [...ips.ipv4.public, ...ips.ipv4.private, ...(ips.ipv4.shared ?? [])];
       const v6 = ips.ipv6?.slaac ? [ips.ipv6.slaac] : [];
-      return [...v4, ...v6].map((ip): CloudAddress => ({ address: ip.address, type: ip.type === 'ipv4' ? 'ipv4' : 'ipv6', public: ip.public, rdns: ip.rdns }));
+      return [...v4, ...v6].map((ip): CloudAddress => ({
+        address: ip.address,
+        type: ip.type === 'ipv4' ? 'ipv4' : 'ipv6',
+        public: ip.public,
+        rdns: ip.rdns,
+      }));
     },
     async setReverseDns(address, name) {
       const ip = await api.call(ipSchema, 'PUT', `/networking/ips/${seg(address)}`, { body: { rdns: name } });
@@ -217,7 +251,9 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
       return Promise.all(list.filter((f) => f.status !== 'deleted').map((f) => firewall(f.id)));
     },
     async createFirewall(label, rules) {
-      const fw = await api.call(firewallSchema, 'POST', '/networking/firewalls', { body: { label, rules: fromRules(rules) } });
+      const fw = await api.call(firewallSchema, 'POST', '/networking/firewalls', {
+        body: { label, rules: fromRules(rules) },
+      });
       return firewall(fw.id);
     },
     async updateFirewallRules(firewallId, rules) {
@@ -240,7 +276,8 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
       const linodeId = num(instanceId, 'instance');
       const devices = await api.all(firewallDeviceSchema, `/networking/firewalls/${fw}/devices`);
       const device = devices.find((d) => d.entity.type === 'linode' && d.entity.id === linodeId);
-      if (device) await api.request('DELETE', `/networking/firewalls/${fw}/devices/${device.id}`).catch(rethrowUnlessNotFound);
+      if (device)
+        await api.request('DELETE', `/networking/firewalls/${fw}/devices/${device.id}`).catch(rethrowUnlessNotFound);
     },
 
     async transfer(id) {
@@ -250,10 +287,16 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
     async stats(id) {
       try {
         const s = await api.call(statsSchema, 'GET', `/linode/instances/${num(id, 'instance')}/stats`);
-        return { cpuPercent: s.cpu, networkIn: addSeries(s.netv4.in, s.netv6.in), networkOut: addSeries(s.netv4.out, s.netv6.out), diskIo: s.io.io };
+        return {
+          cpuPercent: s.cpu,
+          networkIn: addSeries(s.netv4.in, s.netv6.in),
+          networkOut: addSeries(s.netv4.out, s.netv6.out),
+          diskIo: s.io.io,
+        };
       } catch (err) {
         // New instances have no statistics for a while; Linode says so with a 400.
-        if (err instanceof CloudError && err.kind === 'validation' && /unavailable|not available/i.test(err.message)) return null;
+        if (err instanceof CloudError && err.kind === 'validation' && /unavailable|not available/i.test(err.message))
+          return null;
         throw err;
       }
     },

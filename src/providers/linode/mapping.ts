@@ -11,7 +11,16 @@ import type {
   FirewallRules,
   ProviderStatus,
 } from '../cloud.ts';
-import type { backupSchema, firewallRulesSchema, imageSchema, instanceSchema, LinodeFirewallRule, regionSchema, stackScriptSchema, typeSchema } from './types.ts';
+import type {
+  backupSchema,
+  firewallRulesSchema,
+  imageSchema,
+  instanceSchema,
+  LinodeFirewallRule,
+  regionSchema,
+  stackScriptSchema,
+  typeSchema,
+} from './types.ts';
 
 /**
  * Linode's wire shapes in the contract's words (src/providers/cloud.ts): statuses, ids as
@@ -59,7 +68,7 @@ export function priceMicros(n: number | null | undefined): bigint {
   if (!Number.isFinite(n)) throw new RangeError(`not a price: ${n}`);
   const text = expandExponent(String(n));
   const [whole, frac = ''] = text.replace('-', '').split('.');
-  const micros = parseMoney(`${whole}.${(frac.slice(0, 6) || '0')}`);
+  const micros = parseMoney(`${whole}.${frac.slice(0, 6) || '0'}`);
   if (micros === null) throw new RangeError(`not a price: ${n}`);
   const roundUp = frac.length > 6 && frac[6]! >= '5' ? 1n : 0n;
   return text.startsWith('-') ? -(micros + roundUp) : micros + roundUp;
@@ -128,7 +137,11 @@ export function toType(t: z.infer<typeof typeSchema>): CloudType {
     monthlyPrice: priceMicros(t.price.monthly),
     hourlyPrice: priceMicros(t.price.hourly),
     backupsMonthlyPrice: priceMicros(t.addons?.backups?.price.monthly),
-    regionPrices: (t.region_prices ?? []).map((p) => ({ region: p.id, monthlyPrice: priceMicros(p.monthly), hourlyPrice: priceMicros(p.hourly) })),
+    regionPrices: (t.region_prices ?? []).map((p) => ({
+      region: p.id,
+      monthlyPrice: priceMicros(p.monthly),
+      hourlyPrice: priceMicros(p.hourly),
+    })),
     successor: t.successor ?? null,
   };
 }
@@ -141,7 +154,13 @@ export const toRegion = (r: z.infer<typeof regionSchema>): CloudRegion => ({
   capabilities: r.capabilities,
 });
 
-export const toImage = (i: z.infer<typeof imageSchema>): CloudImage => ({ id: i.id, label: i.label, vendor: i.vendor, deprecated: i.deprecated, sizeMb: i.size });
+export const toImage = (i: z.infer<typeof imageSchema>): CloudImage => ({
+  id: i.id,
+  label: i.label,
+  vendor: i.vendor,
+  deprecated: i.deprecated,
+  sizeMb: i.size,
+});
 
 export const toScript = (s: z.infer<typeof stackScriptSchema>): CloudScript => ({
   id: String(s.id),
@@ -159,10 +178,22 @@ export const toScript = (s: z.infer<typeof stackScriptSchema>): CloudScript => (
 });
 
 function toRule(r: NonNullable<z.infer<typeof firewallRulesSchema>['inbound']>[number]): FirewallRule {
-  return { action: r.action, protocol: r.protocol, ports: r.ports ?? null, ipv4: r.addresses?.ipv4 ?? [], ipv6: r.addresses?.ipv6 ?? [], label: r.label ?? null };
+  return {
+    action: r.action,
+    protocol: r.protocol,
+    ports: r.ports ?? null,
+    ipv4: r.addresses?.ipv4 ?? [],
+    ipv6: r.addresses?.ipv6 ?? [],
+    label: r.label ?? null,
+  };
 }
 export function toRules(r: z.infer<typeof firewallRulesSchema>): FirewallRules {
-  return { inbound: (r.inbound ?? []).map(toRule), inboundPolicy: r.inbound_policy, outbound: (r.outbound ?? []).map(toRule), outboundPolicy: r.outbound_policy };
+  return {
+    inbound: (r.inbound ?? []).map(toRule),
+    inboundPolicy: r.inbound_policy,
+    outbound: (r.outbound ?? []).map(toRule),
+    outboundPolicy: r.outbound_policy,
+  };
 }
 function fromRule(r: FirewallRule): LinodeFirewallRule {
   return {

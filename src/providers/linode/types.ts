@@ -30,7 +30,12 @@ export interface LinodeErrorEnvelope {
 /** `X-Filter` (§3): field literals or operator objects, `+and`/`+or` nesting, `+order_by`/`+order`. */
 export type LinodeFilter = { [key: string]: unknown };
 
-export const pageSchema = z.looseObject({ data: z.array(z.unknown()), page: z.number(), pages: z.number(), results: z.number() });
+export const pageSchema = z.looseObject({
+  data: z.array(z.unknown()),
+  page: z.number(),
+  pages: z.number(),
+  results: z.number(),
+});
 export const errorEnvelopeSchema = z.looseObject({
   errors: z.array(z.looseObject({ field: z.string().nullish(), reason: z.string() })),
 });
@@ -277,7 +282,11 @@ export const ipSchema = z.looseObject({
 /** `GET /linode/instances/{id}/ips` (not paged). */
 export interface LinodeInstanceIps {
   ipv4: { public: LinodeIp[]; private: LinodeIp[]; shared: LinodeIp[]; reserved: LinodeIp[]; vpc: unknown[] };
-  ipv6: { slaac: LinodeIp | null; link_local: LinodeIp | null; global: Array<{ range: string; prefix: number; region: string; route_target: string | null }> };
+  ipv6: {
+    slaac: LinodeIp | null;
+    link_local: LinodeIp | null;
+    global: Array<{ range: string; prefix: number; region: string; route_target: string | null }>;
+  };
 }
 
 export const instanceIpsSchema = z.looseObject({

@@ -10,7 +10,12 @@ export interface ResendOptions {
 }
 
 /** Error names Resend answers with (`{statusCode, name, message}`) that a retry can fix. */
-const RETRYABLE_NAMES = new Set(['concurrent_idempotent_requests', 'rate_limit_exceeded', 'application_error', 'internal_server_error']);
+const RETRYABLE_NAMES = new Set([
+  'concurrent_idempotent_requests',
+  'rate_limit_exceeded',
+  'application_error',
+  'internal_server_error',
+]);
 
 /**
  * Resend over plain `fetch`. The SDK hides the status code and retry-after header we need to
@@ -60,10 +65,10 @@ export function createResendTransport(opts: ResendOptions): MailTransport {
 
       const name = json && typeof json.name === 'string' ? json.name : null;
       const message = json && typeof json.message === 'string' ? json.message : 'non-JSON error body';
-      const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || !json || RETRYABLE_NAMES.has(name ?? '');
+      const retryable =
+        res.status === 408 || res.status === 429 || res.status >= 500 || !json || RETRYABLE_NAMES.has(name ?? '');
       const retryAfter = res.status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
       throw new MailError(scrub(`Resend ${res.status} ${name ?? 'error'}: ${message}`), retryable, retryAfter);
     },
   };
 }
-

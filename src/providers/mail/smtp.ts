@@ -11,7 +11,16 @@ export interface SmtpOptions {
 }
 
 /** Failures that are about our configuration, not the moment: retrying cannot help. */
-const PERMANENT_CODES = new Set(['ECONFIG', 'ETLS', 'EREQUIRETLS', 'ENOAUTH', 'EOAUTH2', 'EMESSAGE', 'EAUTH', 'EENVELOPE']);
+const PERMANENT_CODES = new Set([
+  'ECONFIG',
+  'ETLS',
+  'EREQUIRETLS',
+  'ENOAUTH',
+  'EOAUTH2',
+  'EMESSAGE',
+  'EAUTH',
+  'EENVELOPE',
+]);
 
 interface SmtpErrorShape {
   code?: string;

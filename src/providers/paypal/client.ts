@@ -115,7 +115,14 @@ export class PayPalError extends Error {
 
   constructor(
     message: string,
-    init: { status: number; name: string; retryable: boolean; details?: PayPalErrorDetail[]; debugId?: string; retryAfterSeconds?: number },
+    init: {
+      status: number;
+      name: string;
+      retryable: boolean;
+      details?: PayPalErrorDetail[];
+      debugId?: string;
+      retryAfterSeconds?: number;
+    },
   ) {
     super(message);
     this.name = init.name;
@@ -136,9 +143,19 @@ export class PayPalError extends Error {
 /** Issues that mean "the same request is still being processed": retry later, same id. */
 const IN_PROGRESS = new Set(['PREVIOUS_REQUEST_IN_PROGRESS', 'ORDER_COMPLETION_IN_PROGRESS']);
 const tokenSchema = z.looseObject({ access_token: z.string().min(1), expires_in: z.number().positive() });
-const createdSchema = z.looseObject({ id: z.string().min(1), status: orderSchema.shape.status, links: orderSchema.shape.links });
+const createdSchema = z.looseObject({
+  id: z.string().min(1),
+  status: orderSchema.shape.status,
+  links: orderSchema.shape.links,
+});
 const verifySchema = z.looseObject({ verification_status: z.string() });
-const TRANSMISSION_HEADERS = ['paypal-transmission-id', 'paypal-transmission-time', 'paypal-transmission-sig', 'paypal-cert-url', 'paypal-auth-algo'] as const;
+const TRANSMISSION_HEADERS = [
+  'paypal-transmission-id',
+  'paypal-transmission-time',
+  'paypal-transmission-sig',
+  'paypal-cert-url',
+  'paypal-auth-algo',
+] as const;
 
 interface CallOptions {
   body?: string;
@@ -158,10 +175,12 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
 
   // Secrets must never reach a log line or a stored error, even if a proxy echoes them back.
   const scrub = (s: string) => {
-    for (const secret of [opts.clientSecret, basic, ...issuedTokens]) if (secret) s = s.split(secret).join('[redacted]');
+    for (const secret of [opts.clientSecret, basic, ...issuedTokens])
+      if (secret) s = s.split(secret).join('[redacted]');
     return s;
   };
-  const fail = (message: string, init: ConstructorParameters<typeof PayPalError>[1]) => new PayPalError(scrub(message), init);
+  const fail = (message: string, init: ConstructorParameters<typeof PayPalError>[1]) =>
+    new PayPalError(scrub(message), init);
 
   async function send(path: string, init: RequestInit, what: string): Promise<{ res: Response; raw: string }> {
     try {
@@ -170,7 +189,11 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       const name = timedOut ? 'TIMEOUT' : 'NETWORK_ERROR';
-      throw fail(`PayPal ${what} failed: ${timedOut ? `timed out after ${timeoutMs} ms` : describeNetworkError(err)}`, { status: 0, name, retryable: true });
+      throw fail(`PayPal ${what} failed: ${timedOut ? `timed out after ${timeoutMs} ms` : describeNetworkError(err)}`, {
+        status: 0,
+        name,
+        retryable: true,
+      });
     }
   }
 
@@ -180,7 +203,11 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
       '/v1/oauth2/token',
       {
         method: 'POST',
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: 'grant_type=client_credentials',
       },
       'token request',
@@ -198,7 +225,12 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
       });
     }
     const parsed = tokenSchema.safeParse(json);
-    if (!parsed.success) throw fail(`PayPal token request answered ${res.status} without a usable token`, { status: res.status, name: 'INVALID_RESPONSE', retryable: true });
+    if (!parsed.success)
+      throw fail(`PayPal token request answered ${res.status} without a usable token`, {
+        status: res.status,
+        name: 'INVALID_RESPONSE',
+        retryable: true,
+      });
     const lifetimeMs = parsed.data.expires_in * 1000;
     // Renew a little before PayPal's expiry (10%, at most 5 min) so a call never races it.
     return { token: parsed.data.access_token, refreshAt: startedAt + lifetimeMs - Math.min(300_000, lifetimeMs / 10) };
@@ -218,7 +250,12 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
     return inflight;
   }
 
-  async function call(method: 'GET' | 'POST', path: string, o: CallOptions, retriedAuth = false): Promise<{ status: number; json: unknown }> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    o: CallOptions,
+    retriedAuth = false,
+  ): Promise<{ status: number; json: unknown }> {
     const bearer = await token();
     const headers: Record<string, string> = {
       authorization: `Bearer ${bearer}`,
@@ -230,7 +267,12 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
     const { res, raw } = await send(path, { method, headers, body: o.body }, o.what);
     const json = parseJsonObject(raw);
     if (res.ok) {
-      if (!json) throw fail(`PayPal ${o.what} answered ${res.status} with a body that is not JSON`, { status: res.status, name: 'INVALID_RESPONSE', retryable: true });
+      if (!json)
+        throw fail(`PayPal ${o.what} answered ${res.status} with a body that is not JSON`, {
+          status: res.status,
+          name: 'INVALID_RESPONSE',
+          retryable: true,
+        });
       return { status: res.status, json };
     }
     if (res.status === 401 && !retriedAuth) {
@@ -243,7 +285,12 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
     const debugId = str(json?.debug_id) ?? res.headers.get('paypal-debug-id') ?? undefined;
     const message = str(json?.message) ?? str(json?.error_description) ?? (json ? '' : 'non-JSON error body');
     const issue = details[0];
-    const text = [`PayPal ${o.what} failed: ${res.status} ${name}`, issue ? ` ${issue.issue}` : '', issue?.description ? ` (${issue.description})` : message ? ` (${message})` : '', debugId ? ` [debug id ${debugId}]` : ''].join('');
+    const text = [
+      `PayPal ${o.what} failed: ${res.status} ${name}`,
+      issue ? ` ${issue.issue}` : '',
+      issue?.description ? ` (${issue.description})` : message ? ` (${message})` : '',
+      debugId ? ` [debug id ${debugId}]` : '',
+    ].join('');
     const inProgress = details.some((d) => IN_PROGRESS.has(d.issue));
     throw fail(text, {
       status: res.status,
@@ -259,7 +306,11 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
     const parsed = schema.safeParse(json);
     if (parsed.success) return parsed.data;
     const where = parsed.error.issues[0]?.path.join('.') || 'body';
-    throw fail(`PayPal ${what} answered ${status} with an unexpected body (${where})`, { status, name: 'INVALID_RESPONSE', retryable: false });
+    throw fail(`PayPal ${what} answered ${status} with an unexpected body (${where})`, {
+      status,
+      name: 'INVALID_RESPONSE',
+      retryable: false,
+    });
   }
 
   const seg = (id: string) => encodeURIComponent(id);
@@ -291,10 +342,19 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
         },
       };
       const what = 'create order';
-      const { status, json } = await call('POST', '/v2/checkout/orders', { body: JSON.stringify(body), requestId: input.requestId, what });
+      const { status, json } = await call('POST', '/v2/checkout/orders', {
+        body: JSON.stringify(body),
+        requestId: input.requestId,
+        what,
+      });
       const order = read(createdSchema, json, what, status);
       const approve = order.links?.find((l) => l.rel === 'payer-action' || l.rel === 'approve');
-      if (!approve) throw fail(`PayPal ${what} answered ${status} without an approval link`, { status, name: 'INVALID_RESPONSE', retryable: false });
+      if (!approve)
+        throw fail(`PayPal ${what} answered ${status} without an approval link`, {
+          status,
+          name: 'INVALID_RESPONSE',
+          retryable: false,
+        });
       return { id: order.id, status: order.status, approveUrl: approve.href };
     },
 
@@ -317,7 +377,12 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
       const order = read(orderSchema, answer.json, what, answer.status);
       const capture = order.purchase_units?.[0]?.payments?.captures?.[0];
       // The order may have been created elsewhere; a 2xx without a capture is not something to guess about.
-      if (!capture) throw fail(`PayPal ${what} answered ${answer.status} without a capture`, { status: answer.status, name: 'INVALID_RESPONSE', retryable: true });
+      if (!capture)
+        throw fail(`PayPal ${what} answered ${answer.status} without a capture`, {
+          status: answer.status,
+          name: 'INVALID_RESPONSE',
+          retryable: true,
+        });
       return { outcome: 'captured', order, capture };
     },
 
@@ -333,7 +398,11 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
       if (input.invoiceId) body.invoice_id = input.invoiceId;
       if (input.note) body.note_to_payer = input.note;
       const what = 'refund capture';
-      const { status, json } = await call('POST', `/v2/payments/captures/${seg(captureId)}/refund`, { body: JSON.stringify(body), requestId: input.requestId, what });
+      const { status, json } = await call('POST', `/v2/payments/captures/${seg(captureId)}/refund`, {
+        body: JSON.stringify(body),
+        requestId: input.requestId,
+        what,
+      });
       return read(refundSchema, json, what, status);
     },
 
@@ -360,7 +429,10 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
       // The event goes in byte for byte: re-serialising it can change what PayPal checks.
       const payload = `${fields.slice(0, -1)},"webhook_event":${body}}`;
       const what = 'verify webhook signature';
-      const { status, json } = await call('POST', '/v1/notifications/verify-webhook-signature', { body: payload, what });
+      const { status, json } = await call('POST', '/v1/notifications/verify-webhook-signature', {
+        body: payload,
+        what,
+      });
       return read(verifySchema, json, what, status).verification_status === 'SUCCESS';
     },
   };
@@ -368,7 +440,8 @@ export function createPayPalClient(opts: PayPalClientOptions): PayPalClient {
 
 /** Decimal strings only: a float or "1e3" would be a programming error, not a PayPal one. */
 function assertDecimal(value: string, field: string): void {
-  if (typeof value !== 'string' || !/^\d{1,15}(\.\d{1,6})?$/.test(value)) throw new TypeError(`${field} must be a decimal string like "25.00"`);
+  if (typeof value !== 'string' || !/^\d{1,15}(\.\d{1,6})?$/.test(value))
+    throw new TypeError(`${field} must be a decimal string like "25.00"`);
 }
 
 function isRetryableStatus(status: number): boolean {
@@ -388,4 +461,3 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 function isDetail(v: unknown): v is PayPalErrorDetail {
   return !!v && typeof v === 'object' && typeof (v as { issue?: unknown }).issue === 'string';
 }
-

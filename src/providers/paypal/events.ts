@@ -39,11 +39,14 @@ export function relatedIds(event: PayPalWebhookEvent): RelatedIds {
   if (event.resource_type === 'refund') {
     const links = Array.isArray(r.links) ? (r.links as Array<{ rel?: unknown; href?: unknown }>) : [];
     const up = links.find((l) => l.rel === 'up' && typeof l.href === 'string');
-    const captureId = typeof up?.href === 'string' ? /\/v2\/payments\/captures\/([^/?#]+)/.exec(up.href)?.[1] : undefined;
+    const captureId =
+      typeof up?.href === 'string' ? /\/v2\/payments\/captures\/([^/?#]+)/.exec(up.href)?.[1] : undefined;
     return { refundId: id, captureId: captureId ? decodeURIComponent(captureId) : undefined };
   }
   if (event.resource_type === 'checkout-order') {
-    const units = Array.isArray(r.purchase_units) ? (r.purchase_units as Array<{ payments?: { captures?: Array<{ id?: unknown }> } }>) : [];
+    const units = Array.isArray(r.purchase_units)
+      ? (r.purchase_units as Array<{ payments?: { captures?: Array<{ id?: unknown }> } }>)
+      : [];
     const capture = units[0]?.payments?.captures?.[0]?.id;
     return { orderId: id, captureId: typeof capture === 'string' ? capture : undefined };
   }

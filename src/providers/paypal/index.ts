@@ -33,7 +33,11 @@ export interface PayPalWiring {
  */
 export function paypalFromConfig(config: Config, opts: { demo?: { loopbackUrl: string } } = {}): PayPalWiring {
   if (config.PAYPAL_CLIENT_ID && config.PAYPAL_CLIENT_SECRET) {
-    const client = createPayPalClient({ baseUrl: config.PAYPAL_BASE_URL, clientId: config.PAYPAL_CLIENT_ID, clientSecret: config.PAYPAL_CLIENT_SECRET });
+    const client = createPayPalClient({
+      baseUrl: config.PAYPAL_BASE_URL,
+      clientId: config.PAYPAL_CLIENT_ID,
+      clientSecret: config.PAYPAL_CLIENT_SECRET,
+    });
     return { client, webhookId: config.PAYPAL_WEBHOOK_ID, emulator: null };
   }
   if (!opts.demo || !config.emulatorsEnabled) return { client: null, webhookId: undefined, emulator: null };
@@ -49,7 +53,11 @@ export function paypalFromConfig(config: Config, opts: { demo?: { loopbackUrl: s
     clientId: 'skypanel-demo',
     clientSecret,
   });
-  const client = createPayPalClient({ baseUrl: `${loopback}${PAYPAL_EMULATOR_PATH}`, clientId: 'skypanel-demo', clientSecret });
+  const client = createPayPalClient({
+    baseUrl: `${loopback}${PAYPAL_EMULATOR_PATH}`,
+    clientId: 'skypanel-demo',
+    clientSecret,
+  });
   return { client, webhookId, emulator };
 }
 
@@ -61,6 +69,7 @@ export function paypalFromConfig(config: Config, opts: { demo?: { loopbackUrl: s
 export function paypalApprovalOrigins(config: Pick<Config, 'PAYPAL_CLIENT_ID' | 'PAYPAL_BASE_URL'>): string[] {
   if (!config.PAYPAL_CLIENT_ID) return [];
   const host = new URL(config.PAYPAL_BASE_URL).hostname;
-  if (host === 'paypal.com' || host.endsWith('.paypal.com')) return ['https://www.paypal.com', 'https://www.sandbox.paypal.com'];
+  if (host === 'paypal.com' || host.endsWith('.paypal.com'))
+    return ['https://www.paypal.com', 'https://www.sandbox.paypal.com'];
   return [new URL(config.PAYPAL_BASE_URL).origin];
 }

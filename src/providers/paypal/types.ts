@@ -25,7 +25,14 @@ export type PayPalOrderStatus = (typeof ORDER_STATUSES)[number];
  * denied later (webhook); `DECLINED`/`FAILED` never carried money; the refunded states follow
  * a refund or a reversal (chargeback).
  */
-export const CAPTURE_STATUSES = ['COMPLETED', 'DECLINED', 'PARTIALLY_REFUNDED', 'PENDING', 'REFUNDED', 'FAILED'] as const;
+export const CAPTURE_STATUSES = [
+  'COMPLETED',
+  'DECLINED',
+  'PARTIALLY_REFUNDED',
+  'PENDING',
+  'REFUNDED',
+  'FAILED',
+] as const;
 export type PayPalCaptureStatus = (typeof CAPTURE_STATUSES)[number];
 
 export const REFUND_STATUSES = ['CANCELLED', 'FAILED', 'PENDING', 'COMPLETED'] as const;
@@ -45,7 +52,9 @@ export const captureSchema = z.looseObject({
     .looseObject({ gross_amount: moneySchema, paypal_fee: moneySchema.optional(), net_amount: moneySchema.optional() })
     .optional(),
   /** Present on captures read directly or delivered by webhook: the order they belong to. */
-  supplementary_data: z.looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() }).optional(),
+  supplementary_data: z
+    .looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() })
+    .optional(),
   links: z.array(linkSchema).optional(),
   create_time: z.string().optional(),
   update_time: z.string().optional(),

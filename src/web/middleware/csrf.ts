@@ -21,13 +21,19 @@ export function csrf(opts: { config: Config }): MiddlewareHandler {
     let expected = session?.csrfToken ?? getCookie(c, ANON_COOKIE) ?? '';
     if (!session && !expected) {
       expected = randomToken(24);
-      setCookie(c, ANON_COOKIE, expected, { path: '/', httpOnly: true, secure: opts.config.isProduction, sameSite: 'Lax' });
+      setCookie(c, ANON_COOKIE, expected, {
+        path: '/',
+        httpOnly: true,
+        secure: opts.config.isProduction,
+        sameSite: 'Lax',
+      });
     }
     c.set('csrfToken', expected);
     if (SAFE.has(c.req.method)) return next();
     if (!sameSite(c, opts.config)) return refuse(c, 'Cross-site request refused.');
     const sent = c.req.header('x-csrf-token') ?? (await formToken(c));
-    if (!sent || !expected || !safeEqual(sent, expected)) return refuse(c, 'Your form expired. Reload the page and try again.');
+    if (!sent || !expected || !safeEqual(sent, expected))
+      return refuse(c, 'Your form expired. Reload the page and try again.');
     return next();
   };
 }
@@ -54,7 +60,8 @@ function hostOf(origin: string): string | null {
 
 async function formToken(c: Context): Promise<string | undefined> {
   const type = c.req.header('content-type') ?? '';
-  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return undefined;
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data'))
+    return undefined;
   try {
     const body = await c.req.parseBody();
     return typeof body._csrf === 'string' ? body._csrf : undefined;

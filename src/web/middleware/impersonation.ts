@@ -18,7 +18,13 @@ export function adminSessionCookieName(config: Config): string {
 }
 
 export function setAdminSessionCookie(c: Context, config: Config, token: string, expiresAt: Date): void {
-  setCookie(c, adminSessionCookieName(config), token, { path: '/', httpOnly: true, secure: config.isProduction, sameSite: 'Lax', expires: expiresAt });
+  setCookie(c, adminSessionCookieName(config), token, {
+    path: '/',
+    httpOnly: true,
+    secure: config.isProduction,
+    sameSite: 'Lax',
+    expires: expiresAt,
+  });
 }
 
 export function clearAdminSessionCookie(c: Context, config: Config): void {
@@ -47,7 +53,12 @@ export function impersonation(opts: { db: Db; config: Config; clock: Clock }): M
     if (auth?.impersonatorUserId) {
       if (SAFE.has(c.req.method) || (c.req.method === 'DELETE' && c.req.path === '/impersonation')) return next();
       await next();
-      if (c.var.actor) await recordImpersonatedWrite(opts, c.var.actor, { method: c.req.method, path: loggablePath(c.req.path), status: c.res.status });
+      if (c.var.actor)
+        await recordImpersonatedWrite(opts, c.var.actor, {
+          method: c.req.method,
+          path: loggablePath(c.req.path),
+          status: c.res.status,
+        });
       if (c.req.method === 'POST' && c.req.path === '/logout' && auth.impersonatorSessionId) {
         await revokeSession(opts.db, auth.impersonatorSessionId);
         clearAdminSessionCookie(c, opts.config);
@@ -79,7 +90,9 @@ export function impersonation(opts: { db: Db; config: Config; clock: Clock }): M
  * @example area.use('*', requireUser(), refuseWhileImpersonating())
  */
 export function refuseWhileImpersonating(opts: { message?: string } = {}): MiddlewareHandler {
-  const message = opts.message ?? 'Not while impersonating: the password, email address, two-factor authentication, sessions and API keys of this account can only be changed by its owner.';
+  const message =
+    opts.message ??
+    'Not while impersonating: the password, email address, two-factor authentication, sessions and API keys of this account can only be changed by its owner.';
   return async function refuseWhileImpersonatingMiddleware(c, next) {
     if (c.var.auth?.impersonatorUserId && !SAFE.has(c.req.method)) throw new ForbiddenError(message);
     await next();

@@ -37,19 +37,30 @@ export function rateLimit(opts: {
       : user
         ? [`user:${user.id}`, user.isAdmin ? config.RATE_LIMIT_ADMIN : config.RATE_LIMIT_AUTHENTICATED]
         : [`ip:${ip}`, config.RATE_LIMIT_ANONYMOUS];
-    const input = { key, ip, userId: user?.id ?? null, limit, windowMinutes: config.RATE_LIMIT_WINDOW_MINUTES, now: opts.clock.now() };
+    const input = {
+      key,
+      ip,
+      userId: user?.id ?? null,
+      limit,
+      windowMinutes: config.RATE_LIMIT_WINDOW_MINUTES,
+      now: opts.clock.now(),
+    };
     const d = opts.bucket ? await consumeRateLimit(opts.db, input) : await opts.limiter.consume(input);
     if (!d.allowed) {
       const res = opts.onLimited
         ? await opts.onLimited(c, d.resetSeconds, d.blocked)
-        : c.text(d.blocked ? 'Access from your network is blocked.' : 'Too many requests. Please slow down.', d.blocked ? 403 : 429);
+        : c.text(
+            d.blocked ? 'Access from your network is blocked.' : 'Too many requests. Please slow down.',
+            d.blocked ? 403 : 429,
+          );
       if (!d.blocked) res.headers.set('Retry-After', String(d.resetSeconds));
       setHeaders(res.headers, d.limit, d.remaining, d.resetSeconds);
       return res;
     }
     await next();
     // A stricter per-action limit that refused the request has already set its own headers.
-    if (!opts.bucket && !c.res.headers.has('RateLimit-Limit')) setHeaders(c.res.headers, d.limit, d.remaining, d.resetSeconds);
+    if (!opts.bucket && !c.res.headers.has('RateLimit-Limit'))
+      setHeaders(c.res.headers, d.limit, d.remaining, d.resetSeconds);
   };
 }
 

@@ -25,7 +25,11 @@ export function loggablePath(path: string, secretPaths: readonly RegExp[] = SECR
  *
  * @example app.use(requestContext({ log, trustedProxies: 1 }))
  */
-export function requestContext(opts: { log: Logger; trustedProxies?: number; secretPaths?: readonly RegExp[] }): MiddlewareHandler {
+export function requestContext(opts: {
+  log: Logger;
+  trustedProxies?: number;
+  secretPaths?: readonly RegExp[];
+}): MiddlewareHandler {
   const trusted = opts.trustedProxies ?? 0;
   const secretPaths = opts.secretPaths ?? SECRET_PATHS;
   return async function requestContextMiddleware(c, next) {
@@ -42,7 +46,10 @@ export function requestContext(opts: { log: Logger; trustedProxies?: number; sec
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const status = c.res.status;
     // The path only: query strings can carry tokens and are not logged, nor are tokens in the path.
-    log[status >= 500 ? 'error' : 'info']({ method: c.req.method, path: loggablePath(c.req.path, secretPaths), status, ms, ip: clientIp }, 'request');
+    log[status >= 500 ? 'error' : 'info'](
+      { method: c.req.method, path: loggablePath(c.req.path, secretPaths), status, ms, ip: clientIp },
+      'request',
+    );
   };
 }
 
@@ -54,7 +61,10 @@ function clientAddress(c: Context, trusted: number): string {
     // app.request() in tests has no socket.
   }
   if (trusted > 0) {
-    const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const hops = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const candidate = hops[hops.length - trusted];
     if (candidate) return candidate;
   }

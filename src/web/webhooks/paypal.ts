@@ -21,14 +21,32 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function paypalWebhookRoutes(deps: AppDeps) {
   const app = new Hono();
   const perIp = rateLimit({
-    db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, bucket: 'paypal-webhook', limit: deps.config.RATE_LIMIT_ANONYMOUS,
-    onLimited: (c, _retryAfter, blocked) => c.json({ outcome: 'rejected', error: blocked ? 'Deliveries from this address are blocked.' : 'Too many deliveries from this address.' }, blocked ? 403 : 429),
+    db: deps.db,
+    config: deps.config,
+    clock: deps.clock,
+    limiter: deps.rateLimiter,
+    bucket: 'paypal-webhook',
+    limit: deps.config.RATE_LIMIT_ANONYMOUS,
+    onLimited: (c, _retryAfter, blocked) =>
+      c.json(
+        {
+          outcome: 'rejected',
+          error: blocked ? 'Deliveries from this address are blocked.' : 'Too many deliveries from this address.',
+        },
+        blocked ? 403 : 429,
+      ),
   });
-  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ outcome: 'rejected', error: 'The body is larger than 1 MiB.' }, 413) });
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json({ outcome: 'rejected', error: 'The body is larger than 1 MiB.' }, 413),
+  });
 
   app.post('/webhooks/paypal', perIp, limit, async (c) => {
     const body = await c.req.text();
-    const answer = await handlePayPalWebhook({ ...deps, webhookId: deps.paypalWebhookId }, { headers: c.req.raw.headers, body });
+    const answer = await handlePayPalWebhook(
+      { ...deps, webhookId: deps.paypalWebhookId },
+      { headers: c.req.raw.headers, body },
+    );
     c.header('Cache-Control', 'no-store');
     return c.json({ outcome: answer.outcome }, answer.status);
   });

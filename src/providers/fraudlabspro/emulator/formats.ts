@@ -4,16 +4,53 @@ import type { Bool, Params, V2Response } from './types.ts';
 /** The answer's two other shapes: v1's flat `Y`/`N`/`NA` body, and XML for `format=xml`. */
 
 const V1_KEYS = [
-  'is_country_match', 'is_high_risk_country', 'distance_in_km', 'distance_in_mile', 'ip_country', 'ip_continent', 'ip_region',
-  'ip_city', 'ip_latitude', 'ip_longitude', 'ip_timezone', 'ip_elevation', 'ip_domain', 'ip_mobile_mnc', 'ip_mobile_mcc',
-  'ip_mobile_brand', 'ip_netspeed', 'ip_isp_name', 'ip_usage_type', 'is_free_email', 'is_disposable_email', 'is_new_domain_name',
-  'is_domain_exists', 'is_proxy_ip_address', 'is_bin_found', 'is_bin_country_match', 'is_bin_name_match', 'is_bin_phone_match',
-  'is_bin_prepaid', 'is_address_ship_forward', 'is_bill_ship_city_match', 'is_bill_ship_state_match', 'is_bill_ship_country_match',
-  'is_bill_ship_postal_match', 'is_ship_address_blacklist', 'is_phone_blacklist', 'is_ip_blacklist', 'is_email_blacklist',
-  'is_credit_card_blacklist', 'is_device_blacklist', 'is_user_blacklist', 'is_high_risk_username', 'is_export_controlled_country',
-  'is_malware_exploit', 'user_order_id', 'user_order_memo',
+  'is_country_match',
+  'is_high_risk_country',
+  'distance_in_km',
+  'distance_in_mile',
+  'ip_country',
+  'ip_continent',
+  'ip_region',
+  'ip_city',
+  'ip_latitude',
+  'ip_longitude',
+  'ip_timezone',
+  'ip_elevation',
+  'ip_domain',
+  'ip_mobile_mnc',
+  'ip_mobile_mcc',
+  'ip_mobile_brand',
+  'ip_netspeed',
+  'ip_isp_name',
+  'ip_usage_type',
+  'is_free_email',
+  'is_disposable_email',
+  'is_new_domain_name',
+  'is_domain_exists',
+  'is_proxy_ip_address',
+  'is_bin_found',
+  'is_bin_country_match',
+  'is_bin_name_match',
+  'is_bin_phone_match',
+  'is_bin_prepaid',
+  'is_address_ship_forward',
+  'is_bill_ship_city_match',
+  'is_bill_ship_state_match',
+  'is_bill_ship_country_match',
+  'is_bill_ship_postal_match',
+  'is_ship_address_blacklist',
+  'is_phone_blacklist',
+  'is_ip_blacklist',
+  'is_email_blacklist',
+  'is_credit_card_blacklist',
+  'is_device_blacklist',
+  'is_user_blacklist',
+  'is_high_risk_username',
+  'is_export_controlled_country',
+  'is_malware_exploit',
+  'user_order_id',
+  'user_order_memo',
 ] as const;
-
 
 export const V1_EMPTY: Record<string, string | number> = {
   ...Object.fromEntries(V1_KEYS.map((k) => [k, k.startsWith('is_') ? 'NA' : ''])),
@@ -38,7 +75,8 @@ export function toV1(r: V2Response, params: Params): Record<string, string | num
     is_country_match: yn(r.billing_address.is_ip_country_match),
     is_high_risk_country: 'N',
     distance_in_km: r.billing_address.ip_distance_in_km === null ? '' : String(r.billing_address.ip_distance_in_km),
-    distance_in_mile: r.billing_address.ip_distance_in_mile === null ? '' : String(r.billing_address.ip_distance_in_mile),
+    distance_in_mile:
+      r.billing_address.ip_distance_in_mile === null ? '' : String(r.billing_address.ip_distance_in_mile),
     ip_country: g.country_code,
     ip_continent: g.continent,
     ip_region: g.region,
@@ -87,7 +125,9 @@ function xmlElement(name: string, value: unknown): string {
   if (value === null || value === undefined) return `<${name}/>`;
   if (Array.isArray(value)) return `<${name}>${value.map((v) => xmlElement('item', v)).join('')}</${name}>`;
   if (typeof value === 'object') {
-    return `<${name}>${Object.entries(value as Record<string, unknown>).map(([k, v]) => xmlElement(k, v)).join('')}</${name}>`;
+    return `<${name}>${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => xmlElement(k, v))
+      .join('')}</${name}>`;
   }
   const text = String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<${name}>${text}</${name}>`;

@@ -4,9 +4,20 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { fraudLabsProRoutes } from './routes.ts';
 import { createFraudLabsProEmulatorState, release, reset } from './state.ts';
-import type { FraudLabsProEmulatorOptions, FraudLabsProEmulatorRequest, FraudLabsProEmulatorTransaction, FraudLabsProFailure } from './types.ts';
+import type {
+  FraudLabsProEmulatorOptions,
+  FraudLabsProEmulatorRequest,
+  FraudLabsProEmulatorTransaction,
+  FraudLabsProFailure,
+} from './types.ts';
 
-export type { FraudLabsProEmulatorOptions, FraudLabsProEmulatorRequest, FraudLabsProEmulatorTransaction, FraudLabsProFailure, V2Response } from './types.ts';
+export type {
+  FraudLabsProEmulatorOptions,
+  FraudLabsProEmulatorRequest,
+  FraudLabsProEmulatorTransaction,
+  FraudLabsProFailure,
+  V2Response,
+} from './types.ts';
 
 /**
  * A local FraudLabs Pro: the same HTTP protocol as api.fraudlabspro.com (`specs/fraudlabspro.md`)
@@ -94,7 +105,9 @@ export function createFraudLabsProEmulatorApp(opts: FraudLabsProEmulatorOptions 
 }
 
 /** The emulator on its own port at 127.0.0.1 (port 0 = any free port). */
-export async function startFraudLabsProEmulator(opts: FraudLabsProEmulatorOptions & { port?: number } = {}): Promise<FraudLabsProEmulator> {
+export async function startFraudLabsProEmulator(
+  opts: FraudLabsProEmulatorOptions & { port?: number } = {},
+): Promise<FraudLabsProEmulator> {
   const emu = createFraudLabsProEmulatorApp(opts);
   const server = createAdaptorServer({ fetch: emu.app.fetch, hostname: '127.0.0.1' }) as http.Server;
   await new Promise<void>((resolve, reject) => {

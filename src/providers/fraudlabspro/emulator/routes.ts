@@ -14,11 +14,13 @@ export function fraudLabsProRoutes(state: FraudLabsProEmulatorState): Hono {
     const { params, query, body } = await readParams(c);
     record(state, c, path, query, body);
     // v1 answers XML unless JSON is asked for; v2 answers JSON unless XML is.
-    const format = version === 'v1' ? (params.format === 'json' ? 'json' : 'xml') : params.format === 'xml' ? 'xml' : 'json';
+    const format =
+      version === 'v1' ? (params.format === 'json' ? 'json' : 'xml') : params.format === 'xml' ? 'xml' : 'json';
 
     const failed = await injectedFailure(state, c, version, format);
     if (failed) return failed;
-    if (params.key === 'slow' && !(await hold(state, state.slowMs, c.req.raw.signal))) return new Response(null, { status: 499 });
+    if (params.key === 'slow' && !(await hold(state, state.slowMs, c.req.raw.signal)))
+      return new Response(null, { status: 499 });
 
     const result = screen(state, params);
     if ('code' in result) return errorReply(c, version, format, result);
@@ -39,8 +41,15 @@ export function fraudLabsProRoutes(state: FraudLabsProEmulatorState): Hono {
     const t = findTransaction(state, { id: params.id ?? '' });
     if (!t) return errorReply(c, 'v2', format, ERRORS.notFound);
     const action = (params.action ?? '').toUpperCase();
-    if (action !== 'APPROVE' && action !== 'REJECT' && action !== 'REJECT_BLACKLIST') return errorReply(c, 'v2', format, ERRORS.invalidAction);
-    if (t.feedback) return errorReply(c, 'v2', format, t.feedback.action === 'APPROVE' ? ERRORS.alreadyApproved : ERRORS.alreadyRejected);
+    if (action !== 'APPROVE' && action !== 'REJECT' && action !== 'REJECT_BLACKLIST')
+      return errorReply(c, 'v2', format, ERRORS.invalidAction);
+    if (t.feedback)
+      return errorReply(
+        c,
+        'v2',
+        format,
+        t.feedback.action === 'APPROVE' ? ERRORS.alreadyApproved : ERRORS.alreadyRejected,
+      );
 
     t.feedback = { action, note: params.note ?? null };
     t.response.fraudlabspro_status = action === 'APPROVE' ? 'APPROVE' : 'REJECT';
@@ -82,7 +91,9 @@ async function readParams(c: Context): Promise<{ params: Params; query: Params; 
       const parsed: unknown = JSON.parse(text);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
         body = Object.fromEntries(
-          Object.entries(parsed).flatMap(([k, v]) => (v === null || v === undefined || typeof v === 'object' ? [] : [[k, String(v)]])),
+          Object.entries(parsed).flatMap(([k, v]) =>
+            v === null || v === undefined || typeof v === 'object' ? [] : [[k, String(v)]],
+          ),
         );
       }
     } catch {
@@ -99,14 +110,29 @@ function record(state: FraudLabsProEmulatorState, c: Context, path: string, quer
 }
 
 /** Applies a queued failure; returns a response to send, or null to carry on normally. */
-async function injectedFailure(state: FraudLabsProEmulatorState, c: Context, version: 'v1' | 'v2', format: 'json' | 'xml'): Promise<Response | null> {
+async function injectedFailure(
+  state: FraudLabsProEmulatorState,
+  c: Context,
+  version: 'v1' | 'v2',
+  format: 'json' | 'xml',
+): Promise<Response | null> {
   const failure = state.failures.shift();
   if (!failure) return null;
-  if (failure === '500') return c.html('<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>', 500);
-  if (failure === 'non_json') return c.html('<html><body><h1>Service temporarily unavailable</h1><p>Please try again later.</p></body></html>', 200);
+  if (failure === '500')
+    return c.html(
+      '<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>',
+      500,
+    );
+  if (failure === 'non_json')
+    return c.html(
+      '<html><body><h1>Service temporarily unavailable</h1><p>Please try again later.</p></body></html>',
+      200,
+    );
   if (failure === 'timeout') {
     const stillThere = await hold(state, state.holdMs, c.req.raw.signal);
-    return stillThere ? c.html('<html><body><h1>504 Gateway Time-out</h1></body></html>', 504) : new Response(null, { status: 499 });
+    return stillThere
+      ? c.html('<html><body><h1>504 Gateway Time-out</h1></body></html>', 504)
+      : new Response(null, { status: 499 });
   }
   if (failure === 'reset') {
     const socket = (c.env as { incoming?: { socket?: Socket } } | undefined)?.incoming?.socket;

@@ -82,7 +82,10 @@ export function reset(state: FraudLabsProEmulatorState): void {
   state.sequence = 0;
 }
 
-export function recordRequest(state: FraudLabsProEmulatorState, request: Omit<FraudLabsProEmulatorRequest, 'at'>): void {
+export function recordRequest(
+  state: FraudLabsProEmulatorState,
+  request: Omit<FraudLabsProEmulatorRequest, 'at'>,
+): void {
   state.requests.push({ ...request, at: state.now().toISOString() });
   if (state.requests.length > MAX_REQUESTS) state.requests.shift();
 }
@@ -110,7 +113,8 @@ export function screen(state: FraudLabsProEmulatorState, params: Params): V2Resp
   if (params.email_hash && !/^[0-9a-f]{32,128}$/i.test(params.email_hash)) return ERRORS.invalidEmailHash;
   const amount = Number(params.amount ?? '0');
   const quantity = Number(params.quantity ?? '1');
-  if ((Number.isFinite(amount) && amount >= 1e9) || (Number.isFinite(quantity) && quantity > 1e6)) return ERRORS.tooLarge;
+  if ((Number.isFinite(amount) && amount >= 1e9) || (Number.isFinite(quantity) && quantity > 1e6))
+    return ERRORS.tooLarge;
 
   state.credits -= 1;
   state.sequence += 1;
@@ -119,11 +123,15 @@ export function screen(state: FraudLabsProEmulatorState, params: Params): V2Resp
   const response = evaluate(params, ip, id, state.credits, state.blacklist);
   const { key: _key, ...stored } = params;
   state.transactions.set(id, { id, params: stored, response, feedback: null, createdAt: at.toISOString() });
-  if (state.transactions.size > MAX_TRANSACTIONS) state.transactions.delete(state.transactions.keys().next().value as string);
+  if (state.transactions.size > MAX_TRANSACTIONS)
+    state.transactions.delete(state.transactions.keys().next().value as string);
   return response;
 }
 
-export function findTransaction(state: FraudLabsProEmulatorState, params: Params): FraudLabsProEmulatorTransaction | null {
+export function findTransaction(
+  state: FraudLabsProEmulatorState,
+  params: Params,
+): FraudLabsProEmulatorTransaction | null {
   const id = params.id ?? '';
   if (params.id_type === 'user_order_id') {
     let found: FraudLabsProEmulatorTransaction | null = null;

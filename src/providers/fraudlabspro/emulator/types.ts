@@ -1,14 +1,7 @@
 /** What the FraudLabs Pro emulator keeps and answers; the protocol is described in index.ts. */
 
 export type FraudLabsProFailure =
-  | '500'
-  | 'non_json'
-  | 'timeout'
-  | 'reset'
-  | 'invalid_key'
-  | 'expired_key'
-  | 'insufficient_credit'
-  | 'invalid_ip';
+  '500' | 'non_json' | 'timeout' | 'reset' | 'invalid_key' | 'expired_key' | 'insufficient_credit' | 'invalid_ip';
 
 export interface FraudLabsProEmulatorRequest {
   method: string;
@@ -80,7 +73,13 @@ export interface V2Response {
     is_export_controlled_country: Bool;
     is_in_blacklist: Bool;
   };
-  email_address: { is_free: Bool; is_disposable: Bool; is_domain_exist: Bool; is_new_domain_name: Bool; is_in_blacklist: Bool };
+  email_address: {
+    is_free: Bool;
+    is_disposable: Bool;
+    is_domain_exist: Bool;
+    is_new_domain_name: Bool;
+    is_in_blacklist: Bool;
+  };
   phone_number: { is_disposable: Bool; is_in_blacklist: Bool };
   username: { is_high_risk: Bool; is_in_blacklist: Bool };
   credit_card: {

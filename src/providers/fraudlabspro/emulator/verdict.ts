@@ -22,7 +22,19 @@ const DISPOSABLE_DOMAINS = [
   'dispostable.com',
   'disposable.test',
 ];
-const FREE_DOMAINS = ['gmail.com', 'googlemail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'live.com', 'icloud.com', 'proton.me', 'protonmail.com', 'aol.com', 'gmx.com'];
+const FREE_DOMAINS = [
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'icloud.com',
+  'proton.me',
+  'protonmail.com',
+  'aol.com',
+  'gmx.com',
+];
 
 /** Emulated "dashboard rules" of the merchant. */
 const REJECT_AT = 80;
@@ -53,7 +65,15 @@ function ipProfile(ip: string): { proxyType: ProxyType | null; blacklisted: bool
   if (!m) return { proxyType: null, blacklisted: false };
   const octet = Number(m[1]);
   const proxyType: ProxyType | null =
-    octet >= 32 && octet <= 47 ? 'PUB' : octet >= 48 && octet <= 63 ? 'DCH' : octet >= 64 && octet <= 79 ? 'VPN' : octet >= 96 && octet <= 111 ? 'TOR' : null;
+    octet >= 32 && octet <= 47
+      ? 'PUB'
+      : octet >= 48 && octet <= 63
+        ? 'DCH'
+        : octet >= 64 && octet <= 79
+          ? 'VPN'
+          : octet >= 96 && octet <= 111
+            ? 'TOR'
+            : null;
   return { proxyType, blacklisted: octet >= 128 && octet <= 143 };
 }
 
@@ -99,7 +119,8 @@ export function evaluate(
     if (forced && Number(forced[1]) >= 1 && Number(forced[1]) <= 100) score = Number(forced[1]);
   }
 
-  let status: V2Response['fraudlabspro_status'] = score >= REJECT_AT ? 'REJECT' : score >= REVIEW_AT ? 'REVIEW' : 'APPROVE';
+  let status: V2Response['fraudlabspro_status'] =
+    score >= REJECT_AT ? 'REJECT' : score >= REVIEW_AT ? 'REVIEW' : 'APPROVE';
   if (status === 'REJECT') rules.push(`Reject when score >= ${REJECT_AT}`);
   if (status === 'REVIEW') rules.push(`Review when score >= ${REVIEW_AT}`);
   for (const tag of tags) {
@@ -112,7 +133,14 @@ export function evaluate(
   const billCountry = params.bill_country?.toUpperCase();
   const hasShipping = Boolean(params.ship_addr || params.ship_city || params.ship_country);
   const hasCard = Boolean(params.bin_no);
-  const isp = proxyType === 'TOR' ? 'Tor Exit Relay' : proxyType === 'VPN' ? 'Emulated VPN Ltd' : proxyType ? 'Emulated Hosting Inc' : 'Emulated Broadband';
+  const isp =
+    proxyType === 'TOR'
+      ? 'Tor Exit Relay'
+      : proxyType === 'VPN'
+        ? 'Emulated VPN Ltd'
+        : proxyType
+          ? 'Emulated Hosting Inc'
+          : 'Emulated Broadband';
 
   return {
     ip_geolocation: {
@@ -153,10 +181,21 @@ export function evaluate(
       is_in_blacklist: hasShipping ? false : null,
     },
     email_address: hasEmail
-      ? { is_free: free, is_disposable: disposable, is_domain_exist: domainExists, is_new_domain_name: false, is_in_blacklist: emailBlacklisted }
+      ? {
+          is_free: free,
+          is_disposable: disposable,
+          is_domain_exist: domainExists,
+          is_new_domain_name: false,
+          is_in_blacklist: emailBlacklisted,
+        }
       : { is_free: null, is_disposable: null, is_domain_exist: null, is_new_domain_name: null, is_in_blacklist: null },
-    phone_number: params.user_phone ? { is_disposable: false, is_in_blacklist: false } : { is_disposable: null, is_in_blacklist: null },
-    username: params.username || params.username_hash ? { is_high_risk: false, is_in_blacklist: false } : { is_high_risk: null, is_in_blacklist: null },
+    phone_number: params.user_phone
+      ? { is_disposable: false, is_in_blacklist: false }
+      : { is_disposable: null, is_in_blacklist: null },
+    username:
+      params.username || params.username_hash
+        ? { is_high_risk: false, is_in_blacklist: false }
+        : { is_high_risk: null, is_in_blacklist: null },
     credit_card: {
       card_brand: hasCard ? 'VISA' : null,
       card_type: hasCard ? 'CREDIT' : null,
@@ -167,7 +206,9 @@ export function evaluate(
       is_bin_country_match: hasCard ? billCountry === 'US' : null,
       is_in_blacklist: hasCard ? false : null,
     },
-    device: params.flp_checksum ? { is_malware_exploit: false, is_in_blacklist: false } : { is_malware_exploit: null, is_in_blacklist: null },
+    device: params.flp_checksum
+      ? { is_malware_exploit: false, is_in_blacklist: false }
+      : { is_malware_exploit: null, is_in_blacklist: null },
     user_order_id: params.user_order_id ?? '',
     fraudlabspro_id: id,
     fraudlabspro_score: score,

@@ -28,7 +28,12 @@ function accountTransfer(state: LinodeEmulatorState): Reply {
     r.quota += typeOf(i.type)!.transfer;
     regions.set(i.region, r);
   }
-  const region_transfers = [...regions].map(([id, r]) => ({ id, used: Math.ceil(r.used), quota: r.quota, billable: Math.max(0, Math.ceil(r.used) - r.quota) }));
+  const region_transfers = [...regions].map(([id, r]) => ({
+    id,
+    used: Math.ceil(r.used),
+    quota: r.quota,
+    billable: Math.max(0, Math.ceil(r.used) - r.quota),
+  }));
   const used = region_transfers.reduce((s, r) => s + r.used, 0);
   const quota = region_transfers.reduce((s, r) => s + r.quota, 0);
   return { body: { used, quota, billable: Math.max(0, used - quota), region_transfers } };
@@ -51,7 +56,8 @@ function stats(state: LinodeEmulatorState, inst: EmulatedInstance): Reply {
   const points: number[] = [];
   for (let t = Math.ceil(Math.max(inst.created, now - 86_400_000) / step) * step; t <= now; t += step) points.push(t);
   const bits = state.options.transferBytesPerSecond * 8;
-  const series = (salt: number, scale: number, base = 0) => points.map((t): [number, number] => [t, Math.round((base + noise(inst.id, t, salt) * scale) * 100) / 100]);
+  const series = (salt: number, scale: number, base = 0) =>
+    points.map((t): [number, number] => [t, Math.round((base + noise(inst.id, t, salt) * scale) * 100) / 100]);
   const zero = points.map((t): [number, number] => [t, 0]);
   const body: LinodeStats = {
     title: inst.label,
@@ -65,36 +71,136 @@ function stats(state: LinodeEmulatorState, inst: EmulatedInstance): Reply {
 
 export function accountRoutes(app: Hono, state: LinodeEmulatorState): void {
   const list = <T extends object>(items: T[]) => items.map((i) => ({ ...i }) as Record<string, unknown>);
-  app.get('/linode/types', api(state, 'list_types', ({ c }) => paged(c, list(TYPES), { filterable: ['class', 'vcpus', 'memory', 'disk', 'label', 'transfer', 'network_out', 'gpus'] }), 'public'));
-  app.get('/linode/types/:id', api(state, 'get_type', ({ param }) => found(TYPES.find((t) => t.id === param('id'))), 'public'));
-  app.get('/regions', api(state, 'list_regions', ({ c }) => paged(c, list(REGIONS), { filterable: ['id', 'country', 'status', 'site_type', 'capabilities'] }), 'public'));
-  app.get('/regions/:id', api(state, 'get_region', ({ param }) => found(REGIONS.find((r) => r.id === param('id'))), 'public'));
-  app.get('/images', api(state, 'list_images', ({ c }) => paged(c, list(IMAGES), { filterable: ['id', 'label', 'vendor', 'is_public', 'deprecated', 'type', 'created_by', 'size'] }), 'public'));
-  app.get('/images/:vendor/:name', api(state, 'get_image', ({ param }) => found(IMAGES.find((i) => i.id === `${param('vendor')}/${param('name')}`)), 'public'));
+  app.get(
+    '/linode/types',
+    api(
+      state,
+      'list_types',
+      ({ c }) =>
+        paged(c, list(TYPES), {
+          filterable: ['class', 'vcpus', 'memory', 'disk', 'label', 'transfer', 'network_out', 'gpus'],
+        }),
+      'public',
+    ),
+  );
+  app.get(
+    '/linode/types/:id',
+    api(state, 'get_type', ({ param }) => found(TYPES.find((t) => t.id === param('id'))), 'public'),
+  );
+  app.get(
+    '/regions',
+    api(
+      state,
+      'list_regions',
+      ({ c }) => paged(c, list(REGIONS), { filterable: ['id', 'country', 'status', 'site_type', 'capabilities'] }),
+      'public',
+    ),
+  );
+  app.get(
+    '/regions/:id',
+    api(state, 'get_region', ({ param }) => found(REGIONS.find((r) => r.id === param('id'))), 'public'),
+  );
+  app.get(
+    '/images',
+    api(
+      state,
+      'list_images',
+      ({ c }) =>
+        paged(c, list(IMAGES), {
+          filterable: ['id', 'label', 'vendor', 'is_public', 'deprecated', 'type', 'created_by', 'size'],
+        }),
+      'public',
+    ),
+  );
+  app.get(
+    '/images/:vendor/:name',
+    api(
+      state,
+      'get_image',
+      ({ param }) => found(IMAGES.find((i) => i.id === `${param('vendor')}/${param('name')}`)),
+      'public',
+    ),
+  );
   app.get(
     '/linode/stackscripts',
     api(
       state,
       'list_stackscripts',
       // `username` is not marked filterable in the spec; SkyPanelV2 filters on it, so it is accepted (spec §3).
-      ({ c }) => paged(c, list(STACKSCRIPTS), { filterable: ['id', 'label', 'description', 'rev_note', 'mine', 'is_public', 'deployments_total', 'username', 'images'] }),
+      ({ c }) =>
+        paged(c, list(STACKSCRIPTS), {
+          filterable: [
+            'id',
+            'label',
+            'description',
+            'rev_note',
+            'mine',
+            'is_public',
+            'deployments_total',
+            'username',
+            'images',
+          ],
+        }),
       'public',
     ),
   );
-  app.get('/linode/stackscripts/:id', api(state, 'get_stackscript', ({ param }) => found(STACKSCRIPTS.find((s) => String(s.id) === param('id'))), 'public'));
+  app.get(
+    '/linode/stackscripts/:id',
+    api(
+      state,
+      'get_stackscript',
+      ({ param }) => found(STACKSCRIPTS.find((s) => String(s.id) === param('id'))),
+      'public',
+    ),
+  );
 
-  app.get('/account', api(state, 'account', () => ({ body: ACCOUNT })));
-  app.get('/account/transfer', api(state, 'account_transfer', () => accountTransfer(state)));
-  app.get('/profile', api(state, 'profile', () => ({ body: PROFILE })));
+  app.get(
+    '/account',
+    api(state, 'account', () => ({ body: ACCOUNT })),
+  );
+  app.get(
+    '/account/transfer',
+    api(state, 'account_transfer', () => accountTransfer(state)),
+  );
+  app.get(
+    '/profile',
+    api(state, 'profile', () => ({ body: PROFILE })),
+  );
   app.get(
     '/account/events',
     api(state, 'events', ({ c }) =>
-      paged(c, state.events.map((e) => ({ ...eventJson(e) })), { filterable: ['id', 'action', 'created', 'status', 'seen', 'read', 'entity.id', 'entity.type', 'entity.label', 'username'], order: { by: 'id', desc: true } }),
+      paged(
+        c,
+        state.events.map((e) => ({ ...eventJson(e) })),
+        {
+          filterable: [
+            'id',
+            'action',
+            'created',
+            'status',
+            'seen',
+            'read',
+            'entity.id',
+            'entity.type',
+            'entity.label',
+            'username',
+          ],
+          order: { by: 'id', desc: true },
+        },
+      ),
     ),
   );
-  app.get('/account/events/:id', api(state, 'get_event', ({ param }) => found(state.events.map(eventJson).find((e) => String(e.id) === param('id')))));
+  app.get(
+    '/account/events/:id',
+    api(state, 'get_event', ({ param }) =>
+      found(state.events.map(eventJson).find((e) => String(e.id) === param('id'))),
+    ),
+  );
 
-  app.get('/linode/instances/:id/transfer', api(state, 'transfer', ({ param }) => transfer(instanceOr404(state, param('id')))));
+  app.get(
+    '/linode/instances/:id/transfer',
+    api(state, 'transfer', ({ param }) => transfer(instanceOr404(state, param('id')))),
+  );
   app.get(
     '/linode/instances/:id/transfer/:year/:month',
     api(state, 'transfer', ({ param }) => {
@@ -102,10 +208,15 @@ export function accountRoutes(app: Hono, state: LinodeEmulatorState): void {
       // Shape unconfirmed (spec §8.5); only the current month has traffic here.
       const month = `${param('year')}-${param('month').padStart(2, '0')}`;
       const total = month === monthOf(nowMs(state)) ? inst.transfer.usedBytes : 0;
-      return { body: { bytes_in: Math.floor(total / 2), bytes_out: total - Math.floor(total / 2), bytes_total: total } };
+      return {
+        body: { bytes_in: Math.floor(total / 2), bytes_out: total - Math.floor(total / 2), bytes_total: total },
+      };
     }),
   );
-  app.get('/linode/instances/:id/stats', api(state, 'stats', ({ param }) => stats(state, instanceOr404(state, param('id')))));
+  app.get(
+    '/linode/instances/:id/stats',
+    api(state, 'stats', ({ param }) => stats(state, instanceOr404(state, param('id')))),
+  );
 }
 
 function found<T>(v: T | undefined): Reply {

@@ -2,7 +2,14 @@ import type { Hono } from 'hono';
 import { api, busy, fail, notFound, type Reply } from './http.ts';
 import { enableBackupsNow, instanceOr404 } from './instances.ts';
 import { isTransitional, startTransition } from './machine.ts';
-import { addEvent, linodeEntity, nowMs, type EmulatedBackup, type EmulatedInstance, type LinodeEmulatorState } from './state.ts';
+import {
+  addEvent,
+  linodeEntity,
+  nowMs,
+  type EmulatedBackup,
+  type EmulatedInstance,
+  type LinodeEmulatorState,
+} from './state.ts';
 import { backupJson } from './views.ts';
 
 /**
@@ -17,7 +24,10 @@ function list(inst: EmulatedInstance): Reply {
   return {
     body: {
       automatic: b.automatic.map(backupJson),
-      snapshot: { current: b.current ? backupJson(b.current) : null, in_progress: b.inProgress ? backupJson(b.inProgress) : null },
+      snapshot: {
+        current: b.current ? backupJson(b.current) : null,
+        in_progress: b.inProgress ? backupJson(b.inProgress) : null,
+      },
     },
   };
 }
@@ -69,32 +79,71 @@ function snapshot(state: LinodeEmulatorState, inst: EmulatedInstance, body: Reco
   if (isTransitional(inst)) throw busy();
   if (inst.backups.inProgress) throw fail(400, 'A snapshot is already in progress.');
   const now = nowMs(state);
-  const snap: EmulatedBackup = { id: ++state.seq.backup, label, type: 'snapshot', status: 'pending', created: now, updated: now, finished: null, finishesAt: now + state.durations.snapshot };
+  const snap: EmulatedBackup = {
+    id: ++state.seq.backup,
+    label,
+    type: 'snapshot',
+    status: 'pending',
+    created: now,
+    updated: now,
+    finished: null,
+    finishesAt: now + state.durations.snapshot,
+  };
   inst.backups.inProgress = snap;
   addEvent(state, 'linode_snapshot', linodeEntity(inst), 'started');
   return { body: backupJson(snap) };
 }
 
-function restore(state: LinodeEmulatorState, source: EmulatedInstance, backupId: string, body: Record<string, unknown>): Reply {
+function restore(
+  state: LinodeEmulatorState,
+  source: EmulatedInstance,
+  backupId: string,
+  body: Record<string, unknown>,
+): Reply {
   const backup = findBackup(source, backupId);
   if (body.linode_id === undefined) throw fail(400, 'linode_id is required', 'linode_id');
   const target = typeof body.linode_id === 'number' ? state.instances.get(body.linode_id) : undefined;
   // Wording of these refusals: guesses.
   if (!target) throw fail(400, 'Linode not found', 'linode_id');
-  if (target.region !== source.region) throw fail(400, 'Backups can only be restored to a Linode in the same region.', 'linode_id');
+  if (target.region !== source.region)
+    throw fail(400, 'Backups can only be restored to a Linode in the same region.', 'linode_id');
   if (backup.status !== 'successful') throw fail(400, 'This backup is not available to restore.');
-  if (body.overwrite !== undefined && typeof body.overwrite !== 'boolean') throw fail(400, 'Must be a boolean', 'overwrite');
+  if (body.overwrite !== undefined && typeof body.overwrite !== 'boolean')
+    throw fail(400, 'Must be a boolean', 'overwrite');
   if (isTransitional(target) || target.backups.inProgress) throw busy();
-  startTransition(state, target, [{ status: 'restoring', ms: state.durations.restore, action: 'backups_restore' }], 'offline');
+  startTransition(
+    state,
+    target,
+    [{ status: 'restoring', ms: state.durations.restore, action: 'backups_restore' }],
+    'offline',
+  );
   return { body: {} };
 }
 
 export function backupRoutes(app: Hono, state: LinodeEmulatorState): void {
   const on = (param: (name: string) => string) => instanceOr404(state, param('id'));
-  app.get('/linode/instances/:id/backups', api(state, 'list_backups', ({ param }) => list(on(param))));
-  app.post('/linode/instances/:id/backups', api(state, 'snapshot', ({ param, body }) => snapshot(state, on(param), body)));
-  app.post('/linode/instances/:id/backups/enable', api(state, 'enable_backups', ({ param }) => enable(state, on(param))));
-  app.post('/linode/instances/:id/backups/cancel', api(state, 'cancel_backups', ({ param }) => cancel(state, on(param))));
-  app.get('/linode/instances/:id/backups/:backupId', api(state, 'get_backup', ({ param }) => ({ body: backupJson(findBackup(on(param), param('backupId'))) })));
-  app.post('/linode/instances/:id/backups/:backupId/restore', api(state, 'restore', ({ param, body }) => restore(state, on(param), param('backupId'), body)));
+  app.get(
+    '/linode/instances/:id/backups',
+    api(state, 'list_backups', ({ param }) => list(on(param))),
+  );
+  app.post(
+    '/linode/instances/:id/backups',
+    api(state, 'snapshot', ({ param, body }) => snapshot(state, on(param), body)),
+  );
+  app.post(
+    '/linode/instances/:id/backups/enable',
+    api(state, 'enable_backups', ({ param }) => enable(state, on(param))),
+  );
+  app.post(
+    '/linode/instances/:id/backups/cancel',
+    api(state, 'cancel_backups', ({ param }) => cancel(state, on(param))),
+  );
+  app.get(
+    '/linode/instances/:id/backups/:backupId',
+    api(state, 'get_backup', ({ param }) => ({ body: backupJson(findBackup(on(param), param('backupId'))) })),
+  );
+  app.post(
+    '/linode/instances/:id/backups/:backupId/restore',
+    api(state, 'restore', ({ param, body }) => restore(state, on(param), param('backupId'), body)),
+  );
 }

@@ -44,12 +44,84 @@ interface Plan {
 }
 
 const PLANS: Plan[] = [
-  { id: 'g6-nanode-1', label: 'Nanode 1 GB', cls: 'nanode', vcpus: 1, memory: 1024, disk: 25600, transfer: 1000, net: 1000, price: [0.0075, 5], backups: [0.003, 2], gru: [0.0105, 7, 0.0036, 2.4] },
-  { id: 'g6-standard-1', label: 'Linode 2 GB', cls: 'standard', vcpus: 1, memory: 2048, disk: 51200, transfer: 2000, net: 2000, price: [0.018, 12], backups: [0.004, 2.5], gru: [0.0252, 16.8, 0.0045, 3] },
-  { id: 'g6-standard-2', label: 'Linode 4 GB', cls: 'standard', vcpus: 2, memory: 4096, disk: 81920, transfer: 4000, net: 4000, price: [0.036, 24], backups: [0.0075, 5], gru: [0.0504, 33.6, 0.009, 6] },
-  { id: 'g6-standard-4', label: 'Linode 8 GB', cls: 'standard', vcpus: 4, memory: 8192, disk: 163840, transfer: 5000, net: 5000, price: [0.072, 48], backups: [0.015, 10], gru: [0.1008, 67.2, 0.018, 12] },
-  { id: 'g6-dedicated-2', label: 'Dedicated 4 GB', cls: 'dedicated', vcpus: 2, memory: 4096, disk: 81920, transfer: 4000, net: 4000, price: [0.054, 36], backups: [0.0075, 5], gru: [0.0756, 50.4, 0.009, 6] },
-  { id: 'g6-dedicated-4', label: 'Dedicated 8 GB', cls: 'dedicated', vcpus: 4, memory: 8192, disk: 163840, transfer: 5000, net: 5000, price: [0.108, 72], backups: [0.015, 10], gru: [0.1512, 100.8, 0.018, 12] },
+  {
+    id: 'g6-nanode-1',
+    label: 'Nanode 1 GB',
+    cls: 'nanode',
+    vcpus: 1,
+    memory: 1024,
+    disk: 25600,
+    transfer: 1000,
+    net: 1000,
+    price: [0.0075, 5],
+    backups: [0.003, 2],
+    gru: [0.0105, 7, 0.0036, 2.4],
+  },
+  {
+    id: 'g6-standard-1',
+    label: 'Linode 2 GB',
+    cls: 'standard',
+    vcpus: 1,
+    memory: 2048,
+    disk: 51200,
+    transfer: 2000,
+    net: 2000,
+    price: [0.018, 12],
+    backups: [0.004, 2.5],
+    gru: [0.0252, 16.8, 0.0045, 3],
+  },
+  {
+    id: 'g6-standard-2',
+    label: 'Linode 4 GB',
+    cls: 'standard',
+    vcpus: 2,
+    memory: 4096,
+    disk: 81920,
+    transfer: 4000,
+    net: 4000,
+    price: [0.036, 24],
+    backups: [0.0075, 5],
+    gru: [0.0504, 33.6, 0.009, 6],
+  },
+  {
+    id: 'g6-standard-4',
+    label: 'Linode 8 GB',
+    cls: 'standard',
+    vcpus: 4,
+    memory: 8192,
+    disk: 163840,
+    transfer: 5000,
+    net: 5000,
+    price: [0.072, 48],
+    backups: [0.015, 10],
+    gru: [0.1008, 67.2, 0.018, 12],
+  },
+  {
+    id: 'g6-dedicated-2',
+    label: 'Dedicated 4 GB',
+    cls: 'dedicated',
+    vcpus: 2,
+    memory: 4096,
+    disk: 81920,
+    transfer: 4000,
+    net: 4000,
+    price: [0.054, 36],
+    backups: [0.0075, 5],
+    gru: [0.0756, 50.4, 0.009, 6],
+  },
+  {
+    id: 'g6-dedicated-4',
+    label: 'Dedicated 8 GB',
+    cls: 'dedicated',
+    vcpus: 4,
+    memory: 8192,
+    disk: 163840,
+    transfer: 5000,
+    net: 5000,
+    price: [0.108, 72],
+    backups: [0.015, 10],
+    gru: [0.1512, 100.8, 0.018, 12],
+  },
 ];
 
 export const TYPES: LinodeType[] = PLANS.map((p) => ({
@@ -65,7 +137,10 @@ export const TYPES: LinodeType[] = PLANS.map((p) => ({
   price: { hourly: p.price[0], monthly: p.price[1] },
   region_prices: [{ id: 'br-gru', hourly: p.gru[0], monthly: p.gru[1] }],
   addons: {
-    backups: { price: { hourly: p.backups[0], monthly: p.backups[1] }, region_prices: [{ id: 'br-gru', hourly: p.gru[2], monthly: p.gru[3] }] },
+    backups: {
+      price: { hourly: p.backups[0], monthly: p.backups[1] },
+      region_prices: [{ id: 'br-gru', hourly: p.gru[2], monthly: p.gru[3] }],
+    },
   },
   successor: null,
 }));
@@ -137,7 +212,14 @@ export function parseUdfs(script: string): LinodeUdf[] {
   return fields;
 }
 
-function stackScript(id: number, label: string, description: string, images: string[], script: string, deployments: number): LinodeStackScript {
+function stackScript(
+  id: number,
+  label: string,
+  description: string,
+  images: string[],
+  script: string,
+  deployments: number,
+): LinodeStackScript {
   return {
     id,
     username: 'linode',
@@ -158,8 +240,22 @@ function stackScript(id: number, label: string, description: string, images: str
 }
 
 export const STACKSCRIPTS: LinodeStackScript[] = [
-  stackScript(401697, 'WordPress One-Click', 'WordPress with a web server, PHP and MariaDB, ready for its first login.', ['linode/ubuntu24.04', 'linode/ubuntu22.04', 'linode/debian12'], WORDPRESS, 48_211),
-  stackScript(607433, 'Docker One-Click', 'Docker Engine with optional Compose, Buildx and Portainer.', ['linode/ubuntu24.04', 'linode/ubuntu22.04', 'linode/debian12', 'linode/almalinux9', 'linode/rocky9'], DOCKER, 31_904),
+  stackScript(
+    401697,
+    'WordPress One-Click',
+    'WordPress with a web server, PHP and MariaDB, ready for its first login.',
+    ['linode/ubuntu24.04', 'linode/ubuntu22.04', 'linode/debian12'],
+    WORDPRESS,
+    48_211,
+  ),
+  stackScript(
+    607433,
+    'Docker One-Click',
+    'Docker Engine with optional Compose, Buildx and Portainer.',
+    ['linode/ubuntu24.04', 'linode/ubuntu22.04', 'linode/debian12', 'linode/almalinux9', 'linode/rocky9'],
+    DOCKER,
+    31_904,
+  ),
 ];
 
 /** The account and profile the emulator's token belongs to. */

@@ -12,14 +12,55 @@ import type { LinodeEmulatorState } from './state.ts';
 
 /** The operation names faults and recorded requests use. */
 export const OPERATIONS = [
-  'list_types', 'get_type', 'list_regions', 'get_region', 'list_images', 'get_image', 'list_stackscripts', 'get_stackscript',
-  'list_instances', 'create_instance', 'get_instance', 'update_instance', 'delete_instance',
-  'boot', 'shutdown', 'reboot', 'rebuild', 'resize', 'password', 'lish',
-  'instance_ips', 'list_ips', 'get_ip', 'update_ip',
-  'list_backups', 'get_backup', 'enable_backups', 'cancel_backups', 'snapshot', 'restore',
-  'instance_firewalls', 'list_firewalls', 'create_firewall', 'get_firewall', 'update_firewall', 'delete_firewall',
-  'get_firewall_rules', 'update_firewall_rules', 'list_firewall_devices', 'add_firewall_device', 'get_firewall_device', 'delete_firewall_device',
-  'transfer', 'stats', 'account', 'account_transfer', 'profile', 'events', 'get_event',
+  'list_types',
+  'get_type',
+  'list_regions',
+  'get_region',
+  'list_images',
+  'get_image',
+  'list_stackscripts',
+  'get_stackscript',
+  'list_instances',
+  'create_instance',
+  'get_instance',
+  'update_instance',
+  'delete_instance',
+  'boot',
+  'shutdown',
+  'reboot',
+  'rebuild',
+  'resize',
+  'password',
+  'lish',
+  'instance_ips',
+  'list_ips',
+  'get_ip',
+  'update_ip',
+  'list_backups',
+  'get_backup',
+  'enable_backups',
+  'cancel_backups',
+  'snapshot',
+  'restore',
+  'instance_firewalls',
+  'list_firewalls',
+  'create_firewall',
+  'get_firewall',
+  'update_firewall',
+  'delete_firewall',
+  'get_firewall_rules',
+  'update_firewall_rules',
+  'list_firewall_devices',
+  'add_firewall_device',
+  'get_firewall_device',
+  'delete_firewall_device',
+  'transfer',
+  'stats',
+  'account',
+  'account_transfer',
+  'profile',
+  'events',
+  'get_event',
 ] as const;
 export type LinodeOperation = (typeof OPERATIONS)[number] | 'not_found';
 
@@ -72,7 +113,13 @@ export interface ArmedFault {
 export function armFault(state: LinodeEmulatorState, fault: LinodeFault, opts: FaultOptions = {}): void {
   const times = opts.times ?? 1;
   if (!Number.isInteger(times) || times < 1) throw new RangeError('times must be a positive integer');
-  state.faults.push({ fault, op: opts.op ?? null, method: opts.method ?? null, path: opts.path ?? null, remaining: times });
+  state.faults.push({
+    fault,
+    op: opts.op ?? null,
+    method: opts.method ?? null,
+    path: opts.path ?? null,
+    remaining: times,
+  });
 }
 
 /** Takes (consumes one use of) the first armed fault matching the request and the kind wanted. */
@@ -98,7 +145,11 @@ export const isTiming = (f: LinodeFault) => f.type === 'delay' || f.type === 'su
 export const isAnswer = (f: LinodeFault) => !isTiming(f) && f.type !== 'provisioning_fails';
 
 /** The status, headers and error envelope an answering fault produces. */
-export function faultReply(f: LinodeFault): { status: number; headers?: Record<string, string>; errors: Array<{ field?: string; reason: string }> } {
+export function faultReply(f: LinodeFault): {
+  status: number;
+  headers?: Record<string, string>;
+  errors: Array<{ field?: string; reason: string }>;
+} {
   switch (f.type) {
     case 'unauthorized':
       return { status: 401, errors: [{ reason: 'Invalid Token' }] };
@@ -106,19 +157,30 @@ export function faultReply(f: LinodeFault): { status: number; headers?: Record<s
       return { status: 403, errors: [{ reason: 'Unauthorized' }] };
     case 'validation': {
       const field = f.field === undefined ? 'root_pass' : f.field;
-      return { status: 400, errors: [{ ...(field ? { field } : {}), reason: f.reason ?? 'Password does not meet strength requirement.' }] };
+      return {
+        status: 400,
+        errors: [{ ...(field ? { field } : {}), reason: f.reason ?? 'Password does not meet strength requirement.' }],
+      };
     }
     case 'busy':
       return { status: 400, errors: [{ reason: 'Linode busy.' }] };
     case 'not_found':
       return { status: 404, errors: [{ reason: 'Not found' }] };
     case 'rate_limited':
-      return { status: 429, headers: { 'retry-after': String(f.retryAfter ?? 1) }, errors: [{ reason: 'Too Many Requests' }] };
+      return {
+        status: 429,
+        headers: { 'retry-after': String(f.retryAfter ?? 1) },
+        errors: [{ reason: 'Too Many Requests' }],
+      };
     case 'server_error':
       return { status: 500, errors: [{ reason: 'Internal Server Error' }] };
     case 'maintenance':
       // Guess: the header's value is not documented; its presence is what linodego checks.
-      return { status: 503, headers: { 'x-maintenance-mode': 'true' }, errors: [{ reason: 'Currently in maintenance mode.' }] };
+      return {
+        status: 503,
+        headers: { 'x-maintenance-mode': 'true' },
+        errors: [{ reason: 'Currently in maintenance mode.' }],
+      };
     case 'unavailable':
       return { status: 503, errors: [{ reason: 'Service Unavailable' }] };
     case 'request_timeout':

@@ -20,20 +20,32 @@ function checkRule(r: unknown, at: string): FieldError[] {
   if (!r || typeof r !== 'object') return [{ field: at, reason: 'Must be a rule object' }];
   const rule = r as Record<string, unknown>;
   const errors: FieldError[] = [];
-  if (!POLICIES.includes(rule.action as string)) errors.push({ field: `${at}.action`, reason: 'Must be one of ACCEPT, DROP' });
-  if (!PROTOCOLS.includes(rule.protocol as string)) errors.push({ field: `${at}.protocol`, reason: 'Must be one of TCP, UDP, ICMP, IPENCAP' });
+  if (!POLICIES.includes(rule.action as string))
+    errors.push({ field: `${at}.action`, reason: 'Must be one of ACCEPT, DROP' });
+  if (!PROTOCOLS.includes(rule.protocol as string))
+    errors.push({ field: `${at}.protocol`, reason: 'Must be one of TCP, UDP, ICMP, IPENCAP' });
   if (rule.ports !== undefined && rule.ports !== null && rule.ports !== '') {
     const ports = String(rule.ports);
     const numbers = ports.split(/[,-]/).map((p) => Number(p.trim()));
-    if (rule.protocol === 'ICMP' || rule.protocol === 'IPENCAP') errors.push({ field: `${at}.ports`, reason: `Ports are not allowed for ${String(rule.protocol)} rules` });
-    else if (!PORTS.test(ports) || numbers.some((n) => n < 1 || n > 65535) || ports.split(',').length > 15) errors.push({ field: `${at}.ports`, reason: 'Invalid port range' });
+    if (rule.protocol === 'ICMP' || rule.protocol === 'IPENCAP')
+      errors.push({ field: `${at}.ports`, reason: `Ports are not allowed for ${String(rule.protocol)} rules` });
+    else if (!PORTS.test(ports) || numbers.some((n) => n < 1 || n > 65535) || ports.split(',').length > 15)
+      errors.push({ field: `${at}.ports`, reason: 'Invalid port range' });
   }
   const addresses = rule.addresses as { ipv4?: unknown; ipv6?: unknown } | undefined;
   const lists = [addresses?.ipv4, addresses?.ipv6].filter((l) => l !== undefined && l !== null);
-  if (!addresses || lists.some((l) => !Array.isArray(l) || l.some((a) => typeof a !== 'string')) || lists.flat().length === 0) {
+  if (
+    !addresses ||
+    lists.some((l) => !Array.isArray(l) || l.some((a) => typeof a !== 'string')) ||
+    lists.flat().length === 0
+  ) {
     errors.push({ field: `${at}.addresses`, reason: 'Must contain at least one IPv4 or IPv6 address or range' });
   }
-  if (rule.label !== undefined && rule.label !== null && (typeof rule.label !== 'string' || rule.label.length < 3 || rule.label.length > 32)) {
+  if (
+    rule.label !== undefined &&
+    rule.label !== null &&
+    (typeof rule.label !== 'string' || rule.label.length < 3 || rule.label.length > 32)
+  ) {
     errors.push({ field: `${at}.label`, reason: 'Length must be 3-32 characters' });
   }
   return errors;
@@ -44,7 +56,8 @@ function checkRules(rules: unknown): FieldError[] {
   const r = rules as Record<string, unknown>;
   const errors: FieldError[] = [];
   for (const side of ['inbound', 'outbound'] as const) {
-    if (!POLICIES.includes(r[`${side}_policy`] as string)) errors.push({ field: `rules.${side}_policy`, reason: 'Must be one of ACCEPT, DROP' });
+    if (!POLICIES.includes(r[`${side}_policy`] as string))
+      errors.push({ field: `rules.${side}_policy`, reason: 'Must be one of ACCEPT, DROP' });
     const list = r[side] ?? [];
     if (!Array.isArray(list)) errors.push({ field: `rules.${side}`, reason: 'Must be an array' });
     else list.forEach((rule, n) => errors.push(...checkRule(rule, `rules.${side}[${n}]`)));
@@ -55,13 +68,21 @@ function checkRules(rules: unknown): FieldError[] {
 }
 
 function checkLabel(state: LinodeEmulatorState, label: unknown, selfId?: number): FieldError[] {
-  if (typeof label !== 'string' || label.length < 3 || label.length > 32) return [{ field: 'label', reason: 'Length must be 3-32 characters' }];
-  if (!/^[A-Za-z0-9_.-]+$/.test(label)) return [{ field: 'label', reason: 'Label may only contain letters, numbers, dashes, underscores and periods' }];
-  for (const fw of state.firewalls.values()) if (fw.id !== selfId && fw.label === label) return [{ field: 'label', reason: 'Label must be unique' }];
+  if (typeof label !== 'string' || label.length < 3 || label.length > 32)
+    return [{ field: 'label', reason: 'Length must be 3-32 characters' }];
+  if (!/^[A-Za-z0-9_.-]+$/.test(label))
+    return [{ field: 'label', reason: 'Label may only contain letters, numbers, dashes, underscores and periods' }];
+  for (const fw of state.firewalls.values())
+    if (fw.id !== selfId && fw.label === label) return [{ field: 'label', reason: 'Label must be unique' }];
   return [];
 }
 
-const entity = (fw: EmulatedFirewall): EmulatedEvent['entity'] => ({ id: fw.id, label: fw.label, type: 'firewall', url: `/v4/networking/firewalls/${fw.id}` });
+const entity = (fw: EmulatedFirewall): EmulatedEvent['entity'] => ({
+  id: fw.id,
+  label: fw.label,
+  type: 'firewall',
+  url: `/v4/networking/firewalls/${fw.id}`,
+});
 
 function storeRules(fw: EmulatedFirewall, rules: Record<string, unknown>): void {
   fw.rules = {
@@ -84,7 +105,8 @@ function attach(state: LinodeEmulatorState, fw: EmulatedFirewall, body: Record<s
   const inst = typeof body.id === 'number' ? state.instances.get(body.id) : undefined;
   if (!inst) throw fail(400, 'Linode not found', 'id');
   for (const other of state.firewalls.values()) {
-    if (other.devices.some((d) => d.linodeId === inst.id)) throw fail(400, 'Linode already assigned to a Firewall.', 'id');
+    if (other.devices.some((d) => d.linodeId === inst.id))
+      throw fail(400, 'Linode already assigned to a Firewall.', 'id');
   }
   const device = { id: ++state.seq.device, linodeId: inst.id, created: nowMs(state) };
   fw.devices.push(device);
@@ -95,7 +117,8 @@ function attach(state: LinodeEmulatorState, fw: EmulatedFirewall, body: Record<s
 function create(state: LinodeEmulatorState, b: Record<string, unknown>): Reply {
   const errors = [...checkLabel(state, b.label), ...checkRules(b.rules)];
   const linodes = (b.devices as { linodes?: unknown } | undefined)?.linodes ?? [];
-  if (!Array.isArray(linodes) || linodes.some((id) => !state.instances.has(id as number))) errors.push({ field: 'devices.linodes', reason: 'Linode not found' });
+  if (!Array.isArray(linodes) || linodes.some((id) => !state.instances.has(id as number)))
+    errors.push({ field: 'devices.linodes', reason: 'Linode not found' });
   else if (linodes.some((id) => [...state.firewalls.values()].some((f) => f.devices.some((d) => d.linodeId === id)))) {
     errors.push({ field: 'devices.linodes', reason: 'Linode already assigned to a Firewall.' });
   }
@@ -119,7 +142,8 @@ function create(state: LinodeEmulatorState, b: Record<string, unknown>): Reply {
 
 function update(state: LinodeEmulatorState, fw: EmulatedFirewall, b: Record<string, unknown>): Reply {
   const errors = b.label !== undefined ? checkLabel(state, b.label, fw.id) : [];
-  if (b.status !== undefined && b.status !== 'enabled' && b.status !== 'disabled') errors.push({ field: 'status', reason: 'Must be one of enabled, disabled' });
+  if (b.status !== undefined && b.status !== 'enabled' && b.status !== 'disabled')
+    errors.push({ field: 'status', reason: 'Must be one of enabled, disabled' });
   if (errors.length) throw new EmuError(400, errors);
   if (typeof b.label === 'string') fw.label = b.label;
   if (b.status === 'enabled' || b.status === 'disabled') fw.status = b.status;
@@ -133,10 +157,28 @@ export function firewallRoutes(app: Hono, state: LinodeEmulatorState): void {
   const fwOf = (param: (name: string) => string) => firewallOr404(state, param('id'));
   const all = () => [...state.firewalls.values()];
   const FILTERABLE = ['id', 'label', 'status', 'tags'];
-  app.get('/networking/firewalls', api(state, 'list_firewalls', ({ c }) => paged(c, all().map((f) => ({ ...firewallJson(f) })), { filterable: FILTERABLE })));
-  app.post('/networking/firewalls', api(state, 'create_firewall', ({ body }) => create(state, body)));
-  app.get('/networking/firewalls/:id', api(state, 'get_firewall', ({ param }) => ({ body: firewallJson(fwOf(param)) })));
-  app.put('/networking/firewalls/:id', api(state, 'update_firewall', ({ param, body }) => update(state, fwOf(param), body)));
+  app.get(
+    '/networking/firewalls',
+    api(state, 'list_firewalls', ({ c }) =>
+      paged(
+        c,
+        all().map((f) => ({ ...firewallJson(f) })),
+        { filterable: FILTERABLE },
+      ),
+    ),
+  );
+  app.post(
+    '/networking/firewalls',
+    api(state, 'create_firewall', ({ body }) => create(state, body)),
+  );
+  app.get(
+    '/networking/firewalls/:id',
+    api(state, 'get_firewall', ({ param }) => ({ body: firewallJson(fwOf(param)) })),
+  );
+  app.put(
+    '/networking/firewalls/:id',
+    api(state, 'update_firewall', ({ param, body }) => update(state, fwOf(param), body)),
+  );
   app.delete(
     '/networking/firewalls/:id',
     api(state, 'delete_firewall', ({ param }) => {
@@ -144,7 +186,10 @@ export function firewallRoutes(app: Hono, state: LinodeEmulatorState): void {
       return { body: {} };
     }),
   );
-  app.get('/networking/firewalls/:id/rules', api(state, 'get_firewall_rules', ({ param }) => ({ body: rulesJson(fwOf(param)) })));
+  app.get(
+    '/networking/firewalls/:id/rules',
+    api(state, 'get_firewall_rules', ({ param }) => ({ body: rulesJson(fwOf(param)) })),
+  );
   app.put(
     '/networking/firewalls/:id/rules',
     api(state, 'update_firewall_rules', ({ param, body }) => {
@@ -157,8 +202,20 @@ export function firewallRoutes(app: Hono, state: LinodeEmulatorState): void {
       return { body: rulesJson(fw) };
     }),
   );
-  app.get('/networking/firewalls/:id/devices', api(state, 'list_firewall_devices', ({ c, param }) => paged(c, fwOf(param).devices.map((d) => ({ ...deviceJson(state, d) })), { filterable: ['id'] })));
-  app.post('/networking/firewalls/:id/devices', api(state, 'add_firewall_device', ({ param, body }) => attach(state, fwOf(param), body)));
+  app.get(
+    '/networking/firewalls/:id/devices',
+    api(state, 'list_firewall_devices', ({ c, param }) =>
+      paged(
+        c,
+        fwOf(param).devices.map((d) => ({ ...deviceJson(state, d) })),
+        { filterable: ['id'] },
+      ),
+    ),
+  );
+  app.post(
+    '/networking/firewalls/:id/devices',
+    api(state, 'add_firewall_device', ({ param, body }) => attach(state, fwOf(param), body)),
+  );
   app.get(
     '/networking/firewalls/:id/devices/:deviceId',
     api(state, 'get_firewall_device', ({ param }) => {
@@ -182,7 +239,13 @@ export function firewallRoutes(app: Hono, state: LinodeEmulatorState): void {
     '/linode/instances/:id/firewalls',
     api(state, 'instance_firewalls', ({ c, param }) => {
       const inst = instanceOr404(state, param('id'));
-      return paged(c, all().filter((f) => f.devices.some((d) => d.linodeId === inst.id)).map((f) => ({ ...firewallJson(f) })), { filterable: FILTERABLE });
+      return paged(
+        c,
+        all()
+          .filter((f) => f.devices.some((d) => d.linodeId === inst.id))
+          .map((f) => ({ ...firewallJson(f) })),
+        { filterable: FILTERABLE },
+      );
     }),
   );
 }

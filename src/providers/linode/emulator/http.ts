@@ -27,7 +27,8 @@ export class EmuError extends Error {
   }
 }
 
-export const fail = (status: number, reason: string, field?: string) => new EmuError(status, [{ ...(field ? { field } : {}), reason }]);
+export const fail = (status: number, reason: string, field?: string) =>
+  new EmuError(status, [{ ...(field ? { field } : {}), reason }]);
 export const notFound = () => fail(404, 'Not found');
 export const busy = () => fail(400, 'Linode busy.');
 
@@ -43,7 +44,12 @@ export interface Call {
 export type Handler = (call: Call) => Reply | Promise<Reply>;
 
 /** `public`: works without a token (catalogue endpoints), but a wrong token is still 401. */
-export function api(state: LinodeEmulatorState, op: LinodeOperation, handler: Handler, access: 'token' | 'public' = 'token') {
+export function api(
+  state: LinodeEmulatorState,
+  op: LinodeOperation,
+  handler: Handler,
+  access: 'token' | 'public' = 'token',
+) {
   return async (c: Context): Promise<Response> => {
     const path = c.req.path.replace(/^\/v4(?=\/)/, '');
     const method = c.req.method;
@@ -54,7 +60,8 @@ export function api(state: LinodeEmulatorState, op: LinodeOperation, handler: Ha
     try {
       const auth = c.req.header('authorization');
       const bearer = /^Bearer\s+(.+)$/i.exec(auth ?? '')?.[1]?.trim();
-      if ((auth !== undefined || access === 'token') && bearer !== state.options.token) throw fail(401, 'Invalid Token');
+      if ((auth !== undefined || access === 'token') && bearer !== state.options.token)
+        throw fail(401, 'Invalid Token');
       headers = rateLimit(state, bearer ?? 'anonymous');
       const delay = takeFault(state, req, (f) => f.type === 'delay');
       if (delay?.type === 'delay' && !(await wait(delay.ms, state, c))) return new Response(null, { status: 499 });
@@ -67,7 +74,12 @@ export function api(state: LinodeEmulatorState, op: LinodeOperation, handler: Ha
       sync(state);
       const body = parseBody(raw);
       const param = (name: string) => c.req.param(name) ?? '';
-      const result = await handler({ c, param, body, provisioningFails: () => takeFault(state, req, (f: LinodeFault) => f.type === 'provisioning_fails') !== null });
+      const result = await handler({
+        c,
+        param,
+        body,
+        provisioningFails: () => takeFault(state, req, (f: LinodeFault) => f.type === 'provisioning_fails') !== null,
+      });
       reply = { status: result.status ?? 200, body: result.body };
       if (late?.type === 'succeeds_late') {
         // The operation happened: it is recorded now, and only the answer is late.
@@ -86,7 +98,10 @@ export function api(state: LinodeEmulatorState, op: LinodeOperation, handler: Ha
 }
 
 function respond(reply: { status: number; body: unknown }, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { ...commonHeaders(), ...headers } });
+  return new Response(JSON.stringify(reply.body), {
+    status: reply.status,
+    headers: { ...commonHeaders(), ...headers },
+  });
 }
 
 function commonHeaders(): Record<string, string> {
@@ -97,7 +112,8 @@ function commonHeaders(): Record<string, string> {
     'x-customer-uuid': 'E1A2B3C4-D5E6-4F70-8A9B-0C1D2E3F4A5B',
     'access-control-allow-origin': '*',
     'access-control-allow-headers': 'Authorization, Origin, X-Requested-With, Content-Type, Accept, X-Filter',
-    'access-control-expose-headers': 'X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Status, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After',
+    'access-control-expose-headers':
+      'X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Status, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After',
   };
 }
 
@@ -123,7 +139,11 @@ function rateLimit(state: LinodeEmulatorState, key: string): Record<string, stri
   if (!w || w.windowStart !== windowStart) state.rate.set(key, (w = { windowStart, count: 0 }));
   w.count += 1;
   const reset = Math.ceil((windowStart + size) / 1000);
-  const headers = { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(Math.max(0, limit - w.count)), 'x-ratelimit-reset': String(reset) };
+  const headers = {
+    'x-ratelimit-limit': String(limit),
+    'x-ratelimit-remaining': String(Math.max(0, limit - w.count)),
+    'x-ratelimit-reset': String(reset),
+  };
   if (w.count > limit) {
     const retryAfter = Math.max(1, Math.ceil((windowStart + size - now) / 1000));
     throw new EmuError(429, [{ reason: 'Too Many Requests' }], { ...headers, 'retry-after': String(retryAfter) });
@@ -155,7 +175,15 @@ function redact(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : redact(x)]));
 }
 
-function record(state: LinodeEmulatorState, c: Context, op: string, path: string, method: string, raw: string, status: number): void {
+function record(
+  state: LinodeEmulatorState,
+  c: Context,
+  op: string,
+  path: string,
+  method: string,
+  raw: string,
+  status: number,
+): void {
   let body: unknown = null;
   let filter: unknown = null;
   try {
@@ -169,6 +197,15 @@ function record(state: LinodeEmulatorState, c: Context, op: string, path: string
   } catch {
     filter = null;
   }
-  const entry: RecordedRequest = { at: state.clock.now().toISOString(), method, path, query: c.req.query(), op, status, filter, body };
+  const entry: RecordedRequest = {
+    at: state.clock.now().toISOString(),
+    method,
+    path,
+    query: c.req.query(),
+    op,
+    status,
+    filter,
+    body,
+  };
   state.requests.push(entry);
 }

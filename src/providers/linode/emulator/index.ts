@@ -18,7 +18,15 @@ import { isStepped, type LinodeEmulatorOptions } from './options.ts';
 import { createLinodeEmulatorState, setResolvable, type LinodeEmulatorState, type RecordedRequest } from './state.ts';
 import { eventJson, instanceJson } from './views.ts';
 
-export { createSteppedClock, DEFAULT_DURATIONS, DEMO_DURATIONS, LINODE_EMULATOR_TOKEN, type Durations, type LinodeEmulatorOptions, type SteppedClock } from './options.ts';
+export {
+  createSteppedClock,
+  DEFAULT_DURATIONS,
+  DEMO_DURATIONS,
+  LINODE_EMULATOR_TOKEN,
+  type Durations,
+  type LinodeEmulatorOptions,
+  type SteppedClock,
+} from './options.ts';
 export { OPERATIONS, type FaultOptions, type LinodeFault, type LinodeOperation } from './faults.ts';
 export { SESSION_EXPIRED } from './lish.ts';
 export { createLinodeEmulatorState, type LinodeEmulatorState, type RecordedRequest } from './state.ts';
@@ -88,7 +96,10 @@ export function linodeEmulatorApp(state: LinodeEmulatorState): Hono {
   const app = new Hono();
   app.route('/v4', v4);
   const envelope = (status: 404 | 500, reason: string) =>
-    new Response(JSON.stringify({ errors: [{ reason }] }), { status, headers: { 'content-type': 'application/json', 'x-spec-version': SPEC_VERSION } });
+    new Response(JSON.stringify({ errors: [{ reason }] }), {
+      status,
+      headers: { 'content-type': 'application/json', 'x-spec-version': SPEC_VERSION },
+    });
   app.notFound(() => envelope(404, 'Not found'));
   app.onError(() => envelope(500, 'Internal Server Error'));
   return app;
@@ -102,7 +113,10 @@ export function linodeEmulatorControls(state: LinodeEmulatorState, lish: LishSer
     return found;
   };
   const stepped = () => {
-    if (!isStepped(state.clock)) throw new Error('this emulator runs on real time; start it with a stepped clock (createSteppedClock) to move time');
+    if (!isStepped(state.clock))
+      throw new Error(
+        'this emulator runs on real time; start it with a stepped clock (createSteppedClock) to move time',
+      );
     return state.clock;
   };
   return {
@@ -154,7 +168,8 @@ export function linodeEmulatorControls(state: LinodeEmulatorState, lish: LishSer
       state.rate.clear();
     },
     expireConsoleSessions: (id) => lish.end(id === undefined ? undefined : Number(id), SESSION_EXPIRED, 'close'),
-    closeConsoleWithError: (reason, o = {}) => lish.end(o.id === undefined ? undefined : Number(o.id), reason, o.via ?? 'close'),
+    closeConsoleWithError: (reason, o = {}) =>
+      lish.end(o.id === undefined ? undefined : Number(o.id), reason, o.via ?? 'close'),
   };
 }
 
@@ -162,7 +177,11 @@ export function linodeEmulatorControls(state: LinodeEmulatorState, lish: LishSer
 export async function startLinodeEmulator(opts: LinodeEmulatorOptions = {}): Promise<LinodeEmulator> {
   const state = createLinodeEmulatorState(opts);
   const lish = createLishServer(state);
-  const server = serve({ fetch: linodeEmulatorApp(state).fetch, port: opts.port ?? 0, hostname: '127.0.0.1' }) as Server;
+  const server = serve({
+    fetch: linodeEmulatorApp(state).fetch,
+    port: opts.port ?? 0,
+    hostname: '127.0.0.1',
+  }) as Server;
   server.on('upgrade', (req, socket, head) => lish.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();

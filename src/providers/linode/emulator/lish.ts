@@ -39,7 +39,13 @@ export function lishRoute(app: Hono, state: LinodeEmulatorState): void {
       const inst = instanceOr404(state, param('id'));
       const issue = () => {
         const token = randomBytes(24).toString('base64url');
-        state.lish.set(token, { token, protocol: randomBytes(18).toString('base64url'), linodeId: inst.id, issuedAt: nowMs(state), used: false });
+        state.lish.set(token, {
+          token,
+          protocol: randomBytes(18).toString('base64url'),
+          linodeId: inst.id,
+          issuedAt: nowMs(state),
+          used: false,
+        });
         return state.lish.get(token)!;
       };
       const weblish = issue();
@@ -47,7 +53,12 @@ export function lishRoute(app: Hono, state: LinodeEmulatorState): void {
       const monitor = issue();
       const url = (kind: string, token: string) => `${state.wsOrigin}/lish/${kind}?token=${token}`;
       return {
-        body: { weblish_url: url('weblish', weblish.token), glish_url: url('glish', glish.token), monitor_url: url('monitor', monitor.token), ws_protocols: [weblish.protocol] },
+        body: {
+          weblish_url: url('weblish', weblish.token),
+          glish_url: url('glish', glish.token),
+          monitor_url: url('monitor', monitor.token),
+          ws_protocols: [weblish.protocol],
+        },
       };
     }),
   );
@@ -86,7 +97,8 @@ export function createLishServer(state: LinodeEmulatorState): LishServer {
     },
 
     end(linodeId, reason, via) {
-      for (const [token, cred] of state.lish) if (linodeId === undefined || cred.linodeId === linodeId) state.lish.delete(token);
+      for (const [token, cred] of state.lish)
+        if (linodeId === undefined || cred.linodeId === linodeId) state.lish.delete(token);
       let ended = 0;
       for (const s of open) {
         if (linodeId !== undefined && s.linodeId !== linodeId) continue;
@@ -174,11 +186,16 @@ function run(state: LinodeEmulatorState, linodeId: number, line: string): string
     case '':
       return '';
     case 'help':
-      return out('Commands: help, echo, uname [-a], uptime, hostname, whoami, date, clear, exit', '(This is a demo console; nothing runs anywhere.)');
+      return out(
+        'Commands: help, echo, uname [-a], uptime, hostname, whoami, date, clear, exit',
+        '(This is a demo console; nothing runs anywhere.)',
+      );
     case 'echo':
       return out(args.join(' '));
     case 'uname':
-      return out(args.includes('-a') ? `Linux ${host} 6.8.0-emulated #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux` : 'Linux');
+      return out(
+        args.includes('-a') ? `Linux ${host} 6.8.0-emulated #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux` : 'Linux',
+      );
     case 'uptime': {
       const now = state.clock.now();
       const up = inst?.bootedAt ? Math.floor((now.getTime() - inst.bootedAt) / 60_000) : 0;

@@ -28,8 +28,10 @@ export function paged(c: Context, items: Item[], spec: Collection): Reply {
   const by = typeof filter?.['+order_by'] === 'string' ? filter['+order_by'] : (spec.order?.by ?? 'id');
   if (filter?.['+order_by'] !== undefined) checkField(filter['+order_by'], spec);
   const orderWord = filter?.['+order'];
-  if (orderWord !== undefined && orderWord !== 'asc' && orderWord !== 'desc') throw fail(400, 'Must be one of asc, desc', '+order');
-  const desc = orderWord === undefined ? (filter?.['+order_by'] === undefined ? !!spec.order?.desc : false) : orderWord === 'desc';
+  if (orderWord !== undefined && orderWord !== 'asc' && orderWord !== 'desc')
+    throw fail(400, 'Must be one of asc, desc', '+order');
+  const desc =
+    orderWord === undefined ? (filter?.['+order_by'] === undefined ? !!spec.order?.desc : false) : orderWord === 'desc';
   list = list.sort((a, b) => compare(get(a, by), get(b, by)) * (desc ? -1 : 1));
 
   const pageSize = intParam(c.req.query('page_size'), 100, 'page_size');
@@ -59,7 +61,8 @@ function readFilter(header: string | undefined): Item | null {
 }
 
 function checkField(field: unknown, spec: Collection): void {
-  if (typeof field !== 'string' || !spec.filterable.includes(field)) throw fail(400, `Cannot filter on ${String(field)}`, 'X-Filter');
+  if (typeof field !== 'string' || !spec.filterable.includes(field))
+    throw fail(400, `Cannot filter on ${String(field)}`, 'X-Filter');
 }
 
 function matches(item: Item, filter: Item, spec: Collection): boolean {
@@ -68,7 +71,8 @@ function matches(item: Item, filter: Item, spec: Collection): boolean {
     if (key === '+and' || key === '+or') {
       if (!Array.isArray(cond)) throw fail(400, `${key} must be an array`, 'X-Filter');
       const check = (f: unknown) => {
-        if (!f || typeof f !== 'object' || Array.isArray(f)) throw fail(400, `${key} must hold filter objects`, 'X-Filter');
+        if (!f || typeof f !== 'object' || Array.isArray(f))
+          throw fail(400, `${key} must hold filter objects`, 'X-Filter');
         return matches(item, f as Item, spec);
       };
       // Evaluate every branch so a bad field anywhere is reported, not hidden by short-circuiting.
@@ -109,10 +113,12 @@ function fieldMatches(value: unknown, cond: unknown): boolean {
   });
 }
 
-const anyValue = (value: unknown, test: (v: unknown) => boolean) => (Array.isArray(value) ? value.some(test) : test(value));
+const anyValue = (value: unknown, test: (v: unknown) => boolean) =>
+  Array.isArray(value) ? value.some(test) : test(value);
 
 function equals(value: unknown, literal: unknown): boolean {
-  const same = (v: unknown) => v === literal || (typeof v === 'number' && typeof literal === 'string' && String(v) === literal);
+  const same = (v: unknown) =>
+    v === literal || (typeof v === 'number' && typeof literal === 'string' && String(v) === literal);
   return anyValue(value, same);
 }
 

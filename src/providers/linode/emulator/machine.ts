@@ -45,7 +45,13 @@ export function isTransitional(inst: EmulatedInstance): boolean {
 }
 
 /** Starts a transition now. The first step's event starts; the others wait as `scheduled`. */
-export function startTransition(state: LinodeEmulatorState, inst: EmulatedInstance, steps: Step[], settlesTo: LinodeStatus | 'gone', failed = false): void {
+export function startTransition(
+  state: LinodeEmulatorState,
+  inst: EmulatedInstance,
+  steps: Step[],
+  settlesTo: LinodeStatus | 'gone',
+  failed = false,
+): void {
   let at = nowMs(state);
   accrue(state, inst, at);
   const events = new Map<string, number>();
@@ -62,7 +68,12 @@ export function startTransition(state: LinodeEmulatorState, inst: EmulatedInstan
   // An injected failure ends the first stretch in `offline` with a failed event (spec §7, last rule).
   const first = inst.phases[0];
   if (failed && first) {
-    const dropped = new Set(inst.phases.slice(1).map((p) => p.eventId).filter((id) => id !== first.eventId));
+    const dropped = new Set(
+      inst.phases
+        .slice(1)
+        .map((p) => p.eventId)
+        .filter((id) => id !== first.eventId),
+    );
     state.events = state.events.filter((e) => !dropped.has(e.id));
     inst.phases = [{ ...first, fails: true }];
     inst.settlesTo = 'offline';
@@ -86,7 +97,8 @@ export function sync(state: LinodeEmulatorState): void {
       accrue(state, inst, phase.endsAt);
       phase.onEnd?.();
       const next = inst.phases[0];
-      if (phase.eventId !== null && next?.eventId !== phase.eventId) finishEvent(state, phase.eventId, phase.endsAt, phase.fails);
+      if (phase.eventId !== null && next?.eventId !== phase.eventId)
+        finishEvent(state, phase.eventId, phase.endsAt, phase.fails);
       if (next) {
         startEvent(state, next.eventId, phase.endsAt);
         setStatus(state, inst, next.status, phase.endsAt);
@@ -120,8 +132,14 @@ function finishEvent(state: LinodeEmulatorState, id: number, at: number, failed 
 function accrue(state: LinodeEmulatorState, inst: EmulatedInstance, until: number): void {
   const t = inst.transfer;
   if (until <= t.countedUntil) return;
-  if (monthOf(until) !== t.month) Object.assign(t, { month: monthOf(until), usedBytes: 0, countedUntil: Math.max(t.countedUntil, Date.parse(`${monthOf(until)}-01T00:00:00Z`)) });
-  if (inst.status === 'running') t.usedBytes += Math.floor(((until - t.countedUntil) / 1000) * state.options.transferBytesPerSecond);
+  if (monthOf(until) !== t.month)
+    Object.assign(t, {
+      month: monthOf(until),
+      usedBytes: 0,
+      countedUntil: Math.max(t.countedUntil, Date.parse(`${monthOf(until)}-01T00:00:00Z`)),
+    });
+  if (inst.status === 'running')
+    t.usedBytes += Math.floor(((until - t.countedUntil) / 1000) * state.options.transferBytesPerSecond);
   t.countedUntil = until;
 }
 
@@ -130,10 +148,17 @@ function playBackups(state: LinodeEmulatorState, inst: EmulatedInstance, now: nu
   const b = inst.backups;
   const snap = b.inProgress;
   if (snap?.finishesAt !== null && snap?.finishesAt !== undefined && snap.finishesAt <= now) {
-    Object.assign(snap, { status: 'successful', finished: snap.finishesAt, updated: snap.finishesAt, finishesAt: null });
+    Object.assign(snap, {
+      status: 'successful',
+      finished: snap.finishesAt,
+      updated: snap.finishesAt,
+      finishesAt: null,
+    });
     b.current = snap;
     b.inProgress = null;
-    const e = [...state.events].reverse().find((x) => x.action === 'linode_snapshot' && x.entity?.id === inst.id && x.status === 'started');
+    const e = [...state.events]
+      .reverse()
+      .find((x) => x.action === 'linode_snapshot' && x.entity?.id === inst.id && x.status === 'started');
     if (e) Object.assign(e, { status: 'finished', finished: snap.finished });
   }
   if (!b.enabled || b.enabledAt === null) return;
@@ -151,7 +176,16 @@ function playBackups(state: LinodeEmulatorState, inst: EmulatedInstance, now: nu
 }
 
 export function automaticBackup(state: LinodeEmulatorState, at: number): EmulatedBackup {
-  return { id: ++state.seq.backup, label: null, type: 'auto', status: 'successful', created: at, updated: at, finished: at + 5 * 60_000, finishesAt: null };
+  return {
+    id: ++state.seq.backup,
+    label: null,
+    type: 'auto',
+    status: 'successful',
+    created: at,
+    updated: at,
+    finished: at + 5 * 60_000,
+    finishesAt: null,
+  };
 }
 
 /** Forgets an instance and everything hanging off it (IPs, firewall devices, Lish credentials). */

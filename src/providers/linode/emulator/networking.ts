@@ -49,18 +49,31 @@ function instanceIps(state: LinodeEmulatorState, id: string): Reply {
   const ip = (a: string) => ipJson(state, a)!;
   return {
     body: {
-      ipv4: { public: [ip(inst.publicIpv4)], private: inst.privateIpv4 ? [ip(inst.privateIpv4)] : [], shared: [], reserved: [], vpc: [] },
+      ipv4: {
+        public: [ip(inst.publicIpv4)],
+        private: inst.privateIpv4 ? [ip(inst.privateIpv4)] : [],
+        shared: [],
+        reserved: [],
+        vpc: [],
+      },
       ipv6: { slaac: ip(inst.ipv6), link_local: linkLocal(inst), global: [] },
     },
   };
 }
 
 export function networkingRoutes(app: Hono, state: LinodeEmulatorState): void {
-  app.get('/linode/instances/:id/ips', api(state, 'instance_ips', ({ param }) => instanceIps(state, param('id'))));
+  app.get(
+    '/linode/instances/:id/ips',
+    api(state, 'instance_ips', ({ param }) => instanceIps(state, param('id'))),
+  );
   app.get(
     '/networking/ips',
     api(state, 'list_ips', ({ c }) =>
-      paged(c, [...state.ips.keys()].map((a) => ({ ...ipJson(state, a)! })), { filterable: ['address', 'linode_id', 'region', 'type', 'public', 'rdns'], order: { by: 'address' } }),
+      paged(
+        c,
+        [...state.ips.keys()].map((a) => ({ ...ipJson(state, a)! })),
+        { filterable: ['address', 'linode_id', 'region', 'type', 'public', 'rdns'], order: { by: 'address' } },
+      ),
     ),
   );
   app.get(
@@ -71,5 +84,8 @@ export function networkingRoutes(app: Hono, state: LinodeEmulatorState): void {
       return { body: ip };
     }),
   );
-  app.put('/networking/ips/:address', api(state, 'update_ip', ({ param, body }) => setRdns(state, param('address'), body)));
+  app.put(
+    '/networking/ips/:address',
+    api(state, 'update_ip', ({ param, body }) => setRdns(state, param('address'), body)),
+  );
 }

@@ -103,4 +103,5 @@ export function createSteppedClock(start = new Date('2026-03-02T09:00:00Z')): St
   };
 }
 
-export const isStepped = (clock: Clock): clock is SteppedClock => typeof (clock as Partial<SteppedClock>).advance === 'function';
+export const isStepped = (clock: Clock): clock is SteppedClock =>
+  typeof (clock as Partial<SteppedClock>).advance === 'function';

@@ -10,13 +10,22 @@ import { typeOf } from './views.ts';
 
 export type FieldError = { field?: string; reason: string };
 
-export function checkLabel(label: unknown, others: Iterable<EmulatedInstance>, selfId?: number, field = 'label'): FieldError[] {
+export function checkLabel(
+  label: unknown,
+  others: Iterable<EmulatedInstance>,
+  selfId?: number,
+  field = 'label',
+): FieldError[] {
   if (typeof label !== 'string') return [{ field, reason: 'Label must be a string' }];
   if (label.length < 3 || label.length > 64) return [{ field, reason: 'Length must be 3-64 characters' }];
   if (!/^[A-Za-z]/.test(label)) return [{ field, reason: 'Label must begin with a letter' }];
-  if (!/^[A-Za-z0-9_.-]+$/.test(label)) return [{ field, reason: 'Label may only contain letters, numbers, dashes, underscores and periods' }];
-  if (/--|__|\.\./.test(label)) return [{ field, reason: 'Label must not contain two dashes, underscores or periods in a row' }];
-  for (const o of others) if (o.id !== selfId && o.label.toLowerCase() === label.toLowerCase()) return [{ field, reason: 'Label must be unique among your Linodes' }];
+  if (!/^[A-Za-z0-9_.-]+$/.test(label))
+    return [{ field, reason: 'Label may only contain letters, numbers, dashes, underscores and periods' }];
+  if (/--|__|\.\./.test(label))
+    return [{ field, reason: 'Label must not contain two dashes, underscores or periods in a row' }];
+  for (const o of others)
+    if (o.id !== selfId && o.label.toLowerCase() === label.toLowerCase())
+      return [{ field, reason: 'Label must be unique among your Linodes' }];
   return [];
 }
 
@@ -34,17 +43,22 @@ export function checkPassword(pw: unknown, field = 'root_pass'): FieldError[] {
   return strong ? [] : [{ field, reason: 'Password does not meet strength requirement.' }];
 }
 
-const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]{20,}={0,3}( .*)?$/;
+const SSH_KEY =
+  /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]{20,}={0,3}( .*)?$/;
 
 export function checkKeys(keys: unknown): FieldError[] {
   if (keys === undefined || keys === null) return [];
   if (!Array.isArray(keys)) return [{ field: 'authorized_keys', reason: 'Must be an array of public keys' }];
-  return keys.some((k) => typeof k !== 'string' || !SSH_KEY.test(k.trim())) ? [{ field: 'authorized_keys', reason: 'Invalid SSH key' }] : [];
+  return keys.some((k) => typeof k !== 'string' || !SSH_KEY.test(k.trim()))
+    ? [{ field: 'authorized_keys', reason: 'Invalid SSH key' }]
+    : [];
 }
 
 export function checkType(type: unknown): FieldError[] {
   if (type === undefined) return [{ field: 'type', reason: 'type is required' }];
-  return typeof type === 'string' && typeOf(type) ? [] : [{ field: 'type', reason: 'A valid plan type by that ID was not found' }];
+  return typeof type === 'string' && typeOf(type)
+    ? []
+    : [{ field: 'type', reason: 'A valid plan type by that ID was not found' }];
 }
 
 export function checkRegion(region: unknown): FieldError[] {
@@ -68,10 +82,13 @@ export function checkStackScript(id: unknown, data: unknown, image: unknown): Fi
   if (id === undefined || id === null) return [];
   const script = STACKSCRIPTS.find((s) => s.id === id);
   if (!script) return [{ field: 'stackscript_id', reason: 'StackScript not found' }];
-  if (typeof image === 'string' && !script.images.includes(image)) return [{ field: 'image', reason: 'Image is not compatible with this StackScript' }];
-  if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) return [{ field: 'stackscript_data', reason: 'Must be an object' }];
+  if (typeof image === 'string' && !script.images.includes(image))
+    return [{ field: 'image', reason: 'Image is not compatible with this StackScript' }];
+  if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data)))
+    return [{ field: 'stackscript_data', reason: 'Must be an object' }];
   const values = (data ?? {}) as Record<string, unknown>;
-  if (JSON.stringify(values).length > 65_535) return [{ field: 'stackscript_data', reason: 'Must be 65535 characters or fewer when serialized' }];
+  if (JSON.stringify(values).length > 65_535)
+    return [{ field: 'stackscript_data', reason: 'Must be 65535 characters or fewer when serialized' }];
   const errors: FieldError[] = [];
   for (const udf of script.user_defined_fields) {
     const v = values[udf.name];
@@ -80,7 +97,8 @@ export function checkStackScript(id: unknown, data: unknown, image: unknown): Fi
       continue;
     }
     if (typeof v !== 'string') errors.push({ field: 'stackscript_data', reason: `${udf.name} must be a string` });
-    else if (udf.oneOf && !udf.oneOf.split(',').includes(v)) errors.push({ field: 'stackscript_data', reason: `${udf.name} must be one of ${udf.oneOf}` });
+    else if (udf.oneOf && !udf.oneOf.split(',').includes(v))
+      errors.push({ field: 'stackscript_data', reason: `${udf.name} must be one of ${udf.oneOf}` });
     else if (udf.manyOf && !v.split(',').every((x) => udf.manyOf!.split(',').includes(x))) {
       errors.push({ field: 'stackscript_data', reason: `${udf.name} must be made of ${udf.manyOf}` });
     }

@@ -1,5 +1,11 @@
 import { systemClock, type Clock } from '../../../lib/time.ts';
-import { DEFAULT_DURATIONS, DEMO_DURATIONS, LINODE_EMULATOR_TOKEN, type Durations, type LinodeEmulatorOptions } from './options.ts';
+import {
+  DEFAULT_DURATIONS,
+  DEMO_DURATIONS,
+  LINODE_EMULATOR_TOKEN,
+  type Durations,
+  type LinodeEmulatorOptions,
+} from './options.ts';
 import type { LinodeEventStatus, LinodeStatus } from '../types.ts';
 import type { ArmedFault } from './faults.ts';
 
@@ -89,7 +95,13 @@ export interface EmulatedFirewall {
   tags: string[];
   created: number;
   updated: number;
-  rules: { inbound: unknown[]; inbound_policy: 'ACCEPT' | 'DROP'; outbound: unknown[]; outbound_policy: 'ACCEPT' | 'DROP'; version: number };
+  rules: {
+    inbound: unknown[];
+    inbound_policy: 'ACCEPT' | 'DROP';
+    outbound: unknown[];
+    outbound_policy: 'ACCEPT' | 'DROP';
+    version: number;
+  };
   devices: Array<{ id: number; linodeId: number; created: number }>;
 }
 
@@ -123,7 +135,9 @@ export interface RecordedRequest {
 }
 
 export interface LinodeEmulatorState {
-  options: Required<Pick<LinodeEmulatorOptions, 'token' | 'transferBytesPerSecond'>> & { rateLimit: { limit: number; windowSeconds: number } };
+  options: Required<Pick<LinodeEmulatorOptions, 'token' | 'transferBytesPerSecond'>> & {
+    rateLimit: { limit: number; windowSeconds: number };
+  };
   clock: Clock;
   durations: Durations;
   instances: Map<number, EmulatedInstance>;
@@ -139,7 +153,15 @@ export interface LinodeEmulatorState {
   rate: Map<string, { windowStart: number; count: number }>;
   /** Base for Lish URLs, e.g. `ws://127.0.0.1:41234`; set when the server listens. */
   wsOrigin: string;
-  seq: { instance: number; backup: number; event: number; firewall: number; device: number; ipv4: number; private: number };
+  seq: {
+    instance: number;
+    backup: number;
+    event: number;
+    firewall: number;
+    device: number;
+    ipv4: number;
+    private: number;
+  };
   /** Aborted by close(): pending delays give up. */
   closing: AbortController;
 }
@@ -164,7 +186,15 @@ export function createLinodeEmulatorState(opts: LinodeEmulatorOptions = {}): Lin
     resolvesDomains: (opts.resolvesDomains ?? []).map((d) => d.toLowerCase().replace(/^\.+|\.+$/g, '')),
     rate: new Map(),
     wsOrigin: 'ws://127.0.0.1',
-    seq: { instance: 54_300_000, backup: 312_000_000, event: 912_000_000, firewall: 61_000, device: 118_000, ipv4: 0, private: 0 },
+    seq: {
+      instance: 54_300_000,
+      backup: 312_000_000,
+      event: 912_000_000,
+      firewall: 61_000,
+      device: 118_000,
+      ipv4: 0,
+      private: 0,
+    },
     closing: new AbortController(),
   };
   setResolvable(state, opts.resolvableNames ?? {});
@@ -174,7 +204,8 @@ export function createLinodeEmulatorState(opts: LinodeEmulatorOptions = {}): Lin
 /** Replaces the table of names the emulator's "DNS" resolves. */
 export function setResolvable(state: LinodeEmulatorState, names: Record<string, string | string[]>): void {
   state.resolvable.clear();
-  for (const [name, addrs] of Object.entries(names)) state.resolvable.set(normalName(name), new Set(Array.isArray(addrs) ? addrs : [addrs]));
+  for (const [name, addrs] of Object.entries(names))
+    state.resolvable.set(normalName(name), new Set(Array.isArray(addrs) ? addrs : [addrs]));
 }
 
 export const normalName = (name: string) => name.toLowerCase().replace(/\.$/, '');

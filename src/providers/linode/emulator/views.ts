@@ -1,6 +1,21 @@
-import type { LinodeBackup, LinodeEvent, LinodeFirewall, LinodeFirewallDevice, LinodeInstance, LinodeIp, LinodeType } from '../types.ts';
+import type {
+  LinodeBackup,
+  LinodeEvent,
+  LinodeFirewall,
+  LinodeFirewallDevice,
+  LinodeInstance,
+  LinodeIp,
+  LinodeType,
+} from '../types.ts';
 import { REGIONS, TYPES } from './catalogue.ts';
-import { linodeTime, type EmulatedBackup, type EmulatedEvent, type EmulatedFirewall, type EmulatedInstance, type LinodeEmulatorState } from './state.ts';
+import {
+  linodeTime,
+  type EmulatedBackup,
+  type EmulatedEvent,
+  type EmulatedFirewall,
+  type EmulatedInstance,
+  type LinodeEmulatorState,
+} from './state.ts';
 
 /** Emulated records rendered in Linode's wire shapes (spec §6). */
 
@@ -52,15 +67,50 @@ export function ipJson(state: LinodeEmulatorState, address: string): LinodeIp | 
   const base = { address, linode_id: inst.id, region: inst.region };
   if (address === inst.publicIpv4) {
     const gateway = address.replace(/\.\d+$/, '.1');
-    return { ...base, gateway, subnet_mask: '255.255.255.0', prefix: 24, type: 'ipv4', public: true, rdns: rec.rdns ?? defaultRdns(address) };
+    return {
+      ...base,
+      gateway,
+      subnet_mask: '255.255.255.0',
+      prefix: 24,
+      type: 'ipv4',
+      public: true,
+      rdns: rec.rdns ?? defaultRdns(address),
+    };
   }
-  if (address === inst.privateIpv4) return { ...base, gateway: null, subnet_mask: '255.255.128.0', prefix: 17, type: 'ipv4', public: false, rdns: null };
-  return { ...base, gateway: 'fe80::1', subnet_mask: 'ffff:ffff:ffff:ffff::', prefix: 64, type: 'ipv6', public: true, rdns: rec.rdns };
+  if (address === inst.privateIpv4)
+    return {
+      ...base,
+      gateway: null,
+      subnet_mask: '255.255.128.0',
+      prefix: 17,
+      type: 'ipv4',
+      public: false,
+      rdns: null,
+    };
+  return {
+    ...base,
+    gateway: 'fe80::1',
+    subnet_mask: 'ffff:ffff:ffff:ffff::',
+    prefix: 64,
+    type: 'ipv6',
+    public: true,
+    rdns: rec.rdns,
+  };
 }
 
 export function linkLocal(inst: EmulatedInstance): LinodeIp {
   const tail = inst.ipv6.split('::')[1];
-  return { address: `fe80::${tail}`, gateway: 'fe80::1', subnet_mask: 'ffff:ffff:ffff:ffff::', prefix: 64, type: 'ipv6', public: false, rdns: null, linode_id: inst.id, region: inst.region };
+  return {
+    address: `fe80::${tail}`,
+    gateway: 'fe80::1',
+    subnet_mask: 'ffff:ffff:ffff:ffff::',
+    prefix: 64,
+    type: 'ipv6',
+    public: false,
+    rdns: null,
+    linode_id: inst.id,
+    region: inst.region,
+  };
 }
 
 /** Public IPv4 from the documentation ranges (RFC 5737), 480 addresses; private from 192.168.128.0/17. */
@@ -76,7 +126,11 @@ export function allocateAddresses(state: LinodeEmulatorState, id: number, region
     privateIpv4 = `192.168.${128 + Math.floor(k / 250)}.${2 + (k % 250)}`;
   }
   // SLAAC in the documentation prefix 2001:db8::/32, one /64 per region.
-  const regionIndex = Math.max(0, REGIONS.findIndex((r) => r.id === region)) + 1;
+  const regionIndex =
+    Math.max(
+      0,
+      REGIONS.findIndex((r) => r.id === region),
+    ) + 1;
   const hex = id.toString(16).padStart(6, '0').slice(-6);
   const ipv6 = `2001:db8:${regionIndex}::f03c:95ff:fe${hex.slice(0, 2)}:${hex.slice(2)}`;
   return { publicIpv4, privateIpv4, ipv6 };

@@ -67,8 +67,17 @@ const injected: Record<Exclude<ResendFailure, 'timeout' | 'non_json'>, () => Rep
     }),
   '500': () => fail(500, 'internal_server_error', 'An unexpected error occurred.'),
   '403_unverified_domain': () =>
-    fail(403, 'validation_error', 'The skypanel.local domain is not verified. Please, add and verify your domain on https://resend.com/domains'),
-  '422': () => fail(422, 'validation_error', 'Invalid `to` field. The email address needs to follow the `email@example.com` format.'),
+    fail(
+      403,
+      'validation_error',
+      'The skypanel.local domain is not verified. Please, add and verify your domain on https://resend.com/domains',
+    ),
+  '422': () =>
+    fail(
+      422,
+      'validation_error',
+      'Invalid `to` field. The email address needs to follow the `email@example.com` format.',
+    ),
 };
 
 export async function startResendEmulator(opts: ResendEmulatorOptions = {}): Promise<ResendEmulator> {
@@ -82,7 +91,11 @@ export async function startResendEmulator(opts: ResendEmulatorOptions = {}): Pro
     const path = new URL(req.url ?? '/', 'http://emulator').pathname.replace(/\/+$/, '');
     const auth = req.headers.authorization;
     if (!auth) {
-      return fail(401, 'missing_api_key', 'Missing API key in the authorization header. Include the following header in the request: Authorization: Bearer YOUR_API_KEY');
+      return fail(
+        401,
+        'missing_api_key',
+        'Missing API key in the authorization header. Include the following header in the request: Authorization: Bearer YOUR_API_KEY',
+      );
     }
     if (!/^Bearer re_\S+$/.test(auth)) return fail(403, 'invalid_api_key', 'API key is invalid');
 
@@ -115,7 +128,11 @@ export async function startResendEmulator(opts: ResendEmulatorOptions = {}): Pro
     if (previous) {
       return previous.bodyHash === bodyHash
         ? previous.reply
-        : fail(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload. Change your idempotency key or payload.');
+        : fail(
+            409,
+            'invalid_idempotent_request',
+            'Same idempotency key used with a different request payload. Change your idempotency key or payload.',
+          );
     }
 
     let payload: unknown;
@@ -127,7 +144,12 @@ export async function startResendEmulator(opts: ResendEmulatorOptions = {}): Pro
     const checked = validate(payload, validationStatus);
     if ('status' in checked) return checked;
 
-    const message: ResendEmulatorMessage = { id: randomUUID(), ...checked, idempotencyKey: idemKey, created_at: new Date().toISOString() };
+    const message: ResendEmulatorMessage = {
+      id: randomUUID(),
+      ...checked,
+      idempotencyKey: idemKey,
+      created_at: new Date().toISOString(),
+    };
     messages.push(message);
     const reply: Reply = { status: 200, body: { id: message.id } };
     if (idemKey) idempotent.set(idemKey, { bodyHash, reply });
@@ -145,7 +167,9 @@ export async function startResendEmulator(opts: ResendEmulatorOptions = {}): Pro
     req.on('end', () => {
       const reply = handle(req, Buffer.concat(chunks).toString('utf8'), res);
       if (!reply) return; // answered already, or held open to simulate a timeout
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
+      res
+        .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+        .end(JSON.stringify(reply.body));
     });
   });
 
@@ -173,17 +197,23 @@ type Fields = Omit<ResendEmulatorMessage, 'id' | 'idempotencyKey' | 'created_at'
 /** Mirrors the checks Resend makes on `POST /emails`, with its wording. */
 function validate(payload: unknown, status: number): Fields | Reply {
   const invalid = (message: string) => fail(status, 'validation_error', message);
-  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return invalid('The request body must be a JSON object.');
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+    return invalid('The request body must be a JSON object.');
   const p = payload as Record<string, unknown>;
 
   if (typeof p.from !== 'string' || !p.from.trim()) return invalid('Missing `from` field.');
   if (!isAddress(p.from)) {
-    return invalid('Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.');
+    return invalid(
+      'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+    );
   }
   const to = list(p.to);
   if (!to || to.length === 0) return invalid('Missing `to` field.');
   if (to.length > 50) return invalid('Invalid `to` field. Too many recipients: the maximum is 50.');
-  if (!to.every(isAddress)) return invalid('Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.');
+  if (!to.every(isAddress))
+    return invalid(
+      'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+    );
   if (typeof p.subject !== 'string') return invalid('Missing `subject` field.');
   const html = typeof p.html === 'string' && p.html !== '' ? p.html : null;
   const text = typeof p.text === 'string' && p.text !== '' ? p.text : null;
@@ -198,10 +228,24 @@ function validate(payload: unknown, status: number): Fields | Reply {
   const replyTo = optional('reply_to');
   if (!cc || !bcc || !replyTo) return invalid('Invalid `cc`, `bcc` or `reply_to` field.');
   const headers = p.headers ?? {};
-  if (typeof headers !== 'object' || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string')) {
+  if (
+    typeof headers !== 'object' ||
+    Array.isArray(headers) ||
+    !Object.values(headers).every((v) => typeof v === 'string')
+  ) {
     return invalid('Invalid `headers` field. Header values must be strings.');
   }
-  return { from: p.from, to, subject: p.subject, html, text, cc, bcc, reply_to: replyTo, headers: headers as Record<string, string> };
+  return {
+    from: p.from,
+    to,
+    subject: p.subject,
+    html,
+    text,
+    cc,
+    bcc,
+    reply_to: replyTo,
+    headers: headers as Record<string, string>,
+  };
 }
 
 function list(v: unknown): string[] | null {

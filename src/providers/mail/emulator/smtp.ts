@@ -52,7 +52,8 @@ export interface SmtpEmulatorOptions {
   port?: number;
 }
 
-const smtpError = (code: number, message: string): SMTPServerError => Object.assign(new Error(message), { responseCode: code });
+const smtpError = (code: number, message: string): SMTPServerError =>
+  Object.assign(new Error(message), { responseCode: code });
 
 export async function startSmtpEmulator(opts: SmtpEmulatorOptions = {}): Promise<SmtpEmulator> {
   const users = opts.users ? (Array.isArray(opts.users) ? opts.users : [opts.users]) : [];
@@ -82,7 +83,8 @@ export async function startSmtpEmulator(opts: SmtpEmulatorOptions = {}): Promise
     },
     onRcptTo(address, _session, cb) {
       const failure = take('550', '451');
-      if (failure === '550') return cb(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
+      if (failure === '550')
+        return cb(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
       if (failure === '451') return cb(smtpError(451, '4.3.0 Temporary failure, please try again later'));
       cb();
     },
@@ -149,7 +151,10 @@ export async function startSmtpEmulator(opts: SmtpEmulatorOptions = {}): Promise
 function headerRecord(lines: ReadonlyArray<{ key: string; line: string }>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const { key, line } of lines) {
-    const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+    const value = line
+      .slice(line.indexOf(':') + 1)
+      .replace(/\r?\n[ \t]+/g, ' ')
+      .trim();
     out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`;
   }
   return out;

@@ -8,11 +8,13 @@ import type { PayPalErrorDetail } from '../types.ts';
 
 const MESSAGES: Record<string, string> = {
   INVALID_REQUEST: 'Request is not well-formed, syntactically incorrect, or violates schema.',
-  AUTHENTICATION_FAILURE: 'Authentication failed due to invalid authentication credentials or a missing Authorization header.',
+  AUTHENTICATION_FAILURE:
+    'Authentication failed due to invalid authentication credentials or a missing Authorization header.',
   NOT_AUTHORIZED: 'Authorization failed due to insufficient permissions.',
   RESOURCE_NOT_FOUND: 'The specified resource does not exist.',
   RESOURCE_CONFLICT: 'The server has detected a conflict while processing this request.',
-  UNPROCESSABLE_ENTITY: 'The requested action could not be performed, semantically incorrect, or failed business validation.',
+  UNPROCESSABLE_ENTITY:
+    'The requested action could not be performed, semantically incorrect, or failed business validation.',
   UNSUPPORTED_MEDIA_TYPE: 'The server does not support the request payload’s media type.',
   RATE_LIMIT_REACHED: 'Too many requests. Blocked due to rate limiting.',
   INTERNAL_SERVER_ERROR: 'An internal server error has occurred.',
@@ -34,22 +36,31 @@ const DESCRIPTIONS: Record<string, string> = {
   ORDER_NOT_APPROVED:
     "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
   ORDER_ALREADY_CAPTURED: "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.",
-  INSTRUMENT_DECLINED: "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment.",
+  INSTRUMENT_DECLINED:
+    "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment.",
   PAYER_ACTION_REQUIRED: 'Payer needs to perform the following action before proceeding with payment.',
-  DUPLICATE_INVOICE_ID: 'Duplicate Invoice ID detected. To avoid a potential duplicate transaction your account setting requires that Invoice Id be unique for each transaction.',
+  DUPLICATE_INVOICE_ID:
+    'Duplicate Invoice ID detected. To avoid a potential duplicate transaction your account setting requires that Invoice Id be unique for each transaction.',
   INVALID_RESOURCE_ID: 'Specified resource ID does not exist. Please check the resource ID and try again.',
-  REFUND_AMOUNT_EXCEEDED: 'The refund amount must be less than or equal to the capture amount that has not yet been refunded.',
+  REFUND_AMOUNT_EXCEEDED:
+    'The refund amount must be less than or equal to the capture amount that has not yet been refunded.',
   CAPTURE_FULLY_REFUNDED: 'The capture has already been fully refunded.',
-  PENDING_CAPTURE: 'Cannot initiate a refund as the capture is pending. Capture is typically pending when the payer has funded the transaction by an eCheck.',
-  REFUND_NOT_PERMITTED_DUE_TO_CHARGEBACK: 'Refunds not allowed on this capture due to a chargeback on the card or bank.',
-  PREVIOUS_REQUEST_IN_PROGRESS: 'A previous request on this resource is currently in progress. Please wait for some time and try again.',
+  PENDING_CAPTURE:
+    'Cannot initiate a refund as the capture is pending. Capture is typically pending when the payer has funded the transaction by an eCheck.',
+  REFUND_NOT_PERMITTED_DUE_TO_CHARGEBACK:
+    'Refunds not allowed on this capture due to a chargeback on the card or bank.',
+  PREVIOUS_REQUEST_IN_PROGRESS:
+    'A previous request on this resource is currently in progress. Please wait for some time and try again.',
   DECIMAL_PRECISION: 'If the currency supports decimals, only two decimal place precision is supported.',
-  CANNOT_BE_ZERO_OR_NEGATIVE: 'Must be greater than zero. If the currency supports decimals, only two decimal place precision is supported.',
+  CANNOT_BE_ZERO_OR_NEGATIVE:
+    'Must be greater than zero. If the currency supports decimals, only two decimal place precision is supported.',
   CURRENCY_MISMATCH: 'Refund must be in the same currency as the capture.',
   INVALID_CURRENCY_CODE: 'Currency code is invalid or is not currently supported.',
-  AMOUNT_MISMATCH: 'Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.',
+  AMOUNT_MISMATCH:
+    'Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.',
   ITEM_TOTAL_MISMATCH: 'Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.',
-  ITEM_TOTAL_REQUIRED: 'If item details are specified (items.unit_amount and items.quantity) corresponding amount.breakdown.item_total is required.',
+  ITEM_TOTAL_REQUIRED:
+    'If item details are specified (items.unit_amount and items.quantity) corresponding amount.breakdown.item_total is required.',
   MALFORMED_REQUEST_JSON: 'The request JSON is not well formed.',
   MISSING_REQUIRED_PARAMETER: 'A required field / parameter is missing.',
   INVALID_PARAMETER_VALUE: 'The value of a field is invalid.',
@@ -60,7 +71,11 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 
 /** A REST error reply in PayPal's envelope, with `debug_id` and the matching header. */
-export function paypalError(status: number, issue?: string, extra: Partial<PayPalErrorDetail> & { name?: string; links?: unknown[] } = {}): Reply {
+export function paypalError(
+  status: number,
+  issue?: string,
+  extra: Partial<PayPalErrorDetail> & { name?: string; links?: unknown[] } = {},
+): Reply {
   const name = extra.name ?? NAMES[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'INVALID_REQUEST');
   const id = debugId();
   const body: Record<string, unknown> = { name, message: MESSAGES[name] ?? MESSAGES.INVALID_REQUEST, debug_id: id };

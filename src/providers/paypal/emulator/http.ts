@@ -30,24 +30,44 @@ export interface Route {
   idempotent: boolean;
 }
 
-export const route = (op: PayPalOperation, json: boolean, idempotent = false): Route => ({ op, bearer: op !== 'token', json, idempotent });
+export const route = (op: PayPalOperation, json: boolean, idempotent = false): Route => ({
+  op,
+  bearer: op !== 'token',
+  json,
+  idempotent,
+});
 
 /**
  * Auth, `PayPal-Request-Id` replay, injected faults, then the handler. A `null` reply means
  * "drop the connection" (timeouts and connection_lost).
  */
-export async function api(state: PayPalEmulatorState, c: Context, r: Route, handler: (raw: string, body: unknown) => Reply): Promise<Response> {
+export async function api(
+  state: PayPalEmulatorState,
+  c: Context,
+  r: Route,
+  handler: (raw: string, body: unknown) => Reply,
+): Promise<Response> {
   const requestId = c.req.header('paypal-request-id') ?? null;
   const reply = await process(state, c, r, requestId, handler);
   record(state, c, r.op, requestId, reply ? reply.status : 0);
   if (!reply) return drop(c);
   return new Response(JSON.stringify(reply.body), {
     status: reply.status,
-    headers: { 'content-type': 'application/json', 'paypal-debug-id': randomBytes(7).toString('hex').slice(0, 13), ...reply.headers },
+    headers: {
+      'content-type': 'application/json',
+      'paypal-debug-id': randomBytes(7).toString('hex').slice(0, 13),
+      ...reply.headers,
+    },
   });
 }
 
-async function process(state: PayPalEmulatorState, c: Context, r: Route, requestId: string | null, handler: (raw: string, body: unknown) => Reply): Promise<Reply | null> {
+async function process(
+  state: PayPalEmulatorState,
+  c: Context,
+  r: Route,
+  requestId: string | null,
+  handler: (raw: string, body: unknown) => Reply,
+): Promise<Reply | null> {
   if (r.bearer && !hasValidToken(state, c)) return paypalError(401, undefined, { name: 'AUTHENTICATION_FAILURE' });
   if (requestId !== null && (requestId.length < 1 || requestId.length > 108)) {
     return paypalError(400, 'INVALID_STRING_LENGTH', { field: 'PayPal-Request-Id', location: 'header' });
@@ -58,7 +78,8 @@ async function process(state: PayPalEmulatorState, c: Context, r: Route, request
     if (stored) return replay(stored);
     const running = state.inFlight.get(key);
     // Refunds say so (409); orders wait for the first request and replay its answer.
-    if (running && r.op === 'refund') return paypalError(409, 'PREVIOUS_REQUEST_IN_PROGRESS', { name: 'RESOURCE_CONFLICT' });
+    if (running && r.op === 'refund')
+      return paypalError(409, 'PREVIOUS_REQUEST_IN_PROGRESS', { name: 'RESOURCE_CONFLICT' });
     while (state.inFlight.has(key)) await state.inFlight.get(key);
     const after = state.idempotent.get(key);
     if (after) return replay(after);
@@ -68,13 +89,18 @@ async function process(state: PayPalEmulatorState, c: Context, r: Route, request
   try {
     const slow = takeFault(state, r.op, (f) => typeof f === 'object' && 'slow' in f);
     if (slow && typeof slow === 'object' && 'slow' in slow) await wait(slow.slow, state, c);
-    const fault = takeFault(state, r.op, (f) => (typeof f === 'object' && 'error' in f) || isNamed(...REQUEST_FAULTS)(f));
+    const fault = takeFault(
+      state,
+      r.op,
+      (f) => (typeof f === 'object' && 'error' in f) || isNamed(...REQUEST_FAULTS)(f),
+    );
     if (fault) return await faultReply(state, c, fault);
 
     const raw = await c.req.text();
     let body: unknown = {};
     if (r.json) {
-      if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) return paypalError(415, 'UNSUPPORTED_MEDIA_TYPE', { name: 'UNSUPPORTED_MEDIA_TYPE' });
+      if (!/^application\/json\b/i.test(c.req.header('content-type') ?? ''))
+        return paypalError(415, 'UNSUPPORTED_MEDIA_TYPE', { name: 'UNSUPPORTED_MEDIA_TYPE' });
       if (raw.trim()) {
         try {
           body = JSON.parse(raw);
@@ -130,12 +156,22 @@ export function issueToken(state: PayPalEmulatorState, c: Context, raw: string):
   const m = /^Basic\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
   const decoded = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
   const sep = decoded.indexOf(':');
-  if (sep < 0 || decoded.slice(0, sep) !== state.options.clientId || decoded.slice(sep + 1) !== state.options.clientSecret) {
+  if (
+    sep < 0 ||
+    decoded.slice(0, sep) !== state.options.clientId ||
+    decoded.slice(sep + 1) !== state.options.clientSecret
+  ) {
     return { status: 401, body: { error: 'invalid_client', error_description: 'Client Authentication failed' } };
   }
   const grant = new URLSearchParams(raw).get('grant_type');
   if (grant !== 'client_credentials') {
-    return { status: 400, body: { error: 'unsupported_grant_type', error_description: grant ? `Grant Type ${grant} is not supported` : 'Grant Type is NULL' } };
+    return {
+      status: 400,
+      body: {
+        error: 'unsupported_grant_type',
+        error_description: grant ? `Grant Type ${grant} is not supported` : 'Grant Type is NULL',
+      },
+    };
   }
   const token = `A21AA${randomBytes(36).toString('base64url')}`;
   const ttl = state.options.tokenTtlSeconds;
@@ -143,7 +179,8 @@ export function issueToken(state: PayPalEmulatorState, c: Context, raw: string):
   return {
     status: 200,
     body: {
-      scope: 'https://uri.paypal.com/services/payments/payment https://uri.paypal.com/services/payments/refund https://uri.paypal.com/services/applications/webhooks',
+      scope:
+        'https://uri.paypal.com/services/payments/payment https://uri.paypal.com/services/payments/refund https://uri.paypal.com/services/applications/webhooks',
       access_token: token,
       token_type: 'Bearer',
       app_id: 'APP-80W284485P519543T',
@@ -163,7 +200,13 @@ export function wantsRepresentation(c: Context): boolean {
   return /return=representation/i.test(c.req.header('prefer') ?? '');
 }
 
-export function record(state: PayPalEmulatorState, c: Context, op: PayPalOperation | 'page', requestId: string | null, status: number): void {
+export function record(
+  state: PayPalEmulatorState,
+  c: Context,
+  op: PayPalOperation | 'page',
+  requestId: string | null,
+  status: number,
+): void {
   state.requests.push({ op, method: c.req.method, path: c.req.path, requestId, status });
 }
 
@@ -188,4 +231,3 @@ function drop(c: Context): Response {
   incoming?.socket?.destroy();
   return new Response('connection dropped by the PayPal emulator', { status: 502 });
 }
-

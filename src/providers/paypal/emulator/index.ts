@@ -6,7 +6,15 @@ import { paypalError } from './errors.ts';
 import { api, issueToken, record, route, wantsRepresentation } from './http.ts';
 import { decide, captureOrder, createOrder, getOrder, type BuyerDecision } from './orders.ts';
 import { approvalPage, messagePage } from './page.ts';
-import { completePending, completeRefund, denyPending, getCapture, getRefund, refundCapture, reverseCapture } from './payments.ts';
+import {
+  completePending,
+  completeRefund,
+  denyPending,
+  getCapture,
+  getRefund,
+  refundCapture,
+  reverseCapture,
+} from './payments.ts';
 import { captureJson, orderJson, refundJson } from './resources.ts';
 import {
   AFTER_FAULTS,
@@ -106,17 +114,33 @@ export function paypalEmulatorApp(state: PayPalEmulatorState): Hono {
   });
 
   app.post('/v1/oauth2/token', (c) => api(state, c, route('token', false), (raw) => issueToken(state, c, raw)));
-  app.post('/v2/checkout/orders', (c) => api(state, c, route('create_order', true, true), (_raw, body) => createOrder(state, body, wantsRepresentation(c))));
-  app.get('/v2/checkout/orders/:id', (c) => api(state, c, route('get_order', false), () => getOrder(state, c.req.param('id'))));
-  app.post('/v2/checkout/orders/:id/capture', (c) => api(state, c, route('capture', true, true), () => captureOrder(state, c.req.param('id'))));
-  app.get('/v2/payments/captures/:id', (c) => api(state, c, route('get_capture', false), () => getCapture(state, c.req.param('id'))));
-  app.post('/v2/payments/captures/:id/refund', (c) =>
-    api(state, c, route('refund', true, true), (_raw, body) => refundCapture(state, c.req.param('id'), body, wantsRepresentation(c))),
+  app.post('/v2/checkout/orders', (c) =>
+    api(state, c, route('create_order', true, true), (_raw, body) => createOrder(state, body, wantsRepresentation(c))),
   );
-  app.get('/v2/payments/refunds/:id', (c) => api(state, c, route('get_refund', false), () => getRefund(state, c.req.param('id'))));
-  app.post('/v1/notifications/verify-webhook-signature', (c) => api(state, c, route('verify_webhook', true), (_raw, body) => verifyWebhookSignature(state, body)));
+  app.get('/v2/checkout/orders/:id', (c) =>
+    api(state, c, route('get_order', false), () => getOrder(state, c.req.param('id'))),
+  );
+  app.post('/v2/checkout/orders/:id/capture', (c) =>
+    api(state, c, route('capture', true, true), () => captureOrder(state, c.req.param('id'))),
+  );
+  app.get('/v2/payments/captures/:id', (c) =>
+    api(state, c, route('get_capture', false), () => getCapture(state, c.req.param('id'))),
+  );
+  app.post('/v2/payments/captures/:id/refund', (c) =>
+    api(state, c, route('refund', true, true), (_raw, body) =>
+      refundCapture(state, c.req.param('id'), body, wantsRepresentation(c)),
+    ),
+  );
+  app.get('/v2/payments/refunds/:id', (c) =>
+    api(state, c, route('get_refund', false), () => getRefund(state, c.req.param('id'))),
+  );
+  app.post('/v1/notifications/verify-webhook-signature', (c) =>
+    api(state, c, route('verify_webhook', true), (_raw, body) => verifyWebhookSignature(state, body)),
+  );
   // What PAYPAL-CERT-URL points at. The app must never fetch it (it asks the verify API instead).
-  app.get('/v1/notifications/certs/:name', (c) => c.text(state.signing.publicKeyPem, 200, { 'content-type': 'application/x-pem-file' }));
+  app.get('/v1/notifications/certs/:name', (c) =>
+    c.text(state.signing.publicKeyPem, 200, { 'content-type': 'application/x-pem-file' }),
+  );
 
   // The buyer's side: the approval page and its three buttons (GET ?outcome= works too, for scripts).
   app.get('/checkoutnow', (c) => {
@@ -125,9 +149,18 @@ export function paypalEmulatorApp(state: PayPalEmulatorState): Hono {
     if (outcome) return buyerDecision(state, c, token, outcome, 302);
     const order = state.orders.get(token);
     record(state, c, 'page', null, order ? 200 : 404);
-    if (!order) return page(c, 404, messagePage('Order not found', 'This order does not exist (or the emulator was restarted).', nonce(c)));
+    if (!order)
+      return page(
+        c,
+        404,
+        messagePage('Order not found', 'This order does not exist (or the emulator was restarted).', nonce(c)),
+      );
     if (order.status !== 'CREATED' && order.status !== 'PAYER_ACTION_REQUIRED') {
-      return page(c, 200, messagePage('Nothing to approve', `This order is already ${order.status.toLowerCase()}.`, nonce(c)));
+      return page(
+        c,
+        200,
+        messagePage('Nothing to approve', `This order is already ${order.status.toLowerCase()}.`, nonce(c)),
+      );
     }
     return page(c, 200, approvalPage(order, state.options.basePath, nonce(c)));
   });
@@ -158,11 +191,19 @@ export function paypalControlApp(state: PayPalEmulatorState): Hono {
   control.get('/state', (c) => c.json(snapshot(state)));
   control.post('/inject', async (c) => {
     const body = (await c.req.json().catch(() => null)) as { fault?: unknown; on?: unknown; times?: unknown } | null;
-    if (!body || !isFault(body.fault)) return c.json({ ok: false, error: 'fault must be a fault name, {"slow": ms} or {"error": {"status": 4xx|5xx, "issue"?: "…"}}' }, 400);
+    if (!body || !isFault(body.fault))
+      return c.json(
+        {
+          ok: false,
+          error: 'fault must be a fault name, {"slow": ms} or {"error": {"status": 4xx|5xx, "issue"?: "…"}}',
+        },
+        400,
+      );
     if (body.on !== undefined && body.on !== 'any' && !(OPERATIONS as readonly unknown[]).includes(body.on)) {
       return c.json({ ok: false, error: `on must be any or one of ${OPERATIONS.join(', ')}` }, 400);
     }
-    if (body.times !== undefined && !(typeof body.times === 'number' && Number.isInteger(body.times))) return c.json({ ok: false, error: 'times must be an integer' }, 400);
+    if (body.times !== undefined && !(typeof body.times === 'number' && Number.isInteger(body.times)))
+      return c.json({ ok: false, error: 'times must be an integer' }, 400);
     const fault = body.fault;
     const opts = { on: body.on as PayPalOperation | 'any' | undefined, times: body.times as number | undefined };
     try {
@@ -200,7 +241,10 @@ function isFault(v: unknown): v is PayPalFault {
     return [...CAPTURE_FAULTS, ...REQUEST_FAULTS, ...AFTER_FAULTS, 'refund_pending', 'duplicate_webhooks'].includes(v);
   }
   if (!v || typeof v !== 'object') return false;
-  const o = v as { slow?: unknown; error?: { status?: unknown; name?: unknown; issue?: unknown; description?: unknown } };
+  const o = v as {
+    slow?: unknown;
+    error?: { status?: unknown; name?: unknown; issue?: unknown; description?: unknown };
+  };
   if ('slow' in o) return typeof o.slow === 'number' && o.slow >= 0;
   if (!o.error || typeof o.error !== 'object' || typeof o.error.status !== 'number') return false;
   return ['name', 'issue', 'description'].every((k) => {
@@ -209,7 +253,13 @@ function isFault(v: unknown): v is PayPalFault {
   });
 }
 
-function buyerDecision(state: PayPalEmulatorState, c: Context, token: string, outcome: string, status: 302 | 303): Response {
+function buyerDecision(
+  state: PayPalEmulatorState,
+  c: Context,
+  token: string,
+  outcome: string,
+  status: 302 | 303,
+): Response {
   if (outcome !== 'approve' && outcome !== 'cancel' && outcome !== 'decline') {
     record(state, c, 'page', null, 400);
     return page(c, 400, messagePage('Unknown choice', 'Choose Approve, Cancel or Decline.', nonce(c)));
@@ -251,7 +301,9 @@ export interface PayPalEmulator extends PayPalEmulatorControls {
 }
 
 /** Starts the emulator on 127.0.0.1 (a free port unless `port` is given). */
-export async function startPayPalEmulator(opts: PayPalEmulatorOptions & { port?: number } = {}): Promise<PayPalEmulator> {
+export async function startPayPalEmulator(
+  opts: PayPalEmulatorOptions & { port?: number } = {},
+): Promise<PayPalEmulator> {
   const state = createPayPalEmulatorState(opts);
   const root = new Hono();
   // On its own port, for a test or a script: the JSON controls too (never in the app).
@@ -259,7 +311,10 @@ export async function startPayPalEmulator(opts: PayPalEmulatorOptions & { port?:
   root.route(state.options.basePath || '/', paypalEmulatorApp(state));
   root.notFound(() => {
     const reply = paypalError(404, undefined, { name: 'RESOURCE_NOT_FOUND' });
-    return new Response(JSON.stringify(reply.body), { status: 404, headers: { 'content-type': 'application/json', ...reply.headers } });
+    return new Response(JSON.stringify(reply.body), {
+      status: 404,
+      headers: { 'content-type': 'application/json', ...reply.headers },
+    });
   });
   const server = serve({ fetch: root.fetch, port: opts.port ?? 0, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((resolve, reject) => {

@@ -39,51 +39,99 @@ const BREAKDOWN_MINUS = ['shipping_discount', 'discount'];
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const missing = (field: string) => paypalError(400, 'MISSING_REQUIRED_PARAMETER', { field, location: 'body' });
 const amountIssue = (issue: string, field: string, value: unknown) =>
-  paypalError(issue === 'INVALID_PARAMETER_SYNTAX' ? 400 : 422, issue, { field, value: String(value), location: 'body' });
+  paypalError(issue === 'INVALID_PARAMETER_SYNTAX' ? 400 : 422, issue, {
+    field,
+    value: String(value),
+    location: 'body',
+  });
 
 /** `POST /v2/checkout/orders`. */
 export function createOrder(state: PayPalEmulatorState, body: unknown, representation: boolean): Reply {
   if (!isObject(body)) return paypalError(400, 'MALFORMED_REQUEST_JSON');
   if (body.intent === undefined) return missing('/intent');
-  if (body.intent !== 'CAPTURE' && body.intent !== 'AUTHORIZE') return paypalError(400, 'INVALID_PARAMETER_VALUE', { field: '/intent', value: String(body.intent), location: 'body' });
-  if (body.intent === 'AUTHORIZE') return paypalError(400, 'NOT_SUPPORTED', { field: '/intent', value: 'AUTHORIZE', description: 'The emulator only supports intent CAPTURE.' });
+  if (body.intent !== 'CAPTURE' && body.intent !== 'AUTHORIZE')
+    return paypalError(400, 'INVALID_PARAMETER_VALUE', {
+      field: '/intent',
+      value: String(body.intent),
+      location: 'body',
+    });
+  if (body.intent === 'AUTHORIZE')
+    return paypalError(400, 'NOT_SUPPORTED', {
+      field: '/intent',
+      value: 'AUTHORIZE',
+      description: 'The emulator only supports intent CAPTURE.',
+    });
   const units = body.purchase_units;
   if (units === undefined) return missing('/purchase_units');
-  if (!Array.isArray(units) || units.length === 0) return paypalError(400, 'INVALID_ARRAY_MIN_ITEMS', { field: '/purchase_units', location: 'body' });
-  if (units.length > 1) return paypalError(400, 'NOT_SUPPORTED', { field: '/purchase_units', description: 'The emulator supports one purchase unit.' });
+  if (!Array.isArray(units) || units.length === 0)
+    return paypalError(400, 'INVALID_ARRAY_MIN_ITEMS', { field: '/purchase_units', location: 'body' });
+  if (units.length > 1)
+    return paypalError(400, 'NOT_SUPPORTED', {
+      field: '/purchase_units',
+      description: 'The emulator supports one purchase unit.',
+    });
   const unit: unknown = units[0];
-  if (!isObject(unit)) return paypalError(400, 'INVALID_PARAMETER_SYNTAX', { field: '/purchase_units/0', location: 'body' });
+  if (!isObject(unit))
+    return paypalError(400, 'INVALID_PARAMETER_SYNTAX', { field: '/purchase_units/0', location: 'body' });
 
   const amount = unit.amount;
   if (!isObject(amount)) return missing(`${UNIT}/amount`);
   const currency = amount.currency_code;
   if (typeof currency !== 'string') return missing(`${UNIT}/amount/currency_code`);
-  if (!CURRENCIES.has(currency)) return paypalError(422, 'INVALID_CURRENCY_CODE', { field: `${UNIT}/amount/currency_code`, value: currency, location: 'body' });
+  if (!CURRENCIES.has(currency))
+    return paypalError(422, 'INVALID_CURRENCY_CODE', {
+      field: `${UNIT}/amount/currency_code`,
+      value: currency,
+      location: 'body',
+    });
   if (amount.value === undefined) return missing(`${UNIT}/amount/value`);
   const parsed = parseAmount(amount.value, currency);
   if ('issue' in parsed) return amountIssue(parsed.issue, `${UNIT}/amount/value`, amount.value);
   for (const field of ['custom_id', 'invoice_id', 'description', 'soft_descriptor']) {
     const v = unit[field];
-    if (v !== undefined && (typeof v !== 'string' || v.length < 1 || v.length > (field === 'soft_descriptor' ? 22 : 127))) {
+    if (
+      v !== undefined &&
+      (typeof v !== 'string' || v.length < 1 || v.length > (field === 'soft_descriptor' ? 22 : 127))
+    ) {
       return paypalError(400, 'INVALID_STRING_LENGTH', { field: `${UNIT}/${field}`, location: 'body' });
     }
   }
   const totals = checkTotals(unit, amount, currency, parsed.minor);
   if (totals) return totals;
-  if (typeof unit.invoice_id === 'string' && [...state.orders.values()].some((o) => o.purchaseUnit.invoice_id === unit.invoice_id)) {
-    return paypalError(422, 'DUPLICATE_INVOICE_ID', { field: `${UNIT}/invoice_id`, value: unit.invoice_id, location: 'body' });
+  if (
+    typeof unit.invoice_id === 'string' &&
+    [...state.orders.values()].some((o) => o.purchaseUnit.invoice_id === unit.invoice_id)
+  ) {
+    return paypalError(422, 'DUPLICATE_INVOICE_ID', {
+      field: `${UNIT}/invoice_id`,
+      value: unit.invoice_id,
+      location: 'body',
+    });
   }
 
-  const source = isObject(body.payment_source) && isObject(body.payment_source.paypal) ? body.payment_source.paypal.experience_context : undefined;
+  const source =
+    isObject(body.payment_source) && isObject(body.payment_source.paypal)
+      ? body.payment_source.paypal.experience_context
+      : undefined;
   const ctx = isObject(source) ? source : isObject(body.application_context) ? body.application_context : null;
   const flow: OrderFlow = isObject(source) ? 'experience_context' : ctx ? 'application_context' : 'none';
   for (const field of ['return_url', 'cancel_url']) {
     const v = ctx?.[field];
-    if (v !== undefined && !isWebUrl(v)) return paypalError(400, 'INVALID_PARAMETER_SYNTAX', { field: `/payment_source/paypal/experience_context/${field}`, value: String(v), location: 'body' });
+    if (v !== undefined && !isWebUrl(v))
+      return paypalError(400, 'INVALID_PARAMETER_SYNTAX', {
+        field: `/payment_source/paypal/experience_context/${field}`,
+        value: String(v),
+        location: 'body',
+      });
   }
   for (const [field, allowed] of Object.entries(ENUMS)) {
     const v = ctx?.[field];
-    if (v !== undefined && !allowed.includes(String(v))) return paypalError(400, 'INVALID_PARAMETER_VALUE', { field: `/payment_source/paypal/experience_context/${field}`, value: String(v), location: 'body' });
+    if (v !== undefined && !allowed.includes(String(v)))
+      return paypalError(400, 'INVALID_PARAMETER_VALUE', {
+        field: `/payment_source/paypal/experience_context/${field}`,
+        value: String(v),
+        location: 'body',
+      });
   }
 
   const now = isoTime(state);
@@ -93,7 +141,11 @@ export function createOrder(state: PayPalEmulatorState, body: unknown, represent
     flow,
     currency,
     amountMinor: parsed.minor,
-    purchaseUnit: { ...unit, reference_id: typeof unit.reference_id === 'string' ? unit.reference_id : 'default', amount: { ...amount, value: formatAmount(parsed.minor, currency) } },
+    purchaseUnit: {
+      ...unit,
+      reference_id: typeof unit.reference_id === 'string' ? unit.reference_id : 'default',
+      amount: { ...amount, value: formatAmount(parsed.minor, currency) },
+    },
     returnUrl: typeof ctx?.return_url === 'string' ? ctx.return_url : null,
     cancelUrl: typeof ctx?.cancel_url === 'string' ? ctx.cancel_url : null,
     brandName: typeof ctx?.brand_name === 'string' ? ctx.brand_name : null,
@@ -109,39 +161,64 @@ export function createOrder(state: PayPalEmulatorState, body: unknown, represent
 }
 
 /** Items must add up to `item_total`, and the breakdown to the amount (PayPal's consistency rules). */
-function checkTotals(unit: Record<string, unknown>, amount: Record<string, unknown>, currency: string, total: bigint): Reply | null {
+function checkTotals(
+  unit: Record<string, unknown>,
+  amount: Record<string, unknown>,
+  currency: string,
+  total: bigint,
+): Reply | null {
   const breakdown = isObject(amount.breakdown) ? amount.breakdown : null;
   const part = (name: string): bigint | Reply => {
     const m = breakdown?.[name];
     if (m === undefined) return 0n;
-    if (!isObject(m) || m.currency_code !== currency) return paypalError(422, 'CURRENCY_MISMATCH', { field: `${UNIT}/amount/breakdown/${name}`, location: 'body' });
+    if (!isObject(m) || m.currency_code !== currency)
+      return paypalError(422, 'CURRENCY_MISMATCH', { field: `${UNIT}/amount/breakdown/${name}`, location: 'body' });
     const p = parseAmount(m.value, currency, true);
     return 'issue' in p ? amountIssue(p.issue, `${UNIT}/amount/breakdown/${name}/value`, m.value) : p.minor;
   };
   if (unit.items !== undefined) {
-    if (!Array.isArray(unit.items)) return paypalError(400, 'INVALID_PARAMETER_SYNTAX', { field: `${UNIT}/items`, location: 'body' });
-    if (!breakdown || breakdown.item_total === undefined) return paypalError(422, 'ITEM_TOTAL_REQUIRED', { field: `${UNIT}/amount/breakdown/item_total`, location: 'body' });
+    if (!Array.isArray(unit.items))
+      return paypalError(400, 'INVALID_PARAMETER_SYNTAX', { field: `${UNIT}/items`, location: 'body' });
+    if (!breakdown || breakdown.item_total === undefined)
+      return paypalError(422, 'ITEM_TOTAL_REQUIRED', {
+        field: `${UNIT}/amount/breakdown/item_total`,
+        location: 'body',
+      });
     let sum = 0n;
     for (const [i, item] of unit.items.entries()) {
-      const price = isObject(item) && isObject(item.unit_amount) ? parseAmount(item.unit_amount.value, currency, true) : null;
-      const qty = isObject(item) && typeof item.quantity === 'string' && /^\d{1,10}$/.test(item.quantity) ? BigInt(item.quantity) : null;
-      if (!price || 'issue' in price || qty === null) return paypalError(400, 'INVALID_PARAMETER_SYNTAX', { field: `${UNIT}/items/${i}`, location: 'body' });
+      const price =
+        isObject(item) && isObject(item.unit_amount) ? parseAmount(item.unit_amount.value, currency, true) : null;
+      const qty =
+        isObject(item) && typeof item.quantity === 'string' && /^\d{1,10}$/.test(item.quantity)
+          ? BigInt(item.quantity)
+          : null;
+      if (!price || 'issue' in price || qty === null)
+        return paypalError(400, 'INVALID_PARAMETER_SYNTAX', { field: `${UNIT}/items/${i}`, location: 'body' });
       sum += price.minor * qty;
     }
     const itemTotal = part('item_total');
     if (typeof itemTotal !== 'bigint') return itemTotal;
-    if (sum !== itemTotal) return paypalError(422, 'ITEM_TOTAL_MISMATCH', { field: `${UNIT}/amount/breakdown/item_total`, location: 'body' });
+    if (sum !== itemTotal)
+      return paypalError(422, 'ITEM_TOTAL_MISMATCH', {
+        field: `${UNIT}/amount/breakdown/item_total`,
+        location: 'body',
+      });
   }
   if (!breakdown) return null;
   let sum = 0n;
-  for (const [names, sign] of [[BREAKDOWN_PLUS, 1n], [BREAKDOWN_MINUS, -1n]] as const) {
+  for (const [names, sign] of [
+    [BREAKDOWN_PLUS, 1n],
+    [BREAKDOWN_MINUS, -1n],
+  ] as const) {
     for (const name of names) {
       const v = part(name);
       if (typeof v !== 'bigint') return v;
       sum += sign * v;
     }
   }
-  return sum === total ? null : paypalError(422, 'AMOUNT_MISMATCH', { field: `${UNIT}/amount/value`, location: 'body' });
+  return sum === total
+    ? null
+    : paypalError(422, 'AMOUNT_MISMATCH', { field: `${UNIT}/amount/value`, location: 'body' });
 }
 
 /** `GET /v2/checkout/orders/{id}`. */
@@ -159,10 +236,14 @@ export function captureOrder(state: PayPalEmulatorState, orderId: string): Reply
   if (order.status !== 'APPROVED') return paypalError(422, 'ORDER_NOT_APPROVED');
   const fault = takeFault(state, 'capture', isNamed(...CAPTURE_FAULTS));
   if (fault === 'instrument_declined') {
-    return paypalError(422, 'INSTRUMENT_DECLINED', { links: [{ href: approvalUrl(state, order.id), rel: 'redirect', method: 'GET' }] });
+    return paypalError(422, 'INSTRUMENT_DECLINED', {
+      links: [{ href: approvalUrl(state, order.id), rel: 'redirect', method: 'GET' }],
+    });
   }
   if (fault === 'payer_action_required') {
-    return paypalError(422, 'PAYER_ACTION_REQUIRED', { links: [{ href: approvalUrl(state, order.id), rel: 'payer-action', method: 'GET' }] });
+    return paypalError(422, 'PAYER_ACTION_REQUIRED', {
+      links: [{ href: approvalUrl(state, order.id), rel: 'payer-action', method: 'GET' }],
+    });
   }
 
   const status = fault === 'pending' ? 'PENDING' : fault === 'declined' || order.declined ? 'DECLINED' : 'COMPLETED';
@@ -187,7 +268,13 @@ export function captureOrder(state: PayPalEmulatorState, orderId: string): Reply
   order.status = 'COMPLETED';
   order.updateTime = now;
   const value = `${capture.currency} ${formatAmount(capture.amountMinor, capture.currency)}`;
-  emitEvent(state, `PAYMENT.CAPTURE.${status}`, 'capture', captureJson(state, capture, true), `Payment ${status.toLowerCase()} for ${value}`);
+  emitEvent(
+    state,
+    `PAYMENT.CAPTURE.${status}`,
+    'capture',
+    captureJson(state, capture, true),
+    `Payment ${status.toLowerCase()} for ${value}`,
+  );
   // The capture happened; the caller is told it had already happened (a lost or raced answer).
   if (fault === 'already_captured') return paypalError(422, 'ORDER_ALREADY_CAPTURED');
   return { status: 201, body: orderJson(state, order, true) };
@@ -201,19 +288,31 @@ export type BuyerDecision = 'approve' | 'cancel' | 'decline';
  * `token` and `PayerID`; Cancel sends them to `cancel_url?token=` and changes nothing.
  * Returns where to send the buyer (null when the order has no such URL).
  */
-export function decide(state: PayPalEmulatorState, orderId: string, decision: BuyerDecision): { redirect: string | null } | { refused: string } {
+export function decide(
+  state: PayPalEmulatorState,
+  orderId: string,
+  decision: BuyerDecision,
+): { redirect: string | null } | { refused: string } {
   const order = state.orders.get(orderId);
   if (!order) return { refused: 'This order does not exist (or the emulator was restarted).' };
-  if (decision === 'cancel') return { redirect: order.cancelUrl ? withParams(order.cancelUrl, { token: order.id }) : null };
+  if (decision === 'cancel')
+    return { redirect: order.cancelUrl ? withParams(order.cancelUrl, { token: order.id }) : null };
   if (order.status !== 'CREATED' && order.status !== 'PAYER_ACTION_REQUIRED') {
-    if (order.status === 'APPROVED' && order.declined === (decision === 'decline')) return { redirect: returnTo(state, order) };
+    if (order.status === 'APPROVED' && order.declined === (decision === 'decline'))
+      return { redirect: returnTo(state, order) };
     return { refused: `This order is already ${order.status.toLowerCase()}.` };
   }
   order.status = 'APPROVED';
   order.payerApproved = true;
   order.declined = decision === 'decline';
   order.updateTime = isoTime(state);
-  emitEvent(state, 'CHECKOUT.ORDER.APPROVED', 'checkout-order', orderJson(state, order, true), 'An order has been approved by buyer');
+  emitEvent(
+    state,
+    'CHECKOUT.ORDER.APPROVED',
+    'checkout-order',
+    orderJson(state, order, true),
+    'An order has been approved by buyer',
+  );
   return { redirect: returnTo(state, order) };
 }
 

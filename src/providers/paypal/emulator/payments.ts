@@ -36,7 +36,12 @@ export function getRefund(state: PayPalEmulatorState, refundId: string): Reply {
 }
 
 /** `POST /v2/payments/captures/{id}/refund`. An empty body refunds everything not yet refunded. */
-export function refundCapture(state: PayPalEmulatorState, captureId: string, body: unknown, representation: boolean): Reply {
+export function refundCapture(
+  state: PayPalEmulatorState,
+  captureId: string,
+  body: unknown,
+  representation: boolean,
+): Reply {
   const c = state.captures.get(captureId);
   if (!c) return paypalError(404, 'INVALID_RESOURCE_ID', { field: 'capture_id', value: captureId, location: 'path' });
   if (!isObject(body)) return paypalError(400, 'MALFORMED_REQUEST_JSON');
@@ -52,17 +57,36 @@ export function refundCapture(state: PayPalEmulatorState, captureId: string, bod
     if (!isObject(a) || typeof a.currency_code !== 'string' || a.value === undefined) {
       return paypalError(400, 'MISSING_REQUIRED_PARAMETER', { field: '/amount', location: 'body' });
     }
-    if (a.currency_code !== c.currency) return paypalError(422, 'CURRENCY_MISMATCH', { field: '/amount/currency_code', value: a.currency_code, location: 'body' });
+    if (a.currency_code !== c.currency)
+      return paypalError(422, 'CURRENCY_MISMATCH', {
+        field: '/amount/currency_code',
+        value: a.currency_code,
+        location: 'body',
+      });
     const parsed = parseAmount(a.value, c.currency);
     if ('issue' in parsed) {
-      return paypalError(parsed.issue === 'INVALID_PARAMETER_SYNTAX' ? 400 : 422, parsed.issue, { field: '/amount/value', value: String(a.value), location: 'body' });
+      return paypalError(parsed.issue === 'INVALID_PARAMETER_SYNTAX' ? 400 : 422, parsed.issue, {
+        field: '/amount/value',
+        value: String(a.value),
+        location: 'body',
+      });
     }
-    if (parsed.minor > remaining) return paypalError(422, 'REFUND_AMOUNT_EXCEEDED', { field: '/amount/value', value: String(a.value), location: 'body' });
+    if (parsed.minor > remaining)
+      return paypalError(422, 'REFUND_AMOUNT_EXCEEDED', {
+        field: '/amount/value',
+        value: String(a.value),
+        location: 'body',
+      });
     amount = parsed.minor;
   }
-  for (const [field, max] of [['note_to_payer', 255], ['invoice_id', 127], ['custom_id', 127]] as const) {
+  for (const [field, max] of [
+    ['note_to_payer', 255],
+    ['invoice_id', 127],
+    ['custom_id', 127],
+  ] as const) {
     const v = body[field];
-    if (v !== undefined && (typeof v !== 'string' || v.length < 1 || v.length > max)) return paypalError(400, 'INVALID_STRING_LENGTH', { field: `/${field}`, location: 'body' });
+    if (v !== undefined && (typeof v !== 'string' || v.length < 1 || v.length > max))
+      return paypalError(400, 'INVALID_STRING_LENGTH', { field: `/${field}`, location: 'body' });
   }
 
   const pending = takeFault(state, 'refund', isNamed('refund_pending')) !== null;
@@ -97,13 +121,20 @@ function refunded(state: PayPalEmulatorState, c: EmulatedCapture, r: EmulatedRef
   c.status = done >= c.amountMinor ? 'REFUNDED' : done > 0n ? 'PARTIALLY_REFUNDED' : c.status;
   c.updateTime = isoTime(state);
   const type = r.reversal ? 'PAYMENT.CAPTURE.REVERSED' : 'PAYMENT.CAPTURE.REFUNDED';
-  emitEvent(state, type, 'refund', refundJson(state, r, true), `A ${label(r.amountMinor, r.currency)} capture payment was ${r.reversal ? 'reversed' : 'refunded'}`);
+  emitEvent(
+    state,
+    type,
+    'refund',
+    refundJson(state, r, true),
+    `A ${label(r.amountMinor, r.currency)} capture payment was ${r.reversal ? 'reversed' : 'refunded'}`,
+  );
 }
 
 function captureOrThrow(state: PayPalEmulatorState, captureId: string, allowed: readonly string[]): EmulatedCapture {
   const c = state.captures.get(captureId);
   if (!c) throw new Error(`No capture ${captureId}`);
-  if (!allowed.includes(c.status)) throw new Error(`Capture ${captureId} is ${c.status}, expected ${allowed.join(' or ')}`);
+  if (!allowed.includes(c.status))
+    throw new Error(`Capture ${captureId} is ${c.status}, expected ${allowed.join(' or ')}`);
   return c;
 }
 
@@ -113,7 +144,13 @@ export function completePending(state: PayPalEmulatorState, captureId: string): 
   c.status = 'COMPLETED';
   c.statusReason = null;
   c.updateTime = isoTime(state);
-  emitEvent(state, 'PAYMENT.CAPTURE.COMPLETED', 'capture', captureJson(state, c, true), `Payment completed for ${label(c.amountMinor, c.currency)}`);
+  emitEvent(
+    state,
+    'PAYMENT.CAPTURE.COMPLETED',
+    'capture',
+    captureJson(state, c, true),
+    `Payment completed for ${label(c.amountMinor, c.currency)}`,
+  );
 }
 
 /** A PENDING capture is denied: DECLINED, with a PAYMENT.CAPTURE.DENIED webhook. */
@@ -123,7 +160,13 @@ export function denyPending(state: PayPalEmulatorState, captureId: string): void
   c.statusReason = null;
   c.feeMinor = 0n;
   c.updateTime = isoTime(state);
-  emitEvent(state, 'PAYMENT.CAPTURE.DENIED', 'capture', captureJson(state, c, true), `Payment denied for ${label(c.amountMinor, c.currency)}`);
+  emitEvent(
+    state,
+    'PAYMENT.CAPTURE.DENIED',
+    'capture',
+    captureJson(state, c, true),
+    `Payment denied for ${label(c.amountMinor, c.currency)}`,
+  );
 }
 
 /** A chargeback takes back what was not yet refunded: capture REFUNDED (reason CHARGEBACK), PAYMENT.CAPTURE.REVERSED. */

@@ -1,4 +1,10 @@
-import { money, type EmulatedCapture, type EmulatedOrder, type EmulatedRefund, type PayPalEmulatorState } from './state.ts';
+import {
+  money,
+  type EmulatedCapture,
+  type EmulatedOrder,
+  type EmulatedRefund,
+  type PayPalEmulatorState,
+} from './state.ts';
 
 /**
  * JSON representations in PayPal's shapes (Orders v2 §4, Payments v2 §5), with HATEOAS links
@@ -15,10 +21,14 @@ export function approvalUrl(state: PayPalEmulatorState, orderId: string): string
 export function orderJson(state: PayPalEmulatorState, o: EmulatedOrder, full: boolean): Record<string, unknown> {
   const self = `${state.baseUrl}/v2/checkout/orders/${o.id}`;
   const links: Array<{ href: string; rel: string; method: string }> = [{ href: self, rel: 'self', method: 'GET' }];
-  if (o.status === 'PAYER_ACTION_REQUIRED') links.push({ href: approvalUrl(state, o.id), rel: 'payer-action', method: 'GET' });
+  if (o.status === 'PAYER_ACTION_REQUIRED')
+    links.push({ href: approvalUrl(state, o.id), rel: 'payer-action', method: 'GET' });
   if (o.status === 'CREATED') links.push({ href: approvalUrl(state, o.id), rel: 'approve', method: 'GET' });
   if (o.status === 'CREATED' || o.status === 'APPROVED') {
-    links.push({ href: self, rel: 'update', method: 'PATCH' }, { href: `${self}/capture`, rel: 'capture', method: 'POST' });
+    links.push(
+      { href: self, rel: 'update', method: 'PATCH' },
+      { href: `${self}/capture`, rel: 'capture', method: 'POST' },
+    );
   }
   const p = state.payer;
   const paymentSource = o.payerApproved
@@ -36,7 +46,9 @@ export function orderJson(state: PayPalEmulatorState, o: EmulatedOrder, full: bo
   if (!full) return { id: o.id, status: o.status, ...(withSource ? { payment_source: paymentSource } : {}), links };
 
   const captures = o.captureIds.map((id) => state.captures.get(id)).filter((c): c is EmulatedCapture => !!c);
-  const refunds = captures.flatMap((c) => c.refundIds.map((id) => state.refunds.get(id)).filter((r): r is EmulatedRefund => !!r));
+  const refunds = captures.flatMap((c) =>
+    c.refundIds.map((id) => state.refunds.get(id)).filter((r): r is EmulatedRefund => !!r),
+  );
   const unit: Record<string, unknown> = { ...o.purchaseUnit, payee: MERCHANT };
   if (captures.length) {
     unit.payments = {
@@ -51,7 +63,14 @@ export function orderJson(state: PayPalEmulatorState, o: EmulatedOrder, full: bo
     ...(withSource ? { payment_source: paymentSource } : {}),
     purchase_units: [unit],
     ...(o.payerApproved
-      ? { payer: { name: { given_name: p.givenName, surname: p.surname }, email_address: p.email, payer_id: p.payerId, address: { country_code: 'US' } } }
+      ? {
+          payer: {
+            name: { given_name: p.givenName, surname: p.surname },
+            email_address: p.email,
+            payer_id: p.payerId,
+            address: { country_code: 'US' },
+          },
+        }
       : {}),
     create_time: o.createTime,
     update_time: o.updateTime,
@@ -60,7 +79,11 @@ export function orderJson(state: PayPalEmulatorState, o: EmulatedOrder, full: bo
 }
 
 /** `standalone`: read directly or sent by webhook, so it names its order (supplementary_data). */
-export function captureJson(state: PayPalEmulatorState, c: EmulatedCapture, standalone: boolean): Record<string, unknown> {
+export function captureJson(
+  state: PayPalEmulatorState,
+  c: EmulatedCapture,
+  standalone: boolean,
+): Record<string, unknown> {
   const self = `${state.baseUrl}/v2/payments/captures/${c.id}`;
   const json: Record<string, unknown> = {
     id: c.id,

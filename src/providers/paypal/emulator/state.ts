@@ -31,11 +31,26 @@ export interface PayPalEmulatorOptions {
 }
 
 /** The operations faults can target; `any` is every operation except `token`. */
-export const OPERATIONS = ['token', 'create_order', 'get_order', 'capture', 'get_capture', 'refund', 'get_refund', 'verify_webhook'] as const;
+export const OPERATIONS = [
+  'token',
+  'create_order',
+  'get_order',
+  'capture',
+  'get_capture',
+  'refund',
+  'get_refund',
+  'verify_webhook',
+] as const;
 export type PayPalOperation = (typeof OPERATIONS)[number];
 
 /** Faults that only make sense on a capture of an approved order. */
-export const CAPTURE_FAULTS = ['already_captured', 'pending', 'declined', 'instrument_declined', 'payer_action_required'] as const;
+export const CAPTURE_FAULTS = [
+  'already_captured',
+  'pending',
+  'declined',
+  'instrument_declined',
+  'payer_action_required',
+] as const;
 /** Faults any operation can suffer (they happen before the operation, so nothing is applied) … */
 export const REQUEST_FAULTS = ['server_error', 'rate_limited', 'timeout', 'invalid_token', 'invalid_client'] as const;
 /** … except this one, which applies the operation and then drops the connection. */
@@ -153,7 +168,9 @@ export interface Reply {
 }
 
 export interface PayPalEmulatorState {
-  readonly options: Readonly<Required<Pick<PayPalEmulatorOptions, 'webhookId' | 'basePath' | 'clientId' | 'clientSecret' | 'tokenTtlSeconds'>>> &
+  readonly options: Readonly<
+    Required<Pick<PayPalEmulatorOptions, 'webhookId' | 'basePath' | 'clientId' | 'clientSecret' | 'tokenTtlSeconds'>>
+  > &
     Pick<PayPalEmulatorOptions, 'appWebhookUrl' | 'publicBaseUrl'>;
   readonly now: () => number;
   orders: Map<string, EmulatedOrder>;
@@ -232,7 +249,8 @@ function signingKey(): PayPalEmulatorState['signing'] {
 
 /** Forgets every order, payment, webhook, token and fault (keys and options stay). */
 export function resetState(state: PayPalEmulatorState): void {
-  for (const m of [state.orders, state.captures, state.refunds, state.events, state.tokens, state.idempotent]) m.clear();
+  for (const m of [state.orders, state.captures, state.refunds, state.events, state.tokens, state.idempotent])
+    m.clear();
   state.webhooks.length = 0;
   state.requests.length = 0;
   state.faults.length = 0;
@@ -245,19 +263,27 @@ export function armFault(state: PayPalEmulatorState, fault: PayPalFault, opts: I
     return;
   }
   const isCapture = typeof fault === 'string' && (CAPTURE_FAULTS as readonly string[]).includes(fault);
-  const on = opts.on ?? (isCapture ? 'capture' : fault === 'invalid_client' ? 'token' : fault === 'refund_pending' ? 'refund' : 'any');
+  const on =
+    opts.on ??
+    (isCapture ? 'capture' : fault === 'invalid_client' ? 'token' : fault === 'refund_pending' ? 'refund' : 'any');
   if (isCapture && on !== 'capture') throw new Error(`${String(fault)} only applies to captures`);
   if (fault === 'refund_pending' && on !== 'refund') throw new Error('refund_pending only applies to refunds');
-  if (fault === 'invalid_client' && on !== 'token') throw new Error('invalid_client only applies to the token endpoint');
+  if (fault === 'invalid_client' && on !== 'token')
+    throw new Error('invalid_client only applies to the token endpoint');
   if (typeof fault === 'object' && 'slow' in fault && !(fault.slow >= 0)) throw new Error('slow needs a delay in ms');
-  if (typeof fault === 'object' && 'error' in fault && !(fault.error.status >= 400 && fault.error.status <= 599)) throw new Error('error needs a 4xx or 5xx status');
+  if (typeof fault === 'object' && 'error' in fault && !(fault.error.status >= 400 && fault.error.status <= 599))
+    throw new Error('error needs a 4xx or 5xx status');
   const times = opts.times ?? 1;
   if (!(times >= 1)) throw new Error('times must be at least 1');
   state.faults.push({ fault, on, remaining: times });
 }
 
 /** Consumes the first armed fault for `op` that `accept` likes. */
-export function takeFault(state: PayPalEmulatorState, op: PayPalOperation, accept: (f: PayPalFault) => boolean): PayPalFault | null {
+export function takeFault(
+  state: PayPalEmulatorState,
+  op: PayPalOperation,
+  accept: (f: PayPalFault) => boolean,
+): PayPalFault | null {
   const i = state.faults.findIndex((a) => (a.on === op || (a.on === 'any' && op !== 'token')) && accept(a.fault));
   if (i < 0) return null;
   const armed = state.faults[i]!;
@@ -289,12 +315,35 @@ export const isoTime = (state: PayPalEmulatorState) => new Date(state.now()).toI
 
 const ZERO_DECIMAL = new Set(['HUF', 'JPY', 'TWD']);
 export const CURRENCIES = new Set([
-  'AUD', 'BRL', 'CAD', 'CHF', 'CNY', 'CZK', 'DKK', 'EUR', 'GBP', 'HKD', 'HUF', 'ILS', 'JPY', 'MXN',
-  'MYR', 'NOK', 'NZD', 'PHP', 'PLN', 'SEK', 'SGD', 'THB', 'TWD', 'USD',
+  'AUD',
+  'BRL',
+  'CAD',
+  'CHF',
+  'CNY',
+  'CZK',
+  'DKK',
+  'EUR',
+  'GBP',
+  'HKD',
+  'HUF',
+  'ILS',
+  'JPY',
+  'MXN',
+  'MYR',
+  'NOK',
+  'NZD',
+  'PHP',
+  'PLN',
+  'SEK',
+  'SGD',
+  'THB',
+  'TWD',
+  'USD',
 ]);
 const exponent = (currency: string) => (ZERO_DECIMAL.has(currency) ? 0 : 2);
 
-export type ParsedAmount = { minor: bigint } | { issue: 'INVALID_PARAMETER_SYNTAX' | 'DECIMAL_PRECISION' | 'CANNOT_BE_ZERO_OR_NEGATIVE' };
+export type ParsedAmount =
+  { minor: bigint } | { issue: 'INVALID_PARAMETER_SYNTAX' | 'DECIMAL_PRECISION' | 'CANNOT_BE_ZERO_OR_NEGATIVE' };
 
 /** PayPal's rules for `amount.value`: a decimal string within the currency's precision, above zero (or zero, for breakdown parts). */
 export function parseAmount(value: unknown, currency: string, allowZero = false): ParsedAmount {
@@ -316,7 +365,10 @@ export function formatAmount(minor: bigint, currency: string): string {
   return `${minor / unit}.${(minor % unit).toString().padStart(exp, '0')}`;
 }
 
-export const money = (minor: bigint, currency: string) => ({ currency_code: currency, value: formatAmount(minor, currency) });
+export const money = (minor: bigint, currency: string) => ({
+  currency_code: currency,
+  value: formatAmount(minor, currency),
+});
 
 /** The emulator's fee: 3.49% + a fixed part (0.49, or 40 in zero-decimal currencies), rounded half up, never more than the amount. */
 export function paypalFee(minor: bigint, currency: string): bigint {

@@ -17,14 +17,21 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 
 export type ResourceType = 'checkout-order' | 'capture' | 'refund';
 
-const signedString = (transmissionId: string, time: string, webhookId: string, body: string) => `${transmissionId}|${time}|${webhookId}|${crc32(body)}`;
+const signedString = (transmissionId: string, time: string, webhookId: string, body: string) =>
+  `${transmissionId}|${time}|${webhookId}|${crc32(body)}`;
 
 export function certUrl(state: PayPalEmulatorState): string {
   return `${state.baseUrl}/v1/notifications/certs/CERT-emulator-${state.options.webhookId}`;
 }
 
 /** Records an event and transmits it (twice while duplicate webhooks are injected). Returns the event id. */
-export function emitEvent(state: PayPalEmulatorState, eventType: string, resourceType: ResourceType, resource: Record<string, unknown>, summary: string): string {
+export function emitEvent(
+  state: PayPalEmulatorState,
+  eventType: string,
+  resourceType: ResourceType,
+  resource: Record<string, unknown>,
+  summary: string,
+): string {
   const id = `WH-${paypalId(17)}-${paypalId(17)}`;
   const event = {
     id,
@@ -54,7 +61,11 @@ export function transmit(state: PayPalEmulatorState, eventId: string): SentWebho
   const transmissionId = randomUUID();
   const time = isoTime(state);
   const webhookId = state.options.webhookId;
-  const signature = sign('sha256', Buffer.from(signedString(transmissionId, time, webhookId, event.body)), state.signing.privateKey).toString('base64');
+  const signature = sign(
+    'sha256',
+    Buffer.from(signedString(transmissionId, time, webhookId, event.body)),
+    state.signing.privateKey,
+  ).toString('base64');
   const sent: SentWebhook = {
     transmissionId,
     eventId,
@@ -104,7 +115,15 @@ export async function settle(state: PayPalEmulatorState): Promise<void> {
   while (state.deliveries.size) await Promise.allSettled([...state.deliveries]);
 }
 
-const VERIFY_FIELDS = ['auth_algo', 'cert_url', 'transmission_id', 'transmission_sig', 'transmission_time', 'webhook_id', 'webhook_event'] as const;
+const VERIFY_FIELDS = [
+  'auth_algo',
+  'cert_url',
+  'transmission_id',
+  'transmission_sig',
+  'transmission_time',
+  'webhook_id',
+  'webhook_event',
+] as const;
 
 /** `POST /v1/notifications/verify-webhook-signature`. */
 export function verifyWebhookSignature(state: PayPalEmulatorState, body: unknown): Reply {

@@ -119,6 +119,7 @@ export const inOrg = (deps: { db: Db }, c: Context) => orgActor(deps.db, caller(
  * @example createRoute({ ..., middleware: [requireToken, refuseApiKeys] })
  */
 export const refuseApiKeys: MiddlewareHandler = async function refuseApiKeys(c, next) {
-  if (c.var.apiActor?.via === 'api_key') throw new ForbiddenError('API keys cannot manage credentials. Use an access token or the settings page.');
+  if (c.var.apiActor?.via === 'api_key')
+    throw new ForbiddenError('API keys cannot manage credentials. Use an access token or the settings page.');
   return next();
 };

@@ -27,16 +27,40 @@ export function idempotency(opts: { db: Db; clock: Clock; staleMs?: number; reta
     const actor = c.var.actor;
     if (key === undefined || !actor) return next();
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-      return c.json(errorEnvelope('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).'), 400);
+      return c.json(
+        errorEnvelope(
+          'invalid_idempotency_key',
+          'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).',
+        ),
+        400,
+      );
     }
-    const request = { key, endpoint: `${c.req.method} ${c.req.path}`, body: await c.req.text(), staleMs: opts.staleMs, retainMs: opts.retainMs };
+    const request = {
+      key,
+      endpoint: `${c.req.method} ${c.req.path}`,
+      body: await c.req.text(),
+      staleMs: opts.staleMs,
+      retainMs: opts.retainMs,
+    };
     const claim = await claimIdempotencyKey(opts, actor, request);
     if (claim.outcome === 'reused') {
-      return c.json(errorEnvelope('idempotency_key_reused', 'This Idempotency-Key was used for a different request. Use a new key for a new request.'), 422);
+      return c.json(
+        errorEnvelope(
+          'idempotency_key_reused',
+          'This Idempotency-Key was used for a different request. Use a new key for a new request.',
+        ),
+        422,
+      );
     }
     if (claim.outcome === 'in_flight') {
       c.header('Retry-After', '1');
-      return c.json(errorEnvelope('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed. Retry with the same key shortly.'), 409);
+      return c.json(
+        errorEnvelope(
+          'idempotency_key_in_flight',
+          'A request with this Idempotency-Key is still being processed. Retry with the same key shortly.',
+        ),
+        409,
+      );
     }
     if (claim.outcome === 'replay') {
       c.header('Idempotent-Replayed', 'true');
@@ -77,4 +101,9 @@ export function idempotencyKeyHeader(description: string) {
 }
 
 /** The `Idempotent-Replayed` response header of a keyed route's success answer. */
-export const replayedHeader = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', schema: { type: 'string' as const } } };
+export const replayedHeader = {
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string' as const },
+  },
+};

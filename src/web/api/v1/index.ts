@@ -37,7 +37,12 @@ export function apiV1(deps: AppDeps) {
     await next();
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
-  api.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorEnvelope('payload_too_large', 'The request body is larger than 1 MiB.'), 413) }));
+  api.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(errorEnvelope('payload_too_large', 'The request body is larger than 1 MiB.'), 413),
+    }),
+  );
   api.use(bearerAuth({ db: deps.db, clock: deps.clock }));
   api.use(apiRateLimit(deps));
 
@@ -85,6 +90,10 @@ const httpCodes: Record<number, string> = { 413: 'payload_too_large', 415: 'unsu
 function httpErrors(err: Error, c: Context): Response {
   if (!(err instanceof HTTPException) || err.status >= 500) throw err;
   // hono's validator says "Malformed JSON in request body".
-  if (err.status === 400 && /json/i.test(err.message)) return c.json(errorEnvelope('invalid_json', 'The request body is not valid JSON.'), 400);
-  return c.json(errorEnvelope(httpCodes[err.status] ?? 'bad_request', err.message || 'The request could not be processed.'), err.status);
+  if (err.status === 400 && /json/i.test(err.message))
+    return c.json(errorEnvelope('invalid_json', 'The request body is not valid JSON.'), 400);
+  return c.json(
+    errorEnvelope(httpCodes[err.status] ?? 'bad_request', err.message || 'The request could not be processed.'),
+    err.status,
+  );
 }

@@ -12,7 +12,10 @@ export function listOf<T extends z.ZodType>(item: T) {
   return z.object({
     data: z.array(item),
     has_more: z.boolean(),
-    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
   });
 }
 
@@ -28,7 +31,12 @@ export function listAnswer<R, T>(rows: readonly R[], nextCursor: string | null, 
 }
 
 /** A list answer from rows fetched with `fetchSize` (up to `limit + 1`: the extra row only says there is more). */
-export function listPage<R, T>(rows: readonly R[], limit: number, present: (row: R) => T, cursorOf: (row: R) => string) {
+export function listPage<R, T>(
+  rows: readonly R[],
+  limit: number,
+  present: (row: R) => T,
+  cursorOf: (row: R) => string,
+) {
   const page = keysetPage(rows, limit, cursorOf);
   return listAnswer(page.rows, page.nextCursor, present);
 }

@@ -9,15 +9,30 @@ import { z } from '@hono/zod-openapi';
  * document and the bytes sent cannot drift apart.
  */
 
-export const Timestamp = z.iso.datetime().openapi({ example: '2026-01-31T09:30:00.000Z', description: 'ISO 8601, UTC.' });
-export const Money = z.string().regex(/^-?\d+\.\d{2,6}$/).openapi({ example: '12.50', description: 'Decimal string in major units of `currency`; never a float.' });
+export const Timestamp = z.iso
+  .datetime()
+  .openapi({ example: '2026-01-31T09:30:00.000Z', description: 'ISO 8601, UTC.' });
+export const Money = z
+  .string()
+  .regex(/^-?\d+\.\d{2,6}$/)
+  .openapi({ example: '12.50', description: 'Decimal string in major units of `currency`; never a float.' });
 
 export const ErrorEnvelope = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: 'validation_failed', description: 'Stable, machine-readable; branch on this.' }),
-      message: z.string().openapi({ example: 'Please correct the highlighted fields.', description: 'For people; may change.' }),
-      fields: z.record(z.string(), z.string()).optional().openapi({ example: { email: 'Enter a valid email address.' }, description: 'On 422: one message per bad field.' }),
+      code: z
+        .string()
+        .openapi({ example: 'validation_failed', description: 'Stable, machine-readable; branch on this.' }),
+      message: z
+        .string()
+        .openapi({ example: 'Please correct the highlighted fields.', description: 'For people; may change.' }),
+      fields: z
+        .record(z.string(), z.string())
+        .optional()
+        .openapi({
+          example: { email: 'Enter a valid email address.' },
+          description: 'On 422: one message per bad field.',
+        }),
     }),
   })
   .openapi('ErrorEnvelope');
@@ -36,13 +51,25 @@ const errorDescriptions = {
 } as const;
 type ErrorStatus = keyof typeof errorDescriptions;
 
-const retryAfter = { 'Retry-After': { description: 'Seconds until the limit resets.', schema: { type: 'integer' as const } } };
+const retryAfter = {
+  'Retry-After': { description: 'Seconds until the limit resets.', schema: { type: 'integer' as const } },
+};
 
 /** OpenAPI `responses` entries for error statuses, each the ErrorEnvelope; merge into a route's responses. */
 export function errorResponses<S extends ErrorStatus>(statuses: S[], overrides: Partial<Record<S, string>> = {}) {
-  const out = {} as Record<S, { description: string; content: { 'application/json': { schema: typeof ErrorEnvelope } }; headers?: typeof retryAfter }>;
+  const out = {} as Record<
+    S,
+    {
+      description: string;
+      content: { 'application/json': { schema: typeof ErrorEnvelope } };
+      headers?: typeof retryAfter;
+    }
+  >;
   for (const s of statuses) {
-    out[s] = { description: overrides[s] ?? errorDescriptions[s], content: { 'application/json': { schema: ErrorEnvelope } } };
+    out[s] = {
+      description: overrides[s] ?? errorDescriptions[s],
+      content: { 'application/json': { schema: ErrorEnvelope } },
+    };
     if (s === 429) out[s].headers = retryAfter;
   }
   return out;
@@ -52,4 +79,5 @@ export function errorResponses<S extends ErrorStatus>(statuses: S[], overrides: 
 export const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 
 /** A uuid path parameter `{name}`. */
-export const pathParam = (name: string, description: string) => z.string().openapi({ param: { name, in: 'path' }, format: 'uuid', description });
+export const pathParam = (name: string, description: string) =>
+  z.string().openapi({ param: { name, in: 'path' }, format: 'uuid', description });

@@ -24,12 +24,23 @@ export function adminActivityPages(deps: AppDeps, view: Renderer) {
       if (!(err instanceof ValidationError)) throw err;
       errors = err.fields ?? {};
     }
-    const page = filter ? await listActivity(deps.db, 'platform', filter, { limit: PAGE, cursor: c.req.query('cursor') || null }) : { rows: [], nextCursor: null };
+    const page = filter
+      ? await listActivity(deps.db, 'platform', filter, { limit: PAGE, cursor: c.req.query('cursor') || null })
+      : { rows: [], nextCursor: null };
     const data = {
-      rows: page.rows.map(describeActivity), nextCursor: page.nextCursor, first: !c.req.query('cursor'), query, filters: raw, errors,
+      rows: page.rows.map(describeActivity),
+      nextCursor: page.nextCursor,
+      first: !c.req.query('cursor'),
+      query,
+      filters: raw,
+      errors,
       actions: ACTIVITY_ACTIONS.map((a) => ({ value: a, label: actionLabel(a) })),
     };
-    return view.page(c, 'admin/activity/index', data, { layout: 'admin', title: 'Activity log', status: filter ? 200 : 422 });
+    return view.page(c, 'admin/activity/index', data, {
+      layout: 'admin',
+      title: 'Activity log',
+      status: filter ? 200 : 422,
+    });
   });
 
   return app;

@@ -21,19 +21,34 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
   app.get('/', async (c) => {
     const list = await listWallets(deps.db, c.var.actor!, c.req.query());
     const links = pageLinks('/admin/billing', { q: list.filters.q }, list.filters.page, list.pages);
-    return view.page(c, 'admin/billing/index', { ...list, links }, { layout, title: 'Billing', region: { id: 'wallet-results', partial: 'admin/billing/_wallets' } });
+    return view.page(
+      c,
+      'admin/billing/index',
+      { ...list, links },
+      { layout, title: 'Billing', region: { id: 'wallet-results', partial: 'admin/billing/_wallets' } },
+    );
   });
 
   const ledgerData = async (c: Context) => {
     const data = await organizationLedger(deps.db, c.var.actor!, c.req.param('id') ?? '', c.req.query());
     const links = pageLinks(`/admin/billing/organizations/${data.organization.id}`, {}, data.page, data.pages);
-    return { ...data, links, values: { adjustment_id: newAdjustmentId(), direction: 'credit' } as Record<string, string>, errors: {}, message: null };
+    return {
+      ...data,
+      links,
+      values: { adjustment_id: newAdjustmentId(), direction: 'credit' } as Record<string, string>,
+      errors: {},
+      message: null,
+    };
   };
   const formRegion = { id: 'adjustment-form', partial: 'admin/billing/_adjustment_form' };
 
   app.get('/organizations/:id', async (c) => {
     const data = await ledgerData(c);
-    return view.page(c, 'admin/billing/organization', data, { layout, title: `Billing: ${data.organization.name}`, region: formRegion });
+    return view.page(c, 'admin/billing/organization', data, {
+      layout,
+      title: `Billing: ${data.organization.name}`,
+      region: formRegion,
+    });
   });
 
   app.post('/organizations/:id/adjustments', async (c) => {
@@ -51,7 +66,13 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
           allow_negative: values.allow_negative === 'on' || values.allow_negative === 'true',
         },
       });
-      flash(c, done.duplicate ? 'This adjustment was already posted; nothing changed.' : `Adjusted. The balance is now ${formatMoney(done.balance, done.currency)}.`, done.duplicate ? 'info' : 'success');
+      flash(
+        c,
+        done.duplicate
+          ? 'This adjustment was already posted; nothing changed.'
+          : `Adjusted. The balance is now ${formatMoney(done.balance, done.currency)}.`,
+        done.duplicate ? 'info' : 'success',
+      );
       return redirect(c, `/admin/billing/organizations/${data.organization.id}`);
     });
   });
@@ -59,7 +80,12 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
   app.get('/payments', async (c) => {
     const list = await listPayments(deps.db, c.var.actor!, c.req.query());
     const links = pageLinks('/admin/billing/payments', { status: list.filters.status }, list.filters.page, list.pages);
-    return view.page(c, 'admin/billing/payments', { ...list, links }, { layout, title: 'Payments', region: { id: 'payment-results', partial: 'admin/billing/_payments' } });
+    return view.page(
+      c,
+      'admin/billing/payments',
+      { ...list, links },
+      { layout, title: 'Payments', region: { id: 'payment-results', partial: 'admin/billing/_payments' } },
+    );
   });
 
   app.get('/reconciliation', async (c) => {

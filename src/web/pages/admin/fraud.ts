@@ -13,29 +13,48 @@ const settingsRegion = { id: 'fraud-settings', partial: 'admin/fraud/_settings_f
 /** Fraud screening for staff: the review queue with allow/block, and the settings. Mounted at /admin/fraud. */
 export function adminFraudPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const overview = async (c: Context) => ({ ...(await fraudOverview(deps.db, c.var.actor!)), notice: null as string | null, message: null });
+  const overview = async (c: Context) => ({
+    ...(await fraudOverview(deps.db, c.var.actor!)),
+    notice: null as string | null,
+    message: null,
+  });
 
-  app.get('/', async (c) => view.page(c, 'admin/fraud/index', await overview(c), { layout, title: 'Fraud screening', region: checksRegion }));
+  app.get('/', async (c) =>
+    view.page(c, 'admin/fraud/index', await overview(c), { layout, title: 'Fraud screening', region: checksRegion }),
+  );
 
   // A decision is a resource of the check: POST /admin/fraud/checks/:id/decision, decision=allow|block.
   app.post('/checks/:id/decision', async (c) => {
     const values = await formData(c);
     const options = { layout, title: 'Fraud screening', region: checksRegion };
-    return submitForm(c, view, { template: 'admin/fraud/index', values, data: await overview(c), options }, async () => {
-      const check = await decideFraudCheck(deps, c.var.actor!, { checkId: c.req.param('id'), decision: values.decision ?? '' });
-      const notice = `${check.email ?? 'The check'}: ${check.status === 'allowed' ? 'allowed' : 'blocked'}.`;
-      if (!c.req.header('hx-request')) {
-        flash(c, notice);
-        return redirect(c, '/admin/fraud');
-      }
-      // htmx: the queue and the recent decisions, redrawn in place.
-      return view.page(c, 'admin/fraud/index', { ...(await overview(c)), notice }, options);
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'admin/fraud/index', values, data: await overview(c), options },
+      async () => {
+        const check = await decideFraudCheck(deps, c.var.actor!, {
+          checkId: c.req.param('id'),
+          decision: values.decision ?? '',
+        });
+        const notice = `${check.email ?? 'The check'}: ${check.status === 'allowed' ? 'allowed' : 'blocked'}.`;
+        if (!c.req.header('hx-request')) {
+          flash(c, notice);
+          return redirect(c, '/admin/fraud');
+        }
+        // htmx: the queue and the recent decisions, redrawn in place.
+        return view.page(c, 'admin/fraud/index', { ...(await overview(c)), notice }, options);
+      },
+    );
   });
 
   app.get('/settings', async (c) => {
     const settings = await getFraudSettings(deps);
-    return view.page(c, 'admin/fraud/settings', { values: settings, errors: {}, provider: deps.fraud?.label ?? null }, { layout, title: 'Fraud settings', region: settingsRegion });
+    return view.page(
+      c,
+      'admin/fraud/settings',
+      { values: settings, errors: {}, provider: deps.fraud?.label ?? null },
+      { layout, title: 'Fraud settings', region: settingsRegion },
+    );
   });
 
   app.put('/settings', async (c) => {

@@ -5,7 +5,11 @@ import { IMPERSONATION_MINUTES, startImpersonation, stopImpersonation } from '..
 import type { Area } from '../../areas.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
-import { clearAdminSessionCookie, readAdminSessionCookie, setAdminSessionCookie } from '../../middleware/impersonation.ts';
+import {
+  clearAdminSessionCookie,
+  readAdminSessionCookie,
+  setAdminSessionCookie,
+} from '../../middleware/impersonation.ts';
 import { clearSessionCookie, setSessionCookie } from '../../middleware/session.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 import type { UserShowData } from './users.ts';
@@ -21,13 +25,26 @@ export function impersonationStartPages(deps: AppDeps, view: Renderer, showData:
     const values = await formData(c);
     const data = await showData(c, 'impersonation');
     const auth = c.var.auth!;
-    return submitForm(c, view, { template: 'admin/users/show', values, data, options: { layout: 'admin', title: data.user.name } }, async () => {
-      const started = await startImpersonation(deps, c.var.actor!, { userId: data.user.id, password: values.password ?? '', adminSessionId: auth.sessionId });
-      setAdminSessionCookie(c, deps.config, getCookie(c, deps.config.cookieName)!, auth.expiresAt);
-      setSessionCookie(c, deps.config, started.token, started.expiresAt);
-      flash(c, `You are impersonating ${started.user.name} for at most ${IMPERSONATION_MINUTES} minutes. Everything you change is recorded.`, 'info');
-      return redirect(c, '/dashboard');
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'admin/users/show', values, data, options: { layout: 'admin', title: data.user.name } },
+      async () => {
+        const started = await startImpersonation(deps, c.var.actor!, {
+          userId: data.user.id,
+          password: values.password ?? '',
+          adminSessionId: auth.sessionId,
+        });
+        setAdminSessionCookie(c, deps.config, getCookie(c, deps.config.cookieName)!, auth.expiresAt);
+        setSessionCookie(c, deps.config, started.token, started.expiresAt);
+        flash(
+          c,
+          `You are impersonating ${started.user.name} for at most ${IMPERSONATION_MINUTES} minutes. Everything you change is recorded.`,
+          'info',
+        );
+        return redirect(c, '/dashboard');
+      },
+    );
   });
   return app;
 }

@@ -19,13 +19,20 @@ function adminPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const opts = { layout: 'admin' as const };
 
-  app.get('/', async (c) => view.page(c, 'admin/dashboard', { counts: await platformCounts(deps.db) }, { ...opts, title: 'Admin' }));
+  app.get('/', async (c) =>
+    view.page(c, 'admin/dashboard', { counts: await platformCounts(deps.db) }, { ...opts, title: 'Admin' }),
+  );
 
   app.get('/outbox', async (c) => {
     const to = c.req.query('to')?.trim().toLowerCase() ?? '';
     const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
     const { emails, hasMore } = await listOutbox(deps.db, c.var.actor!, { to, page });
-    return view.page(c, 'admin/outbox', { emails, to, page, hasMore, transport: deps.config.mailTransport }, { ...opts, title: 'Mail outbox' });
+    return view.page(
+      c,
+      'admin/outbox',
+      { emails, to, page, hasMore, transport: deps.config.mailTransport },
+      { ...opts, title: 'Mail outbox' },
+    );
   });
 
   app.get('/outbox/:id', async (c) => {
@@ -34,7 +41,9 @@ function adminPages(deps: AppDeps, view: Renderer) {
     return view.page(c, 'admin/outbox-email', { email }, { ...opts, title: email.subject });
   });
 
-  app.get('/jobs', async (c) => view.page(c, 'admin/job-runs', { runs: await recentJobRuns(deps.db) }, { ...opts, title: 'Job runs' }));
+  app.get('/jobs', async (c) =>
+    view.page(c, 'admin/job-runs', { runs: await recentJobRuns(deps.db) }, { ...opts, title: 'Job runs' }),
+  );
 
   app.route('/', adminPeoplePages(deps, view));
   app.route('/', adminActivityPages(deps, view));

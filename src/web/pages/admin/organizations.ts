@@ -11,7 +11,12 @@ export function organizationPages(deps: AppDeps, view: Renderer) {
     const list = await listOrganizations(deps.db, c.var.actor!, c.req.query());
     const links = pageLinks('/admin/organizations', { q: list.filters.q }, list.filters.page, list.pages);
     const region = { id: 'organization-results', partial: 'admin/organizations/_results' };
-    return view.page(c, 'admin/organizations/index', { ...list, links }, { layout: 'admin', title: 'Organizations', region });
+    return view.page(
+      c,
+      'admin/organizations/index',
+      { ...list, links },
+      { layout: 'admin', title: 'Organizations', region },
+    );
   });
 
   app.get('/:id', async (c) => {
@@ -23,7 +28,12 @@ export function organizationPages(deps: AppDeps, view: Renderer) {
 }
 
 /** Links to the neighbouring pages of a filtered list, keeping the filters. */
-export function pageLinks(base: string, filters: Record<string, string | number | undefined>, page: number, pages: number) {
+export function pageLinks(
+  base: string,
+  filters: Record<string, string | number | undefined>,
+  page: number,
+  pages: number,
+) {
   const url = (n: number) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v !== undefined && v !== '') q.set(k, String(v));

@@ -19,7 +19,12 @@ export function adminPaymentPages(deps: AppDeps, view: Renderer) {
 
   app.get('/:id', async (c) => {
     const data = await detail(c);
-    return view.page(c, 'admin/payment/show', { ...data, values: { destination: 'paypal' }, errors: {}, message: null }, { layout, title: 'Payment' });
+    return view.page(
+      c,
+      'admin/payment/show',
+      { ...data, values: { destination: 'paypal' }, errors: {}, message: null },
+      { layout, title: 'Payment' },
+    );
   });
 
   // A refund is a resource of the payment: POST /admin/billing/payments/:id/refunds.
@@ -28,11 +33,26 @@ export function adminPaymentPages(deps: AppDeps, view: Renderer) {
     const values = await formData(c);
     const options = { layout, title: 'Payment' };
     return submitForm(c, view, { template: 'admin/payment/show', values, data, options }, async () => {
-      const { refund } = await refundPayment(deps, c.var.actor!, { paymentId: data.payment.id, amount: values.amount ?? '', destination: values.destination ?? '', reason: values.reason ?? '' });
+      const { refund } = await refundPayment(deps, c.var.actor!, {
+        paymentId: data.payment.id,
+        amount: values.amount ?? '',
+        destination: values.destination ?? '',
+        reason: values.reason ?? '',
+      });
       const amount = `${toDecimal(refund.amount, 2)} ${data.payment.currency}`;
-      if (refund.status === 'failed') flash(c, `PayPal refused the refund of ${amount} (${refund.failure_reason ?? 'no reason given'}); the money is back in the wallet.`, 'error');
-      else if (refund.status === 'pending') flash(c, `Refund of ${amount} sent to PayPal and pending: it completes when PayPal confirms it.`, 'info');
-      else flash(c, refund.destination === 'wallet' ? `Credited ${amount} to the wallet.` : `Refunded ${amount} to PayPal.`);
+      if (refund.status === 'failed')
+        flash(
+          c,
+          `PayPal refused the refund of ${amount} (${refund.failure_reason ?? 'no reason given'}); the money is back in the wallet.`,
+          'error',
+        );
+      else if (refund.status === 'pending')
+        flash(c, `Refund of ${amount} sent to PayPal and pending: it completes when PayPal confirms it.`, 'info');
+      else
+        flash(
+          c,
+          refund.destination === 'wallet' ? `Credited ${amount} to the wallet.` : `Refunded ${amount} to PayPal.`,
+        );
       return redirect(c, `/admin/billing/payments/${data.payment.id}`);
     });
   });
@@ -43,7 +63,14 @@ export function adminPaymentPages(deps: AppDeps, view: Renderer) {
     const mine = data.refunds.find((r) => r.id === c.req.param('refundId'));
     if (!mine) return c.notFound();
     const refund = await retryRefund(deps, c.var.actor!, mine.id);
-    const say = { completed: ['Refund completed.', 'success'], pending: ['PayPal has not completed the refund yet.', 'info'], failed: [`The refund failed (${refund.failure_reason ?? 'no reason given'}); the money is back in the wallet.`, 'error'] } as const;
+    const say = {
+      completed: ['Refund completed.', 'success'],
+      pending: ['PayPal has not completed the refund yet.', 'info'],
+      failed: [
+        `The refund failed (${refund.failure_reason ?? 'no reason given'}); the money is back in the wallet.`,
+        'error',
+      ],
+    } as const;
     flash(c, say[refund.status][0], say[refund.status][1]);
     return redirect(c, `/admin/billing/payments/${data.payment.id}`);
   });

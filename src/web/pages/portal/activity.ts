@@ -37,13 +37,23 @@ export function activityPages(deps: AppDeps, view: Renderer) {
       if (!(err instanceof ValidationError)) throw err;
       errors = err.fields ?? {};
     }
-    const page = filter ? await listActivity(deps.db, { organizationId }, filter, { limit: PAGE, cursor: c.req.query('cursor') || null }) : { rows: [], nextCursor: null };
+    const page = filter
+      ? await listActivity(deps.db, { organizationId }, filter, { limit: PAGE, cursor: c.req.query('cursor') || null })
+      : { rows: [], nextCursor: null };
     const data = {
-      rows: page.rows.map(describeActivity), nextCursor: page.nextCursor, first: !c.req.query('cursor'), query, filters: raw, errors,
+      rows: page.rows.map(describeActivity),
+      nextCursor: page.nextCursor,
+      first: !c.req.query('cursor'),
+      query,
+      filters: raw,
+      errors,
       actions: ACTIVITY_ACTIONS.map((a) => ({ value: a, label: actionLabel(a) })),
     };
     return view.page(c, 'portal/activity/index', data, {
-      layout: 'portal', title: 'Activity', status: filter ? 200 : 422, region: { id: 'activity-results', partial: 'portal/activity/_results' },
+      layout: 'portal',
+      title: 'Activity',
+      status: filter ? 200 : 422,
+      region: { id: 'activity-results', partial: 'portal/activity/_results' },
     });
   });
 
@@ -57,14 +67,19 @@ export function activityExportPages(deps: AppDeps) {
     const organizationId = organizationOf(c);
     const timeZone = c.var.auth!.user.timezone;
     const filter = parseActivityFilter(Object.fromEntries(FILTER_KEYS.map((k) => [k, c.req.query(k) ?? ''])), timeZone);
-    return csvResponse(c, activityCsv(deps.db, { organizationId }, filter), `activity-${dayIn(deps.clock.now(), timeZone)}.csv`);
+    return csvResponse(
+      c,
+      activityCsv(deps.db, { organizationId }, filter),
+      `activity-${dayIn(deps.clock.now(), timeZone)}.csv`,
+    );
   });
   return app;
 }
 
 function organizationOf(c: Context): string {
   const actor = c.var.actor;
-  if (!actor?.organizationId || !can(actor, 'settings_manage')) throw new ForbiddenError("Seeing the organization's activity needs the settings_manage permission.");
+  if (!actor?.organizationId || !can(actor, 'settings_manage'))
+    throw new ForbiddenError("Seeing the organization's activity needs the settings_manage permission.");
   return actor.organizationId;
 }
 

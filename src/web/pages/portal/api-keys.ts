@@ -29,20 +29,39 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
   async function pageData(c: Context, values: KeyForm, errors: Record<string, string> = {}) {
     const actor = c.var.actor!;
     const [keys, orgs] = await Promise.all([listApiKeys(deps.db, actor), userOrganizations(deps.db, actor.userId)]);
-    const selected = orgs.find((o) => o.id === values.organization_id) ?? orgs.find((o) => o.id === actor.organizationId) ?? orgs[0] ?? null;
+    const selected =
+      orgs.find((o) => o.id === values.organization_id) ??
+      orgs.find((o) => o.id === actor.organizationId) ??
+      orgs[0] ??
+      null;
     const held = new Set(selected?.permissions ?? []);
     const timeZone = c.var.auth!.user.timezone;
     return {
-      keys, organizations: orgs, selected, errors, now: deps.clock.now(), timeZone,
+      keys,
+      organizations: orgs,
+      selected,
+      errors,
+      now: deps.clock.now(),
+      timeZone,
       available: PERMISSIONS.filter((p) => held.has(p)),
       today: dayIn(deps.clock.now(), timeZone),
-      values: { name: values.name ?? '', expires_at: values.expires_at ?? '', permissions: values.permissions ?? [], organization_id: selected?.id ?? '' },
+      values: {
+        name: values.name ?? '',
+        expires_at: values.expires_at ?? '',
+        permissions: values.permissions ?? [],
+        organization_id: selected?.id ?? '',
+      },
     };
   }
 
   app.get('/', async (c) => {
     const q = c.req.query();
-    return view.page(c, 'portal/settings/api-keys', await pageData(c, { ...q, permissions: c.req.queries('permissions') ?? [] }), { ...opts, region });
+    return view.page(
+      c,
+      'portal/settings/api-keys',
+      await pageData(c, { ...q, permissions: c.req.queries('permissions') ?? [] }),
+      { ...opts, region },
+    );
   });
 
   app.post('/', async (c) => {
@@ -50,16 +69,29 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
     const input = { ...values, expires_at: values.expires_at || undefined };
     try {
       const { key, apiKey } = await createApiKey(deps, c.var.actor!, input, { timeZone: c.var.auth!.user.timezone });
-      return view.page(c, 'portal/settings/api-key-created', { key, apiKey, apiUrl: `${deps.config.publicUrl}/api/v1` }, { ...opts, title: 'Your new API key', status: 201 });
+      return view.page(
+        c,
+        'portal/settings/api-key-created',
+        { key, apiKey, apiUrl: `${deps.config.publicUrl}/api/v1` },
+        { ...opts, title: 'Your new API key', status: 201 },
+      );
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return view.page(c, 'portal/settings/api-keys', { ...(await pageData(c, values, err.fields)), message: err.message }, { ...opts, status: 422 });
+      return view.page(
+        c,
+        'portal/settings/api-keys',
+        { ...(await pageData(c, values, err.fields)), message: err.message },
+        { ...opts, status: 422 },
+      );
     }
   });
 
   app.delete('/:id', async (c) => {
     await revokeApiKey(deps, c.var.actor!, c.req.param('id'));
-    return view.partial(c, 'portal/settings/_api_keys', { keys: await listApiKeys(deps.db, c.var.actor!), now: deps.clock.now() });
+    return view.partial(c, 'portal/settings/_api_keys', {
+      keys: await listApiKeys(deps.db, c.var.actor!),
+      now: deps.clock.now(),
+    });
   });
 
   return app;

@@ -58,7 +58,11 @@ function emailVerificationPages(deps: AppDeps) {
   const app = new Hono();
   app.post('/', async (c) => {
     const sent = await resendVerification(deps, c.var.auth!.user.id);
-    flash(c, sent ? 'We sent a new confirmation link. Check your inbox.' : 'Your email address is already confirmed.', 'info');
+    flash(
+      c,
+      sent ? 'We sent a new confirmation link. Check your inbox.' : 'Your email address is already confirmed.',
+      'info',
+    );
     return redirect(c, refererPath(c, deps.config.publicUrl, '/dashboard'));
   });
   return app;

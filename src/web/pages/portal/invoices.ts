@@ -22,12 +22,22 @@ export function invoicePages(deps: AppDeps, view: Renderer) {
     const rows = await listInvoices(deps.db, c.var.actor!, { limit: PAGE, cursor });
     const page = keysetPage(rows, PAGE, (r) => r.id);
     const data = { invoices: page.rows, nextCursor: page.nextCursor, first: !cursor, periodLabel };
-    return view.page(c, 'portal/invoices/index', data, { layout: 'portal', title: 'Invoices', region: { id: 'invoice-rows', partial: 'portal/invoices/_rows' } });
+    return view.page(c, 'portal/invoices/index', data, {
+      layout: 'portal',
+      title: 'Invoices',
+      region: { id: 'invoice-rows', partial: 'portal/invoices/_rows' },
+    });
   });
 
   app.get('/:id', async (c) => {
     const invoice = await getInvoice(deps.db, c.var.actor!, c.req.param('id'));
-    const data = { invoice, sections: invoiceSections(invoice.lines), period: invoice.period_start ? periodLabel(invoice.period_start) : null, kinds: KIND_LABELS, lineMoney };
+    const data = {
+      invoice,
+      sections: invoiceSections(invoice.lines),
+      period: invoice.period_start ? periodLabel(invoice.period_start) : null,
+      kinds: KIND_LABELS,
+      lineMoney,
+    };
     return view.page(c, 'portal/invoices/show', data, { layout: 'portal', title: invoice.number });
   });
 

@@ -1,7 +1,13 @@
 import { Hono, type Context } from 'hono';
 import QRCode from 'qrcode';
 import { listSessions, revokeOwnOtherSessions, revokeOwnSession } from '../../../domain/accounts/sessions.ts';
-import { beginTotpSetup, confirmTotpSetup, disableTotp, pendingTotpSetup, remainingRecoveryCodes } from '../../../domain/accounts/two-factor.ts';
+import {
+  beginTotpSetup,
+  confirmTotpSetup,
+  disableTotp,
+  pendingTotpSetup,
+  remainingRecoveryCodes,
+} from '../../../domain/accounts/two-factor.ts';
 import { isUuid } from '../../../lib/ids.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
@@ -23,7 +29,14 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     const auth = c.var.auth!;
     const sessions = await listSessions(deps.db, auth.user.id, deps.clock.now());
     const recoveryLeft = auth.user.twoFactorEnabled ? await remainingRecoveryCodes(deps, auth.user.id) : 0;
-    return { sessions, currentSessionId: auth.sessionId, twoFactor: auth.user.twoFactorEnabled, recoveryLeft, values: {}, errors: {} };
+    return {
+      sessions,
+      currentSessionId: auth.sessionId,
+      twoFactor: auth.user.twoFactorEnabled,
+      recoveryLeft,
+      values: {},
+      errors: {},
+    };
   }
 
   async function setupData(pending: { secret: string; uri: string }) {
@@ -38,10 +51,18 @@ export function securityPages(deps: AppDeps, view: Renderer) {
   twoFactor.post('/', async (c) => {
     if (c.var.auth!.user.twoFactorEnabled) return redirect(c, '/settings/security');
     const values = await formData(c);
-    return submitForm(c, view, { template: 'portal/settings/security', values, data: await securityData(c), options: opts }, async () => {
-      const started = await beginTotpSetup(deps, c.var.auth!.user.id, values.password ?? '');
-      return view.page(c, 'portal/settings/two-factor-setup', await setupData(started), { ...opts, title: 'Set up two-factor authentication' });
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'portal/settings/security', values, data: await securityData(c), options: opts },
+      async () => {
+        const started = await beginTotpSetup(deps, c.var.auth!.user.id, values.password ?? '');
+        return view.page(c, 'portal/settings/two-factor-setup', await setupData(started), {
+          ...opts,
+          title: 'Set up two-factor authentication',
+        });
+      },
+    );
   });
 
   twoFactor.post('/confirmation', async (c) => {
@@ -51,21 +72,36 @@ export function securityPages(deps: AppDeps, view: Renderer) {
     const pending = c.var.auth!.user.twoFactorEnabled ? null : await pendingTotpSetup(deps, userId);
     if (!c.var.auth!.user.twoFactorEnabled && !pending) return redirect(c, '/settings/security');
     const data = pending ? await setupData(pending) : {};
-    return submitForm(c, view, { template: 'portal/settings/two-factor-setup', values, data, options: { ...opts, title: 'Set up two-factor authentication' } }, async () => {
-      const codes = await confirmTotpSetup(deps, userId, values.code ?? '', c.var.actor ?? {});
-      return view.page(c, 'portal/settings/recovery-codes', { codes }, { ...opts, title: 'Your recovery codes' });
-    });
+    return submitForm(
+      c,
+      view,
+      {
+        template: 'portal/settings/two-factor-setup',
+        values,
+        data,
+        options: { ...opts, title: 'Set up two-factor authentication' },
+      },
+      async () => {
+        const codes = await confirmTotpSetup(deps, userId, values.code ?? '', c.var.actor ?? {});
+        return view.page(c, 'portal/settings/recovery-codes', { codes }, { ...opts, title: 'Your recovery codes' });
+      },
+    );
   });
 
   twoFactor.delete('/', async (c) => {
     const values = await formData(c);
     const data = await securityData(c);
     const region = { id: 'two-factor-disable', partial: 'portal/settings/_two_factor_disable' };
-    return submitForm(c, view, { template: 'portal/settings/security', values, data, options: { ...opts, region } }, async () => {
-      await disableTotp(deps, c.var.auth!.user.id, values.password ?? '', values.code ?? '', c.var.actor ?? {});
-      flash(c, 'Two-factor authentication is off.', 'info');
-      return redirect(c, '/settings/security');
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'portal/settings/security', values, data, options: { ...opts, region } },
+      async () => {
+        await disableTotp(deps, c.var.auth!.user.id, values.password ?? '', values.code ?? '', c.var.actor ?? {});
+        flash(c, 'Two-factor authentication is off.', 'info');
+        return redirect(c, '/settings/security');
+      },
+    );
   });
 
   signedInSessions.delete('/:id', async (c) => {

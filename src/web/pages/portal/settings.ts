@@ -20,17 +20,39 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
 
   app.get('/profile', async (c) => {
     const p = await getProfile(deps, c.var.auth!.user.id);
-    return view.page(c, 'portal/settings/profile', { profile: p, zones, values: { name: p.name, phone: p.phone ?? '', timezone: p.timezone }, errors: {}, emailValues: {}, emailErrors: {} }, { layout: 'portal', title: 'Profile' });
+    return view.page(
+      c,
+      'portal/settings/profile',
+      {
+        profile: p,
+        zones,
+        values: { name: p.name, phone: p.phone ?? '', timezone: p.timezone },
+        errors: {},
+        emailValues: {},
+        emailErrors: {},
+      },
+      { layout: 'portal', title: 'Profile' },
+    );
   });
 
   app.post('/profile', async (c) => {
     const values = await formData(c);
     const profile = await getProfile(deps, c.var.auth!.user.id);
-    return submitForm(c, view, { template: 'portal/settings/profile', values, data: { profile, zones, emailValues: {}, emailErrors: {} }, options: { layout: 'portal', title: 'Profile' } }, async () => {
-      await updateProfile(deps, c.var.auth!.user.id, values);
-      flash(c, 'Your profile is saved.');
-      return redirect(c, '/settings/profile');
-    });
+    return submitForm(
+      c,
+      view,
+      {
+        template: 'portal/settings/profile',
+        values,
+        data: { profile, zones, emailValues: {}, emailErrors: {} },
+        options: { layout: 'portal', title: 'Profile' },
+      },
+      async () => {
+        await updateProfile(deps, c.var.auth!.user.id, values);
+        flash(c, 'Your profile is saved.');
+        return redirect(c, '/settings/profile');
+      },
+    );
   });
 
   email.post('/', async (c) => {
@@ -42,21 +64,33 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
       await changeEmail(deps, c.var.auth!.user.id, values, c.var.actor ?? {});
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return view.page(c, 'portal/settings/profile', { ...data, values: current, errors: {}, emailErrors: err.fields ?? {} }, { layout: 'portal', title: 'Profile', status: 422 });
+      return view.page(
+        c,
+        'portal/settings/profile',
+        { ...data, values: current, errors: {}, emailErrors: err.fields ?? {} },
+        { layout: 'portal', title: 'Profile', status: 422 },
+      );
     }
     flash(c, 'Your email address is changed. Confirm it with the link we just sent there.');
     return redirect(c, '/settings/profile');
   });
 
-  password.get('/', (c) => view.page(c, 'portal/settings/password', { values: {}, errors: {} }, { layout: 'portal', title: 'Password' }));
+  password.get('/', (c) =>
+    view.page(c, 'portal/settings/password', { values: {}, errors: {} }, { layout: 'portal', title: 'Password' }),
+  );
 
   password.post('/', async (c) => {
     const values = await formData(c);
-    return submitForm(c, view, { template: 'portal/settings/password', values, options: { layout: 'portal', title: 'Password' } }, async () => {
-      await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values, c.var.actor ?? {});
-      flash(c, 'Your password is changed, your other sessions are signed out and your API keys are revoked.');
-      return redirect(c, '/settings/password');
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'portal/settings/password', values, options: { layout: 'portal', title: 'Password' } },
+      async () => {
+        await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values, c.var.actor ?? {});
+        flash(c, 'Your password is changed, your other sessions are signed out and your API keys are revoked.');
+        return redirect(c, '/settings/password');
+      },
+    );
   });
 
   return { profile: app, email, password };

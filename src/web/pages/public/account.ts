@@ -14,7 +14,8 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 /** Registration, forgotten password, password reset and email verification links. */
 export function accountPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const strict = (bucket: string) => rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, bucket });
+  const strict = (bucket: string) =>
+    rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, bucket });
   const origin = originOf;
 
   app.get('/register', (c) => {
@@ -24,48 +25,86 @@ export function accountPages(deps: AppDeps, view: Renderer) {
 
   app.post('/register', strict('register'), async (c) => {
     const values = await formData(c);
-    return submitForm(c, view, { template: 'public/register', values, options: { title: 'Create your account', region: { id: 'register-form', partial: 'public/_register_form' } } }, async () => {
-      const { user } = await register(deps, values, { origin: origin(c) });
-      // Held by fraud screening: no session; the account waits for staff.
-      if (user.status === 'review') return redirect(c, '/register/review');
-      if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
-      const session = await createSession(deps.db, deps.config, user.id, 'full', origin(c), deps.clock.now());
-      setSessionCookie(c, deps.config, session.token, session.expiresAt);
-      flash(c, `Welcome to ${deps.config.BRAND_NAME}! Your account and organization are ready.`);
-      return redirect(c, '/dashboard');
-    });
+    return submitForm(
+      c,
+      view,
+      {
+        template: 'public/register',
+        values,
+        options: { title: 'Create your account', region: { id: 'register-form', partial: 'public/_register_form' } },
+      },
+      async () => {
+        const { user } = await register(deps, values, { origin: origin(c) });
+        // Held by fraud screening: no session; the account waits for staff.
+        if (user.status === 'review') return redirect(c, '/register/review');
+        if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
+        const session = await createSession(deps.db, deps.config, user.id, 'full', origin(c), deps.clock.now());
+        setSessionCookie(c, deps.config, session.token, session.expiresAt);
+        flash(c, `Welcome to ${deps.config.BRAND_NAME}! Your account and organization are ready.`);
+        return redirect(c, '/dashboard');
+      },
+    );
   });
 
-  app.get('/register/review', (c) => view.page(c, 'public/register-review', {}, { title: 'Your account is being reviewed' }));
+  app.get('/register/review', (c) =>
+    view.page(c, 'public/register-review', {}, { title: 'Your account is being reviewed' }),
+  );
 
-  app.get('/forgot-password', (c) => view.page(c, 'public/forgot-password', { values: {}, errors: {}, sent: false }, { title: 'Reset your password' }));
+  app.get('/forgot-password', (c) =>
+    view.page(c, 'public/forgot-password', { values: {}, errors: {}, sent: false }, { title: 'Reset your password' }),
+  );
 
   app.post('/forgot-password', strict('password-reset'), async (c) => {
     const values = await formData(c);
-    return submitForm(c, view, { template: 'public/forgot-password', values, data: { sent: false }, options: { title: 'Reset your password' } }, async () => {
-      await requestPasswordReset(deps, values);
-      // Same answer whether or not the address has an account.
-      return view.page(c, 'public/forgot-password', { values: {}, errors: {}, sent: true }, { title: 'Check your email' });
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'public/forgot-password', values, data: { sent: false }, options: { title: 'Reset your password' } },
+      async () => {
+        await requestPasswordReset(deps, values);
+        // Same answer whether or not the address has an account.
+        return view.page(
+          c,
+          'public/forgot-password',
+          { values: {}, errors: {}, sent: true },
+          { title: 'Check your email' },
+        );
+      },
+    );
   });
 
   app.get('/reset-password/:token', async (c) => {
     const token = c.req.param('token');
     const valid = await peekUserToken(deps.db, token, 'reset_password', deps.clock.now());
     c.header('Referrer-Policy', 'no-referrer');
-    return view.page(c, 'public/reset-password', { token, valid, values: {}, errors: {} }, { title: 'Choose a new password', status: valid ? 200 : 404 });
+    return view.page(
+      c,
+      'public/reset-password',
+      { token, valid, values: {}, errors: {} },
+      { title: 'Choose a new password', status: valid ? 200 : 404 },
+    );
   });
 
   app.post('/reset-password/:token', strict('password-reset'), async (c) => {
     const token = c.req.param('token');
     const values = await formData(c);
     c.header('Referrer-Policy', 'no-referrer');
-    return submitForm(c, view, { template: 'public/reset-password', values, data: { token, valid: true }, options: { title: 'Choose a new password' } }, async () => {
-      await resetPassword(deps, { token, password: values.password }, { origin: origin(c) });
-      clearSessionCookie(c, deps.config);
-      flash(c, 'Your password is changed and your API keys are revoked. Sign in with your new password.');
-      return redirect(c, '/login');
-    });
+    return submitForm(
+      c,
+      view,
+      {
+        template: 'public/reset-password',
+        values,
+        data: { token, valid: true },
+        options: { title: 'Choose a new password' },
+      },
+      async () => {
+        await resetPassword(deps, { token, password: values.password }, { origin: origin(c) });
+        clearSessionCookie(c, deps.config);
+        flash(c, 'Your password is changed and your API keys are revoked. Sign in with your new password.');
+        return redirect(c, '/login');
+      },
+    );
   });
 
   app.get('/verify-email/:token', async (c) => {

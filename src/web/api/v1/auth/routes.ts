@@ -21,22 +21,40 @@ export function authRoutes(deps: AppDeps) {
   const origin = (c: Context) => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
 
   const registerRoute = createRoute({
-    method: 'post', path: '/register', tags: ['auth'], operationId: 'register', summary: 'Create an account and its personal organization',
+    method: 'post',
+    path: '/register',
+    tags: ['auth'],
+    operationId: 'register',
+    summary: 'Create an account and its personal organization',
     middleware: [apiRateLimit(deps, 'register')] as const,
     request: { body: { required: true, ...json(RegisterRequest) } },
     responses: {
-      201: { description: 'Registered; a verification email is on its way. An account held by fraud screening is created but gets no token (403 `account_under_review`) until staff allow it; its email comes then.', ...json(z.object({ user: User, organization: Organization })) },
-      ...errorResponses([400, 403, 413, 415, 422, 429, 503], { 403: '`registration_refused`: fraud screening refused the sign-up.', 503: '`screening_unavailable`: fraud screening cannot be reached and is set to fail closed; try again later.' }),
+      201: {
+        description:
+          'Registered; a verification email is on its way. An account held by fraud screening is created but gets no token (403 `account_under_review`) until staff allow it; its email comes then.',
+        ...json(z.object({ user: User, organization: Organization })),
+      },
+      ...errorResponses([400, 403, 413, 415, 422, 429, 503], {
+        403: '`registration_refused`: fraud screening refused the sign-up.',
+        503: '`screening_unavailable`: fraud screening cannot be reached and is set to fail closed; try again later.',
+      }),
     },
   });
   app.openapi(registerRoute, async (c) => {
     const { user, organization } = await register(deps, c.req.valid('json'), { origin: origin(c) });
     const orgs = await userOrganizations(deps.db, user.id);
-    return c.json({ user: presentUser(user), organization: presentOrganization(orgs.find((o) => o.id === organization.id)!) }, 201);
+    return c.json(
+      { user: presentUser(user), organization: presentOrganization(orgs.find((o) => o.id === organization.id)!) },
+      201,
+    );
   });
 
   const createTokenRoute = createRoute({
-    method: 'post', path: '/tokens', tags: ['auth'], operationId: 'createAccessToken', summary: 'Exchange credentials for a bearer access token',
+    method: 'post',
+    path: '/tokens',
+    tags: ['auth'],
+    operationId: 'createAccessToken',
+    summary: 'Exchange credentials for a bearer access token',
     middleware: [apiRateLimit(deps, 'login')] as const,
     request: { body: { required: true, ...json(TokenRequest) } },
     responses: {
@@ -58,9 +76,19 @@ export function authRoutes(deps: AppDeps) {
   });
 
   const revokeRoute = createRoute({
-    method: 'delete', path: '/tokens/current', tags: ['auth'], operationId: 'revokeCurrentAccessToken', summary: 'Revoke the token this request is made with',
-    ...secured, middleware: [requireToken, refuseApiKeys] as const,
-    responses: { 204: { description: 'Revoked; the token no longer works.' }, ...errorResponses([401, 403, 429], { 403: 'Made with an API key: revoke keys with DELETE /api-keys/{id} using an access token.' }) },
+    method: 'delete',
+    path: '/tokens/current',
+    tags: ['auth'],
+    operationId: 'revokeCurrentAccessToken',
+    summary: 'Revoke the token this request is made with',
+    ...secured,
+    middleware: [requireToken, refuseApiKeys] as const,
+    responses: {
+      204: { description: 'Revoked; the token no longer works.' },
+      ...errorResponses([401, 403, 429], {
+        403: 'Made with an API key: revoke keys with DELETE /api-keys/{id} using an access token.',
+      }),
+    },
   });
   app.openapi(revokeRoute, async (c) => {
     await revokeAccessToken(deps.db, actor(c).tokenId, deps.clock.now(), origin(c));
@@ -71,12 +99,23 @@ export function authRoutes(deps: AppDeps) {
 }
 
 /** No token for a half-signed-in caller: the second factor must come in the same request. */
-async function checkOtp(deps: AppDeps, userId: string, otp: string | undefined, origin: { ip: string; userAgent: string | null }) {
-  if (!otp) throw new AppError('otp_required', 401, 'This account uses two-factor authentication: send `otp` with a current code from your authenticator app.');
+async function checkOtp(
+  deps: AppDeps,
+  userId: string,
+  otp: string | undefined,
+  origin: { ip: string; userAgent: string | null },
+) {
+  if (!otp)
+    throw new AppError(
+      'otp_required',
+      401,
+      'This account uses two-factor authentication: send `otp` with a current code from your authenticator app.',
+    );
   try {
     await verifySecondFactor(deps, userId, otp, { origin });
   } catch (err) {
-    if (err instanceof ValidationError) throw new AppError('invalid_otp', 401, 'That code is not valid, or it was already used.');
+    if (err instanceof ValidationError)
+      throw new AppError('invalid_otp', 401, 'That code is not valid, or it was already used.');
     throw err;
   }
 }

@@ -21,30 +21,65 @@ export function invitationRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
 
   const list = createRoute({
-    method: 'get', path: '/organizations/{id}/invitations', tags: ['invitations'], operationId: 'listInvitations', summary: 'Invitations of an organization (needs `members_manage`)', ...secured,
+    method: 'get',
+    path: '/organizations/{id}/invitations',
+    tags: ['invitations'],
+    operationId: 'listInvitations',
+    summary: 'Invitations of an organization (needs `members_manage`)',
+    ...secured,
     request: { params: OrgParams, query: ListQuery },
-    responses: { 200: { description: 'Newest first.', ...json(listOf(Invitation)) }, ...errorResponses([401, 403, 404, 422, 429]) },
+    responses: {
+      200: { description: 'Newest first.', ...json(listOf(Invitation)) },
+      ...errorResponses([401, 403, 404, 422, 429]),
+    },
   });
   app.openapi(list, async (c) => {
     const { limit, cursor, status } = c.req.valid('query');
-    const rows = await listInvitations(deps.db, await inOrg(deps, c), { now: deps.clock.now(), status, page: { limit, cursor } });
-    return c.json(listPage(rows, limit, presentInvitation, (r) => r.id), 200);
+    const rows = await listInvitations(deps.db, await inOrg(deps, c), {
+      now: deps.clock.now(),
+      status,
+      page: { limit, cursor },
+    });
+    return c.json(
+      listPage(rows, limit, presentInvitation, (r) => r.id),
+      200,
+    );
   });
 
   const create = createRoute({
-    method: 'post', path: '/organizations/{id}/invitations', tags: ['invitations'], operationId: 'inviteMember', summary: 'Invite someone by email (needs `members_manage`)', ...secured,
+    method: 'post',
+    path: '/organizations/{id}/invitations',
+    tags: ['invitations'],
+    operationId: 'inviteMember',
+    summary: 'Invite someone by email (needs `members_manage`)',
+    ...secured,
     request: { params: OrgParams, body: { required: true, ...json(InviteRequest) } },
     responses: {
-      201: { description: 'Invited: the link (valid 7 days, single use) is emailed, never returned.', ...json(Invitation) },
-      ...errorResponses([400, 401, 403, 404, 413, 415, 422, 429], { 422: 'Invalid, already a member, already invited, or a role granting permissions you do not hold.' }),
+      201: {
+        description: 'Invited: the link (valid 7 days, single use) is emailed, never returned.',
+        ...json(Invitation),
+      },
+      ...errorResponses([400, 401, 403, 404, 413, 415, 422, 429], {
+        422: 'Invalid, already a member, already invited, or a role granting permissions you do not hold.',
+      }),
     },
   });
-  app.openapi(create, async (c) => c.json(presentInvitation(await inviteMember(deps, await inOrg(deps, c), c.req.valid('json'))), 201));
+  app.openapi(create, async (c) =>
+    c.json(presentInvitation(await inviteMember(deps, await inOrg(deps, c), c.req.valid('json'))), 201),
+  );
 
   const cancel = createRoute({
-    method: 'delete', path: '/organizations/{id}/invitations/{invitationId}', tags: ['invitations'], operationId: 'cancelInvitation', summary: 'Cancel a pending invitation (needs `members_manage`)', ...secured,
+    method: 'delete',
+    path: '/organizations/{id}/invitations/{invitationId}',
+    tags: ['invitations'],
+    operationId: 'cancelInvitation',
+    summary: 'Cancel a pending invitation (needs `members_manage`)',
+    ...secured,
     request: { params: InvitationParams },
-    responses: { 204: { description: 'Cancelled; the link no longer works.' }, ...errorResponses([401, 403, 404, 422, 429], { 422: '`invitation_not_pending`: already answered or cancelled.' }) },
+    responses: {
+      204: { description: 'Cancelled; the link no longer works.' },
+      ...errorResponses([401, 403, 404, 422, 429], { 422: '`invitation_not_pending`: already answered or cancelled.' }),
+    },
   });
   app.openapi(cancel, async (c) => {
     await cancelInvitation(deps, await inOrg(deps, c), c.req.param('invitationId'));
@@ -52,17 +87,38 @@ export function invitationRoutes(deps: AppDeps) {
   });
 
   const accept = createRoute({
-    method: 'post', path: '/invitations/{token}/accept', tags: ['invitations'], operationId: 'acceptInvitation', summary: 'Accept an invitation sent to your verified email', ...secured,
+    method: 'post',
+    path: '/invitations/{token}/accept',
+    tags: ['invitations'],
+    operationId: 'acceptInvitation',
+    summary: 'Accept an invitation sent to your verified email',
+    ...secured,
     request: { params: TokenParams },
-    responses: { 200: { description: 'Joined with the invited role; it is now your active organization.', ...json(OrganizationDetail) }, ...answerErrors },
+    responses: {
+      200: {
+        description: 'Joined with the invited role; it is now your active organization.',
+        ...json(OrganizationDetail),
+      },
+      ...answerErrors,
+    },
   });
   app.openapi(accept, async (c) => {
     const joined = await acceptInvitation(deps, caller(c), c.req.param('token'));
-    return c.json(presentOrganizationDetail(await getOrganization(deps.db, await orgActor(deps.db, caller(c), joined.organization.id))), 200);
+    return c.json(
+      presentOrganizationDetail(
+        await getOrganization(deps.db, await orgActor(deps.db, caller(c), joined.organization.id)),
+      ),
+      200,
+    );
   });
 
   const decline = createRoute({
-    method: 'post', path: '/invitations/{token}/decline', tags: ['invitations'], operationId: 'declineInvitation', summary: 'Decline an invitation sent to your verified email', ...secured,
+    method: 'post',
+    path: '/invitations/{token}/decline',
+    tags: ['invitations'],
+    operationId: 'declineInvitation',
+    summary: 'Decline an invitation sent to your verified email',
+    ...secured,
     request: { params: TokenParams },
     responses: { 204: { description: 'Declined; the link no longer works.' }, ...answerErrors },
   });

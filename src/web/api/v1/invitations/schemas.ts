@@ -11,7 +11,9 @@ export const Invitation = z
     email: z.string().openapi({ format: 'email' }),
     role: z.object({ id: z.uuid(), name: z.string() }),
     status: z.enum(STATUSES).openapi({ description: 'pending until answered or cancelled; see `expired`.' }),
-    expired: z.boolean().openapi({ description: 'A pending invitation past `expires_at`: it can no longer be accepted.' }),
+    expired: z
+      .boolean()
+      .openapi({ description: 'A pending invitation past `expires_at`: it can no longer be accepted.' }),
     invited_by: z.object({ id: z.uuid(), name: z.string() }).nullable(),
     created_at: Timestamp,
     expires_at: Timestamp,
@@ -20,13 +22,28 @@ export const Invitation = z
   .openapi('Invitation');
 
 export function presentInvitation(i: {
-  id: string; email: string; role_id: string; role_name: string; status: (typeof STATUSES)[number]; expired: boolean;
-  invited_by: string | null; inviter_name: string | null; created_at: Date; expires_at: Date; answered_at: Date | null;
+  id: string;
+  email: string;
+  role_id: string;
+  role_name: string;
+  status: (typeof STATUSES)[number];
+  expired: boolean;
+  invited_by: string | null;
+  inviter_name: string | null;
+  created_at: Date;
+  expires_at: Date;
+  answered_at: Date | null;
 }): z.infer<typeof Invitation> {
   return Invitation.parse({
-    id: i.id, email: i.email, role: { id: i.role_id, name: i.role_name }, status: i.status, expired: i.expired,
+    id: i.id,
+    email: i.email,
+    role: { id: i.role_id, name: i.role_name },
+    status: i.status,
+    expired: i.expired,
     invited_by: i.invited_by && i.inviter_name ? { id: i.invited_by, name: i.inviter_name } : null,
-    created_at: i.created_at.toISOString(), expires_at: i.expires_at.toISOString(), answered_at: i.answered_at?.toISOString() ?? null,
+    created_at: i.created_at.toISOString(),
+    expires_at: i.expires_at.toISOString(),
+    answered_at: i.answered_at?.toISOString() ?? null,
   });
 }
 
@@ -37,5 +54,12 @@ export const InviteRequest = z
   })
   .openapi('InviteRequest');
 export const InvitationParams = OrgParams.extend({ invitationId: pathParam('invitationId', 'Invitation id.') });
-export const TokenParams = z.object({ token: z.string().openapi({ param: { name: 'token', in: 'path' }, description: 'The token from the emailed link `/invitations/<token>`.' }) });
-export const ListQuery = PageQuery.extend({ status: z.enum(STATUSES).optional().openapi({ description: 'Only invitations with this status; omit for all.' }) });
+export const TokenParams = z.object({
+  token: z.string().openapi({
+    param: { name: 'token', in: 'path' },
+    description: 'The token from the emailed link `/invitations/<token>`.',
+  }),
+});
+export const ListQuery = PageQuery.extend({
+  status: z.enum(STATUSES).optional().openapi({ description: 'Only invitations with this status; omit for all.' }),
+});

@@ -11,7 +11,11 @@ export function meRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
 
   const meRoute = createRoute({
-    method: 'get', path: '/me', tags: ['me'], operationId: 'getMe', summary: 'The authenticated user and their organizations',
+    method: 'get',
+    path: '/me',
+    tags: ['me'],
+    operationId: 'getMe',
+    summary: 'The authenticated user and their organizations',
     ...secured,
     responses: { 200: { description: 'The caller.', ...json(Me) }, ...errorResponses([401, 429]) },
   });
@@ -21,7 +25,12 @@ export function meRoutes(deps: AppDeps) {
     const [user, rows] = await Promise.all([getUser(deps.db, userId), userOrganizations(deps.db, userId)]);
     // An API key sees only the organization it acts in, with the key's own permissions.
     const acting = c.var.actor;
-    const visible = caller.via === 'api_key' && acting ? rows.filter((o) => o.id === acting.organizationId).map((o) => ({ ...o, permissions: [...acting.permissions] })) : rows;
+    const visible =
+      caller.via === 'api_key' && acting
+        ? rows
+            .filter((o) => o.id === acting.organizationId)
+            .map((o) => ({ ...o, permissions: [...acting.permissions] }))
+        : rows;
     const organizations = visible.map(presentOrganization);
     const active = organizations.find((o) => o.id === user.active_organization_id) ?? null;
     return c.json({ user: presentUser(user), organizations, active_organization: active }, 200);

@@ -13,7 +13,10 @@ export const Organization = z
     personal: z.boolean().openapi({ description: 'Created with the account; cannot be left.' }),
     role: z.string().openapi({ example: 'owner', description: "The caller's role in this organization." }),
     permissions: z.array(z.string()),
-    balance: Money.nullable().openapi({ description: 'Prepaid wallet balance; null unless the caller holds billing_view there.', example: '0.00' }),
+    balance: Money.nullable().openapi({
+      description: 'Prepaid wallet balance; null unless the caller holds billing_view there.',
+      example: '0.00',
+    }),
     currency: z.string().length(3).openapi({ example: 'USD' }),
     created_at: Timestamp,
   })
@@ -21,12 +24,25 @@ export const Organization = z
 
 /** From a `userOrganizations()` row. Every organization has exactly one wallet. */
 export function presentOrganization(o: {
-  id: string; name: string; personal: boolean; role: string; permissions: string[]; balance: bigint | null; currency: string | null; created_at: Date;
+  id: string;
+  name: string;
+  personal: boolean;
+  role: string;
+  permissions: string[];
+  balance: bigint | null;
+  currency: string | null;
+  created_at: Date;
 }): z.infer<typeof Organization> {
   if (o.balance === null || o.currency === null) throw new Error(`organization ${o.id} has no wallet`);
   return Organization.parse({
-    id: o.id, name: o.name, personal: o.personal, role: o.role, permissions: o.permissions,
-    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null, currency: o.currency, created_at: o.created_at.toISOString(),
+    id: o.id,
+    name: o.name,
+    personal: o.personal,
+    role: o.role,
+    permissions: o.permissions,
+    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null,
+    currency: o.currency,
+    created_at: o.created_at.toISOString(),
   });
 }
 
@@ -40,8 +56,12 @@ export const OrganizationDetail = z
     address: z.string().nullable(),
     tax_id: z.string().nullable(),
     role: z.string().openapi({ example: 'owner', description: "The caller's role here." }),
-    permissions: z.array(z.string()).openapi({ description: 'What the caller may do here (for an API key: at most the key’s permissions).' }),
-    balance: Money.nullable().openapi({ description: 'Prepaid wallet balance; null unless the caller holds `billing_view`.' }),
+    permissions: z
+      .array(z.string())
+      .openapi({ description: 'What the caller may do here (for an API key: at most the key’s permissions).' }),
+    balance: Money.nullable().openapi({
+      description: 'Prepaid wallet balance; null unless the caller holds `billing_view`.',
+    }),
     currency: z.string().length(3).openapi({ example: 'USD' }),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -49,17 +69,38 @@ export const OrganizationDetail = z
   .openapi('OrganizationDetail');
 
 export function presentOrganizationDetail(o: {
-  id: string; name: string; personal: boolean; website: string | null; address: string | null; tax_id: string | null; role: string;
-  permissions: readonly string[]; balance: bigint; currency: string; created_at: Date; updated_at: Date;
+  id: string;
+  name: string;
+  personal: boolean;
+  website: string | null;
+  address: string | null;
+  tax_id: string | null;
+  role: string;
+  permissions: readonly string[];
+  balance: bigint;
+  currency: string;
+  created_at: Date;
+  updated_at: Date;
 }): z.infer<typeof OrganizationDetail> {
   return OrganizationDetail.parse({
-    id: o.id, name: o.name, personal: o.personal, website: o.website, address: o.address, tax_id: o.tax_id, role: o.role, permissions: [...o.permissions],
-    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null, currency: o.currency,
-    created_at: o.created_at.toISOString(), updated_at: o.updated_at.toISOString(),
+    id: o.id,
+    name: o.name,
+    personal: o.personal,
+    website: o.website,
+    address: o.address,
+    tax_id: o.tax_id,
+    role: o.role,
+    permissions: [...o.permissions],
+    balance: o.permissions.includes('billing_view') ? toDecimal(o.balance, 2) : null,
+    currency: o.currency,
+    created_at: o.created_at.toISOString(),
+    updated_at: o.updated_at.toISOString(),
   });
 }
 
-export const CreateOrganizationRequest = z.object({ name: z.string().openapi({ example: 'Acme Hosting', description: '1 to 100 characters.' }) }).openapi('CreateOrganizationRequest');
+export const CreateOrganizationRequest = z
+  .object({ name: z.string().openapi({ example: 'Acme Hosting', description: '1 to 100 characters.' }) })
+  .openapi('CreateOrganizationRequest');
 export const UpdateOrganizationRequest = z
   .object({
     name: z.string().optional(),

@@ -9,7 +9,9 @@ import { idempotency, idempotencyKeyHeader, replayedHeader } from '../idempotenc
 import { errorResponses, json } from '../schemas.ts';
 import { RefundBody, RefundCreated } from './schemas.ts';
 
-const IdempotencyHeaders = idempotencyKeyHeader('Any unique string (a UUID): a retry with the same key and body replays the first answer instead of refunding twice.');
+const IdempotencyHeaders = idempotencyKeyHeader(
+  'Any unique string (a UUID): a retry with the same key and body replays the first answer instead of refunding twice.',
+);
 
 /** Platform-admin only: 404 for everyone else (as the staff pages), API keys included. */
 const requireStaff: MiddlewareHandler = async (c, next) => {
@@ -20,10 +22,22 @@ const requireStaff: MiddlewareHandler = async (c, next) => {
 /** Staff refunds of PayPal top-ups (a platform admin's access token; see domain/payments/refunds.ts). */
 export function refundRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
-  const keyed = { ...secured, middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler] };
+  const keyed = {
+    ...secured,
+    middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [
+      MiddlewareHandler,
+      MiddlewareHandler,
+      MiddlewareHandler,
+    ],
+  };
 
   const createRefund = createRoute({
-    method: 'post', path: '/admin/refunds', tags: ['admin'], operationId: 'createRefund', summary: 'Refund a payment to PayPal or as wallet credit (platform admins only)', ...keyed,
+    method: 'post',
+    path: '/admin/refunds',
+    tags: ['admin'],
+    operationId: 'createRefund',
+    summary: 'Refund a payment to PayPal or as wallet credit (platform admins only)',
+    ...keyed,
     request: { headers: IdempotencyHeaders, body: { required: true, ...json(RefundBody) } },
     responses: {
       201: { description: 'The refund and where it stands.', headers: replayedHeader, ...json(RefundCreated) },
@@ -37,8 +51,22 @@ export function refundRoutes(deps: AppDeps) {
   });
   app.openapi(createRefund, async (c) => {
     const body = c.req.valid('json');
-    const { refund, currency } = await refundPayment(deps, caller(c), { paymentId: body.payment_id, amount: body.amount, destination: body.destination, reason: body.reason });
-    return c.json(RefundCreated.parse({ id: refund.id, status: refund.status, amount: toDecimal(refund.amount, 2), destination: refund.destination, currency }), 201);
+    const { refund, currency } = await refundPayment(deps, caller(c), {
+      paymentId: body.payment_id,
+      amount: body.amount,
+      destination: body.destination,
+      reason: body.reason,
+    });
+    return c.json(
+      RefundCreated.parse({
+        id: refund.id,
+        status: refund.status,
+        amount: toDecimal(refund.amount, 2),
+        destination: refund.destination,
+        currency,
+      }),
+      201,
+    );
   });
 
   return app;

@@ -17,18 +17,34 @@ export function roleRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
 
   const list = createRoute({
-    method: 'get', path: '/organizations/{id}/roles', tags: ['roles'], operationId: 'listRoles', summary: 'Roles of an organization, predefined and custom', ...secured,
+    method: 'get',
+    path: '/organizations/{id}/roles',
+    tags: ['roles'],
+    operationId: 'listRoles',
+    summary: 'Roles of an organization, predefined and custom',
+    ...secured,
     request: { params: OrgParams, query: PageQuery },
-    responses: { 200: { description: 'Oldest first.', ...json(listOf(Role)) }, ...errorResponses([401, 404, 422, 429]) },
+    responses: {
+      200: { description: 'Oldest first.', ...json(listOf(Role)) },
+      ...errorResponses([401, 404, 422, 429]),
+    },
   });
   app.openapi(list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const rows = await listRoles(deps.db, await inOrg(deps, c), { limit, cursor });
-    return c.json(listPage(rows, limit, presentRole, (r) => r.id), 200);
+    return c.json(
+      listPage(rows, limit, presentRole, (r) => r.id),
+      200,
+    );
   });
 
   const create = createRoute({
-    method: 'post', path: '/organizations/{id}/roles', tags: ['roles'], operationId: 'createRole', summary: 'Create a custom role (needs `members_manage`)', ...secured,
+    method: 'post',
+    path: '/organizations/{id}/roles',
+    tags: ['roles'],
+    operationId: 'createRole',
+    summary: 'Create a custom role (needs `members_manage`)',
+    ...secured,
     request: { params: OrgParams, body: { required: true, ...json(CreateRoleRequest) } },
     responses: { 201: { description: 'Created.', ...json(Role) }, ...writeErrors },
   });
@@ -39,9 +55,17 @@ export function roleRoutes(deps: AppDeps) {
   });
 
   const update = createRoute({
-    method: 'patch', path: '/organizations/{id}/roles/{roleId}', tags: ['roles'], operationId: 'updateRole', summary: 'Rename a custom role or replace its permissions (needs `members_manage`)', ...secured,
+    method: 'patch',
+    path: '/organizations/{id}/roles/{roleId}',
+    tags: ['roles'],
+    operationId: 'updateRole',
+    summary: 'Rename a custom role or replace its permissions (needs `members_manage`)',
+    ...secured,
     request: { params: RoleParams, body: { required: true, ...json(UpdateRoleRequest) } },
-    responses: { 200: { description: 'Updated; members holding it get the new permissions on their next request.', ...json(Role) }, ...writeErrors },
+    responses: {
+      200: { description: 'Updated; members holding it get the new permissions on their next request.', ...json(Role) },
+      ...writeErrors,
+    },
   });
   app.openapi(update, async (c) => {
     const actor = await inOrg(deps, c);
@@ -50,9 +74,19 @@ export function roleRoutes(deps: AppDeps) {
   });
 
   const remove = createRoute({
-    method: 'delete', path: '/organizations/{id}/roles/{roleId}', tags: ['roles'], operationId: 'deleteRole', summary: 'Delete an unused custom role (needs `members_manage`)', ...secured,
+    method: 'delete',
+    path: '/organizations/{id}/roles/{roleId}',
+    tags: ['roles'],
+    operationId: 'deleteRole',
+    summary: 'Delete an unused custom role (needs `members_manage`)',
+    ...secured,
     request: { params: RoleParams },
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses([401, 403, 404, 422, 429], { 422: '`role_in_use` (members or pending invitations hold it) or `role_read_only`.' }) },
+    responses: {
+      204: { description: 'Deleted.' },
+      ...errorResponses([401, 403, 404, 422, 429], {
+        422: '`role_in_use` (members or pending invitations hold it) or `role_read_only`.',
+      }),
+    },
   });
   app.openapi(remove, async (c) => {
     await deleteRole(deps, await inOrg(deps, c), c.req.param('roleId'));

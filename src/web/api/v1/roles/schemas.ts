@@ -16,15 +16,33 @@ export const Role = z
   })
   .openapi('Role');
 
-export function presentRole(r: { id: string; name: string; predefined: boolean; permissions: string[]; members: number; created_at: Date }): z.infer<typeof Role> {
-  return Role.parse({ id: r.id, name: r.name, predefined: r.predefined, permissions: r.permissions, members: r.members, created_at: r.created_at.toISOString() });
+export function presentRole(r: {
+  id: string;
+  name: string;
+  predefined: boolean;
+  permissions: string[];
+  members: number;
+  created_at: Date;
+}): z.infer<typeof Role> {
+  return Role.parse({
+    id: r.id,
+    name: r.name,
+    predefined: r.predefined,
+    permissions: r.permissions,
+    members: r.members,
+    created_at: r.created_at.toISOString(),
+  });
 }
 
 export const CreateRoleRequest = z
   .object({
-    name: z.string().openapi({ example: 'billing clerk', description: '1 to 50 characters; not a predefined role’s name.' }),
+    name: z
+      .string()
+      .openapi({ example: 'billing clerk', description: '1 to 50 characters; not a predefined role’s name.' }),
     permissions: z.array(Permission).openapi({ description: 'Only permissions you hold yourself.' }),
   })
   .openapi('CreateRoleRequest');
-export const UpdateRoleRequest = z.object({ name: z.string().optional(), permissions: z.array(Permission).optional() }).openapi('UpdateRoleRequest');
+export const UpdateRoleRequest = z
+  .object({ name: z.string().optional(), permissions: z.array(Permission).optional() })
+  .openapi('UpdateRoleRequest');
 export const RoleParams = OrgParams.extend({ roleId: pathParam('roleId', 'Role id.') });

@@ -20,10 +20,17 @@ const requireStaff: MiddlewareHandler = async (c, next) => {
 export function walletAdjustmentRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
   const route = createRoute({
-    method: 'post', path: '/admin/organizations/{id}/wallet/adjustments', tags: ['admin'], operationId: 'adjustWallet',
+    method: 'post',
+    path: '/admin/organizations/{id}/wallet/adjustments',
+    tags: ['admin'],
+    operationId: 'adjustWallet',
     summary: "Credit or debit an organization's wallet by hand (platform admin access token only)",
     ...secured,
-    middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler],
+    middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [
+      MiddlewareHandler,
+      MiddlewareHandler,
+      MiddlewareHandler,
+    ],
     request: {
       headers: idempotencyKeyHeader('A retry with the same key and body replays the first answer and posts once.'),
       params: OrgParams,
@@ -31,13 +38,23 @@ export function walletAdjustmentRoutes(deps: AppDeps) {
     },
     responses: {
       201: { description: 'Posted.', ...json(WalletAdjustment) },
-      ...errorResponses([400, 401, 403, 404, 409, 422, 429], { 403: 'Not a platform admin, or an API key.', 404: 'No such organization.', 422: 'Validation failed, the balance does not cover the debit, or the Idempotency-Key was used for another request.' }),
+      ...errorResponses([400, 401, 403, 404, 409, 422, 429], {
+        403: 'Not a platform admin, or an API key.',
+        404: 'No such organization.',
+        422: 'Validation failed, the balance does not cover the debit, or the Idempotency-Key was used for another request.',
+      }),
     },
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const done = await adjustWallet(deps, caller(c), { organizationId: c.req.valid('param').id, values: { ...body, adjustment_id: newAdjustmentId(), allow_negative: body.allow_negative ?? false } });
-    return c.json(WalletAdjustment.parse({ id: done.id, balance: toDecimal(done.balance, 2), currency: done.currency }), 201);
+    const done = await adjustWallet(deps, caller(c), {
+      organizationId: c.req.valid('param').id,
+      values: { ...body, adjustment_id: newAdjustmentId(), allow_negative: body.allow_negative ?? false },
+    });
+    return c.json(
+      WalletAdjustment.parse({ id: done.id, balance: toDecimal(done.balance, 2), currency: done.currency }),
+      201,
+    );
   });
   return app;
 }

@@ -23,7 +23,9 @@ export const WalletTransaction = z
     id: z.uuid().openapi({ description: 'The ledger transaction.' }),
     kind: z.enum(LEDGER_KINDS).openapi({ example: 'top_up' }),
     description: z.string(),
-    amount: Money.openapi({ description: 'Signed: positive added to the wallet. Exact: 2 decimals, or 6 when not whole cents.' }),
+    amount: Money.openapi({
+      description: 'Signed: positive added to the wallet. Exact: 2 decimals, or 6 when not whole cents.',
+    }),
     balance_after: Money.openapi({ description: 'The wallet balance right after this line (running balance).' }),
     created_at: Timestamp,
   })
@@ -32,8 +34,13 @@ export const WalletTransaction = z
 export const TopUp = z
   .object({
     id: z.uuid(),
-    status: z.enum(['created', 'held']).openapi({ description: '`created`: send the buyer to `approve_url`; `held`: under review, no PayPal order yet.' }),
-    approve_url: z.string().nullable().openapi({ description: "PayPal's approval page for the buyer; null while held." }),
+    status: z.enum(['created', 'held']).openapi({
+      description: '`created`: send the buyer to `approve_url`; `held`: under review, no PayPal order yet.',
+    }),
+    approve_url: z
+      .string()
+      .nullable()
+      .openapi({ description: "PayPal's approval page for the buyer; null while held." }),
     amount: Money,
     currency: z.string().length(3),
   })
@@ -42,7 +49,11 @@ export const TopUp = z
 export const CaptureResult = z
   .object({
     id: z.uuid(),
-    status: z.string().openapi({ example: 'completed', description: '`completed` (credited), `pending` (PayPal holds it; credited when it clears), `denied`, or the payment’s later status.' }),
+    status: z.string().openapi({
+      example: 'completed',
+      description:
+        '`completed` (credited), `pending` (PayPal holds it; credited when it clears), `denied`, or the payment’s later status.',
+    }),
     balance: Money.openapi({ description: 'The wallet balance now.' }),
     currency: z.string().length(3),
   })
@@ -56,5 +67,12 @@ export const TransactionQuery = z.object({
   to: z.iso.date().optional().openapi({ description: 'Last day (UTC), inclusive.', example: '2026-01-31' }),
 });
 export function presentLine(l: WalletLine): z.infer<typeof WalletTransaction> {
-  return WalletTransaction.parse({ id: l.transactionId, kind: l.kind, description: l.description, amount: exact(l.amount), balance_after: toDecimal(l.balanceAfter, 2), created_at: l.createdAt.toISOString() });
+  return WalletTransaction.parse({
+    id: l.transactionId,
+    kind: l.kind,
+    description: l.description,
+    amount: exact(l.amount),
+    balance_after: toDecimal(l.balanceAfter, 2),
+    created_at: l.createdAt.toISOString(),
+  });
 }

@@ -28,7 +28,10 @@ export interface SpendChart {
   empty: boolean;
 }
 
-const shortDay = (day: string) => new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+const shortDay = (day: string) =>
+  new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(
+    new Date(`${day}T00:00:00Z`),
+  );
 
 /** Bars for one amount per day (oldest first). A day whose refunds outweigh its charges draws no bar. */
 export function spendChart(series: Array<{ day: string; amount: bigint }>, currency: string): SpendChart {
@@ -39,7 +42,14 @@ export function spendChart(series: Array<{ day: string; amount: bigint }>, curre
     // The ratio is taken in bigint (per mille): money never becomes a float, only the pixel height does.
     const height = max > 0n && d.amount > 0n ? Math.max(1, Number((d.amount * BigInt(plot) * 1000n) / max) / 1000) : 0;
     const amount = formatMoney(d.amount, currency);
-    return { x: i * CHART.slot + (CHART.slot - CHART.bar) / 2, y: CHART.plotBottom - height, height, day: d.day, label: `${shortDay(d.day)}: ${amount}`, amount };
+    return {
+      x: i * CHART.slot + (CHART.slot - CHART.bar) / 2,
+      y: CHART.plotBottom - height,
+      height,
+      day: d.day,
+      label: `${shortDay(d.day)}: ${amount}`,
+      amount,
+    };
   });
   const tickAt = (i: number) => ({ x: i * CHART.slot + CHART.slot / 2, text: shortDay(series[i]!.day) });
   const ticks = series.length ? [tickAt(0), tickAt(Math.floor(series.length / 2)), tickAt(series.length - 1)] : [];

@@ -1,6 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { dailySpend, walletSummary } from '../../../../domain/wallets/spend.ts';
-import { continueTopUp, startTopUp, topUpLimits, topUpsInProgress, type StartedTopUp } from '../../../../domain/payments/top-ups.ts';
+import {
+  continueTopUp,
+  startTopUp,
+  topUpLimits,
+  topUpsInProgress,
+  type StartedTopUp,
+} from '../../../../domain/payments/top-ups.ts';
 import { KIND_LABELS } from '../../../../domain/ledger/kinds.ts';
 import { listWalletLines, walletFor } from '../../../../domain/wallets/wallet.ts';
 import { AppError } from '../../../../lib/errors.ts';
@@ -24,7 +30,11 @@ const RECENT = 10;
  */
 export function billingPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const opts = { layout: 'portal' as const, title: 'Billing', region: { id: 'add-funds', partial: 'portal/billing/_add_funds' } };
+  const opts = {
+    layout: 'portal' as const,
+    title: 'Billing',
+    region: { id: 'add-funds', partial: 'portal/billing/_add_funds' },
+  };
 
   async function overview(c: Context) {
     const wallet = await walletFor(deps.db, actorOf(c));
@@ -37,18 +47,31 @@ export function billingPages(deps: AppDeps, view: Renderer) {
       topUpLimits(deps.db),
     ]);
     return {
-      wallet, summary, chart: spendChart(series, wallet.currency), recent: recent.lines, more: recent.nextCursor !== null, inProgress, kinds: KIND_LABELS, lineMoney,
-      presets: PRESETS.map((value) => ({ value, amount: parseMoney(value)! })), limits: { min: formatMoney(limits.min, wallet.currency), max: formatMoney(limits.max, wallet.currency) },
+      wallet,
+      summary,
+      chart: spendChart(series, wallet.currency),
+      recent: recent.lines,
+      more: recent.nextCursor !== null,
+      inProgress,
+      kinds: KIND_LABELS,
+      lineMoney,
+      presets: PRESETS.map((value) => ({ value, amount: parseMoney(value)! })),
+      limits: { min: formatMoney(limits.min, wallet.currency), max: formatMoney(limits.max, wallet.currency) },
       payments: deps.paypalEmulator ? 'emulator' : deps.paypal ? 'paypal' : 'off',
     };
   }
 
-  app.get('/', async (c) => view.page(c, 'portal/billing/index', { ...(await overview(c)), values: {}, errors: {} }, opts));
+  app.get('/', async (c) =>
+    view.page(c, 'portal/billing/index', { ...(await overview(c)), values: {}, errors: {} }, opts),
+  );
 
   app.post('/top-ups', async (c) => {
     const values = await formData(c);
-    return submitForm(c, view, { template: 'portal/billing/index', values, data: await overview(c), options: opts }, async () =>
-      toPayPal(c, await startTopUp(deps, actorOf(c), { amount: values.amount ?? '' })),
+    return submitForm(
+      c,
+      view,
+      { template: 'portal/billing/index', values, data: await overview(c), options: opts },
+      async () => toPayPal(c, await startTopUp(deps, actorOf(c), { amount: values.amount ?? '' })),
     );
   });
 
@@ -71,7 +94,11 @@ export function billingPages(deps: AppDeps, view: Renderer) {
 /** Off to PayPal's approval page (303, or HX-Redirect for htmx), or back to /billing when held for review. */
 function toPayPal(c: Context, started: StartedTopUp) {
   if (started.status === 'held' || !started.approveUrl) {
-    flash(c, `Your top-up of ${formatMoney(started.amount, started.currency)} is being reviewed. Once it is approved you can continue to PayPal from this page; nothing has been charged.`, 'info');
+    flash(
+      c,
+      `Your top-up of ${formatMoney(started.amount, started.currency)} is being reviewed. Once it is approved you can continue to PayPal from this page; nothing has been charged.`,
+      'info',
+    );
     return redirect(c, '/billing');
   }
   return redirect(c, started.approveUrl);

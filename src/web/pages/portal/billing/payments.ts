@@ -24,7 +24,12 @@ export function paymentReturnPages(deps: AppDeps, view: Renderer) {
       const result = await captureTopUp(deps, actorOf(c), { orderId: token });
       const payment = await findPayment(deps.db, actorOf(c), { id: result.paymentId });
       const receipt = result.status === 'completed' ? await receiptOf(deps.db, payment.id) : null;
-      return view.page(c, 'portal/billing/payment', { state: result.status, payment, balance: result.balance, receipt }, opts);
+      return view.page(
+        c,
+        'portal/billing/payment',
+        { state: result.status, payment, balance: result.balance, receipt },
+        opts,
+      );
     } catch (err) {
       return failed(c, err);
     }
@@ -35,13 +40,23 @@ export function paymentReturnPages(deps: AppDeps, view: Renderer) {
     const token = c.req.query('token');
     if (!token) return redirect(c, '/billing');
     const payment = await cancelTopUp(deps, actorOf(c), token);
-    return view.page(c, 'portal/billing/payment', { state: payment.status, payment, balance: null, receipt: null }, opts);
+    return view.page(
+      c,
+      'portal/billing/payment',
+      { state: payment.status, payment, balance: null, receipt: null },
+      opts,
+    );
   });
 
   /** A capture that could not be settled now: say why, and that nothing was charged twice. */
   function failed(c: Context, err: unknown) {
     if (!(err instanceof AppError) || err.status === 404 || err.status === 403) throw err;
-    return view.page(c, 'portal/billing/payment', { state: 'error', message: err.message, payment: null, balance: null, receipt: null }, { ...opts, status: err.status === 503 ? 503 : err.status === 422 ? 422 : 409 });
+    return view.page(
+      c,
+      'portal/billing/payment',
+      { state: 'error', message: err.message, payment: null, balance: null, receipt: null },
+      { ...opts, status: err.status === 503 ? 503 : err.status === 422 ? 422 : 409 },
+    );
   }
 
   return app;

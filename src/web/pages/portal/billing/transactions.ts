@@ -1,5 +1,11 @@
 import { Hono } from 'hono';
-import { getWalletTransaction, listWalletLines, parseTransactionFilter, walletFor, type TransactionFilter } from '../../../../domain/wallets/wallet.ts';
+import {
+  getWalletTransaction,
+  listWalletLines,
+  parseTransactionFilter,
+  walletFor,
+  type TransactionFilter,
+} from '../../../../domain/wallets/wallet.ts';
 import { KIND_LABELS, LEDGER_KINDS } from '../../../../domain/ledger/kinds.ts';
 import { ValidationError } from '../../../../lib/errors.ts';
 import type { AppDeps } from '../../../context.ts';
@@ -29,20 +35,39 @@ export function transactionPages(deps: AppDeps, view: Renderer) {
       if (!(err instanceof ValidationError)) throw err;
       errors = err.fields ?? {};
     }
-    const page = filter ? await listWalletLines(deps.db, wallet, filter, { limit: PAGE, cursor: c.req.query('cursor') || null }) : { lines: [], nextCursor: null };
+    const page = filter
+      ? await listWalletLines(deps.db, wallet, filter, { limit: PAGE, cursor: c.req.query('cursor') || null })
+      : { lines: [], nextCursor: null };
     const data = {
-      wallet, lines: page.lines, nextCursor: page.nextCursor, first: !c.req.query('cursor'), query, filters: raw, errors,
-      kinds: KIND_LABELS, lineMoney, filtered: query !== '', kindOptions: LEDGER_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] })),
+      wallet,
+      lines: page.lines,
+      nextCursor: page.nextCursor,
+      first: !c.req.query('cursor'),
+      query,
+      filters: raw,
+      errors,
+      kinds: KIND_LABELS,
+      lineMoney,
+      filtered: query !== '',
+      kindOptions: LEDGER_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] })),
     };
     return view.page(c, 'portal/billing/transactions', data, {
-      layout: 'portal', title: 'Transactions', status: filter ? 200 : 422, region: { id: 'transaction-results', partial: 'portal/billing/_results' },
+      layout: 'portal',
+      title: 'Transactions',
+      status: filter ? 200 : 422,
+      region: { id: 'transaction-results', partial: 'portal/billing/_results' },
     });
   });
 
   app.get('/transactions/:id', async (c) => {
     const wallet = await walletFor(deps.db, actorOf(c));
     const transaction = await getWalletTransaction(deps.db, wallet, c.req.param('id'));
-    return view.page(c, 'portal/billing/transaction', { wallet, t: transaction, kinds: KIND_LABELS, lineMoney }, { layout: 'portal', title: 'Transaction' });
+    return view.page(
+      c,
+      'portal/billing/transaction',
+      { wallet, t: transaction, kinds: KIND_LABELS, lineMoney },
+      { layout: 'portal', title: 'Transaction' },
+    );
   });
 
   return app;

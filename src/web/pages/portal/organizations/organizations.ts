@@ -1,5 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { createOwnOrganization, getOrganization, listMyOrganizations, switchActiveOrganization, updateOrganizationSettings } from '../../../../domain/organizations/organizations.ts';
+import {
+  createOwnOrganization,
+  getOrganization,
+  listMyOrganizations,
+  switchActiveOrganization,
+  updateOrganizationSettings,
+} from '../../../../domain/organizations/organizations.ts';
 import { authorize } from '../../../../domain/access/organization.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
@@ -10,18 +16,32 @@ import { backTo, switcherData } from '../../../organization-switcher.ts';
 /** /organizations: my organizations, and creating one. */
 export function myOrganizationPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const listOpts = { layout: 'portal' as const, title: 'Organizations', region: { id: 'create-organization', partial: 'portal/organizations/_create_form' } };
-  const listData = async (c: Context) => ({ ...(await switcherData(deps.db, actorOf(c))), mine: await listMyOrganizations(deps.db, actorOf(c)) });
+  const listOpts = {
+    layout: 'portal' as const,
+    title: 'Organizations',
+    region: { id: 'create-organization', partial: 'portal/organizations/_create_form' },
+  };
+  const listData = async (c: Context) => ({
+    ...(await switcherData(deps.db, actorOf(c))),
+    mine: await listMyOrganizations(deps.db, actorOf(c)),
+  });
 
-  app.get('/', async (c) => view.page(c, 'portal/organizations/index', { ...(await listData(c)), values: {}, errors: {} }, listOpts));
+  app.get('/', async (c) =>
+    view.page(c, 'portal/organizations/index', { ...(await listData(c)), values: {}, errors: {} }, listOpts),
+  );
 
   app.post('/', async (c) => {
     const values = await formData(c);
-    return submitForm(c, view, { template: 'portal/organizations/index', values, data: await listData(c), options: listOpts }, async () => {
-      const org = await createOwnOrganization(deps, actorOf(c), { values, activate: true });
-      flash(c, `${org.name} is created and is now your active organization.`);
-      return redirect(c, '/organization/members');
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'portal/organizations/index', values, data: await listData(c), options: listOpts },
+      async () => {
+        const org = await createOwnOrganization(deps, actorOf(c), { values, activate: true });
+        flash(c, `${org.name} is created and is now your active organization.`);
+        return redirect(c, '/organization/members');
+      },
+    );
   });
 
   return app;
@@ -54,11 +74,16 @@ export function organizationSettingsPages(deps: AppDeps, view: Renderer) {
     authorize(actorOf(c), 'settings_manage');
     const values = await formData(c);
     const org = await getOrganization(deps.db, actorOf(c));
-    return submitForm(c, view, { template: 'portal/organizations/settings', values, data: { org }, options: settingsOpts }, async () => {
-      await updateOrganizationSettings(deps, actorOf(c), { values });
-      flash(c, 'The organization settings are saved.');
-      return redirect(c, '/organization/settings');
-    });
+    return submitForm(
+      c,
+      view,
+      { template: 'portal/organizations/settings', values, data: { org }, options: settingsOpts },
+      async () => {
+        await updateOrganizationSettings(deps, actorOf(c), { values });
+        flash(c, 'The organization settings are saved.');
+        return redirect(c, '/organization/settings');
+      },
+    );
   });
 
   return app;
