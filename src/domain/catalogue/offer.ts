@@ -1,0 +1,360 @@
+import { sql } from 'kysely';
+import type { DbOrTx } from '../../db/index.ts';
+import { isUuid } from '../../lib/ids.ts';
+import type { CloudScript } from '../../providers/cloud.ts';
+import { hourlyRate } from '../metering/rates.ts';
+import { cachedScriptsById } from './cache.ts';
+
+/**
+ * What customers may buy, as the admin catalogue set it up: regions, plans with the price in
+ * force at an hour, images and apps. Read from the database only (never from the provider),
+ * so the create wizard, the API and billing agree on one answer.
+ */
+
+export { serverSettings, type ServerSettings } from '../settings/servers.ts';
+
+export interface OfferedRegion {
+  providerId: string;
+  /** The provider's region id: what a create's `region` takes. */
+  id: string;
+  label: string;
+  /** ISO 3166-1 alpha-2, lower case. */
+  country: string;
+}
+
+/** Regions customers may pick: active regions of active providers, in display order. */
+export async function offeredRegions(db: DbOrTx): Promise<OfferedRegion[]> {
+  const rows = await db
+    .selectFrom('server_regions as r')
+    .innerJoin('cloud_providers as p', 'p.id', 'r.provider_id')
+    .select(['r.provider_id', 'r.region_id', 'r.label', 'r.country'])
+    .where('p.active', '=', true)
+    .where('r.active', '=', true)
+    .orderBy('p.display_order')
+    .orderBy('r.display_order')
+    .orderBy('r.label')
+    .execute();
+  return rows.map((r) => ({ providerId: r.provider_id, id: r.region_id, label: r.label, country: r.country }));
+}
+
+/**
+ * A plan's price in force at an hour (micro-units). Monthly = base + markup; with backups,
+ * base + markup + backups. Each hourly rate is its monthly price / 730, rounded once
+ * (the backups rate is never added separately: BILLING.md).
+ */
+export interface PlanPrice {
+  monthly: bigint;
+  hourly: bigint;
+  backupsMonthly: bigint;
+  withBackupsMonthly: bigint;
+  withBackupsHourly: bigint;
+  currency: string;
+  effectiveFrom: Date;
+}
+
+type PriceRow = {
+  base_monthly: bigint;
+  markup_monthly: bigint;
+  backups_monthly: bigint;
+  currency: string;
+  effective_from: Date;
+};
+
+function priceOf(row: PriceRow): PlanPrice {
+  const monthly = row.base_monthly + row.markup_monthly;
+  const withBackupsMonthly = monthly + row.backups_monthly;
+  return {
+    monthly,
+    hourly: hourlyRate(monthly),
+    backupsMonthly: row.backups_monthly,
+    withBackupsMonthly,
+    withBackupsHourly: hourlyRate(withBackupsMonthly),
+    currency: row.currency,
+    effectiveFrom: row.effective_from,
+  };
+}
+
+/** The price row with the greatest `effective_from <= at`; null when none (or no such plan). */
+export async function planPriceAt(db: DbOrTx, planId: string, at: Date): Promise<PlanPrice | null> {
+  if (!isUuid(planId)) return null;
+  const row = await db
+    .selectFrom('server_plan_prices')
+    .select(['base_monthly', 'markup_monthly', 'backups_monthly', 'currency', 'effective_from'])
+    .where('plan_id', '=', planId)
+    .where('effective_from', '<=', at)
+    .orderBy('effective_from', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? priceOf(row) : null;
+}
+
+export interface OfferedPlan {
+  id: string;
+  providerId: string;
+  /** The provider's type id (never shown to customers). */
+  providerType: string;
+  name: string;
+  category: string;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  transferGb: number;
+  active: boolean;
+  /** Region ids where it is sold, among the provider's active regions, in their display order. */
+  regions: string[];
+  price: PlanPrice;
+}
+
+async function plans(
+  db: DbOrTx,
+  at: Date,
+  opts: { planId?: string; region?: string; includeInactive?: boolean },
+): Promise<OfferedPlan[]> {
+  let q = db
+    .selectFrom('server_plans as sp')
+    .innerJoin('cloud_providers as p', 'p.id', 'sp.provider_id')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('server_plan_prices as pr')
+          .select(['base_monthly', 'markup_monthly', 'backups_monthly', 'currency', 'effective_from'])
+          .whereRef('pr.plan_id', '=', 'sp.id')
+          .where('pr.effective_from', '<=', at)
+          .orderBy('pr.effective_from', 'desc')
+          .limit(1)
+          .as('price'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('sp')
+    .select([
+      'p.active as provider_active',
+      'price.base_monthly',
+      'price.markup_monthly',
+      'price.backups_monthly',
+      'price.currency',
+      'price.effective_from',
+      (eb) =>
+        eb
+          .fn<string[]>('array', [
+            eb
+              .selectFrom('server_plan_regions as pre')
+              .innerJoin('server_regions as r', (j) =>
+                j.onRef('r.region_id', '=', 'pre.region_id').onRef('r.provider_id', '=', 'sp.provider_id'),
+              )
+              .select('pre.region_id')
+              .whereRef('pre.plan_id', '=', 'sp.id')
+              .where('r.active', '=', true)
+              .orderBy('r.display_order')
+              .orderBy('r.label'),
+          ])
+          .as('regions'),
+    ]);
+  if (opts.planId !== undefined) q = q.where('sp.id', '=', opts.planId);
+  else if (!opts.includeInactive) q = q.where('sp.active', '=', true).where('p.active', '=', true);
+  const rows = await q.orderBy('sp.display_order').orderBy('price.base_monthly').orderBy('sp.name').execute();
+  return rows
+    .map((r) => ({
+      id: r.id,
+      providerId: r.provider_id,
+      providerType: r.provider_type,
+      name: r.name,
+      category: r.category,
+      vcpus: r.vcpus,
+      memoryMb: r.memory_mb,
+      diskGb: r.disk_gb,
+      transferGb: r.transfer_gb,
+      active: r.active && r.provider_active,
+      regions: r.regions,
+      price: priceOf(r),
+    }))
+    .filter((p) => opts.region === undefined || p.regions.includes(opts.region));
+}
+
+/** Plans with a price at `at`: active ones of active providers (all with includeInactive), optionally sold in `region`. */
+export async function offeredPlans(
+  db: DbOrTx,
+  at: Date,
+  opts: { region?: string; includeInactive?: boolean } = {},
+): Promise<OfferedPlan[]> {
+  return plans(db, at, opts);
+}
+
+/** One plan priced at `at`, active or not (the caller checks `active`); null when unknown or unpriced then. */
+export async function offeredPlan(db: DbOrTx, planId: string, at: Date): Promise<OfferedPlan | null> {
+  if (!isUuid(planId)) return null;
+  const [plan] = await plans(db, at, { planId });
+  return plan ?? null;
+}
+
+export interface OfferedImage {
+  providerId: string;
+  /** The provider's image id: what a create's `image` takes. */
+  id: string;
+  label: string;
+  vendor: string | null;
+}
+
+/** Allowed, active images of active providers (or of one provider), in display order. */
+export async function offeredImages(db: DbOrTx, providerId?: string): Promise<OfferedImage[]> {
+  let q = db
+    .selectFrom('server_images as i')
+    .innerJoin('cloud_providers as p', 'p.id', 'i.provider_id')
+    .leftJoin('cloud_catalogue as c', (j) =>
+      j
+        .onRef('c.provider_id', '=', 'i.provider_id')
+        .onRef('c.external_id', '=', 'i.image_id')
+        .on('c.kind', '=', 'image'),
+    )
+    .select(['i.provider_id', 'i.image_id', 'i.label', sql<string | null>`c.data->>'vendor'`.as('vendor')])
+    .where('p.active', '=', true)
+    .where('i.active', '=', true);
+  if (providerId !== undefined) {
+    if (!isUuid(providerId)) return [];
+    q = q.where('i.provider_id', '=', providerId);
+  }
+  const rows = await q.orderBy('p.display_order').orderBy('i.display_order').orderBy('i.label').execute();
+  return rows.map((r) => ({ providerId: r.provider_id, id: r.image_id, label: r.label, vendor: r.vendor ?? null }));
+}
+
+/** A field of an app's deploy script that customers may fill. */
+export interface AppField {
+  name: string;
+  label: string;
+  example: string | null;
+  /** What the script uses when the field is left empty; null: none, so the field is required. */
+  default: string | null;
+  /** Pick exactly one of these. */
+  oneOf: string[] | null;
+  /** Pick any of these (sent comma-separated). */
+  manyOf: string[] | null;
+  required: boolean;
+}
+
+export interface OfferedApp {
+  id: string;
+  providerId: string;
+  scriptId: string;
+  label: string;
+  description: string;
+  /** Images the script runs on (empty: the script was not in the cached catalogue, so unknown). */
+  images: string[];
+  /** Only the customer-fillable fields, from the cached script. */
+  fields: AppField[];
+}
+
+const choices = (s: string | null | undefined): string[] | null => {
+  const list = (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  return list.length ? list : null;
+};
+
+function appOf(
+  row: { id: string; provider_id: string; script_id: string; label: string; description: string; fields: string[] },
+  script: CloudScript | undefined,
+): OfferedApp {
+  const fields: AppField[] = row.fields.map((name) => {
+    const f = script?.fields.find((x) => x.name === name);
+    // A field the cache does not know (script not refreshed yet): free text, optional.
+    if (!f) return { name, label: name, example: null, default: null, oneOf: null, manyOf: null, required: false };
+    const dflt = f.default ?? null;
+    return {
+      name,
+      label: f.label,
+      example: f.example ?? null,
+      default: dflt,
+      oneOf: choices(f.oneOf),
+      manyOf: choices(f.manyOf),
+      required: dflt === null,
+    };
+  });
+  return {
+    id: row.id,
+    providerId: row.provider_id,
+    scriptId: row.script_id,
+    label: row.label,
+    description: row.description,
+    images: script?.images ?? [],
+    fields,
+  };
+}
+
+async function apps(db: DbOrTx, appId?: string): Promise<OfferedApp[]> {
+  let q = db
+    .selectFrom('server_apps as a')
+    .innerJoin('cloud_providers as p', 'p.id', 'a.provider_id')
+    .select(['a.id', 'a.provider_id', 'a.script_id', 'a.label', 'a.description', 'a.fields'])
+    .where('p.active', '=', true)
+    .where('a.active', '=', true);
+  if (appId !== undefined) q = q.where('a.id', '=', appId);
+  const rows = await q.orderBy('p.display_order').orderBy('a.display_order').orderBy('a.label').execute();
+  const scripts = await cachedScriptsById(
+    db,
+    rows.map((r) => ({ providerId: r.provider_id, scriptId: r.script_id })),
+  );
+  return rows.map((r) => appOf(r, scripts.get(`${r.provider_id}:${r.script_id}`)));
+}
+
+/** Apps (deploy scripts) customers may pick: active ones of active providers, in display order. */
+export async function offeredApps(db: DbOrTx): Promise<OfferedApp[]> {
+  return apps(db);
+}
+
+/** One offered app; null when unknown, inactive, or its provider is inactive. */
+export async function offeredApp(db: DbOrTx, appId: string): Promise<OfferedApp | null> {
+  if (!isUuid(appId)) return null;
+  const [app] = await apps(db, appId);
+  return app ?? null;
+}
+
+const MAX_FIELD_LENGTH = 1000;
+
+/**
+ * Validates customer UDF input against the app's fields: unknown names refused, oneOf/manyOf
+ * enforced, required ones present; returns the data to send (fields the customer may not fill
+ * are never sent, so they get the script's defaults). Errors are keyed by field name.
+ */
+export function appDataFor(
+  app: OfferedApp,
+  input: Record<string, string>,
+): { data: Record<string, string> } | { errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const data: Record<string, string> = {};
+  for (const name of Object.keys(input)) {
+    if (!app.fields.some((f) => f.name === name)) errors[name] = `${app.label} has no field "${name}" you can set.`;
+  }
+  for (const field of app.fields) {
+    const raw = input[field.name];
+    const value = typeof raw === 'string' ? raw.trim() : '';
+    if (value === '') {
+      if (field.required) errors[field.name] = `Enter ${field.label.toLowerCase()}.`;
+      continue;
+    }
+    if (value.length > MAX_FIELD_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+      errors[field.name] = `${field.label} must be one line of at most ${MAX_FIELD_LENGTH} characters.`;
+    } else if (field.oneOf && !field.oneOf.includes(value)) {
+      errors[field.name] = `${field.label} must be one of: ${field.oneOf.join(', ')}.`;
+    } else if (field.manyOf) {
+      const picked = value.split(',').map((x) => x.trim());
+      if (picked.some((x) => !field.manyOf!.includes(x)) || new Set(picked).size !== picked.length)
+        errors[field.name] = `${field.label} must be made of: ${field.manyOf.join(', ')}.`;
+      else data[field.name] = picked.join(',');
+    } else {
+      data[field.name] = value;
+    }
+  }
+  return Object.keys(errors).length ? { errors } : { data };
+}
+
+/** Whether any active provider is the built-in emulator: pages then say servers are emulated. */
+export async function hasEmulatedProvider(db: DbOrTx): Promise<boolean> {
+  const row = await db
+    .selectFrom('cloud_providers')
+    .select('id')
+    .where('emulated', '=', true)
+    .where('active', '=', true)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
