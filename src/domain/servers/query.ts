@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { keysetPage, uuidCursor, type PageRequest } from '../../db/paging.ts';
+import { likePattern } from '../../db/like.ts';
+import type { ServerStatus } from '../../db/types.ts';
+import type { CloudStats, CloudTransfer } from '../../providers/cloud.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import type { Actor } from '../access/actor.ts';
+import { authorize } from '../access/organization.ts';
+import type { Deps } from '../deps.ts';
+import { serverFor } from './find.ts';
+import { cloudFor, providerFailure } from './provider.ts';
+import { SERVER_STATUSES } from './status.ts';
+import { serverRows, toActionView, toServerView, type ActionView, type ServerView } from './view.ts';
+
+/**
+ * Reading an organization's servers (vps_view). Lists leave deleted servers out unless the
+ * status filter asks for them; a failed create stays listed (with its reason) until dismissed.
+ */
+
+export interface ServerFilters {
+  /** Part of the label or an IPv4 address. */
+  q?: string;
+  status?: string;
+  region?: string;
+}
+
+const filterSchema = z.object({
+  q: z.string().trim().max(100, 'At most 100 characters.').optional(),
+  status: z.enum(SERVER_STATUSES, { error: 'Choose a status from the list.' }).optional(),
+  region: z.string().trim().max(64).optional(),
+});
+
+type Reader = Pick<Deps, 'db'>;
+
+/** One keyset page of the organization's servers, newest first, and the next page's cursor. */
+export async function listServers(
+  deps: Reader,
+  actor: Actor,
+  filters: ServerFilters,
+  page: PageRequest,
+): Promise<{ items: ServerView[]; nextCursor: string | null }> {
+  const orgId = authorize(actor, 'vps_view');
+  const present = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v !== undefined));
+  const parsed = filterSchema.safeParse(present);
+  if (!parsed.success)
+    throw new ValidationError(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+  const f = parsed.data;
+  const cursor = uuidCursor(page);
+  let q = serverRows(deps.db).where('s.organization_id', '=', orgId);
+  q = f.status ? q.where('s.status', '=', f.status as ServerStatus) : q.where('s.status', '!=', 'deleted');
+  if (f.region) q = q.where('s.region', '=', f.region);
+  if (f.q) {
+    const pattern = likePattern(f.q);
+    q = q.where((eb) =>
+      eb.or([eb('s.label', 'ilike', pattern), eb(sql<string>`array_to_string(s.ipv4, ' ')`, 'like', pattern)]),
+    );
+  }
+  if (cursor)
+    q = q.where(
+      sql<boolean>`(s.created_at, s.id) < (select created_at, id from servers where id = ${cursor} and organization_id = ${orgId})`,
+    );
+  const rows = await q
+    .orderBy('s.created_at', 'desc')
+    .orderBy('s.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  const { rows: kept, nextCursor } = keysetPage(rows, page.limit, (r) => r.id);
+  return { items: kept.map(toServerView), nextCursor };
+}
+
+/** One of the organization's servers (deleted ones read as deleted). */
+export async function getServer(deps: Reader, actor: Actor, id: string): Promise<ServerView> {
+  const server = await serverFor(deps.db, actor, id, 'vps_view');
+  return toServerView(await serverRows(deps.db).where('s.id', '=', server.id).executeTakeFirstOrThrow());
+}
+
+/** What the server has cost this calendar month (charges less refunds, DB clock), and its hourly rate now. */
+export async function serverCosts(
+  deps: Reader,
+  actor: Actor,
+  id: string,
+): Promise<{ thisMonth: bigint; hourly: bigint; currency: string }> {
+  const view = await getServer(deps, actor, id);
+  const month = sql<Date>`date_trunc('month', now())`;
+  const charged = await deps.db
+    .selectFrom('server_charges')
+    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
+    .where('server_id', '=', view.id)
+    .where('hour_start', '>=', month)
+    .executeTakeFirstOrThrow();
+  const refunded = await deps.db
+    .selectFrom('server_charge_refunds')
+    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
+    .where('server_id', '=', view.id)
+    .where('hour_start', '>=', month)
+    .executeTakeFirstOrThrow();
+  const live = view.status !== 'deleted' && view.status !== 'failed';
+  return {
+    thisMonth: BigInt(charged.total) - BigInt(refunded.total),
+    hourly: live ? view.hourlyPrice : 0n,
+    currency: view.currency,
+  };
+}
+
+/** Transfer used this month, from the provider; null while the server has no instance. */
+export async function serverTransfer(
+  deps: Pick<Deps, 'db' | 'clouds' | 'log'>,
+  actor: Actor,
+  id: string,
+): Promise<CloudTransfer | null> {
+  const server = await serverFor(deps.db, actor, id, 'vps_view');
+  if (!server.provider_instance_id || server.status === 'deleted') return null;
+  const cloud = await cloudFor(deps, deps.db, server.provider_id);
+  try {
+    return await cloud.transfer(server.provider_instance_id);
+  } catch (err) {
+    throw providerFailure(deps.log, err, { serverId: server.id, op: 'transfer' });
+  }
+}
+
+/** The last day's graphs, from the provider; null while there are none yet (or no instance). */
+export async function serverStats(
+  deps: Pick<Deps, 'db' | 'clouds' | 'log'>,
+  actor: Actor,
+  id: string,
+): Promise<CloudStats | null> {
+  const server = await serverFor(deps.db, actor, id, 'vps_view');
+  if (!server.provider_instance_id || server.status === 'deleted') return null;
+  const cloud = await cloudFor(deps, deps.db, server.provider_id);
+  try {
+    return await cloud.stats(server.provider_instance_id);
+  } catch (err) {
+    throw providerFailure(deps.log, err, { serverId: server.id, op: 'stats' });
+  }
+}
+
+/** The server's actions, newest first (at most `limit`, default 50). */
+export async function serverActions(
+  deps: Reader,
+  actor: Actor,
+  id: string,
+  opts: { limit?: number } = {},
+): Promise<ActionView[]> {
+  const server = await serverFor(deps.db, actor, id, 'vps_view');
+  const rows = await deps.db
+    .selectFrom('server_actions')
+    .selectAll()
+    .where('server_id', '=', server.id)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(Math.min(Math.max(opts.limit ?? 50, 1), 200))
+    .execute();
+  return rows.map(toActionView);
+}
