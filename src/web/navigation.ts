@@ -38,6 +38,10 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
     ],
   },
   {
+    heading: 'Servers',
+    links: [{ label: 'SSH keys', href: '/ssh-keys', needs: 'ssh_keys_view' }],
+  },
+  {
     heading: 'Billing',
     links: [
       { label: 'Billing', href: '/billing', needs: 'billing_view' },

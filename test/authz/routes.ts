@@ -10,6 +10,7 @@ import { runQueued } from '../helpers/jobs.ts';
 import { PASSWORD } from '../helpers/people.ts';
 import type { Caller, Credentials } from './callers.ts';
 import { activeOrganizationOf, totpNow, type Fixtures, type Person } from './fixtures.ts';
+import { KEYS_NOTES_FIREWALLS_ROUTES } from './routes-keys-notes-firewalls.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1596,4 +1597,6 @@ export const ROUTES: Record<string, Requirement> = {
       },
     }),
   },
+  // SSH keys, notes and firewalls (issue 11): routes-keys-notes-firewalls.ts.
+  ...KEYS_NOTES_FIREWALLS_ROUTES,
 };

@@ -47,6 +47,16 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.refund_failed': 'A refund to PayPal failed (money returned to the wallet)',
   'admin.wallet_adjusted': "Adjusted an organization's wallet",
   'admin.outbox_email_viewed': 'Read an email in the mail outbox',
+  'ssh_key.added': 'Added an SSH key',
+  'ssh_key.deleted': 'Deleted an SSH key',
+  'note.added': 'Added a note',
+  'note.edited': 'Edited a note',
+  'note.deleted': 'Deleted a note',
+  'firewall.created': 'Created a firewall',
+  'firewall.updated': 'Changed a firewall’s rules',
+  'firewall.deleted': 'Deleted a firewall',
+  'firewall.attached': 'Attached a firewall to a server',
+  'firewall.detached': 'Detached a firewall from a server',
 };
 
 export function actionLabel(action: string): string {
@@ -64,6 +74,9 @@ const TARGET_TYPES: Record<string, string> = {
   member: 'Member',
   fraud_check: 'Fraud check',
   email: 'Email',
+  ssh_key: 'SSH key',
+  note: 'Note',
+  firewall: 'Firewall',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */

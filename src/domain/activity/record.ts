@@ -49,6 +49,16 @@ export const ACTIVITY_ACTIONS = [
   'admin.refund_failed',
   'admin.wallet_adjusted',
   'admin.outbox_email_viewed',
+  'ssh_key.added',
+  'ssh_key.deleted',
+  'note.added',
+  'note.edited',
+  'note.deleted',
+  'firewall.created',
+  'firewall.updated',
+  'firewall.deleted',
+  'firewall.attached',
+  'firewall.detached',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

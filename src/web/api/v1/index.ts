@@ -18,6 +18,7 @@ import { memberRoutes } from './members/routes.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 import { refundRoutes } from './refunds/routes.ts';
 import { roleRoutes } from './roles/routes.ts';
+import { sshKeyRoutes } from './ssh-keys/routes.ts';
 import { walletAdjustmentRoutes } from './wallet-adjustments/routes.ts';
 import { walletRoutes } from './wallet/routes.ts';
 
@@ -59,6 +60,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', walletRoutes(deps));
   api.route('/', walletAdjustmentRoutes(deps));
   api.route('/', refundRoutes(deps));
+  api.route('/', sshKeyRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

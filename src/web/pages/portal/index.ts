@@ -12,6 +12,7 @@ import { invoicePages } from './invoices.ts';
 import { organizationAreas } from './organizations/index.ts';
 import { securityPages } from './security.ts';
 import { settingsPages } from './settings.ts';
+import { sshKeyPages } from './ssh-keys.ts';
 
 /**
  * The signed-in customer area, one entry per prefix; app.ts mounts each behind its guard
@@ -38,6 +39,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/activity.csv', access: 'signed-in', pages: activityExportPages(deps) },
     { prefix: '/invoices', access: 'signed-in', pages: invoicePages(deps, view) },
     { prefix: '/billing', access: 'signed-in', pages: billingPages(deps, view) },
+    { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
   ];
 }
 
