@@ -39,7 +39,10 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
   },
   {
     heading: 'Servers',
-    links: [{ label: 'SSH keys', href: '/ssh-keys', needs: 'ssh_keys_view' }],
+    links: [
+      { label: 'SSH keys', href: '/ssh-keys', needs: 'ssh_keys_view' },
+      { label: 'Notes', href: '/notes', needs: 'notes_view' },
+    ],
   },
   {
     heading: 'Billing',

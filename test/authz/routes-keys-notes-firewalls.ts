@@ -36,6 +36,20 @@ const orgSshKey: Requirement['record'] = {
   foreign: (c) => sshKey(c, c.fx.globex.id),
 };
 
+/** A general note (about no server) of `orgId`. */
+async function note(c: Call, orgId: string, body = `matrix note ${u()}`) {
+  return (
+    await db(c).insertInto('notes').values({ organization_id: orgId, body }).returning('id').executeTakeFirstOrThrow()
+  ).id;
+}
+const noteRow = (c: Call, id: string) =>
+  db(c).selectFrom('notes').select(['organization_id', 'body']).where('id', '=', id).executeTakeFirst();
+const orgNote: Requirement['record'] = {
+  of: 'org',
+  own: (c) => note(c, c.fx.acme.id),
+  foreign: (c) => note(c, c.fx.globex.id),
+};
+
 export const KEYS_NOTES_FIREWALLS_ROUTES: Record<string, Requirement> = {
   // SSH keys of the acting organization.
   'GET /ssh-keys': {
@@ -94,6 +108,58 @@ export const KEYS_NOTES_FIREWALLS_ROUTES: Record<string, Requirement> = {
     done: (c) => ({
       status: 204,
       effect: async () => problem((await sshKeyRow(c, c.params.id!)) === undefined, 'the key is still there'),
+    }),
+  },
+
+  // Notes of the acting organization (the same partial sits on each server's page).
+  'GET /notes': {
+    auth: 'session',
+    permission: 'notes_view',
+    setup: async (c) => {
+      const body = `matrix note ${u()}`;
+      await note(c, c.org, body);
+      return { body };
+    },
+    done: (c) => page('Notes', c.made.body!),
+  },
+  'POST /notes': {
+    auth: 'session',
+    permission: 'notes_manage',
+    setup: async () => ({ body: `matrix note ${u()}` }),
+    body: (c) => ({ body: c.made.body! }),
+    done: (c) => ({
+      status: 303,
+      location: '/notes',
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('notes')
+          .select('organization_id')
+          .where('body', '=', c.made.body!)
+          .executeTakeFirst();
+        return problem(row?.organization_id === c.org, 'the note was not added');
+      },
+    }),
+  },
+  'PATCH /notes/:id': {
+    auth: 'session',
+    permission: 'notes_manage',
+    record: orgNote,
+    setup: async () => ({ body: `matrix edit ${u()}` }),
+    body: (c) => ({ body: c.made.body! }),
+    done: (c) => ({
+      status: 303,
+      location: '/notes',
+      effect: async () => problem((await noteRow(c, c.params.id!))?.body === c.made.body, 'the note was not changed'),
+    }),
+  },
+  'DELETE /notes/:id': {
+    auth: 'session',
+    permission: 'notes_manage',
+    record: orgNote,
+    done: (c) => ({
+      status: 303,
+      location: '/notes',
+      effect: async () => problem((await noteRow(c, c.params.id!)) === undefined, 'the note is still there'),
     }),
   },
 };

@@ -9,6 +9,7 @@ import { activityExportPages, activityPages } from './activity.ts';
 import { apiKeyPages } from './api-keys.ts';
 import { billingPages } from './billing/index.ts';
 import { invoicePages } from './invoices.ts';
+import { notePages } from './notes.ts';
 import { organizationAreas } from './organizations/index.ts';
 import { securityPages } from './security.ts';
 import { settingsPages } from './settings.ts';
@@ -40,6 +41,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/invoices', access: 'signed-in', pages: invoicePages(deps, view) },
     { prefix: '/billing', access: 'signed-in', pages: billingPages(deps, view) },
     { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
+    { prefix: '/notes', access: 'signed-in', pages: notePages(deps, view) },
   ];
 }
 
