@@ -3,8 +3,10 @@ import type { Services } from '../src/services.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { reconcilePaymentsJob } from './reconcile-payments.ts';
+import { reconcileServersJob } from './reconcile-servers.ts';
 import { sendPasswordResetJob } from './send-password-reset.ts';
 import { sendEmailJob } from './send-email.ts';
+import { followServerJob, syncServersJob } from './sync-servers.ts';
 
 /** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
 export async function registerJobs(deps: Services): Promise<void> {
@@ -18,5 +20,8 @@ export async function registerJobs(deps: Services): Promise<void> {
   await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
   await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
   await work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id));
+  await work('servers.follow', (data) => followServerJob(deps, queues['servers.follow'].parse(data)));
+  await work('servers.sync', (_data, id) => syncServersJob(deps, id));
+  await work('servers.reconcile', (_data, id) => reconcileServersJob(deps, id));
   for (const [name, cron] of Object.entries(schedules)) await boss.schedule(name, cron, {}, { tz: 'UTC' });
 }

@@ -11,6 +11,10 @@ export const queues = {
   'maintenance.purge-expired': z.object({}).passthrough(),
   'billing.issue-statements': z.object({}).passthrough(),
   'billing.reconcile-payments': z.object({}).passthrough(),
+  // A server's instance read again until it settles (src/domain/servers/follow.ts); attempt counts the re-reads.
+  'servers.follow': z.object({ serverId: z.uuid(), attempt: z.number().int().min(0).max(1000) }),
+  'servers.sync': z.object({}).passthrough(),
+  'servers.reconcile': z.object({}).passthrough(),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -20,6 +24,8 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'maintenance.purge-expired': '*/15 * * * *',
   'billing.issue-statements': '15 0 1 * *',
   'billing.reconcile-payments': '30 3 * * *',
+  'servers.sync': '* * * * *',
+  'servers.reconcile': '40 * * * *',
 };
 
 export interface JobQueue {

@@ -1,0 +1,332 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Tx } from '../../db/index.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import { formatMoney } from '../../lib/money.ts';
+import { fieldErrors } from '../../lib/validation.ts';
+import type { Actor } from '../access/actor.ts';
+import { appDataFor, offeredApp, offeredImages, offeredPlan, planPriceAt } from '../catalogue/offer.ts';
+import type { Deps } from '../deps.ts';
+import { InsufficientFundsError } from '../ledger/post.ts';
+import { publicKeysFor } from '../ssh-keys/keys.ts';
+import { act } from './act.ts';
+import { serverFor, type ServerRecord } from './find.ts';
+import {
+  databaseHour,
+  generateRootPassword,
+  labelConflict,
+  labelProblem,
+  labelTaken,
+  LABEL_TAKEN,
+  providerLabel,
+  rootPasswordProblem,
+} from './rules.ts';
+import type { ActionView } from './view.ts';
+
+/**
+ * The API's `actions` (pages post the same as resources): boot, shut down, reboot, rebuild,
+ * resize, root password reset and rename, each through act.ts (one action row, one activity
+ * entry, busy and suspended refused). Needs vps_manage; another organization's server is 404.
+ *
+ *   rebuild         a new image (and app), root password (typed or generated) and SSH keys; the
+ *                   plan never changes (no type is sent)
+ *   resize          to another active plan of the same provider sold in the server's region;
+ *                   resizing up needs the balance to cover one hour at the new rate (checked
+ *                   with the wallet locked); billing follows from the next clock hour
+ *   reset_password  only while the server is off, as the provider requires
+ */
+
+const password = z.string().max(200, 'Use at most 128 characters.').optional();
+const actionInput = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('boot') }),
+    z.object({ type: z.literal('shutdown') }),
+    z.object({ type: z.literal('reboot') }),
+    z.object({
+      type: z.literal('rebuild'),
+      image: z.string({ error: 'Choose an image.' }).trim().min(1, 'Choose an image.').max(128),
+      rootPassword: password,
+      sshKeyIds: z.array(z.string().max(64)).max(50, 'Choose at most 50 SSH keys.').optional(),
+      appId: z.string().trim().max(64).optional(),
+      appData: z.record(z.string(), z.string().max(2000)).optional(),
+    }),
+    z.object({
+      type: z.literal('resize'),
+      planId: z.string({ error: 'Choose a plan.' }).trim().min(1, 'Choose a plan.'),
+    }),
+    z.object({ type: z.literal('reset_password'), rootPassword: password }),
+    z.object({ type: z.literal('rename'), label: z.string({ error: 'Enter a name for the server.' }).trim() }),
+  ],
+  { error: 'Choose an action: boot, shutdown, reboot, rebuild, resize, reset_password or rename.' },
+);
+export type ServerActionInput = z.input<typeof actionInput>;
+
+const FIELD: Record<string, string> = {
+  rootPassword: 'root_password',
+  sshKeyIds: 'ssh_key_ids',
+  appId: 'app_id',
+  appData: 'app_data',
+  planId: 'plan_id',
+};
+
+export interface ActionResult {
+  action: ActionView;
+  /** A root password made for the customer (rebuild, reset_password without one): shown once, never kept. */
+  generatedPassword: string | null;
+}
+
+export async function runAction(deps: Deps, actor: Actor, id: string, input: ServerActionInput): Promise<ActionResult> {
+  const server = await serverFor(deps.db, actor, id, 'vps_manage');
+  return performAction(deps, actor, server, input);
+}
+
+/** An action on a server already found (and authorized) by the caller: customers' runAction, staff's adminRunAction. */
+export async function performAction(
+  deps: Deps,
+  actor: Actor,
+  server: ServerRecord,
+  raw: ServerActionInput,
+): Promise<ActionResult> {
+  const parsed = actionInput.safeParse(raw);
+  if (!parsed.success) {
+    const fields = fieldErrors(parsed.error);
+    throw new ValidationError(
+      Object.fromEntries(Object.entries(fields).map(([k, v]) => [FIELD[k.split('.')[0]!] ?? k.split('.')[0]!, v])),
+    );
+  }
+  const input = parsed.data;
+  const done = (action: ActionView, generatedPassword: string | null = null) => ({ action, generatedPassword });
+  switch (input.type) {
+    case 'boot':
+      return done(
+        await act(
+          deps,
+          actor,
+          server.id,
+          {
+            type: 'boot',
+            activity: 'server.booted',
+            moving: 'booting',
+            powersOn: true,
+            from: ['offline'],
+            fromMessage: 'The server is already running.',
+          },
+          (cloud, instance) => cloud.boot(instance),
+        ),
+      );
+    case 'shutdown':
+      return done(
+        await act(
+          deps,
+          actor,
+          server.id,
+          {
+            type: 'shutdown',
+            activity: 'server.shut_down',
+            moving: 'shutting_down',
+            from: ['running'],
+            fromMessage: 'The server is already off.',
+          },
+          (cloud, instance) => cloud.shutdown(instance),
+        ),
+      );
+    case 'reboot':
+      return done(
+        await act(
+          deps,
+          actor,
+          server.id,
+          {
+            type: 'reboot',
+            activity: 'server.rebooted',
+            moving: 'rebooting',
+            powersOn: true,
+            from: ['running', 'offline'],
+          },
+          (cloud, instance) => cloud.reboot(instance),
+        ),
+      );
+    case 'rebuild':
+      return rebuild(deps, actor, server, input);
+    case 'resize':
+      return done(await resize(deps, actor, server, input.planId));
+    case 'reset_password': {
+      const typed = input.rootPassword ?? '';
+      const problem = typed === '' ? null : rootPasswordProblem(typed);
+      if (problem) throw new ValidationError({ root_password: problem });
+      const rootPassword = typed === '' ? generateRootPassword() : typed;
+      const action = await act(
+        deps,
+        actor,
+        server.id,
+        {
+          type: 'reset_password',
+          activity: 'server.password_reset',
+          from: ['offline'],
+          fromMessage: 'Power the server off before resetting its root password.',
+        },
+        (cloud, instance) => cloud.resetRootPassword(instance, rootPassword),
+      );
+      return done(action, typed === '' ? rootPassword : null);
+    }
+    case 'rename':
+      return done(await rename(deps, actor, server, input.label));
+  }
+}
+
+async function rebuild(
+  deps: Deps,
+  actor: Actor,
+  server: ServerRecord,
+  input: {
+    image: string;
+    rootPassword?: string;
+    sshKeyIds?: string[];
+    appId?: string;
+    appData?: Record<string, string>;
+  },
+): Promise<ActionResult> {
+  const errors: Record<string, string> = {};
+  if (!(await offeredImages(deps.db, server.provider_id)).some((i) => i.id === input.image))
+    errors.image = 'Choose an image from the list.';
+  let scriptId: string | undefined;
+  let scriptData: Record<string, string> | undefined;
+  const app = input.appId ? await offeredApp(deps.db, input.appId) : null;
+  if (input.appId && (!app || app.providerId !== server.provider_id)) errors.app_id = 'Choose an app from the list.';
+  else if (app) {
+    if (app.images.length && !app.images.includes(input.image) && !app.images.includes('any/all'))
+      errors.image = `${app.label} does not run on this image. Choose one of the images it supports.`;
+    const checked = appDataFor(app, input.appData ?? {});
+    if ('errors' in checked) for (const [k, v] of Object.entries(checked.errors)) errors[`app_data.${k}`] = v;
+    else [scriptId, scriptData] = [app.scriptId, checked.data];
+  }
+  const typed = input.rootPassword ?? '';
+  const problem = typed === '' ? null : rootPasswordProblem(typed);
+  if (problem) errors.root_password = problem;
+  let keys: string[] = [];
+  try {
+    keys = await publicKeysFor(deps.db, server.organization_id, input.sshKeyIds ?? []);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    Object.assign(errors, err.fields);
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const rootPassword = typed === '' ? generateRootPassword() : typed;
+  const action = await act(
+    deps,
+    actor,
+    server.id,
+    {
+      type: 'rebuild',
+      activity: 'server.rebuilt',
+      moving: 'rebuilding',
+      powersOn: true,
+      details: { image: input.image, app_id: app?.id ?? null },
+      after: async (trx) => {
+        await trx
+          .updateTable('servers')
+          .set({ image: input.image, app_id: app?.id ?? null })
+          .where('id', '=', server.id)
+          .execute();
+      },
+    },
+    (cloud, instance) =>
+      cloud.rebuild(instance, { image: input.image, rootPassword, authorizedKeys: keys, scriptId, scriptData }),
+  );
+  return { action, generatedPassword: typed === '' ? rootPassword : null };
+}
+
+async function resize(deps: Deps, actor: Actor, server: ServerRecord, planId: string): Promise<ActionView> {
+  const hour = await databaseHour(deps.db);
+  const plan = await offeredPlan(deps.db, planId, hour);
+  if (!plan || !plan.active || plan.providerId !== server.provider_id)
+    throw new ValidationError({ plan_id: 'Choose a plan from the list.' });
+  if (plan.id === server.plan_id) throw new ValidationError({ plan_id: 'The server is already on this plan.' });
+  if (!plan.regions.includes(server.region))
+    throw new ValidationError({ plan_id: "This plan is not sold in the server's region." });
+  const rateOf = (p: { hourly: bigint; withBackupsHourly: bigint }) =>
+    server.backups_enabled ? p.withBackupsHourly : p.hourly;
+  const newRate = rateOf(plan.price);
+  return act(
+    deps,
+    actor,
+    server.id,
+    {
+      type: 'resize',
+      activity: 'server.resized',
+      moving: 'resizing',
+      details: { from_plan: server.plan_id, to_plan: plan.id, plan: plan.name },
+      before: async (trx, locked) => {
+        const current = await planPriceAt(trx, locked.plan_id, await databaseHour(trx));
+        if (current && newRate <= rateOf(current)) return;
+        const wallet = await trx
+          .selectFrom('wallets')
+          .select('balance')
+          .where('organization_id', '=', locked.organization_id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        if (wallet.balance < newRate)
+          throw new InsufficientFundsError(
+            `Resizing to ${plan.name} needs the wallet to cover one hour at its rate (${formatMoney(newRate, plan.price.currency, 4)}); the balance is ${formatMoney(wallet.balance, plan.price.currency)}. Add funds and try again.`,
+          );
+      },
+      after: async (trx) => {
+        await trx.updateTable('servers').set({ plan_id: plan.id }).where('id', '=', server.id).execute();
+        await nextHourPeriod(trx, server.id, { plan_id: plan.id });
+      },
+    },
+    (cloud, instance) => cloud.resize(instance, plan.providerType),
+  );
+}
+
+/** What the server is billed as from the next clock hour (DB clock): the plan and backups it has then. */
+export async function nextHourPeriod(trx: Tx, serverId: string, change: { plan_id?: string; backups?: boolean }) {
+  const s = await trx
+    .selectFrom('servers')
+    .select(['plan_id', 'backups_enabled'])
+    .where('id', '=', serverId)
+    .executeTakeFirstOrThrow();
+  const values = {
+    server_id: serverId,
+    effective_from: sql<Date>`date_trunc('hour', now()) + interval '1 hour'`,
+    plan_id: change.plan_id ?? s.plan_id,
+    backups: change.backups ?? s.backups_enabled,
+  };
+  await trx
+    .insertInto('server_billing_periods')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['server_id', 'effective_from']).doUpdateSet({ plan_id: values.plan_id, backups: values.backups }),
+    )
+    .execute();
+}
+
+async function rename(deps: Deps, actor: Actor, server: ServerRecord, label: string): Promise<ActionView> {
+  const problem = labelProblem(label);
+  if (problem) throw new ValidationError({ label: problem });
+  if (label !== server.label && (await labelTaken(deps.db, server.organization_id, label, server.id)))
+    throw new ValidationError({ label: LABEL_TAKEN });
+  try {
+    return await act(
+      deps,
+      actor,
+      server.id,
+      {
+        type: 'rename',
+        activity: 'server.renamed',
+        details: { name_before: server.label, name_after: label },
+        after: async (trx) => {
+          await trx
+            .updateTable('servers')
+            .set({ label, updated_at: sql`now()` })
+            .where('id', '=', server.id)
+            .execute();
+        },
+      },
+      (cloud, instance) => cloud.rename(instance, providerLabel(label, server.id)),
+    );
+  } catch (err) {
+    throw labelConflict(err) ?? err;
+  }
+}
