@@ -1,5 +1,5 @@
 import { can, type Actor } from '../../../../domain/access/actor.ts';
-import { planPriceAt } from '../../../../domain/catalogue/offer.ts';
+import { planPriceAt, serverSettings } from '../../../../domain/catalogue/offer.ts';
 import { listNotes } from '../../../../domain/notes/notes.ts';
 import type { ServerView } from '../../../../domain/servers/view.ts';
 import type { AppDeps } from '../../../context.ts';
@@ -9,12 +9,14 @@ import type { AppDeps } from '../../../context.ts';
  * notes about it (views/portal/notes/_notes.eta, when the viewer has notes_view).
  */
 export async function serverExtras(deps: AppDeps, actor: Actor, server: ServerView) {
-  const [price, notes] = await Promise.all([
+  const [price, settings, notes] = await Promise.all([
     planPriceAt(deps.db, server.plan.id, deps.clock.now()),
+    serverSettings(deps.db),
     can(actor, 'notes_view') ? listNotes(deps.db, actor, { serverId: server.id }) : Promise.resolve(null),
   ]);
   return {
     backupsPrice: price?.backupsMonthly ?? 0n,
+    rdnsBaseDomain: settings.rdnsBaseDomain,
     notes: notes && { serverId: server.id, items: notes, errors: {}, values: { body: '' }, editing: null },
   };
 }
