@@ -102,6 +102,7 @@ export function statusFromProvider(previous: ServerStatus, reported: ProviderSta
   if (previous === 'suspended' || previous === 'deleting' || previous === 'deleted' || previous === 'failed')
     return previous;
   const mapped = FROM_PROVIDER[reported];
-  if (!mapped || (mapped !== previous && !canMoveServer(previous, mapped))) return previous;
+  // Only our delete moves a server to deleting; the provider deleting one on its own is drift.
+  if (!mapped || mapped === 'deleting' || (mapped !== previous && !canMoveServer(previous, mapped))) return previous;
   return mapped;
 }
