@@ -197,17 +197,15 @@ describe('the server page', () => {
     const ip = (await serverRow(world, id)).ipv4[0]!;
     world.cloud.emu.setResolvableNames({ 'mail.example.com': ip });
     await b.get(`/vps/${id}`);
-    const ok = await b.post(`/vps/${id}/ips/${encodeURIComponent(ip)}/rdns`, { name: 'mail.example.com' });
+    const ok = await b.post(`/vps/${id}/reverse-dns`, { address: ip, name: 'mail.example.com' });
     expect(ok.status, b.lastHtml.slice(0, 300)).toBe(303);
     await b.get(`/vps/${id}`);
     expect(b.lastHtml).toContain('value="mail.example.com"');
-    const refused = await b.post(`/vps/${id}/ips/${encodeURIComponent(ip)}/rdns`, { name: 'nowhere.example.com' });
+    const refused = await b.post(`/vps/${id}/reverse-dns`, { address: ip, name: 'nowhere.example.com' });
     expect(refused.status).toBe(422);
     expect(b.lastHtml).toContain('value="nowhere.example.com"');
     expect(b.lastHtml).not.toMatch(/linode/i);
-    const foreignIp = await b.post(`/vps/${id}/ips/${encodeURIComponent('192.0.2.99')}/rdns`, {
-      name: 'x.example.com',
-    });
+    const foreignIp = await b.post(`/vps/${id}/reverse-dns`, { address: '192.0.2.99', name: 'x.example.com' });
     expect(foreignIp.status).toBe(404);
   });
 });
@@ -278,8 +276,8 @@ describe('another organization’s server', () => {
       ['/backups/cancellation', {}],
       ['/backups/schedule', { day: 'Monday', window: 'W4' }],
       ['/backups/snapshots', { label: 'x' }],
-      ['/backups/123/restore', {}],
-      [`/ips/${encodeURIComponent(ip)}/rdns`, { name: 'x.example.com' }],
+      ['/restores', { backup_id: '123' }],
+      ['/reverse-dns', { address: ip, name: 'x.example.com' }],
       ['/delete', { password: PASSWORD }],
     ];
     for (const [path, form] of posts)

@@ -49,16 +49,19 @@ export function serverBackupPages(deps: AppDeps, view: Renderer) {
     });
   });
 
-  app.post('/:id/backups/:backupId/restore', (c) =>
-    perform(deps, view, c, 'restore', {}, async (actor, id) => {
-      await restoreBackup(deps, actor, id, { backupId: c.req.param('backupId') });
-      return { notice: 'The backup is being restored over the server’s disk.' };
-    }),
-  );
-
-  app.post('/:id/ips/:address/rdns', async (c) => {
+  // A restore is a resource of the server: the backup is named in the form.
+  app.post('/:id/restores', async (c) => {
     const values = await formData(c);
-    const address = c.req.param('address');
+    return perform(deps, view, c, 'restore', values, async (actor, id) => {
+      await restoreBackup(deps, actor, id, { backupId: values.backup_id ?? '' });
+      return { notice: 'The backup is being restored over the server’s disk.' };
+    });
+  });
+
+  // Reverse DNS of one of the server's addresses, named in the form (empty name: reset).
+  app.post('/:id/reverse-dns', async (c) => {
+    const values = await formData(c);
+    const address = values.address ?? '';
     return perform(deps, view, c, `rdns:${address}`, values, async (actor, id) => {
       const name = (values.name ?? '').trim();
       await setReverseDns(deps, actor, id, address, name || null);
