@@ -4,6 +4,7 @@ import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { reconcilePaymentsJob } from './reconcile-payments.ts';
 import { reconcileServersJob } from './reconcile-servers.ts';
+import { refreshCatalogueJob } from './refresh-catalogue.ts';
 import { sendPasswordResetJob } from './send-password-reset.ts';
 import { sendEmailJob } from './send-email.ts';
 import { followServerJob, syncServersJob } from './sync-servers.ts';
@@ -20,6 +21,7 @@ export async function registerJobs(deps: Services): Promise<void> {
   await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
   await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
   await work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id));
+  await work('catalogue.refresh', (_data, id) => refreshCatalogueJob(deps, id));
   await work('servers.follow', (data) => followServerJob(deps, queues['servers.follow'].parse(data)));
   await work('servers.sync', (_data, id) => syncServersJob(deps, id));
   await work('servers.reconcile', (_data, id) => reconcileServersJob(deps, id));

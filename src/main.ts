@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { seedDemoCatalogue } from './domain/catalogue/demo.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
 import type { Deps } from './domain/deps.ts';
 import { createLogger, type Logger } from './lib/log.ts';
@@ -106,6 +107,11 @@ async function main() {
     'payments',
   );
   await seedFirstAdmin(services, log);
+  // Demo mode: a provider answered by the built-in emulator, with plans to buy (no real servers).
+  await seedDemoCatalogue(services).then(
+    (seeded) => seeded && log.info('demo server catalogue created (emulated provider: no real servers)'),
+    (err: Error) => log.warn({ err: err.message }, 'the demo server catalogue could not be created'),
+  );
 
   if (config.JOBS_ENABLED) {
     await registerJobs(services);

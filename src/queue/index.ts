@@ -15,6 +15,7 @@ export const queues = {
   'servers.follow': z.object({ serverId: z.uuid(), attempt: z.number().int().min(0).max(1000) }),
   'servers.sync': z.object({}).passthrough(),
   'servers.reconcile': z.object({}).passthrough(),
+  'catalogue.refresh': z.object({}).passthrough(),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -26,6 +27,7 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'billing.reconcile-payments': '30 3 * * *',
   'servers.sync': '* * * * *',
   'servers.reconcile': '40 * * * *',
+  'catalogue.refresh': '10 */6 * * *',
 };
 
 export interface JobQueue {

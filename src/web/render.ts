@@ -26,6 +26,8 @@ const FLASH_COOKIE = 'sp_flash';
 export function viewHelpers(timezone: string) {
   return {
     money: (micros: bigint, currency = 'USD') => formatMoney(micros, currency),
+    /** An hourly rate: 4 decimals (BILLING.md), "$0.0205". */
+    rate: (micros: bigint, currency = 'USD') => formatMoney(micros, currency, 4),
     domId,
     datetime: (d: Date | string | null) => {
       if (!d) return '';

@@ -97,3 +97,15 @@ export async function cachedScriptsById(
   for (const r of found) out.set(`${r.provider_id}:${r.external_id}`, r.data as unknown as CloudScript);
   return out;
 }
+
+/** How many entries of each kind the cache holds for a provider. */
+export async function cacheSummary(db: DbOrTx, providerId: string) {
+  const found = await db
+    .selectFrom('cloud_catalogue')
+    .select(['kind', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('provider_id', '=', providerId)
+    .groupBy('kind')
+    .execute();
+  const n = (k: CatalogueKind) => Number(found.find((r) => r.kind === k)?.n ?? 0);
+  return { types: n('type'), regions: n('region'), images: n('image'), scripts: n('script') };
+}

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
+import { ForbiddenError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
+import type { Actor } from '../access/actor.ts';
 import type { CloudScript } from '../../providers/cloud.ts';
 import { hourlyRate } from '../metering/rates.ts';
 import { cachedScriptsById } from './cache.ts';
@@ -357,4 +359,20 @@ export async function hasEmulatedProvider(db: DbOrTx): Promise<boolean> {
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Who may read the catalogue customers buy from: any member acting in an organization (any
+ * role, API keys included; every role may look at prices) and platform staff. A signed-in
+ * caller with no organization is refused (403): there is nothing they could buy with.
+ */
+export function assertMayReadCatalogue(actor: Actor): void {
+  if (!actor.isPlatformAdmin && !actor.organizationId)
+    throw new ForbiddenError('Join or create an organization to see the server catalogue.');
+}
+
+/** The current clock hour by the database clock: the hour prices are read at. */
+export async function currentHour(db: DbOrTx): Promise<Date> {
+  const { rows } = await sql<{ hour: Date }>`select date_trunc('hour', now()) as hour`.execute(db);
+  return rows[0]!.hour;
 }

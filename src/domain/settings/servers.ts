@@ -1,5 +1,11 @@
-import type { DbOrTx } from '../../db/index.ts';
-import { getSetting, withDefaults } from './store.ts';
+import { z } from 'zod';
+import { inTransaction, type DbOrTx } from '../../db/index.ts';
+import { parseInput } from '../../lib/validation.ts';
+import type { Actor } from '../access/actor.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
+import { recordActivity } from '../activity/record.ts';
+import type { Deps } from '../deps.ts';
+import { getSetting, putSetting, withDefaults } from './store.ts';
 
 /** Server settings (`platform_settings` key `servers`). */
 export interface ServerSettings {
@@ -30,4 +36,40 @@ export async function serverSettings(db: DbOrTx): Promise<ServerSettings> {
       rdnsBaseDomain: (v): v is string | null => v === null || (typeof v === 'string' && DOMAIN_NAME.test(v)),
     },
   );
+}
+
+/** Form or JSON input: `salesEnabled` (checkbox), `rdnsBaseDomain` (empty = none). */
+export const serverSettingsInput = z.object({
+  salesEnabled: z
+    .union([z.boolean(), z.string()])
+    .optional()
+    .transform((v) => v === true || v === 'on' || v === 'true' || v === '1'),
+  rdnsBaseDomain: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').trim().toLowerCase().replace(/\.$/, ''))
+    .refine((v) => v === '' || DOMAIN_NAME.test(v), 'Enter a domain name such as rdns.example.net, or leave it empty.')
+    .transform((v) => (v === '' ? null : v)),
+});
+
+/** Staff turn VPS sales on or off and set the rDNS base domain; audited as `admin.settings_updated`. */
+export async function updateServerSettings(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  raw: unknown,
+): Promise<ServerSettings> {
+  requirePlatformAdmin(actor);
+  const settings: ServerSettings = parseInput(serverSettingsInput, raw);
+  const now = deps.clock.now();
+  await inTransaction(deps.db, async (trx) => {
+    await putSetting(trx, 'servers', { ...settings }, actor.userId, now);
+    await recordActivity(trx, {
+      action: 'admin.settings_updated',
+      actorUserId: actor.userId,
+      origin: actor.origin,
+      occurredAt: now,
+      details: { setting: 'servers', sales_enabled: settings.salesEnabled, rdns_base_domain: settings.rdnsBaseDomain },
+    });
+  });
+  return settings;
 }

@@ -8,8 +8,11 @@ import type { AppDeps } from '../../context.ts';
 import { errorEnvelope } from '../../errors.ts';
 import { activityRoutes } from './activity/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
+import { adminPlanRoutes } from './admin/plans/routes.ts';
+import { adminProviderRoutes } from './admin/providers/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { BEARER, bearerAuth } from './bearer-auth.ts';
+import { catalogueRoutes } from './catalogue/routes.ts';
 import { invitationRoutes } from './invitations/routes.ts';
 import { invoiceRoutes } from './invoices/routes.ts';
 import { apiRateLimit } from './limits.ts';
@@ -61,6 +64,9 @@ export function apiV1(deps: AppDeps) {
   api.route('/', walletAdjustmentRoutes(deps));
   api.route('/', refundRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
+  api.route('/', catalogueRoutes(deps));
+  api.route('/', adminProviderRoutes(deps));
+  api.route('/', adminPlanRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

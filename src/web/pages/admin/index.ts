@@ -6,6 +6,9 @@ import type { AppDeps } from '../../context.ts';
 import type { Renderer } from '../../render.ts';
 import { adminActivityPages } from './activity.ts';
 import { adminBillingPages } from './billing.ts';
+import { planPages } from './catalogue/plans.ts';
+import { providerPages } from './catalogue/providers.ts';
+import { serverSettingsPages } from './catalogue/settings.ts';
 import { adminFraudPages } from './fraud.ts';
 import { adminPaymentPages } from './payment.ts';
 import { adminPeoplePages } from './users.ts';
@@ -50,5 +53,8 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/fraud', adminFraudPages(deps, view));
   app.route('/billing/payments', adminPaymentPages(deps, view));
   app.route('/billing', adminBillingPages(deps, view));
+  app.route('/providers', providerPages(deps, view));
+  app.route('/plans', planPages(deps, view));
+  app.route('/server-settings', serverSettingsPages(deps, view));
   return app;
 }
