@@ -53,14 +53,15 @@ export async function removeServer(
       await record(trx, actor, gone, opts, 0n);
       return { done: true as const, refunded: 0n };
     }
-    if (s.status === 'deleting') return { done: false as const, server: s, previous: null };
+    // Another delete is under way: ask the provider too (gone counts as done), finish once.
+    if (s.status === 'deleting') return { done: false as const, server: s, previous: null, actionId: null };
     const deleting = await trx
       .updateTable('servers')
       .set({ status: 'deleting', updated_at: sql`now()` })
       .where('id', '=', s.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx
+    const action = await trx
       .insertInto('server_actions')
       .values({
         server_id: s.id,
@@ -70,30 +71,33 @@ export async function removeServer(
         requested_by: actor.userId,
         details: JSON.stringify({ from: s.status, reason: opts.reason, staff: opts.staff }),
       })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await publishServerStatus(trx, deleting);
-    return { done: false as const, server: s, previous: s.status };
+    return { done: false as const, server: s, previous: s.status, actionId: action.id };
   });
   if (start.done) return { refunded: start.refunded };
 
   try {
     await removeAtProvider(deps, start.server);
   } catch (err) {
-    await inTransaction(deps.db, async (trx) => {
-      await trx
-        .updateTable('server_actions')
-        .set({
-          status: 'failed',
-          error: customerMessageOf(err),
-          finished_at: sql`now()`,
-          details: sql`details || ${JSON.stringify({ provider_error: staffMessageOf(err).slice(0, 500) })}::jsonb`,
-        })
-        .where('server_id', '=', serverId)
-        .where('type', '=', 'delete')
-        .where('status', '=', 'pending')
-        .execute();
-      if (start.previous) await putBack(trx, serverId, start.previous);
-    });
+    // Only the delete that moved the server to `deleting` puts it back.
+    if (start.previous && start.actionId) {
+      const { previous, actionId } = start;
+      await inTransaction(deps.db, async (trx) => {
+        await trx
+          .updateTable('server_actions')
+          .set({
+            status: 'failed',
+            error: customerMessageOf(err),
+            finished_at: sql`now()`,
+            details: sql`details || ${JSON.stringify({ provider_error: staffMessageOf(err).slice(0, 500) })}::jsonb`,
+          })
+          .where('id', '=', actionId)
+          .execute();
+        await putBack(trx, serverId, previous);
+      });
+    }
     throw providerFailure(deps.log, err, { serverId, op: 'delete' });
   }
   return { refunded: await finishDelete(deps, actor, serverId, opts) };
