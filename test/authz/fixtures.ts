@@ -18,6 +18,7 @@ import type { PayPalEmulator } from '../../src/providers/paypal/emulator/index.t
 import { hashToken, randomToken } from '../../src/lib/crypto.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, uniqueEmail } from '../helpers/people.ts';
+import type { SeededCatalogue, TestCloud } from '../helpers/servers.ts';
 
 /**
  * The world the authorization matrix runs in. Acme Corporation is "our" organization: an
@@ -68,6 +69,8 @@ export interface Fixtures {
   /** Acme owner's API keys: exactly one permission, and every permission but one. */
   keys: { only: Record<Permission, string>; allBut: Record<Permission, string> };
   make: Makers;
+  /** The server provider the app talks to (a test cloud) and the catalogue it sells (set by matrix.test.ts). */
+  servers?: { cloud: TestCloud; catalogue: SeededCatalogue };
 }
 
 export interface Makers {

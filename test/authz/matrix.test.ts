@@ -3,6 +3,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { billingContext } from '../billing/helpers.ts';
 import type { TestContext } from '../helpers/context.ts';
+import { seedServerCatalogue, startTestCloud, type TestCloud } from '../helpers/servers.ts';
 import { buildCallers } from './callers.ts';
 import { buildFixtures, type Fixtures } from './fixtures.ts';
 import { call, describeRequirement, expectation, judge, routeOf, variants } from './matrix.ts';
@@ -22,24 +23,32 @@ let close: () => Promise<void>;
 let fx: Fixtures;
 let callersFor: Awaited<ReturnType<typeof buildCallers>>;
 let calls = 0;
+let cloud: TestCloud;
 
 beforeAll(async () => {
-  // Top-ups and refunds go to a PayPal emulator, so a permitted call really pays and refunds.
-  const made = await billingContext({
-    RATE_LIMIT_ANONYMOUS: '1000000',
-    RATE_LIMIT_AUTHENTICATED: '1000000',
-    RATE_LIMIT_ADMIN: '1000000',
-    RATE_LIMIT_AUTH_ACTIONS: '10000',
-    LOGIN_IP_LOCKOUT_ATTEMPTS: '10000',
-  });
+  // Top-ups and refunds go to a PayPal emulator, so a permitted call really pays and refunds;
+  // servers to a test cloud, so a permitted call really creates, reboots or deletes one.
+  cloud = await startTestCloud();
+  const made = await billingContext(
+    {
+      RATE_LIMIT_ANONYMOUS: '1000000',
+      RATE_LIMIT_AUTHENTICATED: '1000000',
+      RATE_LIMIT_ADMIN: '1000000',
+      RATE_LIMIT_AUTH_ACTIONS: '10000',
+      LOGIN_IP_LOCKOUT_ATTEMPTS: '10000',
+    },
+    { cloud: cloud.provider },
+  );
   ({ ctx, close } = made);
   fx = await buildFixtures(ctx, made.emu);
+  fx.servers = { cloud, catalogue: await seedServerCatalogue(ctx.db) };
   callersFor = await buildCallers(fx);
 });
 afterAll(async () => {
   if (process.env.AUTHZ_SUMMARY)
     console.info(`authorization matrix: ${Object.keys(ROUTES).length} routes, ${calls} calls`);
   await close?.();
+  await cloud?.close();
 });
 
 describe('the route table', () => {

@@ -5,6 +5,7 @@ import type { SentWebhook } from '../../src/providers/paypal/emulator/state.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { joinAs } from '../api-keys/helpers.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import type { CloudProvider } from '../../src/providers/cloud.ts';
 import { createPerson } from '../helpers/people.ts';
 import { startPayPalGate, type PayPalGate } from '../paypal/helpers.ts';
 
@@ -16,7 +17,7 @@ import { startPayPalGate, type PayPalGate } from '../paypal/helpers.ts';
  */
 export async function billingContext(
   env: Record<string, string> = {},
-  opts: { gate?: boolean } = {},
+  opts: { gate?: boolean; cloud?: CloudProvider } = {},
 ): Promise<{ ctx: TestContext; emu: PayPalEmulator; gate: PayPalGate | null; close(): Promise<void> }> {
   const emu = await startPayPalEmulator({ webhookId: 'WH-SKYPANEL-BILLING' });
   // With a gate, the app's PayPal calls pass through it, so a test can hold one (a race barrier).
@@ -29,7 +30,7 @@ export async function billingContext(
   });
   const ctx = await createTestContext(
     { RATE_LIMIT_AUTH_ACTIONS: '10000', LOGIN_IP_LOCKOUT_ATTEMPTS: '10000', ...env },
-    { paypal, paypalWebhookId: emu.webhookId },
+    { paypal, paypalWebhookId: emu.webhookId, cloud: opts.cloud },
   );
   return {
     ctx,

@@ -145,7 +145,8 @@ describe('instances', () => {
 
     const renamed = await call('PATCH', `/vps/${a.id}`, { label: 'list-renamed' });
     expect(renamed.status).toBe(200);
-    expect(renamed.body.label).toBe('list-renamed');
+    expect(renamed.body).toEqual({ id: a.id, label: 'list-renamed' });
+    expect((await call('GET', `/vps/${a.id}`)).body.label).toBe('list-renamed');
 
     const before = await balanceOf(world, person.organization.id);
     const del = await call('DELETE', `/vps/${b.id}`);

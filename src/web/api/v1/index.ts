@@ -24,6 +24,8 @@ import { roleRoutes } from './roles/routes.ts';
 import { sshKeyRoutes } from './ssh-keys/routes.ts';
 import { walletAdjustmentRoutes } from './wallet-adjustments/routes.ts';
 import { walletRoutes } from './wallet/routes.ts';
+import { vpsActionRoutes } from './vps/actions.ts';
+import { vpsRoutes } from './vps/routes.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -63,6 +65,8 @@ export function apiV1(deps: AppDeps) {
   api.route('/', walletRoutes(deps));
   api.route('/', walletAdjustmentRoutes(deps));
   api.route('/', refundRoutes(deps));
+  api.route('/', vpsRoutes(deps));
+  api.route('/', vpsActionRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
   api.route('/', catalogueRoutes(deps));
   api.route('/', adminProviderRoutes(deps));

@@ -12,6 +12,7 @@ import { invoicePages } from './invoices.ts';
 import { notePages } from './notes.ts';
 import { organizationAreas } from './organizations/index.ts';
 import { securityPages } from './security.ts';
+import { serverPages } from './servers/index.ts';
 import { settingsPages } from './settings.ts';
 import { sshKeyPages } from './ssh-keys.ts';
 
@@ -40,6 +41,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/activity.csv', access: 'signed-in', pages: activityExportPages(deps) },
     { prefix: '/invoices', access: 'signed-in', pages: invoicePages(deps, view) },
     { prefix: '/billing', access: 'signed-in', pages: billingPages(deps, view) },
+    { prefix: '/vps', access: 'signed-in', pages: serverPages(deps, view) },
     { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
     { prefix: '/notes', access: 'signed-in', pages: notePages(deps, view) },
   ];

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { can, type Actor } from '../../../../domain/access/actor.ts';
 import { runAction } from '../../../../domain/servers/actions.ts';
 import { listAddresses, setReverseDns } from '../../../../domain/servers/addresses.ts';
 import {
@@ -40,6 +41,14 @@ const REFUSED = errorResponses([400, 401, 403, 404, 409, 422, 429, 503], {
   422: 'Validation failed, with `fields`.',
   503: 'The server platform could not be reached; try again.',
 });
+
+/**
+ * setReverseDns checks the address against the server's own addresses with a read that asks
+ * vps_view; whoever may manage a server may have that check made for them (nothing read is
+ * answered), so a vps_manage-only key can set reverse DNS as the route says.
+ */
+const managing = (actor: Actor): Actor =>
+  can(actor, 'vps_manage') ? { ...actor, permissions: new Set([...actor.permissions, 'vps_view']) } : actor;
 
 /**
  * What is done to an instance (vps_manage), each answering 202 with the action: the `actions`
@@ -143,7 +152,7 @@ export function vpsActionRoutes(deps: AppDeps) {
     ReverseDnsBody,
     ({ id, body }, c) => {
       const b = body as z.infer<typeof ReverseDnsBody>;
-      return setReverseDns(deps, caller(c), id, b.address, b.name);
+      return setReverseDns(deps, managing(caller(c)), id, b.address, b.name);
     },
   );
 

@@ -9,6 +9,7 @@ import { idempotencyKeyHeader } from '../idempotency.ts';
 import { listAnswer, listOf } from '../pagination.ts';
 import { errorResponses, json, pathParam } from '../schemas.ts';
 import {
+  Renamed,
   CreateBody,
   Deleted,
   exact,
@@ -136,7 +137,7 @@ export function vpsRoutes(deps: AppDeps) {
     ...secured,
     request: { params: Id, body: { required: true, ...json(PatchBody) } },
     responses: {
-      200: { description: 'The instance, renamed.', ...json(Instance) },
+      200: { description: 'Renamed (read the instance with GET, which needs `vps_view`).', ...json(Renamed) },
       ...errorResponses([400, 401, 403, 404, 409, 422, 429, 503], {
         ...FOREIGN,
         409: 'The instance is busy (`server_busy`) or in a state that refuses it.',
@@ -145,8 +146,9 @@ export function vpsRoutes(deps: AppDeps) {
   });
   app.openapi(patch, async (c) => {
     const { id } = c.req.valid('param');
-    await runAction(deps, caller(c), id, { type: 'rename', label: c.req.valid('json').label });
-    return c.json(presentInstance(await getServer(deps, caller(c), id)), 200);
+    const label = c.req.valid('json').label.trim();
+    await runAction(deps, caller(c), id, { type: 'rename', label });
+    return c.json(Renamed.parse({ id, label }), 200);
   });
 
   const remove = createRoute({

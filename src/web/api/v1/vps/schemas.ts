@@ -75,12 +75,10 @@ export const InstanceCreated = Instance.extend({
 
 export const CreateBody = z
   .object({
-    label: z
-      .string()
-      .openapi({
-        example: 'web-1',
-        description: '1–64 letters, digits, dots, dashes or underscores; unique in the organization.',
-      }),
+    label: z.string().openapi({
+      example: 'web-1',
+      description: '1–64 letters, digits, dots, dashes or underscores; unique in the organization.',
+    }),
     region: z.string().openapi({ example: 'us-east' }),
     plan_id: z.string().openapi({ format: 'uuid', description: 'A plan of GET /plans sold in `region`.' }),
     image: z.string().openapi({ example: 'linode/debian12' }),
@@ -237,3 +235,5 @@ export const Deleted = z
     currency: z.string().length(3),
   })
   .openapi('InstanceDeleted');
+
+export const Renamed = z.object({ id: z.uuid(), label: z.string() }).openapi('InstanceRenamed');
