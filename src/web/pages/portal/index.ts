@@ -11,6 +11,7 @@ import { billingPages } from './billing/index.ts';
 import { invoicePages } from './invoices.ts';
 import { notePages } from './notes.ts';
 import { organizationAreas } from './organizations/index.ts';
+import { organizationServerSummary } from '../../../domain/servers/summary.ts';
 import { securityPages } from './security.ts';
 import { serverPages } from './servers/index.ts';
 import { settingsPages } from './settings.ts';
@@ -54,7 +55,14 @@ function dashboardPages(deps: AppDeps, view: Renderer) {
     const user = c.var.auth!.user;
     const orgs = await userOrganizations(deps.db, user.id);
     const active = orgs.find((o) => o.id === user.activeOrganizationId) ?? orgs[0] ?? null;
-    return view.page(c, 'portal/dashboard', { organizations: orgs, active }, { layout: 'portal', title: 'Dashboard' });
+    const servers =
+      active && active.permissions.includes('vps_view') ? await organizationServerSummary(deps.db, active.id) : null;
+    return view.page(
+      c,
+      'portal/dashboard',
+      { organizations: orgs, active, servers },
+      { layout: 'portal', title: 'Dashboard' },
+    );
   });
   return app;
 }

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { organizationServerSummary } from '../../../../domain/servers/summary.ts';
 import { dailySpend, walletSummary } from '../../../../domain/wallets/spend.ts';
 import {
   continueTopUp,
@@ -39,16 +40,18 @@ export function billingPages(deps: AppDeps, view: Renderer) {
   async function overview(c: Context) {
     const wallet = await walletFor(deps.db, actorOf(c));
     const now = deps.clock.now();
-    const [summary, series, recent, inProgress, limits] = await Promise.all([
+    const [summary, series, recent, inProgress, limits, servers] = await Promise.all([
       walletSummary(deps.db, wallet, now),
       dailySpend(deps.db, wallet, now, c.var.auth!.user.timezone),
       listWalletLines(deps.db, wallet, {}, { limit: RECENT }),
       topUpsInProgress(deps.db, wallet),
       topUpLimits(deps.db),
+      organizationServerSummary(deps.db, wallet.organizationId),
     ]);
     return {
       wallet,
       summary,
+      servers,
       chart: spendChart(series, wallet.currency),
       recent: recent.lines,
       more: recent.nextCursor !== null,
