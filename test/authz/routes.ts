@@ -10,6 +10,7 @@ import { runQueued } from '../helpers/jobs.ts';
 import { PASSWORD } from '../helpers/people.ts';
 import type { Caller, Credentials } from './callers.ts';
 import { activeOrganizationOf, totpNow, type Fixtures, type Person } from './fixtures.ts';
+import { CATALOGUE_ROUTES } from './routes-catalogue.ts';
 import { KEYS_NOTES_FIREWALLS_ROUTES } from './routes-keys-notes-firewalls.ts';
 import { SERVER_ROUTES } from './routes-servers.ts';
 
@@ -1600,6 +1601,8 @@ export const ROUTES: Record<string, Requirement> = {
   },
   // SSH keys, notes and firewalls (issue 11): routes-keys-notes-firewalls.ts.
   ...KEYS_NOTES_FIREWALLS_ROUTES,
+  // The server catalogue (issue 11): routes-catalogue.ts.
+  ...CATALOGUE_ROUTES,
   // Servers (issue 11): routes-servers.ts.
   ...SERVER_ROUTES,
 };
