@@ -1,18 +1,14 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { Tx } from '../../db/index.ts';
 import { ValidationError } from '../../lib/errors.ts';
-import { formatMoney } from '../../lib/money.ts';
 import { fieldErrors } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
-import { appDataFor, offeredApp, offeredImages, offeredPlan, planPriceAt } from '../catalogue/offer.ts';
 import type { Deps } from '../deps.ts';
-import { InsufficientFundsError } from '../ledger/post.ts';
-import { publicKeysFor } from '../ssh-keys/keys.ts';
 import { act } from './act.ts';
 import { serverFor, type ServerRecord } from './find.ts';
+import { rebuild } from './rebuild.ts';
+import { resize } from './resize.ts';
 import {
-  databaseHour,
   generateRootPassword,
   labelConflict,
   labelProblem,
@@ -173,133 +169,6 @@ export async function performAction(
     case 'rename':
       return done(await rename(deps, actor, server, input.label));
   }
-}
-
-async function rebuild(
-  deps: Deps,
-  actor: Actor,
-  server: ServerRecord,
-  input: {
-    image: string;
-    rootPassword?: string;
-    sshKeyIds?: string[];
-    appId?: string;
-    appData?: Record<string, string>;
-  },
-): Promise<ActionResult> {
-  const errors: Record<string, string> = {};
-  if (!(await offeredImages(deps.db, server.provider_id)).some((i) => i.id === input.image))
-    errors.image = 'Choose an image from the list.';
-  let scriptId: string | undefined;
-  let scriptData: Record<string, string> | undefined;
-  const app = input.appId ? await offeredApp(deps.db, input.appId) : null;
-  if (input.appId && (!app || app.providerId !== server.provider_id)) errors.app_id = 'Choose an app from the list.';
-  else if (app) {
-    if (app.images.length && !app.images.includes(input.image) && !app.images.includes('any/all'))
-      errors.image = `${app.label} does not run on this image. Choose one of the images it supports.`;
-    const checked = appDataFor(app, input.appData ?? {});
-    if ('errors' in checked) for (const [k, v] of Object.entries(checked.errors)) errors[`app_data.${k}`] = v;
-    else [scriptId, scriptData] = [app.scriptId, checked.data];
-  }
-  const typed = input.rootPassword ?? '';
-  const problem = typed === '' ? null : rootPasswordProblem(typed);
-  if (problem) errors.root_password = problem;
-  let keys: string[] = [];
-  try {
-    keys = await publicKeysFor(deps.db, server.organization_id, input.sshKeyIds ?? []);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    Object.assign(errors, err.fields);
-  }
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-  const rootPassword = typed === '' ? generateRootPassword() : typed;
-  const action = await act(
-    deps,
-    actor,
-    server.id,
-    {
-      type: 'rebuild',
-      activity: 'server.rebuilt',
-      moving: 'rebuilding',
-      powersOn: true,
-      details: { image: input.image, app_id: app?.id ?? null },
-      after: async (trx) => {
-        await trx
-          .updateTable('servers')
-          .set({ image: input.image, app_id: app?.id ?? null })
-          .where('id', '=', server.id)
-          .execute();
-      },
-    },
-    (cloud, instance) =>
-      cloud.rebuild(instance, { image: input.image, rootPassword, authorizedKeys: keys, scriptId, scriptData }),
-  );
-  return { action, generatedPassword: typed === '' ? rootPassword : null };
-}
-
-async function resize(deps: Deps, actor: Actor, server: ServerRecord, planId: string): Promise<ActionView> {
-  const hour = await databaseHour(deps.db);
-  const plan = await offeredPlan(deps.db, planId, hour);
-  if (!plan || !plan.active || plan.providerId !== server.provider_id)
-    throw new ValidationError({ plan_id: 'Choose a plan from the list.' });
-  if (plan.id === server.plan_id) throw new ValidationError({ plan_id: 'The server is already on this plan.' });
-  if (!plan.regions.includes(server.region))
-    throw new ValidationError({ plan_id: "This plan is not sold in the server's region." });
-  const rateOf = (p: { hourly: bigint; withBackupsHourly: bigint }) =>
-    server.backups_enabled ? p.withBackupsHourly : p.hourly;
-  const newRate = rateOf(plan.price);
-  return act(
-    deps,
-    actor,
-    server.id,
-    {
-      type: 'resize',
-      activity: 'server.resized',
-      moving: 'resizing',
-      details: { from_plan: server.plan_id, to_plan: plan.id, plan: plan.name },
-      before: async (trx, locked) => {
-        const current = await planPriceAt(trx, locked.plan_id, await databaseHour(trx));
-        if (current && newRate <= rateOf(current)) return;
-        const wallet = await trx
-          .selectFrom('wallets')
-          .select('balance')
-          .where('organization_id', '=', locked.organization_id)
-          .forUpdate()
-          .executeTakeFirstOrThrow();
-        if (wallet.balance < newRate)
-          throw new InsufficientFundsError(
-            `Resizing to ${plan.name} needs the wallet to cover one hour at its rate (${formatMoney(newRate, plan.price.currency, 4)}); the balance is ${formatMoney(wallet.balance, plan.price.currency)}. Add funds and try again.`,
-          );
-      },
-      after: async (trx) => {
-        await trx.updateTable('servers').set({ plan_id: plan.id }).where('id', '=', server.id).execute();
-        await nextHourPeriod(trx, server.id, { plan_id: plan.id });
-      },
-    },
-    (cloud, instance) => cloud.resize(instance, plan.providerType),
-  );
-}
-
-/** What the server is billed as from the next clock hour (DB clock): the plan and backups it has then. */
-export async function nextHourPeriod(trx: Tx, serverId: string, change: { plan_id?: string; backups?: boolean }) {
-  const s = await trx
-    .selectFrom('servers')
-    .select(['plan_id', 'backups_enabled'])
-    .where('id', '=', serverId)
-    .executeTakeFirstOrThrow();
-  const values = {
-    server_id: serverId,
-    effective_from: sql<Date>`date_trunc('hour', now()) + interval '1 hour'`,
-    plan_id: change.plan_id ?? s.plan_id,
-    backups: change.backups ?? s.backups_enabled,
-  };
-  await trx
-    .insertInto('server_billing_periods')
-    .values(values)
-    .onConflict((oc) =>
-      oc.columns(['server_id', 'effective_from']).doUpdateSet({ plan_id: values.plan_id, backups: values.backups }),
-    )
-    .execute();
 }
 
 async function rename(deps: Deps, actor: Actor, server: ServerRecord, label: string): Promise<ActionView> {

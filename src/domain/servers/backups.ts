@@ -5,7 +5,7 @@ import type { CloudBackups } from '../../providers/cloud.ts';
 import type { Actor } from '../access/actor.ts';
 import type { Deps } from '../deps.ts';
 import { act } from './act.ts';
-import { nextHourPeriod } from './actions.ts';
+import { nextHourPeriod } from './periods.ts';
 import { serverFor } from './find.ts';
 import { cloudFor, providerFailure } from './provider.ts';
 import type { ActionView } from './view.ts';
