@@ -15,7 +15,7 @@ import { performAction, type ActionResult, type ServerActionInput } from './acti
 import { removeServer } from './delete.ts';
 import { serverById } from './find.ts';
 import { SERVER_STATUSES } from './status.ts';
-import { serverRows, toServerView, type ServerView } from './view.ts';
+import { serverRows, toActionView, toServerView, type ActionView, type ServerView } from './view.ts';
 
 /**
  * Staff's view of every server across organizations (`/admin/servers`), their power actions
@@ -116,6 +116,43 @@ export async function adminGetServer(deps: Pick<Deps, 'db'>, actor: Actor, serve
   requirePlatformAdmin(actor);
   const server = await serverById(deps.db, serverId);
   return toAdminView(await adminRows(deps.db).where('s.id', '=', server.id).executeTakeFirstOrThrow());
+}
+
+export interface AdminActionView extends ActionView {
+  /** The provider's precise words when it refused (staff only; customers read `error`). */
+  providerError: string | null;
+  requestedBy: string | null;
+  details: Record<string, unknown>;
+}
+
+/** A server's actions with what the provider really said, newest first. */
+export async function adminServerActions(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor,
+  serverId: string,
+  opts: { limit?: number } = {},
+): Promise<AdminActionView[]> {
+  requirePlatformAdmin(actor);
+  const server = await serverById(deps.db, serverId);
+  const rows = await deps.db
+    .selectFrom('server_actions as a')
+    .leftJoin('users as u', 'u.id', 'a.requested_by')
+    .selectAll('a')
+    .select('u.email as requested_by_email')
+    .where('a.server_id', '=', server.id)
+    .orderBy('a.created_at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(Math.min(Math.max(opts.limit ?? 100, 1), 500))
+    .execute();
+  return rows.map((r) => {
+    const { provider_error: providerError, ...details } = r.details;
+    return {
+      ...toActionView(r),
+      providerError: typeof providerError === 'string' ? providerError : null,
+      requestedBy: r.requested_by_email,
+      details,
+    };
+  });
 }
 
 /** Power actions (and the rest of runAction's) on any organization's server; the entry names the organization. */
