@@ -5,6 +5,7 @@ import { createServer } from '../../src/domain/servers/create.ts';
 import { followServer } from '../../src/domain/servers/follow.ts';
 import { syncServers } from '../../src/domain/servers/follow.ts';
 import type { LinodeFault } from '../../src/providers/linode/emulator/index.ts';
+import { seedServerCatalogue } from '../helpers/servers.ts';
 import { balanceOf, moneyOf, queuedFollowUps, setBalance, settle, smallServer, useServersWorld } from './helpers.ts';
 
 const w = useServersWorld();
@@ -143,6 +144,24 @@ describe('when a create succeeds but its answer is lost', () => {
     expect(await followServer(w.ctx.deps, { serverId: server.id, attempt: 1 })).toBe('failed');
     const row = await w.ctx.db.selectFrom('servers').selectAll().where('id', '=', server.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('failed');
+    const { refunds } = await moneyOf(w, server.id);
+    expect(refunds.map((r) => r.amount)).toEqual([RATE]);
+    expect(await balanceOf(w, w.acme)).toBe(TEN);
+  });
+});
+
+describe('when the provider cannot be reached at all', () => {
+  it('a provider without credentials fails the create at once and returns the hour', async () => {
+    const broken = await seedServerCatalogue(w.ctx.db, { emulated: false, name: 'No token' });
+    await setBalance(w, w.acme, TEN);
+    const { server } = await createServer(w.ctx.deps, w.olivia, {
+      label: 'no-token-1',
+      region: 'us-east',
+      planId: broken.plans.small.id,
+      image: broken.images[0]!,
+    });
+    expect(server.status).toBe('failed');
+    expect(server.failureReason).not.toMatch(/linode|token/i);
     const { refunds } = await moneyOf(w, server.id);
     expect(refunds.map((r) => r.amount)).toEqual([RATE]);
     expect(await balanceOf(w, w.acme)).toBe(TEN);

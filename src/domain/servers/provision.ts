@@ -35,7 +35,14 @@ export interface ProvisionInput {
 export const UNRESOLVED_CREATE_MINUTES = 15;
 
 export async function provision(deps: Deps, server: ServerRecord, input: ProvisionInput): Promise<void> {
-  const cloud = await cloudFor(deps, deps.db, server.provider_id);
+  let cloud: CloudProvider;
+  try {
+    cloud = await cloudFor(deps, deps.db, server.provider_id);
+  } catch (err) {
+    // No client (no token, no emulator): nothing was sent, so nothing was created.
+    deps.log.warn({ serverId: server.id, err: staffMessageOf(err) }, 'server provider unreachable');
+    return failCreate(deps, server.id, err);
+  }
   let instance: CloudInstance | null = null;
   try {
     instance = await cloud.create({
