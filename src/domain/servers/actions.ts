@@ -159,7 +159,8 @@ export async function performAction(
         {
           type: 'reset_password',
           activity: 'server.password_reset',
-          from: ['offline'],
+          // A suspended server is powered off too.
+          from: ['offline', 'suspended'],
           fromMessage: 'Power the server off before resetting its root password.',
         },
         (cloud, instance) => cloud.resetRootPassword(instance, rootPassword),

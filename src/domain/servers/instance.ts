@@ -11,6 +11,10 @@ import { publishServerStatus } from './view.ts';
  * and status (statusFromProvider: never out of suspended, deleting, deleted or failed). When
  * the server settles, the actions that were moving it complete; a change of status is
  * published to the organization (view.ts `server.status`).
+ *
+ * The provider's word is taken as it comes: the provider moves an instance into its
+ * transitional status when it accepts the request (the emulator does the same), so a read
+ * after an accepted action never sees the state from before it.
  */
 
 /** Actions that move a server through a transitional status and complete when it settles. */
