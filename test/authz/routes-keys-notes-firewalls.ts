@@ -1,6 +1,9 @@
+import { providerLabel } from '../../src/domain/firewalls/firewalls.ts';
+import { DEFAULT_RULES, toCloudRules } from '../../src/domain/firewalls/rules.ts';
 import { parsePublicKey } from '../../src/domain/ssh-keys/parse.ts';
+import { insertServer } from '../firewalls/servers.ts';
 import { freshKeyLine } from '../ssh-keys/fixtures.ts';
-import type { Call, Done, Requirement } from './routes.ts';
+import type { Body, Call, Done, Requirement } from './routes.ts';
 
 /**
  * The matrix's entries for SSH keys, notes and firewalls (issue 11), spread into ROUTES by
@@ -49,6 +52,97 @@ const orgNote: Requirement['record'] = {
   own: (c) => note(c, c.fx.acme.id),
   foreign: (c) => note(c, c.fx.globex.id),
 };
+
+/** A server of `orgId` with an instance in the matrix's test cloud. */
+async function server(c: Call, orgId: string) {
+  const { cloud, catalogue } = c.fx.servers!;
+  return (await insertServer(c.fx.ctx, catalogue, orgId, { cloud, label: `mx-${u()}` })).id;
+}
+/** A firewall of `orgId` with the default rules; `atProvider`: made there too, as createFirewall would. */
+async function firewall(c: Call, orgId: string, opts: { atProvider?: boolean; label?: string } = {}) {
+  const { catalogue, cloud } = c.fx.servers!;
+  const label = opts.label ?? `mx-${u()}`;
+  const { id } = await db(c)
+    .insertInto('firewalls')
+    .values({ organization_id: orgId, provider_id: catalogue.providerId, label, rules: JSON.stringify(DEFAULT_RULES) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (opts.atProvider) {
+    const made = await cloud.provider.createFirewall(providerLabel(id), toCloudRules(DEFAULT_RULES));
+    await db(c).updateTable('firewalls').set({ provider_firewall_id: made.id }).where('id', '=', id).execute();
+  }
+  return { id, label };
+}
+/** A firewall of `orgId` guarding a server of `orgId`, here and at the provider. */
+async function guarded(c: Call, orgId: string) {
+  const fw = await firewall(c, orgId, { atProvider: true });
+  const serverId = await server(c, orgId);
+  const row = await db(c)
+    .selectFrom('firewalls')
+    .select('provider_firewall_id')
+    .where('id', '=', fw.id)
+    .executeTakeFirstOrThrow();
+  const instance = await db(c)
+    .selectFrom('servers')
+    .select('provider_instance_id')
+    .where('id', '=', serverId)
+    .executeTakeFirstOrThrow();
+  await c.fx.servers!.cloud.provider.attachFirewall(row.provider_firewall_id!, instance.provider_instance_id!);
+  await db(c).insertInto('firewall_servers').values({ firewall_id: fw.id, server_id: serverId }).execute();
+  return { firewallId: fw.id, serverId };
+}
+const firewallRowOf = (c: Call, id: string) =>
+  db(c).selectFrom('firewalls').select(['label', 'rules', 'deleted_at']).where('id', '=', id).executeTakeFirst();
+const attachment = (c: Call, firewallId: string, serverId: string) =>
+  db(c)
+    .selectFrom('firewall_servers')
+    .select('server_id')
+    .where('firewall_id', '=', firewallId)
+    .where('server_id', '=', serverId)
+    .executeTakeFirst();
+const orgFirewall: Requirement['record'] = {
+  of: 'org',
+  own: async (c) => (await firewall(c, c.fx.acme.id)).id,
+  foreign: async (c) => (await firewall(c, c.fx.globex.id)).id,
+};
+/** Attaching: the firewall (made at the provider) is the record; the body names a fresh server of the acting organization. */
+const orgFirewallAtProvider: Requirement['record'] = {
+  of: 'org',
+  own: async (c) => (await firewall(c, c.fx.acme.id, { atProvider: true })).id,
+  foreign: async (c) => (await firewall(c, c.fx.globex.id, { atProvider: true })).id,
+};
+/** Detaching: an attached server is the record (Globex's own pair for the foreign call), its firewall the :id. */
+const guardedServer: Requirement['record'] = {
+  of: 'org',
+  own: (c) => c.made.serverId!,
+  foreign: async (c) => (await guarded(c, c.fx.globex.id)).serverId,
+};
+/** Form fields of a firewall with one inbound rule on `port`. */
+const firewallForm = (label: string, port: string) => ({
+  label,
+  inbound_policy: 'DROP',
+  outbound_policy: 'ACCEPT',
+  'inbound.0.action': 'ACCEPT',
+  'inbound.0.protocol': 'TCP',
+  'inbound.0.ports': port,
+  'inbound.0.addresses': '0.0.0.0/0',
+  'inbound.0.label': '',
+});
+const firewallJson = (label: string, port: string) => ({
+  label,
+  rules: {
+    inbound_policy: 'DROP',
+    outbound_policy: 'ACCEPT',
+    inbound: [{ action: 'ACCEPT', protocol: 'TCP', ports: port, addresses: ['0.0.0.0/0'], label: null }],
+    outbound: [],
+  },
+});
+const firewallMade = async (c: Call, label: string) =>
+  (await db(c)
+    .selectFrom('firewalls')
+    .select(['organization_id', 'provider_firewall_id'])
+    .where('label', '=', label)
+    .executeTakeFirst()) ?? null;
 
 export const KEYS_NOTES_FIREWALLS_ROUTES: Record<string, Requirement> = {
   // SSH keys of the acting organization.
@@ -160,6 +254,172 @@ export const KEYS_NOTES_FIREWALLS_ROUTES: Record<string, Requirement> = {
       status: 303,
       location: '/notes',
       effect: async () => problem((await noteRow(c, c.params.id!)) === undefined, 'the note is still there'),
+    }),
+  },
+
+  // Firewalls of the acting organization (vps_view reads, vps_manage changes), at the matrix's test cloud.
+  'GET /firewalls': {
+    auth: 'session',
+    permission: 'vps_view',
+    setup: async (c) => ({ label: (await firewall(c, c.org)).label }),
+    done: (c) => page('Firewalls', c.made.label!),
+  },
+  'GET /firewalls/new': { auth: 'session', permission: 'vps_manage', done: page('New firewall', 'Create firewall') },
+  'POST /firewalls': {
+    auth: 'session',
+    permission: 'vps_manage',
+    setup: async () => ({ label: `mx-${u()}` }),
+    body: (c) => firewallForm(c.made.label!, '22'),
+    done: (c) => ({
+      status: 303,
+      location: /^\/firewalls\/[0-9a-f-]{36}$/,
+      effect: async () => {
+        const row = await firewallMade(c, c.made.label!);
+        return problem(
+          row?.organization_id === c.org && row.provider_firewall_id !== null,
+          'the firewall was not made',
+        );
+      },
+    }),
+  },
+  'GET /firewalls/:id': {
+    auth: 'session',
+    permission: 'vps_view',
+    record: orgFirewall,
+    done: async (c) => page(`Firewall ${(await firewallRowOf(c, c.params.id!))!.label}`),
+  },
+  'PATCH /firewalls/:id': {
+    auth: 'session',
+    permission: 'vps_manage',
+    record: orgFirewall,
+    setup: async () => ({ label: `mx-${u()}` }),
+    body: (c) => firewallForm(c.made.label!, '2222'),
+    done: (c) => ({
+      status: 303,
+      location: `/firewalls/${c.params.id}`,
+      effect: async () => {
+        const row = await firewallRowOf(c, c.params.id!);
+        return problem(
+          row?.label === c.made.label && JSON.stringify(row?.rules).includes('2222'),
+          'the firewall was not changed',
+        );
+      },
+    }),
+  },
+  'DELETE /firewalls/:id': {
+    auth: 'session',
+    permission: 'vps_manage',
+    record: orgFirewall,
+    done: (c) => ({
+      status: 303,
+      location: '/firewalls',
+      effect: async () =>
+        problem((await firewallRowOf(c, c.params.id!))?.deleted_at != null, 'the firewall is still there'),
+    }),
+  },
+  'POST /firewalls/:id/servers': {
+    auth: 'session',
+    permission: 'vps_manage',
+    record: orgFirewallAtProvider,
+    setup: async (c) => ({ serverId: await server(c, c.fx.acme.id) }),
+    body: (c) => ({ server_id: c.made.serverId! }),
+    done: (c) => ({
+      status: 303,
+      location: `/firewalls/${c.params.id}`,
+      effect: async () => problem((await attachment(c, c.params.id!, c.made.serverId!)) !== undefined, 'not attached'),
+    }),
+  },
+  'DELETE /firewalls/:id/servers/:serverId': {
+    auth: 'session',
+    permission: 'vps_manage',
+    setup: (c) => guarded(c, c.fx.acme.id),
+    params: (c) => ({ id: c.made.firewallId! }),
+    record: guardedServer,
+    done: (c) => ({
+      status: 303,
+      location: `/firewalls/${c.params.id}`,
+      effect: async () =>
+        problem((await attachment(c, c.params.id!, c.params.serverId!)) === undefined, 'still attached'),
+    }),
+  },
+  'GET /api/v1/firewalls': {
+    auth: 'token',
+    permission: 'vps_view',
+    // By label: this one sorts before the matrix's other firewalls, on the first page.
+    setup: async (c) => ({ id: (await firewall(c, c.org, { label: `0-mx-${u()}` })).id }),
+    query: () => 'limit=100',
+    done: (c) => ({ status: 200, shows: `"id":"${c.made.id}"` }),
+  },
+  'POST /api/v1/firewalls': {
+    auth: 'token',
+    permission: 'vps_manage',
+    setup: async () => ({ label: `mx-${u()}` }),
+    body: (c) => firewallJson(c.made.label!, '22') as unknown as Body,
+    done: (c) => ({
+      status: 201,
+      effect: async () => {
+        const row = await firewallMade(c, c.made.label!);
+        return problem(
+          row?.organization_id === c.org && row.provider_firewall_id !== null,
+          'the firewall was not made',
+        );
+      },
+    }),
+  },
+  'GET /api/v1/firewalls/:id': {
+    auth: 'token',
+    permission: 'vps_view',
+    record: orgFirewall,
+    done: (c) => ({ status: 200, shows: `"id":"${c.params.id}"` }),
+  },
+  'PATCH /api/v1/firewalls/:id': {
+    auth: 'token',
+    permission: 'vps_manage',
+    record: orgFirewall,
+    setup: async () => ({ label: `mx-${u()}` }),
+    body: (c) => firewallJson(c.made.label!, '2222') as unknown as Body,
+    done: (c) => ({
+      status: 200,
+      effect: async () => {
+        const row = await firewallRowOf(c, c.params.id!);
+        return problem(
+          row?.label === c.made.label && JSON.stringify(row?.rules).includes('2222'),
+          'the firewall was not changed',
+        );
+      },
+    }),
+  },
+  'DELETE /api/v1/firewalls/:id': {
+    auth: 'token',
+    permission: 'vps_manage',
+    record: orgFirewall,
+    done: (c) => ({
+      status: 204,
+      effect: async () =>
+        problem((await firewallRowOf(c, c.params.id!))?.deleted_at != null, 'the firewall is still there'),
+    }),
+  },
+  'POST /api/v1/firewalls/:id/servers': {
+    auth: 'token',
+    permission: 'vps_manage',
+    record: orgFirewallAtProvider,
+    setup: async (c) => ({ serverId: await server(c, c.fx.acme.id) }),
+    body: (c) => ({ server_id: c.made.serverId! }),
+    done: (c) => ({
+      status: 200,
+      effect: async () => problem((await attachment(c, c.params.id!, c.made.serverId!)) !== undefined, 'not attached'),
+    }),
+  },
+  'DELETE /api/v1/firewalls/:id/servers/:server_id': {
+    auth: 'token',
+    permission: 'vps_manage',
+    setup: (c) => guarded(c, c.fx.acme.id),
+    params: (c) => ({ id: c.made.firewallId! }),
+    record: guardedServer,
+    done: (c) => ({
+      status: 204,
+      effect: async () =>
+        problem((await attachment(c, c.params.id!, c.params.server_id!)) === undefined, 'still attached'),
     }),
   },
 };

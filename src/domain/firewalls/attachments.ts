@@ -6,7 +6,7 @@ import { authorize } from '../access/organization.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { cloudFor, providerFailure } from '../servers/provider.ts';
-import { firewallRow, getFirewall, type Firewall } from './firewalls.ts';
+import { firewallRow, firewallOf, type Firewall } from './firewalls.ts';
 
 /**
  * Which servers a firewall guards. Only the organization's own servers are attached, and only
@@ -155,7 +155,7 @@ export async function attachFirewall(
       }),
     );
   });
-  return getFirewall(deps.db, actor, input.firewallId);
+  return firewallOf(deps.db, orgId, input.firewallId);
 }
 
 /**
@@ -213,5 +213,5 @@ export async function detachFirewall(
       }),
     );
   });
-  return getFirewall(deps.db, actor, input.firewallId);
+  return firewallOf(deps.db, orgId, input.firewallId);
 }

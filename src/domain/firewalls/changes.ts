@@ -9,7 +9,7 @@ import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { cloudFor, providerFailure } from '../servers/provider.ts';
 import { attachFirewall, checkAttachable } from './attachments.ts';
-import { firewallRow, getFirewall, providerLabel, type Firewall } from './firewalls.ts';
+import { firewallRow, firewallOf, providerLabel, type Firewall } from './firewalls.ts';
 import { rulesInput, storedRules, toCloudRules } from './rules.ts';
 
 /**
@@ -125,7 +125,7 @@ export async function createFirewall(deps: Deps, actor: Actor, raw: unknown): Pr
     );
   });
   for (const serverId of new Set(input.server_ids)) await attachFirewall(deps, actor, { firewallId: row.id, serverId });
-  return getFirewall(deps.db, actor, row.id);
+  return firewallOf(deps.db, orgId, row.id);
 }
 
 /** Renames a firewall and/or replaces its rules (needs `vps_manage`); the rules go to the provider first. */
@@ -178,7 +178,7 @@ export async function updateFirewall(
       }),
     );
   });
-  return getFirewall(deps.db, actor, raw.firewallId);
+  return firewallOf(deps.db, orgId, raw.firewallId);
 }
 
 /** Replaces a firewall's rules (needs `vps_manage`). */

@@ -126,7 +126,11 @@ export async function listFirewalls(
 
 /** One firewall of the organization, with the servers it guards (needs `vps_view`). */
 export async function getFirewall(db: DbOrTx, actor: Actor, id: string): Promise<Firewall> {
-  const orgId = authorize(actor, 'vps_view');
+  return firewallOf(db, authorize(actor, 'vps_view'), id);
+}
+
+/** Firewall `id` of organization `orgId` as a write answers it (the writer's own permission was checked). */
+export async function firewallOf(db: DbOrTx, orgId: string, id: string): Promise<Firewall> {
   return (await present(db, [await firewallRow(db, orgId, id)]))[0]!;
 }
 

@@ -14,6 +14,7 @@ import { authRoutes } from './auth/routes.ts';
 import { BEARER, bearerAuth } from './bearer-auth.ts';
 import { catalogueRoutes } from './catalogue/routes.ts';
 import { invitationRoutes } from './invitations/routes.ts';
+import { firewallRoutes } from './firewalls/routes.ts';
 import { invoiceRoutes } from './invoices/routes.ts';
 import { apiRateLimit } from './limits.ts';
 import { meRoutes } from './me/routes.ts';
@@ -68,6 +69,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', vpsRoutes(deps));
   api.route('/', vpsActionRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
+  api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));
   api.route('/', adminProviderRoutes(deps));
   api.route('/', adminPlanRoutes(deps));

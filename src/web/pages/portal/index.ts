@@ -8,6 +8,7 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 import { activityExportPages, activityPages } from './activity.ts';
 import { apiKeyPages } from './api-keys.ts';
 import { billingPages } from './billing/index.ts';
+import { firewallPages } from './firewalls/index.ts';
 import { invoicePages } from './invoices.ts';
 import { notePages } from './notes.ts';
 import { organizationAreas } from './organizations/index.ts';
@@ -45,6 +46,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/vps', access: 'signed-in', pages: serverPages(deps, view) },
     { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
     { prefix: '/notes', access: 'signed-in', pages: notePages(deps, view) },
+    { prefix: '/firewalls', access: 'signed-in', pages: firewallPages(deps, view) },
   ];
 }
 
