@@ -13,7 +13,8 @@ afterAll(async () => cloud?.close());
 describe('the admin catalogue', () => {
   it('Ada connects a provider, allows a region, names a class, and adds a plan through the wizard', async () => {
     const ada = await createPerson(app.live.ctx, 'Ada Admin', { isAdmin: true, verified: true });
-    const { page, ...watch } = await openPage(app.browser);
+    const watch = await openPage(app.browser);
+    const page = watch.page;
     const origin = app.live.origin;
 
     await page.goto(`${origin}/login`);
@@ -67,6 +68,6 @@ describe('the admin catalogue', () => {
     const row = page.locator('#plans-table tr', { hasText: 'Shared 2 GB' });
     await expect.poll(() => row.textContent()).toContain('$15.50');
     expect(await row.textContent()).toContain('$0.0212');
-    expectNoProblems(watch as Parameters<typeof expectNoProblems>[0]);
+    expectNoProblems(watch);
   });
 });

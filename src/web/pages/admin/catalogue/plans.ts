@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { adminPlan, adminPlans, planWizard } from '../../../../domain/catalogue/admin.ts';
-import { changePlanPrice, createPlan, previewPlan, updatePlan } from '../../../../domain/catalogue/plans.ts';
+import { createPlan, previewPlan, updatePlan } from '../../../../domain/catalogue/plans.ts';
+import { changePlanPrice } from '../../../../domain/catalogue/prices.ts';
 import { toDecimal } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, formList, submitForm } from '../../../forms.ts';
