@@ -384,6 +384,107 @@ const ENTRIES: Record<string, (key: string) => Requirement> = {
   'POST /api/v1/vps/:id/reverse-dns': (k) => apiAction(k, 'running', 'set_rdns', (c) => resolvable(c)),
 };
 
+/** A server for a staff route: fresh for a platform admin (the call changes it), shared for everyone else (refused). */
+const staffServer = (state: State) => async (c: Call) => ({
+  id: c.caller.kind === 'platform-admin' ? await server(c, c.fx.acme.id, state) : await shared(c, c.fx.acme.id, state),
+});
+async function driftFinding(c: Call) {
+  const { id } = await db(c)
+    .insertInto('server_drift')
+    .values({
+      provider_id: c.fx.servers!.catalogue.providerId,
+      kind: 'unknown_at_provider',
+      provider_instance_id: String(1e9 + Math.floor(Math.random() * 1e9)),
+      label: `stray-${u()}`,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+const driftResolved = async (c: Call, id: string) =>
+  problem(
+    (await db(c).selectFrom('server_drift').select('resolved_at').where('id', '=', id).executeTakeFirstOrThrow())
+      .resolved_at !== null,
+    'the finding is still open',
+  );
+const staffPower = (type: 'boot' | 'shutdown' | 'reboot', state: State): Requirement => ({
+  auth: 'admin',
+  params: staffServer(state),
+  done: (c) => ({ status: 303, location: `/admin/servers/${c.params.id}`, effect: () => actionDone(c, type) }),
+});
+
+Object.assign(ENTRIES, {
+  // Staff pages.
+  'GET /admin/servers': (): Requirement => ({
+    auth: 'admin',
+    setup: async (c) => ({ label: (await row(c, await shared(c, c.fx.acme.id, 'running'))).label }),
+    query: (c) => `q=${c.made.label}`,
+    done: (c) => page('Servers', c.made.label!),
+  }),
+  'GET /admin/servers/drift': (): Requirement => ({ auth: 'admin', done: page('Server drift') }),
+  'POST /admin/servers/drift/:driftId/resolution': (): Requirement => ({
+    auth: 'admin',
+    params: async (c) => ({ driftId: await driftFinding(c) }),
+    done: (c) => ({ status: 303, location: '/admin/servers/drift', effect: () => driftResolved(c, c.params.driftId!) }),
+  }),
+  'GET /admin/servers/:id': (): Requirement => ({
+    auth: 'admin',
+    params: async (c) => ({ id: await shared(c, c.fx.acme.id, 'running') }),
+    done: async (c) => page(await labelOf(c), 'name="reason"'),
+  }),
+  'POST /admin/servers/:id/boot': () => staffPower('boot', 'offline'),
+  'POST /admin/servers/:id/shutdown': () => staffPower('shutdown', 'running'),
+  'POST /admin/servers/:id/reboot': () => staffPower('reboot', 'running'),
+  'POST /admin/servers/:id/delete': (): Requirement => ({
+    auth: 'admin',
+    params: staffServer('running'),
+    body: () => ({ reason: 'Matrix' }),
+    done: (c) => ({
+      status: 303,
+      location: `/admin/servers/${c.params.id}`,
+      effect: async () => problem((await row(c, c.params.id!)).status === 'deleted', 'the server is not deleted'),
+    }),
+  }),
+
+  // Staff API.
+  'GET /api/v1/admin/servers': (): Requirement => ({
+    auth: 'admin-token',
+    setup: async (c) => ({ id: await shared(c, c.fx.acme.id, 'running') }),
+    query: () => 'status=running',
+    done: { status: 200, shows: '"total":' },
+  }),
+  'GET /api/v1/admin/servers/drift': (): Requirement => ({
+    auth: 'admin-token',
+    done: { status: 200, shows: '"data":' },
+  }),
+  'POST /api/v1/admin/servers/drift/:id/resolution': (): Requirement => ({
+    auth: 'admin-token',
+    params: async (c) => ({ id: await driftFinding(c) }),
+    done: (c) => ({ status: 204, effect: () => driftResolved(c, c.params.id!) }),
+  }),
+  'GET /api/v1/admin/servers/:id': (): Requirement => ({
+    auth: 'admin-token',
+    params: async (c) => ({ id: await shared(c, c.fx.acme.id, 'running') }),
+    done: (c) => ({ status: 200, shows: `"id":"${c.params.id}"` }),
+  }),
+  'POST /api/v1/admin/servers/:id/actions': (): Requirement => ({
+    auth: 'admin-token',
+    params: staffServer('running'),
+    body: () => ({ type: 'reboot' }),
+    done: (c) => ({ status: 202, shows: '"type":"reboot"', effect: () => actionDone(c, 'reboot') }),
+  }),
+  'POST /api/v1/admin/servers/:id/deletion': (): Requirement => ({
+    auth: 'admin-token',
+    params: staffServer('running'),
+    body: () => ({ reason: 'Matrix' }),
+    done: (c) => ({
+      status: 202,
+      shows: '"status":"deleted"',
+      effect: async () => problem((await row(c, c.params.id!)).status === 'deleted', 'the server is not deleted'),
+    }),
+  }),
+});
+
 const ROUTES_BY_KEY: Record<string, Requirement> = {};
 for (const [key, make] of Object.entries(ENTRIES)) ROUTES_BY_KEY[key] = make(key);
 

@@ -27,6 +27,7 @@ import { walletAdjustmentRoutes } from './wallet-adjustments/routes.ts';
 import { walletRoutes } from './wallet/routes.ts';
 import { vpsActionRoutes } from './vps/actions.ts';
 import { vpsRoutes } from './vps/routes.ts';
+import { adminServerRoutes } from './admin/servers/routes.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -68,6 +69,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', refundRoutes(deps));
   api.route('/', vpsRoutes(deps));
   api.route('/', vpsActionRoutes(deps));
+  api.route('/', adminServerRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
   api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));

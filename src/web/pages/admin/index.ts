@@ -11,6 +11,7 @@ import { providerPages } from './catalogue/providers.ts';
 import { serverSettingsPages } from './catalogue/settings.ts';
 import { adminFraudPages } from './fraud.ts';
 import { adminPaymentPages } from './payment.ts';
+import { adminServerPages } from './servers.ts';
 import { adminPeoplePages } from './users.ts';
 
 /** The platform staff area, /admin: one area, so every staff page is behind the platform-admin guard. */
@@ -56,5 +57,6 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/providers', providerPages(deps, view));
   app.route('/plans', planPages(deps, view));
   app.route('/server-settings', serverSettingsPages(deps, view));
+  app.route('/servers', adminServerPages(deps, view));
   return app;
 }

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { listOrganizations, organizationDetail } from '../../../domain/organizations/admin.ts';
+import { adminListServers } from '../../../domain/servers/admin.ts';
 import type { AppDeps } from '../../context.ts';
+import { serverFormat } from '../portal/servers/present.ts';
 import type { Renderer } from '../../render.ts';
 
 /** Staff view of organizations: list with search, and one organization with members and wallet. */
@@ -21,7 +23,13 @@ export function organizationPages(deps: AppDeps, view: Renderer) {
 
   app.get('/:id', async (c) => {
     const data = await organizationDetail(deps.db, c.var.actor!, c.req.param('id'));
-    return view.page(c, 'admin/organizations/show', data, { layout: 'admin', title: data.organization.name });
+    const servers = await adminListServers(deps, c.var.actor!, { organizationId: data.organization.id }, 1);
+    return view.page(
+      c,
+      'admin/organizations/show',
+      { ...data, servers: servers.items, serverTotal: servers.total, fmt: serverFormat },
+      { layout: 'admin', title: data.organization.name },
+    );
   });
 
   return app;

@@ -16,6 +16,8 @@ import { formData, submitForm } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 import { impersonationStartPages } from './impersonation.ts';
 import { organizationPages, pageLinks } from './organizations.ts';
+import { adminListServers } from '../../../domain/servers/admin.ts';
+import { serverFormat } from '../portal/servers/present.ts';
 
 const layout = 'admin' as const;
 
@@ -43,8 +45,12 @@ function userShowData(deps: AppDeps): UserShowData {
       idleMinutes: deps.config.SESSION_IDLE_MINUTES,
     });
     const mayChangeSignIn = mayChangeSignInOf(c.var.actor!, detail.user);
+    const servers = await adminListServers(deps, c.var.actor!, { createdBy: detail.user.id }, 1);
     return {
       ...detail,
+      servers: servers.items,
+      serverTotal: servers.total,
+      fmt: serverFormat,
       self: detail.user.id === c.var.actor!.userId,
       mayChangeSignIn,
       failed,
