@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPerson, PASSWORD } from '../test/helpers/people.ts';
 import { startTestCloud, type TestCloud } from '../test/helpers/servers.ts';
-import { expectNoProblems, openPage, useLiveApp } from './helpers.ts';
+import { expectNoProblems, openPage, screenshot, useLiveApp } from './helpers.ts';
 
 const app = useLiveApp();
 let cloud: TestCloud;
@@ -59,6 +59,7 @@ describe('the admin catalogue', () => {
     await page.getByLabel('Frankfurt').check();
     await page.getByRole('button', { name: 'Review' }).click();
     await expect.poll(() => page.locator('#review-price').textContent()).toContain('$15.50 a month');
+    await screenshot(page, 'admin-plan-review');
     await page.getByRole('button', { name: 'Create plan' }).click();
     await page.waitForURL(/\/admin\/plans\/[0-9a-f-]{36}$/);
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Plan Shared 2 GB created.');
@@ -68,6 +69,9 @@ describe('the admin catalogue', () => {
     const row = page.locator('#plans-table tr', { hasText: 'Shared 2 GB' });
     await expect.poll(() => row.textContent()).toContain('$15.50');
     expect(await row.textContent()).toContain('$0.0212');
+    await screenshot(page, 'admin-plans');
+    await page.goto(providerUrl);
+    await screenshot(page, 'admin-provider');
     expectNoProblems(watch);
   });
 });

@@ -137,6 +137,15 @@ describe('the public catalogue', () => {
     expect(JSON.stringify(apps.body) + JSON.stringify(plans.body)).not.toMatch(/linode 2|g6-|stackscript/i);
   });
 
+  it('is in the OpenAPI document, with the region filter and the staff paths', async () => {
+    const doc = (await (await w.ctx.app.request('/api/v1/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string }> }>>;
+    };
+    for (const path of ['/regions', '/plans', '/images', '/apps', '/admin/providers/{id}/refresh', '/admin/plans/{id}'])
+      expect(Object.keys(doc.paths)).toContain(path);
+    expect(doc.paths['/plans']!.get!.parameters!.map((p) => p.name)).toContain('region');
+  });
+
   it('needs a token (401)', async () => {
     const res = await w.ctx.app.request('/api/v1/plans');
     expect(res.status).toBe(401);

@@ -25,7 +25,7 @@ const errors = errorResponses([401, 403, 404, 422, 429], {
  */
 export function catalogueRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
-  const list = <T extends z.ZodType>(path: string, item: T, name: string, summary: string, query?: z.ZodObject) =>
+  const list = <T extends z.ZodType>(path: string, item: T, name: string, summary: string) =>
     createRoute({
       method: 'get',
       path,
@@ -34,7 +34,6 @@ export function catalogueRoutes(deps: AppDeps) {
       summary,
       description: READ,
       ...secured,
-      ...(query ? { request: { query } } : {}),
       responses: {
         200: { description: 'The whole list, in display order.', ...json(listOf(item).openapi(`${name}List`)) },
         ...errors,
@@ -49,15 +48,16 @@ export function catalogueRoutes(deps: AppDeps) {
   const PlanQuery = z.object({
     region: z.string().max(100).optional().openapi({ description: 'Only plans sold in this region.' }),
   });
-  app.openapi(
-    list('/plans', Plan, 'Plans', 'Plans on sale, with the price in force this hour', PlanQuery),
-    async (c) => {
-      assertMayReadCatalogue(caller(c));
-      const { region } = c.req.valid('query' as never) as z.infer<typeof PlanQuery>;
-      const plans = await offeredPlans(deps.db, await currentHour(deps.db), region ? { region } : {});
-      return c.json(whole(plans.map(presentPlan)), 200);
-    },
-  );
+  const plans = createRoute({
+    ...list('/plans', Plan, 'Plans', 'Plans on sale, with the price in force this hour'),
+    request: { query: PlanQuery },
+  });
+  app.openapi(plans, async (c) => {
+    assertMayReadCatalogue(caller(c));
+    const { region } = c.req.valid('query');
+    const offered = await offeredPlans(deps.db, await currentHour(deps.db), region ? { region } : {});
+    return c.json(whole(offered.map(presentPlan)), 200);
+  });
 
   app.openapi(list('/images', Image, 'Images', 'Images a server can be created from'), async (c) => {
     assertMayReadCatalogue(caller(c));
