@@ -6,28 +6,12 @@ import { fieldErrors } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { authorize } from '../access/organization.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
-import {
-  appDataFor,
-  offeredApp,
-  offeredImages,
-  offeredPlan,
-  serverSettings,
-  type OfferedApp,
-  type OfferedPlan,
-} from '../catalogue/offer.ts';
+import { offeredPlan, serverSettings, type OfferedPlan } from '../catalogue/offer.ts';
 import type { Deps } from '../deps.ts';
-import { publicKeysFor } from '../ssh-keys/keys.ts';
 import { chargeFirstHour, walletOf } from './charges.ts';
 import { provision } from './provision.ts';
-import {
-  databaseHour,
-  generateRootPassword,
-  labelConflict,
-  labelProblem,
-  labelTaken,
-  LABEL_TAKEN,
-  rootPasswordProblem,
-} from './rules.ts';
+import { checkSoftware } from './software.ts';
+import { databaseHour, generateRootPassword, labelConflict, labelProblem, labelTaken, LABEL_TAKEN } from './rules.ts';
 import { serverRows, toServerView, type ServerView } from './view.ts';
 
 /**
@@ -133,30 +117,17 @@ export async function createServer(
   const errors: Record<string, string> = {};
   const hour = await databaseHour(deps.db);
   const plan = await checkedPlan(deps, input.planId, input.region, hour, errors);
-  if (plan && !(await offeredImages(deps.db, plan.providerId)).some((i) => i.id === input.image))
-    errors.image = 'Choose an image from the list.';
-  const app = input.appId ? await checkedApp(deps, input.appId, plan, input.image, errors) : null;
-  let appData: Record<string, string> | undefined;
-  if (app) {
-    const checked = appDataFor(app, input.appData ?? {});
-    if ('errors' in checked)
-      for (const [name, message] of Object.entries(checked.errors)) errors[`app_data.${name}`] = message;
-    else appData = checked.data;
-  }
+  const software = await checkSoftware(
+    deps.db,
+    { ...input, providerId: plan?.providerId ?? null, organizationId: orgId },
+    errors,
+  );
+  const { app } = software;
   const labelError = labelProblem(input.label);
   if (labelError) errors.label = labelError;
   else if (await labelTaken(deps.db, orgId, input.label)) errors.label = LABEL_TAKEN;
-  const typed = input.rootPassword ?? '';
-  const passwordError = typed === '' ? null : rootPasswordProblem(typed);
-  if (passwordError) errors.root_password = passwordError;
-  let keys: string[] = [];
-  try {
-    keys = await publicKeysFor(deps.db, orgId, input.sshKeyIds ?? []);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    Object.assign(errors, err.fields);
-  }
   if (Object.keys(errors).length || !plan) throw new ValidationError(errors);
+  const typed = software.typedPassword;
   const rootPassword = typed === '' ? generateRootPassword() : typed;
   const backups = input.backups ?? false;
 
@@ -233,9 +204,9 @@ export async function createServer(
   await provision(deps, server, {
     providerType: plan.providerType,
     rootPassword,
-    authorizedKeys: keys,
-    scriptId: app?.scriptId,
-    scriptData: appData,
+    authorizedKeys: software.authorizedKeys,
+    scriptId: software.scriptId,
+    scriptData: software.scriptData,
   });
   const view = toServerView(await serverRows(deps.db).where('s.id', '=', server.id).executeTakeFirstOrThrow());
   return { server: view, generatedPassword: typed === '' && view.status !== 'failed' ? rootPassword : null };
@@ -266,21 +237,4 @@ async function checkedPlan(
   if (!plan.regions.includes(region))
     errors.region = 'This plan is not sold in that region. Choose another region or plan.';
   return plan;
-}
-
-async function checkedApp(
-  deps: Pick<Deps, 'db'>,
-  appId: string,
-  plan: OfferedPlan | null,
-  image: string,
-  errors: Record<string, string>,
-): Promise<OfferedApp | null> {
-  const app = await offeredApp(deps.db, appId);
-  if (!app || (plan && app.providerId !== plan.providerId)) {
-    errors.app_id = 'Choose an app from the list.';
-    return null;
-  }
-  if (app.images.length && !app.images.includes(image) && !app.images.includes('any/all'))
-    errors.image = `${app.label} does not run on this image. Choose one of the images it supports.`;
-  return app;
 }

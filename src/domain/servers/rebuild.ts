@@ -1,12 +1,11 @@
 import { ValidationError } from '../../lib/errors.ts';
 import type { Actor } from '../access/actor.ts';
-import { appDataFor, offeredApp, offeredImages } from '../catalogue/offer.ts';
 import type { Deps } from '../deps.ts';
-import { publicKeysFor } from '../ssh-keys/keys.ts';
 import { act } from './act.ts';
 import type { ActionResult } from './actions.ts';
 import type { ServerRecord } from './find.ts';
-import { generateRootPassword, rootPasswordProblem } from './rules.ts';
+import { generateRootPassword } from './rules.ts';
+import { checkSoftware } from './software.ts';
 
 /**
  * Rebuild (actions.ts `rebuild`): the disk rewritten from an allowed image (optionally with an
@@ -27,29 +26,17 @@ export async function rebuild(
   },
 ): Promise<ActionResult> {
   const errors: Record<string, string> = {};
-  if (!(await offeredImages(deps.db, server.provider_id)).some((i) => i.id === input.image))
-    errors.image = 'Choose an image from the list.';
-  let scriptId: string | undefined;
-  let scriptData: Record<string, string> | undefined;
-  const app = input.appId ? await offeredApp(deps.db, input.appId) : null;
-  if (input.appId && (!app || app.providerId !== server.provider_id)) errors.app_id = 'Choose an app from the list.';
-  else if (app) {
-    if (app.images.length && !app.images.includes(input.image) && !app.images.includes('any/all'))
-      errors.image = `${app.label} does not run on this image. Choose one of the images it supports.`;
-    const checked = appDataFor(app, input.appData ?? {});
-    if ('errors' in checked) for (const [k, v] of Object.entries(checked.errors)) errors[`app_data.${k}`] = v;
-    else [scriptId, scriptData] = [app.scriptId, checked.data];
-  }
-  const typed = input.rootPassword ?? '';
-  const problem = typed === '' ? null : rootPasswordProblem(typed);
-  if (problem) errors.root_password = problem;
-  let keys: string[] = [];
-  try {
-    keys = await publicKeysFor(deps.db, server.organization_id, input.sshKeyIds ?? []);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    Object.assign(errors, err.fields);
-  }
+  const {
+    app,
+    scriptId,
+    scriptData,
+    authorizedKeys,
+    typedPassword: typed,
+  } = await checkSoftware(
+    deps.db,
+    { ...input, providerId: server.provider_id, organizationId: server.organization_id },
+    errors,
+  );
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const rootPassword = typed === '' ? generateRootPassword() : typed;
   const action = await act(
@@ -71,7 +58,7 @@ export async function rebuild(
       },
     },
     (cloud, instance) =>
-      cloud.rebuild(instance, { image: input.image, rootPassword, authorizedKeys: keys, scriptId, scriptData }),
+      cloud.rebuild(instance, { image: input.image, rootPassword, authorizedKeys, scriptId, scriptData }),
   );
   return { action, generatedPassword: typed === '' ? rootPassword : null };
 }
