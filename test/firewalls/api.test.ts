@@ -101,6 +101,7 @@ describe('creating and reading firewalls', () => {
       [bad({ addresses: ['10.0.0.0/33'] }), 'rules.inbound.0.addresses', /range size/],
       [bad({ addresses: [] }), 'rules.inbound.0.addresses', /at least one address/],
       [bad({ label: 'x' }), 'rules.inbound.0.label', /3 to 32/],
+      [bad({ label: 'web <b>' }), 'rules.inbound.0.label', /letters, digits/],
       [{ label: 'too many', rules: rulesWith(26) }, 'rules', /at most 25 rules/],
       [{ label: 'no', rules: rulesWith(1) }, 'label', /3 to 32/],
       [
@@ -200,6 +201,30 @@ describe('attaching and detaching servers', () => {
     expect(
       (await as('victor')('POST', `/firewalls/${fw.id}/servers`, { server_id: w.servers.deleted.id })).status,
     ).toBe(404);
+  });
+});
+
+describe('two people attaching one server at once', () => {
+  it('gives it one firewall: one attach succeeds, the other is refused, and the provider agrees', async () => {
+    const server = w.servers.web2.id;
+    const [a, b] = [await firewall(), await firewall()];
+    const results = await Promise.all([
+      as('victor')('POST', `/firewalls/${a.id}/servers`, { server_id: server }),
+      as('olive')('POST', `/firewalls/${b.id}/servers`, { server_id: server }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 422]);
+    const rows = await w.ctx.db
+      .selectFrom('firewall_servers')
+      .select('firewall_id')
+      .where('server_id', '=', server)
+      .execute();
+    expect(rows).toHaveLength(1);
+    const winner = (await rowOf(rows[0]!.firewall_id))!.provider_firewall_id;
+    const guarding = (await atProvider()).filter((f) =>
+      f.devices.some((d) => d.instanceId === w.servers.web2.instanceId),
+    );
+    expect(guarding.map((f) => f.id)).toEqual([winner]);
+    await as('victor')('DELETE', `/firewalls/${rows[0]!.firewall_id}/servers/${server}`);
   });
 });
 

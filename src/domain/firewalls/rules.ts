@@ -102,6 +102,13 @@ const ruleInput = z
     if (bad) ctx.addIssue({ code: 'custom', path: ['addresses'], message: bad });
     if (rule.label && rule.label.length < 3)
       ctx.addIssue({ code: 'custom', path: ['label'], message: 'A rule label is 3 to 32 characters, or none.' });
+    // The provider's rule for labels; other characters would be refused there.
+    else if (rule.label && !/^[A-Za-z0-9_.-]+$/.test(rule.label))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['label'],
+        message: 'A rule label uses letters, digits, dashes, dots and underscores only.',
+      });
   });
 
 const policy = (side: string) => z.enum(ACTIONS, { error: `Choose what happens to other ${side} traffic.` });
