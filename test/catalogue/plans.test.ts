@@ -192,6 +192,23 @@ describe('a price change', () => {
   });
 });
 
+describe('categories', () => {
+  it('renaming a category renames it on the provider’s plans', async () => {
+    const res = await w.admin.post(`/admin/providers/${providerId}/categories`, {
+      provider_class: 'standard',
+      name: 'General purpose',
+    });
+    expect(res.status).toBe(303);
+    const plans = await w.ctx.db
+      .selectFrom('server_plans')
+      .select('category')
+      .where('provider_id', '=', providerId)
+      .execute();
+    expect(plans.length).toBeGreaterThan(0);
+    expect(new Set(plans.map((p) => p.category))).toEqual(new Set(['General purpose']));
+  });
+});
+
 describe('server settings', () => {
   it('turn sales off and set the rDNS base domain; a bad domain is refused (422)', async () => {
     await w.admin.get('/admin/server-settings');

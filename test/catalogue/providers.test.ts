@@ -90,6 +90,22 @@ describe('validate now', () => {
     await w.admin.post(`/admin/providers/${id}/validations`);
     expect((await row(id)).health).toBe('ok');
   });
+
+  it('a stored token that can no longer be opened (its key is gone) is an error to fix, not a crash', async () => {
+    const id = await addProviderByForm(w, { name: 'Lost key cloud' });
+    await w.ctx.db
+      .updateTable('cloud_providers')
+      .set({ token_ciphertext: 'v9.AAAA.BBBB.CCCC', updated_at: new Date() })
+      .where('id', '=', id)
+      .execute();
+    expect((await w.admin.post(`/admin/providers/${id}/validations`)).status).toBe(303);
+    const p = await row(id);
+    expect(p.health).toBe('error');
+    expect(p.health_message).toContain('cannot be opened');
+    expect((await w.admin.post(`/admin/providers/${id}/refreshes`)).status).toBe(303);
+    await w.admin.get(`/admin/providers/${id}`);
+    expect(w.admin.lastHtml).toContain('enter the token again');
+  });
 });
 
 describe('the catalogue cache', () => {

@@ -170,6 +170,21 @@ export async function saveCategory(deps: Writer, actor: Actor, input: { provider
     throw new ValidationError({ provider_class: 'The provider has no plans of this class.' });
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
+    // Plans carry their category's name: a renamed category renames it on the provider's plans.
+    const before = await trx
+      .selectFrom('server_categories')
+      .select('name')
+      .where('provider_id', '=', p.id)
+      .where('provider_class', '=', v.provider_class)
+      .forUpdate()
+      .executeTakeFirst();
+    if (before && before.name !== v.name)
+      await trx
+        .updateTable('server_plans')
+        .set({ category: v.name, updated_at: now })
+        .where('provider_id', '=', p.id)
+        .where('category', '=', before.name)
+        .execute();
     await trx
       .insertInto('server_categories')
       .values({ provider_id: p.id, provider_class: v.provider_class, name: v.name, display_order: v.display_order })

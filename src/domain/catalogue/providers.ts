@@ -4,7 +4,7 @@ import { encryptSecret } from '../../lib/crypto.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
-import { CloudError } from '../../providers/cloud.ts';
+import { CloudError, type CloudProvider } from '../../providers/cloud.ts';
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity, type ActivityAction } from '../activity/record.ts';
@@ -95,6 +95,24 @@ export async function providerRow(db: DbOrTx, providerId: string): Promise<Row> 
   const row = await db.selectFrom('cloud_providers').select(COLUMNS).where('id', '=', providerId).executeTakeFirst();
   if (!row) throw new NotFoundError('No such provider.');
   return row;
+}
+
+/**
+ * The client for a provider row. A token that cannot be opened (its encryption key is gone)
+ * is reported like any provider failure, as a CloudError naming the cause for staff.
+ */
+export function clientFor(deps: Pick<Deps, 'clouds'>, row: Row): CloudProvider {
+  try {
+    return deps.clouds.forProvider(row);
+  } catch (err) {
+    if (err instanceof CloudError) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CloudError(
+      'unauthorized',
+      `The stored API token cannot be opened (${why}): enter the token again.`,
+      'Servers cannot be managed right now. Please try again later.',
+    );
+  }
 }
 
 /** Every provider, in display order (staff). */
@@ -264,13 +282,11 @@ export async function validateProvider(deps: Deps, actor: Actor, providerId: str
   const row = await providerRow(deps.db, providerId);
   let outcome: { health: 'ok' | 'error'; message: string | null; account: string | null };
   try {
-    const { account } = await deps.clouds.forProvider(row).validate();
+    const { account } = await clientFor(deps, row).validate();
     outcome = { health: 'ok', message: null, account };
   } catch (err) {
-    const message =
-      err instanceof CloudError
-        ? err.message
-        : `The token could not be used: ${err instanceof Error ? err.message : String(err)}. Enter it again.`;
+    if (!(err instanceof CloudError)) throw err;
+    const message = err.message;
     outcome = { health: 'error', message: message.slice(0, 1000), account: null };
   }
   const now = deps.clock.now();

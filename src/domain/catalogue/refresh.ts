@@ -6,7 +6,7 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { storedType } from './cache.ts';
-import { providerRow } from './providers.ts';
+import { clientFor, providerRow } from './providers.ts';
 
 /** The queue whose job refreshes every active provider's cached catalogue (every 6 hours). */
 export const REFRESH_QUEUE = 'catalogue.refresh' as const;
@@ -30,7 +30,7 @@ export async function refreshCatalogue(
   providerId: string,
 ): Promise<RefreshSummary> {
   const row = await providerRow(deps.db, providerId);
-  const catalogue = await deps.clouds.forProvider(row).catalogue();
+  const catalogue = await clientFor(deps, row).catalogue();
   const now = deps.clock.now();
   const entries: Record<CatalogueKind, Array<{ id: string; data: object }>> = {
     type: catalogue.types.map((t) => ({ id: t.id, data: storedType(t) })),
