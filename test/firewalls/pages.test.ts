@@ -88,6 +88,19 @@ describe('the firewall pages', () => {
     expect(list).toContain(`href="/firewalls/${fw!.id}"`);
   });
 
+  it('answers a provider outage with the form again (422) in white-label words, and keeps nothing', async () => {
+    const victor = await browser('victor', '/firewalls/new');
+    w.cloud.emu.inject({ type: 'maintenance' }, { op: 'create_firewall', times: 5 });
+    const res = await victor.post('/firewalls', { label: 'In the outage', ...policies, ...row(0, { ports: '22' }) });
+    w.cloud.emu.clearFaults();
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('value="In the outage"');
+    expect(html).toMatch(/class="alert alert-danger[^"]*" role="alert">[^<]*\w/);
+    expect(html).not.toMatch(/linode|akamai/i);
+    expect(await firewallsNamed('In the outage')).toEqual([]);
+  });
+
   it('saves edited rules with htmx, answering the form marked saved', async () => {
     const [fw] = await firewallsNamed('Web');
     const victor = await browser('victor', `/firewalls/${fw!.id}`);
