@@ -17,7 +17,7 @@ import {
   providerLabel,
   rootPasswordProblem,
 } from './rules.ts';
-import type { ActionView } from './view.ts';
+import { publishServerStatus, type ActionView } from './view.ts';
 
 /**
  * The API's `actions` (pages post the same as resources): boot, shut down, reboot, rebuild,
@@ -187,11 +187,14 @@ async function rename(deps: Deps, actor: Actor, server: ServerRecord, label: str
         activity: 'server.renamed',
         details: { name_before: server.label, name_after: label },
         after: async (trx) => {
-          await trx
+          const renamed = await trx
             .updateTable('servers')
             .set({ label, updated_at: sql`now()` })
             .where('id', '=', server.id)
-            .execute();
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          // Live lists show the new name without a reload.
+          await publishServerStatus(trx, renamed);
         },
       },
       (cloud, instance) => cloud.rename(instance, providerLabel(label, server.id)),

@@ -59,8 +59,8 @@ export interface ActionView {
 }
 
 /**
- * The realtime event a status change publishes (src/db/notify.ts), to every member of the
- * server's organization and to platform staff:
+ * The realtime event a status change (and a rename) publishes (src/db/notify.ts), to every
+ * member of the server's organization and to platform staff:
  *
  *   topic: 'server.status'
  *   data:  { id: string (server id), status: ServerStatus, label: string }
