@@ -144,6 +144,9 @@ describe('when a create succeeds but its answer is lost', () => {
     expect(await followServer(w.ctx.deps, { serverId: server.id, attempt: 1 })).toBe('failed');
     const row = await w.ctx.db.selectFrom('servers').selectAll().where('id', '=', server.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('failed');
+    expect(row.failure_reason).toBe(
+      'The server could not be created. Its first hour was returned to your wallet; please try again.',
+    );
     const { refunds } = await moneyOf(w, server.id);
     expect(refunds.map((r) => r.amount)).toEqual([RATE]);
     expect(await balanceOf(w, w.acme)).toBe(TEN);

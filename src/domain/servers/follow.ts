@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { finishDelete, removeAtProvider } from './delete.ts';
 import type { ServerRecord } from './find.ts';
 import { applyInstance, enqueueFollow, MAX_FOLLOW_ATTEMPTS } from './instance.ts';
+import { CloudError } from '../../providers/cloud.ts';
 import { cloudFor, staffMessageOf } from './provider.ts';
 import { failCreate, recordCreated, UNRESOLVED_CREATE_MINUTES } from './provision.ts';
 import { isTransitional, TRANSITIONAL_STATUSES } from './status.ts';
@@ -21,6 +22,8 @@ import { isTransitional, TRANSITIONAL_STATUSES } from './status.ts';
  *     charge returned;
  *   - a delete left half-way (a crash between the provider's delete and ours): finished.
  */
+
+const NEVER_CREATED = 'The server could not be created. Its first hour was returned to your wallet; please try again.';
 
 export async function followServer(
   deps: Deps,
@@ -85,7 +88,8 @@ export async function refreshServer(deps: Deps, server: ServerRecord): Promise<S
       .where('created_at', '<', sql<Date>`now() - make_interval(mins => ${UNRESOLVED_CREATE_MINUTES})`)
       .executeTakeFirst();
     if (old) {
-      await failCreate(deps, server.id, new Error(`no instance carries tag ${server.create_tag}`));
+      const why = `no instance carries tag ${server.create_tag} ${UNRESOLVED_CREATE_MINUTES} minutes after the create`;
+      await failCreate(deps, server.id, new CloudError('not_found', why, NEVER_CREATED));
       return 'failed';
     }
     return server.status;
