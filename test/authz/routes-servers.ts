@@ -3,6 +3,7 @@ import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { runAction } from '../../src/domain/servers/actions.ts';
 import { enableBackups, takeSnapshot } from '../../src/domain/servers/backups.ts';
 import { createServer } from '../../src/domain/servers/create.ts';
+import { createFirewall } from '../../src/domain/firewalls/changes.ts';
 import { followServer } from '../../src/domain/servers/follow.ts';
 import type { ServerActionType } from '../../src/db/types.ts';
 import { fundWallet } from '../helpers/money.ts';
@@ -481,6 +482,61 @@ Object.assign(ENTRIES, {
       status: 202,
       shows: '"status":"deleted"',
       effect: async () => problem((await row(c, c.params.id!)).status === 'deleted', 'the server is not deleted'),
+    }),
+  }),
+});
+
+/** A firewall of `orgId`, made as createFirewall would (here and at the provider), guarding `serverIds`. */
+async function firewallOf(c: Call, orgId: string, serverIds: string[] = []) {
+  const fw = await createFirewall(deps(c), await ownerActor(c, orgId), {
+    label: `mx-${u()}`,
+    rules: { inbound_policy: 'DROP', outbound_policy: 'ACCEPT', inbound: [], outbound: [] },
+    server_ids: serverIds,
+  });
+  return fw.id;
+}
+const attached = async (c: Call, firewallId: string, serverId: string) =>
+  (await db(c)
+    .selectFrom('firewall_servers')
+    .select('server_id')
+    .where('firewall_id', '=', firewallId)
+    .where('server_id', '=', serverId)
+    .executeTakeFirst()) !== undefined;
+
+Object.assign(ENTRIES, {
+  'GET /api/v1/vps/:id/firewalls': (k: string): Requirement => ({
+    auth: 'token',
+    permission: 'vps_view',
+    record: serverRecord(k, 'running'),
+    done: { status: 200, shows: '"data":[' },
+  }),
+  'POST /api/v1/vps/:id/firewalls': (k: string): Requirement => ({
+    auth: 'token',
+    permission: 'vps_manage',
+    record: serverRecord(k, 'running'),
+    body: async (c) => ({ firewall_id: await firewallOf(c, c.fx.acme.id) }),
+    done: (c) => ({
+      status: 200,
+      effect: async () => problem(await attached(c, String(c.body!.firewall_id), c.params.id!), 'not attached'),
+    }),
+  }),
+  // The firewall is the record; the instance it guards is made with it (Globex's own pair for the foreign call).
+  'DELETE /api/v1/vps/:id/firewalls/:firewall_id': (): Requirement => ({
+    auth: 'token',
+    permission: 'vps_manage',
+    setup: async (c) => {
+      const serverId = await server(c, c.fx.acme.id, 'running');
+      return { serverId, firewallId: await firewallOf(c, c.fx.acme.id, [serverId]) };
+    },
+    params: (c) => ({ id: c.made.serverId! }),
+    record: {
+      of: 'org',
+      own: (c) => c.made.firewallId!,
+      foreign: async (c) => firewallOf(c, c.fx.globex.id, [await server(c, c.fx.globex.id, 'running')]),
+    },
+    done: (c) => ({
+      status: 204,
+      effect: async () => problem(!(await attached(c, c.params.firewall_id!, c.params.id!)), 'still attached'),
     }),
   }),
 });

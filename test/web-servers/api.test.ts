@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/domain/api-keys/keys.ts';
 import { PERMISSIONS, type Permission } from '../../src/domain/access/permissions.ts';
 import { apiClient, ISO_UTC, tokenFor } from '../api/client.ts';
+import { signedIn } from '../helpers/people.ts';
 import { usd } from '../helpers/servers.ts';
 import { balanceOf, customer, serverRow, serverWorld, settle, type ServerWorld } from './helpers.ts';
 
@@ -245,6 +246,43 @@ describe('instances', () => {
     });
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body)).not.toMatch(/linode/i);
+  });
+});
+
+describe('firewalls under an instance', () => {
+  it('attaches one of the organization’s firewalls, lists it, shows it on the page, and detaches it', async () => {
+    const { person, call } = await api('Fern Firewall');
+    const s = (await call('POST', '/vps', createBody({ label: 'fw-1' }))).body;
+    await settle(world);
+    const fw = await call('POST', '/firewalls', {
+      label: 'web-only',
+      rules: {
+        inbound_policy: 'DROP',
+        outbound_policy: 'ACCEPT',
+        inbound: [{ action: 'ACCEPT', protocol: 'TCP', ports: '443', addresses: ['0.0.0.0/0'] }],
+      },
+    });
+    expect(fw.status, JSON.stringify(fw.body)).toBe(201);
+    expect((await call('GET', `/vps/${s.id}/firewalls`)).body.data).toEqual([]);
+    const attached = await call('POST', `/vps/${s.id}/firewalls`, { firewall_id: fw.body.id });
+    expect(attached.status, JSON.stringify(attached.body)).toBe(200);
+    expect(attached.body.servers.map((x: { id: string }) => x.id)).toEqual([s.id]);
+    const listed = await call('GET', `/vps/${s.id}/firewalls`);
+    expect(listed.body.data.map((f: { id: string }) => f.id)).toEqual([fw.body.id]);
+    const b = await signedIn(world.ctx, person.email);
+    await b.get(`/vps/${s.id}`);
+    expect(b.lastHtml).toContain(`href="/firewalls/${fw.body.id}"`);
+    expect((await call('DELETE', `/vps/${s.id}/firewalls/${fw.body.id}`)).status).toBe(204);
+    expect((await call('GET', `/vps/${s.id}/firewalls`)).body.data).toEqual([]);
+
+    // Another organization's firewall, or another organization's instance: 404 either way.
+    const other = await api('Otto Other');
+    const theirs = (await other.call('POST', '/vps', createBody({ label: 'fw-theirs' }))).body;
+    await settle(world);
+    expect((await call('POST', `/vps/${theirs.id}/firewalls`, { firewall_id: fw.body.id })).status).toBe(404);
+    expect((await other.call('POST', `/vps/${theirs.id}/firewalls`, { firewall_id: fw.body.id })).status).toBe(404);
+    expect((await other.call('GET', `/vps/${s.id}/firewalls`)).status).toBe(404);
+    expect((await other.call('DELETE', `/vps/${s.id}/firewalls/${fw.body.id}`)).status).toBe(404);
   });
 });
 

@@ -26,6 +26,7 @@ import { sshKeyRoutes } from './ssh-keys/routes.ts';
 import { walletAdjustmentRoutes } from './wallet-adjustments/routes.ts';
 import { walletRoutes } from './wallet/routes.ts';
 import { vpsActionRoutes } from './vps/actions.ts';
+import { vpsFirewallRoutes } from './vps/firewalls.ts';
 import { vpsRoutes } from './vps/routes.ts';
 import { adminServerRoutes } from './admin/servers/routes.ts';
 
@@ -69,6 +70,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', refundRoutes(deps));
   api.route('/', vpsRoutes(deps));
   api.route('/', vpsActionRoutes(deps));
+  api.route('/', vpsFirewallRoutes(deps));
   api.route('/', adminServerRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
   api.route('/', firewallRoutes(deps));
