@@ -61,7 +61,11 @@ export function assertActionable(
   spec: Pick<ActionSpec, 'powersOn' | 'moving' | 'from' | 'fromMessage'>,
 ) {
   if (server.status === 'deleted' || server.status === 'deleting')
-    throw new AppError('server_deleted', 409, 'This server has been deleted.');
+    throw new AppError(
+      'server_deleted',
+      409,
+      server.status === 'deleted' ? 'This server has been deleted.' : 'This server is being deleted.',
+    );
   if (server.status === 'failed')
     throw new AppError('server_failed', 409, 'This server could not be created, so there is nothing to change.');
   if (isTransitional(server.status) || !server.provider_instance_id)
