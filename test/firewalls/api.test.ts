@@ -311,6 +311,20 @@ describe('changing and deleting a firewall', () => {
     });
   });
 
+  it('refuses a name another firewall of Acme has before asking the provider to change the rules', async () => {
+    const [first, second] = [await firewall(), await firewall()];
+    const row = await rowOf(second.id);
+    const res = await as('victor')('PATCH', `/firewalls/${second.id}`, {
+      label: first.label.toUpperCase(),
+      rules: WEB_RULES,
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.fields.label).toMatch(/already have a firewall called/);
+    const there = (await atProvider()).find((f) => f.id === row!.provider_firewall_id)!;
+    expect(there.rules.inbound.map((r) => r.ports)).toEqual(['1000']);
+    expect((await rowOf(second.id))!.label).toBe(second.label);
+  });
+
   it('keeps the old rules when the provider fails, and says so without its name', async () => {
     const fw = await firewall();
     const before = (await rowOf(fw.id))!.rules;

@@ -140,6 +140,16 @@ export async function updateFirewall(
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
     const fw = await firewallRow(trx, orgId, raw.firewallId, { lock: true });
+    // The name first: a taken one is refused before the provider is asked to change anything.
+    if (input.label && input.label !== fw.label)
+      await trx
+        .updateTable('firewalls')
+        .set({ label: input.label })
+        .where('id', '=', fw.id)
+        .execute()
+        .catch((err: unknown) => {
+          throw isUnique(err) ? labelTaken(input.label!) : err;
+        });
     let providerFirewallId = fw.provider_firewall_id;
     if (input.rules || !providerFirewallId) {
       const rules = toCloudRules(input.rules ?? storedRules(fw.rules));
@@ -154,16 +164,12 @@ export async function updateFirewall(
     await trx
       .updateTable('firewalls')
       .set({
-        ...(input.label ? { label: input.label } : {}),
         ...(input.rules ? { rules: JSON.stringify(input.rules) } : {}),
         provider_firewall_id: providerFirewallId,
         updated_at: now,
       })
       .where('id', '=', fw.id)
-      .execute()
-      .catch((err: unknown) => {
-        throw isUnique(err) ? labelTaken(input.label!) : err;
-      });
+      .execute();
     const rules = input.rules ?? storedRules(fw.rules);
     await recordActivity(
       trx,
