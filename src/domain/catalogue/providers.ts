@@ -4,7 +4,6 @@ import { encryptSecret } from '../../lib/crypto.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
-import { CloudError, type CloudProvider } from '../../providers/cloud.ts';
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity, type ActivityAction } from '../activity/record.ts';
@@ -34,7 +33,7 @@ export interface ProviderView {
   createdAt: Date;
 }
 
-const COLUMNS = [
+export const COLUMNS = [
   'id',
   'kind',
   'name',
@@ -52,7 +51,7 @@ const COLUMNS = [
   'updated_at',
 ] as const;
 
-type Row = {
+export type Row = {
   id: string;
   kind: string;
   name: string;
@@ -70,7 +69,7 @@ type Row = {
   updated_at: Date;
 };
 
-function view(r: Row): ProviderView {
+export function view(r: Row): ProviderView {
   return {
     id: r.id,
     kind: r.kind,
@@ -95,24 +94,6 @@ export async function providerRow(db: DbOrTx, providerId: string): Promise<Row> 
   const row = await db.selectFrom('cloud_providers').select(COLUMNS).where('id', '=', providerId).executeTakeFirst();
   if (!row) throw new NotFoundError('No such provider.');
   return row;
-}
-
-/**
- * The client for a provider row. A token that cannot be opened (its encryption key is gone)
- * is reported like any provider failure, as a CloudError naming the cause for staff.
- */
-export function clientFor(deps: Pick<Deps, 'clouds'>, row: Row): CloudProvider {
-  try {
-    return deps.clouds.forProvider(row);
-  } catch (err) {
-    if (err instanceof CloudError) throw err;
-    const why = err instanceof Error ? err.message : String(err);
-    throw new CloudError(
-      'unauthorized',
-      `The stored API token cannot be opened (${why}): enter the token again.`,
-      'Servers cannot be managed right now. Please try again later.',
-    );
-  }
 }
 
 /** Every provider, in display order (staff). */
@@ -181,7 +162,7 @@ const providerInput = z.object({
   display_order: displayOrder,
 });
 
-async function record(
+export async function record(
   db: DbOrTx,
   actor: Actor,
   action: ActivityAction,
@@ -269,43 +250,5 @@ export async function updateProvider(
       base_url: row.base_url,
     });
     return view(row);
-  });
-}
-
-/**
- * "Validate now": asks the provider who the token belongs to. Health ok with the account's
- * label, or error with the provider's precise (staff-facing) message. Never throws for the
- * provider's answer; the result is on the returned view.
- */
-export async function validateProvider(deps: Deps, actor: Actor, providerId: string): Promise<ProviderView> {
-  requirePlatformAdmin(actor);
-  const row = await providerRow(deps.db, providerId);
-  let outcome: { health: 'ok' | 'error'; message: string | null; account: string | null };
-  try {
-    const { account } = await clientFor(deps, row).validate();
-    outcome = { health: 'ok', message: null, account };
-  } catch (err) {
-    if (!(err instanceof CloudError)) throw err;
-    const message = err.message;
-    outcome = { health: 'error', message: message.slice(0, 1000), account: null };
-  }
-  const now = deps.clock.now();
-  return inTransaction(deps.db, async (trx) => {
-    const updated = await trx
-      .updateTable('cloud_providers')
-      .set({
-        health: outcome.health,
-        health_message: outcome.message,
-        account_label: outcome.account ?? row.account_label,
-        validated_at: now,
-      })
-      .where('id', '=', row.id)
-      .returning(COLUMNS)
-      .executeTakeFirstOrThrow();
-    await record(trx, actor, 'admin.provider_validated', row.id, now, {
-      health: outcome.health,
-      message: outcome.message,
-    });
-    return view(updated);
   });
 }

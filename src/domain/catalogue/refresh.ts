@@ -6,7 +6,8 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { storedType } from './cache.ts';
-import { clientFor, providerRow } from './providers.ts';
+import { clientFor } from './health.ts';
+import { providerRow } from './providers.ts';
 
 /** The queue whose job refreshes every active provider's cached catalogue (every 6 hours). */
 export const REFRESH_QUEUE = 'catalogue.refresh' as const;

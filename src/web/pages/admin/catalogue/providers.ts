@@ -1,11 +1,6 @@
 import { Hono, type Context } from 'hono';
-import {
-  getProvider,
-  listProviders,
-  addProvider,
-  updateProvider,
-  validateProvider,
-} from '../../../../domain/catalogue/providers.ts';
+import { getProvider, listProviders, addProvider, updateProvider } from '../../../../domain/catalogue/providers.ts';
+import { validateProvider } from '../../../../domain/catalogue/health.ts';
 import { refreshCatalogueNow } from '../../../../domain/catalogue/refresh.ts';
 import { providerChoices } from '../../../../domain/catalogue/choices.ts';
 import { cacheSummary } from '../../../../domain/catalogue/cache.ts';

@@ -1,13 +1,8 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { requirePlatformAdmin } from '../../../../../domain/access/guard.ts';
-import {
-  addProvider,
-  getProvider,
-  listProviders,
-  updateProvider,
-  validateProvider,
-} from '../../../../../domain/catalogue/providers.ts';
+import { addProvider, getProvider, listProviders, updateProvider } from '../../../../../domain/catalogue/providers.ts';
+import { validateProvider } from '../../../../../domain/catalogue/health.ts';
 import { refreshCatalogueNow } from '../../../../../domain/catalogue/refresh.ts';
 import { AppError } from '../../../../../lib/errors.ts';
 import { CloudError } from '../../../../../providers/cloud.ts';
