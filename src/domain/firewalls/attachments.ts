@@ -52,7 +52,11 @@ export async function checkAttachable(
     throw new ValidationError({
       server_id: `“${server.label}” is already guarded by the firewall “${guarded.label}”. Detach it there first.`,
     });
-  return { ...server, providerInstanceId: server.provider_instance_id, attached: guarded?.id === opts.firewallId };
+  return {
+    ...server,
+    providerInstanceId: server.provider_instance_id,
+    attached: guarded !== undefined && guarded.id === opts.firewallId,
+  };
 }
 
 /** The organization's servers this firewall could guard now (for the attach form). */
