@@ -143,6 +143,13 @@ describe('the catalogue cache', () => {
     const id = await addProviderByForm(w, { name: 'Scheduled cloud' });
     const summary = await refreshCatalogueJob(w.ctx.deps, null);
     expect(summary.refreshed).toBeGreaterThanOrEqual(1);
+    // The provider whose token cannot be opened is named, and did not stop the others.
+    const lost = await w.ctx.db
+      .selectFrom('cloud_providers')
+      .select('id')
+      .where('name', '=', 'Lost key cloud')
+      .executeTakeFirstOrThrow();
+    expect(summary.failed.map((f) => f.provider)).toEqual([lost.id]);
     expect((await cache(id)).length).toBeGreaterThan(10);
     const run = await w.ctx.db
       .selectFrom('job_runs')
