@@ -116,6 +116,19 @@ describe('the plan wizard', () => {
       expect(res.status, message).toBe(422);
       expect(w.admin.lastHtml).toContain(message);
     }
+    // With htmx, the wizard's region alone comes back, still 422.
+    const partial = await submit(
+      w.ctx,
+      w.admin,
+      '/admin/plans/new/review',
+      { ...base, markup: 'x' },
+      {
+        headers: { 'hx-request': 'true', 'hx-target': 'plan-wizard' },
+      },
+    );
+    expect(partial.status).toBe(422);
+    expect(w.admin.lastHtml.trim()).toMatch(/^<div id="plan-wizard">/);
+    expect(w.admin.lastHtml).toContain('Enter the markup as an amount');
     const dup = await submit(w.ctx, w.admin, '/admin/plans', { ...base, name: 'shared 2 gb' });
     expect(dup.status).toBe(422);
     expect(w.admin.lastHtml).toContain('Another plan has this name.');
