@@ -25,7 +25,7 @@ export interface LiveApp {
  */
 export function useLiveApp(
   env: Record<string, string> = {},
-  opts: Pick<TestContextOptions, 'paypalEmulator'> = {},
+  opts: Pick<TestContextOptions, 'paypalEmulator' | 'cloud'> = {},
 ): { live: LiveApp; browser: Browser } {
   const world = {} as { live: LiveApp; browser: Browser };
   beforeAll(async () => {
@@ -41,7 +41,7 @@ export function useLiveApp(
 
 export async function startApp(
   env: Record<string, string> = {},
-  opts: Pick<TestContextOptions, 'paypalEmulator'> = {},
+  opts: Pick<TestContextOptions, 'paypalEmulator' | 'cloud'> = {},
 ): Promise<LiveApp> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
