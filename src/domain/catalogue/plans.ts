@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
+import { toDecimal } from '../../lib/money.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { CloudType } from '../../providers/cloud.ts';
 import type { Actor } from '../access/actor.ts';
@@ -187,7 +188,7 @@ export async function createPlan(deps: Pick<Deps, 'db' | 'clock' | 'config'>, ac
         target: { type: 'server_plan', id: plan.id },
         origin: actor.origin,
         occurredAt: now,
-        details: { name: d.name, provider_type: d.type.id, monthly: String(d.price.monthly) },
+        details: { name: d.name, provider_type: d.type.id, monthly: toDecimal(d.price.monthly, 6) },
       });
       return { id: plan.id };
     });

@@ -69,9 +69,9 @@ export async function changePlanPrice(
       occurredAt: now,
       details: {
         name: plan.name,
-        base: String(base),
-        markup: String(v.markup),
-        backups: String(v.backups_price),
+        base: toDecimal(base, 6),
+        markup: toDecimal(v.markup, 6),
+        backups: toDecimal(v.backups_price, 6),
         effective_from: row.effective_from.toISOString(),
       },
     });
