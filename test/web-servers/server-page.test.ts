@@ -140,6 +140,22 @@ describe('the server page', () => {
     expect(b.lastHtml).toContain('value="bad label!"');
   });
 
+  it('says a suspended server is suspended, offers no power button, and refuses to boot it', async () => {
+    const b = await signedIn(world.ctx, (await customer(world, 'Sue Suspended')).email);
+    const id = await createVia(b, { label: 'suspended-1' });
+    await settle(world);
+    // Dunning (the next issue) suspends; here the status is set as it would.
+    await world.ctx.db.updateTable('servers').set({ status: 'suspended' }).where('id', '=', id).execute();
+    await b.get(`/vps/${id}`);
+    expect(b.lastHtml).toContain('This server is suspended');
+    expect(b.lastHtml).not.toContain(`action="/vps/${id}/boot"`);
+    expect(b.lastHtml).not.toContain(`action="/vps/${id}/reboot"`);
+    const boot = await b.post(`/vps/${id}/boot`);
+    expect([409, 422]).toContain(boot.status);
+    expect(b.lastHtml).toContain('data-testid="action-error"');
+    expect((await serverRow(world, id)).status).toBe('suspended');
+  });
+
   it('rebuilds with another image (the plan stays) and resizes to another plan sold in the region', async () => {
     const b = await signedIn(world.ctx, (await customer(world, 'Rob Rebuild')).email);
     const id = await createVia(b, { label: 'rebuild-1' });

@@ -14,7 +14,7 @@ import { serverActions } from '../../../../domain/servers/query.ts';
 import type { ActionView } from '../../../../domain/servers/view.ts';
 import { serverSettings } from '../../../../domain/catalogue/offer.ts';
 import type { AppDeps } from '../../../context.ts';
-import { shownRdns } from '../../../pages/portal/servers/present.ts';
+import { shownRdns } from '../../../reverse-dns.ts';
 import { caller, secured } from '../bearer-auth.ts';
 import { errorResponses, json } from '../schemas.ts';
 import { FOREIGN, Id } from './routes.ts';

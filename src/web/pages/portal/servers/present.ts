@@ -1,5 +1,6 @@
 import type { ServerStatus } from '../../../../db/types.ts';
 import { formatMoney } from '../../../../lib/money.ts';
+import { shownRdns } from '../../../reverse-dns.ts';
 
 /**
  * How a server's facts read on the pages (portal and admin): status words and badge colours,
@@ -47,18 +48,6 @@ export function gigabytes(bytes: bigint): string {
 
 /** An hourly rate to 4 decimals ($0.0205): hourly prices are rarely whole cents. */
 export const hourly = (micros: bigint, currency: string) => formatMoney(micros, currency, 4);
-
-/**
- * The reverse DNS name a customer is shown: the provider's own default name (the address with
- * dashes under the provider's domain, which would name the provider) reads as none, while a
- * name the customer set, or the platform's `a-b-c-d.<rDNS base domain>`, is shown as it is.
- */
-export function shownRdns(address: string, rdns: string | null, baseDomain: string | null): string | null {
-  if (!rdns) return null;
-  const dashed = `${address.replace(/[.:]/g, '-')}.`;
-  if (!rdns.toLowerCase().startsWith(dashed)) return rdns;
-  return baseDomain && rdns.toLowerCase().endsWith(`.${baseDomain.toLowerCase()}`) ? rdns : null;
-}
 
 /** What every server view gets for formatting (`it.fmt`). */
 export const serverFormat = { status: STATUS_LABELS, badge: statusBadge, memory, gigabytes, hourly, rdns: shownRdns };
