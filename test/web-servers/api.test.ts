@@ -109,6 +109,9 @@ describe('POST /api/v1/vps', () => {
       .execute();
     expect(servers).toHaveLength(1);
     expect(await balanceOf(world, person.organization.id)).toBe(usd(50) - 20_548n);
+    const badKey = await call('POST', '/vps', createBody(), { 'idempotency-key': 'has space' });
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.error.code).toBe('invalid_idempotency_key');
   });
 
   it('refuses bad input with 422 naming the fields, and an unfunded wallet with 422', async () => {

@@ -4,6 +4,7 @@ import { deleteServer } from '../../../../domain/servers/delete.ts';
 import { runAction } from '../../../../domain/servers/actions.ts';
 import { getServer, listServers } from '../../../../domain/servers/query.ts';
 import type { AppDeps } from '../../../context.ts';
+import { errorEnvelope } from '../../../errors.ts';
 import { caller, secured } from '../bearer-auth.ts';
 import { idempotencyKeyHeader } from '../idempotency.ts';
 import { listAnswer, listOf } from '../pagination.ts';
@@ -87,6 +88,14 @@ export function vpsRoutes(deps: AppDeps) {
   app.openapi(create, async (c) => {
     const b = c.req.valid('json');
     const key = c.req.header('idempotency-key');
+    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
+      return c.json(
+        errorEnvelope(
+          'invalid_idempotency_key',
+          'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).',
+        ),
+        400,
+      );
     const created = await createServer(
       deps,
       caller(c),

@@ -31,6 +31,8 @@ export function serverListPages(deps: AppDeps, view: Renderer) {
       if (!(err instanceof ValidationError)) throw err;
       errors = err.fields ?? {};
     }
+    const here = new URLSearchParams(query);
+    if (cursor) here.set('cursor', cursor);
     const [regions, emulated] = await Promise.all([offeredRegions(deps.db), hasEmulatedProvider(deps.db)]);
     const data = {
       servers: page.items,
@@ -38,6 +40,8 @@ export function serverListPages(deps: AppDeps, view: Renderer) {
       first: !cursor,
       filters,
       query,
+      // What the live refresh fetches: this very page, cursor included.
+      self: `/vps${here.size ? `?${here}` : ''}`,
       filtered: query !== '',
       errors,
       regions,
