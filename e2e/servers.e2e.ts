@@ -79,6 +79,11 @@ describe('servers', () => {
     await onStep('How will you sign in?');
     await next();
     await onStep('Options');
+    // Back and forth keeps every choice.
+    await page.getByRole('button', { name: 'Back' }).click();
+    await onStep('How will you sign in?');
+    await next();
+    await onStep('Options');
     await next();
     await onStep('Review and create');
     expect(await page.getByTestId('quote-hourly').textContent()).toBe('$0.0205');

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePublicKey } from '../../src/domain/ssh-keys/parse.ts';
 import { signedIn } from '../helpers/people.ts';
+import { freshKeyLine } from '../ssh-keys/fixtures.ts';
 import { usd } from '../helpers/servers.ts';
 import { balanceOf, customer, serverRow, serverWorld, type ServerWorld } from './helpers.ts';
 
@@ -194,6 +196,41 @@ describe('the create wizard', () => {
         .where('organization_id', '=', poor.organization.id)
         .execute(),
     ).toEqual([]);
+  });
+
+  it('offers the organization’s SSH keys at the access step and refuses one that is not the organization’s', async () => {
+    const kim = await customer(world, 'Kim Keys');
+    const key = parsePublicKey(freshKeyLine());
+    const { id: keyId } = await world.ctx.db
+      .insertInto('ssh_keys')
+      .values({
+        organization_id: kim.organization.id,
+        name: 'laptop',
+        public_key: key.publicKey,
+        fingerprint: key.fingerprint,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const b = await signedIn(world.ctx, kim.email);
+    await b.get('/vps/new');
+    for (const [s, f] of [
+      ['label', { label: 'keyed' }],
+      ['region', { region: 'us-east' }],
+      ['plan', { plan_id: world.catalogue.plans.small.id }],
+      ['app', { app_id: '' }],
+      ['image', { image: 'linode/debian12' }],
+    ] as const)
+      await step(b, { step: s, ...f });
+    expect(stepShown(b.lastHtml)).toBe('access');
+    expect(b.lastHtml).toContain('laptop');
+    expect(b.lastHtml).toContain(key.fingerprint);
+    const foreign = await step(b, { step: 'access', password_mode: 'generate', ssh_key_ids: crypto.randomUUID() });
+    expect(foreign.status).toBe(422);
+    await step(b, { step: 'access', password_mode: 'generate', ssh_key_ids: keyId });
+    expect(stepShown(b.lastHtml)).toBe('options');
+    await step(b, { step: 'options' });
+    const created = await step(b, {}, '/vps');
+    expect(created.status).toBe(303);
   });
 
   it('is refused (403) to a member without vps_create', async () => {
