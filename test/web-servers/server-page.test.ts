@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'otplib';
 import { beginTotpSetup, confirmTotpSetup } from '../../src/domain/accounts/two-factor.ts';
+import { apiClient, tokenFor } from '../api/client.ts';
 import { PASSWORD, signedIn } from '../helpers/people.ts';
 import { usd } from '../helpers/servers.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
@@ -343,5 +344,56 @@ describe('permissions', () => {
     expect((await vb.post(`/vps/${id}/delete`, { password: PASSWORD })).status).toBe(403);
     expect((await serverRow(world, id)).status).toBe('running');
     expect(usd(1)).toBe(1_000_000n);
+  });
+});
+
+describe('a provider that cannot be reached', () => {
+  it('leaves the page readable with white-label words, and refuses actions with 503, never a 500', async () => {
+    const owner = await customer(world, 'Una Unreachable');
+    const provider = await world.ctx.db
+      .insertInto('cloud_providers')
+      .values({
+        kind: 'linode',
+        name: 'Tokenless',
+        emulated: false,
+        base_url: null,
+        token_ciphertext: null,
+        health: 'ok',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const server = await world.ctx.db
+      .insertInto('servers')
+      .values({
+        organization_id: owner.organization.id,
+        provider_id: provider.id,
+        provider_instance_id: '424242',
+        label: 'cut-off',
+        status: 'running',
+        region: 'us-east',
+        plan_id: world.catalogue.plans.small.id,
+        image: 'private/debian12',
+        create_tag: `sp-test-${Date.now()}`,
+        created_by: owner.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const b = await signedIn(world.ctx, owner.email);
+    const res = await b.get(`/vps/${server.id}`);
+    expect(res.status).toBe(200);
+    expect(b.lastHtml).toContain('Servers cannot be managed right now.');
+    expect(b.lastHtml).not.toMatch(/linode|API token/i);
+    const reboot = await b.post(`/vps/${server.id}/reboot`);
+    expect(reboot.status).toBe(503);
+    expect(b.lastHtml).toContain('Servers cannot be managed right now.');
+    const ip = '198.51.100.77';
+    const token = await tokenFor(world.ctx, owner.email, ip);
+    const api = apiClient(world.ctx, ip);
+    for (const path of ['ips']) {
+      const res = await api('GET', `/vps/${server.id}/${path}`, { token });
+      expect(res.status, path).toBe(503);
+      expect(res.body.error.message).toBe('Servers cannot be managed right now. Please try again later.');
+    }
+    expect((await api('POST', `/vps/${server.id}/actions`, { token, body: { type: 'reboot' } })).status).toBe(503);
   });
 });

@@ -1,5 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { can, type Actor } from '../../../../domain/access/actor.ts';
+import { AppError } from '../../../../lib/errors.ts';
+import { CloudError } from '../../../../providers/cloud.ts';
 import { runAction } from '../../../../domain/servers/actions.ts';
 import { listAddresses, setReverseDns } from '../../../../domain/servers/addresses.ts';
 import {
@@ -41,6 +43,16 @@ const REFUSED = errorResponses([400, 401, 403, 404, 409, 422, 429, 503], {
   422: 'Validation failed, with `fields`.',
   503: 'The server platform could not be reached; try again.',
 });
+
+/** A provider read whose provider cannot be reached at all: 503 in white-label words, never a 500. */
+async function reaching<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof CloudError) throw new AppError('provider_unavailable', 503, err.customerMessage);
+    throw err;
+  }
+}
 
 /**
  * setReverseDns checks the address against the server's own addresses with a read that asks
@@ -202,7 +214,7 @@ export function vpsActionRoutes(deps: AppDeps) {
     },
   });
   app.openapi(backups, async (c) =>
-    c.json(presentBackups(await listBackups(deps, caller(c), c.req.valid('param').id)), 200),
+    c.json(presentBackups(await reaching(() => listBackups(deps, caller(c), c.req.valid('param').id))), 200),
   );
 
   const ips = createRoute({
@@ -220,7 +232,7 @@ export function vpsActionRoutes(deps: AppDeps) {
   });
   app.openapi(ips, async (c) => {
     const [list, settings] = await Promise.all([
-      listAddresses(deps, caller(c), c.req.valid('param').id),
+      reaching(() => listAddresses(deps, caller(c), c.req.valid('param').id)),
       serverSettings(deps.db),
     ]);
     return c.json(

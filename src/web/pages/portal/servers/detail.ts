@@ -11,6 +11,7 @@ import {
   serverTransfer,
 } from '../../../../domain/servers/query.ts';
 import { AppError } from '../../../../lib/errors.ts';
+import { CloudError } from '../../../../providers/cloud.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
 import type { Renderer } from '../../../render.ts';
@@ -30,6 +31,8 @@ async function optional<T>(read: () => Promise<T>): Promise<{ value: T | null; u
   } catch (err) {
     if (err instanceof AppError && err.status !== 404 && err.status !== 403)
       return { value: null, unavailable: err.message };
+    // A provider that cannot be reached at all (no client for its row) says so in white-label words.
+    if (err instanceof CloudError) return { value: null, unavailable: err.customerMessage };
     throw err;
   }
 }
