@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { AppError, RateLimitedError } from '../lib/errors.ts';
+import { CloudError } from '../providers/cloud.ts';
 import type { Renderer } from './render.ts';
 
 /** The JSON error envelope used by every `/api/*` response. */
@@ -9,6 +10,13 @@ export function errorEnvelope(code: string, message: string, fields?: Record<str
 }
 
 const isApi = (c: Context) => c.req.path.startsWith('/api/');
+
+/** How a provider's failure reaches our callers: its input refused is theirs to fix, anything else is ours (503). */
+const CLOUD_STATUS: Partial<Record<CloudError['kind'], { status: number; code: string }>> = {
+  validation: { status: 422, code: 'provider_refused' },
+  busy: { status: 409, code: 'server_busy' },
+  unavailable: { status: 503, code: 'provider_unavailable' },
+};
 
 /** app.onError: domain errors keep their status; anything else is a logged 500 with no detail. */
 export function handleError(view: () => Renderer) {
@@ -21,6 +29,13 @@ export function handleError(view: () => Renderer) {
       ({ status, code, message } = err);
       fields = err.fields;
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
+    } else if (err instanceof CloudError) {
+      // A provider failure the domain did not turn into its own error (a read, mostly): the
+      // customer reads the white-label words, staff find the provider's own in the log.
+      c.var.log?.warn({ err: err.message, kind: err.kind }, 'server provider error');
+      ({ status, code } = CLOUD_STATUS[err.kind] ?? CLOUD_STATUS.unavailable!);
+      message = err.customerMessage;
+      if (err.kind === 'rate_limited' && err.opts.retryAfter) c.header('Retry-After', String(err.opts.retryAfter));
     } else if (err instanceof HTTPException && err.status < 500) {
       status = err.status;
       code = status === 400 ? 'bad_request' : status === 413 ? 'payload_too_large' : 'http_error';
