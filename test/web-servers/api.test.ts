@@ -50,7 +50,7 @@ const createBody = (over: Record<string, unknown> = {}) => ({
   label: `api-${Math.random().toString(36).slice(2, 8)}`,
   region: 'us-east',
   plan_id: world.catalogue.plans.small.id,
-  image: 'linode/debian12',
+  image: 'debian12',
   ...over,
 });
 
@@ -64,7 +64,7 @@ describe('POST /api/v1/vps', () => {
       status: 'provisioning',
       region: 'us-east',
       plan: { id: world.catalogue.plans.small.id, name: world.catalogue.plans.small.name },
-      image: 'linode/debian12',
+      image: 'debian12',
       backups: true,
       private_ip: false,
       hourly_price: '0.024658',
@@ -112,6 +112,35 @@ describe('POST /api/v1/vps', () => {
     const badKey = await call('POST', '/vps', createBody(), { 'idempotency-key': 'has space' });
     expect(badKey.status).toBe(400);
     expect(badKey.body.error.code).toBe('invalid_idempotency_key');
+    const reused = await call('POST', '/vps', createBody({ label: 'idem-2' }), { 'idempotency-key': 'create-idem-1' });
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
+  });
+
+  it('keeps no root password with an Idempotency-Key, typed or generated', async () => {
+    const { call } = await api('Kim Kept');
+    const typed = 'Typed-Root-Secret-913';
+    const a = await call('POST', '/vps', createBody({ label: 'kept-1', root_password: typed }), {
+      'idempotency-key': 'kept-typed',
+    });
+    const b = await call('POST', '/vps', createBody({ label: 'kept-2' }), { 'idempotency-key': 'kept-generated' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    const generated = b.body.root_password as string;
+    expect(generated).toBeTruthy();
+    const kept = await world.ctx.db
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'response_body'])
+      .where('key', 'in', ['kept-typed', 'kept-generated'])
+      .execute();
+    expect(kept).toHaveLength(2);
+    const stored = JSON.stringify(kept);
+    expect(stored).not.toContain(typed);
+    expect(stored).not.toContain(generated);
+    const replay = await call('POST', '/vps', createBody({ label: 'kept-2' }), { 'idempotency-key': 'kept-generated' });
+    expect(replay.status).toBe(201);
+    expect(replay.body.id).toBe(b.body.id);
+    expect(replay.body.root_password).toBeUndefined();
   });
 
   it('refuses bad input with 422 naming the fields, and an unfunded wallet with 422', async () => {
@@ -184,7 +213,7 @@ describe('instances', () => {
     await act({ type: 'boot' });
     const rebuilt = await act({
       type: 'rebuild',
-      image: 'linode/ubuntu24.04',
+      image: 'ubuntu24.04',
       root_password: 'Rebuilt-Horse-42-battery',
     });
     expect(rebuilt.root_password).toBeUndefined();
@@ -192,7 +221,7 @@ describe('instances', () => {
     const after = (await call('GET', `/vps/${s.id}`)).body;
     expect(after).toMatchObject({
       status: 'running',
-      image: 'linode/ubuntu24.04',
+      image: 'ubuntu24.04',
       plan: { id: world.catalogue.plans.medium.id },
     });
     const list = await call('GET', `/vps/${s.id}/actions`);

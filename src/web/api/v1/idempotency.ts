@@ -19,9 +19,20 @@ import { errorEnvelope } from '../../errors.ts';
  * retry with it runs for real. Runs after `requireToken` and before the body validator (it
  * reads the raw body once).
  *
+ * `secretFields` names top-level JSON fields that must never be kept (a root password typed
+ * in the request, or generated in the answer): they are left out of the request's hash and
+ * out of the kept answer, so a replay answers without them.
+ *
  * @example createRoute({ ..., middleware: [requireToken, idempotency({ db, clock })] })
  */
-export function idempotency(opts: { db: Db; clock: Clock; staleMs?: number; retainMs?: number }): MiddlewareHandler {
+export function idempotency(opts: {
+  db: Db;
+  clock: Clock;
+  staleMs?: number;
+  retainMs?: number;
+  secretFields?: readonly string[];
+}): MiddlewareHandler {
+  const secrets = opts.secretFields ?? [];
   return async function idempotencyMiddleware(c, next) {
     const key = c.req.header('idempotency-key');
     const actor = c.var.actor;
@@ -38,7 +49,7 @@ export function idempotency(opts: { db: Db; clock: Clock; staleMs?: number; reta
     const request = {
       key,
       endpoint: `${c.req.method} ${c.req.path}`,
-      body: await c.req.text(),
+      body: withoutFields(await c.req.text(), secrets),
       staleMs: opts.staleMs,
       retainMs: opts.retainMs,
     };
@@ -71,7 +82,8 @@ export function idempotency(opts: { db: Db; clock: Clock; staleMs?: number; reta
     try {
       await next();
       if (KEPT.test(String(c.res.status))) {
-        const body = await responseJson(c);
+        const answer = await responseJson(c);
+        const body = secrets.length && isObject(answer) ? omit(answer, secrets) : answer;
         if (body !== undefined) {
           await keepIdempotentAnswer(opts, actor, { key, status: c.res.status, body });
           kept = true;
@@ -81,6 +93,21 @@ export function idempotency(opts: { db: Db; clock: Clock; staleMs?: number; reta
       if (!kept) await releaseIdempotencyKey(opts, actor, key);
     }
   };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const omit = (o: Record<string, unknown>, keys: readonly string[]) =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+
+/** The raw body as hashed: a JSON object without its secret fields (other bodies as they are). */
+function withoutFields(raw: string, keys: readonly string[]): string {
+  if (!keys.length) return raw;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return isObject(parsed) ? JSON.stringify(omit(parsed, keys)) : raw;
+  } catch {
+    return raw;
+  }
 }
 
 /** Statuses whose answer is final for this request: replayed instead of run again. */

@@ -1,12 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { createServer } from '../../../../domain/servers/create.ts';
 import { deleteServer } from '../../../../domain/servers/delete.ts';
 import { runAction } from '../../../../domain/servers/actions.ts';
 import { getServer, listServers } from '../../../../domain/servers/query.ts';
 import type { AppDeps } from '../../../context.ts';
-import { errorEnvelope } from '../../../errors.ts';
-import { caller, secured } from '../bearer-auth.ts';
-import { idempotencyKeyHeader } from '../idempotency.ts';
+import { caller, requireToken, secured } from '../bearer-auth.ts';
+import { idempotency, idempotencyKeyHeader } from '../idempotency.ts';
 import { listAnswer, listOf } from '../pagination.ts';
 import { errorResponses, json, pathParam } from '../schemas.ts';
 import {
@@ -65,8 +65,14 @@ export function vpsRoutes(deps: AppDeps) {
     operationId: 'createInstance',
     summary: 'Create an instance; its first hour is charged now (needs `vps_create`)',
     description:
-      'With `Idempotency-Key`, a retry with the same key finds the instance the first request created (201 again, without the generated root password, which is never kept).',
+      'With `Idempotency-Key`, a retry with the same key answers with the instance the first request created (201 again, `Idempotent-Replayed: true`, without the root password, which is never kept); the same key with another body is 422 `idempotency_key_reused`, and while the first request still runs 409.',
     ...secured,
+    // Idempotency-Key: the shared middleware (a reused key with another body is 422, one in
+    // flight 409), keeping neither the typed nor the generated root password.
+    middleware: [requireToken, idempotency({ db: deps.db, clock: deps.clock, secretFields: ['root_password'] })] as [
+      MiddlewareHandler,
+      MiddlewareHandler,
+    ],
     request: {
       headers: idempotencyKeyHeader(
         'Any unique string (a UUID): a retry with the same key answers with the instance already created instead of creating another.',
@@ -88,14 +94,6 @@ export function vpsRoutes(deps: AppDeps) {
   app.openapi(create, async (c) => {
     const b = c.req.valid('json');
     const key = c.req.header('idempotency-key');
-    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
-      return c.json(
-        errorEnvelope(
-          'invalid_idempotency_key',
-          'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).',
-        ),
-        400,
-      );
     const created = await createServer(
       deps,
       caller(c),
