@@ -122,6 +122,17 @@ describe('reverse DNS', () => {
     expect(w.cloud.emu.state.ips.get(v4.address)?.rdns).not.toBe('mail.example.com');
   });
 
+  it('needs vps_manage only: the addresses are checked for the caller, not shown to them', async () => {
+    const server = await runningServer();
+    const v4 = server.ipv4[0]!;
+    w.cloud.emu.setResolvableNames({ 'api.example.com': v4 });
+    const manageOnly = { ...w.olivia, permissions: new Set(['vps_manage'] as const) };
+    await expect(listAddresses(w.ctx.deps, manageOnly, server.id)).rejects.toMatchObject({ status: 403 });
+    const action = await setReverseDns(w.ctx.deps, manageOnly, server.id, v4, 'api.example.com');
+    expect(action).toMatchObject({ type: 'set_rdns', status: 'completed' });
+    expect(w.cloud.emu.state.ips.get(v4)?.rdns).toBe('api.example.com');
+  });
+
   it('refuses a name that does not resolve to the address, in white-label words on the name field', async () => {
     const server = await runningServer();
     const err = await setReverseDns(w.ctx.deps, w.olivia, server.id, server.ipv4[0]!, 'nowhere.example.org').catch(

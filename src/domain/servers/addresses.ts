@@ -3,7 +3,7 @@ import { CloudError, type CloudAddress } from '../../providers/cloud.ts';
 import type { Actor } from '../access/actor.ts';
 import type { Deps } from '../deps.ts';
 import { act } from './act.ts';
-import { serverFor } from './find.ts';
+import { serverFor, type ServerRecord } from './find.ts';
 import { cloudFor, providerFailure } from './provider.ts';
 import type { ActionView } from './view.ts';
 
@@ -19,7 +19,11 @@ export async function listAddresses(
   actor: Actor,
   id: string,
 ): Promise<CloudAddress[]> {
-  const server = await serverFor(deps.db, actor, id, 'vps_view');
+  return addressesOf(deps, await serverFor(deps.db, actor, id, 'vps_view'));
+}
+
+/** What the provider lists for a server found by the caller (whose permission it checked). */
+async function addressesOf(deps: Pick<Deps, 'db' | 'clouds' | 'log'>, server: ServerRecord): Promise<CloudAddress[]> {
   if (!server.provider_instance_id || server.status === 'deleted' || server.status === 'failed') return [];
   const cloud = await cloudFor(deps, deps.db, server.provider_id);
   try {
@@ -44,7 +48,8 @@ export async function setReverseDns(
   const wanted = name === null ? null : name.trim().replace(/\.$/, '').toLowerCase() || null;
   if (wanted !== null && !HOST_NAME.test(wanted))
     throw new ValidationError({ name: 'Enter a host name like mail.example.com.' });
-  const own = await listAddresses(deps, actor, server.id);
+  // vps_manage alone is enough: the addresses are read to check this one, not answered.
+  const own = await addressesOf(deps, server);
   const target = own.find((a) => a.address === address);
   if (!target || !target.public) throw new NotFoundError('No such address on this server.');
   try {

@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { can, type Actor } from '../../../../domain/access/actor.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { CloudError } from '../../../../providers/cloud.ts';
 import { runAction } from '../../../../domain/servers/actions.ts';
@@ -53,14 +52,6 @@ async function reaching<T>(read: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
-
-/**
- * setReverseDns checks the address against the server's own addresses with a read that asks
- * vps_view; whoever may manage a server may have that check made for them (nothing read is
- * answered), so a vps_manage-only key can set reverse DNS as the route says.
- */
-const managing = (actor: Actor): Actor =>
-  can(actor, 'vps_manage') ? { ...actor, permissions: new Set([...actor.permissions, 'vps_view']) } : actor;
 
 /**
  * What is done to an instance (vps_manage), each answering 202 with the action: the `actions`
@@ -164,7 +155,7 @@ export function vpsActionRoutes(deps: AppDeps) {
     ReverseDnsBody,
     ({ id, body }, c) => {
       const b = body as z.infer<typeof ReverseDnsBody>;
-      return setReverseDns(deps, managing(caller(c)), id, b.address, b.name);
+      return setReverseDns(deps, caller(c), id, b.address, b.name);
     },
   );
 
