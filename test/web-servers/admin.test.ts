@@ -26,7 +26,7 @@ async function serverOf(name: string, label: string) {
     label,
     region: 'eu-central',
     plan_id: world.catalogue.plans.medium.id,
-    image: 'linode/debian12',
+    image: 'debian12',
   });
   expect(res.status).toBe(201);
   return { person: p, id: res.body.id as string };
@@ -76,6 +76,10 @@ describe('/admin/servers', () => {
     await b.get(`/admin/servers/${s.id}`);
     expect((await b.post(`/admin/servers/${s.id}/reboot`)).status).toBe(303);
     await settle(world);
+    await b.get(`/admin/servers/${s.id}`);
+    const history = b.lastHtml.slice(b.lastHtml.indexOf('id="actions-h"'));
+    expect(history).toMatch(/reboot[\s\S]*create/);
+    expect(history).toContain(staff.email);
     const noReason = await b.post(`/admin/servers/${s.id}/delete`, { reason: '' });
     expect(noReason.status).toBe(422);
     expect(b.lastHtml).toContain('Give a reason');

@@ -4,6 +4,7 @@ import { listProviders } from '../../../domain/catalogue/providers.ts';
 import {
   adminDeleteServer,
   adminGetServer,
+  adminServerActions,
   adminListServers,
   adminRunAction,
   listDrift,
@@ -86,7 +87,8 @@ export function adminServerPages(deps: AppDeps, view: Renderer) {
     extra: { message?: string; errors?: Record<string, string>; status?: 200 | 409 | 422 | 429 | 503 } = {},
   ) {
     const server = await adminGetServer(deps, actorOf(c), c.req.param('id')!);
-    const data = { server, message: extra.message ?? '', errors: extra.errors ?? {}, fmt: serverFormat };
+    const actions = await adminServerActions(deps, actorOf(c), server.id, { limit: 50 });
+    const data = { server, actions, message: extra.message ?? '', errors: extra.errors ?? {}, fmt: serverFormat };
     return view.page(c, 'admin/servers/show', data, { ...opts, title: server.label, status: extra.status ?? 200 });
   }
 
