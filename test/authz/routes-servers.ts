@@ -56,7 +56,7 @@ async function server(c: Call, orgId: string, state: State): Promise<string> {
     label: `matrix-${u()}`,
     region: 'us-east',
     planId: catalogue.plans.small.id,
-    image: 'linode/debian12',
+    image: 'debian12',
   });
   await settle(c, s.id);
   if (state === 'offline') await runAction(deps(c), actor, s.id, { type: 'shutdown' });
@@ -120,7 +120,7 @@ const createFields = (c: Call) => ({
   label: `matrix-new-${u()}`,
   region: 'us-east',
   plan_id: c.fx.servers!.catalogue.plans.small.id,
-  image: 'linode/debian12',
+  image: 'debian12',
 });
 
 /** An HTML action: POSTed to /vps/:id/<path>, 303 back to the server, with its effect. */
@@ -220,7 +220,7 @@ const ENTRIES: Record<string, (key: string) => Requirement> = {
       k,
       'running',
       (c) => actionDone(c, 'rebuild'),
-      () => ({ image: 'linode/ubuntu24.04', password_mode: 'generate' }),
+      () => ({ image: 'ubuntu24.04', password_mode: 'generate' }),
     ),
   'GET /vps/:id/resize': (k) => ({
     auth: 'session',
@@ -383,6 +383,22 @@ const ENTRIES: Record<string, (key: string) => Requirement> = {
     done: { status: 200, shows: '"type":"ipv4"' },
   }),
   'POST /api/v1/vps/:id/reverse-dns': (k) => apiAction(k, 'running', 'set_rdns', (c) => resolvable(c)),
+  'DELETE /api/v1/vps/:id/reverse-dns/:address': (k) => {
+    // The server is the record; the matrix fills the last parameter, so it names the server's address.
+    const servers = serverRecord(k, 'running')!;
+    const addressOf = async (c: Call, id: string) => {
+      c.params.id = id;
+      return (await row(c, id)).ipv4[0]!;
+    };
+    return {
+      ...apiAction(k, 'running', 'set_rdns'),
+      record: {
+        of: 'org',
+        own: async (c) => addressOf(c, await servers.own(c)),
+        foreign: async (c) => addressOf(c, await servers.foreign(c)),
+      },
+    };
+  },
 };
 
 /** A server for a staff route: fresh for a platform admin (the call changes it), shared for everyone else (refused). */

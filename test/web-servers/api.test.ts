@@ -278,6 +278,12 @@ describe('instances', () => {
     });
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body)).not.toMatch(/linode/i);
+    const reset = await call('DELETE', `/vps/${s.id}/reverse-dns/${encodeURIComponent(v4.address)}`);
+    expect(reset.status).toBe(202);
+    expect(reset.body.type).toBe('set_rdns');
+    const after = await call('GET', `/vps/${s.id}/ips`);
+    expect(after.body.data.find((a: { address: string }) => a.address === v4.address).rdns).not.toBe('api.example.com');
+    expect((await call('DELETE', `/vps/${s.id}/reverse-dns/203.0.113.99`)).status).toBe(404);
   });
 });
 
@@ -338,6 +344,7 @@ describe('access', () => {
       ['POST', `/vps/${s.id}/restores`, { backup_id: '1' }],
       ['GET', `/vps/${s.id}/ips`],
       ['POST', `/vps/${s.id}/reverse-dns`, { address: '192.0.2.1', name: null }],
+      ['DELETE', `/vps/${s.id}/reverse-dns/192.0.2.1`],
     ];
     for (const [method, path, body] of calls) {
       const res = await stranger.call(method, path, body);

@@ -159,6 +159,27 @@ export function vpsActionRoutes(deps: AppDeps) {
     },
   );
 
+  const resetRdns = createRoute({
+    method: 'delete',
+    path: '/vps/{id}/reverse-dns/{address}',
+    tags: ['vps'],
+    operationId: 'resetReverseDns',
+    summary: 'Reset the reverse DNS of one of its addresses to the default (needs `vps_manage`)',
+    ...secured,
+    request: {
+      params: Id.extend({
+        address: z
+          .string()
+          .openapi({ param: { name: 'address', in: 'path' }, description: 'The IPv4 or IPv6 address (URL-encoded).' }),
+      }),
+    },
+    responses: { ...ACCEPTED, ...REFUSED },
+  });
+  app.openapi(resetRdns, async (c) => {
+    const { id, address } = c.req.valid('param');
+    return c.json(presentAction(await setReverseDns(deps, caller(c), id, address, null)), 202);
+  });
+
   const cancel = createRoute({
     method: 'delete',
     path: '/vps/{id}/backups',
