@@ -24,6 +24,20 @@ import { publishServerStatus, toActionView, type ActionView } from './view.ts';
  *      status put back, and a 409/422/503 with those words. Either way one activity entry.
  */
 
+/** Marks an action failed: the customer's words in `error`, the provider's own kept for staff. */
+export async function failAction(trx: Tx, actionId: string, err: unknown): Promise<void> {
+  await trx
+    .updateTable('server_actions')
+    .set({
+      status: 'failed',
+      error: customerMessageOf(err),
+      finished_at: sql`now()`,
+      details: sql`details || ${JSON.stringify({ provider_error: staffMessageOf(err).slice(0, 500) })}::jsonb`,
+    })
+    .where('id', '=', actionId)
+    .execute();
+}
+
 export interface ActionSpec {
   type: ServerActionType;
   activity: ActivityAction;
@@ -147,16 +161,7 @@ export async function act(
     await call(cloud, server.provider_instance_id!, server);
   } catch (err) {
     await inTransaction(deps.db, async (trx) => {
-      await trx
-        .updateTable('server_actions')
-        .set({
-          status: 'failed',
-          error: customerMessageOf(err),
-          finished_at: sql`now()`,
-          details: sql`details || ${JSON.stringify({ provider_error: staffMessageOf(err).slice(0, 500) })}::jsonb`,
-        })
-        .where('id', '=', actionId)
-        .execute();
+      await failAction(trx, actionId, err);
       if (spec.moving) {
         const back = await trx
           .updateTable('servers')

@@ -5,9 +5,10 @@ import { toDecimal } from '../../lib/money.ts';
 import type { Actor } from '../access/actor.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
+import { failAction } from './act.ts';
 import { refundCharge } from './charges.ts';
 import { serverFor, type ServerRecord } from './find.ts';
-import { cloudFor, customerMessageOf, providerFailure, staffMessageOf } from './provider.ts';
+import { cloudFor, providerFailure } from './provider.ts';
 import { publishServerStatus } from './view.ts';
 
 /**
@@ -85,16 +86,7 @@ export async function removeServer(
     if (start.previous && start.actionId) {
       const { previous, actionId } = start;
       await inTransaction(deps.db, async (trx) => {
-        await trx
-          .updateTable('server_actions')
-          .set({
-            status: 'failed',
-            error: customerMessageOf(err),
-            finished_at: sql`now()`,
-            details: sql`details || ${JSON.stringify({ provider_error: staffMessageOf(err).slice(0, 500) })}::jsonb`,
-          })
-          .where('id', '=', actionId)
-          .execute();
+        await failAction(trx, actionId, err);
         await putBack(trx, serverId, previous);
       });
     }
