@@ -74,6 +74,8 @@ describe('servers', () => {
     await onStep('Start with an app?');
     await next();
     await onStep('Choose an image');
+    // The image's id is the neutral one, never the provider's (`linode/debian12`).
+    expect(await page.getByRole('radio', { name: /Debian 12/ }).getAttribute('value')).toBe('debian12');
     await page.getByRole('radio', { name: /Debian 12/ }).check();
     await next();
     await onStep('How will you sign in?');

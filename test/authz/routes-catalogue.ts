@@ -130,7 +130,7 @@ const CHOICES = {
   },
   images: {
     title: 'Images',
-    body: (label: string): Body => ({ image_id: 'linode/rocky9', label, active: 'on' }),
+    body: (label: string): Body => ({ image_id: 'rocky9', label, active: 'on' }),
     saved: (c: Call, id: string, label: string) =>
       db(c)
         .selectFrom('server_images')

@@ -22,7 +22,7 @@ beforeAll(async () => {
         id: '401697',
         label: 'WordPress One-Click',
         description: 'WordPress',
-        images: ['linode/ubuntu24.04', 'linode/debian12'],
+        images: ['ubuntu24.04', 'debian12'],
         fields: [
           {
             name: 'soa_email_address',
@@ -94,7 +94,7 @@ describe('the public catalogue', () => {
 
     const images = await olive('GET', '/images');
     expect(images.body.data.map((i: { id: string }) => i.id)).toEqual(seeded.images);
-    expect(images.body.data[0]).toEqual({ id: 'linode/ubuntu24.04', label: 'Ubuntu 24.04 LTS', vendor: null });
+    expect(images.body.data[0]).toEqual({ id: 'ubuntu24.04', label: 'Ubuntu 24.04 LTS', vendor: null });
 
     const apps = await olive('GET', '/apps');
     expect(apps.body.data).toEqual([
@@ -102,7 +102,7 @@ describe('the public catalogue', () => {
         id: seeded.appId,
         label: 'WordPress',
         description: 'WordPress on a LEMP stack',
-        images: ['linode/ubuntu24.04', 'linode/debian12'],
+        images: ['ubuntu24.04', 'debian12'],
         fields: [
           {
             name: 'soa_email_address',

@@ -122,7 +122,7 @@ describe('the catalogue cache', () => {
     expect(of('type')).toContain('g6-standard-1');
     expect(of('type')).not.toContain('g1-retired-1');
     expect(of('region').sort()).toEqual(['ap-south', 'br-gru', 'eu-central', 'us-east']);
-    expect(of('image')).toContain('linode/debian12');
+    expect(of('image')).toContain('debian12');
     expect(of('script').sort()).toEqual(['401697', '607433']);
     expect((await row(id)).catalogue_refreshed_at).not.toBeNull();
   });

@@ -112,7 +112,7 @@ export async function seedServerCatalogue(
       { provider_id: providerId, provider_class: 'dedicated', name: 'Dedicated CPU', display_order: 3 },
     ])
     .execute();
-  const images = ['linode/ubuntu24.04', 'linode/debian12', 'linode/almalinux9'];
+  const images = ['ubuntu24.04', 'debian12', 'almalinux9'];
   await db
     .insertInto('server_images')
     .values([

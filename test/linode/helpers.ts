@@ -58,7 +58,7 @@ export function newServer(over: Partial<CreateInstanceInput> = {}): CreateInstan
     label: `web-${seq}`,
     region: 'us-east',
     type: 'g6-standard-1',
-    image: 'linode/ubuntu24.04',
+    image: 'ubuntu24.04',
     rootPassword: STRONG_PASSWORD,
     authorizedKeys: [],
     backups: false,

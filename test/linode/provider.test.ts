@@ -51,9 +51,9 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
         available: true,
         capabilities: expect.arrayContaining(['Linodes', 'Backups']),
       });
-      expect(images.map((i) => i.id)).toContain('linode/debian12');
-      expect(images.find((i) => i.id === 'linode/ubuntu24.04')).toEqual({
-        id: 'linode/ubuntu24.04',
+      expect(images.map((i) => i.id)).toContain('debian12');
+      expect(images.find((i) => i.id === 'ubuntu24.04')).toEqual({
+        id: 'ubuntu24.04',
         label: 'Ubuntu 24.04 LTS',
         vendor: 'Ubuntu',
         deprecated: false,
@@ -101,7 +101,7 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
         providerStatus: 'provisioning',
         region: 'us-east',
         type: 'g6-standard-1',
-        image: 'linode/ubuntu24.04',
+        image: 'ubuntu24.04',
         vcpus: 1,
         memoryMb: 2048,
       });
@@ -114,6 +114,7 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       expect(server.backups).toEqual({ enabled: true, day: 'Scheduling', window: 'Scheduling', lastSuccessful: null });
       expect(server.created).toEqual(new Date('2026-03-02T09:00:00Z'));
       expect(calls('create_instance')[0]!.body).toMatchObject({
+        image: 'linode/ubuntu24.04',
         tags: [input.tag, 'skypanel'],
         authorized_keys: [ED25519_KEY],
         private_ip: true,
@@ -181,9 +182,7 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
     });
 
     it('does not look for a create that was refused as invalid', async () => {
-      const err = (await linode
-        .create(newServer({ image: 'linode/windows95' }))
-        .catch((e: unknown) => e)) as CloudError;
+      const err = (await linode.create(newServer({ image: 'windows95' })).catch((e: unknown) => e)) as CloudError;
 
       expect(err.kind).toBe('validation');
       expect(err.field).toBe('image');
@@ -265,10 +264,11 @@ describe('Linode provider (the CloudProvider adapter) against the emulator', () 
       expect((await linode.get(id))!.status).toBe('rebooting');
       w.emu.settle(id);
       await linode.rename(id, 'renamed-web');
-      await linode.rebuild(id, { image: 'linode/debian12', rootPassword: STRONG_PASSWORD, authorizedKeys: [] });
+      await linode.rebuild(id, { image: 'debian12', rootPassword: STRONG_PASSWORD, authorizedKeys: [] });
+      expect(calls('rebuild')[0]!.body).toMatchObject({ image: 'linode/debian12' });
       expect((await linode.get(id))!).toMatchObject({
         status: 'rebuilding',
-        image: 'linode/debian12',
+        image: 'debian12',
         label: 'renamed-web',
       });
       w.emu.settle(id);

@@ -246,7 +246,7 @@ describe('what a create refuses before anything is recorded or charged', () => {
     await refused({ planId: '00000000-0000-4000-8000-000000000000' }, { plan_id: expect.any(String) });
     await refused({ planId: w.catalogue.plans.dedicated.id, region: 'ap-south' }, { region: expect.any(String) });
     await refused({ region: 'mars-1' }, { region: expect.any(String) });
-    await refused({ image: 'linode/windows' }, { image: 'Choose an image from the list.' });
+    await refused({ image: 'windows' }, { image: 'Choose an image from the list.' });
     await refused({ appId: '00000000-0000-4000-8000-000000000000' }, { app_id: expect.any(String) });
     await refused(
       { appId: w.catalogue.appId, appData: { admin_password: 'x' } },

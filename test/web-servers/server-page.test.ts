@@ -21,7 +21,7 @@ async function createVia(b: TestBrowser, fields: Record<string, string> = {}) {
     label: `srv-${Math.random().toString(36).slice(2, 8)}`,
     region: 'us-east',
     plan_id: world.catalogue.plans.small.id,
-    image: 'linode/debian12',
+    image: 'debian12',
     password_mode: 'generate',
     ...fields,
   });
@@ -163,11 +163,11 @@ describe('the server page', () => {
     await settle(world);
     expect((await b.get(`/vps/${id}/rebuild`)).status).toBe(200);
     expect(b.lastHtml).toContain('Ubuntu 24.04 LTS');
-    const rebuilt = await b.post(`/vps/${id}/rebuild`, { image: 'linode/ubuntu24.04', password_mode: 'generate' });
+    const rebuilt = await b.post(`/vps/${id}/rebuild`, { image: 'ubuntu24.04', password_mode: 'generate' });
     expect(rebuilt.status).toBe(303);
     await settle(world);
     let row = await serverRow(world, id);
-    expect(row.image).toBe('linode/ubuntu24.04');
+    expect(row.image).toBe('ubuntu24.04');
     expect(row.plan_id).toBe(world.catalogue.plans.small.id);
     await b.get(`/vps/${id}`);
     expect(b.lastHtml).toMatch(/data-testid="root-password">\S{24}</);
@@ -287,7 +287,7 @@ describe('another organization’s server', () => {
       ['/reboot', {}],
       ['/rename', { label: 'mine-now' }],
       ['/password', { password_mode: 'generate' }],
-      ['/rebuild', { image: 'linode/debian12' }],
+      ['/rebuild', { image: 'debian12' }],
       ['/resize', { plan_id: world.catalogue.plans.medium.id }],
       ['/backups', {}],
       ['/backups/cancellation', {}],

@@ -81,7 +81,7 @@ describe('the create wizard', () => {
     await step(b, { step: 'app', app_id: '' });
     expect(stepShown(b.lastHtml)).toBe('image');
     expect(b.lastHtml).toContain('Debian 12');
-    await step(b, { step: 'image', image: 'linode/debian12' });
+    await step(b, { step: 'image', image: 'debian12' });
     expect(stepShown(b.lastHtml)).toBe('access');
     await step(b, { step: 'access', password_mode: 'generate' });
     expect(stepShown(b.lastHtml)).toBe('options');
@@ -100,7 +100,7 @@ describe('the create wizard', () => {
     expect(location).not.toMatch(/password/i);
     const id = location.split('/')[2]!;
     const row = await serverRow(world, id);
-    expect(row).toMatchObject({ label: 'web-1', region: 'ap-south', image: 'linode/debian12', backups_enabled: true });
+    expect(row).toMatchObject({ label: 'web-1', region: 'ap-south', image: 'debian12', backups_enabled: true });
     expect(await balanceOf(world, olga.organization.id)).toBe(usd(50) - 24_658n);
 
     // The generated password is shown once on the server page, then never again.
@@ -131,7 +131,7 @@ describe('the create wizard', () => {
 
     await step(b, { step: 'plan', plan_id: world.catalogue.plans.small.id });
     await step(b, { step: 'app', app_id: '' });
-    await step(b, { step: 'image', image: 'linode/debian12' });
+    await step(b, { step: 'image', image: 'debian12' });
     const weak = await step(b, { step: 'access', password_mode: 'type', root_password: 'short' });
     expect(weak.status).toBe(422);
     expect(b.lastHtml).toContain('Use at least 11 characters.');
@@ -178,7 +178,7 @@ describe('the create wizard', () => {
       ['region', { region: 'us-east' }],
       ['plan', { plan_id: world.catalogue.plans.small.id }],
       ['app', { app_id: '' }],
-      ['image', { image: 'linode/debian12' }],
+      ['image', { image: 'debian12' }],
       ['access', { password_mode: 'generate' }],
       ['options', {}],
     ] as const)
@@ -218,7 +218,7 @@ describe('the create wizard', () => {
       ['region', { region: 'us-east' }],
       ['plan', { plan_id: world.catalogue.plans.small.id }],
       ['app', { app_id: '' }],
-      ['image', { image: 'linode/debian12' }],
+      ['image', { image: 'debian12' }],
     ] as const)
       await step(b, { step: s, ...f });
     expect(stepShown(b.lastHtml)).toBe('access');

@@ -1,7 +1,18 @@
 import type { z } from 'zod';
 import { CloudError, type CloudAddress, type CloudFirewall, type CloudInstance, type CloudProvider } from '../cloud.ts';
 import { createLinodeClient, type LinodeClientOptions } from './client.ts';
-import { addSeries, fromRules, toBackup, toImage, toInstance, toRegion, toRules, toScript, toType } from './mapping.ts';
+import {
+  addSeries,
+  fromRules,
+  imageIdIn,
+  toBackup,
+  toImage,
+  toInstance,
+  toRegion,
+  toRules,
+  toScript,
+  toType,
+} from './mapping.ts';
 import {
   accountSchema,
   backupSchema,
@@ -22,13 +33,14 @@ import {
 } from './types.ts';
 
 export { createLinodeClient, DEFAULT_BASE_URL, type LinodeClient, type LinodeClientOptions } from './client.ts';
-export { mapStatus, parseLinodeTime, priceMicros } from './mapping.ts';
+export { imageIdIn, imageIdOut, mapStatus, parseLinodeTime, priceMicros } from './mapping.ts';
 
 /**
  * Linode as a `CloudProvider` (src/providers/cloud.ts). What things mean for customers and
  * money is the domain's business; this file picks the calls, decides which ones may be
  * repeated, and what a create that may or may not have happened turns out to be. The
- * translation of shapes lives in mapping.ts.
+ * translation of shapes lives in mapping.ts, image ids included: the contract's are bare
+ * (`debian12`), Linode's wire ones `linode/debian12` (imageIdOut on what Linode answers, imageIdIn on what we send).
  */
 
 export type LinodeProviderOptions = Omit<LinodeClientOptions, 'baseUrl'> & { baseUrl?: string };
@@ -130,7 +142,7 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
       const body = {
         type: input.type,
         region: input.region,
-        image: input.image,
+        image: imageIdIn(input.image),
         label: input.label,
         root_pass: input.rootPassword,
         authorized_keys: input.authorizedKeys.length ? input.authorizedKeys : undefined,
@@ -181,7 +193,7 @@ export function createLinodeProvider(opts: LinodeProviderOptions): CloudProvider
     reboot: (id) => action(id, 'reboot'),
     rebuild: (id, input) =>
       action(id, 'rebuild', {
-        image: input.image,
+        image: imageIdIn(input.image),
         root_pass: input.rootPassword,
         authorized_keys: input.authorizedKeys.length ? input.authorizedKeys : undefined,
         booted: true,

@@ -24,8 +24,9 @@ import type {
 
 /**
  * Linode's wire shapes in the contract's words (src/providers/cloud.ts): statuses, ids as
- * strings, prices as exact micro-units, zone-less timestamps read as UTC, firewall rules.
- * Pure functions; index.ts calls them on answers it has already checked with the schemas.
+ * strings, image ids without Linode's name, prices as exact micro-units, zone-less timestamps
+ * read as UTC, firewall rules. Pure functions; index.ts calls them on answers it has already
+ * checked with the schemas.
  */
 
 type Instance = z.infer<typeof instanceSchema>;
@@ -84,6 +85,31 @@ function expandExponent(s: string): string {
   return `${sign}${digits.padEnd(point, '0').slice(0, point)}${digits.length > point ? '.' + digits.slice(point) : ''}`;
 }
 
+/** Linode's own public images are `linode/<name>`; the prefix names the provider and stays on the wire. */
+const PUBLIC_IMAGE = 'linode/';
+
+/**
+ * An image id as Linode sends it → the contract's id. Linode's public images lose their
+ * `linode/` prefix (`linode/debian12` → `debian12`), so nothing above the adapter (the API,
+ * pages, stored rows) ever shows the provider's name. Every other id keeps its shape
+ * (`private/123` for an account's own images, `any/all` in a StackScript's image list).
+ * `imageIdIn` is its inverse.
+ */
+export function imageIdOut(id: string): string {
+  const name = id.startsWith(PUBLIC_IMAGE) ? id.slice(PUBLIC_IMAGE.length) : '';
+  // Only a plain name is stripped, so that imageIdIn always finds the way back.
+  return name && !name.includes('/') ? name : id;
+}
+
+/**
+ * The contract's image id → the id Linode takes. An id without a `/` is one of Linode's public
+ * images (`debian12` → `linode/debian12`); an id with one is already Linode's (`private/123`,
+ * and the `linode/…` ids stored before the adapter dropped the prefix), and goes as it is.
+ */
+export function imageIdIn(id: string): string {
+  return id.includes('/') ? id : `${PUBLIC_IMAGE}${id}`;
+}
+
 export function toInstance(i: Instance): CloudInstance {
   return {
     id: String(i.id),
@@ -92,7 +118,7 @@ export function toInstance(i: Instance): CloudInstance {
     providerStatus: i.status,
     region: i.region,
     type: i.type,
-    image: i.image,
+    image: i.image === null ? null : imageIdOut(i.image),
     ipv4: i.ipv4,
     // Linode writes the SLAAC address with its /128; the contract holds addresses.
     ipv6: i.ipv6 ? i.ipv6.replace(/\/\d+$/, '') : null,
@@ -155,7 +181,7 @@ export const toRegion = (r: z.infer<typeof regionSchema>): CloudRegion => ({
 });
 
 export const toImage = (i: z.infer<typeof imageSchema>): CloudImage => ({
-  id: i.id,
+  id: imageIdOut(i.id),
   label: i.label,
   vendor: i.vendor,
   deprecated: i.deprecated,
@@ -166,7 +192,7 @@ export const toScript = (s: z.infer<typeof stackScriptSchema>): CloudScript => (
   id: String(s.id),
   label: s.label,
   description: s.description ?? '',
-  images: s.images,
+  images: s.images.map(imageIdOut),
   fields: s.user_defined_fields.map((f) => ({
     name: f.name,
     label: f.label,

@@ -33,7 +33,7 @@ export const Plan = z
 
 export const Image = z
   .object({
-    id: z.string().openapi({ example: 'linode/debian12', description: 'What a server create’s `image` takes.' }),
+    id: z.string().openapi({ example: 'debian12', description: 'What a server create’s `image` takes.' }),
     label: z.string().openapi({ example: 'Debian 12' }),
     vendor: z.string().nullable().openapi({ example: 'Debian' }),
   })

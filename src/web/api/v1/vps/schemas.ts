@@ -23,7 +23,7 @@ export const Instance = z
     memory_mb: z.number().int(),
     disk_gb: z.number().int(),
     transfer_gb: z.number().int(),
-    image: z.string().openapi({ example: 'linode/debian12', description: 'An image id of GET /images.' }),
+    image: z.string().openapi({ example: 'debian12', description: 'An image id of GET /images.' }),
     image_label: z.string(),
     app_id: z.uuid().nullable(),
     ipv4: z.array(z.string()),
@@ -81,7 +81,7 @@ export const CreateBody = z
     }),
     region: z.string().openapi({ example: 'us-east' }),
     plan_id: z.string().openapi({ format: 'uuid', description: 'A plan of GET /plans sold in `region`.' }),
-    image: z.string().openapi({ example: 'linode/debian12' }),
+    image: z.string().openapi({ example: 'debian12' }),
     root_password: z
       .string()
       .optional()
