@@ -53,6 +53,7 @@ export interface CloudRegion {
 }
 
 export interface CloudImage {
+  /** Neutral: no provider's name in it (`debian12`, not Linode's `linode/debian12`); the adapter translates. */
   id: string;
   label: string;
   vendor: string | null;
