@@ -360,6 +360,13 @@ const ENTRIES: Record<string, (key: string) => Requirement> = {
     record: serverRecord(k, 'running'),
     done: { status: 200, shows: '"type":"create"' },
   }),
+  // Issue 12: the server's hourly charges (vps_view, like the server); its first hour is one.
+  'GET /api/v1/vps/:id/charges': (k) => ({
+    auth: 'token',
+    permission: 'vps_view',
+    record: serverRecord(k, 'running'),
+    done: { status: 200, shows: '"capped":false' },
+  }),
   'GET /api/v1/vps/:id/backups': (k) => ({
     auth: 'token',
     permission: 'vps_view',

@@ -1460,6 +1460,18 @@ export const ROUTES: Record<string, Requirement> = {
         ),
     }),
   },
+  'GET /api/v1/billing/summary': {
+    auth: 'token',
+    permission: 'billing_view',
+    done: (c) => ({
+      status: 200,
+      effect: async (_c, out) =>
+        problem(
+          json(out).balance === toDecimal(await balanceOf(c, c.org), 2),
+          `the summary's balance ${JSON.stringify(json(out).balance)} is not the wallet's`,
+        ),
+    }),
+  },
   'GET /api/v1/wallet/transactions': {
     auth: 'token',
     permission: 'billing_view',

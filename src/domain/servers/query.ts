@@ -75,17 +75,17 @@ export async function getServer(deps: Reader, actor: Actor, id: string): Promise
   return toServerView(await serverRows(deps.db).where('s.id', '=', server.id).executeTakeFirstOrThrow());
 }
 
-/** What the server has cost this calendar month (charges less refunds, DB clock), and its hourly rate now. */
+/** What the server has cost this calendar month (charges less refunds, DB clock), the hours charged, and its hourly rate now. */
 export async function serverCosts(
   deps: Reader,
   actor: Actor,
   id: string,
-): Promise<{ thisMonth: bigint; hourly: bigint; currency: string }> {
+): Promise<{ thisMonth: bigint; hours: number; hourly: bigint; currency: string }> {
   const view = await getServer(deps, actor, id);
   const month = sql<Date>`date_trunc('month', now())`;
   const charged = await deps.db
     .selectFrom('server_charges')
-    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
+    .select([sql<string>`coalesce(sum(amount), 0)`.as('total'), sql<number>`count(*)::int`.as('hours')])
     .where('server_id', '=', view.id)
     .where('hour_start', '>=', month)
     .executeTakeFirstOrThrow();
@@ -98,6 +98,7 @@ export async function serverCosts(
   const live = view.status !== 'deleted' && view.status !== 'failed';
   return {
     thisMonth: BigInt(charged.total) - BigInt(refunded.total),
+    hours: charged.hours,
     hourly: live ? view.hourlyPrice : 0n,
     currency: view.currency,
   };

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { organizationServerSummary } from '../../../../domain/servers/summary.ts';
+import { billingSummary } from '../../../../domain/wallets/summary.ts';
 import { dailySpend, walletSummary } from '../../../../domain/wallets/spend.ts';
 import {
   continueTopUp,
@@ -40,18 +41,20 @@ export function billingPages(deps: AppDeps, view: Renderer) {
   async function overview(c: Context) {
     const wallet = await walletFor(deps.db, actorOf(c));
     const now = deps.clock.now();
-    const [summary, series, recent, inProgress, limits, servers] = await Promise.all([
+    const [summary, series, recent, inProgress, limits, servers, glance] = await Promise.all([
       walletSummary(deps.db, wallet, now),
       dailySpend(deps.db, wallet, now, c.var.auth!.user.timezone),
       listWalletLines(deps.db, wallet, {}, { limit: RECENT }),
       topUpsInProgress(deps.db, wallet),
       topUpLimits(deps.db),
       organizationServerSummary(deps.db, wallet.organizationId),
+      billingSummary(deps.db, wallet, now),
     ]);
     return {
       wallet,
       summary,
       servers,
+      runway: { days: glance.runwayDays, burn: glance.hourlyBurn },
       chart: spendChart(series, wallet.currency),
       recent: recent.lines,
       more: recent.nextCursor !== null,
