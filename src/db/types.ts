@@ -214,6 +214,7 @@ export interface Database {
   firewall_servers: FirewallServersTable;
   notes: NotesTable;
   server_drift: ServerDriftTable;
+  billing_runs: BillingRunsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -598,6 +599,8 @@ export interface ServerChargesTable {
   rate: Money;
   currency: string;
   ledger_transaction_id: string | null;
+  /** The billing run that wrote it; null for the first hour (charged at create). */
+  billing_run_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -683,4 +686,27 @@ export interface ServerDriftTable {
   label: string | null;
   detected_at: Timestamp;
   resolved_at: NullableTimestamp;
+}
+
+export type BillingRunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type BillingRunTrigger = 'schedule' | 'catch_up' | 'admin';
+
+export interface BillingRunsTable {
+  id: Generated<string>;
+  hour_start: Timestamp;
+  status: Generated<BillingRunStatus>;
+  trigger: BillingRunTrigger;
+  requested_by: string | null;
+  worker: string | null;
+  instances_charged: Generated<number>;
+  amount: Money;
+  currency: string;
+  zero_charges: Generated<number>;
+  skipped: Generated<number>;
+  skipped_reasons: ColumnType<Record<string, number>, string | undefined, string>;
+  errors: ColumnType<string[], string | undefined, string>;
+  duration_ms: number | null;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
 }

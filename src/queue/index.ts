@@ -16,6 +16,13 @@ export const queues = {
   'servers.sync': z.object({}).passthrough(),
   'servers.reconcile': z.object({}).passthrough(),
   'catalogue.refresh': z.object({}).passthrough(),
+  // One clock hour billed (src/domain/metering/hourly.ts). No hour: the schedule or the catch-up
+  // on start, which bill every missed hour up to the current one; runId: a run staff started.
+  'billing.hourly': z.object({
+    hour: z.iso.datetime().optional(),
+    runId: z.uuid().optional(),
+    trigger: z.enum(['schedule', 'catch_up', 'admin']).optional(),
+  }),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -28,6 +35,7 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'servers.sync': '* * * * *',
   'servers.reconcile': '40 * * * *',
   'catalogue.refresh': '10 */6 * * *',
+  'billing.hourly': '5 * * * *',
 };
 
 export interface JobQueue {
