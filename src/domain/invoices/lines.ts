@@ -8,7 +8,9 @@ import type { LedgerKind } from '../../db/types.ts';
  *
  * Receipts have `item` lines. Statements have, in order: one `opening_balance`, one
  * `transaction` per ledger transaction on the wallet in the month (with the running balance
- * after it), one `closing_balance`, then one `total` per category (see statements.ts).
+ * after it), one `server_usage` per server whose hourly charges were folded out of the
+ * transactions (issue 12: hours and amount for the month, no running balance), one
+ * `closing_balance`, then one `total` per category (see statements.ts).
  */
 export const TOTAL_CATEGORIES = ['credits', 'charges', 'refunds'] as const;
 export type TotalCategory = (typeof TOTAL_CATEGORIES)[number];
@@ -24,6 +26,18 @@ export type InvoiceLine =
       amount: bigint;
       balance: bigint;
       transaction_id: string;
+    }
+  | {
+      type: 'server_usage';
+      description: string;
+      /** The last posting folded into the line. */
+      date: Date;
+      server_id: string;
+      label: string;
+      /** Clock hours charged (capped, zero hours included). */
+      hours: number;
+      /** Signed, as on the wallet: negative. */
+      amount: bigint;
     }
   | { type: 'closing_balance'; description: string; date: Date; balance: bigint }
   | { type: 'total'; description: string; category: TotalCategory; amount: bigint };

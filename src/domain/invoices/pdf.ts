@@ -94,6 +94,7 @@ function write(doc: PDFKit.PDFDocument, inv: Invoice) {
     if (s.opening) rows.push([day(s.opening.date), s.opening.description, '', '', money(s.opening.balance)]);
     for (const t of s.transactions)
       rows.push([day(t.date), t.description, KIND_LABELS[t.kind] ?? t.kind, amount(t.amount), money(t.balance)]);
+    for (const l of s.servers) rows.push([day(l.date), l.description, 'Server usage', amount(l.amount), '']);
     if (s.closing)
       rows.push([day(new Date(s.closing.date.getTime() - 1)), s.closing.description, '', '', money(s.closing.balance)]);
     table(doc, cols, rows);
@@ -110,7 +111,7 @@ function write(doc: PDFKit.PDFDocument, inv: Invoice) {
     .fontSize(8)
     .fillColor('#555555')
     .text(
-      `Amounts in ${inv.currency}. Dates are UTC. ${inv.kind === 'receipt' ? 'Paid in full; the amount was credited to the prepaid wallet.' : 'This statement lists the movements of the prepaid wallet; each top-up has its own receipt.'}`,
+      `Amounts in ${inv.currency}. Dates are UTC. ${inv.kind === 'receipt' ? 'Paid in full; the amount was credited to the prepaid wallet.' : 'This statement lists the movements of the prepaid wallet; each top-up has its own receipt.'}${inv.kind === 'statement' && s.servers.length ? ' Hourly server charges are summed per server for the month (hours and amount); the balance column is the wallet balance after each other movement.' : ''}`,
       MARGIN,
       doc.y,
       { width: WIDTH },

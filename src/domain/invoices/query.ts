@@ -94,6 +94,7 @@ export function invoiceSections(lines: InvoiceLine[]) {
   return {
     items: of('item'),
     transactions: of('transaction'),
+    servers: of('server_usage'),
     opening: of('opening_balance')[0] ?? null,
     closing: of('closing_balance')[0] ?? null,
     totals: of('total'),

@@ -6,6 +6,7 @@ import type { Deps } from '../deps.ts';
 import { insertInvoice } from './issue.ts';
 import type { InvoiceLine, TotalCategory } from './lines.ts';
 import { buyerDetails, sellerDetails } from './parties.ts';
+import { serverUsage } from './usage.ts';
 
 /**
  * Monthly statements (BILLING.md "Invoices"): for one organization and one closed UTC
@@ -84,7 +85,7 @@ export async function issueStatement(
         .select(['id', 'currency'])
         .where('organization_id', '=', organizationId)
         .executeTakeFirstOrThrow();
-      const lines = await statementLines(trx, wallet.id, period);
+      const lines = await statementLines(trx, { walletId: wallet.id, organizationId }, period);
       const charges = lines.find((l) => l.type === 'total' && l.category === 'charges');
       return insertInvoice(trx, {
         organizationId,
@@ -118,8 +119,12 @@ function findStatement(db: DbOrTx, organizationId: string, periodStart: Date) {
     .executeTakeFirst();
 }
 
-/** The statement's lines, read from the wallet's ledger entries. */
-async function statementLines(db: DbOrTx, walletId: string, period: Month): Promise<InvoiceLine[]> {
+/** The statement's lines, read from the wallet's ledger entries (hourly server charges folded per server: usage.ts). */
+async function statementLines(
+  db: DbOrTx,
+  { walletId, organizationId }: { walletId: string; organizationId: string },
+  period: Month,
+): Promise<InvoiceLine[]> {
   const opening = await db
     .selectFrom('ledger_entries')
     .select((eb) => eb.fn.coalesce(eb.fn.sum<bigint | null>('amount'), sql<bigint>`0`).as('total'))
@@ -140,6 +145,13 @@ async function statementLines(db: DbOrTx, walletId: string, period: Month): Prom
     .orderBy('first_seq')
     .execute();
 
+  const usage = await serverUsage(
+    db,
+    organizationId,
+    period,
+    rows.map((r) => ({ id: r.id, kind: r.kind, amount: BigInt(r.amount), created_at: r.created_at })),
+  );
+
   let balance = BigInt(opening.total);
   const totals: Record<TotalCategory, bigint> = { credits: 0n, charges: 0n, refunds: 0n };
   const lines: InvoiceLine[] = [
@@ -149,6 +161,8 @@ async function statementLines(db: DbOrTx, walletId: string, period: Month): Prom
     const amount = BigInt(r.amount);
     balance += amount;
     totals[CATEGORY_OF[r.kind]] += amount;
+    // Folded into its server's line below; the running balance after the next line still counts it.
+    if (usage.folded.has(r.id)) continue;
     lines.push({
       type: 'transaction',
       description: r.description,
@@ -159,6 +173,7 @@ async function statementLines(db: DbOrTx, walletId: string, period: Month): Prom
       transaction_id: r.id,
     });
   }
+  lines.push(...usage.lines);
   lines.push({ type: 'closing_balance', description: 'Closing balance', date: period.end, balance });
   for (const category of ['credits', 'charges', 'refunds'] as const)
     lines.push({ type: 'total', description: TOTAL_LABELS[category], category, amount: totals[category] });

@@ -44,9 +44,10 @@ export const InvoiceSummary = z
 
 const Line = z
   .object({
-    type: z
-      .enum(['item', 'transaction'])
-      .openapi({ description: '`item`: what a receipt is for; `transaction`: one ledger transaction on a statement.' }),
+    type: z.enum(['item', 'transaction', 'server_usage']).openapi({
+      description:
+        '`item`: what a receipt is for; `transaction`: one ledger transaction on a statement; `server_usage`: a server’s hourly charges of the month summed (with `server_id` and `hours`, no balance).',
+    }),
     date: Timestamp.nullable(),
     description: z.string(),
     kind: z
@@ -58,6 +59,8 @@ const Line = z
         'Signed (positive adds to the wallet), exact: 2 decimals, or 6 when not whole cents (hourly charges).',
     }),
     balance: Money.nullable().openapi({ description: 'Statements: the wallet balance after this line.' }),
+    server_id: z.uuid().optional().openapi({ description: '`server_usage` lines: the server.' }),
+    hours: z.number().int().optional().openapi({ description: '`server_usage` lines: clock hours charged.' }),
   })
   .openapi('InvoiceLine');
 
@@ -117,6 +120,16 @@ export function presentInvoice(i: InvoiceRow): z.infer<typeof Invoice> {
         kind: l.kind,
         amount: exact(l.amount),
         balance: dec(l.balance),
+      })),
+      ...s.servers.map((l) => ({
+        type: 'server_usage',
+        date: l.date.toISOString(),
+        description: l.description,
+        kind: 'vps_charge',
+        amount: exact(l.amount),
+        balance: null,
+        server_id: l.server_id,
+        hours: l.hours,
       })),
     ],
     opening_balance: s.opening ? dec(s.opening.balance) : null,
