@@ -2,6 +2,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
+import { billingReadiness, MAX_BILLING_LAG_SECONDS } from './domain/operations/billing-readiness.ts';
 import { paypalApprovalOrigins } from './providers/paypal/index.ts';
 import { adminArea } from './web/pages/admin/index.ts';
 import { impersonationArea } from './web/pages/admin/impersonation.ts';
@@ -39,17 +40,29 @@ export function createApp(deps: AppDeps) {
   app.use('/static/vendor/*', immutable, serveStatic({ root: './' }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  // Ready: the database answers, migrations are applied, the queue runs, and hourly billing
+  // is not more than two hours behind while something is owed (domain/operations/billing-readiness.ts).
   app.get('/ready', async (c) => {
-    const checks = { database: false, migrations: false, jobs: deps.queueHealthy() };
+    const checks = { database: false, migrations: false, jobs: deps.queueHealthy(), billing: false };
+    let billing: { last_billed_hour: string | null; billing_lag_seconds: number | null } = {
+      last_billed_hour: null,
+      billing_lag_seconds: null,
+    };
     try {
       await sql`select 1`.execute(db);
       checks.database = true;
       checks.migrations = await migrationsCurrent(db);
+      const b = await billingReadiness(db);
+      checks.billing = !b.late;
+      billing = { last_billed_hour: b.lastBilledHour?.toISOString() ?? null, billing_lag_seconds: b.lagSeconds };
     } catch {
       // reported below
     }
     const ready = Object.values(checks).every(Boolean);
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+    return c.json(
+      { status: ready ? 'ready' : 'not_ready', checks, ...billing, billing_lag_limit_seconds: MAX_BILLING_LAG_SECONDS },
+      ready ? 200 : 503,
+    );
   });
 
   // The JSON API: bearer tokens only, never cookies, so no CSRF surface.

@@ -100,7 +100,13 @@ describe('health', () => {
     expect(await (await ctx.app.request('/health')).json()).toEqual({ status: 'ok' });
     const ready = await ctx.app.request('/ready');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true, jobs: true } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: true, migrations: true, jobs: true, billing: true },
+      last_billed_hour: null,
+      billing_lag_seconds: 0,
+      billing_lag_limit_seconds: 7200,
+    });
   });
 });
 
