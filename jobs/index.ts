@@ -1,5 +1,6 @@
 import { queues, schedules, type QueueName } from '../src/queue/index.ts';
 import type { Services } from '../src/services.ts';
+import { billHourJob } from './bill-hour.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { reconcilePaymentsJob } from './reconcile-payments.ts';
@@ -25,5 +26,8 @@ export async function registerJobs(deps: Services): Promise<void> {
   await work('servers.follow', (data) => followServerJob(deps, queues['servers.follow'].parse(data)));
   await work('servers.sync', (_data, id) => syncServersJob(deps, id));
   await work('servers.reconcile', (_data, id) => reconcileServersJob(deps, id));
+  await work('billing.hourly', (data, id) => billHourJob(deps, queues['billing.hourly'].parse(data), id));
   for (const [name, cron] of Object.entries(schedules)) await boss.schedule(name, cron, {}, { tz: 'UTC' });
+  // Hours missed while no worker ran are billed now, not at the next schedule.
+  await deps.queue.enqueue(deps.db, 'billing.hourly', { trigger: 'catch_up' }, { singletonKey: 'billing.catch-up' });
 }
