@@ -46,6 +46,8 @@ export interface HourlyOptions {
   requestedBy?: string | null;
   /** A queued run (startBillingRun) to carry out. */
   runId?: string;
+  /** Servers per batch (default BATCH_SERVERS). */
+  batchServers?: number;
 }
 
 interface Totals {
@@ -90,7 +92,7 @@ export async function runHourlyBilling(deps: EngineDeps, opts: HourlyOptions): P
       if (!claimed) return (await readRun(conn, opts.runId!))!;
       const started = Date.now();
       try {
-        const totals = await chargeHour(conn, { hour, runId: claimed });
+        const totals = await chargeHour(conn, { hour, runId: claimed, batchServers: opts.batchServers });
         const skipped = await skippedServers(conn, hour);
         const row = await conn
           .updateTable('billing_runs')
@@ -179,7 +181,10 @@ const existedDuring = (hour: Date) => sql`
  * charged. Safe to call concurrently and again (each batch skips servers already charged).
  * `runId` is written on the charge rows and ledger details.
  */
-export async function chargeHour(db: Db | DbOrTx, opts: { hour: Date; runId: string }): Promise<Totals> {
+export async function chargeHour(
+  db: Db | DbOrTx,
+  opts: { hour: Date; runId: string; batchServers?: number | undefined },
+): Promise<Totals> {
   const { hour, runId } = opts;
   const orgs = await sql<{ organization_id: string; n: string }>`
     select s.organization_id, count(*) as n
@@ -194,7 +199,7 @@ export async function chargeHour(db: Db | DbOrTx, opts: { hour: Date; runId: str
   for (const o of orgs.rows) {
     batch.push(o.organization_id);
     size += Number(o.n);
-    if (size >= BATCH_SERVERS) {
+    if (size >= (opts.batchServers ?? BATCH_SERVERS)) {
       batches.push(batch);
       batch = [];
       size = 0;
