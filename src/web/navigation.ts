@@ -78,6 +78,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Activity log', href: '/admin/activity', needs: staff },
       { label: 'Fraud screening', href: '/admin/fraud', needs: staff },
       { label: 'Billing', href: '/admin/billing', needs: staff },
+      { label: 'Billing runs', href: '/admin/billing/runs', needs: staff },
       { label: 'Servers', href: '/admin/servers', needs: staff },
       { label: 'Server providers', href: '/admin/providers', needs: staff },
       { label: 'Server plans', href: '/admin/plans', needs: staff },

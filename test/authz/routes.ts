@@ -126,6 +126,27 @@ const problem = (ok: boolean, what: string) => (ok ? null : what);
 const db = (c: Call) => c.fx.ctx.db;
 const me = (c: Call) => c.me!;
 
+// Billing runs: a past clock hour no other call has used, a queued run to read, and whether a run of an hour exists.
+let runHours = 1_000;
+const pastHour = () => new Date((Math.floor(Date.now() / 3_600_000) - ++runHours) * 3_600_000).toISOString();
+async function queuedRun(c: Call) {
+  const row = await db(c)
+    .insertInto('billing_runs')
+    .values({ hour_start: new Date(pastHour()), status: 'queued', trigger: 'admin', currency: 'USD' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+const runOf = async (c: Call, hour: string) =>
+  problem(
+    (await db(c)
+      .selectFrom('billing_runs')
+      .select('id')
+      .where('hour_start', '=', new Date(hour))
+      .executeTakeFirst()) !== undefined,
+    `no run of ${hour} was queued`,
+  );
+
 // Records, made fresh for every call that names one.
 const orgMember: Requirement['record'] = {
   of: 'org',
@@ -1568,6 +1589,35 @@ export const ROUTES: Record<string, Requirement> = {
     auth: 'admin',
     params: (c) => ({ id: c.fx.globex.id }),
     done: page('Billing: Globex Corporation', 'name="adjustment_id"'),
+  },
+  // Billing runs (issue 12): each permitted start names a past hour of its own, so none is busy.
+  'GET /admin/billing/runs': { auth: 'admin', done: page('Billing runs', 'Start a run') },
+  'POST /admin/billing/runs': {
+    auth: 'admin',
+    setup: async () => ({ hour: pastHour().slice(0, 16) }),
+    body: (c) => ({ hour: c.made.hour! }),
+    done: (c) => ({
+      status: 303,
+      location: /^\/admin\/billing\/runs\/[0-9a-f-]{36}$/,
+      effect: () => runOf(c, `${c.made.hour}:00.000Z`),
+    }),
+  },
+  'GET /admin/billing/runs/:id': {
+    auth: 'admin',
+    params: async (c) => ({ id: await queuedRun(c) }),
+    done: page('Billing run', 'Organizations charged'),
+  },
+  'GET /api/v1/admin/billing/runs': { auth: 'admin-token', done: { status: 200, shows: '"has_more"' } },
+  'POST /api/v1/admin/billing/runs': {
+    auth: 'admin-token',
+    setup: async () => ({ hour: pastHour() }),
+    body: (c) => ({ hour: c.made.hour! }),
+    done: (c) => ({ status: 202, shows: '"status":"queued"', effect: () => runOf(c, c.made.hour!) }),
+  },
+  'GET /api/v1/admin/billing/runs/:id': {
+    auth: 'admin-token',
+    params: async (c) => ({ id: await queuedRun(c) }),
+    done: (c) => ({ status: 200, shows: `"id":"${c.params.id}"` }),
   },
   'POST /admin/billing/organizations/:id/adjustments': {
     auth: 'admin',

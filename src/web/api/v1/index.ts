@@ -31,6 +31,7 @@ import { vpsChargeRoutes } from './vps/charges.ts';
 import { vpsFirewallRoutes } from './vps/firewalls.ts';
 import { vpsRoutes } from './vps/routes.ts';
 import { adminServerRoutes } from './admin/servers/routes.ts';
+import { adminBillingRunRoutes } from './admin/billing-runs/routes.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -76,6 +77,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', vpsFirewallRoutes(deps));
   api.route('/', vpsChargeRoutes(deps));
   api.route('/', adminServerRoutes(deps));
+  api.route('/', adminBillingRunRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
   api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));

@@ -6,6 +6,7 @@ import type { AppDeps } from '../../context.ts';
 import type { Renderer } from '../../render.ts';
 import { adminActivityPages } from './activity.ts';
 import { adminBillingPages } from './billing.ts';
+import { adminBillingRunPages } from './billing-runs.ts';
 import { planPages } from './catalogue/plans.ts';
 import { providerPages } from './catalogue/providers.ts';
 import { serverSettingsPages } from './catalogue/settings.ts';
@@ -53,6 +54,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/', adminActivityPages(deps, view));
   app.route('/fraud', adminFraudPages(deps, view));
   app.route('/billing/payments', adminPaymentPages(deps, view));
+  app.route('/billing/runs', adminBillingRunPages(deps, view));
   app.route('/billing', adminBillingPages(deps, view));
   app.route('/providers', providerPages(deps, view));
   app.route('/plans', planPages(deps, view));
