@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
 import { invalidCursor, keysetPage, type PageRequest } from '../../db/paging.ts';
 import type { Actor } from '../access/actor.ts';
@@ -50,4 +51,46 @@ export async function listServerCharges(
   }));
   const { rows: kept, nextCursor } = keysetPage(items, page.limit, (c) => c.hourStart.toISOString());
   return { items: kept, nextCursor };
+}
+
+export interface ChargedServer {
+  serverId: string;
+  label: string;
+  hours: number;
+  amount: bigint;
+}
+
+/**
+ * The servers behind the wallet's hourly `vps_charge` postings (one posting per organization
+ * and hour): per posting id, each server with its hours and amount, for the transaction list's
+ * expandable lines. Only postings of `organizationId` are read; the caller holds its wallet.
+ */
+export async function serversCharged(
+  db: DbOrTx,
+  organizationId: string,
+  transactionIds: readonly string[],
+): Promise<Map<string, ChargedServer[]>> {
+  const out = new Map<string, ChargedServer[]>();
+  if (!transactionIds.length) return out;
+  const rows = await db
+    .selectFrom('server_charges as c')
+    .innerJoin('servers as s', 's.id', 'c.server_id')
+    .select([
+      'c.ledger_transaction_id as id',
+      'c.server_id',
+      's.label',
+      sql<number>`count(*)::int`.as('hours'),
+      sql<string>`sum(c.amount)`.as('amount'),
+    ])
+    .where('c.organization_id', '=', organizationId)
+    .where('c.ledger_transaction_id', 'in', [...transactionIds])
+    .groupBy(['c.ledger_transaction_id', 'c.server_id', 's.label'])
+    .orderBy('s.label')
+    .execute();
+  for (const r of rows)
+    out.set(r.id!, [
+      ...(out.get(r.id!) ?? []),
+      { serverId: r.server_id, label: r.label, hours: r.hours, amount: BigInt(r.amount) },
+    ]);
+  return out;
 }

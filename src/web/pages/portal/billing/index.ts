@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { organizationServerSummary } from '../../../../domain/servers/summary.ts';
 import { billingSummary } from '../../../../domain/wallets/summary.ts';
+import { serversCharged } from '../../../../domain/servers/usage.ts';
 import { dailySpend, walletSummary } from '../../../../domain/wallets/spend.ts';
 import {
   continueTopUp,
@@ -50,8 +51,14 @@ export function billingPages(deps: AppDeps, view: Renderer) {
       organizationServerSummary(deps.db, wallet.organizationId),
       billingSummary(deps.db, wallet, now),
     ]);
+    const charged = await serversCharged(
+      deps.db,
+      wallet.organizationId,
+      recent.lines.filter((l) => l.kind === 'vps_charge').map((l) => l.transactionId),
+    );
     return {
       wallet,
+      charged,
       summary,
       servers,
       runway: { days: glance.runwayDays, burn: glance.hourlyBurn },

@@ -8,6 +8,7 @@ import {
 } from '../../../../domain/wallets/wallet.ts';
 import { KIND_LABELS, LEDGER_KINDS } from '../../../../domain/ledger/kinds.ts';
 import { ValidationError } from '../../../../lib/errors.ts';
+import { serversCharged } from '../../../../domain/servers/usage.ts';
 import type { AppDeps } from '../../../context.ts';
 import type { Renderer } from '../../../render.ts';
 import { actorOf } from '../../../actor.ts';
@@ -38,9 +39,15 @@ export function transactionPages(deps: AppDeps, view: Renderer) {
     const page = filter
       ? await listWalletLines(deps.db, wallet, filter, { limit: PAGE, cursor: c.req.query('cursor') || null })
       : { lines: [], nextCursor: null };
+    const charged = await serversCharged(
+      deps.db,
+      wallet.organizationId,
+      page.lines.filter((l) => l.kind === 'vps_charge').map((l) => l.transactionId),
+    );
     const data = {
       wallet,
       lines: page.lines,
+      charged,
       nextCursor: page.nextCursor,
       first: !c.req.query('cursor'),
       query,
