@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingLag, getBillingRun, listBillingRuns, startBillingRun } from '../../src/domain/metering/runs.ts';
 import { AppError } from '../../src/lib/errors.ts';
+import { billHourJob } from '../../jobs/bill-hour.ts';
+import { readRun } from '../../src/domain/metering/runs.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, uniqueEmail } from '../helpers/people.ts';
 import { actorFor, staffActor } from '../servers/helpers.ts';
@@ -79,5 +81,29 @@ describe('billing runs started by staff', () => {
     const { now } = (await sql<{ now: Date }>`select now() as now`.execute(ctx.db)).rows[0]!;
     const expected = Math.floor((now.getTime() - threeAgo.getTime() - 3_600_000) / 1000);
     expect(Math.abs(lag.lagSeconds - expected)).toBeLessThanOrEqual(2);
+  });
+
+  it('the billing.hourly job carries out a queued run, and the schedule bills only hours not yet billed', async () => {
+    const queued = (await listBillingRuns(ctx.db, staff, { limit: 10 })).items.find(
+      (r) => r.status === 'queued' && r.hourStart.getTime() === current.getTime(),
+    )!;
+    const summary = await billHourJob(
+      ctx.deps,
+      { hour: current.toISOString(), runId: queued.id, trigger: 'admin' },
+      null,
+    );
+    expect(summary).toEqual({ hours: 1, instances: 0, amount: 0n });
+    expect(await readRun(ctx.db, queued.id)).toMatchObject({
+      status: 'succeeded',
+      worker: expect.stringMatching(/:\d+$/),
+    });
+    // Nothing was ever created here: the schedule has no earlier hour to bill, and the current one is done.
+    expect(await billHourJob(ctx.deps, {}, null)).toEqual({ hours: 0, instances: 0, amount: 0n });
+    const jobRuns = await ctx.db
+      .selectFrom('job_runs')
+      .select('status')
+      .where('queue', '=', 'billing.hourly')
+      .execute();
+    expect(jobRuns.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
   });
 });
