@@ -21,6 +21,10 @@ export interface UsersTable {
   totp_last_step: ColumnType<string, string | number | undefined, string | number>;
   active_organization_id: string | null;
   last_sign_in_at: NullableTimestamp;
+  /** Email categories the user chose to receive (security mail is always sent). */
+  notify_billing: Generated<boolean>;
+  notify_maintenance: Generated<boolean>;
+  notify_general: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
