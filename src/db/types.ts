@@ -212,6 +212,7 @@ export interface Database {
   servers: ServersTable;
   server_billing_periods: ServerBillingPeriodsTable;
   server_charges: ServerChargesTable;
+  server_month_charges: ServerMonthChargesTable;
   server_charge_refunds: ServerChargeRefundsTable;
   server_actions: ServerActionsTable;
   firewalls: FirewallsTable;
@@ -219,6 +220,18 @@ export interface Database {
   notes: NotesTable;
   server_drift: ServerDriftTable;
   billing_runs: BillingRunsTable;
+  dunning_cases: DunningCasesTable;
+  dunning_steps: DunningStepsTable;
+  billing_reminders: BillingRemindersTable;
+  billing_runway_marks: BillingRunwayMarksTable;
+  transfer_runs: TransferRunsTable;
+  transfer_readings: TransferReadingsTable;
+  transfer_region_prices: TransferRegionPricesTable;
+  transfer_packs: TransferPacksTable;
+  transfer_credits: TransferCreditsTable;
+  transfer_accruals: TransferAccrualsTable;
+  transfer_month_closes: TransferMonthClosesTable;
+  transfer_credit_draws: TransferCreditDrawsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -608,6 +621,13 @@ export interface ServerChargesTable {
   created_at: Timestamp;
 }
 
+/** What a server was charged in a UTC month; kept by a trigger on server_charges (migration 0019). */
+export interface ServerMonthChargesTable {
+  server_id: string;
+  month: Date;
+  charged: Money;
+}
+
 export interface ServerChargeRefundsTable {
   server_id: string;
   hour_start: Timestamp;
@@ -713,4 +733,201 @@ export interface BillingRunsTable {
   created_at: Timestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+}
+
+/** Reminders emailed to an organization's billing contacts, one per kind and UTC day (notifications/reminders.ts). */
+export type BillingReminderKind = 'low_balance' | 'runway_7' | 'runway_3';
+
+export interface BillingRemindersTable {
+  organization_id: string;
+  kind: BillingReminderKind;
+  /** The UTC day, `YYYY-MM-DD` (written and read as text). */
+  day: ColumnType<Date, string, string>;
+  balance: Money;
+  hourly_burn: Money;
+  emails: Generated<number>;
+  sent_at: Timestamp;
+}
+
+/** Runway thresholds (days) an organization was told of; deleted when its runway is back above (re-armed). */
+export interface BillingRunwayMarksTable {
+  organization_id: string;
+  days: number;
+  marked_at: Timestamp;
+}
+
+// Network transfer (egress) billing: src/domain/transfer, migration 0017. Bytes are bigint.
+export type TransferRunKind = 'hourly' | 'close';
+export type TransferRunStatus = 'running' | 'succeeded' | 'failed';
+export type TransferRunTrigger = 'schedule' | 'catch_up' | 'admin' | 'test';
+export type TransferCreditSource = 'pack' | 'grant' | 'close_return';
+type Bytes = ColumnType<bigint, bigint | undefined, bigint>;
+
+export interface TransferRunsTable {
+  id: Generated<string>;
+  kind: TransferRunKind;
+  period_start: Timestamp;
+  status: Generated<TransferRunStatus>;
+  trigger: TransferRunTrigger;
+  worker: string | null;
+  servers_read: Generated<number>;
+  read_errors: Generated<number>;
+  pools_charged: Generated<number>;
+  bytes_charged: Bytes;
+  credit_bytes: Bytes;
+  amount: Money;
+  errors: ColumnType<string[], string | undefined, string>;
+  duration_ms: number | null;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface TransferReadingsTable {
+  server_id: string;
+  hour_start: Timestamp;
+  month: ColumnType<Date, Date | string, Date | string>;
+  organization_id: string;
+  provider_id: string;
+  region: string;
+  used_bytes: Bytes;
+  read_at: Timestamp;
+  run_id: string | null;
+}
+
+export interface TransferRegionPricesTable {
+  provider_id: string;
+  region_id: string;
+  price_per_gb: Money;
+  currency: string;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface TransferPacksTable {
+  id: Generated<string>;
+  name: string;
+  size_gb: number;
+  price: Money;
+  currency: string;
+  active: Generated<boolean>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TransferCreditsTable {
+  id: Generated<string>;
+  organization_id: string;
+  source: TransferCreditSource;
+  pack_id: string | null;
+  ledger_transaction_id: string | null;
+  reason: string | null;
+  granted_by: string | null;
+  total_bytes: Bytes;
+  remaining_bytes: Bytes;
+  idempotency_key: string;
+  created_at: Timestamp;
+}
+
+export interface TransferAccrualsTable {
+  id: Generated<string>;
+  organization_id: string;
+  provider_id: string;
+  region: string;
+  hour_start: Timestamp;
+  month: ColumnType<Date, Date | string, Date | string>;
+  used_bytes: Bytes;
+  included_bytes: Bytes;
+  overage_bytes: Bytes;
+  billed_bytes: Bytes;
+  credit_bytes: Bytes;
+  wallet_bytes: Bytes;
+  price_per_gb: Money;
+  amount: Money;
+  currency: string;
+  ledger_transaction_id: string | null;
+  run_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface TransferMonthClosesTable {
+  id: Generated<string>;
+  organization_id: string;
+  provider_id: string;
+  region: string;
+  month: ColumnType<Date, Date | string, Date | string>;
+  used_bytes: Bytes;
+  included_bytes: Bytes;
+  overage_bytes: Bytes;
+  accrued_bytes: Bytes;
+  delta_bytes: Bytes;
+  credit_bytes: Bytes;
+  wallet_bytes: Bytes;
+  price_per_gb: Money;
+  amount: Money;
+  currency: string;
+  ledger_transaction_id: string | null;
+  returned_credit_id: string | null;
+  run_id: string | null;
+  closed_at: Timestamp;
+}
+
+export interface TransferCreditDrawsTable {
+  id: Generated<string>;
+  credit_id: string;
+  accrual_id: string | null;
+  close_id: string | null;
+  bytes: Bytes;
+  created_at: Timestamp;
+}
+
+// Dunning (migrations/2026_12_03_0016_create_dunning.ts, src/domain/dunning).
+export type DunningStep =
+  | 'opened'
+  | 'arrears_notice'
+  | 'suspend_server'
+  | 'suspension'
+  | 'final_notice'
+  | 'delete_server'
+  | 'termination'
+  | 'resume_server'
+  | 'lifted'
+  | 'exempted'
+  | 'exemption_removed'
+  | 'deadline_extended';
+
+export interface DunningCasesTable {
+  id: Generated<string>;
+  organization_id: string;
+  arrears_since: Timestamp;
+  last_notice_at: NullableTimestamp;
+  notices: Generated<number>;
+  suspended_at: NullableTimestamp;
+  final_notice_at: NullableTimestamp;
+  final_notice_deadline: NullableTimestamp;
+  terminated_at: NullableTimestamp;
+  exempt_reason: string | null;
+  exempted_by: string | null;
+  exempted_at: NullableTimestamp;
+  extended_until: NullableTimestamp;
+  extended_by: string | null;
+  extended_at: NullableTimestamp;
+  extend_reason: string | null;
+  lifted_at: NullableTimestamp;
+  claimed_until: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface DunningStepsTable {
+  id: Generated<string>;
+  case_id: string;
+  organization_id: string;
+  step: DunningStep;
+  key: Generated<string>;
+  outcome: 'done' | 'failed';
+  server_id: string | null;
+  error: string | null;
+  actor_user_id: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: Timestamp;
 }

@@ -166,6 +166,13 @@ export async function engineProblems(db: DbOrTx): Promise<string[]> {
         on c.ledger_transaction_id = t.id
      where t.kind = 'vps_charge' and coalesce(e.total, 0) <> coalesce(c.total, 0)
     union all
+    select 'month total of ' || coalesce(m.server_id, c.server_id) || ' ' || coalesce(m.month, c.month) || ' is '
+           || coalesce(m.charged, 0) || ' but its charges sum to ' || coalesce(c.total, 0)
+      from server_month_charges m
+      full join (select server_id, date_trunc('month', hour_start at time zone 'UTC')::date as month, sum(amount) as total
+                   from server_charges group by 1, 2) c on c.server_id = m.server_id and c.month = m.month
+     where coalesce(m.charged, -1) <> coalesce(c.total, -1)
+    union all
     select 'refund of ' || r.server_id || ' ' || r.hour_start || ' exceeds its charge'
       from server_charge_refunds r join server_charges c using (server_id, hour_start) where r.amount > c.amount`.execute(
     db,

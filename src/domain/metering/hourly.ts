@@ -17,7 +17,8 @@ import { failAbandonedRuns, hourLockKey, readRun, RUN_LOCK_CLASS, runView, type 
  *   2. INSERT … SELECT … ON CONFLICT DO NOTHING of the charge rows: the rate in force at H (the
  *      server's billing period at H: plan and backups; the plan's newest price with
  *      effective_from <= H; monthly / 730 rounded half up once), capped at that monthly price
- *      less what the server was charged in H's UTC calendar month (zero charges recorded too);
+ *      less what the server was charged in H's UTC calendar month (`server_month_charges`, which
+ *      a trigger keeps as charge rows are written; zero charges recorded too);
  *   3. one statement posting the batch: per organization one ledger transaction (kind
  *      vps_charge, allow_negative: usage always posts) wallet → vps_revenue, the wallet's
  *      balance and running balance, and the charge rows' ledger_transaction_id.
@@ -231,7 +232,7 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
 async function chargeBatch(trx: DbOrTx, hour: Date, runId: string, orgs: string[]): Promise<Totals> {
   await sql`select pg_advisory_xact_lock(${MONTH_LOCK_CLASS}::int, ${monthLockKey(hour)}::int)`.execute(trx);
   await sql`select id from wallets where organization_id = any(${orgs}::uuid[]) order by id for update`.execute(trx);
-  const monthStart = sql`date_trunc('month', ${hour}::timestamptz at time zone 'UTC') at time zone 'UTC'`;
+  const monthStart = sql`date_trunc('month', ${hour}::timestamptz at time zone 'UTC')`;
   const inserted = await sql<{ instances: string; amount: string | null; zero: string }>`
     with candidates as (
       select s.id, s.organization_id, p.plan_id, p.backups
@@ -253,11 +254,9 @@ async function chargeBatch(trx: DbOrTx, hour: Date, runId: string, orgs: string[
            order by pp.effective_from desc limit 1) pr on true
         join wallets w on w.organization_id = c.organization_id and w.currency = pr.currency
     ), rated as (
-      select p.*, (p.monthly * 2 + 730) / 1460 as rate,
-             coalesce((select sum(x.amount) from server_charges x
-                        where x.server_id = p.id and x.hour_start >= ${monthStart}
-                          and x.hour_start < ${monthStart} + interval '1 month'), 0) as used
+      select p.*, (p.monthly * 2 + 730) / 1460 as rate, coalesce(m.charged, 0) as used
         from priced p
+        left join server_month_charges m on m.server_id = p.id and m.month = ${monthStart}::date
     ), ins as (
       insert into server_charges (server_id, hour_start, organization_id, amount, rate, currency, billing_run_id)
       select id, ${hour}::timestamptz, organization_id, least(rate, greatest(monthly - used, 0)), rate, currency, ${runId}::uuid
