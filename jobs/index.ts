@@ -9,6 +9,8 @@ import { refreshCatalogueJob } from './refresh-catalogue.ts';
 import { sendPasswordResetJob } from './send-password-reset.ts';
 import { sendEmailJob } from './send-email.ts';
 import { followServerJob, syncServersJob } from './sync-servers.ts';
+import { transferCloseMonthJob } from './transfer-close-month.ts';
+import { transferHourlyJob } from './transfer-hourly.ts';
 
 /** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
 export async function registerJobs(deps: Services): Promise<void> {
@@ -27,7 +29,18 @@ export async function registerJobs(deps: Services): Promise<void> {
   await work('servers.sync', (_data, id) => syncServersJob(deps, id));
   await work('servers.reconcile', (_data, id) => reconcileServersJob(deps, id));
   await work('billing.hourly', (data, id) => billHourJob(deps, queues['billing.hourly'].parse(data), id));
+  await work('transfer.hourly', (data, id) => transferHourlyJob(deps, queues['transfer.hourly'].parse(data), id));
+  await work('transfer.close-month', (data, id) =>
+    transferCloseMonthJob(deps, queues['transfer.close-month'].parse(data), id),
+  );
   for (const [name, cron] of Object.entries(schedules)) await boss.schedule(name, cron, {}, { tz: 'UTC' });
   // Hours missed while no worker ran are billed now, not at the next schedule.
   await deps.queue.enqueue(deps.db, 'billing.hourly', { trigger: 'catch_up' }, { singletonKey: 'billing.catch-up' });
+  // Months that ended while no worker ran are closed now.
+  await deps.queue.enqueue(
+    deps.db,
+    'transfer.close-month',
+    { trigger: 'catch_up' },
+    { singletonKey: 'transfer.close-catch-up' },
+  );
 }

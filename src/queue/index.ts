@@ -23,6 +23,19 @@ export const queues = {
     runId: z.uuid().optional(),
     trigger: z.enum(['schedule', 'catch_up', 'admin']).optional(),
   }),
+  // Network transfer (src/domain/transfer/engine.ts): one clock hour's readings and accruals
+  // (no hour: the current one); the close of every finished month not yet closed (or `month`).
+  'transfer.hourly': z.object({
+    hour: z.iso.datetime().optional(),
+    trigger: z.enum(['schedule', 'admin']).optional(),
+  }),
+  'transfer.close-month': z.object({
+    month: z
+      .string()
+      .regex(/^\d{4}-\d{2}$/)
+      .optional(),
+    trigger: z.enum(['schedule', 'catch_up', 'admin']).optional(),
+  }),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -36,6 +49,8 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'servers.reconcile': '40 * * * *',
   'catalogue.refresh': '10 */6 * * *',
   'billing.hourly': '5 * * * *',
+  'transfer.hourly': '7 * * * *',
+  'transfer.close-month': '20 0 1 * *',
 };
 
 export interface JobQueue {

@@ -48,6 +48,11 @@ export const ACTIVITY_ACTIONS = [
   'admin.refund_issued',
   'admin.refund_failed',
   'admin.wallet_adjusted',
+  // Network transfer (src/domain/transfer): staff's prices, packs and grants; a pack bought.
+  'admin.transfer_price_set',
+  'admin.transfer_pack_saved',
+  'admin.transfer_credit_granted',
+  'transfer.pack_bought',
   'admin.outbox_email_viewed',
   'server.created',
   'server.create_failed',

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+
+/**
+ * Units of transfer billing. A "GB" is 2^30 bytes (what the Linode emulator assumes for its
+ * `billable`; Linode does not document it): the customer is never billed for bytes the
+ * provider would not count. Bytes are exact integers (bigint) everywhere; money is integer
+ * micro-units.
+ */
+export const BYTES_PER_GB = 1n << 30n;
+
+/** The overage price per GB of a region without one set by staff: 0.01 per GB (10.00 per TB). */
+export const DEFAULT_PRICE_PER_GB = 10_000n;
+
+/** Money for `bytes` at `pricePerGb` micro-units per GB, rounded half up to a micro-unit. */
+export function priceBytes(bytes: bigint, pricePerGb: bigint): bigint {
+  if (bytes <= 0n) return 0n;
+  return (bytes * pricePerGb * 2n + BYTES_PER_GB) / (2n * BYTES_PER_GB);
+}
+
+export const gbToBytes = (gb: number | bigint) => BigInt(gb) * BYTES_PER_GB;
+
+/** "12.34 GB" (two decimals, rounded down). */
+export function formatGb(bytes: bigint): string {
+  const hundredths = (bytes * 100n) / BYTES_PER_GB;
+  const whole = hundredths / 100n;
+  const frac = (hundredths % 100n).toString().padStart(2, '0');
+  return `${whole.toLocaleString('en-US')}.${frac} GB`;
+}
+
+/** Bytes as a decimal GB string for the API ("12.345678", six decimals, rounded down). */
+export function gbDecimal(bytes: bigint): string {
+  const micro = (bytes * 1_000_000n) / BYTES_PER_GB;
+  return `${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, '0')}`;
+}
+
+/** The first instant of `d`'s UTC month. */
+export const monthStartOf = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+export const nextMonthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+/** `YYYY-MM-01` of `d`'s UTC month (the `month` date columns). */
+export const monthKey = (d: Date) => monthStartOf(d).toISOString().slice(0, 10);
+export const hoursInMonth = (d: Date) => (nextMonthStart(d).getTime() - monthStartOf(d).getTime()) / 3_600_000;
+
+/**
+ * Included transfer of every organization's region pools in the month of `monthStart`, as SQL
+ * rows (organization_id, provider_id, region, included bytes). The rule (like Linode's
+ * proration): a server adds its plan's transfer_gb × the hours it exists in the month ÷ the
+ * month's hours; a live server counts to the month's end, a deleted one to the end of the hour
+ * it was deleted in; a failed create adds nothing. `before`: only servers created before it
+ * (the hourly run counts servers that exist by the end of the hour it reads).
+ */
+export function includedSql(monthStart: Date, opts: { before?: Date; organizationId?: string } = {}) {
+  const ms = monthStart.toISOString();
+  const me = nextMonthStart(monthStart).toISOString();
+  const hours = hoursInMonth(monthStart);
+  const before = (opts.before ?? nextMonthStart(monthStart)).toISOString();
+  return sql<{ organization_id: string; provider_id: string; region: string; included: string }>`
+    select s.organization_id, s.provider_id, s.region,
+           floor(sum(p.transfer_gb::numeric * extract(epoch from (
+             least(${me}::timestamptz, coalesce(date_trunc('hour', s.deleted_at) + interval '1 hour', ${me}::timestamptz))
+             - greatest(${ms}::timestamptz, date_trunc('hour', s.created_at))
+           )) / 3600) * ${BYTES_PER_GB.toString()}::numeric / ${hours}::numeric)::bigint::text as included
+      from servers s
+      join server_plans p on p.id = s.plan_id
+     where s.status <> 'failed'
+       and s.created_at < ${me}::timestamptz
+       and s.created_at < ${before}::timestamptz
+       and (s.deleted_at is null or s.deleted_at >= ${ms}::timestamptz)
+       ${opts.organizationId ? sql`and s.organization_id = ${opts.organizationId}::uuid` : sql``}
+     group by s.organization_id, s.provider_id, s.region`;
+}
+
+/** Used bytes per region pool in a month: per server the greatest reading of the month (up to `upTo`), summed. */
+export function usedSql(month: string, opts: { upTo?: Date; organizationId?: string } = {}) {
+  return sql<{ organization_id: string; provider_id: string; region: string; used: string }>`
+    select organization_id, provider_id, region, sum(mx)::bigint::text as used
+      from (select organization_id, provider_id, region, server_id, max(used_bytes) as mx
+              from transfer_readings
+             where month = ${month}::date
+               ${opts.upTo ? sql`and hour_start <= ${opts.upTo.toISOString()}::timestamptz` : sql``}
+               ${opts.organizationId ? sql`and organization_id = ${opts.organizationId}::uuid` : sql``}
+             group by 1, 2, 3, 4) x
+     group by 1, 2, 3`;
+}
