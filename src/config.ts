@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { decodeKey, keyring, randomToken, type Keyring } from './lib/crypto.ts';
 import { loadOrCreateKeyFile } from './lib/key-file.ts';
+import { parseMoney } from './lib/money.ts';
 
 /**
  * Environment, parsed once into a frozen, typed object. Every variable is documented in
@@ -54,6 +55,11 @@ const schema = z.object({
     .string()
     .regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code')
     .default('USD'),
+  // Low-balance reminders below this balance (decimal, at most 2 places): notifications/reminders.ts.
+  LOW_BALANCE_THRESHOLD: z
+    .string()
+    .refine((v) => (parseMoney(v, 2) ?? -1n) >= 0n, 'must be an amount like 5.00 (at least 0, at most 2 decimals)')
+    .default('5.00'),
 
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'resend']).optional(),
   MAIL_FROM: z.string().min(3).default('SkyPanel <no-reply@skypanel.local>'),
@@ -99,6 +105,8 @@ export type Config = Readonly<
     /** Production with emulators on (a demo server, explicitly allowed): every page says so. */
     emulatorsInProduction: boolean;
     cookieName: string;
+    /** LOW_BALANCE_THRESHOLD in micro-units. */
+    lowBalanceThreshold: bigint;
   }
 >;
 
@@ -161,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     emulatorsEnabled,
     emulatorsInProduction: isProduction && emulatorsEnabled,
     cookieName: isProduction ? '__Host-sp_session' : 'sp_session',
+    lowBalanceThreshold: parseMoney(c.LOW_BALANCE_THRESHOLD, 2)!,
   });
 }
 

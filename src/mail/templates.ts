@@ -17,6 +17,56 @@ export interface EmailTemplates {
   two_factor_changed: { name: string; enabled: boolean; when: string };
   email_changed: { name: string; newEmail: string; when: string };
   invitation: { organization: string; inviter: string; role: string; acceptUrl: string; expiresAt: string };
+  // Money emails to billing contacts (src/domain/notifications/billing-mail.ts, reminders.ts); amounts formatted.
+  top_up_receipt: {
+    name: string;
+    organization: string;
+    amount: string;
+    balance: string;
+    invoiceNumber: string;
+    invoiceUrl: string;
+  };
+  refund_issued: {
+    name: string;
+    organization: string;
+    amount: string;
+    destination: 'wallet' | 'paypal';
+    balance: string;
+    billingUrl: string;
+  };
+  statement_ready: {
+    name: string;
+    organization: string;
+    month: string;
+    number: string;
+    opening: string;
+    credits: string;
+    charges: string;
+    refunds: string;
+    closing: string;
+    statementUrl: string;
+    pdfUrl: string;
+  };
+  low_balance: {
+    name: string;
+    organization: string;
+    balance: string;
+    threshold: string;
+    hourlyBurn: string;
+    /** Hours the balance lasts at the current burn, rounded down. */
+    hoursLeft: number;
+    topUpUrl: string;
+  };
+  runway: {
+    name: string;
+    organization: string;
+    /** The threshold crossed: 7 or 3. */
+    days: number;
+    runwayDays: string;
+    balance: string;
+    hourlyBurn: string;
+    topUpUrl: string;
+  };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
@@ -31,6 +81,12 @@ export const SECRET_FIELDS: { [K in EmailTemplateName]: ReadonlyArray<keyof Emai
   new_sign_in: [],
   two_factor_changed: [],
   email_changed: [],
+  // Links into the portal (sign-in required): no tokens.
+  top_up_receipt: [],
+  refund_issued: [],
+  statement_ready: [],
+  low_balance: [],
+  runway: [],
 };
 
 const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]) => string } = {
@@ -42,6 +98,12 @@ const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]
   password_changed: (b) => `Your ${b} password was changed`,
   email_changed: (b) => `The email address of your ${b} account was changed`,
   two_factor_changed: (b, d) => `Two-factor authentication ${d.enabled ? 'enabled' : 'disabled'} on your ${b} account`,
+  top_up_receipt: (b, d) => `${b} receipt ${d.invoiceNumber}: ${d.amount} added to your wallet`,
+  refund_issued: (b, d) =>
+    `${b}: ${d.amount} refunded ${d.destination === 'paypal' ? 'to your PayPal account' : 'to your wallet'}`,
+  statement_ready: (b, d) => `Your ${b} statement for ${d.month} is ready`,
+  low_balance: (b, d) => `Your ${b} balance is low: ${d.balance} left`,
+  runway: (b, d) => `Your ${b} balance lasts about ${d.runwayDays} more days`,
 };
 
 export interface RenderedEmail {

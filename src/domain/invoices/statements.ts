@@ -3,6 +3,7 @@ import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import type { LedgerKind } from '../../db/types.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Deps } from '../deps.ts';
+import { mailStatementReady } from '../notifications/billing-mail.ts';
 import { insertInvoice } from './issue.ts';
 import type { InvoiceLine, TotalCategory } from './lines.ts';
 import { buyerDetails, sellerDetails } from './parties.ts';
@@ -68,7 +69,7 @@ export function previousMonth(now: Date): string {
  * otherwise (422).
  */
 export async function issueStatement(
-  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
   organizationId: string,
   month: string,
 ): Promise<{ id: string; number: string; duplicate: boolean }> {
@@ -87,7 +88,7 @@ export async function issueStatement(
         .executeTakeFirstOrThrow();
       const lines = await statementLines(trx, { walletId: wallet.id, organizationId }, period);
       const charges = lines.find((l) => l.type === 'total' && l.category === 'charges');
-      return insertInvoice(trx, {
+      const invoice = await insertInvoice(trx, {
         organizationId,
         kind: 'statement',
         currency: wallet.currency,
@@ -99,6 +100,9 @@ export async function issueStatement(
         lines,
         issuedAt: now,
       });
+      const mail = { organizationId, invoice, periodStart: period.start, currency: wallet.currency, lines };
+      await mailStatementReady(deps, trx, mail);
+      return invoice;
     });
     return { ...issued, duplicate: false };
   } catch (err) {
@@ -200,7 +204,7 @@ export async function organizationsWithActivity(db: DbOrTx, month: string): Prom
  * again (existing statements are kept). One organization's failure does not stop the others;
  * failures are thrown together at the end so the run is retried.
  */
-export async function issueMonthlyStatements(deps: Pick<Deps, 'db' | 'clock' | 'config'>, month: string) {
+export async function issueMonthlyStatements(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>, month: string) {
   const failures: string[] = [];
   let issued = 0;
   let existing = 0;

@@ -52,7 +52,7 @@ export class RefundsUnconfirmedError extends Error {}
  * tell us whether it has it, so what it returned cannot be told apart from it yet.
  */
 export async function confirmPendingRefunds(
-  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config' | 'queue'>,
   paymentId: string,
 ): Promise<void> {
   const pending = await deps.db
@@ -140,7 +140,7 @@ export async function takeBack(
  * from PayPal). Returns false when it is about no payment of ours.
  */
 export async function takeBackReturn(
-  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config' | 'queue'>,
   input: { refund: PayPalRefund; kind: 'reversal' | 'refund' },
 ): Promise<boolean> {
   const { refund, kind } = input;

@@ -28,7 +28,7 @@ const eventSchema = z.looseObject({
   }),
 });
 
-type WebhookDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>;
+type WebhookDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config' | 'queue'>;
 
 export type WebhookAnswer = {
   status: 200 | 400 | 503;

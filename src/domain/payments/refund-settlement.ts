@@ -9,6 +9,7 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { post } from '../ledger/post.ts';
+import { mailRefundIssued } from '../notifications/billing-mail.ts';
 import { refundMovesInto } from './refund-status.ts';
 import type { Refund } from './refunds.ts';
 import { paymentMove } from './status.ts';
@@ -20,7 +21,7 @@ import { paymentMove } from './status.ts';
  * PENDING keeps waiting with PayPal's id, a final refusal fails the row and puts the money back
  * into the wallet (`refund-reversal:<refundId>`), once.
  */
-type RefundDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>;
+type RefundDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config' | 'queue'>;
 
 /**
  * Brings a pending PayPal refund up to date: without PayPal's id yet, the refund call again
@@ -136,6 +137,8 @@ async function settle(deps: RefundDeps, refund: Refund, answer: PayPalRefund): P
       })
       .where('id', '=', payment.id)
       .execute();
+    const mail = { organizationId: payment.organization_id, amount: done.amount, destination: 'paypal' as const };
+    await mailRefundIssued(deps, trx, mail);
     return done;
   });
 }

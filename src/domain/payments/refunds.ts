@@ -13,6 +13,7 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import { InsufficientFundsError, post } from '../ledger/post.ts';
 import type { Deps } from '../deps.ts';
+import { mailRefundIssued } from '../notifications/billing-mail.ts';
 import { askPayPal } from './refund-settlement.ts';
 
 /**
@@ -72,7 +73,7 @@ export type RefundInput = z.input<typeof refundInput>;
 type Payment = Selectable<PaymentsTable>;
 
 export async function refundPayment(
-  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config' | 'queue'>,
   actor: Actor,
   raw: unknown,
 ): Promise<RefundResult> {
@@ -169,6 +170,9 @@ export async function refundPayment(
       }
       throw err;
     }
+    // A credit note is issued now; a refund to PayPal once PayPal completes it (refund-settlement.ts).
+    if (input.destination === 'wallet')
+      await mailRefundIssued(deps, trx, { organizationId: payment.organization_id, amount, destination: 'wallet' });
     await recordActivity(trx, {
       action: 'admin.refund_issued',
       actorUserId: actor.userId,

@@ -6,6 +6,7 @@ import type { PayPalCapture } from '../../providers/paypal/types.ts';
 import type { Deps } from '../deps.ts';
 import { issueReceipt, type ReceiptOptions } from '../invoices/receipts.ts';
 import { post } from '../ledger/post.ts';
+import { mailTopUpReceipt } from '../notifications/billing-mail.ts';
 import { takeBack } from './paypal-returns.ts';
 import { canMovePayment } from './status.ts';
 
@@ -30,7 +31,7 @@ export class CaptureMismatchError extends Error {}
  * seller; `receipt` changes how it is issued (tests back-date receipts, nothing else does).
  */
 export async function settleCapture(
-  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
   input: { paymentId: string; capture: PayPalCapture; receipt?: ReceiptOptions },
 ): Promise<SettleOutcome> {
   const { capture } = input;
@@ -85,7 +86,9 @@ export async function settleCapture(
         // COMPLETED after all (status.ts): money that arrived is always credited.
         if (!posted.duplicate) {
           await set('completed', { completed_at: now, failure_reason: null });
-          await issueReceipt(trx, payment.id, { brandName: deps.config.BRAND_NAME, ...input.receipt });
+          const receipt = await issueReceipt(trx, payment.id, { brandName: deps.config.BRAND_NAME, ...input.receipt });
+          const mail = { organizationId: payment.organization_id, amount: payment.amount, invoice: receipt };
+          await mailTopUpReceipt(deps, trx, mail);
           await publish(trx, {
             topic: 'wallet',
             audience: { organizationId: payment.organization_id },

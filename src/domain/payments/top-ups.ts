@@ -212,7 +212,7 @@ export async function findPayment(db: DbOrTx, actor: Actor, ref: { id?: string; 
  * call any number of times: an order captured before is resolved by reading it from PayPal.
  */
 export async function captureTopUp(
-  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'log' | 'paypal' | 'config' | 'queue'>,
   actor: Actor,
   ref: { id?: string; orderId?: string },
 ): Promise<SettleOutcome & { paymentId: string; balance: bigint; currency: string }> {
