@@ -61,6 +61,10 @@ const schema = z.object({
     .refine((v) => (parseMoney(v, 2) ?? -1n) >= 0n, 'must be an amount like 5.00 (at least 0, at most 2 decimals)')
     .default('5.00'),
 
+  // Dunning (src/domain/dunning): hours in arrears before servers are suspended, days before they are deleted.
+  DUNNING_SUSPEND_AFTER_HOURS: int(0, 24 * 365).default(24),
+  DUNNING_TERMINATE_AFTER_DAYS: int(2, 365).default(7),
+
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'resend']).optional(),
   MAIL_FROM: z.string().min(3).default('SkyPanel <no-reply@skypanel.local>'),
   SMTP_URL: z
@@ -139,6 +143,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Without it every webhook is refused, and a capture PayPal holds (PENDING) is never credited.
   if (isProduction && c.PAYPAL_CLIENT_ID && !c.PAYPAL_WEBHOOK_ID)
     problems.push('PAYPAL_WEBHOOK_ID: required in production when PayPal credentials are set');
+  // The final notice goes out 24 h before deletion, after the suspension.
+  if (c.DUNNING_SUSPEND_AFTER_HOURS > c.DUNNING_TERMINATE_AFTER_DAYS * 24 - 24)
+    problems.push(
+      'DUNNING_SUSPEND_AFTER_HOURS: must be at most DUNNING_TERMINATE_AFTER_DAYS × 24 − 24 (servers are suspended before the final notice, which comes 24 h before deletion)',
+    );
   if (isProduction && c.DEFAULT_ADMIN_PASSWORD && c.DEFAULT_ADMIN_PASSWORD.length < 12) {
     problems.push('DEFAULT_ADMIN_PASSWORD: at least 12 characters in production');
   }

@@ -920,6 +920,7 @@ export interface DunningCasesTable {
 
 export interface DunningStepsTable {
   id: Generated<string>;
+  seq: ColumnType<bigint, never, never>;
   case_id: string;
   organization_id: string;
   step: DunningStep;

@@ -67,6 +67,36 @@ export interface EmailTemplates {
     hourlyBurn: string;
     topUpUrl: string;
   };
+  // Dunning (src/domain/dunning/notices.ts): an organization whose balance is below zero. Amounts and times formatted.
+  arrears: {
+    name: string;
+    organization: string;
+    balance: string;
+    since: string;
+    /** When its servers are suspended (null: already, or exempt). */
+    suspendAt: string | null;
+    /** When its servers are deleted (null: exempt). */
+    terminateAt: string | null;
+    suspended: boolean;
+    addFundsUrl: string;
+  };
+  suspension: {
+    name: string;
+    organization: string;
+    balance: string;
+    servers: number;
+    terminateAt: string;
+    addFundsUrl: string;
+  };
+  final_notice: {
+    name: string;
+    organization: string;
+    balance: string;
+    servers: number;
+    terminateAt: string;
+    addFundsUrl: string;
+  };
+  termination: { name: string; organization: string; balance: string; servers: number; addFundsUrl: string };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
@@ -87,6 +117,10 @@ export const SECRET_FIELDS: { [K in EmailTemplateName]: ReadonlyArray<keyof Emai
   statement_ready: [],
   low_balance: [],
   runway: [],
+  arrears: [],
+  suspension: [],
+  final_notice: [],
+  termination: [],
 };
 
 const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]) => string } = {
@@ -104,6 +138,10 @@ const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]
   statement_ready: (b, d) => `Your ${b} statement for ${d.month} is ready`,
   low_balance: (b, d) => `Your ${b} balance is low: ${d.balance} left`,
   runway: (b, d) => `Your ${b} balance lasts about ${d.runwayDays} more days`,
+  arrears: (b, d) => `Your ${b} balance is below zero (${d.balance}): add funds to keep your servers`,
+  suspension: (b) => `Your ${b} servers are suspended: the balance is below zero`,
+  final_notice: (b, d) => `Final notice: your ${b} servers will be deleted on ${d.terminateAt}`,
+  termination: (b) => `Your ${b} servers were deleted: the balance stayed below zero`,
 };
 
 export interface RenderedEmail {

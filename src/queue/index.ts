@@ -36,6 +36,8 @@ export const queues = {
       .optional(),
     trigger: z.enum(['schedule', 'catch_up', 'admin']).optional(),
   }),
+  // Dunning (src/domain/dunning/run.ts): every organization in arrears, or one (a credit may have lifted its case).
+  'billing.dunning': z.object({ organizationId: z.uuid().optional() }),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -49,6 +51,7 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'servers.reconcile': '40 * * * *',
   'catalogue.refresh': '10 */6 * * *',
   'billing.hourly': '5 * * * *',
+  'billing.dunning': '*/5 * * * *',
   'transfer.hourly': '7 * * * *',
   'transfer.close-month': '20 0 1 * *',
 };

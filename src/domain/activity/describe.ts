@@ -90,6 +90,11 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'firewall.deleted': 'Deleted a firewall',
   'firewall.attached': 'Attached a firewall to a server',
   'firewall.detached': 'Detached a firewall from a server',
+  'server.suspended': 'Server suspended: the balance was below zero',
+  'server.unsuspended': 'Server suspension lifted',
+  'admin.dunning_exempted': 'Exempted an organization from suspension and deletion for non-payment',
+  'admin.dunning_exemption_removed': "Removed an organization's exemption from suspension and deletion",
+  'admin.dunning_deadline_extended': "Extended an organization's deadline for non-payment",
 };
 
 export function actionLabel(action: string): string {

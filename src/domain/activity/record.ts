@@ -93,6 +93,12 @@ export const ACTIVITY_ACTIONS = [
   'firewall.deleted',
   'firewall.attached',
   'firewall.detached',
+  // Dunning (src/domain/dunning): the system acts (no actor) on servers; staff on a case.
+  'server.suspended',
+  'server.unsuspended',
+  'admin.dunning_exempted',
+  'admin.dunning_exemption_removed',
+  'admin.dunning_deadline_extended',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

@@ -8,6 +8,7 @@ import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
+import { wakeDunning } from '../dunning/lift.ts';
 import { post } from '../ledger/post.ts';
 import { mailRefundIssued } from '../notifications/billing-mail.ts';
 import { refundMovesInto } from './refund-status.ts';
@@ -180,6 +181,7 @@ async function fail(deps: RefundDeps, refundId: string, reason: string, provider
       ],
       details: { payment_id: payment.id, refund_id: failed.id },
     });
+    await wakeDunning(deps, trx, payment.organization_id);
     await recordActivity(trx, {
       action: 'admin.refund_failed',
       actorUserId: failed.created_by,

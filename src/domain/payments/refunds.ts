@@ -13,6 +13,7 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import { InsufficientFundsError, post } from '../ledger/post.ts';
 import type { Deps } from '../deps.ts';
+import { wakeDunning } from '../dunning/lift.ts';
 import { mailRefundIssued } from '../notifications/billing-mail.ts';
 import { askPayPal } from './refund-settlement.ts';
 
@@ -173,6 +174,7 @@ export async function refundPayment(
     // A credit note is issued now; a refund to PayPal once PayPal completes it (refund-settlement.ts).
     if (input.destination === 'wallet')
       await mailRefundIssued(deps, trx, { organizationId: payment.organization_id, amount, destination: 'wallet' });
+    await wakeDunning(deps, trx, payment.organization_id);
     await recordActivity(trx, {
       action: 'admin.refund_issued',
       actorUserId: actor.userId,

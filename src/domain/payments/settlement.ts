@@ -4,6 +4,7 @@ import { publish } from '../../db/notify.ts';
 import { parseMoney } from '../../lib/money.ts';
 import type { PayPalCapture } from '../../providers/paypal/types.ts';
 import type { Deps } from '../deps.ts';
+import { wakeDunning } from '../dunning/lift.ts';
 import { issueReceipt, type ReceiptOptions } from '../invoices/receipts.ts';
 import { post } from '../ledger/post.ts';
 import { mailTopUpReceipt } from '../notifications/billing-mail.ts';
@@ -89,6 +90,7 @@ export async function settleCapture(
           const receipt = await issueReceipt(trx, payment.id, { brandName: deps.config.BRAND_NAME, ...input.receipt });
           const mail = { organizationId: payment.organization_id, amount: payment.amount, invoice: receipt };
           await mailTopUpReceipt(deps, trx, mail);
+          await wakeDunning(deps, trx, payment.organization_id);
           await publish(trx, {
             topic: 'wallet',
             audience: { organizationId: payment.organization_id },

@@ -34,10 +34,10 @@ export async function deleteServer(
   return removeServer(deps, actor, server.id, { reason: opts.reason ?? null, staff: false });
 }
 
-/** The delete itself, for customers (delete.ts) and staff (admin.ts, `staff: true`). */
+/** The delete itself, for customers (delete.ts), staff (admin.ts, `staff: true`) and dunning (no actor: the system). */
 export async function removeServer(
   deps: Deps,
-  actor: Actor,
+  actor: Actor | null,
   serverId: string,
   opts: { reason: string | null; staff: boolean },
 ): Promise<{ refunded: bigint }> {
@@ -69,7 +69,7 @@ export async function removeServer(
         organization_id: s.organization_id,
         type: 'delete',
         status: 'pending',
-        requested_by: actor.userId,
+        requested_by: actor?.userId ?? null,
         details: JSON.stringify({ from: s.status, reason: opts.reason, staff: opts.staff }),
       })
       .returning('id')

@@ -9,6 +9,7 @@ import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
+import { wakeDunning } from '../dunning/lift.ts';
 import { post } from '../ledger/post.ts';
 
 /**
@@ -45,7 +46,7 @@ export const newAdjustmentId = () => randomUUID();
 
 /** Adjusts organization `organizationId`'s wallet by `values` (the adjustment form or API body). */
 export async function adjustWallet(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'queue'>,
   actor: Actor,
   { organizationId, values }: { organizationId: string; values: AdjustmentInput },
 ): Promise<Adjustment> {
@@ -80,6 +81,7 @@ export async function adjustWallet(
       ],
     });
     if (!posted.duplicate) {
+      await wakeDunning(deps, trx, organizationId);
       await recordActivity(trx, {
         action: 'admin.wallet_adjusted',
         actorUserId: actor.userId,

@@ -1,0 +1,22 @@
+import { sql } from 'kysely';
+import type { Tx } from '../../db/index.ts';
+import type { Deps } from '../deps.ts';
+
+/**
+ * Call in the transaction that credits a wallet (a top-up settled, a staff credit, a refund to
+ * the wallet, a failed PayPal refund returned): when the credit leaves the balance at or above
+ * zero while the organization has an open dunning case or suspended servers, the
+ * `billing.dunning` job is queued for it in the same transaction, so the suspension lifts at
+ * once (the servers that were running are booted again) instead of at the next scheduled run.
+ * Costs one indexed read when there is nothing to lift.
+ */
+export async function wakeDunning(deps: Pick<Deps, 'queue'>, trx: Tx, organizationId: string): Promise<void> {
+  const { rows } = await sql<{ due: boolean }>`
+    select (w.balance >= 0 and (
+      exists (select 1 from dunning_cases c where c.organization_id = w.organization_id and c.lifted_at is null)
+      or exists (select 1 from servers s where s.organization_id = w.organization_id and s.status = 'suspended' and s.deleted_at is null)
+    )) as due
+    from wallets w where w.organization_id = ${organizationId}
+  `.execute(trx);
+  if (rows[0]?.due) await deps.queue.enqueue(trx, 'billing.dunning', { organizationId });
+}

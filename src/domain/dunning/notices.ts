@@ -1,0 +1,43 @@
+import type { Tx } from '../../db/index.ts';
+import type { EmailTemplates } from '../../mail/templates.ts';
+import { formatMoney } from '../../lib/money.ts';
+import type { Deps } from '../deps.ts';
+import { emailBillingContacts } from '../notifications/contacts.ts';
+
+/**
+ * Dunning's emails to an organization's billing contacts (owners and members with
+ * billing_manage who receive billing mail: notifications/contacts.ts), queued in the
+ * transaction that records the step, so a step and its email exist together or not at all.
+ * Money with 2 decimals; times in UTC; the link leads to the billing page's Add funds.
+ */
+
+export type DunningTemplate = 'arrears' | 'suspension' | 'final_notice' | 'termination';
+
+export interface OrgFacts {
+  id: string;
+  name: string;
+  balance: bigint;
+  currency: string;
+}
+
+/** Queues `template` to every billing contact; returns how many emails were queued. */
+export async function mailContacts<K extends DunningTemplate>(
+  deps: Pick<Deps, 'config' | 'queue'>,
+  trx: Tx,
+  org: OrgFacts,
+  template: K,
+  data: Omit<EmailTemplates[K], 'name' | 'organization' | 'balance' | 'addFundsUrl'>,
+): Promise<number> {
+  const common = {
+    organization: org.name,
+    balance: formatMoney(org.balance, org.currency),
+    addFundsUrl: `${deps.config.publicUrl}/billing#add-funds-h`,
+  };
+  return emailBillingContacts(
+    deps,
+    trx,
+    org.id,
+    template,
+    (contact) => ({ ...data, ...common, name: contact.name }) as unknown as EmailTemplates[K],
+  );
+}
