@@ -51,6 +51,7 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
     links: [
       { label: 'Billing', href: '/billing', needs: 'billing_view' },
       { label: 'Invoices', href: '/invoices', needs: 'billing_view' },
+      { label: 'Network transfer', href: '/billing/transfer', needs: 'egress_view' },
     ],
   },
   {
@@ -79,6 +80,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Fraud screening', href: '/admin/fraud', needs: staff },
       { label: 'Billing', href: '/admin/billing', needs: staff },
       { label: 'Billing runs', href: '/admin/billing/runs', needs: staff },
+      { label: 'Transfer billing', href: '/admin/billing/transfer', needs: staff },
       { label: 'Servers', href: '/admin/servers', needs: staff },
       { label: 'Server providers', href: '/admin/providers', needs: staff },
       { label: 'Server plans', href: '/admin/plans', needs: staff },

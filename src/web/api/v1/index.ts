@@ -12,6 +12,7 @@ import { adminPlanRoutes } from './admin/plans/routes.ts';
 import { adminProviderRoutes } from './admin/providers/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { billingRoutes } from './billing/routes.ts';
+import { transferRoutes } from './billing/transfer.ts';
 import { BEARER, bearerAuth } from './bearer-auth.ts';
 import { catalogueRoutes } from './catalogue/routes.ts';
 import { invitationRoutes } from './invitations/routes.ts';
@@ -71,6 +72,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', walletRoutes(deps));
   api.route('/', walletAdjustmentRoutes(deps));
   api.route('/', billingRoutes(deps));
+  api.route('/', transferRoutes(deps));
   api.route('/', refundRoutes(deps));
   api.route('/', vpsRoutes(deps));
   api.route('/', vpsActionRoutes(deps));

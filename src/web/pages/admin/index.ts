@@ -13,6 +13,7 @@ import { serverSettingsPages } from './catalogue/settings.ts';
 import { adminFraudPages } from './fraud.ts';
 import { adminPaymentPages } from './payment.ts';
 import { adminServerPages } from './servers.ts';
+import { adminTransferPages } from './transfer.ts';
 import { adminPeoplePages } from './users.ts';
 
 /** The platform staff area, /admin: one area, so every staff page is behind the platform-admin guard. */
@@ -55,6 +56,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/fraud', adminFraudPages(deps, view));
   app.route('/billing/payments', adminPaymentPages(deps, view));
   app.route('/billing/runs', adminBillingRunPages(deps, view));
+  app.route('/billing/transfer', adminTransferPages(deps, view));
   app.route('/billing', adminBillingPages(deps, view));
   app.route('/providers', providerPages(deps, view));
   app.route('/plans', planPages(deps, view));

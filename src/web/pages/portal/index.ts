@@ -8,6 +8,7 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 import { activityExportPages, activityPages } from './activity.ts';
 import { apiKeyPages } from './api-keys.ts';
 import { billingPages } from './billing/index.ts';
+import { transferPages } from './billing/transfer.ts';
 import { firewallPages } from './firewalls/index.ts';
 import { invoicePages } from './invoices.ts';
 import { notePages } from './notes.ts';
@@ -42,6 +43,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/activity', access: 'signed-in', pages: activityPages(deps, view) },
     { prefix: '/activity.csv', access: 'signed-in', pages: activityExportPages(deps) },
     { prefix: '/invoices', access: 'signed-in', pages: invoicePages(deps, view) },
+    { prefix: '/billing/transfer', access: 'signed-in', pages: transferPages(deps, view) },
     { prefix: '/billing', access: 'signed-in', pages: billingPages(deps, view) },
     { prefix: '/vps', access: 'signed-in', pages: serverPages(deps, view) },
     { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
