@@ -1,6 +1,7 @@
 import { queues, schedules, type QueueName } from '../src/queue/index.ts';
 import type { Services } from '../src/services.ts';
 import { billHourJob } from './bill-hour.ts';
+import { billingRemindersJob } from './billing-reminders.ts';
 import { dunningJob } from './dunning.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
@@ -30,6 +31,7 @@ export async function registerJobs(deps: Services): Promise<void> {
   await work('servers.sync', (_data, id) => syncServersJob(deps, id));
   await work('servers.reconcile', (_data, id) => reconcileServersJob(deps, id));
   await work('billing.hourly', (data, id) => billHourJob(deps, queues['billing.hourly'].parse(data), id));
+  await work('billing.reminders', (_data, id) => billingRemindersJob(deps, id));
   await work('billing.dunning', (data, id) => dunningJob(deps, queues['billing.dunning'].parse(data), id));
   await work('transfer.hourly', (data, id) => transferHourlyJob(deps, queues['transfer.hourly'].parse(data), id));
   await work('transfer.close-month', (data, id) =>

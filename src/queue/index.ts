@@ -38,6 +38,8 @@ export const queues = {
   }),
   // Dunning (src/domain/dunning/run.ts): every organization in arrears, or one (a credit may have lifted its case).
   'billing.dunning': z.object({ organizationId: z.uuid().optional() }),
+  // Low-balance and runway reminders (src/domain/notifications/reminders.ts).
+  'billing.reminders': z.object({}).passthrough(),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -51,6 +53,7 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'servers.reconcile': '40 * * * *',
   'catalogue.refresh': '10 */6 * * *',
   'billing.hourly': '5 * * * *',
+  'billing.reminders': '25 * * * *',
   'billing.dunning': '*/5 * * * *',
   'transfer.hourly': '7 * * * *',
   'transfer.close-month': '20 0 1 * *',

@@ -33,12 +33,9 @@ export interface BillingSummary {
 export async function billingSummary(db: DbOrTx, wallet: Wallet, now: Date): Promise<BillingSummary> {
   const [spend, rows] = await Promise.all([
     walletSummary(db, wallet, now),
-    serverRows(db)
-      .where('s.organization_id', '=', wallet.organizationId)
-      .where('s.status', 'not in', ['deleted', 'failed'])
-      .execute(),
+    billedServerRows(db).where('s.organization_id', '=', wallet.organizationId).execute(),
   ]);
-  const hourlyBurn = rows.reduce((sum, r) => sum + hourlyRate(monthlyOf(r)), 0n);
+  const hourlyBurn = hourlyBurnOf(rows);
   return {
     balance: wallet.balance,
     monthToDate: spend.spentThisMonth,
@@ -49,6 +46,16 @@ export async function billingSummary(db: DbOrTx, wallet: Wallet, now: Date): Pro
     billedServers: rows.length,
     currency: wallet.currency,
   };
+}
+
+/** Servers billed every hour (every live status), with their prices in force now; also read by notifications/reminders.ts. */
+export function billedServerRows(db: DbOrTx) {
+  return serverRows(db).where('s.status', 'not in', ['deleted', 'failed']);
+}
+
+/** The hourly burn of billed server rows: each server's hourly rate at today's prices (the monthly cap ignored). */
+export function hourlyBurnOf(rows: Parameters<typeof monthlyOf>[0][]): bigint {
+  return rows.reduce((sum, r) => sum + hourlyRate(monthlyOf(r)), 0n);
 }
 
 /** Days `balance` lasts at `hourlyBurn` per hour, in tenths rounded down; 0 at or below zero, null when nothing burns. */
