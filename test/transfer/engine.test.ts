@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { closeTransferMonths, runTransferHour } from '../../src/domain/transfer/engine.ts';
 import { DEFAULT_PRICE_PER_GB, priceBytes } from '../../src/domain/transfer/units.ts';
+import { transferCloseMonthJob } from '../../jobs/transfer-close-month.ts';
+import { transferHourlyJob } from '../../jobs/transfer-hourly.ts';
+import { runQueued } from '../helpers/jobs.ts';
 import { fundWallet } from '../helpers/money.ts';
 import {
   accrualsOf,
@@ -257,5 +260,42 @@ describe('month close', () => {
     expect(runs.length).toBeGreaterThan(5);
     expect(runs.every((r) => r.status === 'succeeded' && r.finished_at !== null)).toBe(true);
     expect(new Set(runs.map((r) => r.kind))).toEqual(new Set(['hourly', 'close']));
+  });
+});
+
+describe('jobs', () => {
+  it('transfer.hourly and transfer.close-month run as queued jobs, recorded in job_runs; concurrent runs of one hour charge once', async () => {
+    const org = await newOrganization(w.ctx.db);
+    const plan = await transferPlan(w, 1);
+    await setPrice(w, 'us-east', 10_000n);
+    const s = await insertServer(w, { organizationId: org, planId: plan, createdAt: at('2026-10-01T00:00:00Z') });
+    grow(w, s.instanceId, 3n * GB);
+    emulatorAt(w, at('2026-10-05T10:20:00Z'));
+    await Promise.allSettled([
+      hourly('2026-10-05T10:00:00Z'),
+      hourly('2026-10-05T10:00:00Z'),
+      hourly('2026-10-05T10:00:00Z'),
+    ]);
+    expect((await accrualsOf(w.ctx.db, org)).map((a) => a.billed_bytes)).toEqual([2n * GB]);
+    expect(await walletBalance(w.ctx.db, org)).toBe(-20_000n);
+
+    grow(w, s.instanceId, GB);
+    emulatorAt(w, at('2026-10-05T11:20:00Z'));
+    await w.ctx.deps.queue.enqueue(w.ctx.db, 'transfer.hourly', { hour: '2026-10-05T11:00:00.000Z', trigger: 'admin' });
+    expect(await runQueued(w.ctx, 'transfer.hourly', (d) => transferHourlyJob(w.ctx.deps, d, null))).toBe(1);
+    expect(await walletBalance(w.ctx.db, org)).toBe(-30_000n);
+
+    await w.ctx.deps.queue.enqueue(w.ctx.db, 'transfer.close-month', { month: '2026-10', trigger: 'admin' });
+    expect(await runQueued(w.ctx, 'transfer.close-month', (d) => transferCloseMonthJob(w.ctx.deps, d, null))).toBe(1);
+    expect(await walletBalance(w.ctx.db, org)).toBe(-30_000n);
+    const jobs = await w.ctx.db
+      .selectFrom('job_runs')
+      .select(['queue', 'status'])
+      .where('queue', 'in', ['transfer.hourly', 'transfer.close-month'])
+      .execute();
+    expect(jobs.map((j) => `${j.queue}:${j.status}`).sort()).toEqual([
+      'transfer.close-month:succeeded',
+      'transfer.hourly:succeeded',
+    ]);
   });
 });

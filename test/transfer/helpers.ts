@@ -16,11 +16,11 @@ export interface TransferWorld {
   catalogue: SeededCatalogue;
 }
 
-export function useTransferWorld(): TransferWorld {
+export function useTransferWorld(env: Record<string, string> = {}): TransferWorld {
   const w = {} as TransferWorld;
   beforeAll(async () => {
     w.cloud = await startTestCloud({ transferBytesPerSecond: 0 });
-    w.ctx = await createTestContext({}, { cloud: w.cloud.provider });
+    w.ctx = await createTestContext(env, { cloud: w.cloud.provider });
     w.catalogue = await seedServerCatalogue(w.ctx.db);
   });
   afterAll(async () => {
