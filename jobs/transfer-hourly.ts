@@ -12,10 +12,7 @@ import { recordRun } from '../src/queue/runs.ts';
 export function transferHourlyJob(deps: Deps, data: Payload<'transfer.hourly'>, jobId: string | null) {
   return recordRun(deps, 'transfer.hourly', jobId, async () => {
     try {
-      const run = await runTransferHour(deps, {
-        hour: data.hour ? new Date(data.hour) : undefined,
-        trigger: data.trigger ?? 'schedule',
-      });
+      const run = await runTransferHour(deps, { trigger: data.trigger ?? 'schedule' });
       return {
         hour: run.periodStart.toISOString(),
         servers_read: run.serversRead,

@@ -23,12 +23,10 @@ export const queues = {
     runId: z.uuid().optional(),
     trigger: z.enum(['schedule', 'catch_up', 'admin']).optional(),
   }),
-  // Network transfer (src/domain/transfer/engine.ts): one clock hour's readings and accruals
-  // (no hour: the current one); the close of every finished month not yet closed (or `month`).
-  'transfer.hourly': z.object({
-    hour: z.iso.datetime().optional(),
-    trigger: z.enum(['schedule', 'admin']).optional(),
-  }),
+  // Network transfer (src/domain/transfer/engine.ts): the current clock hour's readings and
+  // accruals (always the current hour: a reading belongs to the hour it is taken in); the close
+  // of every finished month not yet closed (or `month`).
+  'transfer.hourly': z.object({ trigger: z.enum(['schedule', 'admin']).optional() }),
   'transfer.close-month': z.object({
     month: z
       .string()

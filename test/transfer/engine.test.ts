@@ -255,10 +255,36 @@ describe('month close', () => {
     expect(close.amount).toBe(0n);
   });
 
+  it('does not take a counter the provider has not reset yet for the new month', async () => {
+    const org = await newOrganization(w.ctx.db);
+    const plan = await transferPlan(w, 1);
+    const s = await insertServer(w, { organizationId: org, planId: plan, createdAt: at('2026-10-20T00:00:00Z') });
+    grow(w, s.instanceId, 4n * GB);
+    await read('2026-10-31T23:00:00Z');
+    // The provider's clock is behind: at our 00:00 of November it still counts October.
+    emulatorAt(w, at('2026-10-31T23:59:00Z'));
+    grow(w, s.instanceId, GB / 8n);
+    const early = await hourly('2026-11-01T00:00:00Z');
+    expect((await readingsOf(w.ctx.db, s.id)).map((r) => r.hour_start.toISOString())).toEqual([
+      '2026-10-31T23:00:00.000Z',
+    ]);
+    expect(early.errors.join(' ')).toContain('had not started the new month');
+    // An hour later it has reset: November's reading is November's own.
+    grow(w, s.instanceId, 0n);
+    emulatorAt(w, at('2026-11-01T01:10:00Z'));
+    grow(w, s.instanceId, GB / 4n);
+    await hourly('2026-11-01T01:00:00Z');
+    expect((await readingsOf(w.ctx.db, s.id)).map((r) => [r.hour_start.toISOString(), r.used_bytes])).toEqual([
+      ['2026-10-31T23:00:00.000Z', 4n * GB],
+      ['2026-11-01T01:00:00.000Z', GB / 4n],
+    ]);
+  });
+
   it('records every run', async () => {
     const runs = await w.ctx.db.selectFrom('transfer_runs').selectAll().orderBy('started_at').execute();
     expect(runs.length).toBeGreaterThan(5);
     expect(runs.every((r) => r.status === 'succeeded' && r.finished_at !== null)).toBe(true);
+    expect(runs.some((r) => r.servers_read > 0 && r.duration_ms !== null && r.worker !== null)).toBe(true);
     expect(new Set(runs.map((r) => r.kind))).toEqual(new Set(['hourly', 'close']));
   });
 });
@@ -268,26 +294,41 @@ describe('jobs', () => {
     const org = await newOrganization(w.ctx.db);
     const plan = await transferPlan(w, 1);
     await setPrice(w, 'us-east', 10_000n);
-    const s = await insertServer(w, { organizationId: org, planId: plan, createdAt: at('2026-10-01T00:00:00Z') });
+    const s = await insertServer(w, { organizationId: org, planId: plan, createdAt: at('2026-11-01T00:00:00Z') });
     grow(w, s.instanceId, 3n * GB);
-    emulatorAt(w, at('2026-10-05T10:20:00Z'));
+    emulatorAt(w, at('2026-11-05T10:20:00Z'));
     await Promise.allSettled([
-      hourly('2026-10-05T10:00:00Z'),
-      hourly('2026-10-05T10:00:00Z'),
-      hourly('2026-10-05T10:00:00Z'),
+      hourly('2026-11-05T10:00:00Z'),
+      hourly('2026-11-05T10:00:00Z'),
+      hourly('2026-11-05T10:00:00Z'),
     ]);
     expect((await accrualsOf(w.ctx.db, org)).map((a) => a.billed_bytes)).toEqual([2n * GB]);
     expect(await walletBalance(w.ctx.db, org)).toBe(-20_000n);
 
-    grow(w, s.instanceId, GB);
-    emulatorAt(w, at('2026-10-05T11:20:00Z'));
-    await w.ctx.deps.queue.enqueue(w.ctx.db, 'transfer.hourly', { hour: '2026-10-05T11:00:00.000Z', trigger: 'admin' });
-    expect(await runQueued(w.ctx, 'transfer.hourly', (d) => transferHourlyJob(w.ctx.deps, d, null))).toBe(1);
-    expect(await walletBalance(w.ctx.db, org)).toBe(-30_000n);
-
-    await w.ctx.deps.queue.enqueue(w.ctx.db, 'transfer.close-month', { month: '2026-10', trigger: 'admin' });
+    await w.ctx.deps.queue.enqueue(w.ctx.db, 'transfer.close-month', { month: '2026-11', trigger: 'admin' });
     expect(await runQueued(w.ctx, 'transfer.close-month', (d) => transferCloseMonthJob(w.ctx.deps, d, null))).toBe(1);
-    expect(await walletBalance(w.ctx.db, org)).toBe(-30_000n);
+    expect(await walletBalance(w.ctx.db, org)).toBe(-20_000n);
+
+    // The scheduled job reads the current hour (the database clock's), whatever the payload.
+    const now = new Date();
+    const current = await newOrganization(w.ctx.db);
+    const t = await insertServer(w, {
+      organizationId: current,
+      planId: plan,
+      createdAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+    });
+    emulatorAt(w, now);
+    grow(w, t.instanceId, 2n * GB);
+    await w.ctx.deps.queue.enqueue(w.ctx.db, 'transfer.hourly', { trigger: 'admin' });
+    expect(await runQueued(w.ctx, 'transfer.hourly', (d) => transferHourlyJob(w.ctx.deps, d, null))).toBe(1);
+    const [reading] = await readingsOf(w.ctx.db, t.id);
+    expect(reading!.hour_start.getTime()).toBe(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    expect(reading!.used_bytes).toBe(2n * GB);
+    expect(await walletBalance(w.ctx.db, current)).toBe(-10_000n);
+    await expect(
+      runTransferHour(w.ctx.deps, { hour: at('2026-11-05T11:00:00Z'), trigger: 'admin' }),
+    ).rejects.toMatchObject({ fields: { hour: expect.stringContaining('Only the current hour') } });
+
     const jobs = await w.ctx.db
       .selectFrom('job_runs')
       .select(['queue', 'status'])
