@@ -45,6 +45,38 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index transfer_readings_pool on transfer_readings (organization_id, month, provider_id, region);
     create index transfer_readings_month on transfer_readings (month);
 
+    -- Per server and month, the greatest reading so far, kept by a trigger on every reading, so
+    -- runs and pages add up one row per server instead of every hour's reading.
+    create table transfer_server_months (
+      server_id uuid not null references servers (id),
+      month date not null check (month = date_trunc('month', month)),
+      organization_id uuid not null references organizations (id),
+      provider_id uuid not null references cloud_providers (id),
+      region text not null,
+      used_bytes bigint not null check (used_bytes >= 0),
+      last_hour timestamptz not null,
+      primary key (server_id, month)
+    );
+    create index transfer_server_months_pool on transfer_server_months (month, organization_id, provider_id, region);
+    create function transfer_reading_summary() returns trigger language plpgsql as $$
+    begin
+      insert into transfer_server_months (server_id, month, organization_id, provider_id, region, used_bytes, last_hour)
+      values (new.server_id, new.month, new.organization_id, new.provider_id, new.region, new.used_bytes, new.hour_start)
+      on conflict (server_id, month) do update
+        set used_bytes = greatest(transfer_server_months.used_bytes, excluded.used_bytes),
+            last_hour = greatest(transfer_server_months.last_hour, excluded.last_hour);
+      return null;
+    end $$;
+    create trigger transfer_readings_summary after insert on transfer_readings
+      for each row execute function transfer_reading_summary();
+    -- Readings are facts as read: never changed or removed.
+    create function transfer_readings_frozen() returns trigger language plpgsql as $$
+    begin
+      raise exception 'transfer readings are never changed or deleted';
+    end $$;
+    create trigger transfer_readings_frozen before update or delete on transfer_readings
+      for each row execute function transfer_readings_frozen();
+
     -- Per-region overage price per GB (micro-units); a region without a row uses the default.
     create table transfer_region_prices (
       provider_id uuid not null references cloud_providers (id),
@@ -161,7 +193,10 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop table transfer_credits;
     drop table transfer_packs;
     drop table transfer_region_prices;
+    drop table transfer_server_months;
     drop table transfer_readings;
+    drop function transfer_reading_summary();
+    drop function transfer_readings_frozen();
     drop table transfer_runs;
   `.execute(db);
 }

@@ -226,6 +226,7 @@ export interface Database {
   billing_runway_marks: BillingRunwayMarksTable;
   transfer_runs: TransferRunsTable;
   transfer_readings: TransferReadingsTable;
+  transfer_server_months: TransferServerMonthsTable;
   transfer_region_prices: TransferRegionPricesTable;
   transfer_packs: TransferPacksTable;
   transfer_credits: TransferCreditsTable;
@@ -792,6 +793,16 @@ export interface TransferReadingsTable {
   used_bytes: Bytes;
   read_at: Timestamp;
   run_id: string | null;
+}
+
+export interface TransferServerMonthsTable {
+  server_id: string;
+  month: ColumnType<Date, Date | string, Date | string>;
+  organization_id: string;
+  provider_id: string;
+  region: string;
+  used_bytes: Bytes;
+  last_hour: Timestamp;
 }
 
 export interface TransferRegionPricesTable {

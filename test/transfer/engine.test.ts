@@ -280,6 +280,20 @@ describe('month close', () => {
     ]);
   });
 
+  it('keeps readings as read: never updated or deleted', async () => {
+    const any = await w.ctx.db.selectFrom('transfer_readings').select('server_id').executeTakeFirstOrThrow();
+    await expect(
+      w.ctx.db
+        .updateTable('transfer_readings')
+        .set({ used_bytes: 0n })
+        .where('server_id', '=', any.server_id)
+        .execute(),
+    ).rejects.toThrow(/never changed/);
+    await expect(
+      w.ctx.db.deleteFrom('transfer_readings').where('server_id', '=', any.server_id).execute(),
+    ).rejects.toThrow(/never changed/);
+  });
+
   it('records every run', async () => {
     const runs = await w.ctx.db.selectFrom('transfer_runs').selectAll().orderBy('started_at').execute();
     expect(runs.length).toBeGreaterThan(5);

@@ -268,7 +268,7 @@ async function readHour(deps: EngineDeps, db: Db, hour: Date, runId: string, res
          -- Early in a month, a counter not below the server's whole last month has not been
          -- reset by the provider yet (clocks differ): not this month's, so not stored (read again next hour).
          where not (${hour.toISOString()}::timestamptz < (${month}::date::timestamp at time zone 'UTC') + interval '2 hours'
-                    and exists (select 1 from transfer_readings p
+                    and exists (select 1 from transfer_server_months p
                                  where p.server_id = r.server_id and p.month = (${month}::date - interval '1 month')::date
                                    and p.used_bytes > 0 and p.used_bytes <= r.used))
         on conflict (server_id, hour_start) do nothing
@@ -312,7 +312,7 @@ async function accrueHour(deps: EngineDeps, db: Db, hour: Date, runId: string, r
   const ms = monthStartOf(hour);
   const month = monthKey(hour);
   const candidates = await sql<Pool & { used: string; included: string; overage: string; billed: string }>`
-    with used as (${usedSql(month, { upTo: hour })}),
+    with used as (${usedSql(month)}),
          inc as (${includedSql(ms, { before: new Date(hour.getTime() + 3_600_000) })}),
          acc as (select organization_id, provider_id, region, sum(billed_bytes)::bigint as billed
                    from transfer_accruals where month = ${month}::date group by 1, 2, 3)
@@ -486,7 +486,7 @@ export async function closeTransferMonths(
     months = [m];
   } else {
     const rows = await sql<{ m: string }>`
-      select distinct r.month::text as m from transfer_readings r
+      select distinct r.month::text as m from transfer_server_months r
        where r.month < ${monthKey(current)}::date
          and not exists (select 1 from transfer_month_closes c
                           where c.organization_id = r.organization_id and c.provider_id = r.provider_id
@@ -521,7 +521,7 @@ async function closeMonth(deps: EngineDeps, db: Db, ms: Date, runId: string, res
   await sql`select pg_advisory_unlock(${HOUR_LOCK_CLASS}::int, ${lastHour}::int)`.execute(db);
   const pools = await sql<Pool & { used: string; included: string; accrued: string }>`
     with pools as (
-           select organization_id, provider_id, region from transfer_readings where month = ${month}::date
+           select organization_id, provider_id, region from transfer_server_months where month = ${month}::date
            union
            select organization_id, provider_id, region from transfer_accruals where month = ${month}::date),
          used as (${usedSql(month)}),

@@ -69,15 +69,15 @@ export function includedSql(monthStart: Date, opts: { before?: Date; organizatio
      group by s.organization_id, s.provider_id, s.region`;
 }
 
-/** Used bytes per region pool in a month: per server the greatest reading of the month (up to `upTo`), summed. */
-export function usedSql(month: string, opts: { upTo?: Date; organizationId?: string } = {}) {
+/**
+ * Used bytes per region pool in a month: per server the greatest reading of the month
+ * (`transfer_server_months`, kept from the readings by a trigger), summed.
+ */
+export function usedSql(month: string, opts: { organizationId?: string } = {}) {
   return sql<{ organization_id: string; provider_id: string; region: string; used: string }>`
-    select organization_id, provider_id, region, sum(mx)::bigint::text as used
-      from (select organization_id, provider_id, region, server_id, max(used_bytes) as mx
-              from transfer_readings
-             where month = ${month}::date
-               ${opts.upTo ? sql`and hour_start <= ${opts.upTo.toISOString()}::timestamptz` : sql``}
-               ${opts.organizationId ? sql`and organization_id = ${opts.organizationId}::uuid` : sql``}
-             group by 1, 2, 3, 4) x
+    select organization_id, provider_id, region, sum(used_bytes)::bigint::text as used
+      from transfer_server_months
+     where month = ${month}::date
+       ${opts.organizationId ? sql`and organization_id = ${opts.organizationId}::uuid` : sql``}
      group by 1, 2, 3`;
 }

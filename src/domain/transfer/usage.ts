@@ -139,36 +139,29 @@ export async function poolUsage(db: DbOrTx, organizationId: string, now: Date): 
 export async function serverUsage(db: DbOrTx, organizationId: string, now: Date): Promise<ServerUsage[]> {
   const month = monthKey(now);
   const rows = await db
-    .selectFrom('transfer_readings as t')
+    .selectFrom('transfer_server_months as t')
     .innerJoin('servers as s', 's.id', 't.server_id')
-    .select([
-      's.id',
-      's.label',
-      's.region',
-      's.status',
-      sql<string>`max(t.used_bytes)::text`.as('used'),
-      sql<Date>`max(t.read_at)`.as('last_read'),
-    ])
+    .select(['s.id', 's.label', 's.region', 's.status', 't.used_bytes', 't.last_hour'])
     .where('t.organization_id', '=', organizationId)
     .where(sql<boolean>`t.month = ${month}::date`)
-    .groupBy(['s.id', 's.label', 's.region', 's.status'])
     .orderBy('s.label')
+    .orderBy('s.id')
     .execute();
   return rows.map((r) => ({
     id: r.id,
     label: r.label,
     region: r.region,
     status: r.status,
-    usedBytes: BigInt(r.used),
-    lastReadAt: r.last_read,
+    usedBytes: r.used_bytes,
+    lastReadAt: r.last_hour,
   }));
 }
 
 /** One server's transfer this month (null: not read yet). */
 export async function serverTransferThisMonth(db: DbOrTx, serverId: string, now: Date): Promise<bigint | null> {
   const row = await db
-    .selectFrom('transfer_readings')
-    .select(sql<string | null>`max(used_bytes)::text`.as('used'))
+    .selectFrom('transfer_server_months')
+    .select(sql<string>`used_bytes::text`.as('used'))
     .where('server_id', '=', serverId)
     .where(sql<boolean>`month = ${monthKey(now)}::date`)
     .executeTakeFirst();
