@@ -60,6 +60,7 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
       { label: 'Profile', href: '/settings/profile' },
       { label: 'Password', href: '/settings/password' },
       { label: 'Security', href: '/settings/security' },
+      { label: 'Notifications', href: '/settings/notifications' },
       { label: 'API keys', href: '/settings/api-keys' },
     ],
   },

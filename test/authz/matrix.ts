@@ -100,7 +100,7 @@ export async function call(
     if (creds.bearer) headers.authorization = `Bearer ${creds.bearer}`;
     else headers.cookie = creds.cookie;
     if (whose === 'foreign-org' && req.org !== 'path') headers['x-organization-id'] = fx.globex.id;
-    if (route.method === 'POST' || route.method === 'PATCH') {
+    if (route.method === 'POST' || route.method === 'PATCH' || route.method === 'PUT') {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(c.body ?? {});
     }

@@ -20,6 +20,7 @@ import { firewallRoutes } from './firewalls/routes.ts';
 import { invoiceRoutes } from './invoices/routes.ts';
 import { apiRateLimit } from './limits.ts';
 import { meRoutes } from './me/routes.ts';
+import { notificationPreferenceRoutes } from './me/notification-preferences.ts';
 import { memberRoutes } from './members/routes.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 import { refundRoutes } from './refunds/routes.ts';
@@ -62,6 +63,7 @@ export function apiV1(deps: AppDeps) {
   // One sub-app per resource (<resource>/routes.ts, its shapes in <resource>/schemas.ts).
   api.route('/auth', authRoutes(deps));
   api.route('/', meRoutes(deps));
+  api.route('/', notificationPreferenceRoutes(deps));
   api.route('/', apiKeyRoutes(deps));
   api.route('/', activityRoutes(deps));
   api.route('/', organizationRoutes(deps));

@@ -36,6 +36,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/settings', access: 'signed-in', pages: account },
     { prefix: '/settings/email', access: 'account-owner', pages: settings.email },
     { prefix: '/settings/password', access: 'account-owner', pages: settings.password },
+    { prefix: '/settings/notifications', access: 'account-owner', pages: settings.notifications },
     { prefix: '/settings/two-factor', access: 'account-owner', pages: security.twoFactor },
     { prefix: '/settings/sessions', access: 'account-owner', pages: security.sessions },
     { prefix: '/settings/api-keys', access: 'account-owner', pages: apiKeyPages(deps, view) },

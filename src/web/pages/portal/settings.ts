@@ -1,5 +1,10 @@
 import { Hono } from 'hono';
 import { changeEmail, changePassword, getProfile, timezones, updateProfile } from '../../../domain/accounts/profile.ts';
+import {
+  getNotificationPreferences,
+  preferencesFromForm,
+  setNotificationPreferences,
+} from '../../../domain/notifications/preferences.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
@@ -7,13 +12,15 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 
 /**
  * Settings → profile (`profile`, at /settings), email address (`email`, /settings/email) and
- * password (`password`, /settings/password); portal/index.ts mounts each in its area (the
- * email address and password only for the account's owner). API keys live in their own file.
+ * password (`password`, /settings/password) and email notifications (`notifications`,
+ * /settings/notifications); portal/index.ts mounts each in its area (the email address,
+ * password and notifications only for the account's owner). API keys live in their own file.
  */
 export function settingsPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const email = new Hono();
   const password = new Hono();
+  const notifications = new Hono();
   const zones = timezones();
 
   app.get('/', (c) => c.redirect('/settings/profile', 303));
@@ -93,5 +100,16 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
     );
   });
 
-  return { profile: app, email, password };
+  notifications.get('/', async (c) => {
+    const preferences = await getNotificationPreferences(deps.db, c.var.auth!.user.id);
+    return view.page(c, 'portal/settings/notifications', { preferences }, { layout: 'portal', title: 'Notifications' });
+  });
+
+  notifications.post('/', async (c) => {
+    await setNotificationPreferences(deps, c.var.auth!.user.id, preferencesFromForm(await formData(c)));
+    flash(c, 'Your notification preferences are saved.');
+    return redirect(c, '/settings/notifications');
+  });
+
+  return { profile: app, email, password, notifications };
 }
