@@ -11,6 +11,7 @@ import { mountArea } from './web/areas.ts';
 import type { AppDeps } from './web/context.ts';
 import { handleError, handleNotFound } from './web/errors.ts';
 import { actorLoader } from './web/middleware/actor.ts';
+import { arrearsLoader } from './web/middleware/arrears.ts';
 import { requestBodyLimit } from './web/middleware/body-limit.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { impersonation } from './web/middleware/impersonation.ts';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   html.use(requestBodyLimit());
   html.use(sessionLoader({ db, config, clock }));
   html.use(actorLoader({ db }));
+  html.use(arrearsLoader({ db, config, clock }));
   html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.var.auth?.user ?? null }));
   html.use(csrf({ config }));
   // Impersonation: writes are recorded (the account's own credentials: `account-owner` areas).

@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/access/actor.ts';
+import type { ArrearsBanner } from '../domain/dunning/query.ts';
 import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
@@ -22,6 +23,8 @@ declare module 'hono' {
     apiActor: TokenActor | null;
     /** Who acts, in which organization, with which permissions (pages and API alike). */
     actor: Actor | null;
+    /** The active organization's arrears, for the portal's banner (middleware/arrears.ts); null when its balance is not below zero. */
+    arrears: ArrearsBanner | null;
   }
 }
 

@@ -81,6 +81,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Fraud screening', href: '/admin/fraud', needs: staff },
       { label: 'Billing', href: '/admin/billing', needs: staff },
       { label: 'Billing runs', href: '/admin/billing/runs', needs: staff },
+      { label: 'Arrears', href: '/admin/billing/arrears', needs: staff },
       { label: 'Transfer billing', href: '/admin/billing/transfer', needs: staff },
       { label: 'Servers', href: '/admin/servers', needs: staff },
       { label: 'Server providers', href: '/admin/providers', needs: staff },

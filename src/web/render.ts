@@ -72,6 +72,8 @@ export function createRenderer(config: Config, assets: Manifest) {
       /** A production server running the emulators (explicitly allowed): every layout says so. */
       emulatorsInProduction: config.emulatorsInProduction,
       mailOutbox: config.mailTransport === 'outbox',
+      /** The active organization's balance below zero and what happens when (portal layout's banner). */
+      arrears: c.var.arrears ?? null,
     };
   }
 

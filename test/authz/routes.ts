@@ -13,6 +13,7 @@ import { activeOrganizationOf, totpNow, type Fixtures, type Person } from './fix
 import { CATALOGUE_ROUTES } from './routes-catalogue.ts';
 import { KEYS_NOTES_FIREWALLS_ROUTES } from './routes-keys-notes-firewalls.ts';
 import { SERVER_ROUTES } from './routes-servers.ts';
+import { DUNNING_ROUTES } from './routes-dunning.ts';
 import { NOTIFICATION_ROUTES } from './routes-notifications.ts';
 import { TRANSFER_ROUTES } from './routes-transfer.ts';
 
@@ -1669,6 +1670,8 @@ export const ROUTES: Record<string, Requirement> = {
   ...CATALOGUE_ROUTES,
   // Servers (issue 11): routes-servers.ts.
   ...SERVER_ROUTES,
+  // Dunning (issue 12): routes-dunning.ts.
+  ...DUNNING_ROUTES,
   // Notification preferences (issue 12): routes-notifications.ts.
   ...NOTIFICATION_ROUTES,
   // Network transfer (issue 12): routes-transfer.ts.

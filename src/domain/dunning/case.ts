@@ -252,7 +252,13 @@ async function orgFacts(deps: Pick<Deps, 'db'>, organizationId: string): Promise
   return row ? { id: row.id, name: row.name, balance: row.balance, currency: row.currency } : null;
 }
 
-async function openCase(deps: Deps, organizationId: string, now: Date, tally: Tally): Promise<DunningCase> {
+/** The organization's open case, opened now when it has none (the run, or staff acting before the run has). */
+export async function openCase(
+  deps: Pick<Deps, 'db'>,
+  organizationId: string,
+  now: Date,
+  tally?: Tally,
+): Promise<DunningCase> {
   return inTransaction(deps.db, async (trx) => {
     const made = await trx
       .insertInto('dunning_cases')
@@ -262,7 +268,7 @@ async function openCase(deps: Deps, organizationId: string, now: Date, tally: Ta
       .executeTakeFirst();
     if (made) {
       await recordStep(trx, { ...ref(made), step: 'opened', at: now });
-      tally.opened++;
+      if (tally) tally.opened++;
       return made;
     }
     return trx

@@ -34,6 +34,7 @@ import { vpsFirewallRoutes } from './vps/firewalls.ts';
 import { vpsRoutes } from './vps/routes.ts';
 import { adminServerRoutes } from './admin/servers/routes.ts';
 import { adminBillingRunRoutes } from './admin/billing-runs/routes.ts';
+import { adminArrearsRoutes } from './admin/arrears/routes.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -82,6 +83,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', vpsChargeRoutes(deps));
   api.route('/', adminServerRoutes(deps));
   api.route('/', adminBillingRunRoutes(deps));
+  api.route('/', adminArrearsRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
   api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));

@@ -5,6 +5,7 @@ import type { Area } from '../../areas.ts';
 import type { AppDeps } from '../../context.ts';
 import type { Renderer } from '../../render.ts';
 import { adminActivityPages } from './activity.ts';
+import { adminArrearsPages } from './arrears.ts';
 import { adminBillingPages } from './billing.ts';
 import { adminBillingRunPages } from './billing-runs.ts';
 import { planPages } from './catalogue/plans.ts';
@@ -56,6 +57,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/fraud', adminFraudPages(deps, view));
   app.route('/billing/payments', adminPaymentPages(deps, view));
   app.route('/billing/runs', adminBillingRunPages(deps, view));
+  app.route('/billing/arrears', adminArrearsPages(deps, view));
   app.route('/billing/transfer', adminTransferPages(deps, view));
   app.route('/billing', adminBillingPages(deps, view));
   app.route('/providers', providerPages(deps, view));

@@ -1,0 +1,22 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../db/index.ts';
+import { arrearsBanner } from '../../domain/dunning/query.ts';
+import type { Clock } from '../../lib/time.ts';
+
+/**
+ * Loads `c.var.arrears` for the portal layout's banner (views/shared/_arrears_banner.eta): the
+ * active organization's balance when it is below zero, and what happens when. One indexed
+ * read, on GET pages of the portal only (not the admin area, the event stream or writes).
+ *
+ * @example html.use(arrearsLoader({ db, config, clock }))
+ */
+export function arrearsLoader(opts: { db: Db; config: Config; clock: Clock }): MiddlewareHandler {
+  return async function arrearsLoaderMiddleware(c, next) {
+    c.set('arrears', null);
+    const path = c.req.path;
+    if (c.req.method === 'GET' && c.var.actor?.organizationId && !path.startsWith('/admin') && path !== '/events')
+      c.set('arrears', await arrearsBanner(opts.db, c.var.actor, { now: opts.clock.now(), config: opts.config }));
+    await next();
+  };
+}
