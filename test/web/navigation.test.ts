@@ -45,6 +45,7 @@ describe('the sidebars', () => {
       'Profile',
       'Password',
       'Security',
+      'Notifications',
       'API keys',
     ]);
     expect(navigationFor(PORTAL_NAVIGATION, member([]), '/dashboard').map((s) => s.heading)).toEqual([
