@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { runTransferHour } from '../../src/domain/transfer/engine.ts';
+import { buyPack } from '../../src/domain/transfer/manage.ts';
 import { monthStartOf } from '../../src/domain/transfer/units.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { fundWallet } from '../helpers/money.ts';
@@ -264,5 +266,43 @@ describe('/admin/billing/transfer', () => {
     html = await (await admin.get('/admin/billing/transfer')).text();
     expect(html).toContain('hourly');
     expect(html).toContain('Withdrawn'.toLowerCase());
+  });
+});
+
+describe('buyPack', () => {
+  it('five concurrent purchases with one purchase id buy once; a wallet short of the price changes nothing', async () => {
+    const { person, org } = await customer('Connie Current');
+    const offer = await pack({ price: 3_000_000n, sizeGb: 30 });
+    const actor = {
+      userId: person.id,
+      isPlatformAdmin: false,
+      organizationId: org,
+      roleName: 'owner',
+      permissions: new Set(PERMISSIONS),
+      impersonatorUserId: null,
+      apiKeyId: null,
+      origin: { ip: '192.0.2.9', userAgent: null },
+    };
+    await expect(buyPack(w.ctx.deps, actor, { pack_id: offer.id, purchase_id: randomUUID() })).rejects.toMatchObject({
+      code: 'insufficient_funds',
+      status: 422,
+    });
+    expect(await creditsOf(org)).toHaveLength(0);
+    expect(await walletBalance(w.ctx.db, org)).toBe(0n);
+
+    await fundWallet(w.ctx.db, org, 4_000_000n);
+    const purchaseId = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => buyPack(w.ctx.deps, actor, { pack_id: offer.id, purchase_id: purchaseId })),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.credit.id)).size).toBe(1);
+    expect(await creditsOf(org)).toHaveLength(1);
+    expect(await walletBalance(w.ctx.db, org)).toBe(1_000_000n);
+    // A second, different purchase: the balance no longer covers it.
+    await expect(buyPack(w.ctx.deps, actor, { pack_id: offer.id, purchase_id: randomUUID() })).rejects.toMatchObject({
+      code: 'insufficient_funds',
+    });
+    expect(await walletBalance(w.ctx.db, org)).toBe(1_000_000n);
   });
 });

@@ -155,16 +155,7 @@ export async function buyPack(
       .select(['id', 'currency'])
       .where('organization_id', '=', organizationId)
       .executeTakeFirstOrThrow();
-    if (earlier) {
-      const credit = (await listCredits(trx, organizationId, { limit: 1000 })).find((c) => c.id === earlier.id)!;
-      const row = await trx
-        .selectFrom('transfer_credits')
-        .innerJoin('wallets as w', 'w.organization_id', 'transfer_credits.organization_id')
-        .select(['transfer_credits.ledger_transaction_id', 'w.balance'])
-        .where('transfer_credits.id', '=', earlier.id)
-        .executeTakeFirstOrThrow();
-      return { credit, transactionId: row.ledger_transaction_id!, balance: row.balance, duplicate: true };
-    }
+    if (earlier) return earlierPurchase(trx, earlier.id);
     if (pack!.currency !== wallet.currency)
       throw new ValidationError({ pack_id: 'This pack is priced in another currency than your wallet.' });
     const posted = await post(trx, {
@@ -180,6 +171,15 @@ export async function buyPack(
         { account: 'egress_revenue', amount: pack!.price },
       ],
     });
+    // A concurrent request with the same purchase id posted first (its posting is this one).
+    if (posted.duplicate) {
+      const first = await trx
+        .selectFrom('transfer_credits')
+        .select('id')
+        .where('idempotency_key', '=', key)
+        .executeTakeFirstOrThrow();
+      return earlierPurchase(trx, first.id);
+    }
     const bytes = gbToBytes(pack!.size_gb);
     const credit = await trx
       .insertInto('transfer_credits')
@@ -219,6 +219,41 @@ export async function buyPack(
       duplicate: false,
     };
   });
+}
+
+/** A purchase made before (same purchase id): the credit, its posting and the balance now. */
+async function earlierPurchase(trx: DbOrTx, creditId: string): Promise<Purchase> {
+  const row = await trx
+    .selectFrom('transfer_credits as c')
+    .leftJoin('transfer_packs as p', 'p.id', 'c.pack_id')
+    .innerJoin('wallets as w', 'w.organization_id', 'c.organization_id')
+    .select([
+      'c.id',
+      'c.source',
+      'p.name as pack_name',
+      'c.reason',
+      'c.total_bytes',
+      'c.remaining_bytes',
+      'c.created_at',
+      'c.ledger_transaction_id',
+      'w.balance',
+    ])
+    .where('c.id', '=', creditId)
+    .executeTakeFirstOrThrow();
+  return {
+    credit: {
+      id: row.id,
+      source: row.source,
+      packName: row.pack_name,
+      reason: row.reason,
+      totalBytes: row.total_bytes,
+      remainingBytes: row.remaining_bytes,
+      createdAt: row.created_at,
+    },
+    transactionId: row.ledger_transaction_id!,
+    balance: row.balance,
+    duplicate: true,
+  };
 }
 
 // ---------------------------------------------------------------- staff
