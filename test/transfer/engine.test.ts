@@ -228,6 +228,58 @@ describe('month close', () => {
     expect(await walletBalance(w.ctx.db, late)).toBe(-priceBytes(5n * GB - included, 10_000n));
   });
 
+  it('prorates included transfer by the plans a server had in the month (a resize counts from its hour)', async () => {
+    const org = await newOrganization(w.ctx.db);
+    const small = await transferPlan(w, 1);
+    const large = await transferPlan(w, 2);
+    await setPrice(w, 'us-east', 10_000n);
+    const server = await w.ctx.db
+      .insertInto('servers')
+      .values({
+        organization_id: org,
+        provider_id: w.catalogue.providerId,
+        plan_id: large,
+        create_tag: `resize-${Math.random()}`,
+        label: 'resized',
+        region: 'us-east',
+        image: 'debian12',
+        status: 'running',
+        created_at: at('2026-02-01T00:00:00Z'),
+        updated_at: at('2026-02-01T00:00:00Z'),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // February (672 hours): 1 GB for the first 336 hours, 2 GB for the rest = 1.5 GB included.
+    await w.ctx.db
+      .insertInto('server_billing_periods')
+      .values([
+        { server_id: server.id, effective_from: at('2026-02-01T00:00:00Z'), plan_id: small, backups: false },
+        { server_id: server.id, effective_from: at('2026-02-15T00:00:00Z'), plan_id: large, backups: false },
+      ])
+      .execute();
+    await w.ctx.db
+      .insertInto('transfer_readings')
+      .values({
+        server_id: server.id,
+        hour_start: at('2026-02-28T23:00:00Z'),
+        month: '2026-02-01',
+        organization_id: org,
+        provider_id: w.catalogue.providerId,
+        region: 'us-east',
+        used_bytes: 2n * GB,
+      })
+      .execute();
+    await closeTransferMonths(w.ctx.deps, { month: at('2026-02-01T00:00:00Z'), trigger: 'test' });
+    const close = await w.ctx.db
+      .selectFrom('transfer_month_closes')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
+    expect(close.included_bytes).toBe((3n * GB) / 2n);
+    expect(close.amount).toBe(5_000n);
+    expect(await walletBalance(w.ctx.db, org)).toBe(-5_000n);
+  });
+
   it('a server deleted mid-month keeps its readings and is billed at close', async () => {
     const org = await newOrganization(w.ctx.db);
     const plan = await transferPlan(w, 1);

@@ -43,8 +43,9 @@ export const hoursInMonth = (d: Date) => (nextMonthStart(d).getTime() - monthSta
 /**
  * Included transfer of every organization's region pools in the month of `monthStart`, as SQL
  * rows (organization_id, provider_id, region, included bytes). The rule (like Linode's
- * proration): a server adds its plan's transfer_gb × the hours it exists in the month ÷ the
- * month's hours; a live server counts to the month's end, a deleted one to the end of the hour
+ * proration): a server adds, for each plan it had in the month (its billing periods: a resize
+ * counts from the hour it took effect), the plan's transfer_gb × the hours it had it ÷ the
+ * month's hours. A live server counts to the month's end, a deleted one to the end of the hour
  * it was deleted in; a failed create adds nothing. `before`: only servers created before it
  * (the hourly run counts servers that exist by the end of the hour it reads).
  */
@@ -54,19 +55,32 @@ export function includedSql(monthStart: Date, opts: { before?: Date; organizatio
   const hours = hoursInMonth(monthStart);
   const before = (opts.before ?? nextMonthStart(monthStart)).toISOString();
   return sql<{ organization_id: string; provider_id: string; region: string; included: string }>`
-    select s.organization_id, s.provider_id, s.region,
-           floor(sum(p.transfer_gb::numeric * extract(epoch from (
-             least(${me}::timestamptz, coalesce(date_trunc('hour', s.deleted_at) + interval '1 hour', ${me}::timestamptz))
-             - greatest(${ms}::timestamptz, date_trunc('hour', s.created_at))
-           )) / 3600) * ${BYTES_PER_GB.toString()}::numeric / ${hours}::numeric)::bigint::text as included
-      from servers s
-      join server_plans p on p.id = s.plan_id
-     where s.status <> 'failed'
-       and s.created_at < ${me}::timestamptz
-       and s.created_at < ${before}::timestamptz
-       and (s.deleted_at is null or s.deleted_at >= ${ms}::timestamptz)
-       ${opts.organizationId ? sql`and s.organization_id = ${opts.organizationId}::uuid` : sql``}
-     group by s.organization_id, s.provider_id, s.region`;
+    with srv as (
+      select s.id, s.organization_id, s.provider_id, s.region, s.plan_id,
+             greatest(${ms}::timestamptz, date_trunc('hour', s.created_at)) as lo,
+             least(${me}::timestamptz,
+                   coalesce(date_trunc('hour', s.deleted_at) + interval '1 hour', ${me}::timestamptz)) as hi
+        from servers s
+       where s.status <> 'failed'
+         and s.created_at < ${me}::timestamptz
+         and s.created_at < ${before}::timestamptz
+         and (s.deleted_at is null or s.deleted_at >= ${ms}::timestamptz)
+         ${opts.organizationId ? sql`and s.organization_id = ${opts.organizationId}::uuid` : sql``}
+    ), spans as (
+      select srv.organization_id, srv.provider_id, srv.region, coalesce(bp.plan_id, srv.plan_id) as plan_id,
+             greatest(srv.lo, coalesce(bp.effective_from, srv.lo)) as lo,
+             least(srv.hi, coalesce(bp.next_from, srv.hi)) as hi
+        from srv
+        left join lateral (
+          select b.plan_id, b.effective_from, lead(b.effective_from) over (order by b.effective_from) as next_from
+            from server_billing_periods b where b.server_id = srv.id) bp on true
+    )
+    select sp.organization_id, sp.provider_id, sp.region,
+           floor(sum(p.transfer_gb::numeric * greatest(extract(epoch from (sp.hi - sp.lo)), 0) / 3600)
+                 * ${BYTES_PER_GB.toString()}::numeric / ${hours}::numeric)::bigint::text as included
+      from spans sp
+      join server_plans p on p.id = sp.plan_id
+     group by sp.organization_id, sp.provider_id, sp.region`;
 }
 
 /**
