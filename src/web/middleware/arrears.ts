@@ -7,7 +7,8 @@ import type { Clock } from '../../lib/time.ts';
 /**
  * Loads `c.var.arrears` for the portal layout's banner (views/shared/_arrears_banner.eta): the
  * active organization's balance when it is below zero, and what happens when. One indexed
- * read, on GET pages of the portal only (not the admin area, the event stream or writes).
+ * read, on GET pages of the portal only (not the admin area, the event stream, PayPal's return
+ * pages or writes).
  *
  * @example html.use(arrearsLoader({ db, config, clock }))
  */
@@ -15,7 +16,9 @@ export function arrearsLoader(opts: { db: Db; config: Config; clock: Clock }): M
   return async function arrearsLoaderMiddleware(c, next) {
     c.set('arrears', null);
     const path = c.req.path;
-    if (c.req.method === 'GET' && c.var.actor?.organizationId && !path.startsWith('/admin') && path !== '/events')
+    // PayPal's return pages credit the wallet while they render: a balance read before would be stale.
+    const skip = path.startsWith('/admin') || path === '/events' || path.startsWith('/billing/payment/');
+    if (c.req.method === 'GET' && c.var.actor?.organizationId && !skip)
       c.set('arrears', await arrearsBanner(opts.db, c.var.actor, { now: opts.clock.now(), config: opts.config }));
     await next();
   };
