@@ -7,6 +7,7 @@ import { refundPayment } from '../../src/domain/payments/refunds.ts';
 import { syncRefund } from '../../src/domain/payments/refund-settlement.ts';
 import { balanceOf, orderOf, useBillingWorld } from '../billing/helpers.ts';
 import { settledTopUp } from '../billing/payments.ts';
+import { runQueued } from '../helpers/jobs.ts';
 import { createPerson, PASSWORD, uniqueEmail } from '../helpers/people.ts';
 import { billingTeam, emailIds, emailsSince, recipients } from './helpers.ts';
 
@@ -87,6 +88,11 @@ describe('top-up receipt', () => {
       expect(m.secrets).toBeNull();
       expect(m.text).not.toMatch(/token|SKYPANEL-LINK/i);
     }
+
+    // Each is queued for delivery (an email.send job), like every email.
+    const queued: string[] = [];
+    await runQueued(w.ctx, 'email.send', async (d) => void queued.push(d.emailId));
+    expect(queued).toEqual(expect.arrayContaining(mails.map((m) => m.id)));
 
     // The same capture settled again (a webhook after the return page) credits and mails nothing.
     const again = await settleCapture(w.ctx.deps, {
