@@ -140,6 +140,23 @@ export const TRANSFER_ROUTES: Record<string, Requirement> = {
         ),
     }),
   },
+  'POST /admin/billing/transfer/packs/:id': {
+    auth: 'admin',
+    params: async (c) => ({ id: await freshPack(c) }),
+    body: (c) => ({ pack: c.params.id!, name: 'Matrix renamed pack', size_gb: '7', price: '3.50', active: 'true' }),
+    done: (c) => ({
+      status: 303,
+      location: '/admin/billing/transfer',
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('transfer_packs')
+          .select(['size_gb', 'price'])
+          .where('id', '=', c.params.id!)
+          .executeTakeFirstOrThrow();
+        return problem(row.size_gb === 7 && row.price === 3_500_000n, 'the pack was not changed');
+      },
+    }),
+  },
   'POST /admin/billing/transfer/packs/:id/active': {
     auth: 'admin',
     params: async (c) => ({ id: await freshPack(c) }),

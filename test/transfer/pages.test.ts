@@ -219,6 +219,29 @@ describe('/admin/billing/transfer', () => {
       .where('name', '=', 'Terabyte')
       .executeTakeFirstOrThrow();
     expect([made.size_gb, made.price, made.active]).toEqual([1000, 8_000_000n, true]);
+    res = await admin.post(`/admin/billing/transfer/packs/${made.id}`, {
+      pack: made.id,
+      name: 'Terabyte',
+      size_gb: '0',
+      price: '9.00',
+      active: 'true',
+    });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('Between 1 and 1,000,000 GB.');
+    res = await admin.post(`/admin/billing/transfer/packs/${made.id}`, {
+      pack: made.id,
+      name: 'Terabyte',
+      size_gb: '1024',
+      price: '9.00',
+      active: 'true',
+    });
+    expect(res.status).toBe(303);
+    const edited = await w.ctx.db
+      .selectFrom('transfer_packs')
+      .select(['size_gb', 'price'])
+      .where('id', '=', made.id)
+      .executeTakeFirstOrThrow();
+    expect([edited.size_gb, edited.price]).toEqual([1024, 9_000_000n]);
     res = await admin.post(`/admin/billing/transfer/packs/${made.id}/active`, { active: 'false' });
     expect(res.status).toBe(303);
     expect(

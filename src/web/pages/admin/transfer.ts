@@ -13,7 +13,7 @@ import {
 import { formatGb } from '../../../domain/transfer/units.ts';
 import { liveUsage } from '../../../domain/transfer/usage.ts';
 import type { AppError } from '../../../lib/errors.ts';
-import { formatMoney } from '../../../lib/money.ts';
+import { formatMoney, toDecimal } from '../../../lib/money.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, orFail } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
@@ -23,7 +23,7 @@ const HOME = '/admin/billing/transfer';
 
 /**
  * Transfer billing for staff, mounted at /admin/billing/transfer: the overage price per GB of
- * each region (edit), transfer packs (create with size and price, turn on or off), manual
+ * each region (edit), transfer packs (create; change name, size and price; turn on or off), manual
  * grants of transfer credit to an organization with a reason (audited), the recent hourly and
  * month-close runs, and this month's live usage per organization and region pool. A refused
  * form is the page again with 422 and the form's messages (`form` names which form).
@@ -49,6 +49,7 @@ export function adminTransferPages(deps: AppDeps, view: Renderer) {
       grantId: newGrantId(),
       gb: formatGb,
       perGb: (m: bigint, currency: string) => formatMoney(m, currency, 4),
+      decimal: toDecimal,
     };
   }
 
@@ -69,7 +70,7 @@ export function adminTransferPages(deps: AppDeps, view: Renderer) {
   app.get('/', (c) => page(c));
 
   const action = (form: string, fn: (c: Context, values: Record<string, string>) => Promise<string>) =>
-    app.post(form === 'toggle' ? '/packs/:id/active' : `/${form}`, async (c) => {
+    app.post(form === 'toggle' ? '/packs/:id/active' : form === 'edit' ? '/packs/:id' : `/${form}`, async (c) => {
       const values = await formData(c);
       return orFail(
         async () => {
@@ -87,6 +88,10 @@ export function adminTransferPages(deps: AppDeps, view: Renderer) {
   action('packs', async (c, values) => {
     const pack = await savePack(deps, c.var.actor!, values);
     return `Pack “${pack.name}” created.`;
+  });
+  action('edit', async (c, values) => {
+    const pack = await savePack(deps, c.var.actor!, { ...values, active: values.active ?? 'false' }, c.req.param('id'));
+    return `Pack “${pack.name}” saved.`;
   });
   action('toggle', async (c, values) => {
     const pack = await setPackActive(deps, c.var.actor!, c.req.param('id') ?? '', values.active === 'true');
