@@ -43,8 +43,9 @@ export const LIVE_STATUSES = SERVER_STATUSES.filter((s) => s !== 'deleted' && s 
  *   running | offline → booting | shutting_down | rebooting | rebuilding | resizing   an action (actions.ts)
  *   transitional → running | offline | …      what the provider reports as the move ends (follow.ts)
  *   any live state → deleting → deleted       delete.ts (a failed server is dismissed straight to deleted)
- *   any live state → suspended                dunning (next issue); sync never moves a server out of it
- *   suspended → offline | booting             lifting the suspension (next issue)
+ *   any live state → suspended                dunning (src/domain/dunning/servers.ts: a running one through
+ *                                             shutting_down); sync never moves a server out of it
+ *   suspended → offline | booting | deleting  dunning lifts the suspension (booting: it was running), or deletes it
  */
 const SETTLED_TARGETS = [
   'booting',
