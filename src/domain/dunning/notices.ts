@@ -41,3 +41,14 @@ export async function mailContacts<K extends DunningTemplate>(
     (contact) => ({ ...data, ...common, name: contact.name }) as unknown as EmailTemplates[K],
   );
 }
+
+/** The organization, its wallet balance and currency. */
+export async function orgFacts(deps: Pick<Deps, 'db'>, organizationId: string): Promise<OrgFacts | null> {
+  const row = await deps.db
+    .selectFrom('wallets as w')
+    .innerJoin('organizations as o', 'o.id', 'w.organization_id')
+    .select(['o.id', 'o.name', 'w.balance', 'w.currency'])
+    .where('w.organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return row ? { id: row.id, name: row.name, balance: row.balance, currency: row.currency } : null;
+}

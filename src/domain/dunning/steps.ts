@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
 import type { DunningStep } from '../../db/types.ts';
+import type { CaseRef } from './servers.ts';
 
 /**
  * The append-only history of a dunning case (`dunning_steps`). A step that is `done` is done
@@ -60,3 +61,9 @@ export async function stepDone(db: DbOrTx, caseId: string, step: DunningStep, ke
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** A case as servers.ts and the steps name it. */
+export const ref = (c: { id: string; organization_id: string }): CaseRef => ({
+  caseId: c.id,
+  organizationId: c.organization_id,
+});
