@@ -5,6 +5,7 @@ import {
   customer,
   DAY,
   HOUR,
+  memberOf,
   run,
   runQueuedDunning,
   serverOf,
@@ -193,6 +194,19 @@ describe('customers in arrears', () => {
     await setBalance(w, org, 1_000_000n);
     await b.get('/dashboard');
     expect(b.lastHtml).not.toContain('arrears-banner');
+  });
+
+  it('a member who may not see the wallet sees the banner without the amount, and is told who can add funds', async () => {
+    const { org } = await customer(w, 'Olga Owner');
+    const vic = await memberOf(w, org, 'Vic Viewer', ['vps_view']);
+    await w.ctx.db.updateTable('users').set({ active_organization_id: org }).where('id', '=', vic.id).execute();
+    await setBalance(w, org, -2_000_000n);
+    const b = await signedIn(w.ctx, vic.email, undefined, ip());
+    await b.get('/dashboard');
+    expect(b.lastHtml).toContain('data-testid="arrears-banner"');
+    expect(b.lastHtml).not.toContain('-$2.00');
+    expect(b.lastHtml).not.toContain('href="/billing#add-funds-h"');
+    expect(b.lastHtml).toContain('Ask someone who manages billing to add funds.');
   });
 
   it('before the suspension the banner says when the servers will be suspended and deleted', async () => {

@@ -8,6 +8,7 @@ import {
   HOUR,
   instanceStatus,
   mailTo,
+  memberOf,
   run,
   runQueuedDunning,
   serverOf,
@@ -25,6 +26,9 @@ const templates = async (to: string) => (await mailTo(w, to)).map((m) => m.templ
 describe('an organization whose balance runs out', () => {
   it('is reminded at once and daily, suspended after the hours, warned 24 h before, and its servers are deleted at the deadline', async () => {
     const { owner, org, actor } = await customer(w, 'Dora Debtor');
+    // Billing contacts: the owner and a member whose role holds billing_manage; not a viewer.
+    const accountant = await memberOf(w, org, 'Abe Accountant', ['billing_view', 'billing_manage']);
+    const viewer = await memberOf(w, org, 'Vic Viewer', ['vps_view', 'billing_view']);
     const web = await serverOf(w, actor, 'web-1');
     const db = await serverOf(w, actor, 'db-1', 'offline');
     await setBalance(w, org, -3_456_789n);
@@ -34,7 +38,10 @@ describe('an organization whose balance runs out', () => {
     // At once: a case, one arrears email (balance with 2 decimals, when things happen, where to pay).
     await run(w);
     expect(await templates(owner.email)).toEqual(['arrears']);
+    expect(await templates(accountant.email)).toEqual(['arrears']);
+    expect(await templates(viewer.email)).toEqual([]);
     const [first] = await mailTo(w, owner.email);
+    expect(first!.subject).toContain('-$3.46');
     expect(first!.text).toContain('-$3.46');
     expect(first!.text).toMatch(/suspended on .* UTC/);
     expect(first!.text).toContain('http://localhost:3000/billing');

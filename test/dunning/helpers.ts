@@ -44,12 +44,27 @@ export function useDunningWorld(env: Record<string, string> = {}): DunningWorld 
   return w;
 }
 
-/** An owner and their organization, with a second billing contact (an admin member) and a viewer who gets no billing mail. */
+/** An owner and their organization. */
 export async function customer(w: DunningWorld, name: string) {
   const owner = await createPerson(w.ctx, name, { verified: true, email: uniqueEmail(name) });
   const org = owner.organization.id;
   const actor: Actor = actorFor(owner, org);
   return { owner, org, actor };
+}
+
+/** A member of `org` with a role of its own holding `permissions` (written as the roles and members pages would). */
+export async function memberOf(w: DunningWorld, org: string, name: string, permissions: string[]) {
+  const person = await createPerson(w.ctx, name, { verified: true, email: uniqueEmail(name) });
+  const role = await w.ctx.db
+    .insertInto('roles')
+    .values({ organization_id: org, name: `${name} role`, permissions })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await w.ctx.db
+    .insertInto('organization_members')
+    .values({ organization_id: org, user_id: person.id, role_id: role.id, created_at: new Date() })
+    .execute();
+  return person;
 }
 
 /** A server of `org`, running (or offline), created as its owner creates one. */
