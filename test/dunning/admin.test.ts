@@ -156,6 +156,19 @@ describe('staff and arrears', () => {
     expect(activity).toHaveLength(1);
   });
 
+  it('cannot exempt an organization that is not in arrears: the page again with 422 and why', async () => {
+    const { org } = await customer(w, 'Paula Paid');
+    const { b } = await staffBrowser();
+    await b.get(`/admin/billing/arrears/${org}`);
+    expect(b.lastHtml).toContain('Not in arrears');
+    const res = await b.post(`/admin/billing/arrears/${org}/exemption`, { reason: 'Just in case' });
+    expect(res.status).toBe(422);
+    expect(b.lastHtml).toContain('is not in arrears');
+    expect(
+      await w.ctx.db.selectFrom('dunning_cases').select('id').where('organization_id', '=', org).execute(),
+    ).toEqual([]);
+  });
+
   it('read the arrears over the JSON API with a platform admin token; others are refused', async () => {
     const { org } = await suspendedCustomer('Api Arrears');
     const sam = await createPerson(w.ctx, 'Sam Api', { verified: true, isAdmin: true, email: uniqueEmail('samapi') });

@@ -16,8 +16,8 @@ import { deadlinesOf, nextStepOf, type NextStep } from './policy.ts';
 
 type DunningConfig = Pick<Config, 'DUNNING_SUSPEND_AFTER_HOURS' | 'DUNNING_TERMINATE_AFTER_DAYS'>;
 
-/** Where a case stands: `pending` (below zero, the job has not opened it yet), then the case's own states. */
-export type ArrearsStatus = 'pending' | 'notified' | 'suspended' | 'terminated' | 'exempt';
+/** Where a case stands: `clear` (no case, not below zero), `pending` (below zero, the job has not opened it yet), then the case's own states. */
+export type ArrearsStatus = 'clear' | 'pending' | 'notified' | 'suspended' | 'terminated' | 'exempt';
 
 export interface ArrearsView {
   organizationId: string;
@@ -81,7 +81,9 @@ function toView(r: Row, config: DunningConfig, now: Date): ArrearsView {
   const d = c ? deadlinesOf(c, config) : null;
   const next = c ? nextStepOf(c, config, now) : { step: 'none' as const, at: null };
   const status: ArrearsStatus = !c
-    ? 'pending'
+    ? r.balance < 0n
+      ? 'pending'
+      : 'clear'
     : c.exempt_reason
       ? 'exempt'
       : c.terminated_at

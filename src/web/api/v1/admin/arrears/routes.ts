@@ -24,9 +24,9 @@ export const Arrears = z
     since: Timestamp.nullable().openapi({
       description: 'When the balance was first seen below zero; null until the job opens the case (within 5 minutes).',
     }),
-    status: z.enum(['pending', 'notified', 'suspended', 'terminated', 'exempt']).openapi({
+    status: z.enum(['clear', 'pending', 'notified', 'suspended', 'terminated', 'exempt']).openapi({
       description:
-        '`pending`: below zero, no case yet; `notified`: reminders sent; `suspended`: servers powered off; `terminated`: servers deleted; `exempt`: staff exempted it.',
+        '`clear`: no case and not below zero (never in this list); `pending`: below zero, no case yet; `notified`: reminders sent; `suspended`: servers powered off; `terminated`: servers deleted; `exempt`: staff exempted it.',
     }),
     next_step: z.enum(['suspension', 'final_notice', 'termination', 'none']),
     next_at: Timestamp.nullable(),
