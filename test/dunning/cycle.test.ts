@@ -195,6 +195,14 @@ describe('an organization whose balance runs out', () => {
     await settledTopUp(w.ctx.deps, org, 5_000_000n);
     expect(await balanceOf(w, org)).toBe(4_000_000n);
     expect(await runQueuedDunning(w)).toBe(1);
+    // The job ran for that organization alone and recorded what it did.
+    const jobRun = await w.ctx.db
+      .selectFrom('job_runs')
+      .select(['status', 'summary'])
+      .where('queue', '=', 'billing.dunning')
+      .orderBy('started_at', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(jobRun).toMatchObject({ status: 'succeeded', summary: { organizations: 1, lifted: 1, resumed: 2 } });
     expect((await statusOf(w, web)).status).toBe('booting');
     expect(await statusOf(w, spare)).toMatchObject({ status: 'offline', resume_running: false, suspended_at: null });
     expect(await settle(w, web)).toBe('running');
