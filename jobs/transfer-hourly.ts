@@ -1,4 +1,5 @@
 import type { Deps } from '../src/domain/deps.ts';
+import { wakeDunningRun } from '../src/domain/dunning/lift.ts';
 import { runTransferHour } from '../src/domain/transfer/engine.ts';
 import { ConflictError } from '../src/lib/errors.ts';
 import type { Payload } from '../src/queue/index.ts';
@@ -13,6 +14,7 @@ export function transferHourlyJob(deps: Deps, data: Payload<'transfer.hourly'>, 
   return recordRun(deps, 'transfer.hourly', jobId, async () => {
     try {
       const run = await runTransferHour(deps, { trigger: data.trigger ?? 'schedule' });
+      if (run.amount > 0n) await wakeDunningRun(deps);
       return {
         hour: run.periodStart.toISOString(),
         servers_read: run.serversRead,

@@ -20,3 +20,12 @@ export async function wakeDunning(deps: Pick<Deps, 'queue'>, trx: Tx, organizati
   `.execute(trx);
   if (rows[0]?.due) await deps.queue.enqueue(trx, 'billing.dunning', { organizationId });
 }
+
+/**
+ * After usage was charged (an hourly billing or transfer run): one dunning run over every
+ * organization, so a wallet the charges took below zero gets its arrears email at once rather
+ * than at the next scheduled run. One queued run at a time (singleton key).
+ */
+export async function wakeDunningRun(deps: Pick<Deps, 'queue' | 'db'>): Promise<void> {
+  await deps.queue.enqueue(deps.db, 'billing.dunning', {}, { singletonKey: 'billing.dunning.after-usage' });
+}
