@@ -202,6 +202,10 @@ describe('customers in arrears', () => {
     expect(b.lastHtml).toContain('href="/billing#add-funds-h"');
     await b.get(`/vps/${web}`);
     expect(b.lastHtml).toContain('This server is suspended');
+    // Nothing offered that the suspension refuses.
+    expect(b.lastHtml).not.toContain(`href="/vps/${web}/resize"`);
+    expect(b.lastHtml).not.toContain(`href="/vps/${web}/rebuild"`);
+    expect(b.lastHtml).toContain('Resize and rebuild are unavailable while the server is suspended');
 
     // Back above zero: no banner.
     await setBalance(w, org, 1_000_000n);
