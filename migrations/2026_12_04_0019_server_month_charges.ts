@@ -35,11 +35,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     insert into server_month_charges (server_id, month, charged)
     select server_id, date_trunc('month', hour_start at time zone 'UTC')::date, sum(amount)
       from server_charges group by 1, 2;
+
+    -- A charge row's organization is its server's (which references organizations) and its run
+    -- is the run writing it: the two foreign keys checked nothing the writers don't already
+    -- guarantee, and cost a fifth of an hourly run at 100,000 servers (one check per row each).
+    alter table server_charges drop constraint server_charges_organization_id_fkey;
+    alter table server_charges drop constraint server_charges_billing_run_id_fkey;
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    alter table server_charges add constraint server_charges_organization_id_fkey
+      foreign key (organization_id) references organizations (id);
+    alter table server_charges add constraint server_charges_billing_run_id_fkey
+      foreign key (billing_run_id) references billing_runs (id);
     drop trigger server_charges_are_final on server_charges;
     drop function server_charges_are_final();
     drop trigger server_charges_add_to_month on server_charges;

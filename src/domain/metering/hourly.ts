@@ -233,7 +233,13 @@ async function chargeBatch(trx: DbOrTx, hour: Date, runId: string, orgs: string[
   await sql`select pg_advisory_xact_lock(${MONTH_LOCK_CLASS}::int, ${monthLockKey(hour)}::int)`.execute(trx);
   await sql`select id from wallets where organization_id = any(${orgs}::uuid[]) order by id for update`.execute(trx);
   const monthStart = sql`date_trunc('month', ${hour}::timestamptz at time zone 'UTC')`;
-  const inserted = await sql<{ instances: string; amount: string | null; zero: string }>`
+  const hourIso = hour.toISOString();
+  // One statement: the charge rows are written already pointing at their organization's posting
+  // (its id drawn up front), and the postings are made from the rows actually inserted, so a
+  // charge another runner wrote first is neither charged nor posted twice. Every sub-statement
+  // runs whether or not the final select reads it; foreign keys are checked at the end of the
+  // statement, after the postings exist.
+  const result = await sql<{ instances: string; amount: string | null; zero: string }>`
     with candidates as (
       select s.id, s.organization_id, p.plan_id, p.backups
         from servers s
@@ -244,62 +250,65 @@ async function chargeBatch(trx: DbOrTx, hour: Date, runId: string, orgs: string[
        where s.organization_id = any(${orgs}::uuid[])
          and ${existedDuring(hour)}
          and not exists (select 1 from server_charges c where c.server_id = s.id and c.hour_start = ${hour}::timestamptz)
+    ), prices as (
+      -- Each plan's price in force at H, looked up once per plan rather than once per server.
+      select pl.plan_id, pr.base_monthly, pr.markup_monthly, pr.backups_monthly, pr.currency
+        from (select distinct plan_id from candidates) pl
+        join lateral (
+          select pp.base_monthly, pp.markup_monthly, pp.backups_monthly, pp.currency from server_plan_prices pp
+           where pp.plan_id = pl.plan_id and pp.effective_from <= ${hour}::timestamptz
+           order by pp.effective_from desc limit 1) pr on true
     ), priced as (
       select c.id, c.organization_id, pr.currency,
              pr.base_monthly + pr.markup_monthly + case when c.backups then pr.backups_monthly else 0 end as monthly
         from candidates c
-        join lateral (
-          select pp.base_monthly, pp.markup_monthly, pp.backups_monthly, pp.currency from server_plan_prices pp
-           where pp.plan_id = c.plan_id and pp.effective_from <= ${hour}::timestamptz
-           order by pp.effective_from desc limit 1) pr on true
+        join prices pr on pr.plan_id = c.plan_id
         join wallets w on w.organization_id = c.organization_id and w.currency = pr.currency
+    ), postings as (
+      select organization_id, gen_random_uuid() as id from (select distinct organization_id from priced) o
     ), rated as (
       select p.*, (p.monthly * 2 + 730) / 1460 as rate, coalesce(m.charged, 0) as used
         from priced p
         left join server_month_charges m on m.server_id = p.id and m.month = ${monthStart}::date
     ), ins as (
-      insert into server_charges (server_id, hour_start, organization_id, amount, rate, currency, billing_run_id)
-      select id, ${hour}::timestamptz, organization_id, least(rate, greatest(monthly - used, 0)), rate, currency, ${runId}::uuid
-        from rated
+      insert into server_charges (server_id, hour_start, organization_id, amount, rate, currency, billing_run_id,
+                                  ledger_transaction_id)
+      select r.id, ${hour}::timestamptz, r.organization_id, a.amount, r.rate, r.currency, ${runId}::uuid,
+             case when a.amount > 0 then po.id end
+        from rated r
+        cross join lateral (select least(r.rate, greatest(r.monthly - r.used, 0)) as amount) a
+        join postings po on po.organization_id = r.organization_id
       on conflict (server_id, hour_start) do nothing
-      returning amount
-    )
-    select count(*) as instances, sum(amount) as amount, count(*) filter (where amount = 0) as zero from ins`.execute(
-    trx,
-  );
-  const hourIso = hour.toISOString();
-  await sql`
-    with g as (
-      select c.organization_id, c.currency, sum(c.amount)::bigint as total, count(*) as n, min(c.server_id::text) as first_server
-        from server_charges c
-       where c.billing_run_id = ${runId}::uuid and c.hour_start = ${hour}::timestamptz
-         and c.organization_id = any(${orgs}::uuid[]) and c.ledger_transaction_id is null and c.amount > 0
-       group by c.organization_id, c.currency
+      returning server_id, organization_id, currency, amount, ledger_transaction_id
+    ), g as (
+      select ledger_transaction_id as id, organization_id, currency, sum(amount)::bigint as total, count(*) as n,
+             min(server_id::text) as first_server
+        from ins where ledger_transaction_id is not null
+       group by ledger_transaction_id, organization_id, currency
     ), tx as (
-      insert into ledger_transactions (idempotency_key, kind, organization_id, currency, description, allow_negative, details)
-      select 'vps:hour:' || g.organization_id || ':' || ${hourIso}::text || ':' || g.first_server, 'vps_charge',
+      insert into ledger_transactions (id, idempotency_key, kind, organization_id, currency, description,
+                                       allow_negative, details)
+      select g.id, 'vps:hour:' || g.organization_id || ':' || ${hourIso}::text || ':' || g.first_server, 'vps_charge',
              g.organization_id, g.currency,
              'Servers: ' || g.n || case when g.n = 1 then ' server-hour, ' else ' server-hours, ' end
                || to_char(${hour}::timestamptz at time zone 'UTC', 'YYYY-MM-DD HH24:00') || ' UTC',
              true, jsonb_build_object('hour_start', ${hourIso}::text, 'billing_run_id', ${runId}::text, 'servers', g.n)
         from g
-      returning id, organization_id
+      returning id
     ), w as (
       update wallets set balance = wallets.balance - g.total
         from g where wallets.organization_id = g.organization_id and wallets.currency = g.currency
       returning wallets.id, wallets.organization_id, wallets.balance
     ), e as (
       insert into ledger_entries (transaction_id, wallet_id, platform_account, amount, balance_after)
-      select tx.id, w.id, null, -g.total, w.balance from g join tx using (organization_id) join w using (organization_id)
+      select g.id, w.id, null, -g.total, w.balance from g join w using (organization_id)
       union all
-      select tx.id, null, 'vps_revenue', g.total, null from g join tx using (organization_id)
+      select g.id, null, 'vps_revenue', g.total, null from g
       returning 1
     )
-    update server_charges c set ledger_transaction_id = tx.id
-      from tx
-     where c.organization_id = tx.organization_id and c.billing_run_id = ${runId}::uuid
-       and c.hour_start = ${hour}::timestamptz and c.ledger_transaction_id is null and c.amount > 0`.execute(trx);
-  const r = inserted.rows[0]!;
+    select count(*) as instances, sum(amount) as amount, count(*) filter (where amount = 0) as zero
+      from ins`.execute(trx);
+  const r = result.rows[0]!;
   return { instances: Number(r.instances), amount: BigInt(r.amount ?? 0), zero: Number(r.zero) };
 }
 
