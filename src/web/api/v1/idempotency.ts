@@ -4,6 +4,7 @@ import type { Db } from '../../../db/index.ts';
 import { claimIdempotencyKey, keepIdempotentAnswer, releaseIdempotencyKey } from '../../../domain/idempotency/keys.ts';
 import type { Clock } from '../../../lib/time.ts';
 import { errorEnvelope } from '../../errors.ts';
+import { requireToken, secured } from './bearer-auth.ts';
 
 /**
  * `Idempotency-Key` for the API's money POSTs (Stripe's model); the keys are kept by the
@@ -134,3 +135,18 @@ export const replayedHeader = {
     schema: { type: 'string' as const },
   },
 };
+
+/**
+ * `createRoute` options of a money POST: bearer security, the caller (`requireToken`, then any
+ * further `guards` such as requireStaff), then Idempotency-Key, before the body is validated.
+ */
+export function idempotentRoute(
+  deps: { db: Db; clock: Clock },
+  opts: { guards?: MiddlewareHandler[]; secretFields?: readonly string[] } = {},
+) {
+  const keyed = idempotency({ db: deps.db, clock: deps.clock, secretFields: opts.secretFields });
+  return {
+    ...secured,
+    middleware: [requireToken, ...(opts.guards ?? []), keyed] as [MiddlewareHandler, ...MiddlewareHandler[]],
+  };
+}

@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { buyPack, type CreditView } from '../../../../domain/transfer/manage.ts';
 import { gbDecimal } from '../../../../domain/transfer/units.ts';
 import { transferOverview } from '../../../../domain/transfer/usage.ts';
 import { toDecimal } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
-import { caller, requireToken, secured } from '../bearer-auth.ts';
-import { idempotency, idempotencyKeyHeader, replayedHeader } from '../idempotency.ts';
+import { caller, secured } from '../bearer-auth.ts';
+import { idempotentRoute, idempotencyKeyHeader, replayedHeader } from '../idempotency.ts';
 import { errorResponses, json, Money, Timestamp } from '../schemas.ts';
 
 /** GB as a decimal string (2^30 bytes a GB, six decimals, rounded down); bytes exact beside it. */
@@ -84,13 +83,7 @@ const creditJson = (c: CreditView) => ({
 /** GET /billing/transfer (`egress_view`) and POST /billing/transfer/packs (`egress_manage`, Idempotency-Key). */
 export function transferRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
-  const keyed = {
-    ...secured,
-    middleware: [requireToken, idempotency({ db: deps.db, clock: deps.clock })] as [
-      MiddlewareHandler,
-      MiddlewareHandler,
-    ],
-  };
+  const keyed = idempotentRoute(deps);
 
   const getRoute = createRoute({
     method: 'get',

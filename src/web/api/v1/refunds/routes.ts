@@ -4,8 +4,8 @@ import { refundPayment } from '../../../../domain/payments/refunds.ts';
 import { NotFoundError } from '../../../../lib/errors.ts';
 import { toDecimal } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
-import { caller, requireToken, secured } from '../bearer-auth.ts';
-import { idempotency, idempotencyKeyHeader, replayedHeader } from '../idempotency.ts';
+import { caller } from '../bearer-auth.ts';
+import { idempotentRoute, idempotencyKeyHeader, replayedHeader } from '../idempotency.ts';
 import { errorResponses, json } from '../schemas.ts';
 import { RefundBody, RefundCreated } from './schemas.ts';
 
@@ -22,14 +22,7 @@ const requireStaff: MiddlewareHandler = async (c, next) => {
 /** Staff refunds of PayPal top-ups (a platform admin's access token; see domain/payments/refunds.ts). */
 export function refundRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
-  const keyed = {
-    ...secured,
-    middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [
-      MiddlewareHandler,
-      MiddlewareHandler,
-      MiddlewareHandler,
-    ],
-  };
+  const keyed = idempotentRoute(deps, { guards: [requireStaff] });
 
   const createRefund = createRoute({
     method: 'post',

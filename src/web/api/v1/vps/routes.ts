@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { createServer } from '../../../../domain/servers/create.ts';
 import { deleteServer } from '../../../../domain/servers/delete.ts';
 import { runAction } from '../../../../domain/servers/actions.ts';
 import { getServer, listServers } from '../../../../domain/servers/query.ts';
 import type { AppDeps } from '../../../context.ts';
-import { caller, requireToken, secured } from '../bearer-auth.ts';
-import { idempotency, idempotencyKeyHeader } from '../idempotency.ts';
+import { caller, secured } from '../bearer-auth.ts';
+import { idempotentRoute, idempotencyKeyHeader } from '../idempotency.ts';
 import { listAnswer, listOf } from '../pagination.ts';
 import { errorResponses, json, pathParam } from '../schemas.ts';
 import {
@@ -66,13 +65,9 @@ export function vpsRoutes(deps: AppDeps) {
     summary: 'Create an instance; its first hour is charged now (needs `vps_create`)',
     description:
       'With `Idempotency-Key`, a retry with the same key answers with the instance the first request created (201 again, `Idempotent-Replayed: true`, without the root password, which is never kept); the same key with another body is 422 `idempotency_key_reused`, and while the first request still runs 409.',
-    ...secured,
     // Idempotency-Key: the shared middleware (a reused key with another body is 422, one in
     // flight 409), keeping neither the typed nor the generated root password.
-    middleware: [requireToken, idempotency({ db: deps.db, clock: deps.clock, secretFields: ['root_password'] })] as [
-      MiddlewareHandler,
-      MiddlewareHandler,
-    ],
+    ...idempotentRoute(deps, { secretFields: ['root_password'] }),
     request: {
       headers: idempotencyKeyHeader(
         'Any unique string (a UUID): a retry with the same key answers with the instance already created instead of creating another.',

@@ -4,8 +4,8 @@ import { requirePlatformAdmin } from '../../../../domain/access/guard.ts';
 import { adjustWallet, newAdjustmentId } from '../../../../domain/wallets/adjustments.ts';
 import { toDecimal } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
-import { caller, requireToken, secured } from '../bearer-auth.ts';
-import { idempotency, idempotencyKeyHeader } from '../idempotency.ts';
+import { caller } from '../bearer-auth.ts';
+import { idempotentRoute, idempotencyKeyHeader } from '../idempotency.ts';
 import { OrgParams } from '../organizations/schemas.ts';
 import { errorResponses, json } from '../schemas.ts';
 import { AdjustmentRequest, WalletAdjustment } from './schemas.ts';
@@ -25,12 +25,7 @@ export function walletAdjustmentRoutes(deps: AppDeps) {
     tags: ['admin'],
     operationId: 'adjustWallet',
     summary: "Credit or debit an organization's wallet by hand (platform admin access token only)",
-    ...secured,
-    middleware: [requireToken, requireStaff, idempotency({ db: deps.db, clock: deps.clock })] as [
-      MiddlewareHandler,
-      MiddlewareHandler,
-      MiddlewareHandler,
-    ],
+    ...idempotentRoute(deps, { guards: [requireStaff] }),
     request: {
       headers: idempotencyKeyHeader('A retry with the same key and body replays the first answer and posts once.'),
       params: OrgParams,

@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { captureTopUp, startTopUp } from '../../../../domain/payments/top-ups.ts';
 import { walletSummary } from '../../../../domain/wallets/spend.ts';
 import { listWalletLines, parseTransactionFilter, walletFor } from '../../../../domain/wallets/wallet.ts';
 import { toDecimal } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
-import { caller, requireToken, secured } from '../bearer-auth.ts';
-import { idempotency, idempotencyKeyHeader, replayedHeader } from '../idempotency.ts';
+import { caller, secured } from '../bearer-auth.ts';
+import { idempotentRoute, idempotencyKeyHeader, replayedHeader } from '../idempotency.ts';
 import { listAnswer, listOf } from '../pagination.ts';
 import { errorResponses, json, pathParam } from '../schemas.ts';
 import { CaptureResult, presentLine, TopUp, TransactionQuery, Wallet, WalletTransaction } from './schemas.ts';
@@ -27,13 +26,7 @@ const VIEW = {
 export function walletRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
   // Money POSTs: the caller first, then Idempotency-Key (before the body is validated).
-  const keyed = {
-    ...secured,
-    middleware: [requireToken, idempotency({ db: deps.db, clock: deps.clock })] as [
-      MiddlewareHandler,
-      MiddlewareHandler,
-    ],
-  };
+  const keyed = idempotentRoute(deps);
 
   const getRoute = createRoute({
     method: 'get',
