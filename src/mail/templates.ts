@@ -1,11 +1,13 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import { VIEWS_DIR } from '../paths.ts';
 
-const EMAIL_VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views/emails');
+const EMAIL_VIEWS = path.join(VIEWS_DIR, 'emails');
 // HTML parts escape what they print; plain-text parts must not (an apostrophe stays one).
 const html = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: true });
-const text = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: false });
+// Plain text keeps every newline as written (Eta's default trim would eat the newline after a
+// tag that ends a line, running lines together); `-%>` trims where a control line must vanish.
+const text = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: false, autoTrim: false });
 
 /** Every email the product sends, with the data its template needs. */
 export interface EmailTemplates {
