@@ -8,6 +8,8 @@
  *   with the package version in the name (a new version is a new URL, so caches stay correct).
  * - static/build/app.<hash>.css: Tailwind 4 from static/css/app.css (+ tailwind.config.ts).
  * - static/build/js/<name>.<hash>.js: each static/js/*.js, content-hashed.
+ * - beside each of those files, `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip -9), which
+ *   the server sends to browsers that accept them (src/web/middleware/static-files.ts).
  * - static/build/manifest.json: logical name -> URL path, e.g.
  *   { "app.css": "/static/build/app.1a2b3c4d.css", "js/theme.js": "/static/build/js/theme.….js" }
  *
@@ -21,6 +23,8 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 
 /** Logical asset name (`app.css`, `htmx.js`, `js/theme.js`) -> URL path under `/static/`. */
 export type Manifest = Record<string, string>;
@@ -30,6 +34,8 @@ const STATIC = path.join(ROOT, 'static');
 const BUILD = path.join(STATIC, 'build');
 const VENDOR = path.join(STATIC, 'vendor');
 const MANIFEST = path.join(BUILD, 'manifest.json');
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
 
 /** Third-party scripts served as-is. `files` are tried in order; the first that exists wins. */
 const VENDOR_SCRIPTS = [
@@ -51,6 +57,7 @@ export async function buildAssets(opts: { minify?: boolean } = {}): Promise<Mani
 
   const [vendor, css, js] = await Promise.all([copyVendor(), buildCss(minify), hashScripts()]);
   const manifest: Manifest = { ...vendor, ...css, ...js };
+  await Promise.all(Object.values(manifest).map((url) => precompress(fileOf(url))));
 
   const tmp = `${MANIFEST}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -124,7 +131,7 @@ async function hashScripts(): Promise<Manifest> {
 
 /** Deletes earlier builds' hashed files and superseded vendor versions. */
 async function removeStale(manifest: Manifest): Promise<void> {
-  const keep = new Set(Object.values(manifest).map((url) => path.join(ROOT, ...url.split('/').filter(Boolean))));
+  const keep = new Set(Object.values(manifest).flatMap((url) => COPIES.map((suffix) => fileOf(url) + suffix)));
   keep.add(MANIFEST);
   const vendorPrefixes = VENDOR_SCRIPTS.map((v) => `${v.name}-`);
   const candidates = [
@@ -136,6 +143,29 @@ async function removeStale(manifest: Manifest): Promise<void> {
   // `.tmp` files may be another build's manifest in flight; it renames its own.
   const stale = candidates.filter((f) => !keep.has(f) && !f.endsWith('.tmp'));
   await Promise.all(stale.map((f) => rm(f, { force: true })));
+}
+
+/** The file itself and its precompressed copies. Keep the suffixes in step with src/web/middleware/static-files.ts. */
+const COPIES = ['', '.br', '.gz'];
+
+function fileOf(url: string): string {
+  return path.join(ROOT, ...url.split('/').filter(Boolean));
+}
+
+/** Writes `<file>.br` and `<file>.gz` at the highest levels: paid once here, not per request. */
+async function precompress(file: string): Promise<void> {
+  const body = await readFile(file);
+  const [br, gz] = await Promise.all([
+    brotli(body, {
+      params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY,
+        [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+    gzip(body, { level: zlib.constants.Z_BEST_COMPRESSION }),
+  ]);
+  await Promise.all([writeFile(`${file}.br`, br), writeFile(`${file}.gz`, gz)]);
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -1,4 +1,3 @@
-import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
@@ -11,6 +10,9 @@ import { mountArea } from './web/areas.ts';
 import type { AppDeps } from './web/context.ts';
 import { handleError, handleNotFound } from './web/errors.ts';
 import { actorLoader } from './web/middleware/actor.ts';
+import { ROOT_DIR } from './web/assets.ts';
+import { compress } from './web/middleware/compress.ts';
+import { staticFiles } from './web/middleware/static-files.ts';
 import { arrearsLoader } from './web/middleware/arrears.ts';
 import { requestBodyLimit } from './web/middleware/body-limit.ts';
 import { csrf } from './web/middleware/csrf.ts';
@@ -36,9 +38,13 @@ export function createApp(deps: AppDeps) {
   app.onError(handleError(() => view));
   app.notFound(handleNotFound(() => view));
 
-  // Built files carry a content hash or version in their name: cache them for a year.
-  app.use('/static/build/*', immutable, serveStatic({ root: './' }));
-  app.use('/static/vendor/*', immutable, serveStatic({ root: './' }));
+  // HTML and JSON compressed by Accept-Encoding (after the security headers, which it keeps).
+  app.use(compress());
+  // Built files carry a content hash or version in their name: cache them for a year. The
+  // build writes .br/.gz copies beside them, served to browsers that accept them.
+  const immutable = 'public, max-age=31536000, immutable';
+  app.use('/static/build/*', staticFiles({ root: ROOT_DIR, cacheControl: immutable }));
+  app.use('/static/vendor/*', staticFiles({ root: ROOT_DIR, cacheControl: immutable }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   // Ready: the database answers, migrations are applied, the queue runs, and hourly billing
@@ -101,9 +107,4 @@ export function createApp(deps: AppDeps) {
     mountArea(html, area);
   app.route('/', html);
   return app;
-}
-
-async function immutable(c: import('hono').Context, next: () => Promise<void>) {
-  await next();
-  if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
 }
