@@ -87,6 +87,15 @@ const schema = z.object({
   EMULATORS_ENABLED: bool.optional(),
   EMULATORS_IN_PRODUCTION: z.string().optional(),
   BCRYPT_COST: int(4, 15).default(12),
+
+  // GET /metrics (src/metrics): a scraper's bearer token; unset, /metrics is not served on PORT (404).
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,256}$/, 'must be 32 to 256 visible ASCII characters (openssl rand -hex 32)')
+    .optional(),
+  // An internal listener serving only /metrics (no token needed there unless METRICS_TOKEN is set).
+  METRICS_PORT: int(1, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type Config = Readonly<
@@ -158,6 +167,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `EMULATORS_ENABLED: in production the emulators (no real money moves) also need EMULATORS_IN_PRODUCTION=${EMULATORS_IN_PRODUCTION_CONSENT}`,
     );
   }
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT)
+    problems.push('METRICS_PORT: must differ from PORT (it is a second, internal listener)');
   if (problems.length) throw new ConfigError(problems);
 
   const mailTransport = c.MAIL_TRANSPORT ?? (c.RESEND_API_KEY ? 'resend' : c.SMTP_URL ? 'smtp' : 'outbox');

@@ -18,7 +18,20 @@ export function createDb(connectionString: string, max = 10): Db {
   const pool = new pg.Pool({ connectionString, max, application_name: 'skypanel' });
   // An idle client that dies (database restarted) must not crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pools under the Db instances `createDb` built, for `poolStats`. */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** How a Db's pool is used right now (src/metrics reads it at scrape time); null for a Db createDb did not build. */
+export function poolStats(db: Db): { total: number; idle: number; waiting: number; max: number } | null {
+  const pool = pools.get(db);
+  return pool
+    ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }
+    : null;
 }
 
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../lib/log.ts';
+import { emailDeliveryFailures } from '../metrics/registry.ts';
 import { createResendTransport, createSmtpTransport, MailError, type MailTransport } from '../providers/mail/index.ts';
 import { fillSecrets, maskSecrets, openSecrets, type Secrets } from './secrets.ts';
 
@@ -87,6 +88,7 @@ export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise
     const lastError = err instanceof Error ? err.message : String(err);
     // Unknown errors count as temporary: pg-boss's retry limit still bounds them.
     const permanent = err instanceof MailError && !err.retryable;
+    emailDeliveryFailures.inc({ kind: permanent ? 'permanent' : 'temporary' });
     await byId
       .set({
         last_error: lastError,

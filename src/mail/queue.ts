@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { DbOrTx } from '../db/index.ts';
+import { emailsQueued } from '../metrics/registry.ts';
 import type { JobQueue } from '../queue/index.ts';
 import { SECRET_DAYS, sealSecrets, withholdSecrets } from './secrets.ts';
 import { renderEmail, SECRET_FIELDS, type EmailTemplateName, type EmailTemplates } from './templates.ts';
@@ -38,5 +39,6 @@ export async function queueEmail<K extends EmailTemplateName>(
     .returning('id')
     .executeTakeFirstOrThrow();
   await deps.queue.enqueue(db, 'email.send', { emailId: row.id });
+  emailsQueued.inc({ template });
   return row.id;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.ts';
 import type { Clock } from '../lib/time.ts';
+import { jobRunDuration, jobRunFailures } from '../metrics/registry.ts';
 import type { QueueName } from './index.ts';
 
 /**
@@ -19,6 +20,10 @@ export async function recordRun<T extends Record<string, unknown>>(
     .values({ queue, job_id: jobId, started_at: clock.now() })
     .returning('id')
     .executeTakeFirstOrThrow();
+  // Real time for the duration metric (the clock may be a test's).
+  const start = performance.now();
+  const observe = (status: 'succeeded' | 'failed') =>
+    jobRunDuration.observe({ queue, status }, (performance.now() - start) / 1000);
   try {
     const summary = await fn();
     await db
@@ -26,8 +31,11 @@ export async function recordRun<T extends Record<string, unknown>>(
       .set({ status: 'succeeded', summary: JSON.stringify(summary, bigintJson), finished_at: clock.now() })
       .where('id', '=', run.id)
       .execute();
+    observe('succeeded');
     return summary;
   } catch (err) {
+    observe('failed');
+    jobRunFailures.inc({ queue });
     const message = err instanceof Error ? err.message : String(err);
     await db
       .updateTable('job_runs')
