@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
 import { billingReadiness, MAX_BILLING_LAG_SECONDS } from './domain/operations/billing-readiness.ts';
+import { httpMetrics } from './metrics/http.ts';
+import { metricsRoutes } from './metrics/route.ts';
 import { paypalApprovalOrigins } from './providers/paypal/index.ts';
 import { adminArea } from './web/pages/admin/index.ts';
 import { impersonationArea } from './web/pages/admin/impersonation.ts';
@@ -33,6 +35,8 @@ export function createApp(deps: AppDeps) {
   const view = createRenderer(config, deps.assets);
   const app = new Hono();
 
+  // First, so it times everything after it (src/metrics/http.ts: labelled by route pattern).
+  app.use(httpMetrics());
   app.use(requestContext({ log: deps.log, trustedProxies: config.TRUSTED_PROXY_COUNT }));
   app.use(securityHeaders({ hsts: config.isProduction, formActions: paypalApprovalOrigins(config) }));
   app.onError(handleError(() => view));
@@ -47,6 +51,8 @@ export function createApp(deps: AppDeps) {
   app.use('/static/vendor/*', staticFiles({ root: ROOT_DIR, cacheControl: immutable }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  // Prometheus metrics: a bearer token (METRICS_TOKEN), never a session; 404 without one configured.
+  app.route('/', metricsRoutes(deps, { public: true }));
   // Ready: the database answers, migrations are applied, the queue runs, and hourly billing
   // is not more than two hours behind while something is owed (domain/operations/billing-readiness.ts).
   app.get('/ready', async (c) => {
