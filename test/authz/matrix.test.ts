@@ -37,6 +37,8 @@ beforeAll(async () => {
       RATE_LIMIT_ADMIN: '1000000',
       RATE_LIMIT_AUTH_ACTIONS: '10000',
       LOGIN_IP_LOCKOUT_ATTEMPTS: '10000',
+      // /metrics is served only with a token: set, so the matrix checks that no caller's credentials stand in for it.
+      METRICS_TOKEN: 'authz-matrix-metrics-token-0123456789abcdef',
     },
     { cloud: cloud.provider },
   );

@@ -42,6 +42,7 @@ export function expectation(route: Route, caller: Caller, whose: Whose): Expecte
   const { req } = route;
   if (req.auth === 'public') return { allowed: true };
   if (req.auth === 'signature') return { status: 400 };
+  if (req.auth === 'metrics-token') return { status: 401 };
   if (!signedIn(route, caller)) {
     if (req.anonymous) return { status: req.anonymous };
     if (route.api || route.method !== 'GET') return { status: 401 };
@@ -187,6 +188,8 @@ export function describeRequirement(route: Route): string {
     token: 'needs an access token or API key',
     'user-token': 'needs an access token (an API key is refused)',
     signature: "is refused (400) to everyone without the provider's signature",
+    'metrics-token':
+      'is refused (401) to everyone without the metrics token (sessions, access tokens and API keys included)',
   };
   const parts = [who[auth]];
   if (permission === 'owner') parts.push('the owner role');

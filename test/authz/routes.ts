@@ -42,7 +42,9 @@ export type Auth =
   /** A platform admin's own access token (JSON API staff routes): other tokens and API keys 403. */
   | 'admin-token'
   /** A provider's webhook: authenticated by its signature alone, so every unsigned call (whoever makes it) is refused with 400. */
-  | 'signature';
+  | 'signature'
+  /** Prometheus' scrape: METRICS_TOKEN as a bearer token alone (the matrix sets one); no session or API credential counts (401). */
+  | 'metrics-token';
 
 /** Which variant of a call: the caller's own things, another organization named by id, or a record of another organization/user. */
 export type Whose = 'own' | 'foreign-org' | 'foreign-record';
@@ -303,6 +305,7 @@ export const ROUTES: Record<string, Requirement> = {
   // The platform.
   'GET /health': { auth: 'public', done: { status: 200, shows: '"status":"ok"' } },
   'GET /ready': { auth: 'public', done: { status: 200, shows: '"status":"ready"' } },
+  'GET /metrics': { auth: 'metrics-token', done: { status: 200, shows: 'skypanel_http_request_duration_seconds' } },
   'GET /events': { auth: 'session', anonymous: 401, done: { status: 200, shows: 'event: ready' } },
   'DELETE /impersonation': {
     auth: 'impersonating',
