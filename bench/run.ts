@@ -18,7 +18,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,20 +113,30 @@ async function main() {
     { name: 'GET /api/v1/vps (bearer)', url: `${appUrl}/api/v1/vps`, authorization: bearer, ratio: 0.1 },
   ];
   for (const t of targets) await expectStatus(t.url, 200, headersOf(t));
-  const only = process.env.BENCH_ONLY;
-  if (only) targets.splice(1, targets.length, ...targets.slice(1).filter((t) => t.name.includes(only)));
 
   const trips: string[] = [];
   for (const t of targets.slice(1)) trips.push(`${t.name.split(' (')[0]} ${await roundTrips(t.url, headersOf(t))}`);
   log(`database round trips per request: ${trips.join(', ')}`);
+  if (process.env.BENCH_HOLD === '1') {
+    // For profiling and EXPLAIN by hand: everything stays up until Ctrl-C.
+    log(
+      `holding: ${postgres.url}\n  app ${appUrl}\n  ${cookie}\n  authorization: ${bearer}\n  server ${seeded.serverId}`,
+    );
+    await new Promise(() => undefined);
+  }
+  const only = process.env.BENCH_ONLY;
+  if (only) targets.splice(1, targets.length, ...targets.slice(1).filter((t) => t.name.includes(only)));
 
   log(
     `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s per target; autocannon in a worker thread`,
   );
+  const profile = process.env.BENCH_PROFILE === '1' ? await profiler() : null;
   const rows: Row[] = [];
   for (const t of targets) {
     await load(t.url, WARMUP_SECONDS, headersOf(t));
+    const profiling = profile && (await profile.start());
     const r = await load(t.url, SECONDS, headersOf(t));
+    if (profiling) log(`profile: ${await profile!.stop(t.name)}`);
     rows.push({
       target: t,
       rps: r.requests.average,
@@ -159,6 +170,29 @@ interface Row {
   p99: number;
   non2xx: number;
   errors: number;
+}
+
+/**
+ * BENCH_PROFILE=1: a CPU profile of this process (the app; autocannon runs in a worker) while
+ * each target is measured, written to .tmp/bench-profiles/<target>.cpuprofile (open it in
+ * Chrome DevTools, or sum `nodes[].hitCount` by `callFrame`).
+ */
+async function profiler() {
+  const dir = path.resolve('.tmp/bench-profiles');
+  mkdirSync(dir, { recursive: true });
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  return {
+    start: () => session.post('Profiler.start').then(() => true),
+    async stop(name: string) {
+      const { profile } = await session.post('Profiler.stop');
+      const file = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return path.relative(process.cwd(), file);
+    },
+  };
 }
 
 function headersOf(t: Pick<Target, 'cookie' | 'authorization'>): Record<string, string> {
@@ -254,21 +288,31 @@ async function expectStatus(url: string, status: number, headers: Record<string,
   if (res.status !== status) throw new Error(`GET ${url} answered ${res.status}, expected ${status}`);
 }
 
-/** Queries sent to PostgreSQL while serving one request (nothing else runs meanwhile). */
+/**
+ * Queries sent to PostgreSQL while serving one request (nothing else runs meanwhile). With
+ * BENCH_QUERIES=1 each query's time and text are printed too.
+ */
 async function roundTrips(url: string, headers: Record<string, string>): Promise<number> {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
-  let count = 0;
+  const seen: string[] = [];
   proto.query = function counted(this: unknown, ...args: unknown[]) {
-    count++;
-    return original.apply(this, args);
+    const started = performance.now();
+    const result = original.apply(this, args);
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text);
+    const done = () =>
+      seen.push(`${(performance.now() - started).toFixed(2)} ms  ${text.replace(/\s+/g, ' ').slice(0, 240)}`);
+    if (result instanceof Promise) void result.then(done, done);
+    else done();
+    return result;
   };
   try {
     await expectStatus(url, 200, headers);
   } finally {
     proto.query = original;
   }
-  return count;
+  if (process.env.BENCH_QUERIES === '1') console.log(`[bench] ${url}\n  ${seen.join('\n  ')}`);
+  return seen.length;
 }
 
 function load(url: string, duration: number, headers: Record<string, string>): Promise<autocannon.Result> {

@@ -22,6 +22,18 @@ export interface RenderOptions {
 
 const FLASH_COOKIE = 'sp_flash';
 
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** One formatter per time zone, kept: building one costs far more than formatting with it. */
+function dateTimeFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = dateTimeFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone });
+    dateTimeFormats.set(timeZone, f);
+  }
+  return f;
+}
+
 /** Helpers every view may call (`it.h`). Views get data, never query. */
 export function viewHelpers(timezone: string) {
   return {
@@ -31,10 +43,7 @@ export function viewHelpers(timezone: string) {
     domId,
     datetime: (d: Date | string | null) => {
       if (!d) return '';
-      const date = typeof d === 'string' ? new Date(d) : d;
-      return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: timezone }).format(
-        date,
-      );
+      return dateTimeFormat(timezone).format(typeof d === 'string' ? new Date(d) : d);
     },
     iso: (d: Date | string) => (typeof d === 'string' ? new Date(d) : d).toISOString(),
     device: describeUserAgent,

@@ -40,9 +40,15 @@ export function startOfDay(date: string, timeZone: string, plusDays = 0): Date {
   return new Date(t);
 }
 
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** A calendar day as `YYYY-MM-DD` in `timeZone` (for filenames and form defaults). */
 export function dayIn(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    instant,
-  );
+  // A formatter costs far more to build than to use: one per time zone, kept.
+  let f = dayFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, f);
+  }
+  return f.format(instant);
 }

@@ -28,10 +28,8 @@ export interface SpendChart {
   empty: boolean;
 }
 
-const shortDay = (day: string) =>
-  new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(
-    new Date(`${day}T00:00:00Z`),
-  );
+const SHORT_DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const shortDay = (day: string) => SHORT_DAY.format(new Date(`${day}T00:00:00Z`));
 
 /** Bars for one amount per day (oldest first). A day whose refunds outweigh its charges draws no bar. */
 export function spendChart(series: Array<{ day: string; amount: bigint }>, currency: string): SpendChart {
