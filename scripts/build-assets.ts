@@ -22,14 +22,16 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { ROOT_DIR } from '../src/paths.ts';
 
 /** Logical asset name (`app.css`, `htmx.js`, `js/theme.js`) -> URL path under `/static/`. */
 export type Manifest = Record<string, string>;
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// The project root, also when this runs compiled from dist/scripts/ (src/paths.ts).
+const ROOT = ROOT_DIR;
 const STATIC = path.join(ROOT, 'static');
 const BUILD = path.join(STATIC, 'build');
 const VENDOR = path.join(STATIC, 'vendor');

@@ -11,6 +11,8 @@ import { seedDemoCatalogue } from './domain/catalogue/demo.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
 import type { Deps } from './domain/deps.ts';
 import { createLogger, type Logger } from './lib/log.ts';
+import { serveMetrics } from './metrics/server.ts';
+import { COMPILED } from './paths.ts';
 import { createServices, startWeb } from './services.ts';
 import { loadManifest } from './web/assets.ts';
 
@@ -83,8 +85,9 @@ async function main() {
     embedded.onUnexpectedExit((detail) => !stopping && void fatal(new Error(detail)));
     url = embedded.url;
   }
-  // Development rebuilds CSS from the templates at every start; production uses the image's build.
-  const built = config.isProduction ? loadManifest() : null;
+  // Development from the sources (`npm run dev`) rebuilds CSS from the templates at every start;
+  // production and the compiled app (`npm start` builds what is stale first) use the last build.
+  const built = config.isProduction || COMPILED ? loadManifest() : null;
   const assets = built ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
   const services = await createServices(config, {
     databaseUrl: url,
@@ -128,6 +131,14 @@ async function main() {
     // Stop accepting first; in-flight requests finish before the pools close.
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     log.info({ url: config.publicUrl }, `SkyPanel is listening on ${config.publicUrl}`);
+  }
+
+  // Prometheus on an internal listener, for web and worker-only processes alike (startWeb gave
+  // `services` the realtime hub when this process serves HTTP).
+  if (config.METRICS_PORT) {
+    const metrics = await serveMetrics(services, { port: config.METRICS_PORT, host: config.METRICS_HOST });
+    stops.push(() => metrics.close());
+    log.info({ host: config.METRICS_HOST, port: metrics.port }, 'metrics listening');
   }
 }
 

@@ -1,22 +1,26 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pathToFileURL } from 'node:url';
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { CODE_EXT, MIGRATIONS_DIR } from '../paths.ts';
 import type { Db } from './index.ts';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+export { MIGRATIONS_DIR };
 
 /**
- * Reads `migrations/*.ts` by file name order. Our own `import()` (not Kysely's) so the files
- * load through tsx or vitest's TypeScript transform alike.
+ * Reads the migrations by file name order: `migrations/*.ts` from the sources, or the build's
+ * `dist/migrations/*.js` when the compiled code runs (src/paths.ts). A migration's name is its
+ * file name without the extension, the same in both. Our own `import()` (not Kysely's) so the
+ * files load through tsx or vitest's TypeScript transform alike.
  */
 const folderProvider: MigrationProvider = {
   async getMigrations() {
-    const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => /^\d.*\.ts$/.test(f)).sort();
+    const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => /^\d/.test(f) && f.endsWith(CODE_EXT)).sort();
     const out: Record<string, Migration> = {};
     for (const file of files)
-      out[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href)) as Migration;
+      out[file.slice(0, -CODE_EXT.length)] = (await import(
+        pathToFileURL(path.join(MIGRATIONS_DIR, file)).href
+      )) as Migration;
     return out;
   },
 };

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT_DIR } from '../paths.ts';
 
 /** Logical asset names (`app.css`, `htmx.js`, …) to their versioned URLs, written by `npm run build`. */
 export type Manifest = Record<string, string>;
 
-export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT_DIR };
 const MANIFEST = path.join(ROOT_DIR, 'static/build/manifest.json');
 
 export function loadManifest(): Manifest | null {

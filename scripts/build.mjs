@@ -1,0 +1,165 @@
+/**
+ * `npm run build`: compiles the TypeScript to JavaScript under dist/ and builds the browser assets.
+ *
+ *   node scripts/build.mjs              build everything
+ *   node scripts/build.mjs --if-stale   only when the build is missing or older than its sources
+ *   node scripts/build.mjs --code-only  compile, without the assets (Tailwind)
+ *   node scripts/build.mjs --out=DIR    compile into DIR instead of dist/ (no assets, no stamp)
+ *
+ * dist/ mirrors the folders it compiles — dist/src, dist/jobs, dist/migrations, dist/scripts —
+ * one .js file (and source map) per .ts file, so relative paths between modules stay as they
+ * are (imports of `./x.ts` become `./x.js`); files other than TypeScript under src/ (a word
+ * list, say) are copied beside them. Nothing is bundled: packages stay in node_modules. Views
+ * and static files are read from the project root, which src/paths.ts finds from either layout.
+ * The assets are built by scripts/build-assets.ts, run from its compiled copy.
+ *
+ * A build goes to a fresh folder that replaces dist/ when it is complete, then the stamp
+ * dist/.build-stamp records when it started: `isStale()` (used by scripts/start.mjs) compares
+ * it with the newest file among the sources.
+ *
+ * Plain JavaScript, so that it runs without any TypeScript tooling loaded; esbuild (a
+ * devDependency) is loaded only when compiling.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { cp, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = path.join(ROOT, 'dist');
+export const STAMP = path.join(DIST, '.build-stamp');
+const MANIFEST = path.join(ROOT, 'static', 'build', 'manifest.json');
+
+/** Compiled: every .ts file in these folders, plus these scripts. */
+const CODE_DIRS = ['src', 'jobs', 'migrations'];
+const CODE_FILES = ['scripts/build-assets.ts', 'scripts/migrate.ts'];
+/** What a build depends on: a change to any file here makes it stale. */
+const INPUT_DIRS = [...CODE_DIRS, 'views', 'static'];
+const INPUT_FILES = [
+  ...CODE_FILES,
+  'scripts/build.mjs',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tailwind.config.ts',
+];
+/** The build's own output inside an input folder. */
+const OUTPUTS = [path.join(ROOT, 'static', 'build'), path.join(ROOT, 'static', 'vendor')];
+
+/** Why the build must be (re)made, or null when dist/ and the assets are newer than every source. */
+export function isStale() {
+  if (!existsSync(STAMP)) return 'no build yet';
+  if (!existsSync(MANIFEST)) return 'no built assets';
+  const built = statSync(STAMP).mtimeMs;
+  for (const file of inputs()) if (statSync(file).mtimeMs > built) return `${path.relative(ROOT, file)} changed`;
+  return null;
+}
+
+function* inputs() {
+  for (const file of INPUT_FILES) {
+    const full = path.join(ROOT, file);
+    if (existsSync(full)) yield full;
+  }
+  for (const dir of INPUT_DIRS) yield* walk(path.join(ROOT, dir));
+}
+
+/** Files under `dir` (recursively), outside the build's own output. */
+function* walk(dir) {
+  if (!existsSync(dir) || OUTPUTS.includes(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else if (entry.isFile()) yield full;
+  }
+}
+
+/**
+ * Compiles the code into a fresh `dist` (default dist/) and, unless `assets: false`, builds the
+ * assets. Only a full build into dist/ is stamped (a stamp says the assets are current too).
+ */
+export async function build({ assets = true, dist = DIST } = {}) {
+  const started = new Date();
+  const esbuild = await import('esbuild');
+  const next = `${dist}.next-${process.pid}`;
+  await rm(next, { recursive: true, force: true });
+
+  const entryPoints = CODE_FILES.map((f) => path.join(ROOT, f));
+  const copies = [];
+  for (const dir of CODE_DIRS)
+    for (const file of walk(path.join(ROOT, dir))) {
+      if (file.endsWith('.ts') && !file.endsWith('.d.ts')) entryPoints.push(file);
+      else copies.push(file);
+    }
+
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints,
+    outdir: next,
+    outbase: ROOT,
+    // "Bundling" with every import left external compiles each file on its own while letting
+    // the plugin below rewrite its relative imports (a plain transform cannot).
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    logLevel: 'warning',
+    plugins: [externalImports],
+  });
+  for (const file of copies) {
+    const to = path.join(next, path.relative(ROOT, file));
+    await mkdir(path.dirname(to), { recursive: true });
+    await cp(file, to);
+  }
+
+  // Swap in the new build whole: a process starting meanwhile sees the old one or the new one.
+  const old = `${dist}.old-${process.pid}`;
+  if (existsSync(dist)) await rename(dist, old);
+  await rename(next, dist);
+  await rm(old, { recursive: true, force: true });
+
+  if (assets) {
+    const { buildAssets } = await import(pathToFileURL(path.join(dist, 'scripts', 'build-assets.js')).href);
+    await buildAssets();
+  }
+  if (assets && dist === DIST) {
+    // Dated from the start: a source saved during the build makes the next start rebuild.
+    await writeFile(STAMP, `${started.toISOString()}\n`);
+    await utimes(STAMP, started, started);
+  }
+}
+
+/** Every import stays an import; relative ones to TypeScript files point at the compiled .js. */
+const externalImports = {
+  name: 'external-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (args.path.startsWith('./') || args.path.startsWith('../'))
+        return { path: args.path.replace(/\.ts$/, '.js'), external: true };
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const codeOnly = args.includes('--code-only');
+  // --out=<dir> compiles somewhere else than dist/ (the build's tests); implies --code-only.
+  const out = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+  const reason = args.includes('--if-stale') ? isStale() : 'asked to';
+  if (!reason) {
+    console.log('build is up to date');
+  } else {
+    const began = Date.now();
+    const assets = !codeOnly && !out;
+    build({ assets, dist: out ? path.resolve(out) : DIST }).then(
+      () => console.log(`built ${out ?? 'dist/'}${assets ? ' and the assets' : ''} in ${Date.now() - began} ms`),
+      (err) => {
+        console.error(`build failed: ${err instanceof Error ? err.message : err}`);
+        process.exitCode = 1;
+      },
+    );
+  }
+}
