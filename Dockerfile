@@ -10,7 +10,7 @@
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# ── Build: install everything, build CSS/JS assets and the manifest ───────────
+# ── Build: install everything, compile TypeScript to dist/, build CSS/JS assets ──
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -18,7 +18,8 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-# ── Runtime: production dependencies (tsx included), sources, built assets ───
+# ── Runtime: production dependencies only, compiled JavaScript, views, built assets ──
+# No TypeScript tooling (tsx, esbuild, typescript are devDependencies): the app is dist/.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
@@ -27,12 +28,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY tsconfig.json ./
-COPY src ./src
+COPY --from=build /app/dist ./dist
 COPY views ./views
-COPY migrations ./migrations
-COPY jobs ./jobs
-COPY scripts ./scripts
 COPY --from=build /app/static/build ./static/build
 COPY --from=build /app/static/vendor ./static/vendor
 # Code stays root-owned (read-only to the app); only the embedded database dir is writable.
@@ -45,4 +42,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "const w=process.env.WEB_ENABLED;if(w==='false'||w==='0'||w==='no')process.exit(0);fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# Migrations run at start (under a lock); `node dist/scripts/migrate.js` runs them alone.
+CMD ["node", "dist/src/main.js"]
