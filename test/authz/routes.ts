@@ -688,6 +688,15 @@ export const ROUTES: Record<string, Requirement> = {
         ),
     }),
   },
+  'GET /active-organization/:id': {
+    auth: 'session',
+    org: 'path',
+    query: () => `next=${encodeURIComponent('/billing')}`,
+    done: async (c) =>
+      (await activeOrganizationOf(c.fx.ctx, me(c).id))?.id === c.fx.acme.id
+        ? { status: 303, location: '/billing' }
+        : { status: 200, shows: ['Continue as', 'name="next" value="/billing"'] },
+  },
   'GET /organization/settings': {
     auth: 'session',
     permission: 'settings_manage',

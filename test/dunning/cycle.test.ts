@@ -44,7 +44,7 @@ describe('an organization whose balance runs out', () => {
     expect(first!.subject).toContain('-$3.46');
     expect(first!.text).toContain('-$3.46');
     expect(first!.text).toMatch(/suspended on .* UTC/);
-    expect(first!.text).toContain('http://localhost:3000/billing');
+    expect(first!.text).toContain(`http://localhost:3000/active-organization/${org}?next=%2Fbilling%23add-funds-h`);
     expect(first!.html).toContain('Add funds');
 
     // Not twice in 24 h, however often the job runs.

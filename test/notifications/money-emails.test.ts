@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Actor } from '../../src/domain/access/actor.ts';
 import { issueStatement } from '../../src/domain/invoices/statements.ts';
 import { changeEmail } from '../../src/domain/accounts/profile.ts';
+import { organizationLink } from '../../src/domain/notifications/contacts.ts';
 import { settleCapture } from '../../src/domain/payments/settlement.ts';
 import { refundPayment } from '../../src/domain/payments/refunds.ts';
 import { syncRefund } from '../../src/domain/payments/refund-settlement.ts';
@@ -71,7 +72,7 @@ describe('top-up receipt', () => {
 
     const mails = await emailsSince(w.ctx.db, before, 'top_up_receipt', everyone);
     expect(mails.map((m) => m.to_address).sort()).toEqual(contacts);
-    const link = `http://localhost:3000/invoices/${receipt.id}/pdf`;
+    const link = organizationLink('http://localhost:3000', w.cast.acme, `/invoices/${receipt.id}/pdf`);
     const shown = `$${(Number(balance) / 1e6).toFixed(2)}`;
     for (const m of mails) {
       expect(m.subject).toContain(receipt.number);
@@ -127,7 +128,7 @@ describe('refund issued', () => {
       expect(m.subject).toContain('$4.50 refunded to your wallet');
       expect(m.html).toContain('$4.50');
       expect(m.text).toContain('to the wallet of');
-      expect(m.text).toContain('http://localhost:3000/billing');
+      expect(m.text).toContain(organizationLink('http://localhost:3000', w.cast.acme, '/billing'));
     }
   });
 
@@ -191,8 +192,8 @@ describe('statement ready', () => {
       for (const part of [m.html, m.text]) {
         expect(part).toContain(issued.number);
         expect(part).toContain('Closing balance');
-        expect(part).toContain(`http://localhost:3000/invoices/${issued.id}`);
-        expect(part).toContain(`http://localhost:3000/invoices/${issued.id}/pdf`);
+        expect(part).toContain(organizationLink('http://localhost:3000', w.cast.acme, `/invoices/${issued.id}`));
+        expect(part).toContain(organizationLink('http://localhost:3000', w.cast.acme, `/invoices/${issued.id}/pdf`));
       }
     }
     // Issued again: the first statement stands, no second email.

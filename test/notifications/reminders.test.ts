@@ -65,7 +65,7 @@ describe('low balance', () => {
       for (const part of [m.html, m.text]) {
         expect(part).toContain('$2.00');
         expect(part).toContain('below $5.00');
-        expect(part).toContain('http://localhost:3000/billing');
+        expect(part).toContain(`/active-organization/${acme.orgId}?next=%2Fbilling`);
       }
     }
     expect(

@@ -2,7 +2,7 @@ import type { Tx } from '../../db/index.ts';
 import type { EmailTemplates } from '../../mail/templates.ts';
 import { formatMoney } from '../../lib/money.ts';
 import type { Deps } from '../deps.ts';
-import { emailBillingContacts } from '../notifications/contacts.ts';
+import { emailBillingContacts, organizationLink } from '../notifications/contacts.ts';
 
 /**
  * Dunning's emails to an organization's billing contacts (owners and members with
@@ -31,7 +31,7 @@ export async function mailContacts<K extends DunningTemplate>(
   const common = {
     organization: org.name,
     balance: formatMoney(org.balance, org.currency),
-    addFundsUrl: `${deps.config.publicUrl}/billing#add-funds-h`,
+    addFundsUrl: organizationLink(deps.config.publicUrl, org.id, '/billing#add-funds-h'),
   };
   return emailBillingContacts(
     deps,

@@ -2,7 +2,7 @@ import type { DbOrTx } from '../../db/index.ts';
 import { formatMoney } from '../../lib/money.ts';
 import type { Deps } from '../deps.ts';
 import type { InvoiceLine } from '../invoices/lines.ts';
-import { emailBillingContacts } from './contacts.ts';
+import { emailBillingContacts, organizationLink } from './contacts.ts';
 
 /**
  * The money emails of an event (issue 12 item 9), queued in the transaction of the event so a
@@ -36,7 +36,7 @@ export async function mailTopUpReceipt(
     amount: formatMoney(input.amount, org.currency),
     balance: formatMoney(org.balance, org.currency),
     invoiceNumber: input.invoice.number,
-    invoiceUrl: `${deps.config.publicUrl}/invoices/${input.invoice.id}/pdf`,
+    invoiceUrl: organizationLink(deps.config.publicUrl, input.organizationId, `/invoices/${input.invoice.id}/pdf`),
   }));
 }
 
@@ -53,7 +53,7 @@ export async function mailRefundIssued(
     amount: formatMoney(input.amount, org.currency),
     destination: input.destination,
     balance: formatMoney(org.balance, org.currency),
-    billingUrl: `${deps.config.publicUrl}/billing`,
+    billingUrl: organizationLink(deps.config.publicUrl, input.organizationId, '/billing'),
   }));
 }
 
@@ -80,7 +80,7 @@ export async function mailStatementReady(
     return line?.type === 'total' ? line.amount : 0n;
   };
   const month = input.periodStart.toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-  const url = `${deps.config.publicUrl}/invoices/${input.invoice.id}`;
+  const path = `/invoices/${input.invoice.id}`;
   return emailBillingContacts(deps, db, input.organizationId, 'statement_ready', (contact) => ({
     name: contact.name,
     organization: org.name,
@@ -91,7 +91,7 @@ export async function mailStatementReady(
     charges: money(total('charges')),
     refunds: money(total('refunds')),
     closing: money(balance('closing_balance')),
-    statementUrl: url,
-    pdfUrl: `${url}/pdf`,
+    statementUrl: organizationLink(deps.config.publicUrl, input.organizationId, path),
+    pdfUrl: organizationLink(deps.config.publicUrl, input.organizationId, `${path}/pdf`),
   }));
 }

@@ -71,3 +71,13 @@ export async function receivesCategory(db: DbOrTx, userId: string, category: Ema
     .executeTakeFirst();
   return Boolean(row && (row as Record<string, boolean>)[PREFERENCE_COLUMN[category]]);
 }
+
+/**
+ * A link in an email about one organization: it opens `path` in that organization, whichever
+ * is active when the link is followed (`/active-organization/<id>?next=`: a member of several
+ * organizations is asked to continue as this one first, so "Add funds" never tops up another
+ * wallet and an invoice link never answers 404).
+ */
+export function organizationLink(publicUrl: string, organizationId: string, path: string): string {
+  return `${publicUrl}/active-organization/${organizationId}?next=${encodeURIComponent(path)}`;
+}

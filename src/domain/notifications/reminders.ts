@@ -4,7 +4,7 @@ import type { BillingReminderKind } from '../../db/types.ts';
 import { formatMoney } from '../../lib/money.ts';
 import type { Deps } from '../deps.ts';
 import { billedServerRows, hourlyBurnOf, runwayDays } from '../wallets/summary.ts';
-import { emailBillingContacts } from './contacts.ts';
+import { emailBillingContacts, organizationLink } from './contacts.ts';
 
 /**
  * Low-balance and runway reminders (issue 12 item 8, BILLING.md "Dunning"), sent by the hourly
@@ -187,7 +187,7 @@ async function organizationNames(trx: Tx, ids: string[]): Promise<Map<string, st
 
 function mailReminder(deps: ReminderDeps, trx: Tx, s: Standing, kind: BillingReminderKind, organization: string) {
   const money = (n: bigint, digits = 2) => formatMoney(n, s.currency, digits);
-  const topUpUrl = `${deps.config.publicUrl}/billing`;
+  const topUpUrl = organizationLink(deps.config.publicUrl, s.organizationId, '/billing');
   if (kind === 'low_balance')
     return emailBillingContacts(deps, trx, s.organizationId, 'low_balance', (contact) => ({
       name: contact.name,

@@ -21,7 +21,7 @@ export function organizationAreas(deps: AppDeps, view: Renderer): Area[] {
   active.route('/', rolePages(deps, view));
   return [
     { prefix: '/organizations', access: 'signed-in', pages: myOrganizationPages(deps, view) },
-    { prefix: '/active-organization', access: 'signed-in', pages: organizationSwitchPages(deps) },
+    { prefix: '/active-organization', access: 'signed-in', pages: organizationSwitchPages(deps, view) },
     { prefix: '/organization', access: 'signed-in', pages: active },
     { prefix: '/invitations', access: 'signed-in', pages: invitationAnswerPages(deps, view) },
   ];

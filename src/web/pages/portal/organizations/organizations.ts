@@ -12,6 +12,8 @@ import { formData, submitForm } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
 import { actorOf } from '../../../actor.ts';
 import { backTo, switcherData } from '../../../organization-switcher.ts';
+import { localPath } from '../../../local-path.ts';
+import { NotFoundError } from '../../../../lib/errors.ts';
 
 /** /organizations: my organizations, and creating one. */
 export function myOrganizationPages(deps: AppDeps, view: Renderer) {
@@ -47,13 +49,29 @@ export function myOrganizationPages(deps: AppDeps, view: Renderer) {
   return app;
 }
 
-/** /active-organization: the switcher's form; back to the page it was on. */
-export function organizationSwitchPages(deps: AppDeps) {
+/**
+ * /active-organization: the switcher's form (back to the page it was on, or to `next`), and
+ * /active-organization/<id>?next=<path>, the links of emails about one organization: a member
+ * goes on to the page in that organization (asked first when another one is active; switching
+ * is a form, never a GET); anyone else gets 404.
+ */
+export function organizationSwitchPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   app.post('/', async (c) => {
-    const { organization_id = '' } = await formData(c);
+    const { organization_id = '', next = '' } = await formData(c);
     await switchActiveOrganization(deps, actorOf(c), organization_id);
-    return redirect(c, backTo(c, deps.config.publicUrl));
+    return redirect(c, localPath(next) ?? backTo(c, deps.config.publicUrl));
+  });
+  app.get('/:id', async (c) => {
+    const actor = actorOf(c);
+    const id = c.req.param('id');
+    const next = localPath(c.req.query('next'), '/dashboard');
+    const mine = await listMyOrganizations(deps.db, actor);
+    const org = mine.find((o) => o.id === id);
+    if (!org) throw new NotFoundError('No such organization.');
+    if (actor.organizationId === org.id) return redirect(c, next);
+    const active = mine.find((o) => o.id === actor.organizationId);
+    return view.page(c, 'portal/organizations/switch', { org, active, next }, { layout: 'portal', title: org.name });
   });
   return app;
 }
