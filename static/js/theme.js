@@ -1,12 +1,11 @@
 // Dark/light toggle. The choice is stored in localStorage ('sp-theme'); with no stored
-// choice the page follows the operating system. theme-init.js applies the same rule before
-// paint; keep the two in step.
+// choice the page follows the operating system. views/shared/_theme_init.eta applies the same
+// rule before first paint; keep the two in step. Plain listeners, no framework.
 //
-//   <button type="button" class="btn btn-secondary" x-data="themeToggle"
-//           @click="toggle" :aria-pressed="isDark" :title="label">
-//     <span class="sr-only" x-text="label"></span> …icon…
+//   <button type="button" data-theme-toggle aria-pressed="false" aria-label="Toggle dark mode">
+//     <span data-theme-label>Theme</span>
 //   </button>
-document.addEventListener('alpine:init', () => {
+(function () {
   const KEY = 'sp-theme';
   const root = document.documentElement;
 
@@ -18,54 +17,41 @@ document.addEventListener('alpine:init', () => {
     }
   }
 
-  window.Alpine.data('themeToggle', () => ({
-    dark: root.classList.contains('dark'),
+  /** Every toggle says what pressing it does (for screen readers and the eye) and whether dark is on. */
+  function render() {
+    const dark = root.classList.contains('dark');
+    for (const button of document.querySelectorAll('[data-theme-toggle]')) {
+      button.setAttribute('aria-pressed', String(dark));
+      const label = button.querySelector('[data-theme-label]');
+      if (label) label.textContent = dark ? 'Switch to light theme' : 'Switch to dark theme';
+    }
+  }
 
-    init() {
-      // Follow the OS while the user has not chosen, and other tabs once they do.
-      const media = window.matchMedia('(prefers-color-scheme: dark)');
-      const onSystem = (event) => {
-        if (saved() === null) this.apply(event.matches);
-      };
-      const onStorage = (event) => {
-        if (event.key === KEY && (event.newValue === 'dark' || event.newValue === 'light')) {
-          this.apply(event.newValue === 'dark');
-        }
-      };
-      media.addEventListener('change', onSystem);
-      window.addEventListener('storage', onStorage);
-      this.cleanup = () => {
-        media.removeEventListener('change', onSystem);
-        window.removeEventListener('storage', onStorage);
-      };
-    },
+  function apply(dark) {
+    root.classList.toggle('dark', dark);
+    render();
+  }
 
-    destroy() {
-      this.cleanup?.();
-    },
+  document.addEventListener('click', (event) => {
+    if (!event.target.closest?.('[data-theme-toggle]')) return;
+    const dark = !root.classList.contains('dark');
+    try {
+      localStorage.setItem(KEY, dark ? 'dark' : 'light');
+    } catch {
+      // storage blocked: the choice lasts for this page only
+    }
+    apply(dark);
+  });
 
-    toggle() {
-      const dark = !this.dark;
-      try {
-        localStorage.setItem(KEY, dark ? 'dark' : 'light');
-      } catch {
-        // storage blocked: the choice lasts for this page only
-      }
-      this.apply(dark);
-    },
+  // Follow the OS while the user has not chosen, and other tabs once they do.
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', (event) => {
+    if (saved() === null) apply(event.matches);
+  });
+  window.addEventListener('storage', (event) => {
+    if (event.key === KEY && (event.newValue === 'dark' || event.newValue === 'light'))
+      apply(event.newValue === 'dark');
+  });
 
-    apply(dark) {
-      this.dark = dark;
-      root.classList.toggle('dark', dark);
-    },
-
-    get isDark() {
-      return this.dark;
-    },
-
-    /** What pressing the button does, for screen readers and the tooltip. */
-    get label() {
-      return this.dark ? 'Switch to light theme' : 'Switch to dark theme';
-    },
-  }));
-});
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', render);
+  else render();
+})();
