@@ -21,12 +21,17 @@ export function httpMetrics(): MiddlewareHandler {
   const children = new Map<string, ReturnType<typeof httpRequestDuration.labels>>();
   return async function httpMetrics(c, next) {
     const start = performance.now();
+    let failed = false;
     try {
       await next();
+    } catch (err) {
+      // Only without an onError handler does an error get here: it becomes a 500.
+      failed = true;
+      throw err;
     } finally {
       const seconds = (performance.now() - start) / 1000;
       const method = METHODS.has(c.req.method) ? c.req.method : 'OTHER';
-      const status = c.res.status;
+      const status = failed ? 500 : c.res.status;
       const route = routeLabel(c, status);
       const key = `${method} ${route} ${status}`;
       let child = children.get(key);
