@@ -1,6 +1,7 @@
 import { Eta } from 'eta';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../src/web/assets.ts';
 import { viewHelpers } from '../../src/web/render.ts';
@@ -97,6 +98,14 @@ describe('JavaScript on every page', () => {
       for (const p of pages) sizes.set(jsBytes(p.html), [...(sizes.get(jsBytes(p.html)) ?? []), p.name]);
       for (const [bytes, names] of [...sizes].sort((a, b) => b[0] - a[0]))
         console.info(`${bytes} B gzipped JS: ${names.length} pages, e.g. ${names.slice(0, 3).join('; ')}`);
+      // The pages themselves as src/web/middleware/compress.ts sends them (brotli 4, gzip 6).
+      for (const p of pages.filter((p) =>
+        /^GET \/(login|dashboard|vps|vps\/:id|billing|admin|admin\/servers) \(/.test(p.name),
+      )) {
+        const html = Buffer.from(p.html);
+        const br = brotliCompressSync(html, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }).length;
+        console.info(`${p.name}: HTML ${html.length} B, gzip ${gzipSync(html, { level: 6 }).length} B, br ${br} B`);
+      }
     }
   });
 
