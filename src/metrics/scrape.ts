@@ -130,20 +130,23 @@ export function scrapeMetrics(deps: ScrapeDeps): { registry: Registry; refresh()
     },
   };
 
+  // One read after the other: a scrape holds at most one pooled connection.
+  const readAll = async () => {
+    for (const [name, read] of Object.entries(reads)) {
+      try {
+        await read.run();
+        scrapeError.set({ read: name }, 0);
+      } catch (err) {
+        read.clear();
+        scrapeError.set({ read: name }, 1);
+        deps.log.warn({ err: (err as Error).message, read: name }, 'a /metrics read failed');
+      }
+    }
+  };
+  // Scrapes that arrive while one reads share its reads: however many scrapers, one connection.
+  let running: Promise<void> | null = null;
   return {
     registry,
-    // One read after the other: a scrape holds at most one pooled connection.
-    async refresh() {
-      for (const [name, read] of Object.entries(reads)) {
-        try {
-          await read.run();
-          scrapeError.set({ read: name }, 0);
-        } catch (err) {
-          read.clear();
-          scrapeError.set({ read: name }, 1);
-          deps.log.warn({ err: (err as Error).message, read: name }, 'a /metrics read failed');
-        }
-      }
-    },
+    refresh: () => (running ??= readAll().finally(() => (running = null))),
   };
 }

@@ -219,6 +219,14 @@ describe('GET /metrics', () => {
     expect(value(families, 'skypanel_job_run_failures_total', { queue: 'servers.reconcile' })).toBe(1);
   });
 
+  it('answers scrapes that arrive together, each with every figure (the reads are shared, never half-reset)', async () => {
+    const all = await Promise.all(Array.from({ length: 5 }, () => scrape()));
+    for (const { families } of all) {
+      expect(value(families, 'skypanel_scrape_error', { read: 'queues' })).toBe(0);
+      expect(samples(families, 'skypanel_queue_jobs').length).toBeGreaterThan(0);
+    }
+  });
+
   it('still answers when a database read fails, saying which (skypanel_scrape_error)', async () => {
     // A database that is not there: every read fails.
     const dead = createDb(ctx.url.replace(/\/[^/?]+(\?|$)/, '/no_such_database$1'), 1);
