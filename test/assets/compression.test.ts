@@ -77,12 +77,14 @@ describe('compressed responses', () => {
     }
   });
 
-  it('compress JSON from the API', async () => {
+  it('compress JSON from the API, a large document too', async () => {
     const res = await get('/api/v1/openapi.json', 'br');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
     expect(res.headers.get('content-encoding')).toBe('br');
-    const doc = JSON.parse(brotliDecompressSync(await bytes(res)).toString()) as { openapi: string };
+    const raw = brotliDecompressSync(await bytes(res));
+    expect(raw.length, 'large enough to be compressed off the event loop').toBeGreaterThan(64 * 1024);
+    const doc = JSON.parse(raw.toString()) as { openapi: string };
     expect(doc.openapi).toBe('3.1.0');
   });
 

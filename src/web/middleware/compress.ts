@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { promisify } from 'node:util';
-import { brotliCompress, constants, gzip } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from 'node:zlib';
 
 /** A content coding we produce (dynamic responses) or serve precompressed (static files). */
 export type Encoding = 'br' | 'gzip';
@@ -44,6 +44,8 @@ export function varyOnEncoding(headers: Headers): void {
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
+/** Bodies up to this size are compressed on the event loop (see below). */
+const SYNC_LIMIT = 64 * 1024;
 
 export interface CompressOptions {
   /** Bodies smaller than this many bytes are sent as they are (compression would gain little). Default 1024. */
@@ -59,7 +61,8 @@ export interface CompressOptions {
  * `Accept-Encoding` prefers (identity when it accepts neither), and says `Vary: Accept-Encoding`.
  * Left as they are: bodies under the threshold, responses already encoded (precompressed
  * static files), event streams (SSE goes out unbuffered), HEAD, 204/206/304, range requests
- * and `Cache-Control: no-transform`. Compression runs on libuv's thread pool, off the event loop.
+ * and `Cache-Control: no-transform`. Brotli at quality 4 costs about what gzip 6 does (~0.1 ms
+ * for a 20 KB page on this project's 2-core bench machine) and saves a little more.
  * Mount it after the security headers and before the routes.
  *
  * @example app.use(compress({ threshold: 1024, brotliQuality: 4 }))
@@ -93,16 +96,21 @@ export function compress(opts: CompressOptions = {}): MiddlewareHandler {
     const body = Buffer.from(await res.arrayBuffer());
     let out: Buffer = body;
     if (body.length >= threshold) {
-      out =
+      const options =
         encoding === 'br'
-          ? await brotli(body, {
+          ? {
               params: {
                 [constants.BROTLI_PARAM_QUALITY]: brotliQuality,
                 [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
                 [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
               },
-            })
-          : await gzipAsync(body, { level: gzipLevel });
+            }
+          : { level: gzipLevel };
+      // A page compresses in ~0.1 ms: synchronously is cheaper than a trip to the thread pool.
+      // Large bodies go there, so they do not hold up other requests.
+      if (body.length <= SYNC_LIMIT)
+        out = encoding === 'br' ? brotliCompressSync(body, options) : gzipSync(body, options);
+      else out = await (encoding === 'br' ? brotli(body, options) : gzipAsync(body, options));
     }
     // `new Response(body, c.res)` keeps status and headers (cookies included); the old length goes.
     c.res = new Response(new Uint8Array(out), res);
