@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps) {
   const html = new Hono();
   // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread.
   html.use(requestBodyLimit());
-  html.use(sessionLoader({ db, config, clock }));
+  html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
   html.use(actorLoader({ db }));
   html.use(arrearsLoader({ db, config, clock }));
   html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.var.auth?.user ?? null }));

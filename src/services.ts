@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type PgBoss from 'pg-boss';
 import type { Config } from './config.ts';
-import { createDb, type Db } from './db/index.ts';
+import { createDb, onAuthWrite, type Db } from './db/index.ts';
 import type { CloudConnector, Deps } from './domain/deps.ts';
 import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
 import { createLogger, type Logger } from './lib/log.ts';
@@ -23,6 +23,8 @@ import { bossQueue, createBoss, createQueues } from './queue/index.ts';
 import type { Manifest } from './web/assets.ts';
 import type { AppDeps } from './web/context.ts';
 import { RealtimeHub } from './web/realtime/hub.ts';
+import { SessionCache } from './domain/accounts/session-cache.ts';
+import type { CachedToken } from './web/api/v1/bearer-auth.ts';
 
 /**
  * The composition root: everything one process needs, built once. `src/main.ts`, the test
@@ -196,10 +198,23 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
     onError: (err) => log.warn({ err: err.message }, 'rate-limit flush failed'),
   });
   stops.push(() => rateLimiter.stop());
+  // Signed-in sessions kept per process, forgotten through the hub (other processes' writes)
+  // and at once for this process's own writes.
+  const sessionCache = new SessionCache();
+  const tokenCache = new SessionCache<CachedToken>();
+  hub.watchSessions(sessionCache);
+  hub.watchSessions(tokenCache);
+  const unwatch = onAuthWrite(services.db, () => {
+    sessionCache.forget('*');
+    tokenCache.forget('*');
+  });
+  stops.push(async () => unwatch());
   return Object.assign(services, {
     assets: opts.assets,
     hub,
     rateLimiter,
+    sessionCache,
+    tokenCache,
     queueHealthy: opts.queueHealthy ?? (() => true),
   });
 }

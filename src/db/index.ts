@@ -18,10 +18,33 @@ export function createDb(connectionString: string, max = 10): Db {
   const pool = new pg.Pool({ connectionString, max, application_name: 'skypanel' });
   // An idle client that dies (database restarted) must not crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
+  const written = new Set<() => void>();
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: preparing(pool, () => written.forEach((fn) => fn())) }),
+  });
   pools.set(db, pool);
+  authWriteListeners.set(db, written);
   return db;
 }
+
+const authWriteListeners = new WeakMap<Db, Set<() => void>>();
+
+/**
+ * Calls `fn` once a write through this pool to what signed-in sessions depend on (sessions,
+ * API access tokens, users, organization memberships, roles) is visible: when the statement completes outside a
+ * transaction, or when its transaction commits. This process's session cache forgets at once,
+ * instead of waiting for the database's NOTIFY to come back (other processes get that).
+ * A session's last_seen_at moving on alone does not count.
+ */
+export function onAuthWrite(db: Db, fn: () => void): () => void {
+  const set = authWriteListeners.get(db);
+  set?.add(fn);
+  return () => set?.delete(fn);
+}
+
+const AUTH_WRITE =
+  /\b(update|delete\s+from|insert\s+into)\s+"?(sessions|access_tokens|users|organization_members|roles)"?[\s(]/i;
+const TOUCH = /^update "(sessions|access_tokens)" set "(last_seen_at|last_used_at)" = \$1 where "id" = \$2$/;
 
 /** The pools under the Db instances `createDb` built, for `poolStats`. */
 const pools = new WeakMap<Db, pg.Pool>();
@@ -42,16 +65,42 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * every request — about three times less database time for the queries on every page.
  * Statements are per connection and die with it; migrations run before any are prepared.
  */
-function preparing(pool: pg.Pool): PostgresPool {
+function preparing(pool: pg.Pool, authWritten: () => void): PostgresPool {
+  // Statement names by text: hashing the same few query texts on every request showed in profiles.
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) {
+      name = `k${createHash('sha1').update(text).digest('base64url')}`;
+      if (names.size < 5_000) names.set(text, name);
+    }
+    return name;
+  };
   const toConfig = (text: string, values: unknown[]): pg.QueryConfig =>
     PREPARABLE.test(text) && !text.includes(';') && text.length < 20_000
-      ? { name: `k${createHash('sha1').update(text).digest('base64url')}`, text, values }
+      ? { name: nameOf(text), text, values }
       : { text, values };
   return {
     async connect() {
       const client = await pool.connect();
-      const query = (text: unknown, values?: unknown[]) =>
-        typeof text === 'string' ? client.query(toConfig(text, values ?? [])) : client.query(text as never);
+      // Auth writes inside a transaction count once it commits (see onAuthWrite).
+      let inTransaction = false;
+      let pendingAuthWrite = false;
+      const query = (text: unknown, values?: unknown[]) => {
+        if (typeof text !== 'string') return client.query(text as never);
+        const result = client.query(toConfig(text, values ?? []));
+        const head = text.length < 80 ? text.trim().toLowerCase() : '';
+        if (head.startsWith('begin') || head.startsWith('start transaction')) inTransaction = true;
+        else if (head === 'commit' || head === 'rollback') {
+          const wrote = pendingAuthWrite && head === 'commit';
+          inTransaction = pendingAuthWrite = false;
+          if (wrote) return result.then((r) => (authWritten(), r));
+        } else if (AUTH_WRITE.test(text) && !TOUCH.test(text)) {
+          if (inTransaction) pendingAuthWrite = true;
+          else return result.then((r) => (authWritten(), r));
+        }
+        return result;
+      };
       return {
         query: query as unknown as PostgresPoolClient['query'],
         release: (err?: boolean | Error) => client.release(err),

@@ -3,6 +3,8 @@ import type { ArrearsBanner } from '../domain/dunning/query.ts';
 import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
+import type { SessionCache } from '../domain/accounts/session-cache.ts';
+import type { CachedToken } from './api/v1/bearer-auth.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Services } from '../services.ts';
 import type { Manifest } from './assets.ts';
@@ -34,6 +36,10 @@ export interface AppDeps extends Services {
   hub: RealtimeHub;
   /** Tier rate limits, counted locally and shared through PostgreSQL. */
   rateLimiter: SharedRateLimiter;
+  /** Signed-in sessions kept in this process while nothing they depend on changes (domain/accounts/session-cache.ts). */
+  sessionCache: SessionCache;
+  /** The same for API access tokens, with the membership each acts in (web/api/v1/bearer-auth.ts). */
+  tokenCache: SessionCache<CachedToken>;
   /** Reports whether the job queue is running, for /ready. */
   queueHealthy: () => boolean;
 }

@@ -41,6 +41,18 @@ export async function createAccessToken(db: DbOrTx, config: Config, userId: stri
 
 /** The token's user when it is live and the user is active; records last use at most once a minute. */
 export async function findAccessToken(db: DbOrTx, token: string, now: Date): Promise<TokenActor | null> {
+  const found = await readAccessToken(db, token, now);
+  if (!found) return null;
+  if (accessTokenUseIsStale(found.lastUsedAt, now)) await touchAccessToken(db, found.actor.tokenId, now);
+  return found.actor;
+}
+
+/** A live token's caller, expiry and last use, without recording the use (`findAccessToken` does). */
+export async function readAccessToken(
+  db: DbOrTx,
+  token: string,
+  now: Date,
+): Promise<{ actor: TokenActor; expiresAt: Date; lastUsedAt: Date | null } | null> {
   if (!token.startsWith(ACCESS_TOKEN_PREFIX)) return null;
   const row = await db
     .selectFrom('access_tokens as t')
@@ -48,6 +60,7 @@ export async function findAccessToken(db: DbOrTx, token: string, now: Date): Pro
     .select([
       't.id as token_id',
       't.last_used_at',
+      't.expires_at',
       'u.id',
       'u.email',
       'u.name',
@@ -60,20 +73,29 @@ export async function findAccessToken(db: DbOrTx, token: string, now: Date): Pro
     .where('u.status', '=', 'active')
     .executeTakeFirst();
   if (!row) return null;
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
-    await db.updateTable('access_tokens').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
-  }
   return {
-    tokenId: row.token_id,
-    via: 'access_token',
-    user: {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      isAdmin: row.is_admin,
-      activeOrganizationId: row.active_organization_id,
+    actor: {
+      tokenId: row.token_id,
+      via: 'access_token',
+      user: {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        isAdmin: row.is_admin,
+        activeOrganizationId: row.active_organization_id,
+      },
     },
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
   };
+}
+
+/** Last use is recorded at most once a minute. */
+export const accessTokenUseIsStale = (lastUsedAt: Date | null, now: Date) =>
+  !lastUsedAt || now.getTime() - lastUsedAt.getTime() > 60_000;
+
+export async function touchAccessToken(db: DbOrTx, tokenId: string, now: Date): Promise<void> {
+  await db.updateTable('access_tokens').set({ last_used_at: now }).where('id', '=', tokenId).execute();
 }
 
 /**

@@ -8,6 +8,7 @@ import { toPermissions } from '../access/actor.ts';
 import type { RequestOrigin } from '../deps.ts';
 import type { Permission } from '../access/permissions.ts';
 import { purgeAttempts } from '../security/attempts.ts';
+import type { SessionCache } from './session-cache.ts';
 
 /**
  * Server-side sessions. The browser holds an opaque 256-bit token; the database holds its
@@ -70,9 +71,33 @@ export async function createSession(
   return { token, sessionId: row.id, expiresAt };
 }
 
-/** The live session for a cookie token, or null (unknown, expired, idle too long, user not active). */
-export async function findSession(db: DbOrTx, config: Config, token: string, now: Date): Promise<SessionUser | null> {
+/**
+ * The live session for a cookie token, or null (unknown, expired, idle too long, user not
+ * active). With `cache`, a session this process read recently is used without a database
+ * read while nothing it depends on has changed (src/domain/accounts/session-cache.ts).
+ */
+export async function findSession(
+  db: DbOrTx,
+  config: Config,
+  token: string,
+  now: Date,
+  cache?: SessionCache,
+): Promise<SessionUser | null> {
   const idleCutoff = new Date(now.getTime() - config.SESSION_IDLE_MINUTES * 60_000);
+  const hash = hashToken(token);
+  const key = cache?.active ? hash.toString('base64') : null;
+  if (key) {
+    const hit = cache!.get(key);
+    // An entry that looks expired or idle is read again: another process may have seen it since.
+    if (hit && hit.session.expiresAt > now && hit.lastSeenAt > idleCutoff) {
+      if (now.getTime() - hit.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
+        await touchSession(db, hit.session.sessionId, now);
+        hit.lastSeenAt = now;
+      }
+      return hit.session;
+    }
+  }
+  const version = cache?.version ?? 0;
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -102,16 +127,18 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
       'r.name as role_name',
       'r.permissions',
     ])
-    .where('s.token_hash', '=', hashToken(token))
+    .where('s.token_hash', '=', hash)
     .where('s.expires_at', '>', now)
     .where('s.last_seen_at', '>', idleCutoff)
     .where('u.status', '=', 'active')
     .executeTakeFirst();
   if (!row) return null;
-  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
-    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.session_id).execute();
+  let lastSeenAt = row.last_seen_at;
+  if (now.getTime() - lastSeenAt.getTime() > TOUCH_AFTER_MS) {
+    await touchSession(db, row.session_id, now);
+    lastSeenAt = now;
   }
-  return {
+  const session: SessionUser = {
     sessionId: row.session_id,
     stage: row.stage,
     csrfToken: row.csrf_token,
@@ -132,6 +159,16 @@ export async function findSession(db: DbOrTx, config: Config, token: string, now
       twoFactorEnabled: row.totp_enabled_at !== null,
     },
   };
+  if (key) cache!.set(key, session, session.user.id, lastSeenAt, version);
+  return session;
+}
+
+/**
+ * Moves last_seen_at on (at most every TOUCH_AFTER_MS). The database's auth triggers ignore
+ * this change, and so does src/db/index.ts's `onAuthWrite`: it invalidates nothing.
+ */
+async function touchSession(db: DbOrTx, sessionId: string, now: Date): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
 }
 
 export async function revokeSession(db: DbOrTx, sessionId: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/index.ts';
+import type { SessionCache } from '../../domain/accounts/session-cache.ts';
 import { findSession } from '../../domain/accounts/sessions.ts';
 import type { Clock } from '../../lib/time.ts';
 
@@ -9,15 +10,17 @@ import type { Clock } from '../../lib/time.ts';
  * Loads the browser session from its cookie into `c.var.auth` (signed in) or
  * `c.var.pendingMfa` (second factor owed). Never used on the bearer-authenticated API.
  *
- * @example app.use(sessionLoader({ db, config, clock }))
+ * Sessions come from `cache` while it holds them (src/domain/accounts/session-cache.ts).
+ *
+ * @example app.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }))
  */
-export function sessionLoader(opts: { db: Db; config: Config; clock: Clock }): MiddlewareHandler {
+export function sessionLoader(opts: { db: Db; config: Config; clock: Clock; cache?: SessionCache }): MiddlewareHandler {
   return async function sessionLoaderMiddleware(c, next) {
     c.set('auth', null);
     c.set('pendingMfa', null);
     const token = getCookie(c, opts.config.cookieName);
     if (token && token.length <= 100) {
-      const session = await findSession(opts.db, opts.config, token, opts.clock.now());
+      const session = await findSession(opts.db, opts.config, token, opts.clock.now(), opts.cache);
       if (session?.stage === 'full') c.set('auth', session);
       else if (session?.stage === 'mfa') c.set('pendingMfa', session);
       else clearSessionCookie(c, opts.config);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { EVENTS_CHANNEL, type RealtimeEvent } from '../../db/notify.ts';
+import { AUTH_CHANNEL, type SessionCache } from '../../domain/accounts/session-cache.ts';
 import type { Logger } from '../../lib/log.ts';
 
 export interface Subscriber {
@@ -17,6 +18,7 @@ export interface Subscriber {
 export class RealtimeHub {
   private client: pg.Client | null = null;
   private readonly subscribers = new Set<Subscriber>();
+  private readonly caches = new Set<SessionCache<unknown>>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
 
@@ -28,17 +30,35 @@ export class RealtimeHub {
   async start(): Promise<void> {
     this.stopped = false;
     const client = new pg.Client({ connectionString: this.connectionString, application_name: 'skypanel-listen' });
-    client.on('notification', (msg) => this.dispatch(msg.payload));
+    client.on('notification', (msg) =>
+      msg.channel === AUTH_CHANNEL ? this.authChanged(msg.payload) : this.dispatch(msg.payload),
+    );
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'realtime listener lost its connection');
       this.reconnect();
     });
     await client.connect();
     await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    await client.query(`LISTEN ${AUTH_CHANNEL}`);
     this.client = client;
+    for (const cache of this.caches) cache.setListening(true);
+  }
+
+  /**
+   * Keeps `cache` correct across processes: it hears every `skypanel_auth` notification, and is
+   * only used while this hub listens (a lost connection may have missed some).
+   */
+  watchSessions(cache: SessionCache<unknown>): void {
+    this.caches.add(cache);
+    cache.setListening(this.listening);
+  }
+
+  private authChanged(payload: string | undefined): void {
+    for (const cache of this.caches) cache.notified(payload);
   }
 
   private reconnect(): void {
+    for (const cache of this.caches) cache.setListening(false);
     this.client?.end().catch(() => undefined);
     this.client = null;
     if (this.stopped || this.retry) return;
@@ -81,6 +101,7 @@ export class RealtimeHub {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const cache of this.caches) cache.setListening(false);
     if (this.retry) clearTimeout(this.retry);
     await this.client?.end().catch(() => undefined);
     this.client = null;

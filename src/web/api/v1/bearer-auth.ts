@@ -2,7 +2,14 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../../db/index.ts';
 import type { Actor } from '../../../domain/access/actor.ts';
 import { orgActor } from '../../../domain/access/organization.ts';
-import { findAccessToken, type TokenActor } from '../../../domain/accounts/access-tokens.ts';
+import {
+  accessTokenUseIsStale,
+  readAccessToken,
+  touchAccessToken,
+  type TokenActor,
+} from '../../../domain/accounts/access-tokens.ts';
+import type { SessionCache } from '../../../domain/accounts/session-cache.ts';
+import { hashToken } from '../../../lib/crypto.ts';
 import { findApiKey } from '../../../domain/api-keys/authenticate.ts';
 import { API_KEY_PREFIX } from '../../../domain/api-keys/keys.ts';
 import { ForbiddenError, UnauthenticatedError } from '../../../lib/errors.ts';
@@ -25,9 +32,12 @@ const notFound = (c: Context) => c.json(errorEnvelope('not_found', 'No such orga
  * by `X-Organization-Id`. An API key (`spk_`) acts only in its own organization, with its
  * permissions that the owner still holds there, and never with platform-admin powers.
  *
- * @example api.use(bearerAuth({ db, clock }))
+ * With `cache`, an access token (with the membership it acts in) read recently is used without
+ * a database read while nothing it depends on has changed (src/domain/accounts/session-cache.ts).
+ *
+ * @example api.use(bearerAuth({ db, clock, cache: deps.tokenCache }))
  */
-export function bearerAuth(opts: { db: Db; clock: Clock }): MiddlewareHandler {
+export function bearerAuth(opts: { db: Db; clock: Clock; cache?: SessionCache<CachedToken> }): MiddlewareHandler {
   return async function bearerAuthMiddleware(c, next) {
     const token = HEADER.exec(c.req.header('authorization') ?? '')?.[1];
     c.set('apiActor', null);
@@ -52,10 +62,11 @@ export function bearerAuth(opts: { db: Db; clock: Clock }): MiddlewareHandler {
       }
       return next();
     }
-    const found = token ? await findAccessToken(opts.db, token, opts.clock.now()) : null;
+    const resolved = token ? await accessTokenCaller(opts, c, token) : null;
+    const found = resolved?.actor ?? null;
     c.set('apiActor', found);
     if (found) {
-      const m = await apiMembership(opts.db, c, found.user.id, found.user.activeOrganizationId);
+      const m = resolved!.membership;
       // Naming an organization you do not belong to finds nothing, like any foreign id.
       if (!m && c.req.header('x-organization-id')) return notFound(c);
       c.set('actor', {
@@ -71,6 +82,48 @@ export function bearerAuth(opts: { db: Db; clock: Clock }): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/** What an access token resolves to, kept per token and requested organization. */
+export interface CachedToken {
+  actor: TokenActor;
+  membership: Awaited<ReturnType<typeof apiMembership>>;
+  expiresAt: Date;
+}
+
+/** An access token's caller and the membership it acts in (`X-Organization-Id` or the default). */
+async function accessTokenCaller(
+  opts: { db: Db; clock: Clock; cache?: SessionCache<CachedToken> },
+  c: Context,
+  token: string,
+): Promise<CachedToken | null> {
+  const now = opts.clock.now();
+  const cache = opts.cache?.active ? opts.cache : null;
+  const key = cache ? `${hashToken(token).toString('base64')}|${c.req.header('x-organization-id') ?? ''}` : '';
+  const hit = cache?.get(key);
+  if (hit && hit.session.expiresAt > now) {
+    if (accessTokenUseIsStale(hit.lastSeenAt, now)) {
+      await touchAccessToken(opts.db, hit.session.actor.tokenId, now);
+      hit.lastSeenAt = now;
+    }
+    return hit.session;
+  }
+  const version = cache?.version ?? 0;
+  const found = await readAccessToken(opts.db, token, now);
+  if (!found) return null;
+  let lastUsedAt = found.lastUsedAt;
+  if (accessTokenUseIsStale(lastUsedAt, now)) {
+    await touchAccessToken(opts.db, found.actor.tokenId, now);
+    lastUsedAt = now;
+  }
+  const user = found.actor.user;
+  const resolved = {
+    actor: found.actor,
+    membership: await apiMembership(opts.db, c, user.id, user.activeOrganizationId),
+    expiresAt: found.expiresAt,
+  };
+  cache?.set(key, resolved, user.id, lastUsedAt ?? now, version);
+  return resolved;
 }
 
 /**

@@ -58,7 +58,7 @@ export function apiV1(deps: AppDeps) {
       onError: (c) => c.json(errorEnvelope('payload_too_large', 'The request body is larger than 1 MiB.'), 413),
     }),
   );
-  api.use(bearerAuth({ db: deps.db, clock: deps.clock }));
+  api.use(bearerAuth({ db: deps.db, clock: deps.clock, cache: deps.tokenCache }));
   api.use(apiRateLimit(deps));
 
   // One sub-app per resource (<resource>/routes.ts, its shapes in <resource>/schemas.ts).
