@@ -1,6 +1,8 @@
 import { hash, verify } from '@node-rs/bcrypt';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
+import { CODE_DIR } from '../../paths.ts';
 
 let common: Set<string> | null = null;
 /**
@@ -9,7 +11,8 @@ let common: Set<string> | null = null;
  */
 export function isCommonPassword(password: string): boolean {
   common ??= new Set(
-    readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+    // Beside this file; the build copies it to dist/ (src/paths.ts: CODE_DIR is dist/ when compiled).
+    readFileSync(path.join(CODE_DIR, 'src', 'domain', 'accounts', 'common-passwords.txt'), 'utf8')
       .split('\n')
       .filter((line) => line !== '' && !line.startsWith('#')),
   );
