@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 import { formatMoney } from '../../lib/money.ts';
 import { KIND_LABELS } from '../ledger/kinds.ts';
 import { lineDigits } from './lines.ts';
@@ -10,7 +10,10 @@ import type { Party } from './parties.ts';
  * (views/portal/invoices/_document.eta — change the two together). Money is formatted here
  * because this is a view. Dates are UTC calendar dates, as on the HTML document.
  */
-export function renderInvoicePdf(invoice: Invoice, opts: { compress?: boolean } = {}): Promise<Buffer> {
+export async function renderInvoicePdf(invoice: Invoice, opts: { compress?: boolean } = {}): Promise<Buffer> {
+  // pdfkit (with its fonts and layout engine) is the heaviest module we have: it loads on the
+  // first PDF, not at start-up.
+  const PDFDocument: typeof PDFKitDocument = (await import('pdfkit')).default;
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,

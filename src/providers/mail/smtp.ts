@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { MailError, type MailTransport } from './types.ts';
 
 export interface SmtpOptions {
@@ -36,13 +36,18 @@ interface SmtpErrorShape {
  */
 export function createSmtpTransport(opts: SmtpOptions): MailTransport {
   const timeout = opts.timeoutMs ?? 30_000;
+  // nodemailer loads with the first email, not at start-up (most processes start without sending).
   // The URL wins over these defaults, so `?connectionTimeout=…` in SMTP_URL still works.
-  const transporter = nodemailer.createTransport({
-    url: opts.url,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout * 2,
-  });
+  let transporter: Promise<Transporter> | null = null;
+  const open = () =>
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url: opts.url,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout * 2,
+      }),
+    ));
   const secrets = passwordForms(opts.url);
   const scrub = (s: string) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), s);
 
@@ -50,8 +55,9 @@ export function createSmtpTransport(opts: SmtpOptions): MailTransport {
     name: 'smtp',
     async send(mail) {
       const from = mail.from || opts.from;
+      const smtp = await open();
       try {
-        const info = await transporter.sendMail({
+        const info = await smtp.sendMail({
           from,
           to: mail.to,
           subject: mail.subject,
@@ -66,7 +72,7 @@ export function createSmtpTransport(opts: SmtpOptions): MailTransport {
       }
     },
     async close() {
-      transporter.close();
+      if (transporter) (await transporter).close();
     },
   };
 }

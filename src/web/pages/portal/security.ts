@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import QRCode from 'qrcode';
 import { listSessions, revokeOwnOtherSessions, revokeOwnSession } from '../../../domain/accounts/sessions.ts';
 import {
   beginTotpSetup,
@@ -40,7 +39,9 @@ export function securityPages(deps: AppDeps, view: Renderer) {
   }
 
   async function setupData(pending: { secret: string; uri: string }) {
-    // Rendered on the server as SVG: the secret never goes to a third-party QR service.
+    // Rendered on the server as SVG: the secret never goes to a third-party QR service. The
+    // QR code library loads on first use (only this page needs it), not at start-up.
+    const { default: QRCode } = await import('qrcode');
     const qr = await QRCode.toString(pending.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
     return { secret: pending.secret, qr, values: {}, errors: {} };
   }
