@@ -66,20 +66,24 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * Statements are per connection and die with it; migrations run before any are prepared.
  */
 function preparing(pool: pg.Pool, authWritten: () => void): PostgresPool {
-  // Statement names by text: hashing the same few query texts on every request showed in profiles.
-  const names = new Map<string, string>();
-  const nameOf = (text: string) => {
-    let name = names.get(text);
-    if (!name) {
-      name = `k${createHash('sha1').update(text).digest('base64url')}`;
-      if (names.size < 5_000) names.set(text, name);
+  // What a query text is, worked out once per text: its prepared statement's name (hashing the
+  // same few texts on every request showed in profiles) and whether it writes what sessions
+  // depend on (a regular expression over each query's text showed too).
+  const known = new Map<string, { name: string | undefined; authWrite: boolean }>();
+  const about = (text: string) => {
+    let k = known.get(text);
+    if (!k) {
+      k = {
+        name:
+          PREPARABLE.test(text) && !text.includes(';') && text.length < 20_000
+            ? `k${createHash('sha1').update(text).digest('base64url')}`
+            : undefined,
+        authWrite: AUTH_WRITE.test(text) && !TOUCH.test(text),
+      };
+      if (known.size < 5_000) known.set(text, k);
     }
-    return name;
+    return k;
   };
-  const toConfig = (text: string, values: unknown[]): pg.QueryConfig =>
-    PREPARABLE.test(text) && !text.includes(';') && text.length < 20_000
-      ? { name: nameOf(text), text, values }
-      : { text, values };
   return {
     async connect() {
       const client = await pool.connect();
@@ -88,14 +92,17 @@ function preparing(pool: pg.Pool, authWritten: () => void): PostgresPool {
       let pendingAuthWrite = false;
       const query = (text: unknown, values?: unknown[]) => {
         if (typeof text !== 'string') return client.query(text as never);
-        const result = client.query(toConfig(text, values ?? []));
+        const k = about(text);
+        const result = client.query(
+          k.name ? { name: k.name, text, values: values ?? [] } : { text, values: values ?? [] },
+        );
         const head = text.length < 80 ? text.trim().toLowerCase() : '';
         if (head.startsWith('begin') || head.startsWith('start transaction')) inTransaction = true;
         else if (head === 'commit' || head === 'rollback') {
           const wrote = pendingAuthWrite && head === 'commit';
           inTransaction = pendingAuthWrite = false;
           if (wrote) return result.then((r) => (authWritten(), r));
-        } else if (AUTH_WRITE.test(text) && !TOUCH.test(text)) {
+        } else if (k.authWrite) {
           if (inTransaction) pendingAuthWrite = true;
           else return result.then((r) => (authWritten(), r));
         }
