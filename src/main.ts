@@ -6,7 +6,7 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { seedDemoCatalogue } from './domain/catalogue/demo.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
 import type { Deps } from './domain/deps.ts';
@@ -144,6 +144,8 @@ async function main() {
 
 /** Migrations under an advisory lock: several instances starting together migrate once. */
 async function prepareDatabase(db: Db, log: Logger) {
+  // Usually there is nothing to apply: one query says so, without the lock or loading the migrations.
+  if ((await pendingMigrations(db)).length === 0) return;
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(724171)`.execute(conn);
     try {
