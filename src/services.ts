@@ -13,7 +13,7 @@ import {
   fraudLabsProDemoEmulator,
   fraudScreenerFromConfig,
 } from './providers/fraudlabspro/index.ts';
-import { startLinodeEmulator, type LinodeEmulator } from './providers/linode/emulator/index.ts';
+import type { LinodeEmulator } from './providers/linode/emulator/index.ts';
 import { createLinodeProvider } from './providers/linode/index.ts';
 import { createMailTransport } from './mail/delivery.ts';
 import type { MailTransport } from './providers/mail/index.ts';
@@ -145,6 +145,8 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     let linode: LinodeEmulator | null = null;
     let cloud: CloudProvider | null = over.cloud ?? null;
     if (!('cloud' in over) && config.emulatorsEnabled) {
+      // Loaded only here: production (no emulators) never loads the emulator's modules.
+      const { startLinodeEmulator } = await import('./providers/linode/emulator/index.ts');
       linode = await startLinodeEmulator({ demo: true });
       stops.push(() => linode!.close());
       cloud = createLinodeProvider({ baseUrl: linode.url, token: linode.token });
