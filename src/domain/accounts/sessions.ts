@@ -101,8 +101,9 @@ export async function findSession(
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    // The membership in the active organization comes in the same round trip (per request, so
-    // role changes apply at once); null when there is none and the caller picks a default.
+    // The membership in the active organization comes in the same round trip (a cached session
+    // is forgotten when it changes, so role changes apply at once); null when there is none and
+    // the caller picks a default.
     .leftJoin('organization_members as m', (j) =>
       j.onRef('m.user_id', '=', 'u.id').onRef('m.organization_id', '=', 'u.active_organization_id'),
     )

@@ -5,8 +5,9 @@ import { isUuid } from '../../lib/ids.ts';
 
 /**
  * Resolves `c.var.actor` for a signed-in browser session: the user's active organization
- * (or their first) with the permissions of their role there — read on every request, so a
- * role change takes effect on the member's next request.
+ * (or their first) with the permissions of their role there — from the session, which each
+ * process keeps only until something it depends on changes (domain/accounts/session-cache.ts),
+ * so a role change takes effect on the member's next request.
  *
  * @example html.use(actorLoader({ db }))
  */
