@@ -21,23 +21,26 @@ export async function registerJobs(deps: Services): Promise<void> {
     boss.work(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
       if (job) await handler(queues[name].parse(job.data), job.id);
     });
-  await work('email.send', (data) => sendEmailJob(deps, data));
-  await work('accounts.send-password-reset', (data) => sendPasswordResetJob(deps, data));
-  await work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id));
-  await work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id));
-  await work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id));
-  await work('catalogue.refresh', (_data, id) => refreshCatalogueJob(deps, id));
-  await work('servers.follow', (data) => followServerJob(deps, queues['servers.follow'].parse(data)));
-  await work('servers.sync', (_data, id) => syncServersJob(deps, id));
-  await work('servers.reconcile', (_data, id) => reconcileServersJob(deps, id));
-  await work('billing.hourly', (data, id) => billHourJob(deps, queues['billing.hourly'].parse(data), id));
-  await work('billing.reminders', (_data, id) => billingRemindersJob(deps, id));
-  await work('billing.dunning', (data, id) => dunningJob(deps, queues['billing.dunning'].parse(data), id));
-  await work('transfer.hourly', (data, id) => transferHourlyJob(deps, queues['transfer.hourly'].parse(data), id));
-  await work('transfer.close-month', (data, id) =>
-    transferCloseMonthJob(deps, queues['transfer.close-month'].parse(data), id),
-  );
-  for (const [name, cron] of Object.entries(schedules)) await boss.schedule(name, cron, {}, { tz: 'UTC' });
+  // Registered together (each is a round trip or two to PostgreSQL): part of every start.
+  await Promise.all([
+    work('email.send', (data) => sendEmailJob(deps, data)),
+    work('accounts.send-password-reset', (data) => sendPasswordResetJob(deps, data)),
+    work('maintenance.purge-expired', (_data, id) => purgeExpiredJob(deps, id)),
+    work('billing.issue-statements', (_data, id) => issueStatementsJob(deps, id)),
+    work('billing.reconcile-payments', (_data, id) => reconcilePaymentsJob(deps, id)),
+    work('catalogue.refresh', (_data, id) => refreshCatalogueJob(deps, id)),
+    work('servers.follow', (data) => followServerJob(deps, queues['servers.follow'].parse(data))),
+    work('servers.sync', (_data, id) => syncServersJob(deps, id)),
+    work('servers.reconcile', (_data, id) => reconcileServersJob(deps, id)),
+    work('billing.hourly', (data, id) => billHourJob(deps, queues['billing.hourly'].parse(data), id)),
+    work('billing.reminders', (_data, id) => billingRemindersJob(deps, id)),
+    work('billing.dunning', (data, id) => dunningJob(deps, queues['billing.dunning'].parse(data), id)),
+    work('transfer.hourly', (data, id) => transferHourlyJob(deps, queues['transfer.hourly'].parse(data), id)),
+    work('transfer.close-month', (data, id) =>
+      transferCloseMonthJob(deps, queues['transfer.close-month'].parse(data), id),
+    ),
+    ...Object.entries(schedules).map(([name, cron]) => boss.schedule(name, cron, {}, { tz: 'UTC' })),
+  ]);
   // Hours missed while no worker ran are billed now, not at the next schedule.
   await deps.queue.enqueue(deps.db, 'billing.hourly', { trigger: 'catch_up' }, { singletonKey: 'billing.catch-up' });
   // Months that ended while no worker ran are closed now.

@@ -116,13 +116,14 @@ async function main() {
     (err: Error) => log.warn({ err: err.message }, 'the demo server catalogue could not be created'),
   );
 
-  if (config.JOBS_ENABLED) {
-    await registerJobs(services);
-    log.info({ mail: services.mail.name }, 'jobs running');
-  }
+  // The job workers and what the web server needs (its LISTEN connection) start together.
+  const [, web] = await Promise.all([
+    config.JOBS_ENABLED && registerJobs(services).then(() => log.info({ mail: services.mail.name }, 'jobs running')),
+    config.WEB_ENABLED && startWeb(services, { assets, queueHealthy: () => !stopping }),
+  ]);
 
-  if (config.WEB_ENABLED) {
-    const app = createApp(await startWeb(services, { assets, queueHealthy: () => !stopping }));
+  if (web) {
+    const app = createApp(web);
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
     server.once(
       'error',

@@ -90,9 +90,10 @@ export function createBoss(connectionString: string, opts: { schedule: boolean; 
 
 /** Creates every queue that does not exist yet (pg-boss 10 requires queues up front). */
 export async function createQueues(boss: PgBoss): Promise<void> {
+  // One read of the existing queues (not one per queue): at most starts they all exist.
+  const existing = new Set((await boss.getQueues()).map((q) => q.name));
   for (const name of Object.keys(queues)) {
-    if (!(await boss.getQueue(name)))
-      await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true });
+    if (!existing.has(name)) await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true });
   }
 }
 
