@@ -30,6 +30,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createServices, startWeb } from '../src/services.ts';
 import { loadManifest } from '../src/web/assets.ts';
+import { cpuMeter } from './cpu.ts';
 import { seedPages } from './pages-seed.ts';
 
 const CONNECTIONS = 50;
@@ -131,17 +132,24 @@ async function main() {
     `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s per target; autocannon in a worker thread`,
   );
   const profile = process.env.BENCH_PROFILE === '1' ? await profiler() : null;
+  const cpu = cpuMeter(dir);
   const rows: Row[] = [];
   for (const t of targets) {
     await load(t.url, WARMUP_SECONDS, headersOf(t));
     const profiling = profile && (await profile.start());
+    const cpuBefore = cpu.read();
     const r = await load(t.url, SECONDS, headersOf(t));
+    const cpuAfter = cpu.read();
+    const perRequest = (k: 'app' | 'db') =>
+      cpuBefore && cpuAfter && r.requests.total ? ((cpuAfter[k] - cpuBefore[k]) * 1000) / r.requests.total : null;
     if (profiling) log(`profile: ${await profile!.stop(t.name)}`);
     rows.push({
       target: t,
       rps: r.requests.average,
       p50: r.latency.p50,
       p99: r.latency.p99,
+      appCpuUs: perRequest('app'),
+      dbCpuUs: perRequest('db'),
       non2xx: r.non2xx,
       errors: r.errors + r.timeouts,
     });
@@ -165,6 +173,9 @@ interface Target {
 
 interface Row {
   target: Target;
+  /** CPU per request, µs: the app's thread, and PostgreSQL (null where not measurable). */
+  appCpuUs: number | null;
+  dbCpuUs: number | null;
   rps: number;
   p50: number;
   p99: number;
@@ -201,7 +212,19 @@ function headersOf(t: Pick<Target, 'cookie' | 'authorization'>): Record<string, 
 
 function report(rows: Row[], settings: string) {
   const ceiling = rows[0]!.rps;
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'of ceiling', 'goal', 'met', 'non-2xx', 'errors'];
+  const header = [
+    'target',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'of ceiling',
+    'goal',
+    'met',
+    'app CPU µs/req',
+    'db CPU µs/req',
+    'non-2xx',
+    'errors',
+  ];
   let failed = 0;
   const body = rows.map((r) => {
     const t = r.target;
@@ -217,6 +240,8 @@ function report(rows: Row[], settings: string) {
       `${(ratio * 100).toFixed(1)}%`,
       goal,
       t.ratio ? (met ? 'yes' : 'NO') : '',
+      r.appCpuUs === null ? '' : r.appCpuUs.toFixed(0),
+      r.dbCpuUs === null ? '' : r.dbCpuUs.toFixed(0),
       String(r.non2xx),
       String(r.errors),
     ];
@@ -229,6 +254,10 @@ function report(rows: Row[], settings: string) {
     failed
       ? `Targets: ${failed} of ${rows.length - 1} pages miss their goal (every response must also be 2xx).`
       : `Targets: every page meets its goal.`,
+  );
+  console.log(
+    "CPU µs/req: CPU time of the app's thread and of PostgreSQL per request while measured (Linux /proc, 10 ms ticks): " +
+      'steadier than req/s when other work shares the machine.',
   );
   console.log(`Notes: rate limits raised to 1,000,000 per window (requests are still counted); ${settings}.`);
 }
