@@ -41,14 +41,14 @@ export function requestBodyLimit(
   const fallback = limiter(opts.maxBytes ?? DEFAULT_BODY_LIMIT);
   const raised = (opts.larger ?? []).map((l) => ({ path: l.path, limit: limiter(l.maxBytes) }));
   return async function requestBodyLimitMiddleware(c, next) {
-    // A page view without a body: nothing to limit. Asking Hono's bodyLimit would build the full
+    // A request without a body: nothing to limit. Asking Hono's bodyLimit would build the full
     // Fetch Request for `raw.body`, which showed in profiles of every page. (Over HTTP/1.1 a
     // request without either header has no body; a Fetch Request cannot give GET one.)
+    const length = c.req.header('content-length');
     const method = c.req.method;
     if (
-      (method === 'GET' || method === 'HEAD') &&
-      c.req.header('content-length') === undefined &&
-      c.req.header('transfer-encoding') === undefined
+      c.req.header('transfer-encoding') === undefined &&
+      (length === '0' || (length === undefined && (method === 'GET' || method === 'HEAD')))
     )
       return next();
     const limit = raised.find((r) => r.path.test(c.req.path))?.limit ?? fallback;
