@@ -277,3 +277,27 @@ describe('CSRF: where the request comes from', () => {
     expect((await userRow(sia.id)).name).toBe('Sia Sitecheck');
   });
 });
+
+describe('CSRF: the token as pages print it', () => {
+  it('is masked afresh in every response (never the session’s token itself), and each masked copy is accepted', async () => {
+    const p = await person('Bree Breach');
+    const b = await browserOf(p);
+    const { csrf_token: secret } = await ctx.db
+      .selectFrom('sessions')
+      .select('csrf_token')
+      .where('user_id', '=', p.id)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    const printed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await b.get('/settings/profile');
+      expect(b.lastHtml).not.toContain(secret);
+      printed.push(/name="csrf-token" content="([^"]+)"/.exec(b.lastHtml)![1]!);
+    }
+    expect(new Set(printed).size).toBe(3);
+    for (const token of printed) {
+      const res = await b.post('/settings/profile', { name: 'Bree Breach', phone: '', timezone: 'UTC', _csrf: token });
+      expect(res.status).toBe(303);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../../config.ts';
+import { randomBytes } from 'node:crypto';
 import { randomToken, safeEqual } from '../../lib/crypto.ts';
 
 const ANON_COOKIE = 'sp_csrf';
@@ -12,6 +13,11 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * (htmx sends it) or a `_csrf` form field — whatever its Content-Type, including none. The
  * token is the session's; before sign-in it is a random cookie (double submit), which also
  * stops login CSRF. Run after `sessionLoader`.
+ *
+ * Pages never print the token itself: each response prints it masked with a fresh random pad
+ * (`maskToken`), so with compression on, no byte of the secret repeats from one response to the
+ * next for an attacker who reflects text into a page to guess it from sizes (BREACH). A sent
+ * token is accepted masked or as it is.
  *
  * @example app.use(csrf({ config }))
  */
@@ -28,11 +34,11 @@ export function csrf(opts: { config: Config }): MiddlewareHandler {
         sameSite: 'Lax',
       });
     }
-    c.set('csrfToken', expected);
+    c.set('csrfToken', expected ? maskToken(expected) : expected);
     if (SAFE.has(c.req.method)) return next();
     if (!sameSite(c, opts.config)) return refuse(c, 'Cross-site request refused.');
     const sent = c.req.header('x-csrf-token') ?? (await formToken(c));
-    if (!sent || !expected || !safeEqual(sent, expected))
+    if (!sent || !expected || !(safeEqual(sent, expected) || safeEqual(unmask(sent) ?? '', expected)))
       return refuse(c, 'Your form expired. Reload the page and try again.');
     return next();
   };
@@ -73,4 +79,25 @@ async function formToken(c: Context): Promise<string | undefined> {
 function refuse(c: Context, message: string) {
   c.status(403);
   return c.html(`<!doctype html><title>Forbidden</title><h1>403 Forbidden</h1><p>${message}</p>`);
+}
+
+/** `token` as a page prints it: a random pad and the token XOR the pad, base64url; a new pad every time. */
+export function maskToken(token: string): string {
+  const raw = Buffer.from(token, 'utf8');
+  const pad = randomBytes(raw.length);
+  const out = Buffer.alloc(raw.length * 2);
+  pad.copy(out);
+  for (let i = 0; i < raw.length; i++) out[raw.length + i] = raw[i]! ^ pad[i]!;
+  return out.toString('base64url');
+}
+
+/** The token a masked value stands for, or null when it cannot be one. */
+function unmask(sent: string): string | null {
+  if (sent.length > 512) return null;
+  const buf = Buffer.from(sent, 'base64url');
+  if (buf.length === 0 || buf.length % 2 !== 0) return null;
+  const n = buf.length / 2;
+  const raw = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) raw[i] = buf[i]! ^ buf[n + i]!;
+  return raw.toString('utf8');
 }
