@@ -9,7 +9,7 @@
  * `BENCH_SECONDS` / `BENCH_WARMUP_SECONDS` change the durations (6 s and 2 s).
  *
  * Everything runs here and stops by itself: an embedded PostgreSQL in a fresh
- * `.tmp/bench-postgres`, migrations, and the services `src/main.ts` uses, built by the same
+ * `.tmp/bench-postgres-<pid>` (removed at the end), migrations, and the services `src/main.ts` uses, built by the same
  * composition root (src/services.ts; job workers off — nothing to send), the app and a bare Hono app on 127.0.0.1, and
  * autocannon in a worker thread so the load generator does not share the server's event loop.
  * The exit code is 0 whether the target is met or not: it is a report, not a gate.
@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { EMULATORS_IN_PRODUCTION_CONSENT, loadConfig } from '../src/config.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createServices, startWeb } from '../src/services.ts';
@@ -63,15 +63,21 @@ process.on('uncaughtException', (err) => {
 });
 
 async function main() {
-  const dir = path.resolve('.tmp/bench-postgres');
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(`${dir}.credentials.json`, { force: true });
-  log('starting PostgreSQL in .tmp/bench-postgres');
+  // A directory of its own per run (two benches at once must not share one), removed at the end.
+  const dir = path.resolve(`.tmp/bench-postgres-${process.pid}`);
+  const removeDir = () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const suffix of ['.credentials.json', '.owner.pid']) rmSync(`${dir}${suffix}`, { force: true });
+  };
+  removeDir();
+  log(`starting PostgreSQL in ${path.relative(process.cwd(), dir)}`);
   const postgres = await startEmbeddedPostgres(dir, 55462);
+  stops.push(async () => removeDir());
   stops.push(() => postgres.stop());
 
-  // BENCH_PRODUCTION=1 compares with production settings (cached templates, __Host- cookie).
-  const production = process.env.BENCH_PRODUCTION === '1';
+  // Production settings by default (cached templates, __Host- cookie), as a deployment runs;
+  // BENCH_DEVELOPMENT=1 measures the development settings `npm run dev` uses instead.
+  const production = process.env.BENCH_DEVELOPMENT !== '1';
   const config = loadConfig({
     NODE_ENV: production ? 'production' : 'development',
     LOG_LEVEL: 'silent',
@@ -83,7 +89,14 @@ async function main() {
     RATE_LIMIT_ADMIN: '1000000',
     // A key of its own: the bench keeps nothing, and must not create ./data/encryption-keys.json.
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    ...(production ? { MAIL_TRANSPORT: 'outbox' } : {}),
+    // The server pages read from the Linode emulator; production needs it switched on twice.
+    ...(production
+      ? {
+          MAIL_TRANSPORT: 'outbox',
+          EMULATORS_ENABLED: 'true',
+          EMULATORS_IN_PRODUCTION: EMULATORS_IN_PRODUCTION_CONSENT,
+        }
+      : {}),
   });
   const services = await createServices(config, { databaseUrl: postgres.url, schedule: false });
   stops.push(() => services.stop({ graceful: false }));
@@ -251,9 +264,11 @@ function report(rows: Row[], settings: string) {
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`);
   console.log(
-    failed
-      ? `Targets: ${failed} of ${rows.length - 1} pages miss their goal (every response must also be 2xx).`
-      : `Targets: every page meets its goal.`,
+    rows.length < 2
+      ? 'Targets: no page measured.'
+      : failed
+        ? `Targets: ${failed} of ${rows.length - 1} pages miss their goal (every response must also be 2xx).`
+        : `Targets: every page meets its goal.`,
   );
   console.log(
     "CPU µs/req: CPU time of the app's thread and of PostgreSQL per request while measured (Linux /proc, 10 ms ticks): " +
