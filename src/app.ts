@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps) {
   html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
   html.use(actorLoader({ db }));
   html.use(arrearsLoader({ db, config, clock }));
-  html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.var.auth?.user ?? null }));
+  html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.get('auth')?.user ?? null }));
   html.use(csrf({ config }));
   // Impersonation: writes are recorded (the account's own credentials: `account-owner` areas).
   html.use(impersonation({ db, config, clock }));

@@ -1,8 +1,37 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
+
+const POOL_SIZE = 8192;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+/**
+ * `bytes` from the operating system's CSPRNG, like `randomBytes`, but drawn from a buffer
+ * refilled 8 KB at a time: every page needs a few small random values (the CSP nonce, the CSRF
+ * mask), and one `randomBytes` call per value showed as ~5% of a page's CPU in profiles. Each
+ * byte is handed out once (the same technique as Node's own `randomUUID`). Over 256 bytes:
+ * read directly.
+ */
+export function secureRandomBytes(bytes: number): Buffer {
+  if (bytes > 256) return randomBytes(bytes);
+  if (poolOffset + bytes > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + bytes));
+  poolOffset += bytes;
+  return out;
+}
 
 /** A URL-safe random token with `bytes` of entropy (default 256 bits). */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return secureRandomBytes(bytes).toString('base64url');
 }
 
 /** SHA-256 of a token, as stored in the database (tokens themselves are never stored). */

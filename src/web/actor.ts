@@ -7,7 +7,7 @@ import type { Actor } from '../domain/access/actor.ts';
  * one, which is a mounting mistake rather than something a visitor can cause.
  */
 export function actorOf(c: Context): Actor {
-  const actor = c.var.actor;
+  const actor = c.get('actor');
   if (!actor) throw new Error(`no actor for ${c.req.method} ${c.req.path}: is it mounted outside a signed-in area?`);
   return actor;
 }

@@ -32,7 +32,7 @@ export function handleError(view: () => Renderer) {
     } else if (err instanceof CloudError) {
       // A provider failure the domain did not turn into its own error (a read, mostly): the
       // customer reads the white-label words, staff find the provider's own in the log.
-      c.var.log?.warn({ err: err.message, kind: err.kind }, 'server provider error');
+      c.get('log')?.warn({ err: err.message, kind: err.kind }, 'server provider error');
       ({ status, code } = CLOUD_STATUS[err.kind] ?? CLOUD_STATUS.unavailable!);
       message = err.customerMessage;
       if (err.kind === 'rate_limited' && err.opts.retryAfter) c.header('Retry-After', String(err.opts.retryAfter));
@@ -41,7 +41,7 @@ export function handleError(view: () => Renderer) {
       code = status === 400 ? 'bad_request' : status === 413 ? 'payload_too_large' : 'http_error';
       message = err.message || 'The request could not be processed.';
     } else {
-      c.var.log?.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
+      c.get('log')?.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
     }
     if (isApi(c)) return c.json(errorEnvelope(code, message, fields), status as 500);
     return view().page(

@@ -4,7 +4,7 @@ import { defaultOrganization, membershipOf, type Actor } from '../../domain/acce
 import { isUuid } from '../../lib/ids.ts';
 
 /**
- * Resolves `c.var.actor` for a signed-in browser session: the user's active organization
+ * Resolves `c.get('actor')` for a signed-in browser session: the user's active organization
  * (or their first) with the permissions of their role there — from the session, which each
  * process keeps only until something it depends on changes (domain/accounts/session-cache.ts),
  * so a role change takes effect on the member's next request.
@@ -13,7 +13,7 @@ import { isUuid } from '../../lib/ids.ts';
  */
 export function actorLoader(opts: { db: Db }): MiddlewareHandler {
   return async function actorLoaderMiddleware(c, next) {
-    const auth = c.var.auth;
+    const auth = c.get('auth');
     c.set('actor', null);
     if (auth) {
       const m = auth.membership ?? (await defaultOrganization(opts.db, auth.user.id, auth.user.activeOrganizationId));
@@ -41,7 +41,7 @@ export async function apiMembership(db: Db, c: Context, userId: string, activeOr
 }
 
 export function originOf(c: Context) {
-  return { ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null };
+  return { ip: c.get('clientIp'), userAgent: c.req.header('user-agent') ?? null };
 }
 
 export type { Actor };

@@ -5,7 +5,7 @@ import { arrearsBanner } from '../../domain/dunning/query.ts';
 import type { Clock } from '../../lib/time.ts';
 
 /**
- * Loads `c.var.arrears` for the portal layout's banner (views/shared/_arrears_banner.eta): the
+ * Loads `c.get('arrears')` for the portal layout's banner (views/shared/_arrears_banner.eta): the
  * active organization's balance when it is below zero, and what happens when. One indexed
  * read, on GET pages of the portal only (not the admin area, the event stream, PayPal's return
  * pages or writes).
@@ -18,8 +18,8 @@ export function arrearsLoader(opts: { db: Db; config: Config; clock: Clock }): M
     const path = c.req.path;
     // PayPal's return pages credit the wallet while they render: a balance read before would be stale.
     const skip = path.startsWith('/admin') || path === '/events' || path.startsWith('/billing/payment/');
-    if (c.req.method === 'GET' && c.var.actor?.organizationId && !skip)
-      c.set('arrears', await arrearsBanner(opts.db, c.var.actor, { now: opts.clock.now(), config: opts.config }));
+    if (c.req.method === 'GET' && c.get('actor')?.organizationId && !skip)
+      c.set('arrears', await arrearsBanner(opts.db, c.get('actor'), { now: opts.clock.now(), config: opts.config }));
     await next();
   };
 }

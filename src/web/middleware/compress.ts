@@ -76,9 +76,12 @@ export function compress(opts: CompressOptions = {}): MiddlewareHandler {
     const res = c.res;
     if (!compressible(res.headers.get('Content-Type'))) return;
     varyOnEncoding(res.headers);
+    // Cheap questions first: reading `res.body` turns @hono/node-server's light response into a
+    // real one with a stream (measurable on every page), so it is asked only when compressing.
+    const [encoding] = acceptedEncodings(c.req.header('Accept-Encoding'));
     if (
+      !encoding ||
       c.req.method === 'HEAD' ||
-      !res.body ||
       res.status === 204 ||
       res.status === 206 ||
       res.status === 304 ||
@@ -88,10 +91,8 @@ export function compress(opts: CompressOptions = {}): MiddlewareHandler {
       /\bno-transform\b/i.test(res.headers.get('Cache-Control') ?? '')
     )
       return;
-    const [encoding] = acceptedEncodings(c.req.header('Accept-Encoding'));
-    if (!encoding) return;
     const length = Number(res.headers.get('Content-Length') ?? NaN);
-    if (length < threshold) return;
+    if (length < threshold || !res.body) return;
 
     const body = Buffer.from(await res.arrayBuffer());
     let out: Buffer = body;

@@ -1,8 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../../config.ts';
-import { randomBytes } from 'node:crypto';
-import { randomToken, safeEqual } from '../../lib/crypto.ts';
+import { randomToken, safeEqual, secureRandomBytes } from '../../lib/crypto.ts';
 
 const ANON_COOKIE = 'sp_csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -23,7 +22,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function csrf(opts: { config: Config }): MiddlewareHandler {
   return async function csrfMiddleware(c, next) {
-    const session = c.var.auth ?? c.var.pendingMfa;
+    const session = c.get('auth') ?? c.get('pendingMfa');
     let expected = session?.csrfToken ?? getCookie(c, ANON_COOKIE) ?? '';
     if (!session && !expected) {
       expected = randomToken(24);
@@ -84,7 +83,7 @@ function refuse(c: Context, message: string) {
 /** `token` as a page prints it: a random pad and the token XOR the pad, base64url; a new pad every time. */
 export function maskToken(token: string): string {
   const raw = Buffer.from(token, 'utf8');
-  const pad = randomBytes(raw.length);
+  const pad = secureRandomBytes(raw.length);
   const out = Buffer.alloc(raw.length * 2);
   pad.copy(out);
   for (let i = 0; i < raw.length; i++) out[raw.length + i] = raw[i]! ^ pad[i]!;

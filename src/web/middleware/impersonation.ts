@@ -49,12 +49,13 @@ export function readAdminSessionCookie(c: Context, config: Config): string | nul
  */
 export function impersonation(opts: { db: Db; config: Config; clock: Clock }): MiddlewareHandler {
   return async function impersonationMiddleware(c, next) {
-    const auth = c.var.auth;
+    const auth = c.get('auth');
     if (auth?.impersonatorUserId) {
       if (SAFE.has(c.req.method) || (c.req.method === 'DELETE' && c.req.path === '/impersonation')) return next();
       await next();
-      if (c.var.actor)
-        await recordImpersonatedWrite(opts, c.var.actor, {
+      const actor = c.get('actor');
+      if (actor)
+        await recordImpersonatedWrite(opts, actor, {
           method: c.req.method,
           path: loggablePath(c.req.path),
           status: c.res.status,
@@ -72,7 +73,7 @@ export function impersonation(opts: { db: Db; config: Config; clock: Clock }): M
       return next();
     }
     // Only a page view switches accounts: a form posted after the end must not run as the admin.
-    if (c.req.method !== 'GET' || c.var.pendingMfa) return next();
+    if (c.req.method !== 'GET' || c.get('pendingMfa')) return next();
     clearAdminSessionCookie(c, opts.config);
     const admin = await findSession(opts.db, opts.config, kept, opts.clock.now());
     if (admin?.stage !== 'full' || admin.impersonatorUserId || !admin.user.isAdmin) return next();
@@ -94,7 +95,7 @@ export function refuseWhileImpersonating(opts: { message?: string } = {}): Middl
     opts.message ??
     'Not while impersonating: the password, email address, two-factor authentication, sessions and API keys of this account can only be changed by its owner.';
   return async function refuseWhileImpersonatingMiddleware(c, next) {
-    if (c.var.auth?.impersonatorUserId && !SAFE.has(c.req.method)) throw new ForbiddenError(message);
+    if (c.get('auth')?.impersonatorUserId && !SAFE.has(c.req.method)) throw new ForbiddenError(message);
     await next();
   };
 }

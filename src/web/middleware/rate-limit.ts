@@ -13,7 +13,7 @@ type Who = { id: string; isAdmin: boolean } | null;
  * one sensitive action (sign-in, registration, reset, 2FA) counted per IP: `limit` requests
  * per window, RATE_LIMIT_AUTH_ACTIONS unless given.
  *
- * @example app.use(rateLimit({ db, config, clock, limiter, who: (c) => c.var.auth?.user ?? null }))
+ * @example app.use(rateLimit({ db, config, clock, limiter, who: (c) => c.get('auth')?.user ?? null }))
  * @example app.post('/login', rateLimit({ db, config, clock, limiter, bucket: 'login' }), handler)
  */
 export function rateLimit(opts: {
@@ -31,7 +31,7 @@ export function rateLimit(opts: {
   const { config } = opts;
   return async function rateLimitMiddleware(c, next) {
     const user = opts.who?.(c) ?? null;
-    const ip = c.var.clientIp;
+    const ip = c.get('clientIp');
     const [key, limit] = opts.bucket
       ? [`action:${opts.bucket}:${ip}`, opts.limit ?? config.RATE_LIMIT_AUTH_ACTIONS]
       : user

@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from 'hono';
  */
 export function requireUser(): MiddlewareHandler {
   return async function requireUserMiddleware(c, next) {
-    if (c.var.auth) return next();
+    if (c.get('auth')) return next();
     if (c.req.method === 'GET') {
       const url = new URL(c.req.url);
       return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
@@ -25,8 +25,8 @@ export function requireUser(): MiddlewareHandler {
 export function requireAdmin(): MiddlewareHandler {
   const user = requireUser();
   return async function requireAdminMiddleware(c, next) {
-    if (!c.var.auth) return user(c, next);
-    if (!c.var.actor?.isPlatformAdmin) return c.notFound();
+    if (!c.get('auth')) return user(c, next);
+    if (!c.get('actor')?.isPlatformAdmin) return c.notFound();
     return next();
   };
 }
@@ -38,7 +38,7 @@ export function requireAdmin(): MiddlewareHandler {
  */
 export function requireImpersonation(): MiddlewareHandler {
   return async function requireImpersonationMiddleware(c, next) {
-    if (!c.var.auth?.impersonatorUserId || !c.var.actor) return c.notFound();
+    if (!c.get('auth')?.impersonatorUserId || !c.get('actor')) return c.notFound();
     return next();
   };
 }

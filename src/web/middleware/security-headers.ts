@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from '../../lib/crypto.ts';
 
 /**
- * Sets the security headers on every response and a per-request CSP nonce (`c.var.nonce`)
+ * Sets the security headers on every response and a per-request CSP nonce (`c.get('nonce')`)
  * that layouts put on their few script and style tags. No 'unsafe-inline' and no
  * 'unsafe-eval': Alpine runs its CSP build and htmx has eval off.
  *
@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 export function securityHeaders(opts: { hsts: boolean; formActions?: string[] }): MiddlewareHandler {
   const formAction = ["'self'", ...(opts.formActions ?? [])].join(' ');
   return async function securityHeadersMiddleware(c, next) {
-    const nonce = randomBytes(16).toString('base64');
+    const nonce = secureRandomBytes(16).toString('base64');
     c.set('nonce', nonce);
     await next();
     const h = c.res.headers;

@@ -7,8 +7,8 @@ import { findSession } from '../../domain/accounts/sessions.ts';
 import type { Clock } from '../../lib/time.ts';
 
 /**
- * Loads the browser session from its cookie into `c.var.auth` (signed in) or
- * `c.var.pendingMfa` (second factor owed). Never used on the bearer-authenticated API.
+ * Loads the browser session from its cookie into `c.get('auth')` (signed in) or
+ * `c.get('pendingMfa')` (second factor owed). Never used on the bearer-authenticated API.
  *
  * Sessions come from `cache` while it holds them (src/domain/accounts/session-cache.ts).
  *

@@ -19,7 +19,7 @@ const MAX_STREAM_MS = 5 * 60_000;
 export function sseRoutes(deps: AppDeps) {
   const app = new Hono();
   app.get('/events', async (c) => {
-    const auth = c.var.auth;
+    const auth = c.get('auth');
     if (!auth) return c.text('Sign in to receive events.', 401);
     const orgs = await userOrganizations(deps.db, auth.user.id);
     c.header('Cache-Control', 'no-store');

@@ -25,8 +25,8 @@ const HEADER = /^Bearer +([\x21-\x7e]{1,200})$/i;
 const notFound = (c: Context) => c.json(errorEnvelope('not_found', 'No such organization.'), 404);
 
 /**
- * Reads the caller from `Authorization: Bearer <token>` into `c.var.apiActor` (null when
- * absent or not live) and `c.var.actor`. Only that header: never a cookie, never the query
+ * Reads the caller from `Authorization: Bearer <token>` into `c.get('apiActor')` (null when
+ * absent or not live) and `c.get('actor')`. Only that header: never a cookie, never the query
  * string — so a browser session can't be ridden into the API and there is no CSRF surface.
  * An access token (`spt_`) acts as its user in their active organization, or the one named
  * by `X-Organization-Id`. An API key (`spk_`) acts only in its own organization, with its
@@ -133,7 +133,7 @@ async function accessTokenCaller(
  * @example createRoute({ ..., middleware: [requireToken] })
  */
 export const requireToken: MiddlewareHandler = async function requireToken(c, next) {
-  if (c.var.apiActor) return next();
+  if (c.get('apiActor')) return next();
   const sent = c.req.header('authorization') !== undefined;
   c.header('WWW-Authenticate', sent ? 'Bearer realm="api", error="invalid_token"' : 'Bearer realm="api"');
   const message = sent
@@ -147,14 +147,14 @@ export const secured = { middleware: [requireToken] as [MiddlewareHandler], secu
 
 /** The token behind a route's caller (after `requireToken`); throws 401 if the middleware was forgotten. */
 export function actor(c: Context): TokenActor {
-  const a = c.var.apiActor;
+  const a = c.get('apiActor');
   if (!a) throw new UnauthenticatedError();
   return a;
 }
 
 /** Who calls, in the organization they act in (after `requireToken`); throws 401 if the middleware was forgotten. */
 export function caller(c: Context): Actor {
-  const a = c.var.actor;
+  const a = c.get('actor');
   if (!a) throw new UnauthenticatedError();
   return a;
 }
@@ -172,7 +172,7 @@ export const inOrg = (deps: { db: Db }, c: Context) => orgActor(deps.db, caller(
  * @example createRoute({ ..., middleware: [requireToken, refuseApiKeys] })
  */
 export const refuseApiKeys: MiddlewareHandler = async function refuseApiKeys(c, next) {
-  if (c.var.apiActor?.via === 'api_key')
+  if (c.get('apiActor')?.via === 'api_key')
     throw new ForbiddenError('API keys cannot manage credentials. Use an access token or the settings page.');
   return next();
 };

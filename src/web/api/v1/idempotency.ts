@@ -36,7 +36,7 @@ export function idempotency(opts: {
   const secrets = opts.secretFields ?? [];
   return async function idempotencyMiddleware(c, next) {
     const key = c.req.header('idempotency-key');
-    const actor = c.var.actor;
+    const actor = c.get('actor');
     if (key === undefined || !actor) return next();
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
       return c.json(

@@ -16,7 +16,7 @@ import { rateLimit } from '../../middleware/rate-limit.ts';
 export function apiRateLimit(deps: AppDeps, bucket?: string) {
   const base = { db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, onLimited: limited };
   // A bucket ignores the caller: a per-user override must not loosen a brute-force limit.
-  return bucket ? rateLimit({ ...base, bucket }) : rateLimit({ ...base, who: (c) => c.var.apiActor?.user ?? null });
+  return bucket ? rateLimit({ ...base, bucket }) : rateLimit({ ...base, who: (c) => c.get('apiActor')?.user ?? null });
 }
 
 function limited(c: Context, retryAfter: number, blocked: boolean) {

@@ -19,7 +19,7 @@ export function adminActivityPages(deps: AppDeps, view: Renderer) {
     let filter: ActivityFilter | null = null;
     let errors: Record<string, string> = {};
     try {
-      filter = parseActivityFilter(raw, c.var.auth!.user.timezone, { platform: true });
+      filter = parseActivityFilter(raw, c.get('auth')!.user.timezone, { platform: true });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       errors = err.fields ?? {};

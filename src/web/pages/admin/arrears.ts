@@ -21,13 +21,13 @@ export function adminArrearsPages(deps: AppDeps, view: Renderer) {
     view.page(
       c,
       'admin/arrears/index',
-      { rows: await listArrears(deps.db, c.var.actor!, opts()) },
+      { rows: await listArrears(deps.db, c.get('actor')!, opts()) },
       { layout, title: 'Arrears' },
     ),
   );
 
   const show = async (c: Context) => {
-    const data = await arrearsOf(deps.db, c.var.actor!, c.req.param('id')!, opts());
+    const data = await arrearsOf(deps.db, c.get('actor')!, c.req.param('id')!, opts());
     return { data, options: { layout, title: `Arrears: ${data.arrears.name}` } };
   };
 
@@ -55,7 +55,7 @@ export function adminArrearsPages(deps: AppDeps, view: Renderer) {
   app.post(
     '/:id/exemption',
     form('exemption', async (c, values) => {
-      await exemptOrganization(deps, c.var.actor!, {
+      await exemptOrganization(deps, c.get('actor')!, {
         organizationId: c.req.param('id')!,
         values: { reason: values.reason ?? '' },
       });
@@ -64,7 +64,7 @@ export function adminArrearsPages(deps: AppDeps, view: Renderer) {
   );
 
   app.delete('/:id/exemption', async (c) => {
-    const removed = await removeExemption(deps, c.var.actor!, c.req.param('id'));
+    const removed = await removeExemption(deps, c.get('actor')!, c.req.param('id'));
     flash(
       c,
       removed ? 'The exemption is removed: the deadlines apply again.' : 'The organization was not exempt.',
@@ -76,7 +76,7 @@ export function adminArrearsPages(deps: AppDeps, view: Renderer) {
   app.post(
     '/:id/deadline',
     form('deadline', async (c, values) => {
-      const until = await extendDeadline(deps, c.var.actor!, {
+      const until = await extendDeadline(deps, c.get('actor')!, {
         organizationId: c.req.param('id')!,
         values: { until: values.until ?? '', reason: values.reason ?? '' },
       });

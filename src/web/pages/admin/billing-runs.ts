@@ -27,7 +27,7 @@ export function adminBillingRunPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   const list = async (c: Context) => {
-    const page = await listBillingRuns(deps.db, c.var.actor!, { limit: PAGE, cursor: c.req.query('cursor') || null });
+    const page = await listBillingRuns(deps.db, c.get('actor')!, { limit: PAGE, cursor: c.req.query('cursor') || null });
     return { runs: page.items, nextCursor: page.nextCursor, first: !c.req.query('cursor') };
   };
 
@@ -46,7 +46,7 @@ export function adminBillingRunPages(deps: AppDeps, view: Renderer) {
   app.post('/', async (c) => {
     const values = await formData(c);
     try {
-      const run = await startBillingRun(deps, c.var.actor!, { hour: hourOf(values.hour) });
+      const run = await startBillingRun(deps, c.get('actor')!, { hour: hourOf(values.hour) });
       flash(c, `Billing run of ${run.hourStart.toISOString().slice(0, 13)}:00 UTC queued.`);
       return redirect(c, `/admin/billing/runs/${run.id}`);
     } catch (err) {
@@ -62,7 +62,7 @@ export function adminBillingRunPages(deps: AppDeps, view: Renderer) {
   });
 
   app.get('/:id', async (c) => {
-    const run = await getBillingRun(deps.db, c.var.actor!, c.req.param('id'));
+    const run = await getBillingRun(deps.db, c.get('actor')!, c.req.param('id'));
     return view.page(c, 'admin/billing/run', { run }, { layout, title: 'Billing run' });
   });
 

@@ -19,7 +19,7 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const list = await listWallets(deps.db, c.var.actor!, c.req.query());
+    const list = await listWallets(deps.db, c.get('actor')!, c.req.query());
     const links = pageLinks('/admin/billing', { q: list.filters.q }, list.filters.page, list.pages);
     return view.page(
       c,
@@ -30,7 +30,7 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
   });
 
   const ledgerData = async (c: Context) => {
-    const data = await organizationLedger(deps.db, c.var.actor!, c.req.param('id') ?? '', c.req.query());
+    const data = await organizationLedger(deps.db, c.get('actor')!, c.req.param('id') ?? '', c.req.query());
     const links = pageLinks(`/admin/billing/organizations/${data.organization.id}`, {}, data.page, data.pages);
     return {
       ...data,
@@ -56,7 +56,7 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
     const data = await ledgerData(c);
     const options = { layout, title: `Billing: ${data.organization.name}`, region: formRegion };
     return submitForm(c, view, { template: 'admin/billing/organization', values, data, options }, async () => {
-      const done = await adjustWallet(deps, c.var.actor!, {
+      const done = await adjustWallet(deps, c.get('actor')!, {
         organizationId: data.organization.id,
         values: {
           adjustment_id: values.adjustment_id ?? '',
@@ -78,7 +78,7 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
   });
 
   app.get('/payments', async (c) => {
-    const list = await listPayments(deps.db, c.var.actor!, c.req.query());
+    const list = await listPayments(deps.db, c.get('actor')!, c.req.query());
     const links = pageLinks('/admin/billing/payments', { status: list.filters.status }, list.filters.page, list.pages);
     return view.page(
       c,
@@ -89,7 +89,7 @@ export function adminBillingPages(deps: AppDeps, view: Renderer) {
   });
 
   app.get('/reconciliation', async (c) => {
-    const report = await reconciliationReport(deps.db, c.var.actor!);
+    const report = await reconciliationReport(deps.db, c.get('actor')!);
     return view.page(c, 'admin/billing/reconciliation', report, { layout, title: 'Reconciliation' });
   });
 

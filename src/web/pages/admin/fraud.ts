@@ -14,7 +14,7 @@ const settingsRegion = { id: 'fraud-settings', partial: 'admin/fraud/_settings_f
 export function adminFraudPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const overview = async (c: Context) => ({
-    ...(await fraudOverview(deps.db, c.var.actor!)),
+    ...(await fraudOverview(deps.db, c.get('actor')!)),
     notice: null as string | null,
     message: null,
   });
@@ -32,7 +32,7 @@ export function adminFraudPages(deps: AppDeps, view: Renderer) {
       view,
       { template: 'admin/fraud/index', values, data: await overview(c), options },
       async () => {
-        const check = await decideFraudCheck(deps, c.var.actor!, {
+        const check = await decideFraudCheck(deps, c.get('actor')!, {
           checkId: c.req.param('id'),
           decision: values.decision ?? '',
         });
@@ -62,7 +62,7 @@ export function adminFraudPages(deps: AppDeps, view: Renderer) {
     const data = { provider: deps.fraud?.label ?? null };
     const options = { layout, title: 'Fraud settings', region: settingsRegion };
     return submitForm(c, view, { template: 'admin/fraud/settings', values, data, options }, async () => {
-      await updateFraudSettings(deps, c.var.actor!, values);
+      await updateFraudSettings(deps, c.get('actor')!, values);
       flash(c, 'Fraud settings saved.');
       return redirect(c, '/admin/fraud/settings');
     });

@@ -24,13 +24,13 @@ export function impersonationStartPages(deps: AppDeps, view: Renderer, showData:
   app.post('/:id/impersonation', async (c) => {
     const values = await formData(c);
     const data = await showData(c, 'impersonation');
-    const auth = c.var.auth!;
+    const auth = c.get('auth')!;
     return submitForm(
       c,
       view,
       { template: 'admin/users/show', values, data, options: { layout: 'admin', title: data.user.name } },
       async () => {
-        const started = await startImpersonation(deps, c.var.actor!, {
+        const started = await startImpersonation(deps, c.get('actor')!, {
           userId: data.user.id,
           password: values.password ?? '',
           adminSessionId: auth.sessionId,
@@ -58,10 +58,10 @@ export function impersonationStartPages(deps: AppDeps, view: Renderer, showData:
 export function impersonationArea(deps: AppDeps): Area {
   const app = new Hono();
   app.delete('/', async (c) => {
-    const auth = c.var.auth!;
+    const auth = c.get('auth')!;
     const kept = readAdminSessionCookie(c, deps.config);
     const admin = kept ? await findSession(deps.db, deps.config, kept, deps.clock.now()) : null;
-    const stopped = await stopImpersonation(deps, c.var.actor!, { sessionId: auth.sessionId });
+    const stopped = await stopImpersonation(deps, c.get('actor')!, { sessionId: auth.sessionId });
     clearAdminSessionCookie(c, deps.config);
     if (!kept || admin?.sessionId !== stopped.adminSessionId) {
       clearSessionCookie(c, deps.config);

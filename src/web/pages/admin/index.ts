@@ -33,7 +33,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.get('/outbox', async (c) => {
     const to = c.req.query('to')?.trim().toLowerCase() ?? '';
     const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
-    const { emails, hasMore } = await listOutbox(deps.db, c.var.actor!, { to, page });
+    const { emails, hasMore } = await listOutbox(deps.db, c.get('actor')!, { to, page });
     return view.page(
       c,
       'admin/outbox',
@@ -43,7 +43,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   });
 
   app.get('/outbox/:id', async (c) => {
-    const email = await readOutboxEmail(deps, c.var.actor!, c.req.param('id'));
+    const email = await readOutboxEmail(deps, c.get('actor')!, c.req.param('id'));
     if (!email) return c.notFound();
     return view.page(c, 'admin/outbox-email', { email }, { ...opts, title: email.subject });
   });

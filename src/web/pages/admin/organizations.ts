@@ -10,7 +10,7 @@ export function organizationPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const list = await listOrganizations(deps.db, c.var.actor!, c.req.query());
+    const list = await listOrganizations(deps.db, c.get('actor')!, c.req.query());
     const links = pageLinks('/admin/organizations', { q: list.filters.q }, list.filters.page, list.pages);
     const region = { id: 'organization-results', partial: 'admin/organizations/_results' };
     return view.page(
@@ -22,8 +22,8 @@ export function organizationPages(deps: AppDeps, view: Renderer) {
   });
 
   app.get('/:id', async (c) => {
-    const data = await organizationDetail(deps.db, c.var.actor!, c.req.param('id'));
-    const servers = await adminListServers(deps, c.var.actor!, { organizationId: data.organization.id }, 1);
+    const data = await organizationDetail(deps.db, c.get('actor')!, c.req.param('id'));
+    const servers = await adminListServers(deps, c.get('actor')!, { organizationId: data.organization.id }, 1);
     return view.page(
       c,
       'admin/organizations/show',

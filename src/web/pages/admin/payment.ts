@@ -15,7 +15,7 @@ const layout = 'admin' as const;
  */
 export function adminPaymentPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const detail = async (c: Context) => paymentDetail(deps.db, c.var.actor!, c.req.param('id') ?? '');
+  const detail = async (c: Context) => paymentDetail(deps.db, c.get('actor')!, c.req.param('id') ?? '');
 
   app.get('/:id', async (c) => {
     const data = await detail(c);
@@ -33,7 +33,7 @@ export function adminPaymentPages(deps: AppDeps, view: Renderer) {
     const values = await formData(c);
     const options = { layout, title: 'Payment' };
     return submitForm(c, view, { template: 'admin/payment/show', values, data, options }, async () => {
-      const { refund } = await refundPayment(deps, c.var.actor!, {
+      const { refund } = await refundPayment(deps, c.get('actor')!, {
         paymentId: data.payment.id,
         amount: values.amount ?? '',
         destination: values.destination ?? '',
@@ -62,7 +62,7 @@ export function adminPaymentPages(deps: AppDeps, view: Renderer) {
     const data = await detail(c);
     const mine = data.refunds.find((r) => r.id === c.req.param('refundId'));
     if (!mine) return c.notFound();
-    const refund = await retryRefund(deps, c.var.actor!, mine.id);
+    const refund = await retryRefund(deps, c.get('actor')!, mine.id);
     const say = {
       completed: ['Refund completed.', 'success'],
       pending: ['PayPal has not completed the refund yet.', 'info'],

@@ -32,7 +32,7 @@ export function adminTransferPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   async function data(c: Context) {
-    const actor = c.var.actor!;
+    const actor = c.get('actor')!;
     const [prices, packs, runs, usage, organizations] = await Promise.all([
       listRegionPrices(deps.db, actor, deps.config.BILLING_CURRENCY),
       listPacks(deps.db),
@@ -82,23 +82,23 @@ export function adminTransferPages(deps: AppDeps, view: Renderer) {
     });
 
   action('prices', async (c, values) => {
-    await setRegionPrice(deps, c.var.actor!, values);
+    await setRegionPrice(deps, c.get('actor')!, values);
     return `Price of ${values.region_id} saved.`;
   });
   action('packs', async (c, values) => {
-    const pack = await savePack(deps, c.var.actor!, values);
+    const pack = await savePack(deps, c.get('actor')!, values);
     return `Pack “${pack.name}” created.`;
   });
   action('edit', async (c, values) => {
-    const pack = await savePack(deps, c.var.actor!, { ...values, active: values.active ?? 'false' }, c.req.param('id'));
+    const pack = await savePack(deps, c.get('actor')!, { ...values, active: values.active ?? 'false' }, c.req.param('id'));
     return `Pack “${pack.name}” saved.`;
   });
   action('toggle', async (c, values) => {
-    const pack = await setPackActive(deps, c.var.actor!, c.req.param('id') ?? '', values.active === 'true');
+    const pack = await setPackActive(deps, c.get('actor')!, c.req.param('id') ?? '', values.active === 'true');
     return `Pack “${pack.name}” is now ${pack.active ? 'on offer' : 'withdrawn'}.`;
   });
   action('grants', async (c, values) => {
-    const grant = await grantCredit(deps, c.var.actor!, values);
+    const grant = await grantCredit(deps, c.get('actor')!, values);
     return grant.duplicate ? 'That grant was already made.' : `Granted ${values.gb} GB of transfer credit.`;
   });
 

@@ -40,18 +40,18 @@ export type UserShowData = (
 
 function userShowData(deps: AppDeps): UserShowData {
   return async (c, failed = null) => {
-    const detail = await userDetail(deps.db, c.var.actor!, c.req.param('id') ?? '', {
+    const detail = await userDetail(deps.db, c.get('actor')!, c.req.param('id') ?? '', {
       now: deps.clock.now(),
       idleMinutes: deps.config.SESSION_IDLE_MINUTES,
     });
-    const mayChangeSignIn = mayChangeSignInOf(c.var.actor!, detail.user);
-    const servers = await adminListServers(deps, c.var.actor!, { createdBy: detail.user.id }, 1);
+    const mayChangeSignIn = mayChangeSignInOf(c.get('actor')!, detail.user);
+    const servers = await adminListServers(deps, c.get('actor')!, { createdBy: detail.user.id }, 1);
     return {
       ...detail,
       servers: servers.items,
       serverTotal: servers.total,
       fmt: serverFormat,
-      self: detail.user.id === c.var.actor!.userId,
+      self: detail.user.id === c.get('actor')!.userId,
       mayChangeSignIn,
       failed,
       values: {},
@@ -95,7 +95,7 @@ function userPages(deps: AppDeps, view: Renderer, showData: UserShowData) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const list = await listUsers(deps.db, c.var.actor!, c.req.query());
+    const list = await listUsers(deps.db, c.get('actor')!, c.req.query());
     const { page, ...filters } = list.filters;
     const links = pageLinks('/admin/users', filters, page, list.pages);
     return view.page(
@@ -120,7 +120,7 @@ function userPages(deps: AppDeps, view: Renderer, showData: UserShowData) {
       view,
       { template: 'admin/users/show', values, data, options: { layout, title: data.user.name, region } },
       async () => {
-        const changed = await updateUser(deps, c.var.actor!, { userId: data.user.id, values });
+        const changed = await updateUser(deps, c.get('actor')!, { userId: data.user.id, values });
         flash(c, changed.length ? 'The account is saved.' : 'Nothing changed.', changed.length ? 'success' : 'info');
         return redirect(c, `/admin/users/${data.user.id}`);
       },
@@ -136,7 +136,7 @@ function userPages(deps: AppDeps, view: Renderer, showData: UserShowData) {
         view,
         { template: 'admin/users/show', values: {}, data, options: { layout, title: data.user.name, region } },
         async () => {
-          const changed = await action(deps, c.var.actor!, { userId: data.user.id });
+          const changed = await action(deps, c.get('actor')!, { userId: data.user.id });
           flash(c, changed === false ? unchanged : done, changed === false ? 'info' : 'success');
           return redirect(c, `/admin/users/${data.user.id}`);
         },

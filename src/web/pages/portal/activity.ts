@@ -32,7 +32,7 @@ export function activityPages(deps: AppDeps, view: Renderer) {
     let filter: ActivityFilter | null = null;
     let errors: Record<string, string> = {};
     try {
-      filter = parseActivityFilter(raw, c.var.auth!.user.timezone);
+      filter = parseActivityFilter(raw, c.get('auth')!.user.timezone);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       errors = err.fields ?? {};
@@ -65,7 +65,7 @@ export function activityExportPages(deps: AppDeps) {
   const app = new Hono();
   app.get('/', async (c) => {
     const organizationId = organizationOf(c);
-    const timeZone = c.var.auth!.user.timezone;
+    const timeZone = c.get('auth')!.user.timezone;
     const filter = parseActivityFilter(Object.fromEntries(FILTER_KEYS.map((k) => [k, c.req.query(k) ?? ''])), timeZone);
     return csvResponse(
       c,
@@ -77,7 +77,7 @@ export function activityExportPages(deps: AppDeps) {
 }
 
 function organizationOf(c: Context): string {
-  const actor = c.var.actor;
+  const actor = c.get('actor');
   if (!actor?.organizationId || !can(actor, 'settings_manage'))
     throw new ForbiddenError("Seeing the organization's activity needs the settings_manage permission.");
   return actor.organizationId;

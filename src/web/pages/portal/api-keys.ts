@@ -27,7 +27,7 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
   const region = { id: 'api-key-form', partial: 'portal/settings/_api_key_form' };
 
   async function pageData(c: Context, values: KeyForm, errors: Record<string, string> = {}) {
-    const actor = c.var.actor!;
+    const actor = c.get('actor')!;
     const [keys, orgs] = await Promise.all([listApiKeys(deps.db, actor), userOrganizations(deps.db, actor.userId)]);
     const selected =
       orgs.find((o) => o.id === values.organization_id) ??
@@ -35,7 +35,7 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
       orgs[0] ??
       null;
     const held = new Set(selected?.permissions ?? []);
-    const timeZone = c.var.auth!.user.timezone;
+    const timeZone = c.get('auth')!.user.timezone;
     return {
       keys,
       organizations: orgs,
@@ -68,7 +68,7 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
     const values: KeyForm = { ...(await formData(c)), permissions: await formList(c, 'permissions') };
     const input = { ...values, expires_at: values.expires_at || undefined };
     try {
-      const { key, apiKey } = await createApiKey(deps, c.var.actor!, input, { timeZone: c.var.auth!.user.timezone });
+      const { key, apiKey } = await createApiKey(deps, c.get('actor')!, input, { timeZone: c.get('auth')!.user.timezone });
       return view.page(
         c,
         'portal/settings/api-key-created',
@@ -87,9 +87,9 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
   });
 
   app.delete('/:id', async (c) => {
-    await revokeApiKey(deps, c.var.actor!, c.req.param('id'));
+    await revokeApiKey(deps, c.get('actor')!, c.req.param('id'));
     return view.partial(c, 'portal/settings/_api_keys', {
-      keys: await listApiKeys(deps.db, c.var.actor!),
+      keys: await listApiKeys(deps.db, c.get('actor')!),
       now: deps.clock.now(),
     });
   });

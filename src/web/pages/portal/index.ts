@@ -57,7 +57,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
 function dashboardPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   app.get('/', async (c) => {
-    const user = c.var.auth!.user;
+    const user = c.get('auth')!.user;
     const orgs = await userOrganizations(deps.db, user.id);
     const active = orgs.find((o) => o.id === user.activeOrganizationId) ?? orgs[0] ?? null;
     const servers =
@@ -76,7 +76,7 @@ function dashboardPages(deps: AppDeps, view: Renderer) {
 function emailVerificationPages(deps: AppDeps) {
   const app = new Hono();
   app.post('/', async (c) => {
-    const sent = await resendVerification(deps, c.var.auth!.user.id);
+    const sent = await resendVerification(deps, c.get('auth')!.user.id);
     flash(
       c,
       sent ? 'We sent a new confirmation link. Check your inbox.' : 'Your email address is already confirmed.',

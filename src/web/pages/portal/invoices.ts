@@ -19,7 +19,7 @@ export function invoicePages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   app.get('/', async (c) => {
     const cursor = c.req.query('cursor') || undefined;
-    const rows = await listInvoices(deps.db, c.var.actor!, { limit: PAGE, cursor });
+    const rows = await listInvoices(deps.db, c.get('actor')!, { limit: PAGE, cursor });
     const page = keysetPage(rows, PAGE, (r) => r.id);
     const data = { invoices: page.rows, nextCursor: page.nextCursor, first: !cursor, periodLabel };
     return view.page(c, 'portal/invoices/index', data, {
@@ -30,7 +30,7 @@ export function invoicePages(deps: AppDeps, view: Renderer) {
   });
 
   app.get('/:id', async (c) => {
-    const invoice = await getInvoice(deps.db, c.var.actor!, c.req.param('id'));
+    const invoice = await getInvoice(deps.db, c.get('actor')!, c.req.param('id'));
     const data = {
       invoice,
       sections: invoiceSections(invoice.lines),
@@ -41,7 +41,7 @@ export function invoicePages(deps: AppDeps, view: Renderer) {
     return view.page(c, 'portal/invoices/show', data, { layout: 'portal', title: invoice.number });
   });
 
-  app.get('/:id/pdf', async (c) => pdfResponse(c, await getInvoice(deps.db, c.var.actor!, c.req.param('id'))));
+  app.get('/:id/pdf', async (c) => pdfResponse(c, await getInvoice(deps.db, c.get('actor')!, c.req.param('id'))));
 
   return app;
 }

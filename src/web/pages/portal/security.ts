@@ -25,7 +25,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
   const opts = { layout: 'portal' as const, title: 'Security' };
 
   async function securityData(c: Context) {
-    const auth = c.var.auth!;
+    const auth = c.get('auth')!;
     const sessions = await listSessions(deps.db, auth.user.id, deps.clock.now());
     const recoveryLeft = auth.user.twoFactorEnabled ? await remainingRecoveryCodes(deps, auth.user.id) : 0;
     return {
@@ -50,14 +50,14 @@ export function securityPages(deps: AppDeps, view: Renderer) {
 
   // Starting setup asks for the password (a wrong one: 422 with the security page again).
   twoFactor.post('/', async (c) => {
-    if (c.var.auth!.user.twoFactorEnabled) return redirect(c, '/settings/security');
+    if (c.get('auth')!.user.twoFactorEnabled) return redirect(c, '/settings/security');
     const values = await formData(c);
     return submitForm(
       c,
       view,
       { template: 'portal/settings/security', values, data: await securityData(c), options: opts },
       async () => {
-        const started = await beginTotpSetup(deps, c.var.auth!.user.id, values.password ?? '');
+        const started = await beginTotpSetup(deps, c.get('auth')!.user.id, values.password ?? '');
         return view.page(c, 'portal/settings/two-factor-setup', await setupData(started), {
           ...opts,
           title: 'Set up two-factor authentication',
@@ -68,10 +68,10 @@ export function securityPages(deps: AppDeps, view: Renderer) {
 
   twoFactor.post('/confirmation', async (c) => {
     const values = await formData(c);
-    const userId = c.var.auth!.user.id;
+    const userId = c.get('auth')!.user.id;
     // Only a setup started with the password can be confirmed; without one, start again.
-    const pending = c.var.auth!.user.twoFactorEnabled ? null : await pendingTotpSetup(deps, userId);
-    if (!c.var.auth!.user.twoFactorEnabled && !pending) return redirect(c, '/settings/security');
+    const pending = c.get('auth')!.user.twoFactorEnabled ? null : await pendingTotpSetup(deps, userId);
+    if (!c.get('auth')!.user.twoFactorEnabled && !pending) return redirect(c, '/settings/security');
     const data = pending ? await setupData(pending) : {};
     return submitForm(
       c,
@@ -83,7 +83,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
         options: { ...opts, title: 'Set up two-factor authentication' },
       },
       async () => {
-        const codes = await confirmTotpSetup(deps, userId, values.code ?? '', c.var.actor ?? {});
+        const codes = await confirmTotpSetup(deps, userId, values.code ?? '', c.get('actor') ?? {});
         return view.page(c, 'portal/settings/recovery-codes', { codes }, { ...opts, title: 'Your recovery codes' });
       },
     );
@@ -98,7 +98,7 @@ export function securityPages(deps: AppDeps, view: Renderer) {
       view,
       { template: 'portal/settings/security', values, data, options: { ...opts, region } },
       async () => {
-        await disableTotp(deps, c.var.auth!.user.id, values.password ?? '', values.code ?? '', c.var.actor ?? {});
+        await disableTotp(deps, c.get('auth')!.user.id, values.password ?? '', values.code ?? '', c.get('actor') ?? {});
         flash(c, 'Two-factor authentication is off.', 'info');
         return redirect(c, '/settings/security');
       },
@@ -107,12 +107,12 @@ export function securityPages(deps: AppDeps, view: Renderer) {
 
   signedInSessions.delete('/:id', async (c) => {
     const id = c.req.param('id');
-    if (!isUuid(id) || !(await revokeOwnSession(deps.db, c.var.actor!, id, deps.clock.now()))) return c.notFound();
+    if (!isUuid(id) || !(await revokeOwnSession(deps.db, c.get('actor')!, id, deps.clock.now()))) return c.notFound();
     return view.partial(c, 'portal/settings/_sessions', await securityData(c));
   });
 
   signedInSessions.delete('/', async (c) => {
-    await revokeOwnOtherSessions(deps.db, c.var.actor!, c.var.auth!.sessionId, deps.clock.now());
+    await revokeOwnOtherSessions(deps.db, c.get('actor')!, c.get('auth')!.sessionId, deps.clock.now());
     return view.partial(c, 'portal/settings/_sessions', await securityData(c));
   });
 

@@ -26,7 +26,7 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
   app.get('/', (c) => c.redirect('/settings/profile', 303));
 
   app.get('/profile', async (c) => {
-    const p = await getProfile(deps, c.var.auth!.user.id);
+    const p = await getProfile(deps, c.get('auth')!.user.id);
     return view.page(
       c,
       'portal/settings/profile',
@@ -44,7 +44,7 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
 
   app.post('/profile', async (c) => {
     const values = await formData(c);
-    const profile = await getProfile(deps, c.var.auth!.user.id);
+    const profile = await getProfile(deps, c.get('auth')!.user.id);
     return submitForm(
       c,
       view,
@@ -55,7 +55,7 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
         options: { layout: 'portal', title: 'Profile' },
       },
       async () => {
-        await updateProfile(deps, c.var.auth!.user.id, values);
+        await updateProfile(deps, c.get('auth')!.user.id, values);
         flash(c, 'Your profile is saved.');
         return redirect(c, '/settings/profile');
       },
@@ -64,11 +64,11 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
 
   email.post('/', async (c) => {
     const values = await formData(c);
-    const profile = await getProfile(deps, c.var.auth!.user.id);
+    const profile = await getProfile(deps, c.get('auth')!.user.id);
     const data = { profile, zones, emailValues: values, emailErrors: {} as Record<string, string> };
     const current = { name: profile.name, phone: profile.phone ?? '', timezone: profile.timezone };
     try {
-      await changeEmail(deps, c.var.auth!.user.id, values, c.var.actor ?? {});
+      await changeEmail(deps, c.get('auth')!.user.id, values, c.get('actor') ?? {});
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       return view.page(
@@ -93,7 +93,7 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
       view,
       { template: 'portal/settings/password', values, options: { layout: 'portal', title: 'Password' } },
       async () => {
-        await changePassword(deps, c.var.auth!.user.id, c.var.auth!.sessionId, values, c.var.actor ?? {});
+        await changePassword(deps, c.get('auth')!.user.id, c.get('auth')!.sessionId, values, c.get('actor') ?? {});
         flash(c, 'Your password is changed, your other sessions are signed out and your API keys are revoked.');
         return redirect(c, '/settings/password');
       },
@@ -101,12 +101,12 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
   });
 
   notifications.get('/', async (c) => {
-    const preferences = await getNotificationPreferences(deps.db, c.var.auth!.user.id);
+    const preferences = await getNotificationPreferences(deps.db, c.get('auth')!.user.id);
     return view.page(c, 'portal/settings/notifications', { preferences }, { layout: 'portal', title: 'Notifications' });
   });
 
   notifications.post('/', async (c) => {
-    await setNotificationPreferences(deps, c.var.auth!.user.id, preferencesFromForm(await formData(c)));
+    await setNotificationPreferences(deps, c.get('auth')!.user.id, preferencesFromForm(await formData(c)));
     flash(c, 'Your notification preferences are saved.');
     return redirect(c, '/settings/notifications');
   });

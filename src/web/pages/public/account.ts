@@ -19,7 +19,7 @@ export function accountPages(deps: AppDeps, view: Renderer) {
   const origin = originOf;
 
   app.get('/register', (c) => {
-    if (c.var.auth) return c.redirect('/dashboard', 303);
+    if (c.get('auth')) return c.redirect('/dashboard', 303);
     return view.page(c, 'public/register', { values: {}, errors: {} }, { title: 'Create your account' });
   });
 
@@ -37,7 +37,8 @@ export function accountPages(deps: AppDeps, view: Renderer) {
         const { user } = await register(deps, values, { origin: origin(c) });
         // Held by fraud screening: no session; the account waits for staff.
         if (user.status === 'review') return redirect(c, '/register/review');
-        if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
+        const auth = c.get('auth');
+        if (auth) await revokeSession(deps.db, auth.sessionId);
         const session = await createSession(deps.db, deps.config, user.id, 'full', origin(c), deps.clock.now());
         setSessionCookie(c, deps.config, session.token, session.expiresAt);
         flash(c, `Welcome to ${deps.config.BRAND_NAME}! Your account and organization are ready.`);
@@ -112,7 +113,7 @@ export function accountPages(deps: AppDeps, view: Renderer) {
     c.header('Referrer-Policy', 'no-referrer');
     if (ok) {
       flash(c, 'Thank you, your email address is confirmed.');
-      return c.redirect(c.var.auth ? '/dashboard' : '/login', 303);
+      return c.redirect(c.get('auth') ? '/dashboard' : '/login', 303);
     }
     return view.page(c, 'public/verify-failed', {}, { title: 'Link not valid', status: 404 });
   });

@@ -20,7 +20,7 @@ export function authPages(deps: AppDeps, view: Renderer) {
   const origin = originOf;
 
   app.get('/login', (c) => {
-    if (c.var.auth) return c.redirect('/dashboard', 303);
+    if (c.get('auth')) return c.redirect('/dashboard', 303);
     return view.page(
       c,
       'public/login',
@@ -38,8 +38,9 @@ export function authPages(deps: AppDeps, view: Renderer) {
       { template: 'public/login', values, data: { next }, options: { title: 'Sign in', region: loginForm } },
       async () => {
         const user = await authenticatePassword(deps, origin(c), values);
-        if (c.var.auth) await revokeSession(deps.db, c.var.auth.sessionId);
-        if (c.var.pendingMfa) await revokeSession(deps.db, c.var.pendingMfa.sessionId);
+        const [auth, pendingMfa] = [c.get('auth'), c.get('pendingMfa')];
+        if (auth) await revokeSession(deps.db, auth.sessionId);
+        if (pendingMfa) await revokeSession(deps.db, pendingMfa.sessionId);
         // With two-factor on, the password alone buys a half-signed-in session; the sign-in is recorded after the code.
         const session = user.twoFactorEnabled
           ? await createSession(deps.db, deps.config, user.id, 'mfa', origin(c), deps.clock.now())
@@ -53,7 +54,7 @@ export function authPages(deps: AppDeps, view: Renderer) {
   });
 
   app.get('/login/two-factor', (c) => {
-    if (!c.var.pendingMfa) return c.redirect('/login', 303);
+    if (!c.get('pendingMfa')) return c.redirect('/login', 303);
     return view.page(
       c,
       'public/two-factor',
@@ -63,7 +64,7 @@ export function authPages(deps: AppDeps, view: Renderer) {
   });
 
   app.post('/login/two-factor', strict('two-factor'), async (c) => {
-    const pending = c.var.pendingMfa;
+    const pending = c.get('pendingMfa');
     if (!pending) return redirect(c, '/login');
     const values = await formData(c);
     const next = localPath(values.next);
@@ -90,8 +91,9 @@ export function authPages(deps: AppDeps, view: Renderer) {
 
   app.post('/logout', async (c) => {
     // Only a full session's end is a sign-out worth recording; a half-signed-in one just goes.
-    if (c.var.auth) await signOut(deps.db, c.var.auth, origin(c), deps.clock.now());
-    else if (c.var.pendingMfa) await revokeSession(deps.db, c.var.pendingMfa.sessionId);
+    const [auth, pendingMfa] = [c.get('auth'), c.get('pendingMfa')];
+    if (auth) await signOut(deps.db, auth, origin(c), deps.clock.now());
+    else if (pendingMfa) await revokeSession(deps.db, pendingMfa.sessionId);
     clearSessionCookie(c, deps.config);
     flash(c, 'You are signed out.', 'info');
     return redirect(c, '/login');

@@ -29,7 +29,7 @@ export function activityRoutes(deps: AppDeps) {
     },
   });
   app.openapi(listRoute, async (c) => {
-    const actor = c.var.actor;
+    const actor = c.get('actor');
     if (!actor?.organizationId || !can(actor, 'settings_manage'))
       throw new ForbiddenError("Reading the organization's activity needs the settings_manage permission.");
     const q = c.req.valid('query');

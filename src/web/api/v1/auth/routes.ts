@@ -18,7 +18,7 @@ import { AccessToken, RegisterRequest, TokenRequest } from './schemas.ts';
 /** Registration and access tokens. Strict per-IP buckets are shared with the HTML forms. */
 export function authRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
-  const origin = (c: Context) => ({ ip: c.var.clientIp, userAgent: c.req.header('user-agent') ?? null });
+  const origin = (c: Context) => ({ ip: c.get('clientIp'), userAgent: c.req.header('user-agent') ?? null });
 
   const registerRoute = createRoute({
     method: 'post',

@@ -24,7 +24,7 @@ export function meRoutes(deps: AppDeps) {
     const userId = caller.user.id;
     const [user, rows] = await Promise.all([getUser(deps.db, userId), userOrganizations(deps.db, userId)]);
     // An API key sees only the organization it acts in, with the key's own permissions.
-    const acting = c.var.actor;
+    const acting = c.get('actor');
     const visible =
       caller.via === 'api_key' && acting
         ? rows

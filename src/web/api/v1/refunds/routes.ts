@@ -15,7 +15,8 @@ const IdempotencyHeaders = idempotencyKeyHeader(
 
 /** Platform-admin only: 404 for everyone else (as the staff pages), API keys included. */
 const requireStaff: MiddlewareHandler = async (c, next) => {
-  if (!c.var.actor?.isPlatformAdmin || c.var.actor.apiKeyId) throw new NotFoundError();
+  const actor = c.get('actor');
+  if (!actor?.isPlatformAdmin || actor.apiKeyId) throw new NotFoundError();
   return next();
 };
 

@@ -12,7 +12,7 @@ import { AdjustmentRequest, WalletAdjustment } from './schemas.ts';
 
 /** Platform staff only, before the body is read: a platform admin's access token (API keys never are). */
 const requireStaff: MiddlewareHandler = async (c, next) => {
-  requirePlatformAdmin(c.var.actor);
+  requirePlatformAdmin(c.get('actor'));
   await next();
 };
 

@@ -38,10 +38,10 @@ export function choicePages(deps: AppDeps, view: Renderer) {
     const template = `admin/catalogue/${kind.path}`;
     const region = { id: `${kind.path}-form`, partial: `admin/catalogue/_${kind.path}_form` };
     const data = async (c: Context) => {
-      const provider = await getProvider(deps.db, c.var.actor!, c.req.param('id') ?? '');
+      const provider = await getProvider(deps.db, c.get('actor')!, c.req.param('id') ?? '');
       const [choices, cache] = await Promise.all([
-        providerChoices(deps.db, c.var.actor!, provider.id),
-        pickable(deps.db, c.var.actor!, provider.id),
+        providerChoices(deps.db, c.get('actor')!, provider.id),
+        pickable(deps.db, c.get('actor')!, provider.id),
       ]);
       return { provider, choices, cache };
     };
@@ -60,7 +60,7 @@ export function choicePages(deps: AppDeps, view: Renderer) {
       const options = { layout, title: title(d), region };
       const form = { template, values: values as Record<string, string>, data: d, options };
       return submitForm(c, view, form, async () => {
-        await kind.save(deps, c.var.actor!, { providerId: d.provider.id, values });
+        await kind.save(deps, c.get('actor')!, { providerId: d.provider.id, values });
         flash(c, kind.saved);
         return redirect(c, `/admin/providers/${d.provider.id}/${kind.path}`);
       });

@@ -29,12 +29,12 @@ export function planPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const plans = await adminPlans(deps.db, c.var.actor!);
+    const plans = await adminPlans(deps.db, c.get('actor')!);
     return view.page(c, 'admin/catalogue/plans', { plans }, { layout, title: 'Server plans' });
   });
 
   const wizard = async (c: Context, values: Record<string, unknown>) => ({
-    ...(await planWizard(deps.db, c.var.actor!, {
+    ...(await planWizard(deps.db, c.get('actor')!, {
       providerId: typeof values.provider_id === 'string' && values.provider_id ? values.provider_id : undefined,
       providerType: typeof values.provider_type === 'string' ? values.provider_type : undefined,
     })),
@@ -71,7 +71,7 @@ export function planPages(deps: AppDeps, view: Renderer) {
     return submitForm(c, view, form, async () => {
       if (values.change)
         return view.page(c, form.template, { ...form.data, values, errors: {}, message: null }, options);
-      const draft = await previewPlan(deps.db, c.var.actor!, values);
+      const draft = await previewPlan(deps.db, c.get('actor')!, values);
       return view.page(c, form.template, { ...w, step: 'review', draft, values, errors: {}, message: null }, options);
     });
   });
@@ -81,14 +81,14 @@ export function planPages(deps: AppDeps, view: Renderer) {
     const w = await wizard(c, values);
     const form = { template: 'admin/catalogue/plan-new', values, data: { ...w, step: 'details' }, options };
     return submitForm(c, view, form, async () => {
-      const plan = await createPlan(deps, c.var.actor!, values);
+      const plan = await createPlan(deps, c.get('actor')!, values);
       flash(c, `Plan ${values.name ?? ''} created.`);
       return redirect(c, `/admin/plans/${plan.id}`);
     });
   });
 
   const showData = async (c: Context) => {
-    const detail = await adminPlan(deps.db, c.var.actor!, c.req.param('id') ?? '');
+    const detail = await adminPlan(deps.db, c.get('actor')!, c.req.param('id') ?? '');
     const p = detail.plan;
     const current = detail.upcoming ?? p.price;
     return {
@@ -122,7 +122,7 @@ export function planPages(deps: AppDeps, view: Renderer) {
     const opts = { layout, title: data.plan.name, region: planRegion };
     const form = { template: 'admin/catalogue/plan', values, data: { ...data, failed: 'plan' }, options: opts };
     return submitForm(c, view, form, async () => {
-      await updatePlan(deps, c.var.actor!, { planId: data.plan.id, values });
+      await updatePlan(deps, c.get('actor')!, { planId: data.plan.id, values });
       flash(c, 'Plan saved.');
       return redirect(c, `/admin/plans/${data.plan.id}`);
     });
@@ -140,7 +140,7 @@ export function planPages(deps: AppDeps, view: Renderer) {
       options: opts,
     };
     return submitForm(c, view, form, async () => {
-      const { effectiveFrom } = await changePlanPrice(deps, c.var.actor!, { planId: data.plan.id, values });
+      const { effectiveFrom } = await changePlanPrice(deps, c.get('actor')!, { planId: data.plan.id, values });
       flash(c, `New price saved: it applies from ${effectiveFrom.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
       return redirect(c, `/admin/plans/${data.plan.id}`);
     });

@@ -22,7 +22,7 @@ export function providerPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const providers = await listProviders(deps.db, c.var.actor!);
+    const providers = await listProviders(deps.db, c.get('actor')!);
     return view.page(c, 'admin/catalogue/providers', { providers }, { layout, title: 'Server providers' });
   });
 
@@ -41,15 +41,15 @@ export function providerPages(deps: AppDeps, view: Renderer) {
     const options = { layout, title: 'Add a server provider', region: formRegion };
     const form = { template: 'admin/catalogue/provider-new', values, data: { provider: null }, options };
     return submitForm(c, view, form, async () => {
-      const provider = await addProvider(deps, c.var.actor!, values);
+      const provider = await addProvider(deps, c.get('actor')!, values);
       flash(c, `${provider.name} added. Validate it, then refresh its catalogue.`);
       return redirect(c, `/admin/providers/${provider.id}`);
     });
   });
 
   const showData = async (c: Context) => {
-    const provider = await getProvider(deps.db, c.var.actor!, c.req.param('id') ?? '');
-    const choices = await providerChoices(deps.db, c.var.actor!, provider.id);
+    const provider = await getProvider(deps.db, c.get('actor')!, c.req.param('id') ?? '');
+    const choices = await providerChoices(deps.db, c.get('actor')!, provider.id);
     const counts = await cacheSummary(deps.db, provider.id);
     return { provider, choices, counts };
   };
@@ -76,7 +76,7 @@ export function providerPages(deps: AppDeps, view: Renderer) {
     const data = await showData(c);
     const options = { layout, title: data.provider.name, region: formRegion };
     return submitForm(c, view, { template: 'admin/catalogue/provider', values, data, options }, async () => {
-      await updateProvider(deps, c.var.actor!, { providerId: data.provider.id, values });
+      await updateProvider(deps, c.get('actor')!, { providerId: data.provider.id, values });
       flash(c, 'Provider saved.');
       return redirect(c, `/admin/providers/${data.provider.id}`);
     });
@@ -84,7 +84,7 @@ export function providerPages(deps: AppDeps, view: Renderer) {
 
   // "Validate now" and "refresh now" are resources of the provider: a validation, a refresh.
   app.post('/:id/validations', async (c) => {
-    const p = await validateProvider(deps, c.var.actor!, c.req.param('id'));
+    const p = await validateProvider(deps, c.get('actor')!, c.req.param('id'));
     if (p.health === 'ok') flash(c, `The credentials work (account ${p.accountLabel ?? 'unnamed'}).`);
     else flash(c, `Validation failed: ${p.healthMessage ?? 'unknown error'}`, 'error');
     return redirect(c, `/admin/providers/${p.id}`);
@@ -93,7 +93,7 @@ export function providerPages(deps: AppDeps, view: Renderer) {
   app.post('/:id/refreshes', async (c) => {
     const id = c.req.param('id');
     try {
-      const s = await refreshCatalogueNow(deps, c.var.actor!, id);
+      const s = await refreshCatalogueNow(deps, c.get('actor')!, id);
       flash(
         c,
         `Catalogue refreshed: ${s.types} plans, ${s.regions} regions, ${s.images} images, ${s.scripts} scripts${s.removed ? `; ${s.removed} entries the provider no longer lists removed` : ''}.`,

@@ -24,7 +24,7 @@ export function serverSettingsPages(deps: AppDeps, view: Renderer) {
     const values = await formData(c);
     const options = { layout, title: 'Server settings', region };
     return submitForm(c, view, { template: 'admin/catalogue/settings', values, options }, async () => {
-      const s = await updateServerSettings(deps, c.var.actor!, values);
+      const s = await updateServerSettings(deps, c.get('actor')!, values);
       flash(
         c,
         s.salesEnabled ? 'Server settings saved.' : 'Server settings saved. Customers cannot create servers now.',

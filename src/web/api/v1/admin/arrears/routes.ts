@@ -9,7 +9,7 @@ import { listAnswer, listOf } from '../../pagination.ts';
 import { errorResponses, json, Money, Timestamp } from '../../schemas.ts';
 
 const requireStaff: MiddlewareHandler = async (c, next) => {
-  requirePlatformAdmin(c.var.actor);
+  requirePlatformAdmin(c.get('actor'));
   await next();
 };
 const staff = { ...secured, middleware: [requireToken, requireStaff] as [MiddlewareHandler, MiddlewareHandler] };

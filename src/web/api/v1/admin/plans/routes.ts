@@ -21,7 +21,7 @@ import {
 } from './schemas.ts';
 
 const requireStaff: MiddlewareHandler = async (c, next) => {
-  requirePlatformAdmin(c.var.actor);
+  requirePlatformAdmin(c.get('actor'));
   await next();
 };
 const staff = { ...secured, middleware: [requireToken, requireStaff] as [MiddlewareHandler, MiddlewareHandler] };

@@ -22,7 +22,7 @@ import {
 
 /** Platform staff only, before the body is read: a platform admin's access token (API keys never are). */
 const requireStaff: MiddlewareHandler = async (c, next) => {
-  requirePlatformAdmin(c.var.actor);
+  requirePlatformAdmin(c.get('actor'));
   await next();
 };
 const staff = { ...secured, middleware: [requireToken, requireStaff] as [MiddlewareHandler, MiddlewareHandler] };

@@ -17,7 +17,7 @@ import { errorResponses, json, pathParam, Timestamp } from '../../schemas.ts';
 import { exact, Instance, presentAction, presentInstance, Action } from '../../vps/schemas.ts';
 
 const requireStaff: MiddlewareHandler = async (c, next) => {
-  requirePlatformAdmin(c.var.actor);
+  requirePlatformAdmin(c.get('actor'));
   await next();
 };
 const staff = { ...secured, middleware: [requireToken, requireStaff] as [MiddlewareHandler, MiddlewareHandler] };
