@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps) {
   html.use(requestBodyLimit());
   html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
   html.use(actorLoader({ db }));
-  html.use(arrearsLoader({ db, config, clock }));
+  html.use(arrearsLoader({ db, config, clock, cache: deps.cache }));
   html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.get('auth')?.user ?? null }));
   html.use(csrf({ config }));
   // Impersonation: writes are recorded (the account's own credentials: `account-owner` areas).

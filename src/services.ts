@@ -1,9 +1,10 @@
 import type { Hono } from 'hono';
 import type PgBoss from 'pg-boss';
 import type { Config } from './config.ts';
-import { createDb, onAuthWrite, type Db } from './db/index.ts';
+import { createDb, onAuthWrite, onDataWrite, type Db } from './db/index.ts';
 import type { CloudConnector, Deps } from './domain/deps.ts';
 import { SharedRateLimiter } from './domain/security/shared-limiter.ts';
+import { DataCache } from './lib/data-cache.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock, type Clock } from './lib/time.ts';
 import { decryptSecret } from './lib/crypto.ts';
@@ -167,6 +168,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       paypalEmulator: paypal.emulator,
       cloud,
       clouds: cloudConnector(config, cloud),
+      cache: new DataCache(),
       emulators: { mounted, linode },
       stop: (o = {}) => stopAll(stops, { graceful: o.graceful ?? true }, log),
     };
@@ -211,6 +213,10 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
     tokenCache.forget('*');
   });
   stops.push(async () => unwatch());
+  // The same for the data cache (balances, arrears, organizations, the catalogue).
+  hub.watchData(services.cache);
+  const unwatchData = onDataWrite(services.db, () => services.cache.forget('*'));
+  stops.push(async () => unwatchData());
   return Object.assign(services, {
     assets: opts.assets,
     hub,

@@ -18,16 +18,19 @@ export function createDb(connectionString: string, max = 10): Db {
   const pool = new pg.Pool({ connectionString, max, application_name: 'skypanel' });
   // An idle client that dies (database restarted) must not crash the process.
   pool.on('error', () => undefined);
-  const written = new Set<() => void>();
+  const written = { auth: new Set<() => void>(), data: new Set<() => void>() };
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: preparing(pool, () => written.forEach((fn) => fn())) }),
+    dialect: new PostgresDialect({
+      pool: preparing(pool, (kind) => written[kind].forEach((fn) => fn())),
+    }),
   });
   pools.set(db, pool);
-  authWriteListeners.set(db, written);
+  writeListeners.set(db, written);
   return db;
 }
 
-const authWriteListeners = new WeakMap<Db, Set<() => void>>();
+const writeListeners = new WeakMap<Db, Record<WriteKind, Set<() => void>>>();
+type WriteKind = 'auth' | 'data';
 
 /**
  * Calls `fn` once a write through this pool to what signed-in sessions depend on (sessions,
@@ -37,13 +40,26 @@ const authWriteListeners = new WeakMap<Db, Set<() => void>>();
  * A session's last_seen_at moving on alone does not count.
  */
 export function onAuthWrite(db: Db, fn: () => void): () => void {
-  const set = authWriteListeners.get(db);
+  const set = writeListeners.get(db)?.auth;
+  set?.add(fn);
+  return () => set?.delete(fn);
+}
+
+/**
+ * Calls `fn` once a write through this pool to what the data cache holds (src/lib/data-cache.ts:
+ * wallets, arrears, servers, organizations, memberships, roles, the catalogue — the tables
+ * migration 0021 watches) is visible, as `onAuthWrite` does.
+ */
+export function onDataWrite(db: Db, fn: () => void): () => void {
+  const set = writeListeners.get(db)?.data;
   set?.add(fn);
   return () => set?.delete(fn);
 }
 
 const AUTH_WRITE =
   /\b(update|delete\s+from|insert\s+into)\s+"?(sessions|access_tokens|users|organization_members|roles)"?[\s(]/i;
+const DATA_WRITE =
+  /\b(update|delete\s+from|insert\s+into|truncate)\s+(table\s+)?"?(wallets|dunning_cases|servers|organizations|organization_members|roles|cloud_providers|cloud_catalogue|server_regions|server_plans|server_plan_prices|server_plan_regions|server_categories|server_images|server_apps|platform_settings)"?[\s(]/i;
 const TOUCH = /^update "(sessions|access_tokens)" set "(last_seen_at|last_used_at)" = \$1 where "id" = \$2$/;
 
 /** The pools under the Db instances `createDb` built, for `poolStats`. */
@@ -65,11 +81,11 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * every request — about three times less database time for the queries on every page.
  * Statements are per connection and die with it; migrations run before any are prepared.
  */
-function preparing(pool: pg.Pool, authWritten: () => void): PostgresPool {
+function preparing(pool: pg.Pool, written: (kind: WriteKind) => void): PostgresPool {
   // What a query text is, worked out once per text: its prepared statement's name (hashing the
   // same few texts on every request showed in profiles) and whether it writes what sessions
   // depend on (a regular expression over each query's text showed too).
-  const known = new Map<string, { name: string | undefined; authWrite: boolean }>();
+  const known = new Map<string, { name: string | undefined; authWrite: boolean; dataWrite: boolean }>();
   const about = (text: string) => {
     let k = known.get(text);
     if (!k) {
@@ -79,6 +95,7 @@ function preparing(pool: pg.Pool, authWritten: () => void): PostgresPool {
             ? `k${createHash('sha1').update(text).digest('base64url')}`
             : undefined,
         authWrite: AUTH_WRITE.test(text) && !TOUCH.test(text),
+        dataWrite: DATA_WRITE.test(text),
       };
       if (known.size < 5_000) known.set(text, k);
     }
@@ -87,9 +104,17 @@ function preparing(pool: pg.Pool, authWritten: () => void): PostgresPool {
   return {
     async connect() {
       const client = await pool.connect();
-      // Auth writes inside a transaction count once it commits (see onAuthWrite).
+      // Writes inside a transaction count once it commits (see onAuthWrite, onDataWrite).
       let inTransaction = false;
-      let pendingAuthWrite = false;
+      let pendingAuth = false;
+      let pendingData = false;
+      const announce =
+        (auth: boolean, data: boolean) =>
+        <R>(r: R) => {
+          if (auth) written('auth');
+          if (data) written('data');
+          return r;
+        };
       const query = (text: unknown, values?: unknown[]) => {
         if (typeof text !== 'string') return client.query(text as never);
         const k = about(text);
@@ -99,12 +124,14 @@ function preparing(pool: pg.Pool, authWritten: () => void): PostgresPool {
         const head = text.length < 80 ? text.trim().toLowerCase() : '';
         if (head.startsWith('begin') || head.startsWith('start transaction')) inTransaction = true;
         else if (head === 'commit' || head === 'rollback') {
-          const wrote = pendingAuthWrite && head === 'commit';
-          inTransaction = pendingAuthWrite = false;
-          if (wrote) return result.then((r) => (authWritten(), r));
-        } else if (k.authWrite) {
-          if (inTransaction) pendingAuthWrite = true;
-          else return result.then((r) => (authWritten(), r));
+          const [auth, data] = head === 'commit' ? [pendingAuth, pendingData] : [false, false];
+          inTransaction = pendingAuth = pendingData = false;
+          if (auth || data) return result.then(announce(auth, data));
+        } else if (k.authWrite || k.dataWrite) {
+          if (inTransaction) {
+            pendingAuth ||= k.authWrite;
+            pendingData ||= k.dataWrite;
+          } else return result.then(announce(k.authWrite, k.dataWrite));
         }
         return result;
       };

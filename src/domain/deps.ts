@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
+import type { DataCache } from '../lib/data-cache.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Clock } from '../lib/time.ts';
 import type { CloudProvider } from '../providers/cloud.ts';
@@ -20,6 +21,11 @@ export interface Deps {
   paypal?: PayPalClient | null;
   /** Server providers: the client for one `cloud_providers` row (see CloudConnector). */
   clouds: CloudConnector;
+  /**
+   * Small, often-read data kept per process (src/lib/data-cache.ts); in use only while a web
+   * process's LISTEN hub keeps it correct, otherwise every read goes to the database.
+   */
+  cache: DataCache;
 }
 
 /** What the domain needs to know of a `cloud_providers` row to reach it. */

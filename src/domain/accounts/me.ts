@@ -1,7 +1,22 @@
+import { type DataCache, userScope } from '../../lib/data-cache.ts';
 import type { Db } from '../../db/index.ts';
 
-/** The organizations a user belongs to, with their role and wallet, for dashboards and /me. */
-export async function userOrganizations(db: Db, userId: string) {
+/**
+ * The organizations a user belongs to, with their role and balance, oldest first. With `cache`,
+ * kept per user until one of their memberships or one of those organizations (name, wallet,
+ * roles) changes (src/lib/data-cache.ts).
+ */
+export async function userOrganizations(db: Db, userId: string, opts: { cache?: DataCache } = {}) {
+  if (opts.cache)
+    return opts.cache.read(
+      `organizations:${userId}`,
+      (orgs) => [userScope(userId), ...orgs.map((o) => o.id)],
+      () => readUserOrganizations(db, userId),
+    );
+  return readUserOrganizations(db, userId);
+}
+
+function readUserOrganizations(db: Db, userId: string) {
   return db
     .selectFrom('organization_members as m')
     .innerJoin('organizations as o', 'o.id', 'm.organization_id')

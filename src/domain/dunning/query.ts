@@ -1,3 +1,4 @@
+import type { DataCache } from '../../lib/data-cache.ts';
 import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DbOrTx } from '../../db/index.ts';
@@ -199,25 +200,31 @@ export interface ArrearsBanner {
 export async function arrearsBanner(
   db: DbOrTx,
   actor: Actor | null,
-  opts: { now: Date; config: DunningConfig },
+  opts: { now: Date; config: DunningConfig; cache?: DataCache },
 ): Promise<ArrearsBanner | null> {
-  if (!actor?.organizationId) return null;
-  const row = await db
-    .selectFrom('wallets as w')
-    .leftJoin('dunning_cases as c', (j) =>
-      j.onRef('c.organization_id', '=', 'w.organization_id').on('c.lifted_at', 'is', null),
-    )
-    .select([
-      'w.balance',
-      'w.currency',
-      'c.arrears_since',
-      'c.extended_until',
-      'c.exempt_reason',
-      'c.suspended_at',
-      'c.terminated_at',
-    ])
-    .where('w.organization_id', '=', actor.organizationId)
-    .executeTakeFirst();
+  const organizationId = actor?.organizationId;
+  if (!actor || !organizationId) return null;
+  // The wallet's balance and open case are read on every portal page: kept per organization
+  // (forgotten when either changes, src/lib/data-cache.ts); what the actor may see of them is
+  // decided below, per request.
+  const load = () =>
+    db
+      .selectFrom('wallets as w')
+      .leftJoin('dunning_cases as c', (j) =>
+        j.onRef('c.organization_id', '=', 'w.organization_id').on('c.lifted_at', 'is', null),
+      )
+      .select([
+        'w.balance',
+        'w.currency',
+        'c.arrears_since',
+        'c.extended_until',
+        'c.exempt_reason',
+        'c.suspended_at',
+        'c.terminated_at',
+      ])
+      .where('w.organization_id', '=', organizationId)
+      .executeTakeFirst();
+  const row = opts.cache ? await opts.cache.read(`arrears:${organizationId}`, [organizationId], load) : await load();
   if (!row || row.balance >= 0n) return null;
   const d = deadlinesOf(
     {

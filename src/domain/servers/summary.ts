@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
+import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 
 /**
  * An organization's servers in three numbers, for the dashboard and the billing summary:
@@ -14,7 +15,17 @@ export interface ServerSummary {
   currency: string | null;
 }
 
-export async function organizationServerSummary(db: DbOrTx, organizationId: string): Promise<ServerSummary> {
+export async function organizationServerSummary(
+  db: DbOrTx,
+  organizationId: string,
+  opts: { cache?: DataCache } = {},
+): Promise<ServerSummary> {
+  // Kept per organization in the data cache (forgotten when its servers or the catalogue's
+  // prices change; a price that comes into force later shows within the cache's 30 s).
+  if (opts.cache)
+    return opts.cache.read(`server-summary:${organizationId}`, [organizationId, CATALOGUE], () =>
+      organizationServerSummary(db, organizationId),
+    );
   // Added up in the database: one row back, whatever the fleet's size (the dashboard's and
   // the billing page's cost used to grow with every server, each row read whole). Prices as
   // serverRows finds them: the plan's latest price in force; a server without one costs 0.

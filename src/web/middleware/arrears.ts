@@ -2,24 +2,28 @@ import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/index.ts';
 import { arrearsBanner } from '../../domain/dunning/query.ts';
+import type { DataCache } from '../../lib/data-cache.ts';
 import type { Clock } from '../../lib/time.ts';
 
 /**
  * Loads `c.get('arrears')` for the portal layout's banner (views/shared/_arrears_banner.eta): the
  * active organization's balance when it is below zero, and what happens when. One indexed
- * read, on GET pages of the portal only (not the admin area, the event stream, PayPal's return
+ * read, kept per organization in the data cache, on GET pages of the portal only (not the admin area, the event stream, PayPal's return
  * pages or writes).
  *
- * @example html.use(arrearsLoader({ db, config, clock }))
+ * @example html.use(arrearsLoader({ db, config, clock, cache }))
  */
-export function arrearsLoader(opts: { db: Db; config: Config; clock: Clock }): MiddlewareHandler {
+export function arrearsLoader(opts: { db: Db; config: Config; clock: Clock; cache: DataCache }): MiddlewareHandler {
   return async function arrearsLoaderMiddleware(c, next) {
     c.set('arrears', null);
     const path = c.req.path;
     // PayPal's return pages credit the wallet while they render: a balance read before would be stale.
     const skip = path.startsWith('/admin') || path === '/events' || path.startsWith('/billing/payment/');
     if (c.req.method === 'GET' && c.get('actor')?.organizationId && !skip)
-      c.set('arrears', await arrearsBanner(opts.db, c.get('actor'), { now: opts.clock.now(), config: opts.config }));
+      c.set(
+        'arrears',
+        await arrearsBanner(opts.db, c.get('actor'), { now: opts.clock.now(), config: opts.config, cache: opts.cache }),
+      );
     await next();
   };
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { EVENTS_CHANNEL, type RealtimeEvent } from '../../db/notify.ts';
 import { AUTH_CHANNEL, type SessionCache } from '../../domain/accounts/session-cache.ts';
+import { DATA_CHANNEL, type DataCache } from '../../lib/data-cache.ts';
 import type { Logger } from '../../lib/log.ts';
 
 export interface Subscriber {
@@ -18,7 +19,11 @@ export interface Subscriber {
 export class RealtimeHub {
   private client: pg.Client | null = null;
   private readonly subscribers = new Set<Subscriber>();
-  private readonly caches = new Set<SessionCache<unknown>>();
+  /** Caches kept correct by a channel's notifications (see `watchSessions`, `watchData`). */
+  private readonly caches = new Set<{
+    channel: string;
+    cache: Pick<DataCache, 'notified' | 'setListening'>;
+  }>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
 
@@ -30,9 +35,10 @@ export class RealtimeHub {
   async start(): Promise<void> {
     this.stopped = false;
     const client = new pg.Client({ connectionString: this.connectionString, application_name: 'skypanel-listen' });
-    client.on('notification', (msg) =>
-      msg.channel === AUTH_CHANNEL ? this.authChanged(msg.payload) : this.dispatch(msg.payload),
-    );
+    client.on('notification', (msg) => {
+      if (msg.channel === EVENTS_CHANNEL) return this.dispatch(msg.payload);
+      for (const w of this.caches) if (w.channel === msg.channel) w.cache.notified(msg.payload);
+    });
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'realtime listener lost its connection');
       this.reconnect();
@@ -40,8 +46,9 @@ export class RealtimeHub {
     await client.connect();
     await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     await client.query(`LISTEN ${AUTH_CHANNEL}`);
+    await client.query(`LISTEN ${DATA_CHANNEL}`);
     this.client = client;
-    for (const cache of this.caches) cache.setListening(true);
+    for (const w of this.caches) w.cache.setListening(true);
   }
 
   /**
@@ -49,16 +56,18 @@ export class RealtimeHub {
    * only used while this hub listens (a lost connection may have missed some).
    */
   watchSessions(cache: SessionCache<unknown>): void {
-    this.caches.add(cache);
+    this.caches.add({ channel: AUTH_CHANNEL, cache });
     cache.setListening(this.listening);
   }
 
-  private authChanged(payload: string | undefined): void {
-    for (const cache of this.caches) cache.notified(payload);
+  /** The same for the data cache, with `skypanel_data` (migration 0021). */
+  watchData(cache: DataCache): void {
+    this.caches.add({ channel: DATA_CHANNEL, cache });
+    cache.setListening(this.listening);
   }
 
   private reconnect(): void {
-    for (const cache of this.caches) cache.setListening(false);
+    for (const w of this.caches) w.cache.setListening(false);
     this.client?.end().catch(() => undefined);
     this.client = null;
     if (this.stopped || this.retry) return;
@@ -101,7 +110,7 @@ export class RealtimeHub {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const cache of this.caches) cache.setListening(false);
+    for (const w of this.caches) w.cache.setListening(false);
     if (this.retry) clearTimeout(this.retry);
     await this.client?.end().catch(() => undefined);
     this.client = null;

@@ -58,10 +58,12 @@ function dashboardPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   app.get('/', async (c) => {
     const user = c.get('auth')!.user;
-    const orgs = await userOrganizations(deps.db, user.id);
+    const orgs = await userOrganizations(deps.db, user.id, { cache: deps.cache });
     const active = orgs.find((o) => o.id === user.activeOrganizationId) ?? orgs[0] ?? null;
     const servers =
-      active && active.permissions.includes('vps_view') ? await organizationServerSummary(deps.db, active.id) : null;
+      active && active.permissions.includes('vps_view')
+        ? await organizationServerSummary(deps.db, active.id, { cache: deps.cache })
+        : null;
     return view.page(
       c,
       'portal/dashboard',

@@ -1,0 +1,240 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, type Db } from '../../src/db/index.ts';
+import { DATA_CHANNEL, DataCache } from '../../src/lib/data-cache.ts';
+import { TestBrowser } from '../helpers/browser.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { fundWallet } from '../helpers/money.ts';
+import { createPerson, signedIn } from '../helpers/people.ts';
+
+/**
+ * The data cache (src/lib/data-cache.ts): what it keeps and forgets by itself, the triggers that
+ * tell every process what changed (migration 0021), and two app instances on one database —
+ * a balance changed through one shows on the other's next page (NOTIFY), and on the instance
+ * that changed it at once (its own writes forget without waiting).
+ */
+describe('DataCache', () => {
+  const active = () => {
+    const cache = new DataCache();
+    cache.setListening(true);
+    return cache;
+  };
+  const counter = () => {
+    let n = 0;
+    return {
+      load: async () => ++n,
+      get count() {
+        return n;
+      },
+    };
+  };
+
+  it('reads through while not listening, and keeps once it listens', async () => {
+    const cache = new DataCache();
+    const c = counter();
+    await cache.read('k', ['org-a'], c.load);
+    await cache.read('k', ['org-a'], c.load);
+    expect(c.count).toBe(2);
+    cache.setListening(true);
+    expect(await cache.read('k', ['org-a'], c.load)).toBe(3);
+    expect(await cache.read('k', ['org-a'], c.load)).toBe(3);
+    expect(cache.stats).toMatchObject({ size: 1, hits: 1, misses: 1 });
+    // Losing the LISTEN connection forgets everything and reads through again.
+    cache.setListening(false);
+    expect(await cache.read('k', ['org-a'], c.load)).toBe(4);
+  });
+
+  it('forgets only what depends on a notified scope', async () => {
+    const cache = active();
+    const a = counter();
+    const b = counter();
+    await cache.read('a', ['org-a', 'catalogue'], a.load);
+    await cache.read('b', ['org-b'], b.load);
+    cache.notified('org-b,user:someone');
+    expect(await cache.read('a', ['org-a', 'catalogue'], a.load)).toBe(1);
+    expect(await cache.read('b', ['org-b'], b.load)).toBe(2);
+    cache.notified('catalogue');
+    expect(await cache.read('a', ['org-a', 'catalogue'], a.load)).toBe(2);
+    cache.notified('*');
+    expect(cache.stats.size).toBe(0);
+  });
+
+  it('takes scopes from the loaded value', async () => {
+    const cache = active();
+    let orgs = ['org-a', 'org-b'];
+    const load = async () => [...orgs];
+    await cache.read('orgs:u', (v) => ['user:u', ...v], load);
+    orgs = ['org-a'];
+    expect(await cache.read('orgs:u', (v) => ['user:u', ...v], load)).toEqual(['org-a', 'org-b']);
+    cache.notified('org-b');
+    expect(await cache.read('orgs:u', (v) => ['user:u', ...v], load)).toEqual(['org-a']);
+  });
+
+  it('does not keep a read that an invalidation overtook', async () => {
+    const cache = active();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const stale = cache.read('k', ['org-a'], async () => {
+      await gate;
+      return 'old';
+    });
+    cache.notified('org-a');
+    release();
+    expect(await stale).toBe('old');
+    expect(await cache.read('k', ['org-a'], async () => 'new')).toBe('new');
+  });
+
+  it('shares one load between concurrent reads, and never keeps a failure', async () => {
+    const cache = active();
+    const c = counter();
+    const slow = async () => {
+      await new Promise((r) => setImmediate(r));
+      return c.load();
+    };
+    const [x, y] = await Promise.all([cache.read('k', [], slow), cache.read('k', [], slow)]);
+    expect([x, y, c.count]).toEqual([1, 1, 1]);
+    await expect(cache.read('bad', [], () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await cache.read('bad', [], async () => 'up')).toBe('up');
+  });
+
+  it('reads again after its time to live', async () => {
+    const cache = new DataCache({ ttlMs: 0 });
+    cache.setListening(true);
+    const c = counter();
+    await cache.read('k', [], c.load);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await cache.read('k', [], c.load)).toBe(2);
+  });
+});
+
+let a: TestContext;
+let b: TestContext;
+let bDb: Db;
+let listener: pg.Client;
+const heard: string[] = [];
+
+beforeAll(async () => {
+  a = await createTestContext();
+  bDb = createDb(a.url, 4);
+  b = await createTestContext({}, { shareDatabase: { url: a.url, db: bDb } });
+  listener = new pg.Client({ connectionString: a.url });
+  await listener.connect();
+  listener.on('notification', (m) => heard.push(m.payload ?? ''));
+  await listener.query(`LISTEN ${DATA_CHANNEL}`);
+});
+afterAll(async () => {
+  await listener.end();
+  await b.close();
+  await bDb.destroy();
+  await a.close();
+});
+
+/** The notifications that arrive while `write` runs (and a moment after: NOTIFY is sent at commit). */
+async function notifiedBy(write: () => Promise<unknown>): Promise<string[]> {
+  // Earlier commits' notifications are delivered before this round trip answers: not counted.
+  await listener.query('select 1');
+  heard.length = 0;
+  await write();
+  // A round trip on the listening connection: notifications committed before it are delivered first.
+  await listener.query('select 1');
+  return [...heard];
+}
+
+describe('change triggers (migration 0021)', () => {
+  it('name an organization when its wallet moves, and a user and the organization when a membership changes', async () => {
+    const person = await createPerson(a, 'Notified Nora', { verified: true });
+    const org = person.organization.id;
+    expect(await notifiedBy(() => fundWallet(a.db, org, 5_000_000n))).toEqual([org]);
+    const member = await a.db
+      .selectFrom('organization_members')
+      .select(['role_id'])
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
+    const got = await notifiedBy(() =>
+      a.db
+        .updateTable('organization_members')
+        .set({ role_id: member.role_id })
+        .where('organization_id', '=', org)
+        .execute(),
+    );
+    expect(got).toHaveLength(1);
+    expect(got[0]!.split(',').sort()).toEqual([org, `user:${person.id}`].sort());
+  });
+
+  it("say 'catalogue' for catalogue tables, and '*' when a statement touches over 100 organizations", async () => {
+    expect(
+      await notifiedBy(() =>
+        a.db
+          .updateTable('server_regions')
+          .set({ label: (eb) => eb.ref('label') })
+          .execute(),
+      ),
+    ).toEqual(['catalogue']);
+    expect(
+      await notifiedBy(() =>
+        a.db
+          .insertInto('platform_settings')
+          .values({ key: 'data-cache-test', value: JSON.stringify(true) })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(true) }))
+          .execute(),
+      ),
+    ).toEqual(['catalogue']);
+    // 101 organizations' wallets in one statement (a no-op update, as the hourly run's is not).
+    for (let i = 0; i < 101; i++) await createPerson(a, `Bulk Person ${i}`, { verified: true });
+    expect(
+      await notifiedBy(() =>
+        a.db
+          .updateTable('wallets')
+          .set({ balance: (eb) => eb.ref('balance') })
+          .execute(),
+      ),
+    ).toEqual(['*']);
+  });
+
+  it('say nothing for writes the cache does not hold', async () => {
+    const person = await createPerson(a, 'Quiet Quinn', { verified: true });
+    expect(
+      await notifiedBy(() =>
+        a.db.updateTable('users').set({ name: 'Quiet Quinn Again' }).where('id', '=', person.id).execute(),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('cached pages across instances', () => {
+  const balanceOn = async (browser: TestBrowser) =>
+    /data-testid="wallet-balance">([^<]*)</.exec(await (await browser.get('/dashboard')).text())?.[1];
+
+  it("B's dashboard shows a balance changed through A, once B hears of it", async () => {
+    const person = await createPerson(a, 'Two Instances Tom', { verified: true });
+    const onA = await signedIn(a, person.email);
+    const onB = new TestBrowser(b.app);
+    for (const [k, v] of onA.cookies) onB.cookies.set(k, v);
+    expect(await balanceOn(onB)).toBe('$0.00');
+    expect(b.deps.cache.active).toBe(true);
+    expect(b.deps.cache.stats.size).toBeGreaterThan(0);
+
+    const bHeard = new Promise<void>((resolve) => {
+      const original = b.deps.cache.notified.bind(b.deps.cache);
+      b.deps.cache.notified = (payload) => {
+        original(payload);
+        if (payload?.includes(person.organization.id) || payload === '*') {
+          b.deps.cache.notified = original;
+          resolve();
+        }
+      };
+    });
+    expect(await balanceOn(onA)).toBe('$0.00');
+    // A's own write: A forgets at once, without its notification (deafened here to prove it).
+    const aNotified = a.deps.cache.notified;
+    a.deps.cache.notified = () => undefined;
+    try {
+      await fundWallet(a.db, person.organization.id, 12_340_000n);
+      expect(await balanceOn(onA)).toBe('$12.34');
+    } finally {
+      a.deps.cache.notified = aNotified;
+    }
+    await bHeard;
+    expect(await balanceOn(onB)).toBe('$12.34');
+  });
+});
