@@ -80,7 +80,7 @@ async function main() {
   const production = process.env.BENCH_DEVELOPMENT !== '1';
   const config = loadConfig({
     NODE_ENV: production ? 'production' : 'development',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     DATABASE_URL: postgres.url,
     BCRYPT_COST: '10',
     // Limits high enough for the load, so every request still goes through the counting path.

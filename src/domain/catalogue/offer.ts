@@ -1,3 +1,4 @@
+import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
 import { ForbiddenError } from '../../lib/errors.ts';
@@ -23,8 +24,12 @@ export interface OfferedRegion {
   country: string;
 }
 
-/** Regions customers may pick: active regions of active providers, in display order. */
-export async function offeredRegions(db: DbOrTx): Promise<OfferedRegion[]> {
+/**
+ * Regions customers may pick: active regions of active providers, in display order. With
+ * `cache`, kept until the catalogue changes (src/lib/data-cache.ts).
+ */
+export async function offeredRegions(db: DbOrTx, opts: { cache?: DataCache } = {}): Promise<OfferedRegion[]> {
+  if (opts.cache) return opts.cache.read('offered-regions', [CATALOGUE], () => offeredRegions(db));
   const rows = await db
     .selectFrom('server_regions as r')
     .innerJoin('cloud_providers as p', 'p.id', 'r.provider_id')
@@ -217,8 +222,9 @@ export async function offeredImages(db: DbOrTx, providerId?: string): Promise<Of
   return rows.map((r) => ({ providerId: r.provider_id, id: r.image_id, label: r.label, vendor: r.vendor ?? null }));
 }
 
-/** Whether any active provider is the built-in emulator: pages then say servers are emulated. */
-export async function hasEmulatedProvider(db: DbOrTx): Promise<boolean> {
+/** Whether any active provider is the built-in emulator: pages then say servers are emulated. With `cache`, kept until the catalogue changes. */
+export async function hasEmulatedProvider(db: DbOrTx, opts: { cache?: DataCache } = {}): Promise<boolean> {
+  if (opts.cache) return opts.cache.read('emulated-provider', [CATALOGUE], () => hasEmulatedProvider(db));
   const row = await db
     .selectFrom('cloud_providers')
     .select('id')

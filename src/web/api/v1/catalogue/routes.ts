@@ -42,7 +42,7 @@ export function catalogueRoutes(deps: AppDeps) {
 
   app.openapi(list('/regions', Region, 'Regions', 'Regions servers can be created in'), async (c) => {
     assertMayReadCatalogue(caller(c));
-    return c.json(whole((await offeredRegions(deps.db)).map(presentRegion)), 200);
+    return c.json(whole((await offeredRegions(deps.db, { cache: deps.cache })).map(presentRegion)), 200);
   });
 
   const PlanQuery = z.object({
