@@ -1,6 +1,7 @@
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { poolStats, type Db } from '../db/index.ts';
 import { billingReadiness } from '../domain/operations/billing-readiness.ts';
+import type { DataCache } from '../lib/data-cache.ts';
 import type { Logger } from '../lib/log.ts';
 import { queues } from '../queue/index.ts';
 import { bounded, emailCounts, queueDepth } from './reads.ts';
@@ -13,6 +14,8 @@ export interface ScrapeDeps {
   log: Logger;
   /** The realtime hub (src/web/realtime/hub.ts): its SSE subscribers in this process. None (a worker-only process): not reported. */
   hub?: { readonly subscriberCount: number };
+  /** The data cache (src/lib/data-cache.ts): its entries and reads in this process. */
+  cache?: Pick<DataCache, 'stats'>;
 }
 
 /**
@@ -64,6 +67,31 @@ export function scrapeMetrics(deps: ScrapeDeps): { registry: Registry; refresh()
         this.set(hub.subscriberCount);
       },
     });
+
+  const cache = deps.cache;
+  if (cache) {
+    new Gauge({
+      name: 'skypanel_data_cache_entries',
+      help: "Entries in this process's data cache (balances, arrears, organizations, catalogue reads).",
+      registers,
+      collect() {
+        this.set(cache.stats.size);
+      },
+    });
+    new Counter({
+      name: 'skypanel_data_cache_reads_total',
+      help: "Reads of this process's data cache, by result: hit (answered from memory) or miss (read from PostgreSQL).",
+      labelNames: ['result'] as const,
+      registers,
+      collect() {
+        // The cache counts; this reports its totals.
+        const { hits, misses } = cache.stats;
+        this.reset();
+        this.inc({ result: 'hit' }, hits);
+        this.inc({ result: 'miss' }, misses);
+      },
+    });
+  }
 
   const queueJobs = new Gauge({
     name: 'skypanel_queue_jobs',

@@ -49,6 +49,8 @@ describe('GET /metrics', () => {
       skypanel_billing_lag_seconds: 'gauge',
       skypanel_billing_late: 'gauge',
       skypanel_sse_subscribers: 'gauge',
+      skypanel_data_cache_entries: 'gauge',
+      skypanel_data_cache_reads_total: 'counter',
       skypanel_emails_queued_total: 'counter',
       skypanel_email_delivery_failures_total: 'counter',
       skypanel_emails: 'gauge',
@@ -225,6 +227,27 @@ describe('GET /metrics', () => {
       expect(value(families, 'skypanel_scrape_error', { read: 'queues' })).toBe(0);
       expect(samples(families, 'skypanel_queue_jobs').length).toBeGreaterThan(0);
     }
+  });
+
+  it('counts data cache reads: a page seen again is answered from memory', async () => {
+    const person = await createPerson(ctx, 'Cached Carla', { verified: true });
+    const browser = await signedIn(ctx, person.email);
+    const reads = async () => {
+      const { families } = await scrape();
+      return {
+        hit: value(families, 'skypanel_data_cache_reads_total', { result: 'hit' }),
+        miss: value(families, 'skypanel_data_cache_reads_total', { result: 'miss' }),
+        entries: value(families, 'skypanel_data_cache_entries'),
+      };
+    };
+    expect((await browser.get('/dashboard')).status).toBe(200);
+    const before = await reads();
+    expect(before.entries).toBeGreaterThan(0);
+    expect((await browser.get('/dashboard')).status).toBe(200);
+    const after = await reads();
+    // The banner, the organizations and the server figures: each from memory the second time.
+    expect(after.hit - before.hit).toBeGreaterThanOrEqual(3);
+    expect(after.miss).toBe(before.miss);
   });
 
   it('still answers when a database read fails, saying which (skypanel_scrape_error)', async () => {
