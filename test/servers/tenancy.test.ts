@@ -19,6 +19,7 @@ import {
 } from '../../src/domain/servers/backups.ts';
 import { createServer } from '../../src/domain/servers/create.ts';
 import { deleteServer } from '../../src/domain/servers/delete.ts';
+import { serverPage } from '../../src/domain/servers/page.ts';
 import {
   getServer,
   listServers,
@@ -37,6 +38,7 @@ function everyFunction(actor: Actor, id: string): Array<[string, () => Promise<u
   return [
     ['getServer', () => getServer(d, actor, id)],
     ['serverCosts', () => serverCosts(d, actor, id)],
+    ['serverPage', () => serverPage(d, actor, id)],
     ['serverTransfer', () => serverTransfer(d, actor, id)],
     ['serverStats', () => serverStats(d, actor, id)],
     ['serverActions', () => serverActions(d, actor, id)],

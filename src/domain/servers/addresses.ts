@@ -1,10 +1,12 @@
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { CloudError, type CloudAddress } from '../../providers/cloud.ts';
+import type { CloudReads } from '../../providers/cloud-reads.ts';
 import type { Actor } from '../access/actor.ts';
 import type { Deps } from '../deps.ts';
 import { act } from './act.ts';
-import { serverFor, type ServerRecord } from './find.ts';
+import { serverFor } from './find.ts';
 import { cloudFor, providerFailure } from './provider.ts';
+import type { InstanceRef } from './query.ts';
 import type { ActionView } from './view.ts';
 
 /**
@@ -19,13 +21,18 @@ export async function listAddresses(
   actor: Actor,
   id: string,
 ): Promise<CloudAddress[]> {
-  return addressesOf(deps, await serverFor(deps.db, actor, id, 'vps_view'));
+  const server = await serverFor(deps.db, actor, id, 'vps_view');
+  return addressesOf(deps, server, () => cloudFor(deps, deps.db, server.provider_id));
 }
 
 /** What the provider lists for a server found by the caller (whose permission it checked). */
-async function addressesOf(deps: Pick<Deps, 'db' | 'clouds' | 'log'>, server: ServerRecord): Promise<CloudAddress[]> {
+export async function addressesOf(
+  deps: Pick<Deps, 'log'>,
+  server: InstanceRef,
+  reach: () => CloudReads | Promise<CloudReads>,
+): Promise<CloudAddress[]> {
   if (!server.provider_instance_id || server.status === 'deleted' || server.status === 'failed') return [];
-  const cloud = await cloudFor(deps, deps.db, server.provider_id);
+  const cloud = await reach();
   try {
     return await cloud.addresses(server.provider_instance_id);
   } catch (err) {
@@ -48,8 +55,8 @@ export async function setReverseDns(
   const wanted = name === null ? null : name.trim().replace(/\.$/, '').toLowerCase() || null;
   if (wanted !== null && !HOST_NAME.test(wanted))
     throw new ValidationError({ name: 'Enter a host name like mail.example.com.' });
-  // vps_manage alone is enough: the addresses are read to check this one, not answered.
-  const own = await addressesOf(deps, server);
+  // vps_manage alone is enough: the addresses are read (afresh) to check this one, not answered.
+  const own = await addressesOf(deps, server, () => cloudFor(deps, deps.db, server.provider_id));
   const target = own.find((a) => a.address === address);
   if (!target || !target.public) throw new NotFoundError('No such address on this server.');
   try {

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { CloudBackups } from '../../providers/cloud.ts';
+import type { CloudReads } from '../../providers/cloud-reads.ts';
 import type { Actor } from '../access/actor.ts';
 import type { Deps } from '../deps.ts';
 import { act } from './act.ts';
 import { nextHourPeriod } from './periods.ts';
 import { serverFor } from './find.ts';
 import { cloudFor, providerFailure } from './provider.ts';
+import type { InstanceRef } from './query.ts';
 import type { ActionView } from './view.ts';
 
 /**
@@ -25,10 +27,19 @@ export async function listBackups(
   id: string,
 ): Promise<CloudBackups & { enabled: boolean }> {
   const server = await serverFor(deps.db, actor, id, 'vps_view');
+  return backupsOf(deps, server, () => cloudFor(deps, deps.db, server.provider_id));
+}
+
+/** listBackups of a server the caller found (whose permission it checked). */
+export async function backupsOf(
+  deps: Pick<Deps, 'log'>,
+  server: InstanceRef,
+  reach: () => CloudReads | Promise<CloudReads>,
+): Promise<CloudBackups & { enabled: boolean }> {
   const empty = { automatic: [], snapshot: { current: null, inProgress: null } };
   if (!server.backups_enabled || !server.provider_instance_id || server.status === 'deleted')
     return { ...empty, enabled: server.backups_enabled };
-  const cloud = await cloudFor(deps, deps.db, server.provider_id);
+  const cloud = await reach();
   try {
     return { ...(await cloud.backups(server.provider_instance_id)), enabled: true };
   } catch (err) {

@@ -4,11 +4,14 @@ import { keysetPage, uuidCursor, type PageRequest } from '../../db/paging.ts';
 import { likePattern } from '../../db/like.ts';
 import type { ServerStatus } from '../../db/types.ts';
 import type { CloudStats, CloudTransfer } from '../../providers/cloud.ts';
-import { ValidationError } from '../../lib/errors.ts';
+import type { CloudReads } from '../../providers/cloud-reads.ts';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { isUuid } from '../../lib/ids.ts';
 import type { Actor } from '../access/actor.ts';
 import { authorize } from '../access/organization.ts';
 import type { Deps } from '../deps.ts';
-import { serverFor } from './find.ts';
+import { NO_SUCH_SERVER, serverFor, type ServerRecord } from './find.ts';
+import { serverPage, type ServerCosts } from './page.ts';
 import { cloudFor, providerFailure } from './provider.ts';
 import { SERVER_STATUSES } from './status.ts';
 import { serverRows, toActionView, toServerView, type ActionView, type ServerView } from './view.ts';
@@ -69,40 +72,28 @@ export async function listServers(
   return { items: kept.map(toServerView), nextCursor };
 }
 
-/** One of the organization's servers (deleted ones read as deleted). */
+/** One of the organization's servers (deleted ones read as deleted), in one round trip. */
 export async function getServer(deps: Reader, actor: Actor, id: string): Promise<ServerView> {
-  const server = await serverFor(deps.db, actor, id, 'vps_view');
-  return toServerView(await serverRows(deps.db).where('s.id', '=', server.id).executeTakeFirstOrThrow());
+  const orgId = authorize(actor, 'vps_view');
+  if (typeof id !== 'string' || !isUuid(id)) throw new NotFoundError(NO_SUCH_SERVER);
+  const row = await serverRows(deps.db)
+    .where('s.id', '=', id)
+    .where('s.organization_id', '=', orgId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(NO_SUCH_SERVER);
+  return toServerView(row);
 }
 
 /** What the server has cost this calendar month (charges less refunds, DB clock), the hours charged, and its hourly rate now. */
-export async function serverCosts(
-  deps: Reader,
-  actor: Actor,
-  id: string,
-): Promise<{ thisMonth: bigint; hours: number; hourly: bigint; currency: string }> {
-  const view = await getServer(deps, actor, id);
-  const month = sql<Date>`date_trunc('month', now())`;
-  const charged = await deps.db
-    .selectFrom('server_charges')
-    .select([sql<string>`coalesce(sum(amount), 0)`.as('total'), sql<number>`count(*)::int`.as('hours')])
-    .where('server_id', '=', view.id)
-    .where('hour_start', '>=', month)
-    .executeTakeFirstOrThrow();
-  const refunded = await deps.db
-    .selectFrom('server_charge_refunds')
-    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
-    .where('server_id', '=', view.id)
-    .where('hour_start', '>=', month)
-    .executeTakeFirstOrThrow();
-  const live = view.status !== 'deleted' && view.status !== 'failed';
-  return {
-    thisMonth: BigInt(charged.total) - BigInt(refunded.total),
-    hours: charged.hours,
-    hourly: live ? view.hourlyPrice : 0n,
-    currency: view.currency,
-  };
+export async function serverCosts(deps: Reader, actor: Actor, id: string): Promise<ServerCosts> {
+  return (await serverPage(deps, actor, id)).costs;
 }
+
+/** The parts of an (already found and authorized) server its provider reads need. */
+export type InstanceRef = Pick<ServerRecord, 'id' | 'provider_instance_id' | 'status' | 'backups_enabled'>;
+
+/** How a read reaches the provider: the client, looked up only when the server has an instance. */
+type Reach = () => CloudReads | Promise<CloudReads>;
 
 /** Transfer used this month, from the provider; null while the server has no instance. */
 export async function serverTransfer(
@@ -111,8 +102,17 @@ export async function serverTransfer(
   id: string,
 ): Promise<CloudTransfer | null> {
   const server = await serverFor(deps.db, actor, id, 'vps_view');
+  return transferOf(deps, server, () => cloudFor(deps, deps.db, server.provider_id));
+}
+
+/** serverTransfer of a server the caller found. */
+export async function transferOf(
+  deps: Pick<Deps, 'log'>,
+  server: InstanceRef,
+  reach: Reach,
+): Promise<CloudTransfer | null> {
   if (!server.provider_instance_id || server.status === 'deleted') return null;
-  const cloud = await cloudFor(deps, deps.db, server.provider_id);
+  const cloud = await reach();
   try {
     return await cloud.transfer(server.provider_instance_id);
   } catch (err) {
@@ -127,8 +127,13 @@ export async function serverStats(
   id: string,
 ): Promise<CloudStats | null> {
   const server = await serverFor(deps.db, actor, id, 'vps_view');
+  return statsOf(deps, server, () => cloudFor(deps, deps.db, server.provider_id));
+}
+
+/** serverStats of a server the caller found. */
+export async function statsOf(deps: Pick<Deps, 'log'>, server: InstanceRef, reach: Reach): Promise<CloudStats | null> {
   if (!server.provider_instance_id || server.status === 'deleted') return null;
-  const cloud = await cloudFor(deps, deps.db, server.provider_id);
+  const cloud = await reach();
   try {
     return await cloud.stats(server.provider_instance_id);
   } catch (err) {
@@ -144,10 +149,26 @@ export async function serverActions(
   opts: { limit?: number } = {},
 ): Promise<ActionView[]> {
   const server = await serverFor(deps.db, actor, id, 'vps_view');
+  return actionsOf(deps, actor, server.id, opts);
+}
+
+/**
+ * serverActions without looking the server up first: the organization's actions of server
+ * `id` (none for another organization's id), so a page can read them beside the server.
+ */
+export async function actionsOf(
+  deps: Reader,
+  actor: Actor,
+  id: string,
+  opts: { limit?: number } = {},
+): Promise<ActionView[]> {
+  const orgId = authorize(actor, 'vps_view');
+  if (!isUuid(id)) return [];
   const rows = await deps.db
     .selectFrom('server_actions')
     .selectAll()
-    .where('server_id', '=', server.id)
+    .where('server_id', '=', id)
+    .where('organization_id', '=', orgId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(Math.min(Math.max(opts.limit ?? 50, 1), 200))

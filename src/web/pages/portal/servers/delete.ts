@@ -2,7 +2,8 @@ import { Hono, type Context } from 'hono';
 import { authorize } from '../../../../domain/access/organization.ts';
 import { confirmIdentity } from '../../../../domain/accounts/confirm.ts';
 import { deleteServer } from '../../../../domain/servers/delete.ts';
-import { getServer, serverCosts } from '../../../../domain/servers/query.ts';
+import { serverPage } from '../../../../domain/servers/page.ts';
+import { getServer } from '../../../../domain/servers/query.ts';
 import { formatMoney } from '../../../../lib/money.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
@@ -27,7 +28,7 @@ export function serverDeletePages(deps: AppDeps, view: Renderer) {
     const actor = actorOf(c);
     authorize(actor, 'vps_delete');
     const id = c.req.param('id')!;
-    const [server, costs] = await Promise.all([getServer(deps, actor, id), serverCosts(deps, actor, id)]);
+    const { server, costs } = await serverPage(deps, actor, id);
     const data = {
       server,
       costs,

@@ -1,15 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { can } from '../../../../domain/access/actor.ts';
-import { listAddresses } from '../../../../domain/servers/addresses.ts';
-import { listBackups } from '../../../../domain/servers/backups.ts';
-import {
-  getServer,
-  serverActions,
-  serverCosts,
-  serverStats,
-  serverTransfer,
-} from '../../../../domain/servers/query.ts';
+import { addressesOf } from '../../../../domain/servers/addresses.ts';
+import { backupsOf } from '../../../../domain/servers/backups.ts';
+import { pageReach, serverPage } from '../../../../domain/servers/page.ts';
+import { actionsOf, getServer, statsOf, transferOf } from '../../../../domain/servers/query.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { CloudError } from '../../../../providers/cloud.ts';
 import { actorOf } from '../../../actor.ts';
@@ -37,19 +32,27 @@ async function optional<T>(read: () => Promise<T>): Promise<{ value: T | null; u
   }
 }
 
-/** Everything the server page shows (also used to show it again with an action's refusal). */
+/**
+ * Everything the server page shows (also used to show it again with an action's refusal).
+ * Our own tables are read at once (the server with its costs, its actions, firewalls, notes:
+ * each through the actor's organization); then the provider, whose answers are kept a few
+ * seconds per instance and read afresh after any change to the server (servers/page.ts).
+ */
 export async function loadDetail(deps: AppDeps, c: Context, id: string) {
   const actor = actorOf(c);
-  const server = await getServer(deps, actor, id);
+  const [page, actions, extras] = await Promise.all([
+    serverPage(deps, actor, id),
+    actionsOf(deps, actor, id, { limit: 20 }),
+    serverExtras(deps, actor, id),
+  ]);
+  const { server, costs, instance } = page;
+  const reach = pageReach(deps, page);
   const live = server.status !== 'deleted' && server.status !== 'failed';
-  const [costs, transfer, stats, actions, addresses, backups, extras] = await Promise.all([
-    serverCosts(deps, actor, id),
-    live ? optional(() => serverTransfer(deps, actor, id)) : none,
-    live ? optional(() => serverStats(deps, actor, id)) : none,
-    serverActions(deps, actor, id, { limit: 20 }),
-    live ? optional(() => listAddresses(deps, actor, id)) : none,
-    live && server.backupsEnabled ? optional(() => listBackups(deps, actor, id)) : none,
-    serverExtras(deps, actor, server),
+  const [transfer, stats, addresses, backups] = await Promise.all([
+    live ? optional(() => transferOf(deps, instance, reach)) : none,
+    live ? optional(() => statsOf(deps, instance, reach)) : none,
+    live ? optional(() => addressesOf(deps, instance, reach)) : none,
+    live && server.backupsEnabled ? optional(() => backupsOf(deps, instance, reach)) : none,
   ]);
   return {
     server,
@@ -61,6 +64,7 @@ export async function loadDetail(deps: AppDeps, c: Context, id: string) {
     actions,
     addresses,
     backups,
+    backupsPrice: page.backupsMonthly,
     ...extras,
     mayManage: can(actor, 'vps_manage') && live,
     mayDelete: can(actor, 'vps_delete') && server.status !== 'deleted',
