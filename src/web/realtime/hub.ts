@@ -11,6 +11,12 @@ export interface Subscriber {
   send(event: RealtimeEvent): void;
 }
 
+/** What `watch` calls: each notification's payload, and whether the LISTEN connection is up. */
+export interface ChannelListener {
+  notified(payload: string | undefined): void;
+  setListening(listening: boolean): void;
+}
+
 /**
  * One LISTEN connection per process, fanning `publish()`ed events out to this process's SSE
  * subscribers, each receiving only what its audience allows. Reconnects after a dropped
@@ -22,7 +28,7 @@ export class RealtimeHub {
   /** Caches kept correct by a channel's notifications (see `watchSessions`, `watchData`). */
   private readonly caches = new Set<{
     channel: string;
-    cache: Pick<DataCache, 'notified' | 'setListening'>;
+    cache: ChannelListener;
   }>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
@@ -64,6 +70,18 @@ export class RealtimeHub {
   watchData(cache: DataCache): void {
     this.caches.add({ channel: DATA_CHANNEL, cache });
     cache.setListening(this.listening);
+  }
+
+  /**
+   * Any other listener of a channel the hub LISTENs on (`skypanel_auth`, `skypanel_data`): the
+   * open browser consoles re-check their authorization (src/web/console/revocation.ts). It is
+   * told when the connection is lost and back (notifications in between may be missed).
+   */
+  watch(channel: string, listener: ChannelListener): () => void {
+    const entry = { channel, cache: listener };
+    this.caches.add(entry);
+    listener.setListening(this.listening);
+    return () => this.caches.delete(entry);
   }
 
   private reconnect(): void {
