@@ -82,6 +82,15 @@ const schema = z.object({
   PAYPAL_BASE_URL: z.url().default('https://api-m.sandbox.paypal.com'),
   PAYPAL_WEBHOOK_ID: z.string().optional(),
 
+  // The browser console (src/web/console, .env.example): minutes without typing before a console
+  // closes (fractions allowed: 0.05 is 3 s), open consoles per user, per server (across every
+  // process) and per process, and the largest message a browser may send, in KiB.
+  CONSOLE_IDLE_MINUTES: z.coerce.number().min(0.01).max(1440).default(30),
+  CONSOLE_MAX_PER_USER: int(1, 100).default(3),
+  CONSOLE_MAX_PER_SERVER: int(1, 100).default(2),
+  CONSOLE_MAX_PER_PROCESS: int(1, 100_000).default(500),
+  CONSOLE_MAX_MESSAGE_KB: int(1, 1024).default(64),
+
   JOBS_ENABLED: bool.default(true),
   WEB_ENABLED: bool.default(true),
   EMULATORS_ENABLED: bool.optional(),

@@ -233,6 +233,9 @@ export interface Database {
   transfer_accruals: TransferAccrualsTable;
   transfer_month_closes: TransferMonthClosesTable;
   transfer_credit_draws: TransferCreditDrawsTable;
+  console_tickets: ConsoleTicketsTable;
+  console_sessions: ConsoleSessionsTable;
+  server_host_keys: ServerHostKeysTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -942,4 +945,44 @@ export interface DunningStepsTable {
   actor_user_id: string | null;
   details: ColumnType<Record<string, unknown>, string | undefined, never>;
   created_at: Timestamp;
+}
+
+/** The browser console's two modes: the provider's out-of-band console, or SSH to the server (migration 0023). */
+export type ConsoleMode = 'lish' | 'ssh';
+
+/** A single-use ticket opening one console (src/domain/console/tickets.ts); the row is deleted when redeemed. */
+export interface ConsoleTicketsTable {
+  token_hash: Buffer;
+  user_id: string;
+  session_id: string;
+  organization_id: string;
+  server_id: string;
+  mode: ConsoleMode;
+  impersonator_user_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** A console open on some process, counted by the limits (src/domain/console/sessions.ts). */
+export interface ConsoleSessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  session_id: string | null;
+  organization_id: string;
+  server_id: string;
+  mode: ConsoleMode;
+  impersonator_user_id: string | null;
+  started_at: Timestamp;
+  seen_at: Timestamp;
+  bytes_in: ColumnType<bigint, bigint | number | undefined, bigint | number>;
+  bytes_out: ColumnType<bigint, bigint | number | undefined, bigint | number>;
+}
+
+/** The SSH host key pinned on first use for a server (src/domain/console/host-keys.ts). */
+export interface ServerHostKeysTable {
+  server_id: string;
+  algorithm: string;
+  fingerprint: string;
+  public_key: Buffer;
+  pinned_at: Timestamp;
 }

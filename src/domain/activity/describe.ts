@@ -95,6 +95,9 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.dunning_exempted': 'Exempted an organization from suspension and deletion for non-payment',
   'admin.dunning_exemption_removed': "Removed an organization's exemption from suspension and deletion",
   'admin.dunning_deadline_extended': "Extended an organization's deadline for non-payment",
+  'server.console_opened': 'Opened a console on a server',
+  'server.console_closed': 'Closed a console on a server',
+  'admin.console_host_key_reset': "Reset a server's pinned SSH host key",
 };
 
 export function actionLabel(action: string): string {

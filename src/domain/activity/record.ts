@@ -99,6 +99,11 @@ export const ACTIVITY_ACTIONS = [
   'admin.dunning_exempted',
   'admin.dunning_exemption_removed',
   'admin.dunning_deadline_extended',
+  // The browser console (src/domain/console): opened and closed (with its mode, duration and
+  // bytes each way); staff resetting a server's pinned SSH host key.
+  'server.console_opened',
+  'server.console_closed',
+  'admin.console_host_key_reset',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
