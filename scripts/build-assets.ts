@@ -8,6 +8,9 @@
  *   with the package version in the name (a new version is a new URL, so caches stay correct).
  * - static/build/app.<hash>.css: Tailwind 4 from static/css/app.css (+ tailwind.config.ts).
  * - static/build/js/<name>.<hash>.js: each static/js/*.js, content-hashed.
+ * - static/build/js/<island>.<hash>.js: each island (ISLANDS: TypeScript under static/islands/,
+ *   with the packages it imports and their CSS) bundled by esbuild into one file, listed as
+ *   `js/<island>.js`; only the pages that use an island load it (the console: xterm.js).
  * - beside each of those files, `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip -9), which
  *   the server sends to browsers that accept them (src/web/middleware/static-files.ts).
  * - static/build/manifest.json: logical name -> URL path, e.g.
@@ -57,8 +60,13 @@ export async function buildAssets(opts: { minify?: boolean } = {}): Promise<Mani
   await mkdir(path.join(BUILD, 'js'), { recursive: true });
   await mkdir(VENDOR, { recursive: true });
 
-  const [vendor, css, js] = await Promise.all([copyVendor(), buildCss(minify), hashScripts()]);
-  const manifest: Manifest = { ...vendor, ...css, ...js };
+  const [vendor, css, js, islands] = await Promise.all([
+    copyVendor(),
+    buildCss(minify),
+    hashScripts(),
+    buildIslands(minify),
+  ]);
+  const manifest: Manifest = { ...vendor, ...css, ...js, ...islands };
   await Promise.all(Object.values(manifest).map((url) => precompress(fileOf(url))));
 
   const tmp = `${MANIFEST}.${process.pid}.${Date.now()}.tmp`;
@@ -130,6 +138,76 @@ async function hashScripts(): Promise<Manifest> {
   );
   return Object.fromEntries(entries);
 }
+
+/**
+ * Islands: a page's larger behaviour written in TypeScript with npm packages, one entry each
+ * (static/islands/<name>/index.ts), bundled into one self-contained script. A `.css` import is
+ * its text (the island puts it in the page itself, under the CSP nonce).
+ */
+const ISLANDS = ['console'] as const;
+
+async function buildIslands(minify: boolean): Promise<Manifest> {
+  // A devDependency, loaded only to build (as scripts/build.mjs does).
+  const esbuild = await import('esbuild');
+  const entries = await Promise.all(
+    ISLANDS.map(async (name) => {
+      const result = await esbuild.build({
+        absWorkingDir: ROOT,
+        entryPoints: [path.join(STATIC, 'islands', name, 'index.ts')],
+        bundle: true,
+        write: false,
+        format: 'iife',
+        platform: 'browser',
+        target: ['es2020'],
+        minify,
+        loader: { '.css': 'text' },
+        plugins: [xtermUnderCsp],
+        logLevel: 'warning',
+      });
+      const body = Buffer.from(result.outputFiles[0]!.contents);
+      const file = `${name}.${hash(body)}.js`;
+      await writeFile(path.join(BUILD, 'js', file), body);
+      return [`js/${name}.js`, `/static/build/js/${file}`] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * xterm.js 5.5 under our CSP (`style-src 'self' 'nonce-…'`, no 'unsafe-inline'). Its DOM
+ * renderer (the default) styles the terminal in two ways the policy blocks: it appends two
+ * `<style>` elements (colours, font, cell size) and sets 24-bit colours with
+ * `setAttribute('style', …)`. The first gets the page's nonce (read from its own script tag:
+ * the nonce is per response, so it cannot be baked in), the second goes through the CSSOM
+ * (`element.style`), which CSP does not restrict. Nothing is loosened: no 'unsafe-inline',
+ * no eval. Each replacement must match exactly, so an xterm upgrade that changes this code
+ * fails the build instead of silently losing the terminal's styles.
+ */
+const XTERM_PATCHES = [
+  { find: 'this._document.createElement("style")', replace: '__nonceStyle(this._document)', times: 2 },
+  {
+    find: '_addStyle(e,t){e.setAttribute("style",`${e.getAttribute("style")||""}${t};`)}',
+    replace: '_addStyle(e,t){e.style.cssText+=`;${t};`}',
+    times: 1,
+  },
+];
+const NONCE_STYLE = `function __nonceStyle(d){var s=d.createElement("style"),n=d.querySelector("script[nonce]");if(n&&n.nonce)s.nonce=n.nonce;return s}\n`;
+
+const xtermUnderCsp: import('esbuild').Plugin = {
+  name: 'xterm-under-csp',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@xterm[\\/]xterm[\\/]lib[\\/]xterm\.js$/ }, async (args) => {
+      let code = await readFile(args.path, 'utf8');
+      for (const { find, replace, times } of XTERM_PATCHES) {
+        const found = code.split(find).length - 1;
+        if (found !== times)
+          throw new Error(`@xterm/xterm: expected ${times} × ${find} to patch for the CSP, found ${found}`);
+        code = code.replaceAll(find, replace);
+      }
+      return { contents: NONCE_STYLE + code, loader: 'js' };
+    });
+  },
+};
 
 /** Deletes earlier builds' hashed files and superseded vendor versions. */
 async function removeStale(manifest: Manifest): Promise<void> {
