@@ -6,13 +6,15 @@ import type { Actor } from '../access/actor.ts';
 import { authorize } from '../access/organization.ts';
 import type { CloudProviderRow, Deps } from '../deps.ts';
 import { NO_SUCH_SERVER } from './find.ts';
-import { serverRows, toServerView, type ServerView } from './view.ts';
+import { compiledOnce, slot } from './compiled.ts';
+import { serverRows, toServerView, type ActionView, type ServerView } from './view.ts';
 
 /**
  * A server's page in as few round trips as it can be: one query finds the server through the
  * actor's organization (another's id, an unknown or malformed one: 404) and brings along what
- * the page shows from our own tables beside it — its cost this month, the backups add-on's
- * price, its provider's row — and the change mark the provider reads are cached under.
+ * the page shows from our own tables beside it — its cost this month, its newest actions, the
+ * backups add-on's price, its provider's row — and the change mark the provider reads are
+ * cached under.
  *
  * The change mark moves with every write the app makes to the server: a new action (power,
  * rename, rDNS, backups, snapshot, restore, rebuild, resize, delete, dunning's), an action
@@ -28,9 +30,24 @@ export interface ServerCosts {
   currency: string;
 }
 
+/** How many of the server's actions the page lists (newest first). */
+export const RECENT_ACTIONS = 20;
+
+/** A server_actions row as json_agg writes it (times as ISO text). */
+interface ActionJson {
+  id: string;
+  type: ActionView['type'];
+  status: ActionView['status'];
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
 export interface ServerPage {
   server: ServerView;
   costs: ServerCosts;
+  /** Its RECENT_ACTIONS newest actions, newest first. */
+  actions: ActionView[];
   /** The backups add-on's monthly price in force now (0 when the plan has none). */
   backupsMonthly: bigint;
   /** What the provider reads need (queries.ts `…Of`, addresses.ts, backups.ts). */
@@ -45,12 +62,11 @@ export interface ServerPage {
   mark: string;
 }
 
-/** The organization's server `id` and what its page shows from our tables (vps_view), in one query. */
-export async function serverPage(deps: Pick<Deps, 'db'>, actor: Actor, id: string): Promise<ServerPage> {
-  const orgId = authorize(actor, 'vps_view');
-  if (typeof id !== 'string' || !isUuid(id)) throw new NotFoundError(NO_SUCH_SERVER);
-  const month = sql<Date>`date_trunc('month', now())`;
-  const row = await serverRows(deps.db)
+const month = sql<Date>`date_trunc('month', now())`;
+
+/** The page's one query (compiled once: its text never changes). */
+const pageRow = compiledOnce((db) =>
+  serverRows(db)
     .innerJoin('cloud_providers as cp', 'cp.id', 's.provider_id')
     .leftJoinLateral(
       (eb) =>
@@ -86,6 +102,11 @@ export async function serverPage(deps: Pick<Deps, 'db'>, actor: Actor, id: strin
           .as('am'),
       (j) => j.onTrue(),
     )
+    .select(
+      sql<ActionJson[] | null>`(select json_agg(r order by r.created_at desc, r.id desc) from (
+      select a.id, a.type, a.status, a.error, a.created_at, a.finished_at from server_actions a
+      where a.server_id = s.id order by a.created_at desc, a.id desc limit ${RECENT_ACTIONS}) r)`.as('recent_actions'),
+    )
     .select([
       's.updated_at',
       'cp.kind as cp_kind',
@@ -98,9 +119,15 @@ export async function serverPage(deps: Pick<Deps, 'db'>, actor: Actor, id: strin
       're.refunded',
       'am.actions_mark',
     ])
-    .where('s.id', '=', id)
-    .where('s.organization_id', '=', orgId)
-    .executeTakeFirst();
+    .where('s.id', '=', slot<string>('id'))
+    .where('s.organization_id', '=', slot<string>('orgId')),
+);
+
+/** The organization's server `id` and what its page shows from our tables (vps_view), in one query. */
+export async function serverPage(deps: Pick<Deps, 'db'>, actor: Actor, id: string): Promise<ServerPage> {
+  const orgId = authorize(actor, 'vps_view');
+  if (typeof id !== 'string' || !isUuid(id)) throw new NotFoundError(NO_SUCH_SERVER);
+  const [row] = await pageRow(deps.db, { id, orgId });
   if (!row) throw new NotFoundError(NO_SUCH_SERVER);
   const server = toServerView(row);
   return {
@@ -111,6 +138,14 @@ export async function serverPage(deps: Pick<Deps, 'db'>, actor: Actor, id: strin
       hourly: server.status !== 'deleted' && server.status !== 'failed' ? server.hourlyPrice : 0n,
       currency: server.currency,
     },
+    actions: (row.recent_actions ?? []).map((a) => ({
+      id: a.id,
+      type: a.type,
+      status: a.status,
+      error: a.error,
+      createdAt: new Date(a.created_at),
+      finishedAt: a.finished_at === null ? null : new Date(a.finished_at),
+    })),
     backupsMonthly: row.backups_monthly ?? 0n,
     instance: {
       id: row.id,

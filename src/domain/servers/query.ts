@@ -10,6 +10,7 @@ import { isUuid } from '../../lib/ids.ts';
 import type { Actor } from '../access/actor.ts';
 import { authorize } from '../access/organization.ts';
 import type { Deps } from '../deps.ts';
+import { compiledOnce, slot } from './compiled.ts';
 import { NO_SUCH_SERVER, serverFor, type ServerRecord } from './find.ts';
 import { serverPage, type ServerCosts } from './page.ts';
 import { cloudFor, providerFailure } from './provider.ts';
@@ -36,6 +37,32 @@ const filterSchema = z.object({
 
 type Reader = Pick<Deps, 'db'>;
 
+/**
+ * The list's query for one combination of filters (`shape`: s status, r region, q search, c
+ * cursor), compiled once (compiled.ts): at most 16 of them.
+ */
+function listQuery(shape: string) {
+  return compiledOnce((db) => {
+    let q = serverRows(db).where('s.organization_id', '=', slot<string>('orgId'));
+    q = shape.includes('s')
+      ? q.where('s.status', '=', slot<ServerStatus>('status'))
+      : q.where('s.status', '!=', 'deleted');
+    if (shape.includes('r')) q = q.where('s.region', '=', slot<string>('region'));
+    if (shape.includes('q')) {
+      const pattern = slot<string>('pattern');
+      q = q.where((eb) =>
+        eb.or([eb('s.label', 'ilike', pattern), eb(sql<string>`array_to_string(s.ipv4, ' ')`, 'like', pattern)]),
+      );
+    }
+    if (shape.includes('c'))
+      q = q.where(
+        sql<boolean>`(s.created_at, s.id) < (select created_at, id from servers where id = ${slot('cursor')} and organization_id = ${slot('orgId')})`,
+      );
+    return q.orderBy('s.created_at', 'desc').orderBy('s.id', 'desc').limit(slot<number>('limit'));
+  });
+}
+const listQueries = new Map<string, ReturnType<typeof listQuery>>();
+
 /** One keyset page of the organization's servers, newest first, and the next page's cursor. */
 export async function listServers(
   deps: Reader,
@@ -50,36 +77,30 @@ export async function listServers(
     throw new ValidationError(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
   const f = parsed.data;
   const cursor = uuidCursor(page);
-  let q = serverRows(deps.db).where('s.organization_id', '=', orgId);
-  q = f.status ? q.where('s.status', '=', f.status as ServerStatus) : q.where('s.status', '!=', 'deleted');
-  if (f.region) q = q.where('s.region', '=', f.region);
-  if (f.q) {
-    const pattern = likePattern(f.q);
-    q = q.where((eb) =>
-      eb.or([eb('s.label', 'ilike', pattern), eb(sql<string>`array_to_string(s.ipv4, ' ')`, 'like', pattern)]),
-    );
-  }
-  if (cursor)
-    q = q.where(
-      sql<boolean>`(s.created_at, s.id) < (select created_at, id from servers where id = ${cursor} and organization_id = ${orgId})`,
-    );
-  const rows = await q
-    .orderBy('s.created_at', 'desc')
-    .orderBy('s.id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const shape = `${f.status ? 's' : ''}${f.region ? 'r' : ''}${f.q ? 'q' : ''}${cursor ? 'c' : ''}`;
+  let query = listQueries.get(shape);
+  if (!query) listQueries.set(shape, (query = listQuery(shape)));
+  const rows = await query(deps.db, {
+    orgId,
+    limit: page.limit + 1,
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.region ? { region: f.region } : {}),
+    ...(f.q ? { pattern: likePattern(f.q) } : {}),
+    ...(cursor ? { cursor } : {}),
+  });
   const { rows: kept, nextCursor } = keysetPage(rows, page.limit, (r) => r.id);
   return { items: kept.map(toServerView), nextCursor };
 }
+
+const oneServer = compiledOnce((db) =>
+  serverRows(db).where('s.id', '=', slot<string>('id')).where('s.organization_id', '=', slot<string>('orgId')),
+);
 
 /** One of the organization's servers (deleted ones read as deleted), in one round trip. */
 export async function getServer(deps: Reader, actor: Actor, id: string): Promise<ServerView> {
   const orgId = authorize(actor, 'vps_view');
   if (typeof id !== 'string' || !isUuid(id)) throw new NotFoundError(NO_SUCH_SERVER);
-  const row = await serverRows(deps.db)
-    .where('s.id', '=', id)
-    .where('s.organization_id', '=', orgId)
-    .executeTakeFirst();
+  const [row] = await oneServer(deps.db, { id, orgId });
   if (!row) throw new NotFoundError(NO_SUCH_SERVER);
   return toServerView(row);
 }
@@ -149,26 +170,10 @@ export async function serverActions(
   opts: { limit?: number } = {},
 ): Promise<ActionView[]> {
   const server = await serverFor(deps.db, actor, id, 'vps_view');
-  return actionsOf(deps, actor, server.id, opts);
-}
-
-/**
- * serverActions without looking the server up first: the organization's actions of server
- * `id` (none for another organization's id), so a page can read them beside the server.
- */
-export async function actionsOf(
-  deps: Reader,
-  actor: Actor,
-  id: string,
-  opts: { limit?: number } = {},
-): Promise<ActionView[]> {
-  const orgId = authorize(actor, 'vps_view');
-  if (!isUuid(id)) return [];
   const rows = await deps.db
     .selectFrom('server_actions')
     .selectAll()
-    .where('server_id', '=', id)
-    .where('organization_id', '=', orgId)
+    .where('server_id', '=', server.id)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(Math.min(Math.max(opts.limit ?? 50, 1), 200))

@@ -4,7 +4,7 @@ import { can } from '../../../../domain/access/actor.ts';
 import { addressesOf } from '../../../../domain/servers/addresses.ts';
 import { backupsOf } from '../../../../domain/servers/backups.ts';
 import { pageReach, serverPage } from '../../../../domain/servers/page.ts';
-import { actionsOf, getServer, statsOf, transferOf } from '../../../../domain/servers/query.ts';
+import { getServer, statsOf, transferOf } from '../../../../domain/servers/query.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { CloudError } from '../../../../providers/cloud.ts';
 import { actorOf } from '../../../actor.ts';
@@ -34,18 +34,14 @@ async function optional<T>(read: () => Promise<T>): Promise<{ value: T | null; u
 
 /**
  * Everything the server page shows (also used to show it again with an action's refusal).
- * Our own tables are read at once (the server with its costs, its actions, firewalls, notes:
- * each through the actor's organization); then the provider, whose answers are kept a few
+ * Our own tables are read at once (the server with its costs and actions, its firewalls, its
+ * notes: each through the actor's organization); then the provider, whose answers are kept a few
  * seconds per instance and read afresh after any change to the server (servers/page.ts).
  */
 export async function loadDetail(deps: AppDeps, c: Context, id: string) {
   const actor = actorOf(c);
-  const [page, actions, extras] = await Promise.all([
-    serverPage(deps, actor, id),
-    actionsOf(deps, actor, id, { limit: 20 }),
-    serverExtras(deps, actor, id),
-  ]);
-  const { server, costs, instance } = page;
+  const [page, extras] = await Promise.all([serverPage(deps, actor, id), serverExtras(deps, actor, id)]);
+  const { server, costs, actions, instance } = page;
   const reach = pageReach(deps, page);
   const live = server.status !== 'deleted' && server.status !== 'failed';
   const [transfer, stats, addresses, backups] = await Promise.all([
