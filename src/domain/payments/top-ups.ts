@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/index.ts';
+import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 import type { PaymentsTable } from '../../db/types.ts';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
@@ -13,7 +14,6 @@ import type { Deps } from '../deps.ts';
 import { isTopUpCleared } from '../fraud/review.ts';
 import { screeningRefusal, screenTopUp } from '../fraud/screen.ts';
 import { getBillingSettings } from '../settings/billing.ts';
-import type { Wallet } from '../wallets/wallet.ts';
 import { CaptureMismatchError, settleCapture, type SettleOutcome } from './settlement.ts';
 
 /**
@@ -33,8 +33,13 @@ export const topUpInput = z.object({
     .refine((v) => parseMoney(v, 2) !== null, 'Enter an amount like 25 or 25.00 (digits, at most 2 decimals).'),
 });
 
-/** Top-up limits from platform settings (staff set them at /admin; defaults 5.00 to 1000.00). */
-export async function topUpLimits(db: DbOrTx): Promise<{ min: bigint; max: bigint }> {
+/**
+ * Top-up limits from platform settings (staff set them at /admin; defaults 5.00 to 1000.00).
+ * With `cache`, kept until platform settings change (the catalogue scope, src/lib/data-cache.ts):
+ * for showing them; a top-up is checked against the stored ones.
+ */
+export async function topUpLimits(db: DbOrTx, opts: { cache?: DataCache } = {}): Promise<{ min: bigint; max: bigint }> {
+  if (opts.cache) return opts.cache.read('top-up-limits', [CATALOGUE], () => topUpLimits(db));
   const s = await getBillingSettings(db);
   return { min: s.topUpMin, max: s.topUpMax };
 }
@@ -318,25 +323,38 @@ export async function cancelTopUp(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor
   return payment;
 }
 
+export interface TopUpInProgress {
+  id: string;
+  status: 'held' | 'pending';
+  amount: bigint;
+  currency: string;
+  created_at: Date;
+  /** Held top-ups: whether screening cleared it to go on to PayPal. */
+  cleared: boolean;
+}
+
 /**
- * Top-ups of the wallet not settled yet: held for review (with whether they are cleared to go
- * on) or pending at PayPal. `cleared` must agree with `isTopUpCleared` in fraud/review.ts.
+ * Top-ups of an organization not settled yet, newest first (at most 20): held for review (with
+ * whether they are cleared to go on) or pending at PayPal. A SQL expression giving them as a JSON
+ * array, for the one statement that reads the billing page (wallets/overview.ts), which checked
+ * `billing_view`; `topUpsInProgressOf` reads it. `cleared` must agree with `isTopUpCleared` in
+ * fraud/review.ts.
  */
-export async function topUpsInProgress(db: DbOrTx, wallet: Wallet) {
-  return db
-    .selectFrom('payments as p')
-    .leftJoin('fraud_checks as f', 'f.id', 'p.fraud_check_id')
-    .select([
-      'p.id',
-      'p.status',
-      'p.amount',
-      'p.currency',
-      'p.created_at',
-      sql<boolean>`coalesce(f.status in ('approve', 'skipped', 'allowed'), true)`.as('cleared'),
-    ])
-    .where('p.organization_id', '=', wallet.organizationId)
-    .where('p.status', 'in', ['held', 'pending'])
-    .orderBy('p.created_at', 'desc')
-    .limit(20)
-    .execute();
+export const topUpsInProgressJson = (organizationId: string) => sql<unknown>`(
+  select coalesce(json_agg(json_build_object('id', p.id, 'status', p.status, 'amount', p.amount::text,
+                                             'currency', p.currency::text, 'created_at', p.created_at,
+                                             'cleared', p.cleared) order by p.created_at desc), '[]')
+    from (select p.id, p.status, p.amount, p.currency, p.created_at,
+                 coalesce(f.status in ('approve', 'skipped', 'allowed'), true) as cleared
+            from payments p
+            left join fraud_checks f on f.id = p.fraud_check_id
+           where p.organization_id = ${organizationId} and p.status in ('held', 'pending')
+           order by p.created_at desc
+           limit 20) p)`;
+
+/** The top-ups of a `topUpsInProgressJson` value. */
+export function topUpsInProgressOf(json: unknown): TopUpInProgress[] {
+  return (json as Array<Omit<TopUpInProgress, 'amount' | 'created_at'> & { amount: string; created_at: string }>).map(
+    (p) => ({ ...p, amount: BigInt(p.amount), created_at: new Date(p.created_at) }),
+  );
 }

@@ -5,7 +5,8 @@ import { walletSummary } from './spend.ts';
 import type { Wallet } from './wallet.ts';
 
 /**
- * An organization's billing at a glance (the portal's /billing cards and GET /api/v1/billing/summary):
+ * An organization's billing at a glance (GET /api/v1/billing/summary; the portal's /billing cards
+ * show the same figures, read with the rest of that page in overview.ts):
  * the balance, what was spent this UTC calendar month (usage net of refunds), the servers it
  * pays for and what they cost a month and an hour, and the runway: how many days the balance
  * lasts at the current burn.

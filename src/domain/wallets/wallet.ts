@@ -27,15 +27,21 @@ export interface Wallet {
 
 /** The actor's organization's wallet, if the actor may see its billing. */
 export async function walletFor(db: DbOrTx, actor: Actor): Promise<Wallet> {
-  if (!actor.organizationId) throw new NotFoundError('You do not belong to an organization yet.');
-  if (!can(actor, 'billing_view'))
-    throw new ForbiddenError("Seeing the organization's billing needs the billing_view permission.");
+  const organizationId = billingOrganizationOf(actor);
   const w = await db
     .selectFrom('wallets')
     .select(['id', 'balance', 'currency'])
-    .where('organization_id', '=', actor.organizationId)
+    .where('organization_id', '=', organizationId)
     .executeTakeFirstOrThrow();
-  return { id: w.id, organizationId: actor.organizationId, balance: w.balance, currency: w.currency };
+  return { id: w.id, organizationId, balance: w.balance, currency: w.currency };
+}
+
+/** The actor's organization, if the actor may see its billing (walletFor's checks, for reads that find the wallet themselves). */
+export function billingOrganizationOf(actor: Actor): string {
+  if (!actor.organizationId) throw new NotFoundError('You do not belong to an organization yet.');
+  if (!can(actor, 'billing_view'))
+    throw new ForbiddenError("Seeing the organization's billing needs the billing_view permission.");
+  return actor.organizationId;
 }
 
 export interface TransactionFilter {

@@ -29,7 +29,16 @@ export interface SpendChart {
 }
 
 const SHORT_DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
-const shortDay = (day: string) => SHORT_DAY.format(new Date(`${day}T00:00:00Z`));
+// "2 Mar" for "2026-03-02": formatting dates showed in profiles, and every view of the chart names the same 30 days.
+const shortDays = new Map<string, string>();
+function shortDay(day: string): string {
+  let text = shortDays.get(day);
+  if (text === undefined) {
+    if (shortDays.size >= 1_000) shortDays.clear();
+    shortDays.set(day, (text = SHORT_DAY.format(new Date(`${day}T00:00:00Z`))));
+  }
+  return text;
+}
 
 /** Bars for one amount per day (oldest first). A day whose refunds outweigh its charges draws no bar. */
 export function spendChart(series: Array<{ day: string; amount: bigint }>, currency: string): SpendChart {

@@ -1,17 +1,7 @@
 import { Hono, type Context } from 'hono';
-import { organizationServerSummary } from '../../../../domain/servers/summary.ts';
-import { billingSummary } from '../../../../domain/wallets/summary.ts';
-import { serversCharged } from '../../../../domain/servers/usage.ts';
-import { dailySpend, walletSummary } from '../../../../domain/wallets/spend.ts';
-import {
-  continueTopUp,
-  startTopUp,
-  topUpLimits,
-  topUpsInProgress,
-  type StartedTopUp,
-} from '../../../../domain/payments/top-ups.ts';
+import { walletOverview } from '../../../../domain/wallets/overview.ts';
+import { continueTopUp, startTopUp, topUpLimits, type StartedTopUp } from '../../../../domain/payments/top-ups.ts';
 import { KIND_LABELS } from '../../../../domain/ledger/kinds.ts';
-import { listWalletLines, walletFor } from '../../../../domain/wallets/wallet.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { formatMoney, parseMoney } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
@@ -40,32 +30,23 @@ export function billingPages(deps: AppDeps, view: Renderer) {
   };
 
   async function overview(c: Context) {
-    const wallet = await walletFor(deps.db, actorOf(c));
-    const now = deps.clock.now();
-    const [summary, series, recent, inProgress, limits, servers, glance] = await Promise.all([
-      walletSummary(deps.db, wallet, now),
-      dailySpend(deps.db, wallet, now, c.var.auth!.user.timezone),
-      listWalletLines(deps.db, wallet, {}, { limit: RECENT }),
-      topUpsInProgress(deps.db, wallet),
-      topUpLimits(deps.db),
-      organizationServerSummary(deps.db, wallet.organizationId),
-      billingSummary(deps.db, wallet, now),
+    const actor = actorOf(c);
+    // One statement for everything of the organization's; the limits are the platform's (kept).
+    const [o, limits] = await Promise.all([
+      walletOverview(deps.db, actor, { now: deps.clock.now(), timeZone: c.get('auth')!.user.timezone, recent: RECENT }),
+      topUpLimits(deps.db, { cache: deps.cache }),
     ]);
-    const charged = await serversCharged(
-      deps.db,
-      wallet.organizationId,
-      recent.lines.filter((l) => l.kind === 'vps_charge').map((l) => l.transactionId),
-    );
+    const wallet = o.wallet;
     return {
       wallet,
-      charged,
-      summary,
-      servers,
-      runway: { days: glance.runwayDays, burn: glance.hourlyBurn },
-      chart: spendChart(series, wallet.currency),
-      recent: recent.lines,
-      more: recent.nextCursor !== null,
-      inProgress,
+      charged: o.charged,
+      summary: o.summary,
+      servers: o.servers,
+      runway: { days: o.servers.runwayDays, burn: o.servers.hourlyBurn },
+      chart: spendChart(o.series, wallet.currency),
+      recent: o.recent,
+      more: o.more,
+      inProgress: o.topUpsInProgress,
       kinds: KIND_LABELS,
       lineMoney,
       presets: PRESETS.map((value) => ({ value, amount: parseMoney(value)! })),

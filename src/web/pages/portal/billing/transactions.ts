@@ -31,7 +31,7 @@ export function transactionPages(deps: AppDeps, view: Renderer) {
     let filter: TransactionFilter | null = null;
     let errors: Record<string, string> = {};
     try {
-      filter = parseTransactionFilter(raw, c.var.auth!.user.timezone);
+      filter = parseTransactionFilter(raw, c.get('auth')!.user.timezone);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       errors = err.fields ?? {};
