@@ -5,8 +5,8 @@ import { cachedReads, type CloudReads } from '../../providers/cloud-reads.ts';
 import type { Actor } from '../access/actor.ts';
 import { authorize } from '../access/organization.ts';
 import type { CloudProviderRow, Deps } from '../deps.ts';
-import { NO_SUCH_SERVER } from './find.ts';
 import { compiledOnce, slot } from './compiled.ts';
+import { NO_SUCH_SERVER } from './find.ts';
 import { serverRows, toServerView, type ActionView, type ServerView } from './view.ts';
 
 /**
@@ -50,7 +50,7 @@ export interface ServerPage {
   actions: ActionView[];
   /** The backups add-on's monthly price in force now (0 when the plan has none). */
   backupsMonthly: bigint;
-  /** What the provider reads need (queries.ts `…Of`, addresses.ts, backups.ts). */
+  /** What the provider reads need (query.ts `…Of`, addresses.ts, backups.ts). */
   instance: {
     id: string;
     provider_instance_id: string | null;
