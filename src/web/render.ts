@@ -10,7 +10,8 @@ import { formatMoney } from '../lib/money.ts';
 import { ROOT_DIR, type Manifest } from './assets.ts';
 import { NAVIGATION, navigationFor } from './navigation.ts';
 
-export type Layout = 'public' | 'portal' | 'admin' | 'bare';
+/** A page's frame (views/layouts/<name>.eta); 'console' is the full-screen console, 'bare' none. */
+export type Layout = 'public' | 'portal' | 'admin' | 'console' | 'bare';
 
 export interface RenderOptions {
   layout?: Layout;

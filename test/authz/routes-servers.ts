@@ -222,6 +222,12 @@ const ENTRIES: Record<string, (key: string) => Requirement> = {
       (c) => actionDone(c, 'rebuild'),
       () => ({ image: 'ubuntu24.04', password_mode: 'generate' }),
     ),
+  'GET /vps/:id/console': (k) => ({
+    auth: 'session',
+    permission: 'vps_manage',
+    record: serverRecord(k, 'running'),
+    done: async (c) => page(`Console · ${await labelOf(c)}`, 'data-console ', '/static/build/js/console.'),
+  }),
   'GET /vps/:id/resize': (k) => ({
     auth: 'session',
     permission: 'vps_manage',

@@ -3,7 +3,7 @@
  * to the server over a WebSocket (./protocol.ts). Bundled with xterm, its fit addon and its
  * CSS into one file by the asset build, and loaded by that page only.
  *
- *   <div data-console data-tickets="/vps/…/console/tickets" data-autoconnect="true">
+ *   <div data-console data-tickets="/vps/…/console/tickets" data-autoconnect="true" data-impersonating="false">
  *     <form data-console-form> <input type="radio" name="mode" value="lish" checked> …
  *       <button type="submit" data-console-connect>Connect</button>
  *       <button type="button" data-console-disconnect disabled>Disconnect</button> </form>
@@ -42,6 +42,8 @@ function start(root: HTMLElement) {
   const statusLine = root.querySelector<HTMLElement>('[data-console-status]')!;
   const container = root.querySelector<HTMLElement>('[data-console-terminal]')!;
   const ticketsUrl = root.dataset.tickets!;
+  // An impersonating admin starts each console with the button: that click is the explicit start the server audits.
+  const impersonating = root.dataset.impersonating === 'true';
   const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
 
   const style = document.createElement('style');
@@ -95,7 +97,7 @@ function start(root: HTMLElement) {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken },
-        body: JSON.stringify({ mode }),
+        body: JSON.stringify(impersonating ? { mode, impersonation: true } : { mode }),
       });
     } catch {
       throw new Error('The panel could not be reached. Check your network, then reconnect.');

@@ -8,6 +8,7 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 import { activityExportPages, activityPages } from './activity.ts';
 import { apiKeyPages } from './api-keys.ts';
 import { billingPages } from './billing/index.ts';
+import { consolePage } from './console-page.ts';
 import { transferPages } from './billing/transfer.ts';
 import { firewallPages } from './firewalls/index.ts';
 import { invoicePages } from './invoices.ts';
@@ -46,6 +47,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/invoices', access: 'signed-in', pages: invoicePages(deps, view) },
     { prefix: '/billing/transfer', access: 'signed-in', pages: transferPages(deps, view) },
     { prefix: '/billing', access: 'signed-in', pages: billingPages(deps, view) },
+    { prefix: '/vps', access: 'signed-in', pages: consolePage(deps, view) },
     { prefix: '/vps', access: 'signed-in', pages: serverPages(deps, view) },
     { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
     { prefix: '/notes', access: 'signed-in', pages: notePages(deps, view) },
