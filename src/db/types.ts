@@ -25,6 +25,12 @@ export interface UsersTable {
   notify_billing: Generated<boolean>;
   notify_maintenance: Generated<boolean>;
   notify_general: Generated<boolean>;
+  /** Bell categories the user chose to see (security is always shown): migration 0024. */
+  inbox_servers: Generated<boolean>;
+  inbox_billing: Generated<boolean>;
+  inbox_team: Generated<boolean>;
+  inbox_maintenance: Generated<boolean>;
+  inbox_general: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -236,6 +242,7 @@ export interface Database {
   console_tickets: ConsoleTicketsTable;
   console_sessions: ConsoleSessionsTable;
   server_host_keys: ServerHostKeysTable;
+  notifications: NotificationsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -985,4 +992,20 @@ export interface ServerHostKeysTable {
   fingerprint: string;
   public_key: Buffer;
   pinned_at: Timestamp;
+}
+
+/** What the bell groups notifications by, and what a person may mute (src/domain/notifications/kinds.ts). */
+export type NotificationCategory = 'servers' | 'billing' | 'team' | 'security' | 'maintenance' | 'general';
+
+/** One person told of one event (migration 0024; src/domain/notifications/emit.ts writes, inbox.ts reads). */
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  organization_id: string | null;
+  category: NotificationCategory;
+  kind: string;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  dedupe_key: string;
+  created_at: Timestamp;
+  read_at: NullableTimestamp;
 }

@@ -92,6 +92,8 @@ describe('GET|PUT /api/v1/me/notification-preferences', () => {
       billing: false,
       maintenance: true,
       general: false,
+      // The bell's categories (issue 14) beside them, untouched by a body without `in_app`.
+      in_app: { servers: true, billing: true, team: true, maintenance: true, general: true },
     });
   });
 

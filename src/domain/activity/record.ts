@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../../db/index.ts';
 import type { Actor } from '../access/actor.ts';
 import type { RequestOrigin } from '../deps.ts';
+import { notifiesFromActivity, notifyFromActivity } from '../notifications/from-activity.ts';
 
 /**
  * Everything the activity log records (a closed set; add here, never free text). Each entry
@@ -129,8 +130,13 @@ export interface ActivitySource {
   impersonatorUserId?: string | null;
 }
 
+/**
+ * Writes one entry. Entries that concern other people (a server created, a sign-in, an
+ * invitation…) also become their notifications, in the same transaction
+ * (notifications/from-activity.ts lists which).
+ */
 export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<void> {
-  await db
+  const row = await db
     .insertInto('activity_log')
     .values({
       action: entry.action,
@@ -144,7 +150,9 @@ export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<
       details: JSON.stringify(entry.details ?? {}),
       ...(entry.occurredAt ? { occurred_at: entry.occurredAt } : {}),
     })
-    .execute();
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (notifiesFromActivity(entry.action)) await notifyFromActivity(db, entry, row.id);
 }
 
 /** Shorthand for an entry made by `actor` in its organization. */

@@ -3,6 +3,7 @@ import type { EmailTemplates } from '../../mail/templates.ts';
 import { formatMoney } from '../../lib/money.ts';
 import type { Deps } from '../deps.ts';
 import { emailBillingContacts, organizationLink } from '../notifications/contacts.ts';
+import { notifyDunning } from '../notifications/emit.ts';
 
 /**
  * Dunning's emails to an organization's billing contacts (owners and members with
@@ -20,7 +21,7 @@ export interface OrgFacts {
   currency: string;
 }
 
-/** Queues `template` to every billing contact; returns how many emails were queued. */
+/** Queues `template` to every billing contact, and tells the bell (notifications/emit.ts); returns how many emails were queued. */
 export async function mailContacts<K extends DunningTemplate>(
   deps: Pick<Deps, 'config' | 'queue'>,
   trx: Tx,
@@ -33,6 +34,8 @@ export async function mailContacts<K extends DunningTemplate>(
     balance: formatMoney(org.balance, org.currency),
     addFundsUrl: organizationLink(deps.config.publicUrl, org.id, '/billing#add-funds-h'),
   };
+  const facts = data as { servers?: number; terminateAt?: string | null };
+  await notifyDunning(trx, org, template, { servers: facts.servers, terminateAt: facts.terminateAt });
   return emailBillingContacts(
     deps,
     trx,

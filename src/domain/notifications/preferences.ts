@@ -4,32 +4,60 @@ import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/validation.ts';
 import type { Deps } from '../deps.ts';
 import { EMAIL_CATEGORIES, type EmailCategory } from './contacts.ts';
+import { NOTIFICATION_CATEGORIES, type NotificationCategory } from './kinds.ts';
 
 /**
- * A user's email preferences (Settings → Notifications, GET|PUT /api/v1/me/notification-preferences):
- * which non-security categories they receive. Security and account mail (sign-ins, password,
- * two-factor, email changes, invitations) has no category and is always sent. Billing mail
- * goes to billing contacts only (contacts.ts), and only to those who keep it on.
+ * A user's notification preferences (Settings → Notifications, GET|PUT
+ * /api/v1/me/notification-preferences), one set for both channels:
+ *
+ * - email: which non-security categories they receive. Security and account mail (sign-ins,
+ *   password, two-factor, email changes, invitations) has no category and is always sent.
+ *   Billing mail goes to billing contacts only (contacts.ts), and only to those who keep it on.
+ * - `inApp`: which categories the bell shows (kinds.ts). Security has no switch here either.
+ *   A muted category's notifications are not written at all (emit.ts), so turning it on again
+ *   shows what happens from then on.
  */
-export type NotificationPreferences = Record<EmailCategory, boolean>;
+export type InboxCategory = Exclude<NotificationCategory, 'security'>;
+export const INBOX_CATEGORIES = NOTIFICATION_CATEGORIES.filter((c): c is InboxCategory => c !== 'security');
 
+export type NotificationPreferences = Record<EmailCategory, boolean> & { inApp: Record<InboxCategory, boolean> };
+
+const yesNo = z.boolean({ error: 'Say true or false.' });
 const preferencesInput = z.object({
-  billing: z.boolean({ error: 'Say true or false.' }),
-  maintenance: z.boolean({ error: 'Say true or false.' }),
-  general: z.boolean({ error: 'Say true or false.' }),
+  billing: yesNo,
+  maintenance: yesNo,
+  general: yesNo,
+  // Optional, and each category in it: a caller that only knows the email switches keeps the bell as it is.
+  inApp: z.object(Object.fromEntries(INBOX_CATEGORIES.map((c) => [c, yesNo.optional()]))).optional(),
 });
+
+const INBOX_COLUMN = {
+  servers: 'inbox_servers',
+  billing: 'inbox_billing',
+  team: 'inbox_team',
+  maintenance: 'inbox_maintenance',
+  general: 'inbox_general',
+} as const satisfies Record<InboxCategory, string>;
 
 export async function getNotificationPreferences(db: DbOrTx, userId: string): Promise<NotificationPreferences> {
   const row = await db
     .selectFrom('users')
-    .select(['notify_billing', 'notify_maintenance', 'notify_general'])
+    .select(['notify_billing', 'notify_maintenance', 'notify_general', ...Object.values(INBOX_COLUMN)])
     .where('id', '=', userId)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('No such user.');
-  return { billing: row.notify_billing, maintenance: row.notify_maintenance, general: row.notify_general };
+  return {
+    billing: row.notify_billing,
+    maintenance: row.notify_maintenance,
+    general: row.notify_general,
+    inApp: Object.fromEntries(INBOX_CATEGORIES.map((c) => [c, row[INBOX_COLUMN[c]]])) as Record<InboxCategory, boolean>,
+  };
 }
 
-/** Saves all three preferences at once (422 naming a field that is not a boolean); returns them. */
+/**
+ * Saves the three email preferences (all required) and any bell categories given (422 naming
+ * a field that is not a boolean); returns them all.
+ */
 export async function setNotificationPreferences(
   deps: Pick<Deps, 'db'>,
   userId: string,
@@ -38,15 +66,24 @@ export async function setNotificationPreferences(
   const parsed = preferencesInput.safeParse(raw);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
   const p = parsed.data;
+  const inbox = Object.fromEntries(
+    INBOX_CATEGORIES.filter((c) => typeof p.inApp?.[c] === 'boolean').map((c) => [INBOX_COLUMN[c], p.inApp![c]]),
+  );
   await deps.db
     .updateTable('users')
-    .set({ notify_billing: p.billing, notify_maintenance: p.maintenance, notify_general: p.general })
+    .set({ notify_billing: p.billing, notify_maintenance: p.maintenance, notify_general: p.general, ...inbox })
     .where('id', '=', userId)
     .execute();
-  return p;
+  return getNotificationPreferences(deps.db, userId);
 }
 
-/** A settings form's checkboxes as preferences: a ticked box is sent, an unticked one is not. */
-export function preferencesFromForm(values: Record<string, string>): NotificationPreferences {
-  return Object.fromEntries(EMAIL_CATEGORIES.map((c) => [c, c in values])) as NotificationPreferences;
+/**
+ * A settings form's checkboxes as preferences: a ticked box is sent, an unticked one is not.
+ * Email boxes are named by category (`billing`), bell boxes `in_app_<category>`; the bell's are
+ * read only when the form has its section (`in_app` is sent), so an older form keeps them.
+ */
+export function preferencesFromForm(values: Record<string, string>) {
+  const email = Object.fromEntries(EMAIL_CATEGORIES.map((c) => [c, c in values])) as Record<EmailCategory, boolean>;
+  if (!('in_app' in values)) return email;
+  return { ...email, inApp: Object.fromEntries(INBOX_CATEGORIES.map((c) => [c, `in_app_${c}` in values])) };
 }

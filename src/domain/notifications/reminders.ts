@@ -5,6 +5,7 @@ import { formatMoney } from '../../lib/money.ts';
 import type { Deps } from '../deps.ts';
 import { billedServerRows, hourlyBurnOf, runwayDays } from '../wallets/summary.ts';
 import { emailBillingContacts, organizationLink } from './contacts.ts';
+import { notifyReminder } from './emit.ts';
 
 /**
  * Low-balance and runway reminders (issue 12 item 8, BILLING.md "Dunning"), sent by the hourly
@@ -26,6 +27,9 @@ import { emailBillingContacts, organizationLink } from './contacts.ts';
  *                also at most once a day (`runway_7` / `runway_3` rows), however often it re-arms.
  *                An organization sent a low-balance email in the same run gets no runway email
  *                (that one says how many hours are left); its thresholds are marked all the same.
+ *
+ * Each reminder also reaches the bell of everyone who may see billing (emit.ts), once a day
+ * per kind like its email.
  *
  * Everything runs in one transaction, selected set-based: one query reads every billed server
  * of every organization at or above zero; each write is one statement over all organizations.
@@ -90,6 +94,13 @@ export async function sendBillingReminders(deps: ReminderDeps): Promise<Reminder
     let emails = 0;
     for (const { s, kind } of [...lowDue, ...runwayDue]) {
       const sent = await mailReminder(deps, trx, s, kind, names.get(s.organizationId) ?? '');
+      await notifyReminder(trx, {
+        organizationId: s.organizationId,
+        kind,
+        day,
+        balance: s.balance,
+        currency: s.currency,
+      });
       await trx
         .updateTable('billing_reminders')
         .set({ emails: sent })

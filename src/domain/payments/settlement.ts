@@ -8,6 +8,7 @@ import { wakeDunning } from '../dunning/lift.ts';
 import { issueReceipt, type ReceiptOptions } from '../invoices/receipts.ts';
 import { post } from '../ledger/post.ts';
 import { mailTopUpReceipt } from '../notifications/billing-mail.ts';
+import { notifyTopUp } from '../notifications/emit.ts';
 import { takeBack } from './paypal-returns.ts';
 import { canMovePayment } from './status.ts';
 
@@ -90,6 +91,7 @@ export async function settleCapture(
           const receipt = await issueReceipt(trx, payment.id, { brandName: deps.config.BRAND_NAME, ...input.receipt });
           const mail = { organizationId: payment.organization_id, amount: payment.amount, invoice: receipt };
           await mailTopUpReceipt(deps, trx, mail);
+          await notifyTopUp(trx, { ...mail, paymentId: payment.id, currency: payment.currency });
           await wakeDunning(deps, trx, payment.organization_id);
           await publish(trx, {
             topic: 'wallet',

@@ -5,6 +5,7 @@ import type { CloudInstance } from '../../providers/cloud.ts';
 import type { Deps } from '../deps.ts';
 import { isTransitional, statusFromProvider } from './status.ts';
 import { publishServerStatus } from './view.ts';
+import { notifyServerRunning } from '../notifications/emit.ts';
 
 /**
  * What the provider says of an instance, written onto its server: the instance id, addresses
@@ -61,6 +62,8 @@ export async function applyInstance(
       .execute();
   }
   if (next !== server.status) await publishServerStatus(trx, updated);
+  // Running for the first time (its setup done): told once per server (notifications/emit.ts).
+  if (next === 'running' && server.status !== 'running') await notifyServerRunning(trx, updated);
   return { status: next, changed: next !== server.status };
 }
 
