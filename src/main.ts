@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { sql } from 'kysely';
 import { registerJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
@@ -15,6 +16,7 @@ import { serveMetrics } from './metrics/server.ts';
 import { COMPILED } from './paths.ts';
 import { createServices, startWeb } from './services.ts';
 import { loadManifest } from './web/assets.ts';
+import { attachConsole } from './web/console/index.ts';
 
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;
@@ -131,6 +133,9 @@ async function main() {
     );
     // Stop accepting first; in-flight requests finish before the pools close.
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // The browser console's WebSocket (src/web/console); its consoles close (and are logged) before the server.
+    const consoles = attachConsole(server as Server, web);
+    stops.push(() => consoles.close());
     log.info({ url: config.publicUrl }, `SkyPanel is listening on ${config.publicUrl}`);
   }
 

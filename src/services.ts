@@ -15,6 +15,7 @@ import {
   fraudScreenerFromConfig,
 } from './providers/fraudlabspro/index.ts';
 import type { LinodeEmulator } from './providers/linode/emulator/index.ts';
+import type { DemoSshServer } from './providers/ssh/emulator/index.ts';
 import { createLinodeProvider } from './providers/linode/index.ts';
 import { createMailTransport } from './mail/delivery.ts';
 import type { MailTransport } from './providers/mail/index.ts';
@@ -70,6 +71,8 @@ export interface Services extends Deps {
     mounted: MountedEmulator[];
     /** The demo Linode emulator this process started on 127.0.0.1, if any. */
     linode: LinodeEmulator | null;
+    /** The demo SSH server (127.0.0.1) the emulated provider's servers are reached at by SSH consoles, if any. */
+    ssh: DemoSshServer | null;
   };
   /** Stops what was started here (and by `startWeb`), newest first. `graceful: false` drops pg-boss's running jobs. */
   stop(opts?: { graceful?: boolean }): Promise<void>;
@@ -144,6 +147,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     // The server provider: no real one can be configured yet (the servers feature brings its
     // settings); in demo mode, a Linode emulator with short transitions, on 127.0.0.1.
     let linode: LinodeEmulator | null = null;
+    let ssh: DemoSshServer | null = null;
     let cloud: CloudProvider | null = over.cloud ?? null;
     if (!('cloud' in over) && config.emulatorsEnabled) {
       // Loaded only here: production (no emulators) never loads the emulator's modules.
@@ -151,6 +155,10 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       linode = await startLinodeEmulator({ demo: true });
       stops.push(() => linode!.close());
       cloud = createLinodeProvider({ baseUrl: linode.url, token: linode.token });
+      // Its servers' SSH consoles reach a demo SSH server with a simulated shell.
+      const { startDemoSshServer } = await import('./providers/ssh/emulator/index.ts');
+      ssh = await startDemoSshServer();
+      stops.push(() => ssh!.close());
     }
 
     const services: Services = {
@@ -169,7 +177,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       cloud,
       clouds: cloudConnector(config, cloud),
       cache: new DataCache(),
-      emulators: { mounted, linode },
+      emulators: { mounted, linode, ssh },
       stop: (o = {}) => stopAll(stops, { graceful: o.graceful ?? true }, log),
     };
     servicesStops.set(services, stops);

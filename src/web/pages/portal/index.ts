@@ -8,6 +8,7 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 import { activityExportPages, activityPages } from './activity.ts';
 import { apiKeyPages } from './api-keys.ts';
 import { billingPages } from './billing/index.ts';
+import { consoleTicketPages } from './console.ts';
 import { consolePage } from './console-page.ts';
 import { transferPages } from './billing/transfer.ts';
 import { firewallPages } from './firewalls/index.ts';
@@ -49,6 +50,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/billing', access: 'signed-in', pages: billingPages(deps, view) },
     { prefix: '/vps', access: 'signed-in', pages: consolePage(deps, view) },
     { prefix: '/vps', access: 'signed-in', pages: serverPages(deps, view) },
+    { prefix: '/vps/:id/console', access: 'signed-in', pages: consoleTicketPages(deps) },
     { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
     { prefix: '/notes', access: 'signed-in', pages: notePages(deps, view) },
     { prefix: '/firewalls', access: 'signed-in', pages: firewallPages(deps, view) },
