@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { can, type Actor } from '../../../domain/access/actor.ts';
+import { consoleAccess } from '../../../domain/console/access.ts';
 import { getServer } from '../../../domain/servers/query.ts';
 import { AppError, ConflictError, ForbiddenError } from '../../../lib/errors.ts';
 import { actorOf } from '../../actor.ts';
@@ -14,23 +14,6 @@ import type { Renderer } from '../../render.ts';
  * suspended, deleted, still being created) gets the reason and a way back instead; another
  * organization's server is 404, like every server page.
  */
-/**
- * Stands in for the console domain's `consoleAccess` (src/domain/console/access.ts, being
- * written beside this) until it is committed: the same answers, vps_manage first (403), then
- * the server through the actor's organization (404), then its state (409).
- */
-async function consoleAccess(deps: AppDeps, actor: Actor, id: string) {
-  if (!can(actor, 'vps_manage')) throw new ForbiddenError();
-  const server = await getServer(deps, actor, id);
-  if (server.status === 'suspended')
-    throw new ConflictError('This server is suspended for non-payment: top up the balance to use it again.');
-  if (server.status === 'deleting' || server.status === 'deleted')
-    throw new ConflictError('This server has been deleted.');
-  if (server.status === 'failed') throw new ConflictError('This server could not be created, so it has no console.');
-  const modes: ('lish' | 'ssh')[] = ['lish', 'ssh'];
-  return { server, modes, impersonating: actor.impersonatorUserId !== null };
-}
-
 export function consolePage(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   app.get('/:id/console', async (c) => {
