@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../src/domain/access/permissions.ts';
 import { createServer } from '../src/domain/servers/create.ts';
 import { followServer } from '../src/domain/servers/follow.ts';
+import { startDemoSshServer, type DemoSshServer } from '../src/providers/ssh/emulator/index.ts';
 import { attachConsole, type ConsoleServer } from '../src/web/console/index.ts';
 import { createTestContext, type TestContext } from '../test/helpers/context.ts';
 import { fundWallet } from '../test/helpers/money.ts';
@@ -16,7 +17,8 @@ import { expectNoProblems, launchBrowser, openPage, screenshot } from './helpers
 /**
  * The browser console (issue 14, items 1 and 5): Carla opens her server's console from its
  * page, the out-of-band console of the Linode emulator (its demo shell) answers `echo hello`,
- * the terminal follows the window, copy and paste work, and she disconnects and reconnects.
+ * the terminal follows the window, copy and paste work, she disconnects and reconnects, and
+ * then signs in over SSH (the demo SSH server) by typing in the terminal.
  * The app is served over HTTP with the console's WebSocket endpoint attached, as src/main.ts does.
  */
 
@@ -24,6 +26,7 @@ let cloud: TestCloud;
 let ctx: TestContext;
 let http: Server;
 let consoles: ConsoleServer;
+let ssh: DemoSshServer;
 let browser: Browser;
 let origin: string;
 
@@ -34,7 +37,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => (http.listening ? resolve() : http.once('listening', resolve)));
   origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   ctx = await createTestContext({ PUBLIC_URL: origin, TRUSTED_PROXY_COUNT: '0' }, { cloud: cloud.provider });
-  consoles = attachConsole(http, ctx.deps);
+  // SSH mode: the emulated provider's servers are reached at a demo SSH server (root / demo).
+  ssh = await startDemoSshServer();
+  consoles = attachConsole(http, ctx.deps, { demoSsh: { host: ssh.host, port: ssh.port } });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -43,6 +48,7 @@ afterAll(async () => {
   (http as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
   await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
   await ctx?.close();
+  await ssh?.close();
   await cloud?.close();
 });
 
@@ -173,6 +179,34 @@ describe('the browser console', () => {
     await expect.poll(() => status(page), { timeout: 10_000 }).toMatch(/ended|closed/i);
     expect(await page.getByRole('button', { name: 'Disconnect' }).isDisabled()).toBe(true);
     await screenshot(page, 'console-ended');
+
+    // SSH: chosen on the page, credentials typed in the terminal (the password is not echoed),
+    // and the terminal's size is the shell's, also after the window changes.
+    await page.getByRole('radio', { name: 'SSH' }).check();
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await expect.poll(() => screenText(page), { timeout: 15_000 }).toMatch(/login as:$/m);
+    expect(controlMessages(sockets[2]!)[0]).toMatchObject({ type: 'auth' });
+    await page.keyboard.type('root');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => screenText(page)).toMatch(/password \(or paste a private key\):$/m);
+    await page.keyboard.type('demo');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => screenText(page), { timeout: 10_000 }).toMatch(/^root@[\w.-]+:~#$/m);
+    // Nothing was echoed after the password prompt.
+    expect(await screenText(page)).toMatch(/'s password \(or paste a private key\):$/m);
+    await page.setViewportSize({ width: 1100, height: 700 });
+    await expect.poll(() => controlMessages(sockets[2]!).filter((m) => m.type === 'resize').length).toBeGreaterThan(0);
+    const sized = controlMessages(sockets[2]!)
+      .filter((m) => m.type === 'resize')
+      .at(-1)!;
+    await page.keyboard.type('stty size');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(async () => (await screenLines(page)).includes(`${sized.rows} ${sized.cols}`), { timeout: 10_000 })
+      .toBe(true);
+    await screenshot(page, 'console-ssh');
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await expect.poll(() => status(page)).toMatch(/^Disconnected/);
 
     // Back to the server page.
     await page.getByRole('link', { name: '← Back to server' }).click();
