@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn } from '../helpers/people.ts';
+import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { customer, serverWorld, settle, type ServerWorld } from './helpers.ts';
 
@@ -130,6 +130,41 @@ describe('the console page', () => {
       expect((await stranger.get(path)).status, path).toBe(404);
       expect(stranger.lastHtml).not.toContain('foreign-console');
     }
+  });
+
+  it('an impersonating admin sees the page but starts the console only with its button, which asks for the ticket explicitly', async () => {
+    const owner = await customer(world, 'Ivy Impersonated');
+    const id = await serverOf(await signedIn(world.ctx, owner.email), 'console-6');
+    const ada = await createPerson(world.ctx, 'Ada Admin', {
+      isAdmin: true,
+      verified: true,
+      email: uniqueEmail('Ada Admin'),
+    });
+    const admin = await signedIn(world.ctx, ada.email);
+    await admin.get(`/admin/users/${owner.id}`);
+    expect((await admin.post(`/admin/users/${owner.id}/impersonation`, { password: PASSWORD })).status).toBe(303);
+
+    expect((await admin.get(`/vps/${id}/console`)).status).toBe(200);
+    expect(admin.lastHtml).toContain('data-autoconnect="false"');
+    expect(admin.lastHtml).toContain('data-impersonating="true"');
+    expect(admin.lastHtml).toContain('Start console as this user');
+    expect(admin.lastHtml).toContain('recorded in the activity log');
+    // What the island sends: the JSON body with the page's CSRF token; `impersonation: true` only from the button.
+    const ticket = (body: Record<string, unknown>) =>
+      world.ctx.app.request(`/vps/${id}/console/tickets`, {
+        method: 'POST',
+        headers: {
+          cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+          'content-type': 'application/json',
+          'x-csrf-token': /<meta name="csrf-token" content="([^"]+)">/.exec(admin.lastHtml)![1]!,
+          'x-forwarded-for': '192.0.2.66',
+        },
+        body: JSON.stringify(body),
+      });
+    expect((await ticket({ mode: 'lish' })).status).toBe(403);
+    const res = await ticket({ mode: 'lish', impersonation: true });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ mode: 'lish', url: '/console/socket' });
   });
 
   it('sends a visitor who is not signed in to sign in first', async () => {
