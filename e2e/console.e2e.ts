@@ -209,7 +209,7 @@ describe('the browser console', () => {
     await expect.poll(() => status(page)).toMatch(/^Disconnected/);
 
     // Back to the server page.
-    await page.getByRole('link', { name: '← Back to server' }).click();
+    await page.getByRole('link', { name: 'Back to server' }).click();
     await page.waitForURL(`${origin}/vps/${id}`);
     expectNoProblems(watch);
     await context.close();

@@ -66,7 +66,7 @@ describe('the console page', () => {
     expect(html).toMatch(/name="mode" value="lish" checked/);
     expect(html).toContain('value="ssh"');
     expect(html).toContain('data-console-terminal');
-    expect(html).toContain(`href="/vps/${id}">← Back to server</a>`);
+    expect(html).toContain(`href="/vps/${id}"><span aria-hidden="true">← </span>Back to server</a>`);
     expect(html).toContain('Ctrl+Shift+C');
     expect(html).toMatch(/<meta name="csrf-token" content="[^"]+">/);
     expect(html).not.toContain('aria-label="Portal"');
