@@ -16,6 +16,7 @@ import { ROOT_DIR } from './web/assets.ts';
 import { compress } from './web/middleware/compress.ts';
 import { staticFiles } from './web/middleware/static-files.ts';
 import { arrearsLoader } from './web/middleware/arrears.ts';
+import { headerStatusLoader } from './web/middleware/header-status.ts';
 import { requestBodyLimit } from './web/middleware/body-limit.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { impersonation } from './web/middleware/impersonation.ts';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps) {
   html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
   html.use(actorLoader({ db }));
   html.use(arrearsLoader({ db, config, clock, cache: deps.cache }));
+  html.use(headerStatusLoader({ db, cache: deps.cache }));
   html.use(rateLimit({ db, config, clock, limiter: deps.rateLimiter, who: (c) => c.get('auth')?.user ?? null }));
   html.use(csrf({ config }));
   // Impersonation: writes are recorded (the account's own credentials: `account-owner` areas).

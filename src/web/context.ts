@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/access/actor.ts';
 import type { ArrearsBanner } from '../domain/dunning/query.ts';
+import type { HeaderStatus } from '../domain/notifications/header.ts';
 import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
@@ -27,6 +28,8 @@ declare module 'hono' {
     actor: Actor | null;
     /** The active organization's arrears, for the portal's banner (middleware/arrears.ts); null when its balance is not below zero. */
     arrears: ArrearsBanner | null;
+    /** The portal header's unread count and balance (middleware/header-status.ts); null when the page did not load them. */
+    headerStatus: HeaderStatus | null;
   }
 }
 

@@ -97,6 +97,8 @@ export function createRenderer(config: Config, assets: Manifest) {
       mailOutbox: config.mailTransport === 'outbox',
       /** The active organization's balance below zero and what happens when (portal layout's banner). */
       arrears: c.get('arrears') ?? null,
+      /** The portal header's unread count and balance (middleware/header-status.ts); null: the bell loads its count itself. */
+      header: c.get('headerStatus') ?? null,
     };
   }
 

@@ -14,7 +14,7 @@ import { CATALOGUE_ROUTES } from './routes-catalogue.ts';
 import { KEYS_NOTES_FIREWALLS_ROUTES } from './routes-keys-notes-firewalls.ts';
 import { SERVER_ROUTES } from './routes-servers.ts';
 import { DUNNING_ROUTES } from './routes-dunning.ts';
-import { NOTIFICATION_ROUTES } from './routes-notifications.ts';
+import { INBOX_ROUTES, NOTIFICATION_ROUTES } from './routes-notifications.ts';
 import { TRANSFER_ROUTES } from './routes-transfer.ts';
 
 /**
@@ -1684,8 +1684,9 @@ export const ROUTES: Record<string, Requirement> = {
   ...SERVER_ROUTES,
   // Dunning (issue 12): routes-dunning.ts.
   ...DUNNING_ROUTES,
-  // Notification preferences (issue 12): routes-notifications.ts.
+  // Notification preferences (issue 12) and the bell (issue 14): routes-notifications.ts.
   ...NOTIFICATION_ROUTES,
+  ...INBOX_ROUTES,
   // Network transfer (issue 12): routes-transfer.ts.
   ...TRANSFER_ROUTES,
 };

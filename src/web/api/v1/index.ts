@@ -21,6 +21,7 @@ import { invoiceRoutes } from './invoices/routes.ts';
 import { apiRateLimit } from './limits.ts';
 import { meRoutes } from './me/routes.ts';
 import { notificationPreferenceRoutes } from './me/notification-preferences.ts';
+import { notificationRoutes } from './notifications/routes.ts';
 import { memberRoutes } from './members/routes.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 import { refundRoutes } from './refunds/routes.ts';
@@ -65,6 +66,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/auth', authRoutes(deps));
   api.route('/', meRoutes(deps));
   api.route('/', notificationPreferenceRoutes(deps));
+  api.route('/', notificationRoutes(deps));
   api.route('/', apiKeyRoutes(deps));
   api.route('/', activityRoutes(deps));
   api.route('/', organizationRoutes(deps));

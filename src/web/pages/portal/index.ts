@@ -13,6 +13,8 @@ import { consolePage } from './console-page.ts';
 import { transferPages } from './billing/transfer.ts';
 import { firewallPages } from './firewalls/index.ts';
 import { invoicePages } from './invoices.ts';
+import { notificationPages } from './notifications.ts';
+import { liveRegionPages } from '../../realtime/regions.ts';
 import { notePages } from './notes.ts';
 import { organizationAreas } from './organizations/index.ts';
 import { organizationServerSummary } from '../../../domain/servers/summary.ts';
@@ -43,6 +45,9 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/settings/sessions', access: 'account-owner', pages: security.sessions },
     { prefix: '/settings/api-keys', access: 'account-owner', pages: apiKeyPages(deps, view) },
     ...organizationAreas(deps, view),
+    // The person's own notifications: an impersonating admin may look, not mark them read.
+    { prefix: '/notifications', access: 'account-owner', pages: notificationPages(deps, view) },
+    { prefix: '/wallet', access: 'signed-in', pages: liveRegionPages(deps, view) },
     { prefix: '/activity', access: 'signed-in', pages: activityPages(deps, view) },
     { prefix: '/activity.csv', access: 'signed-in', pages: activityExportPages(deps) },
     { prefix: '/invoices', access: 'signed-in', pages: invoicePages(deps, view) },
