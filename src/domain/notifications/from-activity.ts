@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DbOrTx } from '../../db/index.ts';
 import type { ActivityAction, ActivityEntry } from '../activity/record.ts';
 import { notify, serverWatchers, type Emission, type Recipients } from './emit.ts';
@@ -5,15 +6,16 @@ import { notify, serverWatchers, type Emission, type Recipients } from './emit.t
 /**
  * The activity log is where domain code already says what happened, once, in the transaction
  * of the change (activity/record.ts); the entries below also tell people, from the same
- * transaction (recordActivity calls `notifyFromActivity`). The entry's id is the event's key,
- * so a notification exists exactly when its entry does. Entries not listed tell nobody.
+ * transaction (recordActivity calls `notifyFromActivity`). The entry's id is the event's key
+ * (unless the event is told once per server or device: then that names it), so a notification
+ * exists only when its entry does. Entries not listed tell nobody.
  *
  *   server.created, power actions    members who see servers, but whoever did it
  *   server.create_failed, deleted    members who see servers (once per server)
  *   member.invited                   the invitee, if they have an account
  *   member.joined                    members who manage members, but the newcomer
- *   sign-in, two-factor, password,   the person whose account it is (always shown)
- *   API key created
+ *   sign-in, two-factor, password,   the person whose account it is (always shown); a sign-in
+ *   API key created                  once per device (address and browser), not every time
  */
 type Rule = (e: ActivityEntry, id: string) => { to: Recipients; emission: Emission } | null;
 
@@ -105,11 +107,25 @@ const RULES: Partial<Record<ActivityAction, Rule>> = {
           },
         }
       : null,
-  'auth.sign_in': own('security.sign_in', (e) => ({
-    ip: e.origin?.ip ?? null,
-    user_agent: e.origin?.userAgent?.slice(0, 200) ?? null,
-    via: str(e.details?.via),
-  })),
+  // Told once per address and browser (its key names them), as a new device is news and the
+  // tenth sign-in from one's own laptop is not; its email is still sent every time.
+  'auth.sign_in': (e) =>
+    e.actorUserId
+      ? {
+          to: { userId: e.actorUserId },
+          emission: {
+            kind: 'security.sign_in',
+            key: `sign_in:${createHash('sha256')
+              .update(`${e.origin?.ip ?? ''}\n${e.origin?.userAgent ?? ''}`)
+              .digest('base64url')}`,
+            data: {
+              ip: e.origin?.ip ?? null,
+              user_agent: e.origin?.userAgent?.slice(0, 200) ?? null,
+              via: str(e.details?.via),
+            },
+          },
+        }
+      : null,
   'auth.two_factor_enabled': own('security.two_factor', () => ({ enabled: true })),
   'auth.two_factor_disabled': own('security.two_factor', () => ({ enabled: false })),
   'admin.two_factor_reset': own('security.two_factor', () => ({ enabled: false, staff: true }), 'target'),
