@@ -141,15 +141,22 @@ export async function requestTicket(
  * and control messages (text frames), and how it closed.
  */
 export class TestTerminal {
-  output = '';
+  private chunks: string[] = [];
+  private joined: string | null = '';
+  /** The last 256 characters received (cheap to look at while megabytes arrive). */
+  tail = '';
   controls: Array<Record<string, unknown>> = [];
   closed: { code: number; reason: string } | null = null;
   private waiters: Array<() => void> = [];
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary) => {
-      if (isBinary) this.output += data.toString('utf8');
-      else this.controls.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
+      if (isBinary) {
+        const text = data.toString('utf8');
+        this.chunks.push(text);
+        this.joined = null;
+        this.tail = (this.tail + text).slice(-256);
+      } else this.controls.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
       this.wake();
     });
     ws.on('close', (code, reason) => {
@@ -157,6 +164,15 @@ export class TestTerminal {
       this.wake();
     });
     ws.on('error', () => this.wake());
+  }
+
+  /** Everything received as terminal output so far. */
+  get output(): string {
+    if (this.joined === null) {
+      this.joined = this.chunks.join('');
+      this.chunks = [this.joined];
+    }
+    return this.joined;
   }
 
   private wake() {

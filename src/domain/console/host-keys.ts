@@ -83,7 +83,12 @@ export async function checkHostKey(
 }
 
 /** The key pinned for a server, for staff pages; null when none is. */
-export async function pinnedHostKey(db: DbOrTx, serverId: string): Promise<(HostKey & { pinnedAt: Date }) | null> {
+export async function pinnedHostKey(
+  db: DbOrTx,
+  actor: Actor,
+  serverId: string,
+): Promise<(HostKey & { pinnedAt: Date }) | null> {
+  requirePlatformAdmin(actor);
   const row = await db
     .selectFrom('server_host_keys')
     .select(['algorithm', 'fingerprint', 'pinned_at'])

@@ -38,6 +38,10 @@ export interface DemoSshServer {
   fingerprint: string;
   /** Sessions with a shell open now. */
   readonly shells: number;
+  /** Shells waiting for their client to read what they wrote (the channel is full). */
+  readonly waiting: number;
+  /** Bytes the shells have written so far (all sessions). */
+  readonly written: number;
   close(): Promise<void>;
 }
 
@@ -57,6 +61,8 @@ export async function startDemoSshServer(opts: DemoSshOptions = {}): Promise<Dem
       }),
     );
   let shells = 0;
+  let waiting = 0;
+  let written = 0;
   const clients = new Set<ssh2.Connection>();
 
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
@@ -83,8 +89,15 @@ export async function startDemoSshServer(opts: DemoSshOptions = {}): Promise<Dem
     client.on('ready', () => {
       client.on('session', (accept) => {
         const session = accept();
-        session.on('pty', (ok) => ok?.());
-        session.on('window-change', (ok) => ok?.());
+        const size = { cols: 80, rows: 24 };
+        session.on('pty', (ok, _no, info) => {
+          Object.assign(size, { cols: info.cols, rows: info.rows });
+          ok?.();
+        });
+        session.on('window-change', (ok, _no, info) => {
+          Object.assign(size, { cols: info.cols, rows: info.rows });
+          ok?.();
+        });
         session.on('env', (ok) => ok?.());
         session.on('exec', (_ok, no) => no?.());
         session.on('shell', (ok) => {
@@ -97,8 +110,24 @@ export async function startDemoSshServer(opts: DemoSshOptions = {}): Promise<Dem
           });
           const input = demoShell(
             {
-              write: (data) => open && stream.write(data),
-              once: (event, fn) => stream.once(event, fn),
+              write: (data) => {
+                if (!open) return false;
+                written += Buffer.byteLength(data);
+                return stream.write(data);
+              },
+              once: (event, fn) => {
+                // The shell waits for the client to read: counted, so tests see backpressure at work.
+                waiting += 1;
+                const go = () => {
+                  stream.off(event, go);
+                  stream.off('close', go);
+                  waiting -= 1;
+                  fn();
+                };
+                stream.on(event, go);
+                stream.on('close', go);
+              },
+              size: () => ({ ...size }),
               exit: () => {
                 stream.exit(0);
                 stream.end();
@@ -126,6 +155,12 @@ export async function startDemoSshServer(opts: DemoSshOptions = {}): Promise<Dem
     fingerprint: `SHA256:${createHash('sha256').update(parsedHost.getPublicSSH()).digest('base64').replace(/=+$/, '')}`,
     get shells() {
       return shells;
+    },
+    get waiting() {
+      return waiting;
+    },
+    get written() {
+      return written;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -11,6 +11,8 @@ export interface ShellChannel {
   exit(): void;
   /** Whether the client is still there (a long output stops when it is gone). */
   readonly open: boolean;
+  /** The terminal's size, as the client last said (pty request, window changes). */
+  size(): { cols: number; rows: number };
 }
 
 const BANNER =
@@ -80,7 +82,7 @@ async function run(channel: ShellChannel, line: string, who: { user: string; hos
       return;
     case 'help':
       return out(
-        'Commands: help, echo, uname [-a], hostname, whoami, id, date, seq N, clear, exit',
+        'Commands: help, echo, uname [-a], hostname, whoami, id, date, stty size, seq N, clear, exit',
         '(This is a demo shell; nothing runs anywhere.)',
       );
     case 'echo':
@@ -95,12 +97,22 @@ async function run(channel: ShellChannel, line: string, who: { user: string; hos
       return out(who.user === 'root' ? 'uid=0(root) gid=0(root) groups=0(root)' : `uid=1000(${who.user})`);
     case 'date':
       return out(new Date().toUTCString());
+    case 'stty': {
+      const { cols, rows } = channel.size();
+      return out(args[0] === 'size' ? `${rows} ${cols}` : `speed 38400 baud; rows ${rows}; columns ${cols};`);
+    }
     case 'clear':
       return void channel.write('\x1b[2J\x1b[H');
     case 'seq': {
-      const n = Math.min(Number.parseInt(args[0] ?? '', 10) || 0, 1_000_000);
+      // Written in chunks of about 8 KiB, as a program's output reaches a real SSH server.
+      const n = Math.min(Number.parseInt(args[0] ?? '', 10) || 0, 10_000_000);
+      let chunk = '';
       for (let i = 1; i <= n && channel.open; i++) {
-        if (!channel.write(`${i}\r\n`)) await new Promise<void>((resolve) => channel.once('drain', resolve));
+        chunk += `${i}\r\n`;
+        if (chunk.length < 8192 && i < n) continue;
+        const more = channel.write(chunk);
+        chunk = '';
+        if (!more) await new Promise<void>((resolve) => channel.once('drain', resolve));
       }
       return;
     }

@@ -11,6 +11,7 @@ import {
   resolveDrift,
 } from '../../../domain/servers/admin.ts';
 import { SERVER_STATUSES } from '../../../domain/servers/status.ts';
+import { pinnedHostKey } from '../../../domain/console/host-keys.ts';
 import { pageNumber } from '../../../db/paging.ts';
 import { formatMoney } from '../../../lib/money.ts';
 import { actorOf } from '../../actor.ts';
@@ -88,7 +89,15 @@ export function adminServerPages(deps: AppDeps, view: Renderer) {
   ) {
     const server = await adminGetServer(deps, actorOf(c), c.req.param('id')!);
     const actions = await adminServerActions(deps, actorOf(c), server.id, { limit: 50 });
-    const data = { server, actions, message: extra.message ?? '', errors: extra.errors ?? {}, fmt: serverFormat };
+    const hostKey = await pinnedHostKey(deps.db, actorOf(c), server.id);
+    const data = {
+      server,
+      actions,
+      hostKey,
+      message: extra.message ?? '',
+      errors: extra.errors ?? {},
+      fmt: serverFormat,
+    };
     return view.page(c, 'admin/servers/show', data, { ...opts, title: server.label, status: extra.status ?? 200 });
   }
 
