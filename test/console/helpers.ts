@@ -6,11 +6,13 @@ import { createServer } from '../../src/domain/servers/create.ts';
 import { followServer } from '../../src/domain/servers/follow.ts';
 import { startDemoSshServer, type DemoSshOptions, type DemoSshServer } from '../../src/providers/ssh/emulator/index.ts';
 import { attachConsole, type ConsoleServer } from '../../src/web/console/index.ts';
+import type { Config } from '../../src/config.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { fundWallet } from '../helpers/money.ts';
 import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
 import { seedServerCatalogue, startTestCloud, usd, type SeededCatalogue, type TestCloud } from '../helpers/servers.ts';
+import { join } from '../organizations/cast.ts';
 import { actorFor } from '../servers/helpers.ts';
 
 /**
@@ -221,11 +223,20 @@ export class TestTerminal {
   }
 }
 
-/** Opens the console socket as the page does (the browser's Origin header), without authenticating yet. */
-export async function openSocket(world: ConsoleWorld, opts: { origin?: string } = {}): Promise<TestTerminal> {
-  const ws = new WebSocket(`${world.origin.replace('http', 'ws')}/console/socket`, {
-    origin: opts.origin ?? world.origin,
-  });
+/**
+ * Opens the console socket as the page does (the browser's Origin header), without
+ * authenticating yet. `url`: another socket URL (a second console server, another path);
+ * `origin: null` sends none.
+ */
+export async function openSocket(
+  world: ConsoleWorld,
+  opts: { origin?: string | null; url?: string } = {},
+): Promise<TestTerminal> {
+  const origin = opts.origin === undefined ? world.origin : opts.origin;
+  const ws = new WebSocket(
+    opts.url ?? `${world.origin.replace('http', 'ws')}/console/socket`,
+    origin === null ? {} : { origin },
+  );
   const terminal = new TestTerminal(ws);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -236,8 +247,8 @@ export async function openSocket(world: ConsoleWorld, opts: { origin?: string } 
 }
 
 /** A console opened with `ticket` (auth as the first message). */
-export async function openConsole(world: ConsoleWorld, ticket: string, size = { cols: 80, rows: 24 }) {
-  const terminal = await openSocket(world);
+export async function openConsole(world: ConsoleWorld, ticket: string, size = { cols: 80, rows: 24 }, url?: string) {
+  const terminal = await openSocket(world, { url });
   terminal.control({ type: 'auth', ticket, ...size });
   return terminal;
 }
@@ -269,4 +280,37 @@ export async function eventually(ok: () => Promise<boolean> | boolean, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Someone else in `orgId` with role `roleName` (setup), signed in, acting there. */
+export async function memberOf(world: ConsoleWorld, orgId: string, name: string, roleName: string) {
+  const person = await createPerson(world.ctx, name, { verified: true, email: uniqueEmail(name) });
+  await join(world.ctx, orgId, person.id, roleName);
+  const browser = await signedIn(world.ctx, person.email);
+  await browser.get('/dashboard');
+  return { person, browser };
+}
+
+/**
+ * The same app served on a second HTTP server with its own console, whose configuration
+ * differs (a short idle timeout, a cap of one per process): its socket URL and its console.
+ */
+export async function secondConsole(world: ConsoleWorld, config: Partial<Config>) {
+  const http = serve({ fetch: world.ctx.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+  await new Promise<void>((resolve) => (http.listening ? resolve() : http.once('listening', () => resolve())));
+  const consoles = attachConsole(
+    http,
+    { ...world.ctx.deps, config: { ...world.ctx.config, ...config } },
+    { demoSsh: world.sshTarget },
+  );
+  const { port } = http.address() as net.AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}/console/socket`,
+    consoles,
+    async close() {
+      await consoles.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
 }
