@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/access/actor.ts';
+import { createFirewall } from '../../src/domain/firewalls/changes.ts';
 import { addNote } from '../../src/domain/notes/notes.ts';
 import { runAction } from '../../src/domain/servers/actions.ts';
 import { takeSnapshot } from '../../src/domain/servers/backups.ts';
@@ -67,11 +68,16 @@ async function queriesDuring(run: () => Promise<unknown>): Promise<string[]> {
 }
 
 describe('the server page', () => {
-  it('shows everything it showed, from one read of the server, in at most 6 database round trips', async () => {
+  it('shows everything it showed, from one read of the server and one of each thing it has', async () => {
     const server = await runningServer(w.olivia, w.acme, { label: 'whole-page', backups: true });
     await takeSnapshot(w.ctx.deps, w.olivia, server.id, { label: 'before-upgrade' });
     w.cloud.emu.settle();
     await addNote(w.ctx.deps, w.olivia, { serverId: server.id, body: 'Runs the shop.' });
+    await createFirewall(w.ctx.deps, w.olivia, {
+      label: 'shop-wall',
+      rules: { inbound_policy: 'DROP', outbound_policy: 'ACCEPT', inbound: [], outbound: [] },
+      server_ids: [server.id],
+    });
     const b = await browserOf(w.olivia);
     expect((await b.get(`/vps/${server.id}`)).status).toBe(200);
 
@@ -88,17 +94,33 @@ describe('the server page', () => {
     expect(html).toContain('before-upgrade');
     expect(html).toContain('add-on ($3.00/month) from the next hour');
     expect(html).toContain('Runs the shop.');
-    expect(html.match(/data-testid="server-action"/g)).toHaveLength(2);
+    expect(html).toContain('>shop-wall</a>');
+    expect(html.match(/data-testid="server-action"/g)).toHaveLength(3);
     expect(html).toMatch(/<td class="py-2">snapshot<\/td>[\s\S]*<td class="py-2">create<\/td>/);
     expect(html).not.toMatch(/linode/i);
 
-    expect(queries.length, queries.join('\n')).toBeLessThanOrEqual(6);
     // The server once (with its plan, price, costs, actions and provider row); never again by a helper.
     expect(queries.filter((q) => /from "servers" as "s"/.test(q))).toHaveLength(1);
-    expect(queries.filter((q) => /server_actions/.test(q))).toHaveLength(1);
     expect(queries.filter((q) => /select \* from "servers"/.test(q))).toHaveLength(0);
+    expect(queries.filter((q) => /server_actions/.test(q))).toHaveLength(1);
     expect(queries.filter((q) => /from "cloud_providers" where/.test(q))).toHaveLength(0);
     expect(queries.filter((q) => /server_charge_refunds/.test(q))).toHaveLength(1);
+    // Then the firewalls (with the servers they guard) and the notes, as their own functions read them.
+    expect(queries.length, queries.join('\n')).toBeLessThanOrEqual(7);
+  });
+
+  it('takes two database round trips for a server with no firewall and no note, and says it has none', async () => {
+    const server = await runningServer(w.olivia, w.acme, { label: 'plain-page' });
+    const b = await browserOf(w.olivia);
+    await b.get(`/vps/${server.id}`);
+    const queries = await queriesDuring(async () => {
+      expect((await b.get(`/vps/${server.id}`)).status).toBe(200);
+    });
+    expect(queries.length, queries.join('\n')).toBeLessThanOrEqual(2);
+    expect(b.lastHtml).toContain('plain-page');
+    expect(b.lastHtml).toContain('No firewall protects this server.');
+    expect(b.lastHtml).toContain('name="server_id" value="' + server.id + '"');
+    expect(b.lastHtml).not.toMatch(/id="note-/);
   });
 
   it('reads the cost this month, the price in force and the newest actions as the server’s own functions do', async () => {

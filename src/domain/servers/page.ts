@@ -13,8 +13,8 @@ import { serverRows, toServerView, type ActionView, type ServerView } from './vi
  * A server's page in as few round trips as it can be: one query finds the server through the
  * actor's organization (another's id, an unknown or malformed one: 404) and brings along what
  * the page shows from our own tables beside it — its cost this month, its newest actions, the
- * backups add-on's price, its provider's row — and the change mark the provider reads are
- * cached under.
+ * backups add-on's price, whether it has firewalls or notes at all, its provider's row — and
+ * the change mark the provider reads are cached under.
  *
  * The change mark moves with every write the app makes to the server: a new action (power,
  * rename, rDNS, backups, snapshot, restore, rebuild, resize, delete, dunning's), an action
@@ -50,6 +50,8 @@ export interface ServerPage {
   actions: ActionView[];
   /** The backups add-on's monthly price in force now (0 when the plan has none). */
   backupsMonthly: bigint;
+  /** False when no firewall guards the server / no note is about it; true when some may. */
+  mayHave: { firewalls: boolean; notes: boolean };
   /** What the provider reads need (query.ts `…Of`, addresses.ts, backups.ts). */
   instance: {
     id: string;
@@ -108,6 +110,12 @@ const pageRow = compiledOnce((db) =>
       where a.server_id = s.id order by a.created_at desc, a.id desc limit ${RECENT_ACTIONS}) r)`.as('recent_actions'),
     )
     .select([
+      // Whether anything could be there: never false when it is (firewalls/firewalls.ts and
+      // notes/notes.ts read what is), so a page skips two reads for a server with neither.
+      sql<boolean>`exists (select 1 from firewall_servers fs where fs.server_id = s.id)`.as('may_have_firewalls'),
+      sql<boolean>`exists (select 1 from notes n where n.organization_id = s.organization_id and n.server_id = s.id)`.as(
+        'may_have_notes',
+      ),
       's.updated_at',
       'cp.kind as cp_kind',
       'cp.emulated as cp_emulated',
@@ -147,6 +155,7 @@ export async function serverPage(deps: Pick<Deps, 'db'>, actor: Actor, id: strin
       finishedAt: a.finished_at === null ? null : new Date(a.finished_at),
     })),
     backupsMonthly: row.backups_monthly ?? 0n,
+    mayHave: { firewalls: row.may_have_firewalls, notes: row.may_have_notes },
     instance: {
       id: row.id,
       provider_instance_id: row.provider_instance_id,

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { can } from '../../../../domain/access/actor.ts';
+import { serverSettings } from '../../../../domain/catalogue/offer.ts';
 import { addressesOf } from '../../../../domain/servers/addresses.ts';
 import { backupsOf } from '../../../../domain/servers/backups.ts';
 import { pageReach, serverPage } from '../../../../domain/servers/page.ts';
@@ -34,17 +35,18 @@ async function optional<T>(read: () => Promise<T>): Promise<{ value: T | null; u
 
 /**
  * Everything the server page shows (also used to show it again with an action's refusal).
- * Our own tables are read at once (the server with its costs and actions, its firewalls, its
- * notes: each through the actor's organization); then the provider, whose answers are kept a few
- * seconds per instance and read afresh after any change to the server (servers/page.ts).
+ * The server is read once, with its costs and actions (servers/page.ts); then, together, its
+ * firewalls and notes when it has some, and the provider, whose answers are kept a few seconds
+ * per instance and read afresh after any change to the server.
  */
 export async function loadDetail(deps: AppDeps, c: Context, id: string) {
   const actor = actorOf(c);
-  const [page, extras] = await Promise.all([serverPage(deps, actor, id), serverExtras(deps, actor, id)]);
+  const [page, settings] = await Promise.all([serverPage(deps, actor, id), serverSettings(deps.db)]);
   const { server, costs, actions, instance } = page;
   const reach = pageReach(deps, page);
   const live = server.status !== 'deleted' && server.status !== 'failed';
-  const [transfer, stats, addresses, backups] = await Promise.all([
+  const [extras, transfer, stats, addresses, backups] = await Promise.all([
+    serverExtras(deps, actor, page),
     live ? optional(() => transferOf(deps, instance, reach)) : none,
     live ? optional(() => statsOf(deps, instance, reach)) : none,
     live ? optional(() => addressesOf(deps, instance, reach)) : none,
@@ -61,6 +63,7 @@ export async function loadDetail(deps: AppDeps, c: Context, id: string) {
     addresses,
     backups,
     backupsPrice: page.backupsMonthly,
+    rdnsBaseDomain: settings.rdnsBaseDomain,
     ...extras,
     mayManage: can(actor, 'vps_manage') && live,
     mayDelete: can(actor, 'vps_delete') && server.status !== 'deleted',
