@@ -261,9 +261,6 @@ export class LiveConsole {
 }
 
 function idleSentence(minutes: number): string {
-  const span =
-    minutes >= 1
-      ? `${Math.round(minutes)} minute${Math.round(minutes) === 1 ? '' : 's'}`
-      : `${Math.round(minutes * 60)} seconds`;
-  return `The console closed after ${span} without typing.`;
+  const [n, unit] = minutes >= 1 ? [Math.round(minutes), 'minute'] : [Math.max(1, Math.round(minutes * 60)), 'second'];
+  return `The console closed after ${n} ${unit}${n === 1 ? '' : 's'} without typing.`;
 }
