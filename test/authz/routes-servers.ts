@@ -70,7 +70,8 @@ async function server(c: Call, orgId: string, state: State): Promise<string> {
 }
 
 const sharedServers = new Map<string, Promise<string>>();
-const shared = (c: Call, orgId: string, state: State) => {
+/** A server of `orgId` in `state`, made once and shared by the calls that do not change it (routes-console.ts too). */
+export const shared = (c: Call, orgId: string, state: State) => {
   const key = `${orgId}:${state}`;
   return sharedServers.get(key) ?? sharedServers.set(key, server(c, orgId, state)).get(key)!;
 };

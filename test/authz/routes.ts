@@ -13,6 +13,7 @@ import { activeOrganizationOf, totpNow, type Fixtures, type Person } from './fix
 import { CATALOGUE_ROUTES } from './routes-catalogue.ts';
 import { KEYS_NOTES_FIREWALLS_ROUTES } from './routes-keys-notes-firewalls.ts';
 import { SERVER_ROUTES } from './routes-servers.ts';
+import { CONSOLE_ROUTES } from './routes-console.ts';
 import { DUNNING_ROUTES } from './routes-dunning.ts';
 import { INBOX_ROUTES, NOTIFICATION_ROUTES } from './routes-notifications.ts';
 import { TRANSFER_ROUTES } from './routes-transfer.ts';
@@ -1689,4 +1690,6 @@ export const ROUTES: Record<string, Requirement> = {
   ...INBOX_ROUTES,
   // Network transfer (issue 12): routes-transfer.ts.
   ...TRANSFER_ROUTES,
+  // The browser console's tickets and the host-key reset (issue 14): routes-console.ts.
+  ...CONSOLE_ROUTES,
 };
