@@ -112,4 +112,20 @@ describe("the bell's stream", () => {
     await nadiaStream.close();
     await omarStream.close();
   });
+
+  it('is written straight to the Node response: event-stream headers, and a closed connection unsubscribes', async () => {
+    const pia = await createPerson(ctx, 'Pia Closes', { email: uniqueEmail('pia'), verified: true });
+    const cookie = cookieOf(await signedIn(ctx, pia.email, PASSWORD, '192.0.2.43'));
+    const before = ctx.hub.subscriberCount;
+    const res = await fetch(`${base}/events`, { headers: { cookie } });
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('event: ready\ndata: {}\n\n');
+    expect(ctx.hub.subscriberCount).toBe(before + 1);
+    await reader.cancel();
+    const end = Date.now() + 3000;
+    while (ctx.hub.subscriberCount !== before && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(ctx.hub.subscriberCount).toBe(before);
+  });
 });

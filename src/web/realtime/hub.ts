@@ -8,7 +8,13 @@ export interface Subscriber {
   userId: string;
   organizationIds: string[];
   isAdmin: boolean;
-  send(event: RealtimeEvent): void;
+  /** Called for each event its audience allows; `frame` is the event as one SSE frame, made once for every subscriber. */
+  send(event: RealtimeEvent, frame: string): void;
+}
+
+/** An event as a server-sent event frame: its topic is the event's name, its data the JSON payload (one line). */
+export function sseFrame(event: RealtimeEvent): string {
+  return `event: ${event.topic.replace(/[\r\n]/g, '')}\ndata: ${JSON.stringify(event.data ?? {})}\n\n`;
 }
 
 /** What `watch` calls: each notification's payload, and whether the LISTEN connection is up. */
@@ -117,12 +123,19 @@ export class RealtimeHub {
       return;
     }
     const a = event.audience;
+    const frame = sseFrame(event);
     for (const sub of this.subscribers) {
       const match =
         ('userId' in a && a.userId === sub.userId) ||
         ('organizationId' in a && sub.organizationIds.includes(a.organizationId)) ||
         ('admins' in a && sub.isAdmin);
-      if (match) sub.send(event);
+      if (!match) continue;
+      try {
+        sub.send(event, frame);
+      } catch (err) {
+        // One broken stream must not keep the event from the others.
+        this.log.warn({ err: (err as Error).message }, 'realtime subscriber failed');
+      }
     }
   }
 
