@@ -159,3 +159,11 @@ describe('the dependency direction', () => {
     expect(callers.flatMap(queries)).toEqual([]);
   });
 });
+
+describe('per-request cost', () => {
+  it('reads request variables with c.get(), never c.var (Hono copies every variable into a new object on each c.var read)', () => {
+    const found = sources('src').flatMap((s) => [...s.code.matchAll(/\b(c|ctx)\.var\b/g)].map(() => s.file));
+    // The PayPal emulator's one read is not on any page's path.
+    expect(found.filter((f) => !f.includes('/emulator/'))).toEqual([]);
+  });
+});

@@ -32,7 +32,7 @@ export function serverDeletePages(deps: AppDeps, view: Renderer) {
     const data = {
       server,
       costs,
-      twoFactor: c.var.auth!.user.twoFactorEnabled,
+      twoFactor: c.get('auth')!.user.twoFactorEnabled,
       errors: extra.errors ?? {},
       message: extra.message ?? '',
       fmt: serverFormat,

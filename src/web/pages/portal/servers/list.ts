@@ -33,7 +33,10 @@ export function serverListPages(deps: AppDeps, view: Renderer) {
     }
     const here = new URLSearchParams(query);
     if (cursor) here.set('cursor', cursor);
-    const [regions, emulated] = await Promise.all([offeredRegions(deps.db), hasEmulatedProvider(deps.db)]);
+    const [regions, emulated] = await Promise.all([
+      offeredRegions(deps.db, { cache: deps.cache }),
+      hasEmulatedProvider(deps.db, { cache: deps.cache }),
+    ]);
     const data = {
       servers: page.items,
       nextCursor: page.nextCursor,
