@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notify } from '../../src/domain/notifications/emit.ts';
-import { listNotifications, markAllRead, markRead, unreadCount } from '../../src/domain/notifications/inbox.ts';
+import {
+  listNotifications,
+  markAllRead,
+  markRead,
+  purgeNotifications,
+  unreadCount,
+} from '../../src/domain/notifications/inbox.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { keyFor, joinAs } from '../api-keys/helpers.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -109,6 +115,28 @@ describe('the inbox', () => {
       .execute();
     expect(await unreadCount(ctx.db, max.id)).toBe(0);
     expect((await listNotifications(ctx.db, max.id, {}, { limit: 10 })).rows).toEqual([]);
+  });
+
+  it('keeps notifications a year: the purge job deletes older ones, read or not', async () => {
+    const old = await person('Olaf Old');
+    const now = new Date();
+    const day = 86_400_000;
+    const made = (key: string, daysAgo: number) => ({
+      user_id: old.id,
+      organization_id: null,
+      category: 'security' as const,
+      kind: 'security.password',
+      data: '{}',
+      dedupe_key: key,
+      created_at: new Date(now.getTime() - daysAgo * day),
+    });
+    await ctx.db
+      .insertInto('notifications')
+      .values([made('old', 366), made('kept', 364)])
+      .execute();
+    expect(await purgeNotifications(ctx.db, now)).toBe(1);
+    const left = await ctx.db.selectFrom('notifications').select('dedupe_key').where('user_id', '=', old.id).execute();
+    expect(left.map((r) => r.dedupe_key)).toEqual(['kept']);
   });
 
   it('caps the count at 100 (the bell says 99+)', async () => {

@@ -156,3 +156,19 @@ export async function markAllRead(deps: Pick<Deps, 'db'>, userId: string): Promi
   if (n > 0) await publish(deps.db, { topic: READ_TOPIC, audience: { userId }, data: { all: true } });
   return n;
 }
+
+/** How long notifications are kept, read or not (the purge job deletes older ones). */
+export const KEEP_DAYS = 365;
+
+/**
+ * Deletes notifications older than KEEP_DAYS (maintenance.purge-expired); returns how many.
+ * Their keys go with them: an event of the same name a year later (a sign-in from a device
+ * last told of a year ago) is told again.
+ */
+export async function purgeNotifications(db: DbOrTx, now: Date): Promise<number> {
+  const res = await db
+    .deleteFrom('notifications')
+    .where('created_at', '<', new Date(now.getTime() - KEEP_DAYS * 86_400_000))
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
