@@ -15,13 +15,14 @@ import type { CloudProvider } from './cloud.ts';
  * nothing here needs to hear about writes.
  *
  * Entries are per client object (a new token or base URL is a new client, hence a new memory)
- * and per instance; at most `max` entries (oldest dropped first). Concurrent identical reads
- * share one call; a failed call is forgotten as soon as it fails.
+ * and per instance; expired ones are dropped as new ones come, and there are never more than
+ * `max` (a day's graphs are some tens of kilobytes: 1,000 entries stay within tens of MB).
+ * Concurrent identical reads share one call; a failed call is forgotten as soon as it fails.
  */
 
 /** How long an answer is reused (see above), and how many answers are kept at most. */
 export const CLOUD_READ_TTL_MS = 15_000;
-export const CLOUD_READ_MAX_ENTRIES = 4_000;
+export const CLOUD_READ_MAX_ENTRIES = 1_000;
 
 interface Entry {
   mark: string;
@@ -53,9 +54,10 @@ export class ReadCache {
     const entry: Entry = { mark, expiresAt: now + this.ttlMs, promise: load() };
     this.entries.delete(key);
     this.entries.set(key, entry);
-    // Map order is insertion order: the first keys are the oldest.
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.max) break;
+    // Map order is insertion order, so the first entries are the oldest, and the expired ones
+    // are all at the front: drop those, and the oldest beyond `max`.
+    for (const [oldest, e] of this.entries) {
+      if (this.entries.size <= this.max && e.expiresAt > now) break;
       this.entries.delete(oldest);
     }
     entry.promise.catch(() => {

@@ -55,6 +55,17 @@ describe('the provider read cache', () => {
     expect(c.calls).toEqual(['7:stats', '7:stats']);
   });
 
+  it('drops expired answers as new ones come, so memory holds only the last moments’ reads', async () => {
+    const c = cacheAt();
+    for (const id of [1, 2, 3]) await c.read(`${id}:stats`);
+    c.advance(CLOUD_READ_TTL_MS / 2);
+    await c.read('4:stats');
+    expect(c.cache.size).toBe(4);
+    c.advance(CLOUD_READ_TTL_MS / 2);
+    await c.read('5:stats');
+    expect(c.cache.size).toBe(2);
+  });
+
   it('holds at most `max` answers, dropping the oldest', async () => {
     const c = cacheAt({ max: 3 });
     for (const id of [1, 2, 3, 4, 5]) await c.read(`${id}:stats`);
