@@ -234,10 +234,15 @@ describe('GET /metrics', () => {
     const browser = await signedIn(ctx, person.email);
     const reads = async () => {
       const { families } = await scrape();
+      const read = (name: string, labels?: Record<string, string>) => {
+        const v = value(families, name, labels);
+        expect(v, name).toBeTypeOf('number');
+        return v as number;
+      };
       return {
-        hit: value(families, 'skypanel_data_cache_reads_total', { result: 'hit' }),
-        miss: value(families, 'skypanel_data_cache_reads_total', { result: 'miss' }),
-        entries: value(families, 'skypanel_data_cache_entries'),
+        hit: read('skypanel_data_cache_reads_total', { result: 'hit' }),
+        miss: read('skypanel_data_cache_reads_total', { result: 'miss' }),
+        entries: read('skypanel_data_cache_entries'),
       };
     };
     expect((await browser.get('/dashboard')).status).toBe(200);
