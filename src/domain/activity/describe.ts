@@ -96,7 +96,7 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.dunning_exemption_removed': "Removed an organization's exemption from suspension and deletion",
   'admin.dunning_deadline_extended': "Extended an organization's deadline for non-payment",
   'server.console_opened': 'Opened a console on a server',
-  'server.console_closed': 'Closed a console on a server',
+  'server.console_closed': 'A console on a server ended',
   'admin.console_host_key_reset': "Reset a server's pinned SSH host key",
 };
 

@@ -7,7 +7,8 @@ import { DATA_CHANNEL } from '../../lib/data-cache.ts';
 import { consoleSessions } from '../../metrics/registry.ts';
 import type { AppDeps } from '../context.ts';
 import { clientIpOf, CLOSE, closeWith } from './protocol.ts';
-import { LiveConsole, type ConsoleDeps } from './session.ts';
+import type { ConsoleDeps } from './bridge.ts';
+import { LiveConsole } from './session.ts';
 
 /**
  * The browser console's WebSocket endpoint, `/console/socket`, on the HTTP server's `upgrade`

@@ -3,7 +3,7 @@ import type { ConsoleGrant } from '../../domain/console/access.ts';
 import { outOfBandSession } from '../../domain/console/targets.ts';
 import { CloudError } from '../../providers/cloud.ts';
 import { CLOSE } from './protocol.ts';
-import { HIGH_WATER, LOW_WATER, type Bridge, type BridgeHost, type ConsoleDeps } from './session.ts';
+import { HIGH_WATER, LOW_WATER, type Bridge, type BridgeHost, type ConsoleDeps } from './bridge.ts';
 
 /**
  * The out-of-band console: the browser's socket bridged to the provider's console socket

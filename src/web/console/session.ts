@@ -6,7 +6,7 @@ import { redeemConsoleTicket } from '../../domain/console/tickets.ts';
 import type { RequestOrigin } from '../../domain/deps.ts';
 import type { Logger } from '../../lib/log.ts';
 import { consoleSessions } from '../../metrics/registry.ts';
-import type { AppDeps } from '../context.ts';
+import { HIGH_WATER, LOW_WATER, type Bridge, type BridgeHost, type ConsoleDeps } from './bridge.ts';
 import { lishBridge } from './lish.ts';
 import { AUTH_TIMEOUT_MS, clampSize, CLOSE, closeWith, parseControl, sendStatus, type CloseCode } from './protocol.ts';
 import { sshBridge } from './ssh.ts';
@@ -26,36 +26,6 @@ import { sshBridge } from './ssh.ts';
  * browser's socket is paused until it drains. Idle: no typing (or resizing) for
  * CONSOLE_IDLE_MINUTES closes it (4008).
  */
-
-export type ConsoleDeps = Pick<AppDeps, 'db' | 'config' | 'clock' | 'log' | 'clouds'> & {
-  /** Where SSH for the emulated provider's servers goes (the demo SSH server), if anywhere. */
-  demoSsh: { host: string; port: number } | null;
-};
-
-export const HIGH_WATER = 1024 * 1024;
-export const LOW_WATER = 256 * 1024;
-
-/** What a bridge may do with its console. */
-export interface BridgeHost {
-  /** The browser's terminal size now. */
-  size(): { cols: number; rows: number };
-  readonly log: Logger;
-  /** Terminal output to the browser; false when the browser is behind: stop reading until `onOutputDrain`. */
-  output(data: Buffer | string): boolean;
-  onOutputDrain(fn: () => void): void;
-  /** The upstream takes input again (after `input` returned false). */
-  inputDrained(): void;
-  status(state: 'connecting' | 'connected', message: string): void;
-  end(code: CloseCode, errorCode: string | null, message: string): void;
-}
-
-/** One way through to the server: the provider's console or SSH. */
-export interface Bridge {
-  /** Terminal input from the browser; false when the upstream is full (the browser waits for `inputDrained`). */
-  input(data: Buffer): boolean;
-  resize(cols: number, rows: number): void;
-  close(): void;
-}
 
 type State = 'authenticating' | 'opening' | 'open' | 'closed';
 

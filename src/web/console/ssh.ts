@@ -3,7 +3,7 @@ import { checkHostKey, type HostKeyCheck } from '../../domain/console/host-keys.
 import { sshEndpoint, type SshEndpoint } from '../../domain/console/targets.ts';
 import { openSshShell, privateKeyProblem, SshError, type SshShell } from '../../providers/ssh/client.ts';
 import { CLOSE } from './protocol.ts';
-import type { Bridge, BridgeHost, ConsoleDeps } from './session.ts';
+import type { Bridge, BridgeHost, ConsoleDeps } from './bridge.ts';
 
 /**
  * SSH mode: this process asks for the username, then the password (not echoed) or a pasted
