@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STALE_MS } from '../../src/domain/console/sessions.ts';
+import { STALE_MS, sweepLostConsoles, touchConsoleSessions } from '../../src/domain/console/sessions.ts';
 import { processRegistry } from '../../src/metrics/registry.ts';
 import {
   consoleFor,
@@ -119,6 +119,25 @@ describe('limits', () => {
     expect(ended[0]!.details).toMatchObject({ bytes_sent: 12, bytes_received: 3400, mode: 'lish' });
     expect(ended[0]!.details.reason).toMatch(/process holding the console stopped/);
     terminal.ws.close();
+  });
+
+  it('keeps a console counted while its process says it is there, with its bytes so far (the heartbeat)', async () => {
+    const { person, serverId, browser } = await customerWithServer(world, 'Hal Heartbeat');
+    const terminal = await ready(await consoleFor(world, browser, serverId));
+    const [row] = await openRows(person.id);
+    world.ctx.clock.advance(STALE_MS - 1_000);
+    await touchConsoleSessions(world.ctx.deps, [{ id: row!.id, bytesIn: 5, bytesOut: 700 }]);
+    world.ctx.clock.advance(2_000);
+    // Not stale: still counted by a console opened now, and not swept.
+    await sweepLostConsoles(world.ctx.deps);
+    const kept = await world.ctx.db
+      .selectFrom('console_sessions')
+      .selectAll()
+      .where('id', '=', row!.id)
+      .executeTakeFirstOrThrow();
+    expect(kept).toMatchObject({ bytes_in: 5n, bytes_out: 700n });
+    terminal.ws.close();
+    await terminal.waitClose();
   });
 
   it('caps the consoles of one process (CONSOLE_MAX_PER_PROCESS), with 4009', async () => {
