@@ -105,18 +105,18 @@ describe('the server page', () => {
     expect(queries.filter((q) => /server_actions/.test(q))).toHaveLength(1);
     expect(queries.filter((q) => /from "cloud_providers" where/.test(q))).toHaveLength(0);
     expect(queries.filter((q) => /server_charge_refunds/.test(q))).toHaveLength(1);
-    // Then the firewalls (with the servers they guard) and the notes, as their own functions read them.
-    expect(queries.length, queries.join('\n')).toBeLessThanOrEqual(7);
+    // Then the firewalls guarding it, the servers each guards, and its notes (platform settings are cached).
+    expect(queries.length, queries.join('\n')).toBeLessThanOrEqual(4);
   });
 
-  it('takes two database round trips for a server with no firewall and no note, and says it has none', async () => {
+  it('takes one database round trip for a server with no firewall and no note, and says it has none', async () => {
     const server = await runningServer(w.olivia, w.acme, { label: 'plain-page' });
     const b = await browserOf(w.olivia);
     await b.get(`/vps/${server.id}`);
     const queries = await queriesDuring(async () => {
       expect((await b.get(`/vps/${server.id}`)).status).toBe(200);
     });
-    expect(queries.length, queries.join('\n')).toBeLessThanOrEqual(2);
+    expect(queries.length, queries.join('\n')).toBe(1);
     expect(b.lastHtml).toContain('plain-page');
     expect(b.lastHtml).toContain('No firewall protects this server.');
     expect(b.lastHtml).toContain('name="server_id" value="' + server.id + '"');

@@ -124,6 +124,22 @@ export async function listFirewalls(
   return present(db, rows);
 }
 
+/**
+ * The firewalls of organization `orgId` guarding server `serverId`, without looking the server
+ * up (the caller finds it through the same organization, possibly at the same time: a server
+ * of another organization is guarded by none of this organization's firewalls, so it reads as
+ * none). The server page's read (web/pages/portal/servers/extras.ts).
+ */
+export async function firewallsGuarding(db: DbOrTx, orgId: string, serverId: string): Promise<Firewall[]> {
+  if (!isUuid(serverId)) return [];
+  const rows = await selectFirewalls(db, orgId)
+    .where('id', 'in', db.selectFrom('firewall_servers').select('firewall_id').where('server_id', '=', serverId))
+    .orderBy(sql`lower(label)`)
+    .orderBy('id')
+    .execute();
+  return present(db, rows);
+}
+
 /** One firewall of the organization, with the servers it guards (needs `vps_view`). */
 export async function getFirewall(db: DbOrTx, actor: Actor, id: string): Promise<Firewall> {
   return firewallOf(db, authorize(actor, 'vps_view'), id);

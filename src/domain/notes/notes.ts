@@ -87,6 +87,20 @@ export async function listNotes(db: DbOrTx, actor: Actor, opts: { serverId?: str
   return q.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').execute();
 }
 
+/**
+ * The notes of organization `orgId` about server `serverId`, newest first, without looking the
+ * server up (the caller finds it through the same organization, possibly at the same time: no
+ * note of this organization is about another organization's server). The server page's read.
+ */
+export async function notesAbout(db: DbOrTx, orgId: string, serverId: string): Promise<Note[]> {
+  if (!isUuid(serverId)) return [];
+  return selectNotes(db, orgId)
+    .where('n.server_id', '=', serverId)
+    .orderBy('n.created_at', 'desc')
+    .orderBy('n.id', 'desc')
+    .execute();
+}
+
 /** One note of the organization (needs `notes_view`). */
 export async function getNote(db: DbOrTx, actor: Actor, id: string): Promise<Note> {
   const orgId = authorize(actor, 'notes_view');

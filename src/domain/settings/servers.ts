@@ -1,3 +1,4 @@
+import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 import { z } from 'zod';
 import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { parseInput } from '../../lib/validation.ts';
@@ -27,7 +28,9 @@ export const SERVER_SETTINGS_DEFAULTS: Readonly<ServerSettings> = Object.freeze(
 export const DOMAIN_NAME = /^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** The server settings, defaults filled in (sales on, no rDNS base domain). */
-export async function serverSettings(db: DbOrTx): Promise<ServerSettings> {
+export async function serverSettings(db: DbOrTx, opts: { cache?: DataCache } = {}): Promise<ServerSettings> {
+  // Platform settings are catalogue data: kept until the catalogue changes (src/lib/data-cache.ts).
+  if (opts.cache) return opts.cache.read('server-settings', [CATALOGUE], () => serverSettings(db));
   return withDefaults(
     await getSetting(db, 'servers'),
     { ...SERVER_SETTINGS_DEFAULTS },

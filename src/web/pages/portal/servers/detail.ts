@@ -41,7 +41,10 @@ async function optional<T>(read: () => Promise<T>): Promise<{ value: T | null; u
  */
 export async function loadDetail(deps: AppDeps, c: Context, id: string) {
   const actor = actorOf(c);
-  const [page, settings] = await Promise.all([serverPage(deps, actor, id), serverSettings(deps.db)]);
+  const [page, settings] = await Promise.all([
+    serverPage(deps, actor, id),
+    serverSettings(deps.db, { cache: deps.cache }),
+  ]);
   const { server, costs, actions, instance } = page;
   const reach = pageReach(deps, page);
   const live = server.status !== 'deleted' && server.status !== 'failed';

@@ -1,6 +1,7 @@
 import { can, type Actor } from '../../../../domain/access/actor.ts';
-import { listFirewalls } from '../../../../domain/firewalls/firewalls.ts';
-import { listNotes } from '../../../../domain/notes/notes.ts';
+import { authorize } from '../../../../domain/access/organization.ts';
+import { firewallsGuarding } from '../../../../domain/firewalls/firewalls.ts';
+import { notesAbout } from '../../../../domain/notes/notes.ts';
 import type { ServerPage } from '../../../../domain/servers/page.ts';
 import type { AppDeps } from '../../../context.ts';
 
@@ -11,9 +12,11 @@ import type { AppDeps } from '../../../context.ts';
  */
 export async function serverExtras(deps: AppDeps, actor: Actor, page: ServerPage) {
   const serverId = page.server.id;
+  // The server was found through the actor's organization (serverPage, vps_view checked).
+  const orgId = authorize(actor, 'vps_view');
   const [firewalls, notes] = await Promise.all([
-    page.mayHave.firewalls ? listFirewalls(deps.db, actor, { serverId }) : [],
-    !can(actor, 'notes_view') ? null : page.mayHave.notes ? listNotes(deps.db, actor, { serverId }) : [],
+    page.mayHave.firewalls ? firewallsGuarding(deps.db, orgId, serverId) : [],
+    !can(actor, 'notes_view') ? null : page.mayHave.notes ? notesAbout(deps.db, orgId, serverId) : [],
   ]);
   return {
     firewalls,

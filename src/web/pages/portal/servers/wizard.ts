@@ -102,7 +102,7 @@ export interface Offer {
 export async function loadOffer(deps: AppDeps, actor: Actor, state: WizardState): Promise<Offer> {
   const now = deps.clock.now();
   const [settings, regions, apps, sshKeys] = await Promise.all([
-    serverSettings(deps.db),
+    serverSettings(deps.db, { cache: deps.cache }),
     offeredRegions(deps.db),
     offeredApps(deps.db),
     can(actor, 'ssh_keys_view') ? listSshKeys(deps.db, actor) : Promise.resolve([]),
