@@ -10,6 +10,8 @@ import {
   consoleWorld,
   customerWithServer,
   eventually,
+  openSocket,
+  requestTicket,
   sshSignIn,
   SSH_PASSWORD,
   type ConsoleWorld,
@@ -65,6 +67,18 @@ describe('the SSH console', () => {
       .where('target_id', '=', serverId)
       .execute();
     expect(JSON.stringify(log)).not.toContain(SSH_PASSWORD);
+  });
+
+  it('keeps what is typed before the prompts appear, as a terminal does', async () => {
+    const { serverId, browser } = await customerWithServer(world, 'Tom Typeahead');
+    const { json } = await requestTicket(world, browser, serverId, { mode: 'ssh' });
+    const terminal = await openSocket(world);
+    // All at once, in the socket's first moments: the username, the password, and a command.
+    terminal.control({ type: 'auth', ticket: json.ticket, cols: 80, rows: 24 });
+    terminal.type(`root\r${SSH_PASSWORD}\recho early\r`);
+    await terminal.waitFor('\r\nearly\r\n');
+    expect(terminal.output).not.toContain(SSH_PASSWORD);
+    terminal.ws.close();
   });
 
   it('follows a resize: the server sees the new terminal size', async () => {

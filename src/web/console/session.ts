@@ -40,6 +40,7 @@ export class LiveConsole {
   private endReason = 'The browser closed the console.';
   private timer: NodeJS.Timeout;
   private drainWaiters: Array<() => void> = [];
+  private early: Array<[Buffer, boolean]> = [];
   private checking: Promise<void> | null = null;
   private recheckAgain = false;
   private recorded = false;
@@ -115,6 +116,11 @@ export class LiveConsole {
       });
       return;
     }
+    if (this.state === 'opening') {
+      // Typed (or resized) while the ticket was being checked: kept, and handled once open.
+      if (this.early.length < 64) this.early.push([data, isBinary]);
+      return;
+    }
     if (this.state !== 'open') return;
     if (isBinary) {
       this.bytesIn += data.length;
@@ -158,6 +164,7 @@ export class LiveConsole {
     this.touch();
     const host = this.bridgeHost();
     this.bridge = grant.mode === 'lish' ? lishBridge(host, this.deps, grant) : sshBridge(host, this.deps, grant);
+    for (const [data, isBinary] of this.early.splice(0)) this.message(data, isBinary);
   }
 
   private bridgeHost(): BridgeHost {

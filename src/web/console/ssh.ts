@@ -20,6 +20,7 @@ import type { Bridge, BridgeHost, ConsoleDeps } from './bridge.ts';
 const TRIES = 3;
 const MAX_LINE = 1024;
 const MAX_KEY = 16 * 1024;
+const TYPE_AHEAD_MAX = 16 * 1024;
 const USERNAME = /^[A-Za-z0-9._][A-Za-z0-9._@-]{0,63}$/;
 
 type Step = 'starting' | 'username' | 'secret' | 'key' | 'connecting' | 'shell' | 'closed';
@@ -37,10 +38,21 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
   // A function, not `step === 'closed'` inline: the bridge may be closed while it awaits.
   const isClosed = () => step === 'closed';
 
+  let typeAhead: Buffer[] = [];
+  let typeAheadBytes = 0;
+  /** What was typed while nothing could take it, handed to what takes it now. */
+  const replayTypeAhead = (to: (data: Buffer) => void) => {
+    const pending = typeAhead;
+    typeAhead = [];
+    typeAheadBytes = 0;
+    for (const data of pending) to(data);
+  };
+
   const askUsername = () => {
     step = 'username';
     line = '';
     write('login as: ');
+    replayTypeAhead((data) => typed(data.toString('utf8')));
   };
   const askSecret = () => {
     step = 'secret';
@@ -96,6 +108,7 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
       if (isClosed()) return opened.close();
       shell = opened;
       step = 'shell';
+      replayTypeAhead((data) => opened.stream.write(data));
       host.status('connected', `Connected to ${endpoint!.address} over SSH.`);
       const out = (data: Buffer) => {
         if (!host.output(data)) {
@@ -111,6 +124,9 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
       });
     } catch (err) {
       if (isClosed()) return;
+      // Typed ahead for a shell that did not open: dropped, never echoed at the next prompt (it may be a password).
+      typeAhead = [];
+      typeAheadBytes = 0;
       const e = err instanceof SshError ? err : new SshError('protocol', 'The SSH connection failed.');
       if (e.kind === 'host_key' && changed) return refuseChangedKey(changed);
       if (e.kind === 'auth') {
@@ -190,8 +206,17 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
 
   const typed = (text: string) => {
     // A paste may come wrapped in bracketed-paste markers; they are not part of what was typed.
-    for (const ch of text.replace(/\x1b\[20[01]~/g, '')) {
-      if (step !== 'username' && step !== 'secret' && step !== 'key') return;
+    const chars = [...text.replace(/\x1b\[20[01]~/g, '')];
+    for (const [i, ch] of chars.entries()) {
+      if (step !== 'username' && step !== 'secret' && step !== 'key') {
+        // Signing in began mid-chunk: the rest was typed ahead, for the shell.
+        const rest = Buffer.from(chars.slice(i).join(''), 'utf8');
+        if (step === 'connecting' && typeAheadBytes + rest.length <= TYPE_AHEAD_MAX) {
+          typeAhead.push(rest);
+          typeAheadBytes += rest.length;
+        }
+        return;
+      }
       if (ch === '\x03') return host.end(CLOSE.normal, null, 'SSH sign-in cancelled.');
       if (ch === '\r' || ch === '\n') {
         const value = line;
@@ -216,6 +241,14 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
   return {
     input(data) {
       if (step === 'shell' && shell) return shell.stream.write(data);
+      if (step === 'starting' || step === 'connecting') {
+        // Typed ahead, as into a terminal: for the prompt that comes, or the shell once open.
+        if (typeAheadBytes + data.length <= TYPE_AHEAD_MAX) {
+          typeAhead.push(data);
+          typeAheadBytes += data.length;
+        }
+        return true;
+      }
       typed(data.toString('utf8'));
       return true;
     },
@@ -226,6 +259,7 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
       step = 'closed';
       line = '';
       key = '';
+      typeAhead = [];
       shell?.close();
       shell = null;
     },
