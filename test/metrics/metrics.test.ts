@@ -62,7 +62,8 @@ describe('GET /metrics', () => {
     for (const [name, type] of Object.entries(expected)) expect(families.get(name)?.type, name).toBe(type);
     for (const read of ['queues', 'emails', 'billing'])
       expect(value(families, 'skypanel_scrape_error', { read })).toBe(0);
-    // The console (issue 14) does not exist yet: nothing pretends to count its sessions.
+    // The console's gauge is registered by the console itself (attachConsole, when a process serves
+    // HTTP): this app is not listening, so nothing pretends to count sessions (test/console/limits.test.ts counts them).
     expect(families.has('skypanel_console_sessions')).toBe(false);
   });
 
