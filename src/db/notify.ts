@@ -3,8 +3,11 @@ import type { DbOrTx } from './index.ts';
 
 export const EVENTS_CHANNEL = 'skypanel_events';
 
-/** Who may receive an event: one user, every member of an organization, or staff. */
-export type Audience = { userId: string } | { organizationId: string } | { admins: true };
+/**
+ * Who may receive an event: one user, the members of an organization (with `permission`: only
+ * those whose role grants it, as the pages that show the data ask), or staff.
+ */
+export type Audience = { userId: string } | { organizationId: string; permission?: string } | { admins: true };
 
 export interface RealtimeEvent {
   topic: string;

@@ -84,6 +84,38 @@ describe('server-sent events', () => {
     ]);
   });
 
+  it("sends an organization's event that names a permission only to members whose role grants it", async () => {
+    const vera = await createPerson(ctx(), 'Vera Viewer', { verified: true });
+    // Vera's role in her organization loses vps_view (as a custom role without servers would).
+    await first.db
+      .updateTable('roles')
+      .set({ permissions: (eb) => eb.fn('array_remove', [eb.ref('permissions'), eb.val('vps_view')]) })
+      .where('organization_id', '=', vera.organization.id)
+      .execute();
+    const browser = await signedIn(second, vera.email, PASSWORD, '192.0.2.31');
+    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(`http://127.0.0.1:${port}/events`, { headers: { cookie } });
+    const reading = collect(res, 3);
+    await waitFor(() => second.hub.subscriberCount === 1);
+    const org = vera.organization.id;
+    await publish(first.db, {
+      topic: 'server.status',
+      audience: { organizationId: org, permission: 'vps_view' },
+      data: { id: 'hidden' },
+    });
+    await publish(first.db, {
+      topic: 'wallet',
+      audience: { organizationId: org, permission: 'billing_view' },
+      data: { id: 'shown' },
+    });
+    await publish(first.db, { topic: 'org', audience: { organizationId: org }, data: { id: 'everyone' } });
+    expect(await reading).toEqual([
+      { event: 'ready', data: '{}' },
+      { event: 'wallet', data: '{"id":"shown"}' },
+      { event: 'org', data: '{"id":"everyone"}' },
+    ]);
+  });
+
   it('refuses the stream to signed-out visitors', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/events`);
     expect(res.status).toBe(401);

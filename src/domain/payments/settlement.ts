@@ -95,7 +95,7 @@ export async function settleCapture(
           await wakeDunning(deps, trx, payment.organization_id);
           await publish(trx, {
             topic: 'wallet',
-            audience: { organizationId: payment.organization_id },
+            audience: { organizationId: payment.organization_id, permission: 'billing_view' },
             data: { payment_id: payment.id },
           });
         }

@@ -59,8 +59,8 @@ export interface ActionView {
 }
 
 /**
- * The realtime event a status change (and a rename) publishes (src/db/notify.ts), to every
- * member of the server's organization and to platform staff:
+ * The realtime event a status change (and a rename) publishes (src/db/notify.ts), to the
+ * members of the server's organization who may see its servers (vps_view) and to platform staff:
  *
  *   topic: 'server.status'
  *   data:  { id: string (server id), status: ServerStatus, label: string }
@@ -82,7 +82,7 @@ export async function publishServerStatus(
   const data: ServerStatusEvent = { id: server.id, status: server.status, label: server.label };
   await publish(db, {
     topic: SERVER_STATUS_TOPIC,
-    audience: { organizationId: server.organization_id },
+    audience: { organizationId: server.organization_id, permission: 'vps_view' },
     data: { ...data },
   });
   await publish(db, { topic: SERVER_STATUS_TOPIC, audience: { admins: true }, data: { ...data } });

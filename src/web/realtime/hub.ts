@@ -7,6 +7,8 @@ import type { Logger } from '../../lib/log.ts';
 export interface Subscriber {
   userId: string;
   organizationIds: string[];
+  /** The permissions of the subscriber's role in each of those organizations (for audiences that name one). */
+  permissions?: Readonly<Record<string, readonly string[]>>;
   isAdmin: boolean;
   /** Called for each event its audience allows; `frame` is the event as one SSE frame, made once for every subscriber. */
   send(event: RealtimeEvent, frame: string): void;
@@ -127,7 +129,9 @@ export class RealtimeHub {
     for (const sub of this.subscribers) {
       const match =
         ('userId' in a && a.userId === sub.userId) ||
-        ('organizationId' in a && sub.organizationIds.includes(a.organizationId)) ||
+        ('organizationId' in a &&
+          sub.organizationIds.includes(a.organizationId) &&
+          (!a.permission || (sub.permissions?.[a.organizationId]?.includes(a.permission) ?? false))) ||
         ('admins' in a && sub.isAdmin);
       if (!match) continue;
       try {

@@ -46,7 +46,12 @@ export function sseRoutes(deps: AppDeps) {
     const auth = c.get('auth');
     if (!auth) return c.text('Sign in to receive events.', 401);
     const orgs = await userOrganizations(deps.db, auth.user.id, { cache: deps.cache });
-    const who = { userId: auth.user.id, organizationIds: orgs.map((o) => o.id), isAdmin: auth.user.isAdmin };
+    const who = {
+      userId: auth.user.id,
+      organizationIds: orgs.map((o) => o.id),
+      permissions: Object.fromEntries(orgs.map((o) => [o.id, o.permissions])),
+      isAdmin: auth.user.isAdmin,
+    };
     const outgoing = c.env?.outgoing;
     if (outgoing) {
       nodeStream(outgoing, deps.hub, who);
