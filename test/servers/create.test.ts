@@ -37,6 +37,8 @@ describe('creating a server', () => {
     const stop = w.ctx.hub.subscribe({
       userId: 'x',
       organizationIds: [w.acme],
+      // A member who may see the organization's servers: status events go only to those.
+      permissions: { [w.acme]: ['vps_view'] },
       isAdmin: false,
       send: (e) => events.push(e),
     });

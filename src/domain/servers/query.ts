@@ -1,3 +1,4 @@
+import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { keysetPage, uuidCursor, type PageRequest } from '../../db/paging.ts';
@@ -35,7 +36,7 @@ const filterSchema = z.object({
   region: z.string().trim().max(64).optional(),
 });
 
-type Reader = Pick<Deps, 'db'>;
+type Reader = Pick<Deps, 'db'> & { cache?: DataCache };
 
 /**
  * The list's query for one combination of filters (`shape`: s status, r region, q search, c
@@ -80,14 +81,20 @@ export async function listServers(
   const shape = `${f.status ? 's' : ''}${f.region ? 'r' : ''}${f.q ? 'q' : ''}${cursor ? 'c' : ''}`;
   let query = listQueries.get(shape);
   if (!query) listQueries.set(shape, (query = listQuery(shape)));
-  const rows = await query(deps.db, {
+  const params = {
     orgId,
     limit: page.limit + 1,
     ...(f.status ? { status: f.status } : {}),
     ...(f.region ? { region: f.region } : {}),
     ...(f.q ? { pattern: likePattern(f.q) } : {}),
     ...(cursor ? { cursor } : {}),
-  });
+  };
+  const read = () => query(deps.db, params);
+  // With the data cache: kept until one of the organization's servers or the catalogue changes
+  // (a price coming into force later shows within the cache's 30 s).
+  const rows = deps.cache
+    ? await deps.cache.read(`servers:${shape}:${JSON.stringify(params)}`, [orgId, CATALOGUE], read)
+    : await read();
   const { rows: kept, nextCursor } = keysetPage(rows, page.limit, (r) => r.id);
   return { items: kept.map(toServerView), nextCursor };
 }
