@@ -27,7 +27,10 @@ export function adminBillingRunPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
 
   const list = async (c: Context) => {
-    const page = await listBillingRuns(deps.db, c.get('actor')!, { limit: PAGE, cursor: c.req.query('cursor') || null });
+    const page = await listBillingRuns(deps.db, c.get('actor')!, {
+      limit: PAGE,
+      cursor: c.req.query('cursor') || null,
+    });
     return { runs: page.items, nextCursor: page.nextCursor, first: !c.req.query('cursor') };
   };
 

@@ -90,7 +90,12 @@ export function adminTransferPages(deps: AppDeps, view: Renderer) {
     return `Pack “${pack.name}” created.`;
   });
   action('edit', async (c, values) => {
-    const pack = await savePack(deps, c.get('actor')!, { ...values, active: values.active ?? 'false' }, c.req.param('id'));
+    const pack = await savePack(
+      deps,
+      c.get('actor')!,
+      { ...values, active: values.active ?? 'false' },
+      c.req.param('id'),
+    );
     return `Pack “${pack.name}” saved.`;
   });
   action('toggle', async (c, values) => {

@@ -68,7 +68,9 @@ export function apiKeyPages(deps: AppDeps, view: Renderer) {
     const values: KeyForm = { ...(await formData(c)), permissions: await formList(c, 'permissions') };
     const input = { ...values, expires_at: values.expires_at || undefined };
     try {
-      const { key, apiKey } = await createApiKey(deps, c.get('actor')!, input, { timeZone: c.get('auth')!.user.timezone });
+      const { key, apiKey } = await createApiKey(deps, c.get('actor')!, input, {
+        timeZone: c.get('auth')!.user.timezone,
+      });
       return view.page(
         c,
         'portal/settings/api-key-created',
