@@ -18,7 +18,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -26,10 +26,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { EMULATORS_IN_PRODUCTION_CONSENT, loadConfig } from '../src/config.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createServices, startWeb } from '../src/services.ts';
 import { loadManifest } from '../src/web/assets.ts';
+import { scratchPostgres, signUpAndIn } from './harness.ts';
 import { cpuMeter } from './cpu.ts';
 import { seedPages } from './pages-seed.ts';
 
@@ -63,17 +63,8 @@ process.on('uncaughtException', (err) => {
 });
 
 async function main() {
-  // A directory of its own per run (two benches at once must not share one), removed at the end.
-  const dir = path.resolve(`.tmp/bench-postgres-${process.pid}`);
-  const removeDir = () => {
-    rmSync(dir, { recursive: true, force: true });
-    for (const suffix of ['.credentials.json', '.owner.pid']) rmSync(`${dir}${suffix}`, { force: true });
-  };
-  removeDir();
-  log(`starting PostgreSQL in ${path.relative(process.cwd(), dir)}`);
-  const postgres = await startEmbeddedPostgres(dir, 55462);
-  stops.push(async () => removeDir());
-  stops.push(() => postgres.stop());
+  const postgres = await scratchPostgres(55462, stops, log);
+  const dir = postgres.dir;
 
   // Production settings by default (cached templates, __Host- cookie), as a deployment runs;
   // BENCH_DEVELOPMENT=1 measures the development settings `npm run dev` uses instead.
@@ -108,7 +99,7 @@ async function main() {
   const bare = new Hono().get('/', (c) => c.text('ok'));
   const bareUrl = await listen(bare.fetch);
 
-  const cookie = await signUpAndIn(appUrl, config.cookieName);
+  const cookie = await signUpAndIn(appUrl, config.cookieName, USER);
   if (!services.cloud)
     throw new Error('no Linode emulator: the bench needs EMULATORS_ENABLED (the default outside production)');
   const seeded = await seedPages(services.db, config, services.cloud, {
@@ -291,39 +282,6 @@ async function listen(fetch: Parameters<typeof serve>[0]['fetch']): Promise<stri
       }),
   );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** Registers through the form, then signs in through the form; returns the session cookie. */
-async function signUpAndIn(base: string, cookieName: string): Promise<string> {
-  await submit(base, '/register', USER);
-  const res = await submit(base, '/login', { email: USER.email, password: USER.password });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith(`${cookieName}=`));
-  if (!session) throw new Error('sign-in gave no session cookie');
-  return session.split(';')[0]!;
-}
-
-/** GETs the form page for its anonymous CSRF cookie and token, then posts it like a browser. */
-async function submit(base: string, path: string, fields: Record<string, string>): Promise<Response> {
-  const page = await fetch(`${base}${path}`);
-  const anon = page.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('sp_csrf='))
-    ?.split(';')[0];
-  const token = /name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1];
-  if (!anon || !token) throw new Error(`no CSRF token on ${path}`);
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: anon,
-      origin: base,
-      'sec-fetch-site': 'same-origin',
-    },
-    body: new URLSearchParams({ _csrf: token, ...fields }),
-  });
-  if (res.status !== 303) throw new Error(`POST ${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  return res;
 }
 
 async function expectStatus(url: string, status: number, headers: Record<string, string> = {}) {

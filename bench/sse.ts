@@ -23,7 +23,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -31,11 +31,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { publish } from '../src/db/notify.ts';
 import { createServices, startWeb } from '../src/services.ts';
 import { loadManifest } from '../src/web/assets.ts';
+import { scratchPostgres, signUpAndIn } from './harness.ts';
 
 const SUBSCRIBERS = Number(process.env.SSE_SUBSCRIBERS ?? 10_000);
 /** Streams opened at once by the client (the server's listen backlog is 511). */
@@ -86,16 +86,7 @@ async function main() {
       return;
     }
 
-    const dir = path.resolve(`.tmp/bench-postgres-${process.pid}`);
-    const removeDir = () => {
-      rmSync(dir, { recursive: true, force: true });
-      for (const suffix of ['.credentials.json', '.owner.pid']) rmSync(`${dir}${suffix}`, { force: true });
-    };
-    removeDir();
-    log(`starting PostgreSQL in ${path.relative(process.cwd(), dir)}`);
-    const postgres = await startEmbeddedPostgres(dir, 55472);
-    stops.push(async () => removeDir());
-    stops.push(() => postgres.stop());
+    const postgres = await scratchPostgres(55472, stops, log);
 
     const config = loadConfig({
       NODE_ENV: 'production',
@@ -123,7 +114,7 @@ async function main() {
         }),
     );
 
-    const cookie = await signUpAndIn(url, config.cookieName);
+    const cookie = await signUpAndIn(url, config.cookieName, USER);
     const user = await services.db
       .selectFrom('users')
       .select('id')
@@ -238,38 +229,6 @@ async function listen(fetch: Parameters<typeof serve>[0]['fetch']) {
   });
   const http = server as ServerType & { closeAllConnections(): void; maxConnections?: number };
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server: http };
-}
-
-/** Registers through the form, then signs in through the form; returns the session cookie. */
-async function signUpAndIn(base: string, cookieName: string): Promise<string> {
-  await submit(base, '/register', USER);
-  const res = await submit(base, '/login', { email: USER.email, password: USER.password });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith(`${cookieName}=`));
-  if (!session) throw new Error('sign-in gave no session cookie');
-  return session.split(';')[0]!;
-}
-
-async function submit(base: string, at: string, fields: Record<string, string>): Promise<Response> {
-  const page = await fetch(`${base}${at}`);
-  const anon = page.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('sp_csrf='))
-    ?.split(';')[0];
-  const token = /name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1];
-  if (!anon || !token) throw new Error(`no CSRF token on ${at}`);
-  const res = await fetch(`${base}${at}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: anon,
-      origin: base,
-      'sec-fetch-site': 'same-origin',
-    },
-    body: new URLSearchParams({ _csrf: token, ...fields }),
-  });
-  if (res.status !== 303) throw new Error(`POST ${at} answered ${res.status}`);
-  return res;
 }
 
 async function waitFor(cond: () => boolean, ms: number) {
