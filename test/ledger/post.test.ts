@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, type Tx } from '../../src/db/index.ts';
 import { checkLedgerInvariants } from '../../src/domain/ledger/invariants.ts';
-import { InsufficientFundsError, LedgerKeyConflictError, post } from '../../src/domain/ledger/post.ts';
+import type { RealtimeEvent } from '../../src/db/notify.ts';
+import { InsufficientFundsError, LedgerKeyConflictError, post, WALLET_TOPIC } from '../../src/domain/ledger/post.ts';
 import { settledTopUp } from '../billing/payments.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -135,6 +136,45 @@ describe('the ledger', () => {
         .where('idempotency_key', '=', ann.key('adjustment-7'))
         .execute(),
     ).toEqual([{ id: first.transactionId }]);
+  });
+
+  it("tells the organization's billing viewers that its balance moved, once the posting commits, and never for a replay", async () => {
+    const w = await annsWallet();
+    const events: RealtimeEvent[] = [];
+    const stop = ctx.hub.subscribe({
+      userId: 'someone',
+      organizationIds: [w.org],
+      permissions: { [w.org]: ['billing_view'] },
+      isAdmin: false,
+      send: (e) => events.push(e),
+    });
+    try {
+      await w.credit('live', 2_000_000n);
+      await w.credit('live', 2_000_000n); // the same key: a replay, nothing moved
+      await expect(
+        inTransaction(ctx.db, async (trx) => {
+          await post(trx, {
+            idempotencyKey: w.key('rolled-back'),
+            kind: 'adjustment',
+            organizationId: w.org,
+            currency: 'USD',
+            description: 'Undone',
+            lines: [
+              { walletId: w.wallet, amount: 1n },
+              { account: 'adjustments', amount: -1n },
+            ],
+          });
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      // NOTIFY travels through the hub's LISTEN connection: give it a moment.
+      await new Promise((r) => setTimeout(r, 300));
+      const mine = events.filter((e) => e.topic === WALLET_TOPIC);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.audience).toEqual({ organizationId: w.org, permission: 'billing_view' });
+    } finally {
+      stop();
+    }
   });
 
   it('refuses customer spending beyond the balance and writes nothing', async () => {

@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/index.ts';
+import { publish } from '../../db/notify.ts';
 import type { LedgerKind, PlatformAccount } from '../../db/types.ts';
 import { AppError } from '../../lib/errors.ts';
+
+/** The realtime event a posting that moves a wallet publishes to its organization's billing viewers. */
+export const WALLET_TOPIC = 'wallet';
 
 /**
  * The one way money moves (BILLING.md "Ledger"). A posting is a balanced set of lines with a
@@ -123,6 +127,7 @@ export async function post(trx: Tx, p: Posting): Promise<Posted> {
     amount: bigint;
     balance_after: bigint | null;
   }> = [];
+  const organizations = new Set<string>();
   for (const walletId of walletIds) {
     const amount = p.lines.reduce((sum, l) => sum + ('walletId' in l && l.walletId === walletId ? l.amount : 0n), 0n);
     const row = await trx
@@ -133,10 +138,11 @@ export async function post(trx: Tx, p: Posting): Promise<Posted> {
       .where(
         sql<boolean>`(${amount}::bigint >= 0 or ${p.allowNegative ?? false}::boolean or balance + ${amount}::bigint >= 0)`,
       )
-      .returning('balance')
+      .returning(['balance', 'organization_id'])
       .executeTakeFirst();
     if (!row) throw new InsufficientFundsError();
     balances.set(walletId, row.balance);
+    organizations.add(row.organization_id);
   }
   // Running balances: a wallet with several lines gets them in order.
   const running = new Map(
@@ -167,5 +173,12 @@ export async function post(trx: Tx, p: Posting): Promise<Posted> {
     }
   }
   await trx.insertInto('ledger_entries').values(entries).execute();
+  // Pages showing a balance (the header, the billing page) re-read it: a hint, sent at commit.
+  for (const organizationId of organizations)
+    await publish(trx, {
+      topic: WALLET_TOPIC,
+      audience: { organizationId, permission: 'billing_view' },
+      data: { transaction_id: inserted.id },
+    });
   return { transactionId: inserted.id, duplicate: false, balances };
 }

@@ -1,6 +1,5 @@
 import { inTransaction } from '../../db/index.ts';
 import type { PaymentStatus } from '../../db/types.ts';
-import { publish } from '../../db/notify.ts';
 import { parseMoney } from '../../lib/money.ts';
 import type { PayPalCapture } from '../../providers/paypal/types.ts';
 import type { Deps } from '../deps.ts';
@@ -93,11 +92,6 @@ export async function settleCapture(
           await mailTopUpReceipt(deps, trx, mail);
           await notifyTopUp(trx, { ...mail, paymentId: payment.id, currency: payment.currency });
           await wakeDunning(deps, trx, payment.organization_id);
-          await publish(trx, {
-            topic: 'wallet',
-            audience: { organizationId: payment.organization_id, permission: 'billing_view' },
-            data: { payment_id: payment.id },
-          });
         }
         // Credited before: say what the payment is now (a later refund or reversal may have followed).
         return {
