@@ -243,6 +243,9 @@ export interface Database {
   console_sessions: ConsoleSessionsTable;
   server_host_keys: ServerHostKeysTable;
   notifications: NotificationsTable;
+  ticket_categories: TicketCategoriesTable;
+  tickets: TicketsTable;
+  ticket_messages: TicketMessagesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1008,4 +1011,55 @@ export interface NotificationsTable {
   dedupe_key: string;
   created_at: Timestamp;
   read_at: NullableTimestamp;
+}
+
+/** Support ticket categories (migration 0026); "General" is the default. */
+export interface TicketCategoriesTable {
+  id: Generated<string>;
+  name: string;
+  position: Generated<number>;
+  is_default: Generated<boolean>;
+  archived_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
+export type TicketStatus = 'open' | 'answered' | 'customer_reply' | 'resolved' | 'closed';
+export interface ServerSnapshot {
+  label: string;
+  ip: string | null;
+  plan: string | null;
+}
+
+/** A support ticket (src/domain/support/tickets.ts). */
+export interface TicketsTable {
+  id: Generated<string>;
+  number: ColumnType<string, never, never>;
+  organization_id: string;
+  opened_by: string | null;
+  subject: string;
+  category_id: string;
+  priority: Generated<TicketPriority>;
+  status: Generated<TicketStatus>;
+  assignee_id: string | null;
+  server_id: string | null;
+  server_snapshot: ColumnType<ServerSnapshot | null, string | null, string | null>;
+  follows_ticket_id: string | null;
+  waiting_since: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  resolved_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+}
+
+/** One message of a ticket's thread; `internal` ones are staff-only notes. */
+export interface TicketMessagesTable {
+  id: Generated<string>;
+  seq: ColumnType<string, never, never>;
+  ticket_id: string;
+  author_id: string | null;
+  from_staff: boolean;
+  internal: Generated<boolean>;
+  body: string;
+  created_at: Timestamp;
 }

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { inTransaction } from '../../db/index.ts';
+import type { TicketStatus } from '../../db/types.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { isUuid } from '../../lib/ids.ts';
+import { parseInput } from '../../lib/validation.ts';
+import type { Actor } from '../access/actor.ts';
+import type { Deps } from '../deps.ts';
+import {
+  messageSchema,
+  publishTicket,
+  selectTickets,
+  threadOf,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  type TicketDetail,
+  type TicketMessage,
+} from './tickets.ts';
+
+/**
+ * Support tickets, the staff's side: platform admins read every ticket with its internal
+ * notes, reply (the ticket becomes `answered`), write internal notes (staff only; the status
+ * does not move), assign tickets to a staff member, and set status and priority.
+ */
+
+function requireStaff(actor: Actor): void {
+  if (!actor.isPlatformAdmin) throw new ForbiddenError();
+}
+
+/** Any ticket with its whole thread, internal notes included (staff only). */
+export async function staffGetTicket(deps: Pick<Deps, 'db'>, actor: Actor, id: string): Promise<TicketDetail> {
+  requireStaff(actor);
+  const t = isUuid(id) ? await selectTickets(deps.db).where('t.id', '=', id).executeTakeFirst() : undefined;
+  if (!t) throw new NotFoundError('No such ticket.');
+  return { ...(t as TicketDetail), messages: await threadOf(deps.db, t.id, { internal: true }) };
+}
+
+async function lockAny(trx: Parameters<Parameters<typeof inTransaction>[1]>[0], id: string) {
+  const row = isUuid(id)
+    ? await trx.selectFrom('tickets').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+    : undefined;
+  if (!row) throw new NotFoundError('No such ticket.');
+  return row;
+}
+
+/**
+ * A staff reply (the ticket becomes `answered` and stops waiting on staff) or, with
+ * `internal`, a note only staff read (nothing else changes). A closed ticket refuses replies.
+ */
+export async function staffReply(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  id: string,
+  raw: { message?: unknown; internal?: boolean },
+): Promise<TicketMessage> {
+  requireStaff(actor);
+  const input = parseInput(z.object({ message: messageSchema }), { message: raw.message });
+  const internal = raw.internal === true;
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (trx) => {
+    const ticket = await lockAny(trx, id);
+    if (ticket.status === 'closed' && !internal) throw new ConflictError('This ticket is closed.');
+    const msg = await trx
+      .insertInto('ticket_messages')
+      .values({
+        ticket_id: ticket.id,
+        author_id: actor.userId,
+        from_staff: true,
+        internal,
+        body: input.message,
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (!internal) {
+      await trx
+        .updateTable('tickets')
+        .set({
+          status: 'answered',
+          waiting_since: null,
+          resolved_at: null,
+          updated_at: now,
+          assignee_id: ticket.assignee_id ?? actor.userId,
+        })
+        .where('id', '=', ticket.id)
+        .execute();
+      await publishTicket(trx, ticket);
+    } else {
+      await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
+      await publishTicket(trx, { ...ticket, organization_id: ticket.organization_id, opened_by: null });
+    }
+    return (await threadOf(trx, ticket.id, { internal: true })).find((m) => m.id === msg.id)!;
+  });
+}
+
+/** Staff set a ticket's status, priority or assignee (null: unassigned; a staff member's id). */
+export async function staffUpdateTicket(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  id: string,
+  raw: { status?: unknown; priority?: unknown; assigneeId?: unknown },
+): Promise<TicketDetail> {
+  requireStaff(actor);
+  const input = parseInput(
+    z.object({
+      status: z.enum(TICKET_STATUSES, { error: 'Choose a status.' }).optional(),
+      priority: z.enum(TICKET_PRIORITIES, { error: 'Choose low, normal, high or urgent.' }).optional(),
+      assigneeId: z.string().max(64).nullable().optional(),
+    }),
+    {
+      status: raw.status || undefined,
+      priority: raw.priority || undefined,
+      assigneeId: raw.assigneeId === '' ? null : raw.assigneeId,
+    },
+  );
+  const now = deps.clock.now();
+  await inTransaction(deps.db, async (trx) => {
+    const ticket = await lockAny(trx, id);
+    const set: Record<string, unknown> = { updated_at: now };
+    if (input.priority) set.priority = input.priority;
+    if (input.assigneeId !== undefined) {
+      if (input.assigneeId !== null) {
+        const staff = isUuid(input.assigneeId)
+          ? await trx
+              .selectFrom('users')
+              .select('id')
+              .where('id', '=', input.assigneeId)
+              .where('is_admin', '=', true)
+              .executeTakeFirst()
+          : undefined;
+        if (!staff) throw new ValidationError({ assigneeId: 'Choose a member of the staff.' });
+      }
+      set.assignee_id = input.assigneeId;
+    }
+    if (input.status && input.status !== ticket.status) {
+      const s: TicketStatus = input.status;
+      set.status = s;
+      set.waiting_since = s === 'open' || s === 'customer_reply' ? (ticket.waiting_since ?? now) : null;
+      set.resolved_at = s === 'resolved' ? now : null;
+      set.closed_at = s === 'closed' ? now : null;
+    }
+    await trx.updateTable('tickets').set(set).where('id', '=', ticket.id).execute();
+    await publishTicket(trx, ticket);
+  });
+  return staffGetTicket(deps, actor, id);
+}

@@ -1,0 +1,429 @@
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { inTransaction, type DbOrTx } from '../../db/index.ts';
+import { publish } from '../../db/notify.ts';
+import type { ServerSnapshot, TicketPriority, TicketStatus } from '../../db/types.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { isUuid } from '../../lib/ids.ts';
+import { parseInput } from '../../lib/validation.ts';
+import { can, type Actor } from '../access/actor.ts';
+import { orgOf } from '../access/organization.ts';
+import type { Deps } from '../deps.ts';
+
+/**
+ * Support tickets, the customer's side (PRODUCT.md §6).
+ *
+ * Visibility: `tickets_view` reads all of the organization's tickets; without it a member reads
+ * only the tickets they opened. `tickets_create` opens tickets and replies to those one can
+ * read; `tickets_manage` closes them and changes their priority (the person who opened a ticket
+ * may also mark it resolved). A ticket one may not read is not found (404), never forbidden.
+ *
+ * Statuses: open (new, nobody on the staff answered yet) → answered (staff replied) →
+ * customer_reply (the customer wrote again) → resolved → closed. A customer reply to a resolved
+ * ticket reopens it (customer_reply); a closed ticket refuses replies (a new ticket may follow
+ * it: `followsTicketId`). Staff-only internal notes are never returned here.
+ *
+ * Every change publishes the realtime event `ticket` ({ id }) to the organization's members
+ * with `tickets_view` and to the person who opened it, so an open thread re-fetches itself.
+ */
+
+export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const satisfies readonly TicketPriority[];
+export const TICKET_STATUSES = [
+  'open',
+  'answered',
+  'customer_reply',
+  'resolved',
+  'closed',
+] as const satisfies readonly TicketStatus[];
+export const TICKET_TOPIC = 'ticket';
+export const MAX_MESSAGE_LENGTH = 20_000;
+export const MAX_SUBJECT_LENGTH = 200;
+
+const NO_TICKET = 'No such ticket.';
+
+export interface TicketCategory {
+  id: string;
+  name: string;
+  isDefault: boolean;
+}
+
+export interface TicketSummary {
+  id: string;
+  number: string;
+  organizationId: string;
+  subject: string;
+  categoryId: string;
+  category: string;
+  priority: TicketPriority;
+  status: TicketStatus;
+  openedById: string | null;
+  openedBy: string | null;
+  assigneeId: string | null;
+  assignee: string | null;
+  serverId: string | null;
+  server: ServerSnapshot | null;
+  followsTicketId: string | null;
+  waitingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+}
+
+export interface TicketMessage {
+  id: string;
+  authorId: string | null;
+  author: string | null;
+  fromStaff: boolean;
+  internal: boolean;
+  body: string;
+  createdAt: Date;
+}
+
+export interface TicketDetail extends TicketSummary {
+  messages: TicketMessage[];
+}
+
+const text = (max: number, empty: string, tooLong: string) =>
+  z
+    .string({ error: empty })
+    .max(max * 2, tooLong)
+    .transform((s) => s.replace(/\r\n?/g, '\n').replace(/^\s*\n|\s+$/g, ''))
+    .pipe(z.string().min(1, empty).max(max, tooLong));
+
+export const messageSchema = text(
+  MAX_MESSAGE_LENGTH,
+  'Write your message.',
+  `Keep a message to ${MAX_MESSAGE_LENGTH.toLocaleString('en')} characters.`,
+);
+const subjectSchema = z
+  .string({ error: 'Give the ticket a subject.' })
+  .transform((s) => s.replace(/\s+/g, ' ').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'Give the ticket a subject.')
+      .max(MAX_SUBJECT_LENGTH, `Keep the subject to ${MAX_SUBJECT_LENGTH} characters.`),
+  );
+const prioritySchema = z.enum(TICKET_PRIORITIES, { error: 'Choose low, normal, high or urgent.' });
+const openInput = z.object({
+  subject: subjectSchema,
+  message: messageSchema,
+  priority: z.preprocess((v) => (v === '' || v == null ? 'normal' : v), prioritySchema),
+  categoryId: z.preprocess((v) => (v === '' ? null : v), z.string().max(64).nullish()),
+  serverId: z.preprocess((v) => (v === '' ? null : v), z.string().max(64).nullish()),
+  followsTicketId: z.preprocess((v) => (v === '' ? null : v), z.string().max(64).nullish()),
+});
+const replyInput = z.object({ message: messageSchema });
+
+/** The categories a new ticket may choose, the default first. */
+export async function listCategories(db: DbOrTx): Promise<TicketCategory[]> {
+  return db
+    .selectFrom('ticket_categories')
+    .select(['id', 'name', 'is_default as isDefault'])
+    .where('archived_at', 'is', null)
+    .orderBy('is_default', 'desc')
+    .orderBy('position')
+    .orderBy('name')
+    .execute();
+}
+
+export function selectTickets(db: DbOrTx) {
+  return db
+    .selectFrom('tickets as t')
+    .innerJoin('ticket_categories as k', 'k.id', 't.category_id')
+    .leftJoin('users as o', 'o.id', 't.opened_by')
+    .leftJoin('users as a', 'a.id', 't.assignee_id')
+    .select([
+      't.id',
+      't.number',
+      't.organization_id as organizationId',
+      't.subject',
+      't.category_id as categoryId',
+      'k.name as category',
+      't.priority',
+      't.status',
+      't.opened_by as openedById',
+      'o.name as openedBy',
+      't.assignee_id as assigneeId',
+      'a.name as assignee',
+      't.server_id as serverId',
+      't.server_snapshot as server',
+      't.follows_ticket_id as followsTicketId',
+      't.waiting_since as waitingSince',
+      't.created_at as createdAt',
+      't.updated_at as updatedAt',
+      't.resolved_at as resolvedAt',
+      't.closed_at as closedAt',
+    ]);
+}
+
+/** The tickets the actor may read, as a query (the organization's, or only their own). */
+function visibleTickets(db: DbOrTx, actor: Actor) {
+  const orgId = orgOf(actor);
+  let q = selectTickets(db).where('t.organization_id', '=', orgId);
+  if (!can(actor, 'tickets_view')) q = q.where('t.opened_by', '=', actor.userId);
+  return q;
+}
+
+/** Whether the actor may use the support pages at all (read or open tickets). */
+export function canUseSupport(actor: Actor): boolean {
+  return can(actor, 'tickets_view') || can(actor, 'tickets_create');
+}
+
+function requireSupport(actor: Actor): void {
+  orgOf(actor);
+  if (!canUseSupport(actor)) throw new ForbiddenError();
+}
+
+export interface TicketFilter {
+  status?: TicketStatus | 'active' | null;
+}
+
+/** The tickets the actor may read, those waiting on someone first, then newest activity first. */
+export async function listTickets(db: DbOrTx, actor: Actor, filter: TicketFilter = {}): Promise<TicketSummary[]> {
+  requireSupport(actor);
+  let q = visibleTickets(db, actor);
+  if (filter.status === 'active') q = q.where('t.status', 'not in', ['resolved', 'closed']);
+  else if (filter.status) q = q.where('t.status', '=', filter.status);
+  return q.orderBy('t.updated_at', 'desc').orderBy('t.id', 'desc').limit(500).execute() as Promise<TicketSummary[]>;
+}
+
+export async function threadOf(db: DbOrTx, ticketId: string, opts: { internal: boolean }): Promise<TicketMessage[]> {
+  return db
+    .selectFrom('ticket_messages as m')
+    .leftJoin('users as u', 'u.id', 'm.author_id')
+    .select([
+      'm.id',
+      'm.author_id as authorId',
+      'u.name as author',
+      'm.from_staff as fromStaff',
+      'm.internal',
+      'm.body',
+      'm.created_at as createdAt',
+    ])
+    .where('m.ticket_id', '=', ticketId)
+    .$if(!opts.internal, (q) => q.where('m.internal', '=', false))
+    .orderBy('m.seq')
+    .execute();
+}
+
+/** One ticket the actor may read, with its thread (never internal notes); 404 otherwise. */
+export async function getTicket(db: DbOrTx, actor: Actor, id: string): Promise<TicketDetail> {
+  requireSupport(actor);
+  const ticket = isUuid(id) ? await visibleTickets(db, actor).where('t.id', '=', id).executeTakeFirst() : undefined;
+  if (!ticket) throw new NotFoundError(NO_TICKET);
+  return { ...(ticket as TicketSummary), messages: await threadOf(db, ticket.id, { internal: false }) };
+}
+
+/** Tells the open pages of the ticket (its organization's readers, its opener, staff) that it changed. */
+export async function publishTicket(
+  db: DbOrTx,
+  ticket: { id: string; organization_id: string; opened_by: string | null },
+): Promise<void> {
+  const data = { id: ticket.id };
+  await publish(db, {
+    topic: TICKET_TOPIC,
+    audience: { organizationId: ticket.organization_id, permission: 'tickets_view' },
+    data,
+  });
+  if (ticket.opened_by) await publish(db, { topic: TICKET_TOPIC, audience: { userId: ticket.opened_by }, data });
+  await publish(db, { topic: TICKET_TOPIC, audience: { admins: true }, data });
+}
+
+async function snapshotOf(db: DbOrTx, orgId: string, serverId: string): Promise<ServerSnapshot> {
+  const row = isUuid(serverId)
+    ? await db
+        .selectFrom('servers as s')
+        .leftJoin('server_plans as p', 'p.id', 's.plan_id')
+        .select(['s.id', 's.label', 's.ipv4', 'p.name as plan'])
+        .where('s.id', '=', serverId)
+        .where('s.organization_id', '=', orgId)
+        .where('s.deleted_at', 'is', null)
+        .executeTakeFirst()
+    : undefined;
+  if (!row) throw new ValidationError({ serverId: 'Choose one of your servers.' });
+  return { label: row.label, ip: row.ipv4[0] ?? null, plan: row.plan ?? null };
+}
+
+/**
+ * Opens a ticket with its first message (needs `tickets_create`). Without a category the
+ * default one ("General"); with a server, a snapshot of its label, IP and plan.
+ */
+export async function openTicket(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  raw: {
+    subject?: unknown;
+    message?: unknown;
+    priority?: unknown;
+    categoryId?: unknown;
+    serverId?: unknown;
+    followsTicketId?: unknown;
+  },
+): Promise<TicketDetail> {
+  const orgId = orgOf(actor);
+  if (!can(actor, 'tickets_create')) throw new ForbiddenError();
+  const input = parseInput(openInput, raw);
+  const now = deps.clock.now();
+  const id = await inTransaction(deps.db, async (trx) => {
+    const categories = await listCategories(trx);
+    const category = input.categoryId
+      ? categories.find((k) => k.id === input.categoryId)
+      : (categories.find((k) => k.isDefault) ?? categories[0]);
+    if (!category) throw new ValidationError({ categoryId: 'Choose one of the categories.' });
+    const server = input.serverId ? await snapshotOf(trx, orgId, input.serverId) : null;
+    let follows: string | null = null;
+    if (input.followsTicketId) {
+      const prior = isUuid(input.followsTicketId)
+        ? await visibleTickets(trx, actor).where('t.id', '=', input.followsTicketId).executeTakeFirst()
+        : undefined;
+      follows = prior?.id ?? null;
+    }
+    const row = await trx
+      .insertInto('tickets')
+      .values({
+        organization_id: orgId,
+        opened_by: actor.userId,
+        subject: input.subject,
+        category_id: category.id,
+        priority: input.priority,
+        status: 'open',
+        server_id: server ? input.serverId! : null,
+        server_snapshot: server ? JSON.stringify(server) : null,
+        follows_ticket_id: follows,
+        waiting_since: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning(['id', 'organization_id', 'opened_by'])
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('ticket_messages')
+      .values({ ticket_id: row.id, author_id: actor.userId, from_staff: false, body: input.message, created_at: now })
+      .execute();
+    await publishTicket(trx, row);
+    return row.id;
+  });
+  return getTicket(deps.db, actor, id);
+}
+
+/** The ticket row, locked, if the actor may read it; 404 otherwise. */
+async function lockVisible(trx: DbOrTx, actor: Actor, id: string) {
+  const orgId = orgOf(actor);
+  const row = isUuid(id)
+    ? await trx
+        .selectFrom('tickets')
+        .selectAll()
+        .where('id', '=', id)
+        .where('organization_id', '=', orgId)
+        .$if(!can(actor, 'tickets_view'), (q) => q.where('opened_by', '=', actor.userId))
+        .forUpdate()
+        .executeTakeFirst()
+    : undefined;
+  if (!row) throw new NotFoundError(NO_TICKET);
+  return row;
+}
+
+/** The status a customer's reply leaves the ticket in; a closed ticket refuses it. */
+export function statusAfterCustomerReply(status: TicketStatus): TicketStatus {
+  if (status === 'closed') throw new ConflictError('This ticket is closed. Open a new ticket that follows it.');
+  return status === 'open' ? 'open' : 'customer_reply';
+}
+
+/**
+ * The customer replies (needs `tickets_create` and a ticket they may read). A reply to a
+ * resolved ticket reopens it; a closed ticket refuses (409).
+ */
+export async function replyToTicket(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  id: string,
+  raw: { message?: unknown },
+): Promise<TicketMessage> {
+  requireSupport(actor);
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (trx) => {
+    const ticket = await lockVisible(trx, actor, id);
+    if (!can(actor, 'tickets_create')) throw new ForbiddenError();
+    const status = statusAfterCustomerReply(ticket.status);
+    const input = parseInput(replyInput, raw);
+    const msg = await trx
+      .insertInto('ticket_messages')
+      .values({
+        ticket_id: ticket.id,
+        author_id: actor.userId,
+        from_staff: false,
+        body: input.message,
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('tickets')
+      .set({
+        status,
+        updated_at: now,
+        waiting_since: ticket.waiting_since ?? now,
+        resolved_at: null,
+      })
+      .where('id', '=', ticket.id)
+      .execute();
+    await publishTicket(trx, ticket);
+    return (await threadOf(trx, ticket.id, { internal: false })).find((m) => m.id === msg.id)!;
+  });
+}
+
+/**
+ * The customer changes a ticket: `status` resolved or closed (closing needs `tickets_manage`;
+ * resolving needs it too, or being the person who opened the ticket), `priority` (needs
+ * `tickets_manage`). A closed ticket stays closed.
+ */
+export async function updateTicket(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  id: string,
+  raw: { status?: unknown; priority?: unknown },
+): Promise<TicketDetail> {
+  requireSupport(actor);
+  const input = parseInput(
+    z.object({
+      status: z.enum(['resolved', 'closed'], { error: 'A ticket may be marked resolved or closed.' }).optional(),
+      priority: prioritySchema.optional(),
+    }),
+    { status: raw.status || undefined, priority: raw.priority || undefined },
+  );
+  const now = deps.clock.now();
+  await inTransaction(deps.db, async (trx) => {
+    const ticket = await lockVisible(trx, actor, id);
+    const manage = can(actor, 'tickets_manage');
+    if (input.priority && !manage) throw new ForbiddenError();
+    if (input.status === 'closed' && !manage) throw new ForbiddenError();
+    if (input.status === 'resolved' && !manage && ticket.opened_by !== actor.userId) throw new ForbiddenError();
+    if (ticket.status === 'closed' && (input.status || input.priority)) {
+      throw new ConflictError('This ticket is closed.');
+    }
+    const set: Record<string, unknown> = { updated_at: now };
+    if (input.priority) set.priority = input.priority;
+    if (input.status && input.status !== ticket.status) {
+      set.status = input.status;
+      set.waiting_since = null;
+      if (input.status === 'resolved') set.resolved_at = now;
+      if (input.status === 'closed') set.closed_at = now;
+    }
+    await trx.updateTable('tickets').set(set).where('id', '=', ticket.id).execute();
+    await publishTicket(trx, ticket);
+  });
+  return getTicket(deps.db, actor, id);
+}
+
+/** How many of the actor's visible tickets wait on them (answered by staff). */
+export async function answeredCount(db: DbOrTx, actor: Actor): Promise<number> {
+  if (!actor.organizationId || !canUseSupport(actor)) return 0;
+  const row = await visibleTickets(db, actor)
+    .clearSelect()
+    .select(sql<string>`count(*)`.as('n'))
+    .where('t.status', '=', 'answered')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
