@@ -709,6 +709,10 @@ export interface NotesTable {
   organization_id: string;
   server_id: string | null;
   body: string;
+  title: Generated<string>;
+  pinned: Generated<boolean>;
+  /** Set: this member's personal note (only they read it); null: the organization's. */
+  personal_owner_id: string | null;
   created_by: string | null;
   updated_by: string | null;
   created_at: Timestamp;

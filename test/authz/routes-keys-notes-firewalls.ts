@@ -205,16 +205,23 @@ export const KEYS_NOTES_FIREWALLS_ROUTES: Record<string, Requirement> = {
     }),
   },
 
-  // Notes of the acting organization (the same partial sits on each server's page).
+  // Notes: the member's personal notes (any member) and, with notes_view, the acting
+  // organization's (the same partial sits on each server's page).
   'GET /notes': {
     auth: 'session',
-    permission: 'notes_view',
     setup: async (c) => {
       const body = `matrix note ${u()}`;
       await note(c, c.org, body);
       return { body };
     },
-    done: (c) => page('Notes', c.made.body!),
+    done: (c) =>
+      c.caller.permissions.has('notes_view')
+        ? page('Notes', c.made.body!)
+        : {
+            ...page('Notes'),
+            effect: (_c, out) =>
+              problem(!out.text.includes(c.made.body!), 'an organization note was shown without notes_view'),
+          },
   },
   'POST /notes': {
     auth: 'session',

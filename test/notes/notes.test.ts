@@ -113,7 +113,9 @@ describe('notes about a server', () => {
     expect((await notesOf(null)).map((n) => n.body)).toContain('Our on-call rota is in the wiki.');
     const page = await (await mia.get('/notes')).text();
     expect(page).toContain('Our on-call rota is in the wiki.');
-    expect(page).not.toContain('Backups tested in March.');
+    // The organization's notes include each server's, linked to the server.
+    expect(page).toContain('Backups tested in March.');
+    expect(page).toContain(`<a class="link text-sm" href="/vps/${cast.web.id}">Server: acme-web</a>`);
     const serverPage = await (await mia.get(`/notes?server_id=${cast.web.id}`)).text();
     expect(serverPage).toContain('Backups tested in March.');
   });
@@ -182,9 +184,14 @@ describe('notes about a server', () => {
     expect((await notesOf(cast.web.id)).find((n) => n.id === note!.id)!.body).toBe(note!.body);
   });
 
-  it('Quinn, without notes_view, gets no notes section and 403 on the page', async () => {
+  it('Quinn, without notes_view, gets no notes section on the server page, and /notes shows none of the organization’s', async () => {
     const quinn = await signedIn(ctx, cast.quinn.email);
-    expect((await quinn.get('/notes')).status).toBe(403);
+    const page = await quinn.get('/notes');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toContain('Backups tested in March.');
+    expect(html).not.toContain('Our on-call rota');
+    expect((await quinn.get(`/notes?server_id=${cast.web.id}`)).status).toBe(403);
     expect(await (await quinn.get('/dashboard')).text()).not.toContain('href="/notes"');
     const actor = {
       userId: cast.quinn.id,
