@@ -55,6 +55,14 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
     ],
   },
   {
+    heading: 'Support',
+    links: [
+      // A link names one permission (test/web/navigation.test.ts): members who may only open tickets
+      // (tickets_create without tickets_view) are not shown it, though /support serves them their own.
+      { label: 'Support', href: '/support', needs: 'tickets_view' },
+    ],
+  },
+  {
     heading: 'Account',
     links: [
       { label: 'Profile', href: '/settings/profile' },

@@ -17,6 +17,7 @@ import { CONSOLE_ROUTES } from './routes-console.ts';
 import { DUNNING_ROUTES } from './routes-dunning.ts';
 import { INBOX_ROUTES, NOTIFICATION_ROUTES } from './routes-notifications.ts';
 import { TRANSFER_ROUTES } from './routes-transfer.ts';
+import { SUPPORT_ROUTES } from './routes-support.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1692,4 +1693,6 @@ export const ROUTES: Record<string, Requirement> = {
   ...TRANSFER_ROUTES,
   // The browser console's tickets and the host-key reset (issue 14): routes-console.ts.
   ...CONSOLE_ROUTES,
+  // Support tickets (issue 15): routes-support.ts.
+  ...SUPPORT_ROUTES,
 };

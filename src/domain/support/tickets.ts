@@ -116,6 +116,18 @@ const openInput = z.object({
 });
 const replyInput = z.object({ message: messageSchema });
 
+/** The organization's live servers a new ticket may be about (none without `vps_view`). */
+export async function ticketServerChoices(db: DbOrTx, actor: Actor): Promise<{ id: string; label: string }[]> {
+  if (!actor.organizationId || !can(actor, 'vps_view')) return [];
+  return db
+    .selectFrom('servers')
+    .select(['id', 'label'])
+    .where('organization_id', '=', actor.organizationId)
+    .where('deleted_at', 'is', null)
+    .orderBy('label')
+    .execute();
+}
+
 /** The categories a new ticket may choose, the default first. */
 export async function listCategories(db: DbOrTx): Promise<TicketCategory[]> {
   return db
@@ -341,11 +353,11 @@ export async function replyToTicket(
   id: string,
   raw: { message?: unknown },
 ): Promise<TicketMessage> {
-  requireSupport(actor);
+  orgOf(actor);
+  if (!can(actor, 'tickets_create')) throw new ForbiddenError();
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
     const ticket = await lockVisible(trx, actor, id);
-    if (!can(actor, 'tickets_create')) throw new ForbiddenError();
     const status = statusAfterCustomerReply(ticket.status);
     const input = parseInput(replyInput, raw);
     const msg = await trx
@@ -393,12 +405,12 @@ export async function updateTicket(
     }),
     { status: raw.status || undefined, priority: raw.priority || undefined },
   );
+  const manage = can(actor, 'tickets_manage');
+  if (input.priority && !manage) throw new ForbiddenError();
+  if (input.status === 'closed' && !manage) throw new ForbiddenError();
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
     const ticket = await lockVisible(trx, actor, id);
-    const manage = can(actor, 'tickets_manage');
-    if (input.priority && !manage) throw new ForbiddenError();
-    if (input.status === 'closed' && !manage) throw new ForbiddenError();
     if (input.status === 'resolved' && !manage && ticket.opened_by !== actor.userId) throw new ForbiddenError();
     if (ticket.status === 'closed' && (input.status || input.priority)) {
       throw new ConflictError('This ticket is closed.');

@@ -16,6 +16,7 @@ import { invoicePages } from './invoices.ts';
 import { notificationPages } from './notifications.ts';
 import { liveRegionPages } from '../../realtime/regions.ts';
 import { notePages } from './notes.ts';
+import { supportPages } from './support.ts';
 import { organizationAreas } from './organizations/index.ts';
 import { organizationServerSummary } from '../../../domain/servers/summary.ts';
 import { securityPages } from './security.ts';
@@ -58,6 +59,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/vps/:id/console', access: 'signed-in', pages: consoleTicketPages(deps) },
     { prefix: '/ssh-keys', access: 'signed-in', pages: sshKeyPages(deps, view) },
     { prefix: '/notes', access: 'signed-in', pages: notePages(deps, view) },
+    { prefix: '/support', access: 'signed-in', pages: supportPages(deps, view) },
     { prefix: '/firewalls', access: 'signed-in', pages: firewallPages(deps, view) },
   ];
 }

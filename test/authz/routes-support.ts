@@ -1,0 +1,127 @@
+import type { Call, Done, Requirement } from './routes.ts';
+
+/**
+ * The matrix's entries for support tickets (issue 15), spread into ROUTES by routes.ts. A
+ * ticket named in the URL is made fresh for each call, in Acme ("own") or Globex ("foreign"),
+ * opened by nobody in particular (a member since removed).
+ */
+
+const u = () => Math.random().toString(36).slice(2, 10);
+const problem = (ok: boolean, what: string) => (ok ? null : what);
+const db = (c: Call) => c.fx.ctx.db;
+const page = (title: string, ...shows: string[]): Done => ({
+  status: 200,
+  shows: [`<title>${title} · SkyPanel</title>`, ...shows],
+});
+
+/** A ticket of `orgId` with one message, written as openTicket would. */
+async function ticket(c: Call, orgId: string, subject = `matrix ticket ${u()}`) {
+  const category = await db(c)
+    .selectFrom('ticket_categories')
+    .select('id')
+    .where('is_default', '=', true)
+    .executeTakeFirstOrThrow();
+  const row = await db(c)
+    .insertInto('tickets')
+    .values({
+      organization_id: orgId,
+      opened_by: null,
+      subject,
+      category_id: category.id,
+      created_at: new Date(),
+      updated_at: new Date(),
+      waiting_since: new Date(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db(c)
+    .insertInto('ticket_messages')
+    .values({
+      ticket_id: row.id,
+      author_id: null,
+      from_staff: false,
+      body: `first message of ${subject}`,
+      created_at: new Date(),
+    })
+    .execute();
+  return row.id;
+}
+const orgTicket: Requirement['record'] = {
+  of: 'org',
+  own: (c) => ticket(c, c.fx.acme.id),
+  foreign: (c) => ticket(c, c.fx.globex.id),
+};
+const ticketRow = (c: Call, id: string) =>
+  db(c).selectFrom('tickets').select(['organization_id', 'status', 'subject']).where('id', '=', id).executeTakeFirst();
+
+export const SUPPORT_ROUTES: Record<string, Requirement> = {
+  'GET /support': {
+    auth: 'session',
+    permission: 'tickets_view',
+    setup: async (c) => {
+      const subject = `matrix listed ${u()}`;
+      await ticket(c, c.org, subject);
+      return { subject };
+    },
+    query: () => 'status=all',
+    done: (c) => page('Support', c.made.subject!),
+  },
+  'GET /support/new': { auth: 'session', permission: 'tickets_create', done: page('New ticket', 'Open ticket') },
+  'POST /support': {
+    auth: 'session',
+    permission: 'tickets_create',
+    setup: async () => ({ subject: `matrix opened ${u()}` }),
+    body: (c) => ({ subject: c.made.subject!, message: 'Please help.', priority: 'high' }),
+    done: (c) => ({
+      status: 303,
+      location: /^\/support\/[0-9a-f-]{36}$/,
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('tickets')
+          .select(['organization_id', 'opened_by', 'priority'])
+          .where('subject', '=', c.made.subject!)
+          .executeTakeFirst();
+        return problem(
+          row?.organization_id === c.org && row.opened_by === c.me!.id && row.priority === 'high',
+          'the ticket was not opened',
+        );
+      },
+    }),
+  },
+  'GET /support/:id': {
+    auth: 'session',
+    permission: 'tickets_view',
+    record: orgTicket,
+    done: { status: 200, shows: ['<title>Ticket #', 'first message of matrix ticket', 'id="ticket-thread"'] },
+  },
+  'POST /support/:id/replies': {
+    auth: 'session',
+    permission: 'tickets_create',
+    record: orgTicket,
+    setup: async () => ({ message: `matrix reply ${u()}` }),
+    body: (c) => ({ message: c.made.message! }),
+    done: (c) => ({
+      status: 303,
+      location: `/support/${c.params.id}`,
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('ticket_messages')
+          .select('ticket_id')
+          .where('body', '=', c.made.message!)
+          .executeTakeFirst();
+        return problem(row?.ticket_id === c.params.id, 'the reply was not added');
+      },
+    }),
+  },
+  'POST /support/:id': {
+    auth: 'session',
+    permission: 'tickets_manage',
+    record: orgTicket,
+    body: () => ({ status: 'closed' }),
+    done: (c) => ({
+      status: 303,
+      location: `/support/${c.params.id}`,
+      effect: async () => problem((await ticketRow(c, c.params.id!))?.status === 'closed', 'the ticket was not closed'),
+    }),
+  },
+};
