@@ -264,6 +264,64 @@ export const KEYS_NOTES_FIREWALLS_ROUTES: Record<string, Requirement> = {
     }),
   },
 
+  // The notes API: any member lists (their personal notes; the organization's with notes_view;
+  // an API key needs notes_view); the organization's notes need notes_view / notes_manage.
+  'GET /api/v1/notes': {
+    auth: 'token',
+    setup: async (c) => ({ id: await note(c, c.org) }),
+    done: (c) =>
+      c.caller.permissions.has('notes_view')
+        ? { status: 200, shows: `"id":"${c.made.id}"` }
+        : {
+            status: 200,
+            effect: (_c, out) =>
+              problem(!out.text.includes(c.made.id!), 'an organization note was listed without notes_view'),
+          },
+  },
+  'POST /api/v1/notes': {
+    auth: 'token',
+    permission: 'notes_manage',
+    setup: async () => ({ body: `matrix note ${u()}` }),
+    body: (c) => ({ body: c.made.body! }),
+    done: (c) => ({
+      status: 201,
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('notes')
+          .select('organization_id')
+          .where('body', '=', c.made.body!)
+          .executeTakeFirst();
+        return problem(row?.organization_id === c.org, 'the note was not added');
+      },
+    }),
+  },
+  'GET /api/v1/notes/:id': {
+    auth: 'token',
+    permission: 'notes_view',
+    record: orgNote,
+    done: (c) => ({ status: 200, shows: `"id":"${c.params.id}"` }),
+  },
+  'PATCH /api/v1/notes/:id': {
+    auth: 'token',
+    permission: 'notes_manage',
+    record: orgNote,
+    setup: async () => ({ body: `matrix edit ${u()}` }),
+    body: (c) => ({ body: c.made.body! }),
+    done: (c) => ({
+      status: 200,
+      effect: async () => problem((await noteRow(c, c.params.id!))?.body === c.made.body, 'the note was not changed'),
+    }),
+  },
+  'DELETE /api/v1/notes/:id': {
+    auth: 'token',
+    permission: 'notes_manage',
+    record: orgNote,
+    done: (c) => ({
+      status: 204,
+      effect: async () => problem((await noteRow(c, c.params.id!)) === undefined, 'the note is still there'),
+    }),
+  },
+
   // Firewalls of the acting organization (vps_view reads, vps_manage changes), at the matrix's test cloud.
   'GET /firewalls': {
     auth: 'session',

@@ -7,7 +7,7 @@ import { isUuid } from '../../lib/ids.ts';
 import { renderMarkdown } from '../../lib/markdown.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { can, type Actor } from '../access/actor.ts';
-import { authorize, orgOf } from '../access/organization.ts';
+import { authorize, orgOf, refuseApiKey } from '../access/organization.ts';
 import { activityBy, recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 
@@ -81,6 +81,8 @@ const editInput = z.object({
 
 const NO_NOTE = 'No such note.';
 const NO_SERVER = 'No such server.';
+/** A uuid no user has (an API key's "own" personal notes: none). */
+const NO_ONE = '00000000-0000-0000-0000-000000000000';
 
 type NoteRow = Omit<Note, 'html' | 'scope'> & { personalOwnerId: string | null };
 const present = (r: NoteRow): Note => {
@@ -88,9 +90,14 @@ const present = (r: NoteRow): Note => {
   return { ...rest, scope: personalOwnerId ? 'personal' : 'organization', html: renderMarkdown(r.body) };
 };
 
+/** Personal notes belong to a person: an API key (an organization's credential) neither reads nor writes any. */
+const personalOf = (actor: Actor) => (actor.apiKeyId ? null : actor.userId);
+
 /** The notes of `orgId` that `actor` may read: their own personal ones, and the organization's with notes_view. */
-function selectNotes(db: DbOrTx, orgId: string, actor: Actor) {
-  const seesOrg = can(actor, 'notes_view');
+function selectNotes(db: DbOrTx, orgId: string, actor: Actor, opts: { justWritten?: boolean } = {}) {
+  // The note the actor just added or changed is theirs to see (notes_manage without notes_view).
+  const seesOrg = opts.justWritten || can(actor, 'notes_view');
+  const me = personalOf(actor);
   return db
     .selectFrom('notes as n')
     .leftJoin('users as c', 'c.id', 'n.created_by')
@@ -111,9 +118,13 @@ function selectNotes(db: DbOrTx, orgId: string, actor: Actor) {
     ])
     .where('n.organization_id', '=', orgId)
     .where((w) =>
-      seesOrg
-        ? w.or([w('n.personal_owner_id', 'is', null), w('n.personal_owner_id', '=', actor.userId)])
-        : w('n.personal_owner_id', '=', actor.userId),
+      me === null
+        ? seesOrg
+          ? w('n.personal_owner_id', 'is', null)
+          : sql<boolean>`false`
+        : seesOrg
+          ? w.or([w('n.personal_owner_id', 'is', null), w('n.personal_owner_id', '=', me)])
+          : w('n.personal_owner_id', '=', me),
     );
 }
 const ordered = <Q extends ReturnType<typeof selectNotes>>(q: Q) =>
@@ -151,7 +162,8 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
  * after the cursor.
  */
 export async function listNotes(db: DbOrTx, actor: Actor, opts: NoteFilter = {}, page?: PageRequest): Promise<Note[]> {
-  const orgId = opts.serverId ? authorize(actor, 'notes_view') : orgOf(actor);
+  // An API key reads only the organization's notes: it needs notes_view for any list.
+  const orgId = opts.serverId || actor.apiKeyId ? authorize(actor, 'notes_view') : orgOf(actor);
   const scope = opts.scope ?? 'all';
   if ((scope === 'organization' || scope === 'server' || scope === 'general') && !can(actor, 'notes_view'))
     authorize(actor, 'notes_view');
@@ -226,7 +238,9 @@ export async function getNote(db: DbOrTx, actor: Actor, id: string): Promise<Not
 }
 
 async function reread(db: DbOrTx, orgId: string, actor: Actor, id: string): Promise<Note> {
-  return present((await selectNotes(db, orgId, actor).where('n.id', '=', id).executeTakeFirst())!);
+  return present(
+    await selectNotes(db, orgId, actor, { justWritten: true }).where('n.id', '=', id).executeTakeFirstOrThrow(),
+  );
 }
 
 /**
@@ -246,6 +260,7 @@ export async function addNote(
   },
 ): Promise<Note> {
   const personal = raw.scope === 'personal' && !raw.serverId;
+  if (personal) refuseApiKey(actor);
   const orgId = personal ? orgOf(actor) : authorize(actor, 'notes_manage');
   const input = parseInput(addInput, raw);
   const now = deps.clock.now();
@@ -292,11 +307,13 @@ async function writable(db: DbOrTx, actor: Actor, id: string) {
         .select(['id', 'server_id', 'personal_owner_id'])
         .where('id', '=', id)
         .where('organization_id', '=', orgId)
-        .where((w) => w.or([w('personal_owner_id', 'is', null), w('personal_owner_id', '=', actor.userId)]))
+        .where((w) =>
+          w.or([w('personal_owner_id', 'is', null), w('personal_owner_id', '=', personalOf(actor) ?? NO_ONE)]),
+        )
         .forUpdate()
         .executeTakeFirst()
     : undefined;
-  if (row?.personal_owner_id && row.personal_owner_id === actor.userId) return { orgId, row, personal: true };
+  if (row?.personal_owner_id && row.personal_owner_id === personalOf(actor)) return { orgId, row, personal: true };
   authorize(actor, 'notes_manage');
   if (!row) throw new NotFoundError(NO_NOTE);
   return { orgId, row, personal: false };

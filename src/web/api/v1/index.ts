@@ -26,6 +26,7 @@ import { memberRoutes } from './members/routes.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 import { refundRoutes } from './refunds/routes.ts';
 import { roleRoutes } from './roles/routes.ts';
+import { noteRoutes } from './notes/routes.ts';
 import { sshKeyRoutes } from './ssh-keys/routes.ts';
 import { walletAdjustmentRoutes } from './wallet-adjustments/routes.ts';
 import { walletRoutes } from './wallet/routes.ts';
@@ -87,6 +88,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', adminBillingRunRoutes(deps));
   api.route('/', adminArrearsRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
+  api.route('/', noteRoutes(deps));
   api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));
   api.route('/', adminProviderRoutes(deps));
