@@ -43,7 +43,7 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
       { label: 'Servers', href: '/vps', needs: 'vps_view' },
       { label: 'Firewalls', href: '/firewalls', needs: 'vps_view' },
       { label: 'SSH keys', href: '/ssh-keys', needs: 'ssh_keys_view' },
-      { label: 'Notes', href: '/notes', needs: 'notes_view' },
+      { label: 'Notes', href: '/notes' },
     ],
   },
   {

@@ -42,6 +42,7 @@ describe('the sidebars', () => {
       'Members',
       'Roles',
       'All organizations',
+      'Notes',
       'Profile',
       'Password',
       'Security',
@@ -51,6 +52,7 @@ describe('the sidebars', () => {
     expect(navigationFor(PORTAL_NAVIGATION, member([]), '/dashboard').map((s) => s.heading)).toEqual([
       null,
       'Organization',
+      'Servers',
       'Account',
     ]);
 
