@@ -238,3 +238,28 @@ describe('pinned first, search, form errors', () => {
     expect(html).not.toContain('href="javascript:');
   });
 });
+
+describe('a long list', () => {
+  it('shows the first 100 notes, pinned first, says there are more, and search finds the others', async () => {
+    await ctx.db
+      .insertInto('notes')
+      .values(
+        Array.from({ length: 120 }, (_, i) => ({
+          organization_id: cast.acme,
+          personal_owner_id: cast.olive.id,
+          title: `bulk-${i}`,
+          body: 'bulk',
+          created_at: new Date(Date.UTC(2026, 0, 1, 0, i)),
+        })),
+      )
+      .execute();
+    const olive = await browser(cast.olive.email);
+    const html = await (await olive.get('/notes')).text();
+    expect(html).toContain('Showing the first 100 notes. Search to find the others.');
+    expect(html).toContain('Beta pinned');
+    expect(html).not.toContain('bulk-0<');
+    const found = await (await olive.get('/notes?q=bulk-0')).text();
+    expect(found).toContain('bulk-0<');
+    expect(found).not.toContain('Showing the first');
+  });
+});

@@ -23,7 +23,12 @@ export interface NotesPanel {
   editing: { id: string; body: string; title?: string; error: string } | null;
   /** The overview's search and scope filter. */
   filter?: { q: string; scope: Scope };
+  /** The overview shows the first OVERVIEW_LIMIT notes; true when there are more (search narrows). */
+  more?: boolean;
 }
+
+/** Notes the overview shows at most (pinned first, then newest); the rest are found by search. */
+export const OVERVIEW_LIMIT = 100;
 
 /**
  * What `views/portal/notes/_notes.eta` needs. For a server (`serverId`), null when the actor may
@@ -39,8 +44,10 @@ export async function notesPanel(
   if (serverId && !can(actor, 'notes_view')) return null;
   const filter = extra.filter ?? { q: '', scope: 'all' as Scope };
   const opts: NoteFilter = serverId ? { serverId } : { q: filter.q, scope: filter.scope };
+  const rows = await listNotes(db, actor, opts, serverId ? undefined : { limit: OVERVIEW_LIMIT });
   return {
-    items: await listNotes(db, actor, opts),
+    items: rows.slice(0, serverId ? undefined : OVERVIEW_LIMIT),
+    more: !serverId && rows.length > OVERVIEW_LIMIT,
     serverId,
     values: extra.values ?? { body: '' },
     errors: extra.errors ?? {},
