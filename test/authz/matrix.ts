@@ -57,6 +57,7 @@ export function expectation(route: Route, caller: Caller, whose: Whose): Expecte
   const permitted =
     req.permission === 'owner' ? caller.owner : !req.permission || caller.permissions.has(req.permission);
   if (!permitted) return { status: 403 };
+  if (req.anyPermission && !req.anyPermission.some((p) => caller.permissions.has(p))) return { status: 403 };
   // An Acme record is as foreign as Globex's to someone acting in another organization.
   if (req.record && (whose === 'foreign-record' || (req.record.of === 'org' && !caller.memberOfAcme)))
     return { status: 404 };
@@ -192,6 +193,7 @@ export function describeRequirement(route: Route): string {
       'is refused (401) to everyone without the metrics token (sessions, access tokens and API keys included)',
   };
   const parts = [who[auth]];
+  if (route.req.anyPermission) parts.push(`one of ${route.req.anyPermission.join(', ')} in the active organization`);
   if (permission === 'owner') parts.push('the owner role');
   else if (permission)
     parts.push(`${permission} in ${org === 'path' ? 'the organization named' : 'the active organization'}`);

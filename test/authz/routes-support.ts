@@ -3,7 +3,7 @@ import type { Call, Done, Requirement } from './routes.ts';
 /**
  * The matrix's entries for support tickets (issue 15), spread into ROUTES by routes.ts. A
  * ticket named in the URL is made fresh for each call, in Acme ("own") or Globex ("foreign"),
- * opened by nobody in particular (a member since removed).
+ * opened by Acme's owner (an API key of hers that may only open tickets reads it) or, in Globex, by nobody.
  */
 
 const u = () => Math.random().toString(36).slice(2, 10);
@@ -15,7 +15,7 @@ const page = (title: string, ...shows: string[]): Done => ({
 });
 
 /** A ticket of `orgId` with one message, written as openTicket would. */
-async function ticket(c: Call, orgId: string, subject = `matrix ticket ${u()}`) {
+async function ticket(c: Call, orgId: string, subject = `matrix ticket ${u()}`, openedBy: string | null = null) {
   const category = await db(c)
     .selectFrom('ticket_categories')
     .select('id')
@@ -25,7 +25,7 @@ async function ticket(c: Call, orgId: string, subject = `matrix ticket ${u()}`) 
     .insertInto('tickets')
     .values({
       organization_id: orgId,
-      opened_by: null,
+      opened_by: openedBy,
       subject,
       category_id: category.id,
       created_at: new Date(),
@@ -48,7 +48,7 @@ async function ticket(c: Call, orgId: string, subject = `matrix ticket ${u()}`) 
 }
 const orgTicket: Requirement['record'] = {
   of: 'org',
-  own: (c) => ticket(c, c.fx.acme.id),
+  own: (c) => ticket(c, c.fx.acme.id, undefined, c.fx.acme.people.owner!.id),
   foreign: (c) => ticket(c, c.fx.globex.id),
 };
 const ticketRow = (c: Call, id: string) =>
@@ -121,6 +121,72 @@ export const SUPPORT_ROUTES: Record<string, Requirement> = {
     done: (c) => ({
       status: 303,
       location: `/support/${c.params.id}`,
+      effect: async () => problem((await ticketRow(c, c.params.id!))?.status === 'closed', 'the ticket was not closed'),
+    }),
+  },
+
+  // The JSON API (tickets_view reads the organization's tickets, tickets_create one's own).
+  'GET /api/v1/tickets/categories': {
+    auth: 'token',
+    done: { status: 200, shows: '"name":"General"' },
+  },
+  'GET /api/v1/tickets': {
+    auth: 'token',
+    anyPermission: ['tickets_view', 'tickets_create'],
+    setup: async (c) => ({ id: await ticket(c, c.org, undefined, c.fx.acme.people.owner!.id) }),
+    query: () => 'status=open',
+    done: (c) => ({ status: 200, shows: `"id":"${c.made.id}"` }),
+  },
+  'POST /api/v1/tickets': {
+    auth: 'token',
+    permission: 'tickets_create',
+    setup: async () => ({ subject: `matrix api ticket ${u()}` }),
+    body: (c) => ({ subject: c.made.subject!, message: 'Please help.', priority: 'urgent' }),
+    done: (c) => ({
+      status: 201,
+      shows: '"status":"open"',
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('tickets')
+          .select(['organization_id', 'priority'])
+          .where('subject', '=', c.made.subject!)
+          .executeTakeFirst();
+        return problem(row?.organization_id === c.org && row.priority === 'urgent', 'the ticket was not opened');
+      },
+    }),
+  },
+  'GET /api/v1/tickets/:id': {
+    auth: 'token',
+    anyPermission: ['tickets_view', 'tickets_create'],
+    record: orgTicket,
+    done: { status: 200, shows: ['"replies":[', 'first message of matrix ticket'] },
+  },
+  'POST /api/v1/tickets/:id/replies': {
+    auth: 'token',
+    permission: 'tickets_create',
+    record: orgTicket,
+    setup: async () => ({ message: `matrix api reply ${u()}` }),
+    body: (c) => ({ message: c.made.message! }),
+    done: (c) => ({
+      status: 201,
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('ticket_messages')
+          .select('ticket_id')
+          .where('body', '=', c.made.message!)
+          .executeTakeFirst();
+        return problem(row?.ticket_id === c.params.id, 'the reply was not added');
+      },
+    }),
+  },
+  'PATCH /api/v1/tickets/:id': {
+    auth: 'token',
+    permission: 'tickets_manage',
+    record: orgTicket,
+    body: () => ({ status: 'closed', priority: 'low' }),
+    done: (c) => ({
+      status: 200,
+      shows: '"status":"closed"',
       effect: async () => problem((await ticketRow(c, c.params.id!))?.status === 'closed', 'the ticket was not closed'),
     }),
   },

@@ -95,6 +95,8 @@ export interface Requirement {
   auth: Auth;
   /** Needed in the organization the request acts in; 'owner' is the predefined owner role. */
   permission?: Permission | 'owner';
+  /** Needed instead: any one of these in the organization the request acts in (tickets: `tickets_view` reads all, `tickets_create` one's own). */
+  anyPermission?: readonly Permission[];
   /** Where the organization is named: the URL's `:id` (JSON API) or the body's `organization_id`. Unnamed: the active one, the key's, or X-Organization-Id. */
   org?: 'path' | 'body';
   /** The record named by the URL's last parameter: one of the acting organization's ('org') or the caller's own ('user'). Made fresh for each call. */

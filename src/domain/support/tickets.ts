@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { publish } from '../../db/notify.ts';
+import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';
 import type { ServerSnapshot, TicketPriority, TicketStatus } from '../../db/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
@@ -13,7 +14,7 @@ import type { Deps } from '../deps.ts';
 /**
  * Support tickets, the customer's side (PRODUCT.md §6).
  *
- * Visibility: `tickets_view` reads all of the organization's tickets; without it a member reads
+ * Visibility: `tickets_view` (or `tickets_manage`) reads all of the organization's tickets; without it a member reads
  * only the tickets they opened. `tickets_create` opens tickets and replies to those one can
  * read; `tickets_manage` closes them and changes their priority (the person who opened a ticket
  * may also mark it resolved). A ticket one may not read is not found (404), never forbidden.
@@ -170,17 +171,22 @@ export function selectTickets(db: DbOrTx) {
     ]);
 }
 
+/** Whether the actor reads all of the organization's tickets (`tickets_view`, or `tickets_manage`, which acts on any). */
+function seesAll(actor: Actor): boolean {
+  return can(actor, 'tickets_view') || can(actor, 'tickets_manage');
+}
+
 /** The tickets the actor may read, as a query (the organization's, or only their own). */
 function visibleTickets(db: DbOrTx, actor: Actor) {
   const orgId = orgOf(actor);
   let q = selectTickets(db).where('t.organization_id', '=', orgId);
-  if (!can(actor, 'tickets_view')) q = q.where('t.opened_by', '=', actor.userId);
+  if (!seesAll(actor)) q = q.where('t.opened_by', '=', actor.userId);
   return q;
 }
 
 /** Whether the actor may use the support pages at all (read or open tickets). */
 export function canUseSupport(actor: Actor): boolean {
-  return can(actor, 'tickets_view') || can(actor, 'tickets_create');
+  return seesAll(actor) || can(actor, 'tickets_create');
 }
 
 function requireSupport(actor: Actor): void {
@@ -190,6 +196,8 @@ function requireSupport(actor: Actor): void {
 
 export interface TicketFilter {
   status?: TicketStatus | 'active' | null;
+  /** A keyset page (the JSON API); without one, the newest 500. */
+  page?: PageRequest;
 }
 
 /** The tickets the actor may read, those waiting on someone first, then newest activity first. */
@@ -198,7 +206,15 @@ export async function listTickets(db: DbOrTx, actor: Actor, filter: TicketFilter
   let q = visibleTickets(db, actor);
   if (filter.status === 'active') q = q.where('t.status', 'not in', ['resolved', 'closed']);
   else if (filter.status) q = q.where('t.status', '=', filter.status);
-  return q.orderBy('t.updated_at', 'desc').orderBy('t.id', 'desc').limit(500).execute() as Promise<TicketSummary[]>;
+  const cursor = uuidCursor(filter.page);
+  if (cursor) {
+    q = q.where(sql<boolean>`(t.updated_at, t.id) < (select updated_at, id from tickets where id = ${cursor})`);
+  }
+  return q
+    .orderBy('t.updated_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(fetchSize(filter.page) ?? 500)
+    .execute() as Promise<TicketSummary[]>;
 }
 
 export async function threadOf(db: DbOrTx, ticketId: string, opts: { internal: boolean }): Promise<TicketMessage[]> {
@@ -329,7 +345,7 @@ async function lockVisible(trx: DbOrTx, actor: Actor, id: string) {
         .selectAll()
         .where('id', '=', id)
         .where('organization_id', '=', orgId)
-        .$if(!can(actor, 'tickets_view'), (q) => q.where('opened_by', '=', actor.userId))
+        .$if(!seesAll(actor), (q) => q.where('opened_by', '=', actor.userId))
         .forUpdate()
         .executeTakeFirst()
     : undefined;

@@ -28,6 +28,7 @@ import { refundRoutes } from './refunds/routes.ts';
 import { roleRoutes } from './roles/routes.ts';
 import { noteRoutes } from './notes/routes.ts';
 import { sshKeyRoutes } from './ssh-keys/routes.ts';
+import { ticketRoutes } from './tickets/routes.ts';
 import { walletAdjustmentRoutes } from './wallet-adjustments/routes.ts';
 import { walletRoutes } from './wallet/routes.ts';
 import { vpsActionRoutes } from './vps/actions.ts';
@@ -88,6 +89,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', adminBillingRunRoutes(deps));
   api.route('/', adminArrearsRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
+  api.route('/', ticketRoutes(deps));
   api.route('/', noteRoutes(deps));
   api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));
