@@ -83,6 +83,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Overview', href: '/admin', needs: staff, match: 'exact' },
       { label: 'Users', href: '/admin/users', needs: staff },
       { label: 'Organizations', href: '/admin/organizations', needs: staff },
+      { label: 'Support tickets', href: '/admin/tickets', needs: staff },
       { label: 'Mail outbox', href: '/admin/outbox', needs: staff },
       { label: 'Job runs', href: '/admin/jobs', needs: staff },
       { label: 'Activity log', href: '/admin/activity', needs: staff },

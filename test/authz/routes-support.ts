@@ -190,4 +190,53 @@ export const SUPPORT_ROUTES: Record<string, Requirement> = {
       effect: async () => problem((await ticketRow(c, c.params.id!))?.status === 'closed', 'the ticket was not closed'),
     }),
   },
+
+  // The staff side (platform admins only; everyone else 404).
+  'GET /admin/tickets': {
+    auth: 'admin',
+    setup: async (c) => {
+      const subject = `matrix queued ${u()}`;
+      await ticket(c, c.fx.acme.id, subject);
+      return { subject };
+    },
+    query: (c) => `q=${encodeURIComponent(c.made.subject!)}`,
+    done: (c) => page('Support tickets', c.made.subject!),
+  },
+  'GET /admin/tickets/:id': {
+    auth: 'admin',
+    params: async (c) => ({ id: await ticket(c, c.fx.acme.id) }),
+    done: { status: 200, shows: ['<title>Ticket #', 'first message of matrix ticket', 'Internal note'] },
+  },
+  'POST /admin/tickets/:id/replies': {
+    auth: 'admin',
+    params: async (c) => ({ id: await ticket(c, c.fx.acme.id) }),
+    setup: async () => ({ message: `matrix staff reply ${u()}` }),
+    body: (c) => ({ message: c.made.message! }),
+    done: (c) => ({
+      status: 303,
+      location: `/admin/tickets/${c.params.id}`,
+      effect: async () =>
+        problem((await ticketRow(c, c.params.id!))?.status === 'answered', 'the ticket was not answered'),
+    }),
+  },
+  'POST /admin/tickets/:id': {
+    auth: 'admin',
+    params: async (c) => ({ id: await ticket(c, c.fx.acme.id) }),
+    body: () => ({ status: 'resolved', priority: 'low', assignee_id: 'me' }),
+    done: (c) => ({
+      status: 303,
+      location: `/admin/tickets/${c.params.id}`,
+      effect: async () => {
+        const row = await db(c)
+          .selectFrom('tickets')
+          .select(['status', 'priority', 'assignee_id'])
+          .where('id', '=', c.params.id!)
+          .executeTakeFirst();
+        return problem(
+          row?.status === 'resolved' && row.priority === 'low' && row.assignee_id === c.me!.id,
+          'the ticket was not updated',
+        );
+      },
+    }),
+  },
 };

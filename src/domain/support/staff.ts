@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sql } from 'kysely';
 import { inTransaction } from '../../db/index.ts';
 import type { TicketStatus } from '../../db/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -143,4 +144,97 @@ export async function staffUpdateTicket(
     await publishTicket(trx, ticket);
   });
   return staffGetTicket(deps, actor, id);
+}
+
+export interface QueueFilter {
+  status?: string | null;
+  priority?: string | null;
+  categoryId?: string | null;
+  /** 'me', 'none' (unassigned), or a staff member's id. */
+  assignee?: string | null;
+  organizationId?: string | null;
+  /** Searched in subjects and messages (internal notes included). */
+  q?: string | null;
+}
+
+/**
+ * The staff queue: tickets filtered as asked (by default those not resolved or closed), those
+ * waiting on staff longest first, then the most recently active; with the count per status
+ * over all tickets.
+ */
+export async function staffQueue(deps: Pick<Deps, 'db'>, actor: Actor, filter: QueueFilter = {}) {
+  requireStaff(actor);
+  let q = selectTickets(deps.db)
+    .innerJoin('organizations as org', 'org.id', 't.organization_id')
+    .select('org.name as organization');
+  const status = filter.status || 'active';
+  if (status === 'active') q = q.where('t.status', 'not in', ['resolved', 'closed']);
+  else if (status === 'waiting') q = q.where('t.waiting_since', 'is not', null);
+  else if ((TICKET_STATUSES as readonly string[]).includes(status))
+    q = q.where('t.status', '=', status as TicketStatus);
+  if (filter.priority && (TICKET_PRIORITIES as readonly string[]).includes(filter.priority)) {
+    q = q.where('t.priority', '=', filter.priority as (typeof TICKET_PRIORITIES)[number]);
+  }
+  if (filter.categoryId && isUuid(filter.categoryId)) q = q.where('t.category_id', '=', filter.categoryId);
+  if (filter.assignee === 'me') q = q.where('t.assignee_id', '=', actor.userId);
+  else if (filter.assignee === 'none') q = q.where('t.assignee_id', 'is', null);
+  else if (filter.assignee && isUuid(filter.assignee)) q = q.where('t.assignee_id', '=', filter.assignee);
+  if (filter.organizationId && isUuid(filter.organizationId))
+    q = q.where('t.organization_id', '=', filter.organizationId);
+  const search = filter.q?.trim().slice(0, 200);
+  if (search) {
+    const like = `%${search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb('t.subject', 'ilike', like),
+        eb.exists(
+          eb
+            .selectFrom('ticket_messages as m')
+            .select('m.id')
+            .whereRef('m.ticket_id', '=', 't.id')
+            .where('m.body', 'ilike', like),
+        ),
+      ]),
+    );
+  }
+  const tickets = await q
+    .orderBy(sql`t.waiting_since asc nulls last`)
+    .orderBy('t.updated_at', 'desc')
+    .limit(200)
+    .execute();
+  const countRows = await deps.db
+    .selectFrom('tickets')
+    .select(['status', sql<string>`count(*)`.as('n')])
+    .groupBy('status')
+    .execute();
+  const counts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>;
+  for (const r of countRows) counts[r.status] = Number(r.n);
+  return { tickets, counts };
+}
+
+/** The platform admins a ticket may be assigned to. */
+export async function supportStaff(deps: Pick<Deps, 'db'>): Promise<{ id: string; name: string }[]> {
+  return deps.db.selectFrom('users').select(['id', 'name']).where('is_admin', '=', true).orderBy('name').execute();
+}
+
+/** What staff see beside a thread: the organization, its live servers, its recent tickets. */
+export async function customerContext(deps: Pick<Deps, 'db'>, actor: Actor, organizationId: string) {
+  requireStaff(actor);
+  const [organization, servers, recent] = await Promise.all([
+    deps.db.selectFrom('organizations').select(['id', 'name']).where('id', '=', organizationId).executeTakeFirst(),
+    deps.db
+      .selectFrom('servers')
+      .select(['id', 'label', 'status', 'ipv4'])
+      .where('organization_id', '=', organizationId)
+      .where('deleted_at', 'is', null)
+      .orderBy('label')
+      .limit(20)
+      .execute(),
+    selectTickets(deps.db)
+      .where('t.organization_id', '=', organizationId)
+      .orderBy('t.updated_at', 'desc')
+      .limit(6)
+      .execute(),
+  ]);
+  return { organization: organization ?? null, servers, recent };
 }
