@@ -99,6 +99,18 @@ export interface EmailTemplates {
     addFundsUrl: string;
   };
   termination: { name: string; organization: string; balance: string; servers: number; addFundsUrl: string };
+  // Support tickets (src/domain/support/mail.ts): the message's text, never attachments or internal notes.
+  ticket_staff: {
+    name: string;
+    event: 'opened' | 'customer_reply';
+    number: string;
+    subject: string;
+    organization: string;
+    author: string;
+    message: string;
+    ticketUrl: string;
+  };
+  ticket_reply: { name: string; number: string; subject: string; message: string; ticketUrl: string };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
@@ -123,6 +135,8 @@ export const SECRET_FIELDS: { [K in EmailTemplateName]: ReadonlyArray<keyof Emai
   suspension: [],
   final_notice: [],
   termination: [],
+  ticket_staff: [],
+  ticket_reply: [],
 };
 
 const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]) => string } = {
@@ -144,6 +158,9 @@ const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]
   suspension: (b) => `Your ${b} servers are suspended: the balance is below zero`,
   final_notice: (b, d) => `Final notice: your ${b} servers will be deleted on ${d.terminateAt}`,
   termination: (b) => `Your ${b} servers were deleted: the balance stayed below zero`,
+  ticket_staff: (b, d) =>
+    `[${b} #${d.number}] ${d.event === 'opened' ? 'New ticket' : 'Customer reply'} from ${d.organization}: ${d.subject}`,
+  ticket_reply: (b, d) => `[${b} #${d.number}] Support replied: ${d.subject}`,
 };
 
 export interface RenderedEmail {

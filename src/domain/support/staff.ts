@@ -7,6 +7,7 @@ import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import type { Deps } from '../deps.ts';
+import { mailCustomer } from './mail.ts';
 import {
   messageSchema,
   publishTicket,
@@ -49,7 +50,7 @@ async function lockAny(trx: Parameters<Parameters<typeof inTransaction>[1]>[0], 
  * `internal`, a note only staff read (nothing else changes). A closed ticket refuses replies.
  */
 export async function staffReply(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
   actor: Actor,
   id: string,
   raw: { message?: unknown; internal?: boolean },
@@ -86,6 +87,7 @@ export async function staffReply(
         .where('id', '=', ticket.id)
         .execute();
       await publishTicket(trx, ticket);
+      await mailCustomer(deps, trx, ticket, input.message);
     } else {
       await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
       await publishTicket(trx, { ...ticket, organization_id: ticket.organization_id, opened_by: null });

@@ -10,6 +10,7 @@ import { parseInput } from '../../lib/validation.ts';
 import { can, type Actor } from '../access/actor.ts';
 import { orgOf } from '../access/organization.ts';
 import type { Deps } from '../deps.ts';
+import { mailStaff } from './mail.ts';
 
 /**
  * Support tickets, the customer's side (PRODUCT.md §6).
@@ -279,7 +280,7 @@ async function snapshotOf(db: DbOrTx, orgId: string, serverId: string): Promise<
  * default one ("General"); with a server, a snapshot of its label, IP and plan.
  */
 export async function openTicket(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
   actor: Actor,
   raw: {
     subject?: unknown;
@@ -324,13 +325,14 @@ export async function openTicket(
         created_at: now,
         updated_at: now,
       })
-      .returning(['id', 'organization_id', 'opened_by'])
+      .returning(['id', 'number', 'subject', 'organization_id', 'opened_by', 'assignee_id'])
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('ticket_messages')
       .values({ ticket_id: row.id, author_id: actor.userId, from_staff: false, body: input.message, created_at: now })
       .execute();
     await publishTicket(trx, row);
+    await mailStaff(deps, trx, row, 'opened', input.message);
     return row.id;
   });
   return getTicket(deps.db, actor, id);
@@ -364,7 +366,7 @@ export function statusAfterCustomerReply(status: TicketStatus): TicketStatus {
  * resolved ticket reopens it; a closed ticket refuses (409).
  */
 export async function replyToTicket(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
   actor: Actor,
   id: string,
   raw: { message?: unknown },
@@ -398,6 +400,7 @@ export async function replyToTicket(
       .where('id', '=', ticket.id)
       .execute();
     await publishTicket(trx, ticket);
+    await mailStaff(deps, trx, ticket, 'customer_reply', input.message);
     return (await threadOf(trx, ticket.id, { internal: false })).find((m) => m.id === msg.id)!;
   });
 }

@@ -1,0 +1,65 @@
+import type { DbOrTx } from '../../db/index.ts';
+import { queueEmail } from '../../mail/queue.ts';
+import type { Deps } from '../deps.ts';
+
+export type MailDeps = Pick<Deps, 'config' | 'queue'>;
+
+interface TicketRow {
+  id: string;
+  number: string;
+  subject: string;
+  organization_id: string;
+  opened_by: string | null;
+  assignee_id: string | null;
+}
+
+/**
+ * Tells staff of a new ticket or a customer's reply: the assignee, or every platform admin
+ * while nobody is assigned. The email carries the message's text, never attachments or notes.
+ */
+export async function mailStaff(
+  deps: MailDeps,
+  trx: DbOrTx,
+  ticket: TicketRow,
+  event: 'opened' | 'customer_reply',
+  message: string,
+): Promise<void> {
+  const [org, author] = await Promise.all([
+    trx.selectFrom('organizations').select('name').where('id', '=', ticket.organization_id).executeTakeFirst(),
+    ticket.opened_by
+      ? trx.selectFrom('users').select('name').where('id', '=', ticket.opened_by).executeTakeFirst()
+      : undefined,
+  ]);
+  let q = trx.selectFrom('users').select(['email', 'name']);
+  q = ticket.assignee_id ? q.where('id', '=', ticket.assignee_id) : q.where('is_admin', '=', true);
+  for (const to of await q.execute()) {
+    await queueEmail(deps, trx, to.email, 'ticket_staff', {
+      name: to.name,
+      event,
+      number: String(ticket.number),
+      subject: ticket.subject,
+      organization: org?.name ?? 'A customer',
+      author: author?.name ?? 'The customer',
+      message,
+      ticketUrl: `${deps.config.publicUrl}/admin/tickets/${ticket.id}`,
+    });
+  }
+}
+
+/** Tells the person who opened the ticket of a staff reply, with its text and a link. */
+export async function mailCustomer(deps: MailDeps, trx: DbOrTx, ticket: TicketRow, message: string): Promise<void> {
+  if (!ticket.opened_by) return;
+  const to = await trx
+    .selectFrom('users')
+    .select(['email', 'name'])
+    .where('id', '=', ticket.opened_by)
+    .executeTakeFirst();
+  if (!to) return;
+  await queueEmail(deps, trx, to.email, 'ticket_reply', {
+    name: to.name,
+    number: String(ticket.number),
+    subject: ticket.subject,
+    message,
+    ticketUrl: `${deps.config.publicUrl}/support/${ticket.id}`,
+  });
+}
