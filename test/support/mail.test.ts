@@ -66,6 +66,25 @@ describe('ticket email through the outbox', () => {
     expect(mails[0]!.text).toContain('Here is <the> answer');
     expect(mails[0]!.html).toContain('Here is &lt;the&gt; answer');
     expect(mails[0]!.text).toContain(`/support/${t.id}`);
+    const bell = await ctx.db
+      .selectFrom('notifications')
+      .select(['kind', 'data'])
+      .where('user_id', '=', cast.mia.id)
+      .where('kind', '=', 'support.reply')
+      .execute();
+    expect(bell).toHaveLength(1);
+    expect(bell[0]!.data).toMatchObject({ ticket_id: t.id, subject: 'Customer mail' });
+    const { describeNotification } = await import('../../src/domain/notifications/kinds.ts');
+    const said = describeNotification({ kind: 'support.reply', organization_id: null, data: bell[0]!.data });
+    expect(said.title).toMatch(/^Support replied to ticket #\d+$/);
+    expect(said.href).toContain(encodeURIComponent(`/support/${t.id}`));
+    const staffBell = await ctx.db
+      .selectFrom('notifications')
+      .select('data')
+      .where('user_id', '=', cast.ada.id)
+      .where('kind', '=', 'support.ticket')
+      .execute();
+    expect(staffBell.map((n) => n.data.ticket_id)).toContain(t.id);
     const everything = await ctx.db.selectFrom('emails').select(['text', 'html']).execute();
     expect(everything.some((m) => m.text.includes('TOP SECRET') || m.html.includes('TOP SECRET'))).toBe(false);
   });

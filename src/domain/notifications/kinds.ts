@@ -50,6 +50,10 @@ export const NOTIFICATION_KINDS = {
   'security.two_factor': 'security',
   'security.password': 'security',
   'security.api_key': 'security',
+  // Support tickets (src/domain/support): a staff reply to the person who opened the ticket;
+  // a new ticket or a customer's reply to the staff who handle it.
+  'support.reply': 'general',
+  'support.ticket': 'general',
 } as const satisfies Record<string, NotificationCategory>;
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
 
@@ -194,6 +198,20 @@ export function describeNotification(
         title: `API key “${text('name')}” was created`,
         body: `Key ${text('prefix')}…${at}. Revoke it if you do not recognise it.`,
         href: '/settings/api-keys',
+      };
+    case 'support.reply':
+      return {
+        title: `Support replied to ticket #${text('number')}`,
+        body: text('subject'),
+        href: d.organization_id
+          ? `/active-organization/${String(d.organization_id)}?next=${encodeURIComponent(`/support/${text('ticket_id')}`)}`
+          : `/support/${text('ticket_id')}`,
+      };
+    case 'support.ticket':
+      return {
+        title: `${d.event === 'opened' ? 'New ticket' : 'Customer reply on'} #${text('number')}${org ? ` from ${org}` : ''}`,
+        body: text('subject'),
+        href: `/admin/tickets/${text('ticket_id')}`,
       };
     default:
       return { title: 'Notification', body: '', href: null };

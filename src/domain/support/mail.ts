@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../../db/index.ts';
 import { queueEmail } from '../../mail/queue.ts';
 import type { Deps } from '../deps.ts';
+import { notify } from '../notifications/emit.ts';
 
 export type MailDeps = Pick<Deps, 'config' | 'queue'>;
 
@@ -14,7 +15,7 @@ interface TicketRow {
 }
 
 /**
- * Tells staff of a new ticket or a customer's reply: the assignee, or every platform admin
+ * Tells staff (in the bell and by email) of a new ticket or a customer's reply: the assignee, or every platform admin
  * while nobody is assigned. The email carries the message's text, never attachments or notes.
  */
 export async function mailStaff(
@@ -23,6 +24,7 @@ export async function mailStaff(
   ticket: TicketRow,
   event: 'opened' | 'customer_reply',
   message: string,
+  messageId: string,
 ): Promise<void> {
   const [org, author] = await Promise.all([
     trx.selectFrom('organizations').select('name').where('id', '=', ticket.organization_id).executeTakeFirst(),
@@ -30,9 +32,19 @@ export async function mailStaff(
       ? trx.selectFrom('users').select('name').where('id', '=', ticket.opened_by).executeTakeFirst()
       : undefined,
   ]);
-  let q = trx.selectFrom('users').select(['email', 'name']);
+  let q = trx.selectFrom('users').select(['id', 'email', 'name']);
   q = ticket.assignee_id ? q.where('id', '=', ticket.assignee_id) : q.where('is_admin', '=', true);
   for (const to of await q.execute()) {
+    await notify(
+      trx,
+      { userId: to.id },
+      {
+        kind: 'support.ticket',
+        key: `ticket:${ticket.id}:${event}:${messageId}`,
+        data: { ticket_id: ticket.id, number: String(ticket.number), subject: ticket.subject, event },
+        names: { organizationId: ticket.organization_id },
+      },
+    );
     await queueEmail(deps, trx, to.email, 'ticket_staff', {
       name: to.name,
       event,
@@ -46,9 +58,29 @@ export async function mailStaff(
   }
 }
 
-/** Tells the person who opened the ticket of a staff reply, with its text and a link. */
-export async function mailCustomer(deps: MailDeps, trx: DbOrTx, ticket: TicketRow, message: string): Promise<void> {
+/** Tells the person who opened the ticket of a staff reply (in the bell, and by email with its text and a link). */
+export async function mailCustomer(
+  deps: MailDeps,
+  trx: DbOrTx,
+  ticket: TicketRow,
+  message: string,
+  messageId: string,
+): Promise<void> {
   if (!ticket.opened_by) return;
+  await notify(
+    trx,
+    { userId: ticket.opened_by },
+    {
+      kind: 'support.reply',
+      key: `ticket-reply:${messageId}`,
+      data: {
+        ticket_id: ticket.id,
+        organization_id: ticket.organization_id,
+        number: String(ticket.number),
+        subject: ticket.subject,
+      },
+    },
+  );
   const to = await trx
     .selectFrom('users')
     .select(['email', 'name'])

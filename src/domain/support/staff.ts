@@ -87,7 +87,7 @@ export async function staffReply(
         .where('id', '=', ticket.id)
         .execute();
       await publishTicket(trx, ticket);
-      await mailCustomer(deps, trx, ticket, input.message);
+      await mailCustomer(deps, trx, ticket, input.message, msg.id);
     } else {
       await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
       await publishTicket(trx, { ...ticket, organization_id: ticket.organization_id, opened_by: null });

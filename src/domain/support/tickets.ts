@@ -332,7 +332,7 @@ export async function openTicket(
       .values({ ticket_id: row.id, author_id: actor.userId, from_staff: false, body: input.message, created_at: now })
       .execute();
     await publishTicket(trx, row);
-    await mailStaff(deps, trx, row, 'opened', input.message);
+    await mailStaff(deps, trx, row, 'opened', input.message, row.id);
     return row.id;
   });
   return getTicket(deps.db, actor, id);
@@ -400,7 +400,7 @@ export async function replyToTicket(
       .where('id', '=', ticket.id)
       .execute();
     await publishTicket(trx, ticket);
-    await mailStaff(deps, trx, ticket, 'customer_reply', input.message);
+    await mailStaff(deps, trx, ticket, 'customer_reply', input.message, msg.id);
     return (await threadOf(trx, ticket.id, { internal: false })).find((m) => m.id === msg.id)!;
   });
 }
