@@ -64,6 +64,8 @@ const schema = z.object({
   // Dunning (src/domain/dunning): hours in arrears before servers are suspended, days before they are deleted.
   DUNNING_SUSPEND_AFTER_HOURS: int(0, 24 * 365).default(24),
   DUNNING_TERMINATE_AFTER_DAYS: int(2, 365).default(7),
+  /** Days a resolved support ticket stays resolved before the maintenance job closes it; 0: never. */
+  TICKET_AUTO_CLOSE_DAYS: int(0, 365).default(7),
 
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'resend']).optional(),
   MAIL_FROM: z.string().min(3).default('SkyPanel <no-reply@skypanel.local>'),

@@ -458,3 +458,21 @@ export async function answeredCount(db: DbOrTx, actor: Actor): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Closes the tickets resolved more than `days` days before `now` (maintenance.purge-expired, every 15 minutes);
+ * each one's readers are told. Returns how many were closed. `days` 0: never.
+ */
+export async function closeResolvedTickets(db: DbOrTx, days: number, now: Date): Promise<number> {
+  if (days <= 0) return 0;
+  const before = new Date(now.getTime() - days * 86_400_000);
+  const closed = await db
+    .updateTable('tickets')
+    .set({ status: 'closed', closed_at: now, updated_at: now, waiting_since: null })
+    .where('status', '=', 'resolved')
+    .where('resolved_at', '<=', before)
+    .returning(['id', 'organization_id', 'opened_by'])
+    .execute();
+  for (const t of closed) await publishTicket(db, t);
+  return closed.length;
+}
