@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, ISO_UTC, person, tokenFor } from '../api/client.ts';
-import { joinAs } from '../api-keys/helpers.ts';
-import { insertServer } from '../firewalls/servers.ts';
+import { apiClient, ISO_UTC, tokenFor } from '../api/client.ts';
+import { acmeCast } from './cast.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { seedServerCatalogue, type SeededCatalogue } from '../helpers/servers.ts';
 
@@ -16,49 +15,12 @@ const IP = '198.51.100.77';
 const api = () => apiClient(ctx, IP);
 
 async function makeCast() {
-  const [olive, mia, vera, quinn, gus] = await Promise.all(
-    ['Olive Owner', 'Mia Member', 'Vera Viewer', 'Quinn Quiet', 'Gus Globex'].map((n) => person(ctx, n)),
-  );
-  const acme = olive!.organizationId;
-  await joinAs(ctx, acme, mia!.id, 'member');
-  await joinAs(ctx, acme, vera!.id, 'viewer');
-  const quiet = await ctx.db
-    .insertInto('roles')
-    .values({ organization_id: acme, name: 'Servers only', permissions: ['vps_view'], predefined: false })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await ctx.db
-    .insertInto('organization_members')
-    .values({ organization_id: acme, user_id: quinn!.id, role_id: quiet.id })
-    .execute();
-  await ctx.db.updateTable('users').set({ active_organization_id: acme }).where('id', '=', quinn!.id).execute();
-  const web = await insertServer(ctx, catalogue, acme, { label: 'acme-web' });
-  const globexDb = await insertServer(ctx, catalogue, gus!.organizationId, { label: 'globex-db' });
+  const cast = await acmeCast(ctx, catalogue);
+  const people = ['olive', 'mia', 'vera', 'quinn', 'gus'] as const;
   const tokens = Object.fromEntries(
-    await Promise.all(
-      (
-        [
-          ['olive', olive],
-          ['mia', mia],
-          ['vera', vera],
-          ['quinn', quinn],
-          ['gus', gus],
-        ] as const
-      ).map(async ([k, p]) => [k, await tokenFor(ctx, p!.email, IP)] as const),
-    ),
-  ) as Record<'olive' | 'mia' | 'vera' | 'quinn' | 'gus', string>;
-  return {
-    olive: olive!,
-    mia: mia!,
-    vera: vera!,
-    quinn: quinn!,
-    gus: gus!,
-    acme,
-    globex: gus!.organizationId,
-    web,
-    globexDb,
-    tokens,
-  };
+    await Promise.all(people.map(async (k) => [k, await tokenFor(ctx, cast[k].email, IP)] as const)),
+  ) as Record<(typeof people)[number], string>;
+  return { ...cast, tokens };
 }
 
 beforeAll(async () => {

@@ -3,9 +3,8 @@ import { listNotes } from '../../src/domain/notes/notes.ts';
 import { toPermissions } from '../../src/domain/access/actor.ts';
 import { NotFoundError } from '../../src/lib/errors.ts';
 import { notesPanel } from '../../src/web/pages/portal/notes.ts';
-import { person } from '../api/client.ts';
-import { activityOf, joinAs } from '../api-keys/helpers.ts';
-import { insertServer } from '../firewalls/servers.ts';
+import { activityOf } from '../api-keys/helpers.ts';
+import { acmeCast } from './cast.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { signedIn } from '../helpers/people.ts';
@@ -19,39 +18,7 @@ let ctx: TestContext;
 let catalogue: SeededCatalogue;
 let cast: Awaited<ReturnType<typeof makeCast>>;
 
-async function makeCast() {
-  const [olive, mia, vera, quinn, gus] = await Promise.all(
-    ['Olive Owner', 'Mia Member', 'Vera Viewer', 'Quinn Quiet', 'Gus Globex'].map((n) => person(ctx, n)),
-  );
-  const acme = olive!.organizationId;
-  await joinAs(ctx, acme, mia!.id, 'member');
-  await joinAs(ctx, acme, vera!.id, 'viewer');
-  const quiet = await ctx.db
-    .insertInto('roles')
-    .values({ organization_id: acme, name: 'Servers only', permissions: ['vps_view'], predefined: false })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await ctx.db
-    .insertInto('organization_members')
-    .values({ organization_id: acme, user_id: quinn!.id, role_id: quiet.id })
-    .execute();
-  await ctx.db.updateTable('users').set({ active_organization_id: acme }).where('id', '=', quinn!.id).execute();
-  const web = await insertServer(ctx, catalogue, acme, { label: 'acme-web' });
-  const gone = await insertServer(ctx, catalogue, acme, { label: 'acme-old', deleted: true });
-  const globexDb = await insertServer(ctx, catalogue, gus!.organizationId, { label: 'globex-db' });
-  return {
-    olive: olive!,
-    mia: mia!,
-    vera: vera!,
-    quinn: quinn!,
-    gus: gus!,
-    acme,
-    globex: gus!.organizationId,
-    web,
-    gone,
-    globexDb,
-  };
-}
+const makeCast = () => acmeCast(ctx, catalogue);
 
 beforeAll(async () => {
   ctx = await createTestContext();

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { person } from '../api/client.ts';
-import { joinAs } from '../api-keys/helpers.ts';
-import { insertServer } from '../firewalls/servers.ts';
+import { acmeCast } from './cast.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { signedIn } from '../helpers/people.ts';
 import { seedServerCatalogue, type SeededCatalogue } from '../helpers/servers.ts';
@@ -15,37 +13,7 @@ let ctx: TestContext;
 let catalogue: SeededCatalogue;
 let cast: Awaited<ReturnType<typeof makeCast>>;
 
-async function makeCast() {
-  const [olive, mia, vera, quinn, gus] = await Promise.all(
-    ['Olive Owner', 'Mia Member', 'Vera Viewer', 'Quinn Quiet', 'Gus Globex'].map((n) => person(ctx, n)),
-  );
-  const acme = olive!.organizationId;
-  await joinAs(ctx, acme, mia!.id, 'member');
-  await joinAs(ctx, acme, vera!.id, 'viewer');
-  const quiet = await ctx.db
-    .insertInto('roles')
-    .values({ organization_id: acme, name: 'Servers only', permissions: ['vps_view'], predefined: false })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await ctx.db
-    .insertInto('organization_members')
-    .values({ organization_id: acme, user_id: quinn!.id, role_id: quiet.id })
-    .execute();
-  await ctx.db.updateTable('users').set({ active_organization_id: acme }).where('id', '=', quinn!.id).execute();
-  const web = await insertServer(ctx, catalogue, acme, { label: 'acme-web' });
-  const globexDb = await insertServer(ctx, catalogue, gus!.organizationId, { label: 'globex-db' });
-  return {
-    olive: olive!,
-    mia: mia!,
-    vera: vera!,
-    quinn: quinn!,
-    gus: gus!,
-    acme,
-    globex: gus!.organizationId,
-    web,
-    globexDb,
-  };
-}
+const makeCast = () => acmeCast(ctx, catalogue);
 
 beforeAll(async () => {
   ctx = await createTestContext();
