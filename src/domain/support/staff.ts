@@ -218,25 +218,3 @@ export async function staffQueue(deps: Pick<Deps, 'db'>, actor: Actor, filter: Q
 export async function supportStaff(deps: Pick<Deps, 'db'>): Promise<{ id: string; name: string }[]> {
   return deps.db.selectFrom('users').select(['id', 'name']).where('is_admin', '=', true).orderBy('name').execute();
 }
-
-/** What staff see beside a thread: the organization, its live servers, its recent tickets. */
-export async function customerContext(deps: Pick<Deps, 'db'>, actor: Actor, organizationId: string) {
-  requireStaff(actor);
-  const [organization, servers, recent] = await Promise.all([
-    deps.db.selectFrom('organizations').select(['id', 'name']).where('id', '=', organizationId).executeTakeFirst(),
-    deps.db
-      .selectFrom('servers')
-      .select(['id', 'label', 'status', 'ipv4'])
-      .where('organization_id', '=', organizationId)
-      .where('deleted_at', 'is', null)
-      .orderBy('label')
-      .limit(20)
-      .execute(),
-    selectTickets(deps.db)
-      .where('t.organization_id', '=', organizationId)
-      .orderBy('t.updated_at', 'desc')
-      .limit(6)
-      .execute(),
-  ]);
-  return { organization: organization ?? null, servers, recent };
-}

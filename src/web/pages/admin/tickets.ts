@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
+import { customerContext } from '../../../domain/support/context.ts';
 import {
-  customerContext,
   staffGetTicket,
   staffQueue,
   staffReply,
