@@ -5,6 +5,7 @@ import path from 'node:path';
 import { generate } from 'otplib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { PASSWORD } from '../test/helpers/people.ts';
 import { createTestContext, type TestContext, type TestContextOptions } from '../test/helpers/context.ts';
 
 /** The real app listening on 127.0.0.1, its links (emails included) pointing at itself. */
@@ -164,4 +165,13 @@ export async function screenshot(page: Page, name: string) {
 export function totpCode(ctx: TestContext, secret: string, stepsAhead = 0): Promise<string> {
   const step = Math.floor(ctx.clock.now().getTime() / 1000 / 30) + stepsAhead;
   return generate({ secret, epoch: step * 30 });
+}
+
+/** Signs `email` in through the real form and waits for the dashboard. */
+export async function signIn(live: LiveApp, page: Page, email: string, password = PASSWORD) {
+  await page.goto(`${live.origin}/login`);
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${live.origin}/dashboard`);
 }

@@ -1,18 +1,12 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { createPerson, PASSWORD } from '../test/helpers/people.ts';
-import { expectNoProblems, openPage, useLiveApp } from './helpers.ts';
+import { createPerson } from '../test/helpers/people.ts';
+import { expectNoProblems, openPage, signIn, useLiveApp } from './helpers.ts';
 import { receivedEmail } from '../test/helpers/mail.ts';
 
 const app = useLiveApp();
 
-async function signIn(page: Page, email: string) {
-  await page.goto(`${app.live.origin}/login`);
-  await page.fill('#f-email', email);
-  await page.fill('#f-password', PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${app.live.origin}/dashboard`);
-}
+const signInAs = (page: Page, email: string) => signIn(app.live, page, email);
 
 /** The controls a member who manages the team sees, and a viewer must not: each counted on its page. */
 async function managementControls(page: Page) {
@@ -37,7 +31,7 @@ describe('teams', () => {
     const teammate = await openPage(app.browser);
 
     // Olivia sets up a team organization and a role that may manage its people and settings.
-    await signIn(owner.page, olivia.email);
+    await signInAs(owner.page, olivia.email);
     await owner.page.goto(`${app.live.origin}/organizations`);
     await owner.page.getByLabel('Name').fill('Northwind Hosting');
     await owner.page.getByRole('button', { name: 'Create organization' }).click();
@@ -67,7 +61,7 @@ describe('teams', () => {
     expect(link, `invitation link in:\n${mail.text}`).toBeDefined();
 
     // Theo, already a SkyPanel customer, opens the link and joins.
-    await signIn(teammate.page, theo.email);
+    await signInAs(teammate.page, theo.email);
     await teammate.page.goto(link!);
     expect(await teammate.page.getByRole('heading', { level: 1 }).textContent()).toBe(
       'Invitation to Northwind Hosting',
