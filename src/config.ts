@@ -66,6 +66,16 @@ const schema = z.object({
   DUNNING_TERMINATE_AFTER_DAYS: int(2, 365).default(7),
   /** Days a resolved support ticket stays resolved before the maintenance job closes it; 0: never. */
   TICKET_AUTO_CLOSE_DAYS: int(0, 365).default(7),
+  // Ticket attachments (src/domain/support/attachments.ts): the largest file in bytes, and files per message.
+  TICKET_ATTACHMENT_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+  TICKET_ATTACHMENTS_PER_MESSAGE: int(1, 20).default(5),
+
+  // Stored files (src/domain/files): in PostgreSQL unless an S3-compatible bucket is set (path-style URLs).
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
 
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'resend']).optional(),
   MAIL_FROM: z.string().min(3).default('SkyPanel <no-reply@skypanel.local>'),
@@ -178,6 +188,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `EMULATORS_ENABLED: in production the emulators (no real money moves) also need EMULATORS_IN_PRODUCTION=${EMULATORS_IN_PRODUCTION_CONSENT}`,
     );
   }
+  if (!c.S3_ENDPOINT !== !c.S3_BUCKET) problems.push('S3_ENDPOINT / S3_BUCKET: set both or neither');
+  if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY_ID || !c.S3_SECRET_ACCESS_KEY))
+    problems.push('S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: required with S3_ENDPOINT');
   if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT)
     problems.push('METRICS_PORT: must differ from PORT (it is a second, internal listener)');
   if (problems.length) throw new ConfigError(problems);

@@ -246,6 +246,8 @@ export interface Database {
   ticket_categories: TicketCategoriesTable;
   tickets: TicketsTable;
   ticket_messages: TicketMessagesTable;
+  stored_files: StoredFilesTable;
+  ticket_attachments: TicketAttachmentsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1066,4 +1068,29 @@ export interface TicketMessagesTable {
   internal: Generated<boolean>;
   body: string;
   created_at: Timestamp;
+}
+
+/** An uploaded file's bytes (in PostgreSQL or an S3 bucket) with its sniffed type (migration 0028, src/domain/files). */
+export interface StoredFilesTable {
+  id: Generated<string>;
+  storage: 'postgres' | 's3';
+  bytes: Buffer | null;
+  object_key: string | null;
+  sha256: Buffer;
+  size: ColumnType<bigint, number | bigint, never>;
+  content_type: string;
+  created_at: Generated<Date>;
+}
+
+/** A stored file attached to a ticket message (migration 0028, src/domain/support/attachments.ts). */
+export interface TicketAttachmentsTable {
+  id: Generated<string>;
+  ticket_id: string;
+  message_id: string;
+  file_id: string;
+  position: number;
+  file_name: string;
+  content_type: string;
+  size: ColumnType<bigint, number | bigint, never>;
+  created_at: Generated<Date>;
 }

@@ -10,6 +10,16 @@ import { parseInput } from '../../lib/validation.ts';
 import { can, type Actor } from '../access/actor.ts';
 import { orgOf } from '../access/organization.ts';
 import type { Deps } from '../deps.ts';
+import { withStoredFiles } from '../files/store.ts';
+import {
+  attachmentOfTicket,
+  attachmentsOf,
+  attachToMessage,
+  checkUploads,
+  type Attachment,
+  type CheckedUpload,
+  type IncomingFile,
+} from './attachments.ts';
 import { mailStaff } from './mail.ts';
 
 /**
@@ -80,6 +90,8 @@ export interface TicketMessage {
   internal: boolean;
   body: string;
   createdAt: Date;
+  /** Its files (src/domain/support/attachments.ts), in the order attached. */
+  attachments: Attachment[];
 }
 
 export interface TicketDetail extends TicketSummary {
@@ -219,6 +231,11 @@ export async function listTickets(db: DbOrTx, actor: Actor, filter: TicketFilter
 }
 
 export async function threadOf(db: DbOrTx, ticketId: string, opts: { internal: boolean }): Promise<TicketMessage[]> {
+  const [messages, files] = await Promise.all([messagesOf(db, ticketId, opts), attachmentsOf(db, ticketId)]);
+  return messages.map((m) => ({ ...m, attachments: files.get(m.id) ?? [] }));
+}
+
+function messagesOf(db: DbOrTx, ticketId: string, opts: { internal: boolean }) {
   return db
     .selectFrom('ticket_messages as m')
     .leftJoin('users as u', 'u.id', 'm.author_id')
@@ -243,6 +260,45 @@ export async function getTicket(db: DbOrTx, actor: Actor, id: string): Promise<T
   const ticket = isUuid(id) ? await visibleTickets(db, actor).where('t.id', '=', id).executeTakeFirst() : undefined;
   if (!ticket) throw new NotFoundError(NO_TICKET);
   return { ...(ticket as TicketSummary), messages: await threadOf(db, ticket.id, { internal: false }) };
+}
+
+/**
+ * Checks a message's text (`schema`) and its files together, so a refusal names every field
+ * that is wrong (`message`, `attachments`…).
+ */
+export function parseMessage<T>(
+  config: Deps['config'],
+  schema: z.ZodType<T>,
+  raw: Record<string, unknown> & { attachments?: readonly IncomingFile[] },
+): { input: T; uploads: CheckedUpload[] } {
+  const fields: Record<string, string> = {};
+  const attempt = <R>(fn: () => R): R | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ValidationError) || !err.fields) throw err;
+      Object.assign(fields, err.fields);
+      return undefined;
+    }
+  };
+  const input = attempt(() => parseInput(schema, raw));
+  const uploads = attempt(() => checkUploads(config, raw.attachments));
+  if (Object.keys(fields).length) {
+    const only = Object.keys(fields).length === 1 && fields.attachments;
+    throw only ? new ValidationError(fields, fields.attachments) : new ValidationError(fields);
+  }
+  return { input: input!, uploads: uploads! };
+}
+
+/** One attachment of a ticket the actor may read, with its bytes; 404 for another's ticket or an internal note's file. */
+export async function getTicketAttachment(
+  deps: Pick<Deps, 'db' | 'config'>,
+  actor: Actor,
+  ticketId: string,
+  attachmentId: string,
+) {
+  const ticket = await getTicket(deps.db, actor, ticketId);
+  return attachmentOfTicket(deps, ticket.id, attachmentId, { internal: false });
 }
 
 /** Tells the open pages of the ticket (its organization's readers, its opener, staff) that it changed. */
@@ -280,7 +336,7 @@ async function snapshotOf(db: DbOrTx, orgId: string, serverId: string): Promise<
  * default one ("General"); with a server, a snapshot of its label, IP and plan.
  */
 export async function openTicket(
-  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue' | 'log'>,
   actor: Actor,
   raw: {
     subject?: unknown;
@@ -289,52 +345,58 @@ export async function openTicket(
     categoryId?: unknown;
     serverId?: unknown;
     followsTicketId?: unknown;
+    /** Files attached to the first message (checked here: attachments.ts). */
+    attachments?: readonly IncomingFile[];
   },
 ): Promise<TicketDetail> {
   const orgId = orgOf(actor);
   if (!can(actor, 'tickets_create')) throw new ForbiddenError();
-  const input = parseInput(openInput, raw);
+  const { input, uploads } = parseMessage(deps.config, openInput, raw);
   const now = deps.clock.now();
-  const id = await inTransaction(deps.db, async (trx) => {
-    const categories = await listCategories(trx);
-    const category = input.categoryId
-      ? categories.find((k) => k.id === input.categoryId)
-      : (categories.find((k) => k.isDefault) ?? categories[0]);
-    if (!category) throw new ValidationError({ categoryId: 'Choose one of the categories.' });
-    const server = input.serverId ? await snapshotOf(trx, orgId, input.serverId) : null;
-    let follows: string | null = null;
-    if (input.followsTicketId) {
-      const prior = isUuid(input.followsTicketId)
-        ? await visibleTickets(trx, actor).where('t.id', '=', input.followsTicketId).executeTakeFirst()
-        : undefined;
-      follows = prior?.id ?? null;
-    }
-    const row = await trx
-      .insertInto('tickets')
-      .values({
-        organization_id: orgId,
-        opened_by: actor.userId,
-        subject: input.subject,
-        category_id: category.id,
-        priority: input.priority,
-        status: 'open',
-        server_id: server ? input.serverId! : null,
-        server_snapshot: server ? JSON.stringify(server) : null,
-        follows_ticket_id: follows,
-        waiting_since: now,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning(['id', 'number', 'subject', 'organization_id', 'opened_by', 'assignee_id'])
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('ticket_messages')
-      .values({ ticket_id: row.id, author_id: actor.userId, from_staff: false, body: input.message, created_at: now })
-      .execute();
-    await publishTicket(trx, row);
-    await mailStaff(deps, trx, row, 'opened', input.message, row.id);
-    return row.id;
-  });
+  const id = await withStoredFiles(deps, (store) =>
+    inTransaction(deps.db, async (trx) => {
+      const categories = await listCategories(trx);
+      const category = input.categoryId
+        ? categories.find((k) => k.id === input.categoryId)
+        : (categories.find((k) => k.isDefault) ?? categories[0]);
+      if (!category) throw new ValidationError({ categoryId: 'Choose one of the categories.' });
+      const server = input.serverId ? await snapshotOf(trx, orgId, input.serverId) : null;
+      let follows: string | null = null;
+      if (input.followsTicketId) {
+        const prior = isUuid(input.followsTicketId)
+          ? await visibleTickets(trx, actor).where('t.id', '=', input.followsTicketId).executeTakeFirst()
+          : undefined;
+        follows = prior?.id ?? null;
+      }
+      const row = await trx
+        .insertInto('tickets')
+        .values({
+          organization_id: orgId,
+          opened_by: actor.userId,
+          subject: input.subject,
+          category_id: category.id,
+          priority: input.priority,
+          status: 'open',
+          server_id: server ? input.serverId! : null,
+          server_snapshot: server ? JSON.stringify(server) : null,
+          follows_ticket_id: follows,
+          waiting_since: now,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning(['id', 'number', 'subject', 'organization_id', 'opened_by', 'assignee_id'])
+        .executeTakeFirstOrThrow();
+      const msg = await trx
+        .insertInto('ticket_messages')
+        .values({ ticket_id: row.id, author_id: actor.userId, from_staff: false, body: input.message, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await attachToMessage(trx, store, { ticketId: row.id, messageId: msg.id }, uploads);
+      await publishTicket(trx, row);
+      await mailStaff(deps, trx, row, 'opened', input.message, row.id);
+      return row.id;
+    }),
+  );
   return getTicket(deps.db, actor, id);
 }
 
@@ -366,43 +428,46 @@ export function statusAfterCustomerReply(status: TicketStatus): TicketStatus {
  * resolved ticket reopens it; a closed ticket refuses (409).
  */
 export async function replyToTicket(
-  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue' | 'log'>,
   actor: Actor,
   id: string,
-  raw: { message?: unknown },
+  raw: { message?: unknown; attachments?: readonly IncomingFile[] },
 ): Promise<TicketMessage> {
   orgOf(actor);
   if (!can(actor, 'tickets_create')) throw new ForbiddenError();
   const now = deps.clock.now();
-  return inTransaction(deps.db, async (trx) => {
-    const ticket = await lockVisible(trx, actor, id);
-    const status = statusAfterCustomerReply(ticket.status);
-    const input = parseInput(replyInput, raw);
-    const msg = await trx
-      .insertInto('ticket_messages')
-      .values({
-        ticket_id: ticket.id,
-        author_id: actor.userId,
-        from_staff: false,
-        body: input.message,
-        created_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('tickets')
-      .set({
-        status,
-        updated_at: now,
-        waiting_since: ticket.waiting_since ?? now,
-        resolved_at: null,
-      })
-      .where('id', '=', ticket.id)
-      .execute();
-    await publishTicket(trx, ticket);
-    await mailStaff(deps, trx, ticket, 'customer_reply', input.message, msg.id);
-    return (await threadOf(trx, ticket.id, { internal: false })).find((m) => m.id === msg.id)!;
-  });
+  return withStoredFiles(deps, (store) =>
+    inTransaction(deps.db, async (trx) => {
+      const ticket = await lockVisible(trx, actor, id);
+      const status = statusAfterCustomerReply(ticket.status);
+      const { input, uploads } = parseMessage(deps.config, replyInput, raw);
+      const msg = await trx
+        .insertInto('ticket_messages')
+        .values({
+          ticket_id: ticket.id,
+          author_id: actor.userId,
+          from_staff: false,
+          body: input.message,
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await attachToMessage(trx, store, { ticketId: ticket.id, messageId: msg.id }, uploads);
+      await trx
+        .updateTable('tickets')
+        .set({
+          status,
+          updated_at: now,
+          waiting_since: ticket.waiting_since ?? now,
+          resolved_at: null,
+        })
+        .where('id', '=', ticket.id)
+        .execute();
+      await publishTicket(trx, ticket);
+      await mailStaff(deps, trx, ticket, 'customer_reply', input.message, msg.id);
+      return (await threadOf(trx, ticket.id, { internal: false })).find((m) => m.id === msg.id)!;
+    }),
+  );
 }
 
 /**
