@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Test files mostly wait on PostgreSQL and HTTP: on a 2-core machine three workers finish
+    // sooner than vitest's default of one (cores - 1). VITEST_MAX_WORKERS overrides it.
+    maxWorkers: 3,
   },
 });
