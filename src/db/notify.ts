@@ -11,7 +11,8 @@ export type Audience = { userId: string } | { organizationId: string; permission
 
 export interface RealtimeEvent {
   topic: string;
-  audience: Audience;
+  /** Several audiences: each subscriber any of them names receives the event once. */
+  audience: Audience | readonly Audience[];
   data?: Record<string, unknown>;
 }
 

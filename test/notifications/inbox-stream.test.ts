@@ -4,6 +4,7 @@ import { markRead } from '../../src/domain/notifications/inbox.ts';
 import { settledTopUp } from '../billing/payments.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
+import { cookieOf, openStream } from '../helpers/sse.ts';
 
 /**
  * The bell over the real event stream (issue 14 items 7 and 8): a notification made by a
@@ -26,51 +27,7 @@ afterAll(async () => {
   await ctx.close();
 });
 
-interface Frame {
-  event: string;
-  data: string;
-}
-
-/** An open event stream, its frames collected as they arrive. */
-async function stream(cookie: string) {
-  const res = await fetch(`${base}/events`, { headers: { cookie } });
-  expect(res.status).toBe(200);
-  const frames: Frame[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const done = (async () => {
-    for (;;) {
-      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (chunk.done) return;
-      buffer += decoder.decode(chunk.value, { stream: true });
-      let i;
-      while ((i = buffer.indexOf('\n\n')) >= 0) {
-        const raw = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        const event = /^event: (.*)$/m.exec(raw)?.[1];
-        if (event) frames.push({ event, data: /^data: (.*)$/m.exec(raw)?.[1] ?? '' });
-      }
-    }
-  })();
-  return {
-    frames,
-    async until(pred: (f: Frame[]) => boolean, ms = 5000) {
-      const end = Date.now() + ms;
-      while (!pred(frames)) {
-        if (Date.now() > end) throw new Error(`not received in time: ${JSON.stringify(frames)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    async close() {
-      await reader.cancel().catch(() => undefined);
-      await done;
-    },
-  };
-}
-
-const cookieOf = (browser: { cookies: Map<string, string> }) =>
-  [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+const stream = (cookie: string) => openStream(base, cookie);
 
 describe("the bell's stream", () => {
   it('delivers a new notification to its person at once, not to others, and the count fragment agrees', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { inTransaction, type DbOrTx } from '../../db/index.ts';
-import { publish } from '../../db/notify.ts';
+import { publish, type Audience } from '../../db/notify.ts';
 import { fetchSize, uuidCursor, type PageRequest } from '../../db/paging.ts';
 import type { ServerSnapshot, TicketPriority, TicketStatus } from '../../db/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -292,7 +292,7 @@ export function parseMessage<T>(
 
 /** One attachment of a ticket the actor may read, with its bytes; 404 for another's ticket or an internal note's file. */
 export async function getTicketAttachment(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<Deps, 'db' | 'config' | 'log'>,
   actor: Actor,
   ticketId: string,
   attachmentId: string,
@@ -301,19 +301,21 @@ export async function getTicketAttachment(
   return attachmentOfTicket(deps, ticket.id, attachmentId, { internal: false });
 }
 
-/** Tells the open pages of the ticket (its organization's readers, its opener, staff) that it changed. */
+/**
+ * Tells the open pages of the ticket that it changed, each once: its organization's readers, the
+ * person who opened it and staff; with `staffOnly` (an internal note) staff alone.
+ */
 export async function publishTicket(
   db: DbOrTx,
   ticket: { id: string; organization_id: string; opened_by: string | null },
+  opts: { staffOnly?: boolean } = {},
 ): Promise<void> {
-  const data = { id: ticket.id };
-  await publish(db, {
-    topic: TICKET_TOPIC,
-    audience: { organizationId: ticket.organization_id, permission: 'tickets_view' },
-    data,
-  });
-  if (ticket.opened_by) await publish(db, { topic: TICKET_TOPIC, audience: { userId: ticket.opened_by }, data });
-  await publish(db, { topic: TICKET_TOPIC, audience: { admins: true }, data });
+  const audience: Audience[] = [{ admins: true }];
+  if (!opts.staffOnly) {
+    audience.push({ organizationId: ticket.organization_id, permission: 'tickets_view' });
+    if (ticket.opened_by) audience.push({ userId: ticket.opened_by });
+  }
+  await publish(db, { topic: TICKET_TOPIC, audience, data: { id: ticket.id } });
 }
 
 async function snapshotOf(db: DbOrTx, orgId: string, serverId: string): Promise<ServerSnapshot> {

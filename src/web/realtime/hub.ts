@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { EVENTS_CHANNEL, type RealtimeEvent } from '../../db/notify.ts';
+import { EVENTS_CHANNEL, type Audience, type RealtimeEvent } from '../../db/notify.ts';
 import { AUTH_CHANNEL, type SessionCache } from '../../domain/accounts/session-cache.ts';
 import { DATA_CHANNEL, type DataCache } from '../../lib/data-cache.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -124,16 +124,10 @@ export class RealtimeHub {
     } catch {
       return;
     }
-    const a = event.audience;
+    const audiences: readonly Audience[] = Array.isArray(event.audience) ? event.audience : [event.audience];
     const frame = sseFrame(event);
     for (const sub of this.subscribers) {
-      const match =
-        ('userId' in a && a.userId === sub.userId) ||
-        ('organizationId' in a &&
-          sub.organizationIds.includes(a.organizationId) &&
-          (!a.permission || (sub.permissions?.[a.organizationId]?.includes(a.permission) ?? false))) ||
-        ('admins' in a && sub.isAdmin);
-      if (!match) continue;
+      if (!audiences.some((a) => reaches(a, sub))) continue;
       try {
         sub.send(event, frame);
       } catch (err) {
@@ -150,4 +144,15 @@ export class RealtimeHub {
     await this.client?.end().catch(() => undefined);
     this.client = null;
   }
+}
+
+/** Whether `a` names the subscriber: its user, a member of its organization (with the permission it asks), or staff. */
+function reaches(a: Audience, sub: Subscriber): boolean {
+  return (
+    ('userId' in a && a.userId === sub.userId) ||
+    ('organizationId' in a &&
+      sub.organizationIds.includes(a.organizationId) &&
+      (!a.permission || (sub.permissions?.[a.organizationId]?.includes(a.permission) ?? false))) ||
+    ('admins' in a && sub.isAdmin)
+  );
 }
