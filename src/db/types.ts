@@ -31,6 +31,8 @@ export interface UsersTable {
   inbox_team: Generated<boolean>;
   inbox_maintenance: Generated<boolean>;
   inbox_general: Generated<boolean>;
+  /** Which ticket emails a member of the staff receives (migration 0029, src/domain/support/mail.ts). */
+  support_email: Generated<SupportEmail>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -246,6 +248,7 @@ export interface Database {
   ticket_categories: TicketCategoriesTable;
   tickets: TicketsTable;
   ticket_messages: TicketMessagesTable;
+  canned_replies: CannedRepliesTable;
   stored_files: StoredFilesTable;
   ticket_attachments: TicketAttachmentsTable;
 }
@@ -1093,4 +1096,18 @@ export interface TicketAttachmentsTable {
   content_type: string;
   size: ColumnType<bigint, number | bigint, never>;
   created_at: Generated<Date>;
+}
+
+/** 'all': tickets assigned to them and every unassigned one; 'assigned': only theirs; 'off'. */
+export type SupportEmail = 'all' | 'assigned' | 'off';
+
+/** A canned reply staff insert into a ticket reply (migration 0029, src/domain/support/canned.ts). */
+export interface CannedRepliesTable {
+  id: Generated<string>;
+  title: string;
+  body: string;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }

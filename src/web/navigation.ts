@@ -84,6 +84,8 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Users', href: '/admin/users', needs: staff },
       { label: 'Organizations', href: '/admin/organizations', needs: staff },
       { label: 'Support tickets', href: '/admin/tickets', needs: staff },
+      { label: 'Canned replies', href: '/admin/support/canned-replies', needs: staff },
+      { label: 'Ticket categories', href: '/admin/support/categories', needs: staff },
       { label: 'Mail outbox', href: '/admin/outbox', needs: staff },
       { label: 'Job runs', href: '/admin/jobs', needs: staff },
       { label: 'Activity log', href: '/admin/activity', needs: staff },
