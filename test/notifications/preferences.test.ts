@@ -94,6 +94,8 @@ describe('GET|PUT /api/v1/me/notification-preferences', () => {
       general: false,
       // The bell's categories (issue 14) beside them, untouched by a body without `in_app`.
       in_app: { servers: true, billing: true, team: true, maintenance: true, general: true },
+      // Only platform staff choose their support-ticket emails.
+      support_email: null,
     });
   });
 

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../../db/index.ts';
+import type { SupportEmail } from '../../db/types.ts';
 import { queueEmail } from '../../mail/queue.ts';
 import type { Deps } from '../deps.ts';
 import { notify } from '../notifications/emit.ts';
@@ -16,7 +17,10 @@ interface TicketRow {
 
 /**
  * Tells staff (in the bell and by email) of a new ticket or a customer's reply: the assignee, or every platform admin
- * while nobody is assigned. The email carries the message's text, never attachments or notes.
+ * while nobody is assigned (only platform admins: someone no longer on the staff is told nothing). The email follows
+ * each one's choice (users.support_email, Settings → Notifications): 'all' (the default) is emailed for tickets
+ * assigned to them and for every unassigned ticket, 'assigned' only for tickets assigned to them, 'off' never; the
+ * bell tells them either way. The email carries the message's text, never attachments or notes.
  */
 export async function mailStaff(
   deps: MailDeps,
@@ -32,8 +36,8 @@ export async function mailStaff(
       ? trx.selectFrom('users').select('name').where('id', '=', ticket.opened_by).executeTakeFirst()
       : undefined,
   ]);
-  let q = trx.selectFrom('users').select(['id', 'email', 'name']);
-  q = ticket.assignee_id ? q.where('id', '=', ticket.assignee_id) : q.where('is_admin', '=', true);
+  let q = trx.selectFrom('users').select(['id', 'email', 'name', 'support_email']).where('is_admin', '=', true);
+  if (ticket.assignee_id) q = q.where('id', '=', ticket.assignee_id);
   for (const to of await q.execute()) {
     await notify(
       trx,
@@ -45,6 +49,7 @@ export async function mailStaff(
         names: { organizationId: ticket.organization_id },
       },
     );
+    if (!wantsTicketEmail(to.support_email, ticket.assignee_id !== null)) continue;
     await queueEmail(deps, trx, to.email, 'ticket_staff', {
       name: to.name,
       event,
@@ -56,6 +61,11 @@ export async function mailStaff(
       ticketUrl: `${deps.config.publicUrl}/admin/tickets/${ticket.id}`,
     });
   }
+}
+
+/** Whether a member of the staff who chose `choice` is emailed about a ticket assigned to them (`assignedToThem`) or unassigned. */
+export function wantsTicketEmail(choice: SupportEmail, assignedToThem: boolean): boolean {
+  return choice === 'all' || (choice === 'assigned' && assignedToThem);
 }
 
 /** Tells the person who opened the ticket of a staff reply (in the bell, and by email with its text and a link). */

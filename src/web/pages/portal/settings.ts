@@ -106,9 +106,24 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
   });
 
   notifications.post('/', async (c) => {
-    await setNotificationPreferences(deps, c.get('auth')!.user.id, preferencesFromForm(await formData(c)));
-    flash(c, 'Your notification preferences are saved.');
-    return redirect(c, '/settings/notifications');
+    const userId = c.get('auth')!.user.id;
+    const values = await formData(c);
+    const preferences = await getNotificationPreferences(deps.db, userId);
+    return submitForm(
+      c,
+      view,
+      {
+        template: 'portal/settings/notifications',
+        values,
+        data: { preferences },
+        options: { layout: 'portal', title: 'Notifications' },
+      },
+      async () => {
+        await setNotificationPreferences(deps, userId, preferencesFromForm(values));
+        flash(c, 'Your notification preferences are saved.');
+        return redirect(c, '/settings/notifications');
+      },
+    );
   });
 
   return { profile: app, email, password, notifications };

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import {
+  SUPPORT_EMAIL_CHOICES,
   getNotificationPreferences,
   setNotificationPreferences,
   type NotificationPreferences as Preferences,
@@ -35,10 +36,16 @@ const email = {
   general: z.boolean().openapi({ description: 'Product news and announcements.' }),
 };
 
+const supportEmail = z.enum(SUPPORT_EMAIL_CHOICES).openapi({
+  description:
+    'Platform staff only: support-ticket emails when a customer opens a ticket or replies — `all` (tickets assigned to the caller and every unassigned ticket), `assigned` (only the caller’s), `off`. The bell tells them either way.',
+});
+
 export const NotificationPreferences = z
   .object({
     ...email,
     in_app: InApp.openapi({ description: 'Which categories the notification bell shows (security always).' }),
+    support_email: supportEmail.nullable().openapi({ description: 'Null for anyone not on the platform staff.' }),
   })
   .openapi('NotificationPreferences');
 
@@ -48,6 +55,9 @@ const NotificationPreferencesInput = z
     in_app: InApp.partial()
       .optional()
       .openapi({ description: 'Bell categories to change; those left out (or the whole object) stay as they are.' }),
+    support_email: supportEmail
+      .optional()
+      .openapi({ description: 'Platform staff only (ignored for anyone else); left out, it stays as it is.' }),
   })
   .openapi('NotificationPreferencesInput');
 
@@ -57,6 +67,7 @@ const present = (p: Preferences): z.infer<typeof NotificationPreferences> =>
     maintenance: p.maintenance,
     general: p.general,
     in_app: p.inApp,
+    support_email: p.supportEmail,
   });
 
 const own = { ...secured, middleware: [requireToken, refuseApiKeys] as [MiddlewareHandler, MiddlewareHandler] };
@@ -93,8 +104,13 @@ export function notificationPreferenceRoutes(deps: AppDeps) {
     },
   });
   app.openapi(write, async (c) => {
-    const { in_app, ...rest } = c.req.valid('json');
-    return c.json(present(await setNotificationPreferences(deps, actor(c).user.id, { ...rest, inApp: in_app })), 200);
+    const { in_app, support_email, ...rest } = c.req.valid('json');
+    const saved = await setNotificationPreferences(deps, actor(c).user.id, {
+      ...rest,
+      inApp: in_app,
+      supportEmail: support_email,
+    });
+    return c.json(present(saved), 200);
   });
 
   return app;
