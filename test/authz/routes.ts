@@ -18,6 +18,7 @@ import { DUNNING_ROUTES } from './routes-dunning.ts';
 import { INBOX_ROUTES, NOTIFICATION_ROUTES } from './routes-notifications.ts';
 import { TRANSFER_ROUTES } from './routes-transfer.ts';
 import { SUPPORT_ROUTES } from './routes-support.ts';
+import { SITE_ROUTES } from './routes-site.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -953,7 +954,6 @@ export const ROUTES: Record<string, Requirement> = {
   },
 
   // Platform staff.
-  'GET /admin': { auth: 'admin', done: page('Admin') },
   'GET /admin/outbox': {
     auth: 'admin',
     setup: async (c) =>
@@ -1697,4 +1697,6 @@ export const ROUTES: Record<string, Requirement> = {
   ...CONSOLE_ROUTES,
   // Support tickets (issue 15): routes-support.ts.
   ...SUPPORT_ROUTES,
+  // The API reference and the admin dashboard (issue 16): routes-site.ts.
+  ...SITE_ROUTES,
 };

@@ -1,0 +1,22 @@
+import type { Done, Requirement } from './routes.ts';
+
+/**
+ * The matrix's entries for the API reference (issue 16 item 12: public, the same for everyone)
+ * and the admin dashboard (issue 16 item 9: platform staff only), spread into ROUTES by
+ * routes.ts.
+ */
+const page = (title: string, ...shows: string[]): Done => ({
+  status: 200,
+  shows: [`<title>${title} · SkyPanel</title>`, ...shows],
+});
+
+export const SITE_ROUTES: Record<string, Requirement> = {
+  'GET /api-docs': {
+    auth: 'public',
+    done: page('API reference', 'id="op-listInstances"', 'Authorization: Bearer $SKYPANEL_API_KEY', 'data-try'),
+  },
+  'GET /admin': {
+    auth: 'admin',
+    done: page('Admin'),
+  },
+};
