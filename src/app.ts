@@ -18,6 +18,7 @@ import { staticFiles } from './web/middleware/static-files.ts';
 import { arrearsLoader } from './web/middleware/arrears.ts';
 import { headerStatusLoader } from './web/middleware/header-status.ts';
 import { requestBodyLimit } from './web/middleware/body-limit.ts';
+import { TICKET_UPLOAD_PATHS, uploadBodyLimit } from './web/attachments.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { impersonation } from './web/middleware/impersonation.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
@@ -99,7 +100,7 @@ export function createApp(deps: AppDeps) {
   // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
   const html = new Hono();
   // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread.
-  html.use(requestBodyLimit());
+  html.use(requestBodyLimit({ larger: TICKET_UPLOAD_PATHS.map((path) => uploadBodyLimit(config, path)) }));
   html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
   html.use(actorLoader({ db }));
   html.use(arrearsLoader({ db, config, clock, cache: deps.cache }));

@@ -1,5 +1,12 @@
 import { deflateSync } from 'node:zlib';
 
+/** A file as a test uploads it. */
+export interface Named {
+  name: string;
+  bytes: Uint8Array;
+  type?: string;
+}
+
 /**
  * Real files of each kind for the attachment tests, built byte by byte (no fixtures on disk):
  * a 1×1 PNG, a tiny JPEG/GIF/WebP header, a PDF, a ZIP with one stored entry, an ELF and a

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DbOrTx } from '../../db/index.ts';
-import { s3FromConfig } from '../../providers/s3/index.ts';
+import { AppError } from '../../lib/errors.ts';
+import { S3Error, s3FromConfig } from '../../providers/s3/index.ts';
 import type { Deps } from '../deps.ts';
 
 /**
@@ -50,7 +51,7 @@ export async function storeFile(
   const sha256 = createHash('sha256').update(file.bytes).digest();
   const bytes = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength);
   if (s3) {
-    await s3.putObject(objectKey(id), bytes, file.contentType);
+    await s3.putObject(objectKey(id), bytes, file.contentType).catch(unavailable(deps));
     written.push(objectKey(id));
   }
   await db
@@ -93,15 +94,24 @@ async function discardObjects(deps: FileDeps, keys: string[]): Promise<void> {
   }
 }
 
+/** A bucket that refuses or cannot be reached: logged for the operator, 503 for the user (never a 500 page). */
+const unavailable =
+  (deps: Pick<Deps, 'log'>) =>
+  (err: unknown): never => {
+    if (!(err instanceof S3Error)) throw err;
+    deps.log.error({ err: err.message, code: err.code }, 'file storage (S3) failed');
+    throw new AppError('storage_unavailable', 503, 'Files cannot be stored or read right now. Please try again later.');
+  };
+
 /** A stored file with its bytes, or null when there is no such file. */
-export async function openFile(deps: Pick<Deps, 'config'>, db: DbOrTx, id: string): Promise<OpenedFile | null> {
+export async function openFile(deps: FileDeps, db: DbOrTx, id: string): Promise<OpenedFile | null> {
   const row = await db.selectFrom('stored_files').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
   let bytes = row.bytes;
   if (row.storage === 's3') {
     const s3 = s3FromConfig(deps.config);
     if (!s3) throw new Error(`stored file ${id} is in a bucket, but no S3_* settings are configured`);
-    bytes = (await s3.getObject(row.object_key!)).bytes;
+    bytes = (await s3.getObject(row.object_key!).catch(unavailable(deps))).bytes;
   }
   return {
     id: row.id,

@@ -139,7 +139,7 @@ export async function attachmentsOf(db: DbOrTx, ticketId: string): Promise<Map<s
  * its bytes; with `internal: false`, those of internal notes are not found. 404 otherwise.
  */
 export async function attachmentOfTicket(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<Deps, 'db' | 'config' | 'log'>,
   ticketId: string,
   attachmentId: string,
   opts: { internal: boolean },

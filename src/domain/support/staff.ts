@@ -7,9 +7,12 @@ import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import type { Deps } from '../deps.ts';
+import { withStoredFiles } from '../files/store.ts';
+import { attachmentOfTicket, attachToMessage, type IncomingFile } from './attachments.ts';
 import { mailCustomer } from './mail.ts';
 import {
   messageSchema,
+  parseMessage,
   publishTicket,
   selectTickets,
   threadOf,
@@ -50,50 +53,67 @@ async function lockAny(trx: Parameters<Parameters<typeof inTransaction>[1]>[0], 
  * `internal`, a note only staff read (nothing else changes). A closed ticket refuses replies.
  */
 export async function staffReply(
-  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'queue' | 'log'>,
   actor: Actor,
   id: string,
-  raw: { message?: unknown; internal?: boolean },
+  raw: { message?: unknown; internal?: boolean; attachments?: readonly IncomingFile[] },
 ): Promise<TicketMessage> {
   requireStaff(actor);
-  const input = parseInput(z.object({ message: messageSchema }), { message: raw.message });
+  const { input, uploads } = parseMessage(deps.config, z.object({ message: messageSchema }), {
+    message: raw.message,
+    attachments: raw.attachments,
+  });
   const internal = raw.internal === true;
   const now = deps.clock.now();
-  return inTransaction(deps.db, async (trx) => {
-    const ticket = await lockAny(trx, id);
-    if (ticket.status === 'closed' && !internal) throw new ConflictError('This ticket is closed.');
-    const msg = await trx
-      .insertInto('ticket_messages')
-      .values({
-        ticket_id: ticket.id,
-        author_id: actor.userId,
-        from_staff: true,
-        internal,
-        body: input.message,
-        created_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    if (!internal) {
-      await trx
-        .updateTable('tickets')
-        .set({
-          status: 'answered',
-          waiting_since: null,
-          resolved_at: null,
-          updated_at: now,
-          assignee_id: ticket.assignee_id ?? actor.userId,
+  return withStoredFiles(deps, (store) =>
+    inTransaction(deps.db, async (trx) => {
+      const ticket = await lockAny(trx, id);
+      if (ticket.status === 'closed' && !internal) throw new ConflictError('This ticket is closed.');
+      const msg = await trx
+        .insertInto('ticket_messages')
+        .values({
+          ticket_id: ticket.id,
+          author_id: actor.userId,
+          from_staff: true,
+          internal,
+          body: input.message,
+          created_at: now,
         })
-        .where('id', '=', ticket.id)
-        .execute();
-      await publishTicket(trx, ticket);
-      await mailCustomer(deps, trx, ticket, input.message, msg.id);
-    } else {
-      await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
-      await publishTicket(trx, { ...ticket, organization_id: ticket.organization_id, opened_by: null });
-    }
-    return (await threadOf(trx, ticket.id, { internal: true })).find((m) => m.id === msg.id)!;
-  });
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await attachToMessage(trx, store, { ticketId: ticket.id, messageId: msg.id }, uploads);
+      if (!internal) {
+        await trx
+          .updateTable('tickets')
+          .set({
+            status: 'answered',
+            waiting_since: null,
+            resolved_at: null,
+            updated_at: now,
+            assignee_id: ticket.assignee_id ?? actor.userId,
+          })
+          .where('id', '=', ticket.id)
+          .execute();
+        await publishTicket(trx, ticket);
+        await mailCustomer(deps, trx, ticket, input.message, msg.id);
+      } else {
+        await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
+        await publishTicket(trx, ticket, { staffOnly: true });
+      }
+      return (await threadOf(trx, ticket.id, { internal: true })).find((m) => m.id === msg.id)!;
+    }),
+  );
+}
+
+/** Any attachment of any ticket, internal notes' included, with its bytes (staff only); 404 otherwise. */
+export async function staffGetAttachment(
+  deps: Pick<Deps, 'db' | 'config' | 'log'>,
+  actor: Actor,
+  ticketId: string,
+  attachmentId: string,
+) {
+  const ticket = await staffGetTicket(deps, actor, ticketId);
+  return attachmentOfTicket(deps, ticket.id, attachmentId, { internal: true });
 }
 
 /** Staff set a ticket's status, priority or assignee (null: unassigned; a staff member's id). */

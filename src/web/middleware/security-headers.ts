@@ -18,21 +18,23 @@ export function securityHeaders(opts: { hsts: boolean; formActions?: string[] })
     c.set('nonce', nonce);
     await next();
     const h = c.res.headers;
-    h.set(
-      'Content-Security-Policy',
-      [
-        "default-src 'self'",
-        `script-src 'self' 'nonce-${nonce}'`,
-        `style-src 'self' 'nonce-${nonce}'`,
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        `form-action ${formAction}`,
-        "frame-ancestors 'none'",
-      ].join('; '),
-    );
+    // A response with its own policy keeps it (a file download: default-src 'none'; sandbox).
+    if (!h.has('Content-Security-Policy'))
+      h.set(
+        'Content-Security-Policy',
+        [
+          "default-src 'self'",
+          `script-src 'self' 'nonce-${nonce}'`,
+          `style-src 'self' 'nonce-${nonce}'`,
+          "img-src 'self' data:",
+          "font-src 'self'",
+          "connect-src 'self'",
+          "object-src 'none'",
+          "base-uri 'none'",
+          `form-action ${formAction}`,
+          "frame-ancestors 'none'",
+        ].join('; '),
+      );
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('Referrer-Policy', 'strict-origin-when-cross-origin');
     h.set('X-Frame-Options', 'DENY');

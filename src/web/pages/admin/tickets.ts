@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { customerContext } from '../../../domain/support/context.ts';
 import {
+  staffGetAttachment,
   staffGetTicket,
   staffQueue,
   staffReply,
@@ -9,6 +10,7 @@ import {
 } from '../../../domain/support/staff.ts';
 import { listCategories, TICKET_PRIORITIES, TICKET_STATUSES } from '../../../domain/support/tickets.ts';
 import { actorOf } from '../../actor.ts';
+import { formFiles, sendAttachment, uploadHints } from '../../attachments.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, orFail } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
@@ -19,7 +21,9 @@ import { STATUS_LABELS } from '../portal/support.ts';
  * unassigned, organization; search over subjects and messages; counts per status; waiting on
  * staff longest first) and one ticket with its whole thread, internal notes included, the
  * reply / internal-note form (keeps its text on a refusal), assignment, status and priority,
- * and the customer's context beside it.
+ * and the customer's context beside it. A reply or internal note may carry files (multipart,
+ * `attachments`; an internal note's stay staff-only); /admin/tickets/:id/attachments/:attachmentId
+ * downloads one.
  */
 export function adminTicketPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
@@ -54,7 +58,11 @@ export function adminTicketPages(deps: AppDeps, view: Renderer) {
   const show = async (
     c: Context,
     id: string,
-    reply: { message: string; internal: boolean; error: string | null } = { message: '', internal: false, error: null },
+    reply: { message: string; internal: boolean; error: string | null; attachmentsError?: string } = {
+      message: '',
+      internal: false,
+      error: null,
+    },
     status?: 422,
   ) => {
     const actor = actorOf(c);
@@ -65,6 +73,7 @@ export function adminTicketPages(deps: AppDeps, view: Renderer) {
       {
         ticket,
         reply,
+        uploads: uploadHints(deps.config),
         labels: STATUS_LABELS,
         statuses: TICKET_STATUSES,
         priorities: TICKET_PRIORITIES,
@@ -83,12 +92,21 @@ export function adminTicketPages(deps: AppDeps, view: Renderer) {
     const internal = form.internal === '1';
     return orFail(
       async () => {
-        await staffReply(deps, actorOf(c), id, { message: form.message, internal });
+        await staffReply(deps, actorOf(c), id, { message: form.message, internal, attachments: await formFiles(c) });
         flash(c, internal ? 'The internal note is added.' : 'Your reply is sent.');
         return redirect(c, `/admin/tickets/${id}`);
       },
-      (err) => show(c, id, { message: form.message ?? '', internal, error: err.fields?.message ?? err.message }, 422),
+      (err) => {
+        const { message, attachments } = err.fields ?? {};
+        const error = message ?? (attachments ? null : err.message);
+        return show(c, id, { message: form.message ?? '', internal, error, attachmentsError: attachments }, 422);
+      },
     );
+  });
+
+  app.get('/:id/attachments/:attachmentId', async (c) => {
+    const found = await staffGetAttachment(deps, actorOf(c), c.req.param('id'), c.req.param('attachmentId'));
+    return sendAttachment(c, found, { preview: c.req.query('preview') === '1' });
   });
 
   app.post('/:id', async (c) => {

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { can } from '../../../domain/access/actor.ts';
 import {
   getTicket,
+  getTicketAttachment,
   listCategories,
   listTickets,
   openTicket,
@@ -14,6 +15,7 @@ import {
 } from '../../../domain/support/tickets.ts';
 import type { TicketStatus } from '../../../db/types.ts';
 import { actorOf } from '../../actor.ts';
+import { formFiles, sendAttachment, uploadHints } from '../../attachments.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, orFail } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
@@ -34,7 +36,9 @@ export const STATUS_LABELS: Record<TicketStatus, string> = {
  * new-ticket form (`tickets_create`; 422 with the form and what was typed when refused), and
  * /support/:id: one ticket's thread, which re-fetches itself when a `ticket` event arrives on
  * the portal's event stream, with a reply form that keeps its text on a refusal, and the
- * resolve / close / priority controls the member's permissions allow.
+ * resolve / close / priority controls the member's permissions allow. The new ticket and the
+ * reply may carry files (multipart, `attachments`); /support/:id/attachments/:attachmentId
+ * downloads one (a raster image's `?preview=1` inline), read as the ticket is.
  */
 export function supportPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
@@ -52,6 +56,7 @@ export function supportPages(deps: AppDeps, view: Renderer) {
         categories: await listCategories(deps.db),
         servers: await ticketServerChoices(deps.db, actorOf(c)),
         priorities: TICKET_PRIORITIES,
+        uploads: uploadHints(deps.config),
         values,
         errors,
       },
@@ -89,6 +94,7 @@ export function supportPages(deps: AppDeps, view: Renderer) {
     return orFail(
       async () => {
         const t = await openTicket(deps, actorOf(c), {
+          attachments: await formFiles(c),
           subject: form.subject,
           message: form.message,
           priority: form.priority,
@@ -115,7 +121,7 @@ export function supportPages(deps: AppDeps, view: Renderer) {
   const show = async (
     c: Context,
     id: string,
-    reply: { message: string; error: string | null } = { message: '', error: null },
+    reply: { message: string; error: string | null; attachmentsError?: string } = { message: '', error: null },
     status?: 422,
   ) => {
     const actor = actorOf(c);
@@ -123,6 +129,7 @@ export function supportPages(deps: AppDeps, view: Renderer) {
     const data = {
       ticket,
       reply,
+      uploads: uploadHints(deps.config),
       labels: STATUS_LABELS,
       priorities: TICKET_PRIORITIES,
       mayReply: can(actor, 'tickets_create') && ticket.status !== 'closed',
@@ -147,13 +154,22 @@ export function supportPages(deps: AppDeps, view: Renderer) {
     const form = await formData(c);
     return orFail(
       async () => {
-        await replyToTicket(deps, actorOf(c), id, { message: form.message });
+        await replyToTicket(deps, actorOf(c), id, { message: form.message, attachments: await formFiles(c) });
         if (c.req.header('hx-target') === THREAD_REGION) return show(c, id);
         flash(c, 'Your reply is sent.');
         return redirect(c, `/support/${id}`);
       },
-      (err) => show(c, id, { message: form.message ?? '', error: err.fields?.message ?? err.message }, 422),
+      (err) => {
+        const { message, attachments } = err.fields ?? {};
+        const error = message ?? (attachments ? null : err.message);
+        return show(c, id, { message: form.message ?? '', error, attachmentsError: attachments }, 422);
+      },
     );
+  });
+
+  app.get('/:id/attachments/:attachmentId', async (c) => {
+    const found = await getTicketAttachment(deps, actorOf(c), c.req.param('id'), c.req.param('attachmentId'));
+    return sendAttachment(c, found, { preview: c.req.query('preview') === '1' });
   });
 
   app.post('/:id', async (c) => {
