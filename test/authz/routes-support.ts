@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Call, Done, Requirement } from './routes.ts';
 
 /**
@@ -51,6 +52,52 @@ const orgTicket: Requirement['record'] = {
   own: (c) => ticket(c, c.fx.acme.id, undefined, c.fx.acme.people.owner!.id),
   foreign: (c) => ticket(c, c.fx.globex.id),
 };
+/** A ticket of `orgId` whose first message carries a text file; names the ticket in `c.params.id`, answers the file's id. */
+async function attachedTicket(c: Call, orgId: string, openedBy: string | null = null) {
+  const ticketId = await ticket(c, orgId, undefined, openedBy);
+  const message = await db(c)
+    .selectFrom('ticket_messages')
+    .select('id')
+    .where('ticket_id', '=', ticketId)
+    .executeTakeFirstOrThrow();
+  const bytes = Buffer.from('matrix attachment bytes\n');
+  const file = await db(c)
+    .insertInto('stored_files')
+    .values({
+      storage: 'postgres',
+      bytes,
+      sha256: createHash('sha256').update(bytes).digest(),
+      size: bytes.length,
+      content_type: 'text/plain',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const row = await db(c)
+    .insertInto('ticket_attachments')
+    .values({
+      ticket_id: ticketId,
+      message_id: message.id,
+      file_id: file.id,
+      position: 0,
+      file_name: 'matrix.log',
+      content_type: 'text/plain',
+      size: bytes.length,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  c.params.id = ticketId;
+  return row.id;
+}
+const orgAttachment: Requirement['record'] = {
+  of: 'org',
+  own: (c) => attachedTicket(c, c.fx.acme.id, c.fx.acme.people.owner!.id),
+  foreign: (c) => attachedTicket(c, c.fx.globex.id),
+};
+const download: Done = {
+  status: 200,
+  shows: 'matrix attachment bytes',
+};
+
 const ticketRow = (c: Call, id: string) =>
   db(c).selectFrom('tickets').select(['organization_id', 'status', 'subject']).where('id', '=', id).executeTakeFirst();
 
@@ -112,6 +159,13 @@ export const SUPPORT_ROUTES: Record<string, Requirement> = {
         return problem(row?.ticket_id === c.params.id, 'the reply was not added');
       },
     }),
+  },
+  // Attachments download as the ticket reads (an internal note's never, for customers).
+  'GET /support/:id/attachments/:attachmentId': {
+    auth: 'session',
+    permission: 'tickets_view',
+    record: orgAttachment,
+    done: download,
   },
   'POST /support/:id': {
     auth: 'session',
@@ -179,6 +233,12 @@ export const SUPPORT_ROUTES: Record<string, Requirement> = {
       },
     }),
   },
+  'GET /api/v1/tickets/:id/attachments/:attachmentId': {
+    auth: 'token',
+    anyPermission: ['tickets_view', 'tickets_create'],
+    record: orgAttachment,
+    done: download,
+  },
   'PATCH /api/v1/tickets/:id': {
     auth: 'token',
     permission: 'tickets_manage',
@@ -218,6 +278,15 @@ export const SUPPORT_ROUTES: Record<string, Requirement> = {
       effect: async () =>
         problem((await ticketRow(c, c.params.id!))?.status === 'answered', 'the ticket was not answered'),
     }),
+  },
+  'GET /admin/tickets/:id/attachments/:attachmentId': {
+    auth: 'admin',
+    params: async (c) => {
+      const partial: Call = { ...c, params: {} };
+      const attachmentId = await attachedTicket(partial, c.fx.acme.id);
+      return { id: partial.params.id!, attachmentId };
+    },
+    done: download,
   },
   'POST /admin/tickets/:id': {
     auth: 'admin',

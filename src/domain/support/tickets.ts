@@ -84,6 +84,7 @@ export interface TicketSummary {
 
 export interface TicketMessage {
   id: string;
+  ticketId: string;
   authorId: string | null;
   author: string | null;
   fromStaff: boolean;
@@ -241,6 +242,7 @@ function messagesOf(db: DbOrTx, ticketId: string, opts: { internal: boolean }) {
     .leftJoin('users as u', 'u.id', 'm.author_id')
     .select([
       'm.id',
+      'm.ticket_id as ticketId',
       'm.author_id as authorId',
       'u.name as author',
       'm.from_staff as fromStaff',

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ValidationError } from '../../../../lib/errors.ts';
 import {
   getTicket,
+  getTicketAttachment,
   listCategories,
   listTickets,
   openTicket,
@@ -9,16 +10,19 @@ import {
   updateTicket,
 } from '../../../../domain/support/tickets.ts';
 import type { AppDeps } from '../../../context.ts';
+import { formFiles, sendAttachment } from '../../../attachments.ts';
 import { caller, secured } from '../bearer-auth.ts';
 import { listOf, listPage, PageQuery } from '../pagination.ts';
 import { errorResponses, json } from '../schemas.ts';
 import {
+  AttachmentParams,
   CreateTicketRequest,
   presentCategory,
   presentReply,
   presentTicket,
   presentTicketWithReplies,
   ReplyRequest,
+  ReplyUpload,
   Ticket,
   TicketCategory,
   TicketListQuery,
@@ -153,22 +157,71 @@ export function ticketRoutes(deps: AppDeps) {
       path: '/tickets/{id}/replies',
       tags: ['tickets'],
       operationId: 'replyToTicket',
-      summary: 'Reply to a ticket (needs `tickets_create`); a reply to a resolved ticket reopens it',
+      summary:
+        'Reply to a ticket (needs `tickets_create`), with files if wanted; a reply to a resolved ticket reopens it',
+      description:
+        'JSON `{ "message": "…" }`, or `multipart/form-data` with `message` and the field `attachments` once per file. The reply and its files are kept together or not at all.',
       ...secured,
-      request: { params: TicketParams, body: { required: true, ...json(ReplyRequest) } },
+      request: {
+        params: TicketParams,
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: ReplyRequest },
+            'multipart/form-data': { schema: ReplyUpload },
+          },
+        },
+      },
       responses: {
-        201: { description: 'The reply.', ...json(TicketReply) },
-        ...errorResponses([400, 401, 403, 404, 409, 413, 415, 422, 429], {
+        201: { description: 'The reply, with its files.', ...json(TicketReply) },
+        ...errorResponses([400, 401, 403, 404, 409, 413, 415, 422, 429, 503], {
           ...REFUSED,
           409: '`conflict`: the ticket is closed; open a new one.',
+          413: '`payload_too_large`: the request is larger than the files allowed (files × largest) and a margin.',
+          422: '`validation_failed`: `fields.message`, or `fields.attachments` (too many files, one too large, a kind not accepted, or a name whose extension disagrees with the content).',
+          503: '`storage_unavailable`: the file storage (an S3 bucket) cannot be reached; nothing was kept.',
         }),
       },
     }),
     async (c) => {
+      const multipart = (c.req.header('content-type') ?? '').startsWith('multipart/form-data');
+      const message = multipart ? c.req.valid('form').message : c.req.valid('json').message;
       const reply = await replyToTicket(deps, caller(c), c.req.valid('param').id, {
-        message: c.req.valid('json').message,
+        message,
+        attachments: await formFiles(c),
       });
       return c.json(presentReply(reply), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tickets/{id}/attachments/{attachmentId}',
+      tags: ['tickets'],
+      operationId: 'getTicketAttachment',
+      summary: 'Download one file of a ticket (as the ticket is read; staff-only notes’ files are never found)',
+      ...secured,
+      request: { params: AttachmentParams },
+      responses: {
+        200: {
+          description:
+            'The file’s bytes, typed as found in its content (`nosniff`), as an attachment with its safe name (RFC 5987 `filename*` for names beyond ASCII).',
+          content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+          headers: {
+            'Content-Disposition': { description: '`attachment; filename="<name>"`', schema: { type: 'string' } },
+            'X-Content-Type-Options': { description: '`nosniff`', schema: { type: 'string' } },
+          },
+        },
+        ...errorResponses([401, 403, 404, 429, 503], {
+          ...REFUSED,
+          404: 'No such file on a ticket the caller may read.',
+        }),
+      },
+    }),
+    async (c) => {
+      const { id, attachmentId } = c.req.valid('param');
+      return sendAttachment(c, await getTicketAttachment(deps, caller(c), id, attachmentId), { preview: false });
     },
   );
 

@@ -49,12 +49,29 @@ export const Ticket = z
   })
   .openapi('Ticket');
 
+export const TicketAttachment = z
+  .object({
+    id: z.uuid(),
+    file_name: z.string().openapi({ description: 'The safe file name (no path, control characters or quotes).' }),
+    content_type: z.string().openapi({
+      description: 'The type found in the file’s content (never the one it was uploaded with).',
+      example: 'image/png',
+    }),
+    size: z.number().int().openapi({ description: 'Bytes.' }),
+    url: z.string().openapi({
+      description: 'Where the file downloads (GET, the same bearer token).',
+      example: '/api/v1/tickets/…/attachments/…',
+    }),
+  })
+  .openapi('TicketAttachment');
+
 export const TicketReply = z
   .object({
     id: z.uuid(),
     message: z.string(),
     from_staff: z.boolean(),
     author: z.object({ id: z.uuid().nullable(), name: z.string().nullable() }),
+    attachments: z.array(TicketAttachment),
     created_at: Timestamp,
   })
   .openapi('TicketReply');
@@ -83,6 +100,26 @@ export const CreateTicketRequest = z
   .openapi('CreateTicketRequest');
 
 export const ReplyRequest = z.object({ message }).openapi('TicketReplyRequest');
+
+export const ReplyUpload = z
+  .object({
+    message,
+    attachments: z
+      .any()
+      .optional()
+      .openapi({
+        type: 'array',
+        items: { type: 'string', format: 'binary' },
+        description:
+          'Files, the field repeated once per file (default at most 5, 10 MB each): PNG, JPEG, GIF, WebP, PDF, text or logs, ZIP, checked by content; the name’s extension must agree.',
+      }),
+  })
+  .openapi('TicketReplyUpload');
+
+export const AttachmentParams = z.object({
+  id: pathParam('id', 'Ticket id.'),
+  attachmentId: pathParam('attachmentId', 'Attachment id.'),
+});
 
 export const UpdateTicketRequest = z
   .object({
@@ -125,15 +162,23 @@ export function presentTicket(t: TicketSummary): z.infer<typeof Ticket> {
   };
 }
 
-export const presentReply = (m: TicketMessage): z.infer<typeof TicketReply> => ({
+/** A message as the API shows it; its files' `url`s under `base` (the staff API passes its own). */
+export const presentReply = (m: TicketMessage, base = '/api/v1/tickets'): z.infer<typeof TicketReply> => ({
   id: m.id,
   message: m.body,
   from_staff: m.fromStaff,
   author: { id: m.authorId, name: m.author },
+  attachments: m.attachments.map((a) => ({
+    id: a.id,
+    file_name: a.fileName,
+    content_type: a.contentType,
+    size: a.size,
+    url: `${base}/${m.ticketId}/attachments/${a.id}`,
+  })),
   created_at: m.createdAt.toISOString(),
 });
 
 export const presentTicketWithReplies = (t: TicketDetail): z.infer<typeof TicketWithReplies> => ({
   ...presentTicket(t),
-  replies: t.messages.map(presentReply),
+  replies: t.messages.map((m) => presentReply(m)),
 });
