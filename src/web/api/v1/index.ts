@@ -39,6 +39,8 @@ import { vpsRoutes } from './vps/routes.ts';
 import { adminServerRoutes } from './admin/servers/routes.ts';
 import { adminBillingRunRoutes } from './admin/billing-runs/routes.ts';
 import { adminArrearsRoutes } from './admin/arrears/routes.ts';
+import { adminTicketRoutes } from './admin/tickets/routes.ts';
+import { adminSupportSettingRoutes } from './admin/tickets/settings.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -88,6 +90,8 @@ export function apiV1(deps: AppDeps) {
   api.route('/', adminArrearsRoutes(deps));
   api.route('/', sshKeyRoutes(deps));
   api.route('/', ticketRoutes(deps));
+  api.route('/', adminTicketRoutes(deps));
+  api.route('/', adminSupportSettingRoutes(deps));
   api.route('/', noteRoutes(deps));
   api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));
@@ -99,12 +103,24 @@ export function apiV1(deps: AppDeps) {
     scheme: 'bearer',
     description: 'An access token from POST /auth/tokens (`spt_…`), sent as `Authorization: Bearer <token>`.',
   });
-  api.doc31('/openapi.json', {
+  api.doc31('/openapi.json', documentConfig(deps));
+  return api;
+}
+
+function documentConfig(deps: AppDeps) {
+  return {
     openapi: '3.1.0',
     info: { title: `${deps.config.BRAND_NAME} API`, version: '1' },
     servers: [{ url: `${deps.config.publicUrl}/api/v1` }],
-  });
-  return api;
+  };
+}
+
+/**
+ * The document `/api/v1/openapi.json` serves, built in-process from the same routes (the API
+ * reference at /api-docs renders it). Builds the API's routes once more: call it once per process.
+ */
+export function openApiDocument(deps: AppDeps) {
+  return apiV1(deps).getOpenAPI31Document(documentConfig(deps));
 }
 
 /** Zod rejections of params, query or body: 422 naming each bad field, like domain ValidationErrors. */
