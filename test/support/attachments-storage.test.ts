@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteFile, openFile, withStoredFiles } from '../../src/domain/files/store.ts';
 import { checkFile, contentDisposition, safeFileName, sniff } from '../../src/lib/file-types.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createS3Client, S3Error } from '../../src/providers/s3/client.ts';
+import { s3FromConfig } from '../../src/providers/s3/index.ts';
 import { startS3Emulator, type S3Emulator } from '../../src/providers/s3/emulator/index.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import * as files from './attachments-files.ts';
@@ -58,6 +60,23 @@ describe('file kinds are decided by content', () => {
     expect(contentDisposition('attachment', 'Größe €.txt')).toBe(
       `attachment; filename="Gr__e _.txt"; filename*=UTF-8''Gr%C3%B6%C3%9Fe%20%E2%82%AC.txt`,
     );
+  });
+});
+
+describe('S3 settings', () => {
+  const base = { NODE_ENV: 'test', DATABASE_URL: 'postgres://x@localhost/x' };
+  it('are all or nothing: an endpoint needs a bucket and both keys, a bucket needs an endpoint', () => {
+    expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://127.0.0.1:9000' })).toThrow(
+      /S3_ENDPOINT \/ S3_BUCKET: set both or neither/,
+    );
+    expect(() => loadConfig({ ...base, S3_BUCKET: 'files' })).toThrow(/S3_ENDPOINT \/ S3_BUCKET/);
+    expect(() =>
+      loadConfig({ ...base, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'k' }),
+    ).toThrow(/S3_ACCESS_KEY_ID \/ S3_SECRET_ACCESS_KEY: required with S3_ENDPOINT/);
+    const config = loadConfig(base);
+    expect(s3FromConfig(config)).toBeNull();
+    expect(config.TICKET_ATTACHMENT_MAX_BYTES).toBe(10 * 1024 * 1024);
+    expect(config.TICKET_ATTACHMENTS_PER_MESSAGE).toBe(5);
   });
 });
 
