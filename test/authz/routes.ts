@@ -18,6 +18,7 @@ import { DUNNING_ROUTES } from './routes-dunning.ts';
 import { INBOX_ROUTES, NOTIFICATION_ROUTES } from './routes-notifications.ts';
 import { TRANSFER_ROUTES } from './routes-transfer.ts';
 import { SUPPORT_ROUTES } from './routes-support.ts';
+import { SUPPORT_STAFF_ROUTES } from './routes-support-staff.ts';
 import { SITE_ROUTES } from './routes-site.ts';
 
 /**
@@ -1697,6 +1698,7 @@ export const ROUTES: Record<string, Requirement> = {
   ...CONSOLE_ROUTES,
   // Support tickets (issue 15): routes-support.ts.
   ...SUPPORT_ROUTES,
+  ...SUPPORT_STAFF_ROUTES,
   // The API reference and the admin dashboard (issue 16): routes-site.ts.
   ...SITE_ROUTES,
 };

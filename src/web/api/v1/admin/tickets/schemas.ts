@@ -103,7 +103,11 @@ export const StaffQueue = z
       description: `Waiting on staff longest first, then the most recently active; at most ${QUEUE_LIMIT}.`,
     }),
     counts: StatusCounts,
-    has_more: z.boolean().openapi({ description: `More than ${QUEUE_LIMIT} match: narrow the filters.` }),
+    has_more: z
+      .boolean()
+      .openapi({
+        description: `${QUEUE_LIMIT} returned, the most there are room for: there may be more; narrow the filters.`,
+      }),
   })
   .openapi('StaffTicketQueue');
 
