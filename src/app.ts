@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { sql } from 'kysely';
 import { migrationsCurrent } from './db/migrate.ts';
 import { billingReadiness, MAX_BILLING_LAG_SECONDS } from './domain/operations/billing-readiness.ts';
@@ -99,9 +99,11 @@ export function createApp(deps: AppDeps) {
 
   // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
   const html = new Hono();
-  // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread.
-  html.use(requestBodyLimit({ larger: TICKET_UPLOAD_PATHS.map((path) => uploadBodyLimit(config, path)) }));
   html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
+  // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread. After
+  // the session (which reads no body): uploads may be larger for signed-in people only.
+  const signedIn = (c: Context) => Boolean(c.get('auth'));
+  html.use(requestBodyLimit({ larger: TICKET_UPLOAD_PATHS.map((path) => uploadBodyLimit(config, path, signedIn)) }));
   html.use(actorLoader({ db }));
   html.use(arrearsLoader({ db, config, clock, cache: deps.cache }));
   html.use(headerStatusLoader({ db, cache: deps.cache }));

@@ -20,10 +20,12 @@ const UPLOAD_MARGIN = 512 * 1024;
 
 /**
  * The body limit of a request that may carry a message's files: every file at its largest,
- * plus a margin (src/app.ts and the API raise the limit on the upload paths only).
+ * plus a margin, on the upload paths only and only for a signed-in caller (`signedIn`), so an
+ * anonymous request never gets megabytes buffered (src/app.ts, src/web/api/v1/index.ts).
  */
-export function uploadBodyLimit(config: Config, path: RegExp): LargerBody {
-  return { path, maxBytes: config.TICKET_ATTACHMENTS_PER_MESSAGE * config.TICKET_ATTACHMENT_MAX_BYTES + UPLOAD_MARGIN };
+export function uploadBodyLimit(config: Config, path: RegExp, signedIn: (c: Context) => boolean): LargerBody {
+  const maxBytes = config.TICKET_ATTACHMENTS_PER_MESSAGE * config.TICKET_ATTACHMENT_MAX_BYTES + UPLOAD_MARGIN;
+  return { path, maxBytes, when: signedIn };
 }
 
 /** What an upload form says and suggests: how many files, how large, which kinds (`accept`). */

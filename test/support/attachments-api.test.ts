@@ -107,6 +107,10 @@ describe('the tickets API and attachments', () => {
     ]);
     expect(huge.status).toBe(413);
     expect(huge.body.error.code).toBe('payload_too_large');
+    const anonymous = await apiUpload(ctx, 'spt_not-a-token', t.id, 'who', [
+      { name: 'a.log', bytes: Buffer.alloc(1024 * 1024 + 1, 'a') },
+    ]);
+    expect(anonymous.status).toBe(413); // a caller without a valid credential keeps the API's 1 MiB
     const stored = await ctx.db.selectFrom('ticket_attachments').select('id').where('ticket_id', '=', t.id).execute();
     expect(stored).toHaveLength(0);
   });

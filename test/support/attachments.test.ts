@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTicket } from '../../src/domain/support/tickets.ts';
+import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { signedIn } from '../helpers/people.ts';
 import { seedServerCatalogue } from '../helpers/servers.ts';
@@ -142,6 +143,18 @@ describe('attaching files to a new ticket and a reply', () => {
     ]);
     expect(huge.status).toBe(413);
     expect(await count('stored_files')).toBe(stored);
+  });
+
+  it('the raised limit is for signed-in people only: an anonymous upload is refused past 64 KB, unread', async () => {
+    const { id } = await ticketWith(cast.mia.email, []);
+    const anonymous = new TestBrowser(ctx.app);
+    await anonymous.get('/login');
+    const res = await postMultipart(ctx, anonymous, `/support/${id}/replies`, { message: 'x' }, [
+      { name: 'a.log', bytes: Buffer.alloc(100 * 1024, 'a') },
+    ]);
+    expect(res.status).toBe(413);
+    const small = await postMultipart(ctx, anonymous, `/support/${id}/replies`, { message: 'x' });
+    expect(small.status).toBe(401);
   });
 
   it('a reply over htmx with files answers the thread, its files listed', async () => {

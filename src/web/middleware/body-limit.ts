@@ -10,6 +10,12 @@ export const DEFAULT_BODY_LIMIT = 64 * 1024;
 export interface LargerBody {
   path: RegExp;
   maxBytes: number;
+  /**
+   * And only when this holds (e.g. the request is signed in, so nobody anonymous gets a large
+   * body buffered); otherwise the default limit. The middleware must then run after whatever
+   * the check reads (the session loader).
+   */
+  when?: (c: Context) => boolean;
 }
 
 /**
@@ -39,7 +45,7 @@ export function requestBodyLimit(
       },
     });
   const fallback = limiter(opts.maxBytes ?? DEFAULT_BODY_LIMIT);
-  const raised = (opts.larger ?? []).map((l) => ({ path: l.path, limit: limiter(l.maxBytes) }));
+  const raised = (opts.larger ?? []).map((l) => ({ path: l.path, when: l.when, limit: limiter(l.maxBytes) }));
   return async function requestBodyLimitMiddleware(c, next) {
     // A request without a body: nothing to limit. Asking Hono's bodyLimit would build the full
     // Fetch Request for `raw.body`, which showed in profiles of every page. (Over HTTP/1.1 a
@@ -51,7 +57,7 @@ export function requestBodyLimit(
       (length === '0' || (length === undefined && (method === 'GET' || method === 'HEAD')))
     )
       return next();
-    const limit = raised.find((r) => r.path.test(c.req.path))?.limit ?? fallback;
+    const limit = raised.find((r) => r.path.test(c.req.path) && (!r.when || r.when(c)))?.limit ?? fallback;
     return limit(c, next);
   };
 }

@@ -58,10 +58,13 @@ export function apiV1(deps: AppDeps) {
     await next();
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
-  // A reply may carry files (multipart): its limit is raised to the files allowed, there only.
-  const uploads = [uploadBodyLimit(deps.config, /^\/api\/v1\/tickets\/[^/]+\/replies$/)];
-  api.use(requestBodyLimit({ json: true, maxBytes: MAX_BODY_BYTES, larger: uploads }));
   api.use(bearerAuth({ db: deps.db, clock: deps.clock, cache: deps.tokenCache }));
+  // After the caller is known (bearerAuth reads no body): a reply may carry files (multipart),
+  // its limit raised to the files allowed, there only, for a caller with a credential only.
+  const uploads = [
+    uploadBodyLimit(deps.config, /^\/api\/v1\/tickets\/[^/]+\/replies$/, (c) => Boolean(c.get('actor'))),
+  ];
+  api.use(requestBodyLimit({ json: true, maxBytes: MAX_BODY_BYTES, larger: uploads }));
   api.use(apiRateLimit(deps));
 
   // One sub-app per resource (<resource>/routes.ts, its shapes in <resource>/schemas.ts).
