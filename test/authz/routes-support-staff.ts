@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Body, Call, Done, Outcome, Requirement } from './routes.ts';
 
 /**
@@ -72,6 +73,41 @@ async function ticket(c: Call) {
     .values({ ticket_id: row.id, author_id: null, from_staff: false, body: `first message of ${subject}` })
     .execute();
   return { id: row.id, subject };
+}
+/** A ticket of Acme whose first message carries one file (stored in PostgreSQL). */
+async function attached(c: Call) {
+  const t = await ticket(c);
+  const message = await db(c)
+    .selectFrom('ticket_messages')
+    .select('id')
+    .where('ticket_id', '=', t.id)
+    .executeTakeFirstOrThrow();
+  const bytes = Buffer.from('matrix staff attachment\n');
+  const file = await db(c)
+    .insertInto('stored_files')
+    .values({
+      storage: 'postgres',
+      bytes,
+      sha256: createHash('sha256').update(bytes).digest(),
+      size: bytes.length,
+      content_type: 'text/plain',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const row = await db(c)
+    .insertInto('ticket_attachments')
+    .values({
+      ticket_id: t.id,
+      message_id: message.id,
+      file_id: file.id,
+      position: 0,
+      file_name: 'matrix-staff.log',
+      content_type: 'text/plain',
+      size: bytes.length,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: t.id, attachmentId: row.id };
 }
 const ticketRow = (c: Call, id: string) =>
   db(c).selectFrom('tickets').select(['status', 'priority', 'assignee_id']).where('id', '=', id).executeTakeFirst();
@@ -233,6 +269,11 @@ export const SUPPORT_STAFF_ROUTES: Record<string, Requirement> = {
       effect: async () =>
         problem((await ticketRow(c, c.params.id!))?.status === 'answered', 'the ticket was not answered'),
     }),
+  },
+  'GET /api/v1/admin/tickets/:id/attachments/:attachmentId': {
+    auth: 'admin-token',
+    params: (c) => attached(c),
+    done: { status: 200, shows: 'matrix staff attachment' },
   },
   'PATCH /api/v1/admin/tickets/:id': {
     auth: 'admin-token',

@@ -174,6 +174,74 @@ describe('/api/v1/admin/tickets', () => {
   });
 });
 
+describe('/api/v1/admin/tickets and files', () => {
+  /** A staff reply over the API as multipart: `message`, `internal` and the repeatable `attachments`. */
+  async function upload(ticketId: string, fields: Record<string, string>, uploads: { name: string; text: string }[]) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    for (const f of uploads) form.append('attachments', new File([new TextEncoder().encode(f.text)], f.name));
+    const res = await ctx.app.request(`/api/v1/admin/tickets/${ticketId}/replies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.ada}`, 'x-forwarded-for': IP },
+      body: form,
+    });
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('a multipart staff note keeps its files (staff download them; the customer never sees them); refusals are 422', async () => {
+    const t = await openTicket(ctx.deps, await actorOf(ctx, cast.mia.email), {
+      subject: 'Staff files',
+      message: 'see attached',
+      attachments: [{ name: 'customer.log', bytes: new TextEncoder().encode('customer log line\n') }],
+    });
+    const note = await upload(t.id, { message: 'Our own trace', internal: 'true' }, [
+      { name: 'trace.txt', text: 'STAFF TRACE\n' },
+    ]);
+    expect(note.status).toBe(201);
+    expect(note.body).toMatchObject({
+      internal: true,
+      attachments: [{ file_name: 'trace.txt', content_type: 'text/plain' }],
+    });
+    const url: string = note.body.attachments[0].url;
+    expect(url).toBe(`/api/v1/admin/tickets/${t.id}/attachments/${note.body.attachments[0].id}`);
+
+    const download = await ctx.app.request(url, {
+      headers: { authorization: `Bearer ${tokens.ada}`, 'x-forwarded-for': IP },
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toContain('attachment');
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await download.text()).toBe('STAFF TRACE\n');
+
+    // The thread lists the customer's file too, under the staff API's URLs.
+    const got = await api('GET', `/admin/tickets/${t.id}`, { token: tokens.ada });
+    expect(got.body.replies[0].attachments[0]).toMatchObject({ file_name: 'customer.log' });
+    expect(got.body.replies[0].attachments[0].url).toMatch(new RegExp(`^/api/v1/admin/tickets/${t.id}/attachments/`));
+
+    // The customer cannot reach the note's file, by either API.
+    const asCustomer = await ctx.app.request(`/api/v1/tickets/${t.id}/attachments/${note.body.attachments[0].id}`, {
+      headers: { authorization: `Bearer ${tokens.mia}`, 'x-forwarded-for': IP },
+    });
+    expect(asCustomer.status).toBe(404);
+    const staffUrlAsCustomer = await ctx.app.request(url, {
+      headers: { authorization: `Bearer ${tokens.mia}`, 'x-forwarded-for': IP },
+    });
+    expect(staffUrlAsCustomer.status).toBe(403);
+    expect(
+      (await api('GET', `/admin/tickets/${t.id}/attachments/${crypto.randomUUID()}`, { token: tokens.ada })).status,
+    ).toBe(404);
+
+    // A file that is not what its name says is refused, the reply not kept.
+    const before = (await api('GET', `/admin/tickets/${t.id}`, { token: tokens.ada })).body.replies.length;
+    const refused = await upload(t.id, { message: 'fake pdf' }, [
+      { name: 'x.pdf', text: '<html><body>hi</body></html>' },
+    ]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.fields).toHaveProperty('attachments');
+    expect((await api('GET', `/admin/tickets/${t.id}`, { token: tokens.ada })).body.replies.length).toBe(before);
+  });
+});
+
 describe('/api/v1/admin/ticket-categories and /api/v1/admin/canned-replies', () => {
   it('categories: add, rename, position, default, archive (never the default), delete only unused', async () => {
     const add = await api('POST', '/admin/ticket-categories', { token: tokens.ada, body: { name: 'Abuse' } });
@@ -244,6 +312,7 @@ describe('/api/v1/admin/ticket-categories and /api/v1/admin/canned-replies', () 
       '/admin/tickets',
       '/admin/tickets/{id}',
       '/admin/tickets/{id}/replies',
+      '/admin/tickets/{id}/attachments/{attachmentId}',
       '/admin/ticket-categories',
       '/admin/ticket-categories/{id}',
       '/admin/canned-replies',

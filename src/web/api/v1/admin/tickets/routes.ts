@@ -1,13 +1,21 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { requirePlatformAdmin } from '../../../../../domain/access/guard.ts';
 import { customerContext } from '../../../../../domain/support/context.ts';
-import { staffGetTicket, staffQueue, staffReply, staffUpdateTicket } from '../../../../../domain/support/staff.ts';
+import {
+  staffGetAttachment,
+  staffGetTicket,
+  staffQueue,
+  staffReply,
+  staffUpdateTicket,
+} from '../../../../../domain/support/staff.ts';
 import { ValidationError } from '../../../../../lib/errors.ts';
+import { formFiles, sendAttachment } from '../../../../attachments.ts';
 import type { AppDeps } from '../../../../context.ts';
 import { caller, requireToken, secured } from '../../bearer-auth.ts';
 import { errorResponses, json } from '../../schemas.ts';
 import {
+  AttachmentParams,
   presentQueueTicket,
   presentStaffReply,
   presentStaffTicketWithReplies,
@@ -15,6 +23,7 @@ import {
   StaffQueue,
   StaffQueueQuery,
   StaffReplyRequest,
+  StaffReplyUpload,
   StaffTicketReply,
   StaffTicketWithReplies,
   StaffUpdateRequest,
@@ -117,24 +126,73 @@ export function adminTicketRoutes(deps: AppDeps) {
       summary:
         'Reply to the customer (the ticket becomes `answered`, emailed to them) or, with `internal`, add a staff-only note',
       description:
-        'A reply to an unassigned ticket assigns it to the caller. A closed ticket refuses replies (409) but takes internal notes.',
+        'JSON `{ "message": "…", "internal": false }`, or `multipart/form-data` with `message`, `internal` and the field `attachments` once per file (the reply and its files are kept together or not at all). A reply to an unassigned ticket assigns it to the caller. A closed ticket refuses replies (409) but takes internal notes. The customer’s email never carries the files or notes.',
       ...staff,
-      request: { params: TicketIdParams, body: { required: true, ...json(StaffReplyRequest) } },
+      request: {
+        params: TicketIdParams,
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: StaffReplyRequest },
+            'multipart/form-data': { schema: StaffReplyUpload },
+          },
+        },
+      },
       responses: {
-        201: { description: 'The reply or note.', ...json(StaffTicketReply) },
-        ...errorResponses([400, 401, 403, 404, 409, 413, 415, 422, 429], {
+        201: { description: 'The reply or note, with its files.', ...json(StaffTicketReply) },
+        ...errorResponses([400, 401, 403, 404, 409, 413, 415, 422, 429, 503], {
           ...REFUSED,
           409: '`conflict`: the ticket is closed (an internal note is still taken).',
+          413: '`payload_too_large`: the request is larger than the files allowed (files × largest) and a margin.',
+          422: '`validation_failed`: `fields.message`, or `fields.attachments` (too many files, one too large, a kind not accepted, or a name whose extension disagrees with the content).',
+          503: '`storage_unavailable`: the file storage (an S3 bucket) cannot be reached; nothing was kept.',
         }),
       },
     }),
     async (c) => {
-      const body = c.req.valid('json');
-      const reply = await staffReply(deps, caller(c), c.req.valid('param').id, {
-        message: body.message,
-        internal: body.internal === true,
-      });
+      const multipart = (c.req.header('content-type') ?? '').startsWith('multipart/form-data');
+      let message: string;
+      let internal: boolean;
+      if (multipart) {
+        const form = c.req.valid('form');
+        message = form.message;
+        internal = form.internal === 'true' || form.internal === '1';
+      } else {
+        const body = c.req.valid('json');
+        message = body.message;
+        internal = body.internal === true;
+      }
+      const id = c.req.valid('param').id;
+      const reply = await staffReply(deps, caller(c), id, { message, internal, attachments: await formFiles(c) });
       return c.json(presentStaffReply(reply), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/admin/tickets/{id}/attachments/{attachmentId}',
+      tags,
+      operationId: 'adminGetTicketAttachment',
+      summary: 'Download one file of any ticket (internal notes’ files included)',
+      ...staff,
+      request: { params: AttachmentParams },
+      responses: {
+        200: {
+          description:
+            'The file’s bytes, typed as found in its content (`nosniff`), as an attachment with its safe name.',
+          content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+          headers: {
+            'Content-Disposition': { description: '`attachment; filename="<name>"`', schema: { type: 'string' } },
+            'X-Content-Type-Options': { description: '`nosniff`', schema: { type: 'string' } },
+          },
+        },
+        ...errorResponses([401, 403, 404, 429, 503], { ...REFUSED, 404: 'No such ticket, or no such file on it.' }),
+      },
+    }),
+    async (c) => {
+      const { id, attachmentId } = c.req.valid('param');
+      return sendAttachment(c, await staffGetAttachment(deps, caller(c), id, attachmentId), { preview: false });
     },
   );
 

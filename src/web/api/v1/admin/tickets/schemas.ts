@@ -32,6 +32,10 @@ export const StaffTicketAttachment = z
     file_name: z.string(),
     content_type: z.string().openapi({ description: 'The type found in the file’s content.' }),
     size: z.number().int().openapi({ description: 'Bytes.' }),
+    url: z.string().openapi({
+      description: 'Where the file downloads (GET, the same bearer token).',
+      example: '/api/v1/admin/tickets/…/attachments/…',
+    }),
   })
   .openapi('StaffTicketAttachment');
 
@@ -103,11 +107,9 @@ export const StaffQueue = z
       description: `Waiting on staff longest first, then the most recently active; at most ${QUEUE_LIMIT}.`,
     }),
     counts: StatusCounts,
-    has_more: z
-      .boolean()
-      .openapi({
-        description: `${QUEUE_LIMIT} returned, the most there are room for: there may be more; narrow the filters.`,
-      }),
+    has_more: z.boolean().openapi({
+      description: `${QUEUE_LIMIT} returned, the most there are room for: there may be more; narrow the filters.`,
+    }),
   })
   .openapi('StaffTicketQueue');
 
@@ -123,6 +125,30 @@ export const StaffReplyRequest = z
     }),
   })
   .openapi('StaffTicketReplyRequest');
+
+export const StaffReplyUpload = z
+  .object({
+    message,
+    internal: z
+      .enum(['true', 'false', '1', '0'])
+      .optional()
+      .openapi({ description: '`true` (or `1`): a staff-only note. Default false.' }),
+    attachments: z
+      .any()
+      .optional()
+      .openapi({
+        type: 'array',
+        items: { type: 'string', format: 'binary' },
+        description:
+          'Files, the field repeated once per file (default at most 5, 10 MB each): PNG, JPEG, GIF, WebP, PDF, text or logs, ZIP, checked by content; the name’s extension must agree.',
+      }),
+  })
+  .openapi('StaffTicketReplyUpload');
+
+export const AttachmentParams = z.object({
+  id: pathParam('id', 'Ticket id.'),
+  attachmentId: pathParam('attachmentId', 'Attachment id.'),
+});
 
 export const StaffUpdateRequest = z
   .object({
@@ -212,11 +238,12 @@ export const presentStaffReply = (m: TicketMessage): z.infer<typeof StaffTicketR
   from_staff: m.fromStaff,
   internal: m.internal,
   author: { id: m.authorId, name: m.author },
-  attachments: (m.attachments ?? []).map((a) => ({
+  attachments: m.attachments.map((a) => ({
     id: a.id,
     file_name: a.fileName,
     content_type: a.contentType,
     size: a.size,
+    url: `/api/v1/admin/tickets/${m.ticketId}/attachments/${a.id}`,
   })),
   created_at: m.createdAt.toISOString(),
 });
