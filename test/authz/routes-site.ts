@@ -17,6 +17,6 @@ export const SITE_ROUTES: Record<string, Requirement> = {
   },
   'GET /admin': {
     auth: 'admin',
-    done: page('Admin'),
+    done: page('Admin', 'Revenue per day', 'role="img"', 'href="/admin/billing/arrears" data-testid="figure-arrears"'),
   },
 };

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { platformCounts } from '../../../domain/accounts/me.ts';
 import { listOutbox, readOutboxEmail, recentJobRuns } from '../../../domain/operations/outbox.ts';
 import type { Area } from '../../areas.ts';
 import type { AppDeps } from '../../context.ts';
@@ -8,6 +7,7 @@ import { adminActivityPages } from './activity.ts';
 import { adminArrearsPages } from './arrears.ts';
 import { adminBillingPages } from './billing.ts';
 import { adminBillingRunPages } from './billing-runs.ts';
+import { adminDashboardPages } from './dashboard.ts';
 import { planPages } from './catalogue/plans.ts';
 import { providerPages } from './catalogue/providers.ts';
 import { serverSettingsPages } from './catalogue/settings.ts';
@@ -29,9 +29,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const opts = { layout: 'admin' as const };
 
-  app.get('/', async (c) =>
-    view.page(c, 'admin/dashboard', { counts: await platformCounts(deps.db) }, { ...opts, title: 'Admin' }),
-  );
+  app.route('/', adminDashboardPages(deps, view));
 
   app.get('/outbox', async (c) => {
     const to = c.req.query('to')?.trim().toLowerCase() ?? '';
