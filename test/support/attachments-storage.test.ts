@@ -190,6 +190,15 @@ describe('stored files', () => {
     expect(s3.objects.get(`skypanel-files/files/${f.id}`)!.bytes.equals(files.png())).toBe(true);
     expect((await openFile(s3ctx.deps, s3ctx.db, f.id))!.bytes.equals(files.png())).toBe(true);
 
+    // An object changed in the bucket behind our back is not served.
+    const obj = s3.objects.get(`skypanel-files/files/${f.id}`)!;
+    s3.objects.set(`skypanel-files/files/${f.id}`, { ...obj, bytes: files.gif() });
+    await expect(openFile(s3ctx.deps, s3ctx.db, f.id)).rejects.toMatchObject({
+      status: 503,
+      code: 'storage_unavailable',
+    });
+    s3.objects.set(`skypanel-files/files/${f.id}`, obj);
+
     const before = s3.objects.size;
     await expect(
       withStoredFiles(s3ctx.deps, async (store) => {

@@ -110,8 +110,14 @@ export async function openFile(deps: FileDeps, db: DbOrTx, id: string): Promise<
   let bytes = row.bytes;
   if (row.storage === 's3') {
     const s3 = s3FromConfig(deps.config);
-    if (!s3) throw new Error(`stored file ${id} is in a bucket, but no S3_* settings are configured`);
+    if (!s3)
+      return unavailable(deps)(
+        new S3Error('not_configured', 0, `stored file ${id} is in a bucket, but S3_* is not set`),
+      );
     bytes = (await s3.getObject(row.object_key!).catch(unavailable(deps))).bytes;
+    // The bucket is outside the database: what comes back must be what was stored.
+    if (!createHash('sha256').update(bytes).digest().equals(row.sha256))
+      return unavailable(deps)(new S3Error('digest_mismatch', 0, `object ${row.object_key} is not the file stored`));
   }
   return {
     id: row.id,
