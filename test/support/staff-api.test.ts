@@ -231,6 +231,21 @@ describe('/api/v1/admin/tickets and files', () => {
       (await api('GET', `/admin/tickets/${t.id}/attachments/${crypto.randomUUID()}`, { token: tokens.ada })).status,
     ).toBe(404);
 
+    // Files beyond the API's usual 1 MiB body: taken from staff; anyone else keeps the 1 MiB limit.
+    const big = 'a log line that repeats\n'.repeat(64 * 1024); // 1.5 MiB
+    expect(
+      (await upload(t.id, { message: 'big log', internal: 'true' }, [{ name: 'big.log', text: big }])).status,
+    ).toBe(201);
+    const form = new FormData();
+    form.set('message', 'x');
+    form.append('attachments', new File([new TextEncoder().encode(big)], 'big.log'));
+    const fromCustomer = await ctx.app.request(`/api/v1/admin/tickets/${t.id}/replies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.mia}`, 'x-forwarded-for': IP },
+      body: form,
+    });
+    expect(fromCustomer.status).toBe(413);
+
     // A file that is not what its name says is refused, the reply not kept.
     const before = (await api('GET', `/admin/tickets/${t.id}`, { token: tokens.ada })).body.replies.length;
     const refused = await upload(t.id, { message: 'fake pdf' }, [

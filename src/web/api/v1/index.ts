@@ -63,6 +63,10 @@ export function apiV1(deps: AppDeps) {
   // its limit raised to the files allowed, there only, for a caller with a credential only.
   const uploads = [
     uploadBodyLimit(deps.config, /^\/api\/v1\/tickets\/[^/]+\/replies$/, (c) => Boolean(c.get('actor'))),
+    // Staff replies over the staff API: raised for platform admins only (anyone else keeps 1 MiB).
+    uploadBodyLimit(deps.config, /^\/api\/v1\/admin\/tickets\/[^/]+\/replies$/, (c) =>
+      Boolean(c.get('actor')?.isPlatformAdmin),
+    ),
   ];
   api.use(requestBodyLimit({ json: true, maxBytes: MAX_BODY_BYTES, larger: uploads }));
   api.use(apiRateLimit(deps));
