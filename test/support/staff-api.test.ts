@@ -273,11 +273,12 @@ describe('/api/v1/admin/ticket-categories and /api/v1/admin/canned-replies', () 
     expect(renamed.body).toMatchObject({ name: 'Abuse reports', position: 3, is_default: true });
     const refused = await api('PATCH', `/admin/ticket-categories/${id}`, {
       token: tokens.ada,
-      body: { archived: true },
+      body: { archived: true, name: 'Renamed by a refused request' },
     });
     expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('conflict');
     const list = await api('GET', '/admin/ticket-categories', { token: tokens.ada });
-    expect(list.body.data[0]).toMatchObject({ id, is_default: true });
+    expect(list.body.data[0]).toMatchObject({ id, is_default: true, name: 'Abuse reports', archived: false });
     const general = list.body.data.find((k: { name: string }) => k.name === 'General');
     await api('PATCH', `/admin/ticket-categories/${general.id}`, { token: tokens.ada, body: { is_default: true } });
     // General has tickets: not deleted (409), archived instead.

@@ -16,6 +16,7 @@ import {
   setDefaultCategory,
   updateCategory,
 } from '../../../../../domain/support/categories.ts';
+import { ConflictError } from '../../../../../lib/errors.ts';
 import type { AppDeps } from '../../../../context.ts';
 import { caller } from '../../bearer-auth.ts';
 import { errorResponses, json } from '../../schemas.ts';
@@ -102,8 +103,14 @@ export function adminSupportSettingRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const actor = caller(c);
-      const id = (await getCategory(deps, actor, c.req.valid('param').id)).id;
+      const current = await getCategory(deps, actor, c.req.valid('param').id);
+      const id = current.id;
       const body = c.req.valid('json');
+      // Refused before anything changes, so a refused request changes nothing.
+      if (body.archived === true && (current.isDefault || body.is_default))
+        throw new ConflictError('The default category cannot be archived: choose another default first.');
+      if (body.is_default && current.archivedAt && body.archived !== false)
+        throw new ConflictError('Restore the category before making it the default.');
       if (body.name !== undefined || body.position !== undefined)
         await updateCategory(deps, actor, id, { name: body.name, position: body.position });
       if (body.archived === false) await restoreCategory(deps, actor, id);
