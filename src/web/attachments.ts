@@ -31,7 +31,7 @@ export function uploadBodyLimit(config: Config, path: RegExp, signedIn: (c: Cont
 /** What an upload form says and suggests: how many files, how large, which kinds (`accept`). */
 export function uploadHints(config: Config) {
   const { maxBytes, perMessage } = attachmentLimits(config);
-  return { accept: ACCEPT, perMessage, maxSize: formatBytes(maxBytes), kinds: ALLOWED_KINDS };
+  return { accept: ACCEPT, perMessage, maxBytes, maxSize: formatBytes(maxBytes), kinds: ALLOWED_KINDS };
 }
 
 /**
