@@ -225,6 +225,11 @@ describe('who may download', () => {
     expect((await mia.get(`/support/${id}/attachments/${secret}`)).status).toBe(404);
     expect((await mia.get(`/support/${id}/attachments/${fix}`)).status).toBe(200);
     expect((await mia.get(`/admin/tickets/${id}/attachments/${fix}`)).status).toBe(404);
+
+    // The lists say how many files a ticket has: staff count the note's, the customer does not.
+    const row = (html: string) => html.slice(html.indexOf(`/${id}"`), html.indexOf('</td>', html.indexOf(`/${id}"`)));
+    expect(row(await (await ada.get('/admin/tickets?status=all')).text())).toContain('data-files="2">2 files<');
+    expect(row(await (await mia.get('/support?status=all')).text())).toContain('data-files="1">1 file<');
   });
 
   it('a staff reply refused for its file keeps the text and the internal choice', async () => {

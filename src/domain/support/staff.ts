@@ -188,7 +188,8 @@ export async function staffQueue(deps: Pick<Deps, 'db'>, actor: Actor, filter: Q
   requireStaff(actor);
   let q = selectTickets(deps.db)
     .innerJoin('organizations as org', 'org.id', 't.organization_id')
-    .select('org.name as organization');
+    .select('org.name as organization')
+    .select(sql<number>`(select count(*)::int from ticket_attachments ta where ta.ticket_id = t.id)`.as('files'));
   const status = filter.status || 'active';
   if (status === 'active') q = q.where('t.status', 'not in', ['resolved', 'closed']);
   else if (status === 'waiting') q = q.where('t.waiting_since', 'is not', null);

@@ -80,6 +80,8 @@ export interface TicketSummary {
   updatedAt: Date;
   resolvedAt: Date | null;
   closedAt: Date | null;
+  /** In lists: how many files the ticket's messages carry (for customers, internal notes' not counted). */
+  files?: number;
 }
 
 export interface TicketMessage {
@@ -217,7 +219,11 @@ export interface TicketFilter {
 /** The tickets the actor may read, those waiting on someone first, then newest activity first. */
 export async function listTickets(db: DbOrTx, actor: Actor, filter: TicketFilter = {}): Promise<TicketSummary[]> {
   requireSupport(actor);
-  let q = visibleTickets(db, actor);
+  let q = visibleTickets(db, actor).select(
+    sql<number>`(select count(*)::int from ticket_attachments ta join ticket_messages tm on tm.id = ta.message_id where ta.ticket_id = t.id and not tm.internal)`.as(
+      'files',
+    ),
+  );
   if (filter.status === 'active') q = q.where('t.status', 'not in', ['resolved', 'closed']);
   else if (filter.status) q = q.where('t.status', '=', filter.status);
   const cursor = uuidCursor(filter.page);
