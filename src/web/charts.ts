@@ -21,11 +21,12 @@ export interface BarChart {
   series: Array<{ name: string; fill: string }>;
 }
 
-/** 1, 2, 2.5 or 5 times a power of ten, at least `max` (an axis top people can read). */
-export function niceCeiling(max: number): number {
+/** 1, 2, 2.5 or 5 times a power of ten, at least `max` (an axis top people can read); no 2.5 for counts. */
+export function niceCeiling(max: number, integer = false): number {
   if (max <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
-  const step = [1, 2, 2.5, 5, 10].find((s) => s * power >= max)!;
+  const steps = integer ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
+  const step = steps.find((s) => s * power >= max)!;
   return step * power;
 }
 
@@ -39,13 +40,17 @@ export function barChart(opts: {
   format: (value: number) => string;
   xLabel?: (label: string) => string;
   xTickEvery?: number;
+  /** The axis top when every value is smaller (an empty chart still reads "$0 … $1"). */
+  minTop?: number;
+  /** Whole counts: the middle tick only where it is a whole number. */
+  integer?: boolean;
   width?: number;
   height?: number;
 }): BarChart {
-  const width = opts.width ?? 640;
-  const height = opts.height ?? 200;
-  const plot = { left: 64, top: 8, right: width - 8, bottom: height - 24 };
-  const top = niceCeiling(Math.max(0, ...opts.series.flatMap((s) => s.values)));
+  const width = opts.width ?? 800;
+  const height = opts.height ?? 220;
+  const plot = { left: 72, top: 10, right: width - 8, bottom: height - 26 };
+  const top = niceCeiling(Math.max(opts.minTop ?? 0, ...opts.series.flatMap((s) => s.values)), opts.integer);
   const groupWidth = (plot.right - plot.left) / Math.max(1, opts.labels.length);
   const barWidth = Math.max(1, (groupWidth * 0.8) / Math.max(1, opts.series.length));
   const scale = (v: number) => ((plot.bottom - plot.top) * Math.max(0, v)) / top;
@@ -68,6 +73,8 @@ export function barChart(opts: {
     .map((label, i) => ({ i, label }))
     .filter(({ i }) => (opts.labels.length - 1 - i) % every === 0)
     .map(({ i, label }) => ({ x: round(plot.left + (i + 0.5) * groupWidth), label: opts.xLabel?.(label) ?? label }));
-  const yTicks = [0, top / 2, top].map((v) => ({ y: round(plot.bottom - scale(v)), label: opts.format(v) }));
+  const yTicks = [0, top / 2, top]
+    .filter((v) => !opts.integer || Number.isInteger(v))
+    .map((v) => ({ y: round(plot.bottom - scale(v)), label: opts.format(v) }));
   return { width, height, plot, bars, yTicks, xTicks, series: opts.series.map(({ name, fill }) => ({ name, fill })) };
 }

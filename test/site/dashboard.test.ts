@@ -194,7 +194,7 @@ describe('the admin dashboard', () => {
   });
 
   it('draws its charts as accessible SVG images with the numbers in a table, and no script', () => {
-    const charts = [...html.matchAll(/<svg viewBox="0 0 640 200"[^>]*role="img" aria-labelledby="([^" ]+) ([^"]+)"/g)];
+    const charts = [...html.matchAll(/<svg viewBox="0 0 800 220"[^>]*role="img" aria-labelledby="([^" ]+) ([^"]+)"/g)];
     expect(charts).toHaveLength(2);
     for (const [, titleId, descId] of charts) {
       expect(html).toMatch(new RegExp(`<title id="${titleId}">[^<]+</title>`));

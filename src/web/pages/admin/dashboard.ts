@@ -28,6 +28,7 @@ function charts(f: Dashboard) {
       labels,
       xLabel: shortDay,
       format: money,
+      minTop: 1_000_000,
       series: [
         { name: 'Top-ups', fill: 'fill-sky-500', values: f.days.map((d) => Number(d.topUps)) },
         { name: 'Usage charges', fill: 'fill-emerald-500', values: f.days.map((d) => Number(d.usage)) },
@@ -36,7 +37,9 @@ function charts(f: Dashboard) {
     signUpChart: barChart({
       labels,
       xLabel: shortDay,
-      format: (v) => String(Math.round(v)),
+      format: (v) => String(v),
+      integer: true,
+      minTop: 2,
       series: [{ name: 'Sign-ups', fill: 'fill-violet-500', values: f.days.map((d) => d.signUps) }],
     }),
   };
