@@ -66,6 +66,7 @@ describe('the API reference', () => {
     expect(sent.url()).toBe(`${app.live.origin}/api/v1/vps?status=running`);
     expect(sent.headers().authorization).toBe(`Bearer ${key}`);
     expect(sent.headers().cookie).toBeUndefined();
+    expect(sent.headers()['x-organization-id']).toBeUndefined();
     await expect.poll(() => op.locator('[data-status]').textContent()).toMatch(/^200 /);
     const body = JSON.parse((await op.locator('[data-response]').textContent())!) as { data: Array<{ label: string }> };
     expect(body.data.map((s) => s.label)).toEqual(['web-olive']);

@@ -90,6 +90,8 @@
       if (!key) missing.push('your API key (at the top of the page)');
       else headers.Authorization = `Bearer ${key}`;
     }
+    const organization = document.querySelector('[data-api-organization]')?.value.trim();
+    if (organization) headers['X-Organization-Id'] = organization;
     const init = { method: form.getAttribute('data-method'), headers, credentials: 'omit', cache: 'no-store' };
     const body = form.querySelector('[data-body]');
     if (body && body.value.trim()) {
