@@ -154,7 +154,9 @@ export function expectNoProblems(...watches: PageWatch[]) {
 export async function screenshot(page: Page, name: string) {
   const dir = path.resolve('.tmp/screenshots');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  // caret 'initial': hiding the caret puts a style attribute on every input, which htmx then copies
+  // onto swapped-in elements and the page's CSP (no inline styles) rightly refuses.
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, caret: 'initial' });
 }
 
 /**
@@ -167,11 +169,11 @@ export function totpCode(ctx: TestContext, secret: string, stepsAhead = 0): Prom
   return generate({ secret, epoch: step * 30 });
 }
 
-/** Signs `email` in through the real form and waits for the dashboard. */
-export async function signIn(live: LiveApp, page: Page, email: string, password = PASSWORD) {
+/** Signs `email` in through the real form and waits for where sign-in leads (`/dashboard`; `/admin` for staff). */
+export async function signIn(live: LiveApp, page: Page, email: string, opts: { landing?: string } = {}) {
   await page.goto(`${live.origin}/login`);
   await page.fill('#f-email', email);
-  await page.fill('#f-password', password);
+  await page.fill('#f-password', PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${live.origin}/dashboard`);
+  await page.waitForURL(`${live.origin}${opts.landing ?? '/dashboard'}`);
 }

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { cannedRepliesFor } from '../../../domain/support/canned.ts';
 import { customerContext } from '../../../domain/support/context.ts';
 import {
   staffGetAttachment,
@@ -50,6 +51,7 @@ export function adminTicketPages(deps: AppDeps, view: Renderer) {
         priorities: TICKET_PRIORITIES,
         categories: await listCategories(deps.db),
         staff: await supportStaff(deps),
+        self: ((u) => u.pathname + u.search)(new URL(c.req.url)),
       },
       { layout: 'admin', title: 'Support tickets' },
     );
@@ -79,6 +81,7 @@ export function adminTicketPages(deps: AppDeps, view: Renderer) {
         priorities: TICKET_PRIORITIES,
         staff: await supportStaff(deps),
         context: await customerContext(deps, actor, ticket.organizationId),
+        canned: await cannedRepliesFor(deps, actor, ticket),
       },
       { layout: 'admin', title: `Ticket #${ticket.number}`, status },
     );
@@ -113,10 +116,14 @@ export function adminTicketPages(deps: AppDeps, view: Renderer) {
     const id = c.req.param('id');
     const form = await formData(c);
     const assignee = form.assignee_id === 'me' ? actorOf(c).userId : form.assignee_id;
+    // Only what this person changed: the form's other fields show what the page showed, and a
+    // customer may have resolved the ticket (or a colleague taken it) since.
+    const changed = (field: string, value: string | undefined) =>
+      form[`was_${field}`] !== undefined && form[`was_${field}`] === value ? undefined : value;
     await staffUpdateTicket(deps, actorOf(c), id, {
-      status: form.status,
-      priority: form.priority,
-      assigneeId: assignee,
+      status: changed('status', form.status),
+      priority: changed('priority', form.priority),
+      assigneeId: changed('assignee_id', assignee),
     });
     flash(c, 'The ticket is updated.');
     return redirect(c, `/admin/tickets/${id}`);

@@ -20,8 +20,9 @@ import type { AppDeps } from '../../context.ts';
 import { formData, orFail } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 
-/** The region of views/portal/support/_thread.eta: it re-fetches itself on a `ticket` event. */
+/** The region of views/portal/support/_thread.eta that forms replace; its `ticket-live` part re-fetches itself on a `ticket` event. */
 export const THREAD_REGION = 'ticket-thread';
+const LIVE_REGION = 'ticket-live';
 
 export const STATUS_LABELS: Record<TicketStatus, string> = {
   open: 'Open',
@@ -139,7 +140,10 @@ export function supportPages(deps: AppDeps, view: Renderer) {
         ticket.status !== 'closed',
       mayManage: can(actor, 'tickets_manage') && ticket.status !== 'closed',
     };
-    if (c.req.header('hx-target') === THREAD_REGION) return view.partial(c, 'portal/support/_thread', data, status);
+    const target = c.req.header('hx-target');
+    // The thread alone for htmx (the live part picks itself out of it with hx-select).
+    if (target === THREAD_REGION || target === LIVE_REGION)
+      return view.partial(c, 'portal/support/_thread', data, status);
     return view.page(c, 'portal/support/show', data, {
       layout: 'portal',
       title: `Ticket #${ticket.number}: ${ticket.subject}`,
