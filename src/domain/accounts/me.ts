@@ -56,25 +56,3 @@ export async function getUser(db: Db, userId: string) {
     .where('id', '=', userId)
     .executeTakeFirstOrThrow();
 }
-
-/** Platform-wide counts for the admin dashboard. */
-export async function platformCounts(db: Db) {
-  const row = await db
-    .selectNoFrom((eb) => [
-      eb.selectFrom('users').select(eb.fn.countAll<bigint>().as('n')).as('users'),
-      eb.selectFrom('users').select(eb.fn.countAll<bigint>().as('n')).where('is_admin', '=', true).as('admins'),
-      eb.selectFrom('organizations').select(eb.fn.countAll<bigint>().as('n')).as('organizations'),
-      eb
-        .selectFrom('emails')
-        .select(eb.fn.countAll<bigint>().as('n'))
-        .where('status', '=', 'queued')
-        .as('queued_emails'),
-    ])
-    .executeTakeFirstOrThrow();
-  return {
-    users: Number(row.users),
-    admins: Number(row.admins),
-    organizations: Number(row.organizations),
-    queuedEmails: Number(row.queued_emails),
-  };
-}
