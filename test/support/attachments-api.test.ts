@@ -140,6 +140,42 @@ describe('the tickets API and attachments', () => {
     expect(JSON.stringify(detail.body)).not.toContain('n.txt');
   });
 
+  it('opens a ticket as multipart with its files; a refused file keeps nothing (no ticket), and the 422 names attachments', async () => {
+    const open = async (subject: string, uploads: files.Named[]) => {
+      const form = new FormData();
+      form.set('subject', subject);
+      form.set('message', 'Screenshot attached');
+      form.set('priority', 'high');
+      for (const f of uploads) form.append('attachments', new File([new Uint8Array(f.bytes)], f.name));
+      const res = await ctx.app.request('/api/v1/tickets', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.mia}`, 'x-forwarded-for': IP },
+        body: form,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const made = await open('Opened with files', [{ name: 'shot.png', bytes: files.png() }]);
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body).toMatchObject({ subject: 'Opened with files', priority: 'high', status: 'open' });
+    expect(made.body.replies).toHaveLength(1);
+    expect(made.body.replies[0].attachments).toEqual([
+      expect.objectContaining({ file_name: 'shot.png', content_type: 'image/png', size: files.png().length }),
+    ]);
+
+    const refused = await open('Opened with a fake PDF', [
+      { name: 'shot.png', bytes: files.png() },
+      { name: 'invoice.pdf', bytes: new TextEncoder().encode('<!doctype html><script>alert(1)</script>') },
+    ]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.fields.attachments).toBeTruthy();
+    const kept = await ctx.db
+      .selectFrom('tickets')
+      .select('id')
+      .where('subject', '=', 'Opened with a fake PDF')
+      .execute();
+    expect(kept).toEqual([]);
+  });
+
   it('documents the multipart reply and the download in the OpenAPI document', async () => {
     const doc = (await api('GET', '/openapi.json')).body;
     expect(Object.keys(doc.paths['/tickets/{id}/replies'].post.requestBody.content)).toEqual([

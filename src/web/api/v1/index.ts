@@ -59,10 +59,10 @@ export function apiV1(deps: AppDeps) {
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
   api.use(bearerAuth({ db: deps.db, clock: deps.clock, cache: deps.tokenCache }));
-  // After the caller is known (bearerAuth reads no body): a reply may carry files (multipart),
+  // After the caller is known (bearerAuth reads no body): a new ticket or a reply may carry files (multipart),
   // its limit raised to the files allowed, there only, for a caller with a credential only.
   const uploads = [
-    uploadBodyLimit(deps.config, /^\/api\/v1\/tickets\/[^/]+\/replies$/, (c) => Boolean(c.get('actor'))),
+    uploadBodyLimit(deps.config, /^\/api\/v1\/tickets(\/[^/]+\/replies)?$/, (c) => Boolean(c.get('actor'))),
     // Staff replies over the staff API: raised for platform admins only (anyone else keeps 1 MiB).
     uploadBodyLimit(deps.config, /^\/api\/v1\/admin\/tickets\/[^/]+\/replies$/, (c) =>
       Boolean(c.get('actor')?.isPlatformAdmin),

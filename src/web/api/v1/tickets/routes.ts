@@ -17,6 +17,7 @@ import { errorResponses, json } from '../schemas.ts';
 import {
   AttachmentParams,
   CreateTicketRequest,
+  CreateTicketUpload,
   presentCategory,
   presentReply,
   presentTicket,
@@ -107,25 +108,39 @@ export function ticketRoutes(deps: AppDeps) {
       tags: ['tickets'],
       operationId: 'openTicket',
       summary: 'Open a ticket (needs `tickets_create`)',
-      description: 'With `vps_id`, a snapshot of the server’s label, IP and plan is kept with the ticket.',
+      description:
+        'With `vps_id`, a snapshot of the server’s label, IP and plan is kept with the ticket. JSON, or `multipart/form-data` with the same fields and the field `attachments` once per file; the ticket and its files are kept together or not at all.',
       ...secured,
-      request: { body: { required: true, ...json(CreateTicketRequest) } },
+      request: {
+        body: {
+          // Not `required`: with it the JSON validator would also judge a multipart body (and find it empty).
+          required: false,
+          content: {
+            'application/json': { schema: CreateTicketRequest },
+            'multipart/form-data': { schema: CreateTicketUpload },
+          },
+        },
+      },
       responses: {
         201: { description: 'The ticket, with its first message.', ...json(TicketWithReplies) },
-        ...errorResponses([400, 401, 403, 404, 413, 415, 422, 429], {
+        ...errorResponses([400, 401, 403, 404, 413, 415, 422, 429, 503], {
           ...REFUSED,
-          422: '`validation_failed`: `fields` names what is wrong (`subject`, `message`, `priority`, `category_id`, `vps_id`).',
+          413: '`payload_too_large`: the request is larger than the files allowed (files × largest) and a margin.',
+          422: '`validation_failed`: `fields` names what is wrong (`subject`, `message`, `priority`, `category_id`, `vps_id`, `attachments`).',
+          503: '`storage_unavailable`: the file storage (an S3 bucket) cannot be reached; nothing was kept.',
         }),
       },
     }),
     async (c) => {
-      const body = c.req.valid('json');
+      const multipart = (c.req.header('content-type') ?? '').startsWith('multipart/form-data');
+      const body = multipart ? c.req.valid('form') : c.req.valid('json');
       const ticket = await openTicket(deps, caller(c), {
         subject: body.subject,
         message: body.message,
         priority: body.priority,
         categoryId: body.category_id,
         serverId: body.vps_id,
+        attachments: await formFiles(c),
       }).catch(renameFields);
       return c.json(presentTicketWithReplies(ticket), 201);
     },

@@ -101,20 +101,20 @@ export const CreateTicketRequest = z
 
 export const ReplyRequest = z.object({ message }).openapi('TicketReplyRequest');
 
-export const ReplyUpload = z
-  .object({
-    message,
-    attachments: z
-      .any()
-      .optional()
-      .openapi({
-        type: 'array',
-        items: { type: 'string', format: 'binary' },
-        description:
-          'Files, the field repeated once per file (default at most 5, 10 MB each): PNG, JPEG, GIF, WebP, PDF, text or logs, ZIP, checked by content; the name’s extension must agree.',
-      }),
-  })
-  .openapi('TicketReplyUpload');
+/** A message's files in a multipart body: the `attachments` field once per file. */
+const attachments = z
+  .any()
+  .optional()
+  .openapi({
+    type: 'array',
+    items: { type: 'string', format: 'binary' },
+    description:
+      'Files, the field repeated once per file (default at most 5, 10 MB each): PNG, JPEG, GIF, WebP, PDF, text or logs, ZIP, checked by content; the name’s extension must agree.',
+  });
+
+export const ReplyUpload = z.object({ message, attachments }).openapi('TicketReplyUpload');
+
+export const CreateTicketUpload = CreateTicketRequest.extend({ attachments }).openapi('CreateTicketUpload');
 
 export const AttachmentParams = z.object({
   id: pathParam('id', 'Ticket id.'),
