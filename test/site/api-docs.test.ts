@@ -46,6 +46,10 @@ describe('the API reference', () => {
     for (const { method, path: p, op } of operations) {
       const anchor = `op-${op.operationId}`;
       expect(html, `${method} ${p}`).toContain(`<article id="${anchor}"`);
+      // Under its tag's heading.
+      const at = html.indexOf(`<article id="${anchor}"`);
+      const sections = [...html.slice(0, at).matchAll(/<section id="(tag-[^"]+)"/g)];
+      expect(sections.at(-1)?.[1]).toBe(`tag-${op.tags![0]}`);
       const curl = curls.find((c) => c.anchor === anchor)?.curl;
       expect(curl, `${method} ${p}`).toBeDefined();
       const url = `https://panel.example.test/api/v1${p.replace(/\{([^}]+)\}/g, (_, n: string) => `\${${n.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}}`)}`;
