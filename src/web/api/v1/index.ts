@@ -111,8 +111,12 @@ export function apiV1(deps: AppDeps) {
     description: 'An access token from POST /auth/tokens (`spt_…`), sent as `Authorization: Bearer <token>`.',
   });
   api.doc31('/openapi.json', documentConfig(deps));
+  built.set(deps, api);
   return api;
 }
+
+/** The API each app built (one per `deps`), so the reference reads the routes that are served. */
+const built = new WeakMap<AppDeps, OpenAPIHono>();
 
 function documentConfig(deps: AppDeps) {
   return {
@@ -123,11 +127,11 @@ function documentConfig(deps: AppDeps) {
 }
 
 /**
- * The document `/api/v1/openapi.json` serves, built in-process from the same routes (the API
- * reference at /api-docs renders it). Builds the API's routes once more: call it once per process.
+ * The document `/api/v1/openapi.json` serves, from the API the app mounted with these `deps`
+ * (the API reference at /api-docs renders it); without one, the routes are built for it.
  */
 export function openApiDocument(deps: AppDeps) {
-  return apiV1(deps).getOpenAPI31Document(documentConfig(deps));
+  return (built.get(deps) ?? apiV1(deps)).getOpenAPI31Document(documentConfig(deps));
 }
 
 /** Zod rejections of params, query or body: 422 naming each bad field, like domain ValidationErrors. */
