@@ -78,7 +78,6 @@ export interface Reference {
   serverUrl: string;
   /** The path the "try it" form calls (same origin as the page): `/api/v1`. */
   basePath: string;
-  authHtml: string;
   errorFields: FieldRow[];
   tags: TagView[];
   operationCount: number;
@@ -105,13 +104,11 @@ export function buildReference(doc: OpenApiDocument): Reference {
       tag.operations.push(operationView(method, path, op, schemas, serverUrl));
     }
   }
-  const bearer = doc.components?.securitySchemes?.bearerAuth?.description;
   return {
     title: doc.info.title,
     version: doc.info.version,
     serverUrl,
     basePath: basePathOf(serverUrl),
-    authHtml: inlineHtml(bearer),
     errorFields: schemas.ErrorEnvelope ? fieldsOf({ $ref: '#/components/schemas/ErrorEnvelope' }, schemas) : [],
     tags: [...tags.values()],
     operationCount,
