@@ -98,6 +98,11 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'server.console_opened': 'Opened a console on a server',
   'server.console_closed': 'A console on a server ended',
   'admin.console_host_key_reset': "Reset a server's pinned SSH host key",
+  'ticket.opened': 'Opened a support ticket',
+  'ticket.resolved': 'Marked a support ticket resolved',
+  'ticket.closed': 'Closed a support ticket',
+  'ticket.reopened': 'Reopened a support ticket by replying',
+  'admin.ticket_updated': 'Support changed a ticket',
 };
 
 export function actionLabel(action: string): string {
@@ -121,6 +126,7 @@ const TARGET_TYPES: Record<string, string> = {
   ssh_key: 'SSH key',
   note: 'Note',
   firewall: 'Firewall',
+  ticket: 'Ticket',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */

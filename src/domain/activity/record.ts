@@ -105,6 +105,13 @@ export const ACTIVITY_ACTIONS = [
   'server.console_opened',
   'server.console_closed',
   'admin.console_host_key_reset',
+  // Support tickets (src/domain/support): the customer opens, resolves, closes or reopens one
+  // (by replying to it resolved); staff change its status, priority or assignee.
+  'ticket.opened',
+  'ticket.resolved',
+  'ticket.closed',
+  'ticket.reopened',
+  'admin.ticket_updated',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

@@ -14,6 +14,7 @@ import {
   messageSchema,
   parseMessage,
   publishTicket,
+  recordTicketActivity,
   selectTickets,
   threadOf,
   TICKET_PRIORITIES,
@@ -164,6 +165,17 @@ export async function staffUpdateTicket(
     }
     await trx.updateTable('tickets').set(set).where('id', '=', ticket.id).execute();
     await publishTicket(trx, ticket);
+    const changed: Record<string, string | null> = {};
+    if (set.status !== undefined) changed.status = set.status as string;
+    if (set.priority !== undefined && set.priority !== ticket.priority) changed.priority = set.priority as string;
+    if (set.assignee_id !== undefined && set.assignee_id !== ticket.assignee_id) {
+      const to = set.assignee_id as string | null;
+      changed.assignee = to
+        ? ((await trx.selectFrom('users').select('name').where('id', '=', to).executeTakeFirst())?.name ?? null)
+        : 'nobody';
+    }
+    if (Object.keys(changed).length)
+      await recordTicketActivity(trx, actor, 'admin.ticket_updated', ticket, now, changed);
   });
   return staffGetTicket(deps, actor, id);
 }

@@ -8,6 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isUuid } from '../../lib/ids.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { can, type Actor } from '../access/actor.ts';
+import { recordActivity, type ActivityAction } from '../activity/record.ts';
 import { orgOf } from '../access/organization.ts';
 import type { Deps } from '../deps.ts';
 import { withStoredFiles } from '../files/store.ts';
@@ -310,6 +311,30 @@ export async function getTicketAttachment(
 }
 
 /**
+ * Records a ticket's step in its organization's activity log (who, the ticket's number and
+ * subject, what changed), in the transaction of the change.
+ */
+export async function recordTicketActivity(
+  trx: DbOrTx,
+  actor: Actor,
+  action: ActivityAction,
+  ticket: { id: string; number: string; subject: string; organization_id: string },
+  now: Date,
+  details: Record<string, string | null> = {},
+): Promise<void> {
+  await recordActivity(trx, {
+    action,
+    actorUserId: actor.userId,
+    impersonatorUserId: actor.impersonatorUserId,
+    organizationId: ticket.organization_id,
+    target: { type: 'ticket', id: ticket.id },
+    origin: actor.origin,
+    details: { name: `#${ticket.number}`, subject: ticket.subject, ...details },
+    occurredAt: now,
+  });
+}
+
+/**
  * Tells the open pages of the ticket that it changed, each once: its organization's readers, the
  * person who opened it and staff; with `staffOnly` (an internal note) staff alone.
  */
@@ -403,6 +428,7 @@ export async function openTicket(
         .executeTakeFirstOrThrow();
       await attachToMessage(trx, store, { ticketId: row.id, messageId: msg.id }, uploads);
       await publishTicket(trx, row);
+      await recordTicketActivity(trx, actor, 'ticket.opened', row, now, { priority: input.priority });
       await mailStaff(deps, trx, row, 'opened', input.message, row.id);
       return row.id;
     }),
@@ -474,6 +500,7 @@ export async function replyToTicket(
         .where('id', '=', ticket.id)
         .execute();
       await publishTicket(trx, ticket);
+      if (ticket.status === 'resolved') await recordTicketActivity(trx, actor, 'ticket.reopened', ticket, now);
       await mailStaff(deps, trx, ticket, 'customer_reply', input.message, msg.id);
       return (await threadOf(trx, ticket.id, { internal: false })).find((m) => m.id === msg.id)!;
     }),
@@ -519,6 +546,15 @@ export async function updateTicket(
     }
     await trx.updateTable('tickets').set(set).where('id', '=', ticket.id).execute();
     await publishTicket(trx, ticket);
+    if (set.status === 'resolved' || set.status === 'closed') {
+      await recordTicketActivity(
+        trx,
+        actor,
+        set.status === 'resolved' ? 'ticket.resolved' : 'ticket.closed',
+        ticket,
+        now,
+      );
+    }
   });
   return getTicket(deps.db, actor, id);
 }
