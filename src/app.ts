@@ -21,12 +21,14 @@ import { requestBodyLimit } from './web/middleware/body-limit.ts';
 import { TICKET_UPLOAD_PATHS, uploadBodyLimit } from './web/attachments.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { impersonation } from './web/middleware/impersonation.ts';
+import { maintenanceGate, maintenancePages } from './web/middleware/maintenance.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
 import { securityHeaders } from './web/middleware/security-headers.ts';
 import { sessionLoader } from './web/middleware/session.ts';
 import { portalAreas } from './web/pages/portal/index.ts';
 import { publicPages } from './web/pages/public/index.ts';
+import { searchArea } from './web/pages/search.ts';
 import { sseRoutes } from './web/realtime/sse.ts';
 import { createRenderer } from './web/render.ts';
 import { paypalWebhookRoutes } from './web/webhooks/paypal.ts';
@@ -111,10 +113,18 @@ export function createApp(deps: AppDeps) {
   html.use(csrf({ config }));
   // Impersonation: writes are recorded (the account's own credentials: `account-owner` areas).
   html.use(impersonation({ db, config, clock }));
+  // Maintenance mode: unsafe requests from anyone but platform staff get the 503 page (sign-in and sign-out go on).
+  html.use(maintenanceGate({ db, clock, cache: deps.cache, view: () => view }));
+  html.route('/', maintenancePages({ db, clock, cache: deps.cache, view: () => view }));
   html.route('/', sseRoutes(deps));
   html.route('/', publicPages(deps, view));
   // Everything else is an area: a prefix behind one guard (src/web/areas.ts).
-  for (const area of [...portalAreas(deps, view), adminArea(deps, view), impersonationArea(deps)])
+  for (const area of [
+    ...portalAreas(deps, view),
+    searchArea(deps, view),
+    adminArea(deps, view),
+    impersonationArea(deps),
+  ])
     mountArea(html, area);
   app.route('/', html);
   return app;

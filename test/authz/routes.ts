@@ -20,6 +20,9 @@ import { TRANSFER_ROUTES } from './routes-transfer.ts';
 import { SUPPORT_ROUTES } from './routes-support.ts';
 import { SUPPORT_STAFF_ROUTES } from './routes-support-staff.ts';
 import { SITE_ROUTES } from './routes-site.ts';
+import { SEARCH_ROUTES } from './routes-search.ts';
+import { ME_ROUTES } from './routes-me.ts';
+import { PLATFORM_SETTINGS_ROUTES } from './routes-platform-settings.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1701,4 +1704,10 @@ export const ROUTES: Record<string, Requirement> = {
   ...SUPPORT_STAFF_ROUTES,
   // The API reference and the admin dashboard (issue 16): routes-site.ts.
   ...SITE_ROUTES,
+  // The command palette's search (issue 16): routes-search.ts.
+  ...SEARCH_ROUTES,
+  // The account's own settings over the JSON API (issue 16): routes-me.ts.
+  ...ME_ROUTES,
+  // Platform settings, maintenance mode, the registration switch (issue 16): routes-platform-settings.ts.
+  ...PLATFORM_SETTINGS_ROUTES,
 };

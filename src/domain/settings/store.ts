@@ -5,7 +5,7 @@ import type { DbOrTx } from '../../db/index.ts';
  * readers with defaults live beside this file (`billing.ts`, `fraud.ts`); read through them,
  * never this raw layer, so a missing or old row always yields a complete, valid value.
  */
-export type SettingKey = 'billing' | 'fraud' | 'servers';
+export type SettingKey = 'billing' | 'fraud' | 'servers' | 'platform';
 
 /** The stored JSON of `key`, or undefined when it was never saved. */
 export async function getSetting(db: DbOrTx, key: SettingKey): Promise<unknown> {

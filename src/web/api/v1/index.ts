@@ -6,6 +6,7 @@ import { fieldErrors } from '../../../lib/validation.ts';
 import { uploadBodyLimit } from '../../attachments.ts';
 import type { AppDeps } from '../../context.ts';
 import { requestBodyLimit } from '../../middleware/body-limit.ts';
+import { apiMaintenanceGate } from '../../middleware/maintenance.ts';
 import { errorEnvelope } from '../../errors.ts';
 import { activityRoutes } from './activity/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
@@ -59,6 +60,8 @@ export function apiV1(deps: AppDeps) {
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
   api.use(bearerAuth({ db: deps.db, clock: deps.clock, cache: deps.tokenCache }));
+  // Maintenance mode: writes by access tokens and API keys get 503 `maintenance` (a platform admin's token goes on).
+  api.use(apiMaintenanceGate({ db: deps.db, clock: deps.clock, cache: deps.cache }));
   // After the caller is known (bearerAuth reads no body): a new ticket or a reply may carry files (multipart),
   // its limit raised to the files allowed, there only, for a caller with a credential only.
   const uploads = [
