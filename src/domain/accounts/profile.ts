@@ -57,13 +57,18 @@ export async function updateProfile(deps: Deps, userId: string, raw: unknown) {
     .execute();
 }
 
-/** Changes the password after checking the current one; every other session, access token and API key ends. */
+/**
+ * Changes the password after checking the current one; every other session, access token and
+ * API key ends. The credential making the change stays: the browser session `currentSessionId`
+ * (Settings → Password) or the access token `opts.currentAccessTokenId` (POST /api/v1/me/password).
+ */
 export async function changePassword(
   deps: Deps,
   userId: string,
   currentSessionId: string | null,
   raw: unknown,
   source: ActivitySource = {},
+  opts: { currentAccessTokenId?: string } = {},
 ) {
   const input = parseInput(changePasswordInput, raw);
   const user = await deps.db
@@ -81,7 +86,7 @@ export async function changePassword(
       .set({ password_hash: passwordHash, updated_at: now })
       .where('id', '=', userId)
       .execute();
-    const ended = await revokeOtherSessions(trx, userId, currentSessionId, now);
+    const ended = await revokeOtherSessions(trx, userId, currentSessionId, now, opts.currentAccessTokenId);
     const keysRevoked = await revokeKeysOnPasswordChange(trx, userId, { reason: 'password_changed', source }, now);
     await queueEmail(deps, trx, user.email, 'password_changed', {
       name: user.name,

@@ -186,22 +186,27 @@ export async function revokeUserSession(db: DbOrTx, userId: string, sessionId: s
   return res.numDeletedRows > 0n;
 }
 
-/** Ends every session (and API access token) of the user except `keepSessionId`. */
+/**
+ * Ends every session (and API access token) of the user except `keepSessionId` (the browser
+ * making the change) or `keepAccessTokenId` (the access token making it over the JSON API).
+ */
 export async function revokeOtherSessions(
   db: DbOrTx,
   userId: string,
   keepSessionId: string | null,
   now: Date,
+  keepAccessTokenId: string | null = null,
 ): Promise<number> {
   let q = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (keepSessionId) q = q.where('id', '!=', keepSessionId);
   const res = await q.executeTakeFirst();
-  await db
+  let tokens = db
     .updateTable('access_tokens')
     .set({ revoked_at: now })
     .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .execute();
+    .where('revoked_at', 'is', null);
+  if (keepAccessTokenId) tokens = tokens.where('id', '!=', keepAccessTokenId);
+  await tokens.execute();
   return Number(res.numDeletedRows);
 }
 
@@ -244,6 +249,43 @@ export async function revokeOwnOtherSessions(
       occurredAt: now,
     });
     return ended;
+  });
+}
+
+/** The user's live access tokens (JSON API sign-ins), most recently used first; never their hashes. */
+export async function listAccessTokens(db: DbOrTx, userId: string, now: Date) {
+  return db
+    .selectFrom('access_tokens')
+    .select(['id', 'ip', 'user_agent', 'created_at', 'last_used_at', 'expires_at'])
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy(sql`coalesce(last_used_at, created_at)`, 'desc')
+    .execute();
+}
+
+/** The user signs out one of their own access tokens (recorded like a session); false when it is not a live one of theirs. */
+export async function revokeOwnAccessToken(db: DbOrTx, by: SessionOwner, tokenId: string, now: Date): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const res = await trx
+      .updateTable('access_tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', tokenId)
+      .where('user_id', '=', by.userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (res.numUpdatedRows === 0n) return false;
+    await recordActivity(trx, {
+      action: 'auth.session_revoked',
+      actorUserId: by.userId,
+      impersonatorUserId: by.impersonatorUserId,
+      origin: by.origin,
+      target: { type: 'access_token', id: tokenId },
+      details: { scope: 'one' },
+      occurredAt: now,
+    });
+    return true;
   });
 }
 

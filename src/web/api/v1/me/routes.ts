@@ -4,9 +4,15 @@ import type { AppDeps } from '../../../context.ts';
 import { actor, secured } from '../bearer-auth.ts';
 import { presentOrganization } from '../organizations/schemas.ts';
 import { errorResponses, json } from '../schemas.ts';
+import { accountRoutes } from './account.ts';
 import { Me, presentUser } from './schemas.ts';
+import { sessionRoutes } from './sessions.ts';
+import { twoFactorRoutes } from './two-factor.ts';
 
-/** The caller: who they are and which organizations they can act in. */
+/**
+ * The caller: who they are and which organizations they can act in; their account settings
+ * (account.ts), two-factor authentication (two-factor.ts) and sign-ins (sessions.ts).
+ */
 export function meRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
 
@@ -36,5 +42,8 @@ export function meRoutes(deps: AppDeps) {
     return c.json({ user: presentUser(user), organizations, active_organization: active }, 200);
   });
 
+  app.route('/', accountRoutes(deps));
+  app.route('/', twoFactorRoutes(deps));
+  app.route('/', sessionRoutes(deps));
   return app;
 }
