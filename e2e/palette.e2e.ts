@@ -31,8 +31,8 @@ describe('the command palette', () => {
     const { page } = watch;
     await signIn(app.live, page, carla.email);
 
-    const opener = page.getByTestId('palette-open');
-    const dialog = page.getByRole('dialog', { name: 'Search and go to' });
+    const opener = page.getByRole('button', { name: 'Find', exact: true });
+    const dialog = page.getByRole('dialog', { name: 'Find and go to' });
     const input = page.getByRole('combobox');
     expect(await opener.getAttribute('role')).toBe('button');
     expect(await opener.getAttribute('aria-expanded')).toBe('false');
