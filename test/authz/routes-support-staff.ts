@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Body, Call, Done, Outcome, Requirement } from './routes.ts';
+import { attachText, ticket as matrixTicket } from './routes-support.ts';
 
 /**
  * The matrix's entries for the support staff's tools (issue 15 items 4, 5 and 8): canned replies
@@ -49,65 +49,13 @@ const categoryRow = (c: Call, id: string) =>
 
 /** A ticket of Acme with one message, waiting on staff. */
 async function ticket(c: Call) {
-  const k = await db(c)
-    .selectFrom('ticket_categories')
-    .select('id')
-    .where('is_default', '=', true)
-    .executeTakeFirstOrThrow();
   const subject = `matrix staff ticket ${u()}`;
-  const row = await db(c)
-    .insertInto('tickets')
-    .values({
-      organization_id: c.fx.acme.id,
-      opened_by: null,
-      subject,
-      category_id: k.id,
-      created_at: new Date(),
-      updated_at: new Date(),
-      waiting_since: new Date(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db(c)
-    .insertInto('ticket_messages')
-    .values({ ticket_id: row.id, author_id: null, from_staff: false, body: `first message of ${subject}` })
-    .execute();
-  return { id: row.id, subject };
+  return { id: await matrixTicket(c, c.fx.acme.id, subject), subject };
 }
 /** A ticket of Acme whose first message carries one file (stored in PostgreSQL). */
 async function attached(c: Call) {
   const t = await ticket(c);
-  const message = await db(c)
-    .selectFrom('ticket_messages')
-    .select('id')
-    .where('ticket_id', '=', t.id)
-    .executeTakeFirstOrThrow();
-  const bytes = Buffer.from('matrix staff attachment\n');
-  const file = await db(c)
-    .insertInto('stored_files')
-    .values({
-      storage: 'postgres',
-      bytes,
-      sha256: createHash('sha256').update(bytes).digest(),
-      size: bytes.length,
-      content_type: 'text/plain',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const row = await db(c)
-    .insertInto('ticket_attachments')
-    .values({
-      ticket_id: t.id,
-      message_id: message.id,
-      file_id: file.id,
-      position: 0,
-      file_name: 'matrix-staff.log',
-      content_type: 'text/plain',
-      size: bytes.length,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { id: t.id, attachmentId: row.id };
+  return { id: t.id, attachmentId: await attachText(c, t.id, 'matrix staff attachment\n', 'matrix-staff.log') };
 }
 const ticketRow = (c: Call, id: string) =>
   db(c).selectFrom('tickets').select(['status', 'priority', 'assignee_id']).where('id', '=', id).executeTakeFirst();

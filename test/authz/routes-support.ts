@@ -16,7 +16,7 @@ const page = (title: string, ...shows: string[]): Done => ({
 });
 
 /** A ticket of `orgId` with one message, written as openTicket would. */
-async function ticket(c: Call, orgId: string, subject = `matrix ticket ${u()}`, openedBy: string | null = null) {
+export async function ticket(c: Call, orgId: string, subject = `matrix ticket ${u()}`, openedBy: string | null = null) {
   const category = await db(c)
     .selectFrom('ticket_categories')
     .select('id')
@@ -52,15 +52,15 @@ const orgTicket: Requirement['record'] = {
   own: (c) => ticket(c, c.fx.acme.id, undefined, c.fx.acme.people.owner!.id),
   foreign: (c) => ticket(c, c.fx.globex.id),
 };
-/** A ticket of `orgId` whose first message carries a text file; names the ticket in `c.params.id`, answers the file's id. */
-async function attachedTicket(c: Call, orgId: string, openedBy: string | null = null) {
-  const ticketId = await ticket(c, orgId, undefined, openedBy);
+/** Attaches a text file (stored in PostgreSQL) to the first message of ticket `ticketId`; answers the attachment's id. */
+export async function attachText(c: Call, ticketId: string, text: string, fileName: string) {
   const message = await db(c)
     .selectFrom('ticket_messages')
     .select('id')
     .where('ticket_id', '=', ticketId)
+    .orderBy('seq')
     .executeTakeFirstOrThrow();
-  const bytes = Buffer.from('matrix attachment bytes\n');
+  const bytes = Buffer.from(text);
   const file = await db(c)
     .insertInto('stored_files')
     .values({
@@ -79,14 +79,20 @@ async function attachedTicket(c: Call, orgId: string, openedBy: string | null = 
       message_id: message.id,
       file_id: file.id,
       position: 0,
-      file_name: 'matrix.log',
+      file_name: fileName,
       content_type: 'text/plain',
       size: bytes.length,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  c.params.id = ticketId;
   return row.id;
+}
+
+/** A ticket of `orgId` whose first message carries a text file; names the ticket in `c.params.id`, answers the file's id. */
+async function attachedTicket(c: Call, orgId: string, openedBy: string | null = null) {
+  const ticketId = await ticket(c, orgId, undefined, openedBy);
+  c.params.id = ticketId;
+  return attachText(c, ticketId, 'matrix attachment bytes\n', 'matrix.log');
 }
 const orgAttachment: Requirement['record'] = {
   of: 'org',
