@@ -263,3 +263,22 @@ describe('what is typed', () => {
     expect(res.headers.get('location')).toMatch(/^\/login\?next=/);
   });
 });
+
+describe('the layouts', () => {
+  it('the portal and admin pages carry the palette: its opener (a link to /search), its dialog and its script under the nonce', async () => {
+    for (const [email, path] of [
+      [cast.olive.email, '/dashboard'],
+      [cast.ada.email, '/admin/users'],
+    ] as const) {
+      const html = await (await (await as(email)).get(path)).text();
+      expect(html, path).toContain('<a href="/search" class="btn btn-secondary" data-palette-open');
+      expect(html, path).toContain(
+        '<dialog id="palette" role="dialog" aria-modal="true" aria-labelledby="palette-title"',
+      );
+      expect(html, path).toMatch(/role="combobox" aria-expanded="false" aria-controls="palette-listbox"/);
+      expect(html, path).toMatch(
+        /<script nonce="[^"]+" src="\/static\/build\/js\/palette\.[0-9a-f]+\.js" defer><\/script>/,
+      );
+    }
+  });
+});
