@@ -8,6 +8,7 @@ import { queueEmail } from '../../mail/queue.ts';
 import { createOrganization } from '../organizations/create.ts';
 import { hashPassword, passwordSchema } from './passwords.ts';
 import { issueUserToken } from './user-tokens.ts';
+import { assertRegistrationOpen } from '../settings/platform.ts';
 
 export const emailSchema = z
   .string({ error: 'Enter your email address.' })
@@ -35,6 +36,8 @@ const EMAIL_TAKEN = 'An account with this email address already exists. Sign in 
  * before anything is created: reject → refused, nothing written but the check row; review →
  * the user is created with status `review` (cannot sign in; the welcome email waits for an
  * admin's allow); approve → as usual. Internal callers (first admin, tests) pass no origin.
+ * While registration is closed (platform settings), a sign-up from a request is refused
+ * (`registration_closed`) unless its address has a pending invitation to an organization.
  */
 export async function register(
   deps: Deps,
@@ -44,6 +47,7 @@ export async function register(
   const input = parseInput(registerInput, raw);
   let screening: ScreeningResult | null = null;
   if (opts.origin) {
+    await assertRegistrationOpen(deps, input.email);
     // A sure refusal costs no screening credit (the transaction below still decides races).
     const taken = await deps.db.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
     if (taken) throw new ValidationError({ email: EMAIL_TAKEN });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { inTransaction, type DbOrTx } from '../../db/index.ts';
+import { hashToken } from '../../lib/crypto.ts';
 import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 import { AppError, ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
@@ -232,6 +233,22 @@ export async function hasPendingInvitation(db: DbOrTx, email: string, now: Date)
     .where('expires_at', '>', now)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * The address a pending, unexpired invitation was sent to, from its emailed token (the
+ * registration page offers its form to an invitee while registration is closed); null otherwise.
+ */
+export async function invitedEmail(db: DbOrTx, token: string, now: Date): Promise<string | null> {
+  if (!token || token.length > 200) return null;
+  const row = await db
+    .selectFrom('invitations')
+    .select('email')
+    .where('token_hash', '=', hashToken(token))
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row?.email ?? null;
 }
 
 /**

@@ -1,11 +1,13 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { requestPasswordReset, resetPassword } from '../../../domain/accounts/recovery.ts';
 import { register } from '../../../domain/accounts/register.ts';
 import { createSession, revokeSession } from '../../../domain/accounts/sessions.ts';
 import { peekUserToken } from '../../../domain/accounts/user-tokens.ts';
 import { verifyEmail } from '../../../domain/accounts/profile.ts';
+import { getPlatformSettings, hasPendingInvitation, invitedEmail } from '../../../domain/settings/platform.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
+import { localPath } from '../../local-path.ts';
 import { originOf } from '../../middleware/actor.ts';
 import { rateLimit } from '../../middleware/rate-limit.ts';
 import { clearSessionCookie, setSessionCookie } from '../../middleware/session.ts';
@@ -18,19 +20,45 @@ export function accountPages(deps: AppDeps, view: Renderer) {
     rateLimit({ db: deps.db, config: deps.config, clock: deps.clock, limiter: deps.rateLimiter, bucket });
   const origin = originOf;
 
-  app.get('/register', (c) => {
+  const registrationOpen = async () => (await getPlatformSettings(deps.db, { cache: deps.cache })).registrationEnabled;
+  /** The page saying registration is closed (no form): 200 when asked for, 403 when a sign-up was refused. */
+  const closed = (c: Context, status?: 403) => {
+    // htmx swaps no 403: the browser is sent to the page that says why.
+    if (status && c.req.header('hx-request')) c.header('HX-Redirect', '/register');
+    return view.page(c, 'public/register-closed', {}, { title: 'Registration is closed', status });
+  };
+  /** An invitation link the visitor is on its way to (`next=/invitations/<token>`, from the sign-in page). */
+  const invitationToken = (next: string | null) => (next ? /^\/invitations\/([^/?#]+)$/.exec(next)?.[1] : undefined);
+
+  // Registration closed (platform settings): the page says so, without a form, except to someone
+  // coming from an invitation link (the form then, for the address invited), and a sign-up is
+  // refused (403) unless its address has a pending invitation: invitees still get accounts.
+  app.get('/register', async (c) => {
     if (c.get('auth')) return c.redirect('/dashboard', 303);
-    return view.page(c, 'public/register', { values: {}, errors: {} }, { title: 'Create your account' });
+    const next = localPath(c.req.query('next'));
+    const values: Record<string, string> = {};
+    let invited: string | null = null;
+    if (!(await registrationOpen())) {
+      const token = invitationToken(next);
+      invited = token ? await invitedEmail(deps.db, safeDecode(token), deps.clock.now()) : null;
+      if (!invited) return closed(c);
+      values.email = invited;
+    }
+    return view.page(c, 'public/register', { values, errors: {}, next, invited }, { title: 'Create your account' });
   });
 
   app.post('/register', strict('register'), async (c) => {
     const values = await formData(c);
+    const next = localPath(values.next);
+    if (!(await registrationOpen()) && !(await hasPendingInvitation(deps.db, values.email ?? '', deps.clock.now())))
+      return closed(c, 403);
     return submitForm(
       c,
       view,
       {
         template: 'public/register',
         values,
+        data: { next },
         options: { title: 'Create your account', region: { id: 'register-form', partial: 'public/_register_form' } },
       },
       async () => {
@@ -42,7 +70,7 @@ export function accountPages(deps: AppDeps, view: Renderer) {
         const session = await createSession(deps.db, deps.config, user.id, 'full', origin(c), deps.clock.now());
         setSessionCookie(c, deps.config, session.token, session.expiresAt);
         flash(c, `Welcome to ${deps.config.BRAND_NAME}! Your account and organization are ready.`);
-        return redirect(c, '/dashboard');
+        return redirect(c, next ?? '/dashboard');
       },
     );
   });
@@ -119,4 +147,12 @@ export function accountPages(deps: AppDeps, view: Renderer) {
   });
 
   return app;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

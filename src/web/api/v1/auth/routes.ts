@@ -35,8 +35,8 @@ export function authRoutes(deps: AppDeps) {
         ...json(z.object({ user: User, organization: Organization })),
       },
       ...errorResponses([400, 403, 413, 415, 422, 429, 503], {
-        403: '`registration_refused`: fraud screening refused the sign-up.',
-        503: '`screening_unavailable`: fraud screening cannot be reached and is set to fail closed; try again later.',
+        403: '`registration_refused`: fraud screening refused the sign-up. `registration_closed`: staff closed registration (platform settings); only an address with a pending invitation to an organization may still sign up.',
+        503: '`screening_unavailable`: fraud screening cannot be reached and is set to fail closed; try again later. `maintenance`: maintenance mode is on (see `Retry-After`).',
       }),
     },
   });
