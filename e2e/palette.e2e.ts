@@ -86,4 +86,32 @@ describe('the command palette', () => {
     expectNoProblems(watch);
     await watch.context.close();
   });
+
+  it('Ada (platform staff) finds a customer’s organization from the admin area and opens it', async () => {
+    const { ctx } = app.live;
+    const ada = await createPerson(ctx, 'Ada Admin', { verified: true, isAdmin: true });
+    const ivan = await createPerson(ctx, 'Ivan Initech', { verified: true });
+    await ctx.db
+      .updateTable('organizations')
+      .set({ name: 'Initech Industries' })
+      .where('id', '=', ivan.organization.id)
+      .execute();
+
+    const watch = await openPage(app.browser);
+    const { page } = watch;
+    await signIn(app.live, page, ada.email, { landing: '/admin' });
+    await page.keyboard.press('Control+k');
+    const input = page.getByRole('combobox');
+    await input.pressSequentially('industries');
+    const option = page.getByRole('group', { name: 'Organizations' }).getByRole('option');
+    await expect.poll(() => option.locator('.font-medium').allTextContents()).toEqual(['Initech Industries']);
+    await page.keyboard.press('ArrowDown');
+    expect(await option.getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${app.live.origin}/admin/organizations/${ivan.organization.id}`);
+    expect(await page.locator('h1').first().textContent()).toContain('Initech Industries');
+
+    expectNoProblems(watch);
+    await watch.context.close();
+  });
 });

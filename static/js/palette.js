@@ -122,6 +122,18 @@
     true,
   );
 
+  // The pointer chooses too, so Enter and a click agree on what is chosen; only when it really
+  // moves (results appearing under a still pointer must not take the keyboard's choice away).
+  let pointer = '';
+  document.addEventListener('mousemove', (event) => {
+    const at = `${event.screenX},${event.screenY}`;
+    if (at === pointer) return;
+    pointer = at;
+    const p = parts();
+    const option = p && p.dialog.open && event.target.closest?.('[role="option"]');
+    if (option && option !== active(p)) activate(p, option);
+  });
+
   document.addEventListener('htmx:afterSwap', (event) => {
     const p = parts();
     if (!p || !p.dialog.contains(event.detail.target)) return;
