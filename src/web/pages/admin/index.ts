@@ -13,6 +13,7 @@ import { providerPages } from './catalogue/providers.ts';
 import { serverSettingsPages } from './catalogue/settings.ts';
 import { adminFraudPages } from './fraud.ts';
 import { adminPaymentPages } from './payment.ts';
+import { platformSettingsPages } from './platform-settings.ts';
 import { adminServerPages } from './servers.ts';
 import { adminSupportPages } from './support-settings.ts';
 import { adminTicketPages } from './tickets.ts';
@@ -64,6 +65,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/providers', providerPages(deps, view));
   app.route('/plans', planPages(deps, view));
   app.route('/server-settings', serverSettingsPages(deps, view));
+  app.route('/platform-settings', platformSettingsPages(deps, view));
   app.route('/tickets', adminTicketPages(deps, view));
   app.route('/support', adminSupportPages(deps, view));
   app.route('/servers', adminServerPages(deps, view));

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getPlatformSettings } from '../../src/domain/settings/platform.ts';
+import type { TestBrowser } from '../helpers/browser.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+
+let ctx: TestContext;
+let ada: Awaited<ReturnType<typeof createPerson>>;
+let bob: Awaited<ReturnType<typeof createPerson>>;
+let admin: TestBrowser;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
+  bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
+  admin = await signedIn(ctx, ada.email);
+});
+afterAll(async () => ctx.close());
+// activity_log is append-only: each test reads the entries made after it started.
+let before: string[] = [];
+beforeEach(async () => {
+  await ctx.db.deleteFrom('platform_settings').execute();
+  before = (await entries()).map((e) => e.id);
+});
+
+const entries = () =>
+  ctx.db
+    .selectFrom('activity_log')
+    .select(['id', 'actor_user_id', 'details'])
+    .where('action', '=', 'admin.settings_updated')
+    .execute();
+const audits = async () =>
+  (await entries())
+    .filter((e) => !before.includes(e.id))
+    .map(({ actor_user_id, details }) => ({ actor_user_id, details }));
+const inTwoHours = () => new Date(ctx.clock.now().getTime() + 2 * 3600_000).toISOString().slice(0, 16);
+
+describe('/admin/platform-settings', () => {
+  it('shows the defaults, linked from the admin sidebar', async () => {
+    const res = await admin.get('/admin/platform-settings');
+    expect(res.status).toBe(200);
+    expect(admin.lastHtml).toContain('<title>Platform settings · SkyPanel</title>');
+    expect(admin.lastHtml).toContain('href="/admin/platform-settings"');
+    expect(admin.lastHtml).toMatch(/name="registrationEnabled" checked/);
+    expect(admin.lastHtml).not.toMatch(/name="maintenanceEnabled" checked/);
+  });
+
+  it('turns maintenance on with a message and planned end, audited with what changed, and the banner says so', async () => {
+    await admin.get('/admin/platform-settings');
+    const end = inTwoHours();
+    const res = await admin.post('/admin/platform-settings', {
+      maintenanceEnabled: 'on',
+      maintenanceMessage: 'Database upgrade.',
+      maintenancePlannedEnd: end,
+      registrationEnabled: 'on',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/admin/platform-settings');
+    const s = await getPlatformSettings(ctx.db);
+    expect(s.maintenance).toEqual({
+      enabled: true,
+      message: 'Database upgrade.',
+      plannedEnd: new Date(`${end}:00Z`),
+    });
+    expect(s.registrationEnabled).toBe(true);
+    expect(await audits()).toEqual([
+      {
+        actor_user_id: ada.id,
+        details: {
+          setting: 'platform',
+          changed: 'maintenance_enabled, maintenance_message, maintenance_planned_end',
+          maintenance_enabled: true,
+          maintenance_enabled_before: false,
+          maintenance_message: 'Database upgrade.',
+          maintenance_message_before: expect.stringContaining('planned maintenance'),
+          maintenance_planned_end: new Date(`${end}:00Z`).toISOString(),
+          maintenance_planned_end_before: null,
+        },
+      },
+    ]);
+    await admin.get('/admin/platform-settings');
+    expect(admin.lastHtml).toContain('Maintenance mode is on');
+    expect(admin.lastHtml).toContain(`value="${end}"`);
+    const banner = await admin.get('/admin/platform-settings/banner', { 'hx-request': 'true' });
+    expect(banner.status).toBe(200);
+    expect(await banner.text()).toContain('id="maintenance-banner"');
+  });
+
+  it('answers bad input with 422, the form and what was typed, and changes nothing', async () => {
+    await admin.get('/admin/platform-settings');
+    const long = 'x'.repeat(1001);
+    for (const [values, field] of [
+      [{ maintenancePlannedEnd: 'next tuesday', maintenanceMessage: 'typed message' }, 'maintenancePlannedEnd'],
+      [{ maintenancePlannedEnd: '2001-01-01T00:00', maintenanceMessage: 'typed message' }, 'maintenancePlannedEnd'],
+      [{ maintenanceMessage: long }, 'maintenanceMessage'],
+    ] as const) {
+      const res = await admin.post('/admin/platform-settings', { maintenanceEnabled: 'on', ...values });
+      expect(res.status).toBe(422);
+      const html = admin.lastHtml;
+      expect(html).toContain('id="platform-settings"');
+      expect(html).toContain(`id="e-${field}"`);
+      expect(html).toMatch(/name="maintenanceEnabled" checked/);
+      if ('maintenancePlannedEnd' in values) {
+        expect(html).toContain('typed message');
+        expect(html).toContain(`value="${values.maintenancePlannedEnd}"`);
+      }
+    }
+    // htmx gets the form alone.
+    const hx = await admin.post(
+      '/admin/platform-settings',
+      { maintenancePlannedEnd: 'soon' },
+      { headers: { 'hx-request': 'true', 'hx-target': 'platform-settings' } },
+    );
+    expect(hx.status).toBe(422);
+    expect(admin.lastHtml.trimStart().startsWith('<form id="platform-settings"')).toBe(true);
+    expect((await getPlatformSettings(ctx.db)).maintenance.enabled).toBe(false);
+    expect(await audits()).toEqual([]);
+  });
+
+  it('closes registration; saving nothing new records nothing', async () => {
+    await admin.get('/admin/platform-settings');
+    const form = { maintenanceMessage: '', maintenancePlannedEnd: '' };
+    expect((await admin.post('/admin/platform-settings', form)).status).toBe(303);
+    expect((await getPlatformSettings(ctx.db)).registrationEnabled).toBe(false);
+    expect((await audits()).map((a) => (a.details as { changed: string }).changed)).toEqual(['registration_enabled']);
+    expect((await admin.post('/admin/platform-settings', form)).status).toBe(303);
+    expect(await audits()).toHaveLength(1);
+  });
+
+  it('does not exist for customers (404), and the banner is empty while maintenance is off', async () => {
+    const customer = await signedIn(ctx, bob.email);
+    expect((await customer.get('/admin/platform-settings')).status).toBe(404);
+    const banner = await admin.get('/admin/platform-settings/banner', { 'hx-request': 'true' });
+    expect(banner.status).toBe(200);
+    expect(await banner.text()).toBe('');
+  });
+});
