@@ -167,6 +167,12 @@ describe('the palette’s answer', () => {
     // Only staff are offered the admin area's pages.
     expect(group(await palette(cast.olive.email, 'fraud'), 'navigation')).toEqual([]);
     expect(group(await palette(cast.ada.email, 'fraud'), 'navigation')).toEqual(['Fraud screening']);
+    // Both "Servers" pages, the admin area's said to be so.
+    const servers = await palette(cast.ada.email, 'servers');
+    expect(servers).toContain('href="/vps"');
+    expect(servers).toMatch(
+      /href="\/admin\/servers"[^>]*><span class="truncate font-medium">Servers<\/span><span[^>]*>Admin area</,
+    );
   });
 });
 

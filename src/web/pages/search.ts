@@ -24,9 +24,12 @@ export interface SearchGroup {
 export function navigationHits(actor: Actor, q: string): SearchHit[] {
   const needle = q.toLowerCase();
   const seen = new Set<string>();
+  // The admin area's links say so (its "Servers" is not the portal's).
   const sections = [
     ...navigationFor(PORTAL_NAVIGATION, actor, ''),
-    ...(actor.isPlatformAdmin ? navigationFor(ADMIN_NAVIGATION, actor, '') : []),
+    ...(actor.isPlatformAdmin
+      ? navigationFor(ADMIN_NAVIGATION, actor, '').map((s) => ({ ...s, heading: s.heading ?? 'Admin area' }))
+      : []),
   ];
   const hits: SearchHit[] = [];
   for (const section of sections) {
