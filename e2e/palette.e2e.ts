@@ -114,4 +114,22 @@ describe('the command palette', () => {
     expectNoProblems(watch);
     await watch.context.close();
   });
+
+  it('without JavaScript Find is a link to the search page, whose form finds the server', async () => {
+    const { ctx } = app.live;
+    const nina = await createPerson(ctx, 'Nina Nojs', { verified: true });
+    const catalogue = await seedServerCatalogue(ctx.db);
+    const server = await insertServer(ctx, catalogue, nina.organization.id, { label: 'vega-api-3', cloud });
+    const context = await app.browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(app.live, page, nina.email);
+    await page.getByRole('link', { name: 'Find', exact: true }).click();
+    await page.waitForURL(`${app.live.origin}/search`);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('vega');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForURL(`${app.live.origin}/search?q=vega`);
+    await page.getByRole('link', { name: 'vega-api-3' }).click();
+    await page.waitForURL(`${app.live.origin}/vps/${server.id}`);
+    await context.close();
+  });
 });
