@@ -1,5 +1,5 @@
 import { getPlatformSettings } from '../../src/domain/settings/platform.ts';
-import type { Call, Done, Requirement } from './routes.ts';
+import type { Body, Call, Done, Requirement } from './routes.ts';
 
 /**
  * The matrix's entries for platform settings (issue 16 item 6), spread into ROUTES by
@@ -51,6 +51,27 @@ export const PLATFORM_SETTINGS_ROUTES: Record<string, Requirement> = {
       location: '/admin/platform-settings',
       effect: () => savedOpen(c, c.made.message!),
     }),
+  },
+  // The staff API.
+  'GET /api/v1/admin/settings': {
+    auth: 'admin-token',
+    done: () => ({
+      status: 200,
+      effect: (_c, out) => {
+        const body = JSON.parse(out.text) as { maintenance?: { enabled?: unknown }; registration_enabled?: unknown };
+        return problem(
+          typeof body.maintenance?.enabled === 'boolean' && typeof body.registration_enabled === 'boolean',
+          'no settings',
+        );
+      },
+    }),
+  },
+  'PATCH /api/v1/admin/settings': {
+    auth: 'admin-token',
+    setup: async () => ({ message: `Matrix maintenance ${u()}` }),
+    body: (c) =>
+      ({ maintenance: { enabled: false, message: c.made.message! }, registration_enabled: true }) as unknown as Body,
+    done: (c) => ({ status: 200, effect: () => savedOpen(c, c.made.message!) }),
   },
   // The staff banner (views/shared/_maintenance_banner.eta loads it): empty while maintenance is off.
   'GET /admin/platform-settings/banner': { auth: 'admin', done: { status: 200 } },

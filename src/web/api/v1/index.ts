@@ -42,6 +42,7 @@ import { adminBillingRunRoutes } from './admin/billing-runs/routes.ts';
 import { adminArrearsRoutes } from './admin/arrears/routes.ts';
 import { adminTicketRoutes } from './admin/tickets/routes.ts';
 import { adminSupportSettingRoutes } from './admin/tickets/settings.ts';
+import { adminSettingsRoutes } from './admin/settings/routes.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -102,6 +103,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', ticketRoutes(deps));
   api.route('/', adminTicketRoutes(deps));
   api.route('/', adminSupportSettingRoutes(deps));
+  api.route('/', adminSettingsRoutes(deps));
   api.route('/', noteRoutes(deps));
   api.route('/', firewallRoutes(deps));
   api.route('/', catalogueRoutes(deps));
