@@ -81,9 +81,17 @@ describe('/admin/platform-settings', () => {
     await admin.get('/admin/platform-settings');
     expect(admin.lastHtml).toContain('Maintenance mode is on');
     expect(admin.lastHtml).toContain(`value="${end}"`);
-    const banner = await admin.get('/admin/platform-settings/banner', { 'hx-request': 'true' });
+    const banner = await admin.get('/maintenance/banner', { 'hx-request': 'true' });
     expect(banner.status).toBe(200);
-    expect(await banner.text()).toContain('id="maintenance-banner"');
+    const staffText = await banner.text();
+    expect(staffText).toContain('id="maintenance-banner"');
+    expect(staffText).toContain('customers cannot make changes');
+    expect(staffText).toContain('href="/admin/platform-settings"');
+    const customer = await signedIn(ctx, bob.email);
+    const theirs = await (await customer.get('/maintenance/banner', { 'hx-request': 'true' })).text();
+    expect(theirs).toContain('Maintenance in progress.');
+    expect(theirs).toContain('Database upgrade.');
+    expect(theirs).not.toContain('/admin/platform-settings');
   });
 
   it('answers bad input with 422, the form and what was typed, and changes nothing', async () => {
@@ -130,7 +138,7 @@ describe('/admin/platform-settings', () => {
   it('does not exist for customers (404), and the banner is empty while maintenance is off', async () => {
     const customer = await signedIn(ctx, bob.email);
     expect((await customer.get('/admin/platform-settings')).status).toBe(404);
-    const banner = await admin.get('/admin/platform-settings/banner', { 'hx-request': 'true' });
+    const banner = await admin.get('/maintenance/banner', { 'hx-request': 'true' });
     expect(banner.status).toBe(200);
     expect(await banner.text()).toBe('');
   });

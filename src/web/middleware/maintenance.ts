@@ -92,7 +92,8 @@ function maintenancePage(c: Context, view: Renderer, m: MaintenanceSettings, sta
 
 /**
  * GET /maintenance: what is going on (an htmx write refused during maintenance lands here).
- * 503 with `Retry-After` while maintenance is on, 200 otherwise.
+ * 503 with `Retry-After` while maintenance is on, 200 otherwise. GET /maintenance/banner: the
+ * banner a layout loads (htmx, on load) while maintenance is on; nothing while it is off.
  */
 export function maintenancePages(opts: Opts & { view: () => Renderer }) {
   const app = new Hono();
@@ -101,6 +102,15 @@ export function maintenancePages(opts: Opts & { view: () => Renderer }) {
     if (!maintenance.enabled) return maintenancePage(c, opts.view(), maintenance, 200);
     c.header('Retry-After', String(retryAfterSeconds(maintenance, opts.clock.now())));
     return maintenancePage(c, opts.view(), maintenance, 503);
+  });
+  // The banner layouts load after the page (views/shared/_maintenance_banner.eta): empty while
+  // maintenance is off; staff read what customers cannot do and a link to the settings.
+  app.get('/maintenance/banner', async (c) => {
+    const { maintenance } = await getPlatformSettings(opts.db, { cache: opts.cache });
+    c.header('Cache-Control', 'no-store');
+    if (!maintenance.enabled) return c.html('');
+    const staff = c.get('actor')?.isPlatformAdmin === true;
+    return opts.view().partial(c, 'errors/_maintenance_banner', { maintenance, staff });
   });
   return app;
 }

@@ -29,8 +29,8 @@ function formValues(s: PlatformSettings): Record<string, string> {
 /**
  * /admin/platform-settings: maintenance mode (on/off, the message customers read, the planned
  * end) and the registration switch. Bad input answers 422 with the form and what was typed;
- * a save is audited as `admin.settings_updated` with what changed. /banner is the staff banner
- * shown while maintenance is on (views/shared/_maintenance_banner.eta loads it).
+ * a save is audited as `admin.settings_updated` with what changed. While maintenance is on,
+ * layouts that include views/shared/_maintenance_banner.eta say so (GET /maintenance/banner).
  */
 export function platformSettingsPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
@@ -64,15 +64,6 @@ export function platformSettingsPages(deps: AppDeps, view: Renderer) {
         return redirect(c, '/admin/platform-settings');
       },
     );
-  });
-
-  app.get('/banner', async (c) => {
-    const s = await getPlatformSettings(deps.db, { cache: deps.cache });
-    if (!s.maintenance.enabled) {
-      c.header('Cache-Control', 'no-store');
-      return c.html('');
-    }
-    return view.partial(c, 'admin/platform-settings/_banner', { maintenance: s.maintenance });
   });
 
   return app;
