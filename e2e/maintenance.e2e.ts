@@ -24,11 +24,15 @@ describe('maintenance mode', () => {
     const { page } = customer;
     await signIn(app.live, page, olive.email);
     await page.goto(`${app.live.origin}/notes`);
+    // Every page says so before anything is typed.
+    expect(await page.locator('#maintenance-banner').textContent()).toContain('Moving to a bigger database.');
     await page.fill('#f-note-body', 'Written during maintenance');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.waitForURL(`${app.live.origin}/maintenance`);
     expect(await page.getByRole('heading', { name: 'Maintenance in progress' }).isVisible()).toBe(true);
-    expect(await page.getByText('Moving to a bigger database. Back soon.').isVisible()).toBe(true);
+    expect(await page.locator('main').getByText('Moving to a bigger database. Back soon.').first().isVisible()).toBe(
+      true,
+    );
     await screenshot(page, 'maintenance-customer');
     // The refused write and the maintenance page are 503s on purpose: Chromium logs each.
     customer.problems.splice(0, customer.problems.length, ...customer.problems.filter((p) => !/status of 503/.test(p)));

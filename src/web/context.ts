@@ -1,3 +1,4 @@
+import type { MaintenanceSettings } from '../domain/settings/platform.ts';
 import type { Actor } from '../domain/access/actor.ts';
 import type { ArrearsBanner } from '../domain/dunning/query.ts';
 import type { HeaderStatus } from '../domain/notifications/header.ts';
@@ -30,6 +31,8 @@ declare module 'hono' {
     arrears: ArrearsBanner | null;
     /** The portal header's unread count and balance (middleware/header-status.ts); null when the page did not load them. */
     headerStatus: HeaderStatus | null;
+    /** Maintenance mode while it is on (middleware/maintenance.ts), for every layout's banner; null when off. */
+    maintenance: MaintenanceSettings | null;
   }
 }
 

@@ -99,6 +99,8 @@ export function createRenderer(config: Config, assets: Manifest) {
       arrears: c.get('arrears') ?? null,
       /** The portal header's unread count and balance (middleware/header-status.ts); null: the bell loads its count itself. */
       header: c.get('headerStatus') ?? null,
+      /** Maintenance mode while it is on (middleware/maintenance.ts): every layout's banner. */
+      maintenance: c.get('maintenance') ?? null,
     };
   }
 

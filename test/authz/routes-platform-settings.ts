@@ -32,11 +32,6 @@ const page = (title: string, ...shows: string[]): Done => ({
 export const PLATFORM_SETTINGS_ROUTES: Record<string, Requirement> = {
   // Where an htmx write refused during maintenance lands; with maintenance off it says so.
   'GET /maintenance': { auth: 'public', done: page('No maintenance', 'No maintenance in progress') },
-  // The banner layouts load (views/shared/_maintenance_banner.eta): empty while maintenance is off.
-  'GET /maintenance/banner': {
-    auth: 'public',
-    done: { status: 200, effect: (_c, out) => problem(out.text === '', 'a banner while maintenance is off') },
-  },
 
   // The staff screen.
   'GET /admin/platform-settings': {

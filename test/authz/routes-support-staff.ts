@@ -31,11 +31,11 @@ async function canned(c: Call) {
 const cannedRow = (c: Call, id: string) =>
   db(c).selectFrom('canned_replies').select(['title', 'body']).where('id', '=', id).executeTakeFirst();
 
-async function category(c: Call, opts: { archived?: boolean } = {}) {
+async function category(c: Call, opts: { archived?: boolean; position?: number } = {}) {
   const name = `Matrix category ${u()}`;
   const row = await db(c)
     .insertInto('ticket_categories')
-    .values({ name, position: 900, archived_at: opts.archived ? new Date() : null })
+    .values({ name, position: opts.position ?? 900, archived_at: opts.archived ? new Date() : null })
     .returning('id')
     .executeTakeFirstOrThrow();
   return { id: row.id, name };
@@ -155,13 +155,20 @@ export const SUPPORT_STAFF_ROUTES: Record<string, Requirement> = {
   },
   'POST /admin/support/categories/:id/move': {
     auth: 'admin',
-    params: async (c) => ({ id: (await category(c)).id }),
+    // Two neighbours at positions no other call uses: moving the second up puts it before the first.
+    setup: async (c) => {
+      const at = 100_000 + Math.floor(Math.random() * 800_000);
+      const before = await category(c, { position: at });
+      const moved = await category(c, { position: at + 1 });
+      return { before: before.id, moved: moved.id };
+    },
+    params: (c) => ({ id: c.made.moved! }),
     body: () => ({ direction: 'up' }),
-    // Renumbered among the live categories (10, 20, …): no longer at 900.
     done: (c) =>
-      toList(CATEGORIES, async () =>
-        problem((await categoryRow(c, c.params.id!))?.position !== 900, 'the category was not moved'),
-      ),
+      toList(CATEGORIES, async () => {
+        const [moved, before] = [await categoryRow(c, c.made.moved!), await categoryRow(c, c.made.before!)];
+        return problem(moved!.position < before!.position, 'the category was not moved above its neighbour');
+      }),
   },
   'POST /admin/support/categories/:id/default': {
     auth: 'admin',

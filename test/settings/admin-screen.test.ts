@@ -81,17 +81,19 @@ describe('/admin/platform-settings', () => {
     await admin.get('/admin/platform-settings');
     expect(admin.lastHtml).toContain('Maintenance mode is on');
     expect(admin.lastHtml).toContain(`value="${end}"`);
-    const banner = await admin.get('/maintenance/banner', { 'hx-request': 'true' });
+    // Every page carries the banner while maintenance is on: staff read what customers cannot do.
+    const banner = await admin.get('/admin');
     expect(banner.status).toBe(200);
     const staffText = await banner.text();
     expect(staffText).toContain('id="maintenance-banner"');
     expect(staffText).toContain('customers cannot make changes');
     expect(staffText).toContain('href="/admin/platform-settings"');
     const customer = await signedIn(ctx, bob.email);
-    const theirs = await (await customer.get('/maintenance/banner', { 'hx-request': 'true' })).text();
+    const theirs = await (await customer.get('/dashboard')).text();
     expect(theirs).toContain('Maintenance in progress.');
     expect(theirs).toContain('Database upgrade.');
-    expect(theirs).not.toContain('/admin/platform-settings');
+    expect(theirs).toContain('id="maintenance-banner"');
+    expect(theirs).not.toContain('href="/admin/platform-settings"');
   });
 
   it('answers bad input with 422, the form and what was typed, and changes nothing', async () => {
@@ -135,11 +137,10 @@ describe('/admin/platform-settings', () => {
     expect(await audits()).toHaveLength(1);
   });
 
-  it('does not exist for customers (404), and the banner is empty while maintenance is off', async () => {
+  it('does not exist for customers (404), and no page has the banner while maintenance is off', async () => {
     const customer = await signedIn(ctx, bob.email);
     expect((await customer.get('/admin/platform-settings')).status).toBe(404);
-    const banner = await admin.get('/maintenance/banner', { 'hx-request': 'true' });
-    expect(banner.status).toBe(200);
-    expect(await banner.text()).toBe('');
+    const page = await (await admin.get('/admin')).text();
+    expect(page).not.toContain('maintenance-banner');
   });
 });

@@ -54,6 +54,10 @@ async function refusal(opts: Opts, c: Context, allowed: typeof HTML_ALLOWED): Pr
  */
 export function maintenanceGate(opts: Opts & { view: () => Renderer }): MiddlewareHandler {
   return async function maintenanceGateMiddleware(c, next) {
+    // Every page says so while maintenance is on (views/shared/_maintenance_banner.eta): the
+    // settings come from the process's data cache, so this costs no query per request.
+    const { maintenance } = await getPlatformSettings(opts.db, { cache: opts.cache });
+    c.set('maintenance', maintenance.enabled ? maintenance : null);
     const m = await refusal(opts, c, HTML_ALLOWED);
     if (!m) return next();
     c.header('Retry-After', String(retryAfterSeconds(m, opts.clock.now())));
@@ -92,8 +96,7 @@ function maintenancePage(c: Context, view: Renderer, m: MaintenanceSettings, sta
 
 /**
  * GET /maintenance: what is going on (an htmx write refused during maintenance lands here).
- * 503 with `Retry-After` while maintenance is on, 200 otherwise. GET /maintenance/banner: the
- * banner a layout loads (htmx, on load) while maintenance is on; nothing while it is off.
+ * 503 with `Retry-After` while maintenance is on, 200 otherwise.
  */
 export function maintenancePages(opts: Opts & { view: () => Renderer }) {
   const app = new Hono();
@@ -102,15 +105,6 @@ export function maintenancePages(opts: Opts & { view: () => Renderer }) {
     if (!maintenance.enabled) return maintenancePage(c, opts.view(), maintenance, 200);
     c.header('Retry-After', String(retryAfterSeconds(maintenance, opts.clock.now())));
     return maintenancePage(c, opts.view(), maintenance, 503);
-  });
-  // The banner layouts load after the page (views/shared/_maintenance_banner.eta): empty while
-  // maintenance is off; staff read what customers cannot do and a link to the settings.
-  app.get('/maintenance/banner', async (c) => {
-    const { maintenance } = await getPlatformSettings(opts.db, { cache: opts.cache });
-    c.header('Cache-Control', 'no-store');
-    if (!maintenance.enabled) return c.html('');
-    const staff = c.get('actor')?.isPlatformAdmin === true;
-    return opts.view().partial(c, 'errors/_maintenance_banner', { maintenance, staff });
   });
   return app;
 }
