@@ -1,22 +1,16 @@
 import type { Config } from 'tailwindcss';
-import colors from 'tailwindcss/colors';
 
 /**
  * Theme extensions for SkyPanel, loaded by `static/css/app.css` through `@config`.
  *
  * Tailwind 4 reads this file with jiti, so TypeScript works. Content sources are declared in
- * app.css with `@source`, so this file only extends the theme. The component layer in
- * app.css is written against `brand-*` and `font-sans`; if this file stopped loading, the
- * build would fail on `@apply bg-brand-700` (unknown utility) instead of silently losing
- * the brand. Views may use `brand-*` utilities directly too.
+ * app.css with `@source`, so this file only extends the theme. The `brand-*` colours are CSS
+ * variables in static/css/themes.css (one set per colour preset, picked by `data-theme` on
+ * <html>); the component layer in app.css is written against them and `font-sans`.
  */
 export default {
   theme: {
     extend: {
-      colors: {
-        // One place to re-brand a deployment: swap `colors.sky` for any palette.
-        brand: colors.sky,
-      },
       fontFamily: {
         sans: [
           'Inter',

@@ -22,6 +22,7 @@ import { TICKET_UPLOAD_PATHS, uploadBodyLimit } from './web/attachments.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { impersonation } from './web/middleware/impersonation.ts';
 import { maintenanceGate, maintenancePages } from './web/middleware/maintenance.ts';
+import { themeLoader } from './web/middleware/theme.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
 import { securityHeaders } from './web/middleware/security-headers.ts';
@@ -102,6 +103,8 @@ export function createApp(deps: AppDeps) {
   // The HTML app: cookie sessions, rate limits by tier, CSRF on every unsafe request.
   const html = new Hono();
   html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
+  // The colour preset of every page (the user's, else the platform default): data-theme on <html>.
+  html.use(themeLoader({ db, cache: deps.cache }));
   // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread. After
   // the session (which reads no body): uploads may be larger for signed-in people only.
   const signedIn = (c: Context) => Boolean(c.get('auth'));

@@ -12,6 +12,8 @@ export interface UsersTable {
   name: string;
   phone: string | null;
   timezone: Generated<string>;
+  /** Colour preset (src/domain/settings/themes.ts); null: the platform default. */
+  theme: string | null;
   password_hash: string;
   is_admin: Generated<boolean>;
   status: Generated<'active' | 'suspended' | 'review'>;

@@ -1,4 +1,5 @@
 import type { MaintenanceSettings } from '../domain/settings/platform.ts';
+import type { ThemeId } from '../domain/settings/themes.ts';
 import type { Actor } from '../domain/access/actor.ts';
 import type { ArrearsBanner } from '../domain/dunning/query.ts';
 import type { HeaderStatus } from '../domain/notifications/header.ts';
@@ -33,6 +34,8 @@ declare module 'hono' {
     headerStatus: HeaderStatus | null;
     /** Maintenance mode while it is on (middleware/maintenance.ts), for every layout's banner; null when off. */
     maintenance: MaintenanceSettings | null;
+    /** The colour preset of this request's pages (middleware/theme.ts): the user's, else the platform default. */
+    theme: ThemeId;
   }
 }
 

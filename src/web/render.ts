@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
 import { can } from '../domain/access/actor.ts';
+import { DEFAULT_THEME } from '../domain/settings/themes.ts';
 import type { Permission } from '../domain/access/permissions.ts';
 import { domId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
@@ -101,6 +102,8 @@ export function createRenderer(config: Config, assets: Manifest) {
       header: c.get('headerStatus') ?? null,
       /** Maintenance mode while it is on (middleware/maintenance.ts): every layout's banner. */
       maintenance: c.get('maintenance') ?? null,
+      /** The colour preset (middleware/theme.ts; the default before it ran): `data-theme` on <html>. */
+      theme: c.get('theme') ?? DEFAULT_THEME,
     };
   }
 

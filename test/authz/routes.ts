@@ -23,6 +23,7 @@ import { SITE_ROUTES } from './routes-site.ts';
 import { SEARCH_ROUTES } from './routes-search.ts';
 import { ME_ROUTES } from './routes-me.ts';
 import { PLATFORM_SETTINGS_ROUTES } from './routes-platform-settings.ts';
+import { THEME_ROUTES } from './routes-theme.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1710,4 +1711,5 @@ export const ROUTES: Record<string, Requirement> = {
   ...ME_ROUTES,
   // Platform settings, maintenance mode, the registration switch (issue 16): routes-platform-settings.ts.
   ...PLATFORM_SETTINGS_ROUTES,
+  ...THEME_ROUTES,
 };

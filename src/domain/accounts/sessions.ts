@@ -34,6 +34,8 @@ export interface SessionUser {
     timezone: string;
     activeOrganizationId: string | null;
     twoFactorEnabled: boolean;
+    /** Colour preset (domain/settings/themes.ts); null: the platform default. */
+    theme: string | null;
   };
 }
 
@@ -124,6 +126,7 @@ export async function findSession(
       'u.timezone',
       'u.active_organization_id',
       'u.totp_enabled_at',
+      'u.theme',
       'm.organization_id as member_of',
       'r.name as role_name',
       'r.permissions',
@@ -158,6 +161,7 @@ export async function findSession(
       timezone: row.timezone,
       activeOrganizationId: row.active_organization_id,
       twoFactorEnabled: row.totp_enabled_at !== null,
+      theme: row.theme,
     },
   };
   if (key) cache!.set(key, session, session.user.id, lastSeenAt, version);

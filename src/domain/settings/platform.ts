@@ -9,6 +9,7 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { getSetting, putSetting, withDefaults } from './store.ts';
+import { DEFAULT_THEME, isTheme, THEME_MESSAGE, type ThemeId } from './themes.ts';
 
 /**
  * Platform settings (`platform_settings` key `platform`): maintenance mode and the
@@ -32,6 +33,8 @@ export interface PlatformSettings {
   maintenance: MaintenanceSettings;
   /** Off: /register and POST /api/v1/auth/register refuse, except for an address with a pending invitation. */
   registrationEnabled: boolean;
+  /** The colour preset (domain/settings/themes.ts) for visitors and for people who keep "platform default". */
+  defaultTheme: ThemeId;
 }
 
 export const DEFAULT_MAINTENANCE_MESSAGE =
@@ -44,6 +47,7 @@ const STORED_DEFAULTS = {
   maintenanceMessage: DEFAULT_MAINTENANCE_MESSAGE,
   maintenancePlannedEnd: null as string | null,
   registrationEnabled: true,
+  defaultTheme: DEFAULT_THEME as string,
 };
 
 const bool = (v: unknown): v is boolean => typeof v === 'boolean';
@@ -62,6 +66,7 @@ export async function getPlatformSettings(db: DbOrTx, opts: { cache?: DataCache 
         typeof v === 'string' && v.trim().length > 0 && v.length <= MAX_MESSAGE_LENGTH,
       maintenancePlannedEnd: (v): v is string | null => v === null || isoDate(v),
       registrationEnabled: bool,
+      defaultTheme: isTheme,
     },
   );
   return {
@@ -71,6 +76,7 @@ export async function getPlatformSettings(db: DbOrTx, opts: { cache?: DataCache 
       plannedEnd: s.maintenancePlannedEnd ? new Date(s.maintenancePlannedEnd) : null,
     },
     registrationEnabled: s.registrationEnabled,
+    defaultTheme: isTheme(s.defaultTheme) ? s.defaultTheme : DEFAULT_THEME,
   };
 }
 
@@ -87,6 +93,7 @@ export interface PlatformSettingsChange {
   /** null: no planned end. */
   maintenancePlannedEnd?: Date | null;
   registrationEnabled?: boolean;
+  defaultTheme?: ThemeId;
 }
 
 const checkbox = z
@@ -125,6 +132,12 @@ export const platformSettingsForm = z.object({
       return d;
     }),
   registrationEnabled: checkbox,
+  /** Absent: unchanged (older forms and scripts); otherwise one of the presets. */
+  defaultTheme: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isTheme(v), THEME_MESSAGE)
+    .transform((v) => v as ThemeId | undefined),
 });
 
 /** Reads the admin form into a whole change (every field). */
@@ -153,6 +166,8 @@ export async function updatePlatformSettings(
       throw new ValidationError({ maintenanceMessage: `Use at most ${MAX_MESSAGE_LENGTH} characters.` });
     change = { ...change, maintenanceMessage: m || DEFAULT_MAINTENANCE_MESSAGE };
   }
+  if (change.defaultTheme !== undefined && !isTheme(change.defaultTheme))
+    throw new ValidationError({ defaultTheme: THEME_MESSAGE });
   return inTransaction(deps.db, async (trx) => {
     const before = await getPlatformSettings(trx);
     const next = {
@@ -163,12 +178,14 @@ export async function updatePlatformSettings(
           ? iso(before.maintenance.plannedEnd)
           : iso(change.maintenancePlannedEnd),
       registrationEnabled: change.registrationEnabled ?? before.registrationEnabled,
+      defaultTheme: change.defaultTheme ?? before.defaultTheme,
     };
     const old = {
       maintenanceEnabled: before.maintenance.enabled,
       maintenanceMessage: before.maintenance.message,
       maintenancePlannedEnd: iso(before.maintenance.plannedEnd),
       registrationEnabled: before.registrationEnabled,
+      defaultTheme: before.defaultTheme,
     };
     if (
       next.maintenancePlannedEnd !== old.maintenancePlannedEnd &&
@@ -181,6 +198,7 @@ export async function updatePlatformSettings(
       maintenanceMessage: 'maintenance_message',
       maintenancePlannedEnd: 'maintenance_planned_end',
       registrationEnabled: 'registration_enabled',
+      defaultTheme: 'default_theme',
     };
     // Only what changed, each with its value before: `{ changed: "maintenance_enabled", maintenance_enabled: true, maintenance_enabled_before: false }`.
     const changed: string[] = [];
@@ -208,6 +226,7 @@ export async function updatePlatformSettings(
         plannedEnd: next.maintenancePlannedEnd ? new Date(next.maintenancePlannedEnd) : null,
       },
       registrationEnabled: next.registrationEnabled,
+      defaultTheme: next.defaultTheme,
     };
   });
 }

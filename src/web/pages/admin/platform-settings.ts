@@ -5,6 +5,7 @@ import {
   updatePlatformSettings,
   type PlatformSettings,
 } from '../../../domain/settings/platform.ts';
+import { THEMES } from '../../../domain/settings/themes.ts';
 import { actorOf } from '../../actor.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
@@ -23,6 +24,7 @@ function formValues(s: PlatformSettings): Record<string, string> {
     maintenanceMessage: s.maintenance.message,
     maintenancePlannedEnd: utcMinute(s.maintenance.plannedEnd),
     registrationEnabled: s.registrationEnabled ? 'on' : '',
+    defaultTheme: s.defaultTheme,
   };
 }
 
@@ -40,7 +42,7 @@ export function platformSettingsPages(deps: AppDeps, view: Renderer) {
     return view.page(
       c,
       'admin/platform-settings/index',
-      { values: formValues(s), errors: {}, message: null, current: s },
+      { values: formValues(s), errors: {}, message: null, current: s, themes: THEMES },
       { layout, title, region },
     );
   });
@@ -52,7 +54,7 @@ export function platformSettingsPages(deps: AppDeps, view: Renderer) {
     return submitForm(
       c,
       view,
-      { template: 'admin/platform-settings/index', values, data: { current }, options },
+      { template: 'admin/platform-settings/index', values, data: { current, themes: THEMES }, options },
       async () => {
         const s = await updatePlatformSettings(deps, actorOf(c), parsePlatformSettingsForm(values));
         flash(

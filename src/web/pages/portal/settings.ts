@@ -5,6 +5,9 @@ import {
   preferencesFromForm,
   setNotificationPreferences,
 } from '../../../domain/notifications/preferences.ts';
+import { THEMES } from '../../../domain/settings/themes.ts';
+import { getUserTheme, PLATFORM_DEFAULT, setUserTheme } from '../../../domain/settings/user-theme.ts';
+import { getPlatformSettings } from '../../../domain/settings/platform.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
@@ -13,7 +16,7 @@ import { flash, redirect, type Renderer } from '../../render.ts';
 /**
  * Settings → profile (`profile`, at /settings), email address (`email`, /settings/email) and
  * password (`password`, /settings/password) and email notifications (`notifications`,
- * /settings/notifications); portal/index.ts mounts each in its area (the email address,
+ * /settings/notifications), and the colour theme (`profile` too, /settings/appearance); portal/index.ts mounts each in its area (the email address,
  * password and notifications only for the account's owner). API keys live in their own file.
  */
 export function settingsPages(deps: AppDeps, view: Renderer) {
@@ -96,6 +99,37 @@ export function settingsPages(deps: AppDeps, view: Renderer) {
         await changePassword(deps, c.get('auth')!.user.id, c.get('auth')!.sessionId, values, c.get('actor') ?? {});
         flash(c, 'Your password is changed, your other sessions are signed out and your API keys are revoked.');
         return redirect(c, '/settings/password');
+      },
+    );
+  });
+
+  // Settings → Appearance: the colour preset (domain/settings/themes.ts) or the platform default.
+  const appearance = async () => {
+    const { defaultTheme } = await getPlatformSettings(deps.db, { cache: deps.cache });
+    return { themes: THEMES, platformDefault: THEMES.find((t) => t.id === defaultTheme)! };
+  };
+  const appearanceOptions = { layout: 'portal', title: 'Appearance' } as const;
+
+  app.get('/appearance', async (c) => {
+    const theme = await getUserTheme(deps.db, c.get('auth')!.user.id);
+    return view.page(
+      c,
+      'portal/settings/appearance',
+      { ...(await appearance()), values: { theme: theme ?? PLATFORM_DEFAULT }, errors: {} },
+      appearanceOptions,
+    );
+  });
+
+  app.post('/appearance', async (c) => {
+    const values = await formData(c);
+    return submitForm(
+      c,
+      view,
+      { template: 'portal/settings/appearance', values, data: await appearance(), options: appearanceOptions },
+      async () => {
+        await setUserTheme(deps.db, c.get('auth')!.user.id, values.theme);
+        flash(c, 'Your colour theme is saved.');
+        return redirect(c, '/settings/appearance');
       },
     );
   });
