@@ -3,6 +3,7 @@ import { createDb, type Db } from '../../src/db/index.ts';
 import { getPlatformSettings, updatePlatformSettings } from '../../src/domain/settings/platform.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { staffActor } from './helpers.ts';
 import { createPerson, uniqueEmail } from '../helpers/people.ts';
 
 /**
@@ -29,16 +30,7 @@ describe('maintenance mode across instances', () => {
   it('switched on through one instance, is enforced by the other at once, and off again likewise', async () => {
     const ada = await createPerson(a, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
     const bob = await createPerson(a, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
-    const staff = {
-      userId: ada.id,
-      isPlatformAdmin: true,
-      organizationId: null,
-      roleName: null,
-      permissions: new Set<never>(),
-      impersonatorUserId: null,
-      apiKeyId: null,
-      origin: { ip: '192.0.2.1', userAgent: null },
-    };
+    const staff = staffActor(ada.id);
     const onB = apiClient(b, '198.51.100.80');
     const token = await tokenFor(b, bob.email, '198.51.100.80');
     await expect.poll(() => b.deps.cache.active).toBe(true);

@@ -6,21 +6,13 @@ import { apiClient, tokenFor } from '../api/client.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { TestBrowser as Browser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { staffActor } from './helpers.ts';
 import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
 
 let ctx: TestContext;
 let ada: Awaited<ReturnType<typeof createPerson>>;
 let bob: Awaited<ReturnType<typeof createPerson>>;
-const staffActor = () => ({
-  userId: ada.id,
-  isPlatformAdmin: true,
-  organizationId: null,
-  roleName: null,
-  permissions: new Set<never>(),
-  impersonatorUserId: null,
-  apiKeyId: null,
-  origin: { ip: '192.0.2.1', userAgent: null },
-});
+const staff = () => staffActor(ada.id);
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -34,7 +26,7 @@ beforeEach(async () => {
 
 const inAnHour = () => new Date(ctx.clock.now().getTime() + 3600_000);
 async function maintenanceOn(plannedEnd: Date | null = inAnHour()) {
-  return updatePlatformSettings(ctx.deps, staffActor(), {
+  return updatePlatformSettings(ctx.deps, staff(), {
     maintenanceEnabled: true,
     maintenanceMessage: 'Moving to a bigger database. Back soon.',
     maintenancePlannedEnd: plannedEnd,
@@ -125,7 +117,7 @@ describe('maintenance mode in the HTML app', () => {
     const browser = await customerBrowser();
     await maintenanceOn();
     expect((await browser.post('/notes', { body: 'refused' })).status).toBe(503);
-    await updatePlatformSettings(ctx.deps, staffActor(), { maintenanceEnabled: false });
+    await updatePlatformSettings(ctx.deps, staff(), { maintenanceEnabled: false });
     expect((await browser.post('/notes', { body: 'accepted' })).status).toBe(303);
     expect(await notesOf(bob.id)).toEqual([{ body: 'accepted' }]);
     await ctx.db.deleteFrom('notes').where('created_by', '=', bob.id).execute();
@@ -141,7 +133,7 @@ describe('maintenance mode in the JSON API', () => {
     const key = await createApiKey(
       ctx.deps,
       {
-        ...staffActor(),
+        ...staff(),
         userId: bob.id,
         isPlatformAdmin: false,
         organizationId: bob.organization.id,

@@ -4,21 +4,13 @@ import { hashToken } from '../../src/lib/crypto.ts';
 import { apiClient } from '../api/client.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { staffActor } from './helpers.ts';
 import { createPerson, PASSWORD, uniqueEmail } from '../helpers/people.ts';
 
 let ctx: TestContext;
 let ada: Awaited<ReturnType<typeof createPerson>>;
 let olga: Awaited<ReturnType<typeof createPerson>>;
-const staff = () => ({
-  userId: ada.id,
-  isPlatformAdmin: true,
-  organizationId: null,
-  roleName: null,
-  permissions: new Set<never>(),
-  impersonatorUserId: null,
-  apiKeyId: null,
-  origin: { ip: '192.0.2.1', userAgent: null },
-});
+const staff = () => staffActor(ada.id);
 
 beforeAll(async () => {
   ctx = await createTestContext();
