@@ -23,6 +23,8 @@ import { csrf } from './web/middleware/csrf.ts';
 import { impersonation } from './web/middleware/impersonation.ts';
 import { maintenanceGate, maintenancePages } from './web/middleware/maintenance.ts';
 import { themeLoader } from './web/middleware/theme.ts';
+import { announcementsLoader } from './web/middleware/announcements.ts';
+import { announcementPages } from './web/pages/announcements.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
 import { securityHeaders } from './web/middleware/security-headers.ts';
@@ -119,6 +121,9 @@ export function createApp(deps: AppDeps) {
   // Maintenance mode: unsafe requests from anyone but platform staff get the 503 page (sign-in and sign-out go on).
   html.use(maintenanceGate({ db, clock, cache: deps.cache, view: () => view }));
   html.route('/', maintenancePages({ db, clock, cache: deps.cache, view: () => view }));
+  // Announcements: every page's banners come with it (read from the data cache); dismissing one.
+  html.use(announcementsLoader({ db, clock, cache: deps.cache }));
+  html.route('/', announcementPages(deps));
   html.route('/', sseRoutes(deps));
   html.route('/', publicPages(deps, view));
   // Everything else is an area: a prefix behind one guard (src/web/areas.ts).

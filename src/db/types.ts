@@ -253,6 +253,8 @@ export interface Database {
   canned_replies: CannedRepliesTable;
   stored_files: StoredFilesTable;
   ticket_attachments: TicketAttachmentsTable;
+  announcements: AnnouncementsTable;
+  announcement_dismissals: AnnouncementDismissalsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1112,4 +1114,27 @@ export interface CannedRepliesTable {
   updated_by: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+/** Banners staff post (migration 0032, src/domain/announcements). */
+export interface AnnouncementsTable {
+  id: Generated<string>;
+  title: string;
+  body: Generated<string>;
+  severity: Generated<'info' | 'warning' | 'critical'>;
+  audience: Generated<'everyone' | 'signed-in' | 'guests' | 'admins'>;
+  starts_at: Date | null;
+  ends_at: Date | null;
+  dismissable: Generated<boolean>;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Who dismissed which announcement (signed-in people). */
+export interface AnnouncementDismissalsTable {
+  announcement_id: string;
+  user_id: string;
+  dismissed_at: Generated<Date>;
 }

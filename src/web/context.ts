@@ -1,5 +1,6 @@
 import type { MaintenanceSettings } from '../domain/settings/platform.ts';
 import type { ThemeId } from '../domain/settings/themes.ts';
+import type { ShownAnnouncement } from '../domain/announcements/announcements.ts';
 import type { Actor } from '../domain/access/actor.ts';
 import type { ArrearsBanner } from '../domain/dunning/query.ts';
 import type { HeaderStatus } from '../domain/notifications/header.ts';
@@ -36,6 +37,8 @@ declare module 'hono' {
     maintenance: MaintenanceSettings | null;
     /** The colour preset of this request's pages (middleware/theme.ts): the user's, else the platform default. */
     theme: ThemeId;
+    /** The announcements this visitor sees now (middleware/announcements.ts), for every layout's banner. */
+    announcements: ShownAnnouncement[];
   }
 }
 

@@ -99,6 +99,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Server plans', href: '/admin/plans', needs: staff },
       { label: 'Server settings', href: '/admin/server-settings', needs: staff },
       { label: 'Platform settings', href: '/admin/platform-settings', needs: staff },
+      { label: 'Announcements', href: '/admin/announcements', needs: staff },
     ],
   },
   { heading: 'Customer view', links: [{ label: 'Back to portal', href: '/dashboard' }] },

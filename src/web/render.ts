@@ -104,6 +104,8 @@ export function createRenderer(config: Config, assets: Manifest) {
       maintenance: c.get('maintenance') ?? null,
       /** The colour preset (middleware/theme.ts; the default before it ran): `data-theme` on <html>. */
       theme: c.get('theme') ?? DEFAULT_THEME,
+      /** The announcements this visitor sees now (middleware/announcements.ts): every layout's banners. */
+      announcements: c.get('announcements') ?? [],
     };
   }
 

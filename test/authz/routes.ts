@@ -24,6 +24,7 @@ import { SEARCH_ROUTES } from './routes-search.ts';
 import { ME_ROUTES } from './routes-me.ts';
 import { PLATFORM_SETTINGS_ROUTES } from './routes-platform-settings.ts';
 import { THEME_ROUTES } from './routes-theme.ts';
+import { ANNOUNCEMENT_ROUTES } from './routes-announcements.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1712,4 +1713,6 @@ export const ROUTES: Record<string, Requirement> = {
   // Platform settings, maintenance mode, the registration switch (issue 16): routes-platform-settings.ts.
   ...PLATFORM_SETTINGS_ROUTES,
   ...THEME_ROUTES,
+  // Announcements: the staff screens and dismissing a banner (issue 16): routes-announcements.ts.
+  ...ANNOUNCEMENT_ROUTES,
 };

@@ -43,6 +43,8 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.fraud_allowed': 'Allowed a sign-up or top-up held by fraud screening',
   'admin.fraud_blocked': 'Blocked a sign-up or top-up held by fraud screening',
   'admin.settings_updated': 'Changed platform settings',
+  'admin.announcement_saved': 'Posted or changed an announcement',
+  'admin.announcement_deleted': 'Deleted an announcement',
   'admin.refund_issued': 'Refunded a payment',
   'admin.refund_failed': 'A refund to PayPal failed (money returned to the wallet)',
   'admin.wallet_adjusted': "Adjusted an organization's wallet",

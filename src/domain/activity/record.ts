@@ -112,6 +112,9 @@ export const ACTIVITY_ACTIONS = [
   'ticket.closed',
   'ticket.reopened',
   'admin.ticket_updated',
+  // Announcements (src/domain/announcements): staff post, change and delete banners.
+  'admin.announcement_saved',
+  'admin.announcement_deleted',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

@@ -14,6 +14,7 @@ import { serverSettingsPages } from './catalogue/settings.ts';
 import { adminFraudPages } from './fraud.ts';
 import { adminPaymentPages } from './payment.ts';
 import { platformSettingsPages } from './platform-settings.ts';
+import { adminAnnouncementPages } from './announcements.ts';
 import { adminServerPages } from './servers.ts';
 import { adminSupportPages } from './support-settings.ts';
 import { adminTicketPages } from './tickets.ts';
@@ -66,6 +67,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/plans', planPages(deps, view));
   app.route('/server-settings', serverSettingsPages(deps, view));
   app.route('/platform-settings', platformSettingsPages(deps, view));
+  app.route('/announcements', adminAnnouncementPages(deps, view));
   app.route('/tickets', adminTicketPages(deps, view));
   app.route('/support', adminSupportPages(deps, view));
   app.route('/servers', adminServerPages(deps, view));
