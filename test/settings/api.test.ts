@@ -31,6 +31,7 @@ describe('GET /api/v1/admin/settings', () => {
     expect(res.body).toEqual({
       maintenance: { enabled: false, message: expect.stringContaining('planned maintenance'), planned_end: null },
       registration_enabled: true,
+      default_theme: 'sky',
       billing: {
         currency: 'USD',
         top_up_min: '5.00',

@@ -7,12 +7,18 @@ import {
   type PlatformSettings,
 } from '../../../../../domain/settings/platform.ts';
 import { serverSettings } from '../../../../../domain/settings/servers.ts';
+import { THEMES, type ThemeId } from '../../../../../domain/settings/themes.ts';
 import { ValidationError } from '../../../../../lib/errors.ts';
 import { toDecimal } from '../../../../../lib/money.ts';
 import type { AppDeps } from '../../../../context.ts';
 import { caller } from '../../bearer-auth.ts';
 import { errorResponses, json, Money, Timestamp } from '../../schemas.ts';
 import { staff, tags } from '../tickets/routes.ts';
+
+const ThemeName = z.enum(THEMES.map((t) => t.id) as [ThemeId, ...ThemeId[]]).openapi({
+  description: 'The colour theme for visitors and for everyone who keeps "Platform default" (Settings → Appearance).',
+  example: 'emerald',
+});
 
 const Maintenance = z
   .object({
@@ -29,6 +35,7 @@ export const PlatformSettingsResponse = z
       description:
         'Off: registration is refused (`registration_closed`) except for addresses with a pending invitation.',
     }),
+    default_theme: ThemeName,
     billing: z
       .object({
         currency: z.string().openapi({ example: 'USD' }),
@@ -69,6 +76,7 @@ export const PlatformSettingsPatch = z
       .strict()
       .optional(),
     registration_enabled: z.boolean().optional(),
+    default_theme: ThemeName.optional(),
   })
   .strict()
   .openapi('PlatformSettingsPatch', {
@@ -83,6 +91,7 @@ const FIELD_NAMES: Record<string, string> = {
   maintenanceMessage: 'maintenance.message',
   maintenancePlannedEnd: 'maintenance.planned_end',
   registrationEnabled: 'registration_enabled',
+  defaultTheme: 'default_theme',
 };
 
 /**
@@ -103,6 +112,7 @@ export function adminSettingsRoutes(deps: AppDeps) {
         planned_end: s.maintenance.plannedEnd?.toISOString() ?? null,
       },
       registration_enabled: s.registrationEnabled,
+      default_theme: s.defaultTheme,
       billing: {
         currency: deps.config.BILLING_CURRENCY,
         top_up_min: toDecimal(billing.topUpMin),
@@ -141,7 +151,8 @@ export function adminSettingsRoutes(deps: AppDeps) {
       path: '/admin/settings',
       tags,
       operationId: 'adminUpdateSettings',
-      summary: 'Turn maintenance mode on or off (with its message and planned end), open or close registration',
+      summary:
+        'Turn maintenance mode on or off (with its message and planned end), open or close registration, set the default colour theme',
       description:
         'Only the fields sent change. While maintenance is on, every write by customers’ access tokens and API keys (and in the browser) answers 503 `maintenance` with `Retry-After`; platform admins’ own tokens keep working. Audited as `admin.settings_updated` with what changed.',
       ...staff,
@@ -164,6 +175,7 @@ export function adminSettingsRoutes(deps: AppDeps) {
           maintenancePlannedEnd:
             m.planned_end === undefined ? undefined : m.planned_end === null ? null : new Date(m.planned_end),
           registrationEnabled: body.registration_enabled,
+          defaultTheme: body.default_theme,
         });
         return c.json(await present(saved), 200);
       } catch (err) {
