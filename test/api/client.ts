@@ -36,3 +36,15 @@ export async function tokenFor(ctx: TestContext, email: string, ip: string): Pro
 }
 
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+
+/**
+ * A verified person with an access token, calling from an address of their own (`ip`):
+ * `call(method, path, body?, token?)` uses that token unless another is given.
+ */
+export async function personWithToken(ctx: TestContext, name: string, ip: string) {
+  const p = await person(ctx, name);
+  const token = await tokenFor(ctx, p.email, ip);
+  const client = apiClient(ctx, ip);
+  const call = (method: string, path: string, body?: unknown, t = token) => client(method, path, { token: t, body });
+  return { ...p, ip, token, call };
+}

@@ -5,7 +5,7 @@ import { verifyPassword } from '../../src/domain/accounts/passwords.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { receivedEmail } from '../helpers/mail.ts';
 import { signedIn } from '../helpers/people.ts';
-import { apiClient, PASSWORD, person, tokenFor } from './client.ts';
+import { apiClient, PASSWORD, person, personWithToken, tokenFor } from './client.ts';
 
 /**
  * The account's own settings over the JSON API (issue 16 item 13): PATCH /me, POST /me/email,
@@ -23,15 +23,7 @@ beforeAll(async () => {
 afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
-/** A verified person with an access token, calling from an address of their own. */
-async function withToken(name: string) {
-  const p = await person(ctx, name);
-  const ip = `198.51.100.${100 + ++ipSeq}`;
-  const token = await tokenFor(ctx, p.email, ip);
-  const client = apiClient(ctx, ip);
-  const call = (method: string, path: string, body?: unknown, t = token) => client(method, path, { token: t, body });
-  return { ...p, ip, token, call };
-}
+const withToken = (name: string) => personWithToken(ctx, name, `198.51.100.${100 + ++ipSeq}`);
 
 async function keyOf(p: { id: string; organizationId: string }) {
   const created = await createApiKey(

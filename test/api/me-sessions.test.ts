@@ -3,7 +3,7 @@ import { createApiKey } from '../../src/domain/api-keys/keys.ts';
 import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { signedIn } from '../helpers/people.ts';
-import { apiClient, ISO_UTC, PASSWORD, person, tokenFor } from './client.ts';
+import { apiClient, ISO_UTC, PASSWORD, personWithToken, tokenFor } from './client.ts';
 
 /**
  * Where the caller is signed in, over the JSON API (issue 16 item 13): browser sessions (as
@@ -21,14 +21,7 @@ beforeAll(async () => {
 afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
-async function withToken(name: string) {
-  const p = await person(ctx, name);
-  const ip = `198.51.100.${200 + ++ipSeq}`;
-  const token = await tokenFor(ctx, p.email, ip);
-  const client = apiClient(ctx, ip);
-  const call = (method: string, path: string, t = token) => client(method, path, { token: t });
-  return { ...p, ip, token, call };
-}
+const withToken = (name: string) => personWithToken(ctx, name, `198.51.100.${200 + ++ipSeq}`);
 
 const browserSessionOf = async (userId: string) =>
   (
@@ -74,7 +67,7 @@ describe('GET /api/v1/me/sessions', () => {
     const ola = await withToken('Ola Only');
     await signedIn(ctx, ned.email, PASSWORD, '192.0.2.172');
     const old = await tokenFor(ctx, ola.email, '192.0.2.173');
-    await ola.call('DELETE', '/auth/tokens/current', old);
+    await ola.call('DELETE', '/auth/tokens/current', undefined, old);
     const res = await ola.call('GET', '/me/sessions');
     expect(res.body.data.map((r: { kind: string; current: boolean }) => [r.kind, r.current])).toEqual([['api', true]]);
   });
@@ -108,7 +101,7 @@ describe('DELETE /api/v1/me/sessions/{id}', () => {
     const otherId = list.find((r) => !r.current)!.id;
     const currentId = list.find((r) => r.current)!.id;
     expect((await tom.call('DELETE', `/me/sessions/${otherId}`)).status).toBe(204);
-    expect((await tom.call('GET', '/me', other)).status).toBe(401);
+    expect((await tom.call('GET', '/me', undefined, other)).status).toBe(401);
     expect((await tom.call('GET', '/me')).status).toBe(200);
     expect((await tom.call('DELETE', `/me/sessions/${currentId}`)).status).toBe(204);
     expect((await tom.call('GET', '/me')).status).toBe(401);
@@ -151,8 +144,8 @@ describe('DELETE /api/v1/me/sessions/{id}', () => {
         { name: 'a key', organization_id: kip.organizationId, permissions: ['notes_view'] },
       )
     ).key;
-    expect((await kip.call('GET', '/me/sessions', key)).status).toBe(403);
-    const res = await kip.call('DELETE', `/me/sessions/${id}`, key);
+    expect((await kip.call('GET', '/me/sessions', undefined, key)).status).toBe(403);
+    const res = await kip.call('DELETE', `/me/sessions/${id}`, undefined, key);
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
     expect(await browserSessionOf(kip.id)).toBe(id);

@@ -5,7 +5,7 @@ import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { receivedEmail } from '../helpers/mail.ts';
 import { signedIn } from '../helpers/people.ts';
-import { apiClient, PASSWORD, person, tokenFor } from './client.ts';
+import { apiClient, PASSWORD, personWithToken } from './client.ts';
 
 /**
  * Two-factor authentication over the JSON API (issue 16 item 13): status, setup (password),
@@ -23,14 +23,7 @@ beforeAll(async () => {
 afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
-async function withToken(name: string) {
-  const p = await person(ctx, name);
-  const ip = `198.51.100.${150 + ++ipSeq}`;
-  const token = await tokenFor(ctx, p.email, ip);
-  const client = apiClient(ctx, ip);
-  const call = (method: string, path: string, body?: unknown, t = token) => client(method, path, { token: t, body });
-  return { ...p, ip, token, call };
-}
+const withToken = (name: string) => personWithToken(ctx, name, `198.51.100.${150 + ++ipSeq}`);
 
 /** The code an authenticator app shows now for `secret` (`steps` periods later). */
 const codeNow = (secret: string, steps = 0) =>
