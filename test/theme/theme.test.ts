@@ -29,13 +29,15 @@ beforeEach(async () => {
   await ctx.db.updateTable('users').set({ theme: null }).execute();
 });
 
-/** The preset a page is drawn in: the pre-paint script's data-theme (it sets <html data-theme>). */
+/** The preset a page is drawn in: <html data-theme> as served (so without JavaScript too), which the pre-paint script agrees with. */
 const themeOf = (html: string) => {
+  const served = /<html lang="en"[^>]* data-theme="([a-z]+)"/.exec(html)?.[1] ?? null;
   const m =
     /<script nonce="[^"]+" data-theme="([a-z]+)">\s*\(function \(\) \{\s*var root = document\.documentElement;\s*root\.setAttribute\('data-theme'/.exec(
       html,
     );
-  return m?.[1] ?? null;
+  expect(m?.[1] ?? null, 'the pre-paint script carries the served theme').toBe(served);
+  return served;
 };
 const storedTheme = async (id: string) =>
   (await ctx.db.selectFrom('users').select('theme').where('id', '=', id).executeTakeFirstOrThrow()).theme;
