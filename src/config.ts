@@ -89,6 +89,9 @@ const schema = z.object({
   FRAUDLABSPRO_API_KEY: z.string().optional(),
   FRAUDLABSPRO_BASE_URL: z.url().default('https://api.fraudlabspro.com'),
 
+  /** The update check's feed (src/domain/operations/update-check.ts); unset: off. */
+  UPDATE_FEED_URL: z.url().optional(),
+
   PAYPAL_CLIENT_ID: z.string().optional(),
   PAYPAL_CLIENT_SECRET: z.string().optional(),
   PAYPAL_BASE_URL: z.url().default('https://api-m.sandbox.paypal.com'),

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { adminDashboard, type Dashboard } from '../../../domain/operations/dashboard.ts';
+import { checkForUpdate } from '../../../domain/operations/update-check.ts';
 import { formatMoney } from '../../../lib/money.ts';
 import { actorOf } from '../../actor.ts';
 import { barChart } from '../../charts.ts';
@@ -10,8 +11,16 @@ import type { Renderer } from '../../render.ts';
 export function adminDashboardPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   app.get('/', async (c) => {
-    const figures = await adminDashboard(deps, actorOf(c));
-    return view.page(c, 'admin/dashboard', { figures, ...charts(figures) }, { layout: 'admin', title: 'Admin' });
+    const [figures, update] = await Promise.all([
+      adminDashboard(deps, actorOf(c)),
+      checkForUpdate({ feedUrl: deps.config.UPDATE_FEED_URL, clock: deps.clock }),
+    ]);
+    return view.page(
+      c,
+      'admin/dashboard',
+      { figures, update, ...charts(figures) },
+      { layout: 'admin', title: 'Admin' },
+    );
   });
   return app;
 }
