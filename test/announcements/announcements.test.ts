@@ -132,6 +132,12 @@ describe('dismissing', () => {
     const res = await guest.post(`/announcements/${id}/dismiss`, { back: '//evil.example/' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/');
+    // A browser drops the tab and reads the backslash as a slash: both would be //evil.example.
+    for (const back of ['/\t/evil.example/', '/\\evil.example/', '/.//evil.example/']) {
+      const again = await guest.post(`/announcements/${id}/dismiss`, { back });
+      expect(again.headers.get('location'), back).toMatch(/^\/(?!\/)/);
+      expect(again.headers.get('location'), back).not.toContain('evil.example');
+    }
     expect(guest.cookies.get('sp_dismissed')).toContain(id);
     expect(await shows(guest, '/login', id)).toBe(false);
     const fresh = new TestBrowser(ctx.app, '203.0.113.79');

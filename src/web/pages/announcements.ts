@@ -3,13 +3,8 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { dismissAnnouncement } from '../../domain/announcements/announcements.ts';
 import type { AppDeps } from '../context.ts';
 import { formData } from '../forms.ts';
+import { localPath } from '../local-path.ts';
 import { DISMISSED_COOKIE, guestDismissals, MAX_GUEST_DISMISSALS } from '../middleware/announcements.ts';
-
-/** Where to go back to after a dismissal without JavaScript: a path on this site, else home. */
-function backTo(raw: string | undefined): string {
-  const v = (raw ?? '').trim();
-  return v.startsWith('/') && !v.startsWith('//') && !v.startsWith('/\\') && v.length <= 2000 ? v : '/';
-}
 
 /**
  * POST /announcements/:id/dismiss (CSRF like every form): a signed-in person's dismissal is
@@ -45,7 +40,8 @@ export function announcementPages(deps: AppDeps) {
     }
     c.header('Cache-Control', 'no-store');
     if (c.req.header('hx-request')) return c.body('', 200);
-    return c.redirect(backTo(values.back), 303);
+    // Back to the page it came from: a path on this site only (local-path.ts), else home.
+    return c.redirect(localPath(values.back, '/'), 303);
   });
 
   return app;
