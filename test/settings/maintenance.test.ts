@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { createApiKey } from '../../src/domain/api-keys/keys.ts';
+import { createAnnouncement } from '../../src/domain/announcements/announcements.ts';
 import { getPlatformSettings, updatePlatformSettings } from '../../src/domain/settings/platform.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
@@ -82,6 +83,24 @@ describe('maintenance mode in the HTML app', () => {
     expect((await browser.get('/dashboard')).status).toBe(200);
     expect((await browser.post('/logout')).status).toBe(303);
     expect((await browser.get('/notes')).status).toBe(303);
+  });
+
+  it('lets a customer dismiss an announcement (nothing of theirs changes but the banner)', async () => {
+    const notice = await createAnnouncement(ctx.deps, staff(), {
+      title: 'Database move tonight',
+      severity: 'warning',
+      audience: 'everyone',
+      dismissable: true,
+    });
+    await maintenanceOn();
+    const browser = await customerBrowser();
+    expect(browser.lastHtml).toContain('Database move tonight');
+    const res = await browser.post(`/announcements/${notice.id}/dismiss`, { back: '/notes' });
+    expect(res.status).toBe(303);
+    expect((await browser.get('/notes')).status).toBe(200);
+    expect(browser.lastHtml).not.toContain('Database move tonight');
+    // Any other write is still refused.
+    expect((await browser.post('/notes', { body: 'no' })).status).toBe(503);
   });
 
   it('refuses registration', async () => {

@@ -11,16 +11,18 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Unsafe requests that go on during maintenance, whoever makes them: signing in (so staff can
  * get in: the password and the second factor; a customer may sign in too and then only read),
- * signing out, and an impersonating admin's "Stop". Registration is refused like any write.
+ * signing out, an impersonating admin's "Stop", and dismissing an announcement (the banner
+ * that says maintenance is on, say). Registration is refused like any write.
  */
-const HTML_ALLOWED: readonly (readonly [string, string])[] = [
+const HTML_ALLOWED: readonly (readonly [string, string | RegExp])[] = [
   ['POST', '/login'],
   ['POST', '/login/two-factor'],
   ['POST', '/logout'],
   ['DELETE', '/impersonation'],
+  ['POST', /^\/announcements\/[^/]+\/dismiss$/],
 ];
 /** The API's sign-in (an access token) and sign-out (revoking it). */
-const API_ALLOWED: readonly (readonly [string, string])[] = [
+const API_ALLOWED: readonly (readonly [string, string | RegExp])[] = [
   ['POST', '/api/v1/auth/tokens'],
   ['DELETE', '/api/v1/auth/tokens/current'],
 ];
@@ -38,7 +40,7 @@ async function refusal(opts: Opts, c: Context, allowed: typeof HTML_ALLOWED): Pr
   // while impersonating: the actor then is the customer, and `isPlatformAdmin` is false).
   if (c.get('actor')?.isPlatformAdmin) return null;
   const path = c.req.path.replace(/\/+$/, '') || '/';
-  if (allowed.some(([m, p]) => m === c.req.method && p === path)) return null;
+  if (allowed.some(([m, p]) => m === c.req.method && (typeof p === 'string' ? p === path : p.test(path)))) return null;
   const { maintenance } = await getPlatformSettings(opts.db, { cache: opts.cache });
   return maintenance.enabled ? maintenance : null;
 }
