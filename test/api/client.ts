@@ -48,3 +48,14 @@ export async function personWithToken(ctx: TestContext, name: string, ip: string
   const call = (method: string, path: string, body?: unknown, t = token) => client(method, path, { token: t, body });
   return { ...p, ip, token, call };
 }
+
+/** An API key of the person's organization (`notes_view` only), made over the API with their own token. */
+export async function apiKeyOf(p: Awaited<ReturnType<typeof personWithToken>>): Promise<string> {
+  const res = await p.call('POST', '/api-keys', {
+    name: `key ${Math.random().toString(36).slice(2, 8)}`,
+    organization_id: p.organizationId,
+    permissions: ['notes_view'],
+  });
+  if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.key as string;
+}

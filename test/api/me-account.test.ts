@@ -1,11 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/domain/api-keys/keys.ts';
-import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { verifyPassword } from '../../src/domain/accounts/passwords.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { receivedEmail } from '../helpers/mail.ts';
 import { signedIn } from '../helpers/people.ts';
-import { apiClient, PASSWORD, person, personWithToken, tokenFor } from './client.ts';
+import { apiClient, apiKeyOf, PASSWORD, person, personWithToken, tokenFor } from './client.ts';
 
 /**
  * The account's own settings over the JSON API (issue 16 item 13): PATCH /me, POST /me/email,
@@ -24,24 +22,6 @@ afterEach(() => ctx.clock.set(started));
 afterAll(async () => ctx.close());
 
 const withToken = (name: string) => personWithToken(ctx, name, `198.51.100.${100 + ++ipSeq}`);
-
-async function keyOf(p: { id: string; organizationId: string }) {
-  const created = await createApiKey(
-    ctx.deps,
-    {
-      userId: p.id,
-      isPlatformAdmin: false,
-      organizationId: p.organizationId,
-      roleName: 'owner',
-      permissions: new Set(PERMISSIONS),
-      impersonatorUserId: null,
-      apiKeyId: null,
-      origin: { ip: '192.0.2.1', userAgent: null },
-    },
-    { name: `key ${Math.random()}`, organization_id: p.organizationId, permissions: ['notes_view'] },
-  );
-  return created.key;
-}
 
 const userRow = (id: string) => ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const activity = (userId: string, action: string) =>
@@ -91,7 +71,7 @@ describe('PATCH /api/v1/me', () => {
 
   it('is refused (403) to an API key, and 401 without a token', async () => {
     const kim = await withToken('Kim Keyholder');
-    const key = await keyOf(kim);
+    const key = await apiKeyOf(kim);
     const res = await kim.call('PATCH', '/me', { name: 'Hijacked' }, key);
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
@@ -151,7 +131,7 @@ describe('POST /api/v1/me/email', () => {
       'POST',
       '/me/email',
       { email: 'thief@example.test', current_password: PASSWORD },
-      await keyOf(kit),
+      await apiKeyOf(kit),
     );
     expect(res.status).toBe(403);
     expect((await userRow(kit.id)).email).toBe(kit.email);
@@ -164,7 +144,7 @@ describe('POST /api/v1/me/password', () => {
     const browser = await signedIn(ctx, paul.email, PASSWORD, '192.0.2.150');
     expect((await browser.get('/dashboard')).status).toBe(200);
     const otherToken = await tokenFor(ctx, paul.email, '192.0.2.151');
-    const key = await keyOf(paul);
+    const key = await apiKeyOf(paul);
     expect((await paul.call('GET', '/me', undefined, key)).status).toBe(200);
 
     const res = await paul.call('POST', '/me/password', {
@@ -224,7 +204,7 @@ describe('POST /api/v1/me/password', () => {
 
   it('cannot be changed with an API key (403), even knowing the password', async () => {
     const kay = await withToken('Kay Keyed Password');
-    const key = await keyOf(kay);
+    const key = await apiKeyOf(kay);
     const before = (await userRow(kay.id)).password_hash;
     const res = await kay.call(
       'POST',

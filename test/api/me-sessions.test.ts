@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/domain/api-keys/keys.ts';
-import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { signedIn } from '../helpers/people.ts';
-import { apiClient, ISO_UTC, PASSWORD, personWithToken, tokenFor } from './client.ts';
+import { apiClient, apiKeyOf, ISO_UTC, PASSWORD, personWithToken, tokenFor } from './client.ts';
 
 /**
  * Where the caller is signed in, over the JSON API (issue 16 item 13): browser sessions (as
@@ -128,22 +126,7 @@ describe('DELETE /api/v1/me/sessions/{id}', () => {
     const kip = await withToken('Kip Keyed Sessions');
     await signedIn(ctx, kip.email, PASSWORD, '192.0.2.177');
     const id = await browserSessionOf(kip.id);
-    const key = (
-      await createApiKey(
-        ctx.deps,
-        {
-          userId: kip.id,
-          isPlatformAdmin: false,
-          organizationId: kip.organizationId,
-          roleName: 'owner',
-          permissions: new Set(PERMISSIONS),
-          impersonatorUserId: null,
-          apiKeyId: null,
-          origin: { ip: '192.0.2.1', userAgent: null },
-        },
-        { name: 'a key', organization_id: kip.organizationId, permissions: ['notes_view'] },
-      )
-    ).key;
+    const key = await apiKeyOf(kip);
     expect((await kip.call('GET', '/me/sessions', undefined, key)).status).toBe(403);
     const res = await kip.call('DELETE', `/me/sessions/${id}`, undefined, key);
     expect(res.status).toBe(403);

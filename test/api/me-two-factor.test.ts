@@ -1,11 +1,9 @@
 import { generate } from 'otplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/domain/api-keys/keys.ts';
-import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { receivedEmail } from '../helpers/mail.ts';
 import { signedIn } from '../helpers/people.ts';
-import { apiClient, PASSWORD, personWithToken } from './client.ts';
+import { apiClient, apiKeyOf, PASSWORD, personWithToken } from './client.ts';
 
 /**
  * Two-factor authentication over the JSON API (issue 16 item 13): status, setup (password),
@@ -133,22 +131,7 @@ describe('two-factor authentication over the API', () => {
 
   it('is all refused (403) to an API key', async () => {
     const kai = await withToken('Kai Keyed Factor');
-    const key = (
-      await createApiKey(
-        ctx.deps,
-        {
-          userId: kai.id,
-          isPlatformAdmin: false,
-          organizationId: kai.organizationId,
-          roleName: 'owner',
-          permissions: new Set(PERMISSIONS),
-          impersonatorUserId: null,
-          apiKeyId: null,
-          origin: { ip: '192.0.2.1', userAgent: null },
-        },
-        { name: 'a key', organization_id: kai.organizationId, permissions: ['notes_view'] },
-      )
-    ).key;
+    const key = await apiKeyOf(kai);
     for (const [method, path, body] of [
       ['GET', '/me/two-factor', undefined],
       ['POST', '/me/two-factor/setup', { password: PASSWORD }],
