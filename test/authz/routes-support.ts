@@ -104,6 +104,15 @@ const download: Done = {
   shows: 'matrix attachment bytes',
 };
 
+/** Whether the message the call sent (`c.made.message`) is now in the thread of the ticket it named. */
+async function replyAdded(c: Call) {
+  const row = await db(c)
+    .selectFrom('ticket_messages')
+    .select('ticket_id')
+    .where('body', '=', c.made.message!)
+    .executeTakeFirst();
+  return problem(row?.ticket_id === c.params.id, 'the reply was not added');
+}
 const ticketRow = (c: Call, id: string) =>
   db(c).selectFrom('tickets').select(['organization_id', 'status', 'subject']).where('id', '=', id).executeTakeFirst();
 
@@ -153,18 +162,7 @@ export const SUPPORT_ROUTES: Record<string, Requirement> = {
     record: orgTicket,
     setup: async () => ({ message: `matrix reply ${u()}` }),
     body: (c) => ({ message: c.made.message! }),
-    done: (c) => ({
-      status: 303,
-      location: `/support/${c.params.id}`,
-      effect: async () => {
-        const row = await db(c)
-          .selectFrom('ticket_messages')
-          .select('ticket_id')
-          .where('body', '=', c.made.message!)
-          .executeTakeFirst();
-        return problem(row?.ticket_id === c.params.id, 'the reply was not added');
-      },
-    }),
+    done: (c) => ({ status: 303, location: `/support/${c.params.id}`, effect: () => replyAdded(c) }),
   },
   // Attachments download as the ticket reads (an internal note's never, for customers).
   'GET /support/:id/attachments/:attachmentId': {
@@ -227,17 +225,7 @@ export const SUPPORT_ROUTES: Record<string, Requirement> = {
     record: orgTicket,
     setup: async () => ({ message: `matrix api reply ${u()}` }),
     body: (c) => ({ message: c.made.message! }),
-    done: (c) => ({
-      status: 201,
-      effect: async () => {
-        const row = await db(c)
-          .selectFrom('ticket_messages')
-          .select('ticket_id')
-          .where('body', '=', c.made.message!)
-          .executeTakeFirst();
-        return problem(row?.ticket_id === c.params.id, 'the reply was not added');
-      },
-    }),
+    done: (c) => ({ status: 201, effect: () => replyAdded(c) }),
   },
   'GET /api/v1/tickets/:id/attachments/:attachmentId': {
     auth: 'token',

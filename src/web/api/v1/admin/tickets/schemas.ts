@@ -12,7 +12,7 @@ import {
   type TicketSummary,
 } from '../../../../../domain/support/tickets.ts';
 import { Money, pathParam, Timestamp } from '../../schemas.ts';
-import { presentTicket, Ticket } from '../../tickets/schemas.ts';
+import { presentTicket, Ticket, TicketAttachment } from '../../tickets/schemas.ts';
 
 /** Shapes of the staff's ticket API (/api/v1/admin/tickets, /admin/ticket-categories, /admin/canned-replies). */
 
@@ -26,19 +26,6 @@ export const StaffTicket = Ticket.extend({
   }),
 }).openapi('StaffTicket');
 
-export const StaffTicketAttachment = z
-  .object({
-    id: z.uuid(),
-    file_name: z.string(),
-    content_type: z.string().openapi({ description: 'The type found in the file’s content.' }),
-    size: z.number().int().openapi({ description: 'Bytes.' }),
-    url: z.string().openapi({
-      description: 'Where the file downloads (GET, the same bearer token).',
-      example: '/api/v1/admin/tickets/…/attachments/…',
-    }),
-  })
-  .openapi('StaffTicketAttachment');
-
 export const StaffTicketReply = z
   .object({
     id: z.uuid(),
@@ -46,7 +33,8 @@ export const StaffTicketReply = z
     from_staff: z.boolean(),
     internal: z.boolean().openapi({ description: 'A staff-only note: never shown or emailed to the customer.' }),
     author: z.object({ id: z.uuid().nullable(), name: z.string().nullable() }),
-    attachments: z.array(StaffTicketAttachment),
+    // The customer API's shape; `url` is the staff API's download.
+    attachments: z.array(TicketAttachment),
     created_at: Timestamp,
   })
   .openapi('StaffTicketReply');
