@@ -18,7 +18,7 @@ import { staticFiles } from './web/middleware/static-files.ts';
 import { arrearsLoader } from './web/middleware/arrears.ts';
 import { headerStatusLoader } from './web/middleware/header-status.ts';
 import { requestBodyLimit } from './web/middleware/body-limit.ts';
-import { TICKET_UPLOAD_PATHS, uploadBodyLimit } from './web/attachments.ts';
+import { UPLOAD_PATHS, uploadBodyLimit } from './web/attachments.ts';
 import { csrf } from './web/middleware/csrf.ts';
 import { impersonation } from './web/middleware/impersonation.ts';
 import { maintenanceGate, maintenancePages } from './web/middleware/maintenance.ts';
@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps) {
   // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread. After
   // the session (which reads no body): uploads may be larger for signed-in people only.
   const signedIn = (c: Context) => Boolean(c.get('auth'));
-  html.use(requestBodyLimit({ larger: TICKET_UPLOAD_PATHS.map((path) => uploadBodyLimit(config, path, signedIn)) }));
+  html.use(requestBodyLimit({ larger: UPLOAD_PATHS.map((path) => uploadBodyLimit(config, path, signedIn)) }));
   html.use(actorLoader({ db }));
   html.use(arrearsLoader({ db, config, clock, cache: deps.cache }));
   html.use(headerStatusLoader({ db, cache: deps.cache }));

@@ -8,11 +8,16 @@ import type { LargerBody } from './middleware/body-limit.ts';
 /** The form field (repeatable) upload forms and the API send files in. */
 export const ATTACHMENTS_FIELD = 'attachments';
 
-/** The HTML app's paths whose requests may carry a message's files: a new ticket, a customer's reply, a staff reply. */
-export const TICKET_UPLOAD_PATHS = [
+/**
+ * The HTML app's paths whose requests may carry files: a new ticket, a customer's reply, a staff
+ * reply, and the staff's content and branding screens (uploads of documents, covers, logos).
+ */
+export const UPLOAD_PATHS = [
   /^\/support\/?$/,
   /^\/support\/[^/]+\/replies$/,
   /^\/admin\/tickets\/[^/]+\/replies$/,
+  /^\/admin\/content\//,
+  /^\/admin\/platform-settings(\/|$)/,
 ];
 
 /** Room for the message and the multipart framing beside the files. */

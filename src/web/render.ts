@@ -18,6 +18,10 @@ export interface RenderOptions {
   layout?: Layout;
   status?: 200 | 201 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
   title?: string;
+  /** Public pages: the meta description (and Open Graph description). */
+  description?: string;
+  /** Public pages: the Open Graph image, absolute or site-relative. */
+  image?: string;
   /** The page's swappable region: an htmx request whose HX-Target is `region.id` gets `region.partial` only. */
   region?: { id: string; partial: string };
 }
