@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps) {
   const html = new Hono();
   html.use(sessionLoader({ db, config, clock, cache: deps.sessionCache }));
   // The colour preset of every page (the user's, else the platform default): data-theme on <html>.
-  html.use(themeLoader({ db, cache: deps.cache }));
+  html.use(themeLoader({ db, cache: deps.cache, brandName: config.BRAND_NAME }));
   // Before anything reads a body (CSRF parses forms): oversized bodies are refused unread. After
   // the session (which reads no body): uploads may be larger for signed-in people only.
   const signedIn = (c: Context) => Boolean(c.get('auth'));

@@ -1,5 +1,6 @@
 import type { MaintenanceSettings } from '../domain/settings/platform.ts';
 import type { ThemeId } from '../domain/settings/themes.ts';
+import type { Branding } from '../domain/settings/site.ts';
 import type { ShownAnnouncement } from '../domain/announcements/announcements.ts';
 import type { Actor } from '../domain/access/actor.ts';
 import type { ArrearsBanner } from '../domain/dunning/query.ts';
@@ -37,6 +38,8 @@ declare module 'hono' {
     maintenance: MaintenanceSettings | null;
     /** The colour preset of this request's pages (middleware/theme.ts): the user's, else the platform default. */
     theme: ThemeId;
+    /** The brand (middleware/theme.ts, domain/settings/site.ts): every layout's name, logo, favicon, colour, footer links. */
+    branding: Branding;
     /** The announcements this visitor sees now (middleware/announcements.ts), for every layout's banner. */
     announcements: ShownAnnouncement[];
   }

@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
 import { can } from '../domain/access/actor.ts';
 import { DEFAULT_THEME } from '../domain/settings/themes.ts';
+import { brandColourCss, defaultBranding } from '../domain/settings/site.ts';
 import type { Permission } from '../domain/access/permissions.ts';
 import { domId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
@@ -81,6 +82,7 @@ export function createRenderer(config: Config, assets: Manifest) {
     const auth = c.get('auth');
     const actor = c.get('actor') ?? null;
     const flash = readFlash(c);
+    const branding = c.get('branding') ?? defaultBranding(config.BRAND_NAME);
     return {
       actor,
       /** The same permission question routes ask (STYLE.md 5): hide what the actor may not use. */
@@ -88,7 +90,12 @@ export function createRenderer(config: Config, assets: Manifest) {
       /** A layout's sidebar (src/web/navigation.ts): the links this actor may follow, the current one marked. */
       navigation: (which: keyof typeof NAVIGATION) => navigationFor(NAVIGATION[which], actor, c.req.path),
       impersonation: auth?.impersonatorUserId ? { expiresAt: auth.expiresAt } : null,
-      brand: config.BRAND_NAME,
+      /** The brand name (Platform settings → Branding, else BRAND_NAME). */
+      brand: branding.name,
+      /** The brand (domain/settings/site.ts `Branding`): name, logoUrl, faviconUrl, primaryColor, footerLinks, supportEmail, businessHours. */
+      branding,
+      /** The brand colour's CSS variables for a nonce'd <style> in <head> ('' : none). */
+      brandCss: brandColourCss(branding.brandColour),
       title,
       path: c.req.path,
       nonce: c.get('nonce'),

@@ -2,10 +2,10 @@ import type { DbOrTx } from '../../db/index.ts';
 
 /**
  * Platform settings: one `platform_settings` row per key, its value a JSON object. Typed
- * readers with defaults live beside this file (`billing.ts`, `fraud.ts`); read through them,
+ * readers with defaults live beside this file (`billing.ts`, `fraud.ts`, `site.ts`, `billing-policy.ts`); read through them,
  * never this raw layer, so a missing or old row always yields a complete, valid value.
  */
-export type SettingKey = 'billing' | 'fraud' | 'servers' | 'platform';
+export type SettingKey = 'billing' | 'fraud' | 'servers' | 'platform' | 'site' | 'billing_policy';
 
 /** The stored JSON of `key`, or undefined when it was never saved. */
 export async function getSetting(db: DbOrTx, key: SettingKey): Promise<unknown> {

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/index.ts';
 import { getPlatformSettings } from '../../domain/settings/platform.ts';
-import { themeFor } from '../../domain/settings/themes.ts';
+import { brandingOf, getSiteSettings } from '../../domain/settings/site.ts';
+import { isTheme, themeFor } from '../../domain/settings/themes.ts';
 import type { DataCache } from '../../lib/data-cache.ts';
 
 /**
@@ -10,12 +11,21 @@ import type { DataCache } from '../../lib/data-cache.ts';
  * the process's data cache (no query per page). views/shared/_theme_init.eta puts it on <html>
  * as `data-theme` before first paint.
  *
- * @example html.use(themeLoader({ db, cache: deps.cache }))
+ * Also the brand (issue 16 item 6, src/domain/settings/site.ts): `c.get('branding')`, which
+ * layouts read as `it.ctx.branding` (name, logo, favicon, colour, footer links, support). The
+ * brand colour is drawn only for people who keep the platform default (`brandColour`): a
+ * person's own preset wins.
+ *
+ * @example html.use(themeLoader({ db, cache: deps.cache, brandName: config.BRAND_NAME }))
  */
-export function themeLoader(opts: { db: Db; cache?: DataCache }): MiddlewareHandler {
+export function themeLoader(opts: { db: Db; cache?: DataCache; brandName?: string }): MiddlewareHandler {
   return async function themeLoaderMiddleware(c, next) {
     const { defaultTheme } = await getPlatformSettings(opts.db, { cache: opts.cache });
-    c.set('theme', themeFor(c.get('auth')?.user.theme, defaultTheme));
+    const own = c.get('auth')?.user.theme;
+    c.set('theme', themeFor(own, defaultTheme));
+    const site = await getSiteSettings(opts.db, { cache: opts.cache, brandName: opts.brandName });
+    const branding = brandingOf(site);
+    c.set('branding', { ...branding, brandColour: isTheme(own) ? null : branding.primaryColor });
     await next();
   };
 }
