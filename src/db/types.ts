@@ -255,6 +255,9 @@ export interface Database {
   ticket_attachments: TicketAttachmentsTable;
   announcements: AnnouncementsTable;
   announcement_dismissals: AnnouncementDismissalsTable;
+  blog_categories: BlogCategoriesTable;
+  blog_posts: BlogPostsTable;
+  blog_post_tags: BlogPostTagsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1137,4 +1140,36 @@ export interface AnnouncementDismissalsTable {
   announcement_id: string;
   user_id: string;
   dismissed_at: Generated<Date>;
+}
+
+/** The blog's categories (migration 0034, src/domain/content/blog-categories.ts). */
+export interface BlogCategoriesTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Blog posts (migration 0034, src/domain/content/blog.ts): public when published and published_at has come. */
+export interface BlogPostsTable {
+  id: Generated<string>;
+  slug: string;
+  title: string;
+  summary: Generated<string>;
+  body: Generated<string>;
+  cover_file_id: string | null;
+  cover_alt: Generated<string>;
+  author_id: string | null;
+  category_id: string | null;
+  status: Generated<'draft' | 'published'>;
+  published_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** A blog post's tags, lower-case slugs (migration 0034). */
+export interface BlogPostTagsTable {
+  post_id: string;
+  tag: string;
 }
