@@ -164,10 +164,15 @@ export interface AuthAttemptsTable {
   updated_at: Timestamp;
 }
 
+/** One per user: exactly one of an explicit limit per window, a multiplier of the tier's limit, or exempt (migration 0037). */
 export interface RateLimitOverridesTable {
   user_id: string;
-  max_requests: number;
+  max_requests: number | null;
+  multiplier: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  exempt: Generated<boolean>;
   note: string | null;
+  expires_at: NullableTimestamp;
+  created_by: string | null;
   created_at: Timestamp;
 }
 
@@ -176,6 +181,9 @@ export interface IpRulesTable {
   network: string;
   action: 'allow' | 'block';
   note: string | null;
+  /** null: until deleted; an expired rule never applies (migration 0037). */
+  expires_at: NullableTimestamp;
+  created_by: string | null;
   created_at: Timestamp;
 }
 
@@ -255,9 +263,22 @@ export interface Database {
   ticket_attachments: TicketAttachmentsTable;
   announcements: AnnouncementsTable;
   announcement_dismissals: AnnouncementDismissalsTable;
+  faq_categories: FaqCategoriesTable;
+  faq_items: FaqItemsTable;
+  docs_categories: DocsCategoriesTable;
+  docs_articles: DocsArticlesTable;
+  docs_files: DocsFilesTable;
+  site_pages: SitePagesTable;
   blog_categories: BlogCategoriesTable;
   blog_posts: BlogPostsTable;
   blog_post_tags: BlogPostTagsTable;
+  email_templates: EmailTemplatesTable;
+  contact_categories: ContactCategoriesTable;
+  contact_methods: ContactMethodsTable;
+  contact_messages: ContactMessagesTable;
+  contact_replies: ContactRepliesTable;
+  status_incidents: StatusIncidentsTable;
+  status_incident_updates: StatusIncidentUpdatesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1172,4 +1193,176 @@ export interface BlogPostsTable {
 export interface BlogPostTagsTable {
   post_id: string;
   tag: string;
+}
+
+/** The contact form's categories (migration 0035, src/domain/contact). */
+export interface ContactCategoriesTable {
+  id: Generated<string>;
+  name: string;
+  position: Generated<number>;
+  archived: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type ContactMethodKind = 'email' | 'phone' | 'chat' | 'address' | 'link';
+
+/** How to reach the business, shown on /contact. */
+export interface ContactMethodsTable {
+  id: Generated<string>;
+  kind: ContactMethodKind;
+  label: string;
+  value: string;
+  position: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type ContactMessageStatus = 'new' | 'read' | 'replied' | 'archived';
+
+/** Messages sent through /contact. */
+export interface ContactMessagesTable {
+  id: Generated<string>;
+  name: string;
+  email: string;
+  category_id: string | null;
+  subject: string;
+  message: string;
+  ip: string;
+  user_agent: string | null;
+  user_id: string | null;
+  status: Generated<ContactMessageStatus>;
+  emailed_to: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Staff replies to contact messages (emailed to the sender). */
+export interface ContactRepliesTable {
+  id: Generated<string>;
+  message_id: string;
+  staff_user_id: string | null;
+  body: string;
+  sent_at: Generated<Date>;
+}
+
+export type IncidentKind = 'incident' | 'maintenance';
+export type IncidentImpact = 'none' | 'minor' | 'major' | 'critical';
+export type IncidentUpdateStatus =
+  | 'investigating'
+  | 'identified'
+  | 'monitoring'
+  | 'resolved'
+  | 'scheduled'
+  | 'in_progress'
+  | 'completed';
+
+/** Incidents and maintenance windows on /status (migration 0035, src/domain/status). */
+export interface StatusIncidentsTable {
+  id: Generated<string>;
+  title: string;
+  kind: Generated<IncidentKind>;
+  impact: Generated<IncidentImpact>;
+  /** Provider region ids, or 'platform'. */
+  affected_regions: Generated<string[]>;
+  starts_at: Generated<Date>;
+  ends_at: Date | null;
+  resolved_at: Date | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** The timeline of an incident or maintenance window. */
+export interface StatusIncidentUpdatesTable {
+  id: Generated<string>;
+  incident_id: string;
+  status: IncidentUpdateStatus;
+  message: Generated<string>;
+  at: Generated<Date>;
+  created_by: string | null;
+}
+
+/** An admin's override of one email's subject and bodies (migration 0036, src/mail/templates.ts). */
+export interface EmailTemplatesTable {
+  name: string;
+  subject: string;
+  html: string;
+  text: string;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+/** FAQ headings (migration 0033, src/domain/content/faq.ts). */
+export interface FaqCategoriesTable {
+  id: Generated<string>;
+  name: string;
+  position: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** FAQ questions and their Markdown answers. */
+export interface FaqItemsTable {
+  id: Generated<string>;
+  category_id: string;
+  question: string;
+  answer: Generated<string>;
+  position: Generated<number>;
+  published: Generated<boolean>;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Knowledge-base sections (migration 0033, src/domain/content/docs.ts). */
+export interface DocsCategoriesTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  position: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Knowledge-base articles (Markdown). */
+export interface DocsArticlesTable {
+  id: Generated<string>;
+  category_id: string;
+  slug: string;
+  title: string;
+  summary: Generated<string>;
+  body: Generated<string>;
+  position: Generated<number>;
+  published: Generated<boolean>;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Files offered with an article (stored in stored_files). */
+export interface DocsFilesTable {
+  id: Generated<string>;
+  article_id: string;
+  file_id: string;
+  file_name: string;
+  content_type: string;
+  size: ColumnType<bigint, bigint | number, bigint | number>;
+  created_at: Generated<Date>;
+}
+
+/** Pages such as /about, /terms, /privacy (migration 0033, src/domain/content/pages.ts). */
+export interface SitePagesTable {
+  id: Generated<string>;
+  slug: string;
+  title: string;
+  description: Generated<string>;
+  body: Generated<string>;
+  published: Generated<boolean>;
+  updated_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }

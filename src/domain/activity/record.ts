@@ -115,6 +115,24 @@ export const ACTIVITY_ACTIONS = [
   // Announcements (src/domain/announcements): staff post, change and delete banners.
   'admin.announcement_saved',
   'admin.announcement_deleted',
+  // Site content (src/domain/content): FAQ, docs (and their files) and pages saved, published or deleted.
+  'admin.content_saved',
+  'admin.content_deleted',
+  // Contact and status (src/domain/contact, src/domain/status): staff's categories, methods,
+  // replies and message states; incidents and maintenance windows on /status.
+  'admin.contact_settings_saved',
+  'admin.contact_message_replied',
+  'admin.contact_message_updated',
+  'admin.status_incident_saved',
+  'admin.status_incident_deleted',
+  // Security screens (src/domain/security/admin.ts): IP allow/block rules and rate-limit overrides.
+  'admin.ip_rule_saved',
+  'admin.ip_rule_deleted',
+  'admin.rate_limit_override_saved',
+  'admin.rate_limit_override_deleted',
+  // Email templates (src/mail/overrides.ts): an admin's template for an email saved or reset to the default.
+  'admin.email_template_saved',
+  'admin.email_template_reset',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
