@@ -102,6 +102,10 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Announcements', href: '/admin/announcements', needs: staff },
     ],
   },
+  {
+    heading: 'Content',
+    links: [{ label: 'Blog', href: '/admin/content/blog', needs: staff }],
+  },
   { heading: 'Customer view', links: [{ label: 'Back to portal', href: '/dashboard' }] },
 ];
 

@@ -15,6 +15,7 @@ import { adminFraudPages } from './fraud.ts';
 import { adminPaymentPages } from './payment.ts';
 import { platformSettingsPages } from './platform-settings.ts';
 import { adminAnnouncementPages } from './announcements.ts';
+import { adminBlogPages } from './content/blog.ts';
 import { adminServerPages } from './servers.ts';
 import { adminSupportPages } from './support-settings.ts';
 import { adminTicketPages } from './tickets.ts';
@@ -68,6 +69,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/server-settings', serverSettingsPages(deps, view));
   app.route('/platform-settings', platformSettingsPages(deps, view));
   app.route('/announcements', adminAnnouncementPages(deps, view));
+  app.route('/content/blog', adminBlogPages(deps, view));
   app.route('/tickets', adminTicketPages(deps, view));
   app.route('/support', adminSupportPages(deps, view));
   app.route('/servers', adminServerPages(deps, view));

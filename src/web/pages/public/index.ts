@@ -4,6 +4,7 @@ import type { Renderer } from '../../render.ts';
 import { accountPages } from './account.ts';
 import { apiDocsPages } from './api-docs.ts';
 import { authPages } from './auth.ts';
+import { blogPages } from './blog.ts';
 
 /** Anonymous pages: home, sign in, registration, password reset, the API reference. */
 export function publicPages(deps: AppDeps, view: Renderer) {
@@ -12,5 +13,6 @@ export function publicPages(deps: AppDeps, view: Renderer) {
   app.route('/', authPages(deps, view));
   app.route('/', accountPages(deps, view));
   app.route('/', apiDocsPages(deps, view));
+  app.route('/', blogPages(deps, view));
   return app;
 }
