@@ -263,6 +263,7 @@ export interface Database {
   ticket_attachments: TicketAttachmentsTable;
   announcements: AnnouncementsTable;
   announcement_dismissals: AnnouncementDismissalsTable;
+  email_templates: EmailTemplatesTable;
   faq_categories: FaqCategoriesTable;
   faq_items: FaqItemsTable;
   docs_categories: DocsCategoriesTable;
@@ -1364,5 +1365,15 @@ export interface SitePagesTable {
   published: Generated<boolean>;
   updated_by: string | null;
   created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** An admin's override of one email's subject and bodies (migration 0036, src/mail/templates.ts). */
+export interface EmailTemplatesTable {
+  name: string;
+  subject: string;
+  html: string;
+  text: string;
+  updated_by: string | null;
   updated_at: Generated<Date>;
 }

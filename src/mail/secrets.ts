@@ -26,6 +26,11 @@ export type Secrets = Record<string, string>;
 
 const PLACEHOLDER = /SKYPANEL-LINK-[0-9a-f]{16}-[A-Za-z]+/g;
 
+/** Whether `value` is exactly one link's placeholder (a template may start an href with it). */
+export function isSecretPlaceholder(value: string): boolean {
+  return /^SKYPANEL-LINK-[0-9a-f]{16}-[A-Za-z]+$/.test(value);
+}
+
 /** `data` with each of `fields` replaced by a placeholder, and the values it took out. */
 export function withholdSecrets<T extends object>(
   data: T,

@@ -1,13 +1,22 @@
-import path from 'node:path';
-import { Eta } from 'eta';
-import { VIEWS_DIR } from '../paths.ts';
+import { EMAIL_DEFINITIONS } from './defaults.ts';
+import { emailLayout } from './layout.ts';
+import {
+  isValid,
+  renderHtml,
+  renderSubject,
+  renderText,
+  validateTemplate,
+  type PlaceholderSpecs,
+  type TemplateSource,
+} from './placeholders.ts';
 
-const EMAIL_VIEWS = path.join(VIEWS_DIR, 'emails');
-// HTML parts escape what they print; plain-text parts must not (an apostrophe stays one).
-const html = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: true });
-// Plain text keeps every newline as written (Eta's default trim would eat the newline after a
-// tag that ends a line, running lines together); `-%>` trims where a control line must vanish.
-const text = new Eta({ views: EMAIL_VIEWS, cache: true, autoEscape: false, autoTrim: false });
+/*
+ * Emails are logic-less templates (src/mail/placeholders.ts): a subject, an HTML body and a text
+ * body with {{placeholders}}. Each email's default, its placeholders and how the sending code's
+ * data becomes their values are in src/mail/defaults.ts; a platform admin may override the three
+ * parts (table email_templates, /admin/email-templates, src/mail/overrides.ts). The HTML body goes
+ * inside a fixed frame (src/mail/layout.ts).
+ */
 
 /** Every email the product sends, with the data its template needs. */
 export interface EmailTemplates {
@@ -111,6 +120,16 @@ export interface EmailTemplates {
     ticketUrl: string;
   };
   ticket_reply: { name: string; number: string; subject: string; message: string; ticketUrl: string };
+  // The contact form (src/domain/contact): a message to the support address; staff's reply to its sender.
+  contact_message: {
+    sender: string;
+    senderEmail: string;
+    category: string;
+    subject: string;
+    message: string;
+    inboxUrl: string;
+  };
+  contact_reply: { name: string; subject: string; reply: string; original: string };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
@@ -137,30 +156,8 @@ export const SECRET_FIELDS: { [K in EmailTemplateName]: ReadonlyArray<keyof Emai
   termination: [],
   ticket_staff: [],
   ticket_reply: [],
-};
-
-const subjects: { [K in EmailTemplateName]: (brand: string, d: EmailTemplates[K]) => string } = {
-  invitation: (b, d) => `${d.inviter} invited you to ${d.organization} on ${b}`,
-  welcome: (b) => `Welcome to ${b}: confirm your email`,
-  verify_email: (b) => `Confirm your email address for ${b}`,
-  password_reset: (b) => `Reset your ${b} password`,
-  new_sign_in: (b) => `New sign-in to your ${b} account`,
-  password_changed: (b) => `Your ${b} password was changed`,
-  email_changed: (b) => `The email address of your ${b} account was changed`,
-  two_factor_changed: (b, d) => `Two-factor authentication ${d.enabled ? 'enabled' : 'disabled'} on your ${b} account`,
-  top_up_receipt: (b, d) => `${b} receipt ${d.invoiceNumber}: ${d.amount} added to your wallet`,
-  refund_issued: (b, d) =>
-    `${b}: ${d.amount} refunded ${d.destination === 'paypal' ? 'to your PayPal account' : 'to your wallet'}`,
-  statement_ready: (b, d) => `Your ${b} statement for ${d.month} is ready`,
-  low_balance: (b, d) => `Your ${b} balance is low: ${d.balance} left`,
-  runway: (b, d) => `Your ${b} balance lasts about ${d.runwayDays} more days`,
-  arrears: (b, d) => `Your ${b} balance is below zero (${d.balance}): add funds to keep your servers`,
-  suspension: (b) => `Your ${b} servers are suspended: the balance is below zero`,
-  final_notice: (b, d) => `Final notice: your ${b} servers will be deleted on ${d.terminateAt}`,
-  termination: (b) => `Your ${b} servers were deleted: the balance stayed below zero`,
-  ticket_staff: (b, d) =>
-    `[${b} #${d.number}] ${d.event === 'opened' ? 'New ticket' : 'Customer reply'} from ${d.organization}: ${d.subject}`,
-  ticket_reply: (b, d) => `[${b} #${d.number}] Support replied: ${d.subject}`,
+  contact_message: [],
+  contact_reply: [],
 };
 
 export interface RenderedEmail {
@@ -169,18 +166,58 @@ export interface RenderedEmail {
   text: string;
 }
 
-/** Renders `views/emails/<name>.html.eta` inside the email layout, and `<name>.txt.eta`. */
+/** Every email, in the order the admin screen lists them. */
+export const EMAIL_TEMPLATE_NAMES = Object.keys(EMAIL_DEFINITIONS) as EmailTemplateName[];
+
+export function isEmailTemplateName(name: string): name is EmailTemplateName {
+  return Object.hasOwn(EMAIL_DEFINITIONS, name);
+}
+
+/** The placeholders of an email, `{{brand}}` first. */
+export function placeholdersOf(name: EmailTemplateName): PlaceholderSpecs {
+  return {
+    brand: { description: 'The platform’s name (Settings → Branding).' },
+    ...EMAIL_DEFINITIONS[name].placeholders,
+  };
+}
+
+/** The default subject, HTML body and text body of an email. */
+export function defaultTemplate(name: EmailTemplateName): TemplateSource {
+  const { subject, html, text } = EMAIL_DEFINITIONS[name];
+  return { subject, html, text };
+}
+
+/** The placeholder values of one email: its data as the definition computes them, and the brand. */
+export function valuesOf<K extends EmailTemplateName>(
+  name: K,
+  brand: string,
+  data: EmailTemplates[K],
+): Record<string, string> {
+  return { ...EMAIL_DEFINITIONS[name].values(data), brand };
+}
+
+/** Renders a template (the default or an admin's) with values: the HTML body inside the layout. */
+export function renderSource(source: TemplateSource, values: Record<string, string>): RenderedEmail {
+  const subject = renderSubject(source.subject, values);
+  return {
+    subject,
+    html: emailLayout({ brand: values.brand ?? '', subject, body: renderHtml(source.html, values) }),
+    text: renderText(source.text, values),
+  };
+}
+
+/**
+ * Renders an email: with `override` (an admin's template from email_templates) when it is given
+ * and still valid for this email's placeholders, otherwise with the default. An override that no
+ * longer validates (a later release dropped a placeholder it uses) is not used.
+ */
 export function renderEmail<K extends EmailTemplateName>(
   name: K,
   brand: string,
   data: EmailTemplates[K],
+  override?: TemplateSource | null,
 ): RenderedEmail {
-  const subject = subjects[name](brand, data);
-  const it = { ...data, brand, subject };
-  const body = html.render(`./${name}.html.eta`, it);
-  return {
-    subject,
-    html: html.render('./_layout.html.eta', { ...it, body }),
-    text: text.render(`./${name}.txt.eta`, it),
-  };
+  const source =
+    override && isValid(validateTemplate(override, placeholdersOf(name))) ? override : defaultTemplate(name);
+  return renderSource(source, valuesOf(name, brand, data));
 }
