@@ -8,6 +8,7 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { openCase, type DunningCase } from './case.ts';
+import { dunningConfig } from '../settings/billing-policy.ts';
 import { deadlinesOf, whenText } from './policy.ts';
 import { recordStep } from './steps.ts';
 
@@ -141,7 +142,7 @@ export async function extendDeadline(
   const c = await caseFor(deps, actor, organizationId);
   const until = parseDeadline(input.until);
   if (!until) throw new ValidationError({ until: 'Give a date like 2026-12-24 or 2026-12-24T12:00 (UTC).' });
-  const current = deadlinesOf(c, deps.config).terminateAt;
+  const current = deadlinesOf(c, await dunningConfig(deps)).terminateAt;
   if (until <= current)
     throw new ValidationError({ until: `Give a time after the current deadline, ${whenText(current)}.` });
   if (c.terminated_at)

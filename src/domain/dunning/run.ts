@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
+import { dunningConfig } from '../settings/billing-policy.ts';
 import { stepOrganization, type Tally } from './case.ts';
 
 /**
@@ -10,6 +11,8 @@ import { stepOrganization, type Tally } from './case.ts';
  * others go on. Running it twice changes nothing more: every step is recorded once per case.
  */
 export async function runDunning(deps: Deps, opts: { organizationId?: string } = {}): Promise<Tally> {
+  // The periods staff set (Platform settings → Billing), else the environment's: read once per run.
+  deps = { ...deps, config: { ...deps.config, ...(await dunningConfig(deps)) } };
   const tally: Tally = {
     organizations: 0,
     opened: 0,

@@ -3,6 +3,7 @@ import { inTransaction, type Tx } from '../../db/index.ts';
 import type { BillingReminderKind } from '../../db/types.ts';
 import { formatMoney } from '../../lib/money.ts';
 import type { Deps } from '../deps.ts';
+import { lowBalanceThreshold } from '../settings/billing-policy.ts';
 import { billedServerRows, hourlyBurnOf, runwayDays } from '../wallets/summary.ts';
 import { emailBillingContacts, organizationLink } from './contacts.ts';
 import { notifyReminder } from './emit.ts';
@@ -57,9 +58,10 @@ export type RemindersSummary = {
 export async function sendBillingReminders(deps: ReminderDeps): Promise<RemindersSummary> {
   const now = deps.clock.now();
   const day = now.toISOString().slice(0, 10);
+  // The threshold staff set (Platform settings → Billing), else LOW_BALANCE_THRESHOLD.
+  const threshold = await lowBalanceThreshold(deps);
   return inTransaction(deps.db, async (trx) => {
     const standings = await standingsAtOrAboveZero(trx);
-    const threshold = deps.config.lowBalanceThreshold;
     const low = standings.filter((s) => s.balance < threshold || s.balance < s.burn * 24n);
 
     const crossed = standings.flatMap((s) =>
@@ -93,7 +95,7 @@ export async function sendBillingReminders(deps: ReminderDeps): Promise<Reminder
     );
     let emails = 0;
     for (const { s, kind } of [...lowDue, ...runwayDue]) {
-      const sent = await mailReminder(deps, trx, s, kind, names.get(s.organizationId) ?? '');
+      const sent = await mailReminder(deps, trx, s, kind, names.get(s.organizationId) ?? '', threshold);
       await notifyReminder(trx, {
         organizationId: s.organizationId,
         kind,
@@ -196,7 +198,14 @@ async function organizationNames(trx: Tx, ids: string[]): Promise<Map<string, st
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-function mailReminder(deps: ReminderDeps, trx: Tx, s: Standing, kind: BillingReminderKind, organization: string) {
+function mailReminder(
+  deps: ReminderDeps,
+  trx: Tx,
+  s: Standing,
+  kind: BillingReminderKind,
+  organization: string,
+  threshold: bigint,
+) {
   const money = (n: bigint, digits = 2) => formatMoney(n, s.currency, digits);
   const topUpUrl = organizationLink(deps.config.publicUrl, s.organizationId, '/billing');
   if (kind === 'low_balance')
@@ -204,7 +213,7 @@ function mailReminder(deps: ReminderDeps, trx: Tx, s: Standing, kind: BillingRem
       name: contact.name,
       organization,
       balance: money(s.balance),
-      threshold: money(deps.config.lowBalanceThreshold),
+      threshold: money(threshold),
       hourlyBurn: money(s.burn, 4),
       hoursLeft: s.burn > 0n ? Number(s.balance / s.burn) : -1,
       topUpUrl,

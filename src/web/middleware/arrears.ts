@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/index.ts';
 import { arrearsBanner } from '../../domain/dunning/query.ts';
+import { dunningConfig } from '../../domain/settings/billing-policy.ts';
 import type { DataCache } from '../../lib/data-cache.ts';
 import type { Clock } from '../../lib/time.ts';
 
@@ -22,7 +23,11 @@ export function arrearsLoader(opts: { db: Db; config: Config; clock: Clock; cach
     if (c.req.method === 'GET' && c.get('actor')?.organizationId && !skip)
       c.set(
         'arrears',
-        await arrearsBanner(opts.db, c.get('actor'), { now: opts.clock.now(), config: opts.config, cache: opts.cache }),
+        await arrearsBanner(opts.db, c.get('actor'), {
+          now: opts.clock.now(),
+          config: await dunningConfig(opts),
+          cache: opts.cache,
+        }),
       );
     await next();
   };

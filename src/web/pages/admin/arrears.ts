@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { exemptOrganization, extendDeadline, removeExemption } from '../../../domain/dunning/admin.ts';
 import { arrearsOf, listArrears } from '../../../domain/dunning/query.ts';
+import { dunningConfig } from '../../../domain/settings/billing-policy.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, submitForm } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
@@ -15,19 +16,19 @@ const layout = 'admin' as const;
  */
 export function adminArrearsPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  const opts = () => ({ now: deps.clock.now(), config: deps.config });
+  const opts = async () => ({ now: deps.clock.now(), config: await dunningConfig(deps) });
 
   app.get('/', async (c) =>
     view.page(
       c,
       'admin/arrears/index',
-      { rows: await listArrears(deps.db, c.get('actor')!, opts()) },
+      { rows: await listArrears(deps.db, c.get('actor')!, await opts()) },
       { layout, title: 'Arrears' },
     ),
   );
 
   const show = async (c: Context) => {
-    const data = await arrearsOf(deps.db, c.get('actor')!, c.req.param('id')!, opts());
+    const data = await arrearsOf(deps.db, c.get('actor')!, c.req.param('id')!, await opts());
     return { data, options: { layout, title: `Arrears: ${data.arrears.name}` } };
   };
 

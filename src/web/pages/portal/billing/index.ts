@@ -3,7 +3,8 @@ import { walletOverview } from '../../../../domain/wallets/overview.ts';
 import { continueTopUp, startTopUp, topUpLimits, type StartedTopUp } from '../../../../domain/payments/top-ups.ts';
 import { KIND_LABELS } from '../../../../domain/ledger/kinds.ts';
 import { AppError } from '../../../../lib/errors.ts';
-import { formatMoney, parseMoney } from '../../../../lib/money.ts';
+import { formatMoney, toDecimal } from '../../../../lib/money.ts';
+import { getBillingPolicy } from '../../../../domain/settings/billing-policy.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
@@ -12,8 +13,6 @@ import { lineMoney, spendChart } from './chart.ts';
 import { paymentReturnPages } from './payments.ts';
 import { transactionPages } from './transactions.ts';
 
-/** Preset top-ups offered as one-click buttons (decimal strings, like a typed amount). */
-export const PRESETS = ['10.00', '25.00', '50.00', '100.00'];
 const RECENT = 10;
 
 /**
@@ -32,9 +31,11 @@ export function billingPages(deps: AppDeps, view: Renderer) {
   async function overview(c: Context) {
     const actor = actorOf(c);
     // One statement for everything of the organization's; the limits are the platform's (kept).
-    const [o, limits] = await Promise.all([
+    // The one-click presets are staff's (Platform settings → Billing); those outside the limits are left out.
+    const [o, limits, policy] = await Promise.all([
       walletOverview(deps.db, actor, { now: deps.clock.now(), timeZone: c.get('auth')!.user.timezone, recent: RECENT }),
       topUpLimits(deps.db, { cache: deps.cache }),
+      getBillingPolicy(deps.db, deps.config, { cache: deps.cache }),
     ]);
     const wallet = o.wallet;
     return {
@@ -49,7 +50,9 @@ export function billingPages(deps: AppDeps, view: Renderer) {
       inProgress: o.topUpsInProgress,
       kinds: KIND_LABELS,
       lineMoney,
-      presets: PRESETS.map((value) => ({ value, amount: parseMoney(value)! })),
+      presets: policy.topUpPresets
+        .filter((amount) => amount >= limits.min && amount <= limits.max)
+        .map((amount) => ({ value: toDecimal(amount), amount })),
       limits: { min: formatMoney(limits.min, wallet.currency), max: formatMoney(limits.max, wallet.currency) },
       payments: deps.paypalEmulator ? 'emulator' : deps.paypal ? 'paypal' : 'off',
     };

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { requirePlatformAdmin } from '../../../../../domain/access/guard.ts';
 import { listArrears, type ArrearsView } from '../../../../../domain/dunning/query.ts';
+import { dunningConfig } from '../../../../../domain/settings/billing-policy.ts';
 import { toDecimal } from '../../../../../lib/money.ts';
 import type { AppDeps } from '../../../../context.ts';
 import { caller, requireToken, secured } from '../../bearer-auth.ts';
@@ -83,7 +84,7 @@ export function adminArrearsRoutes(deps: AppDeps) {
     },
   });
   app.openapi(list, async (c) => {
-    const rows = await listArrears(deps.db, caller(c), { now: deps.clock.now(), config: deps.config });
+    const rows = await listArrears(deps.db, caller(c), { now: deps.clock.now(), config: await dunningConfig(deps) });
     // One page: the organizations in arrears are few (at most 500 are listed).
     return c.json(listAnswer(rows, null, presentArrears), 200);
   });
