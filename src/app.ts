@@ -1,7 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { sql } from 'kysely';
-import { migrationsCurrent } from './db/migrate.ts';
-import { billingReadiness, MAX_BILLING_LAG_SECONDS } from './domain/operations/billing-readiness.ts';
+import { MAX_BILLING_LAG_SECONDS, platformHealth } from './domain/status/health.ts';
 import { httpMetrics } from './metrics/http.ts';
 import { metricsRoutes } from './metrics/route.ts';
 import { paypalApprovalOrigins } from './providers/paypal/index.ts';
@@ -24,9 +22,11 @@ import { impersonation } from './web/middleware/impersonation.ts';
 import { maintenanceGate, maintenancePages } from './web/middleware/maintenance.ts';
 import { themeLoader } from './web/middleware/theme.ts';
 import { announcementsLoader } from './web/middleware/announcements.ts';
+import { publicCache } from './web/middleware/public-cache.ts';
 import { announcementPages } from './web/pages/announcements.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
+import { ipRules } from './web/middleware/ip-rules.ts';
 import { securityHeaders } from './web/middleware/security-headers.ts';
 import { sessionLoader } from './web/middleware/session.ts';
 import { portalAreas } from './web/pages/portal/index.ts';
@@ -46,6 +46,8 @@ export function createApp(deps: AppDeps) {
   app.use(httpMetrics());
   app.use(requestContext({ log: deps.log, trustedProxies: config.TRUSTED_PROXY_COUNT }));
   app.use(securityHeaders({ hsts: config.isProduction, formActions: paypalApprovalOrigins(config) }));
+  // IP block rules: 403 on every route but /health and /ready (allow rules only skip rate limits).
+  app.use(ipRules(deps));
   app.onError(handleError(() => view));
   app.notFound(handleNotFound(() => view));
 
@@ -63,25 +65,16 @@ export function createApp(deps: AppDeps) {
   // Ready: the database answers, migrations are applied, the queue runs, and hourly billing
   // is not more than two hours behind while something is owed (domain/operations/billing-readiness.ts).
   app.get('/ready', async (c) => {
-    const checks = { database: false, migrations: false, jobs: deps.queueHealthy(), billing: false };
-    let billing: { last_billed_hour: string | null; billing_lag_seconds: number | null } = {
-      last_billed_hour: null,
-      billing_lag_seconds: null,
-    };
-    try {
-      await sql`select 1`.execute(db);
-      checks.database = true;
-      checks.migrations = await migrationsCurrent(db);
-      const b = await billingReadiness(db);
-      checks.billing = !b.late;
-      billing = { last_billed_hour: b.lastBilledHour?.toISOString() ?? null, billing_lag_seconds: b.lagSeconds };
-    } catch {
-      // reported below
-    }
-    const ready = Object.values(checks).every(Boolean);
+    const h = await platformHealth({ db, queueHealthy: deps.queueHealthy });
     return c.json(
-      { status: ready ? 'ready' : 'not_ready', checks, ...billing, billing_lag_limit_seconds: MAX_BILLING_LAG_SECONDS },
-      ready ? 200 : 503,
+      {
+        status: h.ready ? 'ready' : 'not_ready',
+        checks: h.checks,
+        last_billed_hour: h.lastBilledHour?.toISOString() ?? null,
+        billing_lag_seconds: h.billingLagSeconds,
+        billing_lag_limit_seconds: MAX_BILLING_LAG_SECONDS,
+      },
+      h.ready ? 200 : 503,
     );
   });
 
@@ -123,6 +116,8 @@ export function createApp(deps: AppDeps) {
   html.route('/', maintenancePages({ db, clock, cache: deps.cache, view: () => view }));
   // Announcements: every page's banners come with it (read from the data cache); dismissing one.
   html.use(announcementsLoader({ db, clock, cache: deps.cache }));
+  // Anonymous public pages a CDN may keep (ETag, public max-age); every other HTML answer private, no-store.
+  html.use(publicCache({ sessionCookie: config.cookieName }));
   html.route('/', announcementPages(deps));
   html.route('/', sseRoutes(deps));
   html.route('/', publicPages(deps, view));
