@@ -78,8 +78,11 @@ export function createRenderer(config: Config, assets: Manifest) {
   };
   const asset = (name: string) => assets[name] ?? `/static/missing/${name}`;
 
-  function context(c: Context, title?: string) {
+  function context(c: Context, title?: string, opts: RenderOptions = {}) {
     const auth = c.get('auth');
+    // A page shared caches may store (middleware/public-cache.ts) prints nothing per visitor: no
+    // nonce (its CSP allows its inline bits by hash), and reading the CSRF token marks it private.
+    const publicCache = c.get('publicCache') === true;
     const actor = c.get('actor') ?? null;
     const flash = readFlash(c);
     const branding = c.get('branding') ?? defaultBranding(config.BRAND_NAME);
@@ -98,8 +101,20 @@ export function createRenderer(config: Config, assets: Manifest) {
       brandCss: brandColourCss(branding.brandColour),
       title,
       path: c.req.path,
-      nonce: c.get('nonce'),
-      csrfToken: c.get('csrfToken'),
+      nonce: publicCache ? '' : c.get('nonce'),
+      /** Read by a form or the layouts: a page that prints it is never stored by shared caches. */
+      get csrfToken() {
+        c.set('csrfTokenShown', true);
+        return c.get('csrfToken');
+      },
+      /** Stored by shared caches when nothing per visitor gets printed (middleware/public-cache.ts). */
+      publicCache,
+      /** Public pages' meta tags (views/public/site/_meta.eta): the canonical URL is PUBLIC_URL + path, never the Host header. */
+      meta: {
+        description: opts.description ?? null,
+        image: absoluteUrl(config.publicUrl, opts.image),
+        canonical: (opts.status ?? 200) === 200 ? config.publicUrl + c.req.path : null,
+      },
       user: auth?.user ?? null,
       flash,
       asset,
@@ -121,7 +136,7 @@ export function createRenderer(config: Config, assets: Manifest) {
   }
 
   function render(c: Context, template: string, data: Record<string, unknown>, opts: RenderOptions = {}): string {
-    const ctx = context(c, opts.title);
+    const ctx = context(c, opts.title, opts);
     const it = { ...data, ctx, h: viewHelpers(ctx.user?.timezone ?? 'UTC') };
     const target = c.req.header('hx-target');
     if (opts.region && target === opts.region.id) return eta.render(opts.region.partial, it);
@@ -146,6 +161,13 @@ export function createRenderer(config: Config, assets: Manifest) {
     },
     renderString: render,
   };
+}
+
+/** `url` made absolute on `origin` (site-relative paths), as it is when already http(s); null otherwise. */
+export function absoluteUrl(origin: string, url: string | undefined): string | null {
+  if (!url) return null;
+  if (url.startsWith('/') && !url.startsWith('//')) return origin + url;
+  return /^https?:\/\/[^/\s]/i.test(url) ? url : null;
 }
 
 /** After a successful write: 303 for plain forms, HX-Redirect for htmx (a full navigation). */

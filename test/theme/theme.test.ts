@@ -32,8 +32,9 @@ beforeEach(async () => {
 /** The preset a page is drawn in: <html data-theme> as served (so without JavaScript too), which the pre-paint script agrees with. */
 const themeOf = (html: string) => {
   const served = /<html lang="en"[^>]* data-theme="([a-z]+)"/.exec(html)?.[1] ?? null;
+  // nonce="" on a page shared caches keep (middleware/public-cache.ts): its CSP allows the script by hash.
   const m =
-    /<script nonce="[^"]+" data-theme="([a-z]+)">\s*\(function \(\) \{\s*var root = document\.documentElement;\s*root\.setAttribute\('data-theme'/.exec(
+    /<script nonce="[^"]*" data-theme="([a-z]+)">\s*\(function \(\) \{\s*var root = document\.documentElement;\s*root\.setAttribute\('data-theme'/.exec(
       html,
     );
   expect(m?.[1] ?? null, 'the pre-paint script carries the served theme').toBe(served);
