@@ -25,6 +25,7 @@ import { ME_ROUTES } from './routes-me.ts';
 import { PLATFORM_SETTINGS_ROUTES } from './routes-platform-settings.ts';
 import { THEME_ROUTES } from './routes-theme.ts';
 import { ANNOUNCEMENT_ROUTES } from './routes-announcements.ts';
+import { BLOG_ROUTES } from './routes-blog.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1715,4 +1716,6 @@ export const ROUTES: Record<string, Requirement> = {
   ...THEME_ROUTES,
   // Announcements: the staff screens and dismissing a banner (issue 16): routes-announcements.ts.
   ...ANNOUNCEMENT_ROUTES,
+  // The blog: the staff screens and the public blog, its images and feeds (issue 16): routes-blog.ts.
+  ...BLOG_ROUTES,
 };
