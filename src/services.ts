@@ -207,6 +207,8 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
   stops.push(() => hub.stop());
   const rateLimiter = new SharedRateLimiter(services.db, {
     flushMs: opts.rateLimitFlushMs,
+    // IP rules and overrides from the data cache (forgotten through NOTIFY when they change).
+    cache: services.cache,
     onError: (err) => log.warn({ err: err.message }, 'rate-limit flush failed'),
   });
   stops.push(() => rateLimiter.stop());

@@ -90,6 +90,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Job runs', href: '/admin/jobs', needs: staff },
       { label: 'Activity log', href: '/admin/activity', needs: staff },
       { label: 'Fraud screening', href: '/admin/fraud', needs: staff },
+      { label: 'Security', href: '/admin/security', needs: staff },
       { label: 'Billing', href: '/admin/billing', needs: staff },
       { label: 'Billing runs', href: '/admin/billing/runs', needs: staff },
       { label: 'Arrears', href: '/admin/billing/arrears', needs: staff },

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
 
@@ -13,7 +14,7 @@ export interface RateLimitDecision {
 /**
  * Counts one request against `key` in a fixed window and decides, in one round trip: an IP
  * `block` rule refuses, an `allow` rule skips counting, a per-user override replaces the
- * tier's limit. Counters live in PostgreSQL so every instance shares them.
+ * tier's limit (or multiplies it, or exempts the user); expired rules and overrides never apply. Counters live in PostgreSQL so every instance shares them.
  */
 export async function consumeRateLimit(
   db: DbOrTx,
@@ -22,10 +23,22 @@ export async function consumeRateLimit(
   const windowMs = input.windowMinutes * 60_000;
   const windowStart = new Date(Math.floor(input.now.getTime() / windowMs) * windowMs);
   const resetSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - input.now.getTime()) / 1000));
-  const ip = isIp(input.ip) ? input.ip : '0.0.0.0';
-  const { rows } = await sql<{ action: 'allow' | 'block' | null; override: number | null; count: number | null }>`
+  const ip = isIP(input.ip) ? input.ip : '0.0.0.0';
+  // Expired rules and overrides never apply (migration 0037).
+  const { rows } = await sql<{
+    action: 'allow' | 'block' | null;
+    max_requests: number | null;
+    multiplier: number | null;
+    exempt: boolean | null;
+    count: number | null;
+  }>`
     with rule as (
-      select action from ip_rules where network >>= ${ip}::inet order by masklen(network) desc limit 1
+      select action from ip_rules
+      where network >>= ${ip}::inet and (expires_at is null or expires_at > ${input.now})
+      order by masklen(network) desc, (action = 'block') desc limit 1
+    ), override as (
+      select max_requests, multiplier::float8 as multiplier, exempt from rate_limit_overrides
+      where user_id = ${input.userId}::uuid and (expires_at is null or expires_at > ${input.now})
     ), hit as (
       insert into rate_limit_counters (key, window_start, count)
       select ${input.key}, ${windowStart}, 1 where not exists (select 1 from rule)
@@ -33,16 +46,21 @@ export async function consumeRateLimit(
       returning count
     )
     select (select action from rule) as action,
-           (select max_requests from rate_limit_overrides where user_id = ${input.userId}::uuid) as override,
+           (select max_requests from override) as max_requests,
+           (select multiplier from override) as multiplier,
+           (select exempt from override) as exempt,
            (select count from hit) as count`.execute(db);
   const row = rows[0]!;
-  const limit = row.override ?? input.limit;
+  const limit =
+    row.max_requests ?? (row.multiplier !== null ? Math.max(1, Math.round(input.limit * row.multiplier)) : input.limit);
   if (row.action === 'block') return { allowed: false, blocked: true, limit, remaining: 0, resetSeconds };
   if (row.action === 'allow') return { allowed: true, blocked: false, limit, remaining: limit, resetSeconds };
   const count = row.count ?? 0;
-  return { allowed: count <= limit, blocked: false, limit, remaining: Math.max(0, limit - count), resetSeconds };
-}
-
-function isIp(value: string): boolean {
-  return /^[0-9.]{7,15}$/.test(value) || /^[0-9a-f:]{2,45}$/i.test(value);
+  return {
+    allowed: row.exempt === true || count <= limit,
+    blocked: false,
+    limit,
+    remaining: Math.max(0, limit - count),
+    resetSeconds,
+  };
 }

@@ -1,7 +1,15 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { sql } from 'kysely';
 import type { Db } from '../../db/index.ts';
+import type { DataCache } from '../../lib/data-cache.ts';
 import type { RateLimitDecision } from './rate-limit.ts';
+import {
+  ipRuleFor,
+  limitFor,
+  loadSecurityRules,
+  readSecurityRules,
+  SECURITY_SCOPE,
+  type SecurityRules,
+} from './rules.ts';
 
 interface Entry {
   windowStart: number;
@@ -11,24 +19,19 @@ interface Entry {
   pending: number;
 }
 
-interface Rule {
-  action: 'allow' | 'block';
-  prefix: number;
-  list: BlockList;
-}
-
 /**
  * Tier rate limits without a database write per request. Each process counts locally and
  * adds its counts to the shared counter in PostgreSQL every `flushMs` (one statement for all
  * keys). The first request of a key in a window is written at once, so a process that just
  * started begins from the shared total; instances agree within one flush interval.
- * IP rules and per-user overrides are read from the database every `rulesTtlMs`.
+ * IP rules and per-user overrides (rules.ts) come from the data cache when `cache` is given
+ * (forgotten through NOTIFY when they change, in every process), else are read from the
+ * database every `rulesTtlMs`; expired ones never apply.
  * Strict limits on sensitive actions use the exact `consumeRateLimit` instead.
  */
 export class SharedRateLimiter {
   private readonly entries = new Map<string, Entry>();
-  private rules: Rule[] = [];
-  private overrides = new Map<string, number>();
+  private rules: SecurityRules = { ip: [], overrides: new Map() };
   private rulesLoadedAt = 0;
   private loading: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
@@ -36,7 +39,13 @@ export class SharedRateLimiter {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { flushMs?: number; rulesTtlMs?: number; onError?: (err: Error) => void } = {},
+    private readonly opts: {
+      flushMs?: number;
+      rulesTtlMs?: number;
+      onError?: (err: Error) => void;
+      /** The process's data cache: rules are read through it (the `security` scope). */
+      cache?: DataCache;
+    } = {},
   ) {
     this.timer = setInterval(() => void this.flush().catch((err: Error) => opts.onError?.(err)), opts.flushMs ?? 1000);
     this.timer.unref();
@@ -54,8 +63,8 @@ export class SharedRateLimiter {
     const windowMs = input.windowMinutes * 60_000;
     const windowStart = Math.floor(input.now.getTime() / windowMs) * windowMs;
     const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - input.now.getTime()) / 1000));
-    const limit = (input.userId && this.overrides.get(input.userId)) || input.limit;
-    const action = this.ruleFor(input.ip);
+    const { limit, exempt } = limitFor(this.rules, input.userId, input.limit, input.now);
+    const action = ipRuleFor(this.rules, input.ip, input.now);
     if (action === 'block') return { allowed: false, blocked: true, limit, remaining: 0, resetSeconds };
     if (action === 'allow') return { allowed: true, blocked: false, limit, remaining: limit, resetSeconds };
 
@@ -68,6 +77,8 @@ export class SharedRateLimiter {
       entry.pending += 1;
     }
     const count = entry.shared + entry.pending;
+    // An exempt user is counted (the monitor shows their volume) but never refused.
+    if (exempt) return { allowed: true, blocked: false, limit, remaining: Math.max(0, limit - count), resetSeconds };
     return { allowed: count <= limit, blocked: false, limit, remaining: Math.max(0, limit - count), resetSeconds };
   }
 
@@ -105,19 +116,16 @@ export class SharedRateLimiter {
 
   /** Reloads IP rules and per-user overrides now (admins' changes otherwise apply within the TTL). */
   async refreshRules(): Promise<void> {
-    const [rules, overrides] = await Promise.all([
-      this.db.selectFrom('ip_rules').select(['network', 'action']).execute(),
-      this.db.selectFrom('rate_limit_overrides').select(['user_id', 'max_requests']).execute(),
-    ]);
-    this.rules = rules
-      .map((r) => toRule(r.network, r.action))
-      .filter((r): r is Rule => r !== null)
-      .sort((a, b) => b.prefix - a.prefix);
-    this.overrides = new Map(overrides.map((o) => [o.user_id, o.max_requests]));
+    this.opts.cache?.forget([SECURITY_SCOPE]);
+    this.rules = await loadSecurityRules(this.db);
     this.rulesLoadedAt = Date.now();
   }
 
   private async ensureRules(): Promise<void> {
+    if (this.opts.cache) {
+      this.rules = await readSecurityRules({ db: this.db, cache: this.opts.cache });
+      return;
+    }
     if (Date.now() - this.rulesLoadedAt < (this.opts.rulesTtlMs ?? 10_000) && this.rulesLoadedAt) return;
     this.loading ??= this.refreshRules().finally(() => {
       this.loading = null;
@@ -126,27 +134,9 @@ export class SharedRateLimiter {
     if (!this.rulesLoadedAt) await this.loading;
   }
 
-  /** The most specific matching rule wins, as in the database. */
-  private ruleFor(ip: string): 'allow' | 'block' | null {
-    const type = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : null;
-    if (!type) return null;
-    for (const rule of this.rules) if (rule.list.check(ip, type)) return rule.action;
-    return null;
-  }
-
   /** Writes what is pending and stops the timer (shutdown). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.flush().catch(() => undefined);
   }
-}
-
-function toRule(network: string, action: 'allow' | 'block'): Rule | null {
-  const [address, bits] = network.split('/');
-  if (!address) return null;
-  const type = isIPv4(address) ? 'ipv4' : 'ipv6';
-  const prefix = Number(bits ?? (type === 'ipv4' ? 32 : 128));
-  const list = new BlockList();
-  list.addSubnet(address, prefix, type);
-  return { action, prefix, list };
 }

@@ -7,6 +7,7 @@ import { uploadBodyLimit } from '../../attachments.ts';
 import type { AppDeps } from '../../context.ts';
 import { requestBodyLimit } from '../../middleware/body-limit.ts';
 import { apiMaintenanceGate } from '../../middleware/maintenance.ts';
+import { ipRules } from '../../middleware/ip-rules.ts';
 import { errorEnvelope } from '../../errors.ts';
 import { activityRoutes } from './activity/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
@@ -60,6 +61,8 @@ export function apiV1(deps: AppDeps) {
     await next();
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
+  // IP block rules (a no-op when the app's own mount already checked this request).
+  api.use(ipRules(deps));
   api.use(bearerAuth({ db: deps.db, clock: deps.clock, cache: deps.tokenCache }));
   // Maintenance mode: writes by access tokens and API keys get 503 `maintenance` (a platform admin's token goes on).
   api.use(apiMaintenanceGate({ db: deps.db, clock: deps.clock, cache: deps.cache }));

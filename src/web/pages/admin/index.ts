@@ -12,6 +12,7 @@ import { planPages } from './catalogue/plans.ts';
 import { providerPages } from './catalogue/providers.ts';
 import { serverSettingsPages } from './catalogue/settings.ts';
 import { adminFraudPages } from './fraud.ts';
+import { adminSecurityPages } from './security.ts';
 import { adminPaymentPages } from './payment.ts';
 import { platformSettingsPages } from './platform-settings.ts';
 import { adminAnnouncementPages } from './announcements.ts';
@@ -59,6 +60,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/', adminPeoplePages(deps, view));
   app.route('/', adminActivityPages(deps, view));
   app.route('/fraud', adminFraudPages(deps, view));
+  app.route('/security', adminSecurityPages(deps, view));
   app.route('/billing/payments', adminPaymentPages(deps, view));
   app.route('/billing/runs', adminBillingRunPages(deps, view));
   app.route('/billing/arrears', adminArrearsPages(deps, view));
