@@ -6,11 +6,14 @@ import { apiDocsPages } from './api-docs.ts';
 import { authPages } from './auth.ts';
 import { blogPages } from './blog.ts';
 import { brandingRoutes } from './branding.ts';
+import { seoRoutes } from './seo.ts';
+import { sitePages } from './site.ts';
 
-/** Anonymous pages: home, sign in, registration, password reset, the API reference. */
+/** Anonymous pages: home, pricing, regions, robots.txt and sitemap.xml, sign in, registration, password reset, the API reference. */
 export function publicPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
-  app.get('/', (c) => view.page(c, 'public/home', {}, { title: 'Cloud servers, billed by the hour' }));
+  app.route('/', sitePages(deps, view));
+  app.route('/', seoRoutes(deps));
   app.route('/', authPages(deps, view));
   app.route('/', accountPages(deps, view));
   app.route('/', apiDocsPages(deps, view));
