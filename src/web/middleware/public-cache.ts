@@ -30,6 +30,7 @@ export const PUBLIC_CACHE_PATHS: readonly (string | RegExp)[] = [
   '/about',
   '/terms',
   '/privacy',
+  /^\/pages\/[\w-]+$/,
   '/faq',
   '/docs',
   /^\/docs\/[\w-]+(?:\/[\w-]+)?$/,
@@ -49,7 +50,8 @@ const ANON_CSRF_COOKIE = 'sp_csrf';
 /** The one inline script every page has (views/shared/_theme_init.eta: dark mode before first paint), as the CSP hashes it. */
 const THEME_INIT = (() => {
   const file = readFileSync(path.join(ROOT_DIR, 'views/shared/_theme_init.eta'), 'utf8');
-  const text = /<script\b[^>]*>([\s\S]*?)<\/script>/.exec(file)?.[1];
+  // The opening tag holds Eta tags (`<%= it.ctx.theme %>`), whose `%>` is no end of the tag.
+  const text = /<script\b(?:<%[\s\S]*?%>|[^>])*>([\s\S]*?)<\/script>/.exec(file)?.[1];
   if (!text) throw new Error('views/shared/_theme_init.eta: no inline script found');
   return text;
 })();
@@ -165,8 +167,8 @@ export function publicCache(opts: {
       return;
     }
     res.headers.delete('Set-Cookie');
-    const body = await res.clone().text();
-    const etag = `"${createHash('sha256').update(body, 'utf8').digest('base64url').slice(0, 27)}"`;
+    const body = new Uint8Array(await res.clone().arrayBuffer());
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     res.headers.set('ETag', etag);
     res.headers.set('Cache-Control', cacheControl);
     if (html) vary(res.headers, 'Cookie');
