@@ -55,15 +55,22 @@ function malformedOf(source: string): string[] {
   while ((m = stray.exec(rest))) {
     let snippet: string;
     if (m[0] === '{{') {
-      const close = source.indexOf('}}', m.index + 2);
-      const end = close >= 0 && close - m.index <= 40 ? close + 2 : Math.min(source.length, m.index + 20);
-      snippet = source.slice(m.index, end) + (end < source.length && close !== end - 2 ? '…' : '');
-      stray.lastIndex = Math.max(stray.lastIndex, close >= 0 && close - m.index <= 40 ? close + 2 : m.index + 2);
+      // To its closing braces, or (when there are none first) to the next '{{', '<', line end or 30 characters.
+      const after = source.slice(m.index + 2);
+      const close = after.indexOf('}}');
+      const stop = after.search(/\{\{|<|\n/);
+      const closed = close >= 0 && close <= 40 && (stop < 0 || close < stop);
+      const end = closed ? close + 2 : Math.min(stop < 0 ? after.length : stop, 30);
+      snippet = '{{' + after.slice(0, end) + (closed ? '' : '…');
+      stray.lastIndex = m.index + 2 + (closed ? close + 2 : 0);
     } else {
       snippet = '…' + source.slice(Math.max(0, m.index - 18), m.index + 2);
     }
     found.push(snippet.replace(/\s+/g, ' '));
   }
+  // Triple braces around a good token ({{{name}}}: "raw output" elsewhere) are not ours either.
+  for (const t of source.matchAll(/\{+\{\{[A-Za-z][A-Za-z0-9_]*\}\}\}*|\{\{[A-Za-z][A-Za-z0-9_]*\}\}\}+/g))
+    found.push(t[0]);
   return [...new Set(found)];
 }
 
@@ -158,6 +165,11 @@ function scanHtml(source: string, tokens: Token[]): HtmlScan {
       continue;
     }
     const open = /^<(\/?)([A-Za-z][A-Za-z0-9:-]*)/.exec(source.slice(i, i + 40));
+    if (!open && /^<\/?\{\{/.test(source.slice(i, i + 4))) {
+      i += source[i + 1] === '/' ? 2 : 1;
+      token({ in: 'tag' }); // `<{{name}}>` would let a value name the tag
+      continue;
+    }
     if (!open) {
       if (!token({ in: 'text' })) i++;
       continue;

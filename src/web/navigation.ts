@@ -87,6 +87,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Canned replies', href: '/admin/support/canned-replies', needs: staff },
       { label: 'Ticket categories', href: '/admin/support/categories', needs: staff },
       { label: 'Mail outbox', href: '/admin/outbox', needs: staff },
+      { label: 'Email templates', href: '/admin/email-templates', needs: staff },
       { label: 'Job runs', href: '/admin/jobs', needs: staff },
       { label: 'Activity log', href: '/admin/activity', needs: staff },
       { label: 'Fraud screening', href: '/admin/fraud', needs: staff },

@@ -16,6 +16,7 @@ import { adminSecurityPages } from './security.ts';
 import { adminPaymentPages } from './payment.ts';
 import { platformSettingsPages } from './platform-settings.ts';
 import { adminAnnouncementPages } from './announcements.ts';
+import { adminEmailTemplatePages } from './email-templates.ts';
 import { adminBlogPages } from './content/blog.ts';
 import { adminServerPages } from './servers.ts';
 import { adminSupportPages } from './support-settings.ts';
@@ -71,6 +72,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/server-settings', serverSettingsPages(deps, view));
   app.route('/platform-settings', platformSettingsPages(deps, view));
   app.route('/announcements', adminAnnouncementPages(deps, view));
+  app.route('/email-templates', adminEmailTemplatePages(deps, view));
   app.route('/content/blog', adminBlogPages(deps, view));
   app.route('/tickets', adminTicketPages(deps, view));
   app.route('/support', adminSupportPages(deps, view));
