@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sitemapXml } from '../../src/web/pages/public/seo.ts';
+import { putSetting } from '../../src/domain/settings/store.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
@@ -181,7 +182,7 @@ describe('caching of anonymous public pages', () => {
     expect(inline.length).toBe(1);
     const hash = `'sha256-${createHash('sha256').update(inline[0]!).digest('base64')}'`;
     expect(csp).toContain(`script-src 'self' ${hash}`);
-    expect(html).not.toMatch(/<style|\sstyle="/);
+    expect(html).not.toMatch(/<style|\sstyle="/); // no brand colour set
     // The rest of the policy is the strict one every other page has.
     const strict = (await anonymous('/login')).headers.get('content-security-policy')!;
     const rest = (p: string) =>
@@ -190,6 +191,32 @@ describe('caching of anonymous public pages', () => {
         .filter((d) => !/^(script|style)-src /.test(d) && !d.startsWith('form-action'))
         .join('; ');
     expect(rest(csp)).toBe(rest(strict));
+  });
+
+  it('allow the brand colour (an inline <style> made from the colour alone) by hash', async () => {
+    await putSetting(ctx.db, 'site', { primaryColor: '#0f766e' }, null, new Date());
+    try {
+      let res = await anonymous('/pricing');
+      for (let i = 0; i < 50 && !(await res.clone().text()).includes('data-brand-colour'); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        res = await anonymous('/pricing');
+      }
+      const html = await res.text();
+      const style = /<style\b[^>]*data-brand-colour>([^<]+)<\/style>/.exec(html)![1]!;
+      expect(style).toContain('--brand-primary:#0f766e');
+      const csp = res.headers.get('content-security-policy')!;
+      expect(csp).toContain(`style-src 'self' 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=60');
+    } finally {
+      await ctx.db.deleteFrom('platform_settings').where('key', '=', 'site').execute();
+    }
+  });
+
+  it("cover the blog too (another helper's pages, listed by path)", async () => {
+    const res = await anonymous('/blog');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(res.headers.get('etag')).toBeTruthy();
   });
 
   it('are private, no-store for a signed-in person, with the nonce and CSRF token as on any page', async () => {
