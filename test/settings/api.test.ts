@@ -25,7 +25,7 @@ beforeEach(async () => {
 });
 
 describe('GET /api/v1/admin/settings', () => {
-  it('returns maintenance, registration and the read-only billing and server settings', async () => {
+  it('returns maintenance, registration, theme, billing values, branding, support, seller and the read-only server settings', async () => {
     const res = await call('GET', '/admin/settings', { token: adminToken });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -36,10 +36,14 @@ describe('GET /api/v1/admin/settings', () => {
         currency: 'USD',
         top_up_min: '5.00',
         top_up_max: '1000.00',
+        top_up_presets: ['10.00', '25.00', '50.00', '100.00'],
         low_balance_threshold: expect.stringMatching(/^\d+\.\d{2}$/),
         dunning_suspend_after_hours: expect.any(Number),
         dunning_terminate_after_days: expect.any(Number),
       },
+      branding: { name: 'SkyPanel', primary_color: null, footer_links: [], logo_url: null, favicon_url: null },
+      support: { email: null, business_hours: '' },
+      seller: { name: '', address: '', tax_id: '', email: '' },
       servers: { sales_enabled: true, rdns_base_domain: null },
       brand_name: 'SkyPanel',
     });
@@ -116,7 +120,8 @@ describe('PATCH /api/v1/admin/settings', () => {
       [{ maintenance: { enabled: true, message: 'x'.repeat(1001) } }, 'maintenance.message'],
       [{ maintenance: { enabled: 'yes' } }, 'maintenance.enabled'],
       [{ registration_enabled: 'off' }, 'registration_enabled'],
-      [{ branding: { name: 'X' } }, ''],
+      [{ branding: { logo_file: 'X' } }, ''],
+      [{ brand: { name: 'X' } }, ''],
     ] as const) {
       const res = await call('PATCH', '/admin/settings', { token: adminToken, body });
       expect(res.status).toBe(422);
