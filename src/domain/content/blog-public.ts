@@ -3,7 +3,7 @@ import { NotFoundError } from '../../lib/errors.ts';
 import { renderMarkdown } from '../../lib/markdown.ts';
 import type { Deps } from '../deps.ts';
 import type { OpenedFile } from '../files/store.ts';
-import { selectPosts, withTags } from './blog.ts';
+import { selectPosts, withTags } from './blog-query.ts';
 import { openCover } from './blog-cover.ts';
 import { isSlug } from './blog-input.ts';
 

@@ -7,7 +7,8 @@ import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { deleteFile, withStoredFiles } from '../files/store.ts';
 import { checkCover, openCover, type CoverUpload } from './blog-cover.ts';
-import { parsePost, type BlogPostInput, type ParsedPost, type PostStatus } from './blog-input.ts';
+import { parsePost, type BlogPostInput, type ParsedPost } from './blog-input.ts';
+import { selectPosts, withTags, type BlogPost, type PostState } from './blog-query.ts';
 
 /**
  * The blog (issue 16 items 1 and 4): posts staff write in Markdown (rendered and sanitised on
@@ -21,75 +22,12 @@ import { parsePost, type BlogPostInput, type ParsedPost, type PostStatus } from 
  */
 
 export { postFromForm, POST_STATUSES, type BlogPostInput, type PostStatus } from './blog-input.ts';
-
-export interface BlogPost {
-  id: string;
-  slug: string;
-  title: string;
-  summary: string;
-  body: string;
-  coverFileId: string | null;
-  coverAlt: string;
-  authorName: string | null;
-  categoryId: string | null;
-  categoryName: string | null;
-  status: PostStatus;
-  publishedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-  tags: string[];
-}
-
-/** Where a post stands at `now`: a draft, published but not yet shown, or shown. */
-export type PostState = 'draft' | 'scheduled' | 'published';
-export const POST_STATES = ['draft', 'scheduled', 'published'] as const;
-
-export function postState(p: Pick<BlogPost, 'status' | 'publishedAt'>, now: Date): PostState {
-  if (p.status === 'draft') return 'draft';
-  return p.publishedAt && p.publishedAt > now ? 'scheduled' : 'published';
-}
+export { POST_STATES, postState, type BlogPost, type PostState } from './blog-query.ts';
 
 /** Extra things a save may do: a new cover image, or taking the current one away. */
 export interface CoverChange {
   cover?: CoverUpload | null;
   removeCover?: boolean;
-}
-
-export function selectPosts(db: DbOrTx) {
-  return db
-    .selectFrom('blog_posts as p')
-    .leftJoin('users as u', 'u.id', 'p.author_id')
-    .leftJoin('blog_categories as c', 'c.id', 'p.category_id')
-    .select([
-      'p.id',
-      'p.slug',
-      'p.title',
-      'p.summary',
-      'p.body',
-      'p.cover_file_id as coverFileId',
-      'p.cover_alt as coverAlt',
-      'u.name as authorName',
-      'p.category_id as categoryId',
-      'c.name as categoryName',
-      'p.status',
-      'p.published_at as publishedAt',
-      'p.created_at as createdAt',
-      'p.updated_at as updatedAt',
-    ]);
-}
-
-/** The posts' tags, filled in. */
-export async function withTags<T extends { id: string }>(db: DbOrTx, posts: T[]): Promise<(T & { tags: string[] })[]> {
-  const ids = posts.map((p) => p.id);
-  const rows = ids.length
-    ? await db
-        .selectFrom('blog_post_tags')
-        .select(['post_id', 'tag'])
-        .where('post_id', 'in', ids)
-        .orderBy('tag')
-        .execute()
-    : [];
-  return posts.map((p) => ({ ...p, tags: rows.filter((r) => r.post_id === p.id).map((r) => r.tag) }));
 }
 
 /** Every post, newest first, optionally only those in one state at the clock's now (staff). */
