@@ -98,6 +98,7 @@ describe('what the public sees of the blog', () => {
     }
     expect((await get('/blog/tag/secret-tag')).status).toBe(404);
     const entries = (await blogSitemapEntries(ctx.db, ctx.clock.now())).map((e) => e.path);
+    expect(entries).toContain('/blog');
     expect(entries).toContain('/blog/live-post');
     expect(entries).toContain('/blog/category/news');
     expect(entries.filter((p) => /draft|scheduled/.test(p))).toEqual([]);
@@ -111,6 +112,22 @@ describe('what the public sees of the blog', () => {
       expect((await blogSitemapEntries(ctx.db, ctx.clock.now())).map((e) => e.path)).toContain('/blog/scheduled-post');
     } finally {
       ctx.clock.advance(-25 * 3_600_000);
+    }
+  });
+
+  it('with nothing published, the sitemap has no blog entries', async () => {
+    await writePost(ctx, admin, { title: 'Only a draft', status: 'draft' });
+    expect(await blogSitemapEntries(ctx.db, ctx.clock.now())).toEqual([]);
+  });
+
+  it('an anonymous visitor gets pages a CDN may keep (no per-visitor token in them)', async () => {
+    await writePost(ctx, admin, { title: 'Cached post', tags: 'cdn' });
+    const anonymous = new TestBrowser(ctx.app, '203.0.113.91');
+    for (const path of ['/blog', '/blog/cached-post', '/blog/tag/cdn']) {
+      const res = await anonymous.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('cache-control'), path).toMatch(/^public, max-age=\d+/);
+      expect(anonymous.lastHtml, path).not.toContain('csrf-token');
     }
   });
 

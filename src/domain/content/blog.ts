@@ -230,9 +230,9 @@ export async function deletePost(
 }
 
 /**
- * The blog's entries for sitemap.xml (src/web/pages/public/seo.ts): the posts the public may
- * read at `now` (published, their time come) and the categories that have one. Drafts and
- * scheduled posts never appear.
+ * The blog's entries for sitemap.xml (src/web/pages/public/seo.ts): /blog itself, the posts the
+ * public may read at `now` (published, their time come) and the categories that have one; none
+ * while there is no such post. Drafts and scheduled posts never appear.
  */
 export async function blogSitemapEntries(
   db: DbOrTx,
@@ -251,7 +251,10 @@ export async function blogSitemapEntries(
   for (const p of posts)
     if (p.categorySlug && (categories.get(p.categorySlug)?.getTime() ?? 0) < p.updated_at.getTime())
       categories.set(p.categorySlug, p.updated_at);
+  if (!posts.length) return [];
+  const newest = new Date(Math.max(...posts.map((p) => p.updated_at.getTime())));
   return [
+    { path: '/blog', updatedAt: newest },
     ...posts.map((p) => ({ path: `/blog/${p.slug}`, updatedAt: p.updated_at })),
     ...[...categories].map(([slug, updatedAt]) => ({ path: `/blog/category/${slug}`, updatedAt })),
   ];
