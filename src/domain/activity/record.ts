@@ -115,7 +115,7 @@ export const ACTIVITY_ACTIONS = [
   // Announcements (src/domain/announcements): staff post, change and delete banners.
   'admin.announcement_saved',
   'admin.announcement_deleted',
-  // Site content (src/domain/content): FAQ, docs (and their files) and pages saved, published or deleted.
+  // Site content (src/domain/content): FAQ, docs (and their files), pages and the blog's posts and categories saved, published or deleted (details.kind says which).
   'admin.content_saved',
   'admin.content_deleted',
   // Contact and status (src/domain/contact, src/domain/status): staff's categories, methods,
