@@ -25,6 +25,7 @@ import { ME_ROUTES } from './routes-me.ts';
 import { PLATFORM_SETTINGS_ROUTES } from './routes-platform-settings.ts';
 import { THEME_ROUTES } from './routes-theme.ts';
 import { ANNOUNCEMENT_ROUTES } from './routes-announcements.ts';
+import { EMAIL_TEMPLATE_ROUTES } from './routes-email-templates.ts';
 import { SECURITY_ROUTES } from './routes-security.ts';
 import { BLOG_ROUTES } from './routes-blog.ts';
 
@@ -1717,6 +1718,8 @@ export const ROUTES: Record<string, Requirement> = {
   ...THEME_ROUTES,
   // Announcements: the staff screens and dismissing a banner (issue 16): routes-announcements.ts.
   ...ANNOUNCEMENT_ROUTES,
+  // Email templates: the staff screens (issue 16 item 5): routes-email-templates.ts.
+  ...EMAIL_TEMPLATE_ROUTES,
   // The blog: the staff screens and the public blog, its images and feeds (issue 16): routes-blog.ts.
   ...BLOG_ROUTES,
   // Security screens: the rate-limit monitor, IP rules, user overrides, IP forensics (issue 16): routes-security.ts.
