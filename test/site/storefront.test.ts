@@ -56,6 +56,7 @@ describe('with a catalogue', () => {
       expect(teaser).toContain(`${rate(p.monthly)}/hour`);
     }
     expect(html).toContain(`Servers from ${rate(small.monthly)}/hour`);
+    expect(html).toContain('data-testid="catalogue-facts">3 plans · 3 regions · billed by the hour</p>');
     for (const region of ['New York, United States', 'Frankfurt, Germany', 'Singapore, Singapore'])
       expect(html).toContain(region);
     expect(html).toContain('href="/register"');
