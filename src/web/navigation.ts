@@ -106,7 +106,11 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
   },
   {
     heading: 'Content',
-    links: [{ label: 'Blog', href: '/admin/content/blog', needs: staff }],
+    links: [
+      { label: 'Blog', href: '/admin/content/blog', needs: staff },
+      { label: 'Contact messages', href: '/admin/contact', needs: staff },
+      { label: 'Status page', href: '/admin/status', needs: staff },
+    ],
   },
   { heading: 'Customer view', links: [{ label: 'Back to portal', href: '/dashboard' }] },
 ];

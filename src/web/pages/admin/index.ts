@@ -16,6 +16,8 @@ import { adminSecurityPages } from './security.ts';
 import { adminPaymentPages } from './payment.ts';
 import { platformSettingsPages } from './platform-settings.ts';
 import { adminAnnouncementPages } from './announcements.ts';
+import { adminContactPages } from './contact.ts';
+import { adminStatusPages } from './status.ts';
 import { adminEmailTemplatePages } from './email-templates.ts';
 import { adminBlogPages } from './content/blog.ts';
 import { adminServerPages } from './servers.ts';
@@ -72,6 +74,8 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/server-settings', serverSettingsPages(deps, view));
   app.route('/platform-settings', platformSettingsPages(deps, view));
   app.route('/announcements', adminAnnouncementPages(deps, view));
+  app.route('/contact', adminContactPages(deps, view));
+  app.route('/status', adminStatusPages(deps, view));
   app.route('/email-templates', adminEmailTemplatePages(deps, view));
   app.route('/content/blog', adminBlogPages(deps, view));
   app.route('/tickets', adminTicketPages(deps, view));

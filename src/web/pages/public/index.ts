@@ -5,6 +5,8 @@ import { accountPages } from './account.ts';
 import { apiDocsPages } from './api-docs.ts';
 import { authPages } from './auth.ts';
 import { blogPages } from './blog.ts';
+import { contactPages } from './contact.ts';
+import { statusPages } from './status.ts';
 import { brandingRoutes } from './branding.ts';
 import { seoRoutes } from './seo.ts';
 import { sitePages } from './site.ts';
@@ -18,6 +20,8 @@ export function publicPages(deps: AppDeps, view: Renderer) {
   app.route('/', accountPages(deps, view));
   app.route('/', apiDocsPages(deps, view));
   app.route('/', blogPages(deps, view));
+  app.route('/', contactPages(deps, view));
+  app.route('/', statusPages(deps, view));
   app.route('/', brandingRoutes(deps));
   return app;
 }
