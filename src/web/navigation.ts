@@ -108,6 +108,9 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
     heading: 'Content',
     links: [
       { label: 'Blog', href: '/admin/content/blog', needs: staff },
+      { label: 'FAQ', href: '/admin/content/faq', needs: staff },
+      { label: 'Docs', href: '/admin/content/docs', needs: staff },
+      { label: 'Pages', href: '/admin/content/pages', needs: staff },
       { label: 'Contact messages', href: '/admin/contact', needs: staff },
       { label: 'Status page', href: '/admin/status', needs: staff },
     ],

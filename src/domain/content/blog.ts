@@ -154,7 +154,12 @@ async function save(
       });
       return row.id;
     }),
-  );
+  ).catch((err: unknown) => {
+    // Another save took the address between the check and the write.
+    if ((err as { code?: string } | null)?.code === '23505')
+      throw new ValidationError({ slug: `Another post already uses the address /blog/${p.slug}.` });
+    throw err;
+  });
   if (current?.coverFileId && current.coverFileId !== keptCover) await deleteFile(deps, deps.db, current.coverFileId);
   return id;
 }

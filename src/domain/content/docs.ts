@@ -16,6 +16,7 @@ import {
   line,
   markdown,
   parseFields,
+  plainSummary,
   position,
   recordContent,
   slugField,
@@ -435,7 +436,7 @@ export async function deleteDocsArticle(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>,
   actor: Actor,
   id: string,
-): Promise<DocsArticle> {
+): Promise<DocsArticle & { files: DocsFile[] }> {
   const current = await getDocsArticle(deps, actor, id);
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
@@ -654,7 +655,12 @@ export async function publicDocsArticle(db: DbOrTx, categorySlug: string, slug: 
     .executeTakeFirst();
   if (!row) throw new NotFoundError('No such page.');
   const { body, ...article } = row;
-  return { ...article, bodyHtml: renderMarkdown(body), files: await filesOf(db, [row.id]) };
+  return {
+    ...article,
+    bodyHtml: renderMarkdown(body),
+    description: article.summary || plainSummary(body) || article.title,
+    files: await filesOf(db, [row.id]),
+  };
 }
 
 /** Words of a search, at most 8, each at most 50 characters. */

@@ -109,3 +109,14 @@ export async function recordContent(
 
 /** Whether a PostgreSQL error is a unique violation (two writers racing for one slug). */
 export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+
+/** A page's description from its Markdown: the first words without markup, at most ~160 characters ('' when none). */
+export function plainSummary(markdownText: string): string {
+  const plain = markdownText
+    .replace(/```[\s\S]*?```/g, ' ')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[#>*_`~|]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length > 160 ? `${plain.slice(0, 157).replace(/\s+\S*$/, '')}…` : plain;
+}

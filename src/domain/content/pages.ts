@@ -7,7 +7,16 @@ import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { faqUpdatedAt } from './faq.ts';
-import { isUniqueViolation, line, markdown, parseFields, recordContent, slugField, slugify } from './pages-fields.ts';
+import {
+  isUniqueViolation,
+  line,
+  markdown,
+  parseFields,
+  plainSummary,
+  recordContent,
+  slugField,
+  slugify,
+} from './pages-fields.ts';
 
 /**
  * Pages staff write in Markdown (issue 16 items 1 and 4): /about, /terms and /privacy (seeded
@@ -190,7 +199,7 @@ export async function publicSitePage(db: DbOrTx, slug: string) {
   const row = await selectPages(db).where('slug', '=', slug).where('published', '=', true).executeTakeFirst();
   if (!row) throw new NotFoundError('No such page.');
   const { body, ...page } = row;
-  return { ...page, bodyHtml: renderMarkdown(body) };
+  return { ...page, bodyHtml: renderMarkdown(body), description: page.description || plainSummary(body) || page.title };
 }
 
 /** Published pages (title and where), for links. */

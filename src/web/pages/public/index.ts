@@ -5,6 +5,7 @@ import { accountPages } from './account.ts';
 import { apiDocsPages } from './api-docs.ts';
 import { authPages } from './auth.ts';
 import { blogPages } from './blog.ts';
+import { contentPages } from './content.ts';
 import { contactPages } from './contact.ts';
 import { statusPages } from './status.ts';
 import { brandingRoutes } from './branding.ts';
@@ -20,6 +21,7 @@ export function publicPages(deps: AppDeps, view: Renderer) {
   app.route('/', accountPages(deps, view));
   app.route('/', apiDocsPages(deps, view));
   app.route('/', blogPages(deps, view));
+  app.route('/', contentPages(deps, view));
   app.route('/', contactPages(deps, view));
   app.route('/', statusPages(deps, view));
   app.route('/', brandingRoutes(deps));
