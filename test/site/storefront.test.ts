@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putSetting } from '../../src/domain/settings/store.ts';
 import { hourlyRate } from '../../src/domain/metering/rates.ts';
 import { formatMoney } from '../../src/lib/money.ts';
+import { absoluteUrl } from '../../src/web/render.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
@@ -159,6 +160,13 @@ describe('meta tags (item 3)', () => {
     const html = await res.text();
     expect(html).toContain(`<link rel="canonical" href="${PUBLIC_URL}/pricing">`);
     expect(html).not.toContain('evil.example');
+  });
+
+  it('makes the Open Graph image absolute on PUBLIC_URL, keeps an http(s) one, and drops anything else', () => {
+    expect(absoluteUrl(PUBLIC_URL, '/blog/images/1.png')).toBe(`${PUBLIC_URL}/blog/images/1.png`);
+    expect(absoluteUrl(PUBLIC_URL, 'https://cdn.example.test/a.png')).toBe('https://cdn.example.test/a.png');
+    for (const bad of ['//evil.example/a.png', 'javascript:alert(1)', 'data:image/png;base64,AA', 'a.png', undefined])
+      expect(absoluteUrl(PUBLIC_URL, bad), String(bad)).toBeNull();
   });
 
   it('an error page has no canonical URL', async () => {
