@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/index.ts';
+import { getStoredSite } from '../settings/site.ts';
 
 /**
  * Who sells and who buys, as snapshots copied into each invoice when it is issued: a later
@@ -25,9 +26,10 @@ const text = z
 const sellerSetting = z.object({ name: text, address: text, tax_id: text, email: text });
 
 /**
- * The seller as configured in platform settings (`seller`: `{ name, address, tax_id, email }`);
- * any part missing or malformed falls back to the brand name and blanks, so an invoice can
- * always be issued.
+ * The seller as staff set it (Platform settings → Support and invoices: `site` → `seller`,
+ * src/domain/settings/site.ts), each part falling back to the older `seller` setting
+ * (`{ name, address, tax_id, email }`), the name finally to the brand (staff's brand name,
+ * else `brandName`), so an invoice can always be issued.
  */
 export async function sellerDetails(db: DbOrTx, brandName: string): Promise<Party> {
   const row = await db
@@ -36,8 +38,15 @@ export async function sellerDetails(db: DbOrTx, brandName: string): Promise<Part
     .where('key', '=', SELLER_SETTING)
     .executeTakeFirst();
   const parsed = sellerSetting.safeParse(row?.value ?? {});
-  const s = parsed.success ? parsed.data : { name: null, address: null, tax_id: null, email: null };
-  return { name: s.name ?? brandName, address: s.address, tax_id: s.tax_id, email: s.email };
+  const legacy = parsed.success ? parsed.data : { name: null, address: null, tax_id: null, email: null };
+  const site = await getStoredSite(db);
+  const own = (v: string) => v.trim() || null;
+  return {
+    name: own(site.seller.name) ?? legacy.name ?? site.brandName ?? brandName,
+    address: own(site.seller.address) ?? legacy.address,
+    tax_id: own(site.seller.taxId) ?? legacy.tax_id,
+    email: own(site.seller.email) ?? legacy.email,
+  };
 }
 
 /** The organization as a buyer: its name, address and tax id today. */
