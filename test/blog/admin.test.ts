@@ -119,6 +119,15 @@ describe('writing blog posts (staff)', () => {
     expect(await ctx.db.selectFrom('blog_posts').select('id').execute()).toHaveLength(1);
   });
 
+  it('two saves racing for one address: one is saved, the other is told the address is taken (422, not an error page)', async () => {
+    await admin.get('/admin/content/blog/new');
+    const send = () => postForm(ctx, admin, '/admin/content/blog', fields({ title: 'Racing', slug: 'racing' }));
+    const statuses = (await Promise.all([send(), send(), send()])).map((r) => r.status).sort();
+    expect(statuses[0]).toBe(303);
+    expect(statuses.slice(1)).toEqual([422, 422]);
+    expect(await ctx.db.selectFrom('blog_posts').select('id').where('slug', '=', 'racing').execute()).toHaveLength(1);
+  });
+
   it('refuses a cover that is not a raster image (HTML named cover.png, SVG, PDF) and keeps no file', async () => {
     const before = (await files().execute()).length;
     for (const [cover, says] of [

@@ -96,29 +96,37 @@ export async function saveCategory(
   const current = id ? await find(deps.db, id) : null;
   const c = await parseCategory(deps.db, raw, current?.id ?? null);
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const row = current
-      ? await trx
-          .updateTable('blog_categories')
-          .set({ ...c, updated_at: now })
-          .where('id', '=', current.id)
-          .returning(['id', 'name', 'slug'])
-          .executeTakeFirstOrThrow()
-      : await trx
-          .insertInto('blog_categories')
-          .values({ ...c, created_at: now, updated_at: now })
-          .returning(['id', 'name', 'slug'])
-          .executeTakeFirstOrThrow();
-    await recordActivity(trx, {
-      action: 'admin.content_saved',
-      actorUserId: actor.userId,
-      target: { type: 'blog_category', id: row.id },
-      origin: actor.origin,
-      details: { kind: 'blog_category', created: !current, ...c },
-      occurredAt: now,
+  return deps.db
+    .transaction()
+    .execute(async (trx) => {
+      const row = current
+        ? await trx
+            .updateTable('blog_categories')
+            .set({ ...c, updated_at: now })
+            .where('id', '=', current.id)
+            .returning(['id', 'name', 'slug'])
+            .executeTakeFirstOrThrow()
+        : await trx
+            .insertInto('blog_categories')
+            .values({ ...c, created_at: now, updated_at: now })
+            .returning(['id', 'name', 'slug'])
+            .executeTakeFirstOrThrow();
+      await recordActivity(trx, {
+        action: 'admin.content_saved',
+        actorUserId: actor.userId,
+        target: { type: 'blog_category', id: row.id },
+        origin: actor.origin,
+        details: { kind: 'blog_category', created: !current, ...c },
+        occurredAt: now,
+      });
+      return row;
+    })
+    .catch((err: unknown) => {
+      // Another save took the address between the check and the write.
+      if ((err as { code?: string } | null)?.code === '23505')
+        throw new ValidationError({ slug: `Another category already uses the address /blog/category/${c.slug}.` });
+      throw err;
     });
-    return row;
-  });
 }
 
 /** Deletes a category; its posts stay, without one. */
