@@ -27,6 +27,7 @@ import { THEME_ROUTES } from './routes-theme.ts';
 import { ANNOUNCEMENT_ROUTES } from './routes-announcements.ts';
 import { EMAIL_TEMPLATE_ROUTES } from './routes-email-templates.ts';
 import { SECURITY_ROUTES } from './routes-security.ts';
+import { CONTACT_ROUTES } from './routes-contact.ts';
 import { BLOG_ROUTES } from './routes-blog.ts';
 
 /**
@@ -1724,4 +1725,6 @@ export const ROUTES: Record<string, Requirement> = {
   ...BLOG_ROUTES,
   // Security screens: the rate-limit monitor, IP rules, user overrides, IP forensics (issue 16): routes-security.ts.
   ...SECURITY_ROUTES,
+  // The contact page, its inbox and settings, the status page and its incidents (issue 16): routes-contact.ts.
+  ...CONTACT_ROUTES,
 };
