@@ -72,6 +72,11 @@ describe('what the public sees of the blog', () => {
     expect(page).toContain('href="/blog/category/news"');
     expect(page).toContain('href="/blog/tag/ipv6"');
     expect(page).toContain('<link rel="alternate" type="application/rss+xml"');
+    expect(page).toContain(
+      `<meta property="og:image" content="${ctx.config.publicUrl}/blog/images/${live.cover_file_id}">`,
+    );
+    expect(page).toContain('<meta property="og:type" content="article">');
+    expect(page).toContain('<meta name="description" content="Two new regions, same prices.">');
     expect(page).toContain('<link rel="alternate" type="application/atom+xml"');
 
     const img = await get(`/blog/images/${live.cover_file_id}`);

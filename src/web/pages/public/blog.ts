@@ -124,7 +124,7 @@ export function blogPages(deps: AppDeps, view: Renderer) {
     return view.page(
       c,
       'public/blog/show',
-      { post, feeds: FEEDS },
+      { post, feeds: FEEDS, ogType: 'article' },
       { title: post.title, description: post.summary || description(c), image: post.coverUrl ?? undefined },
     );
   });
