@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAccessToken } from '../../src/domain/accounts/access-tokens.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -334,5 +334,21 @@ describe('access', () => {
     const guest = new TestBrowser(ctx.app, '198.51.113.2');
     const res = await guest.get('/admin/security');
     expect(res.status).toBe(303);
+  });
+});
+
+describe('across processes', () => {
+  it('a rule written by another process applies here when its NOTIFY arrives (no restart, no TTL wait)', async () => {
+    expect(ctx.deps.cache.active).toBe(true);
+    // Each poll from a new address of the network, so no poll meets a rate limit.
+    let host = 1;
+    const status = async () => (await new TestBrowser(ctx.app, `198.51.120.${(host++ % 250) + 1}`).get('/login')).status;
+    expect(await status()).toBe(200);
+    // Straight to the database, as another process would: this process learns it from the trigger's NOTIFY only.
+    await ctx.db.insertInto('ip_rules').values({ network: '198.51.120.0/24', action: 'block' }).execute();
+    // Well within the 5 s a snapshot is kept without notifications (rules.ts FALLBACK_TTL_MS).
+    await vi.waitFor(async () => expect(await status()).toBe(403), { timeout: 2000, interval: 10 });
+    await ctx.db.deleteFrom('ip_rules').where('network', '=', '198.51.120.0/24').execute();
+    await vi.waitFor(async () => expect(await status()).toBe(200), { timeout: 2000, interval: 10 });
   });
 });

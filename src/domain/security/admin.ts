@@ -7,7 +7,7 @@ import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
-import { networkContains, parseNetwork, SECURITY_SCOPE } from './rules.ts';
+import { forgetSecurityRules, networkContains, parseNetwork } from './rules.ts';
 
 /**
  * The staff's security screens (issue 16 item 8, /admin/security): IP allow/block rules with
@@ -155,7 +155,7 @@ export async function saveIpRule(deps: SecurityDeps, actor: Actor, values: Recor
     });
     return row.id;
   });
-  deps.cache.forget([SECURITY_SCOPE]);
+  forgetSecurityRules(deps);
   const rule = (await listIpRules(deps, actor)).find((r) => r.id === id);
   if (!rule) throw new NotFoundError('No such rule.');
   return rule;
@@ -176,7 +176,7 @@ export async function deleteIpRule(deps: SecurityDeps, actor: Actor, id: string)
       details: { network: rule.network, rule: rule.action },
     });
   });
-  deps.cache.forget([SECURITY_SCOPE]);
+  forgetSecurityRules(deps);
   return rule;
 }
 
@@ -270,7 +270,7 @@ export async function saveOverride(
       },
     });
   });
-  deps.cache.forget([SECURITY_SCOPE]);
+  forgetSecurityRules(deps);
   return (await listOverrides(deps, actor)).find((o) => o.userId === user.id)!;
 }
 
@@ -289,7 +289,7 @@ export async function deleteOverride(deps: SecurityDeps, actor: Actor, userId: s
       details: { email: o.email },
     });
   });
-  deps.cache.forget([SECURITY_SCOPE]);
+  forgetSecurityRules(deps);
   return o;
 }
 

@@ -71,10 +71,30 @@ export async function loadSecurityRules(db: DbOrTx): Promise<SecurityRules> {
   };
 }
 
-/** The rules from the process's data cache (loaded when not kept). */
+/** While the data cache is not listening (no NOTIFY): a snapshot kept this long per database. */
+export const FALLBACK_TTL_MS = 5_000;
+const fallback = new WeakMap<DbOrTx, { at: number; rules: Promise<SecurityRules> }>();
+
+/**
+ * The rules from the process's data cache (loaded when not kept). When the cache is not
+ * listening (its LISTEN connection is down, or a process without one), a snapshot is kept for
+ * FALLBACK_TTL_MS instead of reading on every request: changes then apply within seconds.
+ */
 export function readSecurityRules(deps: { db: DbOrTx; cache?: DataCache | null }): Promise<SecurityRules> {
-  if (!deps.cache) return loadSecurityRules(deps.db);
-  return deps.cache.read(CACHE_KEY, [SECURITY_SCOPE], () => loadSecurityRules(deps.db));
+  if (deps.cache?.active) return deps.cache.read(CACHE_KEY, [SECURITY_SCOPE], () => loadSecurityRules(deps.db));
+  const kept = fallback.get(deps.db);
+  if (kept && Date.now() - kept.at < FALLBACK_TTL_MS) return kept.rules;
+  const rules = loadSecurityRules(deps.db);
+  fallback.set(deps.db, { at: Date.now(), rules });
+  // A failed read is not kept.
+  rules.catch(() => fallback.delete(deps.db));
+  return rules;
+}
+
+/** Forgets what this process keeps (its own writes: seen at once, before the NOTIFY comes back). */
+export function forgetSecurityRules(deps: { db: DbOrTx; cache?: DataCache | null }): void {
+  deps.cache?.forget([SECURITY_SCOPE]);
+  fallback.delete(deps.db);
 }
 
 const live = (expiresAt: Date | null, now: Date) => expiresAt === null || expiresAt > now;

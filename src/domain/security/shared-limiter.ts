@@ -3,11 +3,11 @@ import type { Db } from '../../db/index.ts';
 import type { DataCache } from '../../lib/data-cache.ts';
 import type { RateLimitDecision } from './rate-limit.ts';
 import {
+  forgetSecurityRules,
   ipRuleFor,
   limitFor,
   loadSecurityRules,
   readSecurityRules,
-  SECURITY_SCOPE,
   type SecurityRules,
 } from './rules.ts';
 
@@ -116,7 +116,7 @@ export class SharedRateLimiter {
 
   /** Reloads IP rules and per-user overrides now (admins' changes otherwise apply within the TTL). */
   async refreshRules(): Promise<void> {
-    this.opts.cache?.forget([SECURITY_SCOPE]);
+    forgetSecurityRules({ db: this.db, cache: this.opts.cache });
     this.rules = await loadSecurityRules(this.db);
     this.rulesLoadedAt = Date.now();
   }

@@ -13,6 +13,12 @@ type Who = { id: string; isAdmin: boolean } | null;
  * one sensitive action (sign-in, registration, reset, 2FA) counted per IP: `limit` requests
  * per window, RATE_LIMIT_AUTH_ACTIONS unless given.
  *
+ * IP rules and per-user overrides (src/domain/security/rules.ts, staff's /admin/security) apply
+ * here through the limiter: an `allow` address is never counted, a `block` one gets 403 (the
+ * ip-rules middleware has usually refused it already), and a signed-in user's or token owner's
+ * live override replaces, multiplies or lifts their tier's limit. A bucket is per address:
+ * overrides never loosen it.
+ *
  * @example app.use(rateLimit({ db, config, clock, limiter, who: (c) => c.get('auth')?.user ?? null }))
  * @example app.post('/login', rateLimit({ db, config, clock, limiter, bucket: 'login' }), handler)
  */
