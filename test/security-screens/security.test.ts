@@ -342,7 +342,8 @@ describe('across processes', () => {
     expect(ctx.deps.cache.active).toBe(true);
     // Each poll from a new address of the network, so no poll meets a rate limit.
     let host = 1;
-    const status = async () => (await new TestBrowser(ctx.app, `198.51.120.${(host++ % 250) + 1}`).get('/login')).status;
+    const status = async () =>
+      (await new TestBrowser(ctx.app, `198.51.120.${(host++ % 250) + 1}`).get('/login')).status;
     expect(await status()).toBe(200);
     // Straight to the database, as another process would: this process learns it from the trigger's NOTIFY only.
     await ctx.db.insertInto('ip_rules').values({ network: '198.51.120.0/24', action: 'block' }).execute();
