@@ -110,6 +110,17 @@ export function checkTemplate(name: EmailTemplateName, source: TemplateSource): 
   if (!isValid(errors)) throw new ValidationError(errors as Record<string, string>);
 }
 
+/**
+ * The HTML for the preview frame: the same email without its inline styles and <style> blocks.
+ * The frame (sandboxed srcdoc) inherits the admin page's security policy, which refuses inline
+ * styles; removing them keeps the preview free of policy violations. Mail readers apply them.
+ */
+export function previewFrameHtml(html: string): string {
+  return html
+    .replace(/<style\b[\s\S]*?<\/style\s*>/gi, '')
+    .replace(/(<[A-Za-z][^>]*?)\sstyle\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/g, '$1');
+}
+
 /** The email rendered with `source` and its sample data (the preview); 422 when `source` is not valid. */
 export async function previewEmailTemplate(
   deps: Pick<Deps, 'db' | 'config' | 'cache'>,

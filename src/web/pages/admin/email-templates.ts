@@ -4,6 +4,7 @@ import {
   getEmailTemplate,
   listEmailTemplates,
   previewEmailTemplate,
+  previewFrameHtml,
   resetEmailTemplate,
   saveEmailTemplate,
   sendTestEmail,
@@ -17,13 +18,14 @@ import { formData, orFail } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
 
 const layout = 'admin' as const;
-const PREVIEW = 'email-preview';
+const EDITOR = 'email-editor';
 
 /**
  * /admin/email-templates: every email SkyPanel sends, editable by platform admins (issue 16
  * item 5; src/mail/overrides.ts). The edit page saves (422 with the form and what was typed,
  * naming unknown or malformed placeholders), previews with sample data (htmx swaps the
- * `email-preview` region; without JavaScript the whole page comes back with it), resets to the
+ * `email-editor` region, the form and the preview, so the form shows what is wrong now; without
+ * JavaScript the whole page comes back with it), resets to the
  * default and sends a test to the signed-in admin through the normal queue. The HTML preview is
  * shown in a sandboxed iframe (srcdoc, no scripts) and as escaped source.
  */
@@ -37,7 +39,7 @@ export function adminEmailTemplatePages(deps: AppDeps, view: Renderer) {
       values?: Record<string, string>;
       errors?: Record<string, string>;
       message?: string | null;
-      preview?: RenderedEmail | null;
+      preview?: (RenderedEmail & { frame: string }) | null;
       status?: 200 | 422;
     } = {},
   ) =>
@@ -55,7 +57,7 @@ export function adminEmailTemplatePages(deps: AppDeps, view: Renderer) {
         layout,
         title: `Email: ${template.name}`,
         status: extra.status ?? 200,
-        region: { id: PREVIEW, partial: 'admin/email-templates/_preview' },
+        region: { id: EDITOR, partial: 'admin/email-templates/_editor' },
       },
     );
 
@@ -90,7 +92,7 @@ export function adminEmailTemplatePages(deps: AppDeps, view: Renderer) {
     return orFail(
       async () => {
         const preview = await previewEmailTemplate(deps, actor, template.name, templateFromForm(values));
-        return edit(c, template, { values, preview });
+        return edit(c, template, { values, preview: { ...preview, frame: previewFrameHtml(preview.html) } });
       },
       (err: AppError) => edit(c, template, { values, errors: err.fields ?? {}, message: err.message, status: 422 }),
     );
