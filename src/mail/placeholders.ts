@@ -303,6 +303,11 @@ export function validateTemplate(source: TemplateSource, specs: PlaceholderSpecs
           .map((s) => `{{${s}}}`)
           .join(', ')}.`,
       );
+    if (part === 'subject') {
+      // A subject is stored and shown as it is: a link (some carry a sealed token) has no place there.
+      const links = [...new Set(tokens.map((t) => t.name).filter((name) => specs[name]?.link))];
+      if (links.length) problems.push(`Links cannot go in the subject: ${links.map((l) => `{{${l}}}`).join(', ')}.`);
+    }
     if (part === 'html') {
       const scan = scanHtml(value, tokens);
       problems.push(...scan.problems);

@@ -138,6 +138,12 @@ describe('validation', () => {
     expect(validateTemplate({ subject: 'x', html: 'x', text: '{{#if}}' }, specs).text).toContain('{{#if}}');
   });
 
+  it('refuses links in the subject (a sealed link would show as its placeholder, or be stored readable)', () => {
+    expect(validateTemplate({ subject: 'Go {{url}}', html: 'x', text: 'x' }, specs).subject).toContain(
+      'Links cannot go in the subject: {{url}}',
+    );
+  });
+
   it('refuses empty parts and a subject on two lines', () => {
     const errors = validateTemplate({ subject: 'a\nb', html: ' ', text: '' }, specs);
     expect(errors.subject).toContain('one line');
