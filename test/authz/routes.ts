@@ -29,6 +29,7 @@ import { EMAIL_TEMPLATE_ROUTES } from './routes-email-templates.ts';
 import { SECURITY_ROUTES } from './routes-security.ts';
 import { CONTACT_ROUTES } from './routes-contact.ts';
 import { BLOG_ROUTES } from './routes-blog.ts';
+import { CONTENT_ROUTES } from './routes-content.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1723,6 +1724,8 @@ export const ROUTES: Record<string, Requirement> = {
   ...EMAIL_TEMPLATE_ROUTES,
   // The blog: the staff screens and the public blog, its images and feeds (issue 16): routes-blog.ts.
   ...BLOG_ROUTES,
+  // Site content: FAQ, docs and pages, their staff screens and public pages (issue 16): routes-content.ts.
+  ...CONTENT_ROUTES,
   // Security screens: the rate-limit monitor, IP rules, user overrides, IP forensics (issue 16): routes-security.ts.
   ...SECURITY_ROUTES,
   // The contact page, its inbox and settings, the status page and its incidents (issue 16): routes-contact.ts.
