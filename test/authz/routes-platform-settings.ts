@@ -149,6 +149,9 @@ export const PLATFORM_SETTINGS_ROUTES: Record<string, Requirement> = {
       },
     }),
   },
+  // The brand's images come as multipart, which the matrix does not send: a permitted JSON call is refused as the wrong type.
+  'PUT /api/v1/admin/settings/branding/logo': { auth: 'admin-token', done: { status: 415 } },
+  'PUT /api/v1/admin/settings/branding/favicon': { auth: 'admin-token', done: { status: 415 } },
   'PATCH /api/v1/admin/settings': {
     auth: 'admin-token',
     setup: async () => ({ message: `Matrix maintenance ${u()}` }),

@@ -5,6 +5,7 @@ import { getSiteSettings } from '../../src/domain/settings/site.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, uniqueEmail } from '../helpers/people.ts';
+import { PNG } from './images.ts';
 
 let ctx: TestContext;
 let ada: Awaited<ReturnType<typeof createPerson>>;
@@ -174,6 +175,63 @@ describe('PATCH /api/v1/admin/settings: branding, support, seller, billing', () 
       topUpMax: 1_000_000_000n,
     });
     expect(await audits()).toEqual([]);
+  });
+
+  it('uploads the logo and favicon as multipart (checked by content), serves them, and removes them with PATCH null', async () => {
+    const put = (which: string, name: string, bytes: Uint8Array, token = adminToken) => {
+      const form = new FormData();
+      form.set('file', new File([new Uint8Array(bytes)], name, { type: 'image/png' }));
+      return ctx.app.request(`/api/v1/admin/settings/branding/${which}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '198.51.100.80' },
+        body: form,
+      });
+    };
+    const html = new TextEncoder().encode('<!doctype html><script>alert(1)</script>');
+    const refused = await put('logo', 'logo.png', html);
+    expect(refused.status).toBe(422);
+    expect(Object.keys(((await refused.json()) as { error: { fields: object } }).error.fields)).toEqual([
+      'branding.logo',
+    ]);
+    const json = await ctx.app.request('/api/v1/admin/settings/branding/favicon', {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        'content-type': 'application/json',
+        'x-forwarded-for': '198.51.100.80',
+      },
+      body: '{}',
+    });
+    expect(json.status).toBe(415);
+    const empty = new FormData();
+    empty.set('other', 'x');
+    const none = await ctx.app.request('/api/v1/admin/settings/branding/favicon', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'x-forwarded-for': '198.51.100.80' },
+      body: empty,
+    });
+    expect(none.status).toBe(422);
+    const customer = await tokenFor(ctx, bob.email, '198.51.100.82');
+    expect((await put('logo', 'logo.png', PNG, customer)).status).toBe(403);
+    expect((await getSiteSettings(ctx.db)).logoFileId).toBeNull();
+
+    const ok = await put('logo', 'logo.png', PNG);
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as { branding: { logo_url: string | null } };
+    expect(body.branding.logo_url).toMatch(/^\/branding\/logo\?v=[0-9a-f]{8}$/);
+    const img = await ctx.app.request(body.branding.logo_url!);
+    expect(img.status).toBe(200);
+    expect(img.headers.get('content-type')).toBe('image/png');
+    expect((await put('favicon', 'icon.png', PNG)).status).toBe(200);
+    expect((await audits()).map((d) => d.changed)).toEqual(['logo', 'favicon']);
+
+    const removed = await call('PATCH', '/admin/settings', {
+      token: adminToken,
+      body: { branding: { logo: null, favicon: null } },
+    });
+    expect(removed.status).toBe(200);
+    expect(removed.body.branding).toMatchObject({ logo_url: null, favicon_url: null });
+    expect((await ctx.app.request('/branding/logo')).status).toBe(404);
   });
 
   it("is refused to a customer's token (403)", async () => {

@@ -3,15 +3,7 @@ import { getSiteSettings } from '../../src/domain/settings/site.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
-import { postMultipart } from '../support/attachments-upload.ts';
-
-/** A 1×1 PNG. */
-export const PNG = Uint8Array.from(
-  Buffer.from(
-    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-    'base64',
-  ),
-);
+import { PNG } from './images.ts';
 
 let ctx: TestContext;
 let ada: Awaited<ReturnType<typeof createPerson>>;

@@ -31,6 +31,7 @@ import { THEMES, type ThemeId } from '../../../../../domain/settings/themes.ts';
 import { ValidationError } from '../../../../../lib/errors.ts';
 import { toDecimal } from '../../../../../lib/money.ts';
 import type { AppDeps } from '../../../../context.ts';
+import { formFiles } from '../../../../attachments.ts';
 import { caller } from '../../bearer-auth.ts';
 import { errorResponses, json, Money, Timestamp } from '../../schemas.ts';
 import { staff, tags } from '../tickets/routes.ts';
@@ -372,8 +373,60 @@ export function adminSettingsRoutes(deps: AppDeps) {
     },
   );
 
+  // The brand's images: multipart, the field `file` (JSON cannot carry them).
+  for (const which of ['logo', 'favicon'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'put',
+        path: `/admin/settings/branding/${which}`,
+        tags,
+        operationId: which === 'logo' ? 'adminUploadLogo' : 'adminUploadFavicon',
+        summary: which === 'logo' ? 'Upload the logo' : 'Upload the favicon',
+        description: `\`multipart/form-data\` with the image in the field \`file\`: PNG, JPEG, GIF or WebP, checked by its content (never SVG), at most ${which === 'logo' ? '1 MB (the request at most 1 MiB)' : '256 KB'}; the name's extension must agree. Replaces the ${which} (the old file is deleted); remove it with \`PATCH /admin/settings\` \`{ "branding": { "${which}": null } }\`. Served at /branding/${which}. Audited as \`admin.settings_updated\`.`,
+        ...staff,
+        request: {
+          body: {
+            required: false,
+            content: { 'multipart/form-data': { schema: ImageUpload } },
+          },
+        },
+        responses: {
+          200: { description: 'The settings as saved.', ...json(PlatformSettingsResponse) },
+          ...errorResponses([400, 401, 403, 413, 415, 422, 429, 503], {
+            ...REFUSED,
+            422: `\`validation_failed\`: \`branding.${which}\` (no file, not an accepted image, too large).`,
+            503: '`storage_unavailable`: the file storage (an S3 bucket) cannot be reached; nothing was kept.',
+          }),
+        },
+      }),
+      async (c) => {
+        const actor = caller(c);
+        const [file] = await formFiles(c, 'file');
+        if (!file)
+          throw new ValidationError({ [`branding.${which}`]: 'Send the image in the multipart field `file`.' });
+        try {
+          const saved = await updateSiteSettings(deps, actor, { [which]: file });
+          return c.json(await present(await getPlatformSettings(deps.db), saved), 200);
+        } catch (err) {
+          if (err instanceof ValidationError && err.fields)
+            throw new ValidationError(
+              Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [apiField(k), v])),
+              err.message,
+            );
+          throw err;
+        }
+      },
+    );
+  }
+
   return app;
 }
+
+const ImageUpload = z
+  .object({
+    file: z.any().openapi({ type: 'string', format: 'binary', description: 'The image (PNG, JPEG, GIF or WebP).' }),
+  })
+  .openapi('BrandImageUpload');
 
 type Patch = z.infer<typeof PlatformSettingsPatch>;
 
