@@ -158,7 +158,7 @@ export async function saveEmailTemplate(
       actorUserId: actor.userId,
       target: { type: 'email_template', id: name },
       origin: actor.origin,
-      details: { template: name, subject: source.subject },
+      details: { name, subject: source.subject },
       occurredAt: now,
     });
   });
@@ -181,7 +181,7 @@ export async function resetEmailTemplate(
       actorUserId: actor.userId,
       target: { type: 'email_template', id: name },
       origin: actor.origin,
-      details: { template: name },
+      details: { name },
       occurredAt: now,
     });
     return true;

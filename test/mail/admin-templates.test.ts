@@ -261,6 +261,9 @@ describe('preview, reset and test send', () => {
       .where('target_id', '=', 'password_reset')
       .execute();
     expect(logged.length).toBe(1);
+    await admin.get('/admin/activity');
+    expect(admin.lastHtml).toContain('Reset an email template to its default');
+    expect(admin.lastHtml).toContain('Email template “password_reset”');
   });
 
   it('a test send lands in the outbox, to the signed-in admin, with the saved template and sample data', async () => {

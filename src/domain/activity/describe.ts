@@ -142,6 +142,7 @@ const TARGET_TYPES: Record<string, string> = {
   note: 'Note',
   firewall: 'Firewall',
   ticket: 'Ticket',
+  email_template: 'Email template',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */
