@@ -32,6 +32,25 @@ export function safeHref(raw: string): string | null {
   return url;
 }
 
+/**
+ * A site-relative link (`/docs/billing#top`) for renderers that allow them (`localLinks`): one
+ * leading slash (never `//host` or `/\\host`, which browsers read as another site), then only
+ * URL characters: no spaces, quotes, angle brackets, backslashes or control characters.
+ */
+export function safeLocalHref(raw: string): string | null {
+  const url = raw.trim();
+  if (!/^\/(?![/\\])[A-Za-z0-9\-._~/?#=&%+:@!$,;]*$/.test(url)) return null;
+  try {
+    if (new URL(url, 'https://site.invalid').origin !== 'https://site.invalid') return null;
+  } catch {
+    return null;
+  }
+  return url;
+}
+
+/** Whether the render in progress allows site-relative links (set by renderMarkdown; rendering is synchronous). */
+let localLinks = false;
+
 const isWordChar = (c: string | undefined) => !!c && /[\p{L}\p{N}]/u.test(c);
 
 function inline(s: string, depth = 0, inLink = false): string {
@@ -56,7 +75,8 @@ function inline(s: string, depth = 0, inLink = false): string {
       const close = s.indexOf('](', i + 1);
       const end = close < 0 ? -1 : s.indexOf(')', close + 2);
       if (close > i + 1 && end > close + 2) {
-        const href = safeHref(s.slice(close + 2, end));
+        const target = s.slice(close + 2, end);
+        const href = safeHref(target) ?? (localLinks ? safeLocalHref(target) : null);
         if (href) {
           const text = inline(s.slice(i + 1, close), depth + 1, true);
           out += `<a href="${escapeHtml(href)}" rel="${LINK_REL}">${text}</a>`;
@@ -95,8 +115,20 @@ const HEADING = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
 const BULLET = /^\s{0,3}[-*+]\s+(.*)$/;
 const NUMBERED = /^\s{0,3}(\d{1,9})[.)]\s+(.*)$/;
 
-/** `source` (Markdown subset) as safe HTML. */
-export function renderMarkdown(source: string): string {
+/**
+ * `source` (Markdown subset) as safe HTML. `localLinks`: links may also be site-relative
+ * (`[Billing](/docs/billing)`), for staff-written site content.
+ */
+export function renderMarkdown(source: string, opts: { localLinks?: boolean } = {}): string {
+  localLinks = opts.localLinks === true;
+  try {
+    return render(source);
+  } finally {
+    localLinks = false;
+  }
+}
+
+function render(source: string): string {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   let para: string[] = [];

@@ -657,7 +657,7 @@ export async function publicDocsArticle(db: DbOrTx, categorySlug: string, slug: 
   const { body, ...article } = row;
   return {
     ...article,
-    bodyHtml: renderMarkdown(body),
+    bodyHtml: renderMarkdown(body, { localLinks: true }),
     description: article.summary || plainSummary(body) || article.title,
     files: await filesOf(db, [row.id]),
   };

@@ -328,7 +328,7 @@ export async function publicFaq(db: DbOrTx): Promise<PublicFaqSection[]> {
   for (const r of rows) {
     let s = sections.at(-1);
     if (!s || s.id !== r.categoryId) sections.push((s = { id: r.categoryId, name: r.name, items: [] }));
-    s.items.push({ id: r.id, question: r.question, answerHtml: renderMarkdown(r.answer) });
+    s.items.push({ id: r.id, question: r.question, answerHtml: renderMarkdown(r.answer, { localLinks: true }) });
   }
   return sections;
 }

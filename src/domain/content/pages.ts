@@ -199,7 +199,11 @@ export async function publicSitePage(db: DbOrTx, slug: string) {
   const row = await selectPages(db).where('slug', '=', slug).where('published', '=', true).executeTakeFirst();
   if (!row) throw new NotFoundError('No such page.');
   const { body, ...page } = row;
-  return { ...page, bodyHtml: renderMarkdown(body), description: page.description || plainSummary(body) || page.title };
+  return {
+    ...page,
+    bodyHtml: renderMarkdown(body, { localLinks: true }),
+    description: page.description || plainSummary(body) || page.title,
+  };
 }
 
 /** Published pages (title and where), for links. */
