@@ -273,7 +273,6 @@ export interface Database {
   blog_categories: BlogCategoriesTable;
   blog_posts: BlogPostsTable;
   blog_post_tags: BlogPostTagsTable;
-  email_templates: EmailTemplatesTable;
   contact_categories: ContactCategoriesTable;
   contact_methods: ContactMethodsTable;
   contact_messages: ContactMessagesTable;
@@ -1365,15 +1364,5 @@ export interface SitePagesTable {
   published: Generated<boolean>;
   updated_by: string | null;
   created_at: Generated<Date>;
-  updated_at: Generated<Date>;
-}
-
-/** An admin's override of one email's subject and bodies (migration 0036, src/mail/templates.ts). */
-export interface EmailTemplatesTable {
-  name: string;
-  subject: string;
-  html: string;
-  text: string;
-  updated_by: string | null;
   updated_at: Generated<Date>;
 }
