@@ -308,6 +308,14 @@ export const CONTENT_ROUTES: Record<string, Requirement> = {
         );
       }),
   },
+  'GET /admin/content/docs/articles/:id/preview': {
+    auth: 'admin',
+    params: async (c) => ({ id: (await article(c, false)).id }),
+    done: {
+      status: 200,
+      shows: ['<title>Preview: Matrix article', 'Article <strong>body</strong>', 'Preview of a draft'],
+    },
+  },
   'POST /admin/content/docs/articles/:id/publish': {
     auth: 'admin',
     params: async (c) => ({ id: (await article(c, false)).id }),
@@ -398,6 +406,11 @@ export const CONTENT_ROUTES: Record<string, Requirement> = {
           .executeTakeFirst();
         return problem(r?.title === c.made.title, 'the page was not changed');
       }),
+  },
+  'GET /admin/content/pages/:id/preview': {
+    auth: 'admin',
+    params: async (c) => ({ id: (await sitePage(c)).id }),
+    done: { status: 200, shows: ['<title>Preview: Matrix page', 'Page <strong>body</strong>'] },
   },
   'POST /admin/content/pages/:id/publish': {
     auth: 'admin',

@@ -72,6 +72,11 @@ describe('docs screens and pages', () => {
     }
     expect(await paths()).not.toContain('/docs/getting-started/connect-with-ssh');
     expect(await paths()).not.toContain('/docs/getting-started');
+    // Staff preview the draft; nobody else may.
+    expect((await admin.get(`/admin/content/docs/articles/${article.id}/preview`)).status).toBe(200);
+    expect(admin.lastHtml).toContain('Preview of a draft');
+    expect(admin.lastHtml).toContain('<code>ssh root@your-server</code>');
+    expect((await customer.get(`/admin/content/docs/articles/${article.id}/preview`)).status).toBe(404);
 
     res = await admin.post(`/admin/content/docs/articles/${article.id}/publish`, { published: 'true' });
     expect(res.status).toBe(303);

@@ -715,3 +715,13 @@ export async function searchDocs(db: DbOrTx, q: string, limit = 50): Promise<Doc
 export async function publicDocsFile(deps: Pick<Deps, 'db' | 'config' | 'log'>, id: string): Promise<DocsDownload> {
   return openDocsFile(deps, id, true);
 }
+
+/** An article as the public page shows it, drafts included (staff preview). */
+export async function previewDocsArticle(deps: Pick<Deps, 'db'>, actor: Actor, id: string) {
+  const { body, ...article } = await getDocsArticle(deps, actor, id);
+  return {
+    ...article,
+    bodyHtml: renderMarkdown(body, { localLinks: true }),
+    description: article.summary || plainSummary(body) || article.title,
+  };
+}

@@ -252,3 +252,13 @@ export async function contentSitemapEntries(db: DbOrTx): Promise<{ path: string;
   for (const a of articles) entries.push({ path: `/docs/${a.category}/${a.slug}`, updatedAt: a.updated_at });
   return entries;
 }
+
+/** A page as the public sees it, drafts included (staff preview). */
+export async function previewSitePage(deps: Pick<Deps, 'db'>, actor: Actor, id: string) {
+  const { body, ...page } = await getSitePage(deps, actor, id);
+  return {
+    ...page,
+    bodyHtml: renderMarkdown(body, { localLinks: true }),
+    description: page.description || plainSummary(body) || page.title,
+  };
+}

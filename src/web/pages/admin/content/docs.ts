@@ -12,6 +12,7 @@ import {
   getDocsCategory,
   listDocs,
   listDocsCategories,
+  previewDocsArticle,
   removeDocsFile,
   setDocsArticlePublished,
   staffDocsFile,
@@ -146,6 +147,16 @@ export function adminDocsPages(deps: AppDeps, view: Renderer) {
       f.template,
       { ...f.data, values: articleValues(article), errors: {}, message: null },
       f.options,
+    );
+  });
+
+  app.get('/articles/:id/preview', async (c) => {
+    const article = await previewDocsArticle(deps, actorOf(c), c.req.param('id'));
+    return view.page(
+      c,
+      'public/docs/article',
+      { article, formatBytes, preview: true },
+      { layout, title: `Preview: ${article.title}` },
     );
   });
 

@@ -5,6 +5,7 @@ import {
   getSitePage,
   listSitePages,
   pagePath,
+  previewSitePage,
   setSitePagePublished,
   sitePageFromForm,
   updateSitePage,
@@ -61,6 +62,11 @@ export function adminSitePages(deps: AppDeps, view: Renderer) {
     const page = await getSitePage(deps, actorOf(c), c.req.param('id'));
     const f = form(page);
     return view.page(c, f.template, { ...f.data, values: pageValues(page), errors: {}, message: null }, f.options);
+  });
+
+  app.get('/:id/preview', async (c) => {
+    const page = await previewSitePage(deps, actorOf(c), c.req.param('id'));
+    return view.page(c, 'public/pages/show', { page, preview: true }, { layout, title: `Preview: ${page.title}` });
   });
 
   app.post('/:id', async (c) => {
