@@ -114,11 +114,22 @@ describe('/admin/platform-settings/billing', () => {
     expect((await admin.post('/admin/platform-settings/billing', form({ dunningSuspendAfterHours: '6' }))).status).toBe(
       303,
     );
-    const { org, actor } = await customer(w, 'Sid Suspend');
+    const { owner, org, actor } = await customer(w, 'Sid Suspend');
     const web = await serverOf(w, actor, 'web-1');
     await setBalance(w, org, -2_000_000n);
     const start = w.ctx.clock.now();
     await run(w);
+    // The customer's banner announces the suspension at the staff's hours.
+    const { arrears_since } = await w.ctx.db
+      .selectFrom('dunning_cases')
+      .select('arrears_since')
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
+    const banner = await signedIn(w.ctx, owner.email);
+    await banner.get('/dashboard');
+    expect(banner.lastHtml).toContain(
+      `<time datetime="${new Date(arrears_since.getTime() + 6 * HOUR).toISOString()}">`,
+    );
     w.ctx.clock.set(new Date(start.getTime() + 6 * HOUR - 60_000));
     await run(w);
     expect((await statusOf(w, web)).status).toBe('running');

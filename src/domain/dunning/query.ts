@@ -200,7 +200,8 @@ export interface ArrearsBanner {
 export async function arrearsBanner(
   db: DbOrTx,
   actor: Actor | null,
-  opts: { now: Date; config: DunningConfig; cache?: DataCache },
+  /** `config`: the dunning periods, or how to read them (only when the balance is below zero). */
+  opts: { now: Date; config: DunningConfig | (() => Promise<DunningConfig>); cache?: DataCache },
 ): Promise<ArrearsBanner | null> {
   const organizationId = actor?.organizationId;
   if (!actor || !organizationId) return null;
@@ -226,13 +227,14 @@ export async function arrearsBanner(
       .executeTakeFirst();
   const row = opts.cache ? await opts.cache.read(`arrears:${organizationId}`, [organizationId], load) : await load();
   if (!row || row.balance >= 0n) return null;
+  const config = typeof opts.config === 'function' ? await opts.config() : opts.config;
   const d = deadlinesOf(
     {
       arrears_since: row.arrears_since ?? opts.now,
       extended_until: row.extended_until,
       exempt_reason: row.exempt_reason,
     },
-    opts.config,
+    config,
   );
   const exempt = row.exempt_reason !== null;
   return {

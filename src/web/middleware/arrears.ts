@@ -25,7 +25,7 @@ export function arrearsLoader(opts: { db: Db; config: Config; clock: Clock; cach
         'arrears',
         await arrearsBanner(opts.db, c.get('actor'), {
           now: opts.clock.now(),
-          config: await dunningConfig(opts),
+          config: () => dunningConfig(opts),
           cache: opts.cache,
         }),
       );
