@@ -132,7 +132,7 @@ export async function previewEmailTemplate(
   const name = emailTemplateName(rawName);
   checkTemplate(name, source);
   const brand = await brandOf(deps.db, deps.config);
-  return renderSource(source, valuesOf(name, brand, EMAIL_DEFINITIONS[name].sample));
+  return renderSource(name, source, valuesOf(name, brand, EMAIL_DEFINITIONS[name].sample));
 }
 
 /** Saves an admin's template for an email (422 and nothing saved when not valid); audited. */

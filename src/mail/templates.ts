@@ -196,12 +196,27 @@ export function valuesOf<K extends EmailTemplateName>(
   return { ...EMAIL_DEFINITIONS[name].values(data), brand };
 }
 
-/** Renders a template (the default or an admin's) with values: the HTML body inside the layout. */
-export function renderSource(source: TemplateSource, values: Record<string, string>): RenderedEmail {
+/**
+ * Why the reader gets an email, for the layout's footer, when it is not "your account": these
+ * go to people who may have none (an invitee, someone who wrote through the contact form).
+ */
+const FOOTERS: Partial<Record<EmailTemplateName, (brand: string) => string>> = {
+  invitation: (b) => `You receive this email because someone invited this address to an organization on ${b}.`,
+  contact_reply: (b) => `You receive this email because you wrote to ${b} through its contact page.`,
+  contact_message: (b) => `Sent by the contact page of ${b}.`,
+};
+
+/** Renders a template (the default or an admin's) of email `name` with values: the HTML body inside the layout. */
+export function renderSource(
+  name: EmailTemplateName,
+  source: TemplateSource,
+  values: Record<string, string>,
+): RenderedEmail {
   const subject = renderSubject(source.subject, values);
+  const brand = values.brand ?? '';
   return {
     subject,
-    html: emailLayout({ brand: values.brand ?? '', subject, body: renderHtml(source.html, values) }),
+    html: emailLayout({ brand, subject, body: renderHtml(source.html, values), footer: FOOTERS[name]?.(brand) }),
     text: renderText(source.text, values),
   };
 }
@@ -219,5 +234,5 @@ export function renderEmail<K extends EmailTemplateName>(
 ): RenderedEmail {
   const source =
     override && isValid(validateTemplate(override, placeholdersOf(name))) ? override : defaultTemplate(name);
-  return renderSource(source, valuesOf(name, brand, data));
+  return renderSource(name, source, valuesOf(name, brand, data));
 }
