@@ -143,6 +143,12 @@ const TARGET_TYPES: Record<string, string> = {
   firewall: 'Firewall',
   ticket: 'Ticket',
   email_template: 'Email template',
+  faq_category: 'FAQ heading',
+  faq_item: 'FAQ question',
+  docs_category: 'Docs category',
+  docs_article: 'Docs article',
+  docs_file: 'Docs file',
+  site_page: 'Page',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */
