@@ -87,6 +87,13 @@ describe('docs screens and pages', () => {
     expect(guest.lastHtml).toContain('<code>ssh root@your-server</code>');
     await guest.get('/docs?q=SSH');
     expect(guest.lastHtml).toContain('href="/docs/getting-started/connect-with-ssh"');
+    // The same for every visitor: a CDN may keep it (ETag); a signed-in visitor's copy is private.
+    const anonymous = await new TestBrowser(ctx.app, '203.0.113.93').get('/docs/getting-started/connect-with-ssh');
+    expect(anonymous.headers.get('cache-control')).toMatch(/^public/);
+    expect(anonymous.headers.get('etag')).toBeTruthy();
+    const signedInCopy = await customer.get('/docs/getting-started/connect-with-ssh');
+    expect(signedInCopy.status).toBe(200);
+    expect(signedInCopy.headers.get('cache-control')).not.toMatch(/public/);
     await guest.get('/docs');
     expect(guest.lastHtml).toContain('Getting started');
     expect(await paths()).toEqual(
