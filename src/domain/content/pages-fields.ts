@@ -75,9 +75,6 @@ export function slugify(title: string): string {
     .replace(/-+$/, '');
 }
 
-/** A form's checkbox or a JSON boolean. */
-export const checked = (v: string | undefined) => v === 'on' || v === 'true' || v === '1';
-
 /** Parses `raw` with `schema`, every field's problem at once. */
 export function parseFields<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const result = schema.safeParse(raw);
