@@ -50,6 +50,7 @@ export function safeLocalHref(raw: string): string | null {
 
 /** Whether the render in progress allows site-relative links (set by renderMarkdown; rendering is synchronous). */
 let localLinks = false;
+let headingShift = 2;
 
 const isWordChar = (c: string | undefined) => !!c && /[\p{L}\p{N}]/u.test(c);
 
@@ -117,14 +118,18 @@ const NUMBERED = /^\s{0,3}(\d{1,9})[.)]\s+(.*)$/;
 
 /**
  * `source` (Markdown subset) as safe HTML. `localLinks`: links may also be site-relative
- * (`[Billing](/docs/billing)`), for staff-written site content.
+ * (`[Billing](/docs/billing)`), for staff-written site content. `headingShift`: how many levels
+ * headings move down (default 2, `#` → h3, under a page's own h1 and h2; a whole page of
+ * content under its h1 title uses 1, `#` → h2).
  */
-export function renderMarkdown(source: string, opts: { localLinks?: boolean } = {}): string {
+export function renderMarkdown(source: string, opts: { localLinks?: boolean; headingShift?: 1 | 2 } = {}): string {
   localLinks = opts.localLinks === true;
+  headingShift = opts.headingShift ?? 2;
   try {
     return render(source);
   } finally {
     localLinks = false;
+    headingShift = 2;
   }
 }
 
@@ -151,7 +156,7 @@ function render(source: string): string {
     const heading = HEADING.exec(line);
     if (heading) {
       flush();
-      const level = Math.min(heading[1]!.length + 2, 6);
+      const level = Math.min(heading[1]!.length + headingShift, 6);
       out.push(`<h${level}>${inline(heading[2]!)}</h${level}>`);
       i++;
       continue;

@@ -198,6 +198,9 @@ describe('/admin/announcements', () => {
     expect(html).toContain('The end must come after the start.');
     expect(html).toContain('Typed text stays');
     expect(html).toContain(`value="${inHours(3)}"`);
+    // The fields in error are marked for assistive technology (the attribute, not escaped text).
+    expect(html).toMatch(/id="f-severity"[^>]*aria-invalid="true"/);
+    expect(html).not.toContain('&quot;true&quot;');
     const bad = await admin.post('/admin/announcements', {
       title: 'Bad date',
       severity: 'info',

@@ -151,7 +151,8 @@ describe('pages screens', () => {
     expect(res.status).toBe(303);
     await guest.get('/about');
     expect(guest.lastHtml).toContain('<title>About Example Hosting');
-    expect(guest.lastHtml).toContain('<h4>Our story</h4>');
+    // A page's own Markdown sits under its h1 title: `##` is an h3 (one level down, not two).
+    expect(guest.lastHtml).toContain('<h3>Our story</h3>');
     expect(guest.lastHtml).toContain('A small host in Lisbon.');
 
     res = await admin.post(`/admin/content/pages/${about.id}/publish`, { published: 'false' });

@@ -47,6 +47,11 @@ describe('the Markdown subset', () => {
     );
   });
 
+  it('moves headings down one level for a whole page of content, and back to two after it', () => {
+    expect(renderMarkdown('# Title\n\n## Part', { headingShift: 1 })).toBe('<h2>Title</h2>\n<h3>Part</h3>');
+    expect(renderMarkdown('# Title')).toBe('<h3>Title</h3>');
+  });
+
   it('renders safe links with rel and leaves snake_case and lone stars alone', () => {
     expect(renderMarkdown('[docs](https://example.com/a?b=1&c=2) and [mail](mailto:ops@example.com)')).toBe(
       `<p><a href="https://example.com/a?b=1&amp;c=2" ${REL}>docs</a> and <a href="mailto:ops@example.com" ${REL}>mail</a></p>`,

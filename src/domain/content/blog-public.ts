@@ -132,7 +132,7 @@ export async function publicPost(deps: Pick<Deps, 'db' | 'clock'>, slug: string)
     : undefined;
   if (!row) throw new NotFoundError('No such blog post.');
   const [post] = await withTags(deps.db, [row]);
-  return { ...present(post!), bodyHtml: renderMarkdown(row.body) };
+  return { ...present(post!), bodyHtml: renderMarkdown(row.body, { headingShift: 1 }) };
 }
 
 /** The newest posts for the RSS and Atom feeds. */

@@ -657,7 +657,7 @@ export async function publicDocsArticle(db: DbOrTx, categorySlug: string, slug: 
   const { body, ...article } = row;
   return {
     ...article,
-    bodyHtml: renderMarkdown(body, { localLinks: true }),
+    bodyHtml: renderMarkdown(body, { localLinks: true, headingShift: 1 }),
     description: article.summary || plainSummary(body) || article.title,
     files: await filesOf(db, [row.id]),
   };
@@ -721,7 +721,7 @@ export async function previewDocsArticle(deps: Pick<Deps, 'db'>, actor: Actor, i
   const { body, ...article } = await getDocsArticle(deps, actor, id);
   return {
     ...article,
-    bodyHtml: renderMarkdown(body, { localLinks: true }),
+    bodyHtml: renderMarkdown(body, { localLinks: true, headingShift: 1 }),
     description: article.summary || plainSummary(body) || article.title,
   };
 }

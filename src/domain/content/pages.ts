@@ -201,7 +201,7 @@ export async function publicSitePage(db: DbOrTx, slug: string) {
   const { body, ...page } = row;
   return {
     ...page,
-    bodyHtml: renderMarkdown(body, { localLinks: true }),
+    bodyHtml: renderMarkdown(body, { localLinks: true, headingShift: 1 }),
     description: page.description || plainSummary(body) || page.title,
   };
 }
@@ -258,7 +258,7 @@ export async function previewSitePage(deps: Pick<Deps, 'db'>, actor: Actor, id: 
   const { body, ...page } = await getSitePage(deps, actor, id);
   return {
     ...page,
-    bodyHtml: renderMarkdown(body, { localLinks: true }),
+    bodyHtml: renderMarkdown(body, { localLinks: true, headingShift: 1 }),
     description: page.description || plainSummary(body) || page.title,
   };
 }
