@@ -1,0 +1,341 @@
+/**
+ * The Enhance control panel API ("orchd", /work/shared/specs/enhance.md): the subset SkyPanel
+ * uses, as the client hands it to the domain. Ids are what Enhance uses on the wire: UUID
+ * strings for orgs, logins, members, websites, domains and server groups; integers for plans
+ * and subscriptions. Objects keep the spec's field names; fields the spec marks optional are
+ * `null` when absent, and unknown extra fields are dropped (the live panel version may add some).
+ *
+ * White-label: nothing here that reaches a customer names Enhance (EnhanceError.message).
+ */
+
+/** Member roles (spec §3 Role). */
+export const ENHANCE_ROLES = ['Owner', 'SuperAdmin', 'Business', 'SiteAccess', 'Support', 'Sysadmin'] as const;
+export type EnhanceRole = (typeof ENHANCE_ROLES)[number];
+
+/** Plan resource names (spec §3 ResourceName, 12.21.3 and 12.25.8). Others may appear: kept as strings. */
+export const ENHANCE_RESOURCE_NAMES = [
+  'customers',
+  'diskspace',
+  'domainAliases',
+  'forwarders',
+  'ftpUsers',
+  'mailboxes',
+  'mysqlDbs',
+  'pageViews',
+  'processes',
+  'stagingWebsites',
+  'transfer',
+  'websites',
+  'addonDomains',
+  'subdomains',
+  'dnsRecords',
+  'postgresqlDbs',
+] as const;
+export type EnhanceResourceName = (typeof ENHANCE_RESOURCE_NAMES)[number];
+
+export const WEBSITE_STATUSES = ['active', 'disabled', 'deleted'] as const;
+export type EnhanceWebsiteStatus = (typeof WEBSITE_STATUSES)[number];
+
+export const DOMAIN_CHECK_STATUSES = [
+  'prohibited',
+  'notInUse',
+  'inUseCurrentOrg',
+  'inUseAnotherOrg',
+  'inUseDeletedSite',
+] as const;
+export type EnhanceDomainCheckStatus = (typeof DOMAIN_CHECK_STATUSES)[number];
+
+export interface EnhanceOrg {
+  id: string;
+  parentId: string | null;
+  name: string;
+  status: 'active' | 'deleted' | string;
+  /** Uuid of the org that suspended this one, if suspended. */
+  suspendedBy: string | null;
+  owner: string | null;
+  ownerEmail: string | null;
+  ownerId: string | null;
+  ownerLoginId: string | null;
+  subscriptionsCount: number;
+  websitesCount: number;
+  createdAt: string;
+  locale: string;
+}
+
+export interface EnhanceLogin {
+  id: string;
+  email: string;
+  name: string;
+  registeredAt: string | null;
+  authMethod: string | null;
+  locale: string | null;
+}
+
+export interface EnhanceMember {
+  id: string;
+  loginId: string;
+  email: string;
+  name: string;
+  isActive: boolean;
+  roles: string[];
+  siteAccesses: string[];
+  joinedAt: string | null;
+}
+
+/** `total: null` = unlimited. `diskspace`/`transfer` totals are bytes (unconfirmed). */
+export interface EnhancePlanResource {
+  name: string;
+  total: number | null;
+}
+
+export interface EnhancePlan {
+  id: number;
+  name: string;
+  orgId: string | null;
+  resources: EnhancePlanResource[];
+  allowances: { name: string }[];
+  selections: { name: string; value: string }[];
+  subscriptionsCount: number;
+  planType: 'shared' | 'dedicated' | string;
+  serverGroupId: string | null;
+  serverGroupIds: string[];
+  allowServerGroupSelection: boolean;
+  allowedPhpVersions: string[];
+  defaultPhpVersion: string | null;
+  redisAllowed: boolean;
+  createdAt: string | null;
+}
+
+export interface EnhanceSubscriptionResource extends EnhancePlanResource {
+  usage: number;
+}
+
+export interface EnhanceSubscription {
+  id: number;
+  planId: number;
+  planName: string;
+  /** The customer org. */
+  subscriberId: string;
+  /** The master org. */
+  vendorId: string;
+  status: 'active' | 'deleted' | string;
+  suspendedBy: string | null;
+  friendlyName: string | null;
+  resources: EnhanceSubscriptionResource[];
+  allowances: { name: string }[];
+  selections: { name: string; value: string }[];
+  planType: string;
+  allowedPhpVersions: string[];
+  defaultPhpVersion: string | null;
+  serverGroups: EnhanceServerGroup[];
+}
+
+/** PATCH /orgs/{org}/subscriptions/{id} (UpdateSubscription): every field optional. */
+export interface EnhanceSubscriptionUpdate {
+  status?: 'active' | 'deleted';
+  isSuspended?: boolean;
+  planId?: number;
+  friendlyName?: string;
+}
+
+export interface EnhanceWebsiteDomain {
+  id: string;
+  domain: string;
+  documentRoot: string;
+  kind: 'primary' | 'preview' | 'addon' | 'alias' | 'subdomain' | string;
+  cloudflareStatus: string | null;
+}
+
+export interface EnhanceWebsite {
+  id: string;
+  /** An object, not a string (spec §7: SkyPanel compared it to a string). */
+  domain: EnhanceWebsiteDomain;
+  aliases: EnhanceWebsiteDomain[];
+  subscriptionId: number | null;
+  planId: number | null;
+  plan: string | null;
+  status: EnhanceWebsiteStatus | string;
+  suspendedBy: string | null;
+  orgId: string;
+  kind: string;
+  size: number;
+  unixUser: string | null;
+  phpVersion: string | null;
+  serverIps: { ip: string; isPrimary: boolean }[];
+  createdAt: string | null;
+}
+
+/** PATCH /orgs/{org}/websites/{W} (UpdateWebsite). */
+export interface EnhanceWebsiteUpdate {
+  phpVersion?: string;
+  status?: EnhanceWebsiteStatus;
+  isSuspended?: boolean;
+  subscriptionId?: number;
+}
+
+export interface EnhanceNewWebsite {
+  domain: string;
+  subscriptionId: number;
+  /** Only when the plan has `allowServerGroupSelection`. */
+  serverGroupId?: string;
+  phpVersion?: string;
+}
+
+export interface EnhanceDomainCheck {
+  status: EnhanceDomainCheckStatus | string;
+  websiteId: string | null;
+}
+
+export interface EnhanceServerGroup {
+  id: string;
+  name: string;
+  serverCount: number;
+  createdAt: string | null;
+}
+
+export interface EnhanceLoginInfo {
+  email: string;
+  name: string;
+  password: string;
+}
+
+export type EnhanceHealth = { ok: true } | { ok: false; message: string };
+
+export interface EnhanceClientOptions {
+  /** The panel's URL (`https://panel.example.com`); `/api` is appended unless it already ends in /api. */
+  baseUrl: string;
+  /** The master org's access token; a leading `Bearer ` is stripped. */
+  token: string;
+  /** Uuid of the master org (ENHANCE_MASTER_ORG_ID). */
+  masterOrgId: string;
+  /** Default global fetch (tests may pass an `app.request`-backed one). */
+  fetch?: typeof fetch;
+  /** Budget per HTTP attempt. Default 15 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for calls that may be repeated (GET, PUT, PATCH, DELETE). Default 2. */
+  retries?: number;
+  /** Waits between attempts; tests pass one that records instead of sleeping. */
+  sleep?: (ms: number) => Promise<void>;
+  /** [0, 1) source for jitter. Default Math.random. */
+  random?: () => number;
+  /** One line per retry (method, path, status, delay): never the token or a body. */
+  logger?: { warn(obj: Record<string, unknown>, msg: string): void };
+}
+
+export type EnhanceMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface EnhanceRequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Safe to repeat. Default: every method but POST. */
+  idempotent?: boolean;
+}
+
+export interface EnhanceClient {
+  /** `<panel>/api`, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly masterOrgId: string;
+  /** One call; the parsed JSON answer (object, array, string, boolean, number), or null for an empty body. */
+  request(method: EnhanceMethod, path: string, opts?: EnhanceRequestOptions): Promise<unknown>;
+  /** Every item of a listing (`{items,total}`, `{items}` or a bare array), paging by 100 while `total` says there is more. */
+  list(path: string, query?: EnhanceRequestOptions['query']): Promise<unknown[]>;
+
+  /** GET /orgs/{MO}: ok, or the reason in words for the admin (never the token). */
+  health(): Promise<EnhanceHealth>;
+  getOrg(orgId: string): Promise<EnhanceOrg>;
+  /** False when the org is gone (404, or soft-deleted). */
+  orgExists(orgId: string): Promise<boolean>;
+
+  listCustomers(): Promise<EnhanceOrg[]>;
+  /** POST /orgs/{MO}/customers → the new org's uuid. */
+  createCustomer(name: string): Promise<string>;
+  listOrgLogins(orgId: string): Promise<EnhanceLogin[]>;
+  /** GET /logins (MO realm), every page. */
+  listLogins(): Promise<EnhanceLogin[]>;
+  /** Case-insensitive: the org's logins first when `orgId` is given, then the whole realm. */
+  findLoginByEmail(email: string, orgId?: string): Promise<EnhanceLogin | null>;
+  /** POST /logins?orgId={C} → the login's uuid; 409 → EnhanceError with `detail: 'login'`. */
+  createLogin(orgId: string, login: EnhanceLoginInfo): Promise<string>;
+  listMembers(orgId: string): Promise<EnhanceMember[]>;
+  /** POST /orgs/{C}/members → the member's uuid. */
+  addMember(orgId: string, member: { loginId: string; roles: EnhanceRole[] }): Promise<string>;
+  /** PUT /orgs/{C}/owner. */
+  setOwner(orgId: string, memberId: string): Promise<void>;
+  /** A fresh single-use login URL (GET …/members/{id}/sso, 201 bare JSON string or `{url}`). Never log it. */
+  memberSsoUrl(orgId: string, memberId: string): Promise<string>;
+
+  /** GET /orgs/{MO}/plans, every page. */
+  listPlans(): Promise<EnhancePlan[]>;
+  /** POST /orgs/{MO}/customers/{C}/subscriptions → the integer id; 409 → `detail: 'subscription'`. */
+  createSubscription(customerId: string, sub: { planId: number; friendlyName?: string }): Promise<number>;
+  listSubscriptions(customerId: string): Promise<EnhanceSubscription[]>;
+  getSubscription(orgId: string, id: number): Promise<EnhanceSubscription>;
+  updateSubscription(orgId: string, id: number, patch: EnhanceSubscriptionUpdate): Promise<void>;
+  /** Soft delete (`status: deleted`) unless `force` (hard delete, master org only). */
+  deleteSubscription(orgId: string, id: number, opts?: { force?: boolean }): Promise<void>;
+
+  checkDomain(orgId: string, domain: string): Promise<EnhanceDomainCheck>;
+  /** POST /orgs/{C}/websites → the website's uuid; 403 `detail: 'domain'` when the domain cannot be hosted. */
+  createWebsite(orgId: string, site: EnhanceNewWebsite): Promise<string>;
+  getWebsite(orgId: string, websiteId: string): Promise<EnhanceWebsite>;
+  listWebsites(orgId: string, opts?: { showDeleted?: boolean }): Promise<EnhanceWebsite[]>;
+  updateWebsite(orgId: string, websiteId: string, patch: EnhanceWebsiteUpdate): Promise<void>;
+  /** `{status:"disabled", isSuspended:true}` or `{status:"active", isSuspended:false}` (spec §7: never "suspended"). */
+  setWebsiteSuspended(orgId: string, websiteId: string, suspended: boolean): Promise<void>;
+  deleteWebsite(orgId: string, websiteId: string, opts?: { force?: boolean }): Promise<void>;
+  /** GET /servers/groups (master org only). */
+  listServerGroups(): Promise<EnhanceServerGroup[]>;
+}
+
+export type EnhanceErrorKind =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'validation'
+  | 'unavailable'
+  | 'timeout'
+  | 'network'
+  | 'unexpected';
+
+/**
+ * Every failure of the client. `message` is safe to show (white-label: never "Enhance", never
+ * the token); `adminMessage` adds the method, path and status for staff and logs; `detail` is
+ * Enhance's own (`login`, `subscription`, `domain`, …) for code to branch on.
+ */
+export class EnhanceError extends Error {
+  override readonly name = 'EnhanceError';
+  constructor(
+    readonly kind: EnhanceErrorKind,
+    message: string,
+    readonly opts: {
+      /** HTTP status, or null when no answer came (timeout, network). */
+      status: number | null;
+      /** The error body's `code`, when there was one. */
+      code?: string | null;
+      /** The error body's `detail` (SkyPanel relies on `login`, `subscription`, `domain`). */
+      detail?: string | null;
+      /** For staff: method, path, status, the panel's own words. */
+      adminMessage: string;
+    },
+  ) {
+    super(message);
+  }
+  get status(): number | null {
+    return this.opts.status;
+  }
+  get code(): string | null {
+    return this.opts.code ?? null;
+  }
+  get detail(): string | null {
+    return this.opts.detail ?? null;
+  }
+  get adminMessage(): string {
+    return this.opts.adminMessage;
+  }
+}
+
+/** The website's primary IP: the one marked primary, else the first, else null. */
+export function primaryIp(site: Pick<EnhanceWebsite, 'serverIps'>): string | null {
+  return site.serverIps.find((s) => s.isPrimary)?.ip ?? site.serverIps[0]?.ip ?? null;
+}
