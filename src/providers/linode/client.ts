@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { describeNetworkError, parseJsonObject, parseRetryAfter } from '../../lib/http.ts';
+import {
+  attemptFetch,
+  backoff,
+  parseJsonObject,
+  parseRetryAfter,
+  queryString,
+  type HttpAttempt,
+} from '../../lib/http.ts';
 import { CloudError, type CloudErrorKind } from '../cloud.ts';
 import { errorEnvelopeSchema, pageSchema, type LinodeFilter, type LinodePage } from './types.ts';
 
@@ -65,8 +72,7 @@ const BACKOFF_CAP_MS = 8_000;
 /** A collection longer than this many pages is a loop, not an account. */
 const MAX_PAGES = 1_000;
 
-type Attempt =
-  { kind: 'answer'; res: Response; raw: string } | { kind: 'timeout' } | { kind: 'network'; detail: string };
+type Attempt = HttpAttempt;
 
 export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
   const baseUrl = (opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -77,24 +83,11 @@ export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const scrub = (s: string) => (opts.token ? s.split(opts.token).join('[redacted]') : s);
 
-  async function attempt(
-    method: HttpMethod,
-    url: string,
-    body: string | undefined,
-    filter: string | undefined,
-  ): Promise<Attempt> {
+  function attempt(method: HttpMethod, url: string, body: string | undefined, filter: string | undefined) {
     const headers: Record<string, string> = { authorization: `Bearer ${opts.token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (filter !== undefined) headers['x-filter'] = filter;
-    try {
-      const signal = AbortSignal.timeout(timeoutMs);
-      const res = await fetch(url, { method, headers, body, signal });
-      return { kind: 'answer', res, raw: await res.text() };
-    } catch (err) {
-      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
-        return { kind: 'timeout' };
-      return { kind: 'network', detail: describeNetworkError(err) };
-    }
+    return attemptFetch(url, { method, headers, body }, timeoutMs);
   }
 
   async function request(method: HttpMethod, path: string, o: RequestOptions = {}): Promise<Record<string, unknown>> {
@@ -120,7 +113,9 @@ export function createLinodeClient(opts: LinodeClientOptions): LinodeClient {
       if (!idempotent || !retryable || n > retries || (retryAfterMs ?? 0) > maxRetryAfterMs) throw scrubbed(failure);
       uncertain ||= a.kind !== 'answer' || a.res.status >= 500 || a.res.status === 408;
       const delay =
-        retryAfterMs !== undefined ? retryAfterMs + Math.floor(random() * BACKOFF_BASE_MS) : backoff(n, random);
+        retryAfterMs !== undefined
+          ? retryAfterMs + Math.floor(random() * BACKOFF_BASE_MS)
+          : backoff(n, random, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
       opts.logger?.warn(
         { method, path, status: a.kind === 'answer' ? a.res.status : a.kind, attempt: n, delayMs: delay },
         'Linode call failed; retrying',
@@ -175,20 +170,6 @@ function invalidAnswer(where: string, status: number, what: string): CloudError 
   return new CloudError('unavailable', `Linode ${where} answered ${status} with ${what}`, CUSTOMER.unexpected, {
     status,
   });
-}
-
-function queryString(query: RequestOptions['query']): string {
-  if (!query) return '';
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-  const s = params.toString();
-  return s ? `?${s}` : '';
-}
-
-/** Exponential backoff with "equal jitter": half the step fixed, half random. */
-function backoff(attempt: number, random: () => number): number {
-  const step = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-  return Math.floor(step / 2 + random() * (step / 2));
 }
 
 const BUSY = /\bbusy\b/i;
