@@ -28,6 +28,7 @@ import { formFiles, sendAttachment, uploadHints } from '../../../attachments.ts'
 import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
+import { draftMessages, mountContentKind, namedMessages } from './kind-routes.ts';
 
 const layout = 'admin' as const;
 const LIST = '/admin/content/docs';
@@ -41,12 +42,8 @@ const LIST = '/admin/content/docs';
 export function adminDocsPages(deps: AppDeps, view: Renderer) {
   const app = new Hono();
   const hints = uploadHints(deps.config);
-  const categoryForm = (category: DocsCategory | null) => ({
-    template: 'admin/content/docs/category',
-    data: { category },
-    options: { layout, title: category ? `Docs category: ${category.name}` : 'New docs category' },
-  });
-  const articleForm = async (c: Context, article: (DocsArticle & { files: DocsFile[] }) | null) => ({
+  type Article = DocsArticle & { files: DocsFile[] };
+  const articleForm = async (c: Context, article: Article | null) => ({
     template: 'admin/content/docs/article',
     data: {
       article,
@@ -55,12 +52,6 @@ export function adminDocsPages(deps: AppDeps, view: Renderer) {
       formatBytes,
     },
     options: { layout, title: article ? `Article: ${article.title}` : 'New article' },
-  });
-  const categoryValues = (x: DocsCategory) => ({
-    name: x.name,
-    slug: x.slug,
-    description: x.description,
-    position: String(x.position),
   });
   const articleValues = (x: DocsArticle) => ({
     categoryId: x.categoryId,
@@ -77,77 +68,41 @@ export function adminDocsPages(deps: AppDeps, view: Renderer) {
     return view.page(c, 'admin/content/docs/index', { sections }, { layout, title: 'Docs' });
   });
 
-  app.get('/categories/new', (c) => {
-    const f = categoryForm(null);
-    return view.page(c, f.template, { ...f.data, values: {}, errors: {}, message: null }, f.options);
+  mountContentKind<DocsCategory, DocsCategory>(app, view, {
+    path: '/categories',
+    list: LIST,
+    form: (_c, category) => ({
+      template: 'admin/content/docs/category',
+      data: { category },
+      options: { layout, title: category ? `Docs category: ${category.name}` : 'New docs category' },
+    }),
+    blank: () => ({}),
+    values: (x) => ({ name: x.name, slug: x.slug, description: x.description, position: String(x.position) }),
+    get: (c, id) => getDocsCategory(deps, actorOf(c), id),
+    create: (c, values) => createDocsCategory(deps, actorOf(c), docsCategoryFromForm(values)),
+    update: (c, x, values) => updateDocsCategory(deps, actorOf(c), x.id, docsCategoryFromForm(values)),
+    remove: { checked: (c, x) => deleteDocsCategory(deps, actorOf(c), x.id) },
+    messages: namedMessages('category'),
   });
 
-  app.post('/categories', async (c) => {
-    const values = await formData(c);
-    return submitForm(c, view, { ...categoryForm(null), values }, async () => {
-      const saved = await createDocsCategory(deps, actorOf(c), docsCategoryFromForm(values));
-      flash(c, `The category “${saved.name}” is added.`);
-      return redirect(c, LIST);
-    });
-  });
-
-  app.get('/categories/:id', async (c) => {
-    const category = await getDocsCategory(deps, actorOf(c), c.req.param('id'));
-    const f = categoryForm(category);
-    return view.page(
-      c,
-      f.template,
-      { ...f.data, values: categoryValues(category), errors: {}, message: null },
-      f.options,
-    );
-  });
-
-  app.post('/categories/:id', async (c) => {
-    const category = await getDocsCategory(deps, actorOf(c), c.req.param('id'));
-    const values = await formData(c);
-    return submitForm(c, view, { ...categoryForm(category), values }, async () => {
-      const saved = await updateDocsCategory(deps, actorOf(c), category.id, docsCategoryFromForm(values));
-      flash(c, `The category “${saved.name}” is saved.`);
-      return redirect(c, LIST);
-    });
-  });
-
-  app.post('/categories/:id/delete', async (c) => {
-    const category = await getDocsCategory(deps, actorOf(c), c.req.param('id'));
-    return submitForm(c, view, { ...categoryForm(category), values: categoryValues(category) }, async () => {
-      await deleteDocsCategory(deps, actorOf(c), category.id);
-      flash(c, `The category “${category.name}” is deleted.`);
-      return redirect(c, LIST);
-    });
-  });
-
-  app.get('/articles/new', async (c) => {
-    const f = await articleForm(c, null);
-    const values = { categoryId: c.req.query('category') ?? '', published: '' };
-    return view.page(c, f.template, { ...f.data, values, errors: {}, message: null }, f.options);
-  });
-
-  app.post('/articles', async (c) => {
-    const values = await formData(c);
-    return submitForm(c, view, { ...(await articleForm(c, null)), values }, async () => {
-      const saved = await createDocsArticle(deps, actorOf(c), docsArticleFromForm(values));
-      flash(
-        c,
-        `“${saved.title}” is ${saved.published ? 'published' : 'saved as a draft'}. You can add files to it below.`,
-      );
-      return redirect(c, `${LIST}/articles/${saved.id}`);
-    });
-  });
-
-  app.get('/articles/:id', async (c) => {
-    const article = await getDocsArticle(deps, actorOf(c), c.req.param('id'));
-    const f = await articleForm(c, article);
-    return view.page(
-      c,
-      f.template,
-      { ...f.data, values: articleValues(article), errors: {}, message: null },
-      f.options,
-    );
+  const articleMessages = draftMessages<Article, DocsArticle>((x) => x.title);
+  mountContentKind<Article, DocsArticle>(app, view, {
+    path: '/articles',
+    list: LIST,
+    form: articleForm,
+    blank: (c) => ({ categoryId: c.req.query('category') ?? '', published: '' }),
+    values: articleValues,
+    get: (c, id) => getDocsArticle(deps, actorOf(c), id),
+    create: (c, values) => createDocsArticle(deps, actorOf(c), docsArticleFromForm(values)),
+    createdTo: (saved) => `${LIST}/articles/${saved.id}`,
+    update: (c, x, values) => updateDocsArticle(deps, actorOf(c), x.id, docsArticleFromForm(values)),
+    publish: (c, id, published) => setDocsArticlePublished(deps, actorOf(c), id, published),
+    remove: { direct: (c, id) => deleteDocsArticle(deps, actorOf(c), id) },
+    messages: {
+      ...articleMessages,
+      created: (saved) => `${articleMessages.created(saved)} You can add files to it below.`,
+      deleted: (x) => `“${x.title}” is deleted${x.files.length ? ' with its files' : ''}.`,
+    },
   });
 
   app.get('/articles/:id/preview', async (c) => {
@@ -158,29 +113,6 @@ export function adminDocsPages(deps: AppDeps, view: Renderer) {
       { article, formatBytes, preview: true },
       { layout, title: `Preview: ${article.title}` },
     );
-  });
-
-  app.post('/articles/:id', async (c) => {
-    const article = await getDocsArticle(deps, actorOf(c), c.req.param('id'));
-    const values = await formData(c);
-    return submitForm(c, view, { ...(await articleForm(c, article)), values }, async () => {
-      const saved = await updateDocsArticle(deps, actorOf(c), article.id, docsArticleFromForm(values));
-      flash(c, `“${saved.title}” is saved${saved.published ? '' : ' (draft)'}.`);
-      return redirect(c, LIST);
-    });
-  });
-
-  app.post('/articles/:id/publish', async (c) => {
-    const values = await formData(c);
-    const saved = await setDocsArticlePublished(deps, actorOf(c), c.req.param('id'), values.published === 'true');
-    flash(c, `“${saved.title}” is ${saved.published ? 'published' : 'withdrawn (draft)'}.`);
-    return redirect(c, LIST);
-  });
-
-  app.post('/articles/:id/delete', async (c) => {
-    const article = await deleteDocsArticle(deps, actorOf(c), c.req.param('id'));
-    flash(c, `“${article.title}” is deleted${article.files.length ? ' with its files' : ''}.`);
-    return redirect(c, LIST);
   });
 
   app.post('/articles/:id/files', async (c) => {
