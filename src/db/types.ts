@@ -279,6 +279,8 @@ export interface Database {
   contact_replies: ContactRepliesTable;
   status_incidents: StatusIncidentsTable;
   status_incident_updates: StatusIncidentUpdatesTable;
+  hosting_integration: HostingIntegrationTable;
+  hosting_plans: HostingPlansTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1363,6 +1365,50 @@ export interface SitePagesTable {
   body: Generated<string>;
   published: Generated<boolean>;
   updated_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** The Enhance connection, one row (id 1; migration 0038, src/domain/hosting/integration.ts). */
+export interface HostingIntegrationTable {
+  id: Generated<number>;
+  enabled: Generated<boolean>;
+  demo: Generated<boolean>;
+  api_url: string | null;
+  master_org_id: string | null;
+  default_server_group_id: string | null;
+  /** Sealed with the keyring (src/lib/crypto.ts); never read back to a page. */
+  token_ciphertext: string | null;
+  health: Generated<'unknown' | 'ok' | 'error'>;
+  health_message: string | null;
+  checked_at: NullableTimestamp;
+  plans_synced_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Hosting plans synced from Enhance with local retail settings (migration 0038, src/domain/hosting/plans.ts). */
+export interface HostingPlansTable {
+  id: Generated<string>;
+  /** The master organization the plan belongs to: (master_org_id, enhance_plan_id) is unique. */
+  master_org_id: string;
+  enhance_plan_id: number;
+  upstream_name: string;
+  name: string;
+  description: Generated<string>;
+  /** Micro-units a month; null = not priced (never sellable). */
+  monthly_price: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
+  resources: Json<{ name: string; total: number | null }[]>;
+  allowances: Json<{ name: string }[]>;
+  selections: Json<{ name: string; value: unknown }[]>;
+  plan_type: Generated<string>;
+  php_versions: Generated<string[]>;
+  default_php_version: string | null;
+  allow_server_group_selection: Generated<boolean>;
+  active: Generated<boolean>;
+  upstream_missing_at: NullableTimestamp;
+  position: Generated<number>;
+  synced_at: NullableTimestamp;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

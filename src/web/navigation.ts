@@ -100,6 +100,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Server providers', href: '/admin/providers', needs: staff },
       { label: 'Server plans', href: '/admin/plans', needs: staff },
       { label: 'Server settings', href: '/admin/server-settings', needs: staff },
+      { label: 'Web hosting', href: '/admin/hosting', needs: staff },
       { label: 'Platform settings', href: '/admin/platform-settings', needs: staff },
       { label: 'Announcements', href: '/admin/announcements', needs: staff },
     ],

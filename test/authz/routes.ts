@@ -25,6 +25,7 @@ import { ME_ROUTES } from './routes-me.ts';
 import { PLATFORM_SETTINGS_ROUTES } from './routes-platform-settings.ts';
 import { THEME_ROUTES } from './routes-theme.ts';
 import { ANNOUNCEMENT_ROUTES } from './routes-announcements.ts';
+import { HOSTING_ROUTES } from './routes-hosting.ts';
 import { EMAIL_TEMPLATE_ROUTES } from './routes-email-templates.ts';
 import { SECURITY_ROUTES } from './routes-security.ts';
 import { CONTACT_ROUTES } from './routes-contact.ts';
@@ -1730,4 +1731,6 @@ export const ROUTES: Record<string, Requirement> = {
   ...SECURITY_ROUTES,
   // The contact page, its inbox and settings, the status page and its incidents (issue 16): routes-contact.ts.
   ...CONTACT_ROUTES,
+  // Web hosting's staff screens: the Enhance connection and plans (issue 17 item 2): routes-hosting.ts.
+  ...HOSTING_ROUTES,
 };

@@ -118,6 +118,12 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'ticket.closed': 'Closed a support ticket',
   'ticket.reopened': 'Reopened a support ticket by replying',
   'admin.ticket_updated': 'Support changed a ticket',
+  'admin.hosting_settings_saved': 'Saved the hosting connection settings',
+  'admin.hosting_enabled': 'Turned hosting on',
+  'admin.hosting_disabled': 'Turned hosting off',
+  'admin.hosting_health_checked': 'Checked the hosting connection',
+  'admin.hosting_plans_synced': 'Synced hosting plans from the control panel',
+  'admin.hosting_plan_updated': 'Edited a hosting plan',
 };
 
 export function actionLabel(action: string): string {
@@ -149,6 +155,8 @@ const TARGET_TYPES: Record<string, string> = {
   docs_article: 'Docs article',
   docs_file: 'Docs file',
   site_page: 'Page',
+  hosting_integration: 'Hosting integration',
+  hosting_plan: 'Hosting plan',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */

@@ -133,6 +133,13 @@ export const ACTIVITY_ACTIONS = [
   // Email templates (src/mail/overrides.ts): an admin's template for an email saved or reset to the default.
   'admin.email_template_saved',
   'admin.email_template_reset',
+  // Hosting (src/domain/hosting): the Enhance connection saved, turned on or off, checked; plans synced and edited.
+  'admin.hosting_settings_saved',
+  'admin.hosting_enabled',
+  'admin.hosting_disabled',
+  'admin.hosting_health_checked',
+  'admin.hosting_plans_synced',
+  'admin.hosting_plan_updated',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
