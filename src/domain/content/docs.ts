@@ -11,17 +11,8 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { deleteFile, openFile, withStoredFiles, type OpenedFile } from '../files/store.ts';
 import { attachmentLimits, formatBytes, type Attachment, type IncomingFile } from '../support/attachments.ts';
-import {
-  isUniqueViolation,
-  line,
-  markdown,
-  parseFields,
-  plainSummary,
-  position,
-  recordContent,
-  slugField,
-  slugify,
-} from './pages-fields.ts';
+import { deleteCategory, deleteContent, setPublished, slugInUse, slugOrTitle, slugTaken } from './content-rows.ts';
+import { line, markdown, parseFields, plainSummary, position, recordContent, slugField } from './pages-fields.ts';
 
 /**
  * The knowledge base (/docs, issue 16 items 1 and 4): categories (sections, /docs/<slug>) in
@@ -185,25 +176,16 @@ export async function getDocsCategory(deps: Pick<Deps, 'db'>, actor: Actor, id: 
 
 async function parseCategory(db: DbOrTx, raw: DocsCategoryInput, exceptId: string | null) {
   const c = parseFields(categoryInput, raw);
-  const slug = c.slug || slugify(c.name);
-  if (!slug) throw new ValidationError({ slug: 'Give it a URL name (letters or digits, e.g. getting-started).' });
+  const slug = slugOrTitle(c.slug, c.name, 'getting-started');
   if (RESERVED_CATEGORY_SLUGS.includes(slug))
     throw new ValidationError({ slug: `“${slug}” is used by the site itself; choose another URL name.` });
-  const taken = await db
-    .selectFrom('docs_categories')
-    .select('id')
-    .where('slug', '=', slug)
-    .$if(exceptId !== null, (q) => q.where('id', '!=', exceptId!))
-    .executeTakeFirst();
-  if (taken)
+  if (await slugInUse(db, 'docs_categories', slug, exceptId))
     throw new ValidationError({ slug: `Another category already uses /docs/${slug}; choose another URL name.` });
   return { ...c, slug };
 }
 
-const slugTaken = (field: string, message: string) => (err: unknown) => {
-  if (isUniqueViolation(err)) throw new ValidationError({ [field]: message });
-  throw err;
-};
+const categorySlugTaken = slugTaken('Another category already uses this URL name.');
+const articleSlugTaken = slugTaken('Another article in this category already uses this URL name.');
 
 export async function createDocsCategory(
   deps: Pick<Deps, 'db' | 'clock'>,
@@ -229,7 +211,7 @@ export async function createDocsCategory(
       });
       return row;
     })
-    .catch(slugTaken('slug', 'Another category already uses this URL name.'));
+    .catch(categorySlugTaken);
 }
 
 export async function updateDocsCategory(
@@ -258,33 +240,17 @@ export async function updateDocsCategory(
       });
       return row;
     })
-    .catch(slugTaken('slug', 'Another category already uses this URL name.'));
+    .catch(categorySlugTaken);
 }
 
 /** Deletes a category; refused (422) while it has articles. */
 export async function deleteDocsCategory(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, id: string): Promise<void> {
   const current = await getDocsCategory(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    const used = await trx
-      .selectFrom('docs_articles')
-      .select('id')
-      .where('category_id', '=', current.id)
-      .limit(1)
-      .executeTakeFirst();
-    if (used)
-      throw new ValidationError(
-        {},
-        `“${current.name}” still has articles: move or delete them first, then delete the category.`,
-      );
-    await trx.deleteFrom('docs_categories').where('id', '=', current.id).execute();
-    await recordContent(trx, actor, {
-      deleted: true,
-      type: 'docs_category',
-      id: current.id,
-      occurredAt: now,
-      details: { name: current.name, slug: current.slug },
-    });
+  await deleteCategory(deps, actor, 'docs_categories', 'docs_articles', {
+    type: 'docs_category',
+    id: current.id,
+    details: { name: current.name, slug: current.slug },
+    message: `“${current.name}” still has articles: move or delete them first, then delete the category.`,
   });
 }
 
@@ -307,16 +273,8 @@ async function parseArticle(db: DbOrTx, raw: DocsArticleInput, exceptId: string 
     .where('id', '=', a.categoryId)
     .executeTakeFirst();
   if (!category) throw new ValidationError({ categoryId: 'Choose a category.' });
-  const slug = a.slug || slugify(a.title);
-  if (!slug) throw new ValidationError({ slug: 'Give it a URL name (letters or digits, e.g. connect-with-ssh).' });
-  const taken = await db
-    .selectFrom('docs_articles')
-    .select('id')
-    .where('category_id', '=', category.id)
-    .where('slug', '=', slug)
-    .$if(exceptId !== null, (q) => q.where('id', '!=', exceptId!))
-    .executeTakeFirst();
-  if (taken)
+  const slug = slugOrTitle(a.slug, a.title, 'connect-with-ssh');
+  if (await slugInUse(db, 'docs_articles', slug, exceptId, category.id))
     throw new ValidationError({
       slug: `Another article already uses /docs/${category.slug}/${slug}; choose another URL name.`,
     });
@@ -365,7 +323,7 @@ export async function createDocsArticle(
       });
       return row.id;
     })
-    .catch(slugTaken('slug', 'Another article in this category already uses this URL name.'));
+    .catch(articleSlugTaken);
   return getDocsArticle(deps, actor, id);
 }
 
@@ -403,7 +361,7 @@ export async function updateDocsArticle(
         details: articleDetails(a),
       });
     })
-    .catch(slugTaken('slug', 'Another article in this category already uses this URL name.'));
+    .catch(articleSlugTaken);
   return getDocsArticle(deps, actor, current.id);
 }
 
@@ -414,21 +372,10 @@ export async function setDocsArticlePublished(
   published: boolean,
 ): Promise<DocsArticle> {
   const current = await getDocsArticle(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('docs_articles')
-      .set({ published, updated_by: actor.userId, updated_at: now })
-      .where('id', '=', current.id)
-      .execute();
-    await recordContent(trx, actor, {
-      type: 'docs_article',
-      id: current.id,
-      occurredAt: now,
-      details: articleDetails({ ...current, published }),
-    });
+  return setPublished(deps, actor, 'docs_articles', current, published, {
+    type: 'docs_article',
+    details: articleDetails({ ...current, published }),
   });
-  return { ...current, published, updatedAt: now };
 }
 
 /** Deletes an article and its files (their stored bytes too). */
@@ -438,18 +385,10 @@ export async function deleteDocsArticle(
   id: string,
 ): Promise<DocsArticle & { files: DocsFile[] }> {
   const current = await getDocsArticle(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await deleteContent(deps, actor, 'docs_articles', { type: 'docs_article', id: current.id }, async (trx) => {
     const files = await trx.selectFrom('docs_files').select('file_id').where('article_id', '=', current.id).execute();
     for (const f of files) await deleteFile(deps, trx, f.file_id);
-    await trx.deleteFrom('docs_articles').where('id', '=', current.id).execute();
-    await recordContent(trx, actor, {
-      deleted: true,
-      type: 'docs_article',
-      id: current.id,
-      occurredAt: now,
-      details: { title: current.title, slug: current.slug, files: files.length },
-    });
+    return { title: current.title, slug: current.slug, files: files.length };
   });
   return current;
 }

@@ -6,6 +6,7 @@ import { renderMarkdown } from '../../lib/markdown.ts';
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
+import { deleteCategory, deleteContent, setPublished } from './content-rows.ts';
 import { line, markdown, parseFields, position, recordContent } from './pages-fields.ts';
 
 /**
@@ -160,27 +161,11 @@ export async function updateFaqCategory(
 /** Deletes a heading; refused (422) while it still has questions. */
 export async function deleteFaqCategory(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, id: string): Promise<void> {
   const current = await getFaqCategory(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    const used = await trx
-      .selectFrom('faq_items')
-      .select('id')
-      .where('category_id', '=', current.id)
-      .limit(1)
-      .executeTakeFirst();
-    if (used)
-      throw new ValidationError(
-        {},
-        `“${current.name}” still has questions: move or delete them first, then delete the heading.`,
-      );
-    await trx.deleteFrom('faq_categories').where('id', '=', current.id).execute();
-    await recordContent(trx, actor, {
-      deleted: true,
-      type: 'faq_category',
-      id: current.id,
-      occurredAt: now,
-      details: { name: current.name },
-    });
+  await deleteCategory(deps, actor, 'faq_categories', 'faq_items', {
+    type: 'faq_category',
+    id: current.id,
+    details: { name: current.name },
+    message: `“${current.name}” still has questions: move or delete them first, then delete the heading.`,
   });
 }
 
@@ -278,35 +263,18 @@ export async function setFaqItemPublished(
   published: boolean,
 ): Promise<FaqItem> {
   const current = await getFaqItem(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('faq_items')
-      .set({ published, updated_by: actor.userId, updated_at: now })
-      .where('id', '=', current.id)
-      .execute();
-    await recordContent(trx, actor, {
-      type: 'faq_item',
-      id: current.id,
-      occurredAt: now,
-      details: { question: current.question, published },
-    });
+  return setPublished(deps, actor, 'faq_items', current, published, {
+    type: 'faq_item',
+    details: { question: current.question, published },
   });
-  return { ...current, published, updatedAt: now };
 }
 
 export async function deleteFaqItem(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, id: string): Promise<FaqItem> {
   const current = await getFaqItem(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('faq_items').where('id', '=', current.id).execute();
-    await recordContent(trx, actor, {
-      deleted: true,
-      type: 'faq_item',
-      id: current.id,
-      occurredAt: now,
-      details: { question: current.question },
-    });
+  await deleteContent(deps, actor, 'faq_items', {
+    type: 'faq_item',
+    id: current.id,
+    details: { question: current.question },
   });
   return current;
 }

@@ -7,16 +7,8 @@ import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { faqUpdatedAt } from './faq.ts';
-import {
-  isUniqueViolation,
-  line,
-  markdown,
-  parseFields,
-  plainSummary,
-  recordContent,
-  slugField,
-  slugify,
-} from './pages-fields.ts';
+import { deleteContent, setPublished, slugInUse, slugOrTitle, slugTaken } from './content-rows.ts';
+import { line, markdown, parseFields, plainSummary, recordContent, slugField } from './pages-fields.ts';
 
 /**
  * Pages staff write in Markdown (issue 16 items 1 and 4): /about, /terms and /privacy (seeded
@@ -80,23 +72,13 @@ export async function getSitePage(deps: Pick<Deps, 'db'>, actor: Actor, id: stri
 
 async function parsePage(db: DbOrTx, raw: SitePageInput, exceptId: string | null) {
   const p = parseFields(pageInput, raw);
-  const slug = p.slug || slugify(p.title);
-  if (!slug) throw new ValidationError({ slug: 'Give it a URL name (letters or digits, e.g. shipping).' });
-  const taken = await db
-    .selectFrom('site_pages')
-    .select('id')
-    .where('slug', '=', slug)
-    .$if(exceptId !== null, (q) => q.where('id', '!=', exceptId!))
-    .executeTakeFirst();
-  if (taken)
+  const slug = slugOrTitle(p.slug, p.title, 'shipping');
+  if (await slugInUse(db, 'site_pages', slug, exceptId))
     throw new ValidationError({ slug: `Another page already uses ${pagePath(slug)}; choose another URL name.` });
   return { ...p, slug };
 }
 
-const taken = (err: unknown) => {
-  if (isUniqueViolation(err)) throw new ValidationError({ slug: 'Another page already uses this URL name.' });
-  throw err;
-};
+const taken = slugTaken('Another page already uses this URL name.');
 
 export async function createSitePage(
   deps: Pick<Deps, 'db' | 'clock'>,
@@ -161,35 +143,18 @@ export async function setSitePagePublished(
   published: boolean,
 ): Promise<SitePage> {
   const current = await getSitePage(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('site_pages')
-      .set({ published, updated_by: actor.userId, updated_at: now })
-      .where('id', '=', current.id)
-      .execute();
-    await recordContent(trx, actor, {
-      type: 'site_page',
-      id: current.id,
-      occurredAt: now,
-      details: { title: current.title, slug: current.slug, published },
-    });
+  return setPublished(deps, actor, 'site_pages', current, published, {
+    type: 'site_page',
+    details: { title: current.title, slug: current.slug, published },
   });
-  return { ...current, published, updatedAt: now };
 }
 
 export async function deleteSitePage(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, id: string): Promise<SitePage> {
   const current = await getSitePage(deps, actor, id);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('site_pages').where('id', '=', current.id).execute();
-    await recordContent(trx, actor, {
-      deleted: true,
-      type: 'site_page',
-      id: current.id,
-      occurredAt: now,
-      details: { title: current.title, slug: current.slug },
-    });
+  await deleteContent(deps, actor, 'site_pages', {
+    type: 'site_page',
+    id: current.id,
+    details: { title: current.title, slug: current.slug },
   });
   return current;
 }
