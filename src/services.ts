@@ -15,6 +15,14 @@ import {
   fraudScreenerFromConfig,
 } from './providers/fraudlabspro/index.ts';
 import type { LinodeEmulator } from './providers/linode/emulator/index.ts';
+import type { EnhanceEmulator } from './providers/enhance/emulator/index.ts';
+import {
+  createEnhanceClient,
+  ENHANCE_EMULATOR_MASTER_ORG_ID,
+  ENHANCE_EMULATOR_PATH,
+  ENHANCE_EMULATOR_TOKEN,
+  type EnhanceClient,
+} from './providers/enhance/index.ts';
 import type { DemoSshServer } from './providers/ssh/emulator/index.ts';
 import { createLinodeProvider } from './providers/linode/index.ts';
 import { createMailTransport } from './mail/delivery.ts';
@@ -46,6 +54,16 @@ import type { CachedToken } from './web/api/v1/bearer-auth.ts';
  * Tests replace any of them through `overrides`.
  */
 
+/**
+ * The demo Enhance emulator: where the app mounts it, and the master org's token and id it
+ * accepts (the demo hosting integration is seeded with these).
+ */
+export const enhanceEmulatorDefaults = {
+  path: ENHANCE_EMULATOR_PATH,
+  token: ENHANCE_EMULATOR_TOKEN,
+  masterOrgId: ENHANCE_EMULATOR_MASTER_ORG_ID,
+} as const;
+
 /** An emulator served by the app under its own path (src/app.ts mounts these). */
 export interface MountedEmulator {
   path: string;
@@ -73,6 +91,10 @@ export interface Services extends Deps {
     linode: LinodeEmulator | null;
     /** The demo SSH server (127.0.0.1) the emulated provider's servers are reached at by SSH consoles, if any. */
     ssh: DemoSshServer | null;
+    /** The demo Enhance emulator (mounted under /_emulators/enhance), if any: its state and fault controls, never served. */
+    enhance: EnhanceEmulator | null;
+    /** A client of the demo Enhance emulator, answered in process (no network); null without it. */
+    enhanceClient: (() => EnhanceClient) | null;
   };
   /** Stops what was started here (and by `startWeb`), newest first. `graceful: false` drops pg-boss's running jobs. */
   stop(opts?: { graceful?: boolean }): Promise<void>;
@@ -143,6 +165,24 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     const mounted: MountedEmulator[] = [];
     if (config.emulatorsEnabled) mounted.push({ path: FRAUDLABSPRO_EMULATOR_PATH, app: fraudLabsProDemoEmulator() });
     if (paypal.emulator) mounted.push({ path: PAYPAL_EMULATOR_PATH, app: paypalEmulatorApp(paypal.emulator) });
+    // Web hosting: the Enhance emulator, mounted for the demo integration (SSO links point at it).
+    let enhance: EnhanceEmulator | null = null;
+    if (config.emulatorsEnabled) {
+      const { createEnhanceEmulator } = await import('./providers/enhance/emulator/index.ts');
+      enhance = createEnhanceEmulator({ publicOrigin: `${config.publicUrl}${ENHANCE_EMULATOR_PATH}` });
+      mounted.push({ path: ENHANCE_EMULATOR_PATH, app: enhance.app });
+    }
+    const enhanceApp = enhance?.app;
+    const enhanceClient = enhanceApp
+      ? () =>
+          createEnhanceClient({
+            baseUrl: `http://enhance-emulator.invalid${ENHANCE_EMULATOR_PATH}`,
+            token: ENHANCE_EMULATOR_TOKEN,
+            masterOrgId: ENHANCE_EMULATOR_MASTER_ORG_ID,
+            fetch: (async (input: RequestInfo | URL, init?: RequestInit) =>
+              enhanceApp.fetch(new Request(input, init))) as typeof fetch,
+          })
+      : null;
 
     // The server provider: no real one can be configured yet (the servers feature brings its
     // settings); in demo mode, a Linode emulator with short transitions, on 127.0.0.1.
@@ -177,7 +217,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       cloud,
       clouds: cloudConnector(config, cloud),
       cache: new DataCache(),
-      emulators: { mounted, linode, ssh },
+      emulators: { mounted, linode, ssh, enhance, enhanceClient },
       stop: (o = {}) => stopAll(stops, { graceful: o.graceful ?? true }, log),
     };
     servicesStops.set(services, stops);

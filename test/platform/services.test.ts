@@ -28,6 +28,7 @@ describe('the composition root', () => {
     const linode = services.emulators.linode!;
     try {
       expect(services.emulators.mounted.map((m) => m.path).sort()).toEqual([
+        '/_emulators/enhance',
         '/_emulators/fraudlabspro',
         '/_emulators/paypal',
       ]);
@@ -48,7 +49,11 @@ describe('the composition root', () => {
     try {
       expect(services.paypal).toBeNull();
       expect(services.fraud).toBeUndefined();
-      expect(services.emulators.mounted.map((m) => m.path)).toEqual(['/_emulators/fraudlabspro']);
+      // The Enhance emulator is answered in process (no loopback needed): jobs reach it too.
+      expect(services.emulators.mounted.map((m) => m.path)).toEqual([
+        '/_emulators/fraudlabspro',
+        '/_emulators/enhance',
+      ]);
     } finally {
       await services.stop({ graceful: false });
     }
@@ -62,7 +67,7 @@ describe('the composition root', () => {
         paypalEmulator: null,
         cloud: null,
         fraud: undefined,
-        emulators: { mounted: [], linode: null },
+        emulators: { mounted: [], linode: null, enhance: null, enhanceClient: null },
       });
     } finally {
       await services.stop({ graceful: false });

@@ -34,6 +34,7 @@ export interface Reply {
   status?: number;
   /** Omitted: no body. */
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface Call {
@@ -93,7 +94,7 @@ export function route(
         body: json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {},
         actor,
         isMaster,
-        origin: new URL(c.req.url).origin + prefix,
+        origin: state.options.publicOrigin ?? new URL(c.req.url).origin + prefix,
         org: (id) => accessibleOrg(state, actor, id),
         requireMaster: () => {
           if (!isMaster) throw onlyMaster();
@@ -106,8 +107,11 @@ export function route(
     }
     const status = reply.status ?? 200;
     record(state, c, verb, below, raw, status);
-    if (reply.body === undefined || status === 204) return new Response(null, { status });
-    return new Response(JSON.stringify(reply.body), { status, headers: { 'content-type': 'application/json' } });
+    if (reply.body === undefined || status === 204) return new Response(null, { status, headers: reply.headers });
+    return new Response(JSON.stringify(reply.body), {
+      status,
+      headers: { 'content-type': 'application/json', ...reply.headers },
+    });
   });
 }
 

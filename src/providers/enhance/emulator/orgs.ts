@@ -159,8 +159,8 @@ export function orgRoutes(app: Hono, state: EnhanceEmulatorState): void {
       const m = state.members.get(memberId);
       const org = m && state.orgs.get(m.orgId);
       if (!m || !org) throw fail(401, 'invalid_otp');
-      call.c.header('set-cookie', `id0=${otp()}; Path=/; HttpOnly; SameSite=Lax`);
       return {
+        headers: { 'set-cookie': `id0=${otp()}; Path=/; HttpOnly; SameSite=Lax` },
         body: {
           memberships: [
             {

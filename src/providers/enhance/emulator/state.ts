@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ENHANCE_EMULATOR_MASTER_ORG_ID, ENHANCE_EMULATOR_TOKEN } from '../index.ts';
 
 /**
  * What the Enhance emulator remembers (spec §3, §6). One master org (MO) with customer orgs
@@ -10,8 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
  * later endpoint files only add routes.
  */
 
-export const ENHANCE_EMULATOR_TOKEN = 'enhance-emulator-master-token';
-export const ENHANCE_EMULATOR_MASTER_ORG_ID = '00000000-0000-4000-8000-00000000e4a0';
+export { ENHANCE_EMULATOR_MASTER_ORG_ID, ENHANCE_EMULATOR_TOKEN };
 
 export interface EmuOrg {
   id: string;
@@ -150,6 +150,8 @@ export interface EnhanceEmulatorOptions {
   prohibitedDomains?: string[];
   /** Seed plans and a server group (demo and most tests). Default true. */
   seed?: boolean;
+  /** Where browsers reach the emulator (SSO links point there); default: the request's own origin. */
+  publicOrigin?: string | null;
 }
 
 export interface EnhanceEmulatorState {
@@ -185,6 +187,7 @@ export function createEnhanceEmulatorState(opts: EnhanceEmulatorOptions = {}): E
     maxPageSize: opts.maxPageSize ?? 100,
     prohibitedDomains: opts.prohibitedDomains ?? ['localhost', 'example.com', 'example.net', 'example.org', 'invalid'],
     seed: opts.seed ?? true,
+    publicOrigin: opts.publicOrigin?.replace(/\/+$/, '') ?? null,
   };
   const state: EnhanceEmulatorState = {
     options,
