@@ -1,38 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getPlatformSettings } from '../../src/domain/settings/platform.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { signedIn } from '../helpers/people.ts';
+import { settingsSuite, type Person } from './helpers.ts';
 
-let ctx: TestContext;
-let ada: Awaited<ReturnType<typeof createPerson>>;
-let bob: Awaited<ReturnType<typeof createPerson>>;
-let admin: TestBrowser;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
+let ctx: TestContext, ada: Person, bob: Person, admin: TestBrowser;
+const { audits } = settingsSuite('Bob Customer', async (w) => {
+  ({ ctx, ada, other: bob } = w);
   admin = await signedIn(ctx, ada.email);
 });
-afterAll(async () => ctx.close());
-// activity_log is append-only: each test reads the entries made after it started.
-let before: string[] = [];
-beforeEach(async () => {
-  await ctx.db.deleteFrom('platform_settings').execute();
-  before = (await entries()).map((e) => e.id);
-});
-
-const entries = () =>
-  ctx.db
-    .selectFrom('activity_log')
-    .select(['id', 'actor_user_id', 'details'])
-    .where('action', '=', 'admin.settings_updated')
-    .execute();
-const audits = async () =>
-  (await entries())
-    .filter((e) => !before.includes(e.id))
-    .map(({ actor_user_id, details }) => ({ actor_user_id, details }));
 const inTwoHours = () => new Date(ctx.clock.now().getTime() + 2 * 3600_000).toISOString().slice(0, 16);
 
 describe('/admin/platform-settings', () => {

@@ -1,39 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getBillingValues } from '../../src/domain/settings/billing-policy.ts';
 import { getPlatformSettings } from '../../src/domain/settings/platform.ts';
 import { getSiteSettings } from '../../src/domain/settings/site.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, uniqueEmail } from '../helpers/people.ts';
+import type { TestContext } from '../helpers/context.ts';
+
 import { PNG } from './images.ts';
+import { settingsSuite, type Person } from './helpers.ts';
 
-let ctx: TestContext;
-let ada: Awaited<ReturnType<typeof createPerson>>;
-let bob: Awaited<ReturnType<typeof createPerson>>;
-let adminToken: string;
-let call: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
+let ctx: TestContext, ada: Person, bob: Person, adminToken: string, call: ReturnType<typeof apiClient>;
+const { auditDetails: audits, mark } = settingsSuite('Bob Customer', async (w) => {
+  ({ ctx, ada, other: bob } = w);
   call = apiClient(ctx, '198.51.100.80');
   adminToken = await tokenFor(ctx, ada.email, '198.51.100.80');
 });
-afterAll(async () => ctx.close());
-let before: string[] = [];
-beforeEach(async () => {
-  await ctx.db.deleteFrom('platform_settings').execute();
-  before = (await entries()).map((e) => e.id);
-});
-const entries = () =>
-  ctx.db
-    .selectFrom('activity_log')
-    .select(['id', 'actor_user_id', 'details'])
-    .where('action', '=', 'admin.settings_updated')
-    .execute();
-const audits = async () =>
-  (await entries()).filter((e) => !before.includes(e.id)).map((e) => e.details as Record<string, unknown>);
 
 describe('PATCH /api/v1/admin/settings: branding, support, seller, billing', () => {
   it('saves each group, answers the settings as saved, and audits only what changed', async () => {
@@ -120,7 +100,7 @@ describe('PATCH /api/v1/admin/settings: branding, support, seller, billing', () 
     });
 
     // Only the fields sent change; the same values again record nothing.
-    before = (await entries()).map((e) => e.id);
+    await mark();
     const again = await call('PATCH', '/admin/settings', {
       token: adminToken,
       body: { branding: { name: null }, billing: { low_balance_threshold: '12.00' } },

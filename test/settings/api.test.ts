@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
 import { createApiKey } from '../../src/domain/api-keys/keys.ts';
 import { getPlatformSettings } from '../../src/domain/settings/platform.ts';
 import { apiClient, tokenFor } from '../api/client.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, uniqueEmail } from '../helpers/people.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { settingsSuite, type Person } from './helpers.ts';
 
-let ctx: TestContext;
-let ada: Awaited<ReturnType<typeof createPerson>>;
-let bob: Awaited<ReturnType<typeof createPerson>>;
-let adminToken: string;
-let call: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
+let ctx: TestContext, ada: Person, bob: Person, adminToken: string, call: ReturnType<typeof apiClient>;
+settingsSuite('Bob Customer', async (w) => {
+  ({ ctx, ada, other: bob } = w);
   call = apiClient(ctx, '198.51.100.70');
   adminToken = await tokenFor(ctx, ada.email, '198.51.100.70');
-});
-afterAll(async () => ctx.close());
-beforeEach(async () => {
-  await ctx.db.deleteFrom('platform_settings').execute();
 });
 
 describe('GET /api/v1/admin/settings', () => {

@@ -1,38 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getSiteSettings } from '../../src/domain/settings/site.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { signedIn } from '../helpers/people.ts';
 import { PNG } from './images.ts';
+import { settingsSuite, type Person } from './helpers.ts';
 
-let ctx: TestContext;
-let ada: Awaited<ReturnType<typeof createPerson>>;
-let bob: Awaited<ReturnType<typeof createPerson>>;
-let admin: TestBrowser;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
+let ctx: TestContext, ada: Person, bob: Person, admin: TestBrowser;
+const { audits } = settingsSuite('Bob Customer', async (w) => {
+  ({ ctx, ada, other: bob } = w);
   admin = await signedIn(ctx, ada.email);
 });
-afterAll(async () => ctx.close());
-let before: string[] = [];
-beforeEach(async () => {
-  await ctx.db.deleteFrom('platform_settings').execute();
-  before = (await entries()).map((e) => e.id);
-});
-
-const entries = () =>
-  ctx.db
-    .selectFrom('activity_log')
-    .select(['id', 'actor_user_id', 'details'])
-    .where('action', '=', 'admin.settings_updated')
-    .execute();
-const audits = async () =>
-  (await entries())
-    .filter((e) => !before.includes(e.id))
-    .map(({ actor_user_id, details }) => ({ actor_user_id, details }));
 const storedFiles = async () =>
   Number(
     (

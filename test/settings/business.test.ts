@@ -1,36 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getSiteSettings } from '../../src/domain/settings/site.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { signedIn } from '../helpers/people.ts';
 import { pdfText, topUp } from '../invoices/fixtures.ts';
+import { settingsSuite, type Person } from './helpers.ts';
 
 /** Platform settings → Support and invoices: the support address, business hours and the seller on invoices. */
-let ctx: TestContext;
-let ada: Awaited<ReturnType<typeof createPerson>>;
-let ann: Awaited<ReturnType<typeof createPerson>>;
-let admin: TestBrowser;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  ann = await createPerson(ctx, 'Ann Invoice', { verified: true, email: uniqueEmail('Ann Invoice') });
+let ctx: TestContext, ada: Person, ann: Person, admin: TestBrowser;
+const { auditDetails: audits } = settingsSuite('Ann Invoice', async (w) => {
+  ({ ctx, ada, other: ann } = w);
   admin = await signedIn(ctx, ada.email);
 });
-afterAll(async () => ctx.close());
-let before: string[] = [];
-beforeEach(async () => {
-  await ctx.db.deleteFrom('platform_settings').execute();
-  before = (await entries()).map((e) => e.id);
-});
-const entries = () =>
-  ctx.db
-    .selectFrom('activity_log')
-    .select(['id', 'actor_user_id', 'details'])
-    .where('action', '=', 'admin.settings_updated')
-    .execute();
-const audits = async () =>
-  (await entries()).filter((e) => !before.includes(e.id)).map((e) => e.details as Record<string, unknown>);
 
 const form = (over: Record<string, string> = {}) => ({
   supportEmail: 'help@acme.example',
