@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { waitUnlessAborted } from '../../../lib/time.ts';
 import { nowIso, type EmuFault, type EmuOrg, type EnhanceEmulatorState } from './state.ts';
 
 /**
@@ -171,18 +172,7 @@ function takeFault(
 
 /** Waits (real time); false when the client hung up or the emulator is closing. */
 function wait(ms: number, state: EnhanceEmulatorState, c: Context): Promise<boolean> {
-  const signals = [state.closing.signal, c.req.raw.signal];
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      for (const s of signals) s.removeEventListener('abort', abort);
-      resolve(ok && !signals.some((s) => s.aborted));
-    };
-    const abort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    for (const s of signals) s.addEventListener('abort', abort, { once: true });
-    if (signals.some((s) => s.aborted)) done(false);
-  });
+  return waitUnlessAborted(ms, [state.closing.signal, c.req.raw.signal]);
 }
 
 const SECRET_KEYS = /pass|secret|token|key$/i;

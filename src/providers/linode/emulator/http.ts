@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { waitUnlessAborted } from '../../../lib/time.ts';
 import { faultReply, isAnswer, takeFault, type LinodeFault, type LinodeOperation } from './faults.ts';
 import { sync } from './machine.ts';
 import { nowMs, type LinodeEmulatorState, type RecordedRequest } from './state.ts';
@@ -153,18 +154,7 @@ function rateLimit(state: LinodeEmulatorState, key: string): Record<string, stri
 
 /** Waits (real time); false when the client hung up or the emulator is closing. */
 function wait(ms: number, state: LinodeEmulatorState, c: Context): Promise<boolean> {
-  const signals = [state.closing.signal, c.req.raw.signal];
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      for (const s of signals) s.removeEventListener('abort', abort);
-      resolve(ok && !signals.some((s) => s.aborted));
-    };
-    const abort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    for (const s of signals) s.addEventListener('abort', abort, { once: true });
-    if (signals.some((s) => s.aborted)) done(false);
-  });
+  return waitUnlessAborted(ms, [state.closing.signal, c.req.raw.signal]);
 }
 
 const SECRET_KEYS = /pass|secret|token/i;
