@@ -9,6 +9,7 @@ import type { Db } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { seedDemoCatalogue } from './domain/catalogue/demo.ts';
+import { seedDemoHosting } from './domain/hosting/demo.ts';
 import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
 import type { Deps } from './domain/deps.ts';
 import { createLogger, type Logger } from './lib/log.ts';
@@ -116,6 +117,11 @@ async function main() {
   await seedDemoCatalogue(services).then(
     (seeded) => seeded && log.info('demo server catalogue created (emulated provider: no real servers)'),
     (err: Error) => log.warn({ err: err.message }, 'the demo server catalogue could not be created'),
+  );
+  // Demo mode: a hosting integration answered by the built-in Enhance emulator, plans priced (no real websites).
+  await seedDemoHosting(services).then(
+    (seeded) => seeded && log.info('demo hosting created (emulated Enhance panel: no real websites)'),
+    (err: Error) => log.warn({ err: err.message }, 'the demo hosting could not be created'),
   );
 
   // The job workers and what the web server needs (its LISTEN connection) start together.

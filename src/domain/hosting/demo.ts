@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
 import { inTransaction } from '../../db/index.ts';
-import { encryptSecret } from '../../lib/crypto.ts';
 import { MICROS } from '../../lib/money.ts';
-import { ENHANCE_EMULATOR_PATH } from '../../providers/enhance/index.ts';
 import { hostingClient, type HostingDeps } from './connector.ts';
 import { COLUMNS } from './integration.ts';
 import { applyPlans } from './plans.ts';
@@ -23,12 +21,10 @@ const DESCRIPTIONS = [
   'For agencies and busy sites: many websites under one plan.',
 ];
 
-export async function seedDemoHosting(
-  deps: HostingDeps,
-  demo: { token: string; masterOrgId: string },
-): Promise<boolean> {
-  if (!deps.config.emulatorsEnabled) return false;
-  if (!deps.emulators?.mounted.some((m) => m.path === ENHANCE_EMULATOR_PATH)) return false;
+export async function seedDemoHosting(deps: HostingDeps): Promise<boolean> {
+  const emu = deps.emulators?.enhance;
+  if (!deps.config.emulatorsEnabled || !emu) return false;
+  const masterOrgId = emu.masterOrgId;
   return inTransaction(deps.db, async (trx) => {
     await sql`select pg_advisory_xact_lock(724180)`.execute(trx);
     if (await trx.selectFrom('hosting_integration').select('id').executeTakeFirst()) return false;
@@ -39,8 +35,7 @@ export async function seedDemoHosting(
         id: 1,
         enabled: true,
         demo: true,
-        master_org_id: demo.masterOrgId,
-        token_ciphertext: encryptSecret(deps.config.encryptionKeys, demo.token),
+        master_org_id: masterOrgId,
         created_at: now,
         updated_at: now,
       })
@@ -49,7 +44,7 @@ export async function seedDemoHosting(
     const client = hostingClient(deps, row);
     const health = await client.health();
     const plans = (await client.listPlans()).sort((a, b) => a.id - b.id);
-    if (plans.length) await applyPlans(trx, demo.masterOrgId, plans, now);
+    if (plans.length) await applyPlans(trx, masterOrgId, plans, now);
     await trx
       .updateTable('hosting_integration')
       .set({ health: health.ok ? 'ok' : 'error', health_message: health.ok ? null : health.message, checked_at: now })
@@ -59,7 +54,7 @@ export async function seedDemoHosting(
       await trx
         .updateTable('hosting_plans')
         .set({ monthly_price: PRICES[i]!, description: DESCRIPTIONS[i]!, active: true, position: i + 1 })
-        .where('master_org_id', '=', demo.masterOrgId)
+        .where('master_org_id', '=', masterOrgId)
         .where('enhance_plan_id', '=', p.id)
         .execute();
     return true;
