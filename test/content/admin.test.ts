@@ -1,24 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TestBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
-import { clearContent } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestBrowser } from '../helpers/browser.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { contentSuite } from './helpers.ts';
 
-let ctx: TestContext;
-let admin: TestBrowser;
-let customer: TestBrowser;
-let guest: TestBrowser;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  const ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  const bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
-  admin = await signedIn(ctx, ada.email);
-  customer = await signedIn(ctx, bob.email);
-  guest = new TestBrowser(ctx.app, '203.0.113.90');
-});
-afterAll(async () => ctx.close());
-beforeEach(async () => clearContent(ctx));
+let ctx: TestContext, admin: TestBrowser, customer: TestBrowser, guest: TestBrowser;
+contentSuite('203.0.113.90', (w) => ({ ctx, admin, customer, guest } = w));
 
 const count = async (table: 'faq_items' | 'faq_categories' | 'docs_articles' | 'docs_categories' | 'site_pages') =>
   Number(

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentSitemapEntries } from '../../src/domain/content/pages.ts';
 import { TestBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+import type { TestContext } from '../helpers/context.ts';
 import { html, pdf } from '../support/attachments-files.ts';
 import { postMultipart } from '../support/attachments-upload.ts';
-import { clearContent, docsArticle } from './helpers.ts';
+import { contentSuite, docsArticle } from './helpers.ts';
 
-let ctx: TestContext;
-let admin: TestBrowser;
-let customer: TestBrowser;
-let guest: TestBrowser;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  const ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  const bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
-  admin = await signedIn(ctx, ada.email);
-  customer = await signedIn(ctx, bob.email);
-  guest = new TestBrowser(ctx.app, '203.0.113.91');
-});
-afterAll(async () => ctx.close());
-beforeEach(async () => clearContent(ctx));
+let ctx: TestContext, admin: TestBrowser, customer: TestBrowser, guest: TestBrowser;
+contentSuite('203.0.113.91', (w) => ({ ctx, admin, customer, guest } = w));
 
 const paths = async () => (await contentSitemapEntries(ctx.db)).map((e) => e.path);
 const storedFiles = async () =>

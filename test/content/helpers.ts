@@ -1,4 +1,38 @@
-import type { TestContext } from '../helpers/context.ts';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { TestBrowser } from '../helpers/browser.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+
+/** What `contentSuite` makes: the context, Ada Admin and Bob Customer signed in, and a guest. */
+export interface ContentWorld {
+  ctx: TestContext;
+  admin: TestBrowser;
+  customer: TestBrowser;
+  guest: TestBrowser;
+}
+
+/**
+ * The content tests' preamble: a test context (closed after the file) with Ada Admin and Bob
+ * Customer signed in and a guest browsing from `guestIp`, handed to `ready`; the content
+ * emptied before each test (`clearContent`).
+ */
+export function contentSuite(guestIp: string, ready: (w: ContentWorld) => void): void {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    const ada = await createPerson(ctx, 'Ada Admin', {
+      isAdmin: true,
+      verified: true,
+      email: uniqueEmail('Ada Admin'),
+    });
+    const bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
+    const admin = await signedIn(ctx, ada.email);
+    const customer = await signedIn(ctx, bob.email);
+    ready({ ctx, admin, customer, guest: new TestBrowser(ctx.app, guestIp) });
+  });
+  afterAll(async () => ctx.close());
+  beforeEach(async () => clearContent(ctx));
+}
 
 /** Empties the docs and FAQ tables (the seeded FAQ included) and puts back the seeded pages as drafts-or-not as a test needs. */
 export async function clearContent(ctx: TestContext): Promise<void> {

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TestBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
-import { clearContent } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestBrowser } from '../helpers/browser.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { contentSuite } from './helpers.ts';
 
-let ctx: TestContext;
-let admin: TestBrowser;
-let guest: TestBrowser;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  const ada = await createPerson(ctx, 'Ada Admin', { isAdmin: true, verified: true, email: uniqueEmail('Ada Admin') });
-  admin = await signedIn(ctx, ada.email);
-  guest = new TestBrowser(ctx.app, '203.0.113.92');
-});
-afterAll(async () => ctx.close());
-beforeEach(async () => clearContent(ctx));
+let ctx: TestContext, admin: TestBrowser, guest: TestBrowser;
+contentSuite('203.0.113.92', (w) => ({ ctx, admin, guest } = w));
 
 /** Known XSS payloads, in Markdown and as raw HTML. */
 const PAYLOADS = [
