@@ -65,5 +65,25 @@ describe('the demo hosting', () => {
     await admin.post('/admin/hosting/plan-syncs', {});
     await admin.get('/admin/hosting');
     expect(admin.lastHtml).toContain('Plans synced: 3 listed, 0 added, 0 updated, 0 deactivated.');
+
+    // Saving a real panel's settings ends the demo: a token is required, and the demo's plans stop being sold.
+    const real = { api_url: 'https://panel.example.net', master_org_id: crypto.randomUUID(), token: '' };
+    expect((await admin.post('/admin/hosting/settings', real, { method: 'PUT' })).status).toBe(422);
+    expect(admin.lastHtml).toContain('Enter the access token.');
+    expect((await ctx.db.selectFrom('hosting_integration').select('demo').executeTakeFirstOrThrow()).demo).toBe(true);
+    const saved = await admin.post(
+      '/admin/hosting/settings',
+      { ...real, token: 'a-real-panel-token-0123' },
+      { method: 'PUT' },
+    );
+    expect(saved.status).toBe(303);
+    const after = await ctx.db.selectFrom('hosting_integration').selectAll().executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ demo: false, api_url: real.api_url, health: 'unknown' });
+    const retired = await ctx.db.selectFrom('hosting_plans').select(['active', 'monthly_price']).execute();
+    expect(retired.map((p) => p.active)).toEqual([false, false, false]);
+    expect(retired.every((p) => p.monthly_price !== null)).toBe(true);
+    await admin.get('/admin/hosting');
+    expect(admin.lastHtml).not.toContain('Demo hosting panel.');
+    expect(admin.lastHtml).toContain('another panel');
   });
 });

@@ -240,7 +240,15 @@ export async function saveSettings(
           .values({ id: 1, ...values, created_at: now })
           .returning(COLUMNS)
           .executeTakeFirstOrThrow();
+    // Plans of another master organization (the demo's, a previous panel's) stop being sold at once.
+    const retired = await trx
+      .updateTable('hosting_plans')
+      .set({ active: false, updated_at: now })
+      .where('active', '=', true)
+      .where('master_org_id', '<>', input.master_org_id)
+      .executeTakeFirst();
     await record(trx, actor, 'admin.hosting_settings_saved', INTEGRATION_TARGET, now, {
+      plans_deactivated: Number(retired.numUpdatedRows),
       api_url: row.api_url,
       master_org_id: row.master_org_id,
       default_server_group_id: row.default_server_group_id,
