@@ -3,7 +3,10 @@ import {
   EnhanceError,
   type EnhanceClient,
   type EnhanceClientOptions,
+  type EnhanceDnsZone,
   type EnhanceDomainCheck,
+  type EnhanceDomainMapping,
+  type EnhanceEmail,
   type EnhanceErrorKind,
   type EnhanceLogin,
   type EnhanceMember,
@@ -59,6 +62,9 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
   const fetchFn = opts.fetch ?? fetch;
   const scrub = (s: string) => (token ? s.split(token).join('[redacted]') : s);
   const enc = encodeURIComponent;
+  const site = (orgId: string, websiteId: string) => `/orgs/${enc(orgId)}/websites/${enc(websiteId)}`;
+  const zone = (orgId: string, websiteId: string, domainId: string) =>
+    `${site(orgId, websiteId)}/domains/${enc(domainId)}/dns-zone`;
 
   async function request(method: EnhanceMethod, path: string, o: EnhanceRequestOptions = {}): Promise<unknown> {
     const idempotent = o.idempotent ?? method !== 'POST';
@@ -70,8 +76,11 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     // An earlier attempt may have taken effect without us hearing about it.
     let uncertain = false;
     for (let n = 1; ; n++) {
-      const a = await attemptFetch(url, { method, headers, body }, timeoutMs, fetchFn);
+      const redirect = o.manualRedirect ? 'manual' : 'follow';
+      const a = await attemptFetch(url, { method, headers, body, redirect }, timeoutMs, fetchFn);
       if (a.kind === 'answer' && a.res.ok) return parseBody(a.raw, where, a.res.status);
+      if (a.kind === 'answer' && o.manualRedirect && a.res.status >= 300 && a.res.status < 400)
+        return { location: a.res.headers.get('location') };
       // A repeated DELETE that finds nothing: the first one went through.
       if (a.kind === 'answer' && a.res.status === 404 && method === 'DELETE' && uncertain) return null;
       const retryable = a.kind !== 'answer' || a.res.status >= 500;
@@ -213,6 +222,43 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
       });
     },
     listServerGroups: async () => (await list('/servers/groups')).map(toServerGroup),
+
+    listWebsiteDomains: async (orgId, websiteId) =>
+      (await list(`${site(orgId, websiteId)}/domains`)).map(toDomainMapping),
+    addWebsiteDomain: (orgId, websiteId, domain) => createdUuid(`${site(orgId, websiteId)}/domains`, domain),
+    async deleteWebsiteDomain(orgId, websiteId, domainId) {
+      await request('DELETE', `${site(orgId, websiteId)}/domains/${enc(domainId)}`);
+    },
+    getDnsZone: async (orgId, websiteId, domainId) =>
+      toDnsZone(await request('GET', `${zone(orgId, websiteId, domainId)}`)),
+    createDnsRecord: (orgId, websiteId, domainId, record) =>
+      createdUuid(`${zone(orgId, websiteId, domainId)}/records`, record),
+    async updateDnsRecord(orgId, websiteId, domainId, recordId, patch) {
+      await request('PATCH', `${zone(orgId, websiteId, domainId)}/records/${enc(recordId)}`, { body: patch });
+    },
+    async deleteDnsRecord(orgId, websiteId, domainId, recordId) {
+      await request('DELETE', `${zone(orgId, websiteId, domainId)}/records/${enc(recordId)}`);
+    },
+
+    listEmails: async (orgId, websiteId) => (await list(`${site(orgId, websiteId)}/emails`)).map(toEmail),
+    createEmail: (orgId, websiteId, domainId, email) =>
+      createdUuid(`${site(orgId, websiteId)}/domains/${enc(domainId)}/emails`, email),
+    getEmail: async (orgId, websiteId, address) =>
+      toEmail(await request('GET', `${site(orgId, websiteId)}/emails/${enc(address)}`)),
+    async updateEmail(orgId, websiteId, address, patch) {
+      await request('PATCH', `${site(orgId, websiteId)}/emails/${enc(address)}`, { body: patch });
+    },
+    async deleteEmail(orgId, websiteId, address) {
+      await request('DELETE', `${site(orgId, websiteId)}/emails/${enc(address)}`);
+    },
+    async webmailSsoUrl(orgId, websiteId, address) {
+      const path = `${site(orgId, websiteId)}/emails/${enc(address)}/sso`;
+      const json = await request('GET', path, { manualRedirect: true });
+      const o = asObject(json);
+      const url = typeof json === 'string' ? json : (o?.location ?? o?.url ?? o?.redirectUrl);
+      if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw unexpected(`GET ${path}`, 'no login URL');
+      return url;
+    },
   };
   return client;
 }
@@ -468,4 +514,59 @@ function toDomainCheck(v: unknown): EnhanceDomainCheck {
 function toServerGroup(v: unknown): EnhanceServerGroup {
   const o = obj(v);
   return { id: str(o.id), name: str(o.name), serverCount: num(o.serverCount), createdAt: strOrNull(o.createdAt) };
+}
+
+function toDomainMapping(v: unknown): EnhanceDomainMapping {
+  const o = obj(v);
+  return {
+    domainId: str(o.domainId ?? o.id),
+    websiteId: str(o.websiteId),
+    domain: str(o.domain),
+    mappingKind: str(o.mappingKind ?? o.kind, 'alias'),
+    documentRoot: str(o.documentRoot),
+  };
+}
+
+function toDnsZone(v: unknown): EnhanceDnsZone {
+  const o = obj(v);
+  const soa = obj(o.soa);
+  return {
+    origin: str(o.origin),
+    soa: {
+      adminEmail: str(soa.adminEmail),
+      nameServer: str(soa.nameServer),
+      expire: num(soa.expire),
+      refresh: num(soa.refresh),
+      retry: num(soa.retry),
+      ttl: num(soa.ttl),
+    },
+    records: arr(o.records).map((r) => {
+      const x = obj(r);
+      return {
+        id: str(x.id),
+        kind: str(x.kind),
+        name: str(x.name),
+        value: str(x.value),
+        ttl: numOrNull(x.ttl),
+        proxy: x.proxy === true,
+      };
+    }),
+  };
+}
+
+function toEmail(v: unknown): EnhanceEmail {
+  const o = obj(v);
+  const quota = asObject(o.quota);
+  return {
+    address: str(o.address),
+    websiteId: strOrNull(o.websiteId),
+    mailboxName: strOrNull(o.mailboxName),
+    hasMailbox: o.hasMailbox === true,
+    aliases: strings(o.aliases),
+    forwarders: strings(o.forwarders),
+    status: str(o.status, 'active'),
+    quota: quota ? { usage: num(quota.usage), total: numOrNull(quota.total) } : null,
+    isCatchAll: o.isCatchAll === true,
+    createdAt: strOrNull(o.createdAt),
+  };
 }

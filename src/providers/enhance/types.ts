@@ -229,6 +229,8 @@ export interface EnhanceRequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** Safe to repeat. Default: every method but POST. */
   idempotent?: boolean;
+  /** Answer a 3xx with `{ location }` instead of following it (webmail SSO). */
+  manualRedirect?: boolean;
 }
 
 export interface EnhanceClient {
@@ -285,6 +287,112 @@ export interface EnhanceClient {
   deleteWebsite(orgId: string, websiteId: string, opts?: { force?: boolean }): Promise<void>;
   /** GET /servers/groups (master org only). */
   listServerGroups(): Promise<EnhanceServerGroup[]>;
+
+  /** GET …/websites/{W}/domains: the website's domains (primary, aliases, addons, subdomains). */
+  listWebsiteDomains(orgId: string, websiteId: string): Promise<EnhanceDomainMapping[]>;
+  /** POST …/websites/{W}/domains → the domain's uuid; 403 `detail: 'domain'` when it cannot be hosted. */
+  addWebsiteDomain(orgId: string, websiteId: string, domain: EnhanceNewMappedDomain): Promise<string>;
+  deleteWebsiteDomain(orgId: string, websiteId: string, domainId: string): Promise<void>;
+  getDnsZone(orgId: string, websiteId: string, domainId: string): Promise<EnhanceDnsZone>;
+  /** → the record's id; 400 when the value does not fit the kind. */
+  createDnsRecord(orgId: string, websiteId: string, domainId: string, record: EnhanceNewDnsRecord): Promise<string>;
+  updateDnsRecord(
+    orgId: string,
+    websiteId: string,
+    domainId: string,
+    recordId: string,
+    patch: Partial<EnhanceNewDnsRecord>,
+  ): Promise<void>;
+  deleteDnsRecord(orgId: string, websiteId: string, domainId: string, recordId: string): Promise<void>;
+
+  listEmails(orgId: string, websiteId: string): Promise<EnhanceEmail[]>;
+  /** POST …/domains/{D}/emails → the id; 409 when the address exists, 403 when the plan's mailboxes are used up. */
+  createEmail(orgId: string, websiteId: string, domainId: string, email: EnhanceNewEmail): Promise<string>;
+  getEmail(orgId: string, websiteId: string, address: string): Promise<EnhanceEmail>;
+  updateEmail(orgId: string, websiteId: string, address: string, patch: EnhanceEmailUpdate): Promise<void>;
+  deleteEmail(orgId: string, websiteId: string, address: string): Promise<void>;
+  /** A fresh single-use webmail login URL (the panel answers 302 with Location, or a string / `{url}`). Never log it. */
+  webmailSsoUrl(orgId: string, websiteId: string, address: string): Promise<string>;
+}
+
+export interface EnhanceDomainMapping {
+  domainId: string;
+  websiteId: string;
+  domain: string;
+  mappingKind: 'primary' | 'preview' | 'addon' | 'alias' | 'subdomain' | string;
+  documentRoot: string;
+}
+
+export interface EnhanceNewMappedDomain {
+  domain: string;
+  documentRoot?: string;
+  /** Default alias. */
+  kind?: 'alias' | 'addon' | 'subdomain';
+}
+
+export const DNS_RECORD_KINDS = ['A', 'AAAA', 'CNAME', 'TXT', 'SPF', 'SRV', 'NS', 'MX', 'PTR', 'DS', 'CAA'] as const;
+export type EnhanceDnsRecordKind = (typeof DNS_RECORD_KINDS)[number];
+
+export interface EnhanceDnsRecord {
+  id: string;
+  kind: EnhanceDnsRecordKind | string;
+  name: string;
+  value: string;
+  ttl: number | null;
+  proxy: boolean;
+}
+
+export interface EnhanceNewDnsRecord {
+  kind: EnhanceDnsRecordKind;
+  /** `@` for the zone's origin, or a label relative to it. */
+  name: string;
+  value: string;
+  ttl?: number;
+  proxy?: boolean;
+}
+
+export interface EnhanceDnsZone {
+  origin: string;
+  soa: { adminEmail: string; nameServer: string; expire: number; refresh: number; retry: number; ttl: number };
+  records: EnhanceDnsRecord[];
+}
+
+export interface EnhanceEmail {
+  address: string;
+  websiteId: string | null;
+  mailboxName: string | null;
+  hasMailbox: boolean;
+  aliases: string[];
+  forwarders: string[];
+  status: 'active' | 'disabled' | 'deleted' | 'suspended' | string;
+  /** Bytes; total null = unlimited. */
+  quota: { usage: number; total: number | null } | null;
+  isCatchAll: boolean;
+  createdAt: string | null;
+}
+
+export interface EnhanceNewEmail {
+  /** The local part. */
+  username: string;
+  mailboxName?: string;
+  /** Given: a mailbox; without it, forwarders are expected. */
+  mailboxPassword?: string;
+  aliases?: string[];
+  forwarders?: string[];
+  /** Bytes. */
+  quota?: number;
+  isCatchAll?: boolean;
+}
+
+export interface EnhanceEmailUpdate {
+  mailboxName?: string;
+  mailboxPassword?: string;
+  aliases?: string[];
+  forwarders?: string[];
+  hasMailbox?: boolean;
+  status?: 'active' | 'disabled';
+  quota?: number;
+  isCatchAll?: boolean;
 }
 
 export type EnhanceErrorKind =

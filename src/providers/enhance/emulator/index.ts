@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { domainRoutes } from './domains.ts';
+import { emailRoutes } from './email.ts';
 import { orgRoutes } from './orgs.ts';
 import { planRoutes } from './plans.ts';
 import {
@@ -27,11 +29,12 @@ export {
 /**
  * A local Enhance API (spec §6) for tests and demo mode: the org tree under a master org,
  * logins, members and owner, member SSO with single-use links, plans, subscriptions (soft and
- * forced delete), websites with server IPs and the domain check, server groups. Paths are
+ * forced delete), websites with server IPs and the domain check, server groups, a website's
+ * domains and their DNS zones, e-mail (mailboxes, forwarders, catch-all, webmail SSO). Paths are
  * under /api, so the client's base URL is where the app is served (it appends /api).
  *
  * Failures are armed through `faults` only: nothing on the network can make it misbehave, and
- * the controls are never served. DNS, e-mail, MySQL, apps/WordPress, backups and SSL have
+ * the controls are never served. MySQL, apps/WordPress, backups and SSL have
  * their state in the model (`EmuWebsite.extras`) and get their routes in files of their own.
  */
 
@@ -64,6 +67,8 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
   orgRoutes(app, state);
   planRoutes(app, state);
   websiteRoutes(app, state);
+  domainRoutes(app, state);
+  emailRoutes(app, state);
   const json = (status: number, code: string) =>
     new Response(JSON.stringify({ code }), { status, headers: { 'content-type': 'application/json' } });
   app.notFound(() => json(404, 'not_found'));

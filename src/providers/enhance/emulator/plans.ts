@@ -146,7 +146,7 @@ export function usage(state: EnhanceEmulatorState, subscriptionId: number, resou
     case 'websites':
       return sites.length;
     case 'mailboxes':
-      return sites.reduce((n, w) => n + w.extras.emails.size, 0);
+      return sites.reduce((n, w) => n + [...w.extras.emails.values()].filter((e) => e.hasMailbox === true).length, 0);
     case 'mysqlDbs':
       return sites.reduce((n, w) => n + w.extras.mysqlDbs.size, 0);
     default:

@@ -119,7 +119,7 @@ function isBelow(state: EnhanceEmulatorState, orgId: string, ancestor: string): 
 }
 
 /** A website in the path's org (or below it, for the MO); soft-deleted ones are still found. */
-function website(state: EnhanceEmulatorState, call: Call): EmuWebsite {
+export function website(state: EnhanceEmulatorState, call: Call): EmuWebsite {
   const org = call.org(call.param('org'));
   const site = state.websites.get(call.param('site'));
   if (!site || !isBelow(state, site.orgId, org.id)) throw notFound('website');
