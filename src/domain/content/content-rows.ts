@@ -47,6 +47,28 @@ export const slugTaken =
     throw err;
   };
 
+/**
+ * Runs `write` (an insert or update, given the time) in a transaction and records the row it
+ * names (its id, or a row with one) as saved (`admin.content_saved`, `log`); `fail` (e.g.
+ * `slugTaken`) answers an error of the write.
+ */
+export async function saveContent<R extends string | { id: string }>(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  log: { type: string; details: Details },
+  write: (trx: DbOrTx, now: Date) => Promise<R>,
+  fail?: (err: unknown) => never,
+): Promise<R> {
+  const now = deps.clock.now();
+  const saved = deps.db.transaction().execute(async (trx) => {
+    const row = await write(trx, now);
+    const id = typeof row === 'string' ? row : row.id;
+    await recordContent(trx, actor, { type: log.type, id, occurredAt: now, details: log.details });
+    return row;
+  });
+  return fail ? saved.catch(fail) : saved;
+}
+
 /** Publishes or withdraws `current` (a row of `table`), in the activity log as `type` with `details`. */
 export async function setPublished<T extends { id: string; published: boolean; updatedAt: Date }>(
   deps: Pick<Deps, 'db' | 'clock'>,

@@ -11,7 +11,15 @@ import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { deleteFile, openFile, withStoredFiles, type OpenedFile } from '../files/store.ts';
 import { attachmentLimits, formatBytes, type Attachment, type IncomingFile } from '../support/attachments.ts';
-import { deleteCategory, deleteContent, setPublished, slugInUse, slugOrTitle, slugTaken } from './content-rows.ts';
+import {
+  deleteCategory,
+  deleteContent,
+  saveContent,
+  setPublished,
+  slugInUse,
+  slugOrTitle,
+  slugTaken,
+} from './content-rows.ts';
 import { line, markdown, parseFields, plainSummary, position, recordContent, slugField } from './pages-fields.ts';
 
 /**
@@ -194,24 +202,18 @@ export async function createDocsCategory(
 ): Promise<DocsCategory> {
   requirePlatformAdmin(actor);
   const c = await parseCategory(deps.db, raw, null);
-  const now = deps.clock.now();
-  return deps.db
-    .transaction()
-    .execute(async (trx) => {
-      const row = await trx
+  return saveContent(
+    deps,
+    actor,
+    { type: 'docs_category', details: { name: c.name, slug: c.slug } },
+    (trx, now) =>
+      trx
         .insertInto('docs_categories')
         .values({ ...c, created_at: now, updated_at: now })
         .returning(CATEGORY_COLUMNS)
-        .executeTakeFirstOrThrow();
-      await recordContent(trx, actor, {
-        type: 'docs_category',
-        id: row.id,
-        occurredAt: now,
-        details: { name: c.name, slug: c.slug },
-      });
-      return row;
-    })
-    .catch(categorySlugTaken);
+        .executeTakeFirstOrThrow(),
+    categorySlugTaken,
+  );
 }
 
 export async function updateDocsCategory(
@@ -222,25 +224,19 @@ export async function updateDocsCategory(
 ): Promise<DocsCategory> {
   const current = await getDocsCategory(deps, actor, id);
   const c = await parseCategory(deps.db, raw, current.id);
-  const now = deps.clock.now();
-  return deps.db
-    .transaction()
-    .execute(async (trx) => {
-      const row = await trx
+  return saveContent(
+    deps,
+    actor,
+    { type: 'docs_category', details: { name: c.name, slug: c.slug } },
+    (trx, now) =>
+      trx
         .updateTable('docs_categories')
         .set({ ...c, updated_at: now })
         .where('id', '=', current.id)
         .returning(CATEGORY_COLUMNS)
-        .executeTakeFirstOrThrow();
-      await recordContent(trx, actor, {
-        type: 'docs_category',
-        id: row.id,
-        occurredAt: now,
-        details: { name: c.name, slug: c.slug },
-      });
-      return row;
-    })
-    .catch(categorySlugTaken);
+        .executeTakeFirstOrThrow(),
+    categorySlugTaken,
+  );
 }
 
 /** Deletes a category; refused (422) while it has articles. */
@@ -281,6 +277,17 @@ async function parseArticle(db: DbOrTx, raw: DocsArticleInput, exceptId: string 
   return { ...a, slug };
 }
 
+/** An article's columns as its form gives them. */
+const articleRow = (a: Awaited<ReturnType<typeof parseArticle>>) => ({
+  category_id: a.categoryId,
+  slug: a.slug,
+  title: a.title,
+  summary: a.summary,
+  body: a.body,
+  position: a.position,
+  published: a.published,
+});
+
 const articleDetails = (a: { title: string; slug: string; published: boolean }) => ({
   title: a.title,
   slug: a.slug,
@@ -294,37 +301,26 @@ export async function createDocsArticle(
 ): Promise<DocsArticle> {
   requirePlatformAdmin(actor);
   const a = await parseArticle(deps.db, raw, null);
-  const now = deps.clock.now();
-  const id = await deps.db
-    .transaction()
-    .execute(async (trx) => {
-      const row = await trx
+  const log = { type: 'docs_article', details: articleDetails(a) };
+  const row = await saveContent(
+    deps,
+    actor,
+    log,
+    (trx, now) =>
+      trx
         .insertInto('docs_articles')
         .values({
-          category_id: a.categoryId,
-          slug: a.slug,
-          title: a.title,
-          summary: a.summary,
-          body: a.body,
-          position: a.position,
-          published: a.published,
+          ...articleRow(a),
           created_by: actor.userId,
           updated_by: actor.userId,
           created_at: now,
           updated_at: now,
         })
         .returning('id')
-        .executeTakeFirstOrThrow();
-      await recordContent(trx, actor, {
-        type: 'docs_article',
-        id: row.id,
-        occurredAt: now,
-        details: articleDetails(a),
-      });
-      return row.id;
-    })
-    .catch(articleSlugTaken);
-  return getDocsArticle(deps, actor, id);
+        .executeTakeFirstOrThrow(),
+    articleSlugTaken,
+  );
+  return getDocsArticle(deps, actor, row.id);
 }
 
 export async function updateDocsArticle(
@@ -335,33 +331,25 @@ export async function updateDocsArticle(
 ): Promise<DocsArticle> {
   const current = await getDocsArticle(deps, actor, id);
   const a = await parseArticle(deps.db, raw, current.id);
-  const now = deps.clock.now();
-  await deps.db
-    .transaction()
-    .execute(async (trx) => {
+  const log = { type: 'docs_article', details: articleDetails(a) };
+  await saveContent(
+    deps,
+    actor,
+    log,
+    async (trx, now) => {
       await trx
         .updateTable('docs_articles')
         .set({
-          category_id: a.categoryId,
-          slug: a.slug,
-          title: a.title,
-          summary: a.summary,
-          body: a.body,
-          position: a.position,
-          published: a.published,
+          ...articleRow(a),
           updated_by: actor.userId,
           updated_at: now,
         })
         .where('id', '=', current.id)
         .execute();
-      await recordContent(trx, actor, {
-        type: 'docs_article',
-        id: current.id,
-        occurredAt: now,
-        details: articleDetails(a),
-      });
-    })
-    .catch(articleSlugTaken);
+      return current.id;
+    },
+    articleSlugTaken,
+  );
   return getDocsArticle(deps, actor, current.id);
 }
 

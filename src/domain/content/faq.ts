@@ -6,8 +6,8 @@ import { renderMarkdown } from '../../lib/markdown.ts';
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
-import { deleteCategory, deleteContent, setPublished } from './content-rows.ts';
-import { line, markdown, parseFields, position, recordContent } from './pages-fields.ts';
+import { deleteCategory, deleteContent, saveContent, setPublished } from './content-rows.ts';
+import { line, markdown, parseFields, position } from './pages-fields.ts';
 
 /**
  * The FAQ (/faq, issue 16 items 1 and 4): headings (categories) in `position` order, each with
@@ -125,16 +125,13 @@ export async function createFaqCategory(
 ): Promise<FaqCategory> {
   requirePlatformAdmin(actor);
   const c = parseFields(categoryInput, raw);
-  const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
+  return saveContent(deps, actor, { type: 'faq_category', details: { name: c.name } }, (trx, now) =>
+    trx
       .insertInto('faq_categories')
       .values({ name: c.name, position: c.position, created_at: now, updated_at: now })
       .returning(['id', 'name', 'position'])
-      .executeTakeFirstOrThrow();
-    await recordContent(trx, actor, { type: 'faq_category', id: row.id, occurredAt: now, details: { name: c.name } });
-    return row;
-  });
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 export async function updateFaqCategory(
@@ -145,17 +142,14 @@ export async function updateFaqCategory(
 ): Promise<FaqCategory> {
   const current = await getFaqCategory(deps, actor, id);
   const c = parseFields(categoryInput, raw);
-  const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
+  return saveContent(deps, actor, { type: 'faq_category', details: { name: c.name } }, (trx, now) =>
+    trx
       .updateTable('faq_categories')
       .set({ name: c.name, position: c.position, updated_at: now })
       .where('id', '=', current.id)
       .returning(['id', 'name', 'position'])
-      .executeTakeFirstOrThrow();
-    await recordContent(trx, actor, { type: 'faq_category', id: row.id, occurredAt: now, details: { name: c.name } });
-    return row;
-  });
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 /** Deletes a heading; refused (422) while it still has questions. */
@@ -187,6 +181,15 @@ async function parseItem(db: DbOrTx, raw: FaqItemInput) {
   return fields;
 }
 
+/** A question's columns as its form gives them. */
+const itemRow = (i: Awaited<ReturnType<typeof parseItem>>) => ({
+  category_id: i.categoryId,
+  question: i.question,
+  answer: i.answer,
+  position: i.position,
+  published: i.published,
+});
+
 export async function createFaqItem(
   deps: Pick<Deps, 'db' | 'clock'>,
   actor: Actor,
@@ -194,32 +197,21 @@ export async function createFaqItem(
 ): Promise<FaqItem> {
   requirePlatformAdmin(actor);
   const i = await parseItem(deps.db, raw);
-  const now = deps.clock.now();
-  const id = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx
+  const log = { type: 'faq_item', details: { question: i.question, published: i.published } };
+  const row = await saveContent(deps, actor, log, (trx, now) =>
+    trx
       .insertInto('faq_items')
       .values({
-        category_id: i.categoryId,
-        question: i.question,
-        answer: i.answer,
-        position: i.position,
-        published: i.published,
+        ...itemRow(i),
         created_by: actor.userId,
         updated_by: actor.userId,
         created_at: now,
         updated_at: now,
       })
       .returning('id')
-      .executeTakeFirstOrThrow();
-    await recordContent(trx, actor, {
-      type: 'faq_item',
-      id: row.id,
-      occurredAt: now,
-      details: { question: i.question, published: i.published },
-    });
-    return row.id;
-  });
-  return getFaqItem(deps, actor, id);
+      .executeTakeFirstOrThrow(),
+  );
+  return getFaqItem(deps, actor, row.id);
 }
 
 export async function updateFaqItem(
@@ -230,27 +222,18 @@ export async function updateFaqItem(
 ): Promise<FaqItem> {
   const current = await getFaqItem(deps, actor, id);
   const i = await parseItem(deps.db, raw);
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  const log = { type: 'faq_item', details: { question: i.question, published: i.published } };
+  await saveContent(deps, actor, log, async (trx, now) => {
     await trx
       .updateTable('faq_items')
       .set({
-        category_id: i.categoryId,
-        question: i.question,
-        answer: i.answer,
-        position: i.position,
-        published: i.published,
+        ...itemRow(i),
         updated_by: actor.userId,
         updated_at: now,
       })
       .where('id', '=', current.id)
       .execute();
-    await recordContent(trx, actor, {
-      type: 'faq_item',
-      id: current.id,
-      occurredAt: now,
-      details: { question: i.question, published: i.published },
-    });
+    return current.id;
   });
   return getFaqItem(deps, actor, current.id);
 }

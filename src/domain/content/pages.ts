@@ -7,8 +7,8 @@ import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import type { Deps } from '../deps.ts';
 import { faqUpdatedAt } from './faq.ts';
-import { deleteContent, setPublished, slugInUse, slugOrTitle, slugTaken } from './content-rows.ts';
-import { line, markdown, parseFields, plainSummary, recordContent, slugField } from './pages-fields.ts';
+import { deleteContent, saveContent, setPublished, slugInUse, slugOrTitle, slugTaken } from './content-rows.ts';
+import { line, markdown, parseFields, plainSummary, slugField } from './pages-fields.ts';
 
 /**
  * Pages staff write in Markdown (issue 16 items 1 and 4): /about, /terms and /privacy (seeded
@@ -79,6 +79,10 @@ async function parsePage(db: DbOrTx, raw: SitePageInput, exceptId: string | null
 }
 
 const taken = slugTaken('Another page already uses this URL name.');
+const pageLog = (p: { title: string; slug: string; published: boolean }) => ({
+  type: 'site_page',
+  details: { title: p.title, slug: p.slug, published: p.published },
+});
 
 export async function createSitePage(
   deps: Pick<Deps, 'db' | 'clock'>,
@@ -87,25 +91,19 @@ export async function createSitePage(
 ): Promise<SitePage> {
   requirePlatformAdmin(actor);
   const p = await parsePage(deps.db, raw, null);
-  const now = deps.clock.now();
-  const id = await deps.db
-    .transaction()
-    .execute(async (trx) => {
-      const row = await trx
+  const row = await saveContent(
+    deps,
+    actor,
+    pageLog(p),
+    (trx, now) =>
+      trx
         .insertInto('site_pages')
         .values({ ...p, updated_by: actor.userId, created_at: now, updated_at: now })
         .returning('id')
-        .executeTakeFirstOrThrow();
-      await recordContent(trx, actor, {
-        type: 'site_page',
-        id: row.id,
-        occurredAt: now,
-        details: { title: p.title, slug: p.slug, published: p.published },
-      });
-      return row.id;
-    })
-    .catch(taken);
-  return getSitePage(deps, actor, id);
+        .executeTakeFirstOrThrow(),
+    taken,
+  );
+  return getSitePage(deps, actor, row.id);
 }
 
 export async function updateSitePage(
@@ -116,23 +114,20 @@ export async function updateSitePage(
 ): Promise<SitePage> {
   const current = await getSitePage(deps, actor, id);
   const p = await parsePage(deps.db, raw, current.id);
-  const now = deps.clock.now();
-  await deps.db
-    .transaction()
-    .execute(async (trx) => {
+  await saveContent(
+    deps,
+    actor,
+    pageLog(p),
+    async (trx, now) => {
       await trx
         .updateTable('site_pages')
         .set({ ...p, updated_by: actor.userId, updated_at: now })
         .where('id', '=', current.id)
         .execute();
-      await recordContent(trx, actor, {
-        type: 'site_page',
-        id: current.id,
-        occurredAt: now,
-        details: { title: p.title, slug: p.slug, published: p.published },
-      });
-    })
-    .catch(taken);
+      return current.id;
+    },
+    taken,
+  );
   return getSitePage(deps, actor, current.id);
 }
 
@@ -143,10 +138,7 @@ export async function setSitePagePublished(
   published: boolean,
 ): Promise<SitePage> {
   const current = await getSitePage(deps, actor, id);
-  return setPublished(deps, actor, 'site_pages', current, published, {
-    type: 'site_page',
-    details: { title: current.title, slug: current.slug, published },
-  });
+  return setPublished(deps, actor, 'site_pages', current, published, pageLog({ ...current, published }));
 }
 
 export async function deleteSitePage(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, id: string): Promise<SitePage> {
