@@ -11,6 +11,8 @@ import {
   type EnhanceLogin,
   type EnhanceMember,
   type EnhanceMethod,
+  type EnhanceMysqlDb,
+  type EnhanceMysqlUser,
   type EnhanceOrg,
   type EnhancePlan,
   type EnhanceRequestOptions,
@@ -258,6 +260,36 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
       const url = typeof json === 'string' ? json : (o?.location ?? o?.url ?? o?.redirectUrl);
       if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw unexpected(`GET ${path}`, 'no login URL');
       return url;
+    },
+
+    listMysqlDbs: async (orgId, websiteId) => (await list(`${site(orgId, websiteId)}/mysql-dbs`)).map(toMysqlDb),
+    async createMysqlDb(orgId, websiteId, name) {
+      await request('POST', `${site(orgId, websiteId)}/mysql-dbs`, { body: { name } });
+    },
+    async deleteMysqlDb(orgId, websiteId, name) {
+      await request('DELETE', `${site(orgId, websiteId)}/mysql-dbs/${enc(name)}`);
+    },
+    async mysqlSsoUrl(orgId, websiteId, name) {
+      const path = `${site(orgId, websiteId)}/mysql-dbs/${enc(name)}/sso`;
+      const json = await request('GET', path);
+      const url = typeof json === 'string' ? json : asObject(json)?.url;
+      if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw unexpected(`GET ${path}`, 'no login URL');
+      return url;
+    },
+    listMysqlUsers: async (orgId, websiteId) => (await list(`${site(orgId, websiteId)}/mysql-users`)).map(toMysqlUser),
+    async createMysqlUser(orgId, websiteId, user) {
+      await request('POST', `${site(orgId, websiteId)}/mysql-users`, { body: user });
+    },
+    async setMysqlUserPassword(orgId, websiteId, username, password) {
+      await request('PUT', `${site(orgId, websiteId)}/mysql-users/${enc(username)}`, { body: { password } });
+    },
+    async deleteMysqlUser(orgId, websiteId, username) {
+      await request('DELETE', `${site(orgId, websiteId)}/mysql-users/${enc(username)}`);
+    },
+    async grantMysqlUser(orgId, websiteId, username, dbName, grants) {
+      await request('PUT', `${site(orgId, websiteId)}/mysql-users/${enc(username)}/privileges`, {
+        body: { dbName, grants },
+      });
     },
   };
   return client;
@@ -569,4 +601,15 @@ function toEmail(v: unknown): EnhanceEmail {
     isCatchAll: o.isCatchAll === true,
     createdAt: strOrNull(o.createdAt),
   };
+}
+
+function toMysqlDb(v: unknown): EnhanceMysqlDb {
+  const o = obj(v);
+  return { name: str(o.name), size: num(o.size), createdAt: strOrNull(o.createdAt) };
+}
+
+function toMysqlUser(v: unknown): EnhanceMysqlUser {
+  const o = obj(v);
+  const grants = Object.fromEntries(Object.entries(obj(o.grants)).map(([db, g]) => [db, strings(g)]));
+  return { username: str(o.username), accessHosts: strings(o.accessHosts), grants, createdAt: strOrNull(o.createdAt) };
 }

@@ -313,6 +313,34 @@ export interface EnhanceClient {
   deleteEmail(orgId: string, websiteId: string, address: string): Promise<void>;
   /** A fresh single-use webmail login URL (the panel answers 302 with Location, or a string / `{url}`). Never log it. */
   webmailSsoUrl(orgId: string, websiteId: string, address: string): Promise<string>;
+
+  listMysqlDbs(orgId: string, websiteId: string): Promise<EnhanceMysqlDb[]>;
+  /** 201 without a body; 409 when it exists, 403 when the plan's databases are used up. */
+  createMysqlDb(orgId: string, websiteId: string, name: string): Promise<void>;
+  deleteMysqlDb(orgId: string, websiteId: string, name: string): Promise<void>;
+  /** A fresh phpMyAdmin login URL (200 bare JSON string). Never log it. */
+  mysqlSsoUrl(orgId: string, websiteId: string, name: string): Promise<string>;
+  listMysqlUsers(orgId: string, websiteId: string): Promise<EnhanceMysqlUser[]>;
+  createMysqlUser(orgId: string, websiteId: string, user: { username: string; password: string }): Promise<void>;
+  setMysqlUserPassword(orgId: string, websiteId: string, username: string, password: string): Promise<void>;
+  deleteMysqlUser(orgId: string, websiteId: string, username: string): Promise<void>;
+  /** PUT …/mysql-users/{u}/privileges: the user's grants on one database (an empty list revokes). */
+  grantMysqlUser(orgId: string, websiteId: string, username: string, dbName: string, grants: string[]): Promise<void>;
+}
+
+export interface EnhanceMysqlDb {
+  name: string;
+  /** Bytes. */
+  size: number;
+  createdAt: string | null;
+}
+
+export interface EnhanceMysqlUser {
+  username: string;
+  accessHosts: string[];
+  /** Database name → privileges. */
+  grants: Record<string, string[]>;
+  createdAt: string | null;
 }
 
 export interface EnhanceDomainMapping {

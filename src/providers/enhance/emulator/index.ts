@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { domainRoutes } from './domains.ts';
 import { emailRoutes } from './email.ts';
+import { mysqlRoutes } from './mysql.ts';
 import { orgRoutes } from './orgs.ts';
 import { planRoutes } from './plans.ts';
 import {
@@ -30,11 +31,12 @@ export {
  * A local Enhance API (spec §6) for tests and demo mode: the org tree under a master org,
  * logins, members and owner, member SSO with single-use links, plans, subscriptions (soft and
  * forced delete), websites with server IPs and the domain check, server groups, a website's
- * domains and their DNS zones, e-mail (mailboxes, forwarders, catch-all, webmail SSO). Paths are
+ * domains and their DNS zones, e-mail (mailboxes, forwarders, catch-all, webmail SSO), MySQL
+ * databases and users with grants and phpMyAdmin SSO. Paths are
  * under /api, so the client's base URL is where the app is served (it appends /api).
  *
  * Failures are armed through `faults` only: nothing on the network can make it misbehave, and
- * the controls are never served. MySQL, apps/WordPress, backups and SSL have
+ * the controls are never served. Apps/WordPress, backups and SSL have
  * their state in the model (`EmuWebsite.extras`) and get their routes in files of their own.
  */
 
@@ -69,6 +71,7 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
   websiteRoutes(app, state);
   domainRoutes(app, state);
   emailRoutes(app, state);
+  mysqlRoutes(app, state);
   const json = (status: number, code: string) =>
     new Response(JSON.stringify({ code }), { status, headers: { 'content-type': 'application/json' } });
   app.notFound(() => json(404, 'not_found'));
