@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, signedIn, uniqueEmail } from '../helpers/people.ts';
+import { signedIn } from '../helpers/people.ts';
+import { adminAndCustomer } from '../helpers/staff.ts';
 
 /** What `contentSuite` makes: the context, Ada Admin and Bob Customer signed in, and a guest. */
 export interface ContentWorld {
@@ -20,12 +21,7 @@ export function contentSuite(guestIp: string, ready: (w: ContentWorld) => void):
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await createTestContext();
-    const ada = await createPerson(ctx, 'Ada Admin', {
-      isAdmin: true,
-      verified: true,
-      email: uniqueEmail('Ada Admin'),
-    });
-    const bob = await createPerson(ctx, 'Bob Customer', { verified: true, email: uniqueEmail('Bob Customer') });
+    const { ada, other: bob } = await adminAndCustomer(ctx);
     const admin = await signedIn(ctx, ada.email);
     const customer = await signedIn(ctx, bob.email);
     ready({ ctx, admin, customer, guest: new TestBrowser(ctx.app, guestIp) });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Actor } from '../../src/domain/access/actor.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, uniqueEmail } from '../helpers/people.ts';
+import type { createPerson } from '../helpers/people.ts';
+import { adminAndCustomer } from '../helpers/staff.ts';
 
 /** A platform admin acting in their own session (no organization), as the admin screens' actor is built. */
 export function staffActor(userId: string): Actor {
@@ -48,12 +49,7 @@ export function settingsSuite(otherName: string, ready: (w: SettingsWorld) => Pr
   };
   beforeAll(async () => {
     ctx = await createTestContext();
-    const ada = await createPerson(ctx, 'Ada Admin', {
-      isAdmin: true,
-      verified: true,
-      email: uniqueEmail('Ada Admin'),
-    });
-    const other = await createPerson(ctx, otherName, { verified: true, email: uniqueEmail(otherName) });
+    const { ada, other } = await adminAndCustomer(ctx, otherName);
     await ready({ ctx, ada, other });
   });
   afterAll(async () => ctx.close());
