@@ -263,6 +263,18 @@ describe('plan sync', () => {
   });
 });
 
+describe('concurrent syncs', () => {
+  it('write each plan once: they take turns', async () => {
+    const before = await plans(w);
+    addPlan(w.emu.state, { name: 'Concurrent', resources: [] });
+    const [a, b] = await Promise.all([sync(), sync()]);
+    expect([a.status, b.status]).toEqual([303, 303]);
+    const after = await plans(w);
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.filter((p) => p.name === 'Concurrent')).toHaveLength(1);
+  });
+});
+
 describe('on and off', () => {
   it('turns hosting on and off; hostingEnabled follows', async () => {
     expect(await hostingEnabled(w.ctx.db)).toBe(false);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { inTransaction } from '../../db/index.ts';
 import { MICROS } from '../../lib/money.ts';
 import { hostingClient, type HostingDeps } from './connector.ts';
-import { COLUMNS } from './integration.ts';
+import { COLUMNS, HOSTING_LOCK } from './integration.ts';
 import { applyPlans } from './plans.ts';
 
 /**
@@ -26,7 +26,7 @@ export async function seedDemoHosting(deps: HostingDeps): Promise<boolean> {
   if (!deps.config.emulatorsEnabled || !emu) return false;
   const masterOrgId = emu.masterOrgId;
   return inTransaction(deps.db, async (trx) => {
-    await sql`select pg_advisory_xact_lock(724180)`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${HOSTING_LOCK})`.execute(trx);
     if (await trx.selectFrom('hosting_integration').select('id').executeTakeFirst()) return false;
     const now = deps.clock.now();
     const row = await trx

@@ -125,6 +125,9 @@ export async function record(
   });
 }
 
+/** The advisory lock every hosting write takes (settings, on/off, sync, plan edits, the demo seed). */
+export const HOSTING_LOCK = 724180;
+
 export const INTEGRATION_TARGET = { type: 'hosting_integration', id: 'enhance' } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -209,7 +212,7 @@ export async function saveSettings(
   const input = parseInput(settingsInput, raw);
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
-    await sql`select pg_advisory_xact_lock(724180)`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${HOSTING_LOCK})`.execute(trx);
     const current = await integrationRow(trx);
     const keepToken = input.token === '' && !!current?.token_ciphertext && !current.demo;
     if (input.token === '' && !keepToken) throw new ValidationError({ token: 'Enter the access token.' });
@@ -279,7 +282,7 @@ export async function setEnabled(
   );
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
-    await sql`select pg_advisory_xact_lock(724180)`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${HOSTING_LOCK})`.execute(trx);
     const current = await integrationRow(trx);
     if (enabled && !isConfigured(current))
       throw new AppError(

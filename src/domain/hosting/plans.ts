@@ -10,7 +10,7 @@ import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { checkbox, displayOrder, label } from '../catalogue/input.ts';
 import { hostingClient, type HostingDeps } from './connector.ts';
-import { adminMessage, INTEGRATION_TARGET, integrationRow, isConfigured, record } from './integration.ts';
+import { adminMessage, HOSTING_LOCK, INTEGRATION_TARGET, integrationRow, isConfigured, record } from './integration.ts';
 
 /**
  * Hosting plans (staff only): the panel's plans (GET /orgs/{MO}/plans), synced by their
@@ -208,7 +208,10 @@ export async function syncHostingPlans(deps: HostingDeps, actor: Actor): Promise
     };
   }
   return inTransaction(deps.db, async (trx) => {
-    await sql`select pg_advisory_xact_lock(724181)`.execute(trx);
+    // One lock for every hosting write (settings, sync, plan edits): they see each other's results.
+    await sql`select pg_advisory_xact_lock(${HOSTING_LOCK})`.execute(trx);
+    if ((await integrationRow(trx))?.master_org_id !== mo)
+      throw new AppError('hosting_sync_failed', 422, 'The connection settings changed during the sync: sync again.');
     Object.assign(result, await applyPlans(trx, mo, plans, now));
     await record(trx, actor, 'admin.hosting_plans_synced', INTEGRATION_TARGET, now, {
       listed: result.listed,
@@ -345,16 +348,17 @@ export async function updateHostingPlan(
   input: { planId: string; values: unknown },
 ): Promise<HostingPlanView> {
   requirePlatformAdmin(actor);
-  const current = await getHostingPlan(deps.db, actor, input.planId);
   const values = parseInput(planInput, input.values);
   if (values.active && values.monthly_price === null)
     throw new ValidationError({ monthly_price: 'Set a monthly price before making the plan active.' });
-  if (values.active && (current.upstreamMissingAt || current.otherPanel))
-    throw new ValidationError({
-      active: 'The control panel no longer lists this plan: it cannot be sold. Sync plans if it came back.',
-    });
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
+    await sql`select pg_advisory_xact_lock(${HOSTING_LOCK})`.execute(trx);
+    const current = await getHostingPlan(trx, actor, input.planId);
+    if (values.active && (current.upstreamMissingAt || current.otherPanel))
+      throw new ValidationError({
+        active: 'The control panel no longer lists this plan: it cannot be sold. Sync plans if it came back.',
+      });
     const row = await trx
       .updateTable('hosting_plans')
       .set({
