@@ -1,6 +1,7 @@
 import { attemptFetch, backoff, parseJsonObject, queryString, type HttpAttempt } from '../../lib/http.ts';
 import {
   EnhanceError,
+  type EnhanceBackup,
   type EnhanceClient,
   type EnhanceClientOptions,
   type EnhanceDnsZone,
@@ -290,6 +291,41 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
       await request('PUT', `${site(orgId, websiteId)}/mysql-users/${enc(username)}/privileges`, {
         body: { dbName, grants },
       });
+    },
+
+    listBackups: async (orgId, websiteId) => (await list(`${site(orgId, websiteId)}/backups`)).map(toBackup),
+    createBackup: async (orgId, websiteId, o = {}) =>
+      toBackup(
+        await request('POST', `${site(orgId, websiteId)}/backups`, {
+          body: o.description ? { description: o.description } : {},
+          query: { includeEmails: o.includeEmails || undefined },
+        }),
+      ),
+    getBackup: async (orgId, websiteId, backupId) =>
+      toBackup(await request('GET', `${site(orgId, websiteId)}/backups/${backupId}`)),
+    async restoreBackup(orgId, websiteId, backupId, o = {}) {
+      await request('PUT', `${site(orgId, websiteId)}/backups/${backupId}`, { body: o });
+    },
+    async deleteBackup(orgId, websiteId, backupId) {
+      await request('DELETE', `${site(orgId, websiteId)}/backups/${backupId}`);
+    },
+    async backupInProgress(orgId, websiteId) {
+      try {
+        const o = obj(await request('GET', `${site(orgId, websiteId)}/status/backup`));
+        return { id: num(o.id), websiteId: str(o.websiteId), startedAt: str(o.startedAt), action: str(o.action) };
+      } catch (err) {
+        if (err instanceof EnhanceError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    async restoreStatus(orgId, websiteId, backupId) {
+      const o = obj(await request('GET', `${site(orgId, websiteId)}/backups/${backupId}/restore_status`));
+      return {
+        backupId: num(o.backupId),
+        startedAt: str(o.startedAt),
+        finishedAt: strOrNull(o.finishedAt),
+        ...jobStatuses(o),
+      };
     },
   };
   return client;
@@ -612,4 +648,23 @@ function toMysqlUser(v: unknown): EnhanceMysqlUser {
   const o = obj(v);
   const grants = Object.fromEntries(Object.entries(obj(o.grants)).map(([db, g]) => [db, strings(g)]));
   return { username: str(o.username), accessHosts: strings(o.accessHosts), grants, createdAt: strOrNull(o.createdAt) };
+}
+
+const jobStatuses = (o: Record<string, unknown>) => ({
+  homeDirStatus: strOrNull(o.homeDirStatus),
+  mysqlDbsStatus: strOrNull(o.mysqlDbsStatus),
+  emailsStatus: strOrNull(o.emailsStatus),
+});
+
+function toBackup(v: unknown): EnhanceBackup {
+  const o = obj(v);
+  return {
+    id: num(o.id),
+    startedAt: str(o.startedAt),
+    finishedAt: strOrNull(o.finishedAt),
+    kind: str(o.kind, 'manual'),
+    description: strOrNull(o.description),
+    size: numOrNull(o.size),
+    ...jobStatuses(o),
+  };
 }

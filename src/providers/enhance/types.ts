@@ -326,6 +326,57 @@ export interface EnhanceClient {
   deleteMysqlUser(orgId: string, websiteId: string, username: string): Promise<void>;
   /** PUT …/mysql-users/{u}/privileges: the user's grants on one database (an empty list revokes). */
   grantMysqlUser(orgId: string, websiteId: string, username: string, dbName: string, grants: string[]): Promise<void>;
+
+  listBackups(orgId: string, websiteId: string): Promise<EnhanceBackup[]>;
+  /** Starts a backup (asynchronous: poll `getBackup` or `backupInProgress`); 409 while another runs. */
+  createBackup(
+    orgId: string,
+    websiteId: string,
+    opts?: { description?: string; includeEmails?: boolean },
+  ): Promise<EnhanceBackup>;
+  getBackup(orgId: string, websiteId: string, backupId: number): Promise<EnhanceBackup>;
+  /** Starts restoring a backup (asynchronous: poll `restoreStatus`). */
+  restoreBackup(orgId: string, websiteId: string, backupId: number, opts?: EnhanceRestoreOptions): Promise<void>;
+  deleteBackup(orgId: string, websiteId: string, backupId: number): Promise<void>;
+  /** The backup or restore running now, or null when none (the panel answers 404 then). */
+  backupInProgress(orgId: string, websiteId: string): Promise<EnhanceBackupProgress | null>;
+  restoreStatus(orgId: string, websiteId: string, backupId: number): Promise<EnhanceRestoreStatus>;
+}
+
+export type EnhanceJobStatus = 'started' | 'successful' | 'failed';
+
+export interface EnhanceBackup {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  kind: 'manual' | 'automatic' | 'archive' | string;
+  description: string | null;
+  size: number | null;
+  homeDirStatus: EnhanceJobStatus | string | null;
+  mysqlDbsStatus: EnhanceJobStatus | string | null;
+  emailsStatus: EnhanceJobStatus | string | null;
+}
+
+export interface EnhanceRestoreOptions {
+  restoreFiles?: boolean;
+  restoreDatabases?: string[];
+  restoreAllEmails?: boolean;
+}
+
+export interface EnhanceBackupProgress {
+  id: number;
+  websiteId: string;
+  startedAt: string;
+  action: 'backup' | 'restore' | string;
+}
+
+export interface EnhanceRestoreStatus {
+  backupId: number;
+  startedAt: string;
+  finishedAt: string | null;
+  homeDirStatus: EnhanceJobStatus | string | null;
+  mysqlDbsStatus: EnhanceJobStatus | string | null;
+  emailsStatus: EnhanceJobStatus | string | null;
 }
 
 export interface EnhanceMysqlDb {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { backupRoutes, settled } from './backups.ts';
 import { domainRoutes } from './domains.ts';
 import { emailRoutes } from './email.ts';
 import { mysqlRoutes } from './mysql.ts';
@@ -32,11 +33,11 @@ export {
  * logins, members and owner, member SSO with single-use links, plans, subscriptions (soft and
  * forced delete), websites with server IPs and the domain check, server groups, a website's
  * domains and their DNS zones, e-mail (mailboxes, forwarders, catch-all, webmail SSO), MySQL
- * databases and users with grants and phpMyAdmin SSO. Paths are
+ * databases and users with grants and phpMyAdmin SSO, backups and restores (asynchronous). Paths are
  * under /api, so the client's base URL is where the app is served (it appends /api).
  *
  * Failures are armed through `faults` only: nothing on the network can make it misbehave, and
- * the controls are never served. Apps/WordPress, backups and SSL have
+ * the controls are never served. Apps/WordPress and SSL have
  * their state in the model (`EmuWebsite.extras`) and get their routes in files of their own.
  */
 
@@ -61,6 +62,10 @@ export interface EnhanceEmulator {
   clearRequests(): void;
   /** A token scoped to a customer org (for the "not the master org" 403s). */
   issueToken(orgId: string): string;
+  /** The next `n` asynchronous jobs (backups, restores) end `failed`. */
+  failNextJobs(n?: number): void;
+  /** Ends every running asynchronous job now. */
+  finishJobs(): void;
 }
 
 export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): EnhanceEmulator {
@@ -72,6 +77,7 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
   domainRoutes(app, state);
   emailRoutes(app, state);
   mysqlRoutes(app, state);
+  backupRoutes(app, state);
   const json = (status: number, code: string) =>
     new Response(JSON.stringify({ code }), { status, headers: { 'content-type': 'application/json' } });
   app.notFound(() => json(404, 'not_found'));
@@ -92,6 +98,10 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
     },
     requests: () => [...state.requests],
     clearRequests: () => void (state.requests.length = 0),
+    failNextJobs: (n = 1) => void (state.failJobs += n),
+    finishJobs: () => {
+      for (const site of state.websites.values()) settled(site, true);
+    },
     issueToken(orgId) {
       if (!state.orgs.has(orgId)) throw new Error(`no emulated org ${orgId}`);
       const token = `enhance-org-${otp()}`;

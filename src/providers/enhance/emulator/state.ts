@@ -92,7 +92,18 @@ export interface EmuWebsiteExtras {
   mysqlUsers: Map<string, Record<string, unknown>>;
   apps: Map<string, Record<string, unknown>>;
   backups: Map<number, Record<string, unknown>>;
+  /** The backup or restore running now (one at a time per website). */
+  job: EmuJob | null;
   certificates: Map<string, Record<string, unknown>>;
+}
+
+/** An asynchronous job: `started` until `dueAt` (ms since epoch), then `successful` or `failed`. */
+export interface EmuJob {
+  action: 'backup' | 'restore';
+  backupId: number;
+  startedAt: string;
+  dueAt: number;
+  fails: boolean;
 }
 
 export interface EmuWebsite {
@@ -152,6 +163,8 @@ export interface EnhanceEmulatorOptions {
   seed?: boolean;
   /** Where browsers reach the emulator (SSO links point there); default: the request's own origin. */
   publicOrigin?: string | null;
+  /** How long asynchronous jobs (backups, restores) take, in real time. Default 3 s. */
+  jobMs?: number;
 }
 
 export interface EnhanceEmulatorState {
@@ -169,7 +182,9 @@ export interface EnhanceEmulatorState {
   otps: Map<string, string>;
   faults: EmuFault[];
   requests: EmuRecordedRequest[];
-  seq: { plan: number; subscription: number; ip: number };
+  seq: { plan: number; subscription: number; ip: number; backup: number };
+  /** How many of the next asynchronous jobs end `failed`. */
+  failJobs: number;
   /** Aborted when the emulator closes (ends delays). */
   closing: AbortController;
 }
@@ -188,6 +203,7 @@ export function createEnhanceEmulatorState(opts: EnhanceEmulatorOptions = {}): E
     prohibitedDomains: opts.prohibitedDomains ?? ['localhost', 'example.com', 'example.net', 'example.org', 'invalid'],
     seed: opts.seed ?? true,
     publicOrigin: opts.publicOrigin?.replace(/\/+$/, '') ?? null,
+    jobMs: opts.jobMs ?? 3_000,
   };
   const state: EnhanceEmulatorState = {
     options,
@@ -202,7 +218,8 @@ export function createEnhanceEmulatorState(opts: EnhanceEmulatorOptions = {}): E
     otps: new Map(),
     faults: [],
     requests: [],
-    seq: { plan: 0, subscription: 100, ip: 10 },
+    seq: { plan: 0, subscription: 100, ip: 10, backup: 0 },
+    failJobs: 0,
     closing: new AbortController(),
   };
   state.orgs.set(options.masterOrgId, {
@@ -286,6 +303,7 @@ export function emptyExtras(): EmuWebsiteExtras {
     mysqlUsers: new Map(),
     apps: new Map(),
     backups: new Map(),
+    job: null,
     certificates: new Map(),
   };
 }
