@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TestBrowser } from '../helpers/browser.ts';
 import type { TestContext } from '../helpers/context.ts';
+import { countRows } from '../helpers/db.ts';
 import { contentSuite } from './helpers.ts';
 
 let ctx: TestContext, admin: TestBrowser, customer: TestBrowser, guest: TestBrowser;
 contentSuite('203.0.113.90', (w) => ({ ctx, admin, customer, guest } = w));
 
-const count = async (table: 'faq_items' | 'faq_categories' | 'docs_articles' | 'docs_categories' | 'site_pages') =>
-  Number(
-    (
-      await ctx.db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const count = (table: 'faq_items' | 'faq_categories' | 'docs_articles' | 'docs_categories' | 'site_pages') =>
+  countRows(ctx.db, table);
 
 describe('FAQ screens', () => {
   it('adds a heading and a question, publishes, withdraws, edits and deletes; the public page follows', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { contentSitemapEntries } from '../../src/domain/content/pages.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import type { TestContext } from '../helpers/context.ts';
+import { countRows } from '../helpers/db.ts';
 import { html, pdf } from '../support/attachments-files.ts';
 import { postMultipart } from '../support/attachments-upload.ts';
 import { contentSuite, docsArticle } from './helpers.ts';
@@ -10,15 +11,7 @@ let ctx: TestContext, admin: TestBrowser, customer: TestBrowser, guest: TestBrow
 contentSuite('203.0.113.91', (w) => ({ ctx, admin, customer, guest } = w));
 
 const paths = async () => (await contentSitemapEntries(ctx.db)).map((e) => e.path);
-const storedFiles = async () =>
-  Number(
-    (
-      await ctx.db
-        .selectFrom('stored_files')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const storedFiles = () => countRows(ctx.db, 'stored_files');
 
 describe('docs screens and pages', () => {
   it('a draft article is a 404, absent from search and the sitemap, until it is published', async () => {

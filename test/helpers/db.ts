@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { sql } from 'kysely';
 import { createDb, type Db, type DbOrTx } from '../../src/db/index.ts';
+import type { Database } from '../../src/db/types.ts';
 import { checkLedgerInvariants } from '../../src/domain/ledger/invariants.ts';
 import { TEMPLATE_DB, withDatabase } from '../global-setup.ts';
 
@@ -71,4 +72,13 @@ export async function waitUntilBlocked(db: DbOrTx, pid: number, timeoutMs = 10_0
     if (Date.now() > deadline) throw new Error(`backend ${pid} never waited for a lock`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** How many rows `table` holds. */
+export async function countRows(db: DbOrTx, table: keyof Database): Promise<number> {
+  const row = await db
+    .selectFrom(table as 'stored_files')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

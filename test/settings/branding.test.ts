@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getSiteSettings } from '../../src/domain/settings/site.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import type { TestContext } from '../helpers/context.ts';
+import { countRows } from '../helpers/db.ts';
 import { signedIn } from '../helpers/people.ts';
 import { PNG } from './images.ts';
 import { settingsSuite, type Person } from './helpers.ts';
@@ -11,15 +12,7 @@ const { audits } = settingsSuite('Bob Customer', async (w) => {
   ({ ctx, ada, other: bob } = w);
   admin = await signedIn(ctx, ada.email);
 });
-const storedFiles = async () =>
-  Number(
-    (
-      await ctx.db
-        .selectFrom('stored_files')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const storedFiles = () => countRows(ctx.db, 'stored_files');
 
 /** Posts the branding form as a browser does (multipart, the CSRF token in `_csrf`), files under their own fields. */
 async function postBranding(
