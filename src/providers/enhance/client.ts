@@ -135,6 +135,15 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     return id;
   }
 
+  /** A login link: a bare JSON string, `{url}` / `{redirectUrl}`, or a 3xx's Location (webmail). */
+  async function loginUrl(path: string): Promise<string> {
+    const json = await request('GET', path, { manualRedirect: true });
+    const o = asObject(json);
+    const url = typeof json === 'string' ? json : (o?.location ?? o?.url ?? o?.redirectUrl);
+    if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw unexpected(`GET ${path}`, 'no login URL');
+    return url;
+  }
+
   const client: EnhanceClient = {
     baseUrl,
     masterOrgId: mo,
@@ -179,14 +188,7 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     async setOwner(orgId, memberId) {
       await request('PUT', `/orgs/${enc(orgId)}/owner`, { body: { memberId } });
     },
-    async memberSsoUrl(orgId, memberId) {
-      const path = `/orgs/${enc(orgId)}/members/${enc(memberId)}/sso`;
-      const json = await request('GET', path);
-      const obj = asObject(json);
-      const url = typeof json === 'string' ? json : (obj?.url ?? obj?.redirectUrl);
-      if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw unexpected(`GET ${path}`, 'no login URL');
-      return url;
-    },
+    memberSsoUrl: (orgId, memberId) => loginUrl(`/orgs/${enc(orgId)}/members/${enc(memberId)}/sso`),
 
     listPlans: async () => (await list(`/orgs/${enc(mo)}/plans`)).map(toPlan),
     createSubscription: (customerId, sub) =>
@@ -254,14 +256,7 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     async deleteEmail(orgId, websiteId, address) {
       await request('DELETE', `${site(orgId, websiteId)}/emails/${enc(address)}`);
     },
-    async webmailSsoUrl(orgId, websiteId, address) {
-      const path = `${site(orgId, websiteId)}/emails/${enc(address)}/sso`;
-      const json = await request('GET', path, { manualRedirect: true });
-      const o = asObject(json);
-      const url = typeof json === 'string' ? json : (o?.location ?? o?.url ?? o?.redirectUrl);
-      if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw unexpected(`GET ${path}`, 'no login URL');
-      return url;
-    },
+    webmailSsoUrl: (orgId, websiteId, address) => loginUrl(`${site(orgId, websiteId)}/emails/${enc(address)}/sso`),
 
     listMysqlDbs: async (orgId, websiteId) => (await list(`${site(orgId, websiteId)}/mysql-dbs`)).map(toMysqlDb),
     async createMysqlDb(orgId, websiteId, name) {
@@ -270,13 +265,7 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     async deleteMysqlDb(orgId, websiteId, name) {
       await request('DELETE', `${site(orgId, websiteId)}/mysql-dbs/${enc(name)}`);
     },
-    async mysqlSsoUrl(orgId, websiteId, name) {
-      const path = `${site(orgId, websiteId)}/mysql-dbs/${enc(name)}/sso`;
-      const json = await request('GET', path);
-      const url = typeof json === 'string' ? json : asObject(json)?.url;
-      if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw unexpected(`GET ${path}`, 'no login URL');
-      return url;
-    },
+    mysqlSsoUrl: (orgId, websiteId, name) => loginUrl(`${site(orgId, websiteId)}/mysql-dbs/${enc(name)}/sso`),
     listMysqlUsers: async (orgId, websiteId) => (await list(`${site(orgId, websiteId)}/mysql-users`)).map(toMysqlUser),
     async createMysqlUser(orgId, websiteId, user) {
       await request('POST', `${site(orgId, websiteId)}/mysql-users`, { body: user });

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { fail, notFound, route, type Call } from './http.ts';
+import { fail, notFound, type Call, routesAt } from './http.ts';
 import { nowIso, type EmuJob, type EmuWebsite, type EnhanceEmulatorState } from './state.ts';
 import { website } from './websites.ts';
 
@@ -21,8 +21,7 @@ interface EmuBackup {
 }
 
 export function backupRoutes(app: Hono, state: EnhanceEmulatorState): void {
-  const r = (m: Parameters<typeof route>[2], p: string, h: Parameters<typeof route>[4]) =>
-    route(app, state, m, `/api/orgs/:org/websites/:site${p}`, h);
+  const r = routesAt(app, state, '/api/orgs/:org/websites/:site');
 
   r('get', '/backups', (call) => {
     const site = settled(website(state, call));

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Hono } from 'hono';
-import { fail, invalid, notFound, route, type Call } from './http.ts';
+import { fail, invalid, notFound, type Call, routesAt } from './http.ts';
 import { checkDomain, website } from './websites.ts';
 import { uuid, type EmuDomain, type EmuWebsite, type EnhanceEmulatorState } from './state.ts';
 
@@ -13,8 +13,7 @@ const NAME = /^(@|\*|(\*\.)?[a-z0-9_]([a-z0-9_.-]{0,251}[a-z0-9])?)$/i;
 type EmuRecord = { id: string; kind: string; name: string; value: string; ttl: number | null; proxy: boolean };
 
 export function domainRoutes(app: Hono, state: EnhanceEmulatorState): void {
-  const r = (m: Parameters<typeof route>[2], p: string, h: Parameters<typeof route>[4]) =>
-    route(app, state, m, `/api/orgs/:org/websites/:site${p}`, h);
+  const r = routesAt(app, state, '/api/orgs/:org/websites/:site');
 
   r('get', '/domains', (call) => {
     const site = website(state, call);

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { domainOf } from './domains.ts';
-import { fail, invalid, notFound, page, route, type Call } from './http.ts';
+import { fail, invalid, notFound, page, type Call, routesAt } from './http.ts';
 import { usage } from './plans.ts';
 import { nowIso, otp, uuid, type EmuWebsite, type EnhanceEmulatorState } from './state.ts';
 import { website } from './websites.ts';
@@ -26,8 +26,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GB = 1024 ** 3;
 
 export function emailRoutes(app: Hono, state: EnhanceEmulatorState): void {
-  const r = (m: Parameters<typeof route>[2], p: string, h: Parameters<typeof route>[4]) =>
-    route(app, state, m, `/api/orgs/:org/websites/:site${p}`, h);
+  const r = routesAt(app, state, '/api/orgs/:org/websites/:site');
 
   r('get', '/emails', (call) => {
     const site = website(state, call);

@@ -116,6 +116,11 @@ export function route(
   });
 }
 
+/** `route` for paths below one prefix: `const r = routesAt(app, state, '/api'); r('get', '/orgs/:org', handler)`. */
+export function routesAt(app: Hono, state: EnhanceEmulatorState, prefix: string) {
+  return (method: Method, path: string, handler: Handler) => route(app, state, method, `${prefix}${path}`, handler);
+}
+
 function authenticate(state: EnhanceEmulatorState, c: Context): string {
   const auth = c.req.header('authorization');
   if (!auth) throw fail(401, 'no_session_token', undefined, 'No session token');

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { fail, invalid, notFound, route, type Call } from './http.ts';
+import { fail, invalid, notFound, type Call, routesAt } from './http.ts';
 import { usage } from './plans.ts';
 import { nowIso, otp, type EmuWebsite, type EnhanceEmulatorState } from './state.ts';
 import { website } from './websites.ts';
@@ -35,8 +35,7 @@ const PRIVILEGE_SET = new Set([
 ]);
 
 export function mysqlRoutes(app: Hono, state: EnhanceEmulatorState): void {
-  const r = (m: Parameters<typeof route>[2], p: string, h: Parameters<typeof route>[4]) =>
-    route(app, state, m, `/api/orgs/:org/websites/:site${p}`, h);
+  const r = routesAt(app, state, '/api/orgs/:org/websites/:site');
 
   r('get', '/mysql-dbs', (call) => ({ body: { items: dbs(website(state, call)) } }));
 

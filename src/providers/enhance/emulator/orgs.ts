@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { fail, invalid, notFound, page, route, type Call } from './http.ts';
+import { fail, invalid, notFound, page, route, type Call, routesAt } from './http.ts';
 import { nowIso, otp, uuid, type EmuMember, type EmuOrg, type EnhanceEmulatorState } from './state.ts';
 
 /** Spec §4.1: orgs, customers, logins (realm-wide unique e-mail), members, owner, member SSO. */
@@ -8,8 +8,7 @@ const ROLES = ['Owner', 'SuperAdmin', 'Business', 'SiteAccess', 'Support', 'Sysa
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function orgRoutes(app: Hono, state: EnhanceEmulatorState): void {
-  const r = (m: Parameters<typeof route>[2], p: string, h: Parameters<typeof route>[4]) =>
-    route(app, state, m, `/api${p}`, h);
+  const r = routesAt(app, state, '/api');
 
   r('get', '/orgs/:org', (call) => ({ body: orgJson(state, call.org(call.param('org'))) }));
 

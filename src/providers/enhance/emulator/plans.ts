@@ -1,12 +1,11 @@
 import type { Hono } from 'hono';
-import { fail, invalid, notFound, page, route, type Call } from './http.ts';
+import { fail, invalid, notFound, page, type Call, routesAt } from './http.ts';
 import { nowIso, type EmuSubscription, type EnhanceEmulatorState } from './state.ts';
 
 /** Spec §4.2: plans (MO only, integer ids), subscriptions (one per customer and plan), server groups. */
 
 export function planRoutes(app: Hono, state: EnhanceEmulatorState): void {
-  const r = (m: Parameters<typeof route>[2], p: string, h: Parameters<typeof route>[4]) =>
-    route(app, state, m, `/api${p}`, h);
+  const r = routesAt(app, state, '/api');
 
   r('get', '/orgs/:org/plans', (call) => {
     call.requireMaster();

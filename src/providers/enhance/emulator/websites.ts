@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { fail, invalid, notFound, page, route, type Call } from './http.ts';
+import { fail, invalid, notFound, page, type Call, routesAt } from './http.ts';
 import { usage } from './plans.ts';
 import { emptyExtras, nowIso, uuid, type EmuWebsite, type EnhanceEmulatorState } from './state.ts';
 
@@ -10,8 +10,7 @@ const PHP = /^php(5[2-6]|7[0-4]|8[0-5])$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export function websiteRoutes(app: Hono, state: EnhanceEmulatorState): void {
-  const r = (m: Parameters<typeof route>[2], p: string, h: Parameters<typeof route>[4]) =>
-    route(app, state, m, `/api${p}`, h);
+  const r = routesAt(app, state, '/api');
 
   r('post', '/orgs/:org/domains/check', (call) => {
     const org = call.org(call.param('org'));
