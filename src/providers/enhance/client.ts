@@ -1,6 +1,7 @@
 import { attemptFetch, backoff, parseJsonObject, queryString, type HttpAttempt } from '../../lib/http.ts';
 import {
   EnhanceError,
+  type EnhanceApp,
   type EnhanceBackup,
   type EnhanceClient,
   type EnhanceClientOptions,
@@ -66,6 +67,8 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
   const scrub = (s: string) => (token ? s.split(token).join('[redacted]') : s);
   const enc = encodeURIComponent;
   const site = (orgId: string, websiteId: string) => `/orgs/${enc(orgId)}/websites/${enc(websiteId)}`;
+  const wp = (orgId: string, websiteId: string, appId: string) =>
+    `${site(orgId, websiteId)}/apps/${enc(appId)}/wordpress`;
   const zone = (orgId: string, websiteId: string, domainId: string) =>
     `${site(orgId, websiteId)}/domains/${enc(domainId)}/dns-zone`;
 
@@ -315,6 +318,36 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
         finishedAt: strOrNull(o.finishedAt),
         ...jobStatuses(o),
       };
+    },
+
+    listApps: async (orgId, websiteId) => (await list(`${site(orgId, websiteId)}/apps`)).map(toApp),
+    installWordPress: (orgId, websiteId, install) =>
+      createdUuid(`${site(orgId, websiteId)}/apps`, { app: 'wordpress', ...install }),
+    async deleteApp(orgId, websiteId, appId) {
+      await request('DELETE', `${site(orgId, websiteId)}/apps/${enc(appId)}`);
+    },
+    listWpUsers: async (orgId, websiteId, appId) =>
+      (await list(`${wp(orgId, websiteId, appId)}/users`)).map((v) => {
+        const o = obj(v);
+        return { id: num(o.id), login: str(o.login), email: str(o.email), role: strOrNull(o.role) };
+      }),
+    wpUserSsoUrl: (orgId, websiteId, appId, userId) => loginUrl(`${wp(orgId, websiteId, appId)}/users/${userId}/sso`),
+    listWpPlugins: async (orgId, websiteId, appId) =>
+      (await list(`${wp(orgId, websiteId, appId)}/plugins`)).map((v) => {
+        const o = obj(v);
+        return {
+          name: str(o.name),
+          version: str(o.version),
+          update: strOrNull(o.update),
+          status: str(o.status, 'unknown'),
+          autoUpdate: strOrNull(o.autoUpdate),
+        };
+      }),
+    async updateWpPlugin(orgId, websiteId, appId, plugin, patch) {
+      await request('PATCH', `${wp(orgId, websiteId, appId)}/plugins/${enc(plugin)}`, { body: patch });
+    },
+    async upgradeWpPlugin(orgId, websiteId, appId, plugin) {
+      await request('PATCH', `${wp(orgId, websiteId, appId)}/plugins/${enc(plugin)}/version`);
     },
   };
   return client;
@@ -655,5 +688,17 @@ function toBackup(v: unknown): EnhanceBackup {
     description: strOrNull(o.description),
     size: numOrNull(o.size),
     ...jobStatuses(o),
+  };
+}
+
+function toApp(v: unknown): EnhanceApp {
+  const o = obj(v);
+  return {
+    id: str(o.id),
+    app: str(o.app),
+    path: str(o.path),
+    version: strOrNull(o.version),
+    defaultWpUserId: numOrNull(o.defaultWpUserId),
+    installStatus: strOrNull(o.installStatus),
   };
 }

@@ -341,6 +341,59 @@ export interface EnhanceClient {
   /** The backup or restore running now, or null when none (the panel answers 404 then). */
   backupInProgress(orgId: string, websiteId: string): Promise<EnhanceBackupProgress | null>;
   restoreStatus(orgId: string, websiteId: string, backupId: number): Promise<EnhanceRestoreStatus>;
+
+  listApps(orgId: string, websiteId: string): Promise<EnhanceApp[]>;
+  /** Starts installing WordPress (asynchronous: poll `listApps` for `installStatus`) → the app's uuid. */
+  installWordPress(orgId: string, websiteId: string, install: EnhanceNewWordPress): Promise<string>;
+  deleteApp(orgId: string, websiteId: string, appId: string): Promise<void>;
+  listWpUsers(orgId: string, websiteId: string, appId: string): Promise<EnhanceWpUser[]>;
+  /** A fresh wp-admin auto-login URL (200 bare JSON string). Never log it. */
+  wpUserSsoUrl(orgId: string, websiteId: string, appId: string, userId: number): Promise<string>;
+  listWpPlugins(orgId: string, websiteId: string, appId: string): Promise<EnhanceWpPlugin[]>;
+  updateWpPlugin(
+    orgId: string,
+    websiteId: string,
+    appId: string,
+    plugin: string,
+    patch: { status?: 'active' | 'inactive'; autoUpdate?: 'enabled' | 'disabled' },
+  ): Promise<void>;
+  /** Updates the plugin to its newest version. */
+  upgradeWpPlugin(orgId: string, websiteId: string, appId: string, plugin: string): Promise<void>;
+}
+
+export interface EnhanceApp {
+  id: string;
+  app: 'wordpress' | 'joomla' | string;
+  path: string;
+  version: string | null;
+  defaultWpUserId: number | null;
+  /** The emulator's progress field; the live panel's signal is unconfirmed (null when absent). */
+  installStatus: EnhanceJobStatus | string | null;
+}
+
+export interface EnhanceNewWordPress {
+  adminUsername: string;
+  adminPassword: string;
+  adminEmail: string;
+  /** Below the document root; '' for the site itself. */
+  path?: string;
+  version?: string;
+}
+
+export interface EnhanceWpUser {
+  id: number;
+  login: string;
+  email: string;
+  role: string | null;
+}
+
+export interface EnhanceWpPlugin {
+  name: string;
+  version: string;
+  /** The newer version available, if any. */
+  update: string | null;
+  status: 'active' | 'inactive' | 'unknown' | string;
+  autoUpdate: 'enabled' | 'disabled' | string | null;
 }
 
 export type EnhanceJobStatus = 'started' | 'successful' | 'failed';

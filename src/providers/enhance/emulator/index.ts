@@ -16,6 +16,7 @@ import {
   type EnhanceEmulatorState,
 } from './state.ts';
 import { websiteRoutes } from './websites.ts';
+import { settleApps, wordpressRoutes } from './wordpress.ts';
 
 export {
   addPlan,
@@ -33,11 +34,12 @@ export {
  * logins, members and owner, member SSO with single-use links, plans, subscriptions (soft and
  * forced delete), websites with server IPs and the domain check, server groups, a website's
  * domains and their DNS zones, e-mail (mailboxes, forwarders, catch-all, webmail SSO), MySQL
- * databases and users with grants and phpMyAdmin SSO, backups and restores (asynchronous). Paths are
+ * databases and users with grants and phpMyAdmin SSO, backups and restores (asynchronous),
+ * WordPress installs (asynchronous) with users, plugins and admin SSO. Paths are
  * under /api, so the client's base URL is where the app is served (it appends /api).
  *
  * Failures are armed through `faults` only: nothing on the network can make it misbehave, and
- * the controls are never served. Apps/WordPress and SSL have
+ * the controls are never served. SSL certificates have
  * their state in the model (`EmuWebsite.extras`) and get their routes in files of their own.
  */
 
@@ -62,7 +64,7 @@ export interface EnhanceEmulator {
   clearRequests(): void;
   /** A token scoped to a customer org (for the "not the master org" 403s). */
   issueToken(orgId: string): string;
-  /** The next `n` asynchronous jobs (backups, restores) end `failed`. */
+  /** The next `n` asynchronous jobs (backups, restores, app installs) end `failed`. */
   failNextJobs(n?: number): void;
   /** Ends every running asynchronous job now. */
   finishJobs(): void;
@@ -78,6 +80,7 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
   emailRoutes(app, state);
   mysqlRoutes(app, state);
   backupRoutes(app, state);
+  wordpressRoutes(app, state);
   const json = (status: number, code: string) =>
     new Response(JSON.stringify({ code }), { status, headers: { 'content-type': 'application/json' } });
   app.notFound(() => json(404, 'not_found'));
@@ -100,7 +103,7 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
     clearRequests: () => void (state.requests.length = 0),
     failNextJobs: (n = 1) => void (state.failJobs += n),
     finishJobs: () => {
-      for (const site of state.websites.values()) settled(site, true);
+      for (const site of state.websites.values()) settleApps(settled(site, true), true);
     },
     issueToken(orgId) {
       if (!state.orgs.has(orgId)) throw new Error(`no emulated org ${orgId}`);
