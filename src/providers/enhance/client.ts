@@ -349,6 +349,32 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     async upgradeWpPlugin(orgId, websiteId, appId, plugin) {
       await request('PATCH', `${wp(orgId, websiteId, appId)}/plugins/${enc(plugin)}/version`);
     },
+
+    async issueLetsEncrypt(domainId) {
+      await request('POST', `/v2/domains/${enc(domainId)}/letsencrypt`);
+    },
+    async getCertificate(domainId) {
+      try {
+        const o = obj(await request('GET', `/v2/domains/${enc(domainId)}/ssl`));
+        return {
+          cn: str(o.cn),
+          issuer: str(o.issuer),
+          issued: strOrNull(o.issued),
+          expires: strOrNull(o.expires),
+          sans: strings(o.sans),
+          forceHttps: o.forceHttps === true,
+        };
+      } catch (err) {
+        if (err instanceof EnhanceError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    async uploadCertificate(domainId, pem) {
+      await request('POST', `/v2/domains/${enc(domainId)}/ssl`, { body: { cert: pem.cert, key: pem.key } });
+    },
+    async setForceHttps(domainId, on) {
+      await request('PUT', `/v2/domains/${enc(domainId)}/ssl/force_ssl`, { body: on });
+    },
   };
   return client;
 }

@@ -359,6 +359,23 @@ export interface EnhanceClient {
   ): Promise<void>;
   /** Updates the plugin to its newest version. */
   upgradeWpPlugin(orgId: string, websiteId: string, appId: string, plugin: string): Promise<void>;
+
+  /** Requests a Let's Encrypt certificate for a domain (uuid); issuance is asynchronous: poll `getCertificate`. */
+  issueLetsEncrypt(domainId: string): Promise<void>;
+  /** The domain's certificate, or null while it has none (404). The private key is never returned. */
+  getCertificate(domainId: string): Promise<EnhanceCertificate | null>;
+  /** Installs a certificate and its private key (PEM); 400 when either is not PEM. */
+  uploadCertificate(domainId: string, pem: { cert: string; key: string }): Promise<void>;
+  setForceHttps(domainId: string, on: boolean): Promise<void>;
+}
+
+export interface EnhanceCertificate {
+  cn: string;
+  issuer: string;
+  issued: string | null;
+  expires: string | null;
+  sans: string[];
+  forceHttps: boolean;
 }
 
 export interface EnhanceApp {

@@ -15,6 +15,7 @@ import {
   type EnhanceEmulatorOptions,
   type EnhanceEmulatorState,
 } from './state.ts';
+import { settleCertificates, sslRoutes } from './ssl.ts';
 import { websiteRoutes } from './websites.ts';
 import { settleApps, wordpressRoutes } from './wordpress.ts';
 
@@ -35,12 +36,13 @@ export {
  * forced delete), websites with server IPs and the domain check, server groups, a website's
  * domains and their DNS zones, e-mail (mailboxes, forwarders, catch-all, webmail SSO), MySQL
  * databases and users with grants and phpMyAdmin SSO, backups and restores (asynchronous),
- * WordPress installs (asynchronous) with users, plugins and admin SSO. Paths are
+ * WordPress installs (asynchronous) with users, plugins and admin SSO, SSL certificates
+ * (Let's Encrypt asynchronous, upload, force HTTPS). Paths are
  * under /api, so the client's base URL is where the app is served (it appends /api).
  *
  * Failures are armed through `faults` only: nothing on the network can make it misbehave, and
- * the controls are never served. SSL certificates have
- * their state in the model (`EmuWebsite.extras`) and get their routes in files of their own.
+ * the controls are never served. Other endpoints (PHP settings, FTP, cron, …) get their state
+ * in the model (`EmuWebsite.extras`) and their routes in files of their own.
  */
 
 export interface EnhanceEmulatorFaults {
@@ -64,7 +66,7 @@ export interface EnhanceEmulator {
   clearRequests(): void;
   /** A token scoped to a customer org (for the "not the master org" 403s). */
   issueToken(orgId: string): string;
-  /** The next `n` asynchronous jobs (backups, restores, app installs) end `failed`. */
+  /** The next `n` asynchronous jobs (backups, restores, app installs, Let's Encrypt issuance) end `failed`. */
   failNextJobs(n?: number): void;
   /** Ends every running asynchronous job now. */
   finishJobs(): void;
@@ -81,6 +83,7 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
   mysqlRoutes(app, state);
   backupRoutes(app, state);
   wordpressRoutes(app, state);
+  sslRoutes(app, state);
   const json = (status: number, code: string) =>
     new Response(JSON.stringify({ code }), { status, headers: { 'content-type': 'application/json' } });
   app.notFound(() => json(404, 'not_found'));
@@ -103,7 +106,7 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
     clearRequests: () => void (state.requests.length = 0),
     failNextJobs: (n = 1) => void (state.failJobs += n),
     finishJobs: () => {
-      for (const site of state.websites.values()) settleApps(settled(site, true), true);
+      for (const site of state.websites.values()) settleCertificates(settleApps(settled(site, true), true));
     },
     issueToken(orgId) {
       if (!state.orgs.has(orgId)) throw new Error(`no emulated org ${orgId}`);
