@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onboard, rejection, startWorld, type World } from './helpers.ts';
+import { hostedSite, rejection, startWorld, type World } from './helpers.ts';
 
 describe('Enhance client and emulator: backups (asynchronous)', () => {
   let w: World;
@@ -11,16 +11,7 @@ describe('Enhance client and emulator: backups (asynchronous)', () => {
     await w.emu.close();
   });
 
-  async function site() {
-    const o = await onboard(w);
-    const [starter] = await o.client.listPlans();
-    const subId = await o.client.createSubscription(o.orgId, { planId: starter!.id });
-    const siteId = await o.client.createWebsite(o.orgId, {
-      domain: `bk-${crypto.randomUUID().slice(0, 6)}.test`,
-      subscriptionId: subId,
-    });
-    return { ...o, siteId };
-  }
+  const site = () => hostedSite(w);
 
   it('starts a backup, reports it in progress, then successful; restores it the same way', async () => {
     const { client, orgId, siteId } = await site();

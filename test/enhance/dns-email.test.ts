@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onboard, rejection, startWorld, type World } from './helpers.ts';
+import { hostedSite, rejection, startWorld, type World } from './helpers.ts';
 
 describe('Enhance client and emulator: domains, DNS and e-mail', () => {
   let w: World;
@@ -10,15 +10,7 @@ describe('Enhance client and emulator: domains, DNS and e-mail', () => {
     await w.emu.close();
   });
 
-  async function site(planIndex = 0) {
-    const o = await onboard(w);
-    const plans = await o.client.listPlans();
-    const subId = await o.client.createSubscription(o.orgId, { planId: plans[planIndex]!.id });
-    const domain = `site-${crypto.randomUUID().slice(0, 6)}.test`;
-    const siteId = await o.client.createWebsite(o.orgId, { domain, subscriptionId: subId });
-    const [primary] = await o.client.listWebsiteDomains(o.orgId, siteId);
-    return { ...o, siteId, domain, domainId: primary!.domainId };
-  }
+  const site = () => hostedSite(w);
 
   it('lists the primary domain, adds an alias (once) and removes it, never the primary', async () => {
     const { client, orgId, siteId, domain, domainId } = await site();

@@ -47,3 +47,13 @@ export async function rejection(p: Promise<unknown>): Promise<any> {
   if (!err) throw new Error('expected a rejection');
   return err;
 }
+
+/** An onboarded customer with a subscription to the first plan (Starter) and one website on it. */
+export async function hostedSite(w: World, domain = `site-${crypto.randomUUID().slice(0, 6)}.test`) {
+  const o = await onboard(w);
+  const [starter] = await o.client.listPlans();
+  const subId = await o.client.createSubscription(o.orgId, { planId: starter!.id });
+  const siteId = await o.client.createWebsite(o.orgId, { domain, subscriptionId: subId });
+  const [primary] = await o.client.listWebsiteDomains(o.orgId, siteId);
+  return { ...o, subId, siteId, domain, domainId: primary!.domainId };
+}

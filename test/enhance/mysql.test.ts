@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onboard, rejection, startWorld, type World } from './helpers.ts';
+import { hostedSite, rejection, startWorld, type World } from './helpers.ts';
 
 describe('Enhance client and emulator: MySQL', () => {
   let w: World;
@@ -11,10 +11,7 @@ describe('Enhance client and emulator: MySQL', () => {
   });
 
   it('creates databases within the plan, users with grants, changes passwords, and mints phpMyAdmin links', async () => {
-    const { client, orgId } = await onboard(w);
-    const [starter] = await client.listPlans();
-    const subId = await client.createSubscription(orgId, { planId: starter!.id });
-    const siteId = await client.createWebsite(orgId, { domain: 'db-site.test', subscriptionId: subId });
+    const { client, orgId, siteId } = await hostedSite(w, 'db-site.test');
 
     await client.createMysqlDb(orgId, siteId, 'shop');
     expect(w.emu.requests().at(-1)).toMatchObject({ method: 'POST', status: 201 });

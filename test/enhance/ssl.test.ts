@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEnhanceClient } from '../../src/providers/enhance/index.ts';
-import { onboard, rejection, startWorld, type World } from './helpers.ts';
+import { hostedSite, onboard, rejection, startWorld, type World } from './helpers.ts';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBuploaded\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIBsecretkeymaterial\n-----END PRIVATE KEY-----\n';
@@ -14,18 +14,10 @@ describe('Enhance client and emulator: SSL certificates', () => {
     await w.emu.close();
   });
 
-  async function domain() {
-    const o = await onboard(w);
-    const [starter] = await o.client.listPlans();
-    const subId = await o.client.createSubscription(o.orgId, { planId: starter!.id });
-    const name = `tls-${crypto.randomUUID().slice(0, 6)}.test`;
-    const siteId = await o.client.createWebsite(o.orgId, { domain: name, subscriptionId: subId });
-    const [primary] = await o.client.listWebsiteDomains(o.orgId, siteId);
-    return { ...o, name, domainId: primary!.domainId };
-  }
+  const domain = () => hostedSite(w);
 
   it("issues a Let's Encrypt certificate asynchronously, then forces HTTPS", async () => {
-    const { client, name, domainId } = await domain();
+    const { client, domain: name, domainId } = await domain();
     expect(await client.getCertificate(domainId)).toBeNull();
     await expect(client.setForceHttps(domainId, true)).rejects.toMatchObject({ status: 404 });
     await client.issueLetsEncrypt(domainId);

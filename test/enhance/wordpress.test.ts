@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onboard, rejection, startWorld, type World } from './helpers.ts';
+import { hostedSite, rejection, startWorld, type World } from './helpers.ts';
 
 describe('Enhance client and emulator: WordPress (asynchronous install)', () => {
   let w: World;
@@ -10,16 +10,7 @@ describe('Enhance client and emulator: WordPress (asynchronous install)', () => 
     await w.emu.close();
   });
 
-  async function site() {
-    const o = await onboard(w);
-    const [starter] = await o.client.listPlans();
-    const subId = await o.client.createSubscription(o.orgId, { planId: starter!.id });
-    const siteId = await o.client.createWebsite(o.orgId, {
-      domain: `wp-${crypto.randomUUID().slice(0, 6)}.test`,
-      subscriptionId: subId,
-    });
-    return { ...o, siteId };
-  }
+  const site = () => hostedSite(w);
   const install = { adminUsername: 'siteadmin', adminPassword: 'Wp-Admin-Pass-1', adminEmail: 'admin@wp.test' };
 
   it('installs WordPress asynchronously, then lists users and plugins, mints admin SSO links and updates plugins', async () => {
