@@ -17,11 +17,9 @@ import {
 import type { LinodeEmulator } from './providers/linode/emulator/index.ts';
 import type { EnhanceEmulator } from './providers/enhance/emulator/index.ts';
 import {
-  createEnhanceClient,
   ENHANCE_EMULATOR_MASTER_ORG_ID,
   ENHANCE_EMULATOR_PATH,
   ENHANCE_EMULATOR_TOKEN,
-  type EnhanceClient,
 } from './providers/enhance/index.ts';
 import type { DemoSshServer } from './providers/ssh/emulator/index.ts';
 import { createLinodeProvider } from './providers/linode/index.ts';
@@ -93,8 +91,6 @@ export interface Services extends Deps {
     ssh: DemoSshServer | null;
     /** The demo Enhance emulator (mounted under /_emulators/enhance), if any: its state and fault controls, never served. */
     enhance: EnhanceEmulator | null;
-    /** A client of the demo Enhance emulator, answered in process (no network); null without it. */
-    enhanceClient: (() => EnhanceClient) | null;
   };
   /** Stops what was started here (and by `startWeb`), newest first. `graceful: false` drops pg-boss's running jobs. */
   stop(opts?: { graceful?: boolean }): Promise<void>;
@@ -172,17 +168,6 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       enhance = createEnhanceEmulator({ publicOrigin: `${config.publicUrl}${ENHANCE_EMULATOR_PATH}` });
       mounted.push({ path: ENHANCE_EMULATOR_PATH, app: enhance.app });
     }
-    const enhanceApp = enhance?.app;
-    const enhanceClient = enhanceApp
-      ? () =>
-          createEnhanceClient({
-            baseUrl: `http://enhance-emulator.invalid${ENHANCE_EMULATOR_PATH}`,
-            token: ENHANCE_EMULATOR_TOKEN,
-            masterOrgId: ENHANCE_EMULATOR_MASTER_ORG_ID,
-            fetch: (async (input: RequestInfo | URL, init?: RequestInit) =>
-              enhanceApp.fetch(new Request(input, init))) as typeof fetch,
-          })
-      : null;
 
     // The server provider: no real one can be configured yet (the servers feature brings its
     // settings); in demo mode, a Linode emulator with short transitions, on 127.0.0.1.
@@ -217,7 +202,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       cloud,
       clouds: cloudConnector(config, cloud),
       cache: new DataCache(),
-      emulators: { mounted, linode, ssh, enhance, enhanceClient },
+      emulators: { mounted, linode, ssh, enhance },
       stop: (o = {}) => stopAll(stops, { graceful: o.graceful ?? true }, log),
     };
     servicesStops.set(services, stops);

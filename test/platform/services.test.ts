@@ -67,7 +67,7 @@ describe('the composition root', () => {
         paypalEmulator: null,
         cloud: null,
         fraud: undefined,
-        emulators: { mounted: [], linode: null, enhance: null, enhanceClient: null },
+        emulators: { mounted: [], linode: null, enhance: null },
       });
     } finally {
       await services.stop({ graceful: false });
