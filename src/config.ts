@@ -89,13 +89,6 @@ const schema = z.object({
   FRAUDLABSPRO_API_KEY: z.string().optional(),
   FRAUDLABSPRO_BASE_URL: z.url().default('https://api.fraudlabspro.com'),
 
-  // Web hosting through the Enhance control panel (src/providers/enhance): the panel's URL (the
-  // client appends /api), a master-org access token, the master org's uuid; set all three or none.
-  ENHANCE_API_URL: z.url().optional(),
-  ENHANCE_API_KEY: z.string().optional(),
-  ENHANCE_MASTER_ORG_ID: z.uuid().optional(),
-  ENHANCE_DEFAULT_SERVER_GROUP_ID: z.uuid().optional(),
-
   /** The update check's feed (src/domain/operations/update-check.ts); unset: off. */
   UPDATE_FEED_URL: z.url().optional(),
 
@@ -198,9 +191,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `EMULATORS_ENABLED: in production the emulators (no real money moves) also need EMULATORS_IN_PRODUCTION=${EMULATORS_IN_PRODUCTION_CONSENT}`,
     );
   }
-  const enhanceSet = [c.ENHANCE_API_URL, c.ENHANCE_API_KEY, c.ENHANCE_MASTER_ORG_ID].filter(Boolean).length;
-  if (enhanceSet !== 0 && enhanceSet !== 3)
-    problems.push('ENHANCE_API_URL / ENHANCE_API_KEY / ENHANCE_MASTER_ORG_ID: set all three or none');
   if (!c.S3_ENDPOINT !== !c.S3_BUCKET) problems.push('S3_ENDPOINT / S3_BUCKET: set both or neither');
   if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY_ID || !c.S3_SECRET_ACCESS_KEY))
     problems.push('S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: required with S3_ENDPOINT');

@@ -1251,13 +1251,7 @@ export interface ContactRepliesTable {
 export type IncidentKind = 'incident' | 'maintenance';
 export type IncidentImpact = 'none' | 'minor' | 'major' | 'critical';
 export type IncidentUpdateStatus =
-  | 'investigating'
-  | 'identified'
-  | 'monitoring'
-  | 'resolved'
-  | 'scheduled'
-  | 'in_progress'
-  | 'completed';
+  'investigating' | 'identified' | 'monitoring' | 'resolved' | 'scheduled' | 'in_progress' | 'completed';
 
 /** Incidents and maintenance windows on /status (migration 0035, src/domain/status). */
 export interface StatusIncidentsTable {

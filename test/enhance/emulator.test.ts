@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createEnhanceClient, ENHANCE_EMULATOR_PATH } from '../../src/providers/enhance/index.ts';
 import { createEnhanceEmulator } from '../../src/providers/enhance/emulator/index.ts';
 import { onboard, startWorld, type World } from './helpers.ts';
@@ -135,29 +134,5 @@ describe('Enhance emulator mounted in an app (demo mode)', () => {
     expect(emu.requests().map((r) => r.path)).toContain('/login/sessions/sso');
     // The controls are not reachable over HTTP.
     expect((await app.request(`${ENHANCE_EMULATOR_PATH}/_control/state`)).status).toBe(404);
-  });
-});
-
-describe('Enhance settings', () => {
-  const base = { NODE_ENV: 'test' };
-  it('are optional, and all three connection settings go together', () => {
-    expect(loadConfig(base).ENHANCE_API_URL).toBeUndefined();
-    const full = loadConfig({
-      ...base,
-      ENHANCE_API_URL: 'https://panel.example.com',
-      ENHANCE_API_KEY: 'Bearer abc',
-      ENHANCE_MASTER_ORG_ID: '3f0c7f0e-2f7b-4a53-9a3e-8a8a1f1f1f1f',
-      ENHANCE_DEFAULT_SERVER_GROUP_ID: '4f0c7f0e-2f7b-4a53-9a3e-8a8a1f1f1f1f',
-    });
-    expect(full.ENHANCE_MASTER_ORG_ID).toBe('3f0c7f0e-2f7b-4a53-9a3e-8a8a1f1f1f1f');
-    expect(() => loadConfig({ ...base, ENHANCE_API_URL: 'https://panel.example.com' })).toThrow(ConfigError);
-    expect(() =>
-      loadConfig({
-        ...base,
-        ENHANCE_API_URL: 'https://panel.example.com',
-        ENHANCE_API_KEY: 'k',
-        ENHANCE_MASTER_ORG_ID: 'mo',
-      }),
-    ).toThrow(/ENHANCE_MASTER_ORG_ID/);
   });
 });

@@ -206,7 +206,7 @@ export interface EnhanceClientOptions {
   baseUrl: string;
   /** The master org's access token; a leading `Bearer ` is stripped. */
   token: string;
-  /** Uuid of the master org (ENHANCE_MASTER_ORG_ID). */
+  /** Uuid of the master org (set under Admin → Web hosting). */
   masterOrgId: string;
   /** Default global fetch (tests may pass an `app.request`-backed one). */
   fetch?: typeof fetch;
