@@ -3,7 +3,7 @@ import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { encryptSecret } from '../../lib/crypto.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
-import { parseInput } from '../../lib/validation.ts';
+import { isServiceBaseUrl, parseInput, SERVICE_URL_RULE } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity, type ActivityAction } from '../activity/record.ts';
@@ -130,18 +130,8 @@ const baseUrl = z
       ctx.addIssue({ code: 'custom', message: 'Enter a URL such as https://api.example.com/v4, or leave it empty.' });
       return z.NEVER;
     }
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (
-      !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) ||
-      url.username ||
-      url.password ||
-      url.search ||
-      url.hash
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Use https (http only to this machine), without a user, password, query or fragment.',
-      });
+    if (!isServiceBaseUrl(url)) {
+      ctx.addIssue({ code: 'custom', message: SERVICE_URL_RULE });
       return z.NEVER;
     }
     return url.toString().replace(/\/+$/, '');

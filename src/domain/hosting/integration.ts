@@ -4,7 +4,7 @@ import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { encryptSecret } from '../../lib/crypto.ts';
 import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 import { AppError, ValidationError } from '../../lib/errors.ts';
-import { parseInput } from '../../lib/validation.ts';
+import { isServiceBaseUrl, parseInput, SERVICE_URL_RULE } from '../../lib/validation.ts';
 import type { Actor } from '../access/actor.ts';
 import { requirePlatformAdmin } from '../access/guard.ts';
 import { recordActivity, type ActivityAction } from '../activity/record.ts';
@@ -152,19 +152,8 @@ const apiUrl = z
       ctx.addIssue({ code: 'custom', message: 'Enter a URL such as https://panel.example.com.' });
       return z.NEVER;
     }
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (
-      !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) ||
-      url.username ||
-      url.password ||
-      url.search ||
-      url.hash ||
-      s.length > 500
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Use https (http only to this machine), without a user, password, query or fragment.',
-      });
+    if (!isServiceBaseUrl(url) || s.length > 500) {
+      ctx.addIssue({ code: 'custom', message: SERVICE_URL_RULE });
       return z.NEVER;
     }
     return url.toString().replace(/\/+$/, '');
