@@ -81,9 +81,16 @@ describe('the server page', () => {
     const b = await browserOf(w.olivia);
     expect((await b.get(`/vps/${server.id}`)).status).toBe(200);
 
-    const queries = await queriesDuring(async () => {
-      expect((await b.get(`/vps/${server.id}`)).status).toBe(200);
-    });
+    // The writes above NOTIFY the process's caches asynchronously; one that lands after the
+    // warm-up read makes the next read load again. Measure a warm read: the notifications of
+    // writes made before it are delivered within a few reads (a real regression never settles).
+    let queries: string[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      queries = await queriesDuring(async () => {
+        expect((await b.get(`/vps/${server.id}`)).status).toBe(200);
+      });
+      if (queries.length <= 4) break;
+    }
     const html = b.lastHtml;
     expect(html).toContain('whole-page');
     expect(html).toContain('Running');
