@@ -281,6 +281,10 @@ export interface Database {
   status_incident_updates: StatusIncidentUpdatesTable;
   hosting_integration: HostingIntegrationTable;
   hosting_plans: HostingPlansTable;
+  hosting_customers: HostingCustomersTable;
+  hosting_services: HostingServicesTable;
+  hosting_saga_steps: HostingSagaStepsTable;
+  hosting_charges: HostingChargesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1405,4 +1409,90 @@ export interface HostingPlansTable {
   synced_at: NullableTimestamp;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+/** An organization's customer organization at one Enhance panel (migration 0039). */
+export interface HostingCustomersTable {
+  organization_id: string;
+  master_org_id: string;
+  enhance_org_id: string;
+  login_id: string | null;
+  member_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type HostingServiceStatus = 'provisioning' | 'active' | 'suspended' | 'cancelled' | 'failed';
+export type HostingSagaState = 'running' | 'done' | 'compensating' | 'compensated';
+export type HostingSagaStep =
+  | 'charge'
+  | 'customer'
+  | 'login'
+  | 'member'
+  | 'subscription'
+  | 'website'
+  | 'activated'
+  | 'undo_website'
+  | 'undo_subscription'
+  | 'refund';
+
+/** One bought hosting plan for one domain (migration 0039, src/domain/hosting/services.ts). */
+export interface HostingServicesTable {
+  id: Generated<string>;
+  organization_id: string;
+  plan_id: string;
+  master_org_id: string;
+  /** Lower case; live (provisioning, active, suspended) in at most one service. */
+  domain: string;
+  status: Generated<HostingServiceStatus>;
+  /** Micro-units a month, the plan's price when bought: what each renewal charges. */
+  monthly_price: bigint;
+  enhance_org_id: string | null;
+  enhance_subscription_id: number | null;
+  enhance_website_id: string | null;
+  server_ips: Generated<Json<{ ip: string; isPrimary: boolean }[]>>;
+  php_version: string | null;
+  /** The paid period; period_end is the next renewal. Both null until the first charge. */
+  period_start: NullableTimestamp;
+  period_end: NullableTimestamp;
+  /** When the renewal that is still unpaid fell due (hosting dunning counts from here). */
+  overdue_since: NullableTimestamp;
+  suspended_at: NullableTimestamp;
+  suspended_by: 'dunning' | 'staff' | null;
+  cancel_at_period_end: Generated<boolean>;
+  cancelled_at: NullableTimestamp;
+  cancel_reason: string | null;
+  /** Why a purchase failed, in words a customer may read (white-label). */
+  failure: string | null;
+  purchase_key: string;
+  saga_state: Generated<HostingSagaState>;
+  saga_attempts: Generated<number>;
+  saga_claimed_until: NullableTimestamp;
+  /** The last saga error for staff (may name the panel). */
+  saga_error: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** The purchase saga's journal: one row per step done (migration 0039). */
+export interface HostingSagaStepsTable {
+  service_id: string;
+  step: HostingSagaStep;
+  detail: Generated<Json<Record<string, unknown>>>;
+  done_at: Generated<Date>;
+}
+
+/** One charged period of a hosting service, UNIQUE (service_id, period_start) (migration 0039). */
+export interface HostingChargesTable {
+  id: Generated<string>;
+  service_id: string;
+  organization_id: string;
+  period_start: Date;
+  period_end: Date;
+  amount: bigint;
+  refunded: Generated<bigint>;
+  kind: 'purchase' | 'renewal';
+  ledger_transaction_id: string | null;
+  created_at: Generated<Date>;
 }

@@ -26,6 +26,11 @@ import { PLATFORM_SETTINGS_ROUTES } from './routes-platform-settings.ts';
 import { THEME_ROUTES } from './routes-theme.ts';
 import { ANNOUNCEMENT_ROUTES } from './routes-announcements.ts';
 import { HOSTING_ROUTES } from './routes-hosting.ts';
+import { HOSTING_ADMIN_ROUTES } from './routes-hosting-admin.ts';
+import { HOSTING_BILLING_ROUTES } from './routes-hosting-billing.ts';
+import { HOSTING_DATA_ROUTES } from './routes-hosting-data.ts';
+import { HOSTING_SITE_ROUTES } from './routes-hosting-site.ts';
+import { HOSTING_STORE_ROUTES } from './routes-hosting-store.ts';
 import { EMAIL_TEMPLATE_ROUTES } from './routes-email-templates.ts';
 import { SECURITY_ROUTES } from './routes-security.ts';
 import { CONTACT_ROUTES } from './routes-contact.ts';
@@ -1733,4 +1738,10 @@ export const ROUTES: Record<string, Requirement> = {
   ...CONTACT_ROUTES,
   // Web hosting's staff screens: the Enhance connection and plans (issue 17 item 2): routes-hosting.ts.
   ...HOSTING_ROUTES,
+  // The customer's web hosting and its staff screens (issue 17 items 3–8): routes-hosting-*.ts.
+  ...HOSTING_STORE_ROUTES,
+  ...HOSTING_SITE_ROUTES,
+  ...HOSTING_DATA_ROUTES,
+  ...HOSTING_BILLING_ROUTES,
+  ...HOSTING_ADMIN_ROUTES,
 };

@@ -44,6 +44,10 @@ import { adminArrearsRoutes } from './admin/arrears/routes.ts';
 import { adminTicketRoutes } from './admin/tickets/routes.ts';
 import { adminSupportSettingRoutes } from './admin/tickets/settings.ts';
 import { adminSettingsRoutes } from './admin/settings/routes.ts';
+import { hostingBillingRoutes } from './hosting/billing.ts';
+import { hostingDataRoutes } from './hosting/data.ts';
+import { hostingServiceRoutes } from './hosting/services.ts';
+import { hostingSiteRoutes } from './hosting/site.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -112,6 +116,10 @@ export function apiV1(deps: AppDeps) {
   api.route('/', catalogueRoutes(deps));
   api.route('/', adminProviderRoutes(deps));
   api.route('/', adminPlanRoutes(deps));
+  api.route('/', hostingServiceRoutes(deps));
+  api.route('/', hostingSiteRoutes(deps));
+  api.route('/', hostingDataRoutes(deps));
+  api.route('/', hostingBillingRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',

@@ -13,6 +13,7 @@ import { providerPages } from './catalogue/providers.ts';
 import { serverSettingsPages } from './catalogue/settings.ts';
 import { adminFraudPages } from './fraud.ts';
 import { adminHostingPages } from './hosting.ts';
+import { adminHostingServicePages } from './hosting-services.ts';
 import { adminSecurityPages } from './security.ts';
 import { adminPaymentPages } from './payment.ts';
 import { platformSettingsPages } from './platform-settings.ts';
@@ -76,6 +77,7 @@ function adminPages(deps: AppDeps, view: Renderer) {
   app.route('/providers', providerPages(deps, view));
   app.route('/plans', planPages(deps, view));
   app.route('/server-settings', serverSettingsPages(deps, view));
+  app.route('/hosting/services', adminHostingServicePages(deps, view));
   app.route('/hosting', adminHostingPages(deps, view));
   app.route('/platform-settings', platformSettingsPages(deps, view));
   app.route('/announcements', adminAnnouncementPages(deps, view));

@@ -12,6 +12,7 @@ import { consoleTicketPages } from './console.ts';
 import { consolePage } from './console-page.ts';
 import { transferPages } from './billing/transfer.ts';
 import { firewallPages } from './firewalls/index.ts';
+import { hostingPages } from './hosting/index.ts';
 import { invoicePages } from './invoices.ts';
 import { notificationPages } from './notifications.ts';
 import { liveRegionPages } from '../../realtime/regions.ts';
@@ -61,6 +62,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/notes', access: 'signed-in', pages: notePages(deps, view) },
     { prefix: '/support', access: 'signed-in', pages: supportPages(deps, view) },
     { prefix: '/firewalls', access: 'signed-in', pages: firewallPages(deps, view) },
+    { prefix: '/hosting', access: 'signed-in', pages: hostingPages(deps, view) },
   ];
 }
 
