@@ -3,6 +3,8 @@ import type { Services } from '../src/services.ts';
 import { billHourJob } from './bill-hour.ts';
 import { billingRemindersJob } from './billing-reminders.ts';
 import { dunningJob } from './dunning.ts';
+import { hostingBillingJob } from './hosting-billing.ts';
+import { hostingSagasJob } from './hosting-sagas.ts';
 import { issueStatementsJob } from './issue-statements.ts';
 import { purgeExpiredJob } from './purge-expired.ts';
 import { reconcilePaymentsJob } from './reconcile-payments.ts';
@@ -39,6 +41,8 @@ export async function registerJobs(deps: Services): Promise<void> {
     work('transfer.close-month', (data, id) =>
       transferCloseMonthJob(deps, queues['transfer.close-month'].parse(data), id),
     ),
+    work('hosting.sagas', (data, id) => hostingSagasJob(deps, queues['hosting.sagas'].parse(data), id)),
+    work('hosting.billing', (data, id) => hostingBillingJob(deps, queues['hosting.billing'].parse(data), id)),
     ...Object.entries(schedules).map(([name, cron]) => boss.schedule(name, cron, {}, { tz: 'UTC' })),
   ]);
   // Hours missed while no worker ran are billed now, not at the next schedule.

@@ -38,6 +38,12 @@ export const queues = {
   'billing.dunning': z.object({ organizationId: z.uuid().optional() }),
   // Low-balance and runway reminders (src/domain/notifications/reminders.ts).
   'billing.reminders': z.object({}).passthrough(),
+  // Web hosting purchases (src/domain/hosting/purchase.ts): sagas a crash left running or
+  // compensating are resumed or compensated; with serviceId, that one at once.
+  'hosting.sagas': z.object({ serviceId: z.uuid().optional() }),
+  // Web hosting billing (src/domain/hosting/billing.ts): renewals that fell due, hosting dunning
+  // (notice, suspend, delete) and recovery; with organizationId (a credit was posted), that one at once.
+  'hosting.billing': z.object({ organizationId: z.uuid().optional() }),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -55,6 +61,8 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'billing.dunning': '*/5 * * * *',
   'transfer.hourly': '7 * * * *',
   'transfer.close-month': '20 0 1 * *',
+  'hosting.sagas': '* * * * *',
+  'hosting.billing': '*/5 * * * *',
 };
 
 export interface JobQueue {
