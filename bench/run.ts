@@ -141,9 +141,11 @@ async function main() {
   for (const t of targets) {
     await load(t.url, WARMUP_SECONDS, headersOf(t));
     const profiling = profile && (await profile.start());
+    const counting = queryCounter();
     const cpuBefore = cpu.read();
     const r = await load(t.url, SECONDS, headersOf(t));
     const cpuAfter = cpu.read();
+    const queries = counting.stop();
     const perRequest = (k: 'app' | 'db') =>
       cpuBefore && cpuAfter && r.requests.total ? ((cpuAfter[k] - cpuBefore[k]) * 1000) / r.requests.total : null;
     if (profiling) log(`profile: ${await profile!.stop(t.name)}`);
@@ -152,12 +154,17 @@ async function main() {
       rps: r.requests.average,
       p50: r.latency.p50,
       p99: r.latency.p99,
+      queriesPerRequest: r.requests.total ? queries.total / r.requests.total : 0,
       appCpuUs: perRequest('app'),
       dbCpuUs: perRequest('db'),
       non2xx: r.non2xx,
       errors: r.errors + r.timeouts,
     });
-    log(`${t.name}: ${r.requests.average.toFixed(0)} req/s`);
+    log(
+      `${t.name}: ${r.requests.average.toFixed(0)} req/s; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`,
+    );
+    if (process.env.BENCH_QUERIES === '1' && queries.total)
+      log(`  queries under load:\n    ${queries.top.map(([n, text]) => `${n}  ${text}`).join('\n    ')}`);
   }
   report(
     rows,
@@ -177,6 +184,8 @@ interface Target {
 
 interface Row {
   target: Target;
+  /** Queries sent per request while measured (cache misses under load show here, not in the single-request count). */
+  queriesPerRequest: number;
   /** CPU per request, µs: the app's thread, and PostgreSQL (null where not measurable). */
   appCpuUs: number | null;
   dbCpuUs: number | null;
@@ -226,6 +235,7 @@ function report(rows: Row[], settings: string) {
     'met',
     'app CPU µs/req',
     'db CPU µs/req',
+    'queries/req',
     'non-2xx',
     'errors',
   ];
@@ -246,6 +256,7 @@ function report(rows: Row[], settings: string) {
       t.ratio ? (met ? 'yes' : 'NO') : '',
       r.appCpuUs === null ? '' : r.appCpuUs.toFixed(0),
       r.dbCpuUs === null ? '' : r.dbCpuUs.toFixed(0),
+      r.queriesPerRequest.toFixed(2),
       String(r.non2xx),
       String(r.errors),
     ];
@@ -315,6 +326,30 @@ async function roundTrips(url: string, headers: Record<string, string>): Promise
   }
   if (process.env.BENCH_QUERIES === '1') console.log(`[bench] ${url}\n  ${seen.join('\n  ')}`);
   return seen.length;
+}
+
+/** Counts every query any pg client sends until stopped, by text. */
+function queryCounter() {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  const byText = new Map<string, number>();
+  let total = 0;
+  proto.query = function counted(this: unknown, ...args: unknown[]) {
+    total++;
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text);
+    byText.set(text, (byText.get(text) ?? 0) + 1);
+    return original.apply(this, args);
+  };
+  return {
+    stop() {
+      proto.query = original;
+      const top = [...byText]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([text, n]) => [n, text.replace(/\s+/g, ' ').slice(0, 200)] as const);
+      return { total, top };
+    },
+  };
 }
 
 function load(url: string, duration: number, headers: Record<string, string>): Promise<autocannon.Result> {
