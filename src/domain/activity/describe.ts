@@ -124,6 +124,17 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.hosting_health_checked': 'Checked the hosting connection',
   'admin.hosting_plans_synced': 'Synced hosting plans from the control panel',
   'admin.hosting_plan_updated': 'Edited a hosting plan',
+  'hosting.domain_added': 'Added a domain to a website',
+  'hosting.domain_removed': 'Removed a domain from a website',
+  'hosting.primary_domain_set': "Changed a website's primary domain",
+  'hosting.dns_record_created': 'Added a DNS record',
+  'hosting.dns_record_updated': 'Changed a DNS record',
+  'hosting.dns_record_deleted': 'Deleted a DNS record',
+  'hosting.ssl_requested': "Requested a Let's Encrypt certificate",
+  'hosting.ssl_uploaded': 'Installed an uploaded certificate',
+  'hosting.force_https_set': 'Changed the HTTPS redirect',
+  'hosting.php_version_set': "Changed a website's PHP version",
+  'hosting.panel_opened': 'Opened the hosting control panel',
 };
 
 export function actionLabel(action: string): string {
@@ -157,6 +168,7 @@ const TARGET_TYPES: Record<string, string> = {
   site_page: 'Page',
   hosting_integration: 'Hosting integration',
   hosting_plan: 'Hosting plan',
+  hosting_service: 'Hosting service',
 };
 
 /** "API key “deploy”", "Session 1a2b3c4d": the target named from the row's details when it can be. */

@@ -140,6 +140,18 @@ export const ACTIVITY_ACTIONS = [
   'admin.hosting_health_checked',
   'admin.hosting_plans_synced',
   'admin.hosting_plan_updated',
+  // A hosting service's site (src/domain/hosting/{site,dns,ssl,sso}.ts): domains, DNS records, SSL, PHP, control panel sign-in.
+  'hosting.domain_added',
+  'hosting.domain_removed',
+  'hosting.primary_domain_set',
+  'hosting.dns_record_created',
+  'hosting.dns_record_updated',
+  'hosting.dns_record_deleted',
+  'hosting.ssl_requested',
+  'hosting.ssl_uploaded',
+  'hosting.force_https_set',
+  'hosting.php_version_set',
+  'hosting.panel_opened',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
