@@ -285,6 +285,7 @@ export interface Database {
   hosting_services: HostingServicesTable;
   hosting_saga_steps: HostingSagaStepsTable;
   hosting_charges: HostingChargesTable;
+  hosting_operations: HostingOperationsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1495,4 +1496,25 @@ export interface HostingChargesTable {
   kind: 'purchase' | 'renewal';
   ledger_transaction_id: string | null;
   created_at: Generated<Date>;
+}
+
+export type HostingOperationKind = 'wordpress_install' | 'backup' | 'restore';
+export type HostingOperationStatus = 'running' | 'done' | 'failed';
+
+/** A WordPress install, backup or restore the panel works on, polled until it ends (migration 0042). */
+export interface HostingOperationsTable {
+  id: Generated<string>;
+  service_id: string;
+  organization_id: string;
+  kind: HostingOperationKind;
+  /** The panel's id of the thing: the app's uuid, the backup's number. */
+  ref: string;
+  label: Generated<string>;
+  status: Generated<HostingOperationStatus>;
+  /** Customer-safe words on how it ended. */
+  message: string | null;
+  started_by: string | null;
+  started_at: Generated<Date>;
+  checked_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
 }
