@@ -135,6 +135,7 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'hosting.force_https_set': 'Changed the HTTPS redirect',
   'hosting.php_version_set': "Changed a website's PHP version",
   'hosting.panel_opened': 'Opened the hosting control panel',
+  'hosting.service_purchased': 'Bought web hosting',
   'hosting.mailbox_created': 'Created a mailbox',
   'hosting.forwarder_created': 'Created an email forwarder',
   'hosting.email_password_changed': "Changed a mailbox's password",

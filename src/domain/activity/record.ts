@@ -179,6 +179,8 @@ export const ACTIVITY_ACTIONS = [
   'hosting.restore_started',
   'hosting.restore_finished',
   'hosting.restore_failed',
+  // The purchase (src/domain/hosting/purchase.ts): a plan bought for a domain, its first month charged.
+  'hosting.service_purchased',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
