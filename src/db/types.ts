@@ -286,6 +286,7 @@ export interface Database {
   hosting_saga_steps: HostingSagaStepsTable;
   hosting_charges: HostingChargesTable;
   hosting_operations: HostingOperationsTable;
+  hosting_notices: HostingNoticesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1517,4 +1518,17 @@ export interface HostingOperationsTable {
   started_at: Generated<Date>;
   checked_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+}
+
+export type HostingNoticeKind =
+  'welcome' | 'renewal_receipt' | 'renewal_failed' | 'suspended' | 'final_notice' | 'recovered' | 'cancelled';
+
+/** A hosting billing email sent once per (service, kind, key) (migration 0041, src/domain/hosting/emails.ts). */
+export interface HostingNoticesTable {
+  service_id: string;
+  kind: HostingNoticeKind;
+  key: string;
+  /** How many emails were queued (billing contacts). */
+  emails: Generated<number>;
+  sent_at: Generated<Date>;
 }

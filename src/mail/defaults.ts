@@ -765,4 +765,324 @@ Your message:
 {{original}}
 `,
   },
+
+  // Web hosting (src/domain/hosting/emails.ts). The hosting panel's name is never said: customers know it as {{brand}}.
+  hosting_welcome: {
+    purpose:
+      'Sent to billing contacts when a bought web hosting plan is ready (no password: the control panel opens by single sign-on from the portal).',
+    placeholders: {
+      name,
+      organization,
+      plan: p('The hosting plan.'),
+      domain: p("The website's domain."),
+      amount: p('What the first month cost.'),
+      serverIps: p('The address(es) to point the domain at (may be empty).'),
+      dnsSentence: p('“Point example.com at 203.0.113.10.” or empty when the address is not known yet.'),
+      nextRenewal: p('When the plan renews.'),
+      serviceUrl: link('The website in the portal.'),
+    },
+    values: (d) => ({
+      ...str(d),
+      dnsSentence: d.serverIps ? `Point the domain ${d.domain} at ${d.serverIps} (an A record) to take it live.` : '',
+    }),
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      plan: 'Starter',
+      domain: 'example.com',
+      amount: '$5.00',
+      serverIps: '203.0.113.10',
+      nextRenewal: '7 Jan 2027',
+      serviceUrl: `${APP}/hosting/sample`,
+    },
+    subject: 'Your website {{domain}} is ready on {{brand}}',
+    html: `<p>Hello {{name}},</p>
+<p>The web hosting of <strong>{{organization}}</strong> for <strong>{{domain}}</strong> ({{plan}}) is ready. The first month ({{amount}}) was paid from the wallet; the plan renews on {{nextRenewal}}.</p>
+<p>{{dnsSentence}}</p>
+<p>To manage the site (files, email, databases, WordPress, backups), open it in {{brand}} and press <strong>Open control panel</strong>: you are signed in at once. There is no separate password to keep, and we will never email you one.</p>
+${button('serviceUrl', 'Manage the website')}`,
+    text: `Hello {{name}},
+
+The web hosting of {{organization}} for {{domain}} ({{plan}}) is ready. The first month ({{amount}}) was paid from the wallet; the plan renews on {{nextRenewal}}.
+
+{{dnsSentence}}
+
+To manage the site (files, email, databases, WordPress, backups), open it in {{brand}} and press "Open control panel": you are signed in at once. There is no separate password to keep, and we will never email you one.
+
+Manage the website: {{serviceUrl}}
+`,
+  },
+
+  hosting_renewal_receipt: {
+    purpose: 'Sent to billing contacts when a web hosting plan renewed for another month.',
+    placeholders: {
+      name,
+      organization,
+      plan: p('The hosting plan.'),
+      domain: p("The website's domain."),
+      amount: p('What the month cost.'),
+      periodStart: p('The first day of the month paid.'),
+      periodEnd: p('The next renewal.'),
+      balance: p('The wallet balance after the charge.'),
+      serviceUrl: link('The website in the portal.'),
+    },
+    values: str,
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      plan: 'Starter',
+      domain: 'example.com',
+      amount: '$5.00',
+      periodStart: '7 Dec 2026',
+      periodEnd: '7 Jan 2027',
+      balance: '$20.00',
+      serviceUrl: `${APP}/hosting/sample`,
+    },
+    subject: '{{brand}} receipt: {{domain}} renewed until {{periodEnd}}',
+    html: `<p>Hello {{name}},</p>
+<p>The web hosting for <strong>{{domain}}</strong> ({{plan}}) of <strong>{{organization}}</strong> renewed: <strong>{{amount}}</strong> was paid from the wallet for {{periodStart}} to {{periodEnd}}.</p>
+<p>The balance is now {{balance}}. The charge appears on the monthly statement.</p>
+${button('serviceUrl', 'Manage the website')}`,
+    text: `Hello {{name}},
+
+The web hosting for {{domain}} ({{plan}}) of {{organization}} renewed: {{amount}} was paid from the wallet for {{periodStart}} to {{periodEnd}}.
+
+The balance is now {{balance}}. The charge appears on the monthly statement.
+
+Manage the website: {{serviceUrl}}
+`,
+  },
+
+  hosting_renewal_failed: {
+    purpose: 'Sent to billing contacts when a web hosting renewal could not be paid from the wallet.',
+    placeholders: {
+      name,
+      organization,
+      plan: p('The hosting plan.'),
+      domain: p("The website's domain."),
+      amount: p('The renewal price.'),
+      balance: p('The wallet balance.'),
+      dueSince: p('When the renewal fell due.'),
+      suspendAt: p('When the website is suspended (empty when exempt).'),
+      deleteAt: p('When the website is deleted (empty when exempt).'),
+      consequenceSentence: p('What happens and when if it stays unpaid, as a sentence (empty when exempt).'),
+      addFundsUrl: link('The top-up page.'),
+    },
+    values: (d) => ({
+      ...str(d),
+      consequenceSentence:
+        d.suspendAt && d.deleteAt
+          ? `If it is still unpaid, the website will be suspended on ${d.suspendAt} and deleted, with its files, mail and databases, on ${d.deleteAt}.`
+          : '',
+    }),
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      plan: 'Starter',
+      domain: 'example.com',
+      amount: '$5.00',
+      balance: '$1.20',
+      dueSince: '7 Dec 2026, 09:00 UTC',
+      suspendAt: '8 Dec 2026, 09:00 UTC',
+      deleteAt: '14 Dec 2026, 09:00 UTC',
+      addFundsUrl: `${APP}/billing/top-up`,
+    },
+    subject: 'Action needed: the {{brand}} hosting of {{domain}} could not renew',
+    html: `<p>Hello {{name}},</p>
+<p>The web hosting for <strong>{{domain}}</strong> ({{plan}}) of <strong>{{organization}}</strong> was due to renew on {{dueSince}} for <strong>{{amount}}</strong>, but the wallet holds {{balance}}.</p>
+<p>{{consequenceSentence}}</p>
+<p>Add funds and the renewal is paid at once.</p>
+${button('addFundsUrl', 'Add funds')}`,
+    text: `Hello {{name}},
+
+The web hosting for {{domain}} ({{plan}}) of {{organization}} was due to renew on {{dueSince}} for {{amount}}, but the wallet holds {{balance}}.
+
+{{consequenceSentence}}
+
+Add funds and the renewal is paid at once: {{addFundsUrl}}
+`,
+  },
+
+  hosting_suspended: {
+    purpose: 'Sent to billing contacts when a website is suspended because its renewal stayed unpaid.',
+    placeholders: {
+      name,
+      organization,
+      plan: p('The hosting plan.'),
+      domain: p("The website's domain."),
+      amount: p('What is due (every unpaid month).'),
+      balance: p('The wallet balance.'),
+      deleteAt: p('When the website is deleted (empty when exempt).'),
+      deleteSentence: p('When the website will be deleted, as a sentence (empty when exempt).'),
+      addFundsUrl: link('The top-up page.'),
+    },
+    values: (d) => ({
+      ...str(d),
+      deleteSentence: d.deleteAt
+        ? `If it is still unpaid on ${d.deleteAt}, the website will be deleted, with its files, mail and databases.`
+        : '',
+    }),
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      plan: 'Starter',
+      domain: 'example.com',
+      amount: '$5.00',
+      balance: '$1.20',
+      deleteAt: '14 Dec 2026, 09:00 UTC',
+      addFundsUrl: `${APP}/billing/top-up`,
+    },
+    subject: 'Your website {{domain}} is suspended: its {{brand}} hosting is unpaid',
+    html: `<p>Hello {{name}},</p>
+<p>The web hosting for <strong>{{domain}}</strong> ({{plan}}) of <strong>{{organization}}</strong> stayed unpaid ({{amount}} due, the wallet holds {{balance}}), so the website is <strong>suspended</strong>: visitors no longer reach it, but its files, mail and databases are kept.</p>
+<p>Add funds: what is due is paid at once and the website comes back.</p>
+${button('addFundsUrl', 'Add funds')}
+<p>{{deleteSentence}}</p>`,
+    text: `Hello {{name}},
+
+The web hosting for {{domain}} ({{plan}}) of {{organization}} stayed unpaid ({{amount}} due, the wallet holds {{balance}}), so the website is suspended: visitors no longer reach it, but its files, mail and databases are kept.
+
+Add funds: what is due is paid at once and the website comes back.
+{{addFundsUrl}}
+
+{{deleteSentence}}
+`,
+  },
+
+  hosting_final_notice: {
+    purpose: 'Sent to billing contacts a day before a website with unpaid hosting is deleted.',
+    placeholders: {
+      name,
+      organization,
+      plan: p('The hosting plan.'),
+      domain: p("The website's domain."),
+      amount: p('What is due.'),
+      balance: p('The wallet balance.'),
+      deleteAt: p('When the website will be deleted.'),
+      addFundsUrl: link('The top-up page.'),
+    },
+    values: str,
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      plan: 'Starter',
+      domain: 'example.com',
+      amount: '$5.00',
+      balance: '$1.20',
+      deleteAt: '14 Dec 2026, 09:00 UTC',
+      addFundsUrl: `${APP}/billing/top-up`,
+    },
+    subject: 'Final notice: your website {{domain}} will be deleted on {{deleteAt}}',
+    html: `<p>Hello {{name}},</p>
+<p>This is the final notice for the web hosting of <strong>{{domain}}</strong> ({{plan}}) of <strong>{{organization}}</strong>: {{amount}} is still due and the wallet holds {{balance}}. On <strong>{{deleteAt}}</strong> the website will be <strong>deleted</strong>, with its files, mail, databases and backups. This cannot be undone.</p>
+<p>Add funds before then to keep it.</p>
+${button('addFundsUrl', 'Add funds')}`,
+    text: `Hello {{name}},
+
+This is the final notice for the web hosting of {{domain}} ({{plan}}) of {{organization}}: {{amount}} is still due and the wallet holds {{balance}}. On {{deleteAt}} the website will be deleted, with its files, mail, databases and backups. This cannot be undone.
+
+Add funds before then to keep it: {{addFundsUrl}}
+`,
+  },
+
+  hosting_recovered: {
+    purpose:
+      'Sent to billing contacts when unpaid web hosting was paid after funds were added (and the website is enabled again).',
+    placeholders: {
+      name,
+      organization,
+      plan: p('The hosting plan.'),
+      domain: p("The website's domain."),
+      amount: p('What was charged now.'),
+      periods: p('How many months were paid now.'),
+      monthsPhrase: p('“the month” or “3 months”.'),
+      nextRenewal: p('The next renewal.'),
+      reenabledSentence: p('“The website is enabled again.” when it had been suspended, else empty.'),
+      serviceUrl: link('The website in the portal.'),
+    },
+    values: (d) => ({
+      ...str(d),
+      monthsPhrase: d.periods === 1 ? 'the month' : `${d.periods} months`,
+      reenabledSentence: d.reenabled ? 'The website is enabled again: visitors reach it as before.' : '',
+    }),
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      plan: 'Starter',
+      domain: 'example.com',
+      amount: '$10.00',
+      periods: 2,
+      nextRenewal: '7 Feb 2027',
+      reenabled: true,
+      serviceUrl: `${APP}/hosting/sample`,
+    },
+    subject: 'Your {{brand}} hosting for {{domain}} is paid up',
+    html: `<p>Hello {{name}},</p>
+<p>Thank you: the web hosting for <strong>{{domain}}</strong> ({{plan}}) of <strong>{{organization}}</strong> is paid up. <strong>{{amount}}</strong> for {{monthsPhrase}} due was taken from the wallet; the next renewal is on {{nextRenewal}}.</p>
+<p>{{reenabledSentence}}</p>
+${button('serviceUrl', 'Manage the website')}`,
+    text: `Hello {{name}},
+
+Thank you: the web hosting for {{domain}} ({{plan}}) of {{organization}} is paid up. {{amount}} for {{monthsPhrase}} due was taken from the wallet; the next renewal is on {{nextRenewal}}.
+
+{{reenabledSentence}}
+
+Manage the website: {{serviceUrl}}
+`,
+  },
+
+  hosting_cancelled: {
+    purpose:
+      'Sent to billing contacts when a web hosting plan ends (cancelled now, at the end of its period, by staff, or for non-payment), with the refund if any.',
+    placeholders: {
+      name,
+      organization,
+      plan: p('The hosting plan.'),
+      domain: p("The website's domain."),
+      reasonSentence: p('Why the hosting ended, as a sentence.'),
+      refund: p('The refund to the wallet (empty when none).'),
+      refundSentence: p('“$2.50 for the unused days went back to the wallet.” or empty.'),
+      balance: p('The wallet balance.'),
+      billingUrl: link('The billing page.'),
+    },
+    values: (d) => ({
+      name: d.name,
+      organization: d.organization,
+      plan: d.plan,
+      domain: d.domain,
+      balance: d.balance,
+      billingUrl: d.billingUrl,
+      refund: d.refund ?? '',
+      reasonSentence: {
+        cancelled: 'It was cancelled at your request and ended now.',
+        period_end: 'It was cancelled at your request and ended at the end of its paid period.',
+        staff: 'It was cancelled by our staff.',
+        unpaid: 'Its renewal stayed unpaid past the deadline, so it was ended.',
+      }[d.reason],
+      refundSentence: d.refund ? `${d.refund} for the unused days of the month went back to the wallet.` : '',
+    }),
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      plan: 'Starter',
+      domain: 'example.com',
+      reason: 'cancelled',
+      refund: '$2.50',
+      balance: '$22.50',
+      billingUrl: `${APP}/billing`,
+    },
+    subject: 'The {{brand}} hosting for {{domain}} has ended',
+    html: `<p>Hello {{name}},</p>
+<p>The web hosting for <strong>{{domain}}</strong> ({{plan}}) of <strong>{{organization}}</strong> has ended, and the website with its files, mail and databases was deleted. {{reasonSentence}}</p>
+<p>{{refundSentence}} The balance is {{balance}}.</p>
+${button('billingUrl', 'See your billing')}`,
+    text: `Hello {{name}},
+
+The web hosting for {{domain}} ({{plan}}) of {{organization}} has ended, and the website with its files, mail and databases was deleted. {{reasonSentence}}
+
+{{refundSentence}} The balance is {{balance}}.
+
+See your billing: {{billingUrl}}
+`,
+  },
 };

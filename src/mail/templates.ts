@@ -130,6 +130,88 @@ export interface EmailTemplates {
     inboxUrl: string;
   };
   contact_reply: { name: string; subject: string; reply: string; original: string };
+  // Web hosting (src/domain/hosting/emails.ts) to billing contacts: amounts and dates formatted; links into the portal.
+  hosting_welcome: {
+    name: string;
+    organization: string;
+    plan: string;
+    domain: string;
+    amount: string;
+    /** The site's address(es) to point DNS at (empty when not known yet). */
+    serverIps: string;
+    nextRenewal: string;
+    serviceUrl: string;
+  };
+  hosting_renewal_receipt: {
+    name: string;
+    organization: string;
+    plan: string;
+    domain: string;
+    amount: string;
+    periodStart: string;
+    periodEnd: string;
+    balance: string;
+    serviceUrl: string;
+  };
+  hosting_renewal_failed: {
+    name: string;
+    organization: string;
+    plan: string;
+    domain: string;
+    amount: string;
+    balance: string;
+    dueSince: string;
+    /** When the website is suspended (null: exempt). */
+    suspendAt: string | null;
+    /** When the website is deleted (null: exempt). */
+    deleteAt: string | null;
+    addFundsUrl: string;
+  };
+  hosting_suspended: {
+    name: string;
+    organization: string;
+    plan: string;
+    domain: string;
+    amount: string;
+    balance: string;
+    deleteAt: string | null;
+    addFundsUrl: string;
+  };
+  hosting_final_notice: {
+    name: string;
+    organization: string;
+    plan: string;
+    domain: string;
+    amount: string;
+    balance: string;
+    deleteAt: string;
+    addFundsUrl: string;
+  };
+  hosting_recovered: {
+    name: string;
+    organization: string;
+    plan: string;
+    domain: string;
+    /** What was charged now for the overdue months, in total. */
+    amount: string;
+    periods: number;
+    nextRenewal: string;
+    /** The website had been suspended and is enabled again. */
+    reenabled: boolean;
+    serviceUrl: string;
+  };
+  hosting_cancelled: {
+    name: string;
+    organization: string;
+    plan: string;
+    domain: string;
+    /** Why: the customer's or staff's cancellation, or the renewal stayed unpaid. */
+    reason: 'cancelled' | 'period_end' | 'staff' | 'unpaid';
+    /** The refund to the wallet, formatted (null: none). */
+    refund: string | null;
+    balance: string;
+    billingUrl: string;
+  };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
@@ -158,6 +240,14 @@ export const SECRET_FIELDS: { [K in EmailTemplateName]: ReadonlyArray<keyof Emai
   ticket_reply: [],
   contact_message: [],
   contact_reply: [],
+  // Links into the portal (sign-in required); the control panel is reached by SSO from the portal, never by a password.
+  hosting_welcome: [],
+  hosting_renewal_receipt: [],
+  hosting_renewal_failed: [],
+  hosting_suspended: [],
+  hosting_final_notice: [],
+  hosting_recovered: [],
+  hosting_cancelled: [],
 };
 
 export interface RenderedEmail {
