@@ -237,6 +237,9 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     async deleteWebsiteDomain(orgId, websiteId, domainId) {
       await request('DELETE', `${site(orgId, websiteId)}/domains/${enc(domainId)}`);
     },
+    async setPrimaryDomain(orgId, websiteId, domainId) {
+      await request('PUT', `${site(orgId, websiteId)}/domains/primary`, { body: { domainId } });
+    },
     getDnsZone: async (orgId, websiteId, domainId) =>
       toDnsZone(await request('GET', `${zone(orgId, websiteId, domainId)}`)),
     createDnsRecord: (orgId, websiteId, domainId, record) =>

@@ -293,6 +293,8 @@ export interface EnhanceClient {
   /** POST …/websites/{W}/domains → the domain's uuid; 403 `detail: 'domain'` when it cannot be hosted. */
   addWebsiteDomain(orgId: string, websiteId: string, domain: EnhanceNewMappedDomain): Promise<string>;
   deleteWebsiteDomain(orgId: string, websiteId: string, domainId: string): Promise<void>;
+  /** PUT …/websites/{W}/domains/primary: the domain becomes the website's primary (the old one stays as an alias). */
+  setPrimaryDomain(orgId: string, websiteId: string, domainId: string): Promise<void>;
   getDnsZone(orgId: string, websiteId: string, domainId: string): Promise<EnhanceDnsZone>;
   /** → the record's id; 400 when the value does not fit the kind. */
   createDnsRecord(orgId: string, websiteId: string, domainId: string, record: EnhanceNewDnsRecord): Promise<string>;

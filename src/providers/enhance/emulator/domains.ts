@@ -26,13 +26,34 @@ export function domainRoutes(app: Hono, state: EnhanceEmulatorState): void {
     if (!domain) throw invalid('domain');
     const kind = call.body.kind ?? 'alias';
     if (kind !== 'alias' && kind !== 'addon' && kind !== 'subdomain') throw invalid('kind');
+    if (kind === 'subdomain' && !site.domains.some((d) => domain.endsWith(`.${d.domain}`)))
+      throw invalid('domain', 'A subdomain must be below one of the website’s domains');
     if (checkDomain(state, site.orgId, domain).status !== 'notInUse')
       throw fail(403, 'forbidden', 'domain', 'The domain is not allowed or is already in use');
+    const resource = QUOTA[kind];
+    const limit = planOf(state, site)?.resources.find((x) => x.name === resource)?.total;
+    if (limit !== undefined && limit !== null && domainUsage(state, site.subscriptionId, kind) >= limit)
+      throw fail(403, 'resource_limit', resource, `The subscription has no ${resource} left`);
     const documentRoot =
       typeof call.body.documentRoot === 'string' ? call.body.documentRoot : kind === 'alias' ? 'public_html' : domain;
     const d: EmuDomain = { id: uuid(), domain, documentRoot, kind };
     site.domains.push(d);
     return { status: 201, body: { id: d.id } };
+  });
+
+  // NewPrimaryDomainMapping: the named domain becomes the primary; the old primary stays as an alias.
+  r('put', '/domains/primary', (call) => {
+    const site = website(state, call);
+    const id = call.body.domainId;
+    if (typeof id !== 'string' || !id) throw invalid('domainId');
+    const d = site.domains.find((x) => x.id === id);
+    if (!d) throw notFound('domain');
+    if (d.kind === 'subdomain') throw invalid('domainId', 'A subdomain cannot be the primary domain');
+    if (d.kind !== 'primary') {
+      for (const x of site.domains) if (x.kind === 'primary') x.kind = 'alias';
+      d.kind = 'primary';
+    }
+    return { status: 200 };
   });
 
   r('get', '/domains/:domain', (call) => {
@@ -95,6 +116,23 @@ export function domainRoutes(app: Hono, state: EnhanceEmulatorState): void {
     records.splice(at, 1);
     return { status: 204 };
   });
+}
+
+/** The plan resource each kind of added domain counts against. */
+const QUOTA: Record<string, string> = { alias: 'domainAliases', addon: 'addonDomains', subdomain: 'subdomains' };
+
+function planOf(state: EnhanceEmulatorState, site: EmuWebsite) {
+  const sub = state.subscriptions.get(site.subscriptionId);
+  return sub ? state.plans.get(sub.planId) : undefined;
+}
+
+/** Domains of one kind across the subscription's live websites. */
+function domainUsage(state: EnhanceEmulatorState, subscriptionId: number, kind: string): number {
+  let n = 0;
+  for (const w of state.websites.values())
+    if (w.subscriptionId === subscriptionId && w.status !== 'deleted')
+      n += w.domains.filter((d) => d.kind === kind).length;
+  return n;
 }
 
 export function domainOf(site: EmuWebsite, call: Call): EmuDomain {
