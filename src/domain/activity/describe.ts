@@ -162,6 +162,9 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'hosting.restore_started': 'Started restoring a website backup',
   'hosting.restore_finished': 'A website restore finished',
   'hosting.restore_failed': 'A website restore failed',
+  'hosting.service_cancel_scheduled': 'Cancelled web hosting at the end of its period',
+  'hosting.service_cancel_unscheduled': 'Kept web hosting (undid the cancellation at period end)',
+  'hosting.service_cancelled': 'Cancelled web hosting',
 };
 
 export function actionLabel(action: string): string {

@@ -181,6 +181,10 @@ export const ACTIVITY_ACTIONS = [
   'hosting.restore_failed',
   // The purchase (src/domain/hosting/purchase.ts): a plan bought for a domain, its first month charged.
   'hosting.service_purchased',
+  // Cancellation (src/domain/hosting/cancel.ts): at the period's end (or that undone), or now with the unused days refunded.
+  'hosting.service_cancel_scheduled',
+  'hosting.service_cancel_unscheduled',
+  'hosting.service_cancelled',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
