@@ -1452,7 +1452,7 @@ export interface HostingServicesTable {
   enhance_org_id: string | null;
   enhance_subscription_id: number | null;
   enhance_website_id: string | null;
-  server_ips: Generated<Json<{ ip: string; isPrimary: boolean }[]>>;
+  server_ips: ColumnType<{ ip: string; isPrimary: boolean }[], string | undefined, string>;
   php_version: string | null;
   /** The paid period; period_end is the next renewal. Both null until the first charge. */
   period_start: NullableTimestamp;
@@ -1481,7 +1481,7 @@ export interface HostingServicesTable {
 export interface HostingSagaStepsTable {
   service_id: string;
   step: HostingSagaStep;
-  detail: Generated<Json<Record<string, unknown>>>;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
   done_at: Generated<Date>;
 }
 
