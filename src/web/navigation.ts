@@ -101,6 +101,7 @@ export const ADMIN_NAVIGATION: readonly NavSection[] = [
       { label: 'Server plans', href: '/admin/plans', needs: staff },
       { label: 'Server settings', href: '/admin/server-settings', needs: staff },
       { label: 'Web hosting', href: '/admin/hosting', needs: staff },
+      { label: 'Hosting services', href: '/admin/hosting/services', needs: staff },
       { label: 'Platform settings', href: '/admin/platform-settings', needs: staff },
       { label: 'Announcements', href: '/admin/announcements', needs: staff },
     ],
