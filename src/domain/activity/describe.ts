@@ -165,6 +165,11 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'hosting.service_cancel_scheduled': 'Cancelled web hosting at the end of its period',
   'hosting.service_cancel_unscheduled': 'Kept web hosting (undid the cancellation at period end)',
   'hosting.service_cancelled': 'Cancelled web hosting',
+  'admin.hosting_service_suspended': "Suspended a hosting service's website",
+  'admin.hosting_service_unsuspended': "Enabled a suspended hosting service's website again",
+  'admin.hosting_saga_retried': "Retried a hosting purchase's next step",
+  'admin.hosting_service_synced': 'Synced a hosting service from the control panel',
+  'admin.hosting_organization_synced': "Synced an organization's hosting services from the control panel",
 };
 
 export function actionLabel(action: string): string {

@@ -185,6 +185,12 @@ export const ACTIVITY_ACTIONS = [
   'hosting.service_cancel_scheduled',
   'hosting.service_cancel_unscheduled',
   'hosting.service_cancelled',
+  // Staff on one hosting service (src/domain/hosting/admin.ts): suspend, unsuspend, retry its purchase, sync from the panel.
+  'admin.hosting_service_suspended',
+  'admin.hosting_service_unsuspended',
+  'admin.hosting_saga_retried',
+  'admin.hosting_service_synced',
+  'admin.hosting_organization_synced',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
