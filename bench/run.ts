@@ -122,6 +122,19 @@ async function main() {
   const trips: string[] = [];
   for (const t of targets.slice(1)) trips.push(`${t.name.split(' (')[0]} ${await roundTrips(t.url, headersOf(t))}`);
   log(`database round trips per request: ${trips.join(', ')}`);
+  const inProcess = Number(process.env.BENCH_INPROC ?? 0);
+  if (inProcess > 0) {
+    // The app's own cost per request without sockets or the load generator: sequential
+    // app.fetch calls, this thread's CPU time each (steadier than req/s on a busy machine).
+    for (const t of targets.slice(1)) {
+      const call = async () => (await app.fetch(new Request(t.url, { headers: headersOf(t) }))).text();
+      for (let i = 0; i < Math.min(inProcess, 500); i++) await call();
+      const before = process.cpuUsage();
+      for (let i = 0; i < inProcess; i++) await call();
+      const used = process.cpuUsage(before);
+      log(`in process, ${t.name}: ${((used.user + used.system) / inProcess).toFixed(0)} µs CPU per request`);
+    }
+  }
   if (process.env.BENCH_HOLD === '1') {
     // For profiling and EXPLAIN by hand: everything stays up until Ctrl-C.
     log(

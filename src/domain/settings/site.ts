@@ -220,6 +220,19 @@ const mix = (a: number[], b: number[], t: number) => a.map((x, i) => x + (b[i]! 
  */
 export function brandColourCss(hex: string | null): string {
   if (!hex || !HEX_COLOUR.test(hex)) return '';
+  let css = colourCss.get(hex);
+  if (css === undefined) {
+    css = shadesCss(hex);
+    if (colourCss.size > 100) colourCss.clear();
+    colourCss.set(hex, css);
+  }
+  return css;
+}
+
+/** brandColourCss per colour, worked out once: every page prints it. */
+const colourCss = new Map<string, string>();
+
+function shadesCss(hex: string): string {
   const c = hexToRgb(hex);
   const white = [255, 255, 255];
   const black = [0, 0, 0];
