@@ -56,3 +56,36 @@ describe('request log lines', () => {
     ]);
   });
 });
+
+describe('the request id', () => {
+  it('is on the request line and on every line a handler logs, the same as X-Request-Id', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger('info', {
+      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    const { Hono } = await import('hono');
+    const { requestContext } = await import('../../src/web/middleware/request-context.ts');
+    const app = new Hono();
+    app.use(requestContext({ log }));
+    app.get('/quiet', (c) => c.text('ok'));
+    app.get('/chatty', (c) => {
+      c.get('log').warn({ step: 1 }, 'first');
+      c.get('log').info('second');
+      return c.text('ok');
+    });
+
+    const quiet = await app.request('/quiet');
+    const chatty = await app.request('/chatty', { headers: { 'x-request-id': 'given-id-12345' } });
+
+    const quietId = quiet.headers.get('x-request-id');
+    expect(quietId).toMatch(/^[\w-]{8,}$/);
+    expect(chatty.headers.get('x-request-id')).toBe('given-id-12345');
+    expect(lines.map((l) => [l.msg, l.request_id])).toEqual([
+      ['request', quietId],
+      ['first', 'given-id-12345'],
+      ['second', 'given-id-12345'],
+      ['request', 'given-id-12345'],
+    ]);
+    expect(lines[1]).toMatchObject({ step: 1, level: 40 });
+  });
+});

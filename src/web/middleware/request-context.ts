@@ -36,7 +36,17 @@ export function requestContext(opts: {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     const clientIp = clientAddress(c, trusted);
-    const log = opts.log.child({ request_id: requestId });
+    // The request's logger carries its id; made on first use (a child logger redacts its
+    // bindings when made: a cost on every request, most of which log nothing but their line).
+    let child: Logger | undefined;
+    const made = () => (child ??= opts.log.child({ request_id: requestId }));
+    const log = new Proxy(opts.log, {
+      get(_target, prop) {
+        const l = made();
+        const v = Reflect.get(l, prop, l) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(l) : v;
+      },
+    });
     c.set('requestId', requestId);
     c.set('clientIp', clientIp);
     c.set('log', log);
@@ -53,10 +63,10 @@ export function requestContext(opts: {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const status = c.res.status;
     // The path only: query strings can carry tokens and are not logged, nor are tokens in the path.
-    log[status >= 500 ? 'error' : 'info'](
-      { method: c.req.method, path: loggablePath(c.req.path, secretPaths), status, ms, ip: clientIp },
-      'request',
-    );
+    const line = { method: c.req.method, path: loggablePath(c.req.path, secretPaths), status, ms, ip: clientIp };
+    const level = status >= 500 ? 'error' : 'info';
+    if (child) child[level](line, 'request');
+    else if (opts.log.isLevelEnabled(level)) opts.log[level]({ request_id: requestId, ...line }, 'request');
   };
 }
 
