@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/index.ts';
 import type { Deps } from '../deps.ts';
+import { wakeHostingBilling } from '../hosting/billing.ts';
 
 /**
  * Call in the transaction that credits a wallet (a top-up settled, a staff credit, a refund to
@@ -8,7 +9,9 @@ import type { Deps } from '../deps.ts';
  * zero while the organization has an open dunning case or suspended servers, the
  * `billing.dunning` job is queued for it in the same transaction, so the suspension lifts at
  * once (the servers that were running are booted again) instead of at the next scheduled run.
- * Costs one indexed read when there is nothing to lift.
+ * Web hosting that is overdue wakes too (`hosting.billing` for the organization: its unpaid
+ * months are charged and its websites enabled again at once; src/domain/hosting/billing.ts).
+ * Costs one indexed read (two with hosting) when there is nothing to lift.
  */
 export async function wakeDunning(deps: Pick<Deps, 'queue'>, trx: Tx, organizationId: string): Promise<void> {
   const { rows } = await sql<{ due: boolean }>`
@@ -19,6 +22,7 @@ export async function wakeDunning(deps: Pick<Deps, 'queue'>, trx: Tx, organizati
     from wallets w where w.organization_id = ${organizationId}
   `.execute(trx);
   if (rows[0]?.due) await deps.queue.enqueue(trx, 'billing.dunning', { organizationId });
+  await wakeHostingBilling(deps, trx, organizationId);
 }
 
 /**

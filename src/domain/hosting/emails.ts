@@ -98,11 +98,12 @@ async function notice<K extends HostingTemplate>(
   key: string,
   template: K,
   data: (f: ServiceFacts) => Omit<EmailTemplates[K], Common>,
+  at?: Date,
 ): Promise<number> {
   return inTransaction(db, async (trx) => {
     const claimed = await trx
       .insertInto('hosting_notices')
-      .values({ service_id: serviceId, kind, key })
+      .values({ service_id: serviceId, kind, key, ...(at ? { sent_at: at } : {}) })
       .onConflict((oc) => oc.columns(['service_id', 'kind', 'key']).doNothing())
       .returning('service_id')
       .executeTakeFirst();
@@ -205,19 +206,28 @@ export function sendHostingSuspended(
   }));
 }
 
-/** A day before the deletion: once per unpaid spell. */
+/** A day before the deletion: once per unpaid spell; `at` (the clock's now) is recorded: the deletion waits 24 h from it. */
 export function sendHostingFinalNotice(
   deps: MailDeps,
   serviceId: string,
-  facts: { overdueSince: Date; amountDue: bigint; deleteAt: Date },
+  facts: { overdueSince: Date; amountDue: bigint; deleteAt: Date; at: Date },
   db: DbOrTx = deps.db,
 ): Promise<number> {
-  return notice(deps, db, serviceId, 'final_notice', facts.overdueSince.toISOString(), 'hosting_final_notice', (f) => ({
-    amount: money(f, facts.amountDue),
-    balance: money(f, f.balance),
-    deleteAt: whenText(facts.deleteAt),
-    addFundsUrl: links(deps, f).addFundsUrl,
-  }));
+  return notice(
+    deps,
+    db,
+    serviceId,
+    'final_notice',
+    facts.overdueSince.toISOString(),
+    'hosting_final_notice',
+    (f) => ({
+      amount: money(f, facts.amountDue),
+      balance: money(f, f.balance),
+      deleteAt: whenText(facts.deleteAt),
+      addFundsUrl: links(deps, f).addFundsUrl,
+    }),
+    facts.at,
+  );
 }
 
 /** The unpaid months paid after a top-up (and the website enabled again when it was suspended): once per spell. */

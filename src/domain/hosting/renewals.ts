@@ -1,0 +1,267 @@
+import { inTransaction, type Tx } from '../../db/index.ts';
+import type { Config } from '../../config.ts';
+import { post } from '../ledger/post.ts';
+import { deadlinesOf, terminationTime } from '../dunning/policy.ts';
+import type { Deps } from '../deps.ts';
+import type { HostingDeps } from './connector.ts';
+import { endService } from './cancel.ts';
+import {
+  dayText,
+  sendHostingFinalNotice,
+  sendHostingRecovered,
+  sendHostingSuspended,
+  sendRenewalFailed,
+  sendRenewalReceipt,
+} from './emails.ts';
+import { periodEndAfter } from './periods.ts';
+import type { ServiceRow } from './services.ts';
+import { markActive, markSuspended, panelClient, setSuspendedAtPanel } from './suspension.ts';
+
+/**
+ * One service taken one step further (BILLING.md "Hosting"), level-triggered like server
+ * dunning: each run looks at where the service should be now and does what is missing.
+ *
+ *   cancel at period end, period over   deleted at the panel, cancelled, email (no charge)
+ *   period over, wallet covers it       the next period charged (once: hosting_charges
+ *                                       UNIQUE (service, period_start) and the ledger key
+ *                                       `hosting:charge:<service>:<start>`), period advanced
+ *                                       by one calendar month (periods.ts), receipt email;
+ *                                       repeated while periods are due, oldest first
+ *   period over, wallet short           overdue_since set (the due time, once per unpaid
+ *                                       spell), renewal-failed email
+ *   overdue past the suspension time    website suspended at the panel (disabled +
+ *                                       isSuspended), suspended_by dunning, email
+ *   24 h before the deletion            final notice email
+ *   overdue past the termination time   website and subscription deleted at the panel,
+ *   (and ≥ 24 h after the final notice) cancelled (reason unpaid), email
+ *   paid up again                       overdue_since cleared; a website dunning suspended is
+ *                                       enabled again; one recovered email for the spell
+ *
+ * The periods are server dunning's (policy.ts, Platform settings → Billing), counted from
+ * overdue_since. A renewal is a guarded debit: the wallet never goes below zero for hosting
+ * (the period is billed in advance and not delivered while unpaid); unpaid periods are
+ * charged on recovery, each once. A staff suspension is never lifted here.
+ *
+ * Concurrency: the service row is taken `FOR UPDATE SKIP LOCKED` for the whole step (money,
+ * panel calls and emails in one transaction), so a second run at the same time skips it; the
+ * charge's unique keys make a double charge impossible anyway. A panel failure rolls the
+ * step back (charges included) and the next run tries again.
+ */
+
+export type BillingDeps = Deps & HostingDeps;
+export type DunningPeriods = Pick<Config, 'DUNNING_SUSPEND_AFTER_HOURS' | 'DUNNING_TERMINATE_AFTER_DAYS'>;
+
+export type BillingTally = Record<
+  | 'services'
+  | 'renewed'
+  | 'unpaid'
+  | 'suspended'
+  | 'finalNotices'
+  | 'deleted'
+  | 'recovered'
+  | 'cancelled'
+  | 'emails'
+  | 'errors',
+  number
+>;
+
+export const emptyTally = (): BillingTally => ({
+  services: 0,
+  renewed: 0,
+  unpaid: 0,
+  suspended: 0,
+  finalNotices: 0,
+  deleted: 0,
+  recovered: 0,
+  cancelled: 0,
+  emails: 0,
+  errors: 0,
+});
+
+/** The service's billing anchor: the start of its first charged period (periods.ts). */
+export async function anchorOf(trx: Tx, s: Pick<ServiceRow, 'id' | 'period_start'>): Promise<Date> {
+  const first = await trx
+    .selectFrom('hosting_charges')
+    .select('period_start')
+    .where('service_id', '=', s.id)
+    .orderBy('period_start')
+    .limit(1)
+    .executeTakeFirst();
+  return first?.period_start ?? s.period_start!;
+}
+
+/** What ledger descriptions and statements say of a period: "Web hosting example.com (Starter): 7 Dec 2026 – 7 Jan 2027". */
+export const periodLabel = (domain: string, plan: string, start: Date, end: Date) =>
+  `Web hosting ${domain} (${plan}): ${dayText(start)} – ${dayText(end)}`;
+
+/**
+ * Charges the period [start, end) of `s` from the wallet (the caller checked it covers it,
+ * with the wallet row locked). Returns what was charged now: 0 when the period was charged
+ * before (by anyone) or the price is zero.
+ */
+async function chargePeriod(trx: Tx, s: ServiceRow, plan: string, wallet: Wallet, start: Date, end: Date) {
+  const charge = await trx
+    .insertInto('hosting_charges')
+    .values({
+      service_id: s.id,
+      organization_id: s.organization_id,
+      period_start: start,
+      period_end: end,
+      amount: s.monthly_price,
+      kind: 'renewal',
+    })
+    .onConflict((oc) => oc.columns(['service_id', 'period_start']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!charge || s.monthly_price === 0n) return 0n;
+  const posted = await post(trx, {
+    idempotencyKey: `hosting:charge:${s.id}:${start.toISOString()}`,
+    kind: 'hosting_charge',
+    organizationId: s.organization_id,
+    currency: wallet.currency,
+    description: periodLabel(s.domain, plan, start, end),
+    lines: [
+      { walletId: wallet.id, amount: -s.monthly_price },
+      { account: 'hosting_revenue', amount: s.monthly_price },
+    ],
+    details: {
+      hosting_service_id: s.id,
+      domain: s.domain,
+      plan,
+      period_start: start.toISOString(),
+      period_end: end.toISOString(),
+    },
+  });
+  await trx
+    .updateTable('hosting_charges')
+    .set({ ledger_transaction_id: posted.transactionId })
+    .where('id', '=', charge.id)
+    .execute();
+  return s.monthly_price;
+}
+
+interface Wallet {
+  id: string;
+  balance: bigint;
+  currency: string;
+}
+
+/** One service's step (above); nothing when another run holds it or it is not billable. */
+export async function stepService(
+  deps: BillingDeps,
+  serviceId: string,
+  periods: DunningPeriods,
+  tally: BillingTally,
+): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    const s = await trx
+      .selectFrom('hosting_services')
+      .selectAll()
+      .where('id', '=', serviceId)
+      .where('status', 'in', ['active', 'suspended'])
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    if (!s || !s.period_start || !s.period_end) return;
+    tally.services++;
+    const now = deps.clock.now();
+
+    if (s.cancel_at_period_end && s.period_end <= now) {
+      tally.emails += await endService(deps, trx, s, { reason: 'period_end', refund: false, by: null });
+      tally.cancelled++;
+      return;
+    }
+
+    const { name: plan } = await trx
+      .selectFrom('hosting_plans')
+      .select('name')
+      .where('id', '=', s.plan_id)
+      .executeTakeFirstOrThrow();
+    const wallet = await trx
+      .selectFrom('wallets')
+      .select(['id', 'balance', 'currency'])
+      .where('organization_id', '=', s.organization_id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const anchor = await anchorOf(trx, s);
+    const paid: Array<{ start: Date; end: Date; amount: bigint }> = [];
+    let [start, end] = [s.period_start, s.period_end];
+    let balance = wallet.balance;
+    while (end <= now && balance >= s.monthly_price) {
+      const next = periodEndAfter(anchor, end);
+      const amount = await chargePeriod(trx, s, plan, wallet, end, next);
+      balance -= amount;
+      paid.push({ start: end, end: next, amount });
+      [start, end] = [end, next];
+    }
+    const due = end <= now;
+    const overdueSince = due ? (s.overdue_since ?? end) : null;
+    await trx
+      .updateTable('hosting_services')
+      .set({ period_start: start, period_end: end, overdue_since: overdueSince, updated_at: now })
+      .where('id', '=', s.id)
+      .execute();
+    tally.renewed += paid.length;
+
+    if (!due) {
+      const reenable = s.status === 'suspended' && s.suspended_by === 'dunning';
+      if (reenable) {
+        await setSuspendedAtPanel(await panelClient(deps), s, false);
+        await markActive(deps, trx, s.id);
+      }
+      if (s.overdue_since) {
+        const amount = paid.reduce((sum, p) => sum + p.amount, 0n);
+        tally.emails += await sendHostingRecovered(
+          deps,
+          s.id,
+          { overdueSince: s.overdue_since, amount, periods: paid.length, reenabled: reenable },
+          trx,
+        );
+        tally.recovered++;
+        return;
+      }
+    }
+    for (const p of paid) tally.emails += await sendRenewalReceipt(deps, s.id, p, trx);
+    if (!due || !overdueSince) return;
+
+    // Unpaid: hosting dunning on server dunning's periods, counted from when the renewal fell due.
+    if (!s.overdue_since) tally.unpaid++;
+    const d = deadlinesOf({ arrears_since: overdueSince, extended_until: null, exempt_reason: null }, periods);
+    let periodsDue = 0;
+    for (let t = end; t <= now; t = periodEndAfter(anchor, t)) periodsDue++;
+    const amountDue = s.monthly_price * BigInt(periodsDue);
+    tally.emails += await sendRenewalFailed(
+      deps,
+      s.id,
+      { overdueSince, amount: s.monthly_price, suspendAt: d.suspendAt, deleteAt: d.terminateAt },
+      trx,
+    );
+    if (now >= d.suspendAt && s.status === 'active') {
+      await setSuspendedAtPanel(await panelClient(deps), s, true);
+      await markSuspended(deps, trx, s.id, 'dunning');
+      tally.suspended++;
+    }
+    if (now >= d.suspendAt && (s.status === 'active' || s.suspended_by === 'dunning'))
+      tally.emails += await sendHostingSuspended(deps, s.id, { overdueSince, amountDue, deleteAt: d.terminateAt }, trx);
+    if (now < d.finalNoticeAt) return;
+    const sent = await sendHostingFinalNotice(
+      deps,
+      s.id,
+      { overdueSince, amountDue, deleteAt: d.terminateAt, at: now },
+      trx,
+    );
+    if (sent) tally.finalNotices++;
+    tally.emails += sent;
+    const notice = await trx
+      .selectFrom('hosting_notices')
+      .select('sent_at')
+      .where('service_id', '=', s.id)
+      .where('kind', '=', 'final_notice')
+      .where('key', '=', overdueSince.toISOString())
+      .executeTakeFirstOrThrow();
+    if (now < terminationTime(d, notice.sent_at)) return;
+    const fresh = await trx.selectFrom('hosting_services').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
+    tally.emails += await endService(deps, trx, fresh, { reason: 'unpaid', refund: false, by: null });
+    tally.deleted++;
+  });
+}
