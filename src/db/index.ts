@@ -49,7 +49,7 @@ export function onAuthWrite(db: Db, fn: () => void): () => void {
  * Calls `fn` once a write through this pool to what the data cache holds (src/lib/data-cache.ts:
  * wallets, arrears, servers, organizations, memberships, roles, the catalogue — the tables
  * migration 0021 watches — the bell's notifications, migration 0024, and announcements, migration
- * 0032) is visible, as
+ * 0032, payments and fraud checks, migration 0044) is visible, as
  * `onAuthWrite` does.
  */
 export function onDataWrite(db: Db, fn: () => void): () => void {
@@ -61,7 +61,7 @@ export function onDataWrite(db: Db, fn: () => void): () => void {
 const AUTH_WRITE =
   /\b(update|delete\s+from|insert\s+into)\s+"?(sessions|access_tokens|users|organization_members|roles)"?[\s(]/i;
 const DATA_WRITE =
-  /\b(update|delete\s+from|insert\s+into|truncate)\s+(table\s+)?"?(wallets|dunning_cases|servers|organizations|organization_members|roles|cloud_providers|cloud_catalogue|server_regions|server_plans|server_plan_prices|server_plan_regions|server_categories|server_images|server_apps|platform_settings|notifications|announcements)"?[\s(]/i;
+  /\b(update|delete\s+from|insert\s+into|truncate)\s+(table\s+)?"?(wallets|dunning_cases|servers|organizations|organization_members|roles|cloud_providers|cloud_catalogue|server_regions|server_plans|server_plan_prices|server_plan_regions|server_categories|server_images|server_apps|platform_settings|notifications|announcements|payments|fraud_checks)"?[\s(]/i;
 const TOUCH = /^update "(sessions|access_tokens)" set "(last_seen_at|last_used_at)" = \$1 where "id" = \$2$/;
 
 /** The pools under the Db instances `createDb` built, for `poolStats`. */

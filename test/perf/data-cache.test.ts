@@ -191,6 +191,23 @@ describe('change triggers (migration 0021)', () => {
     ).toEqual(['*']);
   });
 
+  it('name the organization when a top-up or its screening changes (migration 0044: the billing page shows them)', async () => {
+    const person = await createPerson(a, 'Paying Paula', { verified: true });
+    const org = person.organization.id;
+    const inserted = await notifiedBy(() =>
+      a.db
+        .insertInto('payments')
+        .values({ organization_id: org, amount: 10_000_000n, currency: 'USD', status: 'pending' })
+        .execute(),
+    );
+    expect(inserted).toEqual([org]);
+    expect(
+      await notifiedBy(() =>
+        a.db.updateTable('payments').set({ status: 'failed' }).where('organization_id', '=', org).execute(),
+      ),
+    ).toEqual([org]);
+  });
+
   it('say nothing for writes the cache does not hold', async () => {
     const person = await createPerson(a, 'Quiet Quinn', { verified: true });
     expect(
@@ -236,5 +253,45 @@ describe('cached pages across instances', () => {
     }
     await bHeard;
     expect(await balanceOn(onB)).toBe('$12.34');
+  });
+});
+
+describe('the billing page across instances', () => {
+  it("B's /billing shows a top-up started through A once B hears of it, and A's at once", async () => {
+    const person = await createPerson(a, 'Billing Bea', { verified: true });
+    const org = person.organization.id;
+    const onA = await signedIn(a, person.email);
+    const onB = new TestBrowser(b.app);
+    for (const [k, v] of onA.cookies) onB.cookies.set(k, v);
+    const billing = async (browser: TestBrowser) => (await browser.get('/billing')).text();
+    expect(await billing(onB)).not.toContain('Top-ups in progress');
+    expect(await billing(onA)).not.toContain('Top-ups in progress');
+
+    const bHeard = new Promise<void>((resolve) => {
+      const original = b.deps.cache.notified.bind(b.deps.cache);
+      b.deps.cache.notified = (payload) => {
+        original(payload);
+        if (payload?.includes(org) || payload === '*') {
+          b.deps.cache.notified = original;
+          resolve();
+        }
+      };
+    });
+    const aNotified = a.deps.cache.notified;
+    a.deps.cache.notified = () => undefined;
+    try {
+      await a.db
+        .insertInto('payments')
+        .values({ organization_id: org, amount: 25_000_000n, currency: 'USD', status: 'pending' })
+        .execute();
+      // A's own write forgets at once (its notification is deafened here).
+      expect(await billing(onA)).toContain('Top-ups in progress');
+    } finally {
+      a.deps.cache.notified = aNotified;
+    }
+    await bHeard;
+    const onBNow = await billing(onB);
+    expect(onBNow).toContain('Top-ups in progress');
+    expect(onBNow).toContain('$25.00');
   });
 });

@@ -1,5 +1,6 @@
 import { sql, type Expression } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
+import type { DataCache } from '../../lib/data-cache.ts';
 import type { LedgerKind } from '../../db/types.ts';
 import type { Actor } from '../access/actor.ts';
 import { hourlyRate } from '../metering/rates.ts';
@@ -83,14 +84,30 @@ interface Row {
   top_ups_in_progress: unknown;
 }
 
-/** The overview of the actor's organization's wallet (403 without `billing_view`, 404 without an organization). */
+/**
+ * The overview of the actor's organization's wallet (403 without `billing_view`, 404 without an
+ * organization). With the data cache: kept until the organization's data changes — a posting
+ * moves its wallet, a server or member changes, a top-up or its screening changes (migrations
+ * 0021 and 0044 name the organization) — or the day (in the viewer's zone) or month moves on.
+ */
 export async function walletOverview(
   db: DbOrTx,
   actor: Actor,
-  opts: { now: Date; timeZone: string; recent: number; days?: number },
+  opts: { now: Date; timeZone: string; recent: number; days?: number; cache?: DataCache },
 ): Promise<WalletOverview> {
   const organizationId = billingOrganizationOf(actor);
   const days = spendDays(opts.now, opts.timeZone, opts.days);
+  if (!opts.cache) return readOverview(db, organizationId, days, opts);
+  const key = `wallet-overview:${organizationId}:${opts.timeZone}:${opts.recent}:${days.from.toISOString()}:${days.until.toISOString()}:${monthStartOf(opts.now).toISOString()}`;
+  return opts.cache.read(key, [organizationId], () => readOverview(db, organizationId, days, opts));
+}
+
+async function readOverview(
+  db: DbOrTx,
+  organizationId: string,
+  days: ReturnType<typeof spendDays>,
+  opts: { now: Date; timeZone: string; recent: number },
+): Promise<WalletOverview> {
   const { rows } = await sql<Row>`
     with w as (
       select id, organization_id, balance, currency from wallets where organization_id = ${organizationId}

@@ -33,7 +33,12 @@ export function billingPages(deps: AppDeps, view: Renderer) {
     // One statement for everything of the organization's; the limits are the platform's (kept).
     // The one-click presets are staff's (Platform settings → Billing); those outside the limits are left out.
     const [o, limits, policy] = await Promise.all([
-      walletOverview(deps.db, actor, { now: deps.clock.now(), timeZone: c.get('auth')!.user.timezone, recent: RECENT }),
+      walletOverview(deps.db, actor, {
+        now: deps.clock.now(),
+        timeZone: c.get('auth')!.user.timezone,
+        recent: RECENT,
+        cache: deps.cache,
+      }),
       topUpLimits(deps.db, { cache: deps.cache }),
       getBillingPolicy(deps.db, deps.config, { cache: deps.cache }),
     ]);
