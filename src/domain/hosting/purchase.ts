@@ -1,6 +1,323 @@
+import { inTransaction, type DbOrTx } from '../../db/index.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { isUuid } from '../../lib/ids.ts';
+import { formatMoney, toDecimal } from '../../lib/money.ts';
+import type { Actor } from '../access/actor.ts';
+import { requirePlatformAdmin } from '../access/guard.ts';
+import { authorize } from '../access/organization.ts';
+import { activityBy, recordActivity } from '../activity/record.ts';
+import { InsufficientFundsError, post } from '../ledger/post.ts';
 import type { Deps } from '../deps.ts';
+import { hostingClient } from './connector.ts';
+import { ALREADY_OURS, BEING_SET_UP, liveServiceFor, normaliseDomain } from './domains-check.ts';
+import { hostingEnabled, integrationRow } from './integration.ts';
+import { adminMessage } from './integration.ts';
+import { publishServiceStatus } from './saga-end.ts';
+import { runSaga, type SagaOutcome } from './saga.ts';
+import { NO_SUCH_SERVICE, type ServiceRow } from './services.ts';
+import { checkStoreDomain } from './store.ts';
 
-// Owned by helper A (issue 17): the purchase saga. See /work/scratch/s5-hosting-contract.md.
-export async function resumeSagas(_deps: Deps, _opts: { serviceId?: string } = {}): Promise<Record<string, number>> {
-  return {};
+/**
+ * Buying web hosting (issue 17 item 3): everything checked (hosting on, plan sold, domain
+ * valid and free here and at the panel, one live service per plan per organization), then one
+ * transaction records the service (provisioning), charges the first month from the wallet
+ * (guarded: refused when the balance does not cover it; `hosting:charge:<service>:<start>`),
+ * writes the `hosting_charges` row and the saga's `charge` step. Then the saga runs (saga.ts).
+ *
+ * The purchase key (the form's hidden field, or the API's Idempotency-Key) makes a double
+ * submit one service: UNIQUE (organization, purchase_key); the same domain bought twice at
+ * once is one service too (a domain is live in at most one service).
+ */
+
+export const HOSTING_CLOSED = 'Web hosting is not available at the moment.';
+
+/** One calendar month later, the day clamped to the month's end (31 Jan → 28/29 Feb). */
+export function periodAfter(start: Date): Date {
+  const d = new Date(start);
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
+  return d;
+}
+
+const byKey = (db: DbOrTx, orgId: string, key: string) =>
+  db
+    .selectFrom('hosting_services')
+    .selectAll()
+    .where('organization_id', '=', orgId)
+    .where('purchase_key', '=', key)
+    .executeTakeFirst();
+
+export async function purchaseHosting(
+  deps: Deps,
+  actor: Actor,
+  input: { planId: unknown; domain: unknown; key: unknown },
+  opts: { run?: boolean } = {},
+): Promise<ServiceRow> {
+  const orgId = authorize(actor, 'hosting_manage');
+  const key = typeof input.key === 'string' ? input.key.trim() : '';
+  if (!/^[\x21-\x7e]{8,200}$/.test(key))
+    throw new ValidationError({ key: 'This form has expired: reload the page and try again.' });
+  const earlier = await byKey(deps.db, orgId, key);
+  if (earlier) return earlier;
+  try {
+    return await purchase(deps, actor, orgId, key, input, opts);
+  } catch (err) {
+    // The same key submitted at the same moment: the other request's service is the answer
+    // (its domain and plan now look taken to this one).
+    const first = await byKey(deps.db, orgId, key);
+    if (first) return first;
+    throw err;
+  }
+}
+
+async function purchase(
+  deps: Deps,
+  actor: Actor,
+  orgId: string,
+  key: string,
+  input: { planId: unknown; domain: unknown },
+  opts: { run?: boolean },
+): Promise<ServiceRow> {
+  if (!(await hostingEnabled(deps.db))) throw new AppError('hosting_closed', 422, HOSTING_CLOSED);
+  const integration = (await integrationRow(deps.db))!;
+
+  const errors: Record<string, string> = {};
+  const planId = typeof input.planId === 'string' ? input.planId.trim() : '';
+  const plan = isUuid(planId)
+    ? await deps.db
+        .selectFrom('hosting_plans')
+        .select(['id', 'name', 'monthly_price'])
+        .where('id', '=', planId)
+        .where('active', '=', true)
+        .where('monthly_price', 'is not', null)
+        .where('upstream_missing_at', 'is', null)
+        .where('master_org_id', '=', integration.master_org_id!)
+        .executeTakeFirst()
+    : undefined;
+  if (!plan) errors.plan_id = 'Choose a plan from the list.';
+  const n = normaliseDomain(input.domain);
+  if ('error' in n) errors.domain = n.error;
+  if (!plan || 'error' in n) throw new ValidationError(errors);
+  const domain = n.domain;
+
+  const onPlan = await deps.db
+    .selectFrom('hosting_services')
+    .select('domain')
+    .where('organization_id', '=', orgId)
+    .where('plan_id', '=', plan.id)
+    .where('status', 'in', ['provisioning', 'active', 'suspended'])
+    .executeTakeFirst();
+  if (onPlan)
+    throw new ValidationError({
+      plan_id: `Your account already has a website on this plan (${onPlan.domain}). Choose another plan.`,
+    });
+  const verdict = await checkStoreDomain(deps, actor, domain);
+  if (!verdict.available) throw new ValidationError({ domain: verdict.message });
+
+  const price = plan.monthly_price!;
+  const now = deps.clock.now();
+  const end = periodAfter(now);
+  let row: ServiceRow | null;
+  try {
+    row = await inTransaction(deps.db, async (trx) => {
+      const wallet = await trx
+        .selectFrom('wallets')
+        .select(['id', 'balance', 'currency'])
+        .where('organization_id', '=', orgId)
+        .executeTakeFirstOrThrow();
+      if (wallet.currency !== deps.config.BILLING_CURRENCY)
+        throw new AppError(
+          'currency_mismatch',
+          422,
+          `Web hosting is sold in ${deps.config.BILLING_CURRENCY}; this wallet holds ${wallet.currency}.`,
+        );
+      const service = await trx
+        .insertInto('hosting_services')
+        .values({
+          organization_id: orgId,
+          plan_id: plan.id,
+          master_org_id: integration.master_org_id!,
+          domain,
+          monthly_price: price,
+          purchase_key: key,
+          created_by: actor.userId,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.columns(['organization_id', 'purchase_key']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!service) return null; // the same key won a race: its service is the answer
+      let transactionId: string | null = null;
+      if (price > 0n) {
+        try {
+          const posted = await post(trx, {
+            idempotencyKey: `hosting:charge:${service.id}:${now.toISOString()}`,
+            kind: 'hosting_charge',
+            organizationId: orgId,
+            currency: wallet.currency,
+            description: `Web hosting ${domain} (${plan.name}): first month`,
+            lines: [
+              { walletId: wallet.id, amount: -price },
+              { account: 'hosting_revenue', amount: price },
+            ],
+            createdBy: actor.userId,
+            details: { hosting_service_id: service.id, period_start: now.toISOString() },
+          });
+          transactionId = posted.transactionId;
+        } catch (err) {
+          if (!(err instanceof InsufficientFundsError)) throw err;
+          throw new InsufficientFundsError(
+            `The wallet balance (${formatMoney(wallet.balance, wallet.currency)}) does not cover the first month of this plan (${formatMoney(price, wallet.currency)}). Add funds and try again.`,
+          );
+        }
+      }
+      const charge = await trx
+        .insertInto('hosting_charges')
+        .values({
+          service_id: service.id,
+          organization_id: orgId,
+          period_start: now,
+          period_end: end,
+          amount: price,
+          kind: 'purchase',
+          ledger_transaction_id: transactionId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('hosting_saga_steps')
+        .values({
+          service_id: service.id,
+          step: 'charge',
+          detail: JSON.stringify({
+            charge_id: charge.id,
+            amount: price.toString(),
+            period_start: now,
+            period_end: end,
+          }) as never,
+          done_at: now,
+        })
+        .execute();
+      await recordActivity(
+        trx,
+        activityBy(actor, 'hosting.service_purchased', {
+          target: { type: 'hosting_service', id: service.id },
+          details: { domain, plan: plan.name, monthly_price: toDecimal(price) },
+        }),
+      );
+      await publishServiceStatus(trx, service);
+      return service;
+    });
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint === 'hosting_services_live_domain') {
+      const held = await liveServiceFor(deps.db, domain);
+      throw new ValidationError({ domain: held?.organization_id === orgId ? ALREADY_OURS : BEING_SET_UP });
+    }
+    throw err;
+  }
+  if (!row) return (await byKey(deps.db, orgId, key))!;
+  if (opts.run !== false) {
+    try {
+      await runSaga(deps, row.id);
+    } catch (err) {
+      // Paid and recorded: the hosting.sagas job takes it from here.
+      deps.log.error(
+        { serviceId: row.id, err: adminMessage(err) },
+        'hosting purchase saga stopped; the job resumes it',
+      );
+    }
+  }
+  return deps.db.selectFrom('hosting_services').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+}
+
+/**
+ * The hosting.sagas job: sagas whose claim (lease or backoff) has run out are taken forward
+ * or compensated, oldest claim first; with `serviceId`, that one. Counts by outcome.
+ */
+export async function resumeSagas(deps: Deps, opts: { serviceId?: string } = {}): Promise<Record<string, number>> {
+  const now = deps.clock.now();
+  const ids = opts.serviceId
+    ? [opts.serviceId]
+    : (
+        await deps.db
+          .selectFrom('hosting_services')
+          .select('id')
+          .where('saga_state', 'in', ['running', 'compensating'])
+          .where((eb) => eb.or([eb('saga_claimed_until', 'is', null), eb('saga_claimed_until', '<=', now)]))
+          .orderBy('saga_claimed_until', (o) => o.asc().nullsFirst())
+          .limit(50)
+          .execute()
+      ).map((r) => r.id);
+  const counts: Record<string, number> = {};
+  for (const id of ids) {
+    let outcome: SagaOutcome | 'error';
+    try {
+      outcome = await runSaga(deps, id);
+    } catch (err) {
+      deps.log.error({ serviceId: id, err: adminMessage(err) }, 'hosting purchase saga failed to run');
+      outcome = 'error';
+    }
+    counts[outcome] = (counts[outcome] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Staff: work on a running or compensating saga now, not waiting for its backoff. */
+export async function retrySaga(deps: Deps, staffActor: Actor, serviceId: string): Promise<ServiceRow> {
+  requirePlatformAdmin(staffActor);
+  if (!isUuid(serviceId)) throw new NotFoundError(NO_SUCH_SERVICE);
+  const service = await deps.db
+    .selectFrom('hosting_services')
+    .selectAll()
+    .where('id', '=', serviceId)
+    .executeTakeFirst();
+  if (!service) throw new NotFoundError(NO_SUCH_SERVICE);
+  if (service.saga_state !== 'running' && service.saga_state !== 'compensating')
+    throw new ConflictError('This purchase has finished: there is no step to retry.');
+  const outcome = await runSaga(deps, serviceId, { force: true });
+  if (outcome === 'busy') throw new ConflictError('A worker is on this purchase right now. Try again in a minute.');
+  return deps.db.selectFrom('hosting_services').selectAll().where('id', '=', serviceId).executeTakeFirstOrThrow();
+}
+
+/**
+ * Staff "sync": the website as the panel sees it now; the service's server IPs and PHP version
+ * follow it. Our status is not changed here (suspension is billing's; the panel's status is
+ * returned for staff to read). Panel failures are AppErrors with the staff message.
+ */
+export async function syncServiceFromPanel(
+  deps: Deps,
+  serviceId: string,
+): Promise<{ websiteStatus: string; serverIps: { ip: string; isPrimary: boolean }[]; phpVersion: string | null }> {
+  if (!isUuid(serviceId)) throw new NotFoundError(NO_SUCH_SERVICE);
+  const service = await deps.db
+    .selectFrom('hosting_services')
+    .selectAll()
+    .where('id', '=', serviceId)
+    .executeTakeFirst();
+  if (!service) throw new NotFoundError(NO_SUCH_SERVICE);
+  if (!service.enhance_org_id || !service.enhance_website_id)
+    throw new ConflictError('This service has no website at the control panel yet.');
+  const integration = await integrationRow(deps.db);
+  if (!integration) throw new AppError('hosting_not_configured', 422, 'The hosting integration is not configured.');
+  let site;
+  try {
+    site = await hostingClient(deps, integration).getWebsite(service.enhance_org_id, service.enhance_website_id);
+  } catch (err) {
+    throw new AppError('hosting_sync_failed', 422, `The website could not be read: ${adminMessage(err)}`);
+  }
+  await deps.db
+    .updateTable('hosting_services')
+    .set({
+      server_ips: JSON.stringify(site.serverIps) as never,
+      php_version: site.phpVersion,
+      updated_at: deps.clock.now(),
+    })
+    .where('id', '=', serviceId)
+    .execute();
+  await publishServiceStatus(deps.db, service);
+  return { websiteStatus: site.status, serverIps: site.serverIps, phpVersion: site.phpVersion };
 }
