@@ -168,7 +168,7 @@ export function checkCertificate(input: { cert: string; key: string }, domain: s
   if (x509 && pkey && !x509.checkPrivateKey(pkey)) fields.key = 'This private key does not belong to the certificate.';
   if (x509 && !fields.cert) {
     if (Date.parse(x509.validTo) <= now.getTime()) fields.cert = `The certificate expired on ${x509.validTo}.`;
-    else if (Date.parse(x509.validFrom) > now.getTime())
+    else if (Date.parse(x509.validFrom) > now.getTime() + 86_400_000)
       fields.cert = `The certificate is not valid until ${x509.validFrom}.`;
     else if (!x509.checkHost(domain)) fields.cert = `The certificate does not cover ${domain}.`;
   }
