@@ -1,4 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../../src/domain/access/actor.ts';
+import { PREDEFINED_ROLES, type Permission } from '../../src/domain/access/permissions.ts';
+import { purchaseHosting } from '../../src/domain/hosting/purchase.ts';
+import { checkLedgerInvariants } from '../../src/domain/ledger/invariants.ts';
+import { createEnhanceClient, type EnhanceClient } from '../../src/providers/enhance/index.ts';
+import { fundWallet } from '../helpers/money.ts';
 import { createPerson, uniqueEmail } from '../helpers/people.ts';
 import { settingsFor, useHostingWorld } from './helpers.ts';
 
@@ -15,6 +22,7 @@ const u = () => Math.random().toString(36).slice(2, 8);
 
 let starter: { id: string; name: string };
 let business: { id: string; name: string };
+let agency: { id: string; name: string };
 let wendy: { id: string; organization: { id: string; name: string } };
 let xavier: { id: string; organization: { id: string; name: string } };
 
@@ -27,7 +35,71 @@ beforeAll(async () => {
   [starter, business] = [plans[0]!, plans[1]!];
   wendy = await createPerson(w.ctx, 'Wendy Web', { verified: true, email: uniqueEmail('Wendy') });
   xavier = await createPerson(w.ctx, 'Xavier Xylo', { verified: true, email: uniqueEmail('Xavier') });
+  // On sale: hosting on, Starter at $5.00 a month.
+  expect((await w.admin.post('/admin/hosting/state', { enabled: 'on' })).status).toBe(303);
+  await w.ctx.db.updateTable('hosting_plans').set({ monthly_price: 5_000_000n, active: true }).execute();
+  agency = plans[2]!;
+  panel = createEnhanceClient({ baseUrl: w.emu.url, token: w.emu.token, masterOrgId: w.emu.masterOrgId });
 });
+
+let panel: EnhanceClient;
+
+const ownerOf = (org: string, userId: string): Actor => ({
+  userId,
+  isPlatformAdmin: false,
+  organizationId: org,
+  roleName: 'owner',
+  permissions: new Set<Permission>(PREDEFINED_ROLES.owner!),
+  impersonatorUserId: null,
+  apiKeyId: null,
+  origin: { ip: '192.0.2.9', userAgent: 'vitest' },
+});
+
+type Person = Awaited<ReturnType<typeof createPerson>>;
+const someone = (name: string) => createPerson(w.ctx, name, { verified: true, email: uniqueEmail(name) });
+
+/**
+ * A plan bought for a new domain through the real purchase (wallet funded and charged, saga run
+ * against the emulator); by a new customer unless `who` (one website per plan per organization).
+ */
+async function bought(label: string, who?: Person, planId = starter.id) {
+  const p = who ?? (await someone('Carl Customer'));
+  await fundWallet(w.ctx.db, p.organization.id, 5_000_000n);
+  return purchaseHosting(w.ctx.deps, ownerOf(p.organization.id, p.id), {
+    planId,
+    domain: `${label}-${u()}.test`,
+    key: randomUUID(),
+  });
+}
+
+const serviceRow = (id: string) =>
+  w.ctx.db.selectFrom('hosting_services').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+const balance = async (org: string) =>
+  (await w.ctx.db.selectFrom('wallets').select('balance').where('organization_id', '=', org).executeTakeFirstOrThrow())
+    .balance;
+
+/** The log's entries about service `id` (or any target), oldest first. */
+const logOf = (id: string, action: string) =>
+  w.ctx.db
+    .selectFrom('activity_log')
+    .select(['action', 'actor_user_id', 'organization_id', 'target_type', 'target_id', 'details'])
+    .where('target_id', '=', id)
+    .where('action', '=', action)
+    .orderBy('occurred_at')
+    .execute();
+
+/** Posts a staff action from the service's page (with its CSRF token). */
+async function staffAction(id: string, action: string, form: Record<string, string> = {}) {
+  await w.admin.get(`${PAGE}/${id}`);
+  return w.admin.post(`${PAGE}/${id}/${action}`, form);
+}
+
+/** The service page after an action, with its flash. */
+const pageOf = async (id: string) => {
+  await w.admin.get(`${PAGE}/${id}`);
+  return w.admin.lastHtml;
+};
 
 interface ServiceInput {
   org: string;
@@ -234,5 +306,192 @@ describe('one service', () => {
   it('answers an unknown or malformed id with 404', async () => {
     expect((await w.admin.get(`${PAGE}/${crypto.randomUUID()}`)).status).toBe(404);
     expect((await w.admin.get(`${PAGE}/not-an-id`)).status).toBe(404);
+  });
+});
+
+describe("staff's actions", () => {
+  it('suspends an active website at the panel (staff) and enables it again, each in the log under the staff member', async () => {
+    const s = await bought('suspend');
+    expect(s).toMatchObject({ status: 'active', saga_state: 'done' });
+    expect(await pageOf(s.id)).toContain('Suspend the website');
+
+    const res = await staffAction(s.id, 'suspend');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${PAGE}/${s.id}`);
+    expect(await serviceRow(s.id)).toMatchObject({ status: 'suspended', suspended_by: 'staff' });
+    const site = await panel.getWebsite(s.enhance_org_id!, s.enhance_website_id!);
+    expect(site.status).toBe('disabled');
+    const html = await pageOf(s.id);
+    expect(html).toContain(`${s.domain} is suspended`);
+    expect(html).toContain('Enable the website again');
+    expect(html).not.toContain('Suspend the website');
+    const suspended = await logOf(s.id, 'admin.hosting_service_suspended');
+    expect(suspended).toEqual([
+      expect.objectContaining({
+        actor_user_id: w.adaId,
+        target_type: 'hosting_service',
+        details: { domain: s.domain },
+      }),
+    ]);
+    expect(html).toContain('Suspended a hosting service&#39;s website');
+
+    // Twice: refused with the reason, nothing more logged.
+    expect((await staffAction(s.id, 'suspend')).status).toBe(409);
+    expect(w.admin.lastHtml).toContain('Only an active service can be suspended.');
+    expect(await logOf(s.id, 'admin.hosting_service_suspended')).toHaveLength(1);
+
+    expect((await staffAction(s.id, 'unsuspend')).status).toBe(303);
+    expect(await serviceRow(s.id)).toMatchObject({ status: 'active', suspended_by: null, suspended_at: null });
+    expect((await panel.getWebsite(s.enhance_org_id!, s.enhance_website_id!)).status).toBe('active');
+    expect(await pageOf(s.id)).toContain(`${s.domain} is active again`);
+    expect(await logOf(s.id, 'admin.hosting_service_unsuspended')).toEqual([
+      expect.objectContaining({
+        actor_user_id: w.adaId,
+        details: { domain: s.domain, suspended_by: 'staff', still_overdue: false },
+      }),
+    ]);
+    expect((await staffAction(s.id, 'unsuspend')).status).toBe(409);
+  });
+
+  it('answers a panel that refuses with its words for staff (503) and changes nothing', async () => {
+    const s = await bought('refused');
+    w.emu.faults.fail('PATCH', /\/websites\/[0-9a-f-]{36}$/, 500, undefined, 5);
+    const res = await staffAction(s.id, 'suspend');
+    w.emu.faults.clear();
+    expect(res.status).toBe(503);
+    expect(w.admin.lastHtml).toContain('The control panel did not do it');
+    expect(await serviceRow(s.id)).toMatchObject({ status: 'active', suspended_by: null });
+    expect(await logOf(s.id, 'admin.hosting_service_suspended')).toEqual([]);
+  });
+
+  it("syncs one service, and all of an organization's, from the panel", async () => {
+    const yara = await someone('Yara Sync');
+    const a = await bought('sync-a', yara);
+    const b = await bought('sync-b', yara, business.id);
+    const ips = (await panel.getWebsite(a.enhance_org_id!, a.enhance_website_id!)).serverIps;
+    expect(ips.length).toBeGreaterThan(0);
+    await w.ctx.db
+      .updateTable('hosting_services')
+      .set({ server_ips: '[]', php_version: null })
+      .where('id', 'in', [a.id, b.id])
+      .execute();
+
+    expect((await staffAction(a.id, 'sync')).status).toBe(303);
+    expect((await serviceRow(a.id)).server_ips).toEqual(ips);
+    expect((await serviceRow(b.id)).server_ips).toEqual([]);
+    expect(await pageOf(a.id)).toContain(
+      `Synced from the control panel: the website is active there; server IPs ${ips[0]!.ip}`,
+    );
+    expect(await logOf(a.id, 'admin.hosting_service_synced')).toEqual([
+      expect.objectContaining({
+        actor_user_id: w.adaId,
+        details: expect.objectContaining({ website_status: 'active' }),
+      }),
+    ]);
+
+    // The organization: b is synced; a third whose website the panel cannot read is reported, not fatal.
+    const c = await bought('sync-c', yara, agency.id);
+    await w.ctx.db.updateTable('hosting_services').set({ server_ips: '[]' }).where('id', '=', b.id).execute();
+    w.emu.faults.fail('GET', new RegExp(`/websites/${c.enhance_website_id}$`), 404, undefined, 5);
+    const res = await staffAction(a.id, 'organization-sync');
+    w.emu.faults.clear();
+    expect(res.status).toBe(303);
+    expect((await serviceRow(b.id)).server_ips).toEqual(
+      (await panel.getWebsite(b.enhance_org_id!, b.enhance_website_id!)).serverIps,
+    );
+    const html = await pageOf(a.id);
+    expect(html).toContain(`${yara.organization.name.replace(/'/g, '&#39;')}: 2 services synced`);
+    expect(html).toContain(`not synced: ${c.domain}`);
+    const entries = await logOf(yara.organization.id, 'admin.hosting_organization_synced');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      actor_user_id: w.adaId,
+      target_type: 'organization',
+      details: { failed: c.domain },
+    });
+    expect(Number(entries[0]!.details.synced)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('retries a purchase the panel left running, and refuses one that finished', async () => {
+    w.emu.faults.fail('POST', /\/websites$/, 503);
+    const s = await bought('retry');
+    expect(s).toMatchObject({ status: 'provisioning', saga_state: 'running', saga_attempts: 1 });
+    const html = await pageOf(s.id);
+    expect(html).toContain("Retry the purchase's next step now");
+    expect(html).toContain('503');
+
+    expect((await staffAction(s.id, 'saga-retry')).status).toBe(303);
+    expect(await serviceRow(s.id)).toMatchObject({ status: 'active', saga_state: 'done', saga_attempts: 2 });
+    expect(await pageOf(s.id)).toContain(`The purchase of ${s.domain} is complete: the service is active.`);
+    expect(await logOf(s.id, 'admin.hosting_saga_retried')).toEqual([
+      expect.objectContaining({
+        actor_user_id: w.adaId,
+        details: { domain: s.domain, saga_state: 'done', status: 'active', error: null },
+      }),
+    ]);
+
+    expect((await staffAction(s.id, 'saga-retry')).status).toBe(409);
+    expect(w.admin.lastHtml).toContain('there is no step to retry');
+    expect(await logOf(s.id, 'admin.hosting_saga_retried')).toHaveLength(1);
+  });
+
+  it('cancels now without a refund, now with the unused days refunded, or at the end of the period', async () => {
+    const zoe = await someone('Zoe Cancel');
+    const org = zoe.organization.id;
+    // Without a refund: the website is deleted at the panel, the wallet unchanged.
+    const plain = await bought('cancel-plain', zoe);
+    const before = await balance(org);
+    expect((await staffAction(plain.id, 'cancel', { when: 'now', refund: 'none' })).status).toBe(303);
+    expect(await serviceRow(plain.id)).toMatchObject({ status: 'cancelled' });
+    expect(await balance(org)).toBe(before);
+    await expect(panel.getWebsite(plain.enhance_org_id!, plain.enhance_website_id!)).rejects.toMatchObject({
+      status: 404,
+    });
+    expect(await pageOf(plain.id)).toContain(`${plain.domain} is cancelled, without a refund.`);
+    expect(await logOf(plain.id, 'hosting.service_cancelled')).toEqual([
+      expect.objectContaining({ actor_user_id: w.adaId, details: expect.objectContaining({ staff: true }) }),
+    ]);
+    expect((await staffAction(plain.id, 'cancel', { when: 'now', refund: 'none' })).status).toBe(409);
+
+    // With a refund: the unused whole days go back to the wallet, and the charge shows it.
+    const refunded = await bought('cancel-refund', zoe, business.id);
+    const mid = await balance(org);
+    w.ctx.clock.advance(3_600_000); // an hour in: every whole day but the first is unused
+    expect((await staffAction(refunded.id, 'cancel', { when: 'now', refund: 'prorated' })).status).toBe(303);
+    const charge = await w.ctx.db
+      .selectFrom('hosting_charges')
+      .select(['amount', 'refunded'])
+      .where('service_id', '=', refunded.id)
+      .executeTakeFirstOrThrow();
+    expect(charge.refunded).toBeGreaterThan(0n);
+    expect(charge.refunded).toBeLessThan(charge.amount);
+    expect(await balance(org)).toBe(mid + charge.refunded);
+    const html = await pageOf(refunded.id);
+    expect(html).toMatch(
+      new RegExp(`${refunded.domain.replace(/\./g, '\\.')} is cancelled; \\$\\d+\\.\\d\\d refunded`),
+    );
+
+    // A refund only goes with "now"; at the period's end, no refund and the service stays active.
+    const later = await bought('cancel-later');
+    expect((await staffAction(later.id, 'cancel', { when: 'period_end', refund: 'prorated' })).status).toBe(422);
+    expect(w.admin.lastHtml).toContain('A refund is given only when the hosting ends now.');
+    expect((await staffAction(later.id, 'cancel', { when: 'sometime', refund: 'none' })).status).toBe(422);
+    expect(w.admin.lastHtml).toContain('Choose when the hosting ends.');
+    expect(await serviceRow(later.id)).toMatchObject({ status: 'active', cancel_at_period_end: false });
+    expect((await staffAction(later.id, 'cancel', { when: 'period_end', refund: 'none' })).status).toBe(303);
+    expect(await serviceRow(later.id)).toMatchObject({ status: 'active', cancel_at_period_end: true });
+    expect(await pageOf(later.id)).toContain(`${later.domain} will end at the end of its paid period.`);
+  });
+
+  it('is refused to customers (404) and changes nothing', async () => {
+    const s = await bought('not-yours');
+    await w.customer.get('/dashboard');
+    for (const action of ['suspend', 'unsuspend', 'cancel', 'saga-retry', 'sync', 'organization-sync'])
+      expect((await w.customer.post(`${PAGE}/${s.id}/${action}`, { when: 'now', refund: 'none' })).status).toBe(404);
+    expect(await serviceRow(s.id)).toMatchObject({ status: 'active', cancel_at_period_end: false });
+  });
+
+  it('leaves every wallet equal to its ledger', async () => {
+    expect(await checkLedgerInvariants(w.ctx.db)).toEqual([]);
   });
 });
