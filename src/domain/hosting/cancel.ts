@@ -113,16 +113,16 @@ async function refundUnused(trx: Tx, s: ServiceRow, now: Date, createdBy: string
 /**
  * Ends `s` in the caller's transaction (its row locked by the caller): deleted at the panel
  * (a failure throws and changes nothing), cancelled with `reason`, the unused days refunded
- * when `refund`, the cancellation email queued. Returns how many emails were queued.
+ * when `refund`, the cancellation email queued. Returns how many emails were queued and what was refunded.
  */
 export async function endService(
   deps: CancelDeps,
   trx: Tx,
   s: ServiceRow,
   opts: { reason: CancelReason; refund: boolean; by: string | null },
-): Promise<number> {
+): Promise<{ emails: number; refunded: bigint }> {
   const now = deps.clock.now();
-  await deleteAtPanel(await panelClient(deps), s);
+  if (s.enhance_website_id || s.enhance_subscription_id !== null) await deleteAtPanel(await panelClient(deps), s);
   const refunded = opts.refund ? await refundUnused(trx, s, now, opts.by) : 0n;
   await trx
     .updateTable('hosting_services')
@@ -131,7 +131,7 @@ export async function endService(
     .execute();
   if (refunded > 0n) await wakeDunning(deps, trx, s.organization_id);
   const reason = opts.reason === 'customer' ? 'cancelled' : opts.reason;
-  return sendHostingCancelled(deps, s.id, { reason, refund: refunded }, trx);
+  return { emails: await sendHostingCancelled(deps, s.id, { reason, refund: refunded }, trx), refunded };
 }
 
 async function staffService(deps: Pick<Deps, 'db'>, actor: Actor, id: string): Promise<ServiceRow> {
@@ -147,19 +147,20 @@ async function staffService(deps: Pick<Deps, 'db'>, actor: Actor, id: string): P
  * Cancels a service: `when: 'period_end'` marks it (the renewal run ends it instead of
  * renewing), `'now'` ends it at once, refunding the unused whole days when `refund`. A service
  * already cancelled is answered as it is; one still being set up, or failed, is refused (409).
+ * Returns the service and what this call refunded.
  */
 export async function cancelService(
   deps: CancelDeps,
   actor: Actor,
   serviceId: string,
   opts: { when: 'period_end' | 'now'; refund: boolean; staff?: boolean },
-): Promise<ServiceRow> {
+): Promise<ServiceRow & { refunded: bigint }> {
   const service = opts.staff
     ? await staffService(deps, actor, serviceId)
     : await serviceFor(deps.db, actor, serviceId, 'hosting_manage');
   if (opts.when !== 'period_end' && opts.when !== 'now')
     throw new ValidationError({ when: 'Choose when the hosting ends: at the end of the period, or now.' });
-  if (service.status === 'cancelled') return service;
+  if (service.status === 'cancelled') return { ...service, refunded: 0n };
   if (service.status !== 'active' && service.status !== 'suspended')
     throw new AppError(
       'hosting_not_cancellable',
@@ -177,9 +178,9 @@ export async function cancelService(
       .where('id', '=', service.id)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    if (s.status !== 'active' && s.status !== 'suspended') return s;
+    if (s.status !== 'active' && s.status !== 'suspended') return { ...s, refunded: 0n };
     if (opts.when === 'period_end') {
-      if (s.cancel_at_period_end) return s;
+      if (s.cancel_at_period_end) return { ...s, refunded: 0n };
       const row = await trx
         .updateTable('hosting_services')
         .set({ cancel_at_period_end: true, updated_at: now })
@@ -191,32 +192,22 @@ export async function cancelService(
         organizationId: s.organization_id,
         details: { domain: s.domain, ends_at: s.period_end?.toISOString() ?? null, staff: !!opts.staff },
       });
-      return row;
+      return { ...row, refunded: 0n };
     }
-    const before = await trx
-      .selectFrom('wallets')
-      .select('balance')
-      .where('organization_id', '=', s.organization_id)
-      .executeTakeFirstOrThrow();
-    await endService(deps, trx, s, {
+    const { refunded } = await endService(deps, trx, s, {
       reason: opts.staff ? 'staff' : 'customer',
       refund: opts.refund,
       by: actor.userId,
     });
-    const after = await trx
-      .selectFrom('wallets')
-      .select('balance')
-      .where('organization_id', '=', s.organization_id)
-      .executeTakeFirstOrThrow();
     await recordActivity(trx, {
       ...activityBy(actor, 'hosting.service_cancelled', { target, occurredAt: now }),
       organizationId: s.organization_id,
-      details: { domain: s.domain, refund: toDecimal(after.balance - before.balance), staff: !!opts.staff },
+      details: { domain: s.domain, refund: toDecimal(refunded), staff: !!opts.staff },
     });
-    return trx.selectFrom('hosting_services').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
+    const row = await trx.selectFrom('hosting_services').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
+    return { ...row, refunded };
   });
 }
-
 /** Undoes a cancellation at period end while the period runs (the service renews again). */
 export async function keepService(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, serviceId: string) {
   const s = await serviceFor(deps.db, actor, serviceId, 'hosting_manage');
@@ -241,4 +232,22 @@ export async function keepService(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor
       );
     return row ?? s;
   });
+}
+
+/** What the cancel page shows: the service, its plan, and what cancelling now would refund (needs hosting_manage). */
+export async function cancellationOf(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, serviceId: string) {
+  const service = await serviceFor(deps.db, actor, serviceId, 'hosting_manage');
+  const facts = await deps.db
+    .selectFrom('hosting_plans as p')
+    .innerJoin('wallets as w', (j) => j.on('w.organization_id', '=', service.organization_id))
+    .select(['p.name', 'w.currency'])
+    .where('p.id', '=', service.plan_id)
+    .executeTakeFirst();
+  return {
+    service,
+    plan: facts?.name ?? '',
+    currency: facts?.currency ?? 'USD',
+    refund: await refundPreview(deps, service),
+    cancellable: service.status === 'active' || service.status === 'suspended',
+  };
 }

@@ -167,7 +167,7 @@ export async function stepService(
     const now = deps.clock.now();
 
     if (s.cancel_at_period_end && s.period_end <= now) {
-      tally.emails += await endService(deps, trx, s, { reason: 'period_end', refund: false, by: null });
+      tally.emails += (await endService(deps, trx, s, { reason: 'period_end', refund: false, by: null })).emails;
       tally.cancelled++;
       return;
     }
@@ -261,7 +261,7 @@ export async function stepService(
       .executeTakeFirstOrThrow();
     if (now < terminationTime(d, notice.sent_at)) return;
     const fresh = await trx.selectFrom('hosting_services').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
-    tally.emails += await endService(deps, trx, fresh, { reason: 'unpaid', refund: false, by: null });
+    tally.emails += (await endService(deps, trx, fresh, { reason: 'unpaid', refund: false, by: null })).emails;
     tally.deleted++;
   });
 }
