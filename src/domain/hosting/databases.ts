@@ -43,8 +43,14 @@ export interface DatabaseTab {
   users: { username: string; accessHosts: string[]; grants: Record<string, string[]>; createdAt: string | null }[];
 }
 
-export async function databaseTab(deps: HostingDeps, actor: Actor, serviceId: string): Promise<DatabaseTab> {
-  return databasesOf(await siteAccess(deps, actor, serviceId, 'hosting_view'));
+/** `permission`: hosting_view, or hosting_manage to read back what a change made (an API key may hold only that). */
+export async function databaseTab(
+  deps: HostingDeps,
+  actor: Actor,
+  serviceId: string,
+  permission: 'hosting_view' | 'hosting_manage' = 'hosting_view',
+): Promise<DatabaseTab> {
+  return databasesOf(await siteAccess(deps, actor, serviceId, permission));
 }
 
 export async function databasesOf(s: SiteAccess): Promise<DatabaseTab> {

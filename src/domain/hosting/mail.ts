@@ -49,8 +49,14 @@ function viewOf(e: EnhanceEmail): EmailView {
   };
 }
 
-export async function emailTab(deps: HostingDeps, actor: Actor, serviceId: string): Promise<EmailTab> {
-  const s = await siteAccess(deps, actor, serviceId, 'hosting_view');
+/** `permission`: hosting_view, or hosting_manage to read back what a change made (an API key may hold only that). */
+export async function emailTab(
+  deps: HostingDeps,
+  actor: Actor,
+  serviceId: string,
+  permission: 'hosting_view' | 'hosting_manage' = 'hosting_view',
+): Promise<EmailTab> {
+  const s = await siteAccess(deps, actor, serviceId, permission);
   return emailsOf(s);
 }
 

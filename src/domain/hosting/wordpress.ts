@@ -129,8 +129,15 @@ async function installedApp(s: SiteAccess, appId: string | undefined): Promise<E
   return app;
 }
 
-export async function wordpressPlugins(deps: HostingDeps, actor: Actor, serviceId: string, appId?: string) {
-  const s = await siteAccess(deps, actor, serviceId, 'hosting_view');
+/** `permission`: hosting_view, or hosting_manage to read back what a change made (an API key may hold only that). */
+export async function wordpressPlugins(
+  deps: HostingDeps,
+  actor: Actor,
+  serviceId: string,
+  appId?: string,
+  permission: 'hosting_view' | 'hosting_manage' = 'hosting_view',
+) {
+  const s = await siteAccess(deps, actor, serviceId, permission);
   const app = await installedApp(s, appId);
   return { app, plugins: await panel(() => s.client.listWpPlugins(s.orgId, s.websiteId, app.id)) };
 }

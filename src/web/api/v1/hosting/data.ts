@@ -51,13 +51,11 @@ import { errorResponses, json, pathParam, Timestamp } from '../schemas.ts';
 const TAG = 'hosting';
 const Id = z.object({ id: pathParam('id', 'Hosting service id.') });
 const WithAddress = Id.extend({
-  address: z
-    .string()
-    .openapi({
-      param: { name: 'address', in: 'path' },
-      example: 'info@example.com',
-      description: 'The email address (URL-encode `@`).',
-    }),
+  address: z.string().openapi({
+    param: { name: 'address', in: 'path' },
+    example: 'info@example.com',
+    description: 'The email address (URL-encode `@`).',
+  }),
 });
 const WithName = Id.extend({
   name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'shop_db', description: 'Database name.' }),
@@ -276,7 +274,7 @@ export function hostingDataRoutes(deps: AppDeps): OpenAPIHono {
         quota_mb: b.quota_mb,
         forward_to: b.forward_to ?? (b.kind === 'forwarder' ? [] : undefined),
       });
-      const tab = await emailTab(deps, caller(c), id);
+      const tab = await emailTab(deps, caller(c), id, 'hosting_manage');
       const made = tab.emails.find((e) => e.address === address);
       if (!made) throw new NotFoundError('The address was created but cannot be read yet.');
       return c.json(presentAddress(made), 201);
@@ -303,7 +301,7 @@ export function hostingDataRoutes(deps: AppDeps): OpenAPIHono {
       if (b.is_catch_all !== undefined) await setCatchAll(deps, caller(c), id, b.is_catch_all ? name : null);
       if (Object.values(change).every((v) => v === undefined) && b.is_catch_all === undefined)
         await updateAddress(deps, caller(c), id, name, {});
-      const now = (await emailTab(deps, caller(c), id)).emails.find((e) => e.address === name);
+      const now = (await emailTab(deps, caller(c), id, 'hosting_manage')).emails.find((e) => e.address === name);
       if (!now) throw new NotFoundError('No such address.');
       return c.json(presentAddress(now), 200);
     },
@@ -432,7 +430,7 @@ export function hostingDataRoutes(deps: AppDeps): OpenAPIHono {
     createdAt: string | null;
   }) => DbUser.parse({ username: u.username, access_hosts: u.accessHosts, grants: u.grants, created_at: u.createdAt });
   const userNow = async (c: Context, id: string, username: string) => {
-    const u = (await databaseTab(deps, caller(c), id)).users.find((x) => x.username === username);
+    const u = (await databaseTab(deps, caller(c), id, 'hosting_manage')).users.find((x) => x.username === username);
     if (!u) throw new NotFoundError('No such database user.');
     return presentUser(u);
   };
@@ -677,7 +675,7 @@ export function hostingDataRoutes(deps: AppDeps): OpenAPIHono {
       const { id, plugin } = c.req.valid('param');
       const b = c.req.valid('json');
       await changePlugin(deps, caller(c), id, { appId: b.app_id, plugin, action: b.action });
-      const { plugins } = await wordpressPlugins(deps, caller(c), id, b.app_id);
+      const { plugins } = await wordpressPlugins(deps, caller(c), id, b.app_id, 'hosting_manage');
       const now = plugins.find((p) => p.name === plugin);
       if (!now) throw new NotFoundError('No such plugin.');
       return c.json(presentPlugin(now), 200);
