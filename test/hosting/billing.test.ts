@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { getInvoice } from '../../src/domain/invoices/query.ts';
+import { issueStatement } from '../../src/domain/invoices/statements.ts';
 import { cancelService, keepService, proratedRefund } from '../../src/domain/hosting/cancel.ts';
 import { monthsAfter, periodEndAfter } from '../../src/domain/hosting/periods.ts';
 import { sendHostingWelcome } from '../../src/domain/hosting/emails.ts';
@@ -321,5 +324,40 @@ describe('emails', () => {
     expect(mails[0]!.text).toContain('Open control panel');
     expect(mails[0]!.text).toContain('renews on 28 Feb 2027');
     expect(`${mails[0]!.text}${mails[0]!.html}`).not.toMatch(/password:|enhance/i);
+  });
+});
+
+describe('statements', () => {
+  it('list hosting charges and refunds with the plan, the domain and the period', async () => {
+    const c = await customer(w, 'Stella Statement');
+    w.ctx.clock.set(T0);
+    const s = await serviceOf(w, c.org, T0, 20_000_000n);
+    w.ctx.clock.set(new Date(monthsAfter(T0, 1).getTime() + HOUR));
+    await run(w);
+    w.ctx.clock.set(new Date(monthsAfter(T0, 1).getTime() + 10 * DAY + HOUR));
+    await cancelService(w.ctx.deps, c.actor, s.id, { when: 'now', refund: true });
+
+    // Ledger rows carry the database's time: the statement is the month they were posted in.
+    const { rows } = await sql<{ month: string; next: Date }>`
+      select to_char(now() at time zone 'utc', 'YYYY-MM') as month,
+             date_trunc('month', now() at time zone 'utc') at time zone 'utc' + interval '1 month 1 day' as next`.execute(
+      w.ctx.db,
+    );
+    w.ctx.clock.set(new Date(rows[0]!.next));
+    const issued = await issueStatement(w.ctx.deps, c.org, rows[0]!.month);
+    const invoice = await getInvoice(w.ctx.db, c.actor, issued.id);
+    const lines = invoice.lines.filter((l) => l.type === 'transaction') as Array<{
+      description: string;
+      amount: bigint;
+      kind: string;
+    }>;
+    const hosting = lines.filter((l) => l.kind.startsWith('hosting_'));
+    expect(hosting.map((l) => [l.kind, l.description, l.amount])).toEqual([
+      ['hosting_charge', `Web hosting ${s.domain} (Starter): first month`, -PRICE],
+      ['hosting_charge', `Web hosting ${s.domain} (Starter): 28 Feb 2027 – 31 Mar 2027`, -PRICE],
+      ['hosting_refund', `Web hosting ${s.domain} (Starter): 20 unused days of 31 refunded`, 3_225_806n],
+    ]);
+    const totals = invoice.lines.filter((l) => l.type === 'total') as Array<{ category: string; amount: bigint }>;
+    expect(totals.find((t) => t.category === 'refunds')!.amount).toBe(3_225_806n);
   });
 });
