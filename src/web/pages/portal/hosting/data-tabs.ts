@@ -90,7 +90,8 @@ async function render(
     c,
     `portal/hosting/${tab}`,
     {
-      service: s.service,
+      // The row, with what the shared tab bar (_tabs.eta) reads in its view's words.
+      service: { ...s.service, cancelAtPeriodEnd: s.service.cancel_at_period_end },
       tab,
       active: tab,
       sharedTabs: hasSharedTabs(),
