@@ -93,6 +93,8 @@ async function render(
     `portal/hosting/${tab}`,
     {
       ...data,
+      // The shared tab bar (_tabs.eta) reads the service's view fields.
+      service: { ...data.service, cancelAtPeriodEnd: data.service.cancel_at_period_end },
       tab,
       active: tab,
       sharedTabs: hasSharedTabs(),
