@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pollRunningOperations } from '../../src/domain/hosting/operations.ts';
+import { createTestContext } from '../helpers/context.ts';
 import { activityOf, everythingStored, liveService, useDataWorld } from './data-helpers.ts';
 
 const w = useDataWorld();
@@ -71,6 +72,28 @@ describe('backups tab', () => {
     expect((await b.post(`/hosting/${s.id}/backups/${op!.ref}/restore`)).status).toBe(409);
     expect(b.lastHtml).toContain('This backup failed and cannot be restored.');
     expect((await b.post(`/hosting/${s.id}/backups/999999/restore`)).status).toBe(404);
+  });
+
+  it('ends an operation once when two app instances poll it at the same moment', async () => {
+    const other = await createTestContext({}, { shareDatabase: { url: w.ctx.url, db: w.ctx.db } });
+    try {
+      const s = await liveService(w, w.olive.orgId);
+      await w.olive.browser.get(`/hosting/${s.id}/backups`);
+      await w.olive.browser.post(`/hosting/${s.id}/backups`, {});
+      w.emu.finishJobs();
+      w.ctx.clock.advance(5_000);
+      other.clock.set(w.ctx.clock.now());
+      const ended = await Promise.all([
+        pollRunningOperations(w.ctx.deps, { serviceId: s.id }),
+        pollRunningOperations(other.deps, { serviceId: s.id }),
+        pollRunningOperations(other.deps, { serviceId: s.id }),
+      ]);
+      expect(ended.reduce((a, b) => a + b, 0)).toBe(1);
+      expect((await ops(s.id))[0]!.status).toBe('done');
+      expect((await activityOf(w, s.id)).filter((a) => a.action === 'hosting.backup_finished')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('publishes each start and end to the organization’s hosting viewers', async () => {
