@@ -42,6 +42,7 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
     links: [
       { label: 'Servers', href: '/vps', needs: 'vps_view' },
       { label: 'Firewalls', href: '/firewalls', needs: 'vps_view' },
+      { label: 'Web hosting', href: '/hosting', needs: 'hosting_view' },
       { label: 'SSH keys', href: '/ssh-keys', needs: 'ssh_keys_view' },
       { label: 'Notes', href: '/notes' },
     ],
