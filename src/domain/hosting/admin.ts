@@ -181,6 +181,19 @@ export async function adminGetHostingService(
   return toView(row);
 }
 
+const STEP_ORDER: readonly HostingSagaStep[] = [
+  'charge',
+  'customer',
+  'login',
+  'member',
+  'subscription',
+  'website',
+  'activated',
+  'undo_website',
+  'undo_subscription',
+  'refund',
+];
+
 export interface SagaStepView {
   step: HostingSagaStep;
   detail: Record<string, unknown>;
@@ -257,7 +270,12 @@ export async function adminHostingServiceRecords(
       .executeTakeFirstOrThrow(),
   ]);
   return {
-    steps: steps.map((s): SagaStepView => ({ step: s.step, detail: s.detail ?? {}, doneAt: s.done_at })),
+    // In the saga's order where the clock gives two steps the same instant.
+    steps: steps
+      .map((s): SagaStepView => ({ step: s.step, detail: s.detail ?? {}, doneAt: s.done_at }))
+      .sort(
+        (a, b) => a.doneAt.getTime() - b.doneAt.getTime() || STEP_ORDER.indexOf(a.step) - STEP_ORDER.indexOf(b.step),
+      ),
     charges: charges.map((c): ChargeView => ({
       id: c.id,
       kind: c.kind,
