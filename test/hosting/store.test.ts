@@ -121,7 +121,6 @@ describe('the store', () => {
 
   it('hides the store while hosting is off, and keeps the services visible', async () => {
     await w.ctx.db.updateTable('hosting_integration').set({ enabled: false }).execute();
-    w.ctx.deps.cache.clear?.();
     try {
       expect((await w.olive.browser.get('/hosting/store')).status).toBe(404);
       expect((await w.olive.browser.get('/hosting')).status).toBe(200);
