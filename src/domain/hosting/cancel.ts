@@ -10,6 +10,7 @@ import { post } from '../ledger/post.ts';
 import type { Deps } from '../deps.ts';
 import type { HostingDeps } from './connector.ts';
 import { sendHostingCancelled } from './emails.ts';
+import { publishServiceStatus } from './saga-end.ts';
 import { DAY_MS, wholeDays } from './periods.ts';
 import { NO_SUCH_SERVICE, serviceFor, type ServiceRow } from './services.ts';
 import { deleteAtPanel, panelClient } from './suspension.ts';
@@ -129,6 +130,7 @@ export async function endService(
     .set({ status: 'cancelled', cancelled_at: now, cancel_reason: opts.reason, updated_at: now })
     .where('id', '=', s.id)
     .execute();
+  await publishServiceStatus(trx, { ...s, status: 'cancelled' });
   if (refunded > 0n) await wakeDunning(deps, trx, s.organization_id);
   const reason = opts.reason === 'customer' ? 'cancelled' : opts.reason;
   return { emails: await sendHostingCancelled(deps, s.id, { reason, refund: refunded }, trx), refunded };

@@ -3,6 +3,7 @@ import { AppError, NotFoundError } from '../../lib/errors.ts';
 import { EnhanceError, type EnhanceClient } from '../../providers/enhance/index.ts';
 import { hostingClient, type HostingDeps } from './connector.ts';
 import { integrationRow } from './integration.ts';
+import { publishServiceStatus } from './saga-end.ts';
 import { NO_SUCH_SERVICE, type ServiceRow } from './services.ts';
 
 /**
@@ -96,6 +97,7 @@ export async function markSuspended(
     .where('status', '=', 'active')
     .returningAll()
     .executeTakeFirst();
+  if (row) await publishServiceStatus(db, row);
   return row ?? load(db, serviceId);
 }
 
@@ -118,5 +120,6 @@ export async function markActive(deps: Pick<HostingDeps, 'clock'>, db: DbOrTx, s
     .where('status', '=', 'suspended')
     .returningAll()
     .executeTakeFirst();
+  if (row) await publishServiceStatus(db, row);
   return row ?? load(db, serviceId);
 }
