@@ -5,6 +5,7 @@ import { issueStatement } from '../../src/domain/invoices/statements.ts';
 import { cancelService, keepService, proratedRefund } from '../../src/domain/hosting/cancel.ts';
 import { monthsAfter, periodEndAfter } from '../../src/domain/hosting/periods.ts';
 import { sendHostingWelcome } from '../../src/domain/hosting/emails.ts';
+import { runHostingBilling } from '../../src/domain/hosting/billing.ts';
 import { suspendService, unsuspendService } from '../../src/domain/hosting/suspension.ts';
 import {
   balanceOf,
@@ -211,6 +212,46 @@ describe('hosting dunning', () => {
     await runQueuedBilling(w);
     await run(w);
     expect(await chargesOf(w, s.id)).toHaveLength(1);
+  });
+
+  it('deletes no sooner than a day after the final notice, when the job was away past the deadline', async () => {
+    const c = await customer(w, 'Lena Late');
+    w.ctx.clock.set(T0);
+    const s = await serviceOf(w, c.org, T0, 0n);
+    const due = monthsAfter(T0, 1);
+    w.ctx.clock.set(new Date(due.getTime() + TERMINATE_DAYS * DAY + HOUR));
+    await run(w);
+    expect((await serviceRow(w, s.id)).status).toBe('suspended');
+    expect((await mailTo(w, c.owner.email)).map((m) => m.template)).toContain('hosting_final_notice');
+    w.ctx.clock.advance(DAY - 60_000);
+    await run(w);
+    expect((await serviceRow(w, s.id)).status).toBe('suspended');
+    w.ctx.clock.advance(60_000);
+    await run(w);
+    expect((await serviceRow(w, s.id)).status).toBe('cancelled');
+  });
+
+  it('a panel failure while re-enabling charges nothing; the next run charges and re-enables', async () => {
+    const c = await customer(w, 'Pia Panicfree');
+    w.ctx.clock.set(T0);
+    const s = await serviceOf(w, c.org, T0, 0n);
+    const due = monthsAfter(T0, 1);
+    w.ctx.clock.set(new Date(due.getTime() + SUSPEND_HOURS * HOUR + HOUR));
+    await run(w);
+    expect(website(w, s.websiteId)).toEqual({ status: 'disabled', isSuspended: true });
+    await topUp(w, c.org, '5.00');
+    w.emu.faults.fail('PATCH', new RegExp(`/websites/${s.websiteId}$`), 500, undefined, 10);
+    const failed = await runHostingBilling(w.ctx.deps, { organizationId: c.org });
+    expect(failed.errors).toBe(1);
+    expect(await chargesOf(w, s.id)).toHaveLength(1);
+    expect(await balanceOf(w, c.org)).toBe(PRICE);
+    expect((await serviceRow(w, s.id)).status).toBe('suspended');
+    w.emu.faults.clear();
+    await run(w);
+    expect(await chargesOf(w, s.id)).toHaveLength(2);
+    expect(await balanceOf(w, c.org)).toBe(0n);
+    expect(website(w, s.websiteId)).toEqual({ status: 'active', isSuspended: false });
+    expect((await mailTo(w, c.owner.email)).filter((m) => m.template === 'hosting_recovered')).toHaveLength(1);
   });
 
   it('never lifts a staff suspension on recovery', async () => {
