@@ -201,6 +201,19 @@ describe('the list of every hosting service', () => {
     expect(await list(`q=%25${tag}`)).toEqual([]);
   });
 
+  it('answers the filter form sent by htmx with the results region only', async () => {
+    const s = await makeService({ org: xavier.organization.id, domain: `region-${u()}.example.com` });
+    const res = await w.admin.get(`${PAGE}?q=${s.domain}`, {
+      'hx-request': 'true',
+      'hx-target': 'hosting-service-results',
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html.trimStart()).toMatch(/^<div id="hosting-service-results">/);
+    expect(html).toContain(s.domain);
+    expect(html).not.toContain('<html');
+  });
+
   it('answers filters it cannot use with messages and 422, never a 500', async () => {
     const res = await w.admin.get(`${PAGE}?status=deleted&plan=not-a-uuid&saga=sideways`);
     expect(res.status).toBe(422);
@@ -257,8 +270,8 @@ describe('one service', () => {
     await w.ctx.db
       .insertInto('hosting_saga_steps')
       .values([
-        { service_id: s.id, step: 'charge', detail: JSON.stringify({ amount: '5.00' }) as never },
-        { service_id: s.id, step: 'website', detail: JSON.stringify({ website_id: s.enhance_website_id }) as never },
+        { service_id: s.id, step: 'charge', detail: JSON.stringify({ amount: '5.00' }) },
+        { service_id: s.id, step: 'website', detail: JSON.stringify({ website_id: s.enhance_website_id }) },
       ])
       .execute();
     await w.ctx.db
