@@ -98,7 +98,8 @@ describe('DELETE /api/v1/hosting/services/{id}', () => {
       status: 'active',
       cancel_at_period_end: true,
       refunded: '0.00',
-      period_end: '2027-04-01T00:00:00.000Z',
+      next_renewal: '2027-04-01T00:00:00.000Z',
+      plan: { name: 'Starter' },
     });
 
     const now = await o.api('DELETE', `/hosting/services/${s.id}?refund=prorated`, { token: o.token });

@@ -1,9 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { cancelService } from '../../../../domain/hosting/cancel.ts';
+import { plansOf, serviceView } from '../../../../domain/hosting/services.ts';
 import { toDecimal } from '../../../../lib/money.ts';
 import type { AppDeps } from '../../../context.ts';
 import { caller, secured } from '../bearer-auth.ts';
-import { errorResponses, json, Money, pathParam, Timestamp } from '../schemas.ts';
+import { errorResponses, json, Money, pathParam } from '../schemas.ts';
+import { presentService, Service } from './services.ts';
 
 const Id = z.object({ id: pathParam('id', 'Hosting service id.') });
 const Query = z.object({
@@ -15,22 +17,12 @@ const Query = z.object({
 
 const exact = (m: bigint) => toDecimal(m, m % 10_000n === 0n ? 2 : 6);
 
-const Cancelled = z
-  .object({
-    id: z.uuid(),
-    domain: z.string(),
-    status: z.enum(['provisioning', 'active', 'suspended', 'cancelled', 'failed']),
-    cancel_at_period_end: z.boolean(),
-    period_end: Timestamp.nullable().openapi({
-      description: 'When the paid period ends (the hosting ends then when cancelled at period end).',
-    }),
-    cancelled_at: Timestamp.nullable(),
-    refunded: Money.openapi({
-      description: 'What this call refunded to the wallet (0.00 at period end, or when already cancelled).',
-    }),
-    currency: z.string(),
-  })
-  .openapi('HostingServiceCancellation');
+/** The service as GET /hosting/services/{id} answers it, and what this call refunded. */
+const Cancelled = Service.extend({
+  refunded: Money.openapi({
+    description: 'What this call refunded to the wallet (0.00 at period end, or when already cancelled).',
+  }),
+}).openapi('HostingServiceCancellation');
 
 /**
  * Cancelling web hosting (needs `hosting_manage`): `DELETE /hosting/services/{id}` cancels at
@@ -61,19 +53,9 @@ export function hostingBillingRoutes(deps: AppDeps): OpenAPIHono {
     const { id } = c.req.valid('param');
     const now = c.req.valid('query').refund === 'prorated';
     const s = await cancelService(deps, caller(c), id, { when: now ? 'now' : 'period_end', refund: now });
-    return c.json(
-      Cancelled.parse({
-        id: s.id,
-        domain: s.domain,
-        status: s.status,
-        cancel_at_period_end: s.cancel_at_period_end,
-        period_end: s.period_end?.toISOString() ?? null,
-        cancelled_at: s.cancelled_at?.toISOString() ?? null,
-        refunded: exact(s.refunded),
-        currency: deps.config.BILLING_CURRENCY,
-      }),
-      200,
-    );
+    const plan = (await plansOf(deps.db, [s.plan_id])).get(s.plan_id)!;
+    const service = presentService(serviceView(s, plan), deps.config.BILLING_CURRENCY);
+    return c.json(Cancelled.parse({ ...service, refunded: exact(s.refunded) }), 200);
   });
   return app;
 }

@@ -52,7 +52,7 @@ const Plan = z
   })
   .openapi('HostingPlan');
 
-const Service = z
+export const Service = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),
     domain: z.string().openapi({ example: 'example.org' }),
@@ -95,7 +95,7 @@ const presentPlan = (p: StorePlan, currency: string) =>
     php_versions: p.phpVersions,
   });
 
-const presentService = (s: ServiceView, currency: string) =>
+export const presentService = (s: ServiceView, currency: string) =>
   Service.parse({
     id: s.id,
     domain: s.domain,
