@@ -87,3 +87,15 @@ export async function checkStoreDomain(deps: HostingDeps, actor: Actor, raw: unk
     n.domain,
   );
 }
+
+/** The wallet the store charges (its balance and currency), shown beside the buy button. */
+export async function storeWallet(db: DbOrTx, actor: Actor): Promise<{ balance: bigint; currency: string } | null> {
+  const orgId = authorize(actor, 'hosting_view');
+  return (
+    (await db
+      .selectFrom('wallets')
+      .select(['balance', 'currency'])
+      .where('organization_id', '=', orgId)
+      .executeTakeFirst()) ?? null
+  );
+}

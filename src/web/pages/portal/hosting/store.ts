@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { authorize } from '../../../../domain/access/organization.ts';
 import { hostingEnabled } from '../../../../domain/hosting/integration.ts';
 import { purchaseHosting } from '../../../../domain/hosting/purchase.ts';
-import { checkStoreDomain, storePlans } from '../../../../domain/hosting/store.ts';
+import { checkStoreDomain, storePlans, storeWallet } from '../../../../domain/hosting/store.ts';
 import { ValidationError, NotFoundError } from '../../../../lib/errors.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
@@ -27,13 +27,8 @@ export function storePages(deps: AppDeps, view: Renderer) {
       throw new NotFoundError('Web hosting is not available.');
   };
   const page = async (c: Context, values: Values, errors: Record<string, string> = {}, status?: 422) => {
-    authorize(actorOf(c), 'hosting_view');
+    const balance = await storeWallet(deps.db, actorOf(c));
     const plans = await storePlans(deps.db, { cache: deps.cache });
-    const balance = await deps.db
-      .selectFrom('wallets')
-      .select(['balance', 'currency'])
-      .where('organization_id', '=', actorOf(c).organizationId!)
-      .executeTakeFirst();
     return view.page(
       c,
       'portal/hosting/store',
