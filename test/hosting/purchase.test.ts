@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { purchaseHosting, resumeSagas, retrySaga } from '../../src/domain/hosting/purchase.ts';
+import { purchaseHosting, resumeSagas, retrySaga, syncServiceFromPanel } from '../../src/domain/hosting/purchase.ts';
 import { runSaga } from '../../src/domain/hosting/saga.ts';
 import { getService } from '../../src/domain/hosting/services.ts';
 import { checkStoreDomain } from '../../src/domain/hosting/store.ts';
@@ -75,6 +75,9 @@ describe('buying web hosting', () => {
     expect(login?.body).toMatchObject({ email: w.olive.email, password: '[redacted]' });
     const mail = await w.ctx.db.selectFrom('emails').selectAll().execute();
     expect(JSON.stringify(mail)).not.toMatch(/password:/i);
+    // The welcome is queued once, with the activation.
+    const notices = await w.ctx.db.selectFrom('hosting_notices').selectAll().where('service_id', '=', s.id).execute();
+    expect(notices.map((n) => n.kind)).toEqual(['welcome']);
   });
 
   it('reuses the organization’s panel account for a second plan, and replaces a stale one', async () => {
@@ -335,6 +338,36 @@ describe('transient failures and crashes', () => {
     w.ctx.clock.advance(6 * 60_000);
     await resumeSagas(w.ctx.deps);
     expect(await serviceRow(w, s.id)).toMatchObject({ status: 'active', enhance_website_id: site });
+  });
+
+  it('keeps compensating while the panel cannot undo, and refunds once when it can', async () => {
+    const before = await balanceOf(w, w.olive.orgId);
+    w.emu.faults.fail('POST', /\/websites$/, 403, { code: 'forbidden', detail: 'domain' });
+    w.emu.faults.fail('DELETE', /\/subscriptions\/\d+$/, 503, undefined, 3);
+    const s = await buy(domainName('undo'));
+    expect(s).toMatchObject({ status: 'provisioning', saga_state: 'compensating' });
+    expect(await postingsOf(w, s.id)).toEqual(['hosting_charge']);
+    w.ctx.clock.advance(2 * 60_000);
+    await resumeSagas(w.ctx.deps);
+    w.emu.faults.clear();
+    const after = await serviceRow(w, s.id);
+    expect(after).toMatchObject({ status: 'failed', saga_state: 'compensated' });
+    expect(after.failure).toMatch(/cannot be hosted/);
+    expect(w.emu.state.subscriptions.has(after.enhance_subscription_id!)).toBe(false);
+    expect(await postingsOf(w, s.id)).toHaveLength(2);
+    expect(await balanceOf(w, w.olive.orgId)).toBe(before);
+  });
+
+  it('lets staff sync a service from the panel: server IPs and PHP version follow the website', async () => {
+    const s = await buy(domainName('sync'));
+    const site = w.emu.state.websites.get(s.enhance_website_id!)!;
+    site.serverIps = [{ ip: '198.51.100.77', isPrimary: true }];
+    site.phpVersion = 'php82';
+    const synced = await syncServiceFromPanel(w.ctx.deps, s.id);
+    expect(synced).toMatchObject({ websiteStatus: 'active', phpVersion: 'php82' });
+    const after = await serviceRow(w, s.id);
+    expect(after.server_ips).toEqual([{ ip: '198.51.100.77', isPrimary: true }]);
+    expect(after.php_version).toBe('php82');
   });
 
   it('lets staff retry a waiting saga now, and refuses one that has finished', async () => {
