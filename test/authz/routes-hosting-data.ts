@@ -83,8 +83,26 @@ async function world(c: Call): Promise<string> {
   return plans.get(c.fx)!;
 }
 
+/**
+ * Acme's services of earlier calls, cancelled when the next call makes its own: calls run one at
+ * a time, and live services left behind would only slow every later walk over the organization's
+ * services (staff's organization sync reads each from the panel).
+ */
+const earlier = new WeakMap<object, string[]>();
+async function retireEarlier(c: Call) {
+  const ids = earlier.get(c.fx) ?? [];
+  earlier.set(c.fx, []);
+  if (!ids.length) return;
+  await c.fx.ctx.db
+    .updateTable('hosting_services')
+    .set({ status: 'cancelled', cancelled_at: c.fx.ctx.clock.now() })
+    .where('id', 'in', ids)
+    .execute();
+}
+
 /** A service of `orgId` with a live website holding a mailbox, a database and user, a WordPress and a finished backup. */
 async function makeService(c: Call, orgId: string): Promise<Svc> {
+  if (orgId === c.fx.acme.id) await retireEarlier(c);
   const planId = await world(c);
   const client = panel(c);
   const emu = emulator(c);
@@ -124,6 +142,7 @@ async function makeService(c: Call, orgId: string): Promise<Svc> {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  if (orgId === c.fx.acme.id) earlier.get(c.fx)!.push(row.id);
   return {
     id: row.id,
     org,
