@@ -157,7 +157,7 @@ export function adminHostingServicePages(deps: AppDeps, view: Renderer): Hono {
       const { service: s, refunded } = await adminCancelHostingService(deps, actorOf(c), id, values);
       if (s.status !== 'cancelled') return `${s.domain} will end at the end of its paid period.`;
       return refunded > 0n
-        ? `${s.domain} is cancelled; ${formatMoney(refunded, currency)} refunded to the organization's wallet.`
+        ? `${s.domain} is cancelled; ${formatMoney(refunded, currency, 4)} refunded to the organization's wallet.`
         : `${s.domain} is cancelled, without a refund.`;
     }),
   );
