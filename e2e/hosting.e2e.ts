@@ -144,6 +144,7 @@ describe('web hosting', () => {
     await staff.page.waitForURL(`${origin}/admin/hosting/services`);
     const row = staff.page.locator('#hosting-services').getByRole('row').filter({ hasText: domain });
     expect(await row.textContent()).toContain('Cancelled');
+    await screenshot(staff.page, 'hosting-admin-services');
     await row.getByRole('link', { name: domain }).click();
     await staff.page.waitForURL(`${origin}/admin/hosting/services/${serviceId}`);
     expect(await staff.page.getByTestId('hosting-saga-state').textContent()).toBe('Done');
