@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { createLogger } from '../../src/lib/log.ts';
+import { TestBrowser } from '../helpers/browser.ts';
 import { activityOf, everythingStored, liveService, useDataWorld } from './data-helpers.ts';
 
 const w = useDataWorld();
@@ -220,5 +223,41 @@ describe('email tab: who may', () => {
     });
     expect(res.status).toBe(409);
     expect(b.lastHtml).toContain('suspended');
+  });
+});
+
+describe('logs', () => {
+  it('never carry a typed password or a sign-in link (request log and domain at debug)', async () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', { write: (line: string) => void lines.push(line) });
+    const app = createApp({ ...w.ctx.deps, log });
+    const b = new TestBrowser(app, '192.0.2.2');
+    for (const [k, v] of w.olive.browser.cookies) b.cookies.set(k, v);
+    const s = await liveService(w, w.olive.orgId);
+    await b.get(`/hosting/${s.id}/email`);
+    const LOGGED = 'Never-In-A-Log-5501';
+    expect(
+      (
+        await b.post(`/hosting/${s.id}/email`, {
+          kind: 'mailbox',
+          local_part: 'log',
+          domain: s.domain,
+          password: LOGGED,
+        })
+      ).status,
+    ).toBe(303);
+    const sso = await b.post(`/hosting/${s.id}/email/${encodeURIComponent(`log@${s.domain}`)}/webmail`);
+    expect(sso.status).toBe(303);
+    const otp = new URL(sso.headers.get('location')!).searchParams.get('otp')!;
+    await b.post(`/hosting/${s.id}/wordpress`, {
+      admin_username: 'ada',
+      admin_password: LOGGED,
+      admin_email: 'ada@shop.test',
+    });
+    const all = lines.join('');
+    expect(all).toContain('"msg":"request"');
+    expect(all).toContain('/webmail');
+    expect(all).not.toContain(LOGGED);
+    expect(all).not.toContain(otp);
   });
 });
