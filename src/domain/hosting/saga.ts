@@ -91,6 +91,25 @@ export async function runSaga(
   serviceId: string,
   opts: { force?: boolean; haltAfter?: HostingSagaStep } = {},
 ): Promise<SagaOutcome> {
+  // A run holds a connection for its lock and uses others for its steps: a few at a time per
+  // process, so purchases arriving together never take the whole pool (the rest wait for the job).
+  if (running >= MAX_RUNNING) return 'busy';
+  running++;
+  try {
+    return await locked(deps, serviceId, opts);
+  } finally {
+    running--;
+  }
+}
+
+const MAX_RUNNING = 3;
+let running = 0;
+
+async function locked(
+  deps: Deps,
+  serviceId: string,
+  opts: { force?: boolean; haltAfter?: HostingSagaStep },
+): Promise<SagaOutcome> {
   return inTransaction(deps.db, async (lock) => {
     const { rows } = await sql<{ got: boolean }>`
       select pg_try_advisory_xact_lock(${SAGA_LOCK}, hashtext(${serviceId})) as got`.execute(lock);
