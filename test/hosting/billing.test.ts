@@ -254,6 +254,28 @@ describe('hosting dunning', () => {
     expect((await mailTo(w, c.owner.email)).filter((m) => m.template === 'hosting_recovered')).toHaveLength(1);
   });
 
+  it('suspends once per unpaid spell: a website staff enabled again stays up until the deletion', async () => {
+    const c = await customer(w, 'Gail Grace');
+    w.ctx.clock.set(T0);
+    const s = await serviceOf(w, c.org, T0, 0n);
+    const due = monthsAfter(T0, 1);
+    w.ctx.clock.set(new Date(due.getTime() + SUSPEND_HOURS * HOUR + HOUR));
+    await run(w);
+    expect((await serviceRow(w, s.id)).status).toBe('suspended');
+    await unsuspendService(w.ctx.deps, s.id);
+    w.ctx.clock.advance(DAY);
+    await run(w);
+    expect((await serviceRow(w, s.id)).status).toBe('active');
+    expect(website(w, s.websiteId)).toEqual({ status: 'active', isSuspended: false });
+    w.ctx.clock.set(new Date(due.getTime() + (TERMINATE_DAYS - 1) * DAY));
+    await run(w);
+    expect((await serviceRow(w, s.id)).status).toBe('active');
+    w.ctx.clock.set(new Date(due.getTime() + TERMINATE_DAYS * DAY));
+    await run(w);
+    expect((await serviceRow(w, s.id)).status).toBe('cancelled');
+    expect((await mailTo(w, c.owner.email)).filter((m) => m.template === 'hosting_suspended')).toHaveLength(1);
+  });
+
   it('never lifts a staff suspension on recovery', async () => {
     const c = await customer(w, 'Sid Staffheld');
     w.ctx.clock.set(T0);

@@ -30,7 +30,8 @@ import { markActive, markSuspended, panelClient, setSuspendedAtPanel } from './s
  *   period over, wallet short           overdue_since set (the due time, once per unpaid
  *                                       spell), renewal-failed email
  *   overdue past the suspension time    website suspended at the panel (disabled +
- *                                       isSuspended), suspended_by dunning, email
+ *                                       isSuspended), suspended_by dunning, email — once
+ *                                       per unpaid spell: staff may enable it again
  *   24 h before the deletion            final notice email
  *   overdue past the termination time   website and subscription deleted at the panel,
  *   (and ≥ 24 h after the final notice) cancelled (reason unpaid), email
@@ -236,13 +237,20 @@ export async function stepService(
       { overdueSince, amount: s.monthly_price, suspendAt: d.suspendAt, deleteAt: d.terminateAt },
       trx,
     );
-    if (now >= d.suspendAt && s.status === 'active') {
+    // Suspended once per unpaid spell: staff who enable the website again meanwhile are not overruled.
+    const suspendedBefore = await trx
+      .selectFrom('hosting_notices')
+      .select('service_id')
+      .where('service_id', '=', s.id)
+      .where('kind', '=', 'suspended')
+      .where('key', '=', overdueSince.toISOString())
+      .executeTakeFirst();
+    if (now >= d.suspendAt && s.status === 'active' && !suspendedBefore) {
       await setSuspendedAtPanel(await panelClient(deps), s, true);
       await markSuspended(deps, trx, s.id, 'dunning');
       tally.suspended++;
-    }
-    if (now >= d.suspendAt && (s.status === 'active' || s.suspended_by === 'dunning'))
       tally.emails += await sendHostingSuspended(deps, s.id, { overdueSince, amountDue, deleteAt: d.terminateAt }, trx);
+    }
     if (now < d.finalNoticeAt) return;
     const sent = await sendHostingFinalNotice(
       deps,
