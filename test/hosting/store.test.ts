@@ -68,6 +68,12 @@ describe('the store', () => {
     // The live summary region alone, for the event stream's refresh.
     await w.olive.browser.get(`/hosting/${services[0]!.id}`, { 'hx-request': 'true', 'hx-target': 'hosting-summary' });
     expect(w.olive.browser.lastHtml.trim()).toMatch(/^<section id="hosting-summary"/);
+    // The site and data tabs carry the same tab bar, their own tab marked.
+    for (const tab of ['dns', 'email']) {
+      expect((await w.olive.browser.get(`/hosting/${services[0]!.id}/${tab}`)).status).toBe(200);
+      expect(w.olive.browser.lastHtml).toContain('data-testid="hosting-tabs"');
+      expect(w.olive.browser.lastHtml).toContain(`href="/hosting/${services[0]!.id}/${tab}" aria-current="page"`);
+    }
     // The list.
     await w.olive.browser.get('/hosting');
     expect(w.olive.browser.lastHtml).toContain(domain);
@@ -122,7 +128,8 @@ describe('the store', () => {
   it('hides the store while hosting is off, and keeps the services visible', async () => {
     await w.ctx.db.updateTable('hosting_integration').set({ enabled: false }).execute();
     try {
-      expect((await w.olive.browser.get('/hosting/store')).status).toBe(404);
+      // The catalogue cache hears of the change from the database's notifications.
+      await expect.poll(async () => (await w.olive.browser.get('/hosting/store')).status).toBe(404);
       expect((await w.olive.browser.get('/hosting')).status).toBe(200);
       expect(w.olive.browser.lastHtml).not.toContain('data-testid="store-link"');
       const [mine] = await servicesOf(w.olive.orgId);
@@ -131,6 +138,7 @@ describe('the store', () => {
       expect(api.body.data).toEqual([]);
     } finally {
       await w.ctx.db.updateTable('hosting_integration').set({ enabled: true }).execute();
+      await expect.poll(async () => (await w.olive.browser.get('/hosting/store')).status).toBe(200);
     }
   });
 });
