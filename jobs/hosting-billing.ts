@@ -1,4 +1,5 @@
 import type { Deps } from '../src/domain/deps.ts';
+import type { HostingDeps } from '../src/domain/hosting/connector.ts';
 import { runHostingBilling } from '../src/domain/hosting/billing.ts';
 import type { Payload } from '../src/queue/index.ts';
 import { recordRun } from '../src/queue/runs.ts';
@@ -8,7 +9,7 @@ import { recordRun } from '../src/queue/runs.ts';
  * service and period), unpaid ones go through hosting dunning, and paid-up services recover
  * (with `organizationId`, that organization at once: a credit was posted). Recorded in job_runs.
  */
-export function hostingBillingJob(deps: Deps, data: Payload<'hosting.billing'>, jobId: string | null) {
+export function hostingBillingJob(deps: Deps & HostingDeps, data: Payload<'hosting.billing'>, jobId: string | null) {
   return recordRun(deps, 'hosting.billing', jobId, () =>
     runHostingBilling(deps, { organizationId: data.organizationId }),
   );
