@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { purchaseHosting, resumeSagas, retrySaga, syncServiceFromPanel } from '../../src/domain/hosting/purchase.ts';
 import { runSaga } from '../../src/domain/hosting/saga.ts';
+import { hostingSagasJob } from '../../jobs/hosting-sagas.ts';
 import { getService } from '../../src/domain/hosting/services.ts';
 import { checkStoreDomain } from '../../src/domain/hosting/store.ts';
 import { AppError } from '../../src/lib/errors.ts';
@@ -269,7 +270,8 @@ describe('transient failures and crashes', () => {
     expect(s.saga_claimed_until!.getTime()).toBeGreaterThan(w.ctx.clock.now().getTime());
     expect(await resumeSagas(w.ctx.deps)).not.toHaveProperty('done');
     w.ctx.clock.advance(61_000);
-    expect(await resumeSagas(w.ctx.deps)).toMatchObject({ done: 1 });
+    // The job's handler (jobs/hosting-sagas.ts) resumes it.
+    expect(await hostingSagasJob(w.ctx.deps, {}, null)).toMatchObject({ done: 1 });
     const after = await serviceRow(w, s.id);
     expect(after).toMatchObject({ status: 'active', saga_state: 'done', saga_attempts: 2, saga_error: null });
     expect(await postingsOf(w, s.id)).toEqual(['hosting_charge']);
@@ -347,6 +349,9 @@ describe('transient failures and crashes', () => {
     const s = await buy(domainName('undo'));
     expect(s).toMatchObject({ status: 'provisioning', saga_state: 'compensating' });
     expect(await postingsOf(w, s.id)).toEqual(['hosting_charge']);
+    expect((await getService(w.ctx.db, w.olive.actor, s.id)).undoing).toBe(true);
+    await w.olive.browser.get(`/hosting/${s.id}`);
+    expect(w.olive.browser.lastHtml).toContain('data-testid="hosting-undoing"');
     w.ctx.clock.advance(2 * 60_000);
     await resumeSagas(w.ctx.deps);
     w.emu.faults.clear();

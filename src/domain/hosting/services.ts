@@ -86,6 +86,8 @@ export interface ServiceView {
   overdueSince: Date | null;
   /** Customer-safe: why the purchase failed. */
   failure: string | null;
+  /** The purchase could not be completed and is being undone (the refund follows). */
+  undoing: boolean;
   createdAt: Date;
   limits: ServicePlan['resources'];
 }
@@ -117,6 +119,7 @@ export function serviceView(row: ServiceRow, plan: ServicePlan): ServiceView {
     suspendedBy: row.suspended_by,
     overdueSince: row.overdue_since,
     failure: row.failure,
+    undoing: row.saga_state === 'compensating',
     createdAt: row.created_at,
     limits: plan.resources,
   };
