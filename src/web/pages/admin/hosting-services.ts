@@ -1,14 +1,16 @@
 import { Hono, type Context } from 'hono';
 import {
   adminCancelHostingService,
-  adminGetHostingService,
-  adminHostingServiceRecords,
-  adminListHostingServices,
   adminRetryHostingSaga,
   adminSuspendHostingService,
   adminSyncHostingOrganization,
   adminSyncHostingService,
   adminUnsuspendHostingService,
+} from '../../../domain/hosting/admin-actions.ts';
+import {
+  adminGetHostingService,
+  adminHostingServiceRecords,
+  adminListHostingServices,
   SAGA_STATES,
 } from '../../../domain/hosting/admin.ts';
 import { listHostingPlans } from '../../../domain/hosting/plans.ts';
@@ -20,34 +22,12 @@ import { formData, isFormRefusal, orFail } from '../../forms.ts';
 import { actorOf } from '../../actor.ts';
 import type { AppDeps } from '../../context.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
+import { hostingFormat } from './hosting-services-format.ts';
 import { pageLinks } from './organizations.ts';
 
 const FILTERS = ['status', 'saga', 'organization', 'q', 'plan'] as const;
 const layout = 'admin' as const;
 type Status = 200 | 409 | 422 | 503;
-
-/** Badge classes and words for a service's status and its saga's state (staff pages). */
-export const hostingFormat = {
-  status: {
-    provisioning: 'Provisioning',
-    active: 'Active',
-    suspended: 'Suspended',
-    cancelled: 'Cancelled',
-    failed: 'Failed',
-  } as Record<string, string>,
-  badge: (status: string) =>
-    ({ active: 'badge-success', provisioning: 'badge-info', suspended: 'badge-warning', failed: 'badge-danger' })[
-      status
-    ] ?? '',
-  saga: {
-    running: 'Running',
-    done: 'Done',
-    compensating: 'Compensating',
-    compensated: 'Compensated',
-  } as Record<string, string>,
-  sagaBadge: (state: string) =>
-    ({ done: 'badge-success', running: 'badge-info', compensating: 'badge-warning', compensated: '' })[state] ?? '',
-};
 
 /**
  * /admin/hosting/services (platform staff): every organization's hosting services with
