@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { Actor } from '../../../../domain/access/actor.ts';
 import { can } from '../../../../domain/access/actor.ts';
@@ -32,7 +30,6 @@ import {
   wordpressOf,
 } from '../../../../domain/hosting/wordpress.ts';
 import type { AppError } from '../../../../lib/errors.ts';
-import { VIEWS_DIR } from '../../../../paths.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, formList, orFail } from '../../../forms.ts';
@@ -63,9 +60,6 @@ const TITLES: Record<DataTab, string> = {
   backups: 'Backups',
 };
 
-/** Helper A's tab bar, when it has landed; else the tabs' own simple one. */
-const hasSharedTabs = () => existsSync(path.join(VIEWS_DIR, 'portal/hosting/_tabs.eta'));
-
 async function tabData(deps: AppDeps, s: SiteAccess, tab: DataTab): Promise<Record<string, unknown>> {
   if (tab === 'email') return { email: await emailsOf(s), defaultQuotaMb: DEFAULT_QUOTA_MB };
   if (tab === 'databases') return { mysql: await databasesOf(s), privileges: PRIVILEGES };
@@ -94,7 +88,6 @@ async function render(
       service: { ...s.service, cancelAtPeriodEnd: s.service.cancel_at_period_end },
       tab,
       active: tab,
-      sharedTabs: hasSharedTabs(),
       mayManage: can(actor, 'hosting_manage') && s.service.status === 'active',
       form: extra.form ?? '',
       errors: extra.errors ?? {},

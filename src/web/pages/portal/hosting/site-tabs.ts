@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { can, type Actor } from '../../../../domain/access/actor.ts';
 import {
@@ -30,7 +28,6 @@ import {
 } from '../../../../domain/hosting/ssl.ts';
 import { panelLoginUrl } from '../../../../domain/hosting/sso.ts';
 import type { AppError } from '../../../../lib/errors.ts';
-import { VIEWS_DIR } from '../../../../paths.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, orFail } from '../../../forms.ts';
@@ -53,9 +50,6 @@ import { flash, redirect, type Renderer } from '../../../render.ts';
 export type SiteTab = 'domains' | 'dns' | 'ssl' | 'php';
 
 const TITLES: Record<SiteTab, string> = { domains: 'Domains', dns: 'DNS', ssl: 'SSL', php: 'PHP' };
-
-/** Helper A's tab bar, when it has landed; else the tabs' own simple one. */
-const hasSharedTabs = () => existsSync(path.join(VIEWS_DIR, 'portal/hosting/_tabs.eta'));
 
 interface Extra {
   form?: string;
@@ -97,7 +91,6 @@ async function render(
       service: { ...data.service, cancelAtPeriodEnd: data.service.cancel_at_period_end },
       tab,
       active: tab,
-      sharedTabs: hasSharedTabs(),
       mayManage: can(actor, 'hosting_manage') && data.service.status === 'active',
       kindLabels: DOMAIN_KIND_LABELS,
       recordKinds: RECORD_KINDS,
