@@ -424,6 +424,21 @@ describe("staff's actions", () => {
       details: { failed: c.domain },
     });
     expect(Number(entries[0]!.details.synced)).toBeGreaterThanOrEqual(2);
+
+    // A panel that does not answer (5xx on every try) stops the sync at the first service: the
+    // rest are reported as not tried instead of each waiting out its own retries.
+    w.emu.faults.fail('GET', /\/websites\/[0-9a-f-]{36}$/, 503, undefined, 1000);
+    const before = w.emu.requests().filter((r) => r.method === 'GET' && /\/websites\//.test(r.path)).length;
+    const down = await staffAction(a.id, 'organization-sync');
+    const tried = w.emu.requests().filter((r) => r.method === 'GET' && /\/websites\//.test(r.path)).length - before;
+    w.emu.faults.clear();
+    expect(down.status).toBe(303);
+    const [last] = (await logOf(yara.organization.id, 'admin.hosting_organization_synced')).slice(-1);
+    expect(last).toMatchObject({ details: { synced: 0 } });
+    expect(String(last!.details.failed).split(', ').sort()).toEqual([a.domain, b.domain, c.domain].sort());
+    // One service's calls (the client's retries), not three services'.
+    expect(tried).toBeGreaterThan(0);
+    expect(tried).toBeLessThanOrEqual(4);
   });
 
   it('retries a purchase the panel left running, and refuses one that finished', async () => {

@@ -131,7 +131,9 @@ export async function adminSyncHostingService(deps: ActionDeps, actor: Actor, id
 
 /**
  * Syncs every service of the organization that has a website (active or suspended), one at a
- * time; a failure is reported per domain and does not stop the others. One log entry.
+ * time; a refusal is reported per domain and does not stop the others. A panel that does not
+ * answer (503: each call already retried) stops the sync: the services not tried are reported
+ * as such instead of each waiting out its own retries. One log entry.
  */
 export async function adminSyncHostingOrganization(deps: ActionDeps, actor: Actor, id: string) {
   const s = await adminGetHostingService(deps, actor, id);
@@ -145,13 +147,18 @@ export async function adminSyncHostingOrganization(deps: ActionDeps, actor: Acto
     .execute();
   const failed: { domain: string; message: string }[] = [];
   let synced = 0;
-  for (const one of services) {
+  for (const [i, one] of services.entries()) {
     try {
       await atPanel(() => syncServiceFromPanel(deps, one.id));
       synced++;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       failed.push({ domain: one.domain, message: err.message });
+      if (err.code === 'hosting_unavailable') {
+        for (const rest of services.slice(i + 1))
+          failed.push({ domain: rest.domain, message: 'Not tried: the control panel did not answer.' });
+        break;
+      }
     }
   }
   await recordActivity(deps.db, {

@@ -1,3 +1,4 @@
+import { EnhanceError } from '../../providers/enhance/index.ts';
 import { AppError, ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import type { Actor } from '../access/actor.ts';
@@ -84,7 +85,13 @@ export async function syncServiceFromPanel(
   try {
     site = await hostingClient(deps, integration).getWebsite(service.enhance_org_id, service.enhance_website_id);
   } catch (err) {
-    throw new AppError('hosting_sync_failed', 422, `The website could not be read: ${adminMessage(err)}`);
+    // A panel that did not answer (timeout, network, 5xx: already retried) is unavailable, not a refusal.
+    const unreachable = err instanceof EnhanceError && (err.status === null || err.status >= 500);
+    throw new AppError(
+      unreachable ? 'hosting_unavailable' : 'hosting_sync_failed',
+      unreachable ? 503 : 422,
+      `The website could not be read: ${adminMessage(err)}`,
+    );
   }
   await deps.db
     .updateTable('hosting_services')
