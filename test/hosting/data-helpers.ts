@@ -1,99 +1,17 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll } from 'vitest';
-import { encryptSecret } from '../../src/lib/crypto.ts';
-import { createEnhanceClient, type EnhanceClient } from '../../src/providers/enhance/index.ts';
-import { startEnhanceEmulator, type StartedEnhanceEmulator } from '../../src/providers/enhance/emulator/index.ts';
-import { apiClient, tokenFor } from '../api/client.ts';
-import { joinAs } from '../api-keys/helpers.ts';
-import type { TestBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createPerson, PASSWORD, signedIn, uniqueEmail } from '../helpers/people.ts';
+import { useSiteWorld, type SiteWorld } from './site-helpers.ts';
 
 /**
- * The data tabs' world (email, databases, WordPress, backups): an Enhance emulator on
- * 127.0.0.1 reached by the app with the real client, the app on a real database with the
- * integration saved, Olive (owner of her organization), Vera (a viewer there: hosting_view
- * only) and Gus (another organization), each signed in and with an API token. Services are
- * made without the purchase saga: a customer org, subscription and website at the emulator,
- * and the hosting_services row pointing at them. Jobs at the emulator never end on their own
- * (the test ends them with `emu.finishJobs()`); the app's clock is the test's.
+ * The data tabs' world (email, databases, WordPress, backups) is the site tabs' (site-helpers.ts):
+ * an Enhance emulator on 127.0.0.1 reached by the app with the real client, the integration
+ * saved, Olive (owner), Vera (viewer) and Gus (another organization), each signed in and with an
+ * API token; jobs at the emulator end when the test says (`emu.finishJobs()`). Services here get
+ * a customer organization and subscription of their own (Starter's limits per service: 5
+ * mailboxes, 2 databases), made without the purchase saga.
  */
-export interface DataWorld {
-  ctx: TestContext;
-  emu: StartedEnhanceEmulator;
-  panel: EnhanceClient;
-  olive: Person;
-  vera: Person;
-  gus: Person;
-  planId: string;
-  api: ReturnType<typeof apiClient>;
-}
-
-export interface Person {
-  id: string;
-  email: string;
-  orgId: string;
-  browser: TestBrowser;
-  token: string;
-}
-
-export function useDataWorld(): DataWorld {
-  const w = {} as DataWorld;
-  beforeAll(async () => {
-    w.emu = await startEnhanceEmulator({ jobMs: 3_600_000 });
-    w.ctx = await createTestContext({ RATE_LIMIT_AUTH_ACTIONS: '10000', LOGIN_IP_LOCKOUT_ATTEMPTS: '10000' });
-    w.panel = createEnhanceClient({ baseUrl: w.emu.url, token: w.emu.token, masterOrgId: w.emu.masterOrgId });
-    w.api = apiClient(w.ctx, '192.0.2.50');
-    const make = async (name: string, ip: string, orgId?: string, role?: string): Promise<Person> => {
-      const p = await createPerson(w.ctx, name, { verified: true, email: uniqueEmail(name) });
-      if (orgId && role) await joinAs(w.ctx, orgId, p.id, role);
-      const browser = await signedIn(w.ctx, p.email, PASSWORD, ip);
-      return {
-        id: p.id,
-        email: p.email,
-        orgId: orgId ?? p.organization.id,
-        browser,
-        token: await tokenFor(w.ctx, p.email, ip),
-      };
-    };
-    w.olive = await make('Olive Owner', '192.0.2.2');
-    w.vera = await make('Vera Viewer', '192.0.2.3', w.olive.orgId, 'viewer');
-    w.gus = await make('Gus Globex', '192.0.2.4');
-    await w.ctx.db
-      .insertInto('hosting_integration')
-      .values({
-        id: 1,
-        enabled: true,
-        demo: false,
-        api_url: w.emu.url,
-        master_org_id: w.emu.masterOrgId,
-        token_ciphertext: encryptSecret(w.ctx.config.encryptionKeys, w.emu.token),
-      })
-      .execute();
-    const [starter] = await w.panel.listPlans();
-    const plan = await w.ctx.db
-      .insertInto('hosting_plans')
-      .values({
-        master_org_id: w.emu.masterOrgId,
-        enhance_plan_id: starter!.id,
-        upstream_name: starter!.name,
-        name: starter!.name,
-        monthly_price: 5_000_000n,
-        resources: JSON.stringify(starter!.resources),
-        allowances: '[]',
-        selections: '[]',
-        active: true,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    w.planId = plan.id;
-  });
-  afterAll(async () => {
-    await w.ctx?.close();
-    await w.emu?.close();
-  });
-  return w;
-}
+export type DataWorld = SiteWorld;
+export const useDataWorld = useSiteWorld;
+export { activityOf } from './site-helpers.ts';
 
 /** An active service of `orgId` with a live website at the emulator (Starter: 5 mailboxes, 2 databases). */
 export async function liveService(
@@ -143,12 +61,3 @@ export async function everythingStored(w: DataWorld): Promise<string> {
   }
   return out.join('\n');
 }
-
-/** The activity entries about a service (the test clock stands still: in no particular order). */
-export const activityOf = (w: DataWorld, serviceId: string) =>
-  w.ctx.db
-    .selectFrom('activity_log')
-    .select(['action', 'actor_user_id', 'details'])
-    .where('target_type', '=', 'hosting_service')
-    .where('target_id', '=', serviceId)
-    .execute();
