@@ -4,8 +4,8 @@
  * Period n runs from `monthsAfter(anchor, n)` to `monthsAfter(anchor, n + 1)`: the same day
  * n months later, clamped to the month's end when the month is shorter. Counting from the
  * anchor (not from the previous period) keeps the day from drifting: 31 Jan → 28 Feb → 31 Mar
- * → 30 Apr, never 28 Mar. The first period is the purchase's (purchase.ts `periodAfter`
- * gives the same end), so a period's end is always the next one's start.
+ * → 30 Apr, never 28 Mar. The first period is the purchase's (purchase.ts ends it at
+ * `monthsAfter(start, 1)`), so a period's end is always the next one's start.
  */
 
 export const DAY_MS = 86_400_000;

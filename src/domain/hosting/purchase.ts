@@ -13,6 +13,7 @@ import { publishServiceStatus } from './saga-end.ts';
 import { runSaga } from './saga.ts';
 import type { ServiceRow } from './services.ts';
 import { checkStoreDomain } from './store.ts';
+import { monthsAfter } from './periods.ts';
 
 /**
  * Buying web hosting (issue 17 item 3): everything checked (hosting on, plan sold, domain
@@ -27,17 +28,6 @@ import { checkStoreDomain } from './store.ts';
  */
 
 export const HOSTING_CLOSED = 'Web hosting is not available at the moment.';
-
-/** One calendar month later, the day clamped to the month's end (31 Jan → 28/29 Feb). */
-export function periodAfter(start: Date): Date {
-  const d = new Date(start);
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() + 1);
-  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, last));
-  return d;
-}
 
 const byKey = (db: DbOrTx, orgId: string, key: string) =>
   db
@@ -116,7 +106,8 @@ async function purchase(
 
   const price = plan.monthly_price!;
   const now = deps.clock.now();
-  const end = periodAfter(now);
+  // The first month: the billing anchor's (periods.ts), so renewals continue from its end.
+  const end = monthsAfter(now, 1);
   let row: ServiceRow | null;
   try {
     row = await inTransaction(deps.db, async (trx) => {
