@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { cancellationOf, cancelService, keepService } from '../../../../domain/hosting/cancel.ts';
 import { ValidationError } from '../../../../lib/errors.ts';
-import { formatMoney } from '../../../../lib/money.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, orFail } from '../../../forms.ts';
+import { lineMoney } from '../billing/chart.ts';
 import { flash, redirect, type Renderer } from '../../../render.ts';
 
 /**
@@ -27,7 +27,7 @@ export function billingPages(deps: AppDeps, view: Renderer): Hono {
     return view.page(
       c,
       'portal/hosting/cancel',
-      { ...data, values: extra.values ?? {}, errors: extra.errors ?? {}, message: extra.message ?? '' },
+      { ...data, lineMoney, values: extra.values ?? {}, errors: extra.errors ?? {}, message: extra.message ?? '' },
       { layout: 'portal', title: `Cancel hosting · ${data.service.domain}`, status },
     );
   };
@@ -50,7 +50,7 @@ export function billingPages(deps: AppDeps, view: Renderer): Hono {
         flash(
           c,
           when === 'now'
-            ? `The hosting of ${s.domain} was cancelled${s.refunded > 0n ? ` and ${formatMoney(s.refunded, currency)} went back to your wallet` : ''}.`
+            ? `The hosting of ${s.domain} was cancelled${s.refunded > 0n ? ` and ${lineMoney(s.refunded, currency)} went back to your wallet` : ''}.`
             : `The hosting of ${s.domain} will end when its paid period does: it will not renew.`,
         );
         return redirect(c, when === 'now' ? '/hosting' : `/hosting/${id}`);
