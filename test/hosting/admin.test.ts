@@ -204,6 +204,29 @@ describe('plan sync', () => {
     const before = await plans(w);
     const business = before[1]!;
     expect(business.active).toBe(true);
+    // A customer's live service on it: the plan stays, and the service is untouched.
+    const org = await w.ctx.db
+      .selectFrom('organizations')
+      .select('id')
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    const now = w.ctx.clock.now();
+    const service = await w.ctx.db
+      .insertInto('hosting_services')
+      .values({
+        organization_id: org.id,
+        plan_id: business.id,
+        master_org_id: business.master_org_id,
+        domain: `kept-${crypto.randomUUID().slice(0, 8)}.test`,
+        status: 'active',
+        monthly_price: 12_000_000n,
+        purchase_key: crypto.randomUUID(),
+        period_start: now,
+        period_end: new Date(now.getTime() + 30 * 86_400_000),
+        saga_state: 'done',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const kept = w.emu.state.plans.get(business.enhance_plan_id)!;
     w.emu.state.plans.delete(business.enhance_plan_id);
     addPlan(w.emu.state, { name: 'Reseller', resources: [{ name: 'websites', total: 100 }] });
@@ -216,6 +239,13 @@ describe('plan sync', () => {
     expect(gone.upstream_missing_at).not.toBeNull();
     expect(after.find((p) => p.name === 'Reseller')).toMatchObject({ active: false, monthly_price: null });
     expect(w.admin.lastHtml).toContain('gone from the panel');
+    expect(
+      await w.ctx.db
+        .selectFrom('hosting_services')
+        .select(['plan_id', 'status', 'monthly_price'])
+        .where('id', '=', service.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ plan_id: business.id, status: 'active', monthly_price: 12_000_000n });
 
     // It cannot be activated again while the panel does not list it.
     await w.admin.get(`${PAGE}/plans/${business.id}`);
