@@ -7,8 +7,8 @@ import type { Call, Done, Requirement } from './routes.ts';
 
 /**
  * The matrix's entries for a hosting service's site tabs (issue 17, helper B): the pages under
- * /hosting/:id (domains, dns, ssl, php, sso) and /api/v1/hosting/services/{id}/(domains, dns,
- * ssl, php, sso). Each call sets the integration to the demo one, answered in process by the
+ * /hosting/:id (domains, dns, ssl, php, node, sso) and /api/v1/hosting/services/{id}/(domains,
+ * dns, ssl, php, node, sso). Each call sets the integration to the demo one, answered in process by the
  * app's own Enhance emulator (routes-hosting.ts points it elsewhere for its calls), and gets a
  * service of its own with a live website there (Acme's, or Globex's for the foreign record);
  * nested routes name a domain or DNS record of that service (the foreign one: of a Globex
@@ -69,8 +69,8 @@ async function planOf(c: Call, client: EnhanceClient): Promise<string> {
   return p.id;
 }
 
-/** The organization's customer account at the emulator (made once, as a purchase would) and its Starter subscription. */
-async function customerOf(c: Call, client: EnhanceClient, orgId: string) {
+/** The organization's customer account at the emulator (made once, as a purchase would) and its subscription to `plan` (Starter by default). */
+async function customerOf(c: Call, client: EnhanceClient, orgId: string, plan = 'Starter') {
   const e = emu(c);
   const row = await db(c)
     .selectFrom('hosting_customers')
@@ -95,7 +95,10 @@ async function customerOf(c: Call, client: EnhanceClient, orgId: string) {
       .onConflict((oc) => oc.columns(['organization_id', 'master_org_id']).doUpdateSet(values))
       .execute();
   }
-  const [starter] = await client.listPlans();
+  const starter = (await client.listPlans()).find((p) => p.name === plan);
+  // Room for any number of websites on this plan too (planOf lifts Starter's).
+  const websites = e.state.plans.get(starter!.id)!.resources.find((r) => r.name === 'websites');
+  if (websites) websites.total = null;
   const subs = await client.listSubscriptions(enhanceOrg);
   const subId =
     subs.find((s) => s.planId === starter!.id && s.status === 'active')?.id ??
@@ -112,11 +115,11 @@ interface Made {
   client: EnhanceClient;
 }
 
-/** An active service of `orgId` with a live website at the app's emulator. */
-async function service(c: Call, orgId: string): Promise<Made> {
+/** An active service of `orgId` with a live website at the app's emulator (its subscription on `plan`: Agency allows Node.js). */
+async function service(c: Call, orgId: string, plan = 'Starter'): Promise<Made> {
   const client = await demo(c);
   const planId = await planOf(c, client);
-  const { enhanceOrg, subId } = await customerOf(c, client, orgId);
+  const { enhanceOrg, subId } = await customerOf(c, client, orgId, plan);
   const domain = `s${u()}.matrix.test`;
   const websiteId = await client.createWebsite(enhanceOrg, { domain, subscriptionId: subId });
   const now = c.fx.ctx.clock.now();
@@ -163,6 +166,25 @@ const serviceRecord: Requirement['record'] = {
     return s.id;
   },
 };
+
+/** The record `:id` on a plan with Node.js (Agency); `own` installs Node.js 18 and 20 (18 the default). */
+const nodeRecord: Requirement['record'] = {
+  of: 'org',
+  own: async (c) => {
+    const s = await service(c, c.fx.acme.id, 'Agency');
+    made.set(c, s);
+    c.made.domain = s.domain;
+    await s.client.installNodeVersion(s.websiteId, '18');
+    await s.client.installNodeVersion(s.websiteId, '20');
+    return s.id;
+  },
+  foreign: async (c) => {
+    const s = await service(c, c.fx.globex.id, 'Agency');
+    made.set(c, s);
+    return s.id;
+  },
+};
+const node = (c: Call) => site(c).extras.node ?? { installed: [], default: null };
 
 /** For nested routes: the Acme service is made by setup and named by `:id`; the record is what `inner` makes in a service. */
 function nested(inner: (c: Call, s: Made) => Promise<string>): Pick<Requirement, 'setup' | 'params' | 'record'> {
@@ -344,6 +366,20 @@ export const HOSTING_SITE_ROUTES: Record<string, Requirement> = {
     body: () => ({ php_version: 'php81' }),
     done: (c) => back(c, 'php', () => problem(site(c).phpVersion === 'php81', 'the PHP version did not change')),
   },
+  'POST /hosting/:id/node/install': {
+    auth: 'session',
+    permission: 'hosting_manage',
+    record: nodeRecord,
+    body: () => ({ install: '22' }),
+    done: (c) => back(c, 'php', () => problem(node(c).installed.includes('22'), 'Node.js 22 was not installed')),
+  },
+  'POST /hosting/:id/node/default': {
+    auth: 'session',
+    permission: 'hosting_manage',
+    record: nodeRecord,
+    body: () => ({ default: '20' }),
+    done: (c) => back(c, 'php', () => problem(node(c).default === '20', 'the default Node.js did not change')),
+  },
   'POST /hosting/:id/sso': {
     auth: 'session',
     permission: 'hosting_manage',
@@ -480,6 +516,22 @@ export const HOSTING_SITE_ROUTES: Record<string, Requirement> = {
     done: (c) => ({
       status: 200,
       effect: () => problem(site(c).phpVersion === 'php82', 'the PHP version did not change'),
+    }),
+  },
+  'GET /api/v1/hosting/services/:id/node': {
+    auth: 'token',
+    permission: 'hosting_view',
+    record: nodeRecord,
+    done: { status: 200, shows: '"installed":["18","20"]' },
+  },
+  'PATCH /api/v1/hosting/services/:id/node': {
+    auth: 'token',
+    permission: 'hosting_manage',
+    record: nodeRecord,
+    body: () => ({ install: '22', default: '22' }),
+    done: (c) => ({
+      status: 200,
+      effect: () => problem(node(c).default === '22', 'Node.js 22 was not installed and made the default'),
     }),
   },
   'POST /api/v1/hosting/services/:id/sso': {

@@ -98,14 +98,19 @@ export function useSiteWorld(): SiteWorld {
 }
 
 /**
- * A service of `orgId` with a live website at the emulator (Starter), and the organization's
- * customer account (its owner member stored unless `storeMember` is false). One customer
- * account per organization, as the purchase makes it.
+ * A service of `orgId` with a live website at the emulator (Starter, or the emulator plan named
+ * `plan`, e.g. Agency, which allows Node.js), and the organization's customer account (its owner
+ * member stored unless `storeMember` is false). One customer account per organization, as the
+ * purchase makes it.
  */
 export async function siteService(
   w: SiteWorld,
   orgId: string,
-  opts: { status?: 'active' | 'suspended' | 'provisioning' | 'cancelled'; storeMember?: boolean } = {},
+  opts: {
+    status?: 'active' | 'suspended' | 'provisioning' | 'cancelled';
+    storeMember?: boolean;
+    plan?: 'Starter' | 'Business' | 'Agency';
+  } = {},
 ) {
   const status = opts.status ?? 'active';
   const domain = `site-${crypto.randomUUID().slice(0, 8)}.test`;
@@ -136,12 +141,13 @@ export async function siteService(
       })
       .execute();
   }
-  const [starter] = await w.panel.listPlans();
+  const plans = await w.panel.listPlans();
+  const starter = opts.plan ? plans.find((p) => p.name === opts.plan) : plans[0];
   const subs = await w.panel.listSubscriptions(customer);
   const subId =
     subs.find((s) => s.planId === starter!.id && s.status === 'active')?.id ??
     (await w.panel.createSubscription(customer, { planId: starter!.id }));
-  // Starter allows one website: more services of one organization get a plan with room.
+  // Starter allows one website: more services of one organization get a plan with room (any plan, to be sure).
   const plan = w.emu.state.plans.get(starter!.id)!;
   const websites = plan.resources.find((r) => r.name === 'websites');
   if (websites) websites.total = null;

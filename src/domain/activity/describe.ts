@@ -134,6 +134,8 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'hosting.ssl_uploaded': 'Installed an uploaded certificate',
   'hosting.force_https_set': 'Changed the HTTPS redirect',
   'hosting.php_version_set': "Changed a website's PHP version",
+  'hosting.node_version_installed': 'Installed a Node.js version on a website',
+  'hosting.node_default_set': "Changed a website's default Node.js version",
   'hosting.panel_opened': 'Opened the hosting control panel',
   'hosting.service_purchased': 'Bought web hosting',
   'hosting.mailbox_created': 'Created a mailbox',

@@ -151,6 +151,8 @@ export const ACTIVITY_ACTIONS = [
   'hosting.ssl_uploaded',
   'hosting.force_https_set',
   'hosting.php_version_set',
+  'hosting.node_version_installed',
+  'hosting.node_default_set',
   'hosting.panel_opened',
   // A hosting service's data (src/domain/hosting/{mail,databases,wordpress,backups}.ts): email, MySQL, WordPress, backups.
   'hosting.mailbox_created',

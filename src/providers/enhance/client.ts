@@ -378,6 +378,28 @@ export function createEnhanceClient(opts: EnhanceClientOptions): EnhanceClient {
     async setForceHttps(domainId, on) {
       await request('PUT', `/v2/domains/${enc(domainId)}/ssl/force_ssl`, { body: on });
     },
+
+    async nodeVersions(websiteId) {
+      const at = `/websites/${enc(websiteId)}/apps/node`;
+      const [possible, installed] = await Promise.all([
+        request('GET', `${at}/possible_versions`),
+        request('GET', `${at}/versions`),
+      ]);
+      // Reading the default back is not in the spec (unconfirmed): a 404 means "not known".
+      let def: string | null = null;
+      try {
+        def = strOrNull(await request('GET', `${at}/versions/default`));
+      } catch (err) {
+        if (!(err instanceof EnhanceError && err.status === 404)) throw err;
+      }
+      return { possible: strings(possible), installed: strings(installed), default: def };
+    },
+    async installNodeVersion(websiteId, version) {
+      await request('POST', `/websites/${enc(websiteId)}/apps/node/versions`, { body: version });
+    },
+    async setDefaultNodeVersion(websiteId, version) {
+      await request('PUT', `/websites/${enc(websiteId)}/apps/node/versions/default`, { body: version });
+    },
   };
   return client;
 }
@@ -586,6 +608,7 @@ function toSubscription(v: unknown): EnhanceSubscription {
     allowedPhpVersions: strings(o.allowedPhpVersions),
     defaultPhpVersion: strOrNull(o.defaultPhpVersion),
     serverGroups: arr(o.serverGroups).map(toServerGroup),
+    persistentAppsAllowed: o.persistentAppsAllowed === true,
   };
 }
 

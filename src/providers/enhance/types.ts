@@ -128,6 +128,8 @@ export interface EnhanceSubscription {
   allowedPhpVersions: string[];
   defaultPhpVersion: string | null;
   serverGroups: EnhanceServerGroup[];
+  /** Node.js and other persistent apps (false when the panel does not say). */
+  persistentAppsAllowed?: boolean;
 }
 
 /** PATCH /orgs/{org}/subscriptions/{id} (UpdateSubscription): every field optional. */
@@ -369,6 +371,20 @@ export interface EnhanceClient {
   /** Installs a certificate and its private key (PEM); 400 when either is not PEM. */
   uploadCertificate(domainId: string, pem: { cert: string; key: string }): Promise<void>;
   setForceHttps(domainId: string, on: boolean): Promise<void>;
+
+  /** The website's Node.js versions: those it may install, those installed, the default (null when none or unknown). */
+  nodeVersions(websiteId: string): Promise<EnhanceNodeVersions>;
+  /** Installs a Node.js version (one of `possible`). */
+  installNodeVersion(websiteId: string, version: string): Promise<void>;
+  /** Makes an installed Node.js version the website's default. */
+  setDefaultNodeVersion(websiteId: string, version: string): Promise<void>;
+}
+
+/** GET /websites/{W}/apps/node/possible_versions, …/versions and …/versions/default. */
+export interface EnhanceNodeVersions {
+  possible: string[];
+  installed: string[];
+  default: string | null;
 }
 
 export interface EnhanceCertificate {

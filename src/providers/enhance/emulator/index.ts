@@ -6,6 +6,7 @@ import { backupRoutes, settled } from './backups.ts';
 import { domainRoutes } from './domains.ts';
 import { emailRoutes } from './email.ts';
 import { mysqlRoutes } from './mysql.ts';
+import { nodeRoutes } from './node.ts';
 import { orgRoutes } from './orgs.ts';
 import { planRoutes } from './plans.ts';
 import {
@@ -37,7 +38,7 @@ export {
  * domains and their DNS zones, e-mail (mailboxes, forwarders, catch-all, webmail SSO), MySQL
  * databases and users with grants and phpMyAdmin SSO, backups and restores (asynchronous),
  * WordPress installs (asynchronous) with users, plugins and admin SSO, SSL certificates
- * (Let's Encrypt asynchronous, upload, force HTTPS). Paths are
+ * (Let's Encrypt asynchronous, upload, force HTTPS), Node.js versions (plans allowing persistent apps). Paths are
  * under /api, so the client's base URL is where the app is served (it appends /api).
  *
  * Failures are armed through `faults` only: nothing on the network can make it misbehave, and
@@ -84,6 +85,7 @@ export function createEnhanceEmulator(opts: EnhanceEmulatorOptions = {}): Enhanc
   backupRoutes(app, state);
   wordpressRoutes(app, state);
   sslRoutes(app, state);
+  nodeRoutes(app, state);
   const json = (status: number, code: string) =>
     new Response(JSON.stringify({ code }), { status, headers: { 'content-type': 'application/json' } });
   app.notFound(() => json(404, 'not_found'));

@@ -132,7 +132,7 @@ export function planJson(state: EnhanceEmulatorState, id: number) {
     defaultPhpVersion: p.defaultPhpVersion,
     redisAllowed: p.redisAllowed,
     preinstallWordpressTheme: false,
-    persistentAppsAllowed: false,
+    persistentAppsAllowed: p.persistentAppsAllowed,
   };
 }
 
@@ -181,6 +181,6 @@ function subscriptionJson(state: EnhanceEmulatorState, s: EmuSubscription) {
       .map((g) => ({ id: g.id, name: g.name, serverCount: g.ips.length, createdAt: g.createdAt })),
     preinstallWordpressTheme: false,
     friendlyName: s.friendlyName ?? p?.name ?? '',
-    persistentAppsAllowed: false,
+    persistentAppsAllowed: p?.persistentAppsAllowed ?? false,
   };
 }

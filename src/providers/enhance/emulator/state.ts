@@ -63,6 +63,8 @@ export interface EmuPlan {
   allowedPhpVersions: string[];
   defaultPhpVersion: string;
   redisAllowed: boolean;
+  /** Node.js and other persistent apps (node.ts). */
+  persistentAppsAllowed: boolean;
   createdAt: string;
 }
 
@@ -95,6 +97,13 @@ export interface EmuWebsiteExtras {
   /** The backup or restore running now (one at a time per website). */
   job: EmuJob | null;
   certificates: Map<string, Record<string, unknown>>;
+  /** Node.js versions (node.ts); absent until first used. */
+  node?: EmuNode;
+}
+
+export interface EmuNode {
+  installed: string[];
+  default: string | null;
 }
 
 /** An asynchronous job: `started` until `dueAt` (ms since epoch), then `successful` or `failed`. */
@@ -262,6 +271,7 @@ function seed(state: EnhanceEmulatorState): void {
     allowServerGroupSelection: true,
     redisAllowed: true,
     allowances: [{ name: 'ssh' }, { name: 'staging' }, { name: 'redis' }],
+    persistentAppsAllowed: true,
   });
 }
 
@@ -288,6 +298,7 @@ export function addPlan(
     allowedPhpVersions: PHP,
     defaultPhpVersion: 'php83',
     redisAllowed: false,
+    persistentAppsAllowed: false,
     createdAt: nowIso(),
     ...p,
   };

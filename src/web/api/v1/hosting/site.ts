@@ -7,6 +7,7 @@ import {
   zoneOf,
   type DnsRecord,
 } from '../../../../domain/hosting/dns.ts';
+import { changeNode, nodeSettings, type NodeSettings } from '../../../../domain/hosting/node.ts';
 import {
   addDomain,
   DOMAIN_KINDS,
@@ -30,8 +31,8 @@ import { caller, secured } from '../bearer-auth.ts';
 import { errorResponses, json, pathParam, Timestamp } from '../schemas.ts';
 
 /**
- * A hosting service's site as sub-resources (issue 17 item 8): domains, DNS records, SSL, PHP
- * and the control panel sign-in. Reads need `hosting_view`, changes `hosting_manage`; another
+ * A hosting service's site as sub-resources (issue 17 item 8): domains, DNS records, SSL, PHP,
+ * Node.js versions and the control panel sign-in. Reads need `hosting_view`, changes `hosting_manage`; another
  * organization's service is 404; a service without a website (provisioning, failed,
  * cancelled) or a suspended one asked to change is 409; the panel unreachable is 503.
  */
@@ -525,6 +526,76 @@ export function hostingSiteRoutes(deps: AppDeps): OpenAPIHono {
     async (c) => {
       const v = await setPhpVersion(deps, caller(c), c.req.valid('param').id, c.req.valid('json').php_version);
       return c.json({ php_version: v }, 200);
+    },
+  );
+
+  // Node.js ---------------------------------------------------------------------------------
+  const Node = z
+    .object({
+      allowed: z.boolean().openapi({ description: 'Whether the plan includes Node.js applications.' }),
+      possible: z.array(z.string()).openapi({ example: ['18', '20', '22'] }),
+      installed: z.array(z.string()).openapi({ example: ['20'] }),
+      default: z.string().nullable().openapi({ example: '20' }),
+    })
+    .openapi('HostingNode');
+  const presentNode = (n: NodeSettings) =>
+    Node.parse({ allowed: n.allowed, possible: n.possible, installed: n.installed, default: n.default });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/hosting/services/{id}/node',
+      tags,
+      operationId: 'getHostingNode',
+      summary: 'The website’s Node.js versions: offered, installed, default (needs `hosting_view`)',
+      description: 'When the plan does not include Node.js applications: `allowed: false` and empty lists.',
+      ...secured,
+      request: { params: Id },
+      responses: {
+        200: { description: 'Node.js versions.', ...json(Node) },
+        ...errorResponses([401, 403, 404, 409, 429, 503], { ...FOREIGN, ...NO_SITE, ...UNAVAILABLE }),
+      },
+    }),
+    async (c) => {
+      const { node } = await nodeSettings(deps, caller(c), c.req.valid('param').id);
+      return c.json(presentNode(node), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/hosting/services/{id}/node',
+      tags,
+      operationId: 'setHostingNode',
+      summary: 'Install a Node.js version and/or set the default (needs `hosting_manage`)',
+      description: '`install` runs first, so `{"install":"22","default":"22"}` installs and switches in one call.',
+      ...secured,
+      request: {
+        params: Id,
+        body: {
+          required: true,
+          ...json(
+            z.object({
+              install: z.string().max(16).optional().openapi({ example: '20' }),
+              default: z.string().max(16).optional().openapi({ example: '20' }),
+            }),
+          ),
+        },
+      },
+      responses: {
+        200: { description: 'The Node.js versions now.', ...json(Node) },
+        ...errorResponses([400, 401, 403, 404, 409, 422, 429, 503], {
+          ...FOREIGN,
+          409: 'No website to work on (`hosting_no_website`), suspended (`hosting_suspended`), or the plan does not include Node.js (`hosting_node_not_allowed`).',
+          422: 'A version not offered (`fields.install`) or not installed (`fields.default`), or neither given.',
+          ...UNAVAILABLE,
+        }),
+      },
+    }),
+    async (c) => {
+      const node = await changeNode(deps, caller(c), c.req.valid('param').id, c.req.valid('json'));
+      return c.json(presentNode(node), 200);
     },
   );
 

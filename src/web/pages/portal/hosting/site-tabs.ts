@@ -9,6 +9,7 @@ import {
   VALUE_HINTS,
   zoneOf,
 } from '../../../../domain/hosting/dns.ts';
+import { changeNode, nodeLabel, nodeSettings } from '../../../../domain/hosting/node.ts';
 import {
   addDomain,
   DOMAIN_KIND_LABELS,
@@ -27,7 +28,7 @@ import {
   uploadCertificate,
 } from '../../../../domain/hosting/ssl.ts';
 import { panelLoginUrl } from '../../../../domain/hosting/sso.ts';
-import type { AppError } from '../../../../lib/errors.ts';
+import { AppError } from '../../../../lib/errors.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, orFail } from '../../../forms.ts';
@@ -40,7 +41,8 @@ import { flash, redirect, type Renderer } from '../../../render.ts';
  *   /dns       a zone's records (choose the domain), added, changed, deleted, checked per kind
  *   /ssl       each domain's certificate and expiry; Let's Encrypt (live progress: the table
  *              polls itself every few seconds while a request is pending); upload; HTTPS redirect
- *   /php       the PHP version, from the plan's list
+ *   /php       the PHP version, from the plan's list; Node.js versions (install, default) where
+ *              the plan allows them (POST /node/install, /node/default)
  *   POST /sso  the control panel: 303 to a single-use login link minted just then
  *
  * Reads need hosting_view, forms hosting_manage (the domain asks; forms are shown with the same
@@ -67,7 +69,16 @@ async function tabData(deps: AppDeps, c: Context, actor: Actor, tab: SiteTab) {
     return { ...zone, editing: zone.records.find((r) => r.id === edit) ?? null };
   }
   if (tab === 'ssl') return sslOverview(deps, actor, id);
-  return phpSettings(deps, actor, id);
+  const php = await phpSettings(deps, actor, id);
+  // The panel not answering about Node.js leaves the PHP part usable (node: null says so).
+  const node = await nodeSettings(deps, actor, id).then(
+    (r) => r.node,
+    (err: unknown) => {
+      if (err instanceof AppError && err.status === 503) return null;
+      throw err;
+    },
+  );
+  return { ...php, node };
 }
 
 type Status = 200 | 409 | 422 | 503;
@@ -98,6 +109,7 @@ async function render(
       ttlDefault: TTL_DEFAULT,
       stateLabels: CERTIFICATE_STATE_LABELS,
       phpLabel,
+      nodeLabel,
       form: extra.form ?? '',
       errors: extra.errors ?? {},
       values: extra.values ?? {},
@@ -283,6 +295,23 @@ export function siteTabPages(deps: AppDeps, view: Renderer): Hono {
     return perform(deps, view, c, 'php', 'php', v, async (actor, id) => {
       const version = await setPhpVersion(deps, actor, id, v.php_version ?? '');
       return `The website now runs ${phpLabel(version)}.`;
+    });
+  });
+
+  // Node.js ----------------------------------------------------------------------------------
+  app.post('/:id/node/install', async (c) => {
+    const v = await formData(c);
+    return perform(deps, view, c, 'php', 'node-install', v, async (actor, id) => {
+      await changeNode(deps, actor, id, { install: v.install ?? '' });
+      return `${nodeLabel(v.install ?? '')} is installed on the website.`;
+    });
+  });
+
+  app.post('/:id/node/default', async (c) => {
+    const v = await formData(c);
+    return perform(deps, view, c, 'php', 'node-default', v, async (actor, id) => {
+      await changeNode(deps, actor, id, { default: v.default ?? '' });
+      return `The website now uses ${nodeLabel(v.default ?? '')} by default.`;
     });
   });
 
