@@ -58,10 +58,19 @@ export async function startEmbeddedPostgres(
   const log = options.log ?? (() => undefined);
   const notice = options.notice ?? log;
   const configured = path.resolve(dir);
-  const password = await storedPassword(configured);
+  const { password, created } = await storedPassword(configured);
   const runAs = process.getuid?.() === 0 ? postgresUser() : null;
   const bin = await binaries(runAs, notice);
   const dataDir = await dataDirectory(configured, runAs, notice);
+  if (created && dataDir !== configured && existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    // A cluster kept for this path whose password went with an earlier checkout (deleted, then
+    // cloned again at the same place): nobody can sign in to it. Kept aside, never deleted.
+    const aside = `${dataDir}.orphaned-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    notice(
+      `${dataDir} was made for an earlier checkout at ${configured} whose password file is gone: moved it to ${aside} and starting a new database`,
+    );
+    await fs.rename(dataDir, aside);
+  }
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, password, runAs);
 
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
@@ -206,14 +215,18 @@ async function initialise(bin: string, dataDir: string, password: string, runAs:
   }
 }
 
-async function storedPassword(configured: string): Promise<string> {
+/** The cluster's password, kept beside the configured directory; `created` when it was made now. */
+async function storedPassword(configured: string): Promise<{ password: string; created: boolean }> {
   const secretFile = path.join(path.dirname(configured), `${path.basename(configured)}.credentials.json`);
   await fs.mkdir(path.dirname(configured), { recursive: true });
   if (existsSync(secretFile))
-    return (JSON.parse(await fs.readFile(secretFile, 'utf8')) as { password: string }).password;
+    return {
+      password: (JSON.parse(await fs.readFile(secretFile, 'utf8')) as { password: string }).password,
+      created: false,
+    };
   const password = randomToken(18);
   await fs.writeFile(secretFile, JSON.stringify({ password }), { mode: 0o600 });
-  return password;
+  return { password, created: true };
 }
 
 /** The directory with the server binaries; as root, a copy the `postgres` user can execute when needed. */

@@ -63,6 +63,29 @@ describe('the embedded PostgreSQL', () => {
     expect(await query(db.url, 'select current_user as who')).toEqual([{ who: 'skypanel' }]);
   });
 
+  it('as root, starts anew when the checkout was cloned again at the same place, keeping the old cluster aside', async () => {
+    if (process.getuid?.() !== 0) return expect(process.getuid?.()).not.toBe(0);
+    const dir = tempDir(0o700);
+    const first = await start(dir);
+    cleanup.push(() => rmSync(first.dataDir, { recursive: true, force: true }));
+    await query(first.url, 'create table old_checkout (n int)');
+    await first.stop();
+    // The checkout (and the password beside it) deleted and cloned again: the cluster for this path stays.
+    rmSync(path.join(dir, 'postgres.credentials.json'));
+    const notices: string[] = [];
+    const second = await startEmbeddedPostgres(path.join(dir, 'postgres'), 0, {
+      durable: false,
+      notice: (m) => notices.push(m),
+    });
+    cleanup.push(() => second.stop());
+    expect(second.dataDir).toBe(first.dataDir);
+    expect(await query(second.url, "select to_regclass('old_checkout') as t")).toEqual([{ t: null }]);
+    const aside = notices.join('\n').match(/moved it to (\S+)/)?.[1];
+    expect(aside).toBeDefined();
+    cleanup.push(() => rmSync(aside!, { recursive: true, force: true }));
+    expect(readFileSync(path.join(aside!, 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+$/);
+  });
+
   it('tells the caller when the server dies under it', async () => {
     const db = await start(tempDir(0o755));
     const died = new Promise<string>((resolve) => db.onUnexpectedExit(resolve));
