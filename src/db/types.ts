@@ -287,6 +287,10 @@ export interface Database {
   hosting_charges: HostingChargesTable;
   hosting_operations: HostingOperationsTable;
   hosting_notices: HostingNoticesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -1531,4 +1535,65 @@ export interface HostingNoticesTable {
   /** How many emails were queued (billing contacts). */
   emails: Generated<number>;
   sent_at: Generated<Date>;
+}
+
+export type WebhookEndpointStatus = 'active' | 'disabled';
+export type WebhookDeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
+
+/** An organization's outbound webhook endpoint (migration 0045, src/domain/webhooks). */
+export interface WebhookEndpointsTable {
+  id: Generated<string>;
+  organization_id: string;
+  url: string;
+  description: string | null;
+  events: string[];
+  /** The signing secret sealed with the keyring (src/lib/crypto.ts); never shown after create/rotate. */
+  secret_ciphertext: string;
+  secret_hint: string;
+  status: Generated<WebhookEndpointStatus>;
+  disabled_reason: string | null;
+  disabled_at: NullableTimestamp;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Something that happened, once per (organization, dedupe_key); `body` is what every attempt sends. */
+export interface WebhookEventsTable {
+  id: Generated<string>;
+  organization_id: string;
+  type: string;
+  dedupe_key: string;
+  data: unknown;
+  body: string;
+  created_at: Generated<Date>;
+}
+
+/** One event to one endpoint: the outbox row the webhooks.deliver job works under a lease. */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  organization_id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: Generated<WebhookDeliveryStatus>;
+  attempts: Generated<number>;
+  first_attempt_at: NullableTimestamp;
+  next_attempt_at: NullableTimestamp;
+  lease_token: string | null;
+  lease_until: NullableTimestamp;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+  created_at: Generated<Date>;
+  delivered_at: NullableTimestamp;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempted_at: Date;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  manual: Generated<boolean>;
 }
