@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 // (the signing secret sealed with the app's keyring: it must be read back to sign, so a hash
 // would not do), the events that happened (once per organization and dedupe key, so a retried
 // job or a replayed provider webhook emits once), one delivery per event and endpoint (the
-// outbox: written in the event's transaction, worked by the webhooks.deliver job under a lease
+// outbox, table webhook_outbox — webhook_deliveries is PayPal's inbound log: written in the event's transaction, worked by the webhooks.deliver job under a lease
 // so two workers never send one attempt), and every attempt made.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -37,7 +37,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       unique (organization_id, dedupe_key)
     );
 
-    create table webhook_deliveries (
+    create table webhook_outbox (
       id uuid primary key default gen_random_uuid(),
       organization_id uuid not null references organizations(id) on delete cascade,
       event_id uuid not null references webhook_events(id) on delete cascade,
@@ -56,12 +56,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       unique (event_id, endpoint_id),
       check ((status in ('pending', 'retrying')) = (next_attempt_at is not null))
     );
-    create index webhook_deliveries_by_endpoint on webhook_deliveries (endpoint_id, created_at desc, id desc);
-    create index webhook_deliveries_due on webhook_deliveries (next_attempt_at) where status in ('pending', 'retrying');
+    create index webhook_outbox_by_endpoint on webhook_outbox (endpoint_id, created_at desc, id desc);
+    create index webhook_outbox_due on webhook_outbox (next_attempt_at) where status in ('pending', 'retrying');
 
     create table webhook_attempts (
       id bigint generated always as identity primary key,
-      delivery_id uuid not null references webhook_deliveries(id) on delete cascade,
+      delivery_id uuid not null references webhook_outbox(id) on delete cascade,
       attempted_at timestamptz not null,
       status_code integer,
       error text,
@@ -73,5 +73,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop table webhook_attempts, webhook_deliveries, webhook_events, webhook_endpoints`.execute(db);
+  await sql`drop table webhook_attempts, webhook_outbox, webhook_events, webhook_endpoints`.execute(db);
 }

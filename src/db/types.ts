@@ -149,6 +149,8 @@ export interface JobRunsTable {
   error: string | null;
   started_at: Timestamp;
   finished_at: NullableTimestamp;
+  /** The liveness key of the process running the job (src/queue/liveness.ts); null: unknown. */
+  node_key: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RateLimitCountersTable {
@@ -289,7 +291,7 @@ export interface Database {
   hosting_notices: HostingNoticesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
-  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_outbox: WebhookOutboxTable;
   webhook_attempts: WebhookAttemptsTable;
 }
 
@@ -1035,6 +1037,8 @@ export interface ConsoleSessionsTable {
   seen_at: Timestamp;
   bytes_in: ColumnType<bigint, bigint | number | undefined, bigint | number>;
   bytes_out: ColumnType<bigint, bigint | number | undefined, bigint | number>;
+  /** The liveness key of the process holding the console (src/queue/liveness.ts); null: unknown. */
+  node_key: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** The SSH host key pinned on first use for a server (src/domain/console/host-keys.ts). */
@@ -1570,7 +1574,7 @@ export interface WebhookEventsTable {
 }
 
 /** One event to one endpoint: the outbox row the webhooks.deliver job works under a lease. */
-export interface WebhookDeliveriesTable {
+export interface WebhookOutboxTable {
   id: Generated<string>;
   organization_id: string;
   event_id: string;
