@@ -12,8 +12,8 @@ import { getSetting, putSetting, withDefaults } from './store.ts';
 import { DEFAULT_THEME, isTheme, THEME_MESSAGE, type ThemeId } from './themes.ts';
 
 /**
- * Platform settings (`platform_settings` key `platform`): maintenance mode and the
- * registration switch. Stored as JSON (`{"maintenanceEnabled":true,"maintenanceMessage":"…",
+ * Platform settings (`platform_settings` key `platform`): maintenance mode, the
+ * registration switch, the default theme and whether webhooks may go to loopback (development). Stored as JSON (`{"maintenanceEnabled":true,"maintenanceMessage":"…",
  * "maintenancePlannedEnd":"2026-12-07T02:00:00.000Z","registrationEnabled":false}`).
  *
  * Read on every unsafe request (src/web/middleware/maintenance.ts), so it is kept per process in
@@ -35,6 +35,11 @@ export interface PlatformSettings {
   registrationEnabled: boolean;
   /** The colour preset (domain/settings/themes.ts) for visitors and for people who keep "platform default". */
   defaultTheme: ThemeId;
+  /**
+   * Development only: webhooks may be sent over http or https to 127.0.0.0/8 and ::1
+   * (src/lib/outbound-http.ts). Off (the default), only public https addresses are reached.
+   */
+  webhookLoopbackAllowed: boolean;
 }
 
 export const DEFAULT_MAINTENANCE_MESSAGE =
@@ -48,6 +53,7 @@ const STORED_DEFAULTS = {
   maintenancePlannedEnd: null as string | null,
   registrationEnabled: true,
   defaultTheme: DEFAULT_THEME as string,
+  webhookLoopbackAllowed: false,
 };
 
 const bool = (v: unknown): v is boolean => typeof v === 'boolean';
@@ -67,6 +73,7 @@ export async function getPlatformSettings(db: DbOrTx, opts: { cache?: DataCache 
       maintenancePlannedEnd: (v): v is string | null => v === null || isoDate(v),
       registrationEnabled: bool,
       defaultTheme: isTheme,
+      webhookLoopbackAllowed: bool,
     },
   );
   return {
@@ -77,7 +84,16 @@ export async function getPlatformSettings(db: DbOrTx, opts: { cache?: DataCache 
     },
     registrationEnabled: s.registrationEnabled,
     defaultTheme: isTheme(s.defaultTheme) ? s.defaultTheme : DEFAULT_THEME,
+    webhookLoopbackAllowed: s.webhookLoopbackAllowed,
   };
+}
+
+/**
+ * Whether an admin allowed webhooks to loopback addresses (development only); false by default.
+ * Read fresh (no cache) by the webhook pages, API and sender, so a change applies at once.
+ */
+export async function webhookLoopbackAllowed(db: DbOrTx): Promise<boolean> {
+  return (await getPlatformSettings(db)).webhookLoopbackAllowed;
 }
 
 /** Seconds a refused caller should wait: until the planned end (at least a minute), else five minutes. */
@@ -94,6 +110,7 @@ export interface PlatformSettingsChange {
   maintenancePlannedEnd?: Date | null;
   registrationEnabled?: boolean;
   defaultTheme?: ThemeId;
+  webhookLoopbackAllowed?: boolean;
 }
 
 const checkbox = z
@@ -138,6 +155,7 @@ export const platformSettingsForm = z.object({
     .optional()
     .refine((v) => v === undefined || isTheme(v), THEME_MESSAGE)
     .transform((v) => v as ThemeId | undefined),
+  webhookLoopbackAllowed: checkbox,
 });
 
 /** Reads the admin form into a whole change (every field). */
@@ -179,6 +197,7 @@ export async function updatePlatformSettings(
           : iso(change.maintenancePlannedEnd),
       registrationEnabled: change.registrationEnabled ?? before.registrationEnabled,
       defaultTheme: change.defaultTheme ?? before.defaultTheme,
+      webhookLoopbackAllowed: change.webhookLoopbackAllowed ?? before.webhookLoopbackAllowed,
     };
     const old = {
       maintenanceEnabled: before.maintenance.enabled,
@@ -186,6 +205,7 @@ export async function updatePlatformSettings(
       maintenancePlannedEnd: iso(before.maintenance.plannedEnd),
       registrationEnabled: before.registrationEnabled,
       defaultTheme: before.defaultTheme,
+      webhookLoopbackAllowed: before.webhookLoopbackAllowed,
     };
     if (
       next.maintenancePlannedEnd !== old.maintenancePlannedEnd &&
@@ -199,6 +219,7 @@ export async function updatePlatformSettings(
       maintenancePlannedEnd: 'maintenance_planned_end',
       registrationEnabled: 'registration_enabled',
       defaultTheme: 'default_theme',
+      webhookLoopbackAllowed: 'webhook_loopback_allowed',
     };
     // Only what changed, each with its value before: `{ changed: "maintenance_enabled", maintenance_enabled: true, maintenance_enabled_before: false }`.
     const changed: string[] = [];
@@ -227,6 +248,7 @@ export async function updatePlatformSettings(
       },
       registrationEnabled: next.registrationEnabled,
       defaultTheme: next.defaultTheme,
+      webhookLoopbackAllowed: next.webhookLoopbackAllowed,
     };
   });
 }

@@ -38,6 +38,7 @@ function formValues(s: PlatformSettings): Record<string, string> {
     maintenancePlannedEnd: utcMinute(s.maintenance.plannedEnd),
     registrationEnabled: s.registrationEnabled ? 'on' : '',
     defaultTheme: s.defaultTheme,
+    webhookLoopbackAllowed: s.webhookLoopbackAllowed ? 'on' : '',
   };
 }
 
@@ -94,7 +95,7 @@ function billingValues(b: BillingValues): Record<string, string> {
 
 /**
  * /admin/platform-settings: maintenance mode (on/off, the message customers read, the planned
- * end), the registration switch and the default theme; its sections /branding (name, logo,
+ * end), the registration switch, the default theme and webhooks to loopback (development only); its sections /branding (name, logo,
  * favicon, colour, footer links), /business (support address, business hours, the seller on
  * invoices) and /billing (top-up limits and presets, low-balance threshold, dunning periods).
  * Bad input answers 422 with the form and what was typed; a save is audited as
