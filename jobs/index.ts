@@ -15,6 +15,7 @@ import { sendEmailJob } from './send-email.ts';
 import { followServerJob, syncServersJob } from './sync-servers.ts';
 import { transferCloseMonthJob } from './transfer-close-month.ts';
 import { transferHourlyJob } from './transfer-hourly.ts';
+import { webhooksDeliverJob } from './webhooks-deliver.ts';
 
 /** Registers a worker for every queue and the cron schedules. Handlers stay thin. */
 export async function registerJobs(deps: Services): Promise<void> {
@@ -43,6 +44,10 @@ export async function registerJobs(deps: Services): Promise<void> {
     ),
     work('hosting.sagas', (data, id) => hostingSagasJob(deps, queues['hosting.sagas'].parse(data), id)),
     work('hosting.billing', (data, id) => hostingBillingJob(deps, queues['hosting.billing'].parse(data), id)),
+    // Four workers: one slow receiver (up to the transport's 10 s timeout) does not hold up the others.
+    ...[1, 2, 3, 4].map(() =>
+      work('webhooks.deliver', (data, id) => webhooksDeliverJob(deps, queues['webhooks.deliver'].parse(data), id)),
+    ),
     ...Object.entries(schedules).map(([name, cron]) => boss.schedule(name, cron, {}, { tz: 'UTC' })),
   ]);
   // Hours missed while no worker ran are billed now, not at the next schedule.

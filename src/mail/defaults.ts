@@ -1085,4 +1085,36 @@ The web hosting for {{domain}} ({{plan}}) of {{organization}} has ended, and the
 See your billing: {{billingUrl}}
 `,
   },
+
+  webhook_disabled: {
+    purpose:
+      'Sent to an organization’s owners when a webhook endpoint is disabled because its deliveries failed for a day.',
+    placeholders: {
+      name,
+      organization,
+      url: p('The endpoint’s URL.'),
+      reason: p('Why it was disabled (the last answer or error).'),
+      webhookUrl: link('The endpoint’s page in the portal.'),
+    },
+    values: str,
+    sample: {
+      name: 'Ada Lovelace',
+      organization: 'Acme Hosting',
+      url: 'https://hooks.example.com/skypanel',
+      reason: 'Deliveries failed for 24 hours; the last attempt: the endpoint answered 500.',
+      webhookUrl: `${APP}/webhooks`,
+    },
+    subject: 'A {{brand}} webhook endpoint of {{organization}} was disabled',
+    html: `<p>Hello {{name}},</p>
+<p>The webhook endpoint <strong>{{url}}</strong> of <strong>{{organization}}</strong> was disabled: {{reason}}</p>
+<p>No more events are sent to it. When the receiver works again, re-enable it and redeliver the events it missed from its delivery log.</p>
+${button('webhookUrl', 'Open the endpoint')}`,
+    text: `Hello {{name}},
+
+The webhook endpoint {{url}} of {{organization}} was disabled: {{reason}}
+
+No more events are sent to it. When the receiver works again, re-enable it and redeliver the events it missed from its delivery log:
+{{webhookUrl}}
+`,
+  },
 };

@@ -212,6 +212,8 @@ export interface EmailTemplates {
     balance: string;
     billingUrl: string;
   };
+  // An organization's webhook endpoint disabled after a day of failed deliveries (src/domain/webhooks/deliver.ts).
+  webhook_disabled: { name: string; organization: string; url: string; reason: string; webhookUrl: string };
 }
 export type EmailTemplateName = keyof EmailTemplates;
 
@@ -248,6 +250,7 @@ export const SECRET_FIELDS: { [K in EmailTemplateName]: ReadonlyArray<keyof Emai
   hosting_final_notice: [],
   hosting_recovered: [],
   hosting_cancelled: [],
+  webhook_disabled: [],
 };
 
 export interface RenderedEmail {

@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import PgBoss from 'pg-boss';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/index.ts';
@@ -44,6 +44,9 @@ export const queues = {
   // Web hosting billing (src/domain/hosting/billing.ts): renewals that fell due, hosting dunning
   // (notice, suspend, delete) and recovery; with organizationId (a credit was posted), that one at once.
   'hosting.billing': z.object({ organizationId: z.uuid().optional() }),
+  // Outbound webhooks (src/domain/webhooks/deliver.ts): with deliveryId, that delivery's first
+  // attempt (enqueued with the event, see enqueueWithin); without, every delivery now due.
+  'webhooks.deliver': z.object({ deliveryId: z.uuid().optional() }),
 } as const;
 export type QueueName = keyof typeof queues;
 export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]>;
@@ -63,6 +66,7 @@ export const schedules: Partial<Record<QueueName, string>> = {
   'transfer.close-month': '20 0 1 * *',
   'hosting.sagas': '* * * * *',
   'hosting.billing': '*/5 * * * *',
+  'webhooks.deliver': '* * * * *',
 };
 
 export interface JobQueue {
@@ -73,6 +77,27 @@ export interface JobQueue {
     data: Payload<Q>,
     options?: PgBoss.SendOptions,
   ): Promise<string | null>;
+}
+
+/**
+ * Enqueues inside `db` for domain code that is handed only the transaction of its change (no
+ * JobQueue: e.g. a webhook event emitted from recordActivity): the job row pg-boss's `send`
+ * writes, with the queue's own retry and expiry policy, so the job exists only if the change
+ * commits. A queue that does not exist yet gets no job (the queue's schedule still finds the
+ * work). Keep in step with pg-boss 10's insertJob (node_modules/pg-boss/src/plans.js).
+ */
+export async function enqueueWithin<Q extends QueueName>(db: DbOrTx, name: Q, data: Payload<Q>): Promise<void> {
+  const parsed = queues[name].parse(data);
+  await sql`
+    insert into pgboss.job (name, data, priority, start_after, expire_in, keep_until, retry_limit, retry_delay, retry_backoff, policy, dead_letter)
+    select q.name, ${JSON.stringify(parsed)}::jsonb, 0, now(),
+      coalesce(q.expire_seconds * interval '1s', interval '15 minutes'),
+      now() + coalesce(q.retention_minutes * interval '1 minute', interval '14 days'),
+      coalesce(q.retry_limit, 2),
+      case when coalesce(q.retry_backoff, false) then greatest(coalesce(q.retry_delay, 0), 1) else coalesce(q.retry_delay, 0) end,
+      coalesce(q.retry_backoff, false), q.policy, q.dead_letter
+    from pgboss.queue q where q.name = ${name}
+  `.execute(db);
 }
 
 /** Lets pg-boss write its job row through a Kysely connection or transaction. */

@@ -172,6 +172,11 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'admin.hosting_saga_retried': "Retried a hosting purchase's next step",
   'admin.hosting_service_synced': 'Synced a hosting service from the control panel',
   'admin.hosting_organization_synced': "Synced an organization's hosting services from the control panel",
+  'webhook.created': 'Added a webhook endpoint',
+  'webhook.updated': 'Changed a webhook endpoint',
+  'webhook.deleted': 'Deleted a webhook endpoint',
+  'webhook.secret_rotated': "Rotated a webhook endpoint's signing secret",
+  'webhook.redelivered': 'Sent a webhook delivery again',
 };
 
 export function actionLabel(action: string): string {
@@ -179,6 +184,7 @@ export function actionLabel(action: string): string {
 }
 
 const TARGET_TYPES: Record<string, string> = {
+  webhook_endpoint: 'Webhook endpoint',
   user: 'User',
   organization: 'Organization',
   api_key: 'API key',

@@ -193,6 +193,12 @@ export const ACTIVITY_ACTIONS = [
   'admin.hosting_saga_retried',
   'admin.hosting_service_synced',
   'admin.hosting_organization_synced',
+  // Outbound webhooks (src/domain/webhooks): endpoints added, changed (incl. disabled/enabled), deleted, their secret rotated, a delivery sent again by hand.
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.redelivered',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
 import { EVENTS_CHANNEL } from '../../db/notify.ts';
-import type { Permission } from '../access/permissions.ts';
+import { OWNER_ROLE, type Permission } from '../access/permissions.ts';
 import { NOTIFICATION_KINDS, type NotificationData, type NotificationKind } from './kinds.ts';
 
 /**
@@ -30,6 +30,8 @@ export interface Emission {
 export type Recipients =
   /** Members of the organization whose role holds any of `permissions`; the notification belongs to it. */
   | { organizationId: string; permissions: readonly Permission[]; except?: string | null }
+  /** The organization's owners (the predefined owner role); the notification belongs to it. */
+  | { organizationId: string; owners: true }
   /** One person, about their own account (no organization). */
   | { userId: string }
   /** Whoever has an account with this address (an invitee), about their own account. */
@@ -48,8 +50,11 @@ export async function notify(db: DbOrTx, to: Recipients, e: Emission): Promise<n
           join roles r on r.id = m.role_id
           join users u on u.id = m.user_id
           where m.organization_id = ${to.organizationId}
-            and r.permissions && ${[...to.permissions]}::text[]
-            and u.id is distinct from ${to.except ?? null}::uuid
+            and ${
+              'owners' in to
+                ? sql`r.predefined and r.name = ${OWNER_ROLE}`
+                : sql`r.permissions && ${[...to.permissions]}::text[] and u.id is distinct from ${to.except ?? null}::uuid`
+            }
             and u.status = 'active' and ${wants}`
       : 'userId' in to
         ? sql`select u.id from users u where u.id = ${to.userId} and u.status = 'active' and ${wants}`

@@ -54,6 +54,8 @@ export const NOTIFICATION_KINDS = {
   // a new ticket or a customer's reply to the staff who handle it.
   'support.reply': 'general',
   'support.ticket': 'general',
+  // Outbound webhooks (src/domain/webhooks/deliver.ts): an endpoint disabled after a day of failures, to the owners.
+  'webhooks.endpoint_disabled': 'general',
 } as const satisfies Record<string, NotificationCategory>;
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
 
@@ -212,6 +214,12 @@ export function describeNotification(
         title: `${d.event === 'opened' ? 'New ticket' : 'Customer reply on'} #${text('number')}${org ? ` from ${org}` : ''}`,
         body: text('subject'),
         href: `/admin/tickets/${text('ticket_id')}`,
+      };
+    case 'webhooks.endpoint_disabled':
+      return {
+        title: 'A webhook endpoint was disabled',
+        body: `${text('url')}${at}: its deliveries failed for a day. Re-enable it when the receiver works again.`,
+        href: inOrg(d.endpoint_id ? `/webhooks/${String(d.endpoint_id)}` : '/webhooks'),
       };
     default:
       return { title: 'Notification', body: '', href: null };
