@@ -28,6 +28,8 @@ import type { MailTransport } from './providers/mail/index.ts';
 import { paypalEmulatorApp, type PayPalEmulatorState } from './providers/paypal/emulator/index.ts';
 import { PAYPAL_EMULATOR_PATH, paypalFromConfig, type PayPalClient } from './providers/paypal/index.ts';
 import { bossQueue, createBoss, createQueues } from './queue/index.ts';
+import { holdLiveness } from './queue/liveness.ts';
+import { startReaper } from './queue/reaper.ts';
 import type { Manifest } from './web/assets.ts';
 import type { AppDeps } from './web/context.ts';
 import { RealtimeHub } from './web/realtime/hub.ts';
@@ -134,6 +136,10 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
   if (!over.db) stops.push(() => db.destroy());
 
   try {
+    // This process's liveness lock: work it holds names it, and is taken over the moment it dies.
+    // Released last (stops run newest first), after the jobs it names have stopped.
+    const node = await holdLiveness(opts.databaseUrl, log);
+    stops.push(() => node.stop());
     const schedule = opts.schedule ?? config.JOBS_ENABLED;
     const boss = createBoss(opts.databaseUrl, { schedule, supervise: schedule });
     boss.on('error', opts.onQueueError ?? ((err: Error) => log.error({ err: err.message }, 'job queue error')));
@@ -144,6 +150,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
         : boss.stop({ graceful: false, wait: true }),
     );
     await createQueues(boss);
+    if (schedule) stops.push(startReaper({ db, boss, log, clock: over.clock ?? systemClock }, node));
 
     const mail = over.mail ?? createMailTransport(config);
     if (mail.close) stops.push(() => mail.close!());
@@ -202,6 +209,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       cloud,
       clouds: cloudConnector(config, cloud),
       cache: new DataCache(),
+      node,
       emulators: { mounted, linode, ssh, enhance },
       stop: (o = {}) => stopAll(stops, { graceful: o.graceful ?? true }, log),
     };

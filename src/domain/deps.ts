@@ -6,6 +6,7 @@ import type { Clock } from '../lib/time.ts';
 import type { CloudProvider } from '../providers/cloud.ts';
 import type { PayPalClient } from '../providers/paypal/client.ts';
 import type { JobQueue } from '../queue/index.ts';
+import type { NodeLiveness } from '../queue/liveness.ts';
 import type { FraudScreener } from './fraud/screen.ts';
 
 /** What every domain function may use; passed explicitly, never read from globals. Built by src/services.ts. */
@@ -26,6 +27,12 @@ export interface Deps {
    * process's LISTEN hub keeps it correct, otherwise every read goes to the database.
    */
   cache: DataCache;
+  /**
+   * This process's liveness lock (src/queue/liveness.ts): its key is written on the work the
+   * process holds (job runs, consoles) so others can take that work over the moment it dies.
+   * Absent where no process's services were built (some tests).
+   */
+  node?: NodeLiveness;
 }
 
 /** What the domain needs to know of a `cloud_providers` row to reach it. */

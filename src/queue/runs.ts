@@ -6,10 +6,12 @@ import type { QueueName } from './index.ts';
 /**
  * Records one run of a scheduled job in `job_runs` (what admins read): started, then
  * succeeded with the summary `fn` returns, or failed with its error (rethrown so pg-boss
- * retries). Times come from `clock`, like everything else the job does.
+ * retries). Times come from `clock`, like everything else the job does. The row names this
+ * process (`node_key`, src/queue/liveness.ts): if the process dies mid-run, another one marks it
+ * failed and offers the job again at once (src/queue/reaper.ts).
  */
 export async function recordRun<T extends Record<string, unknown>>(
-  deps: { db: Db; clock: Clock },
+  deps: { db: Db; clock: Clock; node?: { key: number } | undefined },
   queue: QueueName,
   jobId: string | null,
   fn: () => Promise<T>,
@@ -17,7 +19,7 @@ export async function recordRun<T extends Record<string, unknown>>(
   const { db, clock } = deps;
   const run = await db
     .insertInto('job_runs')
-    .values({ queue, job_id: jobId, started_at: clock.now() })
+    .values({ queue, job_id: jobId, started_at: clock.now(), node_key: deps.node?.key ?? null })
     .returning('id')
     .executeTakeFirstOrThrow();
   // Real time for the duration metric (the clock may be a test's).

@@ -4,6 +4,7 @@ import type { ConsoleMode } from '../../db/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import { recordActivity } from '../activity/record.ts';
 import type { Deps, RequestOrigin } from '../deps.ts';
+import { nodeGone } from '../../queue/liveness.ts';
 import type { ConsoleGrant } from './access.ts';
 
 /**
@@ -14,8 +15,10 @@ import type { ConsoleGrant } from './access.ts';
  * its mode, start, end, duration and bytes each way.
  *
  * The process holding a console moves its row's `seen_at` on every HEARTBEAT_MS (with the bytes
- * so far). A row not seen for STALE_MS belonged to a process that stopped without closing it:
- * the next console opened anywhere ends it (logged as lost) before counting.
+ * so far), and the row names it (`node_key`, src/queue/liveness.ts). A row whose process no
+ * longer holds its liveness lock (killed, crashed) or, for a row naming no process, not seen for
+ * STALE_MS, belonged to a process that stopped without closing it: it no longer counts, and the
+ * next console opened anywhere ends it (logged as lost) before counting.
  */
 
 export const HEARTBEAT_MS = 30_000;
@@ -33,6 +36,7 @@ async function openCounts(db: DbOrTx, userId: string, serverId: string, now: Dat
     ])
     .where((w) => w.or([w('user_id', '=', userId), w('server_id', '=', serverId)]))
     .where('seen_at', '>', fresh)
+    .where(sql<boolean>`not ${nodeGone(sql.ref('node_key'))}`)
     .executeTakeFirstOrThrow();
   return row;
 }
@@ -67,7 +71,7 @@ export interface OpenedConsole {
  * entry. Returns the refusal's sentence instead when a limit is reached.
  */
 export async function startConsoleSession(
-  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'node'>,
   grant: ConsoleGrant,
   origin: RequestOrigin,
 ): Promise<OpenedConsole | { refused: string }> {
@@ -90,6 +94,7 @@ export async function startConsoleSession(
         impersonator_user_id: grant.impersonatorUserId,
         started_at: now,
         seen_at: now,
+        node_key: deps.node?.key ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -167,12 +172,12 @@ function closedDetails(
   };
 }
 
-/** Ends the consoles of processes that stopped without closing them (not seen for STALE_MS), logging each. */
+/** Ends the consoles of processes that stopped without closing them (gone, or not seen for STALE_MS), logging each. */
 export async function sweepLostConsoles(deps: Pick<Deps, 'db' | 'clock'>): Promise<number> {
   const now = deps.clock.now();
   const lost = await deps.db
     .deleteFrom('console_sessions')
-    .where('seen_at', '<', new Date(now.getTime() - STALE_MS))
+    .where((w) => w.or([w('seen_at', '<', new Date(now.getTime() - STALE_MS)), nodeGone(sql.ref('node_key'))]))
     .returningAll()
     .execute();
   for (const row of lost)

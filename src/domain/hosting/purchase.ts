@@ -10,7 +10,7 @@ import type { Deps } from '../deps.ts';
 import { ALREADY_OURS, BEING_SET_UP, liveServiceFor, normaliseDomain } from './domains-check.ts';
 import { adminMessage, hostingEnabled, integrationRow } from './integration.ts';
 import { publishServiceStatus } from './saga-end.ts';
-import { runSaga } from './saga.ts';
+import { runSaga, SAGA_WATCH_SECONDS } from './saga.ts';
 import type { ServiceRow } from './services.ts';
 import { checkStoreDomain } from './store.ts';
 import { monthsAfter } from './periods.ts';
@@ -20,7 +20,8 @@ import { monthsAfter } from './periods.ts';
  * valid and free here and at the panel, one live service per plan per organization), then one
  * transaction records the service (provisioning), charges the first month from the wallet
  * (guarded: refused when the balance does not cover it; `hosting:charge:<service>:<start>`),
- * writes the `hosting_charges` row and the saga's `charge` step. Then the saga runs (saga.ts).
+ * writes the `hosting_charges` row and the saga's `charge` step, and enqueues a watch of the saga
+ * (hosting.sagas for this service, SAGA_WATCH_SECONDS later). Then the saga runs (saga.ts).
  *
  * The purchase key (the form's hidden field, or the API's Idempotency-Key) makes a double
  * submit one service: UNIQUE (organization, purchase_key); the same domain bought twice at
@@ -198,6 +199,9 @@ async function purchase(
         }),
       );
       await publishServiceStatus(trx, service);
+      // Committed with the purchase: if this process dies while the saga runs below, any other
+      // takes it over a few seconds later (not at the next minute's sweep).
+      await deps.queue.enqueue(trx, 'hosting.sagas', { serviceId: service.id }, { startAfter: SAGA_WATCH_SECONDS });
       return service;
     });
   } catch (err) {

@@ -7,14 +7,15 @@ import type { Deps } from '../deps.ts';
 import { hostingClient } from './connector.ts';
 import { adminMessage, integrationRow } from './integration.ts';
 import { publishServiceStatus } from './saga-end.ts';
-import { runSaga, type SagaOutcome } from './saga.ts';
+import { runSaga, SAGA_WATCH_SECONDS, type SagaOutcome } from './saga.ts';
 import { NO_SUCH_SERVICE, type ServiceRow } from './services.ts';
 
 /** The purchase saga after the request: the job's resume, staff's retry and sync (re-exported by purchase.ts). */
 
 /**
- * The hosting.sagas job: sagas whose claim (lease or backoff) has run out are taken forward
- * or compensated, oldest claim first; with `serviceId`, that one. Counts by outcome.
+ * The hosting.sagas job: sagas with no live worker (saga.ts: their lock is free) whose backoff
+ * has run out are taken forward or compensated, oldest first; with `serviceId` (the purchase's
+ * watch), that one. Counts by outcome.
  */
 export async function resumeSagas(deps: Deps, opts: { serviceId?: string } = {}): Promise<Record<string, number>> {
   const now = deps.clock.now();
@@ -40,6 +41,9 @@ export async function resumeSagas(deps: Deps, opts: { serviceId?: string } = {})
       outcome = 'error';
     }
     counts[outcome] = (counts[outcome] ?? 0) + 1;
+    // A live worker holds it: watched again, so if that worker dies it is taken over within seconds.
+    if (outcome === 'busy' && opts.serviceId)
+      await deps.queue.enqueue(deps.db, 'hosting.sagas', { serviceId: id }, { startAfter: SAGA_WATCH_SECONDS });
   }
   return counts;
 }

@@ -22,15 +22,18 @@ import { createSite, createSubscription, PermanentFailure } from './saga-site.ts
  *     `saga_claimed_until` pushed out by a backoff (1, 2, 4, 8, 16 min) for the hosting.sagas job;
  *     after MAX_ATTEMPTS it compensates (activation instead goes live without the server IPs).
  *   - Two workers never run one saga: a run holds a transaction-scoped advisory lock for the
- *     service (released by PostgreSQL if the process dies) and claims the row with a lease in
- *     `saga_claimed_until`. A run that died is taken over when its lease ends. Each step is
- *     written so that a crash between the panel's create and our journal is found again on the
- *     next run (409 → the existing subscription; the domain held by our own subscription → that
- *     website).
+ *     service for as long as it works, and PostgreSQL releases it the moment the process dies.
+ *     So the lock is the claim: a saga whose lock is free has no live worker, and the next run
+ *     (the purchase's watch job SAGA_WATCH_SECONDS later, or the hosting.sagas job every minute)
+ *     takes it over at once. `saga_claimed_until` is only "not before": the backoff after a
+ *     transient failure (or an unexpected error). Each step is written so that a crash between
+ *     the panel's create and our journal is found again on the next run (409 → the existing
+ *     subscription; the domain held by our own subscription → that website).
  */
 
 export const MAX_ATTEMPTS = 5;
-export const LEASE_MS = 5 * 60_000;
+/** After a purchase (and again while a live worker still holds the saga), a job looks whether it needs taking over. */
+export const SAGA_WATCH_SECONDS = 10;
 export const backoffMs = (attempt: number) => Math.min(2 ** Math.max(0, attempt - 1), 16) * 60_000;
 const SAGA_LOCK = 724181;
 
@@ -83,8 +86,8 @@ export const customerText = (err: unknown) =>
   err instanceof PermanentFailure || err instanceof EnhanceError ? err.message : 'The website could not be set up.';
 
 /**
- * Runs (or resumes) one saga under its lock and claim. `force`: a staff retry, not waiting for
- * the backoff. `haltAfter` (tests): stop after that step as if the process died, keeping the claim.
+ * Runs (or resumes) one saga under its lock. `force`: a staff retry, not waiting for the
+ * backoff. `haltAfter` (tests): stop after that step as if the process died (its lock released).
  */
 export async function runSaga(
   deps: Deps,
@@ -115,16 +118,23 @@ async function locked(
       select pg_try_advisory_xact_lock(${SAGA_LOCK}, hashtext(${serviceId})) as got`.execute(lock);
     if (!rows[0]?.got) return 'busy';
     const now = deps.clock.now();
+    // Holding the lock, no one else works on it: a worker that claimed it before us has died.
     let q = deps.db
       .updateTable('hosting_services')
-      .set({ saga_claimed_until: new Date(now.getTime() + LEASE_MS), saga_attempts: sql`saga_attempts + 1` })
+      .set({ saga_claimed_until: null, saga_attempts: sql`saga_attempts + 1` })
       .where('id', '=', serviceId)
       .where('saga_state', 'in', ['running', 'compensating']);
     if (!opts.force)
       q = q.where((eb) => eb.or([eb('saga_claimed_until', 'is', null), eb('saga_claimed_until', '<=', now)]));
     const service = await q.returningAll().executeTakeFirst();
     if (!service) return 'skipped';
-    return work(deps, service, now, opts.haltAfter);
+    try {
+      return await work(deps, service, now, opts.haltAfter);
+    } catch (err) {
+      // Not a step's failure (those are handled in work): our own trouble. Tried again after a backoff.
+      await backOff(deps, service, err, now).catch(() => undefined);
+      throw err;
+    }
   });
 }
 

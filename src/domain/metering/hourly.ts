@@ -73,8 +73,9 @@ function checkHour(hour: Date, current: Date): void {
 /**
  * Bills one clock hour and records the run. Refused with ConflictError while another worker
  * bills the same hour (it holds the hour's advisory lock); a `running` row of the hour whose
- * worker died is marked failed first. Returns the finished run (succeeded or failed; a failed
- * run's error is rethrown after it is recorded).
+ * worker died is marked failed first (when it is the run `runId` names, a new run carries the
+ * hour out). Returns the finished run (succeeded or failed; a failed run's error is rethrown
+ * after it is recorded).
  */
 export async function runHourlyBilling(deps: EngineDeps, opts: HourlyOptions): Promise<BillingRunView> {
   const current = await currentHour(deps.db);
@@ -88,8 +89,15 @@ export async function runHourlyBilling(deps: EngineDeps, opts: HourlyOptions): P
     ).rows[0]!.ok;
     if (!locked) throw new ConflictError('A billing run for that hour is already running.');
     try {
-      await failAbandonedRuns(conn, hour);
-      const claimed = await claimRun(conn, deps, hour, opts);
+      const abandoned = (await failAbandonedRuns(conn, hour)).find((r) => r.id === opts.runId);
+      // The run we were asked for was started by a worker that died (its job offered again,
+      // src/queue/reaper.ts): the hour is carried out now, as a new run for the same person.
+      const claimed = await claimRun(
+        conn,
+        deps,
+        hour,
+        abandoned ? { ...opts, runId: undefined, requestedBy: abandoned.requested_by } : opts,
+      );
       if (!claimed) return (await readRun(conn, opts.runId!))!;
       const started = Date.now();
       try {

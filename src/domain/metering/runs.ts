@@ -116,11 +116,14 @@ export async function readRun(db: DbOrTx, id: string): Promise<BillingRunView | 
 }
 
 /**
- * Marks the `running` rows of `hour` failed when no worker holds the hour's lock. Call it
- * holding that lock yourself (then any `running` row is a dead worker's).
+ * Marks the `running` rows of `hour` failed when no worker holds the hour's lock (returned). Call
+ * it holding that lock yourself (then any `running` row is a dead worker's).
  */
-export async function failAbandonedRuns(db: DbOrTx, hour: Date): Promise<void> {
-  await db
+export async function failAbandonedRuns(
+  db: DbOrTx,
+  hour: Date,
+): Promise<Array<{ id: string; requested_by: string | null }>> {
+  return db
     .updateTable('billing_runs')
     .set({
       status: 'failed',
@@ -129,6 +132,7 @@ export async function failAbandonedRuns(db: DbOrTx, hour: Date): Promise<void> {
     })
     .where('hour_start', '=', hour)
     .where('status', '=', 'running')
+    .returning(['id', 'requested_by'])
     .execute();
 }
 

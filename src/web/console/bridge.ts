@@ -6,7 +6,7 @@ import type { CloseCode } from './protocol.ts';
  * What a console (./session.ts) and the bridge behind it (./lish.ts, ./ssh.ts) give each other.
  */
 
-export type ConsoleDeps = Pick<AppDeps, 'db' | 'config' | 'clock' | 'log' | 'clouds'> & {
+export type ConsoleDeps = Pick<AppDeps, 'db' | 'config' | 'clock' | 'log' | 'clouds' | 'node'> & {
   /** Where SSH for the emulated provider's servers goes (the demo SSH server), if anywhere. */
   demoSsh: { host: string; port: number } | null;
 };
