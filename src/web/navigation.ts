@@ -34,6 +34,7 @@ export const PORTAL_NAVIGATION: readonly NavSection[] = [
       { label: 'Roles', href: '/organization/roles' },
       { label: 'Organization settings', href: '/organization/settings', needs: 'settings_manage' },
       { label: 'Activity', href: '/activity', needs: 'settings_manage' },
+      { label: 'Webhooks', href: '/webhooks', needs: 'settings_manage' },
       { label: 'All organizations', href: '/organizations' },
     ],
   },

@@ -36,6 +36,7 @@ import { SECURITY_ROUTES } from './routes-security.ts';
 import { CONTACT_ROUTES } from './routes-contact.ts';
 import { BLOG_ROUTES } from './routes-blog.ts';
 import { CONTENT_ROUTES } from './routes-content.ts';
+import { WEBHOOK_PAGE_ROUTES } from './routes-webhooks-pages.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1744,4 +1745,5 @@ export const ROUTES: Record<string, Requirement> = {
   ...HOSTING_DATA_ROUTES,
   ...HOSTING_BILLING_ROUTES,
   ...HOSTING_ADMIN_ROUTES,
+  ...WEBHOOK_PAGE_ROUTES,
 };

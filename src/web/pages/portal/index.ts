@@ -24,6 +24,7 @@ import { securityPages } from './security.ts';
 import { serverPages } from './servers/index.ts';
 import { settingsPages } from './settings.ts';
 import { sshKeyPages } from './ssh-keys.ts';
+import { webhookPages } from './webhooks.ts';
 
 /**
  * The signed-in customer area, one entry per prefix; app.ts mounts each behind its guard
@@ -63,6 +64,7 @@ export function portalAreas(deps: AppDeps, view: Renderer): Area[] {
     { prefix: '/support', access: 'signed-in', pages: supportPages(deps, view) },
     { prefix: '/firewalls', access: 'signed-in', pages: firewallPages(deps, view) },
     { prefix: '/hosting', access: 'signed-in', pages: hostingPages(deps, view) },
+    { prefix: '/webhooks', access: 'signed-in', pages: webhookPages(deps, view) },
   ];
 }
 
