@@ -13,17 +13,27 @@ import {
 
 interface Entry {
   windowStart: number;
-  /** The shared total across instances, as of our last write. */
+  /** The shared total across instances, as of our last write (our unused budget included). */
   shared: number;
-  /** Requests counted here and not yet added to the shared total. */
+  /** Requests this process may still admit without asking: reserved in the shared total, not yet used. */
+  budget: number;
+  /** What to add to the shared total at the next flush: requests refused here, less reservations given back. */
   pending: number;
 }
 
+/** A reservation takes this share of what the window has left (near the limit: one request at a time). */
+const RESERVE_SHARE = 8;
+
 /**
- * Tier rate limits without a database write per request. Each process counts locally and
- * adds its counts to the shared counter in PostgreSQL every `flushMs` (one statement for all
- * keys). The first request of a key in a window is written at once, so a process that just
- * started begins from the shared total; instances agree within one flush interval.
+ * Tier rate limits without a database write per request, and without one process's count
+ * standing in for all of them: a limit of N admits N requests in a window across every
+ * instance, however a proxy spreads them. A process admits only what it has reserved in the
+ * shared counter in PostgreSQL: when its reservation is used up it reserves another, an eighth
+ * of what the window has left (so near the limit one request at a time, exactly), and the
+ * counter grants at most what is left. Once the counter is at the limit, this process refuses
+ * without asking again, and adds its refusals to the counter every `flushMs` (one statement for
+ * all keys), when it also gives back what it reserved and did not use (so staff's monitor reads
+ * admitted + refused, and an idle process holds no budget for long).
  * IP rules and per-user overrides (rules.ts) come from the data cache when `cache` is given
  * (forgotten through NOTIFY when they change, in every process), else are read from the
  * database every `rulesTtlMs`; expired ones never apply.
@@ -70,16 +80,44 @@ export class SharedRateLimiter {
 
     let entry = this.entries.get(input.key);
     if (!entry || entry.windowStart !== windowStart) {
-      entry = { windowStart, shared: 0, pending: 0 };
+      entry = { windowStart, shared: 0, budget: 0, pending: 0 };
       this.entries.set(input.key, entry);
-      entry.shared = await this.add(input.key, new Date(windowStart), 1);
-    } else {
-      entry.pending += 1;
     }
-    const count = entry.shared + entry.pending;
+    const e = entry;
+    const used = () => e.shared + e.pending - e.budget;
+    const answer = (allowed: boolean): RateLimitDecision => ({
+      allowed,
+      blocked: false,
+      limit,
+      remaining: allowed ? Math.max(0, limit - used()) : 0,
+      resetSeconds,
+    });
     // An exempt user is counted (the monitor shows their volume) but never refused.
-    if (exempt) return { allowed: true, blocked: false, limit, remaining: Math.max(0, limit - count), resetSeconds };
-    return { allowed: count <= limit, blocked: false, limit, remaining: Math.max(0, limit - count), resetSeconds };
+    if (exempt) {
+      e.pending += 1;
+      return answer(true);
+    }
+    if (e.budget > 0) {
+      e.budget -= 1;
+      return answer(true);
+    }
+    // The window is spent as far as anyone here knows: refused without a round trip, counted at the next flush.
+    if (used() >= limit) {
+      e.pending += 1;
+      return answer(false);
+    }
+    const ask = Math.max(1, Math.floor((limit - used()) / RESERVE_SHARE));
+    const total = await this.add(input.key, new Date(windowStart), ask);
+    const granted = Math.min(ask, Math.max(0, limit - (total - ask)));
+    e.shared = total;
+    if (granted === 0) {
+      // Refused: the request stays counted, the rest of what was asked is given back at the flush.
+      e.pending -= ask - 1;
+      return answer(false);
+    }
+    e.pending -= ask - granted;
+    e.budget += granted - 1;
+    return answer(true);
   }
 
   private async add(key: string, windowStart: Date, n: number): Promise<number> {
@@ -90,12 +128,21 @@ export class SharedRateLimiter {
     return rows[0]!.count;
   }
 
-  /** Adds every pending count to the shared counters in one statement. */
+  /** Adds refusals to the shared counters and gives back unused reservations, in one statement. */
   async flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    const batch = [...this.entries].filter(([, e]) => e.pending > 0).map(([key, e]) => ({ key, e, n: e.pending }));
+    const batch = [...this.entries]
+      .filter(([, e]) => e.pending !== 0 || e.budget > 0)
+      .map(([key, e]) => {
+        // What was reserved and not used goes back now: no request may use it after this.
+        const returned = e.budget;
+        e.budget = 0;
+        e.pending -= returned;
+        return { key, e, n: e.pending };
+      });
     const cutoff = Date.now() - 24 * 3_600_000;
-    for (const [key, e] of this.entries) if (e.pending === 0 && e.windowStart < cutoff) this.entries.delete(key);
+    for (const [key, e] of this.entries)
+      if (e.pending === 0 && e.budget === 0 && e.windowStart < cutoff) this.entries.delete(key);
     if (!batch.length) return;
     this.flushing = (async () => {
       const { rows } = await sql<{ key: string; window_start: Date; count: number }>`
