@@ -292,7 +292,12 @@ function startProxy(port: number, nodes: ProcessNode[], proxied: number[]): Serv
     const start = turn++ % nodes.length;
     return nodes.map((_, i) => nodes[(start + i) % nodes.length]!);
   };
+  // Every test client connects from 127.0.0.1: one that speaks for another address says so in
+  // X-Cluster-Client-Ip, and the proxy forwards that as the address it saw (as Caddy appends
+  // its peer's). Otherwise the peer is appended to what the client sent, as a proxy does.
   const forwardedFor = (req: IncomingMessage) => {
+    const pretend = req.headers['x-cluster-client-ip'];
+    if (typeof pretend === 'string' && pretend) return pretend;
     const peer = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const prior = req.headers['x-forwarded-for'];
     return prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
@@ -302,7 +307,12 @@ function startProxy(port: number, nodes: ProcessNode[], proxied: number[]): Serv
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const headers = { ...req.headers, 'x-forwarded-for': forwardedFor(req), 'x-forwarded-proto': 'http' };
+    const headers: http.OutgoingHttpHeaders = {
+      ...req.headers,
+      'x-forwarded-for': forwardedFor(req),
+      'x-forwarded-proto': 'http',
+    };
+    delete headers['x-cluster-client-ip'];
     const candidates = order().filter((n) => n.running());
     const attempt = (i: number): void => {
       const node = candidates[i];
@@ -344,7 +354,7 @@ function startProxy(port: number, nodes: ProcessNode[], proxied: number[]): Serv
         proxied[node.index]! += 1;
         const lines = [`${req.method} ${req.url} HTTP/1.1`];
         for (let h = 0; h < req.rawHeaders.length; h += 2)
-          if (req.rawHeaders[h]!.toLowerCase() !== 'x-forwarded-for')
+          if (!['x-forwarded-for', 'x-cluster-client-ip'].includes(req.rawHeaders[h]!.toLowerCase()))
             lines.push(`${req.rawHeaders[h]}: ${req.rawHeaders[h + 1]}`);
         lines.push(`X-Forwarded-For: ${forwardedFor(req)}`);
         upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
@@ -363,12 +373,20 @@ function startProxy(port: number, nodes: ProcessNode[], proxied: number[]): Serv
   return server;
 }
 
-/** TestBrowser's cookie and CSRF handling over real HTTP (redirects are not followed, as in app.request). */
-function httpBrowser(base: string, ip?: string): ClusterBrowser {
+/**
+ * TestBrowser's cookie and CSRF handling over real HTTP (redirects are not followed, as in
+ * app.request). Its address (`ip`) reaches a node as the client's: through the proxy by
+ * X-Cluster-Client-Ip, directly by X-Forwarded-For (TRUSTED_PROXY_COUNT=1).
+ */
+function httpBrowser(base: string, ip = '203.0.113.10'): ClusterBrowser {
   const target = {
     base,
     request: (path: string, init: RequestInit = {}) =>
-      fetch(new URL(path, target.base), { ...init, redirect: 'manual' }),
+      fetch(new URL(path, target.base), {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), 'x-forwarded-for': ip, 'x-cluster-client-ip': ip },
+        redirect: 'manual',
+      }),
   };
   const browser = new TestBrowser(target as never, ip) as ClusterBrowser;
   Object.defineProperty(browser, 'base', {
