@@ -1,6 +1,7 @@
 /**
- * The soak: `npm run soak`. One SkyPanel process (`node --import tsx src/main.ts`, production
- * settings, web and jobs, as a deployment runs it) on a scratch PostgreSQL, driven for
+ * The soak: `npm run soak`. One SkyPanel process (`node dist/src/main.js`, built first when
+ * missing or stale, production settings, web and jobs, as a container runs it; `-- --tsx` runs
+ * the sources through tsx instead) on a scratch PostgreSQL, driven for
  * SOAK_MINUTES (10) at a steady SOAK_RATE (20 operations a second) with a realistic mix from
  * a handful of customers:
  *
@@ -26,7 +27,7 @@
  * the app's log), the ledger invariants, and PASS or FAIL. Exit code 0 either way: it reports.
  * Everything runs on 127.0.0.1 and stops by itself.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -56,6 +57,9 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const RSS_TARGET = 0.1;
 const COOKIE = '__Host-sp_session';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The compiled app, as a container runs it (built first when missing or stale); `--tsx`: the sources through tsx. */
+const TSX = process.argv.includes('--tsx');
+const COMMAND = TSX ? ['--import', 'tsx', 'src/main.ts'] : ['dist/src/main.js'];
 
 /** The mix: each tick starts one operation, chosen by these weights. */
 const MIX: Array<[Op, number]> = [
@@ -494,7 +498,7 @@ async function startApp(databaseUrl: string): Promise<App> {
     RATE_LIMIT_AUTH_ACTIONS: '10000',
     METRICS_PORT: String(metricsPort),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, COMMAND, {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -541,6 +545,12 @@ async function startApp(databaseUrl: string): Promise<App> {
   return { child, url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, exited, logErrors, logWarnings };
 }
 
+/** CPU seconds the process has used (user + system, Linux /proc). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
@@ -566,8 +576,13 @@ process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
 process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
 
 async function main() {
+  if (!TSX) {
+    log('building if the build is missing or stale (node scripts/build.mjs --if-stale)');
+    const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('the build failed');
+  }
   const postgres = await scratchPostgres(55482, stops, log);
-  log('starting the app: node --import tsx src/main.ts (NODE_ENV=production, web and jobs, demo emulators)');
+  log(`starting the app: node ${COMMAND.join(' ')} (NODE_ENV=production, web and jobs, demo emulators)`);
   const app = await startApp(postgres.url);
   BASE = app.url;
   stops.push(async () => {
@@ -683,10 +698,10 @@ async function main() {
 
   // Samples: RSS every 5 s; a report every REPORT_MS.
   const samples: Array<{ t: number; rss: number }> = [];
-  const reports: string[] = [];
   const sampler = setInterval(() => samples.push({ t: Date.now() - started, rss: rssOf(app.child.pid!) }), 5_000);
   header();
   let lastReport = started;
+  let lastCpu = cpuOf(app.child.pid!);
   while (Date.now() - started < DURATION_MS) {
     await sleep(Math.min(REPORT_MS, DURATION_MS - (Date.now() - started)));
     const now = Date.now();
@@ -696,8 +711,9 @@ async function main() {
       window,
       rssOf(app.child.pid!),
       await heapOf(app.metricsUrl),
+      cpuOf(app.child.pid!) - lastCpu,
     );
-    reports.push(line);
+    lastCpu = cpuOf(app.child.pid!);
     console.log(line);
     for (const [kind, n] of window.errors) console.log(`      ${n} × ${kind}`);
     window = new Figures();
@@ -709,15 +725,15 @@ async function main() {
   clearInterval(sampler);
   await Promise.race([Promise.all(inFlight), sleep(30_000)]);
   const elapsed = (Date.now() - started) / 1000;
-  samples.push({ t: Date.now() - started, rss: rssOf(app.child.pid!) });
 
-  // The figures.
+  // The figures. RSS swings with the garbage collector (tens of MB within seconds), so growth
+  // compares medians of a minute (or a quarter of the measured time if shorter): the first after
+  // the warm-up against the last of the run.
   const after = samples.filter((s) => s.t >= WARMUP_MS);
+  const span = Math.min(60_000, (DURATION_MS - WARMUP_MS) / 4);
   const median = (xs: number[]) => quantile(xs, 0.5);
-  const baseline = median(
-    samples.filter((s) => s.t >= WARMUP_MS - 15_000 && s.t <= WARMUP_MS + 5_000).map((s) => s.rss),
-  );
-  const final = median(samples.slice(-4).map((s) => s.rss));
+  const baseline = median(after.filter((s) => s.t <= WARMUP_MS + span).map((s) => s.rss));
+  const final = median(after.filter((s) => s.t >= DURATION_MS - span).map((s) => s.rss));
   const growth = final / baseline - 1;
   const peak = Math.max(...after.map((s) => s.rss));
   const slope = slopeMbPerMinute(after);
@@ -737,14 +753,14 @@ requests by operation: ${[...byOp].map(([k, v]) => `${k} ${v.length} (p50 ${quan
 consoles: ${consoleLatencies.length} (open to command output p50 ${quantile(consoleLatencies, 0.5).toFixed(0)} ms, p99 ${quantile(consoleLatencies, 0.99).toFixed(0)} ms)
 billing.hourly jobs: ${billingRuns.length} done (p50 ${quantile(billingRuns, 0.5).toFixed(0)} ms from send to completed); billing_runs rows: ${billed?.n ?? 0}
 SSE: ${sse.open} streams open at the end of ${SSE_SUBSCRIBERS}, ${sse.events} events received, ${sse.reconnects} reconnects after the server ended a stream
-app RSS: ${mb(baseline)} MB after warm-up, ${mb(final)} MB at the end, peak ${mb(peak)} MB after warm-up; growth ${(growth * 100).toFixed(1)}% (target < ${RSS_TARGET * 100}%), trend ${slope.toFixed(2)} MB/min
+app RSS (medians of ${span / 1000} s): ${mb(baseline)} MB after warm-up, ${mb(final)} MB at the end, peak ${mb(peak)} MB after warm-up; growth ${(growth * 100).toFixed(1)}% (target < ${RSS_TARGET * 100}%), trend ${slope.toFixed(2)} MB/min
 errors: ${errors}${errors ? '' : ' (target 0)'}${[...total.errors].map(([k, v]) => `\n  ${v} × ${k}`).join('')}
 app log: ${app.logErrors.length} error lines, ${app.logWarnings.length} warnings${[...new Set(app.logWarnings)]
     .slice(0, 5)
     .map((w) => `\n  warn: ${w.slice(0, 160)}`)
     .join('')}
 ledger invariants: ${problems.length ? `${problems.length} problems\n  ${problems.slice(0, 5).join('\n  ')}` : 'hold'}
-Notes: one app process (node --import tsx src/main.ts, NODE_ENV=production, jobs on); load generator in this process; ${os.cpus().length} CPUs shared with whatever else runs; Node ${process.version}.
+Notes: one app process (node ${COMMAND.join(' ')}, NODE_ENV=production, jobs on); load generator in this process; ${os.cpus().length} CPUs shared with whatever else runs; Node ${process.version}.
 
 ${pass ? 'PASS' : 'FAIL'}: RSS growth ${(growth * 100).toFixed(1)}% ${growth < RSS_TARGET ? '<' : '>='} 10%, ${errors} errors, ledger ${problems.length ? 'broken' : 'intact'}`);
 }
@@ -782,16 +798,16 @@ function slopeMbPerMinute(samples: Array<{ t: number; rss: number }>): number {
 
 function header() {
   console.log(
-    `\n${'time'.padStart(6)}  ${'req/s'.padStart(6)}  ${'ops/s'.padStart(6)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'errors'.padStart(6)}  ${'RSS MB'.padStart(6)}  ${'heap MB'.padStart(7)}  ${'SSE'.padStart(4)}  ${'consoles'.padStart(8)}`,
+    `\n${'time'.padStart(6)}  ${'req/s'.padStart(6)}  ${'ops/s'.padStart(6)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'errors'.padStart(6)}  ${'RSS MB'.padStart(6)}  ${'heap MB'.padStart(7)}  ${'SSE'.padStart(4)}  ${'consoles'.padStart(8)}  ${'app CPU'.padStart(7)}  ${'load'.padStart(4)}`,
   );
 }
 
-function row(t: number, seconds: number, w: Figures, rss: number, heap: number) {
+function row(t: number, seconds: number, w: Figures, rss: number, heap: number, cpu: number) {
   let ops = 0;
   for (const v of w.ops.values()) ops += v;
   const consolesDone = [...w.ops].filter(([k]) => k.startsWith('console')).reduce((n, [, v]) => n + v, 0);
   const phase = t <= WARMUP_MS ? ' (warm-up)' : '';
-  return `${`${Math.round(t / 1000)}s`.padStart(6)}  ${(w.requests / seconds).toFixed(1).padStart(6)}  ${(ops / seconds).toFixed(1).padStart(6)}  ${quantile(w.latencies, 0.5).toFixed(1).padStart(7)}  ${quantile(w.latencies, 0.99).toFixed(1).padStart(7)}  ${String(w.errorCount).padStart(6)}  ${mb(rss).padStart(6)}  ${mb(heap).padStart(7)}  ${String(sse.open).padStart(4)}  ${String(consolesDone).padStart(8)}${phase}`;
+  return `${`${Math.round(t / 1000)}s`.padStart(6)}  ${(w.requests / seconds).toFixed(1).padStart(6)}  ${(ops / seconds).toFixed(1).padStart(6)}  ${quantile(w.latencies, 0.5).toFixed(1).padStart(7)}  ${quantile(w.latencies, 0.99).toFixed(1).padStart(7)}  ${String(w.errorCount).padStart(6)}  ${mb(rss).padStart(6)}  ${mb(heap).padStart(7)}  ${String(sse.open).padStart(4)}  ${String(consolesDone).padStart(8)}  ${`${((cpu / seconds) * 100).toFixed(0)}%`.padStart(7)}  ${os.loadavg()[0]!.toFixed(1).padStart(4)}${phase}`;
 }
 
 const mb = (bytes: number) => (Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(0) : '—');
