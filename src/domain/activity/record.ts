@@ -2,6 +2,7 @@ import type { DbOrTx } from '../../db/index.ts';
 import type { Actor } from '../access/actor.ts';
 import type { RequestOrigin } from '../deps.ts';
 import { notifiesFromActivity, notifyFromActivity } from '../notifications/from-activity.ts';
+import { emitsFromActivity, webhookFromActivity } from '../webhooks/hooks.ts';
 
 /**
  * Everything the activity log records (a closed set; add here, never free text). Each entry
@@ -227,7 +228,8 @@ export interface ActivitySource {
 /**
  * Writes one entry. Entries that concern other people (a server created, a sign-in, an
  * invitation…) also become their notifications, in the same transaction
- * (notifications/from-activity.ts lists which).
+ * (notifications/from-activity.ts lists which); some are also webhook events
+ * (webhooks/hooks.ts lists which).
  */
 export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<void> {
   const row = await db
@@ -247,6 +249,7 @@ export async function recordActivity(db: DbOrTx, entry: ActivityEntry): Promise<
     .returning('id')
     .executeTakeFirstOrThrow();
   if (notifiesFromActivity(entry.action)) await notifyFromActivity(db, entry, row.id);
+  if (emitsFromActivity(entry.action)) await webhookFromActivity(db, entry, row.id);
 }
 
 /** Shorthand for an entry made by `actor` in its organization. */

@@ -13,6 +13,7 @@ import { sendHostingCancelled } from './emails.ts';
 import { publishServiceStatus } from './saga-end.ts';
 import { DAY_MS, wholeDays } from './periods.ts';
 import { NO_SUCH_SERVICE, serviceFor, type ServiceRow } from './services.ts';
+import { emitHostingEvent } from '../webhooks/hooks.ts';
 import { deleteAtPanel, panelClient } from './suspension.ts';
 
 /**
@@ -131,6 +132,11 @@ export async function endService(
     .where('id', '=', s.id)
     .execute();
   await publishServiceStatus(trx, { ...s, status: 'cancelled' });
+  await emitHostingEvent(trx, s, 'cancelled', {
+    key: `hosting.service.cancelled:${s.id}`,
+    at: now,
+    facts: { reason: opts.reason, refunded: toDecimal(refunded, 6) },
+  });
   if (refunded > 0n) await wakeDunning(deps, trx, s.organization_id);
   const reason = opts.reason === 'customer' ? 'cancelled' : opts.reason;
   return { emails: await sendHostingCancelled(deps, s.id, { reason, refund: refunded }, trx), refunded };

@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import { sendHostingWelcome } from './emails.ts';
 import { ignore404, madeWebsite } from './saga-site.ts';
 import { backOff, isTransient, MAX_ATTEMPTS, staffText, type SagaContext, type SagaOutcome } from './saga.ts';
+import { emitHostingEvent } from '../webhooks/hooks.ts';
 import type { ServiceRow } from './services.ts';
 
 /** How the purchase saga ends: activation, or compensation with the refund (saga.ts). */
@@ -85,6 +86,11 @@ export async function activate(
       .returning(['id', 'organization_id', 'status'])
       .executeTakeFirstOrThrow();
     await publishServiceStatus(trx, row);
+    await emitHostingEvent(trx, row, 'active', {
+      key: `hosting.service.active:${row.id}`,
+      at: now,
+      facts: { reason: 'purchased' },
+    });
     await sendHostingWelcome(deps, service.id, trx);
   });
 }
@@ -190,5 +196,7 @@ async function refund(deps: Deps, service: ServiceRow, now: Date): Promise<void>
       .returning(['id', 'organization_id', 'status'])
       .executeTakeFirstOrThrow();
     await publishServiceStatus(trx, row);
+    if (row.status === 'failed')
+      await emitHostingEvent(trx, row, 'failed', { key: `hosting.service.failed:${row.id}`, at: now });
   });
 }

@@ -4,6 +4,7 @@ import { EnhanceError, type EnhanceClient } from '../../providers/enhance/index.
 import { hostingClient, type HostingDeps } from './connector.ts';
 import { integrationRow } from './integration.ts';
 import { publishServiceStatus } from './saga-end.ts';
+import { emitHostingEvent } from '../webhooks/hooks.ts';
 import { NO_SUCH_SERVICE, type ServiceRow } from './services.ts';
 
 /**
@@ -98,6 +99,12 @@ export async function markSuspended(
     .returningAll()
     .executeTakeFirst();
   if (row) await publishServiceStatus(db, row);
+  if (row)
+    await emitHostingEvent(db, row, 'suspended', {
+      key: `hosting.service.suspended:${row.id}:${now.toISOString()}`,
+      at: now,
+      facts: { by },
+    });
   return row ?? load(db, serviceId);
 }
 
@@ -121,5 +128,11 @@ export async function markActive(deps: Pick<HostingDeps, 'clock'>, db: DbOrTx, s
     .returningAll()
     .executeTakeFirst();
   if (row) await publishServiceStatus(db, row);
+  if (row)
+    await emitHostingEvent(db, row, 'active', {
+      key: `hosting.service.active:${row.id}:${row.updated_at.toISOString()}`,
+      at: row.updated_at,
+      facts: { reason: 'unsuspended' },
+    });
   return row ?? load(db, serviceId);
 }

@@ -1,4 +1,6 @@
 import type { Tx } from '../../db/index.ts';
+import { toDecimal } from '../../lib/money.ts';
+import { emitWebhookEvent } from '../webhooks/emit.ts';
 import { writeLines, type InvoiceLine } from './lines.ts';
 import { nextInvoiceNumber } from './numbering.ts';
 import type { Party } from './parties.ts';
@@ -26,7 +28,7 @@ export interface InvoiceDraft {
  */
 export async function insertInvoice(trx: Tx, d: InvoiceDraft): Promise<{ id: string; number: string }> {
   const { number, issuedAt } = await nextInvoiceNumber(trx, d.issuedAt ?? null);
-  return trx
+  const invoice = await trx
     .insertInto('invoices')
     .values({
       number,
@@ -44,4 +46,20 @@ export async function insertInvoice(trx: Tx, d: InvoiceDraft): Promise<{ id: str
     })
     .returning(['id', 'number'])
     .executeTakeFirstOrThrow();
+  await emitWebhookEvent(trx, {
+    organizationId: d.organizationId,
+    type: 'invoice.issued',
+    key: `invoice.issued:${invoice.id}`,
+    data: {
+      invoice_id: invoice.id,
+      number: invoice.number,
+      kind: d.kind,
+      total: toDecimal(d.total, 6),
+      currency: d.currency,
+      payment_id: d.paymentId ?? null,
+      period_start: d.periodStart?.toISOString() ?? null,
+      period_end: d.periodEnd?.toISOString() ?? null,
+    },
+  });
+  return invoice;
 }

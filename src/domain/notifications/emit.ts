@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/index.ts';
 import { EVENTS_CHANNEL } from '../../db/notify.ts';
+import { toDecimal } from '../../lib/money.ts';
+import { emitWebhookEvent } from '../webhooks/emit.ts';
 import { OWNER_ROLE, type Permission } from '../access/permissions.ts';
 import { NOTIFICATION_KINDS, type NotificationData, type NotificationKind } from './kinds.ts';
 
@@ -98,8 +100,15 @@ export const billingWatchers = (organizationId: string): Recipients => ({
 /** A server is running for the first time (its provider finished setting it up): everyone who sees servers. */
 export async function notifyServerRunning(
   db: DbOrTx,
-  server: { id: string; organization_id: string; label: string },
+  server: { id: string; organization_id: string; label: string; updated_at?: Date },
 ): Promise<number> {
+  // The webhook event is sent each time the server comes up (keyed by the change); the bell once per server.
+  await emitWebhookEvent(db, {
+    organizationId: server.organization_id,
+    type: 'vps.running',
+    key: `vps.running:${server.id}:${server.updated_at?.toISOString() ?? 'first'}`,
+    data: { server_id: server.id, label: server.label },
+  });
   return notify(db, serverWatchers(server.organization_id), {
     kind: 'server.running',
     key: `server.running:${server.id}`,
@@ -113,6 +122,12 @@ export async function notifyTopUp(
   db: DbOrTx,
   input: { organizationId: string; paymentId: string; amount: bigint; currency: string },
 ): Promise<number> {
+  await emitWebhookEvent(db, {
+    organizationId: input.organizationId,
+    type: 'wallet.credited',
+    key: `wallet.credited:${input.paymentId}`,
+    data: { payment_id: input.paymentId, amount: toDecimal(input.amount, 6), currency: input.currency },
+  });
   return notify(db, billingWatchers(input.organizationId), {
     kind: 'billing.top_up',
     key: `top_up:${input.paymentId}`,
@@ -133,6 +148,13 @@ export async function notifyReminder(
   },
 ): Promise<number> {
   const runway = input.kind !== 'low_balance';
+  if (!runway)
+    await emitWebhookEvent(db, {
+      organizationId: input.organizationId,
+      type: 'wallet.low',
+      key: `wallet.low:${input.day}`,
+      data: { balance: toDecimal(input.balance, 6), currency: input.currency, day: input.day },
+    });
   return notify(db, billingWatchers(input.organizationId), {
     kind: runway ? 'billing.runway' : 'billing.low_balance',
     key: `reminder:${input.organizationId}:${input.kind}:${input.day}`,
@@ -171,6 +193,14 @@ export async function notifyDunning(
     .where('lifted_at', 'is', null)
     .executeTakeFirst();
   const event = open ? `${open.id}:${step}` : `${org.id}:${step}:${new Date().toISOString().slice(0, 10)}`;
+  // Once per arrears case (its email repeats daily; the bell and the webhook need not).
+  if (step === 'arrears')
+    await emitWebhookEvent(db, {
+      organizationId: org.id,
+      type: 'wallet.arrears',
+      key: `wallet.arrears:${event}`,
+      data: { balance: toDecimal(org.balance, 6), currency: org.currency, dunning_case_id: open?.id ?? null },
+    });
   return notify(
     db,
     {

@@ -11,6 +11,7 @@ import { withStoredFiles } from '../files/store.ts';
 import { attachmentOfTicket, attachToMessage, type IncomingFile } from './attachments.ts';
 import { mailCustomer } from './mail.ts';
 import {
+  emitTicketReplied,
   messageSchema,
   parseMessage,
   publishTicket,
@@ -97,6 +98,7 @@ export async function staffReply(
           .execute();
         await publishTicket(trx, ticket);
         await mailCustomer(deps, trx, ticket, input.message, msg.id);
+        await emitTicketReplied(trx, ticket, msg.id, 'support', now);
       } else {
         await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
         await publishTicket(trx, ticket, { staffOnly: true });

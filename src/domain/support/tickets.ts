@@ -22,6 +22,7 @@ import {
   type IncomingFile,
 } from './attachments.ts';
 import { mailStaff } from './mail.ts';
+import { emitWebhookEvent } from '../webhooks/emit.ts';
 
 /**
  * Support tickets, the customer's side (PRODUCT.md §6).
@@ -502,6 +503,7 @@ export async function replyToTicket(
       await publishTicket(trx, ticket);
       if (ticket.status === 'resolved') await recordTicketActivity(trx, actor, 'ticket.reopened', ticket, now);
       await mailStaff(deps, trx, ticket, 'customer_reply', input.message, msg.id);
+      await emitTicketReplied(trx, ticket, msg.id, 'member', now);
       return (await threadOf(trx, ticket.id, { internal: false })).find((m) => m.id === msg.id)!;
     }),
   );
@@ -586,4 +588,21 @@ export async function closeResolvedTickets(db: DbOrTx, days: number, now: Date):
     .execute();
   for (const t of closed) await publishTicket(db, t);
   return closed.length;
+}
+
+/** The `ticket.replied` webhook event (webhooks/hooks.ts): a public reply, by a member or by support (never an internal note). */
+export async function emitTicketReplied(
+  trx: DbOrTx,
+  ticket: { id: string; number: string; subject: string; organization_id: string },
+  messageId: string,
+  by: 'member' | 'support',
+  at: Date,
+): Promise<void> {
+  await emitWebhookEvent(trx, {
+    organizationId: ticket.organization_id,
+    type: 'ticket.replied',
+    key: `ticket.replied:${messageId}`,
+    at,
+    data: { ticket_id: ticket.id, number: ticket.number, subject: ticket.subject, message_id: messageId, by },
+  });
 }
