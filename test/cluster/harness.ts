@@ -102,7 +102,7 @@ export interface ClusterOptions {
 }
 
 /** The environment of every node: the variables deploy/compose.yaml sets, with test values. */
-function nodeEnvironment(o: {
+export function nodeEnvironment(o: {
   databaseUrl: string;
   proxyUrl: string;
   paypal: PayPalEmulator;
