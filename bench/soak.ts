@@ -433,8 +433,11 @@ function subscribe(c: Customer) {
   let opened = false;
   req.on('response', (res) => {
     if (res.statusCode !== 200) {
+      // Counted, and tried again a little later, as EventSource does.
       fail(`sse: GET /events → ${res.statusCode}`);
       res.resume();
+      sse.sockets.delete(req);
+      setTimeout(() => subscribe(c), 3000 + Math.random() * 2000);
       return;
     }
     opened = true;
