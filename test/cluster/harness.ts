@@ -27,12 +27,14 @@ import { createTestDatabase } from '../helpers/db.ts';
  *     runs; the image runs the same code compiled), web + jobs each, NODE_ENV=production, with
  *     the environment variables deploy/compose.yaml sets (values for a test: outbox mail,
  *     loopback only, bcrypt cost 4);
- *   - a small round-robin reverse proxy in front (PUBLIC_URL is its origin): it appends
- *     X-Forwarded-For (TRUSTED_PROXY_COUNT=1, as behind the compose file's Caddy), streams
- *     responses (SSE) as they come, passes WebSocket upgrades, and skips a node that refuses
- *     the connection (a killed node), as a health-checked upstream would.
+ *   - a small round-robin reverse proxy in front (PUBLIC_URL is its origin): it writes
+ *     X-Forwarded-For (TRUSTED_PROXY_COUNT=1, as behind the compose file's Caddy; a test that
+ *     speaks for another client address sends it in X-Cluster-Client-Ip), streams responses
+ *     (SSE) as they come, passes WebSocket upgrades, and skips a node that refuses the
+ *     connection (a killed node, one waiting for the migration lock), as Caddy does.
  *
- * Everything started is stopped by `stop()`, which is safe to call twice and after a failure.
+ * Everything started is stopped by `stop()`, which is safe to call twice and after a failure;
+ * node processes are killed when the test process exits, whatever happened.
  *
  *   const cluster = await startCluster({ nodes: 3 });
  *   try { ... cluster.proxyUrl ... cluster.nodes[1].kill('SIGKILL') ... } finally { await cluster.stop(); }
@@ -203,6 +205,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   }
 }
 
+/** Every node process this test process started: none outlives it, even when a hook timed out. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 /** One SkyPanel OS process, restartable on its port. */
 class ProcessNode implements ClusterNode {
   readonly url: string;
@@ -235,12 +243,14 @@ class ProcessNode implements ClusterNode {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    children.add(child);
     this.pid = child.pid ?? 0;
     this.log += `--- node ${this.index} started (pid ${this.pid}) ---\n`;
     child.stdout?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
+        children.delete(child);
         this.log += `--- node ${this.index} exited (${signal ?? code}) ---\n`;
         resolve(code);
       }),
