@@ -113,6 +113,7 @@ describe('adding a webhook', () => {
   it('shows the events as checkboxes grouped by what they are about', async () => {
     await olive.get('/webhooks');
     expect(olive.lastHtml).toContain('<title>Webhooks · SkyPanel</title>');
+    expect(olive.lastHtml).toContain('Up to 20 per organization.');
     for (const group of ['Servers', 'Wallet', 'Invoices', 'Support tickets', 'Web hosting'])
       expect(olive.lastHtml).toContain(`>${group}</p>`);
     for (const value of ['vps.created', 'vps.*', 'wallet.credited', 'ticket.replied', 'hosting.service.active'])
@@ -217,6 +218,25 @@ describe('one webhook', () => {
     expect(bad.html).toContain('value="https://192.168.1.10/hooks"');
     expect(bad.html).toContain('name="events" value="vps.deleted" checked');
     expect((await endpointsOf(acme))[0]!.url).toBe(`${receiver.url}/v2`);
+  });
+
+  it('keeps a subscription the form does not list (hosting.service.*, made over the API) when Olive saves', async () => {
+    const { id } = await create();
+    await ctx.db
+      .updateTable('webhook_endpoints')
+      .set({ events: ['hosting.service.*'] })
+      .where('id', '=', id)
+      .execute();
+    await olive.get(`/webhooks/${id}`);
+    expect(olive.lastHtml).toContain('Also subscribed');
+    expect(olive.lastHtml).toContain('name="events" value="hosting.service.*" checked');
+    const saved = await postForm(olive, `/webhooks/${id}`, [
+      ['url', receiver.url],
+      ['events', 'hosting.service.*'],
+      ['events', 'invoice.issued'],
+    ]);
+    expect(saved.res.status).toBe(303);
+    expect((await endpointsOf(acme))[0]!.events).toEqual(['hosting.service.*', 'invoice.issued']);
   });
 
   it('is disabled (nothing is sent) and enabled again; the page says which', async () => {

@@ -6,6 +6,7 @@ import {
   getEndpoint,
   listDeliveries,
   listEndpoints,
+  MAX_ENDPOINTS,
   redeliver,
   rotateSecret,
   sendPing,
@@ -76,7 +77,14 @@ export function webhookPages(deps: AppDeps, view: Renderer) {
     view.page(
       c,
       'portal/webhooks/index',
-      { endpoints: await listEndpoints(deps.db, actorOf(c)), groups: EVENT_GROUPS, values, errors, message },
+      {
+        endpoints: await listEndpoints(deps.db, actorOf(c)),
+        groups: EVENT_GROUPS,
+        maxEndpoints: MAX_ENDPOINTS,
+        values,
+        errors,
+        message,
+      },
       { ...opts, status: message ? 422 : undefined },
     );
 
