@@ -37,6 +37,7 @@ import { CONTACT_ROUTES } from './routes-contact.ts';
 import { BLOG_ROUTES } from './routes-blog.ts';
 import { CONTENT_ROUTES } from './routes-content.ts';
 import { WEBHOOK_PAGE_ROUTES } from './routes-webhooks-pages.ts';
+import { WEBHOOK_API_ROUTES } from './routes-webhooks-api.ts';
 
 /**
  * Every route the app serves, HTML and JSON, with what it requires and what it does. The
@@ -1746,4 +1747,5 @@ export const ROUTES: Record<string, Requirement> = {
   ...HOSTING_BILLING_ROUTES,
   ...HOSTING_ADMIN_ROUTES,
   ...WEBHOOK_PAGE_ROUTES,
+  ...WEBHOOK_API_ROUTES,
 };

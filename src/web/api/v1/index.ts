@@ -38,6 +38,7 @@ import { vpsActionRoutes } from './vps/actions.ts';
 import { vpsChargeRoutes } from './vps/charges.ts';
 import { vpsFirewallRoutes } from './vps/firewalls.ts';
 import { vpsRoutes } from './vps/routes.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 import { adminServerRoutes } from './admin/servers/routes.ts';
 import { adminBillingRunRoutes } from './admin/billing-runs/routes.ts';
 import { adminArrearsRoutes } from './admin/arrears/routes.ts';
@@ -120,6 +121,7 @@ export function apiV1(deps: AppDeps) {
   api.route('/', hostingSiteRoutes(deps));
   api.route('/', hostingDataRoutes(deps));
   api.route('/', hostingBillingRoutes(deps));
+  api.route('/', webhookRoutes(deps));
 
   api.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',
