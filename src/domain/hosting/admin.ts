@@ -45,6 +45,7 @@ export interface AdminHostingServiceView {
   failure: string | null;
   sagaState: HostingSagaState;
   sagaAttempts: number;
+  /** When a saga waiting after a failure is tried next (saga.ts: not a lease; a live worker holds its lock). */
   sagaClaimedUntil: Date | null;
   /** The last saga error in staff's words (may name the panel). */
   sagaError: string | null;
