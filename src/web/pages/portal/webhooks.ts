@@ -2,17 +2,14 @@ import { Hono, type Context } from 'hono';
 import {
   createEndpoint,
   deleteEndpoint,
-  getDelivery,
   getEndpoint,
   listDeliveries,
   listEndpoints,
   MAX_ENDPOINTS,
-  redeliver,
   rotateSecret,
   sendPing,
   updateEndpoint,
   WEBHOOK_EVENTS,
-  type WebhookDeliveryView,
   type WebhookEndpointView,
 } from '../../../domain/webhooks/index.ts';
 import { isUuid } from '../../../lib/ids.ts';
@@ -20,6 +17,7 @@ import { actorOf } from '../../actor.ts';
 import type { AppDeps } from '../../context.ts';
 import { formData, formList, orFail } from '../../forms.ts';
 import { flash, redirect, type Renderer } from '../../render.ts';
+import { outcome, webhookDeliveryPages } from './webhook-deliveries.ts';
 
 type Values = { url: string; description: string; events: string[] };
 
@@ -44,16 +42,6 @@ const valuesOf = (e?: WebhookEndpointView): Values => ({
   description: e?.description ?? '',
   events: e?.events ?? [],
 });
-
-/** A delivery's outcome in a few words, for the flash after a ping or a redelivery. */
-function outcome(d: WebhookDeliveryView): { text: string; ok: boolean } {
-  const timing = d.lastDurationMs === null ? '' : ` in ${d.lastDurationMs} ms`;
-  if (d.status === 'succeeded')
-    return { ok: true, text: `delivered: the endpoint answered ${d.lastStatusCode}${timing}` };
-  const why =
-    d.lastStatusCode !== null ? `the endpoint answered ${d.lastStatusCode}${timing}` : (d.lastError ?? 'no answer');
-  return { ok: false, text: `not delivered: ${why}` };
-}
 
 /**
  * /webhooks: the active organization's webhook endpoints (`settings_manage`; the domain refuses
@@ -169,33 +157,7 @@ export function webhookPages(deps: AppDeps, view: Renderer) {
     return redirect(c, `/webhooks/${c.req.param('id')}`);
   });
 
-  app.get('/:id/deliveries/:deliveryId', async (c) => {
-    const actor = actorOf(c);
-    const endpoint = await getEndpoint(deps.db, actor, c.req.param('id'));
-    const delivery = await getDelivery(deps.db, actor, endpoint.id, c.req.param('deliveryId'));
-    return view.page(
-      c,
-      'portal/webhooks/delivery',
-      { endpoint, delivery },
-      { ...opts, title: `Delivery of ${delivery.type}` },
-    );
-  });
-
-  app.post('/:id/deliveries/:deliveryId/redeliveries', async (c) => {
-    const { id, deliveryId } = c.req.param();
-    const back = `/webhooks/${id}/deliveries/${deliveryId}`;
-    return orFail(
-      async () => {
-        const o = outcome(await redeliver(deps, actorOf(c), id, deliveryId));
-        flash(c, `Sent again and ${o.text}.`, o.ok ? 'success' : 'error');
-        return redirect(c, back);
-      },
-      (err) => {
-        flash(c, err.message, 'error');
-        return redirect(c, back);
-      },
-    );
-  });
+  app.route('/:id/deliveries', webhookDeliveryPages(deps, view));
 
   return app;
 }
