@@ -57,7 +57,8 @@ describe('server and wallet events, from the actions that cause them', () => {
         ),
       ).toBe(true);
     }
-    expect(JSON.parse(receiver.received[0]!.body).data).toMatchObject({ region: 'us-east', plan: expect.any(String) });
+    const created = receiver.received.find((r) => JSON.parse(r.body).type === 'vps.created')!;
+    expect(JSON.parse(created.body).data).toMatchObject({ region: 'us-east', plan: expect.any(String) });
   });
 
   it('arrears send wallet.arrears once per case, and dunning’s suspension sends vps.suspended', async () => {
