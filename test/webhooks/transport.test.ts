@@ -440,6 +440,26 @@ describe('postJson', () => {
     expect(r).toMatchObject({ statusCode: null, error: { kind: 'dns' } });
   });
 
+  it('never throws: a malformed address, a refused one and a resolver that fails all come back as errors', async () => {
+    expect(await postJson('not a url', body, {}, { policy: LOOPBACK_OFF })).toMatchObject({
+      statusCode: null,
+      error: { kind: 'refused' },
+    });
+    expect(await postJson('https://169.254.169.254/latest', body, {}, { policy: LOOPBACK_ON })).toMatchObject({
+      error: { kind: 'refused' },
+    });
+    // The check resolves fine; the connection's own lookup then fails.
+    let calls = 0;
+    const flaky: Lookup = async () => {
+      if (calls++ === 0) return PUBLIC;
+      throw Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' });
+    };
+    expect(await postJson('https://flaky.example/', body, {}, { policy: LOOPBACK_OFF, lookup: flaky })).toMatchObject({
+      statusCode: null,
+      error: { kind: 'dns' },
+    });
+  });
+
   it('ignores proxy settings in the environment', async () => {
     let proxied = 0;
     const proxy = http.createServer((_req, res) => {
