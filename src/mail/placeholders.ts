@@ -288,6 +288,8 @@ export function validateTemplate(source: TemplateSource, specs: PlaceholderSpecs
     if (value.length > MAX_LENGTH[part])
       problems.push(`${LABEL[part]} is too long (at most ${MAX_LENGTH[part].toLocaleString('en')} characters).`);
     if (part === 'subject' && /[\r\n]/.test(value.trim())) problems.push('The subject must be one line.');
+    // PostgreSQL text cannot hold NUL, and no mail reader shows it: refused, not a failed save.
+    if (value.includes('\u0000')) problems.push(`${LABEL[part]} cannot contain a NUL character.`);
     const malformed = malformedOf(value);
     if (malformed.length)
       problems.push(

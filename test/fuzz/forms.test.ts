@@ -245,6 +245,8 @@ async function send(t: RouteTemplate, creds: Credentials, req: FormRequest, ip: 
     body = fd;
   } else if (!headers['x-csrf-token']) headers['x-csrf-token'] = creds.csrf;
   const res = await w.ctx.app.request(req.url, { method: t.method, headers, body });
+  // FUZZ_DEBUG=1: every request and its status, to replay what led up to a failure.
+  if (process.env.FUZZ_DEBUG) console.log(t.method, req.url, res.status, req.encoding, show(req.pairs, 300));
   const type = res.headers.get('content-type') ?? '';
   const text = type.includes('event-stream') ? (await res.body?.cancel(), '') : await res.text();
   return { status: res.status, type, text, location: res.headers.get('location') };

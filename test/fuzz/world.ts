@@ -199,6 +199,45 @@ export function useFuzzWorld(): FuzzWorld {
       if (services.length === 0) await siteService(site, org.id);
     }
 
+    /**
+     * One of each thing a route can name, made through the JSON API as the organization's owner
+     * would: a note, a firewall, an SSH key, a ticket, an invitation, a custom role, an API key,
+     * a webhook endpoint. Best effort: what the API refuses is simply not there to name.
+     */
+    async function seedThings(which: 'acme' | 'globex') {
+      const org = which === 'acme' ? acme : globex;
+      const owner = await caller('owner', which);
+      const post = async (path: string, body: unknown) => {
+        const res = await ctx.app.request(`/api/v1${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${owner.bearer}`,
+            'x-forwarded-for': '192.0.2.79',
+          },
+          body: JSON.stringify(body),
+        });
+        if (process.env.FUZZ_STATS && res.status >= 300)
+          console.log(`seeding ${path}: ${res.status} ${await res.text()}`);
+      };
+      const key = 'AAAAC3NzaC1lZDI1NTE5AAAAIJgzOJQE+LDKO08aEFSQdHS7RANz9WqSN4l2QtPoqw6z';
+      await post('/notes', { title: 'Runbook', body: 'Restart nginx.', scope: 'organization' });
+      await post('/notes', { title: 'Mine', body: 'Personal.', scope: 'personal' });
+      await post('/firewalls', {
+        label: `fw-${rand()}`,
+        rules: { inbound_policy: 'DROP', outbound_policy: 'ACCEPT', inbound: [], outbound: [] },
+      });
+      await post('/ssh-keys', { name: 'laptop', public_key: `ssh-ed25519 ${key} fuzz@${which}` });
+      await post('/tickets', { subject: 'Help', message: 'Something is wrong.' });
+      await post(`/organizations/${org.id}/invitations`, {
+        email: `invitee-${rand()}@example.test`,
+        role_id: org.roles.viewer,
+      });
+      await post(`/organizations/${org.id}/roles`, { name: `Auditors ${rand()}`, permissions: ['vps_view'] });
+      await post('/api-keys', { name: 'ci', organization_id: org.id, permissions: ['vps_view'] });
+      await post('/webhooks', { url: 'http://127.0.0.1:9999/hook', events: ['vps.created', 'ticket.opened'] });
+    }
+
     /** A running server of `orgId`, made through the JSON API as its owner would. */
     async function seedServer(orgId: string) {
       const owner = await caller('owner', orgId === acme.id ? 'acme' : 'globex');
@@ -235,8 +274,16 @@ export function useFuzzWorld(): FuzzWorld {
       caller,
       replenish,
     } satisfies FuzzWorld);
-    await replenish('acme');
-    await replenish('globex');
+    // Webhook endpoints on 127.0.0.1 (nothing listens there): the fuzz needs endpoints to name, and no DNS here.
+    await ctx.db
+      .insertInto('platform_settings')
+      .values({ key: 'platform', value: JSON.stringify({ webhookLoopbackAllowed: true }) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify({ webhookLoopbackAllowed: true }) }))
+      .execute();
+    for (const which of ['acme', 'globex'] as const) {
+      await replenish(which);
+      await seedThings(which);
+    }
   });
   afterAll(async () => {
     await close?.();

@@ -176,7 +176,16 @@ export async function startBillingRun(
         requested_by: actor.userId,
         currency: deps.config.BILLING_CURRENCY,
       })
-      .onConflict((oc) => oc.column('hour_start').where('status', 'in', ['queued', 'running']).doNothing())
+      // The arbiter is the partial index billing_runs_one_active: its predicate written out, not as
+      // bound parameters, which a generic plan (from the sixth execution on a connection) cannot
+      // match to the index: "no unique or exclusion constraint matching the ON CONFLICT
+      // specification", a 500 the fuzz found (test/fuzz/found.test.ts).
+      .onConflict((oc) =>
+        oc
+          .column('hour_start')
+          .where(sql<boolean>`status in ('queued', 'running')`)
+          .doNothing(),
+      )
       .returning(runColumns)
       .executeTakeFirst();
     if (!row) throw busy();
