@@ -593,7 +593,7 @@ export async function closeResolvedTickets(db: DbOrTx, days: number, now: Date):
 /** The `ticket.replied` webhook event (webhooks/hooks.ts): a public reply, by a member or by support (never an internal note). */
 export async function emitTicketReplied(
   trx: DbOrTx,
-  ticket: { id: string; number: string; subject: string; organization_id: string },
+  ticket: { id: string; number: string | bigint; subject: string; organization_id: string },
   messageId: string,
   by: 'member' | 'support',
   at: Date,
@@ -603,6 +603,6 @@ export async function emitTicketReplied(
     type: 'ticket.replied',
     key: `ticket.replied:${messageId}`,
     at,
-    data: { ticket_id: ticket.id, number: ticket.number, subject: ticket.subject, message_id: messageId, by },
+    data: { ticket_id: ticket.id, number: String(ticket.number), subject: ticket.subject, message_id: messageId, by },
   });
 }

@@ -39,7 +39,9 @@ export async function emitWebhookEvent(db: DbOrTx, e: WebhookEmission): Promise<
   if (!targets.length) return [];
   const at = e.at ?? (await sql<{ now: Date }>`select now() as now`.execute(db)).rows[0]!.now;
   const id = randomUUID();
-  const body = JSON.stringify({ id, type: e.type, created_at: at.toISOString(), data: e.data });
+  // Data is JSON: a bigint (an id or amount read from the database) goes as its decimal string.
+  const data = JSON.parse(JSON.stringify(e.data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  const body = JSON.stringify({ id, type: e.type, created_at: at.toISOString(), data });
   const event = await db
     .insertInto('webhook_events')
     .values({
@@ -47,7 +49,7 @@ export async function emitWebhookEvent(db: DbOrTx, e: WebhookEmission): Promise<
       organization_id: e.organizationId,
       type: e.type,
       dedupe_key: e.key,
-      data: JSON.stringify(e.data),
+      data: JSON.stringify(data),
       body,
       created_at: at,
     })
