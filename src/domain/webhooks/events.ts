@@ -9,16 +9,19 @@ export const WEBHOOK_EVENTS: readonly { type: string; description: string }[] = 
   { type: 'vps.running', description: 'A server is running (its setup finished, or it came back up).' },
   { type: 'vps.deleted', description: 'A server was deleted (by a member, staff or for non-payment).' },
   { type: 'vps.suspended', description: 'A server was suspended because the balance stayed below zero.' },
-  { type: 'wallet.credited', description: 'Funds were added to the wallet (a top-up was captured).' },
+  { type: 'wallet.credited', description: 'Funds were added to the wallet: a PayPal top-up was captured.' },
   { type: 'wallet.low', description: 'The wallet balance fell below the low-balance threshold (at most daily).' },
   { type: 'wallet.arrears', description: 'The wallet balance went below zero: servers will be suspended.' },
-  { type: 'invoice.issued', description: 'An invoice or monthly statement was issued.' },
+  { type: 'invoice.issued', description: 'A receipt (for a top-up) or a monthly statement was issued.' },
   { type: 'ticket.opened', description: 'A support ticket was opened.' },
   { type: 'ticket.replied', description: 'Someone replied on a support ticket (support or a member).' },
-  { type: 'hosting.service.active', description: 'A web hosting service was bought and its website is ready.' },
+  {
+    type: 'hosting.service.active',
+    description: 'A web hosting service went live: bought and ready, or enabled again after a suspension.',
+  },
   { type: 'hosting.service.failed', description: 'A web hosting purchase failed and was undone (refunded).' },
   { type: 'hosting.service.suspended', description: 'A web hosting service was suspended (non-payment or staff).' },
-  { type: 'hosting.service.cancelled', description: 'A web hosting service was cancelled and its website removed.' },
+  { type: 'hosting.service.cancelled', description: 'A web hosting service ended and its website was removed.' },
 ];
 
 /** The test ping (sendPing): not subscribable. */
