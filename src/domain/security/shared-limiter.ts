@@ -19,6 +19,8 @@ interface Entry {
   budget: number;
   /** What to add to the shared total at the next flush: requests refused here, less reservations given back. */
   pending: number;
+  /** The reservation this process is making for the key, if one is under way. */
+  reserving: Promise<void> | null;
 }
 
 /** A reservation takes this share of what the window has left (near the limit: one request at a time). */
@@ -80,7 +82,7 @@ export class SharedRateLimiter {
 
     let entry = this.entries.get(input.key);
     if (!entry || entry.windowStart !== windowStart) {
-      entry = { windowStart, shared: 0, budget: 0, pending: 0 };
+      entry = { windowStart, shared: 0, budget: 0, pending: 0, reserving: null };
       this.entries.set(input.key, entry);
     }
     const e = entry;
@@ -97,27 +99,40 @@ export class SharedRateLimiter {
       e.pending += 1;
       return answer(true);
     }
-    if (e.budget > 0) {
-      e.budget -= 1;
-      return answer(true);
+    for (;;) {
+      if (e.budget > 0) {
+        e.budget -= 1;
+        return answer(true);
+      }
+      // The window is spent as far as anyone here knows: refused without a round trip, counted at the next flush.
+      if (used() >= limit) {
+        e.pending += 1;
+        return answer(false);
+      }
+      // One reservation per key at a time in this process: requests arriving meanwhile share what it brings.
+      if (e.reserving) {
+        await e.reserving;
+        continue;
+      }
+      const ask = Math.max(1, Math.floor((limit - used()) / RESERVE_SHARE));
+      let granted = 0;
+      e.reserving = (async () => {
+        const total = await this.add(input.key, new Date(windowStart), ask);
+        granted = Math.min(ask, Math.max(0, limit - (total - ask)));
+        e.shared = total;
+        // What the counter could not grant goes back at the next flush.
+        e.pending -= ask - granted;
+        e.budget += granted;
+      })().finally(() => {
+        e.reserving = null;
+      });
+      await e.reserving;
+      if (granted === 0) {
+        // The counter is spent: refused, and counted.
+        e.pending += 1;
+        return answer(false);
+      }
     }
-    // The window is spent as far as anyone here knows: refused without a round trip, counted at the next flush.
-    if (used() >= limit) {
-      e.pending += 1;
-      return answer(false);
-    }
-    const ask = Math.max(1, Math.floor((limit - used()) / RESERVE_SHARE));
-    const total = await this.add(input.key, new Date(windowStart), ask);
-    const granted = Math.min(ask, Math.max(0, limit - (total - ask)));
-    e.shared = total;
-    if (granted === 0) {
-      // Refused: the request stays counted, the rest of what was asked is given back at the flush.
-      e.pending -= ask - 1;
-      return answer(false);
-    }
-    e.pending -= ask - granted;
-    e.budget += granted - 1;
-    return answer(true);
   }
 
   private async add(key: string, windowStart: Date, n: number): Promise<number> {
