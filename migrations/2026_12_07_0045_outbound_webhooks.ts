@@ -4,8 +4,9 @@ import { type Kysely, sql } from 'kysely';
 // (the signing secret sealed with the app's keyring: it must be read back to sign, so a hash
 // would not do), the events that happened (once per organization and dedupe key, so a retried
 // job or a replayed provider webhook emits once), one delivery per event and endpoint (the
-// outbox, table webhook_outbox — webhook_deliveries is PayPal's inbound log: written in the event's transaction, worked by the webhooks.deliver job under a lease
-// so two workers never send one attempt), and every attempt made.
+// outbox: written in the event's transaction, worked by the webhooks.deliver job under a
+// lease so two workers never send one attempt; not "webhook_deliveries", which is PayPal's
+// inbound log), and every attempt made.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table webhook_endpoints (
@@ -36,6 +37,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz not null default now(),
       unique (organization_id, dedupe_key)
     );
+    -- The minute sweep deletes events a month old (src/domain/webhooks/deliver.ts purgeOldEvents).
+    create index webhook_events_by_time on webhook_events (created_at);
 
     create table webhook_outbox (
       id uuid primary key default gen_random_uuid(),

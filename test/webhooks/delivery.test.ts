@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { webhooksDeliverJob } from '../../jobs/webhooks-deliver.ts';
 import { inTransaction } from '../../src/db/index.ts';
 import type { Actor } from '../../src/domain/access/actor.ts';
-import { attemptDelivery, GIVE_UP_AFTER_MS, LEASE_MS } from '../../src/domain/webhooks/deliver.ts';
+import { attemptDelivery, GIVE_UP_AFTER_MS, LEASE_MS, purgeOldEvents } from '../../src/domain/webhooks/deliver.ts';
 import {
   createEndpoint,
   emitWebhookEvent,
@@ -314,5 +314,29 @@ describe('by hand: redelivery and the test ping', () => {
     expect(second.items).toHaveLength(2);
     expect(second.next).toBeNull();
     expect(new Set([...first.items, ...second.items].map((d) => d.id)).size).toBe(5);
+  });
+});
+
+describe('keeping the log', () => {
+  it('deletes events a month old whose deliveries all ended, and keeps one still waiting', async () => {
+    await endpoint();
+    receiver.status(500);
+    await emit('vps.created', 'old-and-waiting');
+    await runJobs();
+    receiver.status(200);
+    await emit('vps.created', 'old-and-done');
+    await runJobs();
+    const waiting = (await outboxOf(ctx, acme)).find((d) => d.status === 'retrying')!;
+    await ctx.db
+      .updateTable('webhook_events')
+      .set({ created_at: new Date(ctx.clock.now().getTime() - 31 * 86_400_000) })
+      .execute();
+    await ctx.db
+      .updateTable('webhook_outbox')
+      .set({ next_attempt_at: new Date(ctx.clock.now().getTime() + 86_400_000) })
+      .where('id', '=', waiting.id)
+      .execute();
+    expect(await purgeOldEvents(ctx.db, ctx.clock.now())).toBeGreaterThanOrEqual(1);
+    expect((await outboxOf(ctx, acme)).map((d) => d.id)).toEqual([waiting.id]);
   });
 });

@@ -256,6 +256,27 @@ export async function attemptDelivery(
   return record(deps, claimed, at, result, manual);
 }
 
+/** How long the log keeps an event and its deliveries once none of them waits any more. */
+export const KEEP_DAYS = 30;
+
+/**
+ * Deletes events older than KEEP_DAYS whose deliveries all ended (succeeded or failed), with
+ * their deliveries and attempts; a batch per sweep, so a large backlog goes a little at a time.
+ */
+export async function purgeOldEvents(db: DbOrTx, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - KEEP_DAYS * 24 * 60 * 60_000);
+  const { rows } = await sql<{ id: string }>`
+    delete from webhook_events where id in (
+      select e.id from webhook_events e
+      where e.created_at < ${before}
+        and not exists (select 1 from webhook_outbox d where d.event_id = e.id and d.status in ('pending', 'retrying'))
+      limit 1000
+    )
+    returning id
+  `.execute(db);
+  return rows.length;
+}
+
 /** Every delivery due now (the schedule's sweep), a batch at a time; returns how many attempts were made. */
 export async function deliverDue(deps: DeliverDeps): Promise<number> {
   let made = 0;
