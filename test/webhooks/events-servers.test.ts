@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhooksDeliverJob } from '../../jobs/webhooks-deliver.ts';
+import { sendBillingReminders } from '../../src/domain/notifications/reminders.ts';
 import { deleteServer } from '../../src/domain/servers/delete.ts';
 import { createEndpoint } from '../../src/domain/webhooks/index.ts';
 import { person } from '../api/client.ts';
@@ -59,6 +60,16 @@ describe('server and wallet events, from the actions that cause them', () => {
     }
     const created = receiver.received.find((r) => JSON.parse(r.body).type === 'vps.created')!;
     expect(JSON.parse(created.body).data).toMatchObject({ region: 'us-east', plan: expect.any(String) });
+  });
+
+  it('a low balance sends wallet.low once that day, with the balance', async () => {
+    receiver.received.length = 0;
+    await setBalance(w, olive.org, 500_000n);
+    await sendBillingReminders(w.ctx.deps);
+    await sendBillingReminders(w.ctx.deps);
+    await deliverAll();
+    expect(typesReceived()).toEqual(['wallet.low']);
+    expect(JSON.parse(receiver.received[0]!.body).data).toMatchObject({ balance: '0.500000', currency: 'USD' });
   });
 
   it('arrears send wallet.arrears once per case, and dunning’s suspension sends vps.suspended', async () => {
