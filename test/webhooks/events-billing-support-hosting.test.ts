@@ -107,4 +107,19 @@ describe('money, support and hosting events, from the actions that cause them', 
     const later = (await eventsSent()).filter((e) => e.type.startsWith('hosting.')).map((e) => e.type);
     expect(later.sort()).toEqual(['hosting.service.cancelled', 'hosting.service.suspended']);
   });
+
+  it('a hosting purchase the panel refuses is undone and sends hosting.service.failed', async () => {
+    w.emu.faults.fail('POST', /\/subscriptions$/, 404);
+    const s = await purchaseHosting(w.ctx.deps, w.olive.actor, {
+      planId: w.starter,
+      domain: 'refused-site.test',
+      key: `k-${crypto.randomUUID()}`,
+    });
+    w.emu.faults.clear();
+    expect(s.status).toBe('failed');
+    const sent = (await eventsSent()).filter((e) => e.type.startsWith('hosting.'));
+    expect(sent).toMatchObject([
+      { type: 'hosting.service.failed', data: { service_id: s.id, domain: 'refused-site.test' } },
+    ]);
+  });
 });
