@@ -203,6 +203,12 @@ describe('retries, and disabling after a day', () => {
       .execute();
     expect(mails.map((m) => m.to_address)).toEqual([olive.email]);
     expect(mails[0]!.text).toContain(receiver.url);
+    const logged = await ctx.db
+      .selectFrom('activity_log')
+      .select(['organization_id', 'target_id', 'actor_user_id'])
+      .where('action', '=', 'webhook.disabled')
+      .execute();
+    expect(logged).toEqual([{ organization_id: acme, target_id: e.id, actor_user_id: null }]);
     // A disabled endpoint gets nothing more.
     expect(await emit('vps.created', 'after-disable')).toEqual([]);
   });

@@ -177,6 +177,7 @@ const LABELS: Partial<Record<ActivityAction, string>> = {
   'webhook.deleted': 'Deleted a webhook endpoint',
   'webhook.secret_rotated': "Rotated a webhook endpoint's signing secret",
   'webhook.redelivered': 'Sent a webhook delivery again',
+  'webhook.disabled': 'A webhook endpoint was disabled: its deliveries failed for a day',
 };
 
 export function actionLabel(action: string): string {

@@ -200,6 +200,8 @@ export const ACTIVITY_ACTIONS = [
   'webhook.deleted',
   'webhook.secret_rotated',
   'webhook.redelivered',
+  // The delivery job disabled an endpoint whose deliveries failed for a day (no actor).
+  'webhook.disabled',
 ] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 

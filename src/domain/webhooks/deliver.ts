@@ -3,6 +3,7 @@ import { inTransaction, type DbOrTx } from '../../db/index.ts';
 import { decryptSecret } from '../../lib/crypto.ts';
 import { postJson, type PostResult } from '../../lib/outbound-http.ts';
 import { queueEmail } from '../../mail/queue.ts';
+import { recordActivity } from '../activity/record.ts';
 import type { Deps } from '../deps.ts';
 import { notify } from '../notifications/emit.ts';
 import { organizationLink } from '../notifications/contacts.ts';
@@ -188,6 +189,14 @@ async function disable(deps: DeliverDeps, trx: DbOrTx, c: Claimed, now: Date, la
     .returning(['id', 'url'])
     .executeTakeFirst();
   if (!flipped) return;
+  await recordActivity(trx, {
+    action: 'webhook.disabled',
+    actorUserId: null,
+    organizationId: c.organization_id,
+    target: { type: 'webhook_endpoint', id: c.endpoint_id },
+    details: { url: flipped.url, reason },
+    occurredAt: now,
+  });
   await trx
     .updateTable('webhook_outbox')
     .set({ status: 'failed', next_attempt_at: null, last_error: 'The endpoint was disabled.' })
