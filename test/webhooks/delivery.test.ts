@@ -122,6 +122,20 @@ describe('delivering an event', () => {
     expect(await outboxOf(ctx, acme)).toHaveLength(1);
   });
 
+  it('sends nothing for a change that rolled back: the event, its delivery and its job go with it', async () => {
+    await endpoint();
+    await runJobs(); // earlier tests' jobs
+    await expect(
+      inTransaction(ctx.db, async (trx) => {
+        await emitWebhookEvent(trx, { organizationId: acme, type: 'vps.created', key: 'rolled-back', data: {} });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    expect(await outboxOf(ctx, acme)).toEqual([]);
+    expect(await runJobs()).toBe(0);
+    expect(receiver.received).toHaveLength(0);
+  });
+
   it('writes nothing for an event no endpoint subscribes to, and matches a prefix wildcard', async () => {
     const before = await ctx.db
       .selectFrom('webhook_events')
