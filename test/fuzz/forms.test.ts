@@ -174,7 +174,13 @@ function requestArb(t: RouteTemplate) {
   const known = seen ? [...seen.fields].filter(([k]) => k !== '_csrf') : [];
   const valueFor = (offered: string[]) =>
     fc.oneof(
-      ...(offered.length ? [{ weight: 6, arbitrary: fc.constantFrom(...offered) }] : []),
+      ...(offered.length
+        ? [
+            { weight: 6, arbitrary: fc.constantFrom(...offered) },
+            // What the page offered with a NUL in it (PostgreSQL text cannot hold one).
+            { weight: 1, arbitrary: fc.constantFrom(...offered).map((v) => `${v}\u0000`) },
+          ]
+        : []),
       { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
       { weight: 2, arbitrary: nastyString },
       { weight: 1, arbitrary: fromList(() => [...ownIds, ...foreignIds], fc.uuid()) },

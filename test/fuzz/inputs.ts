@@ -276,6 +276,15 @@ export function validValue(schema: Schema, sc: SchemaContext, name = '', depth =
   }
 }
 
+/** `value` with a NUL character added to every string in it (keys too). */
+export function withNul(value: unknown): unknown {
+  if (typeof value === 'string') return `${value}\u0000`;
+  if (Array.isArray(value)) return value.map(withNul);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withNul(v)]));
+  return value;
+}
+
 /**
  * A request body for `schema`: as allowed (sometimes), mutated field by field (mostly), or
  * something else entirely (an array, a string, a number, null, an object missing every field).
@@ -288,6 +297,8 @@ export function fuzzBody(schema: Schema | undefined, sc: SchemaContext): fc.Arbi
     { weight: 4, arbitrary: fuzzValue(s, sc) },
     { weight: 1, arbitrary: anyJson },
   ];
+  // A body the schema allows, with a NUL in every string (PostgreSQL text cannot hold one).
+  options.push({ weight: 2, arbitrary: validValue(s, sc).map(withNul) });
   if (props.length) {
     // Every field optional, plus unknown fields (mass assignment), each value possibly of the wrong kind.
     options.push({

@@ -6,6 +6,7 @@ import { fieldErrors } from '../../../lib/validation.ts';
 import { uploadBodyLimit } from '../../attachments.ts';
 import type { AppDeps } from '../../context.ts';
 import { requestBodyLimit } from '../../middleware/body-limit.ts';
+import { refuseNul } from './no-nul.ts';
 import { apiMaintenanceGate } from '../../middleware/maintenance.ts';
 import { ipRules } from '../../middleware/ip-rules.ts';
 import { errorEnvelope } from '../../errors.ts';
@@ -81,6 +82,8 @@ export function apiV1(deps: AppDeps) {
     ),
   ];
   api.use(requestBodyLimit({ json: true, maxBytes: MAX_BODY_BYTES, larger: uploads }));
+  // A NUL in a query parameter or a JSON string: 422 before any handler (PostgreSQL text cannot hold one).
+  api.use(refuseNul());
   api.use(apiRateLimit(deps));
 
   // One sub-app per resource (<resource>/routes.ts, its shapes in <resource>/schemas.ts).
