@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { DbOrTx } from '../../db/index.ts';
+import { inTransaction, type DbOrTx, type Tx } from '../../db/index.ts';
 import { enqueueWithin } from '../../queue/index.ts';
 import { patternsFor } from './events.ts';
 
@@ -37,6 +37,12 @@ export async function emitWebhookEvent(db: DbOrTx, e: WebhookEmission): Promise<
     : base.where('status', '=', 'active').where(sql<boolean>`events && ${patternsFor(e.type)}::text[]`);
   const targets = await endpoints.execute();
   if (!targets.length) return [];
+  // Given no transaction (a caller that changed one row on its own), the event, its deliveries
+  // and their jobs are still written together.
+  return inTransaction(db, (trx) => write(trx, e, targets));
+}
+
+async function write(db: Tx, e: WebhookEmission, targets: { id: string }[]): Promise<string[]> {
   const at = e.at ?? (await sql<{ now: Date }>`select now() as now`.execute(db)).rows[0]!.now;
   const id = randomUUID();
   // Data is JSON: a bigint (an id or amount read from the database) goes as its decimal string.
