@@ -23,7 +23,7 @@ async function postAsStaff(url: string, body: string) {
 }
 
 describe('inputs the fuzz found', () => {
-  it('a NUL character in a JSON string or a query parameter is a 422 naming the field, before anything is stored — not a 500', async () => {
+  it('a NUL character in a JSON string or a query parameter is a 422 naming the field (in the path: 404), before anything is stored — not a 500', async () => {
     const owner = await w.caller('owner');
     const api = async (method: string, path: string, body?: string) => {
       const res = await w.ctx.app.request(`/api/v1${path}`, {
@@ -55,6 +55,12 @@ describe('inputs the fuzz found', () => {
     const listed = await api('GET', '/vps?q=web%00');
     expect(listed.status).toBe(422);
     expect(Object.keys(listed.body.error?.fields ?? {})).toEqual(['q']);
+    const named = await api(
+      'POST',
+      '/hosting/services/%00/databases/users',
+      JSON.stringify({ username: 'u', password: 'p' }),
+    );
+    expect(named.status).toBe(404);
     // A backslash before u0000 is text, not a NUL: it goes on to the handler.
     expect((await api('POST', '/organizations', JSON.stringify({ name: 'Back\\u0000slash' }))).status).toBe(201);
   });

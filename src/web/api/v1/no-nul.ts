@@ -20,12 +20,15 @@ const MESSAGE = 'Text cannot contain a NUL character (\\u0000).';
 
 /**
  * Refuses (422 `validation_failed`, a message per field) a query parameter or a JSON body
- * string holding a NUL character: PostgreSQL text cannot store one, and no person types one,
+ * string holding a NUL character (a path with one: 404): PostgreSQL text cannot store one, and no person types one,
  * so it is refused before any handler runs rather than failing in the database as a 500
  * (found by test/fuzz). The body is read once and kept by Hono for the validators after this.
  */
 export function refuseNul(): MiddlewareHandler {
   return async function refuseNulMiddleware(c, next) {
+    // A path with a NUL in it names nothing: 404, as any other id that does not exist.
+    if (/%00|\u0000/i.test(new URL(c.req.url).pathname))
+      return c.json(errorEnvelope('not_found', 'No such resource.'), 404);
     const fields: Record<string, string> = {};
     for (const [k, values] of Object.entries(c.req.queries()))
       if (k.includes('\u0000') || values.some((v) => v.includes('\u0000'))) fields[k] = MESSAGE;
