@@ -27,6 +27,7 @@ import { announcementPages } from './web/pages/announcements.ts';
 import { rateLimit } from './web/middleware/rate-limit.ts';
 import { requestContext } from './web/middleware/request-context.ts';
 import { ipRules } from './web/middleware/ip-rules.ts';
+import { refuseNulAddress } from './web/middleware/nul-address.ts';
 import { securityHeaders } from './web/middleware/security-headers.ts';
 import { sessionLoader } from './web/middleware/session.ts';
 import { portalAreas } from './web/pages/portal/index.ts';
@@ -50,6 +51,8 @@ export function createApp(deps: AppDeps) {
   app.use(ipRules(deps));
   app.onError(handleError(() => view));
   app.notFound(handleNotFound(() => view));
+  // A NUL in a page's address: 400 (the JSON API answers its own, src/web/api/v1/no-nul.ts).
+  app.use(refuseNulAddress());
 
   // HTML and JSON compressed by Accept-Encoding (after the security headers, which it keeps).
   app.use(compress());

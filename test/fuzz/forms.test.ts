@@ -292,6 +292,88 @@ async function fuzzRoute(t: RouteTemplate, who: Role, creds: Credentials) {
   });
 }
 
+/** Query parameters the pages read (search, filters, paging, tabs). */
+const QUERY_KEYS = [
+  'q',
+  'status',
+  'page',
+  'cursor',
+  'before',
+  'after',
+  'sort',
+  'kind',
+  'from',
+  'to',
+  'category',
+  'tab',
+  'region',
+  'scope',
+  'server_id',
+  'organization_id',
+  'next',
+  'limit',
+  'open',
+  'priority',
+  'assignee',
+  'action',
+  'plan_id',
+  'step',
+];
+
+function pageArb(t: RouteTemplate) {
+  const own = (p: string) =>
+    fromList(
+      () => [...(paramValues.get(prefixOf(t.path, p)) ?? [])],
+      fromList(() => [...ownIds], fc.uuid()),
+    );
+  const params = fc.record(
+    Object.fromEntries(
+      t.params.map((p) => [
+        p,
+        fc.oneof(
+          { weight: 6, arbitrary: own(p) },
+          { weight: 2, arbitrary: fromList(() => foreignIds, fc.uuid()) },
+          { weight: 2, arbitrary: nastyString },
+        ),
+      ]),
+    ),
+  );
+  const query = fc.array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...QUERY_KEYS), fc.string({ maxLength: 8 })),
+      fc.oneof(fc.string({ maxLength: 20 }), nastyString, fc.uuid()),
+    ),
+    { maxLength: 3 },
+  );
+  return fc.record({ params, query, htmx: fc.boolean() });
+}
+
+async function fuzzPage(t: RouteTemplate, who: Role, creds: Credentials) {
+  return check(`GET ${t.path} as ${who}`, pageArb(t), Math.max(2, Math.ceil(RUNS / 2)), async (req) => {
+    const path = t.path.replace(/:(\w+)/g, (_, p: string) => encodeURIComponent(clean(req.params[p] ?? '')));
+    const qs = new URLSearchParams(req.query.map(([k, v]) => [clean(k), clean(v)])).toString();
+    const url = qs ? `${path}?${qs}` : path;
+    const headers: Record<string, string> = { cookie: creds.cookie, 'x-forwarded-for': '198.51.100.24' };
+    if (req.htmx) headers['hx-request'] = 'true';
+    const res = await w.ctx.app.request(url, { headers });
+    const type = res.headers.get('content-type') ?? '';
+    const text = type.includes('event-stream') ? (await res.body?.cancel(), '') : await res.text();
+    stats.record(`GET ${t.path}`, who, res.status);
+    if (res.status >= 500) return `${res.status} for GET ${show(url, 300)}: ${show(text.replace(/\s+/g, ' '), 200)}`;
+    return null;
+  });
+}
+
+describe(`every page's address (path ids and query), fuzzed (FUZZ_SEED=${SEED})`, () => {
+  for (const t of htmlGets.filter((x) => x.params.length || !x.path.includes('.'))) {
+    const who: Role = isStaffRoute(t) ? 'staff' : 'owner';
+    it(`GET ${t.path} as ${who === 'staff' ? 'a platform admin' : 'the owner'}: no 5xx`, async () => {
+      expect(await fuzzPage(t, who, await w.caller(who))).toBeNull();
+      expect(rejections).toEqual([]);
+    });
+  }
+});
+
 describe(`every form, fuzzed (FUZZ_SEED=${SEED}, ${RUNS} inputs per caller)`, () => {
   it('found the forms by crawling the pages', () => {
     expect(pagesCrawled).toBeGreaterThan(60);

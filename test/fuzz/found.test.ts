@@ -23,6 +23,20 @@ async function postAsStaff(url: string, body: string) {
 }
 
 describe('inputs the fuzz found', () => {
+  it('a page address with a NUL character in its query or path is a 400 page, not a 500 from the database', async () => {
+    const owner = await w.caller('owner');
+    const staff = await w.caller('staff');
+    const get = (url: string, cookie: string) =>
+      w.ctx.app.request(url, { headers: { cookie, 'x-forwarded-for': '198.51.100.33' } });
+    for (const url of ['/vps?q=%00', '/search?q=a%00b', '/notes?q=%00', '/vps/%00'])
+      expect((await get(url, owner.cookie)).status, url).toBe(400);
+    for (const url of ['/admin/users?q=%00', '/admin/tickets?q=%00', '/admin/servers?q=%00'])
+      expect((await get(url, staff.cookie)).status, url).toBe(400);
+    const page = await get('/vps?q=%00', owner.cookie);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect((await get('/vps?q=web', owner.cookie)).status).toBe(200);
+  });
+
   it('a NUL character in a JSON string or a query parameter is a 422 naming the field (in the path: 404), before anything is stored — not a 500', async () => {
     const owner = await w.caller('owner');
     const api = async (method: string, path: string, body?: string) => {
