@@ -32,7 +32,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -58,6 +58,12 @@ const BILLING_EVERY_MS = Number(process.env.SOAK_BILLING_SECONDS ?? 60) * 1000;
 const MAX_IN_FLIGHT = 200;
 const REQUEST_TIMEOUT_MS = 15_000;
 const RSS_TARGET = 0.1;
+/**
+ * SOAK_HEAP_SNAPSHOTS=1: heap snapshots of the app at both measuring points, in .tmp/soak/
+ * (compare them in DevTools). Taking one pauses the app for seconds and leaves its RSS far
+ * higher: the RSS figures of such a run say nothing about growth.
+ */
+const SNAPSHOTS = process.env.SOAK_HEAP_SNAPSHOTS === '1';
 const COOKIE = '__Host-sp_session';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The compiled app, as a container runs it (built first when missing or stale); `--tsx`: the sources through tsx. */
@@ -576,7 +582,7 @@ function cpuOf(pid: number): number {
  * random moments swings by tens of MB with the collector's timing; after a full collection it
  * tracks what the process keeps.
  */
-async function settledMemory(app: App): Promise<{ rss: number; heap: number }> {
+async function settledMemory(app: App, snapshot?: string): Promise<{ rss: number; heap: number }> {
   const [target] = (await (await fetch(`${app.inspectUrl}/json/list`)).json()) as Array<{
     webSocketDebuggerUrl: string;
   }>;
@@ -603,7 +609,20 @@ async function settledMemory(app: App): Promise<{ rss: number; heap: number }> {
   try {
     await ask('HeapProfiler.collectGarbage');
     const usage = (await ask('Runtime.getHeapUsage')) as { usedSize: number };
-    return { rss: rssOf(app.child.pid!), heap: usage.usedSize };
+    const memory = { rss: rssOf(app.child.pid!), heap: usage.usedSize };
+    if (snapshot) {
+      // SOAK_HEAP_SNAPSHOTS=1: the heap as it is now, for DevTools' Comparison view.
+      mkdirSync(path.dirname(snapshot), { recursive: true });
+      const out = createWriteStream(snapshot);
+      ws.on('message', (data: Buffer) => {
+        const m = JSON.parse(data.toString('utf8')) as { method?: string; params?: { chunk: string } };
+        if (m.method === 'HeapProfiler.addHeapSnapshotChunk') out.write(m.params!.chunk);
+      });
+      await ask('HeapProfiler.takeHeapSnapshot');
+      await new Promise<void>((resolve) => out.end(resolve));
+      log(`heap snapshot: ${path.relative(process.cwd(), snapshot)}`);
+    }
+    return memory;
   } finally {
     ws.close();
   }
@@ -788,7 +807,7 @@ async function main() {
   const sampler = setInterval(() => samples.push({ t: Date.now() - started, rss: rssOf(app.child.pid!) }), 5_000);
   let settledBaseline = null as { rss: number; heap: number } | null;
   const warmupTimer = setTimeout(() => {
-    settledMemory(app).then(
+    settledMemory(app, SNAPSHOTS ? path.resolve('.tmp/soak/warm-up.heapsnapshot') : undefined).then(
       (m) => {
         settledBaseline = m;
         log(`end of warm-up, after a full GC: RSS ${mb(m.rss)} MB, heap used ${mb(m.heap)} MB`);
@@ -817,10 +836,12 @@ async function main() {
     lastReport = now;
   }
   // The end point is taken under the same load as the baseline, before it stops.
-  const settledEnd = await settledMemory(app).catch((err: Error) => {
-    fail(`soak: no full GC at the end: ${err.message}`);
-    return null;
-  });
+  const settledEnd = await settledMemory(app, SNAPSHOTS ? path.resolve('.tmp/soak/end.heapsnapshot') : undefined).catch(
+    (err: Error) => {
+      fail(`soak: no full GC at the end: ${err.message}`);
+      return null;
+    },
+  );
   clearTimeout(warmupTimer);
   clearInterval(tick);
   clearInterval(consoleTimer);
@@ -868,7 +889,7 @@ app log: ${app.logErrors.length} error lines, ${app.logWarnings.length} warnings
     .map((w) => `\n  warn: ${w.slice(0, 160)}`)
     .join('')}
 after the load: ${left}
-ledger invariants: ${problems.length ? `${problems.length} problems\n  ${problems.slice(0, 5).join('\n  ')}` : 'hold'}
+${SNAPSHOTS ? 'heap snapshots taken (.tmp/soak/): the RSS figures include their cost and say nothing about growth\n' : ''}ledger invariants: ${problems.length ? `${problems.length} problems\n  ${problems.slice(0, 5).join('\n  ')}` : 'hold'}
 Notes: one app process (node ${COMMAND.join(' ')}, NODE_ENV=production, jobs on); load generator in this process; ${os.cpus().length} CPUs shared with whatever else runs; Node ${process.version}.
 
 ${pass ? 'PASS' : 'FAIL'}: RSS growth after warm-up ${pct(growth)} (target < 10%: ${growth < RSS_TARGET ? 'met' : 'NOT met'}), ${errors} errors (target 0), ledger ${problems.length ? 'broken' : 'intact'}`);
