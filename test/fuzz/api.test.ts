@@ -198,12 +198,16 @@ async function fuzzOperation(op: Operation, who: keyof typeof ips, creds: Creden
       headers,
     });
     stats.record(`${op.method} ${op.path}`, who, res.status);
+    const leaked = who === 'staff' ? undefined : Object.values(req.params).find((v) => foreignOnly.has(v));
+    if (leaked) stats.record(`${op.method} ${op.path}`, `${who} naming a foreign id`, res.status);
     const asked = `${op.method} ${url}${body !== undefined ? ` ${show(body, 400)}` : ''}`;
     if (res.status >= 500) return `${res.status} for ${asked}: ${show(res.text, 400)}`;
     if (res.status >= 400) {
       const problem = envelopeProblem(res.status, res.type, res.text);
       return problem ? `${problem} for ${asked}` : null;
     }
+    // Another organization's thing, named in the path, is 404 to Acme's callers: never a success.
+    if (leaked) return `${res.status} (not 404) for another organization's ${leaked}: ${asked}`;
     if (op.method === 'DELETE' && op.params.length) {
       // Gone: later properties should name what still exists.
       const gone = req.params[op.params.at(-1)!]!;
@@ -225,9 +229,13 @@ async function fuzzOperation(op: Operation, who: keyof typeof ips, creds: Creden
   });
 }
 
+/** Ids only Globex's owner was shown (what both were shown, like the catalogue's, is no one's secret). */
+const foreignOnly = new Set<string>();
+
 beforeAll(async () => {
   await harvest('own', await w.caller('owner', 'acme'));
   await harvest('foreign', await w.caller('owner', 'globex'));
+  for (const id of seen.foreignAll.uuids) if (!seen.ownAll.uuids.has(id)) foreignOnly.add(id);
 });
 
 afterEach(async () => {
@@ -239,6 +247,7 @@ describe(`every JSON API operation, fuzzed (FUZZ_SEED=${SEED}, ${RUNS} inputs pe
     expect(operations.length).toBeGreaterThan(150);
     expect(seen.ownAll.get('id').length).toBeGreaterThan(5);
     expect(seen.foreignAll.get('id').length).toBeGreaterThan(5);
+    expect(foreignOnly.size).toBeGreaterThan(5);
   });
 
   for (const op of operations) {

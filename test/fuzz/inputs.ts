@@ -13,6 +13,8 @@ export type Schema = any;
 /** Values seen in the app's own answers: ids and other strings by the key they were under. */
 export class Pool {
   private byKey = new Map<string, string[]>();
+  /** Every uuid seen, however many. */
+  readonly uuids = new Set<string>();
   add(key: string, value: string) {
     const list = this.byKey.get(key) ?? [];
     if (!list.includes(value) && list.length < 40) list.push(value);
@@ -46,7 +48,10 @@ export class Pool {
       const key = k === 'id' && parent ? `${parent.replace(/s$/, '')}_id` : k;
       if (typeof v === 'string' && v.length <= 200) {
         this.add(key, v);
-        if (UUID.test(v)) this.add('*uuid', v);
+        if (UUID.test(v)) {
+          this.add('*uuid', v);
+          this.uuids.add(v);
+        }
       } else if (typeof v === 'number') this.add(key, String(v));
       else this.harvest(v, depth + 1, ['items', 'data', 'results'].includes(k) && depth === 0 ? null : k);
     }
