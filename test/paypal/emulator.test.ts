@@ -15,6 +15,7 @@ import {
   type PayPalEmulatorState,
 } from '../../src/providers/paypal/emulator/index.ts';
 import { securityHeaders } from '../../src/web/middleware/security-headers.ts';
+import { MAX_REQUEST_LOG } from '../../src/providers/paypal/emulator/http.ts';
 import { clientFor, topUp } from './helpers.ts';
 
 const BASE = '/_emulators/paypal';
@@ -403,5 +404,20 @@ describe('PayPal emulator protocol', () => {
     const hrefs = [...state.matchAll(/"href":"([^"]+)"/g)].map((m) => m[1]!);
     expect(hrefs.length).toBeGreaterThan(5);
     for (const href of hrefs) expect(href.startsWith(emu.url)).toBe(true);
+  });
+});
+
+describe('the request log', () => {
+  it('keeps only the newest requests, so a demo running for weeks does not grow without end', async () => {
+    const state = createPayPalEmulatorState();
+    const app = paypalEmulatorApp(state);
+    for (let i = 0; i < MAX_REQUEST_LOG + 5; i++) await app.request(`/checkoutnow?token=missing-${i}`);
+    expect(state.requests).toHaveLength(MAX_REQUEST_LOG);
+    expect(state.requests[0]!.path).toBe('/checkoutnow');
+    // The oldest five went; the newest is last.
+    const first = await app.request('/checkoutnow?token=newest');
+    expect(first.status).toBe(404);
+    expect(state.requests).toHaveLength(MAX_REQUEST_LOG);
+    expect(state.requests.at(-1)).toMatchObject({ op: 'page', status: 404 });
   });
 });

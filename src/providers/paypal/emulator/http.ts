@@ -208,7 +208,12 @@ export function record(
   status: number,
 ): void {
   state.requests.push({ op, method: c.req.method, path: c.req.path, requestId, status });
+  // A demo app runs for weeks: the log keeps the newest requests only (tests read a few dozen).
+  if (state.requests.length > MAX_REQUEST_LOG) state.requests.splice(0, state.requests.length - MAX_REQUEST_LOG);
 }
+
+/** How many requests the emulator's log keeps. */
+export const MAX_REQUEST_LOG = 2_000;
 
 /** Sleeps, but stops early when the caller hangs up or the emulator closes. */
 function wait(ms: number, state: PayPalEmulatorState, c: Context): Promise<void> {

@@ -180,6 +180,7 @@ export interface PayPalEmulatorState {
   webhooks: SentWebhook[];
   /** Event id → the exact event body, for redelivery. */
   events: Map<string, { eventType: string; body: string }>;
+  /** The newest requests (at most MAX_REQUEST_LOG, http.ts), oldest first. */
   requests: RequestRecord[];
   /** Access token → expiry (ms). */
   tokens: Map<string, number>;
