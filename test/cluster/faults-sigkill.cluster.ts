@@ -2,14 +2,11 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { Actor } from '../../src/domain/access/actor.ts';
-import { register } from '../../src/domain/accounts/register.ts';
 import type { Deps } from '../../src/domain/deps.ts';
 import { checkLedgerInvariants } from '../../src/domain/ledger/invariants.ts';
 import { ABANDONED, startBillingRun } from '../../src/domain/metering/runs.ts';
 import { encryptSecret } from '../../src/lib/crypto.ts';
-import { systemClock } from '../../src/lib/time.ts';
 import { createEnhanceClient } from '../../src/providers/enhance/index.ts';
 import { bossQueue, createBoss } from '../../src/queue/index.ts';
 import { ABANDONED_JOB } from '../../src/queue/reaper.ts';
@@ -18,6 +15,7 @@ import { seedServerCatalogue, usd, type SeededCatalogue } from '../helpers/serve
 import { cookieOf } from '../helpers/sse.ts';
 import { engineProblems, insertServer, newOrganization, type MeteringWorld } from '../metering/helpers.ts';
 import { startCluster, type Cluster, type ClusterBrowser, type ClusterNode } from './harness.ts';
+import { apiKey, bearer, consoleWith, customer, runningServer, signIn, until } from './people.ts';
 
 /**
  * Any node may die at any moment (SIGKILL: no shutdown code runs, its connections just end),
@@ -35,7 +33,6 @@ import { startCluster, type Cluster, type ClusterBrowser, type ClusterNode } fro
  * after each test that another follows, so each test begins with three.
  */
 
-const PASSWORD = 'correct horse battery';
 /** src/domain/metering/hourly.ts: the month's advisory lock each billing batch takes first. */
 const MONTH_LOCK_CLASS = 1_200_013;
 /** Takeover: the reaper's interval (5 s), a worker's poll (1 s), the work itself; with room for a slow machine. */
@@ -43,7 +40,6 @@ const TAKEOVER_MS = 30_000;
 
 let cluster: Cluster;
 let catalogue: SeededCatalogue;
-let seq = 0;
 
 beforeAll(async () => {
   cluster = await startCluster({ nodes: 3, env: { CONSOLE_MAX_PER_SERVER: '1' } });
@@ -199,8 +195,8 @@ describe('a node killed with SIGKILL', () => {
   it('mid hosting purchase: after takeover one service, one charge, one subscription and one website, no refund', async () => {
     const panel = cluster.emulators.enhance;
     const plan = await hostingPlan();
-    const buyer = await customer('Hana');
-    const browser = await signIn(buyer.email, cluster.nodes[0]!.url);
+    const buyer = await customer(cluster, 'Hana');
+    const browser = await signIn(cluster, buyer.email, cluster.nodes[0]!.url);
     const key = await apiKey(browser, buyer.organizationId, 'hosting_manage');
     const domain = `sigkill-${Date.now().toString(36)}.test`;
 
@@ -285,33 +281,14 @@ describe('a node killed with SIGKILL', () => {
   });
 
   it('mid-console: its console stops counting at once, so a new one opens on another node', async () => {
-    const kai = await customer('Kai');
-    const browser = await signIn(kai.email, cluster.nodes[0]!.url);
+    const kai = await customer(cluster, 'Kai');
+    const browser = await signIn(cluster, kai.email, cluster.nodes[0]!.url);
     const key = await apiKey(browser, kai.organizationId, 'vps_create');
-    const created = await fetch(`${cluster.proxyUrl}/api/v1/vps`, {
-      method: 'POST',
-      headers: { ...bearer(key), 'content-type': 'application/json' },
-      body: JSON.stringify({
-        label: 'sigkill-console',
-        region: 'us-east',
-        plan_id: catalogue.plans.small.id,
-        image: 'debian12',
-      }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const server = (await created.json()) as { id: string };
-    await until(async () => {
-      const row = await cluster.db
-        .selectFrom('servers')
-        .select('status')
-        .where('id', '=', server.id)
-        .executeTakeFirstOrThrow();
-      return row.status === 'running' || null;
-    }, 'the server to be running');
+    const server = await runningServer(cluster, key, catalogue.plans.small.id, 'sigkill-console');
 
     // The server's one console place, taken on node 2.
     const victim = cluster.nodes[2]!;
-    const first = await consoleWith(victim.url, await mintTicket(browser, victim, server.id));
+    const first = await consoleWith(cluster, victim.url, await mintTicket(browser, victim, server.id));
     await first.until((c) => c.some((m) => m.type === 'status' && m.state === 'connected'));
     const full = await ticketRequest(browser, cluster.nodes[0]!, server.id);
     expect(full.status).toBe(429);
@@ -320,7 +297,11 @@ describe('a node killed with SIGKILL', () => {
     await first.closed;
 
     // At once (no 2-minute staleness to wait out): a ticket on node 0, a console on node 1.
-    const again = await consoleWith(cluster.nodes[1]!.url, await mintTicket(browser, cluster.nodes[0]!, server.id));
+    const again = await consoleWith(
+      cluster,
+      cluster.nodes[1]!.url,
+      await mintTicket(browser, cluster.nodes[0]!, server.id),
+    );
     try {
       await again.until((c) => c.some((m) => m.type === 'status' && m.state === 'connected'));
       const open = await cluster.db
@@ -358,37 +339,6 @@ const staff = (userId: string): Actor => ({
   apiKeyId: null,
   origin: { ip: '192.0.2.9', userAgent: 'vitest' },
 });
-
-/** A verified customer with a funded organization (50.00), registered through the real domain path. */
-async function customer(name: string) {
-  const deps = { db: cluster.db, config: cluster.config, clock: systemClock } as unknown as Deps;
-  const email = `${name.toLowerCase()}.${++seq}.${Math.random().toString(36).slice(2, 6)}@example.test`;
-  const { user, organization } = await register(deps, { name, email, password: PASSWORD }, { verified: true });
-  await fundWallet(cluster.db, organization.id, usd(50));
-  return { id: user.id, email, organizationId: organization.id };
-}
-
-async function signIn(email: string, base: string): Promise<ClusterBrowser> {
-  const browser = cluster.browser({ base, ip: `198.51.100.${10 + seq}` });
-  await browser.get('/login');
-  const res = await browser.post('/login', { email, password: PASSWORD });
-  expect(res.status, `sign-in at ${base}`).toBe(303);
-  await browser.get('/dashboard');
-  return browser;
-}
-
-async function apiKey(browser: ClusterBrowser, organizationId: string, permissions: string): Promise<string> {
-  await browser.get('/settings/api-keys');
-  const made = await browser.post('/settings/api-keys', {
-    name: permissions,
-    organization_id: organizationId,
-    permissions,
-  });
-  expect(made.status).toBe(201);
-  return /data-testid="api-key-secret">([^<]+)</.exec(browser.lastHtml)![1]!.trim();
-}
-
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** The hosting integration aimed at the shared Enhance emulator, and its first plan sold at 5.00. */
 async function hostingPlan(): Promise<{ id: string }> {
@@ -450,40 +400,6 @@ async function mintTicket(browser: ClusterBrowser, node: ClusterNode, serverId: 
   return ((await res.json()) as { ticket: string }).ticket;
 }
 
-/** A console socket at `base` that authenticates with `ticket`: its control messages and how it closed. */
-async function consoleWith(base: string, ticket: string) {
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/console/socket`, { headers: { origin: cluster.proxyUrl } });
-  const controls: Array<Record<string, unknown>> = [];
-  const state = { closeCode: 0 };
-  const closed = new Promise<void>((resolve) =>
-    ws.once('close', (code) => {
-      state.closeCode = code;
-      resolve();
-    }),
-  );
-  ws.on('error', () => undefined);
-  ws.on('message', (data: Buffer, binary) => {
-    if (!binary) controls.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  ws.send(JSON.stringify({ type: 'auth', ticket, cols: 80, rows: 24 }));
-  return {
-    ws,
-    closed,
-    async until(ok: (c: Array<Record<string, unknown>>) => boolean, ms = 15_000) {
-      const end = Date.now() + ms;
-      while (!ok(controls)) {
-        if (Date.now() > end || state.closeCode)
-          throw new Error(`console: ${JSON.stringify(controls)} closed ${state.closeCode}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
-}
-
 const monthKey = (hour: Date) => hour.getUTCFullYear() * 12 + hour.getUTCMonth();
 
 /** The node whose process wrote `worker` (hourly.ts workerName: host:pid). */
@@ -525,15 +441,4 @@ async function jobsFor(queue: string, serviceId: string): Promise<string[]> {
 /** Every killed node started again (and ready), so the next test has three. */
 async function restartKilled(): Promise<void> {
   await Promise.all(cluster.nodes.filter((n) => !n.running()).map((n) => n.start()));
-}
-
-/** Polls `get` until it answers something other than null (fails after `ms` naming `what`). */
-async function until<T>(get: () => Promise<T | null>, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await get();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

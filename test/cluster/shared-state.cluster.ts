@@ -1,16 +1,12 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { register } from '../../src/domain/accounts/register.ts';
-import type { Deps } from '../../src/domain/deps.ts';
 import { TICKET_TOPIC } from '../../src/domain/support/tickets.ts';
-import { systemClock } from '../../src/lib/time.ts';
 import { schedules, type QueueName } from '../../src/queue/index.ts';
-import { fundWallet } from '../helpers/money.ts';
-import { seedServerCatalogue, usd, type SeededCatalogue } from '../helpers/servers.ts';
+import { seedServerCatalogue, type SeededCatalogue } from '../helpers/servers.ts';
 import { cookieOf, openStream } from '../helpers/sse.ts';
-import { startCluster, type Cluster, type ClusterBrowser } from './harness.ts';
+import { startCluster, type Cluster } from './harness.ts';
+import { apiKey, bearer, consoleWith, customer, runningServer, signIn, until } from './people.ts';
 
 /**
  * Three SkyPanel processes on one PostgreSQL behind a round-robin proxy: what one process
@@ -19,7 +15,6 @@ import { startCluster, type Cluster, type ClusterBrowser } from './harness.ts';
  * console tickets, rate-limit counts, realtime events, the job schedule, the migration lock.
  */
 
-const PASSWORD = 'correct horse battery';
 /** src/main.ts prepareDatabase: the advisory lock migrations run under. */
 const MIGRATION_LOCK = 724171;
 /** Queues scheduled every minute (src/queue/index.ts schedules). */
@@ -31,7 +26,6 @@ const ANONYMOUS = 24;
 
 let cluster: Cluster;
 let catalogue: SeededCatalogue;
-let seq = 0;
 let startedAt = 0;
 
 beforeAll(async () => {
@@ -52,31 +46,10 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** A verified customer with a funded organization, registered through the real domain path. */
-async function customer(name: string) {
-  const deps = { db: cluster.db, config: cluster.config, clock: systemClock } as unknown as Deps;
-  const email = `${name.toLowerCase()}.${++seq}.${Math.random().toString(36).slice(2, 6)}@example.test`;
-  const { user, organization } = await register(deps, { name, email, password: PASSWORD }, { verified: true });
-  await fundWallet(cluster.db, organization.id, usd(50));
-  return { id: user.id, email, organizationId: organization.id };
-}
-
-/** Signs in through the real form at `base`; the browser keeps the session cookie. */
-async function signIn(email: string, base: string, ip = '198.51.100.7'): Promise<ClusterBrowser> {
-  const browser = cluster.browser({ base, ip });
-  await browser.get('/login');
-  const res = await browser.post('/login', { email, password: PASSWORD });
-  expect(res.status, `sign-in at ${base}`).toBe(303);
-  await browser.get('/dashboard');
-  return browser;
-}
-
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-
 describe('three processes share', () => {
   it('sessions: signed in on one node, signed in on every node; signed out on one, refused by all within moments', async () => {
-    const ada = await customer('Ada');
-    const browser = await signIn(ada.email, cluster.nodes[0]!.url);
+    const ada = await customer(cluster, 'Ada');
+    const browser = await signIn(cluster, ada.email, cluster.nodes[0]!.url);
     for (const node of cluster.nodes) {
       browser.base = node.url;
       const res = await browser.get('/dashboard');
@@ -102,8 +75,8 @@ describe('three processes share', () => {
   });
 
   it('API keys: made on one node, accepted by every node; revoked on one, refused by all within moments', async () => {
-    const grace = await customer('Grace');
-    const browser = await signIn(grace.email, cluster.nodes[1]!.url);
+    const grace = await customer(cluster, 'Grace');
+    const browser = await signIn(cluster, grace.email, cluster.nodes[1]!.url);
     await browser.get('/settings/api-keys');
     const made = await browser.post('/settings/api-keys', {
       name: 'cluster',
@@ -136,8 +109,8 @@ describe('three processes share', () => {
   });
 
   it('realtime events: a ticket opened through one node reaches the SSE streams held open on all three (and through the proxy)', async () => {
-    const lin = await customer('Lin');
-    const browser = await signIn(lin.email, cluster.proxyUrl);
+    const lin = await customer(cluster, 'Lin');
+    const browser = await signIn(cluster, lin.email, cluster.proxyUrl);
     const cookie = cookieOf(browser);
     // One stream on each node, and one through the proxy (which must stream, not buffer).
     const streams = await Promise.all(
@@ -167,36 +140,11 @@ describe('three processes share', () => {
   });
 
   it('console tickets: minted through one node, redeemed on another, and only once anywhere', async () => {
-    const kim = await customer('Kim');
-    const browser = await signIn(kim.email, cluster.nodes[0]!.url);
-    await browser.get('/settings/api-keys');
-    await browser.post('/settings/api-keys', {
-      name: 'servers',
-      organization_id: kim.organizationId,
-      permissions: 'vps_create',
-    });
-    const key = /data-testid="api-key-secret">([^<]+)</.exec(browser.lastHtml)![1]!.trim();
+    const kim = await customer(cluster, 'Kim');
+    const browser = await signIn(cluster, kim.email, cluster.nodes[0]!.url);
+    const key = await apiKey(browser, kim.organizationId, 'vps_create');
     // A server bought through the proxy at the shared Linode emulator; a node's servers.follow job sees it running.
-    const created = await fetch(`${cluster.proxyUrl}/api/v1/vps`, {
-      method: 'POST',
-      headers: { ...bearer(key), 'content-type': 'application/json' },
-      body: JSON.stringify({
-        label: 'cluster-console',
-        region: 'us-east',
-        plan_id: catalogue.plans.small.id,
-        image: 'debian12',
-      }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const server = (await created.json()) as { id: string };
-    await until(async () => {
-      const row = await cluster.db
-        .selectFrom('servers')
-        .select('status')
-        .where('id', '=', server.id)
-        .executeTakeFirstOrThrow();
-      return row.status === 'running';
-    }, 'the server to be running');
+    const server = await runningServer(cluster, key, catalogue.plans.small.id, 'cluster-console');
 
     await browser.get(`/vps/${server.id}/console`);
     const minted = await fetch(`${cluster.nodes[0]!.url}/vps/${server.id}/console/tickets`, {
@@ -213,13 +161,13 @@ describe('three processes share', () => {
     expect(minted.status, await minted.clone().text()).toBe(201);
     const { ticket } = (await minted.json()) as { ticket: string };
 
-    const onNode1 = await consoleWith(cluster.nodes[1]!.url, ticket);
+    const onNode1 = await consoleWith(cluster, cluster.nodes[1]!.url, ticket);
     try {
       await onNode1.until((c) => c.some((m) => m.type === 'status' && m.state === 'connected'));
     } finally {
       onNode1.ws.close();
     }
-    const again = await consoleWith(cluster.nodes[2]!.url, ticket);
+    const again = await consoleWith(cluster, cluster.nodes[2]!.url, ticket);
     await again.closed;
     expect(again.closeCode).toBe(4001);
   });
@@ -333,52 +281,7 @@ describe('three processes share', () => {
   });
 });
 
-/** A console socket at `base` that authenticates with `ticket`: its control messages and how it closed. */
-async function consoleWith(base: string, ticket: string) {
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/console/socket`, { headers: { origin: cluster.proxyUrl } });
-  const controls: Array<Record<string, unknown>> = [];
-  const state = { closeCode: 0 };
-  const closed = new Promise<void>((resolve) =>
-    ws.once('close', (code) => {
-      state.closeCode = code;
-      resolve();
-    }),
-  );
-  ws.on('message', (data: Buffer, binary) => {
-    if (!binary) controls.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  ws.send(JSON.stringify({ type: 'auth', ticket, cols: 80, rows: 24 }));
-  return {
-    ws,
-    closed,
-    get closeCode() {
-      return state.closeCode;
-    },
-    async until(ok: (c: Array<Record<string, unknown>>) => boolean, ms = 15_000) {
-      const end = Date.now() + ms;
-      while (!ok(controls)) {
-        if (Date.now() > end || state.closeCode)
-          throw new Error(`console: ${JSON.stringify(controls)} closed ${state.closeCode}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
-}
-
 /** The recorded runs of a scheduled queue. */
 function runsOf(queue: QueueName) {
   return cluster.db.selectFrom('job_runs').select(['job_id', 'status']).where('queue', '=', queue).execute();
-}
-
-/** Polls `ok` until it holds (fails after `ms` naming `what`). */
-async function until(ok: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
