@@ -32,7 +32,8 @@ export interface NodeLiveness {
 export function nodeGone(keyColumn: RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`(${keyColumn} is not null and not exists (
     select 1 from pg_locks l
-     where l.locktype = 'advisory' and l.classid = ${NODE_LOCK_CLASS}::int::oid
+     where l.locktype = 'advisory' and l.database = (select oid from pg_database where datname = current_database())
+       and l.classid = ${NODE_LOCK_CLASS}::int::oid
        and l.objid = (${keyColumn})::int::oid and l.objsubid = 2 and l.granted))`;
 }
 
