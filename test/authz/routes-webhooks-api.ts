@@ -1,5 +1,5 @@
-import { encryptSecret } from '../../src/lib/crypto.ts';
 import type { Call, Requirement } from './routes.ts';
+import { attemptsOf, endpoint, endpointRow, MATRIX_SECRET_HINT, orgDelivery, orgEndpoint } from './webhook-fixtures.ts';
 
 /**
  * The matrix's entries for the webhooks JSON API (/api/v1/webhooks…, issue 18), spread into
@@ -12,65 +12,6 @@ import type { Call, Requirement } from './routes.ts';
 const u = () => Math.random().toString(36).slice(2, 10);
 const problem = (ok: boolean, what: string) => (ok ? null : what);
 const db = (c: Call) => c.fx.ctx.db;
-
-/** An endpoint of `orgId`; the organization's earlier ones go first (an organization holds at most 20). */
-async function endpoint(c: Call, orgId: string) {
-  await db(c).deleteFrom('webhook_endpoints').where('organization_id', '=', orgId).execute();
-  const url = `https://203.0.113.20/api-hooks/${u()}`;
-  const row = await db(c)
-    .insertInto('webhook_endpoints')
-    .values({
-      organization_id: orgId,
-      url,
-      events: ['vps.created'],
-      secret_ciphertext: encryptSecret(c.fx.ctx.config.encryptionKeys, 'whsec_matrix_api'),
-      secret_hint: 'whsec_…_api',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  c.made.url = url;
-  return row.id;
-}
-
-/** A failed delivery to a new endpoint of `orgId` (named in `c.params.id`); answers the delivery's id. */
-async function delivery(c: Call, orgId: string) {
-  const endpointId = await endpoint(c, orgId);
-  c.params.id = endpointId;
-  const key = `matrix-api:${u()}`;
-  const ev = await db(c)
-    .insertInto('webhook_events')
-    .values({
-      organization_id: orgId,
-      type: 'vps.created',
-      dedupe_key: key,
-      data: JSON.stringify({}),
-      body: `{"key":"${key}"}`,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const row = await db(c)
-    .insertInto('webhook_outbox')
-    .values({ organization_id: orgId, event_id: ev.id, endpoint_id: endpointId, status: 'failed', attempts: 1 })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  c.made.key = key;
-  return row.id;
-}
-
-const orgEndpoint: Requirement['record'] = {
-  of: 'org',
-  own: (c) => endpoint(c, c.fx.acme.id),
-  foreign: (c) => endpoint(c, c.fx.globex.id),
-};
-const orgDelivery: Requirement['record'] = {
-  of: 'org',
-  own: (c) => delivery(c, c.fx.acme.id),
-  foreign: (c) => delivery(c, c.fx.globex.id),
-};
-const endpointRow = (c: Call, id: string) =>
-  db(c).selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
-const attemptsOf = async (c: Call, deliveryId: string) =>
-  (await db(c).selectFrom('webhook_attempts').select('id').where('delivery_id', '=', deliveryId).execute()).length;
 
 const api = { auth: 'token', permission: 'settings_manage' } as const;
 
@@ -134,7 +75,7 @@ export const WEBHOOK_API_ROUTES: Record<string, Requirement> = {
       status: 200,
       shows: '"secret":"whsec_',
       effect: async () =>
-        problem((await endpointRow(c, c.params.id!))?.secret_hint !== 'whsec_…_api', 'the secret was not rotated'),
+        problem((await endpointRow(c, c.params.id!))?.secret_hint !== MATRIX_SECRET_HINT, 'the secret was not rotated'),
     }),
   },
   'POST /api/v1/webhooks/:id/pings': {

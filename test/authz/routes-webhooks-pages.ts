@@ -1,5 +1,13 @@
-import { encryptSecret } from '../../src/lib/crypto.ts';
 import type { Call, Done, Requirement } from './routes.ts';
+import {
+  attemptsOf,
+  endpoint,
+  endpointRow,
+  MATRIX_SECRET_HINT,
+  orgDelivery,
+  orgDisabledEndpoint,
+  orgEndpoint,
+} from './webhook-fixtures.ts';
 
 /**
  * The matrix's entries for the webhook pages (/webhooks…, issue 18), spread into ROUTES by
@@ -15,84 +23,6 @@ const page = (title: string, ...shows: string[]): Done => ({
   status: 200,
   shows: [`<title>${title} · SkyPanel</title>`, ...shows],
 });
-
-/**
- * An endpoint of `orgId`, written as createEndpoint would (without its address check). The
- * organization's earlier endpoints go first: calls run one at a time, and an organization may
- * hold only 20.
- */
-async function endpoint(c: Call, orgId: string, status: 'active' | 'disabled' = 'active') {
-  await db(c).deleteFrom('webhook_endpoints').where('organization_id', '=', orgId).execute();
-  const url = `https://203.0.113.10/hooks/${u()}`;
-  const row = await db(c)
-    .insertInto('webhook_endpoints')
-    .values({
-      organization_id: orgId,
-      url,
-      events: ['vps.created'],
-      secret_ciphertext: encryptSecret(c.fx.ctx.config.encryptionKeys, 'whsec_matrix'),
-      secret_hint: 'whsec_…trix',
-      status,
-      ...(status === 'disabled' ? { disabled_at: new Date(), disabled_reason: 'Disabled in the matrix.' } : {}),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  c.made.url = url;
-  return row.id;
-}
-
-/** A failed delivery of a ping to a new endpoint of `orgId`; names the endpoint in `c.params.id`, answers the delivery's id. */
-async function delivery(c: Call, orgId: string) {
-  const endpointId = await endpoint(c, orgId);
-  c.params.id = endpointId;
-  const key = `matrix:${u()}`;
-  const ev = await db(c)
-    .insertInto('webhook_events')
-    .values({
-      organization_id: orgId,
-      type: 'ping',
-      dedupe_key: key,
-      data: JSON.stringify({}),
-      body: `{"key":"${key}"}`,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const row = await db(c)
-    .insertInto('webhook_outbox')
-    .values({
-      organization_id: orgId,
-      event_id: ev.id,
-      endpoint_id: endpointId,
-      status: 'failed',
-      attempts: 1,
-      last_error: 'matrix failure',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  c.made.key = key;
-  return row.id;
-}
-
-const orgEndpoint: Requirement['record'] = {
-  of: 'org',
-  own: (c) => endpoint(c, c.fx.acme.id),
-  foreign: (c) => endpoint(c, c.fx.globex.id),
-};
-const orgDisabledEndpoint: Requirement['record'] = {
-  of: 'org',
-  own: (c) => endpoint(c, c.fx.acme.id, 'disabled'),
-  foreign: (c) => endpoint(c, c.fx.globex.id, 'disabled'),
-};
-const orgDelivery: Requirement['record'] = {
-  of: 'org',
-  own: (c) => delivery(c, c.fx.acme.id),
-  foreign: (c) => delivery(c, c.fx.globex.id),
-};
-
-const endpointRow = (c: Call, id: string) =>
-  db(c).selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
-const attemptsOf = async (c: Call, deliveryId: string) =>
-  (await db(c).selectFrom('webhook_attempts').select('id').where('delivery_id', '=', deliveryId).execute()).length;
 
 export const WEBHOOK_PAGE_ROUTES: Record<string, Requirement> = {
   'GET /webhooks': {
@@ -162,7 +92,7 @@ export const WEBHOOK_PAGE_ROUTES: Record<string, Requirement> = {
       status: 200,
       shows: ['<title>Your new signing secret · SkyPanel</title>', 'whsec_'],
       effect: async () =>
-        problem((await endpointRow(c, c.params.id!))?.secret_hint !== 'whsec_…trix', 'the secret was not rotated'),
+        problem((await endpointRow(c, c.params.id!))?.secret_hint !== MATRIX_SECRET_HINT, 'the secret was not rotated'),
     }),
   },
   'POST /webhooks/:id/pings': {
