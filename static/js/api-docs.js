@@ -1,5 +1,5 @@
-// The API reference (/api-docs, views/public/api-docs): copy buttons for the curl examples and
-// the "try it" forms. The reader's key is kept in this tab's sessionStorage only and sent only
+// The API reference (/api-docs, views/public/api-docs): the "try it" forms (the curl examples'
+// copy buttons are static/js/copy.js). The reader's key is kept in this tab's sessionStorage only and sent only
 // as the Authorization header of the call the reader makes, straight from the browser to the
 // API on this origin (`data-api-base`), never as a cookie (credentials: 'omit'). Plain
 // listeners, nothing evaluated (CSP).
@@ -33,38 +33,11 @@
     if (event.target.matches?.('[data-api-key]')) remember(event.target.value.trim());
   });
 
-  async function copy(text) {
-    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
-    // Plain HTTP: the clipboard API is off; copy through a selected, off-screen textarea.
-    const area = document.createElement('textarea');
-    area.value = text;
-    area.setAttribute('readonly', '');
-    area.className = 'sr-only';
-    document.body.append(area);
-    area.select();
-    document.execCommand('copy');
-    area.remove();
-  }
-
-  document.addEventListener('click', async (event) => {
-    const forget = event.target.closest?.('[data-api-key-forget]');
-    if (forget) {
-      const input = keyInput();
-      if (input) input.value = '';
-      remember('');
-      return;
-    }
-    const button = event.target.closest?.('[data-copy]');
-    if (!button) return;
-    const source = document.getElementById(button.getAttribute('data-copy'));
-    if (!source) return;
-    try {
-      await copy(source.textContent);
-      button.textContent = 'Copied';
-    } catch {
-      button.textContent = 'Select and copy';
-    }
-    setTimeout(() => (button.textContent = 'Copy'), 2000);
+  document.addEventListener('click', (event) => {
+    if (!event.target.closest?.('[data-api-key-forget]')) return;
+    const input = keyInput();
+    if (input) input.value = '';
+    remember('');
   });
 
   function request(form) {

@@ -19,7 +19,8 @@
   document.addEventListener('click', async (event) => {
     const button = event.target.closest?.('[data-copy]');
     if (!button) return;
-    const source = document.querySelector(button.getAttribute('data-copy'));
+    // An element id (`#secret`), looked up as an id: ids need no selector escaping.
+    const source = document.getElementById(button.getAttribute('data-copy').replace(/^#/, ''));
     if (!source) return;
     const label = button.textContent;
     try {
