@@ -11,11 +11,11 @@ import { createEnhanceClient } from '../../src/providers/enhance/index.ts';
 import { bossQueue, createBoss } from '../../src/queue/index.ts';
 import { ABANDONED_JOB } from '../../src/queue/reaper.ts';
 import { fundWallet } from '../helpers/money.ts';
-import { seedServerCatalogue, usd, type SeededCatalogue } from '../helpers/servers.ts';
+import { usd, type SeededCatalogue } from '../helpers/servers.ts';
 import { cookieOf } from '../helpers/sse.ts';
 import { engineProblems, insertServer, newOrganization, type MeteringWorld } from '../metering/helpers.ts';
 import { startCluster, type Cluster, type ClusterBrowser, type ClusterNode } from './harness.ts';
-import { apiKey, bearer, consoleWith, customer, runningServer, signIn, until } from './people.ts';
+import { apiKey, bearer, consoleWith, customer, runningServer, seedClusterCatalogue, signIn, until } from './people.ts';
 
 /**
  * Any node may die at any moment (SIGKILL: no shutdown code runs, its connections just end),
@@ -43,12 +43,7 @@ let catalogue: SeededCatalogue;
 
 beforeAll(async () => {
   cluster = await startCluster({ nodes: 3, env: { CONSOLE_MAX_PER_SERVER: '1' } });
-  catalogue = await seedServerCatalogue(cluster.db, {
-    emulated: false,
-    baseUrl: cluster.emulators.linode.url,
-    token: cluster.emulators.linode.token,
-    config: cluster.config,
-  });
+  catalogue = await seedClusterCatalogue(cluster);
 });
 afterAll(async () => {
   await cluster?.stop();

@@ -4,7 +4,7 @@ import { register } from '../../src/domain/accounts/register.ts';
 import type { Deps } from '../../src/domain/deps.ts';
 import { systemClock } from '../../src/lib/time.ts';
 import { fundWallet } from '../helpers/money.ts';
-import { usd } from '../helpers/servers.ts';
+import { seedServerCatalogue, usd, type SeededCatalogue } from '../helpers/servers.ts';
 import type { Cluster, ClusterBrowser } from './harness.ts';
 
 /** The people of the cluster tests and what they do through the nodes: shared by every *.cluster.ts file. */
@@ -120,4 +120,14 @@ export async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The servers' provider for a cluster: the one Linode emulator every node reaches, as a real provider row, with its plans. */
+export function seedClusterCatalogue(cluster: Cluster): Promise<SeededCatalogue> {
+  return seedServerCatalogue(cluster.db, {
+    emulated: false,
+    baseUrl: cluster.emulators.linode.url,
+    token: cluster.emulators.linode.token,
+    config: cluster.config,
+  });
 }

@@ -3,10 +3,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TICKET_TOPIC } from '../../src/domain/support/tickets.ts';
 import { schedules, type QueueName } from '../../src/queue/index.ts';
-import { seedServerCatalogue, type SeededCatalogue } from '../helpers/servers.ts';
+import type { SeededCatalogue } from '../helpers/servers.ts';
 import { cookieOf, openStream } from '../helpers/sse.ts';
 import { startCluster, type Cluster } from './harness.ts';
-import { apiKey, bearer, consoleWith, customer, runningServer, signIn, until } from './people.ts';
+import { apiKey, bearer, consoleWith, customer, runningServer, seedClusterCatalogue, signIn, until } from './people.ts';
 
 /**
  * Three SkyPanel processes on one PostgreSQL behind a round-robin proxy: what one process
@@ -34,13 +34,7 @@ beforeAll(async () => {
     nodes: 3,
     env: { RATE_LIMIT_AUTH_ACTIONS: String(AUTH_ACTIONS), RATE_LIMIT_ANONYMOUS: String(ANONYMOUS) },
   });
-  // The servers' provider: the one Linode emulator every node reaches, as a real provider row.
-  catalogue = await seedServerCatalogue(cluster.db, {
-    emulated: false,
-    baseUrl: cluster.emulators.linode.url,
-    token: cluster.emulators.linode.token,
-    config: cluster.config,
-  });
+  catalogue = await seedClusterCatalogue(cluster);
 });
 afterAll(async () => {
   await cluster?.stop();
