@@ -26,12 +26,15 @@ const MESSAGE = 'Text cannot contain a NUL character (\\u0000).';
  */
 export function refuseNul(): MiddlewareHandler {
   return async function refuseNulMiddleware(c, next) {
-    // A path with a NUL in it names nothing: 404, as any other id that does not exist.
-    if (/%00|\u0000/i.test(new URL(c.req.url).pathname))
-      return c.json(errorEnvelope('not_found', 'No such resource.'), 404);
     const fields: Record<string, string> = {};
-    for (const [k, values] of Object.entries(c.req.queries()))
-      if (k.includes('\u0000') || values.some((v) => v.includes('\u0000'))) fields[k] = MESSAGE;
+    // A NUL reaches the address only percent-encoded: most requests are done with one look.
+    if (c.req.url.includes('%00')) {
+      // A path with a NUL in it names nothing: 404, as any other id that does not exist.
+      if (new URL(c.req.url).pathname.includes('%00'))
+        return c.json(errorEnvelope('not_found', 'No such resource.'), 404);
+      for (const [k, values] of Object.entries(c.req.queries()))
+        if (k.includes('\u0000') || values.some((v) => v.includes('\u0000'))) fields[k] = MESSAGE;
+    }
     const type = c.req.header('content-type') ?? '';
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && type.startsWith('application/json')) {
       const text = await c.req.text();
