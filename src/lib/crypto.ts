@@ -2,6 +2,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  hash,
   randomBytes,
   randomFillSync,
   timingSafeEqual,
@@ -36,7 +37,8 @@ export function randomToken(bytes = 32): string {
 
 /** SHA-256 of a token, as stored in the database (tokens themselves are never stored). */
 export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  // One call, no Hash object: half the cost of createHash, and every signed-in request hashes its cookie.
+  return hash('sha256', token, 'buffer');
 }
 
 /** Constant-time string comparison that does not leak length through early exit. */

@@ -199,17 +199,28 @@ export function createRenderer(config: Config, assets: Manifest) {
     page(c: Context, template: string, data: Record<string, unknown>, opts: RenderOptions = {}) {
       c.header('Vary', 'HX-Request, HX-Target');
       if (c.get('auth')) c.header('Cache-Control', 'no-store');
-      return c.html(render(c, template, data, opts), opts.status ?? 200);
+      return sendHtml(c, render(c, template, data, opts), opts.status ?? 200);
     },
     /** Renders one partial (for htmx inline updates). */
     partial(c: Context, template: string, data: Record<string, unknown>, status: 200 | 422 = 200) {
       c.header('Vary', 'HX-Request, HX-Target');
       c.header('Cache-Control', 'no-store');
       const ctx = context(c);
-      return c.html(eta.render(template, { ...data, ctx, h: viewHelpers(ctx.user?.timezone ?? 'UTC') }), status);
+      return sendHtml(c, eta.render(template, { ...data, ctx, h: viewHelpers(ctx.user?.timezone ?? 'UTC') }), status);
     },
     renderString: render,
   };
+}
+
+/**
+ * Rendered HTML as the response, sent as its UTF-8 bytes. A rendered page is a string built of
+ * thousands of pieces; sent as a string it is flattened and encoded twice on its way out (once
+ * to count its bytes for Content-Length, once more joined to the head of the response), which
+ * measured a twentieth to a tenth of a page's CPU and a third of its garbage (`npm run bench`).
+ */
+function sendHtml(c: Context, html: string, status: NonNullable<RenderOptions['status']>) {
+  c.header('Content-Type', 'text/html; charset=UTF-8');
+  return c.body(Buffer.from(html, 'utf8'), status);
 }
 
 /** `url` made absolute on `origin` (site-relative paths), as it is when already http(s); null otherwise. */
