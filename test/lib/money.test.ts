@@ -38,4 +38,32 @@ describe('money arithmetic', () => {
     expect(formatMoney(4_999n)).toBe('$0.00');
     expect(formatMoney(14_300n, 'USD', 4)).toBe('$0.0143');
   });
+
+  it('prints every amount as bigint arithmetic does, on both sides of what a double holds exactly', () => {
+    // The reference: the decimal worked out in bigint only, grouped by a regular expression.
+    const reference = (m: bigint, digits: number, currency: string) => {
+      const neg = m < 0n;
+      const scaled = digits === 6 ? (neg ? -m : m) : divRound(neg ? -m : m, 10n ** BigInt(6 - digits));
+      const unit = 10n ** BigInt(digits);
+      const whole = (scaled / unit).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+      const frac = digits ? '.' + (scaled % unit).toString().padStart(digits, '0') : '';
+      const symbol = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : currency === 'GBP' ? '£' : currency + ' ';
+      return `${neg && scaled !== 0n ? '-' : ''}${symbol}${whole}${frac}`;
+    };
+    const edge = BigInt(Number.MAX_SAFE_INTEGER);
+    const amounts = fc.oneof(
+      micros,
+      fc.bigInt({ min: edge - 2_000_000n, max: edge + 2_000_000n }),
+      fc.bigInt({ min: -edge - 2_000_000n, max: -edge + 2_000_000n }),
+      fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }),
+      fc.constantFrom(0n, 1n, -1n, 499n, 500n, -500n, 4_999n, 5_000n, -5_000n, 49n, 50n, -50n),
+    );
+    fc.assert(
+      fc.property(amounts, fc.integer({ min: 0, max: 6 }), fc.constantFrom('USD', 'EUR', 'GBP', 'CHF'), (m, d, cur) => {
+        expect(formatMoney(m, cur, d)).toBe(reference(m, d, cur));
+        expect(toDecimal(m, d)).toBe(reference(m, d, 'XX').replace('XX ', '').replaceAll(',', ''));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
 });
