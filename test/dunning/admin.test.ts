@@ -200,6 +200,11 @@ describe('customers in arrears', () => {
     expect(b.lastHtml).toContain('-$7.50');
     expect(b.lastHtml).toContain('Its servers are suspended');
     expect(b.lastHtml).toContain('href="/billing#add-funds-h"');
+    // A form sent back with its errors is a whole page too: the banner and the header's balance are on it.
+    const refused = await b.post('/settings/profile', { name: 'Bea Banner', phone: '', timezone: 'Mars/Olympus' });
+    expect(refused.status).toBe(422);
+    expect(b.lastHtml).toContain('data-testid="arrears-banner"');
+    expect(b.lastHtml).toMatch(/data-testid="header-balance">-\$7\.50</);
     await b.get(`/vps/${web}`);
     expect(b.lastHtml).toContain('This server is suspended');
     // Nothing offered that the suspension refuses.
