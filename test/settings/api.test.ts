@@ -21,6 +21,7 @@ describe('GET /api/v1/admin/settings', () => {
       maintenance: { enabled: false, message: expect.stringContaining('planned maintenance'), planned_end: null },
       registration_enabled: true,
       default_theme: 'sky',
+      webhook_loopback_allowed: false,
       billing: {
         currency: 'USD',
         top_up_min: '5.00',
@@ -100,6 +101,45 @@ describe('PATCH /api/v1/admin/settings', () => {
       'maintenance_enabled',
       'maintenance_enabled, maintenance_message, maintenance_planned_end, registration_enabled',
     ]);
+  });
+
+  it('allows webhooks to loopback (development) and takes it back: the webhook API follows at once', async () => {
+    const owner = await tokenFor(ctx, bob.email, '198.51.100.73');
+    const create = () =>
+      call('POST', '/webhooks', {
+        token: owner,
+        body: { url: 'http://127.0.0.1:9099/hook', events: ['vps.created'] },
+      });
+    const before = await create();
+    expect(before.status).toBe(422);
+    expect(Object.keys(before.body.error.fields)).toContain('url');
+
+    const on = await call('PATCH', '/admin/settings', { token: adminToken, body: { webhook_loopback_allowed: true } });
+    expect(on.status).toBe(200);
+    expect(on.body.webhook_loopback_allowed).toBe(true);
+    expect((await getPlatformSettings(ctx.db)).webhookLoopbackAllowed).toBe(true);
+    expect((await create()).status).toBe(201);
+
+    const off = await call('PATCH', '/admin/settings', {
+      token: adminToken,
+      body: { webhook_loopback_allowed: false },
+    });
+    expect(off.body.webhook_loopback_allowed).toBe(false);
+    expect((await create()).status).toBe(422);
+    const audit = await ctx.db
+      .selectFrom('activity_log')
+      .select('details')
+      .where('action', '=', 'admin.settings_updated')
+      .where('actor_user_id', '=', ada.id)
+      .execute();
+    expect(audit.map((a) => (a.details as { changed: string }).changed)).toContain('webhook_loopback_allowed');
+
+    const refused = await call('PATCH', '/admin/settings', {
+      token: adminToken,
+      body: { webhook_loopback_allowed: 'yes' },
+    });
+    expect(refused.status).toBe(422);
+    expect(Object.keys(refused.body.error.fields)).toContain('webhook_loopback_allowed');
   });
 
   it('refuses bad input with 422 naming the field, and changes nothing', async () => {

@@ -120,6 +120,10 @@ export const PlatformSettingsResponse = z
         'Off: registration is refused (`registration_closed`) except for addresses with a pending invitation.',
     }),
     default_theme: ThemeName,
+    webhook_loopback_allowed: z.boolean().openapi({
+      description:
+        'Development only: outbound webhooks may go to loopback addresses (127.0.0.0/8, ::1), over http too. Off by default; every other private or reserved address stays refused.',
+    }),
     billing: BillingSettingsSchema,
     branding: BrandingSchema,
     support: SupportSchema,
@@ -151,6 +155,7 @@ export const PlatformSettingsPatch = z
       .optional(),
     registration_enabled: z.boolean().optional(),
     default_theme: ThemeName.optional(),
+    webhook_loopback_allowed: z.boolean().optional(),
     branding: z
       .object({
         name: z
@@ -227,6 +232,7 @@ const FIELD_NAMES: Record<string, string> = {
   maintenancePlannedEnd: 'maintenance.planned_end',
   registrationEnabled: 'registration_enabled',
   defaultTheme: 'default_theme',
+  webhookLoopbackAllowed: 'webhook_loopback_allowed',
   brandName: 'branding.name',
   primaryColor: 'branding.primary_color',
   footerLinks: 'branding.footer_links',
@@ -251,8 +257,9 @@ const apiField = (k: string) => {
 };
 
 /**
- * Platform settings for staff (as /admin/platform-settings): maintenance mode and the
- * registration switch, changed with PATCH (only the fields sent); GET adds the billing and
+ * Platform settings for staff (as /admin/platform-settings): maintenance mode, the
+ * registration switch, the default theme, webhooks to loopback (development), branding,
+ * support, seller and billing values, changed with PATCH (only the fields sent); GET adds the billing and
  * server settings and the brand, read-only here.
  */
 export function adminSettingsRoutes(deps: AppDeps) {
@@ -271,6 +278,7 @@ export function adminSettingsRoutes(deps: AppDeps) {
       },
       registration_enabled: s.registrationEnabled,
       default_theme: s.defaultTheme,
+      webhook_loopback_allowed: s.webhookLoopbackAllowed,
       billing: {
         currency: deps.config.BILLING_CURRENCY,
         top_up_min: toDecimal(billing.topUpMin),
@@ -306,7 +314,7 @@ export function adminSettingsRoutes(deps: AppDeps) {
       tags,
       operationId: 'adminGetSettings',
       summary:
-        'The platform settings: maintenance mode, registration, theme, branding, support, seller details, billing values (and, read-only, server settings)',
+        'The platform settings: maintenance mode, registration, theme, webhooks to loopback, branding, support, seller details, billing values (and, read-only, server settings)',
       ...staff,
       responses: {
         200: { description: 'The settings.', ...json(PlatformSettingsResponse) },
@@ -326,7 +334,7 @@ export function adminSettingsRoutes(deps: AppDeps) {
       tags,
       operationId: 'adminUpdateSettings',
       summary:
-        'Change maintenance mode, registration, the default theme, branding, support details, the seller on invoices and billing values',
+        'Change maintenance mode, registration, the default theme, webhooks to loopback, branding, support details, the seller on invoices and billing values',
       description:
         'Only the fields sent change; everything sent is checked first and a refusal changes nothing. While maintenance is on, every write by customers’ access tokens and API keys (and in the browser) answers 503 `maintenance` with `Retry-After`; platform admins’ own tokens keep working. Logo and favicon are uploaded on the admin screen (/admin/platform-settings/branding); here they can be removed (`null`). Money is a decimal string in major units. Audited as `admin.settings_updated` with what changed.',
       ...staff,
@@ -356,6 +364,7 @@ export function adminSettingsRoutes(deps: AppDeps) {
               m.planned_end === undefined ? undefined : m.planned_end === null ? null : new Date(m.planned_end),
             registrationEnabled: body.registration_enabled,
             defaultTheme: body.default_theme,
+            webhookLoopbackAllowed: body.webhook_loopback_allowed,
           });
           const s = site ? await updateSiteSettings(d, actor, site) : undefined;
           if (billing) await updateBillingValues(d, actor, billing);
