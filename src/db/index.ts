@@ -49,8 +49,8 @@ export function onAuthWrite(db: Db, fn: () => void): () => void {
  * Calls `fn` once a write through this pool to what the data cache holds (src/lib/data-cache.ts:
  * wallets, arrears, servers, organizations, memberships, roles, the catalogue — the tables
  * migration 0021 watches — the bell's notifications, migration 0024, and announcements, migration
- * 0032, payments and fraud checks, migration 0044) is visible, as
- * `onAuthWrite` does.
+ * 0032, payments and fraud checks, migration 0044, and what a server's page shows: its actions,
+ * charges, refunds, firewalls and notes, migration 0047) is visible, as `onAuthWrite` does.
  */
 export function onDataWrite(db: Db, fn: () => void): () => void {
   const set = writeListeners.get(db)?.data;
@@ -61,7 +61,7 @@ export function onDataWrite(db: Db, fn: () => void): () => void {
 const AUTH_WRITE =
   /\b(update|delete\s+from|insert\s+into)\s+"?(sessions|access_tokens|users|organization_members|roles)"?[\s(]/i;
 const DATA_WRITE =
-  /\b(update|delete\s+from|insert\s+into|truncate)\s+(table\s+)?"?(wallets|dunning_cases|servers|organizations|organization_members|roles|cloud_providers|cloud_catalogue|server_regions|server_plans|server_plan_prices|server_plan_regions|server_categories|server_images|server_apps|platform_settings|notifications|announcements|payments|fraud_checks)"?[\s(]/i;
+  /\b(update|delete\s+from|insert\s+into|truncate)\s+(table\s+)?"?(wallets|dunning_cases|servers|organizations|organization_members|roles|cloud_providers|cloud_catalogue|server_regions|server_plans|server_plan_prices|server_plan_regions|server_categories|server_images|server_apps|platform_settings|notifications|announcements|payments|fraud_checks|server_actions|server_charges|server_charge_refunds|firewall_servers|notes)"?[\s(]/i;
 const TOUCH = /^update "(sessions|access_tokens)" set "(last_seen_at|last_used_at)" = \$1 where "id" = \$2$/;
 
 /** The pools under the Db instances `createDb` built, for `poolStats`. */

@@ -6,6 +6,11 @@ import { TestBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { fundWallet } from '../helpers/money.ts';
 import { createPerson, signedIn } from '../helpers/people.ts';
+import { seedServerCatalogue } from '../helpers/servers.ts';
+import { sql } from 'kysely';
+import type { Actor } from '../../src/domain/access/actor.ts';
+import { PERMISSIONS } from '../../src/domain/access/permissions.ts';
+import { serverPage } from '../../src/domain/servers/page.ts';
 
 /**
  * The data cache (src/lib/data-cache.ts): what it keeps and forgets by itself, the triggers that
@@ -208,6 +213,86 @@ describe('change triggers (migration 0021)', () => {
     ).toEqual([org]);
   });
 
+  it("name the organization when what a server's page shows changes: actions, charges, refunds, firewalls, notes (migration 0047)", async () => {
+    const person = await createPerson(a, 'Server Sam', { verified: true });
+    const org = person.organization.id;
+    const catalogue = await seedServerCatalogue(a.db, { name: 'Page cloud' });
+    const server = await a.db
+      .insertInto('servers')
+      .values({
+        organization_id: org,
+        provider_id: catalogue.providerId,
+        label: 'paged',
+        status: 'running',
+        region: 'us-east',
+        plan_id: catalogue.plans.small.id,
+        image: 'private/debian12',
+        create_tag: `sp-page-${Date.now()}`,
+        created_by: person.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const action = await notifiedBy(() =>
+      a.db
+        .insertInto('server_actions')
+        .values({ server_id: server.id, organization_id: org, type: 'reboot', status: 'pending' })
+        .execute(),
+    );
+    expect(action).toEqual([org]);
+    expect(
+      await notifiedBy(() =>
+        a.db.updateTable('server_actions').set({ status: 'completed' }).where('server_id', '=', server.id).execute(),
+      ),
+    ).toEqual([org]);
+    expect(
+      await notifiedBy(() =>
+        a.db
+          .insertInto('server_charges')
+          .values({
+            server_id: server.id,
+            hour_start: new Date('2026-12-01T00:00:00Z'),
+            organization_id: org,
+            amount: 0n,
+            rate: 0n,
+            currency: 'USD',
+          })
+          .execute(),
+      ),
+    ).toEqual([org]);
+    const firewall = await a.db
+      .insertInto('firewalls')
+      .values({
+        organization_id: org,
+        provider_id: catalogue.providerId,
+        label: 'page-firewall',
+        rules: JSON.stringify({}),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // firewall_servers names no organization: the trigger finds it through the server.
+    expect(
+      await notifiedBy(() =>
+        a.db.insertInto('firewall_servers').values({ firewall_id: firewall.id, server_id: server.id }).execute(),
+      ),
+    ).toEqual([org]);
+    expect(
+      await notifiedBy(() =>
+        a.db.insertInto('notes').values({ organization_id: org, server_id: server.id, body: 'hello' }).execute(),
+      ),
+    ).toEqual([org]);
+    // Refunds (through the server, as firewall_servers) need a ledger transaction to insert: their triggers are checked as such.
+    const triggers = await a.db
+      .selectFrom('pg_trigger' as never)
+      .select(sql<string>`tgname`.as('name'))
+      .where(sql<boolean>`tgrelid = 'server_charge_refunds'::regclass and not tgisinternal`)
+      .execute();
+    expect(triggers.map((t) => t.name).sort()).toEqual([
+      'server_charge_refunds_deleted_data',
+      'server_charge_refunds_inserted_data',
+      'server_charge_refunds_updated_data',
+    ]);
+  });
+
   it('say nothing for writes the cache does not hold', async () => {
     const person = await createPerson(a, 'Quiet Quinn', { verified: true });
     expect(
@@ -253,6 +338,84 @@ describe('cached pages across instances', () => {
     }
     await bHeard;
     expect(await balanceOn(onB)).toBe('$12.34');
+  });
+});
+
+describe("a server's page across instances", () => {
+  it("B's copy of a server page is forgotten when an action is recorded through A, and A's at once", async () => {
+    const person = await createPerson(a, 'Paged Pat', { verified: true });
+    const org = person.organization.id;
+    const catalogue = await seedServerCatalogue(a.db, { name: 'Across cloud' });
+    const server = await a.db
+      .insertInto('servers')
+      .values({
+        organization_id: org,
+        provider_id: catalogue.providerId,
+        label: 'across',
+        status: 'running',
+        region: 'us-east',
+        plan_id: catalogue.plans.small.id,
+        image: 'private/debian12',
+        create_tag: `sp-across-${Date.now()}`,
+        created_by: person.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const actor: Actor = {
+      userId: person.id,
+      isPlatformAdmin: false,
+      organizationId: org,
+      roleName: 'owner',
+      permissions: new Set(PERMISSIONS),
+      impersonatorUserId: null,
+      apiKeyId: null,
+      origin: { ip: '192.0.2.1', userAgent: null },
+    };
+    // B hears of the writes above a moment later (a read they overtake is not kept): until then
+    // each read may be a new one. Then it is kept: the same page again, without a query.
+    let onB = await serverPage(b.deps, actor, server.id);
+    for (let i = 0; i < 100; i++) {
+      const next = await serverPage(b.deps, actor, server.id);
+      if (next === onB) break;
+      onB = next;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await serverPage(b.deps, actor, server.id)).toBe(onB);
+    expect(onB.actions).toEqual([]);
+    const onA = await serverPage(a.deps, actor, server.id);
+    // Another organization's actor finds nothing, though the page is cached.
+    await expect(serverPage(b.deps, { ...actor, organizationId: catalogue.providerId }, server.id)).rejects.toThrow(
+      /not found|no such/i,
+    );
+
+    const bHeard = new Promise<void>((resolve) => {
+      const original = b.deps.cache.notified.bind(b.deps.cache);
+      b.deps.cache.notified = (payload) => {
+        original(payload);
+        if (payload?.includes(org) || payload === '*') {
+          b.deps.cache.notified = original;
+          resolve();
+        }
+      };
+    });
+    const aNotified = a.deps.cache.notified;
+    a.deps.cache.notified = () => undefined;
+    try {
+      await a.db
+        .insertInto('server_actions')
+        .values({ server_id: server.id, organization_id: org, type: 'reboot', status: 'pending' })
+        .execute();
+      // A's own write forgets at once (its notification is deafened here).
+      const again = await serverPage(a.deps, actor, server.id);
+      expect(again).not.toBe(onA);
+      expect(again.actions.map((x) => x.type)).toEqual(['reboot']);
+    } finally {
+      a.deps.cache.notified = aNotified;
+    }
+    await bHeard;
+    const later = await serverPage(b.deps, actor, server.id);
+    expect(later.actions.map((x) => x.type)).toEqual(['reboot']);
+    expect(later.mark).not.toBe(onB.mark);
   });
 });
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { CATALOGUE, type DataCache } from '../../lib/data-cache.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { cachedReads, type CloudReads } from '../../providers/cloud-reads.ts';
@@ -131,12 +132,35 @@ const pageRow = compiledOnce((db) =>
     .where('s.organization_id', '=', slot<string>('orgId')),
 );
 
-/** The organization's server `id` and what its page shows from our tables (vps_view), in one query. */
-export async function serverPage(deps: Pick<Deps, 'db'>, actor: Actor, id: string): Promise<ServerPage> {
+type PageRow = Awaited<ReturnType<typeof pageRow>>[number];
+
+/**
+ * The organization's server `id` and what its page shows from our tables (vps_view), in one
+ * query. With the data cache it is kept per (organization, server) until the organization's
+ * data or the catalogue changes: every table the query reads names the organization when
+ * written (migrations 0021 and 0047), so a change shows on the next view, on every process. The
+ * month's costs roll over within the cache's 30 s. The page is shared: treat it as read-only.
+ */
+export async function serverPage(
+  deps: Pick<Deps, 'db'> & { cache?: DataCache },
+  actor: Actor,
+  id: string,
+): Promise<ServerPage> {
   const orgId = authorize(actor, 'vps_view');
   if (typeof id !== 'string' || !isUuid(id)) throw new NotFoundError(NO_SUCH_SERVER);
-  const [row] = await pageRow(deps.db, { id, orgId });
-  if (!row) throw new NotFoundError(NO_SUCH_SERVER);
+  const read = async () => {
+    const [row] = await pageRow(deps.db, { id, orgId });
+    return row ? pageOf(row) : null;
+  };
+  // Keyed by the organization too: another organization's id finds nothing, cached or not.
+  const page = deps.cache
+    ? await deps.cache.read(`server-page:${orgId}:${id}`, [orgId, CATALOGUE], read)
+    : await read();
+  if (!page) throw new NotFoundError(NO_SUCH_SERVER);
+  return page;
+}
+
+function pageOf(row: PageRow): ServerPage {
   const server = toServerView(row);
   return {
     server,
