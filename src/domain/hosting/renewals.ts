@@ -30,23 +30,30 @@ import { markActive, markSuspended, panelClient, setSuspendedAtPanel } from './s
  *   period over, wallet short           overdue_since set (the due time, once per unpaid
  *                                       spell), renewal-failed email
  *   overdue past the suspension time    website suspended at the panel (disabled +
- *                                       isSuspended), suspended_by dunning, email — once
- *                                       per unpaid spell: staff may enable it again
+ *                                       isSuspended), then suspended_by dunning, email —
+ *                                       once per unpaid spell: staff may enable it again
  *   24 h before the deletion            final notice email
  *   overdue past the termination time   website and subscription deleted at the panel,
  *   (and ≥ 24 h after the final notice) cancelled (reason unpaid), email
  *   paid up again                       overdue_since cleared; a website dunning suspended is
- *                                       enabled again; one recovered email for the spell
+ *                                       enabled again at the panel, then marked active; one
+ *                                       recovered email for the spell
  *
  * The periods are server dunning's (policy.ts, Platform settings → Billing), counted from
  * overdue_since. A renewal is a guarded debit: the wallet never goes below zero for hosting
  * (the period is billed in advance and not delivered while unpaid); unpaid periods are
  * charged on recovery, each once. A staff suspension is never lifted here.
  *
- * Concurrency: the service row is taken `FOR UPDATE SKIP LOCKED` for the whole step (money,
- * panel calls and emails in one transaction), so a second run at the same time skips it; the
- * charge's unique keys make a double charge impossible anyway. A panel failure rolls the
- * step back (charges included) and the next run tries again.
+ * Money first, panel after: the charges, the period columns and overdue_since are settled in
+ * one transaction holding the service row (`FOR UPDATE SKIP LOCKED`: a second run at the same
+ * time skips it; the charge's unique keys make a double charge impossible anyway) and the
+ * wallet row, and committed before the panel is called, so a slow panel (up to the client's
+ * 15 s) never holds the organization's other money operations. The panel call comes next with
+ * no transaction open, then its result is recorded with its email (markSuspended/markActive,
+ * conditional). A panel failure leaves the money as it is and the service in a state the next
+ * run acts on again without charging: paid but still suspended by dunning is enabled again;
+ * overdue past the suspension time and still active is suspended; the emails are keyed, once.
+ * Deletion (endService) runs in a transaction of its own that holds the service row only.
  */
 
 export type BillingDeps = Deps & HostingDeps;
@@ -147,6 +154,19 @@ interface Wallet {
   currency: string;
 }
 
+/** What is left to do at the panel once the step's money is committed (stepService). */
+type PanelStep =
+  | { kind: 'end'; reason: 'period_end' }
+  | { kind: 'end'; reason: 'unpaid'; spell: Date }
+  | { kind: 'suspend'; spell: Date; amountDue: bigint; deleteAt: Date }
+  | { kind: 'enable'; recovered: Recovery | null };
+
+interface Recovery {
+  overdueSince: Date;
+  amount: bigint;
+  periods: number;
+}
+
 /** One service's step (above); nothing when another run holds it or it is not billable. */
 export async function stepService(
   deps: BillingDeps,
@@ -154,6 +174,142 @@ export async function stepService(
   periods: DunningPeriods,
   tally: BillingTally,
 ): Promise<void> {
+  const next = await inTransaction(deps.db, (trx) => settle(deps, trx, serviceId, periods, tally));
+  if (next?.kind === 'end') await endAfterSettling(deps, serviceId, next, tally);
+  else if (next) await setAtPanel(deps, serviceId, next, tally);
+}
+
+/**
+ * The step's money and what goes with it, in one transaction holding the service and wallet
+ * rows: charges, the period columns, overdue_since, and the emails that need no panel call.
+ * Returns what the panel must do next (the caller does it after the commit), or null.
+ */
+async function settle(
+  deps: BillingDeps,
+  trx: Tx,
+  serviceId: string,
+  periods: DunningPeriods,
+  tally: BillingTally,
+): Promise<PanelStep | null> {
+  const s = await trx
+    .selectFrom('hosting_services')
+    .selectAll()
+    .where('id', '=', serviceId)
+    .where('status', 'in', ['active', 'suspended'])
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (!s || !s.period_start || !s.period_end) return null;
+  tally.services++;
+  const now = deps.clock.now();
+  if (s.cancel_at_period_end && s.period_end <= now) return { kind: 'end', reason: 'period_end' };
+
+  const { name: plan } = await trx
+    .selectFrom('hosting_plans')
+    .select('name')
+    .where('id', '=', s.plan_id)
+    .executeTakeFirstOrThrow();
+  const wallet = await trx
+    .selectFrom('wallets')
+    .select(['id', 'balance', 'currency'])
+    .where('organization_id', '=', s.organization_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const anchor = await anchorOf(trx, s);
+  const paid: Array<{ start: Date; end: Date; amount: bigint }> = [];
+  let [start, end] = [s.period_start, s.period_end];
+  let balance = wallet.balance;
+  while (end <= now && balance >= s.monthly_price) {
+    const next = periodEndAfter(anchor, end);
+    const amount = await chargePeriod(trx, s, plan, wallet, end, next);
+    balance -= amount;
+    paid.push({ start: end, end: next, amount });
+    [start, end] = [end, next];
+  }
+  const due = end <= now;
+  const overdueSince = due ? (s.overdue_since ?? end) : null;
+  await trx
+    .updateTable('hosting_services')
+    .set({ period_start: start, period_end: end, overdue_since: overdueSince, updated_at: now })
+    .where('id', '=', s.id)
+    .execute();
+  tally.renewed += paid.length;
+
+  if (!due) {
+    // Paid, still suspended by dunning: this run's recovery, or an earlier one whose panel call failed.
+    const enable = s.status === 'suspended' && s.suspended_by === 'dunning';
+    if (s.overdue_since) {
+      const recovered = {
+        overdueSince: s.overdue_since,
+        amount: paid.reduce((sum, p) => sum + p.amount, 0n),
+        periods: paid.length,
+      };
+      if (enable) return { kind: 'enable', recovered };
+      tally.emails += await sendHostingRecovered(deps, s.id, { ...recovered, reenabled: false }, trx);
+      tally.recovered++;
+      return null;
+    }
+    for (const p of paid) tally.emails += await sendRenewalReceipt(deps, s.id, p, trx);
+    return enable ? { kind: 'enable', recovered: null } : null;
+  }
+  for (const p of paid) tally.emails += await sendRenewalReceipt(deps, s.id, p, trx);
+  if (!overdueSince) return null;
+
+  // Unpaid: hosting dunning on server dunning's periods, counted from when the renewal fell due.
+  if (!s.overdue_since) tally.unpaid++;
+  const spell = overdueSince;
+  const d = deadlinesOf({ arrears_since: spell, extended_until: null, exempt_reason: null }, periods);
+  let periodsDue = 0;
+  for (let t = end; t <= now; t = periodEndAfter(anchor, t)) periodsDue++;
+  const amountDue = s.monthly_price * BigInt(periodsDue);
+  tally.emails += await sendRenewalFailed(
+    deps,
+    s.id,
+    { overdueSince: spell, amount: s.monthly_price, suspendAt: d.suspendAt, deleteAt: d.terminateAt },
+    trx,
+  );
+  // Suspended once per unpaid spell (its notice goes out with it): staff who enable the website again are not overruled.
+  const suspendedBefore = await trx
+    .selectFrom('hosting_notices')
+    .select('service_id')
+    .where('service_id', '=', s.id)
+    .where('kind', '=', 'suspended')
+    .where('key', '=', spell.toISOString())
+    .executeTakeFirst();
+  const suspend: PanelStep | null =
+    now >= d.suspendAt && s.status === 'active' && !suspendedBefore
+      ? { kind: 'suspend', spell, amountDue, deleteAt: d.terminateAt }
+      : null;
+  if (now < d.finalNoticeAt) return suspend;
+  const sent = await sendHostingFinalNotice(
+    deps,
+    s.id,
+    { overdueSince: spell, amountDue, deleteAt: d.terminateAt, at: now },
+    trx,
+  );
+  if (sent) tally.finalNotices++;
+  tally.emails += sent;
+  const notice = await trx
+    .selectFrom('hosting_notices')
+    .select('sent_at')
+    .where('service_id', '=', s.id)
+    .where('kind', '=', 'final_notice')
+    .where('key', '=', spell.toISOString())
+    .executeTakeFirstOrThrow();
+  if (now < terminationTime(d, notice.sent_at)) return suspend;
+  return { kind: 'end', reason: 'unpaid', spell };
+}
+
+/**
+ * Ends the service when it still should (not paid or kept meanwhile), in a transaction that
+ * holds its row but not the wallet: endService calls the panel, and no refund is due here.
+ */
+async function endAfterSettling(
+  deps: BillingDeps,
+  serviceId: string,
+  step: Extract<PanelStep, { kind: 'end' }>,
+  tally: BillingTally,
+) {
   await inTransaction(deps.db, async (trx) => {
     const s = await trx
       .selectFrom('hosting_services')
@@ -163,113 +319,85 @@ export async function stepService(
       .forUpdate()
       .skipLocked()
       .executeTakeFirst();
-    if (!s || !s.period_start || !s.period_end) return;
-    tally.services++;
     const now = deps.clock.now();
+    const still =
+      step.reason === 'unpaid'
+        ? s?.overdue_since?.getTime() === step.spell.getTime()
+        : !!s?.cancel_at_period_end && !!s.period_end && s.period_end <= now;
+    if (!s || !still) return;
+    tally.emails += (await endService(deps, trx, s, { reason: step.reason, refund: false, by: null })).emails;
+    if (step.reason === 'unpaid') tally.deleted++;
+    else tally.cancelled++;
+  });
+}
 
-    if (s.cancel_at_period_end && s.period_end <= now) {
-      tally.emails += (await endService(deps, trx, s, { reason: 'period_end', refund: false, by: null })).emails;
-      tally.cancelled++;
-      return;
-    }
-
-    const { name: plan } = await trx
-      .selectFrom('hosting_plans')
-      .select('name')
-      .where('id', '=', s.plan_id)
-      .executeTakeFirstOrThrow();
-    const wallet = await trx
-      .selectFrom('wallets')
-      .select(['id', 'balance', 'currency'])
-      .where('organization_id', '=', s.organization_id)
+/**
+ * Suspends or enables the website at the panel with no transaction open, then records what
+ * the panel now does (the row locked, conditional on its status) with the email, once. A
+ * failed call records nothing: the next run finds the same state and calls again.
+ */
+async function setAtPanel(
+  deps: BillingDeps,
+  serviceId: string,
+  step: Exclude<PanelStep, { kind: 'end' }>,
+  tally: BillingTally,
+) {
+  const s = await deps.db
+    .selectFrom('hosting_services')
+    .selectAll()
+    .where('id', '=', serviceId)
+    .executeTakeFirstOrThrow();
+  await setSuspendedAtPanel(await panelClient(deps), s, step.kind === 'suspend');
+  await inTransaction(deps.db, async (trx) => {
+    const row = await trx
+      .selectFrom('hosting_services')
+      .select(['status', 'suspended_by', 'overdue_since'])
+      .where('id', '=', serviceId)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    const anchor = await anchorOf(trx, s);
-    const paid: Array<{ start: Date; end: Date; amount: bigint }> = [];
-    let [start, end] = [s.period_start, s.period_end];
-    let balance = wallet.balance;
-    while (end <= now && balance >= s.monthly_price) {
-      const next = periodEndAfter(anchor, end);
-      const amount = await chargePeriod(trx, s, plan, wallet, end, next);
-      balance -= amount;
-      paid.push({ start: end, end: next, amount });
-      [start, end] = [end, next];
-    }
-    const due = end <= now;
-    const overdueSince = due ? (s.overdue_since ?? end) : null;
-    await trx
-      .updateTable('hosting_services')
-      .set({ period_start: start, period_end: end, overdue_since: overdueSince, updated_at: now })
-      .where('id', '=', s.id)
-      .execute();
-    tally.renewed += paid.length;
-
-    if (!due) {
-      const reenable = s.status === 'suspended' && s.suspended_by === 'dunning';
-      if (reenable) {
-        await setSuspendedAtPanel(await panelClient(deps), s, false);
-        await markActive(deps, trx, s.id);
-      }
-      if (s.overdue_since) {
-        const amount = paid.reduce((sum, p) => sum + p.amount, 0n);
-        tally.emails += await sendHostingRecovered(
-          deps,
-          s.id,
-          { overdueSince: s.overdue_since, amount, periods: paid.length, reenabled: reenable },
-          trx,
-        );
-        tally.recovered++;
-        return;
-      }
-    }
-    for (const p of paid) tally.emails += await sendRenewalReceipt(deps, s.id, p, trx);
-    if (!due || !overdueSince) return;
-
-    // Unpaid: hosting dunning on server dunning's periods, counted from when the renewal fell due.
-    if (!s.overdue_since) tally.unpaid++;
-    const d = deadlinesOf({ arrears_since: overdueSince, extended_until: null, exempt_reason: null }, periods);
-    let periodsDue = 0;
-    for (let t = end; t <= now; t = periodEndAfter(anchor, t)) periodsDue++;
-    const amountDue = s.monthly_price * BigInt(periodsDue);
-    tally.emails += await sendRenewalFailed(
-      deps,
-      s.id,
-      { overdueSince, amount: s.monthly_price, suspendAt: d.suspendAt, deleteAt: d.terminateAt },
-      trx,
-    );
-    // Suspended once per unpaid spell: staff who enable the website again meanwhile are not overruled.
-    const suspendedBefore = await trx
-      .selectFrom('hosting_notices')
-      .select('service_id')
-      .where('service_id', '=', s.id)
-      .where('kind', '=', 'suspended')
-      .where('key', '=', overdueSince.toISOString())
-      .executeTakeFirst();
-    if (now >= d.suspendAt && s.status === 'active' && !suspendedBefore) {
-      await setSuspendedAtPanel(await panelClient(deps), s, true);
-      await markSuspended(deps, trx, s.id, 'dunning');
+    if (step.kind === 'suspend') {
+      if (row.status !== 'active') return;
+      await markSuspended(deps, trx, serviceId, 'dunning');
       tally.suspended++;
-      tally.emails += await sendHostingSuspended(deps, s.id, { overdueSince, amountDue, deleteAt: d.terminateAt }, trx);
+      // Paid while the panel was suspending it: no email; the next run enables it again.
+      if (row.overdue_since?.getTime() !== step.spell.getTime()) return;
+      const facts = { overdueSince: step.spell, amountDue: step.amountDue, deleteAt: step.deleteAt };
+      tally.emails += await sendHostingSuspended(deps, serviceId, facts, trx);
+      return;
     }
-    if (now < d.finalNoticeAt) return;
-    const sent = await sendHostingFinalNotice(
-      deps,
-      s.id,
-      { overdueSince, amountDue, deleteAt: d.terminateAt, at: now },
-      trx,
-    );
-    if (sent) tally.finalNotices++;
-    tally.emails += sent;
-    const notice = await trx
-      .selectFrom('hosting_notices')
-      .select('sent_at')
-      .where('service_id', '=', s.id)
-      .where('kind', '=', 'final_notice')
-      .where('key', '=', overdueSince.toISOString())
-      .executeTakeFirstOrThrow();
-    if (now < terminationTime(d, notice.sent_at)) return;
-    const fresh = await trx.selectFrom('hosting_services').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
-    tally.emails += (await endService(deps, trx, fresh, { reason: 'unpaid', refund: false, by: null })).emails;
-    tally.deleted++;
+    if (row.status === 'suspended' && row.suspended_by === 'dunning') {
+      await markActive(deps, trx, serviceId);
+      tally.recovered++;
+    } else if (row.status !== 'active') return;
+    // Enabled by us or meanwhile (staff, a second run): the spell's recovered email either way, once.
+    const recovered = step.recovered ?? (await spellPaid(trx, serviceId));
+    if (recovered) tally.emails += await sendHostingRecovered(deps, serviceId, { ...recovered, reenabled: true }, trx);
   });
+}
+
+/**
+ * For a website enabled again by a later run than the one that took the payment: the unpaid
+ * spell its dunning suspension belongs to (the suspension notice's key, the spell's
+ * overdue_since) and the periods charged for it. The recovered email is keyed by the spell, so
+ * it goes out once whichever run gets there.
+ */
+async function spellPaid(trx: Tx, serviceId: string): Promise<Recovery | null> {
+  const notice = await trx
+    .selectFrom('hosting_notices')
+    .select('key')
+    .where('service_id', '=', serviceId)
+    .where('kind', '=', 'suspended')
+    .orderBy('key', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!notice) return null;
+  const overdueSince = new Date(notice.key);
+  const charges = await trx
+    .selectFrom('hosting_charges')
+    .select('amount')
+    .where('service_id', '=', serviceId)
+    .where('kind', '=', 'renewal')
+    .where('period_start', '>=', overdueSince)
+    .execute();
+  return { overdueSince, amount: charges.reduce((sum, c) => sum + c.amount, 0n), periods: charges.length };
 }
