@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { AppError, RateLimitedError } from '../lib/errors.ts';
 import { CloudError } from '../providers/cloud.ts';
+import { sameSiteReferer, signInPath } from './local-path.ts';
 import type { Renderer } from './render.ts';
 
 /** The JSON error envelope used by every `/api/*` response. */
@@ -47,7 +48,14 @@ export function handleError(view: () => Renderer) {
     return view().page(
       c,
       'shared/error',
-      { status, message },
+      {
+        status,
+        code,
+        message,
+        // Not signed in: sign-in, then back. A form refused (expired token): back to its page.
+        signIn: status === 401 ? signInPath(c) : null,
+        back: code === 'csrf_failed' ? sameSiteReferer(c, '/') : null,
+      },
       { layout: 'public', status: status as 500, title: `Error ${status}` },
     );
   };

@@ -46,3 +46,23 @@ export function refererPath(c: Context, publicUrl: string, fallback: string): st
   if (url.origin !== new URL(publicUrl).origin) return fallback;
   return localPath(url.pathname, fallback);
 }
+
+/**
+ * The page of this site a request came from (path and query), from the Referer when it names
+ * the host the request was made to (so it holds behind a proxy that keeps Host), else `fallback`.
+ */
+export function sameSiteReferer(c: Context, fallback: string): string {
+  const ref = c.req.header('referer');
+  if (!ref) return fallback;
+  try {
+    const url = new URL(ref);
+    return url.host === new URL(c.req.url).host ? localPath(url.pathname + url.search, fallback) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Where a browser that is not signed in (any more) is sent: sign-in, then back to the page it came from (else the dashboard). */
+export function signInPath(c: Context): string {
+  return `/login?next=${encodeURIComponent(sameSiteReferer(c, '/dashboard'))}`;
+}

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedgerInvariants } from '../../src/domain/ledger/invariants.ts';
@@ -10,7 +11,8 @@ import { appShape, useFuzzWorld, type Credentials, type Role } from './world.ts'
 /**
  * Issue 18 item 5, the forms: every non-GET HTML route of the app's route table, posted with a
  * live session and its CSRF token as Acme's owner and as its viewer (and the staff pages as a
- * platform admin), with the fields the pages' own forms have (found by crawling the pages as
+ * platform admin), and by a visitor who is not signed in (with a visitor's CSRF cookie and
+ * token, as the public forms — sign-in, registration, password reset, contact — get them), with the fields the pages' own forms have (found by crawling the pages as
  * those callers) filled with what the page offered, with random and hostile strings, with
  * fields missing, repeated or unknown, path ids own, foreign and malformed, form-encoded or
  * multipart, as htmx or as a plain browser. Whatever the input: no 5xx, no unhandled rejection,
@@ -111,8 +113,13 @@ async function globexIds() {
   foreignIds.push(w.globex.id, w.globex.ownerId);
 }
 
+/** A visitor who is not signed in: the anonymous CSRF cookie (middleware/csrf.ts) and its token, as a public page hands them out. */
+const visitorToken = randomBytes(24).toString('base64url');
+const visitor: Credentials = { userId: '', cookie: `sp_csrf=${visitorToken}`, csrf: visitorToken, bearer: '' };
+
 let pagesCrawled = 0;
 beforeAll(async () => {
+  pagesCrawled += await crawl(visitor, (t) => !isStaffRoute(t), 60);
   pagesCrawled += await crawl(await w.caller('owner'), (t) => !isStaffRoute(t));
   pagesCrawled += await crawl(await w.caller('staff'), (t) => isStaffRoute(t), 200);
   await globexIds();
@@ -277,8 +284,8 @@ function judge(res: Awaited<ReturnType<typeof send>>): string | null {
   return null;
 }
 
-async function fuzzRoute(t: RouteTemplate, who: Role, creds: Credentials) {
-  const ip = who === 'owner' ? '198.51.100.21' : who === 'viewer' ? '198.51.100.22' : '198.51.100.23';
+async function fuzzRoute(t: RouteTemplate, who: Role | 'visitor', creds: Credentials) {
+  const ip = { owner: '198.51.100.21', viewer: '198.51.100.22', staff: '198.51.100.23', visitor: '198.51.100.25' }[who];
   return check(`${keyOf(t)} as ${who}`, requestArb(t), RUNS, async (req) => {
     const res = await send(t, creds, req, ip);
     stats.record(keyOf(t), who, res.status);
@@ -382,10 +389,10 @@ describe(`every form, fuzzed (FUZZ_SEED=${SEED}, ${RUNS} inputs per caller)`, ()
   });
 
   for (const t of writes.filter((x) => !isStaffRoute(x))) {
-    it(`${keyOf(t)} as owner and viewer: no 5xx, refusals as the form again or a page`, async () => {
+    it(`${keyOf(t)} as owner, viewer and a visitor not signed in: no 5xx, refusals as the form again or a page`, async () => {
       const failures: string[] = [];
-      for (const who of ['owner', 'viewer'] as const) {
-        const failure = await fuzzRoute(t, who, await w.caller(who));
+      for (const who of ['owner', 'viewer', 'visitor'] as const) {
+        const failure = await fuzzRoute(t, who, who === 'visitor' ? visitor : await w.caller(who));
         if (failure) failures.push(failure);
       }
       expect(failures).toEqual([]);
@@ -395,7 +402,8 @@ describe(`every form, fuzzed (FUZZ_SEED=${SEED}, ${RUNS} inputs per caller)`, ()
 
   // Last: staff can switch maintenance on, which (rightly) refuses every customer write after it.
   for (const t of writes.filter(isStaffRoute)) {
-    it(`${keyOf(t)} as a platform admin: no 5xx, refusals as the form again or a page`, async () => {
+    it(`${keyOf(t)} as a platform admin and a visitor not signed in: no 5xx, refusals as the form again or a page`, async () => {
+      expect(await fuzzRoute(t, 'visitor', visitor)).toBeNull();
       expect(await fuzzRoute(t, 'staff', await w.caller('staff'))).toBeNull();
       expect(rejections).toEqual([]);
     });

@@ -115,3 +115,61 @@ describe('going back to the referring page', () => {
     },
   );
 });
+
+describe('a form sent by someone no longer signed in', () => {
+  const nameOf = async (id: string) =>
+    (await ctx.db.selectFrom('users').select('name').where('id', '=', id).executeTakeFirstOrThrow()).name;
+
+  it('whose session ended while the form was open: 403 as a page of the site with the way back to the form, and an htmx form reloads its page, which then asks to sign in', async () => {
+    const ivy = await createPerson(ctx, 'Ivy Idle', { verified: true, email: uniqueEmail('Ivy Idle') });
+    const browser = await signedIn(ctx, ivy.email, PASSWORD, nextIp());
+    await browser.get('/settings/profile');
+    // Signed out on another device: this tab still has the form and the session's token.
+    await ctx.db.deleteFrom('sessions').where('user_id', '=', ivy.id).execute();
+    const form = { name: 'Ivy Changed', phone: '', timezone: 'UTC' };
+    const res = await browser.post('/settings/profile', form, {
+      headers: { referer: 'http://localhost/settings/profile?tab=1' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(browser.lastHtml).toContain('Form not accepted');
+    expect(browser.lastHtml).toContain('Your form expired. Reload the page and try again.');
+    expect(browser.lastHtml).toContain('href="/settings/profile?tab=1" data-testid="error-back"');
+    const htmx = await browser.post('/settings/profile', form, {
+      headers: { referer: 'http://localhost/settings/profile', 'hx-request': 'true' },
+    });
+    expect(htmx.status).toBe(403);
+    expect(htmx.headers.get('hx-refresh')).toBe('true');
+    expect(await nameOf(ivy.id)).toBe('Ivy Idle');
+    const reloaded = await browser.get('/settings/profile');
+    expect(reloaded.status).toBe(303);
+    expect(reloaded.headers.get('location')).toBe(`/login?next=${encodeURIComponent('/settings/profile')}`);
+  });
+
+  it('a visitor with a public page open posting a signed-in form: 401 with a page that offers to sign in and come back; htmx is sent there; another site is never the way back', async () => {
+    const ivy = await createPerson(ctx, 'Ivy Visitor', { verified: true, email: uniqueEmail('Ivy Visitor') });
+    const browser = new TestBrowser(ctx.app, nextIp());
+    await browser.get('/login');
+    const form = { name: 'Ivy Changed', phone: '', timezone: 'UTC' };
+    const res = await browser.post('/settings/profile', form, {
+      headers: { referer: 'http://localhost/settings/profile?tab=1' },
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(browser.lastHtml).toContain('Sign in to continue');
+    expect(browser.lastHtml).toContain('Your session has ended. Sign in again to continue.');
+    expect(browser.lastHtml).toContain(
+      `href="/login?next=${encodeURIComponent('/settings/profile?tab=1')}" data-testid="error-sign-in"`,
+    );
+    const htmx = await browser.post('/settings/profile', form, {
+      headers: { referer: 'http://localhost/settings/profile', 'hx-request': 'true' },
+    });
+    expect(htmx.status).toBe(401);
+    expect(htmx.headers.get('hx-redirect')).toBe(`/login?next=${encodeURIComponent('/settings/profile')}`);
+    const foreign = await browser.post('/settings/profile', form, {
+      headers: { referer: 'https://evil.example/settings/profile', 'hx-request': 'true' },
+    });
+    expect(foreign.headers.get('hx-redirect')).toBe(`/login?next=${encodeURIComponent('/dashboard')}`);
+    expect(await nameOf(ivy.id)).toBe('Ivy Visitor');
+  });
+});

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../../config.ts';
 import { randomToken, safeEqual, secureRandomBytes } from '../../lib/crypto.ts';
+import { AppError } from '../../lib/errors.ts';
 
 const ANON_COOKIE = 'sp_csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -75,9 +76,14 @@ async function formToken(c: Context): Promise<string | undefined> {
   }
 }
 
-function refuse(c: Context, message: string) {
-  c.status(403);
-  return c.html(`<!doctype html><title>Forbidden</title><h1>403 Forbidden</h1><p>${message}</p>`);
+/**
+ * 403 as a page of the site (the app's error handler draws it, with a way back to the page the
+ * form was on). An htmx request is told to reload its page instead of sitting still: the page
+ * comes back with a fresh token, or asks to sign in when the session behind the form has ended.
+ */
+function refuse(c: Context, message: string): never {
+  if (c.req.header('hx-request')) c.header('HX-Refresh', 'true');
+  throw new AppError('csrf_failed', 403, message);
 }
 
 /** `token` as a page prints it: a random pad and the token XOR the pad, base64url; a new pad every time. */

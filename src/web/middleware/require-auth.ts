@@ -1,7 +1,12 @@
+import { UnauthenticatedError } from '../../lib/errors.ts';
+import { signInPath } from '../local-path.ts';
 import type { MiddlewareHandler } from 'hono';
 
 /**
- * Lets only signed-in users through; others go to the sign-in page (and come back after).
+ * Lets only signed-in users through; others go to the sign-in page (and come back after). A
+ * write from someone not signed in (a session that ended while a form was open) is 401 with the
+ * error page, which links to sign-in and back to the page the form was on; an htmx request is
+ * also told to go there (HX-Redirect), so the page does not just sit still.
  *
  * @example area.use('*', requireUser())
  */
@@ -12,7 +17,8 @@ export function requireUser(): MiddlewareHandler {
       const url = new URL(c.req.url);
       return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
     }
-    return c.text('Sign in to continue.', 401);
+    if (c.req.header('hx-request')) c.header('HX-Redirect', signInPath(c));
+    throw new UnauthenticatedError('Your session has ended. Sign in again to continue.');
   };
 }
 
