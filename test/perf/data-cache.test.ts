@@ -134,6 +134,41 @@ afterAll(async () => {
   await a.close();
 });
 
+/** Resolves once `instance` has heard that `org`'s data changed (or everything: '*'). */
+function heardBy(instance: TestContext, org: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const original = instance.deps.cache.notified.bind(instance.deps.cache);
+    instance.deps.cache.notified = (payload) => {
+      original(payload);
+      if (payload?.includes(org) || payload === '*') {
+        instance.deps.cache.notified = original;
+        resolve();
+      }
+    };
+  });
+}
+
+/** A running server of `person`'s organization on a catalogue of its own, written as it is stored. */
+async function runningServerOf(person: { id: string; organization: { id: string } }, cloud: string, label: string) {
+  const catalogue = await seedServerCatalogue(a.db, { name: cloud });
+  const server = await a.db
+    .insertInto('servers')
+    .values({
+      organization_id: person.organization.id,
+      provider_id: catalogue.providerId,
+      label,
+      status: 'running',
+      region: 'us-east',
+      plan_id: catalogue.plans.small.id,
+      image: 'private/debian12',
+      create_tag: `sp-${label}-${Date.now()}`,
+      created_by: person.id,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { catalogue, server };
+}
+
 /** The notifications that arrive while `write` runs (and a moment after: NOTIFY is sent at commit). */
 async function notifiedBy(write: () => Promise<unknown>): Promise<string[]> {
   // Earlier commits' notifications are delivered before this round trip answers: not counted.
@@ -216,22 +251,7 @@ describe('change triggers (migration 0021)', () => {
   it("name the organization when what a server's page shows changes: actions, charges, refunds, firewalls, notes (migration 0047)", async () => {
     const person = await createPerson(a, 'Server Sam', { verified: true });
     const org = person.organization.id;
-    const catalogue = await seedServerCatalogue(a.db, { name: 'Page cloud' });
-    const server = await a.db
-      .insertInto('servers')
-      .values({
-        organization_id: org,
-        provider_id: catalogue.providerId,
-        label: 'paged',
-        status: 'running',
-        region: 'us-east',
-        plan_id: catalogue.plans.small.id,
-        image: 'private/debian12',
-        create_tag: `sp-page-${Date.now()}`,
-        created_by: person.id,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { catalogue, server } = await runningServerOf(person, 'Page cloud', 'paged');
     const action = await notifiedBy(() =>
       a.db
         .insertInto('server_actions')
@@ -316,16 +336,7 @@ describe('cached pages across instances', () => {
     expect(b.deps.cache.active).toBe(true);
     expect(b.deps.cache.stats.size).toBeGreaterThan(0);
 
-    const bHeard = new Promise<void>((resolve) => {
-      const original = b.deps.cache.notified.bind(b.deps.cache);
-      b.deps.cache.notified = (payload) => {
-        original(payload);
-        if (payload?.includes(person.organization.id) || payload === '*') {
-          b.deps.cache.notified = original;
-          resolve();
-        }
-      };
-    });
+    const bHeard = heardBy(b, person.organization.id);
     expect(await balanceOn(onA)).toBe('$0.00');
     // A's own write: A forgets at once, without its notification (deafened here to prove it).
     const aNotified = a.deps.cache.notified;
@@ -345,22 +356,7 @@ describe("a server's page across instances", () => {
   it("B's copy of a server page is forgotten when an action is recorded through A, and A's at once", async () => {
     const person = await createPerson(a, 'Paged Pat', { verified: true });
     const org = person.organization.id;
-    const catalogue = await seedServerCatalogue(a.db, { name: 'Across cloud' });
-    const server = await a.db
-      .insertInto('servers')
-      .values({
-        organization_id: org,
-        provider_id: catalogue.providerId,
-        label: 'across',
-        status: 'running',
-        region: 'us-east',
-        plan_id: catalogue.plans.small.id,
-        image: 'private/debian12',
-        create_tag: `sp-across-${Date.now()}`,
-        created_by: person.id,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { catalogue, server } = await runningServerOf(person, 'Across cloud', 'across');
     const actor: Actor = {
       userId: person.id,
       isPlatformAdmin: false,
@@ -388,16 +384,7 @@ describe("a server's page across instances", () => {
       /not found|no such/i,
     );
 
-    const bHeard = new Promise<void>((resolve) => {
-      const original = b.deps.cache.notified.bind(b.deps.cache);
-      b.deps.cache.notified = (payload) => {
-        original(payload);
-        if (payload?.includes(org) || payload === '*') {
-          b.deps.cache.notified = original;
-          resolve();
-        }
-      };
-    });
+    const bHeard = heardBy(b, org);
     const aNotified = a.deps.cache.notified;
     a.deps.cache.notified = () => undefined;
     try {
@@ -430,16 +417,7 @@ describe('the billing page across instances', () => {
     expect(await billing(onB)).not.toContain('Top-ups in progress');
     expect(await billing(onA)).not.toContain('Top-ups in progress');
 
-    const bHeard = new Promise<void>((resolve) => {
-      const original = b.deps.cache.notified.bind(b.deps.cache);
-      b.deps.cache.notified = (payload) => {
-        original(payload);
-        if (payload?.includes(org) || payload === '*') {
-          b.deps.cache.notified = original;
-          resolve();
-        }
-      };
-    });
+    const bHeard = heardBy(b, org);
     const aNotified = a.deps.cache.notified;
     a.deps.cache.notified = () => undefined;
     try {

@@ -7,6 +7,17 @@ import { markActive, markSuspended, panelClient, setSuspendedAtPanel } from './s
 // The panel half of a service's billing step (renewals.ts stepService): what is done at the
 // panel after the step's money is committed, with no transaction holding the wallet.
 
+/** The service, locked for a billing step, while it is billable; undefined when not, or when another run holds it. */
+export const billableService = (trx: Tx, serviceId: string) =>
+  trx
+    .selectFrom('hosting_services')
+    .selectAll()
+    .where('id', '=', serviceId)
+    .where('status', 'in', ['active', 'suspended'])
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+
 /**
  * Ends the service when it still should (not paid or kept meanwhile), in a transaction that
  * holds its row but not the wallet: endService calls the panel, and no refund is due here.
@@ -18,14 +29,7 @@ export async function endAfterSettling(
   tally: BillingTally,
 ) {
   await inTransaction(deps.db, async (trx) => {
-    const s = await trx
-      .selectFrom('hosting_services')
-      .selectAll()
-      .where('id', '=', serviceId)
-      .where('status', 'in', ['active', 'suspended'])
-      .forUpdate()
-      .skipLocked()
-      .executeTakeFirst();
+    const s = await billableService(trx, serviceId);
     const now = deps.clock.now();
     const still =
       step.reason === 'unpaid'

@@ -13,7 +13,7 @@ import {
 } from './emails.ts';
 import { periodEndAfter } from './periods.ts';
 import type { ServiceRow } from './services.ts';
-import { endAfterSettling, setAtPanel } from './renewals-panel.ts';
+import { billableService, endAfterSettling, setAtPanel } from './renewals-panel.ts';
 
 /**
  * One service taken one step further (BILLING.md "Hosting"), level-triggered like server
@@ -189,14 +189,7 @@ async function settle(
   periods: DunningPeriods,
   tally: BillingTally,
 ): Promise<PanelStep | null> {
-  const s = await trx
-    .selectFrom('hosting_services')
-    .selectAll()
-    .where('id', '=', serviceId)
-    .where('status', 'in', ['active', 'suspended'])
-    .forUpdate()
-    .skipLocked()
-    .executeTakeFirst();
+  const s = await billableService(trx, serviceId);
   if (!s || !s.period_start || !s.period_end) return null;
   tally.services++;
   const now = deps.clock.now();
