@@ -30,7 +30,7 @@ import {
 const w = useBillingWorld();
 const T0 = new Date('2027-01-31T10:00:00.000Z');
 const DUE = monthsAfter(T0, 1);
-const HELD_MS = 3_000;
+const HELD_MS = 5_000;
 
 afterEach(async () => {
   w.emu.faults.clear();
@@ -41,7 +41,7 @@ const sitePath = (websiteId: string) => new RegExp(`/websites/${websiteId}$`);
 
 /** Resolves once the emulator is holding the request the armed delay waits for. */
 async function heldAtPanel() {
-  const until = Date.now() + HELD_MS;
+  const until = Date.now() + 15_000;
   while (w.emu.state.faults.length > 0) {
     if (Date.now() > until) throw new Error('the panel was never called');
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -84,9 +84,8 @@ describe('enabling a website again after payment', () => {
     const billing = runHostingBilling(w.ctx.deps, { organizationId: c.org });
     await heldAtPanel();
     expect(await walletFree(c.org)).toBe(true);
-    const started = performance.now();
+    // Done while the panel still holds its call (the website is still disabled below): it did not wait for it.
     await topUp(w, c.org, '1.00');
-    expect(performance.now() - started).toBeLessThan(HELD_MS / 3);
     // The renewal was charged and committed before the panel was called; the panel still holds the call.
     expect(await chargesOf(w, s.id)).toHaveLength(2);
     expect(website(w, s.websiteId)).toEqual({ status: 'disabled', isSuspended: true });

@@ -157,7 +157,7 @@ describe('a form sent by someone no longer signed in', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(browser.lastHtml).toContain('Sign in to continue');
-    expect(browser.lastHtml).toContain('Your session has ended. Sign in again to continue.');
+    expect(browser.lastHtml).toContain('You are not signed in, or your session has ended.');
     expect(browser.lastHtml).toContain(
       `href="/login?next=${encodeURIComponent('/settings/profile?tab=1')}" data-testid="error-sign-in"`,
     );

@@ -4,9 +4,10 @@ import type { MiddlewareHandler } from 'hono';
 
 /**
  * Lets only signed-in users through; others go to the sign-in page (and come back after). A
- * write from someone not signed in (a session that ended while a form was open) is 401 with the
- * error page, which links to sign-in and back to the page the form was on; an htmx request is
- * also told to go there (HX-Redirect), so the page does not just sit still.
+ * write from someone not signed in is 401 with the error page, which links to sign-in and back
+ * to the page the form was on; an htmx request is also told to go there (HX-Redirect), so the
+ * page does not just sit still. (A form whose session ended is mostly refused before this, by
+ * its CSRF token: middleware/csrf.ts.)
  *
  * @example area.use('*', requireUser())
  */
@@ -18,7 +19,7 @@ export function requireUser(): MiddlewareHandler {
       return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
     }
     if (c.req.header('hx-request')) c.header('HX-Redirect', signInPath(c));
-    throw new UnauthenticatedError('Your session has ended. Sign in again to continue.');
+    throw new UnauthenticatedError('You are not signed in, or your session has ended.');
   };
 }
 
