@@ -35,16 +35,8 @@ export function localPath(value: string | null | undefined, fallback: string | n
  * Referer, when that names `publicUrl`'s origin; else `fallback`.
  */
 export function refererPath(c: Context, publicUrl: string, fallback: string): string {
-  const ref = c.req.header('referer');
-  if (!ref) return fallback;
-  let url: URL;
-  try {
-    url = new URL(ref);
-  } catch {
-    return fallback;
-  }
-  if (url.origin !== new URL(publicUrl).origin) return fallback;
-  return localPath(url.pathname, fallback);
+  const url = refererUrl(c);
+  return url && url.origin === new URL(publicUrl).origin ? localPath(url.pathname, fallback) : fallback;
 }
 
 /**
@@ -52,17 +44,22 @@ export function refererPath(c: Context, publicUrl: string, fallback: string): st
  * the host the request was made to (so it holds behind a proxy that keeps Host), else `fallback`.
  */
 export function sameSiteReferer(c: Context, fallback: string): string {
-  const ref = c.req.header('referer');
-  if (!ref) return fallback;
-  try {
-    const url = new URL(ref);
-    return url.host === new URL(c.req.url).host ? localPath(url.pathname + url.search, fallback) : fallback;
-  } catch {
-    return fallback;
-  }
+  const url = refererUrl(c);
+  return url && url.host === new URL(c.req.url).host ? localPath(url.pathname + url.search, fallback) : fallback;
 }
 
 /** Where a browser that is not signed in (any more) is sent: sign-in, then back to the page it came from (else the dashboard). */
 export function signInPath(c: Context): string {
   return `/login?next=${encodeURIComponent(sameSiteReferer(c, '/dashboard'))}`;
+}
+
+/** The request's Referer as a URL; null when it has none or it is not a URL. */
+function refererUrl(c: Context): URL | null {
+  const ref = c.req.header('referer');
+  if (!ref) return null;
+  try {
+    return new URL(ref);
+  } catch {
+    return null;
+  }
 }

@@ -260,13 +260,7 @@ async function settle(
     trx,
   );
   // Suspended once per unpaid spell (its notice goes out with it): staff who enable the website again are not overruled.
-  const suspendedBefore = await trx
-    .selectFrom('hosting_notices')
-    .select('service_id')
-    .where('service_id', '=', s.id)
-    .where('kind', '=', 'suspended')
-    .where('key', '=', spell.toISOString())
-    .executeTakeFirst();
+  const suspendedBefore = await noticeOf(trx, s.id, 'suspended', spell);
   const suspend: PanelStep | null =
     now >= d.suspendAt && s.status === 'active' && !suspendedBefore
       ? { kind: 'suspend', spell, amountDue, deleteAt: d.terminateAt }
@@ -280,13 +274,19 @@ async function settle(
   );
   if (sent) tally.finalNotices++;
   tally.emails += sent;
-  const notice = await trx
-    .selectFrom('hosting_notices')
-    .select('sent_at')
-    .where('service_id', '=', s.id)
-    .where('kind', '=', 'final_notice')
-    .where('key', '=', spell.toISOString())
-    .executeTakeFirstOrThrow();
+  // Recorded by sendHostingFinalNotice above, in this transaction, if not on an earlier run.
+  const notice = await noticeOf(trx, s.id, 'final_notice', spell);
+  if (!notice) throw new Error(`hosting service ${s.id}: no final notice recorded for its unpaid spell`);
   if (now < terminationTime(d, notice.sent_at)) return suspend;
   return { kind: 'end', reason: 'unpaid', spell };
 }
+
+/** The notice of `kind` sent for the unpaid spell that began at `spell` (its key), if any. */
+const noticeOf = (trx: Tx, serviceId: string, kind: 'suspended' | 'final_notice', spell: Date) =>
+  trx
+    .selectFrom('hosting_notices')
+    .select('sent_at')
+    .where('service_id', '=', serviceId)
+    .where('kind', '=', kind)
+    .where('key', '=', spell.toISOString())
+    .executeTakeFirst();
