@@ -93,7 +93,8 @@ async function main() {
   stops.push(() => services.stop({ graceful: false }));
   await migrateToLatest(services.db);
   const assets = loadManifest() ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
-  const app = createApp(await startWeb(services, { assets }));
+  const deps = await startWeb(services, { assets });
+  const app = createApp(deps);
 
   const appUrl = await listen(app.fetch);
   const bare = new Hono().get('/', (c) => c.text('ok'));
@@ -156,8 +157,12 @@ async function main() {
     const profiling = profile && (await profile.start());
     const counting = queryCounter();
     const cpuBefore = cpu.read();
+    const pagesBefore = deps.renderedPages.stats;
     const r = await load(t.url, SECONDS, headersOf(t));
     const cpuAfter = cpu.read();
+    const pagesAfter = deps.renderedPages.stats;
+    const reused = pagesAfter.hits - pagesBefore.hits;
+    const views = reused + pagesAfter.misses - pagesBefore.misses;
     const queries = counting.stop();
     const perRequest = (k: 'app' | 'db') =>
       cpuBefore && cpuAfter && r.requests.total ? ((cpuAfter[k] - cpuBefore[k]) * 1000) / r.requests.total : null;
@@ -168,6 +173,7 @@ async function main() {
       p50: r.latency.p50,
       p99: r.latency.p99,
       queriesPerRequest: r.requests.total ? queries.total / r.requests.total : 0,
+      pagesReused: views ? reused / views : null,
       appCpuUs: perRequest('app'),
       dbCpuUs: perRequest('db'),
       non2xx: r.non2xx,
@@ -199,6 +205,8 @@ interface Row {
   target: Target;
   /** Queries sent per request while measured (cache misses under load show here, not in the single-request count). */
   queriesPerRequest: number;
+  /** Share of the page views that reused a kept rendering (src/web/rendered-pages.ts); null: no page rendered (the API). */
+  pagesReused: number | null;
   /** CPU per request, µs: the app's thread, and PostgreSQL (null where not measurable). */
   appCpuUs: number | null;
   dbCpuUs: number | null;
@@ -249,6 +257,7 @@ function report(rows: Row[], settings: string) {
     'app CPU µs/req',
     'db CPU µs/req',
     'queries/req',
+    'pages reused',
     'non-2xx',
     'errors',
   ];
@@ -270,6 +279,7 @@ function report(rows: Row[], settings: string) {
       r.appCpuUs === null ? '' : r.appCpuUs.toFixed(0),
       r.dbCpuUs === null ? '' : r.dbCpuUs.toFixed(0),
       r.queriesPerRequest.toFixed(2),
+      r.pagesReused === null ? '' : `${(r.pagesReused * 100).toFixed(1)}%`,
       String(r.non2xx),
       String(r.errors),
     ];
@@ -288,6 +298,9 @@ function report(rows: Row[], settings: string) {
   console.log(
     "CPU µs/req: CPU time of the app's thread and of PostgreSQL per request while measured (Linux /proc, 10 ms ticks): " +
       'steadier than req/s when other work shares the machine.',
+  );
+  console.log(
+    "Pages reused: views answered with a kept rendering whose inputs were the same objects (src/web/rendered-pages.ts), this request's nonce and CSRF token filled in.",
   );
   console.log(`Notes: rate limits raised to 1,000,000 per window (requests are still counted); ${settings}.`);
 }

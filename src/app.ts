@@ -40,7 +40,7 @@ import { paypalWebhookRoutes } from './web/webhooks/paypal.ts';
 /** Builds the whole HTTP app without listening (tests call `app.request()`). */
 export function createApp(deps: AppDeps) {
   const { db, config, clock } = deps;
-  const view = createRenderer(config, deps.assets);
+  const view = createRenderer(config, deps.assets, deps.renderedPages);
   const app = new Hono();
 
   // First, so it times everything after it (src/metrics/http.ts: labelled by route pattern).

@@ -33,6 +33,7 @@ import { startReaper } from './queue/reaper.ts';
 import type { Manifest } from './web/assets.ts';
 import type { AppDeps } from './web/context.ts';
 import { RealtimeHub } from './web/realtime/hub.ts';
+import { RenderedPages } from './web/rendered-pages.ts';
 import { SessionCache } from './domain/accounts/session-cache.ts';
 import type { CachedToken } from './web/api/v1/bearer-auth.ts';
 
@@ -267,6 +268,8 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
     sessionCache,
     tokenCache,
     queueHealthy: opts.queueHealthy ?? (() => true),
+    // At most 2,000 pages and 32 MB in this process.
+    renderedPages: new RenderedPages({ maxEntries: 2_000, maxBytes: 32 << 20 }),
   });
 }
 

@@ -1,3 +1,5 @@
+import { share } from './shared-values.ts';
+
 /** The channel the database's triggers NOTIFY on when cached data changes (migration 0021). */
 export const DATA_CHANNEL = 'skypanel_data';
 
@@ -29,7 +31,8 @@ interface Entry {
  * - a read that started before an invalidation is not kept (it may hold the old data);
  * - every entry is read again after `ttlMs` whatever happens (a safety net, not the mechanism).
  *
- * Values are shared between requests: treat them as read-only.
+ * Values are shared between requests: they are frozen when kept (src/lib/shared-values.ts), so
+ * a change in place throws instead of changing what other requests see.
  */
 export class DataCache {
   private readonly entries = new Map<string, Entry>();
@@ -91,7 +94,7 @@ export class DataCache {
   private store(key: string, value: unknown, scopes: readonly string[]): void {
     if (this.entries.size >= (this.opts.max ?? 20_000)) this.forget('*');
     this.drop(key);
-    this.entries.set(key, { value, scopes, cachedAt: Date.now() });
+    this.entries.set(key, { value: share(value), scopes, cachedAt: Date.now() });
     for (const scope of scopes) {
       let keys = this.byScope.get(scope);
       if (!keys) this.byScope.set(scope, (keys = new Set()));

@@ -16,6 +16,8 @@ export interface ScrapeDeps {
   hub?: { readonly subscriberCount: number };
   /** The data cache (src/lib/data-cache.ts): its entries and reads in this process. */
   cache?: Pick<DataCache, 'stats'>;
+  /** Rendered pages kept for reuse (src/web/rendered-pages.ts): how many, their bytes, and views that found one. */
+  renderedPages?: { readonly stats: { size: number; bytes: number; hits: number; misses: number } };
 }
 
 /**
@@ -89,6 +91,30 @@ export function scrapeMetrics(deps: ScrapeDeps): { registry: Registry; refresh()
         this.reset();
         this.inc({ result: 'hit' }, hits);
         this.inc({ result: 'miss' }, misses);
+      },
+    });
+  }
+
+  const pages = deps.renderedPages;
+  if (pages) {
+    new Gauge({
+      name: 'skypanel_rendered_pages_bytes',
+      help: 'Bytes of the rendered pages this process keeps for reuse while their inputs are the same.',
+      registers,
+      collect() {
+        this.set(pages.stats.bytes);
+      },
+    });
+    new Counter({
+      name: 'skypanel_rendered_page_views_total',
+      help: "Page views by result: reused (a kept rendering, this request's nonce and CSRF token filled in) or rendered.",
+      labelNames: ['result'] as const,
+      registers,
+      collect() {
+        const { hits, misses } = pages.stats;
+        this.reset();
+        this.inc({ result: 'reused' }, hits);
+        this.inc({ result: 'rendered' }, misses);
       },
     });
   }

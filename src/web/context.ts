@@ -9,6 +9,7 @@ import type { SharedRateLimiter } from '../domain/security/shared-limiter.ts';
 import type { TokenActor } from '../domain/accounts/access-tokens.ts';
 import type { SessionUser } from '../domain/accounts/sessions.ts';
 import type { SessionCache } from '../domain/accounts/session-cache.ts';
+import type { RenderedPages } from './rendered-pages.ts';
 import type { CachedToken } from './api/v1/bearer-auth.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Services } from '../services.ts';
@@ -57,4 +58,6 @@ export interface AppDeps extends Services {
   tokenCache: SessionCache<CachedToken>;
   /** Reports whether the job queue is running, for /ready. */
   queueHealthy: () => boolean;
+  /** Rendered pages reused while their inputs are the same (web/rendered-pages.ts). */
+  renderedPages: RenderedPages;
 }

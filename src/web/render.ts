@@ -9,8 +9,10 @@ import { brandColourCss, defaultBranding } from '../domain/settings/site.ts';
 import type { Permission } from '../domain/access/permissions.ts';
 import { domId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
+import { identityKey } from '../lib/shared-values.ts';
 import { ROOT_DIR, type Manifest } from './assets.ts';
 import { NAVIGATION, navigationFor } from './navigation.ts';
+import { fill, fillable, PLACEHOLDERS, type RenderedPages } from './rendered-pages.ts';
 
 /** A page's frame (views/layouts/<name>.eta); 'console' is the full-screen console, 'bare' none. */
 export type Layout = 'public' | 'portal' | 'admin' | 'console' | 'bare';
@@ -121,13 +123,25 @@ export function fastEta(dir: string): Eta {
   return eta;
 }
 
-/** Eta over `views/`, layouts in `views/layouts`, with request context in `it.ctx`. */
-export function createRenderer(config: Config, assets: Manifest) {
+/** A targeted htmx request for the page's swappable region: only the region is rendered. */
+function regionOnly(c: Context, opts: RenderOptions): boolean {
+  return opts.region !== undefined && c.req.header('hx-target') === opts.region.id;
+}
+
+/**
+ * Eta over `views/`, layouts in `views/layouts`, with request context in `it.ctx`. `kept`: pages
+ * kept and reused while their inputs are the same (rendered-pages.ts); none: every view renders.
+ */
+export function createRenderer(config: Config, assets: Manifest, kept?: RenderedPages) {
   // Templates are compiled once per process (restart to pick up edits, as for code).
   const eta = fastEta(path.join(ROOT_DIR, 'views'));
   const asset = (name: string) => assets[name] ?? `/static/missing/${name}`;
 
-  function context(c: Context, title?: string, opts: RenderOptions = {}) {
+  /**
+   * What a view reads about the request. `placeholders`: render a page to keep (rendered-pages.ts),
+   * with placeholders where this request's nonce and CSRF token go.
+   */
+  function context(c: Context, title?: string, opts: RenderOptions = {}, placeholders?: typeof PLACEHOLDERS) {
     const auth = c.get('auth');
     // A page shared caches may store (middleware/public-cache.ts) prints nothing per visitor: no
     // nonce (its CSP allows its inline bits by hash), and reading the CSRF token marks it private.
@@ -150,11 +164,11 @@ export function createRenderer(config: Config, assets: Manifest) {
       brandCss: brandColourCss(branding.brandColour),
       title,
       path: c.req.path,
-      nonce: publicCache ? '' : c.get('nonce'),
+      nonce: publicCache ? '' : (placeholders?.nonce ?? c.get('nonce')),
       /** Read by a form or the layouts: a page that prints it is never stored by shared caches. */
       get csrfToken() {
         c.set('csrfTokenShown', true);
-        return c.get('csrfToken');
+        return placeholders?.csrf ?? c.get('csrfToken');
       },
       /** Stored by shared caches when nothing per visitor gets printed (middleware/public-cache.ts). */
       publicCache,
@@ -184,14 +198,97 @@ export function createRenderer(config: Config, assets: Manifest) {
     };
   }
 
-  function render(c: Context, template: string, data: Record<string, unknown>, opts: RenderOptions = {}): string {
-    const ctx = context(c, opts.title, opts);
+  function render(
+    c: Context,
+    template: string,
+    data: Record<string, unknown>,
+    opts: RenderOptions = {},
+    placeholders?: typeof PLACEHOLDERS,
+  ): string {
+    const ctx = context(c, opts.title, opts, placeholders);
     const it = { ...data, ctx, h: viewHelpers(ctx.user?.timezone ?? 'UTC') };
-    const target = c.req.header('hx-target');
-    if (opts.region && target === opts.region.id) return eta.render(opts.region.partial, it);
+    if (regionOnly(c, opts)) return eta.render(opts.region!.partial, it);
     const body = eta.render(template, it);
     const layout = opts.layout ?? 'public';
     return layout === 'bare' ? body : eta.render(`layouts/${layout}`, { ...it, body });
+  }
+
+  /**
+   * The page's bytes, reused from `kept` when this request's inputs name a page rendered before
+   * (rendered-pages.ts). Everything `context()` gives a view that is not derived from the names
+   * below is the same for the whole process (configuration, asset names); `can` and `navigation`
+   * answer from the actor and the path. A one-time message (flash) is shown once: not kept.
+   */
+  function pageBytes(
+    c: Context,
+    template: string,
+    data: Record<string, unknown>,
+    opts: RenderOptions,
+  ): Buffer<ArrayBuffer> {
+    const publicCache = c.get('publicCache') === true;
+    const nonce = publicCache ? '' : c.get('nonce');
+    const csrfToken = c.get('csrfToken');
+    const key =
+      kept &&
+      typeof nonce === 'string' &&
+      typeof csrfToken === 'string' &&
+      (publicCache || nonce !== '') &&
+      fillable(nonce, csrfToken) &&
+      getCookie(c, FLASH_COOKIE) === undefined
+        ? pageKey(c, template, data, opts, publicCache)
+        : undefined;
+    if (process.env.XP_KEY && !(globalThis as any)['k' + template]) {
+      (globalThis as any)['k' + template] = 1;
+      console.log('KEY', template, key?.length, key);
+    }
+    if (key === undefined) {
+      kept?.rendered();
+      return Buffer.from(render(c, template, data, opts), 'utf8');
+    }
+    let page = kept!.get(key);
+    if (page) {
+      if (page.csrfShown) c.set('csrfTokenShown', true);
+    } else {
+      const shownBefore = c.get('csrfTokenShown') === true;
+      c.set('csrfTokenShown', false);
+      const html = render(c, template, data, opts, PLACEHOLDERS);
+      const shown = c.get('csrfTokenShown') === true;
+      c.set('csrfTokenShown', shownBefore || shown);
+      page = kept!.keep(key, html, shown);
+    }
+    return fill(page, nonce, csrfToken);
+  }
+
+  function pageKey(
+    c: Context,
+    template: string,
+    data: Record<string, unknown>,
+    opts: RenderOptions,
+    publicCache: boolean,
+  ): string | undefined {
+    const auth = c.get('auth');
+    return identityKey([
+      template,
+      opts.layout,
+      opts.status,
+      opts.title,
+      opts.description,
+      opts.image,
+      regionOnly(c, opts),
+      c.req.path,
+      publicCache,
+      auth?.user ?? null,
+      auth?.impersonatorUserId ?? null,
+      auth?.expiresAt ?? null,
+      c.get('actor') ?? null,
+      c.get('branding') ?? null,
+      c.get('arrears') ?? null,
+      c.get('headerStatus') ?? null,
+      c.get('maintenance') ?? null,
+      c.get('theme') ?? null,
+      c.get('announcements') ?? null,
+      data,
+    ]);
   }
 
   return {
@@ -199,7 +296,8 @@ export function createRenderer(config: Config, assets: Manifest) {
     page(c: Context, template: string, data: Record<string, unknown>, opts: RenderOptions = {}) {
       c.header('Vary', 'HX-Request, HX-Target');
       if (c.get('auth')) c.header('Cache-Control', 'no-store');
-      return sendHtml(c, render(c, template, data, opts), opts.status ?? 200);
+      c.header('Content-Type', 'text/html; charset=UTF-8');
+      return c.body(pageBytes(c, template, data, opts), opts.status ?? 200);
     },
     /** Renders one partial (for htmx inline updates). */
     partial(c: Context, template: string, data: Record<string, unknown>, status: 200 | 422 = 200) {

@@ -51,6 +51,8 @@ describe('GET /metrics', () => {
       skypanel_sse_subscribers: 'gauge',
       skypanel_data_cache_entries: 'gauge',
       skypanel_data_cache_reads_total: 'counter',
+      skypanel_rendered_pages_bytes: 'gauge',
+      skypanel_rendered_page_views_total: 'counter',
       skypanel_emails_queued_total: 'counter',
       skypanel_email_delivery_failures_total: 'counter',
       skypanel_emails: 'gauge',
@@ -230,7 +232,7 @@ describe('GET /metrics', () => {
     }
   });
 
-  it('counts data cache reads: a page seen again is answered from memory', async () => {
+  it('counts data cache reads and reused pages: a page seen again is answered from memory', async () => {
     const person = await createPerson(ctx, 'Cached Carla', { verified: true });
     const browser = await signedIn(ctx, person.email);
     const reads = async () => {
@@ -244,6 +246,8 @@ describe('GET /metrics', () => {
         hit: read('skypanel_data_cache_reads_total', { result: 'hit' }),
         miss: read('skypanel_data_cache_reads_total', { result: 'miss' }),
         entries: read('skypanel_data_cache_entries'),
+        reused: read('skypanel_rendered_page_views_total', { result: 'reused' }),
+        rendered: read('skypanel_rendered_page_views_total', { result: 'rendered' }),
       };
     };
     expect((await browser.get('/dashboard')).status).toBe(200);
@@ -254,6 +258,9 @@ describe('GET /metrics', () => {
     // The banner, the organizations and the server figures: each from memory the second time.
     expect(after.hit - before.hit).toBeGreaterThanOrEqual(3);
     expect(after.miss).toBe(before.miss);
+    // Its inputs the same objects, the page itself is the kept rendering (src/web/rendered-pages.ts).
+    expect(after.reused - before.reused).toBe(1);
+    expect(after.rendered).toBe(before.rendered);
   });
 
   it('still answers when a database read fails, saying which (skypanel_scrape_error)', async () => {

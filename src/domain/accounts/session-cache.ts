@@ -1,3 +1,4 @@
+import { share } from '../../lib/shared-values.ts';
 import type { SessionUser } from './sessions.ts';
 
 /** The channel the database's triggers NOTIFY on when sessions, users, memberships or roles change (migration 0020). */
@@ -72,7 +73,7 @@ export class SessionCache<T = SessionUser> {
         if (--drop <= 0) break;
       }
     }
-    this.entries.set(key, { session, userId, lastSeenAt, cachedAt: Date.now() });
+    this.entries.set(key, { session: share(session), userId, lastSeenAt, cachedAt: Date.now() });
   }
 
   /** Forgets the sessions of these users, or every session ('*'). */

@@ -89,14 +89,13 @@ export async function listServers(
     ...(f.q ? { pattern: likePattern(f.q) } : {}),
     ...(cursor ? { cursor } : {}),
   };
-  const read = () => query(deps.db, params);
-  // With the data cache: kept until one of the organization's servers or the catalogue changes
-  // (a price coming into force later shows within the cache's 30 s).
-  const rows = deps.cache
-    ? await deps.cache.read(`servers:${shape}:${JSON.stringify(params)}`, [orgId, CATALOGUE], read)
-    : await read();
-  const { rows: kept, nextCursor } = keysetPage(rows, page.limit, (r) => r.id);
-  return { items: kept.map(toServerView), nextCursor };
+  const read = async () => {
+    const { rows, nextCursor } = keysetPage(await query(deps.db, params), page.limit, (r) => r.id);
+    return { items: rows.map(toServerView), nextCursor };
+  };
+  // With the data cache: the page as shown, kept until one of the organization's servers or the
+  // catalogue changes (a price coming into force later shows within the cache's 30 s).
+  return deps.cache ? deps.cache.read(`servers:${shape}:${JSON.stringify(params)}`, [orgId, CATALOGUE], read) : read();
 }
 
 const oneServer = compiledOnce((db) =>

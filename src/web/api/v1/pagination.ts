@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { keysetPage } from '../../../db/paging.ts';
+import { derived } from '../../../lib/shared-values.ts';
 
 /**
  * Lists in the API: keyset pages (src/db/paging.ts) answered as `{ data, has_more,
@@ -27,7 +28,8 @@ export const PageQuery = z.object({
 
 /** A list answer from a page the domain cut (`{ rows, nextCursor }`), each row presented. */
 export function listAnswer<R, T>(rows: readonly R[], nextCursor: string | null, present: (row: R) => T) {
-  return { data: rows.map(present), has_more: nextCursor !== null, next_cursor: nextCursor };
+  // A row kept in the data cache is presented once (src/lib/shared-values.ts `derived`).
+  return { data: rows.map((row) => derived(row, present)), has_more: nextCursor !== null, next_cursor: nextCursor };
 }
 
 /** A list answer from rows fetched with `fetchSize` (up to `limit + 1`: the extra row only says there is more). */

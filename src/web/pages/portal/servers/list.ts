@@ -4,12 +4,15 @@ import { listServers } from '../../../../domain/servers/query.ts';
 import { SERVER_STATUSES } from '../../../../domain/servers/status.ts';
 import type { ServerView } from '../../../../domain/servers/view.ts';
 import { ValidationError } from '../../../../lib/errors.ts';
+import { share } from '../../../../lib/shared-values.ts';
 import { actorOf } from '../../../actor.ts';
 import type { AppDeps } from '../../../context.ts';
 import type { Renderer } from '../../../render.ts';
 import { serverFormat, STATUS_LABELS } from './present.ts';
 
 const PAGE = 25;
+/** The status filter's options; shared (src/lib/shared-values.ts), so a kept page is found by it. */
+const STATUS_OPTIONS = share(SERVER_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })));
 const FILTERS = ['q', 'status', 'region'] as const;
 
 /**
@@ -48,7 +51,7 @@ export function serverListPages(deps: AppDeps, view: Renderer) {
       filtered: query !== '',
       errors,
       regions,
-      statuses: SERVER_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
+      statuses: STATUS_OPTIONS,
       emulated,
       fmt: serverFormat,
     };

@@ -1,5 +1,6 @@
 import type { ServerStatus } from '../../../../db/types.ts';
 import { formatMoney } from '../../../../lib/money.ts';
+import { share } from '../../../../lib/shared-values.ts';
 import { shownRdns } from '../../../reverse-dns.ts';
 
 /**
@@ -50,4 +51,12 @@ export function gigabytes(bytes: bigint): string {
 export const hourly = (micros: bigint, currency: string) => formatMoney(micros, currency, 4);
 
 /** What every server view gets for formatting (`it.fmt`). */
-export const serverFormat = { status: STATUS_LABELS, badge: statusBadge, memory, gigabytes, hourly, rdns: shownRdns };
+/** The views' formatters, shared (src/lib/shared-values.ts): a kept page names them by identity. */
+export const serverFormat = share({
+  status: STATUS_LABELS,
+  badge: statusBadge,
+  memory,
+  gigabytes,
+  hourly,
+  rdns: shownRdns,
+});

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Rendered pages kept in this process and reused while what they were made from is the same.
+ *
+ * Rendering a page and encoding it measured half of a page view's CPU (`npm run bench`). A page
+ * is a pure function of its template, its data and its request context (the actor, the user,
+ * the header's balance, the banners, the path…), and most of that data comes from the data
+ * cache as shared, frozen objects, so two views of a page with the same inputs can send the
+ * same bytes. The renderer (render.ts) names the inputs with `identityKey`
+ * (src/lib/shared-values.ts) and, on a miss, renders once with placeholders where the two
+ * values that differ on every request go (the CSP nonce and the masked CSRF token); a hit is
+ * the kept pieces joined with this request's values.
+ *
+ * Kept by recency, at most `maxEntries` pages and `maxBytes` bytes. Nothing is ever invalidated
+ * here: new data is new objects, hence a new key, and the old page ages out.
+ */
+export interface KeptPage {
+  /** The page's bytes between the placeholders. */
+  pieces: Array<Buffer<ArrayBuffer>>;
+  /** What goes after each piece but the last: the nonce or the CSRF token. */
+  slots: Array<'nonce' | 'csrf'>;
+  /** Whether rendering read the CSRF token (a page that prints it is private: middleware/public-cache.ts). */
+  csrfShown: boolean;
+  bytes: number;
+}
+
+/** The placeholders a kept page is rendered with: random per process, letters and digits only (escaping leaves them as they are). */
+export const PLACEHOLDERS = {
+  nonce: `spnonce${randomBytes(12).toString('hex')}`,
+  csrf: `spcsrf${randomBytes(12).toString('hex')}`,
+} as const;
+
+const SPLIT = new RegExp(`(${PLACEHOLDERS.nonce}|${PLACEHOLDERS.csrf})`);
+
+/** What the per-request values may hold to be put in place of a placeholder unchanged by HTML escaping. */
+const SAFE = /^[A-Za-z0-9+/=_-]*$/;
+
+export class RenderedPages {
+  private readonly pages = new Map<string, KeptPage>();
+  private bytes = 0;
+  private hits = 0;
+  private misses = 0;
+
+  constructor(private readonly limits: { maxEntries: number; maxBytes: number }) {}
+
+  /** The kept page for `key`, made the most recent. */
+  get(key: string): KeptPage | undefined {
+    const page = this.pages.get(key);
+    if (!page) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.pages.delete(key);
+    this.pages.set(key, page);
+    return page;
+  }
+
+  /** Keeps `html` (rendered with the placeholders) under `key`; returns it as a kept page. */
+  keep(key: string, html: string, csrfShown: boolean): KeptPage {
+    const parts = html.split(SPLIT);
+    const pieces: Array<Buffer<ArrayBuffer>> = [];
+    const slots: KeptPage['slots'] = [];
+    let bytes = 0;
+    for (let i = 0; i < parts.length; i++) {
+      if (i % 2 === 1) {
+        slots.push(parts[i] === PLACEHOLDERS.nonce ? 'nonce' : 'csrf');
+        continue;
+      }
+      const piece = Buffer.from(parts[i]!, 'utf8');
+      bytes += piece.length;
+      pieces.push(piece);
+    }
+    const page: KeptPage = { pieces, slots, csrfShown, bytes };
+    if (bytes > this.limits.maxBytes / 8) return page;
+    this.pages.delete(key);
+    this.pages.set(key, page);
+    this.bytes += bytes;
+    for (const [oldest, kept] of this.pages) {
+      if (this.pages.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes) break;
+      this.pages.delete(oldest);
+      this.bytes -= kept.bytes;
+    }
+    return page;
+  }
+
+  /** A view rendered without looking for a kept page (a one-time message shown, or inputs that cannot be named). */
+  rendered(): void {
+    this.misses++;
+  }
+
+  /** Pages kept, their bytes, views that reused one (hits) and views rendered (misses): /metrics, tests, `npm run bench`. */
+  get stats(): { size: number; bytes: number; hits: number; misses: number } {
+    return { size: this.pages.size, bytes: this.bytes, hits: this.hits, misses: this.misses };
+  }
+}
+
+/** Whether a nonce and token can fill a kept page's placeholders (they always can: base64 / base64url). */
+export function fillable(nonce: string, csrfToken: string): boolean {
+  return SAFE.test(nonce) && SAFE.test(csrfToken);
+}
+
+/** The page's bytes with this request's nonce and CSRF token in place of the placeholders. */
+export function fill(page: KeptPage, nonce: string, csrfToken: string): Buffer<ArrayBuffer> {
+  if (!page.slots.length) return page.pieces[0]!;
+  const n = Buffer.from(nonce, 'latin1');
+  const t = Buffer.from(csrfToken, 'latin1');
+  const parts: Buffer[] = [];
+  let length = 0;
+  for (let i = 0; i < page.pieces.length; i++) {
+    const piece = page.pieces[i]!;
+    parts.push(piece);
+    length += piece.length;
+    const slot = page.slots[i];
+    if (slot === undefined) continue;
+    const value = slot === 'nonce' ? n : t;
+    parts.push(value);
+    length += value.length;
+  }
+  return Buffer.concat(parts, length);
+}
