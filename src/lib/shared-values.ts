@@ -74,78 +74,85 @@ const MAX_DEPTH = 16;
  * anything that reads them, whatever request they came from. Undefined when it cannot be named.
  */
 export function identityKey(value: unknown): string | undefined {
-  let out = '';
-  const put = (v: unknown, depth: number): boolean => {
-    switch (typeof v) {
-      case 'string':
-        out += `s${v.length}:${v}`;
-        return true;
-      case 'number':
-        out += `n${v};`;
-        return true;
-      case 'bigint':
-        out += `b${v};`;
-        return true;
-      case 'boolean':
-        out += v ? 'T' : 'F';
-        return true;
-      case 'undefined':
-        out += 'U';
-        return true;
-      case 'function': {
-        let id = functionIds.get(v);
-        if (id === undefined) functionIds.set(v, (id = nextId++));
-        out += `f${id};`;
-        return true;
-      }
-      case 'object': {
-        if (v === null) {
-          out += 'N';
-          return true;
-        }
-        const id = ids.get(v);
-        if (id !== undefined) {
-          out += `#${id};`;
-          return true;
-        }
-        if (depth > MAX_DEPTH) return false;
-        if (v instanceof Date) {
-          out += `d${v.getTime()};`;
-          return true;
-        }
-        if (Array.isArray(v)) {
-          out += '[';
-          for (const item of v) if (!put(item, depth + 1)) return false;
-          out += ']';
-          return true;
-        }
-        if (v instanceof Set) {
-          out += 'S(';
-          for (const item of v) if (!put(item, depth + 1)) return false;
-          out += ')';
-          return true;
-        }
-        if (v instanceof Map) {
-          out += 'M(';
-          for (const [k, item] of v) if (!put(k, depth + 1) || !put(item, depth + 1)) return false;
-          out += ')';
-          return true;
-        }
-        if (!isPlain(v)) return false;
-        out += '{';
-        for (const k in v) {
-          out += `${k.length}:${k}`;
-          if (!put((v as Record<string, unknown>)[k], depth + 1)) return false;
-        }
-        out += '}';
-        return true;
-      }
-      default:
-        // A symbol: nothing a view prints.
-        return false;
+  out = '';
+  const named = put(value, 0);
+  const key = out;
+  out = '';
+  return named ? key : undefined;
+}
+
+/** identityKey's output while it runs (it never awaits: one key at a time). */
+let out = '';
+
+function put(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'string':
+      out += 's' + v.length + ':' + v;
+      return true;
+    case 'number':
+      out += 'n' + v + ';';
+      return true;
+    case 'bigint':
+      out += 'b' + v + ';';
+      return true;
+    case 'boolean':
+      out += v ? 'T' : 'F';
+      return true;
+    case 'undefined':
+      out += 'U';
+      return true;
+    case 'function': {
+      let id = functionIds.get(v);
+      if (id === undefined) functionIds.set(v, (id = nextId++));
+      out += 'f' + id + ';';
+      return true;
     }
-  };
-  return put(value, 0) ? out : undefined;
+    case 'object': {
+      if (v === null) {
+        out += 'N';
+        return true;
+      }
+      const id = ids.get(v);
+      if (id !== undefined) {
+        out += '#' + id + ';';
+        return true;
+      }
+      if (depth > MAX_DEPTH) return false;
+      if (Array.isArray(v)) {
+        out += '[';
+        for (let i = 0; i < v.length; i++) if (!put(v[i], depth + 1)) return false;
+        out += ']';
+        return true;
+      }
+      if (v instanceof Date) {
+        out += 'd' + v.getTime() + ';';
+        return true;
+      }
+      if (v instanceof Set) {
+        out += 'S(';
+        for (const item of v) if (!put(item, depth + 1)) return false;
+        out += ')';
+        return true;
+      }
+      if (v instanceof Map) {
+        out += 'M(';
+        for (const [k, item] of v) if (!put(k, depth + 1) || !put(item, depth + 1)) return false;
+        out += ')';
+        return true;
+      }
+      if (!isPlain(v)) return false;
+      out += '{';
+      for (const k in v) {
+        out += k.length + ':' + k;
+        if (!put((v as Record<string, unknown>)[k], depth + 1)) return false;
+      }
+      out += '}';
+      return true;
+    }
+    default:
+      // A symbol: nothing a view prints.
+      return false;
+  }
 }
 
 const derivedValues = new WeakMap<object, { make: unknown; value: unknown }>();

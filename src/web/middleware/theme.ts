@@ -4,6 +4,7 @@ import { getPlatformSettings } from '../../domain/settings/platform.ts';
 import { brandingOf, getSiteSettings, type Branding, type SiteSettings } from '../../domain/settings/site.ts';
 import { isTheme, themeFor } from '../../domain/settings/themes.ts';
 import type { DataCache } from '../../lib/data-cache.ts';
+import { derived } from '../../lib/shared-values.ts';
 
 /**
  * The colour preset every page of this request is drawn in (issue 16 item 7): the signed-in
@@ -18,29 +19,26 @@ import type { DataCache } from '../../lib/data-cache.ts';
  *
  * @example html.use(themeLoader({ db, cache: deps.cache, brandName: config.BRAND_NAME }))
  */
-export function themeLoader(opts: { db: Db; cache?: DataCache; brandName?: string }): MiddlewareHandler {
-  // The brand as pages print it, worked out once per settings read (the data cache hands out
-  // the same object until the settings change): with the brand colour, and without it for
-  // people on a preset of their own.
-  const brands = new WeakMap<object, { platform: Branding; ownTheme: Branding }>();
-  const brandsOf = (site: SiteSettings) => {
-    let b = brands.get(site);
-    if (!b) {
-      const branding = brandingOf(site);
-      b = {
-        platform: { ...branding, brandColour: branding.primaryColor },
-        ownTheme: { ...branding, brandColour: null },
-      };
-      brands.set(site, b);
-    }
-    return b;
+/**
+ * The brand as pages print it, worked out once per settings read (`derived`: the data cache hands
+ * out the same object until the settings change): with the brand colour, and without it for
+ * people on a preset of their own.
+ */
+function brandsOf(site: SiteSettings): { platform: Branding; ownTheme: Branding } {
+  const branding = brandingOf(site);
+  return {
+    platform: { ...branding, brandColour: branding.primaryColor },
+    ownTheme: { ...branding, brandColour: null },
   };
+}
+
+export function themeLoader(opts: { db: Db; cache?: DataCache; brandName?: string }): MiddlewareHandler {
   return async function themeLoaderMiddleware(c, next) {
     const { defaultTheme } = await getPlatformSettings(opts.db, { cache: opts.cache });
     const own = c.get('auth')?.user.theme;
     c.set('theme', themeFor(own, defaultTheme));
     const site = await getSiteSettings(opts.db, { cache: opts.cache, brandName: opts.brandName });
-    const b = brandsOf(site);
+    const b = derived(site, brandsOf);
     c.set('branding', isTheme(own) ? b.ownTheme : b.platform);
     await next();
   };
