@@ -268,8 +268,8 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
     sessionCache,
     tokenCache,
     queueHealthy: opts.queueHealthy ?? (() => true),
-    // At most 2,000 pages and 32 MB in this process.
-    renderedPages: new RenderedPages({ maxEntries: 2_000, maxBytes: 32 << 20 }),
+    // At most 2,000 pages and 32 MB in this process, each forgotten after a minute without a view.
+    renderedPages: new RenderedPages({ maxEntries: 2_000, maxBytes: 32 << 20, idleMs: 60_000 }),
   });
 }
 

@@ -12,8 +12,9 @@ import { randomBytes } from 'node:crypto';
  * values that differ on every request go (the CSP nonce and the masked CSRF token); a hit is
  * the kept pieces joined with this request's values.
  *
- * Kept by recency, at most `maxEntries` pages and `maxBytes` bytes. Nothing is ever invalidated
- * here: new data is new objects, hence a new key, and the old page ages out.
+ * Kept by recency, at most `maxEntries` pages and `maxBytes` bytes, and forgotten after
+ * `idleMs` without a view. Nothing is ever invalidated here: new data is new objects, hence a new
+ * key, and the old page (which no request can name any more) ages out.
  */
 export interface KeptPage {
   /** The page's bytes between the placeholders. */
@@ -23,6 +24,8 @@ export interface KeptPage {
   /** Whether rendering read the CSRF token (a page that prints it is private: middleware/public-cache.ts). */
   csrfShown: boolean;
   bytes: number;
+  /** When a view last used it (ms). */
+  usedAt: number;
 }
 
 /** The placeholders a kept page is rendered with: random per process, letters and digits only (escaping leaves them as they are). */
@@ -42,7 +45,10 @@ export class RenderedPages {
   private hits = 0;
   private misses = 0;
 
-  constructor(private readonly limits: { maxEntries: number; maxBytes: number }) {}
+  constructor(
+    private readonly limits: { maxEntries: number; maxBytes: number; idleMs?: number },
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The kept page for `key`, made the most recent. */
   get(key: string): KeptPage | undefined {
@@ -52,6 +58,7 @@ export class RenderedPages {
       return undefined;
     }
     this.hits++;
+    page.usedAt = this.now();
     this.pages.delete(key);
     this.pages.set(key, page);
     return page;
@@ -72,17 +79,27 @@ export class RenderedPages {
       bytes += piece.length;
       pieces.push(piece);
     }
-    const page: KeptPage = { pieces, slots, csrfShown, bytes };
+    const now = this.now();
+    const page: KeptPage = { pieces, slots, csrfShown, bytes, usedAt: now };
     if (bytes > this.limits.maxBytes / 8) return page;
-    this.pages.delete(key);
+    this.forget(key);
     this.pages.set(key, page);
     this.bytes += bytes;
+    // Least recently used first (a view moves its page to the end).
+    const idleSince = now - (this.limits.idleMs ?? 60_000);
     for (const [oldest, kept] of this.pages) {
-      if (this.pages.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes) break;
-      this.pages.delete(oldest);
-      this.bytes -= kept.bytes;
+      const over = this.pages.size > this.limits.maxEntries || this.bytes > this.limits.maxBytes;
+      if (!over && kept.usedAt >= idleSince) break;
+      this.forget(oldest);
     }
     return page;
+  }
+
+  private forget(key: string): void {
+    const page = this.pages.get(key);
+    if (!page) return;
+    this.pages.delete(key);
+    this.bytes -= page.bytes;
   }
 
   /** A view rendered without looking for a kept page (a one-time message shown, or inputs that cannot be named). */

@@ -200,4 +200,20 @@ describe('RenderedPages', () => {
     small.keep('big', html(200), false);
     expect(small.get('big')).toBeUndefined();
   });
+
+  it('forgets pages no view used for idleMs (their inputs are gone: nothing can name them again)', () => {
+    let now = 1_000_000;
+    const kept = new RenderedPages({ maxEntries: 100, maxBytes: 1 << 20, idleMs: 60_000 }, () => now);
+    kept.keep('old', html(10), false);
+    kept.keep('used', html(10), false);
+    now += 50_000;
+    kept.get('used');
+    now += 20_000;
+    kept.keep('new', html(10), false);
+    expect(kept.get('old')).toBeUndefined();
+    expect(kept.get('used')).toBeDefined();
+    expect(kept.get('new')).toBeDefined();
+    expect(kept.stats.size).toBe(2);
+    expect(kept.stats.bytes).toBe(2 * kept.get('new')!.bytes);
+  });
 });
