@@ -237,10 +237,6 @@ export function createRenderer(config: Config, assets: Manifest, kept?: Rendered
       getCookie(c, FLASH_COOKIE) === undefined
         ? pageKey(c, template, data, opts, publicCache)
         : undefined;
-    if (process.env.XP_KEY && !(globalThis as any)['k' + template]) {
-      (globalThis as any)['k' + template] = 1;
-      console.log('KEY', template, key?.length, key);
-    }
     if (key === undefined) {
       kept?.rendered();
       return Buffer.from(render(c, template, data, opts), 'utf8');
