@@ -14,5 +14,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One process runs the files one after another and loads the app's modules once (as in
+    // vitest.config.ts); each file still starts its own server, database and browser.
+    isolate: false,
   },
 });

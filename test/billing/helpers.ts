@@ -94,8 +94,12 @@ export function useBillingWorld(env: Record<string, string> = {}, opts: { gate?:
 }
 
 let ipSeq = 0;
-/** A fresh client address per caller. */
-export const nextIp = () => `198.51.100.${(++ipSeq % 200) + 20}`;
+/**
+ * A fresh client address per caller, always one FraudLabs Pro's emulator scores as a clean ISP
+ * (198.51.100.144–.255; lower octets include proxies, VPNs, Tor exits and its blacklist). Test
+ * files may share this module, so the sequence does not start at 0 in every file.
+ */
+export const nextIp = () => `198.51.100.${(++ipSeq % 112) + 144}`;
 
 /** Olivia owns Acme Hosting; Mia is a member there (billing_view only); Vic a viewer (no billing); Greta owns Globex. */
 export async function billingCast(ctx: TestContext) {

@@ -23,12 +23,13 @@ const streamMs = () => MAX_STREAM_MS - Math.floor(Math.random() * 60_000);
 const MAX_BACKLOG_BYTES = 64 * 1024;
 /**
  * What a handler answers once it wrote the response itself: @hono/node-server then writes
- * nothing. Made per request with the platform's Response (the one RESPONSE_ALREADY_SENT was
- * made with, before the server swaps in its own lighter class, whose answers it writes from a
- * cache without looking at this header), so no request changes a shared object.
+ * nothing. It must be the platform's Response: once a server starts, @hono/node-server swaps
+ * the global `Response` for a lighter class process-wide, and writes those answers from a cache
+ * without looking at this header. `clone()` answers with the platform's class whichever
+ * `Response` is global now (RESPONSE_ALREADY_SENT itself is the lighter one when its module was
+ * first loaded after a server started). Made per request, so no request changes a shared object.
  */
-const PlatformResponse = RESPONSE_ALREADY_SENT.constructor as typeof Response;
-const alreadySent = () => new PlatformResponse(null, { headers: RESPONSE_ALREADY_SENT.headers });
+const alreadySent = () => new Response(null, { headers: RESPONSE_ALREADY_SENT.headers }).clone();
 
 /**
  * `GET /events`: the signed-in user's server-sent event stream. Each event's name is its
