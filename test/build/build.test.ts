@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +60,13 @@ describe('the build', { timeout: 60_000 }, () => {
       .map((f) => f.slice(0, -'.js'.length))
       .sort();
     expect(compiled).toEqual(sourceFiles('migrations', '.ts'));
+  });
+
+  it('writes the bundle in ASCII, comments included, so V8 keeps its source as one-byte text', () => {
+    const bundle = readFileSync(path.join(dist, 'src', 'main.js'), 'utf8');
+    // The sources do have non-ASCII text (arrows and dashes in comments, "…" in strings): escaped.
+    expect(bundle).toMatch(/\\u(2192|2014|2026)/);
+    expect(bundle.match(/[^\x00-\x7f]/g) ?? []).toEqual([]);
   });
 
   it('runs with plain Node: paths point at the project, not at dist/, and the compiled migrations', async () => {

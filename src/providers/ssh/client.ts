@@ -1,4 +1,12 @@
-import ssh2 from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+
+type Ssh2 = typeof import('ssh2');
+let loading: Promise<Ssh2> | undefined;
+/**
+ * ssh2 is loaded when a console first needs it, not at start-up: with the WebAssembly memory of
+ * its Poly1305 (16 MB) it is some 20 MB of an idle process that may never open a console.
+ */
+const ssh2 = (): Promise<Ssh2> => (loading ??= import('ssh2').then((m) => m.default));
 
 /**
  * SSH to a customer's server for the browser console: one connection, one shell with a
@@ -41,14 +49,14 @@ export interface SshLogin {
 }
 
 export interface SshShell {
-  stream: ssh2.ClientChannel;
+  stream: ClientChannel;
   resize(cols: number, rows: number): void;
   close(): void;
 }
 
 /** Whether `text` can be used as a private key here: null when it can, else why not. */
-export function privateKeyProblem(text: string): string | null {
-  const parsed = ssh2.utils.parseKey(text);
+export async function privateKeyProblem(text: string): Promise<string | null> {
+  const parsed = (await ssh2()).utils.parseKey(text);
   if (parsed instanceof Error)
     return /encrypted|passphrase/i.test(parsed.message)
       ? 'This key is protected by a passphrase; only keys without one can be used here.'
@@ -57,9 +65,10 @@ export function privateKeyProblem(text: string): string | null {
 }
 
 /** Connects, authenticates and opens a shell; rejects with SshError. */
-export function openSshShell(login: SshLogin): Promise<SshShell> {
+export async function openSshShell(login: SshLogin): Promise<SshShell> {
+  const { Client } = await ssh2();
   return new Promise((resolve, reject) => {
-    const client = new ssh2.Client();
+    const client = new Client();
     let settled = false;
     let hostKeyRefused = false;
     const fail = (err: SshError) => {

@@ -85,6 +85,10 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
     changed = null;
     const { cols, rows } = host.size();
     try {
+      if ('privateKey' in secret) {
+        const problem = await privateKeyProblem(secret.privateKey);
+        if (problem) throw new SshError('key', problem);
+      }
       const opened = await openSshShell({
         host: endpoint!.host,
         port: endpoint!.port,
@@ -194,11 +198,6 @@ export function sshBridge(host: BridgeHost, deps: ConsoleDeps, grant: ConsoleGra
     }
     if (!/^-----END [A-Z0-9 ]+-----$/.test(value.trim())) return;
     write('\r\n');
-    const problem = privateKeyProblem(key);
-    if (problem) {
-      write(`${problem}\r\n`);
-      return askSecret();
-    }
     const privateKey = key;
     key = '';
     void connect({ privateKey });
