@@ -22,6 +22,14 @@ afterAll(async () => {
   await ctx?.close();
 });
 
+type Families = Awaited<ReturnType<typeof scrape>>['families'];
+/**
+ * How much a series grew between two scrapes. Test files may share a process, and so its
+ * counters: tests compare with a scrape taken first, never with absolute numbers.
+ */
+const grewBy = (before: Families, after: Families, name: string, labels: Record<string, string>) =>
+  (value(after, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
+
 const scrapeWith = (authorization?: string, app = ctx.app) =>
   app.request('/metrics', { headers: authorization ? { authorization } : {} });
 
@@ -67,12 +75,9 @@ describe('GET /metrics', () => {
   });
 
   it('labels request durations by route pattern and status, never by the URL with its ids', async () => {
-    // Test files may share a process (and so its counters): compare with a scrape taken first.
     const { families: before } = await scrape();
     const olivia = await createPerson(ctx, 'Olivia Metrics');
     const browser = await signedIn(ctx, olivia.email);
-    const counted = (families: typeof before, name: string, labels: Record<string, string>) =>
-      value(families, name, labels) ?? 0;
     const ids = [randomUUID(), randomUUID()];
     for (const id of ids) expect((await browser.get(`/vps/${id}`)).status).toBe(404);
     const token = `tok${randomUUID().replace(/-/g, '')}`;
@@ -82,8 +87,7 @@ describe('GET /metrics', () => {
 
     const { text, families } = await scrape();
     const count = (labels: Record<string, string>) =>
-      counted(families, 'skypanel_http_request_duration_seconds_count', labels) -
-      counted(before, 'skypanel_http_request_duration_seconds_count', labels);
+      grewBy(before, families, 'skypanel_http_request_duration_seconds_count', labels);
     expect(count({ method: 'GET', route: '/vps/:id', status: '404' })).toBe(2);
     expect(count({ method: 'GET', route: '/login', status: '200' })).toBeGreaterThanOrEqual(1);
     expect(count({ method: 'POST', route: '/login', status: '303' })).toBe(1);
@@ -94,7 +98,7 @@ describe('GET /metrics', () => {
     // Buckets are cumulative and end in +Inf, which equals the count.
     const inf = { method: 'GET', route: '/vps/:id', status: '404', le: '+Inf' };
     const bucketName = 'skypanel_http_request_duration_seconds_bucket';
-    expect(counted(families, bucketName, inf) - counted(before, bucketName, inf)).toBe(2);
+    expect(grewBy(before, families, bucketName, inf)).toBe(2);
     expect(value(families, bucketName, inf)).toBe(
       value(families, 'skypanel_http_request_duration_seconds_count', {
         method: 'GET',
@@ -223,13 +227,11 @@ describe('GET /metrics', () => {
       }),
     ).rejects.toThrow('provider down');
     const { families } = await scrape();
-    const grew = (name: string, labels: Record<string, string>) =>
-      (value(families, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
     const runs = (status: string) =>
-      grew('skypanel_job_run_duration_seconds_count', { queue: 'servers.reconcile', status });
+      grewBy(before, families, 'skypanel_job_run_duration_seconds_count', { queue: 'servers.reconcile', status });
     expect(runs('succeeded')).toBe(1);
     expect(runs('failed')).toBe(1);
-    expect(grew('skypanel_job_run_failures_total', { queue: 'servers.reconcile' })).toBe(1);
+    expect(grewBy(before, families, 'skypanel_job_run_failures_total', { queue: 'servers.reconcile' })).toBe(1);
   });
 
   it('answers scrapes that arrive together, each with every figure (the reads are shared, never half-reset)', async () => {
