@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import PgBoss from 'pg-boss';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/index.ts';
+import { speedUpScheduleChecks } from './cron.ts';
 
 /** Every queue, with the schema its payload must match. Workers live in `jobs/`. */
 export const queues = {
@@ -111,6 +112,8 @@ export function kyselyExecutor(db: DbOrTx): PgBoss.Db {
 }
 
 export function createBoss(connectionString: string, opts: { schedule: boolean; supervise: boolean }): PgBoss {
+  // Its schedule check every 30 s without cron-parser's cost (src/queue/cron.ts).
+  if (opts.schedule) speedUpScheduleChecks();
   return new PgBoss({
     connectionString,
     schema: 'pgboss',
