@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { registerJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import type { Db } from './db/index.ts';
+import { createDb, type Db } from './db/index.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { seedDemoCatalogue } from './domain/catalogue/demo.ts';
@@ -15,7 +15,7 @@ import type { Deps } from './domain/deps.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { serveMetrics } from './metrics/server.ts';
 import { COMPILED } from './paths.ts';
-import { createServices, startWeb } from './services.ts';
+import { createServices, openWeb } from './services.ts';
 import { loadManifest } from './web/assets.ts';
 import { attachConsole } from './web/console/index.ts';
 
@@ -92,16 +92,24 @@ async function main() {
   // production and the compiled app (`npm start` builds what is stale first) use the last build.
   const built = config.isProduction || COMPILED ? loadManifest() : null;
   const assets = built ?? (await (await import('../scripts/build-assets.ts')).buildAssets());
-  const services = await createServices(config, {
-    databaseUrl: url,
-    // The demo emulators this process serves are reached over loopback (PUBLIC_URL may be a proxy).
-    loopback: config.WEB_ENABLED ? config.loopbackOrigin : undefined,
-    // During shutdown (Ctrl-C also reaches the embedded database) dropped connections are expected.
-    onQueueError: (err) => !stopping && log.error({ err: err.message }, 'job queue error'),
-    overrides: { log },
-  });
-  stops.push(() => services.stop());
-  await prepareDatabase(services.db, log);
+  // The pool is made here so the migrations check can run while the services make their own
+  // connections (pg-boss, the liveness lock): neither needs the other. Closed after the services.
+  const db = createDb(url, config.DATABASE_POOL_MAX);
+  stops.push(() => db.destroy());
+  const [services] = await Promise.all([
+    createServices(config, {
+      databaseUrl: url,
+      // The demo emulators this process serves are reached over loopback (PUBLIC_URL may be a proxy).
+      loopback: config.WEB_ENABLED ? config.loopbackOrigin : undefined,
+      // During shutdown (Ctrl-C also reaches the embedded database) dropped connections are expected.
+      onQueueError: (err) => !stopping && log.error({ err: err.message }, 'job queue error'),
+      overrides: { log, db },
+    }).then((started) => {
+      stops.push(() => started.stop());
+      return started;
+    }),
+    prepareDatabase(db, log),
+  ]);
   log.info(
     {
       paypal: services.paypalEmulator
@@ -124,14 +132,14 @@ async function main() {
     (err: Error) => log.warn({ err: err.message }, 'the demo hosting could not be created'),
   );
 
-  // The job workers and what the web server needs (its LISTEN connection) start together.
-  const [, web] = await Promise.all([
-    config.JOBS_ENABLED && registerJobs(services).then(() => log.info({ mail: services.mail.name }, 'jobs running')),
-    config.WEB_ENABLED && startWeb(services, { assets, queueHealthy: () => !stopping }),
-  ]);
+  // The job workers and what the web server needs (its LISTEN connection) start together, and
+  // the app is built while their connections are made; it is served once they are.
+  const web = config.WEB_ENABLED ? openWeb(services, { assets, queueHealthy: () => !stopping }) : null;
+  const jobs = config.JOBS_ENABLED && registerJobs(services);
+  const app = web && createApp(web.deps);
+  await Promise.all([jobs && jobs.then(() => log.info({ mail: services.mail.name }, 'jobs running')), web?.started]);
 
-  if (web) {
-    const app = createApp(web);
+  if (web && app) {
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
     server.once(
       'error',
@@ -140,7 +148,7 @@ async function main() {
     // Stop accepting first; in-flight requests finish before the pools close.
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     // The browser console's WebSocket (src/web/console); its consoles close (and are logged) before the server.
-    const consoles = attachConsole(server as Server, web);
+    const consoles = attachConsole(server as Server, web.deps);
     stops.push(() => consoles.close());
     log.info({ url: config.publicUrl }, `SkyPanel is listening on ${config.publicUrl}`);
   }

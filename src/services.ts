@@ -137,19 +137,23 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
   if (!over.db) stops.push(() => db.destroy());
 
   try {
-    // This process's liveness lock: work it holds names it, and is taken over the moment it dies.
-    // Released last (stops run newest first), after the jobs it names have stopped.
-    const node = await holdLiveness(opts.databaseUrl, log);
-    stops.push(() => node.stop());
     const schedule = opts.schedule ?? config.JOBS_ENABLED;
     const boss = createBoss(opts.databaseUrl, { schedule, supervise: schedule });
     boss.on('error', opts.onQueueError ?? ((err: Error) => log.error({ err: err.message }, 'job queue error')));
-    await boss.start();
-    stops.push(({ graceful }) =>
-      graceful
-        ? boss.stop({ graceful: true, wait: true, timeout: 10_000 })
-        : boss.stop({ graceful: false, wait: true }),
-    );
+    // This process's liveness lock (work it holds names it, and is taken over the moment it dies)
+    // and pg-boss need nothing from each other: their connections are made together.
+    const [liveness, bossStarted] = await Promise.allSettled([holdLiveness(opts.databaseUrl, log), boss.start()]);
+    // The lock is released last (stops run newest first), after the jobs it names have stopped.
+    if (liveness.status === 'fulfilled') stops.push(() => liveness.value.stop());
+    if (bossStarted.status === 'fulfilled')
+      stops.push(({ graceful }) =>
+        graceful
+          ? boss.stop({ graceful: true, wait: true, timeout: 10_000 })
+          : boss.stop({ graceful: false, wait: true }),
+      );
+    if (liveness.status === 'rejected') throw liveness.reason;
+    if (bossStarted.status === 'rejected') throw bossStarted.reason;
+    const node = liveness.value;
     await createQueues(boss);
     if (schedule) stops.push(startReaper({ db, boss, log, clock: over.clock ?? systemClock }, node));
 
@@ -233,11 +237,22 @@ export interface WebOptions {
 
 /** Adds what serving HTTP needs to `services` (the LISTEN hub, the shared rate limiter): createApp's deps. */
 export async function startWeb(services: Services, opts: WebOptions): Promise<AppDeps> {
+  const web = openWeb(services, opts);
+  await web.started;
+  return web.deps;
+}
+
+/**
+ * `startWeb` without the wait: createApp's deps at once, and the LISTEN connection being made
+ * (`started`). src/main.ts builds the app meanwhile, then serves once `started` resolves; until
+ * then the hub does not listen, so the caches that depend on it are not used.
+ */
+export function openWeb(services: Services, opts: WebOptions): { deps: AppDeps; started: Promise<void> } {
   const stops = servicesStops.get(services);
   if (!stops) throw new Error('startWeb takes the services createServices built');
   const { log } = services;
   const hub = new RealtimeHub(services.databaseUrl, log);
-  await hub.start();
+  const started = hub.start();
   stops.push(() => hub.stop());
   const rateLimiter = new SharedRateLimiter(services.db, {
     flushMs: opts.rateLimitFlushMs,
@@ -261,7 +276,7 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
   hub.watchData(services.cache);
   const unwatchData = onDataWrite(services.db, () => services.cache.forget('*'));
   stops.push(async () => unwatchData());
-  return Object.assign(services, {
+  const deps = Object.assign(services, {
     assets: opts.assets,
     hub,
     rateLimiter,
@@ -271,6 +286,7 @@ export async function startWeb(services: Services, opts: WebOptions): Promise<Ap
     // At most 2,000 pages and 32 MB in this process, each forgotten after a minute without a view.
     renderedPages: new RenderedPages({ maxEntries: 2_000, maxBytes: 32 << 20, idleMs: 60_000 }),
   });
+  return { deps, started };
 }
 
 /**

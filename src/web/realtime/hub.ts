@@ -61,6 +61,11 @@ export class RealtimeHub {
     await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     await client.query(`LISTEN ${AUTH_CHANNEL}`);
     await client.query(`LISTEN ${DATA_CHANNEL}`);
+    // Stopped while connecting (a start that failed elsewhere): nothing is left open.
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
     for (const w of this.caches) w.cache.setListening(true);
   }
