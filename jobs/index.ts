@@ -48,7 +48,7 @@ export async function registerJobs(deps: Services): Promise<void> {
     ...[1, 2, 3, 4].map(() =>
       work('webhooks.deliver', (data, id) => webhooksDeliverJob(deps, queues['webhooks.deliver'].parse(data), id)),
     ),
-    ...Object.entries(schedules).map(([name, cron]) => boss.schedule(name, cron, {}, { tz: 'UTC' })),
+    scheduleAll(boss),
   ]);
   // Hours missed while no worker ran are billed now, not at the next schedule.
   await deps.queue.enqueue(deps.db, 'billing.hourly', { trigger: 'catch_up' }, { singletonKey: 'billing.catch-up' });
@@ -58,5 +58,20 @@ export async function registerJobs(deps: Services): Promise<void> {
     'transfer.close-month',
     { trigger: 'catch_up' },
     { singletonKey: 'transfer.close-catch-up' },
+  );
+}
+
+/**
+ * Writes the cron schedules (src/queue/index.ts) that are not already stored as they are: one
+ * read at most starts, instead of a write per schedule.
+ */
+export async function scheduleAll(boss: Services['boss']): Promise<void> {
+  const stored = new Map((await boss.getSchedules()).map((s) => [s.name, s]));
+  await Promise.all(
+    Object.entries(schedules).map(([name, cron]) => {
+      const known = stored.get(name);
+      if (known && known.cron === cron && known.options?.tz === 'UTC') return undefined;
+      return boss.schedule(name, cron, {}, { tz: 'UTC' });
+    }),
   );
 }
