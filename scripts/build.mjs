@@ -197,7 +197,9 @@ const BUNDLED = ['src', 'jobs'].map((dir) => path.join(ROOT, dir) + path.sep);
  * - optional dependencies that packages `require()` inside a try (pg-native, bufferutil…), which
  *   may not be installed.
  * pino is bundled: it would start worker threads from files beside its own only for transports,
- * which src/lib/log.ts does not use.
+ * which src/lib/log.ts does not use. The compiled migrations (loaded by name, not bundled) import
+ * kysely from node_modules, a second copy beside the bundle's: harmless, since Kysely recognises
+ * queries and `sql` fragments by their shape, not by their class.
  */
 const EXTERNAL = [
   '@node-rs/bcrypt',
