@@ -135,7 +135,7 @@ export async function build({ assets = true, dist = DIST } = {}) {
     banner: {
       js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
     },
-    plugins: [bundleOurCode],
+    plugins: [zodInEnglishOnly, bundleOurCode],
   });
   for (const file of Object.keys(bundled.metafile.outputs))
     if (file.endsWith('.js')) await asciiOnly(path.resolve(ROOT, file));
@@ -215,6 +215,27 @@ const EXTERNAL = [
   'utf-8-validate',
 ];
 const isExternal = (specifier) => EXTERNAL.some((p) => specifier === p || specifier.startsWith(`${p}/`));
+/**
+ * zod's `z.locales` namespace re-exports its error messages in some forty languages (366 KB of
+ * the bundle, parsed at every start). Nothing here sets another language, so in the bundle that
+ * namespace holds English only (`z.locales.en`); the English messages zod uses by default come
+ * from their own import, which is left alone.
+ */
+const zodInEnglishOnly = {
+  name: 'zod-in-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: path.resolve(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const bundleOurCode = {
   name: 'bundle-our-code',
   setup(b) {

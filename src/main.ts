@@ -120,6 +120,9 @@ async function main() {
     },
     'payments',
   );
+  // What the web server needs (its LISTEN connection) starts now, its connection made while the
+  // first admin and the demo data are seeded, the job workers start and the app is built.
+  const web = config.WEB_ENABLED ? openWeb(services, { assets, queueHealthy: () => !stopping }) : null;
   await seedFirstAdmin(services, log);
   // Demo mode: a provider answered by the built-in emulator, with plans to buy (no real servers).
   await seedDemoCatalogue(services).then(
@@ -132,9 +135,7 @@ async function main() {
     (err: Error) => log.warn({ err: err.message }, 'the demo hosting could not be created'),
   );
 
-  // The job workers and what the web server needs (its LISTEN connection) start together, and
-  // the app is built while their connections are made; it is served once they are.
-  const web = config.WEB_ENABLED ? openWeb(services, { assets, queueHealthy: () => !stopping }) : null;
+  // The app is built while the job workers' and the LISTEN connections are made; it is served once they are.
   const jobs = config.JOBS_ENABLED && registerJobs(services);
   const app = web && createApp(web.deps);
   await Promise.all([jobs && jobs.then(() => log.info({ mail: services.mail.name }, 'jobs running')), web?.started]);

@@ -124,6 +124,15 @@ describe('the build', { timeout: 60_000 }, () => {
     expect(main).toMatch(new RegExp(`import\\("\\./${lazy[0]!.replace('.', '\\.')}"\\)`));
   });
 
+  it("bundles zod's error messages in English only, not its forty languages", () => {
+    const main = readFileSync(path.join(dist, 'src', 'main.js'), 'utf8');
+    // English, the messages zod uses by default (schemas.js imports them on its own).
+    expect(main).toContain('Too small: expected');
+    // German and French, two of the locales that the namespace re-export would bring in.
+    expect(main).not.toContain('erwartet');
+    expect(main).not.toContain('attendu');
+  });
+
   it('the compiled app migrates an empty database and answers /ready', async () => {
     await withCompiledApp({ NODE_ENV: 'production' }, async ({ origin, url }) => {
       const login = await fetch(`${origin}/login`);
