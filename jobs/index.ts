@@ -24,16 +24,17 @@ export async function registerJobs(deps: Services): Promise<void> {
   // a read queued behind twenty fetches measured ~100 ms of every start.
   const scheduled = scheduleAll(boss);
   // Hours missed while no worker ran are billed now, not at the next schedule; months that ended
-  // while no worker ran are closed now. Sent through the app's pool, beside the rest.
-  const caughtUp = Promise.all([
-    deps.queue.enqueue(deps.db, 'billing.hourly', { trigger: 'catch_up' }, { singletonKey: 'billing.catch-up' }),
-    deps.queue.enqueue(
+  // while no worker ran are closed now. Sent through the app's pool beside the rest, one after
+  // the other (together, they would have the pool open a second connection for the second).
+  const caughtUp = (async () => {
+    await deps.queue.enqueue(deps.db, 'billing.hourly', { trigger: 'catch_up' }, { singletonKey: 'billing.catch-up' });
+    await deps.queue.enqueue(
       deps.db,
       'transfer.close-month',
       { trigger: 'catch_up' },
       { singletonKey: 'transfer.close-catch-up' },
-    ),
-  ]);
+    );
+  })();
   const work = <Q extends QueueName>(name: Q, handler: (data: unknown, id: string) => Promise<unknown>) =>
     boss.work(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
       if (job) await handler(queues[name].parse(job.data), job.id);

@@ -10,7 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { seedDemoCatalogue } from './domain/catalogue/demo.ts';
 import { seedDemoHosting } from './domain/hosting/demo.ts';
-import { ensureFirstAdmin } from './domain/accounts/bootstrap.ts';
+import { ensureFirstAdmin, hasPlatformAdmin } from './domain/accounts/bootstrap.ts';
 import type { Deps } from './domain/deps.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { serveMetrics } from './metrics/server.ts';
@@ -179,6 +179,9 @@ async function prepareDatabase(db: Db, log: Logger) {
 }
 
 async function seedFirstAdmin(deps: Deps, log: Logger) {
+  // Every start but the first finds one: a query on a connection the pool has, without the lock
+  // (whose held connection would have the pool open a second for the check).
+  if (await hasPlatformAdmin(deps.db)) return;
   await deps.db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(724172)`.execute(conn);
     try {

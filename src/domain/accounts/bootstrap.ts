@@ -3,6 +3,12 @@ import { ValidationError } from '../../lib/errors.ts';
 import type { Deps } from '../deps.ts';
 import { register } from './register.ts';
 
+/** Whether a platform admin exists: what every start but the first finds, in one query. */
+export async function hasPlatformAdmin(db: Deps['db']): Promise<boolean> {
+  const admin = await db.selectFrom('users').select('id').where('is_admin', '=', true).limit(1).executeTakeFirst();
+  return admin !== undefined;
+}
+
 /**
  * Creates the first platform admin when there is none. Returns the generated password
  * (to print once) when none was configured, otherwise null.
@@ -10,13 +16,7 @@ import { register } from './register.ts';
 export async function ensureFirstAdmin(
   deps: Deps,
 ): Promise<{ email: string; generatedPassword: string | null } | null> {
-  const existing = await deps.db
-    .selectFrom('users')
-    .select('id')
-    .where('is_admin', '=', true)
-    .limit(1)
-    .executeTakeFirst();
-  if (existing) return null;
+  if (await hasPlatformAdmin(deps.db)) return null;
   const email = deps.config.DEFAULT_ADMIN_EMAIL.toLowerCase();
   const generated = deps.config.DEFAULT_ADMIN_PASSWORD ? null : randomToken(15);
   const taken = await deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
