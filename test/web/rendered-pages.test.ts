@@ -182,6 +182,17 @@ describe('RenderedPages', () => {
     expect(fill(plain, 'n', 't').toString()).toBe('<p>é</p>');
   });
 
+  it('gives every view bytes of its own: a later fill never changes an earlier one', () => {
+    const kept = new RenderedPages({ maxEntries: 10, maxBytes: 64 << 20 });
+    // Pages of a few sizes, the largest beyond what is cut from shared memory.
+    const pages = [7, 5_000, 30_000, 100_000].map((n) => ({ n, page: kept.keep(`p${n}`, html(n), true) }));
+    const sent: Array<{ n: number; nonce: string; bytes: Buffer }> = [];
+    for (let i = 0; i < 400; i++)
+      for (const { n, page } of pages) sent.push({ n, nonce: `N${i}x${n}`, bytes: fill(page, `N${i}x${n}`, `t${i}`) });
+    for (const [i, { n, nonce, bytes }] of sent.entries())
+      expect(bytes.toString()).toBe(`<p nonce="${nonce}">${'x'.repeat(n)}<input value="t${Math.floor(i / 4)}"></p>`);
+  });
+
   it('forgets the least recently used pages beyond its count and its bytes', () => {
     const kept = new RenderedPages({ maxEntries: 3, maxBytes: 1 << 20 });
     for (const k of ['a', 'b', 'c']) kept.keep(k, html(10), false);
