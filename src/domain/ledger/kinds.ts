@@ -1,4 +1,5 @@
 import type { LedgerKind } from '../../db/types.ts';
+import { share } from '../../lib/shared-values.ts';
 
 /**
  * What a ledger transaction is (`ledger_transactions.kind`). The set is closed: it is the CHECK
@@ -6,8 +7,11 @@ import type { LedgerKind } from '../../db/types.ts';
  * together (a new kind is a new migration). test/status/ checks this list against the database.
  */
 
-/** How each kind reads to people: on the wallet pages, statements and their PDFs. */
-export const KIND_LABELS: Record<LedgerKind, string> = {
+/**
+ * How each kind reads to people: on the wallet pages, statements and their PDFs. Shared (frozen):
+ * a page given it is named by its identity, not by its ten labels spelled out on every view.
+ */
+export const KIND_LABELS: Record<LedgerKind, string> = share({
   top_up: 'Top-up',
   top_up_reversal: 'Top-up reversal',
   refund: 'Refund',
@@ -18,7 +22,7 @@ export const KIND_LABELS: Record<LedgerKind, string> = {
   egress_charge: 'Transfer charge',
   hosting_charge: 'Hosting charge',
   hosting_refund: 'Hosting refund',
-};
+});
 
 /** Every ledger kind, in the order a filter offers them. */
 export const LEDGER_KINDS = Object.keys(KIND_LABELS) as [LedgerKind, ...LedgerKind[]];

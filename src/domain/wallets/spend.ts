@@ -86,10 +86,15 @@ export interface SpendDays {
 
 /**
  * The `days` viewer's days up to and including today in `timeZone`. Kept per time zone and
- * day (working out where 30 days begin in a zone cost a quarter of the billing page's CPU).
- * The result is shared: read-only.
+ * day (working out where 30 days begin in a zone cost a quarter of the billing page's CPU),
+ * and the latest per time zone with the instants today spans, so that a view within the same
+ * day does not even name today (a date formatting each). The result is shared: read-only.
  */
 export function spendDays(now: Date, timeZone: string, days = 30): SpendDays {
+  const t = now.getTime();
+  const zoneKey = `${timeZone} ${days}`;
+  const latest = spendDaysLatest.get(zoneKey);
+  if (latest && t >= latest.todayFrom && t < latest.days.until.getTime()) return latest.days;
   const today = dayIn(now, timeZone);
   const key = `${timeZone} ${today} ${days}`;
   let d = spendDaysKept.get(key);
@@ -103,9 +108,12 @@ export function spendDays(now: Date, timeZone: string, days = 30): SpendDays {
     if (spendDaysKept.size >= 1_000) spendDaysKept.clear();
     spendDaysKept.set(key, d);
   }
+  if (spendDaysLatest.size >= 1_000) spendDaysLatest.clear();
+  spendDaysLatest.set(zoneKey, { todayFrom: startOfDay(today, timeZone).getTime(), days: d });
   return d;
 }
 const spendDaysKept = new Map<string, SpendDays>();
+const spendDaysLatest = new Map<string, { todayFrom: number; days: SpendDays }>();
 
 /** Spend per named day, oldest first; days without spend are 0. */
 export function spendSeries(

@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { walletOverview } from '../../../../domain/wallets/overview.ts';
+import { walletOverview, type WalletOverview } from '../../../../domain/wallets/overview.ts';
 import { continueTopUp, startTopUp, topUpLimits, type StartedTopUp } from '../../../../domain/payments/top-ups.ts';
 import { KIND_LABELS } from '../../../../domain/ledger/kinds.ts';
 import { AppError } from '../../../../lib/errors.ts';
 import { formatMoney, toDecimal } from '../../../../lib/money.ts';
+import { derived } from '../../../../lib/shared-values.ts';
 import { getBillingPolicy } from '../../../../domain/settings/billing-policy.ts';
 import type { AppDeps } from '../../../context.ts';
 import { formData, submitForm } from '../../../forms.ts';
@@ -14,6 +15,12 @@ import { paymentReturnPages } from './payments.ts';
 import { transactionPages } from './transactions.ts';
 
 const RECENT = 10;
+
+/**
+ * The spend chart of a kept overview, drawn once for it (src/lib/shared-values.ts `derived`):
+ * drawn on every view, its thirty bars were made and then spelled out again to name the page.
+ */
+const chartOf = (o: WalletOverview) => spendChart(o.series, o.wallet.currency);
 
 /**
  * /billing (mounted there by portal/index.ts): the active organization's wallet (needs `billing_view`): balance, summary, the
@@ -49,7 +56,7 @@ export function billingPages(deps: AppDeps, view: Renderer) {
       summary: o.summary,
       servers: o.servers,
       runway: { days: o.servers.runwayDays, burn: o.servers.hourlyBurn },
-      chart: spendChart(o.series, wallet.currency),
+      chart: derived(o, chartOf),
       recent: o.recent,
       more: o.more,
       inProgress: o.topUpsInProgress,
