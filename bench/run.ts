@@ -38,7 +38,7 @@ import { seedPages } from './pages-seed.ts';
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-/** The ceiling measured again after each page, for this long: see `ceilingAround` in main(). */
+/** The ceiling measured again after each page, for this long (the loop in main() says why). */
 const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 3);
 const SERVERS = 50;
 const TRANSACTIONS = 200;
@@ -157,7 +157,7 @@ async function main() {
   const cpu = cpuMeter(dir);
   const rows: Row[] = [];
   // This machine's speed drifts from one minute to the next (the bare route's CPU per request
-  // has measured anywhere from 17 to 52 µs), so a page's share is taken of the ceiling measured
+  // has measured anywhere from 17 to 56 µs), so a page's share is taken of the ceiling measured
   // just before and just after it, not of one measured a minute earlier: the mean of the two
   // slices around it (the first page's "before" is the ceiling row itself).
   let ceilingBefore = 0;
