@@ -21,6 +21,8 @@ import { attachConsole } from './web/console/index.ts';
 
 const stops: Array<() => Promise<unknown>> = [];
 let stopping = false;
+/** Set by `fatal`: the process is ending because something failed. */
+let failing = false;
 let processLog: Logger | null = null;
 
 /** Stops what has started, newest first (HTTP, jobs, pools, then the database), and exits with `code`. */
@@ -40,6 +42,7 @@ async function stopAndExit(code: number, reason: string): Promise<never> {
 
 /** Anything that leaves the process unable to serve ends it with a non-zero code, so a supervisor restarts it. */
 function fatal(err: unknown): Promise<never> {
+  failing = true;
   const message = err instanceof Error ? err.message : String(err);
   if (processLog) processLog.fatal({ err: message }, 'fatal error');
   else console.error(`SkyPanel stopped: ${message}`);
@@ -85,7 +88,12 @@ async function main() {
     });
     stops.push(() => embedded.stop());
     // Ctrl-C in a terminal reaches the database too; only an exit outside a shutdown is fatal.
-    embedded.onUnexpectedExit((detail) => !stopping && void fatal(new Error(detail)));
+    // A failure already ending the process because of it (a connection's error can be reported
+    // first: pg-boss does not await a finished job's `complete`) still says why the database went.
+    embedded.onUnexpectedExit((detail) => {
+      if (!stopping) void fatal(new Error(detail));
+      else if (failing) log.error({ err: detail }, 'the embedded PostgreSQL went away');
+    });
     url = embedded.url;
   }
   // Development from the sources (`npm run dev`) rebuilds CSS from the templates at every start;
